@@ -1,0 +1,53 @@
+#pragma once
+// A trial as stored: the frozen record every module reads.
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "ecopt/core/param.hpp"
+
+namespace ecopt {
+
+enum class TrialState { Running, Complete, Failed, Pruned };
+
+std::string_view to_string(TrialState state);  // "RUNNING", "COMPLETE", ...
+// Accepts any case of running/complete/fail/failed/pruned; throws InputError.
+TrialState parse_trial_state(std::string_view text);
+bool is_finished(TrialState state);
+
+using Clock = std::chrono::system_clock;
+using TimePoint = Clock::time_point;
+
+struct Trial {
+  std::int64_t id = -1;      // unique within one storage
+  std::int64_t number = -1;  // 0, 1, 2, ... within its study
+  TrialState state = TrialState::Running;
+  ParamMap params;
+  std::vector<double> values;  // one per objective when COMPLETE
+  // Every metric a task records: energy (with source, device, idle
+  // handling), times, parameter and FLOP counts, accuracy, ...
+  nlohmann::json user_attrs = nlohmann::json::object();
+  // Bookkeeping that is not a user metric: sampler name, worker, retries.
+  nlohmann::json system_attrs = nlohmann::json::object();
+  std::optional<std::string> fail_reason;
+  TimePoint started_at{};
+  std::optional<TimePoint> finished_at;
+  std::optional<TimePoint> heartbeat_at;
+
+  // Reads a numeric user attribute; nullopt when absent or not a number.
+  std::optional<double> metric(std::string_view key) const;
+};
+
+nlohmann::json to_json(const Trial& trial);
+Trial trial_from_json(const nlohmann::json& json);
+
+// ISO-8601 UTC with milliseconds, e.g. 2026-11-27T03:10:49.123Z.
+std::string format_time(TimePoint time);
+TimePoint parse_time(std::string_view text);
+
+}  // namespace ecopt

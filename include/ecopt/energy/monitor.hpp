@@ -1,0 +1,66 @@
+#pragma once
+// Measurement windows over every meter found (Zeus's begin/end windows,
+// nestable by name), an idle baseline, and repeated measurement of short
+// work until the window is long enough for the counters to resolve it.
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "ecopt/energy/meter.hpp"
+#include "ecopt/energy/reading.hpp"
+
+namespace ecopt {
+
+class EnergyMonitor {
+ public:
+  explicit EnergyMonitor(std::vector<std::unique_ptr<Meter>> meters);
+  ~EnergyMonitor();
+
+  const std::vector<std::unique_ptr<Meter>>& meters() const;
+
+  // Measures each meter's power with nothing else running over `period`;
+  // later windows then report net energy too.
+  void measure_idle_baseline(std::chrono::milliseconds period);
+
+  // Windows may nest and overlap; names must be unique while open
+  // (InputError otherwise).
+  void begin_window(const std::string& name);
+  WindowResult end_window(const std::string& name);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+struct RepeatPolicy {
+  double min_window_s = 1.0;    // an H100's counter moves every ~100 ms
+  int min_counter_updates = 10;  // per meter that has a counter
+  int repeats = 5;               // K windows; median and spread over them
+  int max_iterations = 1'000'000;
+};
+
+// Energy of one sample (image, token) of repeated work.
+struct PerSampleEnergy {
+  double median_j = 0.0;  // net of idle when a baseline exists, else gross
+  double min_j = 0.0;
+  double max_j = 0.0;
+  double mad_j = 0.0;     // median absolute deviation over repeats
+  bool idle_subtracted = false;
+  std::size_t samples_per_window = 0;
+  std::vector<WindowResult> windows;
+
+  nlohmann::json to_json() const;
+};
+
+// Runs `work` (which processes some samples and returns how many) as often
+// as needed so that each window satisfies the policy, then returns energy
+// per sample over policy.repeats windows.
+PerSampleEnergy measure_per_sample(EnergyMonitor& monitor, const std::string& name,
+                                   const std::function<std::size_t()>& work,
+                                   const RepeatPolicy& policy);
+
+}  // namespace ecopt

@@ -1,0 +1,73 @@
+#pragma once
+// A narrow, ID-based storage API. Every backend (memory, SQLite,
+// PostgreSQL) passes the same conformance suite in tests/storage.
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "ecopt/core/study_spec.hpp"
+#include "ecopt/core/trial.hpp"
+
+namespace ecopt {
+
+struct StudyRecord {
+  std::int64_t id = -1;
+  StudySpec spec;
+  nlohmann::json user_attrs = nlohmann::json::object();  // e.g. the study file, the search space
+};
+
+// What a finished trial reports, applied atomically by finish_trial.
+struct TrialResult {
+  TrialState state = TrialState::Complete;
+  std::vector<double> values;
+  nlohmann::json user_attrs = nlohmann::json::object();  // merged into the trial's
+  std::optional<std::string> fail_reason;
+};
+
+class Storage {
+ public:
+  virtual ~Storage() = default;
+
+  // Throws InputError if a study of that name exists.
+  virtual StudyRecord create_study(const StudySpec& spec, const nlohmann::json& user_attrs) = 0;
+  virtual std::optional<StudyRecord> find_study(std::string_view name) = 0;
+  virtual std::vector<StudyRecord> studies() = 0;
+  // Merges into the study's user attributes.
+  virtual void set_study_user_attrs(std::int64_t study_id, const nlohmann::json& attrs) = 0;
+
+  // Atomically takes the next trial number; the trial starts RUNNING.
+  virtual Trial create_trial(std::int64_t study_id, const nlohmann::json& system_attrs) = 0;
+  // Only while RUNNING; throws InputError otherwise.
+  virtual void set_trial_params(std::int64_t trial_id, const ParamMap& params) = 0;
+  virtual void set_trial_user_attrs(std::int64_t trial_id, const nlohmann::json& attrs) = 0;
+  virtual void set_trial_system_attrs(std::int64_t trial_id, const nlohmann::json& attrs) = 0;
+  // Moves a RUNNING trial to a finished state in one transaction; throws
+  // InputError if the trial is already finished (nothing is changed).
+  virtual void finish_trial(std::int64_t trial_id, const TrialResult& result) = 0;
+  virtual void record_heartbeat(std::int64_t trial_id) = 0;
+  // Fails RUNNING trials whose heartbeat is older than `timeout`; returns them.
+  virtual std::vector<Trial> fail_stale_trials(std::int64_t study_id,
+                                               std::chrono::seconds timeout) = 0;
+
+  virtual std::vector<Trial> trials(std::int64_t study_id) = 0;
+  virtual std::optional<Trial> find_trial(std::int64_t study_id, std::int64_t number) = 0;
+
+  // The URL it was opened with, password removed (safe to print).
+  virtual std::string describe() const = 0;
+};
+
+// "memory", "sqlite:///abs/path.db", "sqlite:///rel.db" (three slashes, as
+// SQLAlchemy), "postgresql://user:pw@host:port/db". Throws StorageError
+// naming the URL (without its password) when it cannot be opened.
+std::unique_ptr<Storage> open_storage(std::string_view url);
+
+// The URL with any password replaced by "***".
+std::string redact_url(std::string_view url);
+
+}  // namespace ecopt

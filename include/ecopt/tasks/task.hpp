@@ -1,0 +1,63 @@
+#pragma once
+// A task turns one trial's parameters into metrics, measuring energy inside
+// the monitor's windows. The study runner asks, runs a task, and tells.
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "ecopt/core/param.hpp"
+#include "ecopt/energy/monitor.hpp"
+#include "ecopt/space/search_space.hpp"
+
+namespace ecopt {
+
+struct TaskContext {
+  const ParamMap& params;
+  std::int64_t trial_number = 0;
+  EnergyMonitor& monitor;
+  // Set by Ctrl-C or a worker shutdown: stop as soon as possible and throw
+  // TrialInterrupted.
+  const std::atomic<bool>& stop_requested;
+  // Energy-first evaluation: after measuring inference energy (before
+  // training) the task passes the metrics it has; a returned reason means
+  // "do not train this candidate" and the trial is PRUNED with that reason.
+  std::function<std::optional<std::string>(const nlohmann::json& metrics_so_far)> skip_training;
+  // Free-form progress for the runner's log (epoch, loss, ...).
+  std::function<void(const std::string& line)> log;
+};
+
+// Thrown by a task when stop_requested was seen.
+class TrialInterrupted : public std::runtime_error {
+ public:
+  TrialInterrupted() : std::runtime_error("trial interrupted") {}
+};
+
+struct TaskOutcome {
+  // Every metric (objectives are looked up here by name), energy figures
+  // with source/device/idle handling, times, parameter and FLOP counts.
+  nlohmann::json metrics = nlohmann::json::object();
+  std::optional<std::string> pruned_reason;  // set when training was skipped
+};
+
+class Task {
+ public:
+  virtual ~Task() = default;
+  virtual std::string kind() const = 0;
+  // The space used when the study file gives none.
+  virtual SearchSpace default_search_space() const = 0;
+  // Throws ecopt::Error (or TrialInterrupted) on failure; the runner marks
+  // the trial FAILED with the message.
+  virtual TaskOutcome run(TaskContext& context) = 0;
+};
+
+// `config` is the study file's [task] table as JSON; "kind" selects the
+// task ("image-classification", "text-generation", "command",
+// "test-problem"). Throws InputError for unknown kinds or bad settings.
+std::unique_ptr<Task> make_task(const nlohmann::json& config);
+
+}  // namespace ecopt

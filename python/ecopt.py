@@ -1,0 +1,68 @@
+"""ECOpt's command-trial protocol for Python programs, in one file with no
+dependencies. Copy it next to your script or put this folder on PYTHONPATH.
+
+    import ecopt
+    p = ecopt.params()                 # {"lr": 0.01, "width": 32, ...}
+    ... train ...
+    with ecopt.phase("inference", samples=len(test_set)):
+        accuracy = evaluate(model)     # energy of this block is measured apart
+    ecopt.report(accuracy=accuracy)
+
+The protocol itself (docs/command-protocol.md) is plain text on stdout, so
+programs in any language can speak it.
+"""
+import contextlib
+import json
+import math
+import os
+import sys
+
+_PREFIX = "ECOPT "
+
+
+def params():
+    """The trial's parameters, from the JSON file ECOpt names in ECOPT_PARAMS_FILE."""
+    path = os.environ.get("ECOPT_PARAMS_FILE")
+    if not path:
+        raise RuntimeError("ECOPT_PARAMS_FILE is not set: run this program through `ecopt tune`")
+    with open(path, encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+def trial_number():
+    return int(os.environ.get("ECOPT_TRIAL_NUMBER", "-1"))
+
+
+def _emit(message):
+    # One line per message, flushed at once: the runner opens and closes
+    # energy windows when it reads the line, so buffering would blur phases.
+    sys.stdout.write(_PREFIX + json.dumps(message, allow_nan=False) + "\n")
+    sys.stdout.flush()
+
+
+def report(**metrics):
+    """Reports metrics (numbers or strings); later reports of a key win."""
+    for key, value in metrics.items():
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ValueError(f"metric {key!r} is {value}: ECOpt accepts finite numbers only")
+    _emit(metrics)
+
+
+def begin_phase(name):
+    _emit({"event": "begin", "phase": name})
+
+
+def end_phase(name, samples=None):
+    message = {"event": "end", "phase": name}
+    if samples is not None:
+        message["samples"] = int(samples)
+    _emit(message)
+
+
+@contextlib.contextmanager
+def phase(name, samples=None):
+    """Measures the energy of the enclosed block as phase `name`; with
+    `samples`, ECOpt also reports joules per sample for it."""
+    begin_phase(name)
+    yield
+    end_phase(name, samples)

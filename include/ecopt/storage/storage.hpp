@@ -3,6 +3,7 @@
 // PostgreSQL) passes the same conformance suite in tests/storage.
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -49,9 +50,15 @@ class Storage {
   virtual void set_trial_system_attrs(std::int64_t trial_id, const nlohmann::json& attrs) = 0;
   // Moves a RUNNING trial to a finished state in one transaction; throws
   // InputError if the trial is already finished (nothing is changed).
+  // COMPLETE needs one finite value per objective; PRUNED may carry them;
+  // FAILED may carry any values (non-finite ones are read back as NaN).
   virtual void finish_trial(std::int64_t trial_id, const TrialResult& result) = 0;
+  // Only while RUNNING: throws InputError once the trial has finished, so a
+  // worker learns that its trial was failed as stale.
   virtual void record_heartbeat(std::int64_t trial_id) = 0;
-  // Fails RUNNING trials whose heartbeat is older than `timeout`; returns them.
+  // Fails RUNNING trials whose heartbeat (or start, when none) is older than
+  // `timeout`, with fail_reason "heartbeat lost ..."; returns them. Atomic:
+  // concurrent callers never fail one trial twice nor a finished one.
   virtual std::vector<Trial> fail_stale_trials(std::int64_t study_id,
                                                std::chrono::seconds timeout) = 0;
 
@@ -62,10 +69,20 @@ class Storage {
   virtual std::string describe() const = 0;
 };
 
-// "memory", "sqlite:///abs/path.db", "sqlite:///rel.db" (three slashes, as
-// SQLAlchemy), "postgresql://user:pw@host:port/db". Throws StorageError
-// naming the URL (without its password) when it cannot be opened.
-std::unique_ptr<Storage> open_storage(std::string_view url);
+// Seams for tests; the defaults are what production uses.
+struct StorageOptions {
+  std::function<TimePoint()> clock = [] { return Clock::now(); };
+  // PostgreSQL: how often a transaction is retried on a lost connection or a
+  // serialisation conflict, waiting `retry_backoff`, doubling, at most 5 s.
+  int retry_attempts = 8;
+  std::chrono::milliseconds retry_backoff{100};
+};
+
+// "memory", "sqlite:///relative/path.db", "sqlite:////abs/path.db" (as
+// SQLAlchemy and Optuna spell them), "postgresql://user:pw@host:port/db".
+// Throws StorageError naming the URL (without its password) when it cannot
+// be opened, is not an ECOpt database, or has a newer schema.
+std::unique_ptr<Storage> open_storage(std::string_view url, const StorageOptions& options = {});
 
 // The URL with any password replaced by "***".
 std::string redact_url(std::string_view url);

@@ -1,0 +1,18 @@
+#pragma once
+// Constructors of the concrete backends; open_storage picks one by URL.
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "ecopt/storage/storage.hpp"
+
+namespace ecopt {
+
+std::unique_ptr<Storage> make_memory_storage(const StorageOptions& options);
+std::unique_ptr<Storage> make_sqlite_storage(const std::filesystem::path& path,
+                                             const std::string& url,
+                                             const StorageOptions& options);
+std::unique_ptr<Storage> make_postgres_storage(const std::string& url,
+                                               const StorageOptions& options);
+
+}  // namespace ecopt

@@ -1,0 +1,158 @@
+// In-memory storage: one process, any number of threads (one mutex).
+#include <algorithm>
+#include <mutex>
+
+#include "backends.hpp"
+#include "ecopt/core/error.hpp"
+#include "storage_rules.hpp"
+
+namespace ecopt {
+namespace {
+
+namespace rules = storage_rules;
+
+struct StoredTrial {
+  std::int64_t study_id;
+  Trial trial;
+};
+
+class MemoryStorage final : public Storage {
+ public:
+  explicit MemoryStorage(StorageOptions options) : options_(std::move(options)) {}
+
+  StudyRecord create_study(const StudySpec& spec, const nlohmann::json& user_attrs) override {
+    rules::validate_new_study(spec, user_attrs);
+    std::lock_guard lock(mutex_);
+    if (find_study_locked(spec.name)) throw InputError(rules::duplicate_study_message(spec.name));
+    StudyRecord record{static_cast<std::int64_t>(studies_.size()) + 1, spec, user_attrs};
+    studies_.push_back(record);
+    return record;
+  }
+
+  std::optional<StudyRecord> find_study(std::string_view name) override {
+    std::lock_guard lock(mutex_);
+    const StudyRecord* record = find_study_locked(name);
+    return record ? std::optional(*record) : std::nullopt;
+  }
+
+  std::vector<StudyRecord> studies() override {
+    std::lock_guard lock(mutex_);
+    return studies_;
+  }
+
+  void set_study_user_attrs(std::int64_t study_id, const nlohmann::json& attrs) override {
+    std::lock_guard lock(mutex_);
+    rules::merge_attrs(study_locked(study_id).user_attrs, attrs, "study user attributes");
+  }
+
+  Trial create_trial(std::int64_t study_id, const nlohmann::json& system_attrs) override {
+    std::lock_guard lock(mutex_);
+    study_locked(study_id);
+    const auto number = std::count_if(trials_.begin(), trials_.end(),
+                                      [&](const auto& t) { return t.study_id == study_id; });
+    Trial trial = rules::new_trial(static_cast<std::int64_t>(trials_.size()) + 1, number,
+                                   system_attrs, rules::stored_now(options_));
+    trials_.push_back({study_id, trial});
+    return trial;
+  }
+
+  void set_trial_params(std::int64_t trial_id, const ParamMap& params) override {
+    std::lock_guard lock(mutex_);
+    rules::set_params(trial_locked(trial_id).trial, params);
+  }
+
+  void set_trial_user_attrs(std::int64_t trial_id, const nlohmann::json& attrs) override {
+    std::lock_guard lock(mutex_);
+    rules::merge_attrs(trial_locked(trial_id).trial.user_attrs, attrs, "trial user attributes");
+  }
+
+  void set_trial_system_attrs(std::int64_t trial_id, const nlohmann::json& attrs) override {
+    std::lock_guard lock(mutex_);
+    rules::merge_attrs(trial_locked(trial_id).trial.system_attrs, attrs,
+                       "trial system attributes");
+  }
+
+  void finish_trial(std::int64_t trial_id, const TrialResult& result) override {
+    std::lock_guard lock(mutex_);
+    StoredTrial& stored = trial_locked(trial_id);
+    Trial updated = stored.trial;  // all or nothing: apply to a copy first
+    rules::finish(updated, study_locked(stored.study_id).spec, result,
+                  rules::stored_now(options_));
+    stored.trial = std::move(updated);
+  }
+
+  void record_heartbeat(std::int64_t trial_id) override {
+    std::lock_guard lock(mutex_);
+    rules::heartbeat(trial_locked(trial_id).trial, rules::stored_now(options_));
+  }
+
+  std::vector<Trial> fail_stale_trials(std::int64_t study_id,
+                                       std::chrono::seconds timeout) override {
+    std::lock_guard lock(mutex_);
+    study_locked(study_id);
+    const TimePoint now = rules::stored_now(options_);
+    std::vector<Trial> failed;
+    for (auto& stored : trials_) {
+      if (stored.study_id == study_id && rules::fail_if_stale(stored.trial, now, timeout)) {
+        failed.push_back(stored.trial);
+      }
+    }
+    return failed;
+  }
+
+  std::vector<Trial> trials(std::int64_t study_id) override {
+    std::lock_guard lock(mutex_);
+    study_locked(study_id);
+    std::vector<Trial> result;
+    for (const auto& stored : trials_) {
+      if (stored.study_id == study_id) result.push_back(stored.trial);
+    }
+    return result;  // numbers grow with insertion order
+  }
+
+  std::optional<Trial> find_trial(std::int64_t study_id, std::int64_t number) override {
+    std::lock_guard lock(mutex_);
+    study_locked(study_id);
+    for (const auto& stored : trials_) {
+      if (stored.study_id == study_id && stored.trial.number == number) return stored.trial;
+    }
+    return std::nullopt;
+  }
+
+  std::string describe() const override { return "memory"; }
+
+ private:
+  const StudyRecord* find_study_locked(std::string_view name) const {
+    for (const auto& record : studies_) {
+      if (record.spec.name == name) return &record;
+    }
+    return nullptr;
+  }
+
+  StudyRecord& study_locked(std::int64_t study_id) {
+    if (study_id < 1 || study_id > static_cast<std::int64_t>(studies_.size())) {
+      throw NotFoundError(rules::unknown_study_message(study_id));
+    }
+    return studies_[study_id - 1];
+  }
+
+  StoredTrial& trial_locked(std::int64_t trial_id) {
+    if (trial_id < 1 || trial_id > static_cast<std::int64_t>(trials_.size())) {
+      throw NotFoundError(rules::unknown_trial_message(trial_id));
+    }
+    return trials_[trial_id - 1];
+  }
+
+  StorageOptions options_;
+  std::mutex mutex_;
+  std::vector<StudyRecord> studies_;
+  std::vector<StoredTrial> trials_;
+};
+
+}  // namespace
+
+std::unique_ptr<Storage> make_memory_storage(const StorageOptions& options) {
+  return std::make_unique<MemoryStorage>(options);
+}
+
+}  // namespace ecopt

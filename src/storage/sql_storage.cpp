@@ -1,0 +1,402 @@
+#include "sql_storage.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <mutex>
+
+#include <fmt/format.h>
+
+#include "storage_rules.hpp"
+
+namespace ecopt {
+
+const std::string& SqlRow::text(std::size_t column) const {
+  const auto& cell = cells_.at(column);
+  if (!cell) throw StorageError(fmt::format("unexpected NULL in stored column {}", column));
+  return *cell;
+}
+
+std::optional<std::int64_t> SqlRow::optional_integer(std::size_t column) const {
+  const auto& cell = cells_.at(column);
+  if (!cell) return std::nullopt;
+  std::int64_t value = 0;
+  const auto [end, error] = std::from_chars(cell->data(), cell->data() + cell->size(), value);
+  if (error != std::errc() || end != cell->data() + cell->size()) {
+    throw StorageError(fmt::format("stored column {} holds '{}', not an integer", column, *cell));
+  }
+  return value;
+}
+
+std::int64_t SqlRow::integer(std::size_t column) const {
+  const auto value = optional_integer(column);
+  if (!value) throw StorageError(fmt::format("unexpected NULL in stored column {}", column));
+  return *value;
+}
+
+namespace {
+
+namespace rules = storage_rules;
+using nlohmann::json;
+
+constexpr std::string_view kStudyColumns = "id, name, spec_json, user_attrs_json";
+constexpr std::string_view kTrialColumns =
+    "id, study_id, number, state, params_json, values_json, user_attrs_json, "
+    "system_attrs_json, fail_reason, started_at, finished_at, heartbeat_at";
+
+std::vector<std::string> schema_statements(const SqlDialect& dialect) {
+  return {
+      "CREATE TABLE ecopt_schema_version (version INTEGER NOT NULL)",
+      fmt::format("CREATE TABLE studies (id {}, name TEXT NOT NULL UNIQUE, "
+                  "spec_json TEXT NOT NULL, user_attrs_json TEXT NOT NULL, "
+                  "created_at BIGINT NOT NULL, next_trial_number BIGINT NOT NULL DEFAULT 0)",
+                  dialect.id_column),
+      fmt::format("CREATE TABLE trials (id {}, "
+                  "study_id BIGINT NOT NULL REFERENCES studies (id), number BIGINT NOT NULL, "
+                  "state TEXT NOT NULL CHECK (state IN ('RUNNING','COMPLETE','FAILED','PRUNED')), "
+                  "params_json TEXT NOT NULL, values_json TEXT NOT NULL, "
+                  "user_attrs_json TEXT NOT NULL, system_attrs_json TEXT NOT NULL, "
+                  "fail_reason TEXT, started_at BIGINT NOT NULL, finished_at BIGINT, "
+                  "heartbeat_at BIGINT, UNIQUE (study_id, number))",
+                  dialect.id_column),
+      "CREATE INDEX trials_by_state ON trials (study_id, state)",
+      fmt::format("INSERT INTO ecopt_schema_version (version) VALUES ({})", kSchemaVersion),
+  };
+}
+
+// Statements that bring schema version v to v + 1, indexed by v - 1. Empty
+// while version 1 is the only one; a new version appends its step here.
+const std::vector<std::vector<std::string>>& migrations() {
+  static const std::vector<std::vector<std::string>> steps;
+  return steps;
+}
+
+json parse_stored_json(const std::string& text, std::string_view column) {
+  try {
+    return json::parse(text);
+  } catch (const json::exception& error) {
+    throw StorageError(fmt::format("stored {} is not valid JSON ({}); the database is damaged",
+                                   column, error.what()));
+  }
+}
+
+StudyRecord study_from_row(const SqlRow& row) {
+  StudyRecord record;
+  record.id = row.integer(0);
+  record.spec = study_spec_from_json(parse_stored_json(row.text(2), "spec_json"));
+  record.spec.name = row.text(1);
+  record.user_attrs = parse_stored_json(row.text(3), "user_attrs_json");
+  return record;
+}
+
+struct TrialRow {
+  std::int64_t study_id;
+  Trial trial;
+};
+
+std::optional<TimePoint> optional_time(const SqlRow& row, std::size_t column) {
+  const auto ms = row.optional_integer(column);
+  return ms ? std::optional(rules::from_epoch_ms(*ms)) : std::nullopt;
+}
+
+TrialRow trial_from_row(const SqlRow& row) {
+  Trial trial;
+  trial.id = row.integer(0);
+  trial.number = row.integer(2);
+  trial.state = parse_trial_state(row.text(3));
+  trial.params = param_map_from_json(parse_stored_json(row.text(4), "params_json"));
+  trial.values = rules::values_from_json(parse_stored_json(row.text(5), "values_json"));
+  trial.user_attrs = parse_stored_json(row.text(6), "user_attrs_json");
+  trial.system_attrs = parse_stored_json(row.text(7), "system_attrs_json");
+  trial.fail_reason = row.optional_text(8);
+  trial.started_at = rules::from_epoch_ms(row.integer(9));
+  trial.finished_at = optional_time(row, 10);
+  trial.heartbeat_at = optional_time(row, 11);
+  return {row.integer(1), std::move(trial)};
+}
+
+SqlValue optional_ms(const std::optional<TimePoint>& time) {
+  return time ? SqlValue(rules::to_epoch_ms(*time)) : SqlValue(nullptr);
+}
+
+SqlValue optional_text(const std::optional<std::string>& text) {
+  return text ? SqlValue(*text) : SqlValue(nullptr);
+}
+
+class SqlStorage final : public Storage {
+ public:
+  SqlStorage(std::unique_ptr<SqlConnection> connection, StorageOptions options)
+      : db_(std::move(connection)), options_(std::move(options)) {
+    ensure_schema();
+    for (const auto& statement : db_->dialect().session_setup) db_->query(statement);
+  }
+
+  StudyRecord create_study(const StudySpec& spec, const json& user_attrs) override {
+    rules::validate_new_study(spec, user_attrs);
+    const std::int64_t created_ms = rules::to_epoch_ms(rules::stored_now(options_));
+    StudyRecord record{-1, spec, user_attrs};
+    write([&] {
+      try {
+        record.id = db_->query("INSERT INTO studies (name, spec_json, user_attrs_json, created_at)"
+                               " VALUES ($1, $2, $3, $4) RETURNING id",
+                               {spec.name, to_json(spec).dump(), user_attrs.dump(), created_ms})
+                        .at(0)
+                        .integer(0);
+      } catch (const SqlUniqueViolation&) {
+        throw InputError(rules::duplicate_study_message(spec.name));
+      }
+    });
+    return record;
+  }
+
+  std::optional<StudyRecord> find_study(std::string_view name) override {
+    std::optional<StudyRecord> record;
+    read([&] {
+      const auto rows = db_->query(
+          fmt::format("SELECT {} FROM studies WHERE name = $1", kStudyColumns),
+          {std::string(name)});
+      if (!rows.empty()) record = study_from_row(rows.front());
+    });
+    return record;
+  }
+
+  std::vector<StudyRecord> studies() override {
+    std::vector<StudyRecord> records;
+    read([&] {
+      records.clear();
+      for (const auto& row :
+           db_->query(fmt::format("SELECT {} FROM studies ORDER BY id", kStudyColumns))) {
+        records.push_back(study_from_row(row));
+      }
+    });
+    return records;
+  }
+
+  void set_study_user_attrs(std::int64_t study_id, const json& attrs) override {
+    write([&] {
+      const auto rows = db_->query(
+          "SELECT user_attrs_json FROM studies WHERE id = $1" + db_->dialect().lock_rows,
+          {study_id});
+      if (rows.empty()) throw NotFoundError(rules::unknown_study_message(study_id));
+      json merged = parse_stored_json(rows.front().text(0), "user_attrs_json");
+      rules::merge_attrs(merged, attrs, "study user attributes");
+      db_->query("UPDATE studies SET user_attrs_json = $2 WHERE id = $1",
+                 {study_id, merged.dump()});
+    });
+  }
+
+  Trial create_trial(std::int64_t study_id, const json& system_attrs) override {
+    Trial trial;
+    write([&] {
+      // The counter row serialises concurrent creators in both dialects: the
+      // UPDATE locks the study row until this transaction ends.
+      const auto counter = db_->query(
+          "UPDATE studies SET next_trial_number = next_trial_number + 1 WHERE id = $1 "
+          "RETURNING next_trial_number - 1",
+          {study_id});
+      if (counter.empty()) throw NotFoundError(rules::unknown_study_message(study_id));
+      trial = rules::new_trial(-1, counter.front().integer(0), system_attrs,
+                               rules::stored_now(options_));
+      trial.id = db_->query("INSERT INTO trials (study_id, number, state, params_json, "
+                            "values_json, user_attrs_json, system_attrs_json, started_at) "
+                            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+                            {study_id, trial.number, std::string(to_string(trial.state)),
+                             to_json(trial.params).dump(),
+                             rules::values_to_json(trial.values).dump(),
+                             trial.user_attrs.dump(), trial.system_attrs.dump(),
+                             rules::to_epoch_ms(trial.started_at)})
+                     .at(0)
+                     .integer(0);
+    });
+    return trial;
+  }
+
+  void set_trial_params(std::int64_t trial_id, const ParamMap& params) override {
+    update_trial(trial_id, [&](Trial& trial, std::int64_t) { rules::set_params(trial, params); });
+  }
+
+  void set_trial_user_attrs(std::int64_t trial_id, const json& attrs) override {
+    update_trial(trial_id, [&](Trial& trial, std::int64_t) {
+      rules::merge_attrs(trial.user_attrs, attrs, "trial user attributes");
+    });
+  }
+
+  void set_trial_system_attrs(std::int64_t trial_id, const json& attrs) override {
+    update_trial(trial_id, [&](Trial& trial, std::int64_t) {
+      rules::merge_attrs(trial.system_attrs, attrs, "trial system attributes");
+    });
+  }
+
+  void finish_trial(std::int64_t trial_id, const TrialResult& result) override {
+    update_trial(trial_id, [&](Trial& trial, std::int64_t study_id) {
+      rules::finish(trial, study_spec(study_id), result, rules::stored_now(options_));
+    });
+  }
+
+  void record_heartbeat(std::int64_t trial_id) override {
+    update_trial(trial_id, [&](Trial& trial, std::int64_t) {
+      rules::heartbeat(trial, rules::stored_now(options_));
+    });
+  }
+
+  std::vector<Trial> fail_stale_trials(std::int64_t study_id,
+                                       std::chrono::seconds timeout) override {
+    std::vector<Trial> failed;
+    write([&] {
+      failed.clear();
+      require_study(study_id);
+      // Locking every RUNNING row makes a concurrent finisher or reaper wait;
+      // PostgreSQL then re-checks state = 'RUNNING' and skips what changed.
+      const auto rows = db_->query(
+          fmt::format("SELECT {} FROM trials WHERE study_id = $1 AND state = 'RUNNING' "
+                      "ORDER BY number{}",
+                      kTrialColumns, db_->dialect().lock_rows),
+          {study_id});
+      const TimePoint now = rules::stored_now(options_);
+      for (const auto& row : rows) {
+        Trial trial = trial_from_row(row).trial;
+        if (!rules::fail_if_stale(trial, now, timeout)) continue;
+        store_trial(trial);
+        failed.push_back(std::move(trial));
+      }
+    });
+    return failed;
+  }
+
+  std::vector<Trial> trials(std::int64_t study_id) override {
+    std::vector<Trial> result;
+    read([&] {
+      result.clear();
+      require_study(study_id);
+      for (const auto& row : db_->query(
+               fmt::format("SELECT {} FROM trials WHERE study_id = $1 ORDER BY number",
+                           kTrialColumns),
+               {study_id})) {
+        result.push_back(trial_from_row(row).trial);
+      }
+    });
+    return result;
+  }
+
+  std::optional<Trial> find_trial(std::int64_t study_id, std::int64_t number) override {
+    std::optional<Trial> result;
+    read([&] {
+      require_study(study_id);
+      const auto rows = db_->query(
+          fmt::format("SELECT {} FROM trials WHERE study_id = $1 AND number = $2",
+                      kTrialColumns),
+          {study_id, number});
+      result = rows.empty() ? std::nullopt : std::optional(trial_from_row(rows.front()).trial);
+    });
+    return result;
+  }
+
+  std::string describe() const override { return db_->redacted_url(); }
+
+ private:
+  // One connection, one transaction at a time: threads sharing this object
+  // take turns; separate objects (or processes) are serialised by the database.
+  void read(const std::function<void()>& work) {
+    std::lock_guard lock(mutex_);
+    db_->read(work);
+  }
+
+  void write(const std::function<void()>& work) {
+    std::lock_guard lock(mutex_);
+    db_->write(work);
+  }
+
+  void ensure_schema() {
+    write([&] {
+      const SqlDialect& dialect = db_->dialect();
+      if (!dialect.serialize_schema_setup.empty()) db_->query(dialect.serialize_schema_setup);
+      std::vector<std::string> tables;
+      for (const auto& row : db_->query(dialect.list_tables)) tables.push_back(row.text(0));
+      if (tables.empty()) {
+        for (const auto& statement : schema_statements(dialect)) db_->query(statement);
+        return;
+      }
+      if (std::find(tables.begin(), tables.end(), "ecopt_schema_version") == tables.end()) {
+        throw StorageError(fmt::format(
+            "{} is not an ECOpt database (it has tables but no ecopt_schema_version); "
+            "use a new database",
+            db_->redacted_url()));
+      }
+      migrate(stored_schema_version());
+    });
+  }
+
+  int stored_schema_version() {
+    const auto rows = db_->query("SELECT MAX(version) FROM ecopt_schema_version");
+    const auto version = rows.empty() ? std::nullopt : rows.front().optional_integer(0);
+    if (!version) {
+      throw StorageError(fmt::format(
+          "{} has an empty ecopt_schema_version table; the database is damaged",
+          db_->redacted_url()));
+    }
+    return static_cast<int>(*version);
+  }
+
+  void migrate(int version) {
+    if (version > kSchemaVersion) {
+      throw StorageError(fmt::format(
+          "{} has schema version {} but this ECOpt reads version {}; upgrade ECOpt",
+          db_->redacted_url(), version, kSchemaVersion));
+    }
+    for (; version < kSchemaVersion; ++version) {
+      for (const auto& statement : migrations().at(version - 1)) db_->query(statement);
+      db_->query("UPDATE ecopt_schema_version SET version = $1",
+                 {static_cast<std::int64_t>(version + 1)});
+    }
+  }
+
+  void require_study(std::int64_t study_id) {
+    if (db_->query("SELECT id FROM studies WHERE id = $1", {study_id}).empty()) {
+      throw NotFoundError(rules::unknown_study_message(study_id));
+    }
+  }
+
+  StudySpec study_spec(std::int64_t study_id) {
+    const auto rows = db_->query(
+        fmt::format("SELECT {} FROM studies WHERE id = $1", kStudyColumns), {study_id});
+    if (rows.empty()) throw NotFoundError(rules::unknown_study_message(study_id));
+    return study_from_row(rows.front()).spec;
+  }
+
+  // Loads and locks one trial, lets `change` apply a rule, stores the result;
+  // a rule that throws leaves the row as it was.
+  void update_trial(std::int64_t trial_id,
+                    const std::function<void(Trial&, std::int64_t study_id)>& change) {
+    write([&] {
+      const auto rows = db_->query(fmt::format("SELECT {} FROM trials WHERE id = $1{}",
+                                               kTrialColumns, db_->dialect().lock_rows),
+                                   {trial_id});
+      if (rows.empty()) throw NotFoundError(rules::unknown_trial_message(trial_id));
+      TrialRow loaded = trial_from_row(rows.front());
+      change(loaded.trial, loaded.study_id);
+      store_trial(loaded.trial);
+    });
+  }
+
+  void store_trial(const Trial& trial) {
+    db_->query("UPDATE trials SET state = $2, params_json = $3, values_json = $4, "
+               "user_attrs_json = $5, system_attrs_json = $6, fail_reason = $7, "
+               "finished_at = $8, heartbeat_at = $9 WHERE id = $1",
+               {trial.id, std::string(to_string(trial.state)), to_json(trial.params).dump(),
+                rules::values_to_json(trial.values).dump(), trial.user_attrs.dump(),
+                trial.system_attrs.dump(), optional_text(trial.fail_reason),
+                optional_ms(trial.finished_at), optional_ms(trial.heartbeat_at)});
+  }
+
+  std::unique_ptr<SqlConnection> db_;
+  StorageOptions options_;
+  std::mutex mutex_;
+};
+
+}  // namespace
+
+std::unique_ptr<Storage> make_sql_storage(std::unique_ptr<SqlConnection> connection,
+                                          const StorageOptions& options) {
+  return std::make_unique<SqlStorage>(std::move(connection), options);
+}
+
+}  // namespace ecopt

@@ -1,0 +1,207 @@
+// SQLite backend: WAL so readers never block the writer, BEGIN IMMEDIATE so
+// writers queue up front instead of deadlocking on lock upgrades, and a busy
+// timeout plus retries so several processes on one machine share one file.
+#include <sqlite3.h>
+
+#include <chrono>
+#include <filesystem>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "backends.hpp"
+#include "sql_storage.hpp"
+
+namespace ecopt {
+namespace {
+
+constexpr int kBusyTimeoutMs = 30'000;
+constexpr int kBeginAttempts = 5;
+
+const SqlDialect& sqlite_dialect() {
+  static const SqlDialect dialect{
+      .id_column = "INTEGER PRIMARY KEY",
+      .lock_rows = "",  // BEGIN IMMEDIATE already holds the write lock
+      .list_tables = "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name",
+      .serialize_schema_setup = "",
+      .session_setup = {"PRAGMA journal_mode = WAL", "PRAGMA foreign_keys = ON"},
+  };
+  return dialect;
+}
+
+class Statement {
+ public:
+  Statement(sqlite3* db, std::string_view sql) : db_(db) {
+    if (sqlite3_prepare_v2(db, sql.data(), static_cast<int>(sql.size()), &stmt_, nullptr) !=
+        SQLITE_OK) {
+      code_ = sqlite3_extended_errcode(db);
+    }
+  }
+  ~Statement() { sqlite3_finalize(stmt_); }
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+
+  bool prepared() const { return stmt_ != nullptr; }
+  int error_code() const { return code_; }
+  sqlite3_stmt* get() const { return stmt_; }
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* stmt_ = nullptr;
+  int code_ = SQLITE_OK;
+};
+
+class SqliteConnection final : public SqlConnection {
+ public:
+  SqliteConnection(const std::filesystem::path& path, std::string url)
+      : path_(path), url_(std::move(url)) {
+    require_folder(path);
+    const int rc = sqlite3_open_v2(path.c_str(), &db_,
+                                   SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+                                       SQLITE_OPEN_FULLMUTEX,
+                                   nullptr);
+    if (rc != SQLITE_OK) {
+      const std::string reason = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
+      sqlite3_close(db_);
+      throw StorageError(fmt::format("cannot open SQLite database '{}': {}; check the path "
+                                     "and its permissions",
+                                     path.string(), reason));
+    }
+    sqlite3_extended_result_codes(db_, 1);
+    sqlite3_busy_timeout(db_, kBusyTimeoutMs);
+    try {
+      probe();
+    } catch (...) {
+      sqlite3_close(db_);
+      throw;
+    }
+  }
+
+  ~SqliteConnection() override { sqlite3_close(db_); }
+
+  const SqlDialect& dialect() const override { return sqlite_dialect(); }
+  const std::string& redacted_url() const override { return url_; }
+
+  SqlRows query(std::string_view sql, const SqlParams& params) override {
+    Statement statement(db_, sql);
+    if (!statement.prepared()) fail(statement.error_code(), sql);
+    bind(statement.get(), params);
+    SqlRows rows;
+    for (;;) {
+      const int rc = sqlite3_step(statement.get());
+      if (rc == SQLITE_DONE) return rows;
+      if (rc != SQLITE_ROW) fail(sqlite3_extended_errcode(db_), sql);
+      rows.push_back(read_row(statement.get()));
+    }
+  }
+
+  void read(const std::function<void()>& work) override { transact("BEGIN", work); }
+  void write(const std::function<void()>& work) override { transact("BEGIN IMMEDIATE", work); }
+
+ private:
+  static void require_folder(const std::filesystem::path& path) {
+    const auto folder = path.parent_path().empty() ? std::filesystem::path(".")
+                                                   : path.parent_path();
+    std::error_code error;
+    if (!std::filesystem::is_directory(folder, error)) {
+      throw StorageError(fmt::format("cannot open SQLite database '{}': folder '{}' does not "
+                                     "exist; create it or fix the path",
+                                     path.string(), folder.string()));
+    }
+  }
+
+  // Reading the header first turns "not a database" into a clear message
+  // before anything could write to the file.
+  void probe() {
+    Statement statement(db_, "SELECT count(*) FROM sqlite_master");
+    const int rc = statement.prepared() ? sqlite3_step(statement.get()) : statement.error_code();
+    if (rc == SQLITE_ROW) return;
+    const std::string reason = sqlite3_errmsg(db_);
+    const bool foreign = (rc & 0xff) == SQLITE_NOTADB || (rc & 0xff) == SQLITE_CORRUPT;
+    throw StorageError(foreign ? fmt::format("'{}' is not an SQLite database ({}); give a new "
+                                             "file name or an ECOpt database",
+                                             path_.string(), reason)
+                               : fmt::format("cannot read SQLite database '{}': {}",
+                                             path_.string(), reason));
+  }
+
+  void transact(std::string_view begin, const std::function<void()>& work) {
+    begin_with_retry(begin);
+    try {
+      work();
+      query("COMMIT", {});
+    } catch (...) {
+      sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+      throw;
+    }
+  }
+
+  // The busy timeout already waits; the retries cover a lock held longer
+  // than that by a slow writer in another process.
+  void begin_with_retry(std::string_view begin) {
+    for (int attempt = 1;; ++attempt) {
+      const int rc = sqlite3_exec(db_, std::string(begin).c_str(), nullptr, nullptr, nullptr);
+      if (rc == SQLITE_OK) return;
+      if ((rc & 0xff) != SQLITE_BUSY || attempt == kBeginAttempts) fail(rc, begin);
+      std::this_thread::sleep_for(std::chrono::milliseconds(100 * attempt));
+    }
+  }
+
+  void bind(sqlite3_stmt* statement, const SqlParams& params) {
+    for (std::size_t i = 0; i < params.size(); ++i) {
+      // "$n" is a named parameter to SQLite; bind it by name so both dialects
+      // share one statement text.
+      const int index =
+          sqlite3_bind_parameter_index(statement, fmt::format("${}", i + 1).c_str());
+      if (index == 0) continue;
+      int rc = SQLITE_OK;
+      if (const auto* integer = std::get_if<std::int64_t>(&params[i])) {
+        rc = sqlite3_bind_int64(statement, index, *integer);
+      } else if (const auto* text = std::get_if<std::string>(&params[i])) {
+        rc = sqlite3_bind_text(statement, index, text->data(), static_cast<int>(text->size()),
+                               SQLITE_TRANSIENT);
+      } else {
+        rc = sqlite3_bind_null(statement, index);
+      }
+      if (rc != SQLITE_OK) fail(rc, sqlite3_sql(statement));
+    }
+  }
+
+  static SqlRow read_row(sqlite3_stmt* statement) {
+    std::vector<std::optional<std::string>> cells;
+    const int columns = sqlite3_column_count(statement);
+    for (int column = 0; column < columns; ++column) {
+      if (sqlite3_column_type(statement, column) == SQLITE_NULL) {
+        cells.emplace_back();
+        continue;
+      }
+      const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(statement, column));
+      cells.emplace_back(std::string(text, sqlite3_column_bytes(statement, column)));
+    }
+    return SqlRow(std::move(cells));
+  }
+
+  [[noreturn]] void fail(int rc, std::string_view sql) {
+    const std::string message = fmt::format("SQLite error on '{}' during {}: {}",
+                                            path_.string(), sql.substr(0, sql.find(' ')),
+                                            sqlite3_errmsg(db_));
+    if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY) {
+      throw SqlUniqueViolation(message);
+    }
+    throw StorageError(message);
+  }
+
+  std::filesystem::path path_;
+  std::string url_;
+  sqlite3* db_ = nullptr;
+};
+
+}  // namespace
+
+std::unique_ptr<Storage> make_sqlite_storage(const std::filesystem::path& path,
+                                             const std::string& url,
+                                             const StorageOptions& options) {
+  return make_sql_storage(std::make_unique<SqliteConnection>(path, url), options);
+}
+
+}  // namespace ecopt

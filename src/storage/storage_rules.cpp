@@ -1,0 +1,151 @@
+#include "storage_rules.hpp"
+
+#include <cmath>
+#include <limits>
+
+#include <fmt/format.h>
+
+#include "ecopt/core/error.hpp"
+
+namespace ecopt::storage_rules {
+
+std::int64_t to_epoch_ms(TimePoint time) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch()).count();
+}
+
+TimePoint from_epoch_ms(std::int64_t ms) {
+  return TimePoint(std::chrono::duration_cast<Clock::duration>(std::chrono::milliseconds(ms)));
+}
+
+TimePoint stored_now(const StorageOptions& options) {
+  return from_epoch_ms(to_epoch_ms(options.clock()));
+}
+
+std::string duplicate_study_message(std::string_view name) {
+  return fmt::format("study '{}' already exists; use --skip-if-exists or another name", name);
+}
+
+std::string unknown_study_message(std::int64_t study_id) {
+  return fmt::format("no study with id {} in this storage; list them with 'ecopt studies'",
+                     study_id);
+}
+
+std::string unknown_trial_message(std::int64_t trial_id) {
+  return fmt::format("no trial with id {} in this storage; list them with 'ecopt trials'",
+                     trial_id);
+}
+
+void merge_attrs(nlohmann::json& into, const nlohmann::json& attrs, std::string_view what) {
+  if (!attrs.is_object()) {
+    throw InputError(fmt::format("{} must be a JSON object, got {}", what, attrs.type_name()));
+  }
+  into.update(attrs);
+}
+
+void validate_new_study(const StudySpec& spec, const nlohmann::json& user_attrs) {
+  spec.validate();
+  if (!user_attrs.is_object()) {
+    throw InputError(fmt::format("study user attributes must be a JSON object, got {}",
+                                 user_attrs.type_name()));
+  }
+}
+
+Trial new_trial(std::int64_t id, std::int64_t number, const nlohmann::json& system_attrs,
+                TimePoint now) {
+  Trial trial;
+  trial.id = id;
+  trial.number = number;
+  trial.state = TrialState::Running;
+  merge_attrs(trial.system_attrs, system_attrs, "trial system attributes");
+  trial.started_at = now;
+  return trial;
+}
+
+namespace {
+
+void require_running(const Trial& trial, std::string_view action) {
+  if (trial.state != TrialState::Running) {
+    throw InputError(fmt::format("cannot {} trial {}: it is already {}; only RUNNING trials change",
+                                 action, trial.number, to_string(trial.state)));
+  }
+}
+
+bool all_finite(const std::vector<double>& values) {
+  for (double value : values) {
+    if (!std::isfinite(value)) return false;
+  }
+  return true;
+}
+
+void validate_result(const Trial& trial, const StudySpec& spec, const TrialResult& result) {
+  const std::size_t expected = spec.objectives.size();
+  if (result.state == TrialState::Running) {
+    throw InputError(fmt::format(
+        "cannot finish trial {} as RUNNING; use complete, fail or pruned", trial.number));
+  }
+  if (result.state == TrialState::Complete && result.values.empty()) {
+    throw InputError(fmt::format("trial {} is COMPLETE but has no values; give {} value(s)",
+                                 trial.number, expected));
+  }
+  if (!result.values.empty() && result.values.size() != expected) {
+    throw InputError(fmt::format("trial {} got {} value(s) but study '{}' has {} objective(s)",
+                                 trial.number, result.values.size(), spec.name, expected));
+  }
+  if (result.state != TrialState::Failed && !all_finite(result.values)) {
+    throw InputError(fmt::format(
+        "trial {} has a NaN or infinite value; report it with state fail instead",
+        trial.number));
+  }
+}
+
+}  // namespace
+
+void set_params(Trial& trial, const ParamMap& params) {
+  require_running(trial, "set the parameters of");
+  trial.params = params;
+}
+
+void heartbeat(Trial& trial, TimePoint now) {
+  require_running(trial, "record a heartbeat for");
+  trial.heartbeat_at = now;
+}
+
+void finish(Trial& trial, const StudySpec& spec, const TrialResult& result, TimePoint now) {
+  require_running(trial, "finish");
+  validate_result(trial, spec, result);
+  merge_attrs(trial.user_attrs, result.user_attrs, "trial user attributes");
+  trial.state = result.state;
+  trial.values = result.values;
+  trial.fail_reason = result.fail_reason;
+  trial.finished_at = now;
+}
+
+bool fail_if_stale(Trial& trial, TimePoint now, std::chrono::seconds timeout) {
+  if (trial.state != TrialState::Running) return false;
+  const TimePoint last_sign_of_life = trial.heartbeat_at.value_or(trial.started_at);
+  if (now - last_sign_of_life <= timeout) return false;
+  trial.state = TrialState::Failed;
+  trial.fail_reason = fmt::format("heartbeat lost: no heartbeat for more than {} s",
+                                  timeout.count());
+  trial.finished_at = now;
+  return true;
+}
+
+nlohmann::json values_to_json(const std::vector<double>& values) {
+  nlohmann::json json = nlohmann::json::array();
+  for (double value : values) {
+    json.push_back(std::isfinite(value) ? nlohmann::json(value) : nlohmann::json(nullptr));
+  }
+  return json;
+}
+
+std::vector<double> values_from_json(const nlohmann::json& json) {
+  std::vector<double> values;
+  for (const auto& value : json) {
+    values.push_back(value.is_null() ? std::numeric_limits<double>::quiet_NaN()
+                                     : value.get<double>());
+  }
+  return values;
+}
+
+}  // namespace ecopt::storage_rules

@@ -1,0 +1,46 @@
+#pragma once
+// The semantics every backend shares: what may change a trial, how a result
+// is validated and applied, when a trial counts as stale. Backends only
+// load, lock and store; the rules live here once.
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "ecopt/storage/storage.hpp"
+
+namespace ecopt::storage_rules {
+
+// Timestamps are stored as epoch milliseconds; "now" is truncated to them so
+// a trial reads back exactly as it was returned.
+std::int64_t to_epoch_ms(TimePoint time);
+TimePoint from_epoch_ms(std::int64_t ms);
+TimePoint stored_now(const StorageOptions& options);
+
+std::string duplicate_study_message(std::string_view name);
+std::string unknown_study_message(std::int64_t study_id);
+std::string unknown_trial_message(std::int64_t trial_id);
+
+// Throws InputError unless `attrs` is a JSON object; merges its keys.
+void merge_attrs(nlohmann::json& into, const nlohmann::json& attrs, std::string_view what);
+// Throws InputError for an unusable spec or non-object attributes.
+void validate_new_study(const StudySpec& spec, const nlohmann::json& user_attrs);
+
+Trial new_trial(std::int64_t id, std::int64_t number, const nlohmann::json& system_attrs,
+                TimePoint now);
+void set_params(Trial& trial, const ParamMap& params);
+void heartbeat(Trial& trial, TimePoint now);
+// Checks the trial is RUNNING and `result` fits `spec`, then applies it.
+void finish(Trial& trial, const StudySpec& spec, const TrialResult& result, TimePoint now);
+// Fails the trial when RUNNING with no sign of life within `timeout`.
+bool fail_if_stale(Trial& trial, TimePoint now, std::chrono::seconds timeout);
+
+// Objective values as JSON: non-finite ones (allowed only for FAILED) are
+// stored as null and read back as NaN.
+nlohmann::json values_to_json(const std::vector<double>& values);
+std::vector<double> values_from_json(const nlohmann::json& json);
+
+}  // namespace ecopt::storage_rules

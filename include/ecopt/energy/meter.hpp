@@ -3,11 +3,15 @@
 // energy counter per domain. Backends: NVML, RAPL powercap, RAPL perf, and
 // the CPU-time estimate. discover_meters() probes them all and says why
 // each missing one is unavailable.
+#include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "ecopt/energy/process.hpp"
 #include "ecopt/energy/reading.hpp"
+#include "ecopt/energy/seams.hpp"
 
 namespace ecopt {
 
@@ -23,21 +27,49 @@ class Meter {
   virtual std::vector<double> read_j() = 0;
   // How often the underlying counter moves (0 for estimates).
   virtual double update_period_s() const = 0;
+  // Changes of the raw counter observed so far (reads and background polls);
+  // power-integrating meters count their power samples. 0 for estimates.
+  virtual std::int64_t counter_updates() const { return 0; }
+  // CPU time spent by this meter's own background thread, for overhead
+  // reports.
+  virtual double background_cpu_s() const { return 0.0; }
+  // One line for `ecopt devices`: model, bus id, counter, scope.
+  virtual std::string description() const = 0;
 };
+
+// Documented defaults of the CPU-time estimate (see docs/energy.md).
+// Intel Xeon Platinum 8380: 270 W TDP over 40 cores.
+inline constexpr double kDefaultCpuWattsPerCore = 270.0 / 40.0;
 
 struct DiscoveryOptions {
   std::string powercap_root = "/sys/class/powercap";
   std::string perf_root = "/sys/bus/event_source/devices/power";
   std::string nvml_library = "libnvidia-ml.so.1";
-  std::vector<std::string> devices;  // empty: all; else "cpu", "cuda:0", ...
-  double cpu_watts_per_core = 0.0;   // 0: documented default
+  std::vector<std::string> devices;  // empty: all; else "cpu", "cuda", "cuda:0", ...
+  double cpu_watts_per_core = 0.0;   // 0: kDefaultCpuWattsPerCore
+  double memory_watts_per_gib = 0.0;  // 0: no memory term in the estimate
   bool allow_estimate = true;
+  // What the estimate measures; empty: this process and its reaped children.
+  // `ecopt measure` passes the spawned command's process tree.
+  std::function<ProcessTreeUsage()> estimate_usage;
+  // How long a counter is watched for movement before it is declared
+  // frozen; 0: twice the counter's update period, at least 20 ms.
+  double probe_s = 0.0;
+  // Background pollers (wraparound, update counting, power integration).
+  // Tests that drive reads by hand switch them off.
+  bool background_polling = true;
+  // Seams; null: the real thing.
+  std::shared_ptr<const Clock> clock;
+  std::shared_ptr<const FileReader> file_reader;
+  std::shared_ptr<PerfEventApi> perf_events;
 };
 
 struct Discovery {
   std::vector<std::unique_ptr<Meter>> meters;
   // One line per backend that found nothing: "rapl-powercap: ... (how to fix)".
   std::vector<std::string> unavailable;
+  // Things that work but deserve attention (device order, estimates).
+  std::vector<std::string> warnings;
 };
 
 Discovery discover_meters(const DiscoveryOptions& options);

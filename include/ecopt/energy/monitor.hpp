@@ -1,7 +1,8 @@
 #pragma once
 // Measurement windows over every meter found (Zeus's begin/end windows,
-// nestable by name), an idle baseline, and repeated measurement of short
-// work until the window is long enough for the counters to resolve it.
+// nestable by name), an idle baseline, a background power trace, and
+// repeated measurement of short work until the window is long enough for
+// the counters to resolve it.
 #include <chrono>
 #include <cstddef>
 #include <functional>
@@ -12,12 +13,24 @@
 
 #include "ecopt/energy/meter.hpp"
 #include "ecopt/energy/reading.hpp"
+#include "ecopt/energy/seams.hpp"
 
 namespace ecopt {
 
+// Power of every meter domain over time, sampled in the background.
+struct PowerTrace {
+  std::vector<std::string> series;  // "cuda:0/gpu", "cpu:0/package", ...
+  std::vector<double> t_s;          // sample times from the trace's start
+  std::vector<std::vector<double>> power_w;  // [sample][series]
+
+  nlohmann::json to_json() const;
+};
+
 class EnergyMonitor {
  public:
-  explicit EnergyMonitor(std::vector<std::unique_ptr<Meter>> meters);
+  // clock: null for the steady clock.
+  explicit EnergyMonitor(std::vector<std::unique_ptr<Meter>> meters,
+                         std::shared_ptr<const Clock> clock = nullptr);
   ~EnergyMonitor();
 
   const std::vector<std::unique_ptr<Meter>>& meters() const;
@@ -25,11 +38,19 @@ class EnergyMonitor {
   // Measures each meter's power with nothing else running over `period`;
   // later windows then report net energy too.
   void measure_idle_baseline(std::chrono::milliseconds period);
+  bool has_idle_baseline() const;
 
   // Windows may nest and overlap; names must be unique while open
   // (InputError otherwise).
   void begin_window(const std::string& name);
   WindowResult end_window(const std::string& name);
+
+  // Samples every domain's power each `period` on a thread until stopped.
+  void start_power_trace(std::chrono::milliseconds period);
+  PowerTrace stop_power_trace();
+
+  // CPU time of the meters' and the trace's background threads.
+  double background_cpu_s() const;
 
  private:
   struct Impl;
@@ -50,6 +71,8 @@ struct PerSampleEnergy {
   double max_j = 0.0;
   double mad_j = 0.0;     // median absolute deviation over repeats
   bool idle_subtracted = false;
+  bool policy_met = true;  // false when max_iterations stopped the growth
+  std::size_t iterations_per_window = 0;  // calls of `work` per window
   std::size_t samples_per_window = 0;
   std::vector<WindowResult> windows;
 

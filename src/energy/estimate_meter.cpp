@@ -1,0 +1,101 @@
+// The fallback where no CPU sensor can be read: CPU time of a process tree
+// × watts per core, plus an optional memory term (watts per GiB resident).
+// An estimate, and every figure it produces says so.
+#include <mutex>
+
+#include <fmt/format.h>
+
+#include "backends.hpp"
+#include "poller.hpp"
+
+namespace ecopt::detail {
+namespace {
+
+constexpr double kBytesPerGib = 1024.0 * 1024.0 * 1024.0;
+constexpr double kMemorySamplePeriodS = 0.5;
+
+class EstimateMeter final : public Meter {
+ public:
+  EstimateMeter(std::function<ProcessTreeUsage()> usage, double watts_per_core,
+                double memory_watts_per_gib, std::shared_ptr<const Clock> clock, bool polling,
+                bool own_process)
+      : usage_(std::move(usage)),
+        watts_per_core_(watts_per_core),
+        memory_watts_per_gib_(memory_watts_per_gib),
+        clock_(std::move(clock)),
+        own_process_(own_process) {
+    const auto start = usage_();
+    start_cpu_s_ = start.cpu_s;
+    last_cpu_s_ = start.cpu_s;
+    last_rss_bytes_ = start.rss_bytes;
+    last_s_ = clock_->now_s();
+    // Resident memory changes between reads; sample it in between when the
+    // memory term is on. CPU time is cumulative and needs no thread.
+    if (polling && memory_watts_per_gib_ > 0)
+      poller_ = std::make_unique<Poller>(kMemorySamplePeriodS, [this] { sample(); });
+  }
+
+  std::string device() const override { return "cpu (estimate)"; }
+  EnergySource source() const override { return EnergySource::EstimateCpuTime; }
+  std::vector<std::string> domains() const override {
+    if (memory_watts_per_gib_ > 0) return {"cpu-time", "memory"};
+    return {"cpu-time"};
+  }
+  std::vector<double> read_j() override {
+    sample();
+    std::lock_guard lock(mutex_);
+    const double cpu_j = (last_cpu_s_ - start_cpu_s_) * watts_per_core_;
+    if (memory_watts_per_gib_ > 0) return {cpu_j, memory_j_};
+    return {cpu_j};
+  }
+  double update_period_s() const override { return 0.0; }
+  double background_cpu_s() const override { return poller_ ? poller_->cpu_s() : 0.0; }
+  std::string description() const override {
+    std::string text = fmt::format(
+        "ESTIMATE, not a sensor: CPU time of {} × {:.2f} W per core", 
+        own_process_ ? "this process and its children" : "the measured command's process tree",
+        watts_per_core_);
+    if (memory_watts_per_gib_ > 0)
+      text += fmt::format(" + {:.3f} W per GiB resident", memory_watts_per_gib_);
+    return text;
+  }
+
+ private:
+  void sample() {
+    const auto usage = usage_();
+    std::lock_guard lock(mutex_);
+    const double now_s = clock_->now_s();
+    // Time of a process that ended but is not yet reaped briefly drops out
+    // of a live process tree: never let the total go backwards.
+    last_cpu_s_ = std::max(last_cpu_s_, usage.cpu_s);
+    memory_j_ += memory_watts_per_gib_ * (last_rss_bytes_ + usage.rss_bytes) / 2 / kBytesPerGib *
+                 (now_s - last_s_);
+    last_rss_bytes_ = usage.rss_bytes;
+    last_s_ = now_s;
+  }
+
+  std::function<ProcessTreeUsage()> usage_;
+  double watts_per_core_;
+  double memory_watts_per_gib_;
+  std::shared_ptr<const Clock> clock_;
+  bool own_process_;
+  mutable std::mutex mutex_;
+  double start_cpu_s_ = 0.0;
+  double last_cpu_s_ = 0.0;
+  double last_rss_bytes_ = 0.0;
+  double last_s_ = 0.0;
+  double memory_j_ = 0.0;
+  std::unique_ptr<Poller> poller_;
+};
+
+}  // namespace
+
+std::unique_ptr<Meter> make_estimate_meter(const DiscoveryOptions& options) {
+  const bool own_process = !options.estimate_usage;
+  return std::make_unique<EstimateMeter>(
+      own_process ? std::function<ProcessTreeUsage()>(own_process_usage) : options.estimate_usage,
+      options.cpu_watts_per_core > 0 ? options.cpu_watts_per_core : kDefaultCpuWattsPerCore,
+      options.memory_watts_per_gib, options.clock, options.background_polling, own_process);
+}
+
+}  // namespace ecopt::detail

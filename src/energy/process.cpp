@@ -1,0 +1,452 @@
+// Spawning a command tree, streaming its output, waiting, terminating.
+#include "ecopt/energy/process.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <chrono>
+#include <condition_variable>
+#include <cstring>
+#include <deque>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <sstream>
+#include <thread>
+
+#include "ecopt/core/error.hpp"
+
+extern char** environ;
+
+namespace ecopt {
+namespace {
+
+double timeval_s(const timeval& tv) { return static_cast<double>(tv.tv_sec) + tv.tv_usec * 1e-6; }
+
+double rusage_cpu_s(const rusage& usage) {
+  return timeval_s(usage.ru_utime) + timeval_s(usage.ru_stime);
+}
+
+// Fields of /proc/<pid>/stat that we need. The command name may contain
+// spaces and parentheses, so fields are counted after the last ')'.
+struct ProcStat {
+  char state = '?';
+  pid_t pgrp = 0;
+  double cpu_s = 0.0;  // utime + stime + cutime + cstime
+  double rss_bytes = 0.0;
+};
+
+std::optional<ProcStat> read_proc_stat(const std::string& pid_dir) {
+  std::ifstream file("/proc/" + pid_dir + "/stat");
+  std::string text;
+  if (!file || !std::getline(file, text)) return std::nullopt;
+  const auto close = text.rfind(')');
+  if (close == std::string::npos) return std::nullopt;
+  std::istringstream fields(text.substr(close + 1));
+  std::vector<std::string> tokens;
+  for (std::string token; fields >> token;) tokens.push_back(token);
+  if (tokens.size() < 22) return std::nullopt;
+  // tokens[k] is field k + 3 of proc(5): 3 state, 5 pgrp, 14-17 times, 24 rss.
+  static const double ticks_per_s = static_cast<double>(sysconf(_SC_CLK_TCK));
+  static const double page_bytes = static_cast<double>(sysconf(_SC_PAGESIZE));
+  ProcStat stat;
+  stat.state = tokens[0].empty() ? '?' : tokens[0][0];
+  stat.pgrp = static_cast<pid_t>(std::stoll(tokens[2]));
+  double ticks = 0.0;
+  for (int k = 11; k <= 14; ++k) ticks += std::stod(tokens[k]);
+  stat.cpu_s = ticks / ticks_per_s;
+  stat.rss_bytes = std::stod(tokens[21]) * page_bytes;
+  return stat;
+}
+
+bool is_pid_name(const char* name) {
+  if (*name == '\0') return false;
+  for (; *name; ++name)
+    if (*name < '0' || *name > '9') return false;
+  return true;
+}
+
+template <typename Visit>
+void for_each_group_member(pid_t pgid, Visit visit) {
+  DIR* proc = opendir("/proc");
+  if (!proc) return;
+  while (const dirent* entry = readdir(proc)) {
+    if (!is_pid_name(entry->d_name)) continue;
+    // A process may vanish between readdir and the read: skip it.
+    try {
+      const auto stat = read_proc_stat(entry->d_name);
+      if (stat && stat->pgrp == pgid) visit(*stat);
+    } catch (const std::exception&) {
+    }
+  }
+  closedir(proc);
+}
+
+// True while some member of the group is alive (zombies do not count: they
+// have finished and only wait to be reaped by whoever adopted them).
+bool group_has_live_members(pid_t pgid) {
+  bool alive = false;
+  for_each_group_member(pgid, [&](const ProcStat& stat) { alive = alive || stat.state != 'Z'; });
+  return alive;
+}
+
+bool is_executable_file(const std::filesystem::path& path) {
+  struct stat info {};
+  return ::stat(path.c_str(), &info) == 0 && S_ISREG(info.st_mode) &&
+         ::access(path.c_str(), X_OK) == 0;
+}
+
+std::string env_value(const std::vector<std::pair<std::string, std::string>>& extra,
+                      const char* name) {
+  for (const auto& [key, value] : extra)
+    if (key == name) return value;
+  const char* inherited = std::getenv(name);
+  return inherited ? inherited : "";
+}
+
+// The program's absolute path, or an Error that names it and says why not.
+std::string resolve_program(const ProcessOptions& options) {
+  const std::string& program = options.argv.front();
+  namespace fs = std::filesystem;
+  const fs::path base = options.working_directory.empty() ? fs::current_path()
+                                                          : fs::absolute(options.working_directory);
+  if (program.find('/') != std::string::npos) {
+    const fs::path path = fs::path(program).is_absolute() ? fs::path(program) : base / program;
+    std::error_code ec;
+    if (!fs::exists(path, ec))
+      throw Error(fmt::format("cannot run '{}': no such file", program));
+    if (fs::is_directory(path, ec))
+      throw Error(fmt::format("cannot run '{}': it is a directory, not a program", program));
+    if (!is_executable_file(path))
+      throw Error(fmt::format("cannot run '{}': not executable (chmod +x it)", program));
+    return path.string();
+  }
+  bool found_unexecutable = false;
+  std::istringstream dirs(env_value(options.extra_env, "PATH"));
+  for (std::string dir; std::getline(dirs, dir, ':');) {
+    const fs::path candidate = (dir.empty() ? base : fs::path(dir)) / program;
+    if (is_executable_file(candidate)) return fs::absolute(candidate).string();
+    std::error_code ec;
+    found_unexecutable = found_unexecutable || fs::is_regular_file(candidate, ec);
+  }
+  if (found_unexecutable)
+    throw Error(fmt::format("cannot run '{}': found on PATH but not executable", program));
+  throw Error(fmt::format("cannot run '{}': command not found on PATH", program));
+}
+
+std::vector<std::string> build_environment(const ProcessOptions& options) {
+  std::vector<std::string> env;
+  for (char** entry = environ; *entry; ++entry) {
+    const std::string_view text(*entry);
+    const auto key = text.substr(0, text.find('='));
+    bool replaced = false;
+    for (const auto& extra : options.extra_env) replaced = replaced || extra.first == key;
+    if (!replaced) env.emplace_back(text);
+  }
+  for (const auto& [key, value] : options.extra_env) env.push_back(key + "=" + value);
+  return env;
+}
+
+std::vector<char*> c_strings(std::vector<std::string>& strings) {
+  std::vector<char*> pointers;
+  for (auto& s : strings) pointers.push_back(s.data());
+  pointers.push_back(nullptr);
+  return pointers;
+}
+
+}  // namespace
+
+ProcessTreeUsage own_process_usage() {
+  rusage self{};
+  rusage children{};
+  getrusage(RUSAGE_SELF, &self);
+  getrusage(RUSAGE_CHILDREN, &children);
+  ProcessTreeUsage usage;
+  usage.cpu_s = rusage_cpu_s(self) + rusage_cpu_s(children);
+  std::ifstream statm("/proc/self/statm");
+  double size_pages = 0.0;
+  double resident_pages = 0.0;
+  if (statm >> size_pages >> resident_pages)
+    usage.rss_bytes = resident_pages * static_cast<double>(sysconf(_SC_PAGESIZE));
+  return usage;
+}
+
+ProcessTreeUsage process_group_usage(pid_t pgid) {
+  ProcessTreeUsage usage;
+  for_each_group_member(pgid, [&](const ProcStat& stat) {
+    usage.cpu_s += stat.cpu_s;
+    usage.rss_bytes += stat.rss_bytes;
+  });
+  return usage;
+}
+
+int ExitStatus::shell_status() const {
+  if (exit_code) return *exit_code;
+  if (term_signal) return 128 + *term_signal;
+  return 1;
+}
+
+std::string ExitStatus::describe() const {
+  std::string text = exit_code ? fmt::format("exit code {}", *exit_code)
+                     : term_signal
+                         ? fmt::format("killed by signal {} ({})", *term_signal, strsignal(*term_signal))
+                         : std::string("unknown status");
+  if (timed_out) text += " (timed out)";
+  return text;
+}
+
+struct Process::Impl {
+  pid_t pid = -1;
+  int pidfd = -1;
+  int out_fd = -1;
+  int err_fd = -1;
+  std::function<void(std::string_view)> on_stdout;
+  std::function<void(std::string_view)> on_stderr;
+  std::size_t tail_limit = 20;
+
+  mutable std::mutex mutex;
+  std::condition_variable output_closed;
+  bool output_done = false;
+  bool stop_reading = false;
+  std::deque<std::string> tail;
+  std::optional<ExitStatus> status;
+  std::thread reader;
+
+  void deliver(bool is_stderr, std::string_view line) {
+    if (is_stderr) {
+      {
+        std::lock_guard lock(mutex);
+        tail.emplace_back(line);
+        while (tail.size() > tail_limit) tail.pop_front();
+      }
+      if (on_stderr) on_stderr(line);
+    } else if (on_stdout) {
+      on_stdout(line);
+    }
+  }
+
+  // Splits a stream into lines; a last line without newline is delivered at EOF.
+  void read_output() {
+    std::string pending[2];
+    pollfd fds[2] = {{out_fd, POLLIN, 0}, {err_fd, POLLIN, 0}};
+    int open_streams = (out_fd >= 0) + (err_fd >= 0);
+    while (open_streams > 0) {
+      {
+        std::lock_guard lock(mutex);
+        if (stop_reading) break;
+      }
+      // A timeout so that the destructor can stop a reader whose pipes are
+      // held open by a process that escaped the group.
+      if (::poll(fds, 2, 100) <= 0) continue;
+      for (int i = 0; i < 2; ++i) {
+        if (fds[i].fd < 0 || fds[i].revents == 0) continue;
+        char buffer[8192];
+        const ssize_t n = ::read(fds[i].fd, buffer, sizeof buffer);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) {
+          if (!pending[i].empty()) deliver(i == 1, pending[i]);
+          pending[i].clear();
+          fds[i].fd = -1;
+          --open_streams;
+          continue;
+        }
+        pending[i].append(buffer, static_cast<std::size_t>(n));
+        std::size_t start = 0;
+        for (std::size_t nl; (nl = pending[i].find('\n', start)) != std::string::npos; start = nl + 1)
+          deliver(i == 1, std::string_view(pending[i]).substr(start, nl - start));
+        pending[i].erase(0, start);
+      }
+    }
+    std::lock_guard lock(mutex);
+    output_done = true;
+    output_closed.notify_all();
+  }
+
+  // Reaps the program if it has ended; true once it has.
+  bool try_reap(bool block) {
+    if (status) return true;
+    int raw = 0;
+    rusage usage{};
+    pid_t done;
+    do {
+      done = ::wait4(pid, &raw, block ? 0 : WNOHANG, &usage);
+    } while (done < 0 && errno == EINTR);
+    if (done != pid) return false;
+    ExitStatus result;
+    if (WIFEXITED(raw)) result.exit_code = WEXITSTATUS(raw);
+    if (WIFSIGNALED(raw)) result.term_signal = WTERMSIG(raw);
+    result.cpu_s = rusage_cpu_s(usage);
+    std::lock_guard lock(mutex);
+    status = result;
+    return true;
+  }
+
+  // Waits up to timeout_s for the program to end.
+  bool wait_exit(double timeout_s) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_s);
+    while (!try_reap(false)) {
+      const double left =
+          std::chrono::duration<double>(deadline - std::chrono::steady_clock::now()).count();
+      if (left <= 0) return false;
+      const int slice_ms = static_cast<int>(std::min(left, 0.1) * 1000) + 1;
+      if (pidfd >= 0) {
+        pollfd fd{pidfd, POLLIN, 0};
+        ::poll(&fd, 1, slice_ms);
+      } else {
+        std::this_thread::sleep_for(std::chrono::milliseconds(std::min(slice_ms, 10)));
+      }
+    }
+    return true;
+  }
+
+  void wait_output(double timeout_s) {
+    std::unique_lock lock(mutex);
+    output_closed.wait_for(lock, std::chrono::duration<double>(timeout_s),
+                           [this] { return output_done; });
+  }
+
+  bool tree_alive() {
+    return !try_reap(false) || group_has_live_members(pid);
+  }
+
+  void terminate(double grace_s) {
+    if (!tree_alive()) return;
+    ::kill(-pid, SIGTERM);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(grace_s);
+    while (tree_alive() && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    if (tree_alive()) ::kill(-pid, SIGKILL);
+    try_reap(true);
+  }
+};
+
+Process::Process(const ProcessOptions& options) : impl_(std::make_unique<Impl>()) {
+  if (options.argv.empty()) throw InputError("cannot run an empty command: give a program to run");
+  if (!options.working_directory.empty() &&
+      !std::filesystem::is_directory(options.working_directory))
+    throw InputError(fmt::format("cannot run '{}': working directory '{}' does not exist",
+                                 options.argv.front(), options.working_directory));
+  const std::string program = resolve_program(options);
+  auto argv_strings = options.argv;
+  auto env_strings = build_environment(options);
+  auto argv = c_strings(argv_strings);
+  auto envp = c_strings(env_strings);
+
+  int out_pipe[2] = {-1, -1};
+  int err_pipe[2] = {-1, -1};
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  if (!options.inherit_stdio) {
+    if (::pipe2(out_pipe, O_CLOEXEC) != 0 || ::pipe2(err_pipe, O_CLOEXEC) != 0)
+      throw Error(fmt::format("cannot run '{}': pipe: {}", options.argv.front(), strerror(errno)));
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_adddup2(&actions, out_pipe[1], 1);
+    posix_spawn_file_actions_adddup2(&actions, err_pipe[1], 2);
+  }
+  if (!options.working_directory.empty())
+    posix_spawn_file_actions_addchdir_np(&actions, options.working_directory.c_str());
+
+  posix_spawnattr_t attributes;
+  posix_spawnattr_init(&attributes);
+  // Its own process group, so that the whole tree can be signalled at once;
+  // default signal handling, whatever this process ignores or blocks.
+  sigset_t no_signals;
+  sigemptyset(&no_signals);
+  sigset_t defaults;
+  sigemptyset(&defaults);
+  for (int sig : {SIGPIPE, SIGINT, SIGTERM, SIGQUIT, SIGHUP, SIGCHLD, SIGUSR1, SIGUSR2, SIGALRM})
+    sigaddset(&defaults, sig);
+  posix_spawnattr_setflags(&attributes,
+                           POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  posix_spawnattr_setpgroup(&attributes, 0);
+  posix_spawnattr_setsigmask(&attributes, &no_signals);
+  posix_spawnattr_setsigdefault(&attributes, &defaults);
+
+  const int rc =
+      posix_spawn(&impl_->pid, program.c_str(), &actions, &attributes, argv.data(), envp.data());
+  posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attributes);
+  if (out_pipe[1] >= 0) ::close(out_pipe[1]);
+  if (err_pipe[1] >= 0) ::close(err_pipe[1]);
+  if (rc != 0) {
+    if (out_pipe[0] >= 0) ::close(out_pipe[0]);
+    if (err_pipe[0] >= 0) ::close(err_pipe[0]);
+    throw Error(fmt::format("cannot run '{}': {}", options.argv.front(), strerror(rc)));
+  }
+  impl_->pidfd = static_cast<int>(::syscall(SYS_pidfd_open, impl_->pid, 0));
+  impl_->out_fd = out_pipe[0];
+  impl_->err_fd = err_pipe[0];
+  impl_->on_stdout = options.on_stdout_line;
+  impl_->on_stderr = options.on_stderr_line;
+  impl_->tail_limit = options.stderr_tail_lines;
+  if (options.inherit_stdio)
+    impl_->output_done = true;
+  else
+    impl_->reader = std::thread([impl = impl_.get()] { impl->read_output(); });
+}
+
+Process::~Process() {
+  // Whatever of the tree is still running (the program, or descendants
+  // left behind in its group) goes with it.
+  impl_->terminate(1.0);
+  {
+    std::lock_guard lock(impl_->mutex);
+    impl_->stop_reading = true;
+  }
+  if (impl_->reader.joinable()) impl_->reader.join();
+  for (int fd : {impl_->out_fd, impl_->err_fd, impl_->pidfd})
+    if (fd >= 0) ::close(fd);
+}
+
+pid_t Process::pid() const { return impl_->pid; }
+
+std::optional<ExitStatus> Process::wait_for(double timeout_s) {
+  if (!impl_->wait_exit(timeout_s)) return std::nullopt;
+  impl_->wait_output(1.0);
+  std::lock_guard lock(impl_->mutex);
+  return impl_->status;
+}
+
+ExitStatus Process::wait() {
+  impl_->try_reap(true);
+  impl_->wait_output(1.0);
+  std::lock_guard lock(impl_->mutex);
+  return *impl_->status;
+}
+
+ExitStatus Process::wait_or_terminate(double timeout_s, double grace_s) {
+  if (auto status = wait_for(timeout_s)) return *status;
+  terminate(grace_s);
+  impl_->wait_output(1.0);
+  std::lock_guard lock(impl_->mutex);
+  impl_->status->timed_out = true;
+  return *impl_->status;
+}
+
+void Process::terminate(double grace_s) { impl_->terminate(grace_s); }
+
+ProcessTreeUsage Process::usage() const {
+  {
+    std::lock_guard lock(impl_->mutex);
+    if (impl_->status) return {impl_->status->cpu_s, 0.0};
+  }
+  return process_group_usage(impl_->pid);
+}
+
+std::vector<std::string> Process::stderr_tail() const {
+  std::lock_guard lock(impl_->mutex);
+  return {impl_->tail.begin(), impl_->tail.end()};
+}
+
+}  // namespace ecopt

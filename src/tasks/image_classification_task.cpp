@@ -1,0 +1,420 @@
+// The image-classification task on libtorch: model, training, evaluation
+// and energy-first inference measurement. The only libtorch translation
+// unit of the library, so keep it the one place that includes torch.
+#include <chrono>
+#include <mutex>
+
+#include <fmt/format.h>
+
+#include "cnn_model.hpp"
+#include "ecopt/core/error.hpp"
+
+namespace ecopt {
+namespace detail {
+
+torch::nn::Sequential build_cnn(const CnnArchitecture& architecture) {
+  torch::nn::Sequential model;
+  std::int64_t channels = architecture.in_channels;
+  std::int64_t features = 0;
+  for (const auto& layer : model_cost(architecture).layers) {
+    switch (layer.kind) {
+      case LayerKind::Conv:
+        model->push_back(std::string(layer.name),
+                         torch::nn::Conv2d(torch::nn::Conv2dOptions(channels, layer.out_channels,
+                                                                    architecture.kernel_size)
+                                               .padding(architecture.kernel_size / 2)));
+        break;
+      case LayerKind::Relu:
+        model->push_back(std::string(layer.name), torch::nn::ReLU());
+        break;
+      case LayerKind::MaxPool:
+        model->push_back(std::string(layer.name), torch::nn::MaxPool2d(torch::nn::MaxPool2dOptions(2)));
+        break;
+      case LayerKind::Linear:
+        model->push_back("flatten", torch::nn::Flatten());
+        model->push_back(std::string(layer.name), torch::nn::Linear(features, layer.out_channels));
+        break;
+    }
+    channels = layer.out_channels;
+    features = layer.out_channels * layer.out_height * layer.out_width;
+  }
+  return model;
+}
+
+TensorData to_tensors(const ImageDataset& dataset, const ChannelStats& stats,
+                      const torch::Device& device) {
+  const auto count = static_cast<std::int64_t>(dataset.size());
+  auto pixels = torch::from_blob(const_cast<std::uint8_t*>(dataset.pixels.data()),
+                                 {count, dataset.channels, dataset.height, dataset.width},
+                                 torch::kUInt8);
+  auto mean = torch::tensor(std::vector<float>(stats.mean.begin(), stats.mean.end()))
+                  .view({1, dataset.channels, 1, 1});
+  auto stddev = torch::tensor(std::vector<float>(stats.stddev.begin(), stats.stddev.end()))
+                    .view({1, dataset.channels, 1, 1});
+  auto images = (pixels.to(torch::kFloat32) / 255.0f - mean) / stddev;
+  auto labels = torch::from_blob(const_cast<std::uint8_t*>(dataset.labels.data()), {count},
+                                 torch::kUInt8)
+                    .to(torch::kInt64);
+  return {images.contiguous().to(device), labels.to(device)};
+}
+
+double train_epoch(torch::nn::Sequential& model, torch::optim::Optimizer& optimizer,
+                   const TensorData& data, std::int64_t batch_size,
+                   const std::function<void()>& between_batches) {
+  model->train();
+  const auto count = data.images.size(0);
+  const auto order = torch::randperm(count, torch::TensorOptions(torch::kInt64)).to(data.images.device());
+  double loss_sum = 0.0;
+  std::int64_t batches = 0;
+  for (std::int64_t start = 0; start < count; start += batch_size) {
+    between_batches();
+    const auto indices = order.slice(0, start, std::min(start + batch_size, count));
+    optimizer.zero_grad();
+    auto loss = torch::nn::functional::cross_entropy(model->forward(data.images.index_select(0, indices)),
+                                                     data.labels.index_select(0, indices));
+    loss.backward();
+    optimizer.step();
+    loss_sum += loss.item<double>();
+    ++batches;
+  }
+  return batches == 0 ? 0.0 : loss_sum / static_cast<double>(batches);
+}
+
+double mean_loss(torch::nn::Sequential& model, const TensorData& data) {
+  constexpr std::int64_t kChunk = 1024;
+  c10::InferenceMode inference;
+  model->eval();
+  double loss_sum = 0.0;
+  const auto count = data.images.size(0);
+  for (std::int64_t start = 0; start < count; start += kChunk) {
+    const auto end = std::min(start + kChunk, count);
+    auto loss = torch::nn::functional::cross_entropy(
+        model->forward(data.images.slice(0, start, end)), data.labels.slice(0, start, end),
+        torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum));
+    loss_sum += loss.item<double>();
+  }
+  return count == 0 ? 0.0 : loss_sum / static_cast<double>(count);
+}
+
+torch::Tensor predict(torch::nn::Sequential& model, const torch::Tensor& images,
+                      std::int64_t batch_size) {
+  c10::InferenceMode inference;
+  model->eval();
+  std::vector<torch::Tensor> classes;
+  const auto count = images.size(0);
+  for (std::int64_t start = 0; start < count; start += batch_size) {
+    classes.push_back(
+        model->forward(images.slice(0, start, std::min(start + batch_size, count))).argmax(1).cpu());
+  }
+  return torch::cat(classes);
+}
+
+torch::nn::Sequential inference_copy(torch::nn::Sequential& model, torch::Dtype dtype) {
+  auto parameters = model->parameters();
+  const auto device = parameters.empty() ? torch::Device(torch::kCPU) : parameters.front().device();
+  torch::nn::Sequential copy(
+      std::dynamic_pointer_cast<torch::nn::SequentialImpl>(model->clone(device)));
+  copy->to(dtype);
+  return copy;
+}
+
+}  // namespace detail
+
+namespace {
+
+using detail::TensorData;
+
+torch::Device resolve_device(const std::string& name) {
+  if (name == "cpu") return torch::kCPU;
+  if (!torch::cuda::is_available()) {
+    throw UnavailableError(fmt::format("task.device = \"{}\" but libtorch sees no CUDA device "
+                                       "(CPU-only libtorch or no GPU); use device = \"cpu\"",
+                                       name));
+  }
+  const torch::Device device(name == "cuda" ? std::string("cuda:0") : name);
+  if (device.index() >= static_cast<int>(torch::cuda::device_count())) {
+    throw UnavailableError(fmt::format("task.device = \"{}\" but only {} CUDA devices exist", name,
+                                       torch::cuda::device_count()));
+  }
+  return device;
+}
+
+torch::Dtype to_dtype(const std::string& name) {
+  return name == "bfloat16" ? torch::kBFloat16 : torch::kFloat32;
+}
+
+std::int64_t hardware_threads() {
+  return std::max<std::int64_t>(1, std::thread::hardware_concurrency());
+}
+
+// Every split as device tensors, loaded once per task: trials share them.
+struct PreparedData {
+  DatasetSplits splits;
+  TensorData train;
+  TensorData validation;
+  TensorData test;
+  torch::Tensor inference_inputs;  // the fixed batch each energy window runs
+};
+
+std::unique_ptr<PreparedData> prepare_data(const ImageClassificationConfig& config,
+                                           const torch::Device& device) {
+  auto data = std::make_unique<PreparedData>();
+  data->splits = load_dataset(config.dataset);
+  if (data->splits.test.size() == 0) {
+    throw InputError(fmt::format("the {} test split is empty; raise task.dataset.test_subset",
+                                 data->splits.name));
+  }
+  const auto stats = channel_stats(data->splits.train);
+  data->train = detail::to_tensors(data->splits.train, stats, device);
+  data->validation = detail::to_tensors(data->splits.validation, stats, device);
+  data->test = detail::to_tensors(data->splits.test, stats, device);
+  // Test images, repeated when the test split is smaller than the batch.
+  const auto test_count = data->test.images.size(0);
+  const auto indices =
+      torch::arange(config.inference_samples, torch::kInt64).remainder(test_count).to(device);
+  data->inference_inputs = data->test.images.index_select(0, indices);
+  return data;
+}
+
+void throw_if_stopped(const TaskContext& context) {
+  if (context.stop_requested.load()) throw TrialInterrupted();
+}
+
+void log_line(const TaskContext& context, const std::string& line) {
+  if (context.log) context.log(line);
+}
+
+// Closes the window on every exit path, so an interrupted trial leaves the
+// monitor ready for the next one.
+class EnergyWindow {
+ public:
+  EnergyWindow(EnergyMonitor& monitor, std::string name) : monitor_(monitor), name_(std::move(name)) {
+    monitor_.begin_window(name_);
+  }
+  ~EnergyWindow() {
+    if (!open_) return;
+    try {
+      monitor_.end_window(name_);
+    } catch (...) {  // already unwinding: the first error is the one to report
+    }
+  }
+  EnergyWindow(const EnergyWindow&) = delete;
+  EnergyWindow& operator=(const EnergyWindow&) = delete;
+
+  WindowResult end() {
+    open_ = false;
+    return monitor_.end_window(name_);
+  }
+
+ private:
+  EnergyMonitor& monitor_;
+  std::string name_;
+  bool open_ = true;
+};
+
+void record_energy_labels(nlohmann::json& metrics, const WindowResult& window, bool idle_subtracted) {
+  metrics["energy_source"] = window.source_summary();
+  metrics["energy_device"] = window.device_summary();
+  metrics["energy_is_estimate"] = window.is_estimate();
+  metrics["idle_subtracted"] = idle_subtracted;
+}
+
+// `prefix` is "inference" before training, "inference_trained" after.
+void record_inference_energy(nlohmann::json& metrics, const std::string& prefix,
+                             const PerSampleEnergy& energy) {
+  if (!(energy.median_j > 0.0)) {
+    throw Error(fmt::format("inference energy per sample measured as {} J, too small to resolve; "
+                            "raise task.energy.min_window_s or task.inference_samples",
+                            energy.median_j));
+  }
+  metrics[prefix + "_j_per_sample"] = energy.median_j;
+  metrics[prefix + "_j_per_sample_mad"] = energy.mad_j;
+  metrics[prefix + "_j_per_sample_min"] = energy.min_j;
+  metrics[prefix + "_j_per_sample_max"] = energy.max_j;
+  metrics[prefix + "_samples_per_j"] = 1.0 / energy.median_j;
+  metrics[prefix + "_samples_per_window"] = energy.samples_per_window;
+  metrics[prefix + "_windows"] = energy.windows.size();
+  if (!energy.windows.empty()) {
+    record_energy_labels(metrics, energy.windows.front(), energy.idle_subtracted);
+  }
+}
+
+struct TrainingResult {
+  double best_val_loss = 0.0;
+  std::int64_t epochs_run = 0;
+  bool stopped_early = false;
+};
+
+class ImageClassificationTask final : public Task {
+ public:
+  explicit ImageClassificationTask(ImageClassificationConfig config)
+      : config_(std::move(config)),
+        device_(resolve_device(config_.device)),
+        data_(prepare_data(config_, device_)) {}
+
+  std::string kind() const override { return "image-classification"; }
+
+  SearchSpace default_search_space() const override {
+    return image_classification_search_space(config_);
+  }
+
+  TaskOutcome run(TaskContext& context) override {
+    // Thread counts and the seed are process-wide in libtorch.
+    std::lock_guard lock(run_mutex_);
+    const auto settings = resolve_trial_settings(context.params, config_.fixed, data_->splits.train);
+    throw_if_stopped(context);
+    torch::manual_seed(static_cast<std::uint64_t>(config_.seed + context.trial_number));
+    auto model = detail::build_cnn(settings.architecture);
+    model->to(device_);
+
+    TaskOutcome outcome;
+    auto& metrics = outcome.metrics;
+    record_model(metrics, settings);
+    // Energy-first: the untrained model costs the same to run as the trained one.
+    record_inference_energy(metrics, "inference", measure_inference(context, model, settings));
+    throw_if_stopped(context);
+    if (context.skip_training) {
+      if (auto reason = context.skip_training(metrics)) {
+        log_line(context, fmt::format("training skipped: {}", *reason));
+        outcome.pruned_reason = std::move(reason);
+        return outcome;
+      }
+    }
+
+    const auto training = train(context, model, settings, metrics);
+    metrics["val_loss"] = training.best_val_loss;
+    metrics["epochs_run"] = training.epochs_run;
+    metrics["stopped_early"] = training.stopped_early;
+    evaluate(model, settings, metrics);
+    if (config_.verify_inference_energy) {
+      record_inference_energy(metrics, "inference_trained", measure_inference(context, model, settings));
+      metrics["inference_trained_vs_untrained"] =
+          metrics["inference_trained_j_per_sample"].get<double>() /
+          metrics["inference_j_per_sample"].get<double>();
+    }
+    return outcome;
+  }
+
+ private:
+  void record_model(nlohmann::json& metrics, const TrialSettings& settings) const {
+    const auto cost = model_cost(settings.architecture);
+    metrics["params"] = cost.params;
+    metrics["flops_per_sample"] = cost.flops;
+    metrics["layers"] = cost.layers_json();
+    metrics["inference_batch_size"] = settings.inference_batch_size;
+    metrics["threads"] = settings.threads;
+    metrics["dtype"] = settings.dtype;
+    metrics["compute_device"] = device_.str();
+    metrics["dataset"] = data_->splits.name;
+  }
+
+  PerSampleEnergy measure_inference(const TaskContext& context, torch::nn::Sequential& model,
+                                    const TrialSettings& settings) const {
+    at::set_num_threads(static_cast<int>(settings.threads));
+    const auto dtype = to_dtype(settings.dtype);
+    auto runnable = dtype == torch::kFloat32 ? model : detail::inference_copy(model, dtype);
+    const auto inputs = data_->inference_inputs.to(dtype);
+    const auto started = std::chrono::steady_clock::now();
+    auto energy = measure_per_sample(
+        context.monitor, "inference",
+        [&] {
+          return static_cast<std::size_t>(
+              detail::predict(runnable, inputs, settings.inference_batch_size).size(0));
+        },
+        config_.energy);
+    log_line(context, fmt::format("inference: {:.3g} J/sample ({}) in {:.1f} s", energy.median_j,
+                                  energy.windows.empty() ? "?" : energy.windows.front().source_summary(),
+                                  seconds_since(started)));
+    return energy;
+  }
+
+  TrainingResult train(const TaskContext& context, torch::nn::Sequential& model,
+                       const TrialSettings& settings, nlohmann::json& metrics) const {
+    at::set_num_threads(static_cast<int>(
+        config_.training_threads > 0 ? config_.training_threads : hardware_threads()));
+    auto optimizer = make_optimizer(model, settings);
+    TrainingResult result{std::numeric_limits<double>::infinity(), 0, false};
+    std::vector<torch::Tensor> best_weights;
+    std::int64_t epochs_without_gain = 0;
+    EnergyWindow window(context.monitor, "training");
+    for (std::int64_t epoch = 1; epoch <= config_.epochs; ++epoch) {
+      const auto train_loss = detail::train_epoch(model, *optimizer, data_->train, settings.batch_size,
+                                                  [&] { throw_if_stopped(context); });
+      const auto val_loss = detail::mean_loss(model, data_->validation);
+      result.epochs_run = epoch;
+      log_line(context, fmt::format("epoch {}/{}: train loss {:.4f}, validation loss {:.4f}", epoch,
+                                    config_.epochs, train_loss, val_loss));
+      if (val_loss < result.best_val_loss - config_.min_delta) {
+        result.best_val_loss = val_loss;
+        epochs_without_gain = 0;
+        if (config_.restore_best_weights) best_weights = snapshot(model);
+      } else if (++epochs_without_gain >= config_.patience) {
+        result.stopped_early = epoch < config_.epochs;
+        break;
+      }
+    }
+    if (!best_weights.empty()) restore(model, best_weights);
+    const auto energy = window.end();
+    metrics["train_s"] = energy.duration_s;
+    metrics["training_j"] = energy.net_j().value_or(energy.gross_j());
+    metrics["training_j_gross"] = energy.gross_j();
+    metrics["training_energy_source"] = energy.source_summary();
+    metrics["training_idle_subtracted"] = energy.net_j().has_value();
+    return result;
+  }
+
+  void evaluate(torch::nn::Sequential& model, const TrialSettings& settings,
+                nlohmann::json& metrics) const {
+    at::set_num_threads(static_cast<int>(settings.threads));
+    const auto started = std::chrono::steady_clock::now();
+    const auto dtype = to_dtype(settings.dtype);
+    auto runnable = dtype == torch::kFloat32 ? model : detail::inference_copy(model, dtype);
+    const auto predicted =
+        detail::predict(runnable, data_->test.images.to(dtype), settings.inference_batch_size);
+    const auto correct = predicted.eq(data_->test.labels.cpu()).sum().item<std::int64_t>();
+    metrics["accuracy"] = static_cast<double>(correct) / static_cast<double>(predicted.size(0));
+    metrics["test_images"] = predicted.size(0);
+    metrics["evaluation_s"] = seconds_since(started);
+  }
+
+  static std::unique_ptr<torch::optim::Optimizer> make_optimizer(torch::nn::Sequential& model,
+                                                                 const TrialSettings& settings) {
+    if (settings.optimizer == "sgd") {
+      return std::make_unique<torch::optim::SGD>(
+          model->parameters(), torch::optim::SGDOptions(settings.lr)
+                                   .momentum(settings.momentum)
+                                   .weight_decay(settings.weight_decay));
+    }
+    return std::make_unique<torch::optim::Adam>(
+        model->parameters(), torch::optim::AdamOptions(settings.lr).weight_decay(settings.weight_decay));
+  }
+
+  static std::vector<torch::Tensor> snapshot(torch::nn::Sequential& model) {
+    std::vector<torch::Tensor> weights;
+    for (const auto& parameter : model->parameters()) weights.push_back(parameter.detach().clone());
+    return weights;
+  }
+
+  static void restore(torch::nn::Sequential& model, const std::vector<torch::Tensor>& weights) {
+    torch::NoGradGuard no_grad;
+    auto parameters = model->parameters();
+    for (std::size_t i = 0; i < parameters.size(); ++i) parameters[i].copy_(weights[i]);
+  }
+
+  static double seconds_since(std::chrono::steady_clock::time_point start) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  }
+
+  ImageClassificationConfig config_;
+  torch::Device device_;
+  std::unique_ptr<PreparedData> data_;
+  std::mutex run_mutex_;
+};
+
+}  // namespace
+
+std::unique_ptr<Task> make_image_classification_task(const nlohmann::json& config) {
+  return std::make_unique<ImageClassificationTask>(image_classification_config_from_json(config));
+}
+
+}  // namespace ecopt

@@ -1,0 +1,56 @@
+// make_task: one line per task kind. No libtorch here; a kind whose
+// dependency was left out of the build is listed with the reason.
+#include <map>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "ecopt/core/error.hpp"
+#include "ecopt/tasks/image_classification.hpp"
+#include "ecopt/tasks/task.hpp"
+#include "ecopt/tasks/test_problem_task.hpp"
+
+namespace ecopt {
+namespace {
+
+using TaskFactory = std::unique_ptr<Task> (*)(const nlohmann::json& config);
+
+const std::map<std::string, TaskFactory>& task_factories() {
+  static const std::map<std::string, TaskFactory> factories = {
+#ifdef ECOPT_WITH_TORCH
+      {"image-classification", make_image_classification_task},
+#endif
+      {"test-problem", make_test_problem_task},
+  };
+  return factories;
+}
+
+}  // namespace
+
+std::vector<std::string> task_kinds() {
+  std::vector<std::string> kinds;
+  for (const auto& [kind, factory] : task_factories()) kinds.push_back(kind);
+  return kinds;
+}
+
+std::unique_ptr<Task> make_task(const nlohmann::json& config) {
+  if (!config.is_object() || !config.contains("kind") || !config.at("kind").is_string()) {
+    throw InputError(fmt::format("the [task] table needs kind = \"...\"; one of: {}",
+                                 fmt::join(task_kinds(), ", ")));
+  }
+  const auto kind = config.at("kind").get<std::string>();
+  const auto found = task_factories().find(kind);
+  if (found == task_factories().end()) {
+#ifndef ECOPT_WITH_TORCH
+    if (kind == "image-classification") {
+      throw UnavailableError("task kind image-classification needs libtorch, but ECOpt was built "
+                             "with ECOPT_WITH_TORCH=OFF; rebuild with -DECOPT_WITH_TORCH=ON");
+    }
+#endif
+    throw InputError(fmt::format("unknown task kind \"{}\"; use one of: {}", kind,
+                                 fmt::join(task_kinds(), ", ")));
+  }
+  return found->second(config);
+}
+
+}  // namespace ecopt

@@ -6,7 +6,9 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -29,6 +31,9 @@ struct TaskContext {
   std::function<std::optional<std::string>(const nlohmann::json& metrics_so_far)> skip_training;
   // Free-form progress for the runner's log (epoch, loss, ...).
   std::function<void(const std::string& line)> log;
+  // The study's search space (null when unknown): tasks that template
+  // parameters tell an inactive parameter from a typo with it.
+  const SearchSpace* space = nullptr;
 };
 
 // Thrown by a task when stop_requested was seen.
@@ -59,5 +64,8 @@ class Task {
 // task ("image-classification", "text-generation", "command",
 // "test-problem"). Throws InputError for unknown kinds or bad settings.
 std::unique_ptr<Task> make_task(const nlohmann::json& config);
+
+// The kinds make_task accepts in this build, sorted.
+std::vector<std::string> task_kinds();
 
 }  // namespace ecopt

@@ -237,6 +237,10 @@ PerSampleEnergy measure_per_sample(EnergyMonitor& monitor, const std::string& na
     const double grown = std::ceil(iterations * growth_factor(run.window, monitor, policy));
     iterations = std::min(limit, static_cast<std::size_t>(grown));
   }
+  // Headroom, so that jitter in the repeats does not push them below the
+  // policy that the calibration window just met.
+  if (result.policy_met)
+    iterations = std::min(limit, static_cast<std::size_t>(std::ceil(iterations * 1.2)));
   std::vector<double> per_sample_j;
   for (int k = 0; k < policy.repeats; ++k) {
     auto run = run_window(monitor, name, work, iterations);

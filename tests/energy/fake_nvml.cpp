@@ -1,0 +1,130 @@
+// A stand-in for libnvidia-ml.so.1 with scripted devices, loaded by the
+// tests through the same dlopen path as the real library. Control
+// functions (fake_nvml_*) let a test set devices, counters and errors.
+#include <atomic>
+#include <cstdio>
+#include <cstring>
+
+#include "nvml_api.hpp"
+
+namespace {
+
+constexpr int kMaxDevices = 8;
+constexpr nvmlReturn_t kInvalidArgument = 2;
+
+struct FakeDevice {
+  unsigned int bus = 0;
+  char uuid[64] = {};
+  char name[64] = {};
+  nvmlReturn_t energy_rc = 0;
+  nvmlReturn_t power_rc = 0;
+  std::atomic<unsigned long long> energy_mj{0};
+  std::atomic<unsigned int> power_mw{0};
+};
+
+FakeDevice g_devices[kMaxDevices];
+std::atomic<unsigned int> g_count{0};
+std::atomic<nvmlReturn_t> g_init_rc{0};
+std::atomic<int> g_live_inits{0};
+
+FakeDevice* device_of(nvmlDevice_t handle) { return reinterpret_cast<FakeDevice*>(handle); }
+
+}  // namespace
+
+extern "C" {
+
+void fake_nvml_reset() {
+  g_count = 0;
+  g_init_rc = 0;
+}
+
+// energy_rc / power_rc: what the energy and power queries return (0: success).
+int fake_nvml_add_device(unsigned int bus, const char* uuid, const char* name,
+                         nvmlReturn_t energy_rc, nvmlReturn_t power_rc) {
+  const unsigned int index = g_count;
+  FakeDevice& device = g_devices[index];
+  device.bus = bus;
+  std::snprintf(device.uuid, sizeof device.uuid, "%s", uuid);
+  std::snprintf(device.name, sizeof device.name, "%s", name);
+  device.energy_rc = energy_rc;
+  device.power_rc = power_rc;
+  device.energy_mj = 0;
+  device.power_mw = 0;
+  g_count = index + 1;
+  return static_cast<int>(index);
+}
+
+void fake_nvml_set_energy_mj(int index, unsigned long long mj) { g_devices[index].energy_mj = mj; }
+void fake_nvml_set_power_mw(int index, unsigned int mw) { g_devices[index].power_mw = mw; }
+void fake_nvml_set_init_rc(nvmlReturn_t rc) { g_init_rc = rc; }
+int fake_nvml_live_inits() { return g_live_inits; }
+
+nvmlReturn_t nvmlInit_v2() {
+  if (g_init_rc != 0) return g_init_rc;
+  ++g_live_inits;
+  return 0;
+}
+
+nvmlReturn_t nvmlShutdown() {
+  --g_live_inits;
+  return 0;
+}
+
+const char* nvmlErrorString(nvmlReturn_t rc) {
+  switch (rc) {
+    case 0:
+      return "Success";
+    case 3:
+      return "Not Supported";
+    case 9:
+      return "Driver Not Loaded";
+    default:
+      return "Unknown Error";
+  }
+}
+
+nvmlReturn_t nvmlDeviceGetCount_v2(unsigned int* count) {
+  *count = g_count;
+  return 0;
+}
+
+nvmlReturn_t nvmlDeviceGetHandleByIndex_v2(unsigned int index, nvmlDevice_t* device) {
+  if (index >= g_count) return kInvalidArgument;
+  *device = reinterpret_cast<nvmlDevice_t>(&g_devices[index]);
+  return 0;
+}
+
+nvmlReturn_t nvmlDeviceGetTotalEnergyConsumption(nvmlDevice_t handle, unsigned long long* mj) {
+  const FakeDevice* device = device_of(handle);
+  if (device->energy_rc != 0) return device->energy_rc;
+  *mj = device->energy_mj;
+  return 0;
+}
+
+nvmlReturn_t nvmlDeviceGetPowerUsage(nvmlDevice_t handle, unsigned int* mw) {
+  const FakeDevice* device = device_of(handle);
+  if (device->power_rc != 0) return device->power_rc;
+  *mw = device->power_mw;
+  return 0;
+}
+
+nvmlReturn_t nvmlDeviceGetPciInfo_v3(nvmlDevice_t handle, nvmlPciInfo_t* pci) {
+  const FakeDevice* device = device_of(handle);
+  std::memset(pci, 0, sizeof *pci);
+  pci->bus = device->bus;
+  std::snprintf(pci->busId, sizeof pci->busId, "%08X:%02X:%02X.0", 0u, device->bus, 0u);
+  std::snprintf(pci->busIdLegacy, sizeof pci->busIdLegacy, "%04X:%02X:%02X.0", 0u, device->bus, 0u);
+  return 0;
+}
+
+nvmlReturn_t nvmlDeviceGetUUID(nvmlDevice_t handle, char* uuid, unsigned int length) {
+  std::snprintf(uuid, length, "%s", device_of(handle)->uuid);
+  return 0;
+}
+
+nvmlReturn_t nvmlDeviceGetName(nvmlDevice_t handle, char* name, unsigned int length) {
+  std::snprintf(name, length, "%s", device_of(handle)->name);
+  return 0;
+}
+
+}  // extern "C"

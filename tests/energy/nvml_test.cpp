@@ -1,0 +1,224 @@
+// NVML backend against a fake libnvidia-ml loaded through the real dlopen path.
+#include <dlfcn.h>
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <thread>
+
+#include "ecopt/energy/meter.hpp"
+#include "test_support.hpp"
+
+namespace ecopt {
+namespace {
+
+using testing::ManualClock;
+
+constexpr int kNotSupported = 3;
+constexpr int kDriverNotLoaded = 9;
+
+// The test's own handle on the fake, to script it; the meters load the
+// same file by path and share its state.
+class FakeNvml {
+ public:
+  FakeNvml() : handle_(dlopen(ECOPT_FAKE_NVML_PATH, RTLD_NOW | RTLD_LOCAL)) {
+    if (!handle_) throw std::runtime_error(dlerror());
+    reset = fn<void (*)()>("fake_nvml_reset");
+    add_device = fn<int (*)(unsigned, const char*, const char*, int, int)>("fake_nvml_add_device");
+    set_energy_mj = fn<void (*)(int, unsigned long long)>("fake_nvml_set_energy_mj");
+    set_power_mw = fn<void (*)(int, unsigned)>("fake_nvml_set_power_mw");
+    set_init_rc = fn<void (*)(int)>("fake_nvml_set_init_rc");
+    live_inits = fn<int (*)()>("fake_nvml_live_inits");
+    reset();
+  }
+  ~FakeNvml() { dlclose(handle_); }
+
+  void (*reset)();
+  int (*add_device)(unsigned, const char*, const char*, int, int);
+  void (*set_energy_mj)(int, unsigned long long);
+  void (*set_power_mw)(int, unsigned);
+  void (*set_init_rc)(int);
+  int (*live_inits)();
+
+ private:
+  template <typename Fn>
+  Fn fn(const char* name) {
+    return reinterpret_cast<Fn>(dlsym(handle_, name));
+  }
+  void* handle_;
+};
+
+class NvmlTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    unsetenv("CUDA_VISIBLE_DEVICES");
+    unsetenv("CUDA_DEVICE_ORDER");
+    options.nvml_library = ECOPT_FAKE_NVML_PATH;
+    options.devices = {"cuda"};
+    options.background_polling = false;
+    options.clock = clock;
+  }
+  void TearDown() override { unsetenv("CUDA_VISIBLE_DEVICES"); }
+
+  FakeNvml nvml;
+  std::shared_ptr<ManualClock> clock = std::make_shared<ManualClock>();
+  DiscoveryOptions options;
+};
+
+TEST_F(NvmlTest, EnergyCounterGivesJoulesSinceCreation) {
+  const int gpu = nvml.add_device(0x1b, "GPU-aaaa", "NVIDIA H100", 0, 0);
+  nvml.set_energy_mj(gpu, 5'000'000);
+  auto found = discover_meters(options);
+  ASSERT_EQ(found.meters.size(), 1u);
+  auto& meter = *found.meters[0];
+  EXPECT_EQ(meter.device(), "cuda:0");
+  EXPECT_EQ(meter.source(), EnergySource::NvmlEnergyCounter);
+  EXPECT_EQ(meter.domains(), std::vector<std::string>{"gpu"});
+  EXPECT_DOUBLE_EQ(meter.read_j()[0], 0.0);
+  nvml.set_energy_mj(gpu, 5'000'000 + 7'250);
+  EXPECT_DOUBLE_EQ(meter.read_j()[0], 7.25);
+  EXPECT_EQ(meter.counter_updates(), 1);
+  EXPECT_NE(meter.description().find("00000000:1B:00.0"), std::string::npos);
+}
+
+TEST_F(NvmlTest, PollerCountsCounterUpdatesWithoutReads) {
+  const int gpu = nvml.add_device(0x1b, "GPU-aaaa", "NVIDIA H100", 0, 0);
+  options.background_polling = true;
+  auto found = discover_meters(options);
+  ASSERT_EQ(found.meters.size(), 1u);
+  for (int step = 1; step <= 4; ++step) {
+    nvml.set_energy_mj(gpu, step * 1000ULL);
+    std::this_thread::sleep_for(std::chrono::milliseconds(150));  // 3 poll periods
+  }
+  EXPECT_GE(found.meters[0]->counter_updates(), 4);
+  EXPECT_DOUBLE_EQ(found.meters[0]->read_j()[0], 4.0);
+  EXPECT_GT(found.meters[0]->background_cpu_s(), 0.0);
+}
+
+TEST_F(NvmlTest, GpuWithoutCounterIntegratesPower) {
+  const int gpu = nvml.add_device(0x3b, "GPU-bbbb", "Tesla T4", kNotSupported, 0);
+  nvml.set_power_mw(gpu, 70'000);
+  auto found = discover_meters(options);
+  ASSERT_EQ(found.meters.size(), 1u);
+  auto& meter = *found.meters[0];
+  EXPECT_EQ(meter.source(), EnergySource::NvmlPowerIntegration);
+  meter.read_j();
+  clock->advance(2.0);
+  // Trapezoid: 70 W at both ends over 2 s.
+  EXPECT_NEAR(meter.read_j()[0], 140.0, 1e-9);
+  nvml.set_power_mw(gpu, 130'000);
+  clock->advance(1.0);
+  EXPECT_NEAR(meter.read_j()[0], 140.0 + 100.0, 1e-9);
+  EXPECT_NE(meter.description().find("integrated"), std::string::npos);
+}
+
+TEST_F(NvmlTest, PowerIntegrationOnRealTimeWithSamplerThread) {
+  const int gpu = nvml.add_device(0x3b, "GPU-bbbb", "Tesla T4", kNotSupported, 0);
+  nvml.set_power_mw(gpu, 150'000);
+  options.clock = nullptr;
+  options.background_polling = true;
+  auto found = discover_meters(options);
+  ASSERT_EQ(found.meters.size(), 1u);
+  const double start_j = found.meters[0]->read_j()[0];
+  const auto start = std::chrono::steady_clock::now();
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  const double joules = found.meters[0]->read_j()[0] - start_j;
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_NEAR(joules, 150.0 * seconds, 150.0 * 0.02);
+  EXPECT_GE(found.meters[0]->counter_updates(), 3);
+}
+
+TEST_F(NvmlTest, DevicesAreNumberedInPciBusOrder) {
+  nvml.add_device(0x81, "GPU-cccc", "NVIDIA A100", 0, 0);
+  nvml.add_device(0x01, "GPU-aaaa", "NVIDIA A100", 0, 0);
+  nvml.add_device(0x41, "GPU-bbbb", "NVIDIA A100", 0, 0);
+  auto found = discover_meters(options);
+  ASSERT_EQ(found.meters.size(), 3u);
+  EXPECT_NE(found.meters[0]->description().find("GPU-aaaa"), std::string::npos);
+  EXPECT_NE(found.meters[1]->description().find("GPU-bbbb"), std::string::npos);
+  EXPECT_NE(found.meters[2]->description().find("GPU-cccc"), std::string::npos);
+  EXPECT_EQ(found.meters[2]->device(), "cuda:2");
+}
+
+TEST_F(NvmlTest, CudaVisibleDevicesByIndexAndUuid) {
+  nvml.add_device(0x81, "GPU-cccc-1111", "NVIDIA A100", 0, 0);
+  nvml.add_device(0x01, "GPU-aaaa-2222", "NVIDIA A100", 0, 0);
+  nvml.add_device(0x41, "GPU-bbbb-3333", "NVIDIA A100", 0, 0);
+
+  setenv("CUDA_VISIBLE_DEVICES", "2,0", 1);
+  auto by_index = discover_meters(options);
+  ASSERT_EQ(by_index.meters.size(), 2u);
+  EXPECT_EQ(by_index.meters[0]->device(), "cuda:0");
+  EXPECT_NE(by_index.meters[0]->description().find("GPU-cccc"), std::string::npos);
+  EXPECT_NE(by_index.meters[1]->description().find("GPU-aaaa"), std::string::npos);
+
+  setenv("CUDA_VISIBLE_DEVICES", "GPU-bbbb", 1);  // a unique prefix, as CUDA accepts
+  auto by_uuid = discover_meters(options);
+  ASSERT_EQ(by_uuid.meters.size(), 1u);
+  EXPECT_NE(by_uuid.meters[0]->description().find("GPU-bbbb-3333"), std::string::npos);
+
+  setenv("CUDA_VISIBLE_DEVICES", "1,7,0", 1);  // CUDA stops at the first invalid entry
+  auto truncated = discover_meters(options);
+  ASSERT_EQ(truncated.meters.size(), 1u);
+  ASSERT_EQ(truncated.warnings.size(), 1u);
+  EXPECT_NE(truncated.warnings[0].find("'7'"), std::string::npos);
+
+  setenv("CUDA_VISIBLE_DEVICES", "", 1);
+  auto hidden = discover_meters(options);
+  EXPECT_TRUE(hidden.meters.empty());
+  ASSERT_EQ(hidden.unavailable.size(), 2u);  // the backend, and the requested "cuda"
+  EXPECT_NE(hidden.unavailable[0].find("hides every GPU"), std::string::npos);
+}
+
+TEST_F(NvmlTest, MixedModelsWarnAboutCudaDeviceOrder) {
+  nvml.add_device(0x01, "GPU-aaaa", "NVIDIA A100", 0, 0);
+  nvml.add_device(0x02, "GPU-bbbb", "Tesla T4", 0, 0);
+  auto found = discover_meters(options);
+  ASSERT_EQ(found.warnings.size(), 1u);
+  EXPECT_NE(found.warnings[0].find("CUDA_DEVICE_ORDER=PCI_BUS_ID"), std::string::npos);
+  setenv("CUDA_DEVICE_ORDER", "PCI_BUS_ID", 1);
+  EXPECT_TRUE(discover_meters(options).warnings.empty());
+  unsetenv("CUDA_DEVICE_ORDER");
+}
+
+TEST_F(NvmlTest, GpuWithNeitherCounterNorPowerIsUnavailableWithReason) {
+  nvml.add_device(0x01, "GPU-aaaa", "Old GPU", kNotSupported, kNotSupported);
+  options.devices.clear();
+  options.allow_estimate = false;
+  auto found = discover_meters(options);
+  bool reported = false;
+  for (const auto& line : found.unavailable)
+    reported = reported || (line.find("nvml cuda:0") != std::string::npos &&
+                            line.find("Not Supported") != std::string::npos);
+  EXPECT_TRUE(reported);
+}
+
+TEST_F(NvmlTest, InitFailureIsTranslatedOnce) {
+  nvml.add_device(0x01, "GPU-aaaa", "NVIDIA A100", 0, 0);
+  nvml.set_init_rc(kDriverNotLoaded);
+  auto found = discover_meters(options);
+  EXPECT_TRUE(found.meters.empty());
+  ASSERT_FALSE(found.unavailable.empty());
+  EXPECT_EQ(found.unavailable[0], "nvml: nvmlInit failed: Driver Not Loaded (NVML error 9)");
+}
+
+TEST_F(NvmlTest, MissingLibraryIsAReasonNotACrash) {
+  options.nvml_library = "/nonexistent/libnvidia-ml.so.1";
+  auto found = discover_meters(options);
+  EXPECT_TRUE(found.meters.empty());
+  ASSERT_FALSE(found.unavailable.empty());
+  EXPECT_NE(found.unavailable[0].find("nvml: cannot load /nonexistent/libnvidia-ml.so.1"),
+            std::string::npos);
+  EXPECT_NE(found.unavailable[0].find("no NVIDIA driver"), std::string::npos);
+}
+
+TEST_F(NvmlTest, LibraryIsShutDownWhenTheLastMeterGoes) {
+  nvml.add_device(0x01, "GPU-aaaa", "NVIDIA A100", 0, 0);
+  {
+    auto found = discover_meters(options);
+    EXPECT_EQ(nvml.live_inits(), 1);
+  }
+  EXPECT_EQ(nvml.live_inits(), 0);
+}
+
+}  // namespace
+}  // namespace ecopt

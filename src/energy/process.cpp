@@ -42,6 +42,7 @@ double rusage_cpu_s(const rusage& usage) {
 // spaces and parentheses, so fields are counted after the last ')'.
 struct ProcStat {
   char state = '?';
+  pid_t ppid = 0;
   pid_t pgrp = 0;
   double cpu_s = 0.0;  // utime + stime + cutime + cstime
   double rss_bytes = 0.0;
@@ -62,6 +63,7 @@ std::optional<ProcStat> read_proc_stat(const std::string& pid_dir) {
   static const double page_bytes = static_cast<double>(sysconf(_SC_PAGESIZE));
   ProcStat stat;
   stat.state = tokens[0].empty() ? '?' : tokens[0][0];
+  stat.ppid = static_cast<pid_t>(std::stoll(tokens[1]));
   stat.pgrp = static_cast<pid_t>(std::stoll(tokens[2]));
   double ticks = 0.0;
   for (int k = 11; k <= 14; ++k) ticks += std::stod(tokens[k]);
@@ -77,8 +79,9 @@ bool is_pid_name(const char* name) {
   return true;
 }
 
+// Visits (pid, stat) of every process in /proc.
 template <typename Visit>
-void for_each_group_member(pid_t pgid, Visit visit) {
+void for_each_process(Visit visit) {
   DIR* proc = opendir("/proc");
   if (!proc) return;
   while (const dirent* entry = readdir(proc)) {
@@ -86,11 +89,39 @@ void for_each_group_member(pid_t pgid, Visit visit) {
     // A process may vanish between readdir and the read: skip it.
     try {
       const auto stat = read_proc_stat(entry->d_name);
-      if (stat && stat->pgrp == pgid) visit(*stat);
+      if (stat) visit(static_cast<pid_t>(std::stoll(entry->d_name)), *stat);
     } catch (const std::exception&) {
     }
   }
   closedir(proc);
+}
+
+template <typename Visit>
+void for_each_group_member(pid_t pgid, Visit visit) {
+  for_each_process([&](pid_t, const ProcStat& stat) {
+    if (stat.pgrp == pgid) visit(stat);
+  });
+}
+
+// Live (not yet reaped) descendants of `root`, through any process group.
+ProcessTreeUsage live_descendants_usage(pid_t root) {
+  std::multimap<pid_t, std::pair<pid_t, ProcStat>> children_of;
+  for_each_process([&](pid_t pid, const ProcStat& stat) {
+    children_of.emplace(stat.ppid, std::make_pair(pid, stat));
+  });
+  ProcessTreeUsage usage;
+  std::vector<pid_t> frontier{root};
+  while (!frontier.empty()) {
+    const pid_t parent = frontier.back();
+    frontier.pop_back();
+    const auto [first, last] = children_of.equal_range(parent);
+    for (auto it = first; it != last; ++it) {
+      usage.cpu_s += it->second.second.cpu_s;
+      usage.rss_bytes += it->second.second.rss_bytes;
+      frontier.push_back(it->second.first);
+    }
+  }
+  return usage;
 }
 
 // True while some member of the group is alive (zombies do not count: they
@@ -172,13 +203,16 @@ ProcessTreeUsage own_process_usage() {
   rusage children{};
   getrusage(RUSAGE_SELF, &self);
   getrusage(RUSAGE_CHILDREN, &children);
-  ProcessTreeUsage usage;
-  usage.cpu_s = rusage_cpu_s(self) + rusage_cpu_s(children);
+  // Live descendants count too: a command trial's program is measured while
+  // it runs, not only once it has been reaped. Orphans adopted by init
+  // escape (documented in docs/energy.md).
+  ProcessTreeUsage usage = live_descendants_usage(::getpid());
+  usage.cpu_s += rusage_cpu_s(self) + rusage_cpu_s(children);
   std::ifstream statm("/proc/self/statm");
   double size_pages = 0.0;
   double resident_pages = 0.0;
   if (statm >> size_pages >> resident_pages)
-    usage.rss_bytes = resident_pages * static_cast<double>(sysconf(_SC_PAGESIZE));
+    usage.rss_bytes += resident_pages * static_cast<double>(sysconf(_SC_PAGESIZE));
   return usage;
 }
 

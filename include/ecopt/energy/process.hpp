@@ -22,7 +22,8 @@ struct ProcessTreeUsage {
   double rss_bytes = 0.0;
 };
 
-// This process (all threads) plus the children it has reaped.
+// This process (all threads), its live descendants, and the children it
+// has reaped.
 ProcessTreeUsage own_process_usage();
 // Live members of process group `pgid`, read from /proc/<pid>/stat: their
 // own CPU time plus that of the children they reaped.

@@ -177,6 +177,15 @@ void validate_choices(const std::string& name, const std::vector<ParamValue>& ch
   }
 }
 
+void validate_fixed(const std::string& name, const ParamValue& value) {
+  const auto number = numeric(value);
+  if (number && !std::isfinite(*number)) {
+    throw InputError(fmt::format(
+        "parameter '{}': the fixed value {} is not a finite number; use a finite one", name,
+        *number));
+  }
+}
+
 double decode_float(const FloatDistribution& d, double u) {
   if (d.step) {
     const std::size_t cells = grid_count(d);
@@ -240,7 +249,7 @@ void validate(const std::string& name, Distribution& distribution,
                  [&](IntDistribution& d) { validate_int(name, d, warnings); },
                  [&](CategoricalDistribution& d) { validate_choices(name, d.choices); },
                  [&](OrdinalDistribution& d) { validate_choices(name, d.choices); },
-                 [&](FixedDistribution& d) { validate_choices(name, {d.value}); },
+                 [&](FixedDistribution& d) { validate_fixed(name, d.value); },
              },
              distribution);
 }

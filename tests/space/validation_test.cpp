@@ -79,6 +79,8 @@ TEST(Validation, Choices) {
   expect_input_error([] { build(OrdinalDistribution{}); }, "choices are empty");
   expect_input_error([] { build(CategoricalDistribution{{1.0, NAN}}); },
                      "parameter 'p': choice nan is not a finite number");
+  expect_input_error([] { build(FixedDistribution{INFINITY}); },
+                     "parameter 'p': the fixed value inf is not a finite number");
 }
 
 TEST(Validation, Names) {

@@ -1,0 +1,73 @@
+#pragma once
+// The tune loop behind `ecopt tune STUDY.toml`: ask → run the task inside
+// an energy window → tell → a progress line, until the study holds
+// n_trials finished trials; then the Pareto front as a table. Rerunning
+// resumes: finished trials (COMPLETE, PRUNED, FAILED) count toward
+// n_trials, and RUNNING trials whose heartbeat stopped more than
+// stale_after_s ago (a crashed run) are failed first.
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <iosfwd>
+#include <optional>
+#include <string>
+
+#include "ecopt/core/error.hpp"
+#include "ecopt/study/study.hpp"
+#include "ecopt/study/study_file.hpp"
+
+namespace ecopt {
+
+class EnergyMonitor;
+
+// The run stopped on Ctrl-C or SIGTERM; the running trial (if any) was
+// marked FAILED. The CLI exits with 130.
+class StudyInterrupted : public Error {
+ public:
+  using Error::Error;
+};
+
+// Installs SIGINT and SIGTERM handlers that set a flag for the running task
+// to see; restores the previous handlers when destroyed. A second signal
+// ends the process at once (exit 130), leaving the trial RUNNING for the
+// heartbeat timeout to fail.
+class StopSignals {
+ public:
+  StopSignals();
+  ~StopSignals();
+  StopSignals(const StopSignals&) = delete;
+  StopSignals& operator=(const StopSignals&) = delete;
+
+  const std::atomic<bool>& flag() const;
+};
+
+struct RunOptions {
+  std::optional<std::int64_t> n_trials;  // overrides the file's
+  std::optional<std::string> storage_url;
+  std::ostream* out = nullptr;  // progress and the final table; null: std::cout
+  // Set to stop: by StopSignals in the CLI, by hand in tests. Null: never.
+  const std::atomic<bool>* stop = nullptr;
+  // Seam for tests: the monitor to measure with; null: discover_meters.
+  EnergyMonitor* monitor = nullptr;
+};
+
+struct RunSummary {
+  std::int64_t trials_run = 0;       // by this run
+  std::int64_t trials_finished = 0;  // in the study, at the end
+  FrontSummary front;
+  double tuning_energy_j = 0.0;  // every trial of the study so far
+};
+
+RunSummary run_study(const StudyFile& file, const RunOptions& options = {});
+
+// User attribute keys the runner writes on every trial it runs.
+inline constexpr const char* kTrialEnergyAttr = "tuning_energy_j";  // training + measurement, gross
+inline constexpr const char* kTrialEnergySourceAttr = "tuning_energy_source";
+inline constexpr const char* kTrialEnergyDeviceAttr = "tuning_energy_device";
+inline constexpr const char* kTrialWallAttr = "trial_wall_s";
+inline constexpr const char* kPrunedReasonAttr = "pruned_reason";
+
+// Sum of kTrialEnergyAttr over the trials.
+double tuning_energy_j(const std::vector<Trial>& trials);
+
+}  // namespace ecopt

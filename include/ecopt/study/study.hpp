@@ -1,0 +1,97 @@
+#pragma once
+// A study over a Storage: ask for a trial's parameters, tell its result.
+// Like Optuna's Study, it keeps no sampler state: every ask re-reads all
+// stored trials, so any number of processes can ask and tell one study.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "ecopt/core/error.hpp"
+#include "ecopt/core/param.hpp"
+#include "ecopt/core/study_spec.hpp"
+#include "ecopt/core/trial.hpp"
+#include "ecopt/optim/sampler.hpp"
+#include "ecopt/space/search_space.hpp"
+#include "ecopt/storage/storage.hpp"
+
+namespace ecopt {
+
+// Keys under which a study records its search space and sampler. The space
+// is stored as Optuna-format JSON text, which keeps the parameter order.
+inline constexpr const char* kSearchSpaceAttr = "search_space";  // trial system_attrs, study user_attrs
+inline constexpr const char* kSamplerAttr = "sampler";           // trial system_attrs
+
+struct AskResult {
+  std::int64_t number = -1;
+  ParamMap params;
+};
+
+class Study {
+ public:
+  // Throws InputError when a study of that name exists (or the spec is invalid).
+  static Study create(Storage& storage, const StudySpec& spec,
+                      const nlohmann::json& user_attrs = nlohmann::json::object());
+  // Throws NotFoundError naming the study and how to create it.
+  static Study load(Storage& storage, std::string_view name);
+  // Optuna's load_if_exists: an existing study must have the same
+  // objectives (names and directions), else InputError says what differs.
+  static Study load_or_create(Storage& storage, const StudySpec& spec,
+                              const nlohmann::json& user_attrs = nlohmann::json::object());
+
+  const StudyRecord& record() const { return record_; }
+  const StudySpec& spec() const { return record_.spec; }
+  const std::string& name() const { return record_.spec.name; }
+  Storage& storage() const { return *storage_; }
+
+  // Takes the next trial number first (atomic in storage), then rebuilds
+  // the sampler's view from every stored trial, suggests, decodes and
+  // stores the params. The space goes into the trial's system_attrs (and
+  // the study's user_attrs on first use), so tell and reports know it. If
+  // the sampler fails, the new trial is marked FAILED with the reason.
+  AskResult ask(const SearchSpace& space, Sampler& sampler,
+                const nlohmann::json& system_attrs = nlohmann::json::object());
+
+  // Validates everything before anything is written: the trial exists and
+  // is RUNNING, the state is finished, COMPLETE has one finite value per
+  // objective, PRUNED has none or one finite value per objective, FAILED
+  // may carry any values. Returns the stored trial.
+  Trial tell(std::int64_t number, const TrialResult& result);
+
+  std::vector<Trial> trials() const;
+  // Pareto-optimal COMPLETE trials (directions honoured) among those
+  // satisfying every outcome constraint, in trial-number order.
+  std::vector<Trial> best_trials() const;
+
+ private:
+  Study(Storage& storage, StudyRecord record) : storage_(&storage), record_(std::move(record)) {}
+
+  Storage* storage_;
+  StudyRecord record_;
+};
+
+// Whether a trial satisfies every outcome constraint; a constraint whose
+// metric the trial lacks counts as broken (nothing proves it holds).
+bool is_feasible(const Trial& trial, const StudySpec& spec);
+
+// The feasible COMPLETE trials that no other feasible COMPLETE trial dominates.
+std::vector<Trial> pareto_optimal_trials(const std::vector<Trial>& trials, const StudySpec& spec);
+
+// Hypervolume of the feasible Pareto front, in the objectives' own units.
+// Reference point per objective: its threshold when given, else the worst
+// value among feasible COMPLETE trials (so a front of one point has
+// hypervolume 0 until a worse point or a threshold sets a reference).
+struct FrontSummary {
+  std::vector<Trial> front;
+  std::vector<double> reference;  // empty when no COMPLETE trial
+  double hypervolume = 0.0;
+};
+FrontSummary summarize_front(const std::vector<Trial>& trials, const StudySpec& spec);
+
+// Objective names and directions as "accuracy (maximize), energy (minimize)".
+std::string describe_objectives(const StudySpec& spec);
+
+}  // namespace ecopt

@@ -1,0 +1,71 @@
+#pragma once
+// The study file: one TOML document that says what to tune, how, and where
+// to store it (docs/study-file.md lists every key). It is read into JSON
+// first, checked key by key (a misspelt key is an error, never ignored),
+// then into StudyFile.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "ecopt/core/study_spec.hpp"
+#include "ecopt/energy/carbon.hpp"
+#include "ecopt/space/search_space.hpp"
+
+namespace ecopt {
+
+struct EnergySettings {
+  double idle_baseline_s = 0.0;      // 0: no baseline, energies are gross
+  std::vector<std::string> devices;  // empty: every meter found
+  double cpu_watts_per_core = 0.0;   // 0: the energy module's default
+  bool allow_estimate = true;        // the CPU-time estimate when no sensor
+  // Measurement policy, passed to the task as [task.energy] when given.
+  std::optional<double> min_window_s;
+  std::optional<int> repeats;
+  CarbonOptions carbon;
+};
+
+// How the [space] tables combine with the task's default space.
+enum class SpaceMode { Override, Replace };
+
+struct StudyFile {
+  std::string origin;  // the file's path, for messages
+  StudySpec spec;
+  std::string storage_url = "sqlite:///ecopt.db";
+  std::string sampler = "mobo";
+  std::uint64_t seed = 0;
+  std::int64_t n_trials = 20;
+  std::int64_t initial_trials = -1;  // -1: the sampler's default
+  // Energy-first evaluation (docs/study-file.md, "Energy-first").
+  bool energy_first = true;
+  double skip_margin = 0.1;
+  // Best value each objective could plausibly reach (accuracy: 1.0); one
+  // entry per objective, nullopt when not given.
+  std::vector<std::optional<double>> best_plausible;
+  // Crash recovery: a RUNNING trial whose heartbeat is older than
+  // stale_after_s is failed when a run starts.
+  double heartbeat_interval_s = 10.0;
+  double stale_after_s = 120.0;
+  EnergySettings energy;
+  nlohmann::json task = nlohmann::json::object();  // [task], "kind" included
+  nlohmann::ordered_json space = nlohmann::ordered_json::object();  // [space.*] in file order
+  SpaceMode space_mode = SpaceMode::Override;
+  nlohmann::json document;  // the whole file as JSON, stored with the study
+};
+
+// Throws InputError naming the file (and the key or line) on any problem.
+StudyFile parse_study_file(std::string_view toml_text, const std::string& origin);
+StudyFile load_study_file(const std::string& path);
+
+// The task's default space with the file's [space] entries: in Override
+// mode an entry replaces the parameter of that name in place or is added at
+// the end; in Replace mode the file's entries are the whole space.
+SearchSpace resolve_search_space(const StudyFile& file, const SearchSpace& task_default);
+
+// TOML to JSON; tables keep the order of the file. Exposed for tests.
+nlohmann::ordered_json toml_to_json(std::string_view toml_text, const std::string& origin);
+
+}  // namespace ecopt

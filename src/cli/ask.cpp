@@ -1,0 +1,61 @@
+// ecopt ask: one trial's parameters as JSON, as Optuna's ask prints them.
+#include <iostream>
+
+#include "commands.hpp"
+#include "common.hpp"
+#include "ecopt/optim/sampler.hpp"
+#include "ecopt/space/search_space.hpp"
+
+namespace ecopt::cli {
+
+namespace {
+
+struct AskFlags {
+  StudyFlags study;
+  std::string search_space;
+  std::string sampler = "mobo";
+  std::uint64_t seed = 0;
+  std::string sampler_kwargs = "{}";
+};
+
+SamplerOptions sampler_options(const AskFlags& flags) {
+  auto kwargs = parse_json_object(flags.sampler_kwargs, "--sampler-kwargs");
+  SamplerOptions options;
+  options.seed = flags.seed;
+  if (kwargs.contains("seed")) options.seed = kwargs["seed"].get<std::uint64_t>();
+  if (kwargs.contains("initial_trials")) {
+    options.initial_trials = kwargs["initial_trials"].get<std::int64_t>();
+  }
+  kwargs.erase("seed");
+  kwargs.erase("initial_trials");
+  options.extra = kwargs;
+  return options;
+}
+
+void run(const AskFlags& flags) {
+  // Everything the user typed is checked before a trial is created.
+  const SearchSpace space = search_space_from_json_text(flags.search_space);
+  auto sampler = make_sampler(flags.sampler, sampler_options(flags));
+  auto opened = open_study(flags.study);
+  const AskResult asked = opened.study->ask(space, *sampler);
+  const nlohmann::json output = {{"number", asked.number}, {"params", to_json(asked.params)}};
+  std::cout << output.dump() << '\n';
+}
+
+}  // namespace
+
+void add_ask_command(CLI::App& app) {
+  auto flags = std::make_shared<AskFlags>();
+  auto* command = app.add_subcommand("ask", "Start a trial and print its parameters as JSON");
+  add_study_flags(*command, flags->study);
+  command->add_option("--search-space", flags->search_space,
+                      "Search space in Optuna's distribution JSON")
+      ->required();
+  command->add_option("--sampler", flags->sampler, "random, sobol, nsga2 or mobo (default)");
+  command->add_option("--seed", flags->seed, "Sampler seed (default 0)");
+  command->add_option("--sampler-kwargs", flags->sampler_kwargs,
+                      "Sampler options as JSON, e.g. {\"initial_trials\": 8}");
+  command->callback([flags] { run(*flags); });
+}
+
+}  // namespace ecopt::cli

@@ -1,0 +1,203 @@
+#include "common.hpp"
+
+#include <cerrno>
+#include <cstdlib>
+#include <iostream>
+#include <map>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "ecopt/core/error.hpp"
+#include "ecopt/study/text_table.hpp"
+
+namespace ecopt::cli {
+
+void add_storage_flag(CLI::App& command, std::string& storage) {
+  command.add_option("--storage", storage, "Storage URL: sqlite:///path.db, postgresql://..., memory")
+      ->envname("ECOPT_STORAGE")
+      ->required();
+}
+
+void add_study_flags(CLI::App& command, StudyFlags& flags) {
+  add_storage_flag(command, flags.storage);
+  command.add_option("--study-name,--study", flags.study_name, "Name of the study")->required();
+}
+
+OpenedStudy open_study(const StudyFlags& flags) {
+  OpenedStudy opened;
+  opened.storage = open_storage(flags.storage);
+  opened.study = std::make_unique<Study>(Study::load(*opened.storage, flags.study_name));
+  return opened;
+}
+
+void add_format_flag(CLI::App& command, Format& format) {
+  const std::map<std::string, Format> names{
+      {"json", Format::Json}, {"csv", Format::Csv}, {"table", Format::Table}};
+  command.add_option("--format,-f", format, "Output format: json (default), csv or table")
+      ->transform(CLI::CheckedTransformer(names, CLI::ignore_case));
+}
+
+namespace {
+
+nlohmann::json values_json(const Trial& trial) {
+  if (trial.values.empty()) return nullptr;
+  auto values = nlohmann::json::array();
+  for (double v : trial.values) {
+    values.push_back(std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr));
+  }
+  return values;
+}
+
+nlohmann::json optional_time(const std::optional<TimePoint>& time) {
+  return time ? nlohmann::json(format_time(*time)) : nlohmann::json(nullptr);
+}
+
+nlohmann::json trial_json(const Trial& trial) {
+  return {{"number", trial.number},
+          {"state", to_string(trial.state)},
+          {"values", values_json(trial)},
+          {"params", to_json(trial.params)},
+          {"user_attrs", trial.user_attrs},
+          {"fail_reason", trial.fail_reason ? nlohmann::json(*trial.fail_reason) : nullptr},
+          {"datetime_start", format_time(trial.started_at)},
+          {"datetime_complete", optional_time(trial.finished_at)}};
+}
+
+std::string csv_field(const std::string& text) {
+  if (text.find_first_of(",\"\n\r") == std::string::npos) return text;
+  std::string quoted = "\"";
+  for (char c : text) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return quoted + "\"";
+}
+
+std::string scalar_text(const nlohmann::json& value) {
+  if (value.is_null()) return "";
+  if (value.is_string()) return value.get<std::string>();
+  return value.dump();
+}
+
+std::string value_text(const Trial& trial, std::size_t index) {
+  if (index >= trial.values.size()) return "";
+  return fmt::format("{:.6g}", trial.values[index]);
+}
+
+// Optuna's trials_dataframe layout: values_<objective>, params_<name>,
+// user_attrs_<key> (scalar attributes only; nested ones stay in JSON).
+void print_csv(const std::vector<Trial>& trials, const StudySpec& spec) {
+  std::set<std::string> param_names;
+  std::set<std::string> attr_names;
+  for (const auto& trial : trials) {
+    for (const auto& [name, value] : trial.params) param_names.insert(name);
+    for (const auto& [key, value] : trial.user_attrs.items()) {
+      if (!value.is_structured()) attr_names.insert(key);
+    }
+  }
+  std::vector<std::string> header{"number", "state"};
+  for (const auto& objective : spec.objectives) header.push_back("values_" + objective.name);
+  for (const auto& name : param_names) header.push_back("params_" + name);
+  for (const auto& key : attr_names) header.push_back("user_attrs_" + key);
+  for (const char* column : {"fail_reason", "datetime_start", "datetime_complete"}) {
+    header.emplace_back(column);
+  }
+  auto print_row = [](const std::vector<std::string>& fields) {
+    for (std::size_t i = 0; i < fields.size(); ++i) {
+      std::cout << (i ? "," : "") << csv_field(fields[i]);
+    }
+    std::cout << '\n';
+  };
+  print_row(header);
+  for (const auto& trial : trials) {
+    std::vector<std::string> row{std::to_string(trial.number), std::string(to_string(trial.state))};
+    for (std::size_t i = 0; i < spec.objectives.size(); ++i) row.push_back(value_text(trial, i));
+    for (const auto& name : param_names) {
+      auto it = trial.params.find(name);
+      row.push_back(it == trial.params.end() ? "" : to_string(it->second));
+    }
+    for (const auto& key : attr_names) {
+      row.push_back(trial.user_attrs.contains(key) ? scalar_text(trial.user_attrs[key]) : "");
+    }
+    row.push_back(trial.fail_reason.value_or(""));
+    row.push_back(format_time(trial.started_at));
+    row.push_back(trial.finished_at ? format_time(*trial.finished_at) : "");
+    print_row(row);
+  }
+}
+
+void print_table(const std::vector<Trial>& trials, const StudySpec& spec) {
+  std::vector<std::string> header{"number", "state"};
+  for (const auto& objective : spec.objectives) header.push_back(objective.name);
+  header.insert(header.end(), {"params", "reason"});
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& trial : trials) {
+    std::vector<std::string> row{std::to_string(trial.number), std::string(to_string(trial.state))};
+    for (std::size_t i = 0; i < spec.objectives.size(); ++i) row.push_back(value_text(trial, i));
+    std::string params;
+    for (const auto& [name, value] : trial.params) {
+      params += fmt::format("{}{}={}", params.empty() ? "" : " ", name, to_string(value));
+    }
+    row.push_back(params);
+    row.push_back(trial.fail_reason.value_or(""));
+    rows.push_back(std::move(row));
+  }
+  std::cout << format_table(header, rows);
+}
+
+}  // namespace
+
+void print_trials(const std::vector<Trial>& trials, const StudySpec& spec, Format format) {
+  switch (format) {
+    case Format::Json: {
+      auto list = nlohmann::json::array();
+      for (const auto& trial : trials) list.push_back(trial_json(trial));
+      std::cout << list.dump(2) << '\n';
+      break;
+    }
+    case Format::Csv:
+      print_csv(trials, spec);
+      break;
+    case Format::Table:
+      print_table(trials, spec);
+      break;
+  }
+}
+
+std::vector<double> parse_values(const std::vector<std::string>& tokens) {
+  std::vector<double> values;
+  for (const auto& token : tokens) {
+    std::size_t start = 0;
+    while (start <= token.size()) {
+      const auto comma = token.find(',', start);
+      const std::string text =
+          token.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+      char* end = nullptr;
+      errno = 0;
+      const double value = std::strtod(text.c_str(), &end);
+      if (text.empty() || end != text.c_str() + text.size() || errno == ERANGE) {
+        throw InputError(fmt::format(
+            "--values: '{}' is not a number; give numbers separated by commas, e.g. 0.91,0.012",
+            text));
+      }
+      values.push_back(value);
+      if (comma == std::string::npos) break;
+      start = comma + 1;
+    }
+  }
+  return values;
+}
+
+nlohmann::json parse_json_object(const std::string& text, const std::string& flag) {
+  nlohmann::json parsed;
+  try {
+    parsed = nlohmann::json::parse(text);
+  } catch (const nlohmann::json::parse_error& error) {
+    throw InputError(fmt::format("{} is not valid JSON ({}); give a JSON object", flag,
+                                 error.what()));
+  }
+  if (!parsed.is_object()) {
+    throw InputError(fmt::format("{} must be a JSON object, got {}", flag, parsed.dump()));
+  }
+  return parsed;
+}
+
+}  // namespace ecopt::cli

@@ -1,0 +1,43 @@
+#pragma once
+// Flags and output formats shared by several subcommands.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "ecopt/core/trial.hpp"
+#include "ecopt/storage/storage.hpp"
+#include "ecopt/study/study.hpp"
+
+namespace ecopt::cli {
+
+// --storage URL (or $ECOPT_STORAGE) and --study-name NAME, as in Optuna.
+struct StudyFlags {
+  std::string storage;
+  std::string study_name;
+};
+void add_storage_flag(CLI::App& command, std::string& storage);
+void add_study_flags(CLI::App& command, StudyFlags& flags);
+
+// An opened storage and a loaded study that lives as long as it.
+struct OpenedStudy {
+  std::unique_ptr<Storage> storage;
+  std::unique_ptr<Study> study;
+};
+OpenedStudy open_study(const StudyFlags& flags);
+
+// Output formats of listing commands: --format json|csv|table.
+enum class Format { Json, Csv, Table };
+void add_format_flag(CLI::App& command, Format& format);
+
+void print_trials(const std::vector<Trial>& trials, const StudySpec& spec, Format format);
+
+// "0.91,0.012" or separate tokens; "nan" and "inf" are read so that tell
+// can refuse them with a clear message.
+std::vector<double> parse_values(const std::vector<std::string>& tokens);
+
+// A JSON object from a flag; InputError naming the flag otherwise.
+nlohmann::json parse_json_object(const std::string& text, const std::string& flag);
+
+}  // namespace ecopt::cli

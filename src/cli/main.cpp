@@ -1,0 +1,52 @@
+// The ecopt command line: parsing and printing only; the work is in the
+// library. Every error reaches the user here, as one line.
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+
+#include "commands.hpp"
+#include "ecopt/core/error.hpp"
+#include "ecopt/study/runner.hpp"
+
+namespace {
+
+constexpr int kExitError = 1;
+constexpr int kExitUsage = 2;
+constexpr int kExitInterrupted = 130;  // 128 + SIGINT, as shells report Ctrl-C
+
+int print_error(const std::string& message, int code) {
+  std::cerr << "ecopt: error: " << message << '\n';
+  return code;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"ECOpt: tune machine-learning models for accuracy and energy efficiency together",
+               "ecopt"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string(ECOPT_VERSION));
+  ecopt::cli::add_create_study_command(app);
+  ecopt::cli::add_ask_command(app);
+  ecopt::cli::add_tell_command(app);
+  ecopt::cli::add_best_trials_command(app);
+  ecopt::cli::add_trials_command(app);
+  ecopt::cli::add_studies_command(app);
+  ecopt::cli::add_tune_command(app);
+  try {
+    app.parse(argc, argv);
+    return 0;
+  } catch (const CLI::ParseError& error) {
+    if (error.get_exit_code() == 0) return app.exit(error);  // --help, --version
+    return print_error(std::string(error.what()) + "; run 'ecopt --help' for usage", kExitUsage);
+  } catch (const ecopt::StudyInterrupted& interrupted) {
+    std::cerr << "ecopt: " << interrupted.what() << '\n';
+    return kExitInterrupted;
+  } catch (const ecopt::Error& error) {
+    return print_error(error.what(), kExitError);
+  } catch (const std::exception& error) {
+    return print_error(std::string("unexpected failure: ") + error.what() +
+                           "; please report it with the command you ran",
+                       kExitError);
+  }
+}

@@ -1,0 +1,430 @@
+#include "ecopt/study/runner.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <condition_variable>
+#include <csignal>
+#include <iostream>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "ecopt/energy/carbon.hpp"
+#include "ecopt/energy/meter.hpp"
+#include "ecopt/energy/monitor.hpp"
+#include "ecopt/optim/sampler.hpp"
+#include "ecopt/study/energy_first.hpp"
+#include "ecopt/study/text_table.hpp"
+#include "ecopt/tasks/task.hpp"
+
+namespace ecopt {
+
+// --- signals --------------------------------------------------------------
+
+namespace {
+
+std::atomic<bool> g_stop_requested{false};
+struct sigaction g_previous_int;
+struct sigaction g_previous_term;
+
+extern "C" void on_stop_signal(int) {
+  // A second Ctrl-C means "now": the trial stays RUNNING and the heartbeat
+  // timeout fails it on the next run.
+  if (g_stop_requested.exchange(true)) _exit(130);
+}
+
+}  // namespace
+
+StopSignals::StopSignals() {
+  g_stop_requested = false;
+  struct sigaction action {};
+  action.sa_handler = on_stop_signal;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGINT, &action, &g_previous_int);
+  sigaction(SIGTERM, &action, &g_previous_term);
+}
+
+StopSignals::~StopSignals() {
+  sigaction(SIGINT, &g_previous_int, nullptr);
+  sigaction(SIGTERM, &g_previous_term, nullptr);
+}
+
+const std::atomic<bool>& StopSignals::flag() const { return g_stop_requested; }
+
+namespace {
+
+// --- heartbeats -----------------------------------------------------------
+
+// Records a heartbeat for one RUNNING trial every interval from its own
+// thread and its own storage connection (connections are not shared across
+// threads), so a crashed run's trial can be told apart from a live one.
+class Heartbeat {
+ public:
+  Heartbeat(const std::string& url, std::int64_t trial_id, double interval_s) {
+    if (url.rfind("memory", 0) == 0) return;  // no other process can see it
+    thread_ = std::thread([this, url, trial_id, interval_s] { beat(url, trial_id, interval_s); });
+  }
+  ~Heartbeat() {
+    {
+      std::lock_guard lock(mutex_);
+      stopping_ = true;
+    }
+    wake_.notify_all();
+    if (thread_.joinable()) thread_.join();
+  }
+  Heartbeat(const Heartbeat&) = delete;
+  Heartbeat& operator=(const Heartbeat&) = delete;
+
+ private:
+  void beat(const std::string& url, std::int64_t trial_id, double interval_s) {
+    try {
+      auto storage = open_storage(url);
+      const auto interval = std::chrono::duration<double>(interval_s);
+      std::unique_lock lock(mutex_);
+      while (!wake_.wait_for(lock, interval, [this] { return stopping_; })) {
+        storage->record_heartbeat(trial_id);
+      }
+    } catch (const std::exception&) {
+      // The trial was failed as stale elsewhere or the storage went away;
+      // tell() reports it when the trial ends.
+    }
+  }
+
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+// --- formatting -----------------------------------------------------------
+
+std::string format_duration(double seconds) {
+  const auto total = static_cast<long long>(std::llround(std::max(0.0, seconds)));
+  if (total < 60) return fmt::format("{}s", total);
+  if (total < 3600) return fmt::format("{}m{:02}s", total / 60, total % 60);
+  return fmt::format("{}h{:02}m", total / 3600, (total % 3600) / 60);
+}
+
+std::string format_energy(double joules) {
+  if (std::abs(joules) >= 1e6) return fmt::format("{:.2f} MJ", joules / 1e6);
+  if (std::abs(joules) >= 1e4) return fmt::format("{:.1f} kJ", joules / 1e3);
+  return fmt::format("{:.0f} J", joules);
+}
+
+std::string format_value(double value) { return fmt::format("{:.4g}", value); }
+
+std::int64_t count_toward_budget(const std::vector<Trial>& trials) {
+  // RUNNING trials belong to live workers (stale ones were failed), so
+  // they count too: N workers must not overshoot n_trials.
+  return static_cast<std::int64_t>(trials.size());
+}
+
+// Parameters whose values differ among the front's trials: the ones that
+// explain the trade-off. All parameters when the front has one trial.
+std::vector<std::string> key_params(const std::vector<Trial>& front) {
+  std::set<std::string> names;
+  for (const auto& trial : front) {
+    for (const auto& [name, value] : trial.params) names.insert(name);
+  }
+  if (front.size() < 2) return {names.begin(), names.end()};
+  std::vector<std::string> varying;
+  for (const auto& name : names) {
+    std::set<std::string> seen;
+    for (const auto& trial : front) {
+      auto it = trial.params.find(name);
+      seen.insert(it == trial.params.end() ? "-" : to_string(it->second));
+    }
+    if (seen.size() > 1) varying.push_back(name);
+  }
+  return varying;
+}
+
+std::string front_table(const FrontSummary& summary, const StudySpec& spec) {
+  auto front = summary.front;
+  std::sort(front.begin(), front.end(), [](const Trial& a, const Trial& b) {
+    return a.values.front() < b.values.front();
+  });
+  const auto params = key_params(front);
+  std::vector<std::string> header{"trial"};
+  for (const auto& objective : spec.objectives) header.push_back(objective.name);
+  header.insert(header.end(), params.begin(), params.end());
+  header.emplace_back("energy source");
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& trial : front) {
+    std::vector<std::string> row{std::to_string(trial.number)};
+    for (double value : trial.values) row.push_back(format_value(value));
+    for (const auto& name : params) {
+      auto it = trial.params.find(name);
+      row.push_back(it == trial.params.end() ? "-" : to_string(it->second));
+    }
+    row.push_back(trial.user_attrs.value(kTrialEnergySourceAttr, std::string("-")));
+    rows.push_back(std::move(row));
+  }
+  return format_table(header, rows);
+}
+
+// --- one trial ------------------------------------------------------------
+
+struct TrialContextData {
+  const StudyFile& file;
+  const std::string& storage_url;
+  Study& study;
+  Task& task;
+  EnergyMonitor& monitor;
+  const std::atomic<bool>& stop;
+  std::ostream& out;
+};
+
+// Reads the objectives from the task's metrics; FAILED when one is missing
+// or not finite (the task's metrics are kept either way).
+TrialResult result_from_outcome(const StudySpec& spec, const TaskOutcome& outcome,
+                                nlohmann::json attrs) {
+  if (outcome.metrics.is_object()) attrs.update(outcome.metrics);
+  TrialResult result;
+  if (outcome.pruned_reason) {
+    result.state = TrialState::Pruned;
+    result.fail_reason = *outcome.pruned_reason;
+    attrs[kPrunedReasonAttr] = *outcome.pruned_reason;
+    result.user_attrs = std::move(attrs);
+    return result;
+  }
+  for (const auto& objective : spec.objectives) {
+    const auto& metric = outcome.metrics.is_object() && outcome.metrics.contains(objective.name)
+                             ? outcome.metrics[objective.name]
+                             : nlohmann::json();
+    if (!metric.is_number() || !std::isfinite(metric.get<double>())) {
+      std::vector<std::string> reported;
+      for (const auto& [key, value] : outcome.metrics.items()) {
+        if (value.is_number()) reported.push_back(key);
+      }
+      result.state = TrialState::Failed;
+      result.fail_reason = fmt::format(
+          "the task reported {} for objective '{}'; numeric metrics it reported: {}",
+          metric.is_null() ? "nothing" : metric.dump(), objective.name, fmt::join(reported, ", "));
+      result.values.clear();
+      break;
+    }
+    result.values.push_back(metric.get<double>());
+  }
+  result.user_attrs = std::move(attrs);
+  return result;
+}
+
+nlohmann::json energy_attrs(const WindowResult& window) {
+  nlohmann::json attrs = {{kTrialEnergyAttr, window.gross_j()},
+                          {kTrialEnergySourceAttr, window.source_summary()},
+                          {kTrialEnergyDeviceAttr, window.device_summary()},
+                          {kTrialWallAttr, window.duration_s}};
+  if (const auto net = window.net_j()) attrs["tuning_energy_net_j"] = *net;
+  return attrs;
+}
+
+struct TrialRun {
+  TrialResult result;
+  bool interrupted = false;
+  std::string energy_source;
+};
+
+TrialRun run_trial(TrialContextData& data, const AskResult& asked, std::int64_t trial_id) {
+  const StudySpec& spec = data.study.spec();
+  const SkipPolicy policy{data.file.energy_first, data.file.best_plausible, data.file.skip_margin};
+  TaskContext context{asked.params, asked.number, data.monitor, data.stop, {}, {}};
+  context.skip_training = [&](const nlohmann::json& metrics) {
+    return training_skip_reason(spec, policy, data.study.trials(), metrics);
+  };
+  context.log = [&](const std::string& line) {
+    data.out << fmt::format("  trial {}: {}\n", asked.number, line) << std::flush;
+  };
+  const std::string window = fmt::format("trial-{}", asked.number);
+  Heartbeat heartbeat(data.storage_url, trial_id, data.file.heartbeat_interval_s);
+  TrialRun run;
+  data.monitor.begin_window(window);
+  std::optional<TaskOutcome> outcome;
+  std::string failure;
+  try {
+    outcome = data.task.run(context);
+  } catch (const TrialInterrupted&) {
+    run.interrupted = true;
+  } catch (const std::exception& error) {
+    failure = error.what();
+    run.interrupted = data.stop.load();  // a task may fail in its own way when stopped
+  }
+  const WindowResult energy = data.monitor.end_window(window);
+  run.energy_source = energy.source_summary();
+  auto attrs = energy_attrs(energy);
+  if (outcome) {
+    run.result = result_from_outcome(spec, *outcome, std::move(attrs));
+    return run;
+  }
+  run.result.state = TrialState::Failed;
+  run.result.fail_reason = run.interrupted ? std::string("interrupted by user") : failure;
+  run.result.user_attrs = std::move(attrs);
+  return run;
+}
+
+// --- the loop -------------------------------------------------------------
+
+std::unique_ptr<EnergyMonitor> make_monitor(const StudyFile& file, std::ostream& out) {
+  DiscoveryOptions discovery_options;
+  discovery_options.devices = file.energy.devices;
+  discovery_options.cpu_watts_per_core = file.energy.cpu_watts_per_core;
+  discovery_options.allow_estimate = file.energy.allow_estimate;
+  auto discovery = discover_meters(discovery_options);
+  for (const auto& line : discovery.warnings) out << "energy: " << line << '\n';
+  if (discovery.meters.empty()) {
+    std::string reasons;
+    for (const auto& line : discovery.unavailable) reasons += (reasons.empty() ? "" : "; ") + line;
+    throw UnavailableError(fmt::format(
+        "{}: no energy meter is available ({}); allow the estimate with [energy] allow_estimate = "
+        "true",
+        file.origin, reasons));
+  }
+  auto monitor = std::make_unique<EnergyMonitor>(std::move(discovery.meters));
+  for (const auto& meter : monitor->meters()) {
+    out << fmt::format("energy: {} via {}\n", meter->device(), to_string(meter->source()));
+  }
+  if (file.energy.idle_baseline_s > 0) {
+    out << fmt::format("energy: measuring idle power for {}s ...\n", file.energy.idle_baseline_s)
+        << std::flush;
+    monitor->measure_idle_baseline(
+        std::chrono::milliseconds(std::llround(file.energy.idle_baseline_s * 1000)));
+  }
+  return monitor;
+}
+
+class ProgressClock {
+ public:
+  ProgressClock() : start_(std::chrono::steady_clock::now()) {}
+  double elapsed_s() const {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  }
+
+ private:
+  std::chrono::steady_clock::time_point start_;
+};
+
+std::string progress_line(std::int64_t finished, std::int64_t n_trials, const Trial& trial,
+                          double elapsed_s, std::int64_t run_so_far, const FrontSummary& front,
+                          double energy_j, const std::string& source) {
+  const double per_trial_s = run_so_far > 0 ? elapsed_s / static_cast<double>(run_so_far) : 0.0;
+  const double left_s = per_trial_s * static_cast<double>(std::max<std::int64_t>(0, n_trials - finished));
+  std::string line = fmt::format(
+      "trial {}/{} · #{} {} · {} elapsed · ~{} left · front {} · HV {:.4g} · tuning energy {} ({})",
+      finished, n_trials, trial.number, to_string(trial.state), format_duration(elapsed_s),
+      format_duration(left_s), front.front.size(), front.hypervolume, format_energy(energy_j),
+      source);
+  if (trial.state != TrialState::Complete && trial.fail_reason) line += " · " + *trial.fail_reason;
+  return line;
+}
+
+void fail_stale(Study& study, const StudyFile& file, std::ostream& out) {
+  const auto stale = study.storage().fail_stale_trials(
+      study.record().id, std::chrono::seconds(std::llround(std::ceil(file.stale_after_s))));
+  for (const auto& trial : stale) {
+    out << fmt::format("trial {} of an earlier run stopped sending heartbeats; marked FAILED\n",
+                       trial.number);
+  }
+}
+
+}  // namespace
+
+double tuning_energy_j(const std::vector<Trial>& trials) {
+  double total = 0.0;
+  for (const auto& trial : trials) total += trial.metric(kTrialEnergyAttr).value_or(0.0);
+  return total;
+}
+
+RunSummary run_study(const StudyFile& file, const RunOptions& options) {
+  std::ostream& out = options.out ? *options.out : std::cout;
+  static const std::atomic<bool> never_stop{false};
+  const std::atomic<bool>& stop = options.stop ? *options.stop : never_stop;
+  const std::string url = options.storage_url.value_or(file.storage_url);
+  const std::int64_t n_trials = options.n_trials.value_or(file.n_trials);
+  if (n_trials < 1) throw InputError("--n-trials must be at least 1");
+
+  // Everything that can be wrong with the file fails before a trial starts.
+  auto task = make_task(file.task);
+  const SearchSpace space = resolve_search_space(file, task->default_search_space());
+  for (const auto& warning : space.warnings()) out << "space: " << warning << '\n';
+  SamplerOptions sampler_options;
+  sampler_options.seed = file.seed;
+  sampler_options.initial_trials = file.initial_trials;
+  auto sampler = make_sampler(file.sampler, sampler_options);
+  auto storage = open_storage(url);
+  Study study = Study::load_or_create(*storage, file.spec, {{"study_file", file.document}});
+  std::unique_ptr<EnergyMonitor> owned_monitor;
+  EnergyMonitor* monitor = options.monitor;
+  if (!monitor) {
+    owned_monitor = make_monitor(file, out);
+    monitor = owned_monitor.get();
+  }
+  out << fmt::format("study {} · {} · sampler {} · objectives {}\n", study.name(),
+                     storage->describe(), sampler->name(), describe_objectives(study.spec()))
+      << std::flush;
+  fail_stale(study, file, out);
+
+  TrialContextData data{file, url, study, *task, *monitor, stop, out};
+  RunSummary summary;
+  const ProgressClock clock;
+  std::string last_failure;
+  int same_failures = 0;
+  std::string energy_source = "-";
+  while (true) {
+    auto trials = study.trials();
+    if (count_toward_budget(trials) >= n_trials) break;
+    if (stop) throw StudyInterrupted("interrupted between trials; nothing was running");
+    const AskResult asked = study.ask(space, *sampler);
+    const auto trial_id = storage->find_trial(study.record().id, asked.number)->id;
+    TrialRun run = run_trial(data, asked, trial_id);
+    const Trial told = study.tell(asked.number, run.result);
+    ++summary.trials_run;
+    energy_source = run.energy_source;
+
+    trials = study.trials();
+    const double energy_j = tuning_energy_j(trials);
+    storage->set_study_user_attrs(study.record().id, {{kTrialEnergyAttr, energy_j}});
+    const auto finished = std::count_if(trials.begin(), trials.end(),
+                                        [](const Trial& t) { return is_finished(t.state); });
+    out << progress_line(finished, n_trials, told, clock.elapsed_s(), summary.trials_run,
+                         summarize_front(trials, study.spec()), energy_j, energy_source)
+        << '\n'
+        << std::flush;
+    if (run.interrupted || stop) {
+      throw StudyInterrupted(fmt::format(
+          "interrupted: trial {} {}; rerun 'ecopt tune {}' to resume", asked.number,
+          run.interrupted ? "marked FAILED (interrupted by user)" : "finished first",
+          file.origin));
+    }
+    if (told.state == TrialState::Failed) {
+      same_failures = told.fail_reason == last_failure ? same_failures + 1 : 1;
+      last_failure = told.fail_reason.value_or("");
+      if (same_failures >= 3) {
+        throw Error(fmt::format("3 trials in a row failed with: {}; fix the [task] settings in {}",
+                                last_failure, file.origin));
+      }
+    } else {
+      same_failures = 0;
+    }
+  }
+
+  const auto trials = study.trials();
+  summary.trials_finished = std::count_if(trials.begin(), trials.end(),
+                                          [](const Trial& t) { return is_finished(t.state); });
+  summary.front = summarize_front(trials, study.spec());
+  summary.tuning_energy_j = tuning_energy_j(trials);
+  const auto carbon = estimate_carbon(summary.tuning_energy_j, file.energy.carbon);
+  out << fmt::format("\nPareto front of {} ({} of {} trials finished, hypervolume {:.4g}):\n",
+                     study.name(), summary.trials_finished, n_trials, summary.front.hypervolume)
+      << front_table(summary.front, study.spec())
+      << fmt::format("tuning energy {} ({}) ≈ {:.3g} gCO2e ({})\n",
+                     format_energy(summary.tuning_energy_j), energy_source, carbon.grams_co2e,
+                     carbon.basis);
+  return summary;
+}
+
+}  // namespace ecopt

@@ -1,0 +1,221 @@
+#include "ecopt/study/study.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "ecopt/math/hypervolume.hpp"
+#include "ecopt/math/pareto.hpp"
+
+namespace ecopt {
+
+namespace {
+
+std::string directions_text(const StudySpec& spec) {
+  std::string text;
+  for (const auto& objective : spec.objectives) {
+    if (!text.empty()) text += ",";
+    text += to_string(objective.direction);
+  }
+  return text;
+}
+
+bool same_objectives(const StudySpec& a, const StudySpec& b) {
+  if (a.objectives.size() != b.objectives.size()) return false;
+  for (std::size_t i = 0; i < a.objectives.size(); ++i) {
+    if (a.objectives[i].name != b.objectives[i].name ||
+        a.objectives[i].direction != b.objectives[i].direction) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool all_finite(const std::vector<double>& values) {
+  return std::all_of(values.begin(), values.end(), [](double v) { return std::isfinite(v); });
+}
+
+std::string values_text(const std::vector<double>& values) {
+  return fmt::format("{}", fmt::join(values, ","));
+}
+
+void check_values(const StudySpec& spec, std::int64_t number, const TrialResult& result) {
+  const std::size_t expected = spec.objectives.size();
+  if (result.state == TrialState::Running) {
+    throw InputError(fmt::format(
+        "cannot tell trial {} with state RUNNING; use --state complete, fail or pruned", number));
+  }
+  if (result.state == TrialState::Failed) return;  // a failure may carry anything, or nothing
+  if (result.values.empty() && result.state == TrialState::Pruned) return;
+  if (result.values.size() != expected) {
+    throw InputError(fmt::format(
+        "trial {} needs {} value{} ({}), got {} ({}); give one value per objective", number,
+        expected, expected == 1 ? "" : "s", describe_objectives(spec), result.values.size(),
+        values_text(result.values)));
+  }
+  if (!all_finite(result.values)) {
+    throw InputError(fmt::format(
+        "trial {} has a non-finite value ({}); NaN and infinity are only accepted with --state fail",
+        number, values_text(result.values)));
+  }
+}
+
+Point minimization_point(const Trial& trial, const StudySpec& spec) {
+  return to_minimization(trial.values, spec.directions());
+}
+
+std::vector<Trial> feasible_complete(const std::vector<Trial>& trials, const StudySpec& spec) {
+  std::vector<Trial> result;
+  for (const auto& trial : trials) {
+    if (trial.state == TrialState::Complete && trial.values.size() == spec.objectives.size() &&
+        all_finite(trial.values) && is_feasible(trial, spec)) {
+      result.push_back(trial);
+    }
+  }
+  return result;
+}
+
+}  // namespace
+
+std::string describe_objectives(const StudySpec& spec) {
+  std::string text;
+  for (const auto& objective : spec.objectives) {
+    if (!text.empty()) text += ", ";
+    text += fmt::format("{} ({})", objective.name, to_string(objective.direction));
+  }
+  return text;
+}
+
+Study Study::create(Storage& storage, const StudySpec& spec, const nlohmann::json& user_attrs) {
+  spec.validate();
+  return Study(storage, storage.create_study(spec, user_attrs));
+}
+
+Study Study::load(Storage& storage, std::string_view name) {
+  auto record = storage.find_study(name);
+  if (!record) {
+    throw NotFoundError(fmt::format(
+        "study '{}' not found in {}; create it with 'ecopt create-study --study-name {}' or list "
+        "studies with 'ecopt studies'",
+        name, storage.describe(), name));
+  }
+  return Study(storage, std::move(*record));
+}
+
+Study Study::load_or_create(Storage& storage, const StudySpec& spec,
+                            const nlohmann::json& user_attrs) {
+  spec.validate();
+  if (auto record = storage.find_study(spec.name)) {
+    if (!same_objectives(record->spec, spec)) {
+      throw InputError(fmt::format(
+          "study '{}' already exists with objectives {}, not {}; use another study name",
+          spec.name, describe_objectives(record->spec), describe_objectives(spec)));
+    }
+    return Study(storage, std::move(*record));
+  }
+  try {
+    return Study(storage, storage.create_study(spec, user_attrs));
+  } catch (const InputError&) {
+    // Another process created it between find and create: load theirs.
+    return load(storage, spec.name);
+  }
+}
+
+AskResult Study::ask(const SearchSpace& space, Sampler& sampler,
+                     const nlohmann::json& system_attrs) {
+  const std::string space_text = to_ordered_json(space).dump();
+  auto attrs = system_attrs.is_object() ? system_attrs : nlohmann::json::object();
+  attrs[kSamplerAttr] = sampler.name();
+  attrs[kSearchSpaceAttr] = space_text;
+  const Trial trial = storage_->create_trial(record_.id, attrs);
+  if (!record_.user_attrs.contains(kSearchSpaceAttr)) {
+    storage_->set_study_user_attrs(record_.id, {{kSearchSpaceAttr, space_text}});
+    record_.user_attrs[kSearchSpaceAttr] = space_text;
+  }
+  try {
+    std::vector<Trial> history;
+    for (auto& other : storage_->trials(record_.id)) {
+      if (other.number != trial.number) history.push_back(std::move(other));
+    }
+    SamplingContext context{record_.spec, space, history, trial.number};
+    ParamMap params = space.decode(sampler.suggest(context));
+    storage_->set_trial_params(trial.id, params);
+    return {trial.number, std::move(params)};
+  } catch (const std::exception& error) {
+    TrialResult failed{TrialState::Failed, {}, nlohmann::json::object(),
+                       fmt::format("sampler {} failed: {}", sampler.name(), error.what())};
+    storage_->finish_trial(trial.id, failed);
+    throw;
+  }
+}
+
+Trial Study::tell(std::int64_t number, const TrialResult& result) {
+  auto trial = storage_->find_trial(record_.id, number);
+  if (!trial) {
+    throw NotFoundError(fmt::format(
+        "trial {} not found in study '{}'; list its trials with 'ecopt trials'", number, name()));
+  }
+  if (is_finished(trial->state)) {
+    throw InputError(fmt::format(
+        "trial {} of study '{}' is already {}; a finished trial cannot be told again", number,
+        name(), to_string(trial->state)));
+  }
+  check_values(record_.spec, number, result);
+  if (!result.user_attrs.is_object()) {
+    throw InputError(fmt::format("user attributes for trial {} must be a JSON object, got {}",
+                                 number, result.user_attrs.dump()));
+  }
+  storage_->finish_trial(trial->id, result);
+  return *storage_->find_trial(record_.id, number);
+}
+
+std::vector<Trial> Study::trials() const { return storage_->trials(record_.id); }
+
+std::vector<Trial> Study::best_trials() const {
+  return pareto_optimal_trials(trials(), record_.spec);
+}
+
+bool is_feasible(const Trial& trial, const StudySpec& spec) {
+  return std::all_of(spec.constraints.begin(), spec.constraints.end(), [&](const auto& constraint) {
+    const auto value = trial.metric(constraint.metric);
+    return value && std::isfinite(*value) && constraint.violation(*value) <= 0.0;
+  });
+}
+
+std::vector<Trial> pareto_optimal_trials(const std::vector<Trial>& trials, const StudySpec& spec) {
+  auto candidates = feasible_complete(trials, spec);
+  std::vector<Point> points;
+  for (const auto& trial : candidates) points.push_back(minimization_point(trial, spec));
+  auto front_indices = pareto_front(points);
+  std::sort(front_indices.begin(), front_indices.end());
+  std::vector<Trial> front;
+  for (auto index : front_indices) front.push_back(candidates[index]);
+  return front;
+}
+
+FrontSummary summarize_front(const std::vector<Trial>& trials, const StudySpec& spec) {
+  FrontSummary summary;
+  summary.front = pareto_optimal_trials(trials, spec);
+  const auto candidates = feasible_complete(trials, spec);
+  if (candidates.empty()) return summary;
+  const auto directions = spec.directions();
+  // In minimisation form the worst value is the largest.
+  Point reference(spec.objectives.size(), -INFINITY);
+  for (const auto& trial : candidates) {
+    const auto point = minimization_point(trial, spec);
+    for (std::size_t i = 0; i < point.size(); ++i) reference[i] = std::max(reference[i], point[i]);
+  }
+  for (std::size_t i = 0; i < spec.objectives.size(); ++i) {
+    if (const auto& threshold = spec.objectives[i].threshold) {
+      reference[i] = directions[i] == Direction::Maximize ? -*threshold : *threshold;
+    }
+  }
+  std::vector<Point> points;
+  for (const auto& trial : summary.front) points.push_back(minimization_point(trial, spec));
+  summary.hypervolume = hypervolume(points, reference);
+  summary.reference = to_minimization(reference, directions);  // negation is its own inverse
+  return summary;
+}
+
+}  // namespace ecopt

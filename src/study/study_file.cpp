@@ -1,0 +1,362 @@
+#include "ecopt/study/study_file.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <toml++/toml.h>
+
+#include "ecopt/core/error.hpp"
+
+namespace ecopt {
+
+namespace {
+
+using ordered_json = nlohmann::ordered_json;
+
+// --- TOML to JSON ---------------------------------------------------------
+
+ordered_json node_to_json(const toml::node& node, const std::string& origin);
+
+bool source_before(const toml::node* a, const toml::node* b) {
+  const auto& pa = a->source().begin;
+  const auto& pb = b->source().begin;
+  return std::tie(pa.line, pa.column) < std::tie(pb.line, pb.column);
+}
+
+ordered_json table_to_json(const toml::table& table, const std::string& origin) {
+  std::vector<std::pair<std::string, const toml::node*>> entries;
+  for (const auto& [key, value] : table) entries.emplace_back(std::string(key.str()), &value);
+  // toml++ keeps tables sorted by key; the file's order matters for the
+  // search space (it is the unit-cube order), so restore it.
+  std::stable_sort(entries.begin(), entries.end(),
+                   [](const auto& a, const auto& b) { return source_before(a.second, b.second); });
+  ordered_json object = ordered_json::object();
+  for (const auto& [key, value] : entries) object[key] = node_to_json(*value, origin);
+  return object;
+}
+
+ordered_json node_to_json(const toml::node& node, const std::string& origin) {
+  if (const auto* table = node.as_table()) return table_to_json(*table, origin);
+  if (const auto* array = node.as_array()) {
+    ordered_json list = ordered_json::array();
+    for (const auto& element : *array) list.push_back(node_to_json(element, origin));
+    return list;
+  }
+  if (const auto* text = node.as_string()) return text->get();
+  if (const auto* integer = node.as_integer()) return integer->get();
+  if (const auto* number = node.as_floating_point()) return number->get();
+  if (const auto* boolean = node.as_boolean()) return boolean->get();
+  throw InputError(fmt::format("{}:{}: dates and times are not study settings; use a string",
+                               origin, node.source().begin.line));
+}
+
+// --- key checking ---------------------------------------------------------
+
+std::string known_list(const std::vector<std::string>& known) {
+  return fmt::format("{}", fmt::join(known, ", "));
+}
+
+void reject_unknown(const ordered_json& table, const std::string& where,
+                    const std::vector<std::string>& known, const std::string& origin) {
+  for (const auto& [key, value] : table.items()) {
+    if (std::find(known.begin(), known.end(), key) == known.end()) {
+      throw InputError(fmt::format("{}: unknown key '{}' in {}; known keys: {}", origin, key,
+                                   where, known_list(known)));
+    }
+  }
+}
+
+// Typed reads that name the file and key in every message.
+class Reader {
+ public:
+  Reader(const ordered_json& table, std::string where, const std::string& origin)
+      : table_(table), where_(std::move(where)), origin_(origin) {}
+
+  bool has(const char* key) const { return table_.contains(key); }
+
+  std::string text(const char* key, std::string fallback) const {
+    if (!has(key)) return fallback;
+    if (!table_[key].is_string()) fail(key, "a string");
+    return table_[key].get<std::string>();
+  }
+  double number(const char* key, double fallback, double low, double high) const {
+    if (!has(key)) return fallback;
+    if (!table_[key].is_number()) fail(key, "a number");
+    const double value = table_[key].get<double>();
+    if (!std::isfinite(value) || value < low || value > high) {
+      fail(key, fmt::format("a number in [{}, {}]", low, high));
+    }
+    return value;
+  }
+  std::optional<double> optional_number(const char* key) const {
+    if (!has(key)) return std::nullopt;
+    return number(key, 0.0, -HUGE_VAL, HUGE_VAL);
+  }
+  std::int64_t integer(const char* key, std::int64_t fallback, std::int64_t low,
+                       std::int64_t high) const {
+    if (!has(key)) return fallback;
+    if (!table_[key].is_number_integer()) fail(key, "an integer");
+    const auto value = table_[key].get<std::int64_t>();
+    if (value < low || value > high) fail(key, fmt::format("an integer in [{}, {}]", low, high));
+    return value;
+  }
+  bool boolean(const char* key, bool fallback) const {
+    if (!has(key)) return fallback;
+    if (!table_[key].is_boolean()) fail(key, "true or false");
+    return table_[key].get<bool>();
+  }
+  std::vector<std::string> texts(const char* key) const {
+    if (!has(key)) return {};
+    std::vector<std::string> result;
+    if (!table_[key].is_array()) fail(key, "a list of strings");
+    for (const auto& item : table_[key]) {
+      if (!item.is_string()) fail(key, "a list of strings");
+      result.push_back(item.get<std::string>());
+    }
+    return result;
+  }
+
+  [[noreturn]] void fail(const char* key, const std::string& expected) const {
+    throw InputError(fmt::format("{}: {}.{} must be {}, got {}", origin_, where_, key, expected,
+                                 table_[key].dump()));
+  }
+
+ private:
+  const ordered_json& table_;
+  std::string where_;
+  const std::string& origin_;
+};
+
+const ordered_json& table_or_empty(const ordered_json& document, const char* key,
+                                   const std::string& origin) {
+  static const ordered_json empty = ordered_json::object();
+  if (!document.contains(key)) return empty;
+  if (!document[key].is_object()) {
+    throw InputError(fmt::format("{}: [{}] must be a table", origin, key));
+  }
+  return document[key];
+}
+
+const ordered_json& array_of_tables(const ordered_json& document, const char* key,
+                                    const std::string& origin) {
+  static const ordered_json empty = ordered_json::array();
+  if (!document.contains(key)) return empty;
+  const auto& list = document[key];
+  if (!list.is_array() || !std::all_of(list.begin(), list.end(),
+                                       [](const auto& item) { return item.is_object(); })) {
+    throw InputError(fmt::format("{}: {} must be written as [[{}]] tables", origin, key, key));
+  }
+  return list;
+}
+
+// --- tables ---------------------------------------------------------------
+
+void read_study_table(const ordered_json& document, StudyFile& file) {
+  const auto& table = table_or_empty(document, "study", file.origin);
+  reject_unknown(table, "[study]",
+                 {"name", "storage", "sampler", "seed", "n_trials", "initial_trials",
+                  "energy_first", "skip_margin", "space_mode", "heartbeat_interval_s",
+                  "stale_after_s"},
+                 file.origin);
+  const Reader study(table, "study", file.origin);
+  file.spec.name = study.text("name", "");
+  if (file.spec.name.empty()) {
+    throw InputError(fmt::format("{}: [study] needs a name, e.g. name = \"fashion-demo\"",
+                                 file.origin));
+  }
+  file.storage_url = study.text("storage", file.storage_url);
+  file.sampler = study.text("sampler", file.sampler);
+  file.seed = static_cast<std::uint64_t>(study.integer("seed", 0, 0, INT64_MAX));
+  file.n_trials = study.integer("n_trials", file.n_trials, 1, 10'000'000);
+  file.initial_trials = study.integer("initial_trials", file.initial_trials, -1, 10'000'000);
+  file.energy_first = study.boolean("energy_first", file.energy_first);
+  file.skip_margin = study.number("skip_margin", file.skip_margin, 0.0, 1e6);
+  file.heartbeat_interval_s =
+      study.number("heartbeat_interval_s", file.heartbeat_interval_s, 0.01, 86400.0);
+  file.stale_after_s = study.number("stale_after_s", file.stale_after_s, 0.01, 1e7);
+  if (file.stale_after_s <= file.heartbeat_interval_s) {
+    throw InputError(fmt::format(
+        "{}: [study] stale_after_s ({}) must exceed heartbeat_interval_s ({}), or live trials "
+        "would be failed as stale",
+        file.origin, file.stale_after_s, file.heartbeat_interval_s));
+  }
+  const auto mode = study.text("space_mode", "override");
+  if (mode != "override" && mode != "replace") {
+    throw InputError(fmt::format(
+        "{}: [study] space_mode = \"{}\"; use \"override\" or \"replace\"", file.origin, mode));
+  }
+  file.space_mode = mode == "replace" ? SpaceMode::Replace : SpaceMode::Override;
+}
+
+void read_objectives(const ordered_json& document, StudyFile& file) {
+  const auto& list = array_of_tables(document, "objectives", file.origin);
+  if (list.empty()) {
+    throw InputError(fmt::format(
+        "{}: no [[objectives]]; add one per objective, e.g. name = \"accuracy\", direction = "
+        "\"maximize\"",
+        file.origin));
+  }
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const std::string where = fmt::format("objectives[{}]", i);
+    reject_unknown(list[i], "[[objectives]]", {"name", "direction", "threshold", "best_plausible"},
+                   file.origin);
+    const Reader reader(list[i], where, file.origin);
+    Objective objective;
+    objective.name = reader.text("name", "");
+    if (objective.name.empty()) {
+      throw InputError(fmt::format("{}: {} needs a name (the metric it optimises)", file.origin,
+                                   where));
+    }
+    objective.direction = parse_direction(reader.text("direction", "maximize"));
+    objective.threshold = reader.optional_number("threshold");
+    file.spec.objectives.push_back(objective);
+    file.best_plausible.push_back(reader.optional_number("best_plausible"));
+  }
+}
+
+void read_constraints(const ordered_json& document, StudyFile& file) {
+  const auto& list = array_of_tables(document, "constraints", file.origin);
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const std::string where = fmt::format("constraints[{}]", i);
+    reject_unknown(list[i], "[[constraints]]", {"metric", "op", "bound"}, file.origin);
+    const Reader reader(list[i], where, file.origin);
+    OutcomeConstraint constraint;
+    constraint.metric = reader.text("metric", "");
+    const auto op = reader.text("op", "");
+    if (op != "<=" && op != ">=") {
+      throw InputError(fmt::format("{}: {}.op = \"{}\"; use \"<=\" or \">=\"", file.origin,
+                                   where, op));
+    }
+    constraint.comparison = op == "<=" ? Comparison::LessEqual : Comparison::GreaterEqual;
+    if (!reader.has("bound")) {
+      throw InputError(fmt::format("{}: {} needs a bound", file.origin, where));
+    }
+    constraint.bound = reader.number("bound", 0.0, -HUGE_VAL, HUGE_VAL);
+    file.spec.constraints.push_back(constraint);
+  }
+}
+
+void read_energy(const ordered_json& document, StudyFile& file) {
+  const auto& table = table_or_empty(document, "energy", file.origin);
+  reject_unknown(table, "[energy]",
+                 {"idle_baseline_s", "devices", "cpu_watts_per_core", "allow_estimate",
+                  "carbon_region", "intensity_g_per_kwh", "pue", "min_window_s", "repeats"},
+                 file.origin);
+  const Reader reader(table, "energy", file.origin);
+  auto& energy = file.energy;
+  energy.idle_baseline_s = reader.number("idle_baseline_s", 0.0, 0.0, 3600.0);
+  energy.devices = reader.texts("devices");
+  energy.cpu_watts_per_core = reader.number("cpu_watts_per_core", 0.0, 0.0, 1000.0);
+  energy.allow_estimate = reader.boolean("allow_estimate", true);
+  if (reader.has("min_window_s")) energy.min_window_s = reader.number("min_window_s", 0, 0, 3600.0);
+  if (reader.has("repeats")) energy.repeats = static_cast<int>(reader.integer("repeats", 1, 1, 1000));
+  energy.carbon.region = reader.text("carbon_region", energy.carbon.region);
+  energy.carbon.g_per_kwh = reader.optional_number("intensity_g_per_kwh");
+  energy.carbon.pue = reader.number("pue", 1.0, 1.0, 10.0);
+  if (!energy.carbon.g_per_kwh) grid_intensity(energy.carbon.region);  // unknown region fails now
+}
+
+void read_task(const ordered_json& document, StudyFile& file) {
+  const auto& table = table_or_empty(document, "task", file.origin);
+  if (!table.contains("kind")) {
+    throw InputError(fmt::format(
+        "{}: [task] needs a kind (image-classification, test-problem, command, text-generation)",
+        file.origin));
+  }
+  file.task = nlohmann::json::parse(table.dump());
+  // The measurement policy of [energy] reaches the task as [task.energy],
+  // unless the task table sets it itself.
+  auto& policy = file.task["energy"];
+  if (policy.is_null()) policy = nlohmann::json::object();
+  if (file.energy.min_window_s && !policy.contains("min_window_s")) {
+    policy["min_window_s"] = *file.energy.min_window_s;
+  }
+  if (file.energy.repeats && !policy.contains("repeats")) policy["repeats"] = *file.energy.repeats;
+  if (policy.empty()) file.task.erase("energy");
+}
+
+void read_space(const ordered_json& document, StudyFile& file) {
+  const auto& table = table_or_empty(document, "space", file.origin);
+  for (const auto& [name, entry] : table.items()) {
+    if (!entry.is_object()) {
+      throw InputError(fmt::format(
+          "{}: space.{} must be a table such as [space.{}] type = \"int\", low = 1, high = 8",
+          file.origin, name, name));
+    }
+    ordered_json normalised = entry;
+    // A bare value pins the parameter: [space.batch_size] value = 64.
+    if (!normalised.contains("type") && normalised.contains("value")) normalised["type"] = "fixed";
+    file.space[name] = normalised;
+  }
+  if (file.space_mode == SpaceMode::Replace && file.space.empty()) {
+    throw InputError(fmt::format(
+        "{}: [study] space_mode = \"replace\" but no [space.<param>] tables are given",
+        file.origin));
+  }
+}
+
+std::string read_text_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    throw InputError(fmt::format("cannot read study file '{}'; check the path", path));
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+}  // namespace
+
+nlohmann::ordered_json toml_to_json(std::string_view toml_text, const std::string& origin) {
+  try {
+    const toml::table table = toml::parse(toml_text, origin);
+    return table_to_json(table, origin);
+  } catch (const toml::parse_error& error) {
+    throw InputError(fmt::format("{}:{}:{}: {}", origin, error.source().begin.line,
+                                 error.source().begin.column, error.description()));
+  }
+}
+
+StudyFile parse_study_file(std::string_view toml_text, const std::string& origin) {
+  const auto document = toml_to_json(toml_text, origin);
+  reject_unknown(document, "the study file",
+                 {"study", "objectives", "constraints", "energy", "task", "space"}, origin);
+  StudyFile file;
+  file.origin = origin;
+  file.document = nlohmann::json::parse(document.dump());
+  read_study_table(document, file);
+  read_objectives(document, file);
+  read_constraints(document, file);
+  read_energy(document, file);
+  read_task(document, file);
+  read_space(document, file);
+  try {
+    file.spec.validate();
+  } catch (const InputError& error) {
+    throw InputError(fmt::format("{}: {}", origin, error.what()));
+  }
+  return file;
+}
+
+StudyFile load_study_file(const std::string& path) {
+  return parse_study_file(read_text_file(path), path);
+}
+
+SearchSpace resolve_search_space(const StudyFile& file, const SearchSpace& task_default) {
+  try {
+    if (file.space_mode == SpaceMode::Replace) return search_space_from_json(file.space);
+    // Start from the task's space in Optuna form and overlay the file's
+    // entries, in the compact form the space module reads too.
+    auto merged = to_ordered_json(task_default);
+    for (const auto& [name, entry] : file.space.items()) merged[name] = entry;
+    return search_space_from_json(merged);
+  } catch (const InputError& error) {
+    throw InputError(fmt::format("{}: [space]: {}", file.origin, error.what()));
+  }
+}
+
+}  // namespace ecopt

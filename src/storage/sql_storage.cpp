@@ -43,6 +43,16 @@ constexpr std::string_view kTrialColumns =
     "id, study_id, number, state, params_json, values_json, user_attrs_json, "
     "system_attrs_json, fail_reason, started_at, finished_at, heartbeat_at";
 
+// 'RUNNING', 'COMPLETE', ... as core spells them.
+std::string state_list() {
+  std::string list;
+  for (auto state : {TrialState::Running, TrialState::Complete, TrialState::Failed,
+                     TrialState::Pruned}) {
+    list += fmt::format("{}'{}'", list.empty() ? "" : ", ", to_string(state));
+  }
+  return list;
+}
+
 std::vector<std::string> schema_statements(const SqlDialect& dialect) {
   return {
       "CREATE TABLE ecopt_schema_version (version INTEGER NOT NULL)",
@@ -52,12 +62,12 @@ std::vector<std::string> schema_statements(const SqlDialect& dialect) {
                   dialect.id_column),
       fmt::format("CREATE TABLE trials (id {}, "
                   "study_id BIGINT NOT NULL REFERENCES studies (id), number BIGINT NOT NULL, "
-                  "state TEXT NOT NULL CHECK (state IN ('RUNNING','COMPLETE','FAILED','PRUNED')), "
+                  "state TEXT NOT NULL CHECK (state IN ({})), "
                   "params_json TEXT NOT NULL, values_json TEXT NOT NULL, "
                   "user_attrs_json TEXT NOT NULL, system_attrs_json TEXT NOT NULL, "
                   "fail_reason TEXT, started_at BIGINT NOT NULL, finished_at BIGINT, "
                   "heartbeat_at BIGINT, UNIQUE (study_id, number))",
-                  dialect.id_column),
+                  dialect.id_column, state_list()),
       "CREATE INDEX trials_by_state ON trials (study_id, state)",
       fmt::format("INSERT INTO ecopt_schema_version (version) VALUES ({})", kSchemaVersion),
   };
@@ -245,12 +255,12 @@ class SqlStorage final : public Storage {
       failed.clear();
       require_study(study_id);
       // Locking every RUNNING row makes a concurrent finisher or reaper wait;
-      // PostgreSQL then re-checks state = 'RUNNING' and skips what changed.
+      // PostgreSQL then re-checks the state and skips rows that changed.
       const auto rows = db_->query(
-          fmt::format("SELECT {} FROM trials WHERE study_id = $1 AND state = 'RUNNING' "
+          fmt::format("SELECT {} FROM trials WHERE study_id = $1 AND state = $2 "
                       "ORDER BY number{}",
                       kTrialColumns, db_->dialect().lock_rows),
-          {study_id});
+          {study_id, std::string(to_string(TrialState::Running))});
       const TimePoint now = rules::stored_now(options_);
       for (const auto& row : rows) {
         Trial trial = trial_from_row(row).trial;

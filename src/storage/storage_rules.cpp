@@ -36,6 +36,7 @@ std::string unknown_trial_message(std::int64_t trial_id) {
 }
 
 void merge_attrs(nlohmann::json& into, const nlohmann::json& attrs, std::string_view what) {
+  if (attrs.is_null()) return;  // what `{}` becomes at a call site: nothing to merge
   if (!attrs.is_object()) {
     throw InputError(fmt::format("{} must be a JSON object, got {}", what, attrs.type_name()));
   }

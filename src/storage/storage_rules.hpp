@@ -24,7 +24,8 @@ std::string duplicate_study_message(std::string_view name);
 std::string unknown_study_message(std::int64_t study_id);
 std::string unknown_trial_message(std::int64_t trial_id);
 
-// Throws InputError unless `attrs` is a JSON object; merges its keys.
+// Merges the keys of `attrs` (null counts as none); throws InputError
+// unless it is an object.
 void merge_attrs(nlohmann::json& into, const nlohmann::json& attrs, std::string_view what);
 // Throws InputError for an unusable spec or non-object attributes.
 void validate_new_study(const StudySpec& spec, const nlohmann::json& user_attrs);

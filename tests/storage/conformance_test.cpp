@@ -1,0 +1,339 @@
+// One suite, every backend: memory, SQLite and a real PostgreSQL server
+// must behave identically.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <set>
+#include <thread>
+
+#include "ecopt/core/error.hpp"
+#include "pg_test_server.hpp"
+#include "storage_fixture.hpp"
+
+namespace ecopt::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+class StorageConformance : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    options_.clock = [this] { return TimePoint(now_ms_.load() * 1ms); };
+    const std::string& backend = GetParam();
+    if (backend == "memory") {
+      url_ = "memory";
+    } else if (backend == "sqlite") {
+      url_ = sqlite_url(folder_);
+    } else {
+      ECOPT_REQUIRE_PG_SERVER(server);
+      url_ = server->create_database();
+    }
+    storage_ = open_storage(url_, options_);
+  }
+
+  // Another handle on the same data: a new connection for SQL backends, the
+  // same object for memory (which lives in one process).
+  std::shared_ptr<Storage> another() {
+    if (GetParam() == "memory") return {storage_.get(), [](Storage*) {}};
+    return open_storage(url_, options_);
+  }
+
+  void advance(std::chrono::milliseconds by) { now_ms_ += by.count(); }
+
+  StudyRecord make_study(const std::string& name = "study") {
+    return storage_->create_study(two_objective_spec(name), {{"owner", "tests"}});
+  }
+
+  static TrialResult complete(std::vector<double> values) {
+    return {TrialState::Complete, std::move(values)};
+  }
+
+  TempFolder folder_;
+  std::string url_;
+  StorageOptions options_;
+  std::atomic<std::int64_t> now_ms_{1'780'000'000'000};
+  std::unique_ptr<Storage> storage_;
+};
+
+TEST_P(StorageConformance, CreatedStudyReadsBackWithItsSpecAndAttributes) {
+  const StudyRecord created = make_study("energy");
+  const auto found = storage_->find_study("energy");
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->id, created.id);
+  EXPECT_EQ(found->spec.name, "energy");
+  EXPECT_EQ(found->spec.directions(),
+            (std::vector<Direction>{Direction::Maximize, Direction::Minimize}));
+  EXPECT_EQ(found->user_attrs, nlohmann::json({{"owner", "tests"}}));
+  EXPECT_FALSE(storage_->find_study("absent"));
+}
+
+TEST_P(StorageConformance, StudiesAreListedInCreationOrder) {
+  make_study("b");
+  make_study("a");
+  const auto all = storage_->studies();
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0].spec.name, "b");
+  EXPECT_EQ(all[1].spec.name, "a");
+}
+
+TEST_P(StorageConformance, DuplicateStudyNameIsRefusedAndChangesNothing) {
+  make_study("x");
+  try {
+    storage_->create_study(two_objective_spec("x"), {{"owner", "intruder"}});
+    FAIL() << "a duplicate study was accepted";
+  } catch (const InputError& error) {
+    EXPECT_STREQ(error.what(), "study 'x' already exists; use --skip-if-exists or another name");
+  }
+  ASSERT_EQ(storage_->studies().size(), 1u);
+  EXPECT_EQ(storage_->find_study("x")->user_attrs["owner"], "tests");
+}
+
+TEST_P(StorageConformance, InvalidStudyIsRefused) {
+  StudySpec no_objectives;
+  no_objectives.name = "empty";
+  EXPECT_THROW(storage_->create_study(no_objectives, nlohmann::json::object()), InputError);
+  EXPECT_THROW(storage_->create_study(two_objective_spec("s"), nlohmann::json::array()),
+               InputError);
+  EXPECT_TRUE(storage_->studies().empty());
+}
+
+TEST_P(StorageConformance, StudyUserAttributesMerge) {
+  const auto study = make_study();
+  storage_->set_study_user_attrs(study.id, {{"space", {{"x", 1}}}});
+  EXPECT_EQ(storage_->find_study("study")->user_attrs,
+            nlohmann::json({{"owner", "tests"}, {"space", {{"x", 1}}}}));
+  EXPECT_THROW(storage_->set_study_user_attrs(study.id, 3), InputError);
+  EXPECT_THROW(storage_->set_study_user_attrs(study.id + 100, {{"a", 1}}), NotFoundError);
+}
+
+TEST_P(StorageConformance, TrialNumbersCountFromZeroWithinEachStudy) {
+  const auto first = make_study("first");
+  const auto second = make_study("second");
+  EXPECT_EQ(storage_->create_trial(first.id, {}).number, 0);
+  EXPECT_EQ(storage_->create_trial(second.id, {}).number, 0);
+  EXPECT_EQ(storage_->create_trial(first.id, {}).number, 1);
+  EXPECT_EQ(storage_->create_trial(first.id, {}).number, 2);
+  EXPECT_THROW(storage_->create_trial(second.id + 100, {}), NotFoundError);
+}
+
+TEST_P(StorageConformance, TrialRoundTripsEveryField) {
+  const auto study = make_study();
+  const Trial created = storage_->create_trial(study.id, {{"sampler", "sobol"}});
+  EXPECT_EQ(created.state, TrialState::Running);
+  EXPECT_EQ(created.started_at, TimePoint(now_ms_.load() * 1ms));
+  const ParamMap params{{"lr", 0.003}, {"layers", std::int64_t{3}}, {"bn", true},
+                        {"opt", std::string("adam")}};
+  storage_->set_trial_params(created.id, params);
+  storage_->set_trial_user_attrs(created.id, {{"energy_j", 12.5}});
+  storage_->set_trial_system_attrs(created.id, {{"worker", "w1"}});
+  advance(1500ms);
+  storage_->finish_trial(created.id, {TrialState::Complete, {0.91, 0.012},
+                                      {{"accuracy", 0.91}}, std::nullopt});
+
+  const auto trial = storage_->find_trial(study.id, created.number);
+  ASSERT_TRUE(trial);
+  EXPECT_EQ(trial->id, created.id);
+  EXPECT_EQ(trial->state, TrialState::Complete);
+  EXPECT_EQ(trial->params, params);
+  EXPECT_EQ(trial->values, (std::vector<double>{0.91, 0.012}));
+  EXPECT_EQ(trial->user_attrs, nlohmann::json({{"energy_j", 12.5}, {"accuracy", 0.91}}));
+  EXPECT_EQ(trial->system_attrs, nlohmann::json({{"sampler", "sobol"}, {"worker", "w1"}}));
+  EXPECT_EQ(trial->started_at, created.started_at);
+  EXPECT_EQ(trial->finished_at, created.started_at + 1500ms);
+  EXPECT_FALSE(trial->fail_reason);
+}
+
+TEST_P(StorageConformance, FinishingAFinishedTrialIsRefusedAndChangesNothing) {
+  const auto study = make_study();
+  const Trial trial = storage_->create_trial(study.id, {});
+  storage_->finish_trial(trial.id, complete({1.0, 2.0}));
+  const Trial before = *storage_->find_trial(study.id, trial.number);
+  advance(10ms);
+  EXPECT_THROW(storage_->finish_trial(trial.id, complete({3.0, 4.0})), InputError);
+  EXPECT_THROW(storage_->finish_trial(trial.id, {TrialState::Failed, {}, {}, "late"}),
+               InputError);
+  const Trial after = *storage_->find_trial(study.id, trial.number);
+  EXPECT_EQ(after.values, before.values);
+  EXPECT_EQ(after.state, TrialState::Complete);
+  EXPECT_EQ(after.finished_at, before.finished_at);
+  EXPECT_FALSE(after.fail_reason);
+}
+
+TEST_P(StorageConformance, CompleteNeedsOneFiniteValuePerObjective) {
+  const auto study = make_study();
+  const Trial trial = storage_->create_trial(study.id, {});
+  const double nan = std::nan("");
+  const double inf = std::numeric_limits<double>::infinity();
+  for (const auto& values : std::vector<std::vector<double>>{
+           {}, {1.0}, {1.0, 2.0, 3.0}, {nan, 1.0}, {1.0, inf}, {-inf, 0.0}}) {
+    EXPECT_THROW(storage_->finish_trial(trial.id, complete(values)), InputError)
+        << values.size() << " values";
+  }
+  EXPECT_THROW(storage_->finish_trial(trial.id, {TrialState::Running, {1.0, 2.0}}), InputError);
+  EXPECT_THROW(storage_->finish_trial(trial.id, {TrialState::Pruned, {nan, 1.0}}), InputError);
+  const Trial unchanged = *storage_->find_trial(study.id, trial.number);
+  EXPECT_EQ(unchanged.state, TrialState::Running);
+  EXPECT_TRUE(unchanged.values.empty());
+  EXPECT_FALSE(unchanged.finished_at);
+}
+
+TEST_P(StorageConformance, FailedTrialMayCarryNoValuesOrNonFiniteOnes) {
+  const auto study = make_study();
+  const Trial empty = storage_->create_trial(study.id, {});
+  const Trial nan = storage_->create_trial(study.id, {});
+  storage_->finish_trial(empty.id, {TrialState::Failed, {}, {}, "out of memory"});
+  storage_->finish_trial(nan.id, {TrialState::Failed, {std::nan(""), 0.5}, {}, "diverged"});
+  const auto trials = storage_->trials(study.id);
+  EXPECT_EQ(trials[0].state, TrialState::Failed);
+  EXPECT_EQ(trials[0].fail_reason, "out of memory");
+  EXPECT_TRUE(trials[0].values.empty());
+  ASSERT_EQ(trials[1].values.size(), 2u);
+  EXPECT_TRUE(std::isnan(trials[1].values[0]));
+  EXPECT_EQ(trials[1].values[1], 0.5);
+}
+
+TEST_P(StorageConformance, PrunedTrialNeedsNoValues) {
+  const auto study = make_study();
+  const Trial trial = storage_->create_trial(study.id, {});
+  storage_->finish_trial(trial.id, {TrialState::Pruned, {}});
+  EXPECT_EQ(storage_->find_trial(study.id, 0)->state, TrialState::Pruned);
+}
+
+TEST_P(StorageConformance, ParamsChangeOnlyWhileRunning) {
+  const auto study = make_study();
+  const Trial trial = storage_->create_trial(study.id, {});
+  storage_->set_trial_params(trial.id, {{"x", 1.0}});
+  storage_->finish_trial(trial.id, complete({1.0, 1.0}));
+  EXPECT_THROW(storage_->set_trial_params(trial.id, {{"x", 2.0}}), InputError);
+  EXPECT_EQ(storage_->find_trial(study.id, 0)->params, (ParamMap{{"x", 1.0}}));
+}
+
+TEST_P(StorageConformance, UnknownIdsAreNotFound) {
+  const auto study = make_study();
+  EXPECT_THROW(storage_->set_trial_params(999, {}), NotFoundError);
+  EXPECT_THROW(storage_->finish_trial(999, complete({1.0, 1.0})), NotFoundError);
+  EXPECT_THROW(storage_->record_heartbeat(999), NotFoundError);
+  EXPECT_THROW(storage_->trials(study.id + 100), NotFoundError);
+  EXPECT_THROW(storage_->fail_stale_trials(study.id + 100, 1s), NotFoundError);
+  EXPECT_FALSE(storage_->find_trial(study.id, 0));
+}
+
+TEST_P(StorageConformance, TrialsAreOrderedByNumberAndFoundByNumber) {
+  const auto study = make_study();
+  for (int i = 0; i < 5; ++i) storage_->create_trial(study.id, {{"i", i}});
+  const auto trials = storage_->trials(study.id);
+  ASSERT_EQ(trials.size(), 5u);
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(trials[i].number, i);
+    EXPECT_EQ(storage_->find_trial(study.id, i)->system_attrs["i"], i);
+  }
+  EXPECT_FALSE(storage_->find_trial(study.id, 5));
+}
+
+TEST_P(StorageConformance, StaleTrialsFailWhenHeartbeatOrStartIsTooOld) {
+  const auto study = make_study();
+  const Trial silent = storage_->create_trial(study.id, {});
+  const Trial beating = storage_->create_trial(study.id, {});
+  const Trial done = storage_->create_trial(study.id, {});
+  storage_->finish_trial(done.id, complete({1.0, 1.0}));
+  advance(50s);
+  storage_->record_heartbeat(beating.id);
+  EXPECT_EQ(storage_->find_trial(study.id, beating.number)->heartbeat_at,
+            TimePoint(now_ms_.load() * 1ms));
+  advance(20s);
+
+  const auto failed = storage_->fail_stale_trials(study.id, 60s);
+  ASSERT_EQ(failed.size(), 1u);
+  EXPECT_EQ(failed[0].number, silent.number);
+  const Trial stored = *storage_->find_trial(study.id, silent.number);
+  EXPECT_EQ(stored.state, TrialState::Failed);
+  ASSERT_TRUE(stored.fail_reason);
+  EXPECT_TRUE(stored.fail_reason->starts_with("heartbeat lost")) << *stored.fail_reason;
+  EXPECT_EQ(stored.finished_at, TimePoint(now_ms_.load() * 1ms));
+  EXPECT_EQ(storage_->find_trial(study.id, beating.number)->state, TrialState::Running);
+  EXPECT_EQ(storage_->find_trial(study.id, done.number)->state, TrialState::Complete);
+  EXPECT_TRUE(storage_->fail_stale_trials(study.id, 60s).empty());
+  // The worker that lost its trial learns it at its next heartbeat.
+  EXPECT_THROW(storage_->record_heartbeat(silent.id), InputError);
+}
+
+TEST_P(StorageConformance, ThreadsWithTheirOwnConnectionsGetUniqueNumbers) {
+  const auto study = make_study();
+  constexpr int kThreads = 4;
+  constexpr int kTrialsEach = 25;
+  std::vector<std::thread> threads;
+  std::atomic<int> errors{0};
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, handle = another()] {
+      try {
+        for (int i = 0; i < kTrialsEach; ++i) {
+          const Trial trial = handle->create_trial(study.id, {});
+          handle->finish_trial(trial.id, complete({1.0, static_cast<double>(trial.number)}));
+        }
+      } catch (const std::exception& error) {
+        ADD_FAILURE() << error.what();
+        ++errors;
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  ASSERT_EQ(errors, 0);
+  const auto trials = storage_->trials(study.id);
+  ASSERT_EQ(trials.size(), kThreads * kTrialsEach);
+  for (std::size_t i = 0; i < trials.size(); ++i) {
+    EXPECT_EQ(trials[i].number, static_cast<std::int64_t>(i));
+    EXPECT_EQ(trials[i].state, TrialState::Complete);
+    EXPECT_EQ(trials[i].values[1], static_cast<double>(i));
+  }
+}
+
+TEST_P(StorageConformance, ConcurrentReapersAndFinishersTouchEachTrialOnce) {
+  const auto study = make_study();
+  constexpr int kTrials = 40;
+  for (int i = 0; i < kTrials; ++i) storage_->create_trial(study.id, {});
+  advance(10s);
+  std::atomic<int> reaped{0};
+  std::atomic<int> finished{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t, handle = another()] {
+      try {
+        if (t % 2 == 0) {
+          reaped += static_cast<int>(handle->fail_stale_trials(study.id, 5s).size());
+          return;
+        }
+        for (const Trial& trial : handle->trials(study.id)) {
+          try {
+            handle->finish_trial(trial.id, complete({1.0, 1.0}));
+            ++finished;
+          } catch (const InputError&) {
+            // Failed by a reaper, or finished by the other finisher first.
+          }
+        }
+      } catch (const std::exception& error) {
+        ADD_FAILURE() << error.what();
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(reaped + finished, kTrials);
+  int complete_count = 0;
+  for (const Trial& trial : storage_->trials(study.id)) {
+    EXPECT_TRUE(is_finished(trial.state));
+    complete_count += trial.state == TrialState::Complete;
+  }
+  EXPECT_EQ(complete_count, finished.load());
+}
+
+TEST_P(StorageConformance, DescribeNeverShowsThePassword) {
+  const std::string description = storage_->describe();
+  EXPECT_EQ(description.find(PgTestServer::kPassword), std::string::npos) << description;
+  EXPECT_EQ(description, redact_url(url_));
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, StorageConformance,
+                         ::testing::Values("memory", "sqlite", "postgresql"),
+                         [](const auto& info) { return info.param; });
+
+}  // namespace
+}  // namespace ecopt::testing

@@ -1,0 +1,32 @@
+#pragma once
+// Starting helper programs from tests without a shell: the PostgreSQL tools
+// and the storage worker that proves several processes share one database.
+#include <string>
+#include <vector>
+
+namespace ecopt::testing {
+
+struct ProcessOutput {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr together
+};
+
+// A child process with its output captured through a pipe.
+class ChildProcess {
+ public:
+  explicit ChildProcess(const std::vector<std::string>& argv);
+  ChildProcess(ChildProcess&& other) noexcept;
+  ChildProcess(const ChildProcess&) = delete;
+  ChildProcess& operator=(const ChildProcess&) = delete;
+  ~ChildProcess();
+  // Reads everything it prints, then waits for it to exit.
+  ProcessOutput wait();
+
+ private:
+  int pid_ = -1;
+  int output_fd_ = -1;
+};
+
+ProcessOutput run_process(const std::vector<std::string>& argv);
+
+}  // namespace ecopt::testing

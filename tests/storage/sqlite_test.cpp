@@ -1,0 +1,154 @@
+// What only the SQLite backend has: files, paths, WAL, other processes.
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <fstream>
+
+#include "ecopt/core/error.hpp"
+#include "storage_fixture.hpp"
+
+namespace ecopt::testing {
+namespace {
+
+std::string read_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), {}};
+}
+
+// Runs SQL on the file directly, as a person with the sqlite3 shell would.
+std::string sqlite_exec(const std::filesystem::path& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  sqlite3_open(path.c_str(), &db);
+  std::string result;
+  char* error = nullptr;
+  sqlite3_exec(
+      db, sql.c_str(),
+      [](void* out, int, char** values, char**) {
+        *static_cast<std::string*>(out) += values[0] ? values[0] : "NULL";
+        return 0;
+      },
+      &result, &error);
+  const std::string failure = error ? error : "";
+  sqlite3_free(error);
+  sqlite3_close(db);
+  if (!failure.empty()) throw std::runtime_error(failure);
+  return result;
+}
+
+std::string message_of(const std::string& url) {
+  try {
+    open_storage(url);
+  } catch (const StorageError& error) {
+    return error.what();
+  }
+  ADD_FAILURE() << url << " opened";
+  return "";
+}
+
+TEST(SqliteStorage, RelativeUrlIsRelativeToTheWorkingFolder) {
+  TempFolder folder;
+  const auto previous = std::filesystem::current_path();
+  std::filesystem::current_path(folder.path());
+  std::filesystem::create_directory("runs");
+  open_storage("sqlite:///runs/relative.db")
+      ->create_study(two_objective_spec("s"), nlohmann::json::object());
+  std::filesystem::current_path(previous);
+  EXPECT_TRUE(std::filesystem::exists(folder.path() / "runs" / "relative.db"));
+}
+
+TEST(SqliteStorage, DataSurvivesReopening) {
+  TempFolder folder;
+  const std::string url = sqlite_url(folder);
+  {
+    auto storage = open_storage(url);
+    const auto study = storage->create_study(two_objective_spec("s"), {{"k", "v"}});
+    const auto trial = storage->create_trial(study.id, {});
+    storage->finish_trial(trial.id, {TrialState::Complete, {0.5, 2.0}});
+  }
+  auto reopened = open_storage(url);
+  const auto study = reopened->find_study("s");
+  ASSERT_TRUE(study);
+  EXPECT_EQ(reopened->trials(study->id).at(0).values, (std::vector<double>{0.5, 2.0}));
+  EXPECT_EQ(reopened->create_trial(study->id, {}).number, 1);
+}
+
+TEST(SqliteStorage, UsesWalForeignKeysAndRecordsSchemaVersion1) {
+  TempFolder folder;
+  const auto path = folder.path() / "study.db";
+  auto storage = open_storage(sqlite_url(folder));
+  EXPECT_EQ(sqlite_exec(path, "PRAGMA journal_mode"), "wal");
+  EXPECT_EQ(sqlite_exec(path, "SELECT version FROM ecopt_schema_version"), "1");
+  // The foreign key refuses a trial of a study that does not exist.
+  EXPECT_THROW(sqlite_exec(path, "PRAGMA foreign_keys = ON; INSERT INTO trials (study_id, "
+                                 "number, state, params_json, values_json, user_attrs_json, "
+                                 "system_attrs_json, started_at) VALUES (42, 0, 'RUNNING', "
+                                 "'{}', '[]', '{}', '{}', 0)"),
+               std::runtime_error);
+}
+
+TEST(SqliteStorage, MissingFolderIsAClearErrorNamingThePath) {
+  TempFolder folder;
+  const auto path = folder.path() / "no-such-folder" / "study.db";
+  const std::string message = message_of("sqlite:///" + path.string());
+  EXPECT_NE(message.find(path.string()), std::string::npos) << message;
+  EXPECT_NE(message.find("does not exist"), std::string::npos) << message;
+  EXPECT_FALSE(std::filesystem::exists(path.parent_path()));
+}
+
+TEST(SqliteStorage, AFolderInPlaceOfTheFileIsAClearError) {
+  TempFolder folder;
+  std::filesystem::create_directory(folder.path() / "study.db");
+  const std::string message = message_of(sqlite_url(folder));
+  EXPECT_NE(message.find((folder.path() / "study.db").string()), std::string::npos) << message;
+}
+
+TEST(SqliteStorage, GarbageFileIsRefusedAndLeftUnchanged) {
+  TempFolder folder;
+  const auto path = folder.path() / "study.db";
+  std::string garbage(8192, '\0');
+  for (std::size_t i = 0; i < garbage.size(); ++i) garbage[i] = static_cast<char>(i * 131 + 7);
+  std::ofstream(path, std::ios::binary) << garbage;
+
+  const std::string message = message_of(sqlite_url(folder));
+  EXPECT_NE(message.find("is not an SQLite database"), std::string::npos) << message;
+  EXPECT_NE(message.find(path.string()), std::string::npos) << message;
+  EXPECT_EQ(read_file(path), garbage);
+  EXPECT_FALSE(std::filesystem::exists(path.string() + "-wal"));
+}
+
+TEST(SqliteStorage, ForeignSqliteDatabaseIsRefusedAndLeftUnchanged) {
+  TempFolder folder;
+  const auto path = folder.path() / "study.db";
+  sqlite_exec(path, "CREATE TABLE studies (study_id INTEGER PRIMARY KEY, study_name TEXT)");
+  const std::string before = read_file(path);
+  const std::string message = message_of(sqlite_url(folder));
+  EXPECT_NE(message.find("is not an ECOpt database"), std::string::npos) << message;
+  EXPECT_EQ(read_file(path), before);
+  EXPECT_EQ(sqlite_exec(path, "PRAGMA journal_mode"), "delete");
+}
+
+TEST(SqliteStorage, NewerSchemaVersionAsksToUpgradeEcopt) {
+  TempFolder folder;
+  const auto path = folder.path() / "study.db";
+  open_storage(sqlite_url(folder));
+  sqlite_exec(path, "UPDATE ecopt_schema_version SET version = 2");
+  const std::string message = message_of(sqlite_url(folder));
+  EXPECT_NE(message.find("schema version 2"), std::string::npos) << message;
+  EXPECT_NE(message.find("upgrade ECOpt"), std::string::npos) << message;
+  EXPECT_EQ(sqlite_exec(path, "SELECT version FROM ecopt_schema_version"), "2");
+}
+
+TEST(SqliteStorage, UniqueConstraintGuardsTrialNumbers) {
+  TempFolder folder;
+  const auto path = folder.path() / "study.db";
+  auto storage = open_storage(sqlite_url(folder));
+  const auto study = storage->create_study(two_objective_spec("s"), nlohmann::json::object());
+  storage->create_trial(study.id, {});
+  EXPECT_THROW(sqlite_exec(path, "INSERT INTO trials (study_id, number, state, params_json, "
+                                 "values_json, user_attrs_json, system_attrs_json, started_at) "
+                                 "VALUES (1, 0, 'RUNNING', '{}', '[]', '{}', '{}', 0)"),
+               std::runtime_error);
+}
+
+}  // namespace
+}  // namespace ecopt::testing

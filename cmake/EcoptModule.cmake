@@ -23,5 +23,5 @@ function(ecopt_add_test name)
   target_compile_definitions(${name} PRIVATE
     ECOPT_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
     ECOPT_BINARY_DIR="${PROJECT_BINARY_DIR}")
-  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT 600)
+  gtest_discover_tests(${name} TEST_PREFIX "${name}." DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT 600)
 endfunction()

@@ -1,0 +1,116 @@
+#pragma once
+// The numbers behind the report: hypervolume history, parameter importance,
+// energy proxies and the net impact of tuning. Formulas in docs/report.md.
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ecopt/core/study_spec.hpp"
+#include "ecopt/core/trial.hpp"
+
+namespace ecopt::report {
+
+// Hypervolume of the front after each complete trial, in trial order.
+struct HypervolumeHistory {
+  std::vector<double> reference;  // in the objectives' own directions
+  bool reference_from_thresholds = false;
+  std::vector<std::int64_t> trial_numbers;
+  std::vector<double> hypervolume;
+};
+
+// Reference point: each objective's threshold when every objective has one;
+// otherwise the worst value seen per objective, moved 10% of its range
+// (or 1 when the range is 0) further in the worse direction.
+HypervolumeHistory hypervolume_history(const StudySpec& spec, const std::vector<Trial>& trials);
+
+// Indices (into `trials`) of complete trials on the Pareto front.
+std::vector<std::size_t> pareto_front_indices(const StudySpec& spec,
+                                              const std::vector<Trial>& trials);
+
+// Strength of association between one parameter and one objective, in
+// [0, 1]: |Spearman rho| for numeric and boolean parameters, the
+// correlation ratio eta (sqrt of the between-group share of variance) for
+// categorical ones. NaN when fewer than 3 trials carry the parameter or
+// either side is constant.
+struct ParamImportance {
+  std::string param;
+  std::string method;  // "spearman" or "eta"
+  double score = 0.0;
+  std::size_t trials_used = 0;
+};
+
+// One list per objective, most important first.
+std::vector<std::vector<ParamImportance>> parameter_importance(const StudySpec& spec,
+                                                               const std::vector<Trial>& trials);
+
+// Two trials whose proxy order contradicts their measured energy.
+struct MisleadingPair {
+  std::int64_t more_proxy_trial = -1;  // larger proxy, yet not more energy
+  std::int64_t less_proxy_trial = -1;
+  double proxy_ratio = 0.0;   // > 1
+  double energy_ratio = 0.0;  // <= 1
+};
+
+// Measured inference energy per unit against a proxy (params, FLOPs).
+struct ProxyCorrelation {
+  std::string proxy_key;  // "params", "flops_per_sample"
+  std::vector<std::int64_t> trial_numbers;
+  std::vector<double> proxy;
+  std::vector<double> energy_j;
+  double spearman = 0.0;  // NaN when undefined (n < 3 or constant)
+  double pearson = 0.0;
+  // The pair that contradicts the proxy most; nullopt when the proxy
+  // orders every pair correctly.
+  std::optional<MisleadingPair> worst_pair;
+};
+
+// Uses every finished trial that records both the proxy and an inference
+// energy (see inference_energy()).
+ProxyCorrelation proxy_correlation(const std::vector<Trial>& trials, const std::string& proxy_key);
+
+// One sentence per proxy saying how far it can be trusted on this study.
+std::string explain_proxy(const ProxyCorrelation& proxy);
+
+// Carbon settings already resolved (the energy module's region table or
+// the user's value).
+struct CarbonSettings {
+  double intensity_g_per_kwh = 0.0;
+  double pue = 1.0;
+  std::string intensity_source;  // "region FR (source, year)", "--carbon-intensity"
+};
+
+// Resolves --carbon-intensity / --region / --pue with the energy module's
+// grid-intensity table; InputError for an unknown region, a negative
+// intensity or a PUE below 1.
+CarbonSettings resolve_carbon(std::optional<double> g_per_kwh, const std::string& region,
+                              double pue);
+
+// grams CO2e = kWh × PUE × intensity (the energy module's formula).
+double grams_co2e(double joules, const CarbonSettings& carbon);
+
+// Tuning energy against the inference energy a chosen model saves.
+struct NetImpact {
+  std::int64_t chosen_trial = -1;
+  std::int64_t baseline_trial = -1;
+  std::string unit;  // "sample" or "token"
+  double chosen_j_per_inference = 0.0;
+  double baseline_j_per_inference = 0.0;
+  double saved_j_per_inference = 0.0;  // baseline - chosen; <= 0 saves nothing
+  double tuning_j = 0.0;               // over every trial, any state
+  std::size_t trials_with_energy = 0;
+  std::size_t trials_without_energy = 0;  // then tuning_j is a lower bound
+  // ceil(tuning_j / saved_j_per_inference); nullopt when nothing is saved.
+  std::optional<double> break_even_inferences;
+  double tuning_g_co2e = 0.0;
+  double chosen_g_co2e_per_1000 = 0.0;
+  double baseline_g_co2e_per_1000 = 0.0;
+};
+
+// Throws NotFoundError for an unknown trial and InputError when either
+// trial records no inference energy.
+NetImpact net_impact(const std::vector<Trial>& trials, std::int64_t chosen, std::int64_t baseline,
+                     const CarbonSettings& carbon);
+
+}  // namespace ecopt::report

@@ -1,0 +1,40 @@
+#pragma once
+// Trials as CSV, JSON and an aligned terminal table.
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "ecopt/core/study_spec.hpp"
+#include "ecopt/core/trial.hpp"
+
+namespace ecopt::report {
+
+// RFC 4180: quoted (with quotes doubled) when the field holds a comma, a
+// quote, CR or LF, or starts or ends with a space.
+std::string csv_field(std::string_view text);
+
+// One row per trial, in Optuna's trials_dataframe layout: number, state,
+// values_<objective>, params_<name>, user_attrs_<key> (nested values as
+// compact JSON), fail_reason, datetime_start, datetime_complete. Absent
+// values are empty; values keep full precision.
+std::string trials_to_csv(const StudySpec& spec, const std::vector<Trial>& trials);
+
+// {"study": <spec>, "trials": [<trial>...]}
+nlohmann::json trials_to_json(const StudySpec& spec, const std::vector<Trial>& trials);
+
+struct TableOptions {
+  // User attributes shown after the parameters when the trial has them.
+  std::vector<std::string> metrics = {"inference_j_per_sample", "energy_source"};
+  std::size_t max_cell_width = 24;  // longer cells are cut with "…"
+};
+
+// Aligned plain-text table for the terminal (`ecopt best-trials --format
+// table`): number, state, objectives, parameters, chosen metrics. Numbers
+// are right-aligned with 4 significant digits; absent cells show "-".
+std::string format_trials_table(const StudySpec& spec, const std::vector<Trial>& trials,
+                                const TableOptions& options = {});
+
+}  // namespace ecopt::report

@@ -1,0 +1,41 @@
+#pragma once
+// `ecopt report`: a self-contained HTML report, a model card and exports of
+// one study, written into a folder.
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ecopt/report/analysis.hpp"
+#include "ecopt/storage/storage.hpp"
+
+namespace ecopt::report {
+
+struct ReportOptions {
+  std::string study_name;
+  std::filesystem::path out_dir = "report";
+  std::optional<std::int64_t> baseline_trial;  // default: most accurate
+  std::optional<std::int64_t> chosen_trial;    // default: default_chosen_trial()
+  CarbonSettings carbon;
+};
+
+struct ReportFiles {
+  std::filesystem::path html;        // report.html
+  std::filesystem::path model_card;  // model-card.md (absent without complete trials)
+  std::filesystem::path csv;         // trials.csv
+  std::filesystem::path json;        // trials.json
+  std::vector<std::string> notes;    // what could not be computed, one line each
+};
+
+// Reads the study from `storage` and writes the four files. Throws
+// NotFoundError for an unknown study or trial and InputError for a baseline
+// or chosen trial without inference energy; writes nothing in that case.
+ReportFiles write_report(Storage& storage, const ReportOptions& options);
+
+// The HTML page alone (for tests): study as stored, options as above.
+std::string render_html_report(const StudyRecord& study, const std::vector<Trial>& trials,
+                               const std::string& storage_description,
+                               const ReportOptions& options);
+
+}  // namespace ecopt::report

@@ -1,0 +1,287 @@
+#include "ecopt/report/analysis.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <map>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "ecopt/core/error.hpp"
+#include "ecopt/energy/carbon.hpp"
+#include "ecopt/math/hypervolume.hpp"
+#include "ecopt/math/pareto.hpp"
+#include "ecopt/math/stats.hpp"
+#include "ecopt/report/metrics.hpp"
+
+namespace ecopt::report {
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+std::vector<Point> minimization_points(const StudySpec& spec,
+                                       const std::vector<const Trial*>& complete) {
+  std::vector<Point> points;
+  points.reserve(complete.size());
+  for (const Trial* trial : complete) {
+    points.push_back(to_minimization(trial->values, spec.directions()));
+  }
+  return points;
+}
+
+bool has_all_thresholds(const StudySpec& spec) {
+  return std::all_of(spec.objectives.begin(), spec.objectives.end(),
+                     [](const Objective& o) { return o.threshold.has_value(); });
+}
+
+Point reference_point_min(const StudySpec& spec, const std::vector<Point>& points) {
+  const std::size_t dims = spec.objectives.size();
+  if (has_all_thresholds(spec)) {
+    Point thresholds;
+    for (const auto& objective : spec.objectives) thresholds.push_back(*objective.threshold);
+    return to_minimization(thresholds, spec.directions());
+  }
+  Point reference(dims, 0.0);
+  for (std::size_t d = 0; d < dims; ++d) {
+    double low = std::numeric_limits<double>::infinity();
+    double high = -low;
+    for (const auto& point : points) {
+      low = std::min(low, point[d]);
+      high = std::max(high, point[d]);
+    }
+    const double range = high - low;
+    reference[d] = high + (range > 0.0 ? 0.1 * range : 1.0);
+  }
+  return reference;
+}
+
+bool is_constant(const std::vector<double>& values) {
+  return std::adjacent_find(values.begin(), values.end(), std::not_equal_to<>()) ==
+         values.end();
+}
+
+// Between-group share of variance, square-rooted (the correlation ratio).
+double correlation_ratio(const std::vector<std::string>& groups, const std::vector<double>& y) {
+  const double overall = mean(y);
+  double total = 0.0;
+  std::map<std::string, std::vector<double>> by_group;
+  for (std::size_t i = 0; i < y.size(); ++i) {
+    total += (y[i] - overall) * (y[i] - overall);
+    by_group[groups[i]].push_back(y[i]);
+  }
+  if (total <= 0.0 || by_group.size() < 2) return kNaN;
+  double between = 0.0;
+  for (const auto& [group, values] : by_group) {
+    const double group_mean = mean(values);
+    between += static_cast<double>(values.size()) * (group_mean - overall) * (group_mean - overall);
+  }
+  return std::sqrt(std::clamp(between / total, 0.0, 1.0));
+}
+
+ParamImportance importance_of(const std::string& param, const std::vector<const Trial*>& complete,
+                              std::size_t objective) {
+  std::vector<double> numeric;
+  std::vector<std::string> labels;
+  std::vector<double> y;
+  bool categorical = false;
+  for (const Trial* trial : complete) {
+    const auto it = trial->params.find(param);
+    if (it == trial->params.end()) continue;
+    categorical = categorical || std::holds_alternative<std::string>(it->second);
+    labels.push_back(to_string(it->second));
+    if (!std::holds_alternative<std::string>(it->second)) numeric.push_back(as_double(it->second));
+    y.push_back(trial->values[objective]);
+  }
+  ParamImportance result{param, categorical ? "eta" : "spearman", kNaN, y.size()};
+  if (y.size() < 3 || is_constant(y)) return result;
+  if (categorical) {
+    result.score = correlation_ratio(labels, y);
+  } else if (!is_constant(numeric)) {
+    result.score = std::abs(spearman(numeric, y));
+  }
+  return result;
+}
+
+std::optional<MisleadingPair> worst_pair(const ProxyCorrelation& proxy) {
+  std::optional<MisleadingPair> worst;
+  double worst_score = 1.0;
+  const std::size_t n = proxy.proxy.size();
+  for (std::size_t i = 0; i < n; ++i) {
+    for (std::size_t j = 0; j < n; ++j) {
+      if (proxy.proxy[i] <= proxy.proxy[j] || proxy.energy_j[i] > proxy.energy_j[j]) continue;
+      const double proxy_ratio = proxy.proxy[i] / proxy.proxy[j];
+      const double energy_ratio = proxy.energy_j[i] / proxy.energy_j[j];
+      // How far the proxy's prediction is from what was measured.
+      const double score = proxy_ratio / energy_ratio;
+      if (score > worst_score) {
+        worst_score = score;
+        worst = MisleadingPair{proxy.trial_numbers[i], proxy.trial_numbers[j], proxy_ratio,
+                               energy_ratio};
+      }
+    }
+  }
+  return worst;
+}
+
+std::string proxy_label(const std::string& key) {
+  if (key == "params") return "parameter count";
+  if (key == "flops_per_sample") return "FLOPs per sample";
+  return key;
+}
+
+std::string strength(double rho) {
+  const double magnitude = std::abs(rho);
+  if (magnitude >= 0.9) return "closely";
+  if (magnitude >= 0.7) return "roughly";
+  if (magnitude >= 0.4) return "loosely";
+  return "hardly";
+}
+
+}  // namespace
+
+std::vector<std::size_t> pareto_front_indices(const StudySpec& spec,
+                                              const std::vector<Trial>& trials) {
+  const auto complete = complete_trials(spec, trials);
+  std::vector<std::size_t> indices;
+  for (const std::size_t i : pareto_front(minimization_points(spec, complete))) {
+    indices.push_back(static_cast<std::size_t>(complete[i] - trials.data()));
+  }
+  std::sort(indices.begin(), indices.end());
+  return indices;
+}
+
+HypervolumeHistory hypervolume_history(const StudySpec& spec, const std::vector<Trial>& trials) {
+  HypervolumeHistory history;
+  const auto complete = complete_trials(spec, trials);
+  if (complete.empty()) return history;
+  const auto points = minimization_points(spec, complete);
+  const Point reference = reference_point_min(spec, points);
+  history.reference = to_minimization(reference, spec.directions());
+  history.reference_from_thresholds = has_all_thresholds(spec);
+  std::vector<Point> front;
+  double current = 0.0;
+  for (std::size_t i = 0; i < points.size(); ++i) {
+    const bool dominated = std::any_of(front.begin(), front.end(), [&](const Point& member) {
+      return dominates(member, points[i]) || member == points[i];
+    });
+    if (!dominated) {
+      std::erase_if(front, [&](const Point& member) { return dominates(points[i], member); });
+      front.push_back(points[i]);
+      current = hypervolume(front, reference);
+    }
+    history.trial_numbers.push_back(complete[i]->number);
+    history.hypervolume.push_back(current);
+  }
+  return history;
+}
+
+std::vector<std::vector<ParamImportance>> parameter_importance(const StudySpec& spec,
+                                                               const std::vector<Trial>& trials) {
+  const auto complete = complete_trials(spec, trials);
+  std::set<std::string> params;
+  for (const Trial* trial : complete) {
+    for (const auto& [name, value] : trial->params) params.insert(name);
+  }
+  std::vector<std::vector<ParamImportance>> per_objective(spec.objectives.size());
+  for (std::size_t objective = 0; objective < spec.objectives.size(); ++objective) {
+    for (const auto& param : params) {
+      per_objective[objective].push_back(importance_of(param, complete, objective));
+    }
+    // Most important first; undefined scores last.
+    std::stable_sort(per_objective[objective].begin(), per_objective[objective].end(),
+                     [](const ParamImportance& a, const ParamImportance& b) {
+                       const double sa = std::isnan(a.score) ? -1.0 : a.score;
+                       const double sb = std::isnan(b.score) ? -1.0 : b.score;
+                       return sa > sb;
+                     });
+  }
+  return per_objective;
+}
+
+ProxyCorrelation proxy_correlation(const std::vector<Trial>& trials, const std::string& proxy_key) {
+  ProxyCorrelation result{proxy_key, {}, {}, {}, kNaN, kNaN, std::nullopt};
+  for (const auto& trial : trials) {
+    if (!is_finished(trial.state)) continue;
+    const auto proxy = trial.metric(proxy_key);
+    const auto energy = inference_energy(trial);
+    if (!proxy || !energy || !std::isfinite(*proxy) || *proxy <= 0.0) continue;
+    result.trial_numbers.push_back(trial.number);
+    result.proxy.push_back(*proxy);
+    result.energy_j.push_back(energy->j_per_unit);
+  }
+  if (result.proxy.size() >= 3 && !is_constant(result.proxy) && !is_constant(result.energy_j)) {
+    result.spearman = spearman(result.proxy, result.energy_j);
+    result.pearson = pearson(result.proxy, result.energy_j);
+  }
+  result.worst_pair = worst_pair(result);
+  return result;
+}
+
+std::string explain_proxy(const ProxyCorrelation& proxy) {
+  const std::string label = proxy_label(proxy.proxy_key);
+  if (std::isnan(proxy.spearman)) {
+    return fmt::format(
+        "Too few trials ({}) record both {} ('{}') and inference energy, or one of them is "
+        "constant, to judge this proxy.",
+        proxy.proxy.size(), label, proxy.proxy_key);
+  }
+  std::string text = fmt::format(
+      "Over {} trials, {} predicts the ranking of measured inference energy {} "
+      "(Spearman ρ = {:.2f}, Pearson r = {:.2f}).",
+      proxy.proxy.size(), label, strength(proxy.spearman), proxy.spearman, proxy.pearson);
+  if (proxy.worst_pair) {
+    const auto& pair = *proxy.worst_pair;
+    text += fmt::format(
+        " Trial {} has {:.3g}× the {} of trial {} yet uses {:.3g}× its energy per inference.",
+        pair.more_proxy_trial, pair.proxy_ratio, label, pair.less_proxy_trial, pair.energy_ratio);
+  }
+  return text;
+}
+
+CarbonSettings resolve_carbon(std::optional<double> g_per_kwh, const std::string& region,
+                              double pue) {
+  const CarbonEstimate resolved = estimate_carbon(0.0, CarbonOptions{region, g_per_kwh, pue});
+  return {resolved.g_per_kwh, resolved.pue, resolved.basis};
+}
+
+double grams_co2e(double joules, const CarbonSettings& carbon) {
+  return ::ecopt::grams_co2e(joules, carbon.pue, carbon.intensity_g_per_kwh);
+}
+
+NetImpact net_impact(const std::vector<Trial>& trials, std::int64_t chosen, std::int64_t baseline,
+                     const CarbonSettings& carbon) {
+  const auto energy_of = [&](std::int64_t number, const char* role) {
+    const auto energy = inference_energy(trial_by_number(trials, number));
+    if (!energy) {
+      throw InputError(fmt::format(
+          "{} trial {} records no inference energy (inference_j_per_sample); pick a trial that "
+          "finished its energy measurement",
+          role, number));
+    }
+    return *energy;
+  };
+  const InferenceEnergy chosen_energy = energy_of(chosen, "chosen");
+  const InferenceEnergy baseline_energy = energy_of(baseline, "baseline");
+  NetImpact impact;
+  impact.chosen_trial = chosen;
+  impact.baseline_trial = baseline;
+  impact.unit = chosen_energy.unit;
+  impact.chosen_j_per_inference = chosen_energy.j_per_unit;
+  impact.baseline_j_per_inference = baseline_energy.j_per_unit;
+  impact.saved_j_per_inference = baseline_energy.j_per_unit - chosen_energy.j_per_unit;
+  for (const auto& trial : trials) {
+    const TuningEnergy used = tuning_energy(trial);
+    impact.tuning_j += used.j;
+    (used.keys.empty() ? impact.trials_without_energy : impact.trials_with_energy) += 1;
+  }
+  if (impact.saved_j_per_inference > 0.0) {
+    impact.break_even_inferences = std::ceil(impact.tuning_j / impact.saved_j_per_inference);
+  }
+  impact.tuning_g_co2e = grams_co2e(impact.tuning_j, carbon);
+  impact.chosen_g_co2e_per_1000 = grams_co2e(1000.0 * impact.chosen_j_per_inference, carbon);
+  impact.baseline_g_co2e_per_1000 = grams_co2e(1000.0 * impact.baseline_j_per_inference, carbon);
+  return impact;
+}
+
+}  // namespace ecopt::report

@@ -1,0 +1,195 @@
+#include "ecopt/report/export.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <set>
+
+#include <fmt/format.h>
+
+namespace ecopt::report {
+namespace {
+
+std::string scalar_text(const nlohmann::json& value) {
+  if (value.is_null()) return "";
+  if (value.is_string()) return value.get<std::string>();
+  return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::string number_text(double value) {
+  return std::isfinite(value) ? fmt::format("{}", value) : "";
+}
+
+std::set<std::string> param_names(const std::vector<Trial>& trials) {
+  std::set<std::string> names;
+  for (const auto& trial : trials) {
+    for (const auto& [name, value] : trial.params) names.insert(name);
+  }
+  return names;
+}
+
+std::set<std::string> attr_keys(const std::vector<Trial>& trials) {
+  std::set<std::string> keys;
+  for (const auto& trial : trials) {
+    for (const auto& [key, value] : trial.user_attrs.items()) keys.insert(key);
+  }
+  return keys;
+}
+
+void append_row(std::string& csv, const std::vector<std::string>& fields) {
+  for (std::size_t i = 0; i < fields.size(); ++i) {
+    if (i > 0) csv += ',';
+    csv += csv_field(fields[i]);
+  }
+  csv += "\r\n";
+}
+
+// Columns a terminal shows: code points, not bytes.
+std::size_t display_width(const std::string& text) {
+  return static_cast<std::size_t>(std::count_if(
+      text.begin(), text.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+}
+
+std::string truncate(const std::string& text, std::size_t width) {
+  if (display_width(text) <= width || width < 2) return text;
+  std::string out;
+  std::size_t columns = 0;
+  for (const char c : text) {
+    const bool starts_code_point = (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+    if (starts_code_point && ++columns > width - 1) break;
+    out += c;
+  }
+  return out + "…";
+}
+
+struct Cell {
+  std::string text;
+  bool numeric = false;
+};
+
+Cell number_cell(double value) {
+  return {std::isfinite(value) ? fmt::format("{:.4g}", value) : "-", true};
+}
+
+Cell param_cell(const ParamMap& params, const std::string& name) {
+  const auto it = params.find(name);
+  if (it == params.end()) return {"-", false};
+  if (std::holds_alternative<double>(it->second)) return number_cell(std::get<double>(it->second));
+  return {to_string(it->second), !std::holds_alternative<std::string>(it->second)};
+}
+
+Cell attr_cell(const nlohmann::json& attrs, const std::string& key) {
+  const auto it = attrs.find(key);
+  if (it == attrs.end() || it->is_null()) return {"-", false};
+  if (it->is_number_float()) return number_cell(it->get<double>());
+  return {scalar_text(*it), it->is_number()};
+}
+
+}  // namespace
+
+std::string csv_field(std::string_view text) {
+  const bool needs_quotes = text.find_first_of(",\"\r\n") != std::string_view::npos ||
+                            (!text.empty() && (text.front() == ' ' || text.back() == ' '));
+  if (!needs_quotes) return std::string(text);
+  std::string out = "\"";
+  for (const char c : text) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+std::string trials_to_csv(const StudySpec& spec, const std::vector<Trial>& trials) {
+  const auto params = param_names(trials);
+  const auto keys = attr_keys(trials);
+  std::vector<std::string> header = {"number", "state"};
+  for (const auto& objective : spec.objectives) header.push_back("values_" + objective.name);
+  for (const auto& name : params) header.push_back("params_" + name);
+  for (const auto& key : keys) header.push_back("user_attrs_" + key);
+  for (const char* column : {"fail_reason", "datetime_start", "datetime_complete"}) header.push_back(column);
+  std::string csv;
+  append_row(csv, header);
+  for (const auto& trial : trials) {
+    std::vector<std::string> row = {std::to_string(trial.number), std::string(to_string(trial.state))};
+    for (std::size_t i = 0; i < spec.objectives.size(); ++i) {
+      row.push_back(i < trial.values.size() ? number_text(trial.values[i]) : "");
+    }
+    for (const auto& name : params) {
+      const auto it = trial.params.find(name);
+      row.push_back(it == trial.params.end() ? "" : to_string(it->second));
+    }
+    for (const auto& key : keys) {
+      const auto it = trial.user_attrs.find(key);
+      row.push_back(it == trial.user_attrs.end() ? "" : scalar_text(*it));
+    }
+    row.push_back(trial.fail_reason.value_or(""));
+    row.push_back(format_time(trial.started_at));
+    row.push_back(trial.finished_at ? format_time(*trial.finished_at) : "");
+    append_row(csv, row);
+  }
+  return csv;
+}
+
+nlohmann::json trials_to_json(const StudySpec& spec, const std::vector<Trial>& trials) {
+  nlohmann::json out = {{"study", to_json(spec)}, {"trials", nlohmann::json::array()}};
+  for (const auto& trial : trials) out["trials"].push_back(to_json(trial));
+  return out;
+}
+
+std::string format_trials_table(const StudySpec& spec, const std::vector<Trial>& trials,
+                                const TableOptions& options) {
+  const auto params = param_names(trials);
+  std::vector<std::string> header = {"#", "state"};
+  for (const auto& objective : spec.objectives) header.push_back(objective.name);
+  for (const auto& name : params) header.push_back(name);
+  for (const auto& key : options.metrics) header.push_back(key);
+
+  std::vector<std::vector<Cell>> rows;
+  for (const auto& trial : trials) {
+    std::vector<Cell> row = {{std::to_string(trial.number), true},
+                             {std::string(to_string(trial.state)), false}};
+    for (std::size_t i = 0; i < spec.objectives.size(); ++i) {
+      row.push_back(i < trial.values.size() ? number_cell(trial.values[i]) : Cell{"-", false});
+    }
+    for (const auto& name : params) row.push_back(param_cell(trial.params, name));
+    for (const auto& key : options.metrics) row.push_back(attr_cell(trial.user_attrs, key));
+    for (auto& cell : row) cell.text = truncate(cell.text, options.max_cell_width);
+    rows.push_back(std::move(row));
+  }
+
+  std::vector<std::size_t> widths;
+  for (auto& title : header) {
+    title = truncate(title, options.max_cell_width);
+    widths.push_back(display_width(title));
+  }
+  for (const auto& row : rows) {
+    for (std::size_t c = 0; c < row.size(); ++c) {
+      widths[c] = std::max(widths[c], display_width(row[c].text));
+    }
+  }
+  const auto pad = [](const std::string& text, std::size_t width, bool right) {
+    const std::string fill(width - display_width(text), ' ');
+    return right ? fill + text : text + fill;
+  };
+  const auto emit = [&](std::string& out, const std::vector<Cell>& row) {
+    std::string line;
+    for (std::size_t c = 0; c < row.size(); ++c) {
+      if (c > 0) line += "  ";
+      line += pad(row[c].text, widths[c], row[c].numeric);
+    }
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    out += line + "\n";
+  };
+  std::string out;
+  std::vector<Cell> header_cells;
+  std::vector<Cell> rule_cells;
+  for (std::size_t c = 0; c < header.size(); ++c) {
+    header_cells.push_back({header[c], false});
+    rule_cells.push_back({std::string(widths[c], '-'), false});
+  }
+  emit(out, header_cells);
+  emit(out, rule_cells);
+  for (const auto& row : rows) emit(out, row);
+  return out;
+}
+
+}  // namespace ecopt::report

@@ -1,0 +1,539 @@
+// The HTML page of `ecopt report`: server-side SVG charts, a sortable trial
+// table and a details drawer driven by a little vanilla JS. Every user
+// string goes through html_escape; the embedded data through
+// json_for_script.
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "assets.hpp"
+#include "ecopt/report/escape.hpp"
+#include "ecopt/report/model_card.hpp"
+#include "report_context.hpp"
+#include "svg_plot.hpp"
+
+namespace ecopt::report {
+namespace {
+
+using svg::Chart;
+using svg::Marker;
+
+constexpr std::size_t kMaxParamPlots = 12;
+constexpr std::size_t kMaxPairwiseObjectives = 4;
+
+std::string number(double value) {
+  return std::isfinite(value) ? fmt::format("{:.4g}", value) : "n/a";
+}
+
+// Everything the page sections share, computed once.
+struct Page {
+  const ReportContext& context;
+  const StudySpec& spec;
+  std::vector<const Trial*> complete;
+  std::set<std::int64_t> front;  // trial numbers on the Pareto front
+  std::int64_t chosen = -1;
+  std::int64_t baseline = -1;
+};
+
+Page make_page(const ReportContext& context) {
+  Page page{context, context.study.spec, complete_trials(context.study.spec, context.trials), {},
+            context.chosen ? context.chosen->number : -1,
+            context.baseline ? context.baseline->number : -1};
+  for (const std::size_t index : pareto_front_indices(page.spec, context.trials)) {
+    page.front.insert(context.trials[index].number);
+  }
+  return page;
+}
+
+std::string objective_label(const Objective& objective) {
+  return fmt::format("{} ({} {})", objective.name, to_string(objective.direction),
+                     objective.direction == Direction::Maximize ? "↑" : "↓");
+}
+
+std::string marker_class(const Page& page, std::int64_t number) {
+  std::string css = page.front.count(number) ? "front" : "dominated";
+  if (number == page.chosen) css += " chosen";
+  if (number == page.baseline) css += " baseline";
+  return css;
+}
+
+double worse(double a, double b, Direction direction) {
+  return direction == Direction::Maximize ? std::min(a, b) : std::max(a, b);
+}
+
+// The attainment staircase through the front: between neighbours, the
+// corner that is worse in both objectives.
+std::vector<std::pair<double, double>> staircase(std::vector<std::pair<double, double>> points,
+                                                 Direction x_direction, Direction y_direction) {
+  std::sort(points.begin(), points.end());
+  std::vector<std::pair<double, double>> line;
+  for (std::size_t i = 0; i < points.size(); ++i) {
+    if (i > 0) {
+      line.emplace_back(worse(points[i - 1].first, points[i].first, x_direction),
+                        worse(points[i - 1].second, points[i].second, y_direction));
+    }
+    line.push_back(points[i]);
+  }
+  return line;
+}
+
+std::string objective_pair_chart(const Page& page, std::size_t xi, std::size_t yi,
+                                 bool draw_staircase, int width, int height) {
+  const Objective& x_objective = page.spec.objectives[xi];
+  const Objective& y_objective = page.spec.objectives[yi];
+  Chart chart;
+  chart.width = width;
+  chart.height = height;
+  chart.aria_label = fmt::format("{} against {}", y_objective.name, x_objective.name);
+  std::vector<double> xs;
+  std::vector<double> ys;
+  std::vector<std::pair<double, double>> front_points;
+  for (const Trial* trial : page.complete) {
+    const double x = trial->values[xi];
+    const double y = trial->values[yi];
+    xs.push_back(x);
+    ys.push_back(y);
+    chart.markers.push_back({x, y, trial->number, marker_class(page, trial->number),
+                             fmt::format("trial {}: {} = {}, {} = {}", trial->number,
+                                         x_objective.name, number(x), y_objective.name,
+                                         number(y))});
+    if (page.front.count(trial->number)) front_points.emplace_back(x, y);
+  }
+  chart.x = {objective_label(x_objective), svg::choose_log(xs), {}};
+  chart.y = {objective_label(y_objective), svg::choose_log(ys), {}};
+  if (draw_staircase) {
+    chart.line = staircase(front_points, x_objective.direction, y_objective.direction);
+  }
+  // Front markers last, so they are drawn over dominated ones.
+  std::stable_partition(chart.markers.begin(), chart.markers.end(),
+                        [](const Marker& m) { return m.css_class.find("front") != 0; });
+  return svg::render_chart(chart);
+}
+
+std::string single_objective_chart(const Page& page) {
+  const Objective& objective = page.spec.objectives[0];
+  Chart chart;
+  chart.aria_label = objective.name + " by trial";
+  chart.x = {"trial number", false, {}};
+  chart.y = {objective_label(objective), false, {}};
+  for (const Trial* trial : page.complete) {
+    chart.markers.push_back({static_cast<double>(trial->number), trial->values[0], trial->number,
+                             marker_class(page, trial->number),
+                             fmt::format("trial {}: {}", trial->number, number(trial->values[0]))});
+  }
+  return svg::render_chart(chart);
+}
+
+const char* kLegend =
+    R"(<p class="legend"><span class="key front"></span>Pareto front <span class="key dominated"></span>dominated <span class="key chosen"></span>chosen model <span class="key baseline"></span>baseline. Click a point for the trial's details.</p>)";
+
+std::string pareto_section(const Page& page) {
+  std::string out = R"(<section id="pareto"><h2>Pareto front</h2>)";
+  const std::size_t objectives = page.spec.objectives.size();
+  if (page.complete.empty()) return out + "<p class=\"note\">No complete trial yet.</p></section>";
+  out += fmt::format(
+      "<p>{} complete trials; {} on the front (no other trial is at least as good in every "
+      "objective and better in one).</p>",
+      page.complete.size(), page.front.size());
+  out += R"(<div class="charts">)";
+  if (objectives == 1) {
+    out += single_objective_chart(page);
+  } else if (objectives == 2) {
+    out += objective_pair_chart(page, 1, 0, true, 640, 420);
+  } else {
+    const std::size_t shown = std::min(objectives, kMaxPairwiseObjectives);
+    for (std::size_t i = 0; i < shown; ++i) {
+      for (std::size_t j = i + 1; j < shown; ++j) out += objective_pair_chart(page, j, i, false, 400, 320);
+    }
+  }
+  out += "</div>";
+  if (objectives > 2) {
+    out += "<p class=\"note\">Pairwise views: the front is computed over all objectives, so a "
+           "front member may look dominated in one projection.</p>";
+  }
+  return out + kLegend + "</section>";
+}
+
+std::string hypervolume_section(const Page& page) {
+  std::string out = R"(<section id="hypervolume"><h2>Hypervolume over trials</h2>)";
+  const HypervolumeHistory history = hypervolume_history(page.spec, page.context.trials);
+  if (history.hypervolume.empty()) return out + "<p class=\"note\">No complete trial yet.</p></section>";
+  Chart chart;
+  chart.aria_label = "hypervolume by trial";
+  chart.x = {"trial number", false, {}};
+  chart.y = {"hypervolume", false, {}};
+  chart.line_class = "history-line";
+  double previous = -1.0;
+  for (std::size_t i = 0; i < history.hypervolume.size(); ++i) {
+    const double x = static_cast<double>(history.trial_numbers[i]);
+    const double hv = history.hypervolume[i];
+    if (!chart.line.empty()) chart.line.emplace_back(x, chart.line.back().second);
+    chart.line.emplace_back(x, hv);
+    if (hv > previous) {
+      chart.markers.push_back({x, hv, history.trial_numbers[i], "front",
+                               fmt::format("trial {} raised the hypervolume to {}",
+                                           history.trial_numbers[i], number(hv))});
+    }
+    previous = hv;
+  }
+  std::vector<std::string> reference;
+  for (std::size_t d = 0; d < history.reference.size(); ++d) {
+    reference.push_back(fmt::format("{} = {}", html_escape(page.spec.objectives[d].name),
+                                    number(history.reference[d])));
+  }
+  out += svg::render_chart(chart);
+  out += fmt::format(
+      "<p>Final hypervolume {} with the reference point {} ({}). Points mark the trials that "
+      "improved the front.</p></section>",
+      number(history.hypervolume.back()), fmt::join(reference, ", "),
+      history.reference_from_thresholds
+          ? "the objectives' thresholds"
+          : "the worst value seen per objective, pushed out by 10% of its range");
+  return out;
+}
+
+std::string importance_section(const Page& page) {
+  std::string out = R"(<section id="importance"><h2>Parameter importance</h2>)";
+  out += "<p>Strength of association between each parameter and each objective over complete "
+         "trials, from 0 (none) to 1: |Spearman ρ| for numeric parameters, the correlation ratio "
+         "η for categorical ones. It shows association, not causation, and misses effects that "
+         "only appear in combination.</p><div class=\"charts\">";
+  const auto importance = parameter_importance(page.spec, page.context.trials);
+  for (std::size_t o = 0; o < importance.size(); ++o) {
+    std::vector<svg::Bar> bars;
+    for (const auto& item : importance[o]) {
+      bars.push_back({item.param, item.score, item.method == "eta" ? "η" : "ρ"});
+    }
+    out += fmt::format(R"(<figure><figcaption>{}</figcaption>{}</figure>)",
+                       html_escape(page.spec.objectives[o].name),
+                       bars.empty() ? "<p class=\"note\">No parameters.</p>"
+                                    : svg::render_bars(bars, 420, page.spec.objectives[o].name));
+  }
+  return out + "</div></section>";
+}
+
+// Position of a parameter value on the x axis: its number, or the index
+// of its category.
+struct ParamAxis {
+  svg::Axis axis;
+  std::map<std::string, double> category_index;
+};
+
+ParamAxis param_axis(const Page& page, const std::string& name) {
+  ParamAxis result;
+  result.axis.label = name;
+  std::set<std::string> categories;
+  std::vector<double> values;
+  bool categorical = false;
+  for (const Trial* trial : page.complete) {
+    const auto it = trial->params.find(name);
+    if (it == trial->params.end()) continue;
+    categorical = categorical || std::holds_alternative<std::string>(it->second) ||
+                  std::holds_alternative<bool>(it->second);
+    categories.insert(to_string(it->second));
+    if (!std::holds_alternative<std::string>(it->second)) values.push_back(as_double(it->second));
+  }
+  if (categorical) {
+    for (const auto& category : categories) {
+      result.category_index[category] = static_cast<double>(result.axis.categories.size());
+      result.axis.categories.push_back(category);
+    }
+  } else {
+    result.axis.log = svg::choose_log(values);
+  }
+  return result;
+}
+
+std::string param_plots_section(const Page& page) {
+  std::string out = R"(<section id="parameters"><h2>Parameters against objectives</h2>)";
+  std::set<std::string> names;
+  for (const Trial* trial : page.complete) {
+    for (const auto& [name, value] : trial->params) names.insert(name);
+  }
+  if (names.empty()) return out + "<p class=\"note\">No parameters recorded.</p></section>";
+  if (names.size() > kMaxParamPlots) {
+    out += fmt::format("<p class=\"note\">Showing the first {} of {} parameters.</p>",
+                       kMaxParamPlots, names.size());
+  }
+  out += R"(<div class="charts small">)";
+  std::size_t shown = 0;
+  for (const auto& name : names) {
+    if (shown++ == kMaxParamPlots) break;
+    const ParamAxis x = param_axis(page, name);
+    for (std::size_t o = 0; o < page.spec.objectives.size(); ++o) {
+      Chart chart;
+      chart.width = 300;
+      chart.height = 230;
+      chart.x = x.axis;
+      chart.y = {page.spec.objectives[o].name, false, {}};
+      chart.aria_label = fmt::format("{} against {}", page.spec.objectives[o].name, name);
+      for (const Trial* trial : page.complete) {
+        const auto it = trial->params.find(name);
+        if (it == trial->params.end()) continue;
+        const double position = x.axis.categories.empty() ? as_double(it->second)
+                                                           : x.category_index.at(to_string(it->second));
+        chart.markers.push_back({position, trial->values[o], trial->number,
+                                 marker_class(page, trial->number),
+                                 fmt::format("trial {}: {} = {}, {} = {}", trial->number, name,
+                                             to_string(it->second), page.spec.objectives[o].name,
+                                             number(trial->values[o]))});
+      }
+      out += svg::render_chart(chart);
+    }
+  }
+  return out + "</div></section>";
+}
+
+std::string proxy_chart(const ProxyCorrelation& proxy, const std::string& x_label,
+                        const Page& page) {
+  Chart chart;
+  chart.width = 460;
+  chart.height = 340;
+  chart.x = {x_label, svg::choose_log(proxy.proxy), {}};
+  chart.y = {"measured inference energy (J per inference)", svg::choose_log(proxy.energy_j), {}};
+  chart.aria_label = "inference energy against " + x_label;
+  for (std::size_t i = 0; i < proxy.proxy.size(); ++i) {
+    chart.markers.push_back({proxy.proxy[i], proxy.energy_j[i], proxy.trial_numbers[i],
+                             marker_class(page, proxy.trial_numbers[i]),
+                             fmt::format("trial {}: {} = {}, {}", proxy.trial_numbers[i], x_label,
+                                         number(proxy.proxy[i]), format_joules(proxy.energy_j[i]))});
+  }
+  return svg::render_chart(chart);
+}
+
+std::string proxies_section(const Page& page) {
+  std::string out = R"(<section id="proxies"><h2>Do parameter and FLOP counts predict energy?</h2>)";
+  out += "<div class=\"charts\">";
+  std::string explanations;
+  std::string table =
+      "<table class=\"compact\"><thead><tr><th>Proxy</th><th>Trials</th><th>Spearman ρ</th>"
+      "<th>Pearson r</th></tr></thead><tbody>";
+  for (const auto& [key, label] : {std::pair<std::string, std::string>{"params", "parameter count"},
+                                   {"flops_per_sample", "FLOPs per sample"}}) {
+    const ProxyCorrelation proxy = proxy_correlation(page.context.trials, key);
+    out += proxy.proxy.empty()
+               ? fmt::format("<p class=\"note\">No trial records {} ({}).</p>", label, key)
+               : proxy_chart(proxy, label, page);
+    table += fmt::format("<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td "
+                         "class=\"num\">{}</td></tr>",
+                         label, proxy.proxy.size(), number(proxy.spearman), number(proxy.pearson));
+    explanations += "<li>" + html_escape(explain_proxy(proxy)) + "</li>";
+  }
+  out += "</div>" + table + "</tbody></table><ul>" + explanations + "</ul>";
+  out += "<p>Where proxies mislead: parameter and FLOP counts ignore what actually drives joules "
+         "— memory traffic and activation sizes (a wide kernel on a large feature map costs far "
+         "more than its parameter count suggests), how well the work fills the hardware, and the "
+         "inference knobs (batch size, threads, data type), which change energy without changing "
+         "either count. Rank models by measured energy, not by size.</p></section>";
+  return out;
+}
+
+std::string impact_row(std::string_view label, const std::string& value) {
+  return fmt::format("<tr><th scope=\"row\">{}</th><td>{}</td></tr>", label, value);
+}
+
+std::string impact_section(const Page& page) {
+  const auto& context = page.context;
+  const auto& carbon = context.options.carbon;
+  std::string out = R"(<section id="impact"><h2>Carbon and net impact of tuning</h2>)";
+  if (!context.impact) {
+    out += "<p class=\"note\">Net impact not computed: ";
+    out += context.notes.empty() ? "no complete trial with inference energy."
+                                 : html_escape(fmt::format("{}", fmt::join(context.notes, "; ")));
+    return out + "</p></section>";
+  }
+  const NetImpact& impact = *context.impact;
+  const std::string unit = impact.unit;
+  out += "<table class=\"facts\"><tbody>";
+  out += impact_row("Chosen model", fmt::format("trial {} — {}", impact.chosen_trial,
+                                                html_escape(context.chosen->reason)));
+  out += impact_row("Baseline", fmt::format("trial {} — {}", impact.baseline_trial,
+                                            html_escape(context.baseline->reason)));
+  out += impact_row(fmt::format("Energy per {}: chosen / baseline", unit),
+                    fmt::format("{} / {}", format_joules(impact.chosen_j_per_inference),
+                                format_joules(impact.baseline_j_per_inference)));
+  out += impact_row(fmt::format("Saved per {}", unit), format_joules(impact.saved_j_per_inference));
+  out += impact_row("Tuning energy (every trial, training and measuring)",
+                    fmt::format("{} over {} trials{}", format_joules(impact.tuning_j),
+                                impact.trials_with_energy,
+                                impact.trials_without_energy
+                                    ? fmt::format(" (lower bound: {} trials record no energy)",
+                                                  impact.trials_without_energy)
+                                    : ""));
+  out += impact_row("Break-even",
+                    impact.break_even_inferences
+                        ? fmt::format("<strong>{} {}s</strong>", format_count(*impact.break_even_inferences), unit)
+                        : std::string("never — the chosen model saves nothing per inference"));
+  out += impact_row("Tuning carbon", format_grams(impact.tuning_g_co2e) + " CO2e");
+  out += impact_row(fmt::format("Carbon per 1,000 {}s: chosen / baseline", unit),
+                    fmt::format("{} / {} CO2e", format_grams(impact.chosen_g_co2e_per_1000),
+                                format_grams(impact.baseline_g_co2e_per_1000)));
+  out += impact_row("Carbon intensity and PUE",
+                    fmt::format("{:g} gCO2e/kWh ({}), PUE {:g}", carbon.intensity_g_per_kwh,
+                                html_escape(carbon.intensity_source), carbon.pue));
+  out += "</tbody></table>";
+  out += "<p>Break-even = ⌈tuning energy ÷ energy saved per inference⌉; gCO2e = kWh × PUE × "
+         "carbon intensity. After that many inferences with the chosen model instead of the "
+         "baseline, the tuning has paid back its own energy.</p></section>";
+  return out;
+}
+
+std::string state_counts(const std::vector<Trial>& trials) {
+  std::map<std::string, int> counts;
+  for (const auto& trial : trials) ++counts[std::string(to_string(trial.state))];
+  std::vector<std::string> parts;
+  for (const auto& [state, count] : counts) parts.push_back(fmt::format("{} {}", count, state));
+  return fmt::format("{}", fmt::join(parts, ", "));
+}
+
+std::string td_number(double value) {
+  if (!std::isfinite(value)) return "<td class=\"num\" data-sort=\"\">–</td>";
+  return fmt::format("<td class=\"num\" data-sort=\"{}\">{}</td>", value, number(value));
+}
+
+std::string trials_table(const Page& page) {
+  std::set<std::string> params;
+  for (const auto& trial : page.context.trials) {
+    for (const auto& [name, value] : trial.params) params.insert(name);
+  }
+  std::string out = "<div class=\"table-wrap\"><table id=\"trial-table\" class=\"sortable\"><thead><tr>"
+                    "<th data-type=\"number\">#</th><th>state</th>";
+  for (const auto& objective : page.spec.objectives) {
+    out += fmt::format("<th data-type=\"number\">{}</th>", html_escape(objective.name));
+  }
+  for (const auto& name : params) out += fmt::format("<th>{}</th>", html_escape(name));
+  out += "<th data-type=\"number\">J per inference</th><th data-type=\"number\">tuning J</th>"
+         "<th>energy source</th><th>note</th></tr></thead><tbody>";
+  for (const auto& trial : page.context.trials) {
+    std::string badges;
+    if (page.front.count(trial.number)) badges += " <span class=\"badge front\">front</span>";
+    if (trial.number == page.chosen) badges += " <span class=\"badge chosen\">chosen</span>";
+    if (trial.number == page.baseline) badges += " <span class=\"badge baseline\">baseline</span>";
+    out += fmt::format("<tr data-trial=\"{}\" tabindex=\"0\"><td class=\"num\" data-sort=\"{}\">{}{}</td>"
+                       "<td>{}</td>",
+                       trial.number, trial.number, trial.number, badges, to_string(trial.state));
+    for (std::size_t i = 0; i < page.spec.objectives.size(); ++i) {
+      out += td_number(i < trial.values.size() ? trial.values[i] : std::nan(""));
+    }
+    for (const auto& name : params) {
+      const auto it = trial.params.find(name);
+      if (it == trial.params.end()) {
+        out += "<td>–</td>";
+      } else if (std::holds_alternative<std::string>(it->second)) {
+        out += "<td>" + html_escape(to_string(it->second)) + "</td>";
+      } else {
+        out += td_number(as_double(it->second));
+      }
+    }
+    const auto energy = inference_energy(trial);
+    out += td_number(energy ? energy->j_per_unit : std::nan(""));
+    const TuningEnergy tuning = tuning_energy(trial);
+    out += td_number(tuning.keys.empty() ? std::nan("") : tuning.j);
+    out += "<td>" + html_escape(text_attr(trial, "energy_source").value_or("–")) + "</td>";
+    out += "<td>" + html_escape(trial.fail_reason.value_or("")) + "</td></tr>";
+  }
+  return out + "</tbody></table></div>";
+}
+
+std::string trials_section(const Page& page) {
+  return "<section id=\"trials\"><h2>Trials</h2><p>Click a column header to sort, a row for "
+         "the trial's parameters, metrics and how its energy was measured.</p>" +
+         trials_table(page) + "</section>";
+}
+
+std::string model_card_section(const Page& page) {
+  const auto& context = page.context;
+  if (!context.chosen) return "";
+  const std::string card = render_model_card({page.spec, context.trials, context.chosen->number,
+                                              context.chosen->reason, context.options.carbon,
+                                              context.impact});
+  return "<section id=\"model-card\"><h2>Model card</h2><p>Also written to "
+         "<code>model-card.md</code> beside this page.</p><pre class=\"card\">" +
+         html_escape(card) + "</pre></section>";
+}
+
+const char* kMethodSection = R"(<section id="method"><h2>How to read this report</h2><ul>
+<li><b>Inference energy</b> is read from <code>inference_j_per_sample</code> (else another <code>*_j_per_sample</code> or <code>*_j_per_token</code> key, else the inverse of a <code>*_per_j</code> efficiency).</li>
+<li><b>Tuning energy</b> of a trial is its <code>tuning_j</code> when recorded, else the sum of its whole-phase energies: every top-level metric whose name ends in <code>_j</code> (such as <code>training_j</code>). Failed and pruned trials count too: their energy was spent.</li>
+<li><b>Default chosen model</b>: the least inference energy among trials within 0.01 of the best accuracy; without accuracy or energy, the knee of the front. <b>Default baseline</b>: the most accurate trial.</li>
+<li>Energy figures carry their source, device and idle handling; estimates are marked as such. Details in <code>docs/report.md</code>.</li>
+</ul></section>)";
+
+std::string header(const Page& page) {
+  const auto& context = page.context;
+  std::vector<std::string> objectives;
+  for (const auto& objective : page.spec.objectives) {
+    objectives.push_back(fmt::format("<span class=\"pill\">{}</span>", html_escape(objective_label(objective))));
+  }
+  double tuning_j = 0.0;
+  for (const auto& trial : context.trials) tuning_j += tuning_energy(trial).j;
+  std::string out = fmt::format(
+      "<header><p class=\"kicker\">ECOpt report</p><h1>{}</h1><p class=\"meta\">{} · {} · "
+      "generated {}</p><p>{}</p></header>",
+      html_escape(page.spec.name), html_escape(context.storage_description),
+      state_counts(context.trials), format_time(Clock::now()), fmt::join(objectives, " "));
+  out += "<div class=\"cards\">";
+  out += fmt::format("<div class=\"card\"><b>{}</b><span>trials</span></div>", context.trials.size());
+  out += fmt::format("<div class=\"card\"><b>{}</b><span>on the Pareto front</span></div>", page.front.size());
+  out += fmt::format("<div class=\"card\"><b>{}</b><span>spent on tuning</span></div>", format_joules(tuning_j));
+  if (context.impact) {
+    out += fmt::format("<div class=\"card\"><b>{}</b><span>per inference, chosen trial {}</span></div>",
+                       format_joules(context.impact->chosen_j_per_inference), context.impact->chosen_trial);
+    out += fmt::format("<div class=\"card\"><b>{}</b><span>inferences to break even</span></div>",
+                       context.impact->break_even_inferences
+                           ? format_count(*context.impact->break_even_inferences)
+                           : std::string("never"));
+  }
+  return out + "</div>";
+}
+
+const char* kNav =
+    R"(<nav><a href="#pareto">Pareto front</a><a href="#hypervolume">Hypervolume</a><a href="#importance">Importance</a><a href="#parameters">Parameters</a><a href="#proxies">Proxies</a><a href="#impact">Carbon &amp; impact</a><a href="#trials">Trials</a><a href="#model-card">Model card</a></nav>)";
+
+nlohmann::json page_data(const Page& page) {
+  nlohmann::json objectives = nlohmann::json::array();
+  for (const auto& objective : page.spec.objectives) {
+    objectives.push_back({{"name", objective.name}, {"direction", to_string(objective.direction)}});
+  }
+  nlohmann::json trials = nlohmann::json::array();
+  for (const auto& trial : page.context.trials) {
+    nlohmann::json item = to_json(trial);
+    const TuningEnergy tuning = tuning_energy(trial);
+    item["tuning_j"] = tuning.keys.empty() ? nlohmann::json(nullptr) : nlohmann::json(tuning.j);
+    item["tuning_keys"] = tuning.keys;
+    const auto energy = inference_energy(trial);
+    item["inference_energy"] = energy ? nlohmann::json{{"j", energy->j_per_unit},
+                                                       {"unit", energy->unit},
+                                                       {"key", energy->key}}
+                                      : nlohmann::json(nullptr);
+    item["on_front"] = page.front.count(trial.number) > 0;
+    trials.push_back(std::move(item));
+  }
+  return {{"study", page.spec.name}, {"objectives", objectives}, {"trials", trials}};
+}
+
+}  // namespace
+
+std::string render_html(const ReportContext& context) {
+  const Page page = make_page(context);
+  std::string out = "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+                    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">";
+  out += "<title>" + html_escape(page.spec.name) + " · ECOpt report</title><style>";
+  out += assets::kReportCss;
+  out += "</style></head><body><div class=\"page\">";
+  out += header(page) + kNav;
+  out += pareto_section(page) + hypervolume_section(page) + importance_section(page);
+  out += param_plots_section(page) + proxies_section(page) + impact_section(page);
+  out += trials_section(page) + model_card_section(page) + kMethodSection;
+  out += "</div><aside id=\"trial-details\" hidden></aside>";
+  out += "<script type=\"application/json\" id=\"ecopt-data\">" + json_for_script(page_data(page)) +
+         "</script><script>";
+  out += assets::kReportJs;
+  out += "</script></body></html>\n";
+  return out;
+}
+
+}  // namespace ecopt::report

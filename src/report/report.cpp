@@ -1,0 +1,161 @@
+#include "ecopt/report/report.hpp"
+
+#include <cmath>
+#include <fstream>
+
+#include <fmt/format.h>
+
+#include "ecopt/core/error.hpp"
+#include "ecopt/report/export.hpp"
+#include "ecopt/report/model_card.hpp"
+#include "report_context.hpp"
+
+namespace ecopt::report {
+namespace {
+
+// A trial the user named must exist and carry inference energy; a default
+// that lacks it only leaves a note.
+bool usable_for_impact(const std::vector<Trial>& trials, std::int64_t number, bool named,
+                       const char* flag, std::vector<std::string>& notes) {
+  if (inference_energy(trial_by_number(trials, number))) return true;
+  const std::string message = fmt::format(
+      "trial {} records no inference energy (inference_j_per_sample or samples per joule)", number);
+  if (named) throw InputError(fmt::format("{}; pass another trial to {}", message, flag));
+  notes.push_back(message + ", so the net impact of tuning is not computed");
+  return false;
+}
+
+void resolve_chosen(ReportContext& context) {
+  const auto& options = context.options;
+  if (options.chosen_trial) {
+    trial_by_number(context.trials, *options.chosen_trial);
+    context.chosen = TrialChoice{*options.chosen_trial, "named with --trial"};
+    return;
+  }
+  context.chosen = default_chosen_trial(context.study.spec, context.trials);
+  if (!context.chosen) context.notes.push_back("no complete trial yet, so no model card");
+}
+
+void resolve_baseline(ReportContext& context) {
+  const auto& options = context.options;
+  if (options.baseline_trial) {
+    trial_by_number(context.trials, *options.baseline_trial);
+    context.baseline = TrialChoice{*options.baseline_trial, "named with --baseline"};
+    return;
+  }
+  if (auto number = most_accurate_trial(context.study.spec, context.trials)) {
+    context.baseline = TrialChoice{*number, "the most accurate trial"};
+  }
+}
+
+void write_file(const std::filesystem::path& path, const std::string& content) {
+  std::ofstream out(path, std::ios::binary);
+  out << content;
+  out.close();
+  if (!out) {
+    throw InputError(fmt::format("cannot write {}; check that the folder is writable or pass "
+                                 "another --out",
+                                 path.string()));
+  }
+}
+
+}  // namespace
+
+ReportContext make_context(const StudyRecord& study, const std::vector<Trial>& trials,
+                           const std::string& storage_description, const ReportOptions& options) {
+  ReportContext context{study, trials, storage_description, options, {}, {}, {}, {}};
+  resolve_chosen(context);
+  resolve_baseline(context);
+  if (!context.chosen || !context.baseline) return context;
+  const bool chosen_ok = usable_for_impact(trials, context.chosen->number,
+                                           options.chosen_trial.has_value(), "--trial",
+                                           context.notes);
+  const bool baseline_ok = usable_for_impact(trials, context.baseline->number,
+                                             options.baseline_trial.has_value(), "--baseline",
+                                             context.notes);
+  if (chosen_ok && baseline_ok) {
+    context.impact =
+        net_impact(trials, context.chosen->number, context.baseline->number, options.carbon);
+  }
+  return context;
+}
+
+std::string format_joules(double joules) {
+  if (!std::isfinite(joules)) return "n/a";
+  if (joules == 0.0) return "0 J";
+  static constexpr const char* kPrefixes[] = {"p", "n", "µ", "m", "", "k", "M", "G", "T"};
+  int group = static_cast<int>(std::floor(std::log10(std::abs(joules)) / 3.0));
+  group = std::clamp(group, -4, 4);
+  double scaled = joules / std::pow(1000.0, group);
+  if (std::abs(scaled) >= 999.5 && group < 4) {
+    ++group;
+    scaled /= 1000.0;
+  }
+  return fmt::format("{:.3g} {}J", scaled, kPrefixes[group + 4]);
+}
+
+std::string format_grams(double grams) {
+  if (!std::isfinite(grams)) return "n/a";
+  const double magnitude = std::abs(grams);
+  if (magnitude >= 1e6) return fmt::format("{:.3g} t", grams / 1e6);
+  if (magnitude >= 1e3) return fmt::format("{:.3g} kg", grams / 1e3);
+  if (magnitude >= 1.0 || grams == 0.0) return fmt::format("{:.3g} g", grams);
+  if (magnitude >= 1e-3) return fmt::format("{:.3g} mg", grams * 1e3);
+  return fmt::format("{:.3g} µg", grams * 1e6);
+}
+
+std::string format_count(double count) {
+  if (!std::isfinite(count)) return "n/a";
+  if (std::abs(count) >= 1e15) return fmt::format("{:.3g}", count);
+  std::string digits = fmt::format("{:.0f}", std::abs(count));
+  for (int i = static_cast<int>(digits.size()) - 3; i > 0; i -= 3) digits.insert(i, ",");
+  return (count < 0 ? "-" : "") + digits;
+}
+
+std::string render_html_report(const StudyRecord& study, const std::vector<Trial>& trials,
+                               const std::string& storage_description,
+                               const ReportOptions& options) {
+  return render_html(make_context(study, trials, storage_description, options));
+}
+
+ReportFiles write_report(Storage& storage, const ReportOptions& options) {
+  const auto study = storage.find_study(options.study_name);
+  if (!study) {
+    throw NotFoundError(fmt::format(
+        "no study named '{}' in {}; list them with `ecopt studies --storage URL`",
+        options.study_name, storage.describe()));
+  }
+  const std::vector<Trial> trials = storage.trials(study->id);
+  const ReportContext context = make_context(*study, trials, storage.describe(), options);
+
+  // Render everything before touching the disk, so a failure writes nothing.
+  const std::string html = render_html(context);
+  std::optional<std::string> card;
+  if (context.chosen) {
+    card = render_model_card({study->spec, trials, context.chosen->number, context.chosen->reason,
+                              options.carbon, context.impact});
+  }
+  const std::string csv = trials_to_csv(study->spec, trials);
+  const std::string json = trials_to_json(study->spec, trials).dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
+
+  std::error_code error;
+  std::filesystem::create_directories(options.out_dir, error);
+  if (error) {
+    throw InputError(fmt::format("cannot create the folder {} ({}); pass another --out",
+                                 options.out_dir.string(), error.message()));
+  }
+  ReportFiles files{options.out_dir / "report.html", options.out_dir / "model-card.md",
+                    options.out_dir / "trials.csv", options.out_dir / "trials.json",
+                    context.notes};
+  write_file(files.html, html);
+  if (card) {
+    write_file(files.model_card, *card);
+  } else {
+    files.model_card.clear();
+  }
+  write_file(files.csv, csv);
+  write_file(files.json, json);
+  return files;
+}
+
+}  // namespace ecopt::report

@@ -1,0 +1,39 @@
+#pragma once
+// What every output of `ecopt report` shares: the study, its trials and
+// the resolved choices (chosen model, baseline, net impact). Private to
+// src/report.
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ecopt/report/analysis.hpp"
+#include "ecopt/report/metrics.hpp"
+#include "ecopt/report/report.hpp"
+
+namespace ecopt::report {
+
+struct ReportContext {
+  const StudyRecord& study;
+  const std::vector<Trial>& trials;
+  std::string storage_description;
+  ReportOptions options;
+  std::optional<TrialChoice> chosen;
+  std::optional<TrialChoice> baseline;
+  std::optional<NetImpact> impact;
+  std::vector<std::string> notes;  // what could not be computed, and why
+};
+
+// Resolves chosen and baseline trials and the net impact. Throws
+// NotFoundError / InputError for trials the user named that do not exist
+// or record no inference energy; defaults that cannot be used become notes.
+ReportContext make_context(const StudyRecord& study, const std::vector<Trial>& trials,
+                           const std::string& storage_description, const ReportOptions& options);
+
+std::string render_html(const ReportContext& context);
+
+// Shared number formatting: "1.23 mJ", "4.5 kJ", ... and "n/a" for NaN.
+std::string format_joules(double joules);
+std::string format_grams(double grams);
+std::string format_count(double count);  // 12,345,678
+
+}  // namespace ecopt::report

@@ -1,0 +1,57 @@
+#pragma once
+// Compact server-side SVG charts for the HTML report: scatter, step line
+// and horizontal bars. Every label passes through html_escape, so user
+// strings (parameter names, values) are inert.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace ecopt::report::svg {
+
+struct Axis {
+  std::string label;
+  bool log = false;  // decided by choose_log() when the caller wants it
+  // When set, values are indices 0..n-1 and ticks show these names.
+  std::vector<std::string> categories;
+};
+
+// A log axis helps when every value is positive and they span more than
+// two orders of magnitude.
+bool choose_log(const std::vector<double>& values);
+
+struct Marker {
+  double x = 0.0;
+  double y = 0.0;
+  std::int64_t trial = -1;  // -1: not a trial (no click target)
+  std::string css_class;    // "front", "dominated", ...
+  std::string tooltip;
+};
+
+struct Chart {
+  Axis x;
+  Axis y;
+  std::vector<Marker> markers;
+  // Drawn under the markers as one polyline (front staircase, history);
+  // the caller adds the corner points.
+  std::vector<std::pair<double, double>> line;
+  std::string line_class = "front-line";
+  int width = 560;
+  int height = 380;
+  std::string aria_label;
+};
+
+std::string render_chart(const Chart& chart);
+
+struct Bar {
+  std::string label;
+  double value = 0.0;  // NaN draws "n/a"
+  std::string note;    // shown after the value, e.g. "ρ" or "η"
+};
+
+// Horizontal bars on a fixed [0, 1] scale.
+std::string render_bars(const std::vector<Bar>& bars, int width, const std::string& aria_label);
+
+// 3 significant digits with an SI suffix: 0.00023 → "230µ", 1.5e6 → "1.5M".
+std::string si(double value);
+
+}  // namespace ecopt::report::svg

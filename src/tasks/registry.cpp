@@ -6,6 +6,7 @@
 #include <fmt/ranges.h>
 
 #include "ecopt/core/error.hpp"
+#include "ecopt/tasks/command_task.hpp"
 #include "ecopt/tasks/image_classification.hpp"
 #include "ecopt/tasks/task.hpp"
 #include "ecopt/tasks/test_problem_task.hpp"
@@ -20,6 +21,7 @@ const std::map<std::string, TaskFactory>& task_factories() {
 #ifdef ECOPT_WITH_TORCH
       {"image-classification", make_image_classification_task},
 #endif
+      {"command", make_command_task},
       {"test-problem", make_test_problem_task},
   };
   return factories;

@@ -1,0 +1,425 @@
+#include "ecopt/tasks/command_task.hpp"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <cctype>
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <random>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "ecopt/core/error.hpp"
+#include "ecopt/energy/process.hpp"
+#include "json_config.hpp"
+
+namespace ecopt {
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr std::string_view kLinePrefix = "ECOPT ";
+
+// A placeholder {name}; sets `name` and returns the index after '}'.
+std::size_t read_placeholder(const std::string& text, std::size_t open, std::string& name) {
+  const auto close = text.find('}', open + 1);
+  if (close == std::string::npos) {
+    throw InputError(fmt::format("task.argv element \"{}\" has an unclosed '{{'; write {{{{ for a "
+                                 "literal brace",
+                                 text));
+  }
+  name = text.substr(open + 1, close - open - 1);
+  return close + 1;
+}
+
+}  // namespace
+
+std::optional<std::string> render_template(const std::string& text, const ParamMap& params,
+                                           const SearchSpace* space) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size();) {
+    const char c = text[i];
+    if ((c == '{' || c == '}') && i + 1 < text.size() && text[i + 1] == c) {
+      out += c;
+      i += 2;
+      continue;
+    }
+    if (c == '}') {
+      throw InputError(fmt::format(
+          "task.argv element \"{}\" has a lone '}}'; write }}}} for a literal brace", text));
+    }
+    if (c != '{') {
+      out += c;
+      ++i;
+      continue;
+    }
+    std::string name;
+    i = read_placeholder(text, i, name);
+    const auto value = params.find(name);
+    if (value != params.end()) {
+      out += to_string(value->second);
+    } else if (space && space->find(name)) {
+      return std::nullopt;  // a conditional parameter inactive in this trial
+    } else {
+      throw InputError(fmt::format(
+          "task.argv element \"{}\" names {{{}}}, which is not a parameter of the search space",
+          text, name));
+    }
+  }
+  return out;
+}
+
+std::string param_env_name(const std::string& name) {
+  std::string env = "ECOPT_PARAM_";
+  for (const unsigned char c : name) env += std::isalnum(c) ? static_cast<char>(std::toupper(c)) : '_';
+  return env;
+}
+
+namespace {
+
+struct CommandSettings {
+  std::vector<std::string> argv;
+  std::string workdir;
+  std::vector<std::pair<std::string, std::string>> env;
+  double timeout_s = 0.0;
+  int retries = 0;
+  double grace_s = 5.0;
+};
+
+CommandSettings read_settings(const nlohmann::json& config) {
+  detail::JsonConfig settings(config, "task");
+  settings.reject_unknown({"kind", "argv", "workdir", "env", "timeout_s", "retries", "grace_s"});
+  CommandSettings result;
+  const auto& argv = settings.raw("argv");
+  if (!argv.is_array() || argv.empty()) {
+    throw InputError("task.argv must be a non-empty list of strings, e.g. [\"python3\", "
+                     "\"train.py\", \"--lr\", \"{lr}\"]");
+  }
+  for (const auto& element : argv) {
+    if (!element.is_string()) {
+      throw InputError(fmt::format("task.argv element {} is not a string; quote it", element.dump()));
+    }
+    result.argv.push_back(element.get<std::string>());
+  }
+  result.workdir = settings.text("workdir", "");
+  if (settings.has("env")) {
+    const auto& env = settings.raw("env");
+    if (!env.is_object()) throw InputError("task.env must be a table of NAME = \"value\"");
+    for (const auto& [key, value] : env.items()) {
+      if (!value.is_string()) {
+        throw InputError(fmt::format("task.env.{} must be a string; quote it", key));
+      }
+      result.env.emplace_back(key, value.get<std::string>());
+    }
+  }
+  result.timeout_s = settings.number("timeout_s", 24 * 3600.0, 0.001, 1e9);
+  result.retries = static_cast<int>(settings.integer("retries", 0, 0, 100));
+  result.grace_s = settings.number("grace_s", 5.0, 0.0, 3600.0);
+  return result;
+}
+
+// A trial's scratch folder: the params file and the result file live here.
+class ScratchDir {
+ public:
+  explicit ScratchDir(std::int64_t trial_number) {
+    std::random_device entropy;
+    path_ = fs::temp_directory_path() /
+            fmt::format("ecopt-trial-{}-{}-{:08x}", trial_number, ::getpid(), entropy());
+    fs::create_directories(path_);
+  }
+  ~ScratchDir() {
+    std::error_code ignored;
+    fs::remove_all(path_, ignored);
+  }
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+void write_file(const fs::path& path, const std::string& text) {
+  std::ofstream out(path);
+  out << text;
+  if (!out) throw Error(fmt::format("cannot write {}: {}", path.string(), std::strerror(errno)));
+}
+
+// Metrics and phase events read from the program's stdout, on the reader
+// thread, while the main thread waits.
+class ProtocolReader {
+ public:
+  explicit ProtocolReader(EnergyMonitor& monitor) : monitor_(monitor) {}
+
+  void on_line(std::string_view line) {
+    if (line.substr(0, kLinePrefix.size()) != kLinePrefix) return;
+    std::lock_guard lock(mutex_);
+    ++line_number_;
+    if (error_) return;
+    try {
+      handle(nlohmann::json::parse(line.substr(kLinePrefix.size())));
+    } catch (const nlohmann::json::parse_error&) {
+      error_ = describe_bad_line(line);
+    } catch (const Error& e) {
+      error_ = e.what();
+    }
+  }
+
+  // Closes phases the program left open, so their windows do not leak.
+  void finish() {
+    std::lock_guard lock(mutex_);
+    for (const auto& name : open_phases_) {
+      monitor_.end_window(window_name(name));
+      if (!error_) error_ = fmt::format("phase \"{}\" was begun but never ended", name);
+    }
+    open_phases_.clear();
+  }
+
+  nlohmann::json metrics() const {
+    std::lock_guard lock(mutex_);
+    return metrics_;
+  }
+  std::optional<std::string> error() const {
+    std::lock_guard lock(mutex_);
+    return error_;
+  }
+
+  void merge(const nlohmann::json& metrics) {
+    std::lock_guard lock(mutex_);
+    add_metrics(metrics);
+  }
+
+ private:
+  static std::string window_name(const std::string& phase) { return "phase:" + phase; }
+
+  std::string describe_bad_line(std::string_view line) const {
+    const bool non_finite = line.find("NaN") != std::string_view::npos ||
+                            line.find("Infinity") != std::string_view::npos;
+    return non_finite
+               ? fmt::format("ECOPT line {} holds a non-finite number (NaN or Infinity): {}",
+                             line_number_, line)
+               : fmt::format("ECOPT line {} is not valid JSON: {}", line_number_, line);
+  }
+
+  void handle(const nlohmann::json& message) {
+    if (!message.is_object()) {
+      throw InputError(fmt::format("ECOPT line {} is not a JSON object", line_number_));
+    }
+    if (!message.contains("event")) return add_metrics(message);
+    const auto event = message.value("event", "");
+    const auto phase = message.value("phase", "");
+    if (phase.empty()) throw InputError(fmt::format("ECOPT line {} has no phase name", line_number_));
+    if (event == "begin") return begin_phase(phase);
+    if (event == "end") return end_phase(phase, message.value("samples", std::int64_t{0}));
+    throw InputError(
+        fmt::format("ECOPT line {}: unknown event \"{}\"; use begin or end", line_number_, event));
+  }
+
+  void add_metrics(const nlohmann::json& message) {
+    for (const auto& [key, value] : message.items()) {
+      if (!value.is_number() && !value.is_string() && !value.is_boolean()) {
+        throw InputError(fmt::format("metric \"{}\" is {}; report numbers or strings", key,
+                                     value.dump()));
+      }
+      metrics_[key] = value;
+    }
+  }
+
+  void begin_phase(const std::string& phase) {
+    if (std::find(open_phases_.begin(), open_phases_.end(), phase) != open_phases_.end()) {
+      throw InputError(fmt::format("phase \"{}\" was begun twice", phase));
+    }
+    monitor_.begin_window(window_name(phase));
+    open_phases_.push_back(phase);
+  }
+
+  void end_phase(const std::string& phase, std::int64_t samples) {
+    const auto open = std::find(open_phases_.begin(), open_phases_.end(), phase);
+    if (open == open_phases_.end()) {
+      throw InputError(fmt::format("phase \"{}\" ended without a begin", phase));
+    }
+    open_phases_.erase(open);
+    record_window(phase, monitor_.end_window(window_name(phase)), samples);
+  }
+
+  void record_window(const std::string& phase, const WindowResult& window, std::int64_t samples) {
+    const double joules = window.net_j().value_or(window.gross_j());
+    metrics_[phase + "_j"] = joules;
+    metrics_[phase + "_gross_j"] = window.gross_j();
+    metrics_[phase + "_s"] = window.duration_s;
+    metrics_[phase + "_energy_source"] = window.source_summary();
+    if (samples > 0) {
+      metrics_[phase + "_samples"] = samples;
+      metrics_[phase + "_j_per_sample"] = joules / static_cast<double>(samples);
+      if (joules > 0) metrics_[phase + "_samples_per_j"] = static_cast<double>(samples) / joules;
+    }
+  }
+
+  EnergyMonitor& monitor_;
+  mutable std::mutex mutex_;
+  nlohmann::json metrics_ = nlohmann::json::object();
+  std::vector<std::string> open_phases_;
+  std::optional<std::string> error_;
+  std::int64_t line_number_ = 0;
+};
+
+class CommandTask final : public Task {
+ public:
+  explicit CommandTask(CommandSettings settings) : settings_(std::move(settings)) {}
+
+  std::string kind() const override { return "command"; }
+
+  // A program's parameters are the user's to declare in [space].
+  SearchSpace default_search_space() const override { return SearchSpace(); }
+
+  TaskOutcome run(TaskContext& context) override {
+    std::string last_error;
+    for (int attempt = 0; attempt <= settings_.retries; ++attempt) {
+      try {
+        auto outcome = run_once(context);
+        outcome.metrics["attempts"] = attempt + 1;
+        return outcome;
+      } catch (const TrialInterrupted&) {
+        throw;
+      } catch (const Error& e) {
+        last_error = e.what();
+        if (context.log && attempt < settings_.retries) {
+          context.log(fmt::format("attempt {} failed ({}); retrying", attempt + 1, last_error));
+        }
+      }
+    }
+    throw Error(settings_.retries > 0
+                    ? fmt::format("{} (after {} attempts)", last_error, settings_.retries + 1)
+                    : last_error);
+  }
+
+ private:
+  std::vector<std::string> render_argv(const TaskContext& context) const {
+    std::vector<std::string> argv;
+    for (const auto& element : settings_.argv) {
+      if (auto rendered = render_template(element, context.params, context.space)) {
+        argv.push_back(std::move(*rendered));
+      }
+    }
+    return argv;
+  }
+
+  ProcessOptions process_options(const TaskContext& context, const ScratchDir& scratch) const {
+    ProcessOptions options;
+    options.argv = render_argv(context);
+    options.working_directory = settings_.workdir;
+    for (const auto& [key, value] : settings_.env) {
+      options.extra_env.emplace_back(key, render_template(value, context.params, context.space)
+                                              .value_or(""));
+    }
+    for (const auto& [name, value] : context.params) {
+      options.extra_env.emplace_back(param_env_name(name), to_string(value));
+    }
+    options.extra_env.emplace_back("ECOPT_PARAMS_FILE", (scratch.path() / "params.json").string());
+    options.extra_env.emplace_back("ECOPT_RESULT_FILE", (scratch.path() / "result.json").string());
+    options.extra_env.emplace_back("ECOPT_TRIAL_NUMBER", std::to_string(context.trial_number));
+    options.extra_env.emplace_back("PYTHONUNBUFFERED", "1");
+    return options;
+  }
+
+  TaskOutcome run_once(TaskContext& context) {
+    ScratchDir scratch(context.trial_number);
+    write_file(scratch.path() / "params.json", to_json(context.params).dump());
+    ProtocolReader reader(context.monitor);
+    auto options = process_options(context, scratch);
+    options.on_stdout_line = [&reader](std::string_view line) { reader.on_line(line); };
+
+    context.monitor.begin_window("command");
+    std::optional<ExitStatus> status;
+    {
+      Process process(options);
+      status = wait(process, context);
+      last_stderr_ = process.stderr_tail();
+    }
+    reader.finish();
+    const auto window = context.monitor.end_window("command");
+    if (!status) throw TrialInterrupted();
+    check_exit(*status, reader);
+    return collect(reader, scratch, window);
+  }
+
+  // Waits for the program, ending it on timeout or when a stop is requested
+  // (nullopt then).
+  std::optional<ExitStatus> wait(Process& process, const TaskContext& context) const {
+    const auto deadline = std::chrono::steady_clock::now() +
+                          std::chrono::duration<double>(settings_.timeout_s);
+    while (true) {
+      if (auto status = process.wait_for(0.05)) return status;
+      if (context.stop_requested.load()) {
+        process.terminate(settings_.grace_s);
+        return std::nullopt;
+      }
+      if (std::chrono::steady_clock::now() >= deadline) {
+        process.terminate(settings_.grace_s);
+        auto status = process.wait();
+        status.timed_out = true;
+        return status;
+      }
+    }
+  }
+
+  void check_exit(const ExitStatus& status, const ProtocolReader& reader) const {
+    if (status.timed_out) {
+      throw Error(fmt::format("{} timed out after {} s and was stopped{}", settings_.argv.front(),
+                              settings_.timeout_s, stderr_suffix()));
+    }
+    if (!status.success()) {
+      throw Error(fmt::format("{} ended with {}{}", settings_.argv.front(), status.describe(),
+                              stderr_suffix()));
+    }
+    if (auto error = reader.error()) throw Error(*error);
+  }
+
+  TaskOutcome collect(ProtocolReader& reader, const ScratchDir& scratch,
+                      const WindowResult& window) const {
+    const auto result_file = scratch.path() / "result.json";
+    if (fs::exists(result_file)) reader.merge(read_result_file(result_file));
+    TaskOutcome outcome;
+    outcome.metrics = reader.metrics();
+    outcome.metrics["command_j"] = window.net_j().value_or(window.gross_j());
+    outcome.metrics["command_gross_j"] = window.gross_j();
+    outcome.metrics["command_s"] = window.duration_s;
+    outcome.metrics["energy_source"] = window.source_summary();
+    outcome.metrics["energy_device"] = window.device_summary();
+    outcome.metrics["energy_is_estimate"] = window.is_estimate();
+    outcome.metrics["idle_subtracted"] = window.net_j().has_value();
+    return outcome;
+  }
+
+  static nlohmann::json read_result_file(const fs::path& path) {
+    std::ifstream in(path);
+    try {
+      auto json = nlohmann::json::parse(in);
+      if (!json.is_object()) throw InputError("not a JSON object");
+      return json;
+    } catch (const std::exception& e) {
+      throw Error(fmt::format("the result file ECOPT_RESULT_FILE ({}) is not a JSON object of "
+                              "metrics: {}",
+                              path.string(), e.what()));
+    }
+  }
+
+  std::string stderr_suffix() const {
+    if (last_stderr_.empty()) return "";
+    return fmt::format("; last lines of stderr:\n{}", fmt::join(last_stderr_, "\n"));
+  }
+
+  CommandSettings settings_;
+  mutable std::vector<std::string> last_stderr_;
+};
+
+}  // namespace
+
+std::unique_ptr<Task> make_command_task(const nlohmann::json& config) {
+  return std::make_unique<CommandTask>(read_settings(config));
+}
+
+}  // namespace ecopt

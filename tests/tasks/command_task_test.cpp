@@ -1,0 +1,222 @@
+// The command task against real child processes (Debian's /usr/bin/python3
+// runs the scripts the tests write).
+#include "ecopt/tasks/command_task.hpp"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "ecopt/core/error.hpp"
+#include "ecopt/energy/meter.hpp"
+
+namespace ecopt {
+namespace {
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+
+constexpr const char* kPython = "/usr/bin/python3";
+
+class CommandTaskTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("ecopt-command-test-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::create_directories(dir_);
+    auto discovery = discover_meters(DiscoveryOptions{});
+    monitor_ = std::make_unique<EnergyMonitor>(std::move(discovery.meters));
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  std::string script(const std::string& name, const std::string& body) {
+    const auto path = dir_ / name;
+    std::ofstream(path) << "import json, os, sys, time\n" << body << "\n";
+    return path.string();
+  }
+
+  TaskOutcome run(const nlohmann::json& config, const ParamMap& params,
+                  const SearchSpace* space = nullptr) {
+    auto task = make_command_task(config);
+    TaskContext context{params, 3, *monitor_, stop_, {}, {}, space};
+    return task->run(context);
+  }
+
+  fs::path dir_;
+  std::atomic<bool> stop_{false};
+  std::unique_ptr<EnergyMonitor> monitor_;
+};
+
+TEST_F(CommandTaskTest, ValuesWithSpacesAndShellMetacharactersReachTheProgramUnchanged) {
+  const auto out = (dir_ / "argv.json").string();
+  const auto program = script("argv.py",
+                              "json.dump({'argv': sys.argv[1:], 'env': os.environ['ECOPT_PARAM_"
+                              "NAME_WITH_DASH'], 'file': json.load(open(os.environ['ECOPT_PARAMS_"
+                              "FILE']))}, open(sys.argv[1], 'w'))\n"
+                              "print('ECOPT {\"y\": 1}')");
+  const std::string hostile = "a b; rm -rf / $(echo x) `id` 'q' \"d\" * | > {}";
+  const ParamMap params{{"name-with-dash", hostile}, {"x", 0.5}};
+  const auto outcome =
+      run({{"kind", "command"},
+           {"argv", {kPython, program, out, "{name-with-dash}", "--x={x}", "{{literal}}"}}},
+          params);
+  EXPECT_EQ(outcome.metrics["y"], 1);
+  const auto written = nlohmann::json::parse(std::ifstream(out));
+  EXPECT_EQ(written["argv"], nlohmann::json({out, hostile, "--x=0.5", "{literal}"}));
+  EXPECT_EQ(written["env"], hostile);
+  EXPECT_EQ(written["file"]["name-with-dash"], hostile);
+  EXPECT_EQ(written["file"]["x"], 0.5);
+}
+
+TEST(CommandTemplate, InactiveParametersDropTheElementAndTyposAreErrors) {
+  const SearchSpace space({{"opt", CategoricalDistribution{{std::string("adam"), std::string("sgd")}}, {}},
+                           {"momentum", FloatDistribution{0.0, 0.9, false, {}},
+                            Condition{"opt", {std::string("sgd")}}}});
+  const ParamMap params{{"opt", std::string("adam")}};
+  EXPECT_EQ(render_template("--opt={opt}", params, &space), "--opt=adam");
+  EXPECT_EQ(render_template("--momentum={momentum}", params, &space), std::nullopt);
+  EXPECT_THROW(render_template("--lr={lr}", params, &space), InputError);
+  EXPECT_THROW(render_template("--x={opt", params, &space), InputError);
+  EXPECT_THROW(render_template("a}b", params, &space), InputError);
+  EXPECT_EQ(param_env_name("learning-rate.v2"), "ECOPT_PARAM_LEARNING_RATE_V2");
+}
+
+TEST_F(CommandTaskTest, NonZeroExitFailsWithTheStatusAndTheLastLinesOfStderr) {
+  const auto program = script("fail.py", "print('first words', file=sys.stderr)\n"
+                                         "print('the real cause', file=sys.stderr)\nsys.exit(3)");
+  try {
+    run({{"kind", "command"}, {"argv", {kPython, program}}}, {});
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_THAT(e.what(), HasSubstr("exit code 3"));
+    EXPECT_THAT(e.what(), HasSubstr("the real cause"));
+  }
+}
+
+TEST_F(CommandTaskTest, ProgramNotFoundIsAClearError) {
+  EXPECT_THROW(run({{"kind", "command"}, {"argv", {"/nonexistent/trainer"}}}, {}), Error);
+}
+
+TEST_F(CommandTaskTest, MalformedAndNonFiniteLinesFailTheTrial) {
+  const auto bad_json = script("bad.py", "print('ECOPT {accuracy: 1}')");
+  EXPECT_THROW(run({{"kind", "command"}, {"argv", {kPython, bad_json}}}, {}), Error);
+  const auto nan = script("nan.py", "print('ECOPT ' + json.dumps({'accuracy': float('nan')}))");
+  try {
+    run({{"kind", "command"}, {"argv", {kPython, nan}}}, {});
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_THAT(e.what(), HasSubstr("non-finite"));
+  }
+  const auto unended = script("open.py", "print('ECOPT {\"event\": \"begin\", \"phase\": \"p\"}')");
+  EXPECT_THROW(run({{"kind", "command"}, {"argv", {kPython, unended}}}, {}), Error);
+}
+
+TEST_F(CommandTaskTest, ResultFileMetricsAreMerged) {
+  const auto program = script("file.py",
+                              "print('ECOPT {\"a\": 1, \"b\": 1}')\n"
+                              "json.dump({'b': 2, 'c': 'x'}, open(os.environ['ECOPT_RESULT_FILE'], 'w'))");
+  const auto outcome = run({{"kind", "command"}, {"argv", {kPython, program}}}, {});
+  EXPECT_EQ(outcome.metrics["a"], 1);
+  EXPECT_EQ(outcome.metrics["b"], 2);
+  EXPECT_EQ(outcome.metrics["c"], "x");
+  const auto broken = script("broken.py", "open(os.environ['ECOPT_RESULT_FILE'], 'w').write('[1')");
+  EXPECT_THROW(run({{"kind", "command"}, {"argv", {kPython, broken}}}, {}), Error);
+}
+
+bool alive(pid_t pid) { return ::kill(pid, 0) == 0; }
+
+TEST_F(CommandTaskTest, TimeoutStopsTheWholeProcessTree) {
+  const auto pid_file = (dir_ / "grandchild.pid").string();
+  const auto program = script(
+      "slow.py", "import subprocess\n"
+                 "child = subprocess.Popen(['sleep', '300'])\n"
+                 "open(sys.argv[1], 'w').write(str(child.pid))\n"
+                 "time.sleep(300)");
+  const auto start = std::chrono::steady_clock::now();
+  try {
+    run({{"kind", "command"}, {"argv", {kPython, program, pid_file}}, {"timeout_s", 1.0},
+         {"grace_s", 0.5}},
+        {});
+    FAIL() << "expected a timeout";
+  } catch (const Error& e) {
+    EXPECT_THAT(e.what(), HasSubstr("timed out"));
+  }
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(20));
+  const pid_t grandchild = std::stoi(std::string(std::istreambuf_iterator<char>(
+                                                     *std::make_unique<std::ifstream>(pid_file)),
+                                                 {}));
+  // The grandchild is reaped by init once killed; give it a moment.
+  for (int i = 0; i < 50 && alive(grandchild); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_FALSE(alive(grandchild));
+}
+
+TEST_F(CommandTaskTest, StopRequestInterruptsTheProgram) {
+  const auto program = script("sleepy.py", "time.sleep(300)");
+  std::thread stopper([this] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    stop_ = true;
+  });
+  EXPECT_THROW(run({{"kind", "command"}, {"argv", {kPython, program}}, {"grace_s", 0.5}}, {}),
+               TrialInterrupted);
+  stopper.join();
+}
+
+TEST_F(CommandTaskTest, RetriesRunAFailingAttemptAgain) {
+  const auto marker = (dir_ / "attempted").string();
+  const auto program = script("flaky.py",
+                              "if not os.path.exists(sys.argv[1]):\n"
+                              "    open(sys.argv[1], 'w').close(); sys.exit(1)\n"
+                              "print('ECOPT {\"ok\": 1}')");
+  const auto outcome =
+      run({{"kind", "command"}, {"argv", {kPython, program, marker}}, {"retries", 1}}, {});
+  EXPECT_EQ(outcome.metrics["ok"], 1);
+  EXPECT_EQ(outcome.metrics["attempts"], 2);
+}
+
+TEST_F(CommandTaskTest, PhasesAreMeasuredApartFromTheRest) {
+  // 0.4 s of busy CPU outside any phase, then 0.4 s inside "inference".
+  const auto program = script("phases.py",
+                              "def spin(s):\n"
+                              "    end = time.process_time() + s\n"
+                              "    while time.process_time() < end: pass\n"
+                              "spin(0.4)\n"
+                              "print('ECOPT {\"event\": \"begin\", \"phase\": \"inference\"}', flush=True)\n"
+                              "spin(0.4)\n"
+                              "print('ECOPT {\"event\": \"end\", \"phase\": \"inference\", \"samples\": 200}', flush=True)\n"
+                              "print('ECOPT {\"accuracy\": 0.5}')");
+  const auto m = run({{"kind", "command"}, {"argv", {kPython, program}}}, {}).metrics;
+  ASSERT_TRUE(m.contains("inference_j")) << m.dump();
+  const double phase_j = m["inference_j"].get<double>();
+  const double total_j = m["command_j"].get<double>();
+  EXPECT_GT(phase_j, 0.0);
+  EXPECT_LT(phase_j, total_j);
+  // About half of the busy time is in the phase (wide bounds: loaded CI).
+  EXPECT_GT(phase_j / total_j, 0.2);
+  EXPECT_LT(phase_j / total_j, 0.8);
+  EXPECT_NEAR(m["inference_s"].get<double>(), 0.4, 0.35);
+  EXPECT_DOUBLE_EQ(m["inference_j_per_sample"].get<double>(), phase_j / 200);
+  EXPECT_EQ(m["inference_samples"], 200);
+  EXPECT_EQ(m["energy_source"], "estimate-cpu-time");
+  EXPECT_EQ(m["energy_is_estimate"], true);
+}
+
+TEST(CommandTaskConfig, BadSettingsAreInputErrors) {
+  EXPECT_THROW(make_command_task({{"kind", "command"}}), InputError);
+  EXPECT_THROW(make_command_task({{"kind", "command"}, {"argv", nlohmann::json::array()}}), InputError);
+  EXPECT_THROW(make_command_task({{"kind", "command"}, {"argv", {"x", 3}}}), InputError);
+  EXPECT_THROW(make_command_task({{"kind", "command"}, {"argv", {"x"}}, {"timout_s", 3}}), InputError);
+  EXPECT_THROW(make_command_task({{"kind", "command"}, {"argv", {"x"}}, {"env", {{"A", 1}}}}),
+               InputError);
+}
+
+}  // namespace
+}  // namespace ecopt

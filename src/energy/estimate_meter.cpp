@@ -17,7 +17,7 @@ constexpr double kMemorySamplePeriodS = 0.5;
 class EstimateMeter final : public Meter {
  public:
   EstimateMeter(std::function<ProcessTreeUsage()> usage, double watts_per_core,
-                double memory_watts_per_gib, std::shared_ptr<const Clock> clock, bool polling,
+                double memory_watts_per_gib, std::shared_ptr<const MonotonicClock> clock, bool polling,
                 bool own_process)
       : usage_(std::move(usage)),
         watts_per_core_(watts_per_core),
@@ -77,7 +77,7 @@ class EstimateMeter final : public Meter {
   std::function<ProcessTreeUsage()> usage_;
   double watts_per_core_;
   double memory_watts_per_gib_;
-  std::shared_ptr<const Clock> clock_;
+  std::shared_ptr<const MonotonicClock> clock_;
   bool own_process_;
   mutable std::mutex mutex_;
   double start_cpu_s_ = 0.0;

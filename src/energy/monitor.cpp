@@ -21,7 +21,7 @@ struct EnergyMonitor::Impl {
   };
 
   std::vector<std::unique_ptr<Meter>> meters;
-  std::shared_ptr<const Clock> clock;
+  std::shared_ptr<const MonotonicClock> clock;
   std::vector<std::vector<double>> idle_w;  // [meter][domain]; empty: no baseline
   std::map<std::string, Snapshot> open_windows;
 
@@ -81,7 +81,7 @@ struct EnergyMonitor::Impl {
 };
 
 EnergyMonitor::EnergyMonitor(std::vector<std::unique_ptr<Meter>> meters,
-                             std::shared_ptr<const Clock> clock)
+                             std::shared_ptr<const MonotonicClock> clock)
     : impl_(std::make_unique<Impl>()) {
   impl_->meters = std::move(meters);
   impl_->clock = clock ? std::move(clock) : steady_clock();

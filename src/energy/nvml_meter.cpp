@@ -209,7 +209,7 @@ class NvmlCounterMeter final : public Meter {
 class NvmlPowerMeter final : public Meter {
  public:
   NvmlPowerMeter(std::shared_ptr<NvmlLibrary> nvml, Gpu gpu, std::string device,
-                 std::shared_ptr<const Clock> clock, bool polling)
+                 std::shared_ptr<const MonotonicClock> clock, bool polling)
       : nvml_(std::move(nvml)), gpu_(std::move(gpu)), device_(std::move(device)), clock_(std::move(clock)) {
     sample();
     if (polling)
@@ -258,7 +258,7 @@ class NvmlPowerMeter final : public Meter {
   std::shared_ptr<NvmlLibrary> nvml_;
   Gpu gpu_;
   std::string device_;
-  std::shared_ptr<const Clock> clock_;
+  std::shared_ptr<const MonotonicClock> clock_;
   mutable std::mutex mutex_;
   double energy_j_ = 0.0;
   double last_power_w_ = 0.0;

@@ -14,7 +14,7 @@
 namespace ecopt {
 namespace {
 
-class SteadyClock final : public Clock {
+class SteadyClock final : public MonotonicClock {
  public:
   double now_s() const override {
     return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch())
@@ -72,7 +72,7 @@ class RealPerfEventApi final : public PerfEventApi {
 
 }  // namespace
 
-std::shared_ptr<const Clock> steady_clock() {
+std::shared_ptr<const MonotonicClock> steady_clock() {
   static const auto clock = std::make_shared<const SteadyClock>();
   return clock;
 }

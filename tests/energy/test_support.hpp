@@ -17,7 +17,7 @@ namespace ecopt::testing {
 
 // Time moves only when a test advances it or code "sleeps" on it; a sleep
 // can run a hook (for example to advance fake sysfs counters).
-class ManualClock final : public Clock {
+class ManualClock final : public MonotonicClock {
  public:
   double now_s() const override {
     std::lock_guard lock(mutex_);
@@ -66,7 +66,7 @@ class TempDir {
 // power_w × period: like an NVML counter, quantised in time.
 class ClockDrivenMeter final : public Meter {
  public:
-  ClockDrivenMeter(std::shared_ptr<const Clock> clock, double power_w, double update_period_s,
+  ClockDrivenMeter(std::shared_ptr<const MonotonicClock> clock, double power_w, double update_period_s,
                    std::string device = "fake:0")
       : clock_(std::move(clock)),
         power_w_(power_w),
@@ -106,7 +106,7 @@ class ClockDrivenMeter final : public Meter {
     seen_ticks_ = now;
   }
 
-  std::shared_ptr<const Clock> clock_;
+  std::shared_ptr<const MonotonicClock> clock_;
   double power_w_;
   double period_s_;
   std::string device_;

@@ -59,7 +59,7 @@ struct DiscoveryOptions {
   // Tests that drive reads by hand switch them off.
   bool background_polling = true;
   // Seams; null: the real thing.
-  std::shared_ptr<const Clock> clock;
+  std::shared_ptr<const MonotonicClock> clock;
   std::shared_ptr<const FileReader> file_reader;
   std::shared_ptr<PerfEventApi> perf_events;
 };

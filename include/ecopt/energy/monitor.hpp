@@ -30,7 +30,7 @@ class EnergyMonitor {
  public:
   // clock: null for the steady clock.
   explicit EnergyMonitor(std::vector<std::unique_ptr<Meter>> meters,
-                         std::shared_ptr<const Clock> clock = nullptr);
+                         std::shared_ptr<const MonotonicClock> clock = nullptr);
   ~EnergyMonitor();
 
   const std::vector<std::unique_ptr<Meter>>& meters() const;

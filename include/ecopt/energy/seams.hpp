@@ -11,16 +11,16 @@
 namespace ecopt {
 
 // A steady clock, in seconds from an arbitrary origin.
-class Clock {
+class MonotonicClock {
  public:
-  virtual ~Clock() = default;
+  virtual ~MonotonicClock() = default;
   virtual double now_s() const = 0;
   // Blocks for `seconds` (a fake clock just advances).
   virtual void sleep_for_s(double seconds) const = 0;
 };
 
 // std::chrono::steady_clock and std::this_thread::sleep_for.
-std::shared_ptr<const Clock> steady_clock();
+std::shared_ptr<const MonotonicClock> steady_clock();
 
 // The text of a small file, or the errno that stopped us reading it.
 struct FileText {

@@ -1,0 +1,54 @@
+#pragma once
+// Standard multi-objective benchmark problems (all objectives minimised,
+// variables in [0, 1]) with the exact hypervolume of their true Pareto
+// fronts, for the optimiser benchmark, the built-in demo study and tests.
+#include <cstddef>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ecopt/math/pareto.hpp"
+
+namespace ecopt {
+
+// ZDT1 (Zitzler, Deb, Thiele 2000): n >= 2 variables, 2 objectives; convex
+// front f2 = 1 - sqrt(f1) at x_2..x_n = 0.
+Point zdt1(const std::vector<double>& x);
+// ZDT2: as ZDT1 with the concave front f2 = 1 - f1^2.
+Point zdt2(const std::vector<double>& x);
+// DTLZ2 (Deb, Thiele, Laumanns, Zitzler 2002): n >= m variables, m >= 2
+// objectives; front the unit sphere's positive part at x_m..x_n = 0.5.
+Point dtlz2(const std::vector<double>& x, std::size_t objectives);
+
+// Hypervolumes of the true fronts, in closed form. ZDT: any reference point
+// with two coordinates. DTLZ2: a reference >= 1 in every coordinate (the box
+// then holds the whole front: prod(r) - volume of the unit ball's orthant).
+// Throw InputError otherwise.
+double zdt1_front_hypervolume(const Point& reference);
+double zdt2_front_hypervolume(const Point& reference);
+double dtlz2_front_hypervolume(const Point& reference);
+
+struct TestProblem {
+  std::string name;  // "zdt1", "zdt2", "dtlz2"
+  std::size_t variables = 0;
+  std::size_t objectives = 0;
+  std::function<Point(const std::vector<double>&)> evaluate;
+  Point reference;              // 1.1 in every objective, as in the benchmark literature
+  double true_hypervolume = 0;  // of the true front with respect to reference
+  // Pareto-optimal inputs: the first position_variables move along the
+  // front, the rest are fixed at optimal_rest_value.
+  std::size_t position_variables = 0;
+  double optimal_rest_value = 0;
+};
+
+// Throws InputError for an unknown name or too few variables/objectives.
+// objectives is used by dtlz2 only (ZDT problems have 2).
+TestProblem make_test_problem(std::string_view name, std::size_t variables,
+                              std::size_t objectives = 2);
+
+// Points on the true front from a regular grid of points_per_axis values
+// in each position variable (points_per_axis^position_variables points).
+std::vector<Point> sample_true_front(const TestProblem& problem, std::size_t points_per_axis);
+
+}  // namespace ecopt

@@ -1,0 +1,61 @@
+#pragma once
+// Expected hypervolume improvement (EHVI) in closed form, in log space.
+// All points are in minimisation form (see to_minimization).
+#include <cstddef>
+#include <span>
+#include <vector>
+
+#include "ecopt/math/pareto.hpp"
+
+namespace ecopt {
+
+// Disjoint axis-aligned boxes tiling the region below `reference` that no
+// point of the front weakly dominates. Lower corners may be -infinity.
+// 1 objective: one box; 2: the sorted-front staircase (k + 1 boxes);
+// 3: a sweep over the third objective that keeps each 2-D staircase box
+// alive while it persists (O(k) boxes in practice, O(k^2) at worst).
+class HypervolumeBoxes {
+ public:
+  // Points need not be non-dominated; points not strictly below the
+  // reference are ignored. Throws InputError for more than 3 objectives or
+  // mismatched sizes.
+  HypervolumeBoxes(const std::vector<Point>& points, const Point& reference);
+
+  std::size_t objectives() const { return objectives_; }
+  std::size_t size() const { return lower_.size() / (objectives_ == 0 ? 1 : objectives_); }
+  const double* lower(std::size_t box) const { return &lower_[box * objectives_]; }
+  const double* upper(std::size_t box) const { return &upper_[box * objectives_]; }
+
+  // Exact hypervolume gained by adding y.
+  double improvement(const Point& y) const;
+
+ private:
+  void add_box(const double* lower, const double* upper);
+  void build_2d(std::vector<Point> points, const Point& reference);
+  void build_3d(std::vector<Point> points, const Point& reference);
+
+  std::size_t objectives_ = 0;
+  std::vector<double> lower_;  // size() x objectives(), row-major
+  std::vector<double> upper_;
+};
+
+// log E[HVI(Y)] for independent Gaussian objectives Y_j ~ N(mean_j,
+// stddev_j^2), averaged over several fronts (NEHVI's posterior samples of
+// the observed front): log((1/S) sum_s EHVI_s). Per box the expectation
+// factorises into per-objective terms stddev * (h(z_upper) - h(z_lower)),
+// h(z) = phi(z) + z Phi(z). When dmean/dstddev are non-empty they receive
+// the gradient. Returns -infinity when no improvement is possible.
+double log_expected_hypervolume_improvement(std::span<const HypervolumeBoxes> fronts,
+                                            std::span<const double> mean,
+                                            std::span<const double> stddev,
+                                            std::span<double> dmean = {},
+                                            std::span<double> dstddev = {});
+
+// The hypervolume reference point in minimisation form: an objective's
+// threshold when the spec gives one, else Ax's inference: the nadir of the
+// Pareto front of `feasible_values` (minimisation form) moved outwards by
+// a tenth of the front's range (by the spread of all values when the front
+// is a single point).
+Point hypervolume_reference_point(const StudySpec& spec, const std::vector<Point>& feasible_values);
+
+}  // namespace ecopt

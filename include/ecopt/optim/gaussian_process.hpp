@@ -1,0 +1,104 @@
+#pragma once
+// Gaussian-process regression on the unit cube: Matérn-5/2 ARD kernel,
+// constant mean, learned Gaussian noise, outcome standardisation, and
+// hyperparameters by maximum a posteriori (log marginal likelihood + log
+// priors) with NLopt's L-BFGS.
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include <Eigen/Dense>
+
+namespace ecopt {
+
+// Categorical inputs have no order: their kernel distance is the Hamming
+// indicator (same choice or not) scaled by the dimension's lengthscale.
+enum class InputKind { Continuous, Categorical };
+
+// Hyperparameters act on standardised outcomes.
+struct GpHyperparameters {
+  Eigen::VectorXd log_lengthscales;
+  double log_signal_variance = 0.0;
+  double log_noise = -9.0;  // noise variance = kNoiseFloor + exp(log_noise)
+  double mean = 0.0;
+
+  static constexpr double kNoiseFloor = 1e-6;
+  double noise_variance() const;
+  // Packed as [log lengthscales..., log signal variance, log noise, mean].
+  Eigen::VectorXd pack() const;
+  static GpHyperparameters unpack(const Eigen::VectorXd& packed);
+};
+
+struct GpFitOptions {
+  // L-BFGS runs from the best of a few deterministic and pseudo-random
+  // starting points, ranked by their log posterior.
+  int restarts = 2;
+  int candidate_starts = 8;
+  std::uint64_t seed = 0;
+  // Above this many points, hyperparameters are fitted on an evenly spread
+  // subset (the posterior still uses every point): keeps the O(n^3)
+  // fitting cost bounded at large histories.
+  std::size_t max_fit_points = 160;
+  int max_evaluations = 150;
+};
+
+struct GpPrediction {
+  Eigen::VectorXd mean;      // of the latent function, outcome units
+  Eigen::VectorXd variance;  // of the latent function (noise excluded)
+};
+
+class GaussianProcess {
+ public:
+  // Conditions on (x, y) with given hyperparameters. x: n x d in [0, 1].
+  GaussianProcess(Eigen::MatrixXd x, Eigen::VectorXd y, std::vector<InputKind> kinds,
+                  GpHyperparameters hyperparameters);
+  // Fits hyperparameters, then conditions on all points.
+  static GaussianProcess fit(Eigen::MatrixXd x, Eigen::VectorXd y, std::vector<InputKind> kinds,
+                             const GpFitOptions& options = {});
+
+  // The same model (hyperparameters and standardisation) with extra
+  // observations: used for Kriging-believer fantasies of pending points.
+  GaussianProcess with_observations(const Eigen::MatrixXd& x, const Eigen::VectorXd& y) const;
+
+  GpPrediction predict(const Eigen::MatrixXd& points) const;
+  // One point with gradients of mean and variance with respect to it
+  // (categorical coordinates get zero gradient).
+  void predict_with_gradient(const double* point, double& mean, double& variance,
+                             double* d_mean, double* d_variance) const;
+  // Joint posterior covariance of the latent function at some training rows.
+  Eigen::MatrixXd posterior_covariance(const std::vector<std::size_t>& rows) const;
+
+  const GpHyperparameters& hyperparameters() const { return hyper_; }
+  const Eigen::MatrixXd& inputs() const { return x_; }
+  const Eigen::VectorXd& outputs() const { return y_; }
+  double outcome_mean() const { return y_mean_; }
+  double outcome_scale() const { return y_scale_; }
+  // Noise variance in outcome units.
+  double noise_variance() const { return hyper_.noise_variance() * y_scale_ * y_scale_; }
+
+ private:
+  GaussianProcess() = default;
+  void standardise();
+  void condition();
+
+  Eigen::MatrixXd x_;
+  Eigen::VectorXd y_;
+  std::vector<InputKind> kinds_;
+  GpHyperparameters hyper_;
+  double y_mean_ = 0.0;
+  double y_scale_ = 1.0;
+  Eigen::MatrixXd cholesky_;  // lower factor of K + noise I (+ jitter)
+  Eigen::VectorXd alpha_;     // K^-1 (y_std - mean)
+  Eigen::VectorXd inverse_lengthscales_sq_;
+};
+
+// Log marginal likelihood of standardised targets plus the log priors
+// (lengthscale log-normal with a dimension-scaled centre, signal variance
+// and noise log-normal, mean normal), and its gradient with respect to
+// GpHyperparameters::pack() when `gradient` is not null. Public so tests
+// can check the gradient against finite differences.
+double gp_log_posterior(const Eigen::MatrixXd& x, const Eigen::VectorXd& y_standardised,
+                        const std::vector<InputKind>& kinds, const Eigen::VectorXd& packed,
+                        Eigen::VectorXd* gradient);
+
+}  // namespace ecopt

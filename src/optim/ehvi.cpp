@@ -1,0 +1,266 @@
+#include "ecopt/optim/ehvi.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <limits>
+#include <map>
+
+#include <fmt/format.h>
+
+#include "ecopt/core/error.hpp"
+#include "normal_math.hpp"
+
+namespace ecopt {
+namespace {
+
+using optim_detail::kNegInf;
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+// One box of a 2-D staircase: x in [x_low, x_high), y in (-inf, y_high).
+using StairBox = std::array<double, 3>;
+
+// The boxes below `reference` not dominated by any of the 2-D points.
+std::vector<StairBox> staircase(std::vector<std::array<double, 2>> points, double ref_x,
+                                double ref_y) {
+  std::sort(points.begin(), points.end());
+  std::vector<StairBox> boxes;
+  double x_low = -kInf;
+  double y_high = ref_y;
+  for (const auto& [x, y] : points) {
+    if (y >= y_high) continue;  // dominated by an earlier step
+    if (x > x_low) boxes.push_back({x_low, x, y_high});
+    x_low = x;
+    y_high = y;
+  }
+  boxes.push_back({x_low, ref_x, y_high});
+  return boxes;
+}
+
+std::vector<Point> strictly_below(const std::vector<Point>& points, const Point& reference) {
+  std::vector<Point> kept;
+  for (const Point& p : points) {
+    if (p.size() != reference.size()) {
+      throw InputError(fmt::format("a point has {} objectives but the reference point has {}; pass "
+                                   "points and reference of the same size",
+                                   p.size(), reference.size()));
+    }
+    bool below = true;
+    for (std::size_t j = 0; j < p.size(); ++j) below = below && p[j] < reference[j];
+    if (below) kept.push_back(p);
+  }
+  return kept;
+}
+
+}  // namespace
+
+HypervolumeBoxes::HypervolumeBoxes(const std::vector<Point>& points, const Point& reference)
+    : objectives_(reference.size()) {
+  std::vector<Point> kept = strictly_below(points, reference);
+  switch (objectives_) {
+    case 1: {
+      double best = reference[0];
+      for (const Point& p : kept) best = std::min(best, p[0]);
+      const double lower = -kInf;
+      add_box(&lower, &best);
+      break;
+    }
+    case 2:
+      build_2d(std::move(kept), reference);
+      break;
+    case 3:
+      build_3d(std::move(kept), reference);
+      break;
+    default:
+      throw InputError(fmt::format("box decompositions support 1 to 3 objectives, not {}; use a "
+                                   "scalarisation (ParEGO) for more",
+                                   objectives_));
+  }
+}
+
+void HypervolumeBoxes::add_box(const double* lower, const double* upper) {
+  for (std::size_t j = 0; j < objectives_; ++j) {
+    if (!(lower[j] < upper[j])) return;  // empty
+  }
+  lower_.insert(lower_.end(), lower, lower + objectives_);
+  upper_.insert(upper_.end(), upper, upper + objectives_);
+}
+
+void HypervolumeBoxes::build_2d(std::vector<Point> points, const Point& reference) {
+  std::vector<std::array<double, 2>> flat;
+  for (const Point& p : points) flat.push_back({p[0], p[1]});
+  for (const auto& [x_low, x_high, y_high] : staircase(std::move(flat), reference[0], reference[1])) {
+    const double lower[2] = {x_low, -kInf};
+    const double upper[2] = {x_high, y_high};
+    add_box(lower, upper);
+  }
+}
+
+// Sweeps z upwards: between consecutive z levels the region is a 2-D
+// staircase of the points seen so far; a staircase box that survives
+// several levels becomes one 3-D box.
+void HypervolumeBoxes::build_3d(std::vector<Point> points, const Point& reference) {
+  std::sort(points.begin(), points.end(), [](const Point& a, const Point& b) { return a[2] < b[2]; });
+  std::map<StairBox, double> open;  // staircase box -> z where it started
+  for (const StairBox& box : staircase({}, reference[0], reference[1])) open[box] = -kInf;
+
+  auto close = [this](const StairBox& box, double z_low, double z_high) {
+    const double lower[3] = {box[0], -kInf, z_low};
+    const double upper[3] = {box[1], box[2], z_high};
+    add_box(lower, upper);
+  };
+
+  std::vector<std::array<double, 2>> seen;
+  for (std::size_t i = 0; i < points.size();) {
+    const double z = points[i][2];
+    for (; i < points.size() && points[i][2] == z; ++i) seen.push_back({points[i][0], points[i][1]});
+    std::map<StairBox, double> next;
+    for (const StairBox& box : staircase(seen, reference[0], reference[1])) {
+      auto found = open.find(box);
+      next[box] = found == open.end() ? z : found->second;
+    }
+    for (const auto& [box, z_start] : open) {
+      if (!next.contains(box)) close(box, z_start, z);
+    }
+    open = std::move(next);
+  }
+  for (const auto& [box, z_start] : open) close(box, z_start, reference[2]);
+}
+
+double HypervolumeBoxes::improvement(const Point& y) const {
+  double total = 0.0;
+  for (std::size_t b = 0; b < size(); ++b) {
+    double volume = 1.0;
+    for (std::size_t j = 0; j < objectives_; ++j) {
+      volume *= std::max(0.0, upper(b)[j] - std::max(lower(b)[j], y[j]));
+    }
+    total += volume;
+  }
+  return total;
+}
+
+namespace {
+
+// log E[(u - max(l, Y))^+] for Y ~ N(mean, stddev^2), and its derivatives.
+struct BoxFactor {
+  double log_value = kNegInf;
+  double d_mean = 0.0;
+  double d_stddev = 0.0;
+};
+
+BoxFactor box_factor(double lower, double upper, double mean, double stddev, bool with_gradient) {
+  using namespace optim_detail;
+  const double z_upper = (upper - mean) / stddev;
+  const double z_lower = lower == -kInf ? kNegInf : (lower - mean) / stddev;
+  const double log_h_upper = log_expected_excess(z_upper);
+  const double log_h_lower = log_expected_excess(z_lower);
+  BoxFactor factor;
+  if (log_h_upper == kNegInf || !(log_h_lower < log_h_upper)) return factor;
+  const double log_difference = log_h_upper + log1mexp(log_h_lower - log_h_upper);
+  factor.log_value = std::log(stddev) + log_difference;
+  if (!with_gradient) return factor;
+  // d/dmean of stddev (h(zu) - h(zl)) is Phi(zl) - Phi(zu); d/dstddev is phi(zu) - phi(zl).
+  const double log_cdf_upper = log_normal_cdf(z_upper);
+  const double log_cdf_lower = log_normal_cdf(z_lower);
+  const double log_cdf_difference =
+      log_cdf_upper + (log_cdf_lower < log_cdf_upper ? log1mexp(log_cdf_lower - log_cdf_upper) : kNegInf);
+  factor.d_mean = -std::exp(log_cdf_difference - log_difference) / stddev;
+  const double pdf_term_upper = std::exp(log_normal_pdf(z_upper) - log_difference);
+  const double pdf_term_lower =
+      z_lower == kNegInf ? 0.0 : std::exp(log_normal_pdf(z_lower) - log_difference);
+  factor.d_stddev = (pdf_term_upper - pdf_term_lower) / stddev;
+  return factor;
+}
+
+}  // namespace
+
+double log_expected_hypervolume_improvement(std::span<const HypervolumeBoxes> fronts,
+                                            std::span<const double> mean,
+                                            std::span<const double> stddev,
+                                            std::span<double> dmean, std::span<double> dstddev) {
+  const std::size_t m = mean.size();
+  const bool with_gradient = !dmean.empty();
+  if (fronts.empty() || stddev.size() != m || (with_gradient && (dmean.size() != m || dstddev.size() != m))) {
+    throw InputError("log_expected_hypervolume_improvement needs at least one front and one mean, "
+                     "stddev (and gradient slot) per objective");
+  }
+  for (const auto& front : fronts) {
+    if (front.objectives() != m) {
+      throw InputError(fmt::format("a front has {} objectives but {} means were given",
+                                   front.objectives(), m));
+    }
+  }
+  // Box terms T_b = sum_j log factor_j; their per-objective derivatives are
+  // kept so the gradient can weight them by softmax(T) afterwards.
+  thread_local std::vector<double> terms;
+  thread_local std::vector<double> derivatives;  // per box: m d_mean then m d_stddev
+  terms.clear();
+  derivatives.clear();
+  double log_total = kNegInf;
+  std::vector<double> safe_stddev(m);
+  for (std::size_t j = 0; j < m; ++j) safe_stddev[j] = std::max(stddev[j], 1e-12);
+  for (const auto& front : fronts) {
+    for (std::size_t b = 0; b < front.size(); ++b) {
+      double term = 0.0;
+      const std::size_t offset = derivatives.size();
+      if (with_gradient) derivatives.resize(offset + 2 * m);
+      for (std::size_t j = 0; j < m && term != kNegInf; ++j) {
+        const BoxFactor factor =
+            box_factor(front.lower(b)[j], front.upper(b)[j], mean[j], safe_stddev[j], with_gradient);
+        term += factor.log_value;
+        if (with_gradient) {
+          derivatives[offset + j] = factor.d_mean;
+          derivatives[offset + m + j] = factor.d_stddev;
+        }
+      }
+      terms.push_back(term);
+      log_total = optim_detail::log_add_exp(log_total, term);
+    }
+  }
+  if (with_gradient) {
+    std::fill(dmean.begin(), dmean.end(), 0.0);
+    std::fill(dstddev.begin(), dstddev.end(), 0.0);
+    if (log_total != kNegInf) {
+      for (std::size_t b = 0; b < terms.size(); ++b) {
+        if (terms[b] == kNegInf) continue;
+        const double weight = std::exp(terms[b] - log_total);
+        for (std::size_t j = 0; j < m; ++j) {
+          dmean[j] += weight * derivatives[b * 2 * m + j];
+          dstddev[j] += weight * derivatives[b * 2 * m + m + j];
+        }
+      }
+    }
+  }
+  return log_total - std::log(static_cast<double>(fronts.size()));
+}
+
+// Ax's default when the user gives no threshold: the nadir of the observed
+// Pareto front moved outwards by a tenth of the front's range.
+Point hypervolume_reference_point(const StudySpec& spec, const std::vector<Point>& feasible_values) {
+  const std::size_t m = spec.objectives.size();
+  std::vector<Point> front;
+  for (std::size_t i : pareto_front(feasible_values)) front.push_back(feasible_values[i]);
+  Point reference(m);
+  for (std::size_t j = 0; j < m; ++j) {
+    const Objective& objective = spec.objectives[j];
+    if (objective.threshold) {
+      reference[j] = objective.direction == Direction::Maximize ? -*objective.threshold : *objective.threshold;
+      continue;
+    }
+    double nadir = -std::numeric_limits<double>::infinity();
+    double ideal = std::numeric_limits<double>::infinity();
+    for (const Point& p : front) {
+      nadir = std::max(nadir, p[j]);
+      ideal = std::min(ideal, p[j]);
+    }
+    double range = nadir - ideal;
+    if (!(range > 0.0)) {  // one front point: fall back to the spread of all feasible values
+      for (const Point& p : feasible_values) range = std::max(range, p[j] - ideal);
+    }
+    if (!(range > 0.0)) range = 1e-3 * std::max(1.0, std::abs(nadir));
+    reference[j] = nadir + 0.1 * range;
+  }
+  return reference;
+}
+
+}  // namespace ecopt

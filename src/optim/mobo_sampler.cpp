@@ -1,0 +1,266 @@
+// The default sampler: scrambled Sobol for the initial trials, then
+// multi-objective Bayesian optimisation (one GP per objective, log-EHVI
+// with NEHVI-style front samples for up to 3 objectives, ParEGO beyond,
+// probability of feasibility for outcome constraints, Kriging believer for
+// RUNNING trials).
+#include <algorithm>
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "acquisition.hpp"
+#include "acquisition_optimizer.hpp"
+#include "ecopt/core/error.hpp"
+#include "ecopt/math/pareto.hpp"
+#include "observations.hpp"
+#include "random_stream.hpp"
+#include "samplers.hpp"
+
+namespace ecopt::optim_detail {
+namespace {
+
+struct MoboSettings {
+  AcquisitionSearch search;
+  int posterior_samples = 16;   // front samples when the learned noise matters
+  int max_baseline = 64;        // observed points sampled jointly per front sample
+  // Standardised noise variance below which the posterior-mean front is
+  // used instead of front samples (noise sd under 10% of the outcome's).
+  double tiny_noise = 1e-2;
+  GpFitOptions fit;
+};
+
+int read_int(const nlohmann::json& extra, const char* key, int fallback, int minimum) {
+  if (!extra.contains(key)) return fallback;
+  const nlohmann::json& value = extra.at(key);
+  if (!value.is_number_integer() || value.get<std::int64_t>() < minimum) {
+    throw InputError(fmt::format("mobo option '{}' must be an integer >= {}, got {}", key, minimum, value.dump()));
+  }
+  return value.get<int>();
+}
+
+MoboSettings read_settings(const SamplerOptions& options) {
+  check_extra_keys("mobo", options,
+                   {"sobol_candidates", "local_candidates", "refine_starts", "refine_evaluations",
+                    "posterior_samples", "fit_restarts", "max_fit_points"});
+  const nlohmann::json& extra = options.extra;
+  MoboSettings s;
+  s.search.sobol_candidates = read_int(extra, "sobol_candidates", s.search.sobol_candidates, 1);
+  s.search.local_candidates = read_int(extra, "local_candidates", s.search.local_candidates, 0);
+  s.search.refine_starts = read_int(extra, "refine_starts", s.search.refine_starts, 0);
+  s.search.refine_evaluations = read_int(extra, "refine_evaluations", s.search.refine_evaluations, 1);
+  s.posterior_samples = read_int(extra, "posterior_samples", s.posterior_samples, 1);
+  s.fit.restarts = read_int(extra, "fit_restarts", s.fit.restarts, 1);
+  s.fit.max_fit_points = static_cast<std::size_t>(read_int(extra, "max_fit_points", 160, 8));
+  s.fit.seed = options.seed;
+  return s;
+}
+
+// ParEGO: an augmented Chebyshev scalarisation with random weights (drawn
+// per trial) of the objectives normalised to the observed range.
+Eigen::VectorXd parego_scalarisation(const Eigen::MatrixXd& objectives, std::uint64_t seed) {
+  RandomStream random(seed);
+  const Eigen::Index m = objectives.cols();
+  Eigen::VectorXd weights(m);
+  for (Eigen::Index j = 0; j < m; ++j) weights[j] = -std::log(1.0 - random.uniform());
+  weights /= weights.sum();
+  const Eigen::RowVectorXd low = objectives.colwise().minCoeff();
+  const Eigen::RowVectorXd range = (objectives.colwise().maxCoeff() - low).cwiseMax(1e-12);
+  Eigen::VectorXd scalar(objectives.rows());
+  for (Eigen::Index i = 0; i < objectives.rows(); ++i) {
+    const Eigen::VectorXd weighted =
+        ((objectives.row(i) - low).cwiseQuotient(range)).transpose().cwiseProduct(weights);
+    scalar[i] = weighted.maxCoeff() + 0.05 * weighted.sum();
+  }
+  return scalar;
+}
+
+class MoboSampler final : public Sampler {
+ public:
+  explicit MoboSampler(const SamplerOptions& options) : options_(options), settings_(read_settings(options)) {}
+  std::string name() const override { return "mobo"; }
+
+  std::vector<double> suggest(const SamplingContext& context) override {
+    const std::size_t d = context.space.dimensions();
+    if (d == 0) return {};
+    const std::int64_t initial = options_.initial_trials < 0 ? 2 * (static_cast<std::int64_t>(d) + 1)
+                                                             : options_.initial_trials;
+    const Observations observations = collect_observations(context);
+    if (context.trial_number < initial || observations.size() < 2) {
+      return sobol_point(d, options_.seed, static_cast<std::uint64_t>(std::max<std::int64_t>(context.trial_number, 0)));
+    }
+    return model_based(context, observations);
+  }
+
+ private:
+  std::vector<double> model_based(const SamplingContext& context, const Observations& obs) const {
+    const std::vector<InputKind> kinds = input_kinds(context.space);
+    const auto trial = static_cast<std::uint64_t>(context.trial_number);
+    const bool scalarise = obs.objectives.cols() > 3;
+    const Eigen::MatrixXd targets =
+        scalarise ? Eigen::MatrixXd(parego_scalarisation(obs.objectives, mix_seed(options_.seed, trial, 7)))
+                  : obs.objectives;
+
+    std::vector<GaussianProcess> models;
+    for (Eigen::Index j = 0; j < targets.cols(); ++j) {
+      models.push_back(GaussianProcess::fit(obs.x, targets.col(j), kinds, settings_.fit));
+    }
+    std::vector<ConstraintModel> constraints = fit_constraints(context.spec, obs, kinds);
+    believe_pending(obs.pending, models, constraints);
+
+    // Rows (observed, then pending) that may sit on the front.
+    std::vector<Eigen::Index> front_rows;
+    for (Eigen::Index i = 0; i < obs.size(); ++i) {
+      if (obs.feasible(i)) front_rows.push_back(i);
+    }
+    for (Eigen::Index p = 0; p < obs.pending.rows(); ++p) {
+      if (predicted_feasible(constraints, obs.pending.row(p))) front_rows.push_back(obs.size() + p);
+    }
+    std::vector<HypervolumeBoxes> fronts;
+    std::vector<std::vector<double>> anchors;
+    if (!front_rows.empty()) {
+      fronts = sample_fronts(context, obs, targets, models, front_rows, scalarise);
+      anchors = pareto_anchors(models, front_rows);
+    }
+    const Acquisition acquisition(std::move(models), std::move(fronts), std::move(constraints));
+    return maximise_acquisition(acquisition, context.space, anchors, settings_.search,
+                                mix_seed(options_.seed, trial, 11));
+  }
+
+  std::vector<ConstraintModel> fit_constraints(const StudySpec& spec, const Observations& obs,
+                                               const std::vector<InputKind>& kinds) const {
+    std::vector<ConstraintModel> constraints;
+    for (std::size_t c = 0; c < spec.constraints.size(); ++c) {
+      std::vector<Eigen::Index> rows;
+      for (Eigen::Index i = 0; i < obs.size(); ++i) {
+        if (std::isfinite(obs.constraint_metrics(i, static_cast<Eigen::Index>(c)))) rows.push_back(i);
+      }
+      if (rows.size() < 2) continue;  // nothing to learn from yet
+      const Eigen::VectorXd metric = obs.constraint_metrics(rows, static_cast<Eigen::Index>(c));
+      constraints.push_back({GaussianProcess::fit(obs.x(rows, Eigen::all), metric, kinds, settings_.fit),
+                             spec.constraints[c].bound,
+                             spec.constraints[c].comparison == Comparison::LessEqual});
+    }
+    return constraints;
+  }
+
+  // Kriging believer: each pending point is added to every model with its
+  // posterior mean as if observed, which collapses the variance (and so the
+  // improvement) there.
+  static void believe_pending(const Eigen::MatrixXd& pending, std::vector<GaussianProcess>& models,
+                              std::vector<ConstraintModel>& constraints) {
+    if (pending.rows() == 0) return;
+    for (GaussianProcess& model : models) model = model.with_observations(pending, model.predict(pending).mean);
+    for (ConstraintModel& c : constraints) {
+      c.model = c.model.with_observations(pending, c.model.predict(pending).mean);
+    }
+  }
+
+  static bool predicted_feasible(const std::vector<ConstraintModel>& constraints, const Eigen::RowVectorXd& x) {
+    for (const ConstraintModel& c : constraints) {
+      const double mean = c.model.predict(x).mean[0];
+      if (c.less_equal ? mean > c.bound : mean < c.bound) return false;
+    }
+    return true;
+  }
+
+  // The observed front as the models see it: their posterior means when
+  // the learned noise is tiny, else joint posterior samples (fixed normal
+  // draws, so deterministic) of the points near the front, one box
+  // decomposition per sample (NEHVI's integration over noisy observations).
+  std::vector<HypervolumeBoxes> sample_fronts(const SamplingContext& context, const Observations& obs,
+                                              const Eigen::MatrixXd& targets,
+                                              const std::vector<GaussianProcess>& models,
+                                              const std::vector<Eigen::Index>& front_rows, bool scalarise) const {
+    const auto m = static_cast<Eigen::Index>(models.size());
+    Eigen::MatrixXd means(static_cast<Eigen::Index>(front_rows.size()), m);
+    bool noisy = false;
+    for (Eigen::Index j = 0; j < m; ++j) {
+      const GaussianProcess& model = models[static_cast<std::size_t>(j)];
+      means.col(j) = model.predict(model.inputs()(front_rows, Eigen::all)).mean;
+      noisy = noisy || model.hyperparameters().noise_variance() > settings_.tiny_noise;
+    }
+    std::vector<Point> mean_points;
+    for (Eigen::Index r = 0; r < means.rows(); ++r) mean_points.push_back(row_vector(means, r));
+
+    Point reference;
+    if (scalarise) {
+      reference = {*std::min_element(means.data(), means.data() + means.size())};
+    } else {
+      std::vector<Point> feasible_observed;
+      for (Eigen::Index i = 0; i < obs.size(); ++i) {
+        if (obs.feasible(i)) feasible_observed.push_back(row_vector(targets, i));
+      }
+      if (feasible_observed.empty()) feasible_observed = mean_points;  // only believed pending points
+      reference = hypervolume_reference_point(context.spec, feasible_observed);
+    }
+    if (!noisy || settings_.posterior_samples <= 1) return {HypervolumeBoxes(mean_points, reference)};
+
+    const std::vector<std::size_t> baseline = baseline_points(mean_points);
+    std::vector<std::size_t> model_rows;
+    for (std::size_t b : baseline) model_rows.push_back(static_cast<std::size_t>(front_rows[b]));
+    RandomStream random(mix_seed(options_.seed, 0x6e656876ULL));
+    std::vector<Eigen::MatrixXd> factors;
+    for (Eigen::Index j = 0; j < m; ++j) {
+      Eigen::MatrixXd covariance = models[static_cast<std::size_t>(j)].posterior_covariance(model_rows);
+      covariance.diagonal().array() += 1e-9 * std::max(covariance.diagonal().maxCoeff(), 1e-12);
+      factors.push_back(Eigen::LLT<Eigen::MatrixXd>(covariance).matrixL());
+    }
+    std::vector<HypervolumeBoxes> fronts;
+    const auto size = static_cast<Eigen::Index>(baseline.size());
+    for (int s = 0; s < settings_.posterior_samples; ++s) {
+      Eigen::MatrixXd sample(size, m);
+      for (Eigen::Index j = 0; j < m; ++j) {
+        Eigen::VectorXd z(size);
+        for (auto& v : z) v = random.normal();
+        for (Eigen::Index b = 0; b < size; ++b) sample(b, j) = means(static_cast<Eigen::Index>(baseline[static_cast<std::size_t>(b)]), j);
+        sample.col(j) += factors[static_cast<std::size_t>(j)] * z;
+      }
+      std::vector<Point> points;
+      for (Eigen::Index b = 0; b < size; ++b) points.push_back(row_vector(sample, b));
+      fronts.emplace_back(points, reference);
+    }
+    return fronts;
+  }
+
+  // The points of the first few non-dominated layers (by posterior mean),
+  // at most max_baseline: only they can shape a sampled front.
+  std::vector<std::size_t> baseline_points(const std::vector<Point>& mean_points) const {
+    std::vector<std::size_t> chosen;
+    const auto limit = static_cast<std::size_t>(settings_.max_baseline);
+    for (const auto& layer : non_dominated_sort(mean_points)) {
+      for (std::size_t i : layer) {
+        if (chosen.size() < limit) chosen.push_back(i);
+      }
+      if (chosen.size() >= limit) break;
+    }
+    return chosen;
+  }
+
+  // Unit-cube points of the current (posterior-mean) Pareto set.
+  static std::vector<std::vector<double>> pareto_anchors(const std::vector<GaussianProcess>& models,
+                                                         const std::vector<Eigen::Index>& front_rows) {
+    const Eigen::MatrixXd& x = models.front().inputs();
+    std::vector<Point> means(front_rows.size(), Point(models.size()));
+    for (std::size_t j = 0; j < models.size(); ++j) {
+      const Eigen::VectorXd mean = models[j].predict(x(front_rows, Eigen::all)).mean;
+      for (std::size_t r = 0; r < front_rows.size(); ++r) means[r][j] = mean[static_cast<Eigen::Index>(r)];
+    }
+    std::vector<std::vector<double>> anchors;
+    for (std::size_t i : pareto_front(means)) {
+      const Eigen::Index row = front_rows[i];
+      anchors.push_back(row_vector(x, row));
+    }
+    return anchors;
+  }
+
+  SamplerOptions options_;
+  MoboSettings settings_;
+};
+
+}  // namespace
+
+std::unique_ptr<Sampler> make_mobo_sampler(const SamplerOptions& options) {
+  return std::make_unique<MoboSampler>(options);
+}
+
+}  // namespace ecopt::optim_detail

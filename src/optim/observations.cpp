@@ -1,0 +1,116 @@
+#include "observations.hpp"
+
+#include <cmath>
+#include <limits>
+
+#include "ecopt/core/error.hpp"
+#include "ecopt/math/pareto.hpp"
+
+namespace ecopt::optim_detail {
+namespace {
+
+std::vector<double> encode_or_empty(const SearchSpace& space, const ParamMap& params) {
+  try {
+    space.check(params);
+    return space.encode(params);
+  } catch (const Error&) {
+    return {};  // recorded under another search space
+  }
+}
+
+double total_violation(const StudySpec& spec, const Trial& trial, Eigen::MatrixXd& metrics, Eigen::Index row) {
+  double total = 0.0;
+  for (std::size_t c = 0; c < spec.constraints.size(); ++c) {
+    const OutcomeConstraint& constraint = spec.constraints[c];
+    const std::optional<double> value = trial.metric(constraint.metric);
+    if (!value || !std::isfinite(*value)) {
+      metrics(row, static_cast<Eigen::Index>(c)) = std::numeric_limits<double>::quiet_NaN();
+      total = std::numeric_limits<double>::infinity();
+      continue;
+    }
+    metrics(row, static_cast<Eigen::Index>(c)) = *value;
+    total += std::max(0.0, constraint.violation(*value));
+  }
+  return total;
+}
+
+bool finite_values(const std::vector<double>& values, std::size_t count) {
+  if (values.size() != count) return false;
+  for (double v : values) {
+    if (!std::isfinite(v)) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+Observations collect_observations(const SamplingContext& context) {
+  const auto d = static_cast<Eigen::Index>(context.space.dimensions());
+  const std::vector<Direction> directions = context.spec.directions();
+  const auto m = static_cast<Eigen::Index>(directions.size());
+  const auto c = static_cast<Eigen::Index>(context.spec.constraints.size());
+  Observations obs;
+  obs.x.resize(static_cast<Eigen::Index>(context.history.size()), d);
+  obs.objectives.resize(obs.x.rows(), m);
+  obs.constraint_metrics.resize(obs.x.rows(), c);
+  obs.pending.resize(obs.x.rows(), d);
+  Eigen::Index rows = 0;
+  Eigen::Index pending = 0;
+  for (const Trial& trial : context.history) {
+    if (trial.number == context.trial_number) continue;
+    const bool complete = trial.state == TrialState::Complete &&
+                          finite_values(trial.values, static_cast<std::size_t>(m));
+    const bool running = trial.state == TrialState::Running && !trial.params.empty();
+    if (!complete && !running) continue;
+    const std::vector<double> unit = encode_or_empty(context.space, trial.params);
+    if (static_cast<Eigen::Index>(unit.size()) != d) continue;
+    const Eigen::Map<const Eigen::RowVectorXd> point(unit.data(), d);
+    if (running) {
+      obs.pending.row(pending++) = point;
+      continue;
+    }
+    obs.x.row(rows) = point;
+    const Point minimised = to_minimization(trial.values, directions);
+    obs.objectives.row(rows) = Eigen::Map<const Eigen::RowVectorXd>(minimised.data(), m);
+    obs.violations.push_back(total_violation(context.spec, trial, obs.constraint_metrics, rows));
+    obs.numbers.push_back(trial.number);
+    ++rows;
+  }
+  obs.x.conservativeResize(rows, d);
+  obs.objectives.conservativeResize(rows, m);
+  obs.constraint_metrics.conservativeResize(rows, c);
+  obs.pending.conservativeResize(pending, d);
+  return obs;
+}
+
+std::vector<double> row_vector(const Eigen::MatrixXd& matrix, Eigen::Index row) {
+  std::vector<double> values(static_cast<std::size_t>(matrix.cols()));
+  for (Eigen::Index c = 0; c < matrix.cols(); ++c) values[static_cast<std::size_t>(c)] = matrix(row, c);
+  return values;
+}
+
+std::vector<InputKind> input_kinds(const SearchSpace& space) {
+  std::vector<InputKind> kinds;
+  for (std::size_t i = 0; i < space.dimensions(); ++i) {
+    const bool categorical =
+        std::holds_alternative<CategoricalDistribution>(space.dimension(i).distribution);
+    kinds.push_back(categorical ? InputKind::Categorical : InputKind::Continuous);
+  }
+  return kinds;
+}
+
+bool needs_projection(const SearchSpace& space) {
+  for (std::size_t i = 0; i < space.dimensions(); ++i) {
+    const Parameter& parameter = space.dimension(i);
+    if (parameter.condition) return true;
+    const auto* real = std::get_if<FloatDistribution>(&parameter.distribution);
+    if (!real || real->step) return true;
+  }
+  return false;
+}
+
+std::vector<double> project(const SearchSpace& space, const std::vector<double>& unit) {
+  return space.encode(space.decode(unit));
+}
+
+}  // namespace ecopt::optim_detail

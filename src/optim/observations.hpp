@@ -1,0 +1,41 @@
+#pragma once
+// The study history as the samplers see it: unit-cube points of finished
+// trials with their objective values (minimisation form) and constraint
+// metrics, plus the points of RUNNING trials.
+#include <cstdint>
+#include <vector>
+
+#include <Eigen/Dense>
+
+#include "ecopt/optim/gaussian_process.hpp"
+#include "ecopt/optim/sampler.hpp"
+
+namespace ecopt::optim_detail {
+
+struct Observations {
+  Eigen::MatrixXd x;                   // COMPLETE trials with values, n x d
+  Eigen::MatrixXd objectives;          // n x M, minimisation form
+  Eigen::MatrixXd constraint_metrics;  // n x C, NaN where a metric is missing
+  std::vector<double> violations;      // total violation per row; 0 means feasible
+  std::vector<std::int64_t> numbers;   // trial number per row
+  Eigen::MatrixXd pending;             // RUNNING trials that already have params
+
+  Eigen::Index size() const { return x.rows(); }
+  bool feasible(Eigen::Index row) const { return violations[static_cast<std::size_t>(row)] <= 0.0; }
+};
+
+// Trials whose params do not fit the current search space are skipped; a
+// missing constraint metric counts as an infinite violation.
+Observations collect_observations(const SamplingContext& context);
+
+// A copy of one row (Eigen matrices are column-major: rows are strided).
+std::vector<double> row_vector(const Eigen::MatrixXd& matrix, Eigen::Index row);
+
+std::vector<InputKind> input_kinds(const SearchSpace& space);
+
+// Whether decode -> encode changes points (steps, integers, choices,
+// conditions), i.e. whether candidates must be projected.
+bool needs_projection(const SearchSpace& space);
+std::vector<double> project(const SearchSpace& space, const std::vector<double>& unit);
+
+}  // namespace ecopt::optim_detail

@@ -37,6 +37,8 @@ class PgTestServer {
 
  private:
   explicit PgTestServer(std::filesystem::path bin_dir);
+  // An initdb'd cluster in the build folder, made once and copied per server.
+  std::filesystem::path cluster_template() const;
   std::vector<std::string> as_server_user(std::vector<std::string> argv) const;
   void run_tool(std::vector<std::string> argv) const;
 

@@ -2,7 +2,9 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <atomic>
 #include <fstream>
+#include <thread>
 
 #include "ecopt/core/error.hpp"
 #include "storage_fixture.hpp"
@@ -136,6 +138,29 @@ TEST(SqliteStorage, NewerSchemaVersionAsksToUpgradeEcopt) {
   EXPECT_NE(message.find("schema version 2"), std::string::npos) << message;
   EXPECT_NE(message.find("upgrade ECOpt"), std::string::npos) << message;
   EXPECT_EQ(sqlite_exec(path, "SELECT version FROM ecopt_schema_version"), "2");
+}
+
+TEST(SqliteStorage, ConcurrentFirstOpensCreateTheSchemaOnce) {
+  TempFolder folder;
+  const std::string url = sqlite_url(folder);
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int i = 0; i < 4; ++i) {
+    threads.emplace_back([&, i] {
+      try {
+        open_storage(url)->create_study(two_objective_spec("s" + std::to_string(i)),
+                                        nlohmann::json::object());
+      } catch (const std::exception& error) {
+        ADD_FAILURE() << error.what();
+        ++failures;
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(failures, 0);
+  EXPECT_EQ(open_storage(url)->studies().size(), 4u);
+  EXPECT_EQ(sqlite_exec(folder.path() / "study.db", "SELECT count(*) FROM ecopt_schema_version"),
+            "1");
 }
 
 TEST(SqliteStorage, UniqueConstraintGuardsTrialNumbers) {

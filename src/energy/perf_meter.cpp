@@ -16,7 +16,7 @@ namespace ecopt::detail {
 namespace {
 
 constexpr double kRaplUpdatePeriodS = 0.001;
-constexpr double kPollPeriodS = 0.02;  // only to count updates: perf counts in 64 bits
+constexpr double kPollPeriodS = 0.05;  // only to count updates: perf counts in 64 bits
 
 struct PerfEvent {
   std::string domain;  // "package", "dram", "psys"

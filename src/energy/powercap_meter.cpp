@@ -18,7 +18,7 @@ namespace ecopt::detail {
 namespace {
 
 constexpr double kRaplUpdatePeriodS = 0.001;  // RAPL status registers move about every 1 ms
-constexpr double kMinPollPeriodS = 0.02;      // fine enough to count updates, cheap enough
+constexpr double kMinPollPeriodS = 0.05;      // 20 counted updates a second, cheap enough
 constexpr double kMaxPollPeriodS = 1.0;
 constexpr double kAssumedMaxPowerW = 1000.0;  // when a zone does not state its maximum
 

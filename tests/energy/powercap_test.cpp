@@ -130,7 +130,7 @@ TEST_F(PowercapTest, BackgroundPollerCountsUpdatesAndKeepsUpWithWraps) {
   // 50 mJ of range: the writer below wraps it at almost every step, and a
   // missed wrap would lose 20 mJ.
   fake.add({"intel-rapl:0", "package-0", 0, 50'000});
-  fake.dir().write("intel-rapl:0/constraint_0_max_power_uw", "1000000\n");  // 1 W: poll every 20 ms
+  fake.dir().write("intel-rapl:0/constraint_0_max_power_uw", "1000000\n");  // 1 W: wraps in 50 ms, poll every 25 ms
   options.clock = nullptr;
   options.probe_s = 0.1;  // longer than the writer's step
   std::atomic<bool> stop{false};

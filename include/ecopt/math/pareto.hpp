@@ -16,13 +16,17 @@ Point to_minimization(const Point& values, const std::vector<Direction>& directi
 // a dominates b: no worse everywhere, strictly better somewhere.
 bool dominates(const Point& a, const Point& b);
 
-// Indices of the non-dominated points (duplicates all kept).
+// Indices (ascending) of the non-dominated points (duplicates all kept).
+// pareto_front and non_dominated_sort throw InputError for a NaN value or
+// points of different sizes: leave failed trials out first.
 std::vector<std::size_t> pareto_front(const std::vector<Point>& points);
 
-// Fronts F1, F2, ... of indices (NSGA-II's fast non-dominated sort).
+// Fronts F1, F2, ... of indices, each ascending (NSGA-II's fast
+// non-dominated sort, O(m n^2)).
 std::vector<std::vector<std::size_t>> non_dominated_sort(const std::vector<Point>& points);
 
-// NSGA-II crowding distance of each member of one front (infinite at ends).
+// NSGA-II crowding distance of each member of one front, in front's order
+// (infinite at each objective's extremes and for fronts of 1 or 2 points).
 std::vector<double> crowding_distance(const std::vector<Point>& points,
                                       const std::vector<std::size_t>& front);
 

@@ -72,14 +72,14 @@ Cell number_cell(double value) {
 
 Cell param_cell(const ParamMap& params, const std::string& name) {
   const auto it = params.find(name);
-  if (it == params.end()) return {"-", false};
+  if (it == params.end()) return {"-", true};
   if (std::holds_alternative<double>(it->second)) return number_cell(std::get<double>(it->second));
   return {to_string(it->second), !std::holds_alternative<std::string>(it->second)};
 }
 
 Cell attr_cell(const nlohmann::json& attrs, const std::string& key) {
   const auto it = attrs.find(key);
-  if (it == attrs.end() || it->is_null()) return {"-", false};
+  if (it == attrs.end() || it->is_null()) return {"-", true};
   if (it->is_number_float()) return number_cell(it->get<double>());
   return {scalar_text(*it), it->is_number()};
 }
@@ -148,7 +148,7 @@ std::string format_trials_table(const StudySpec& spec, const std::vector<Trial>&
     std::vector<Cell> row = {{std::to_string(trial.number), true},
                              {std::string(to_string(trial.state)), false}};
     for (std::size_t i = 0; i < spec.objectives.size(); ++i) {
-      row.push_back(i < trial.values.size() ? number_cell(trial.values[i]) : Cell{"-", false});
+      row.push_back(i < trial.values.size() ? number_cell(trial.values[i]) : Cell{"-", true});
     }
     for (const auto& name : params) row.push_back(param_cell(trial.params, name));
     for (const auto& key : options.metrics) row.push_back(attr_cell(trial.user_attrs, key));
@@ -157,6 +157,8 @@ std::string format_trials_table(const StudySpec& spec, const std::vector<Trial>&
   }
 
   std::vector<std::size_t> widths;
+  // A column is right-aligned when every cell it has is a number.
+  std::vector<bool> numeric(header.size(), true);
   for (auto& title : header) {
     title = truncate(title, options.max_cell_width);
     widths.push_back(display_width(title));
@@ -164,6 +166,7 @@ std::string format_trials_table(const StudySpec& spec, const std::vector<Trial>&
   for (const auto& row : rows) {
     for (std::size_t c = 0; c < row.size(); ++c) {
       widths[c] = std::max(widths[c], display_width(row[c].text));
+      if (row[c].text != "-" && !row[c].numeric) numeric[c] = false;
     }
   }
   const auto pad = [](const std::string& text, std::size_t width, bool right) {
@@ -174,7 +177,7 @@ std::string format_trials_table(const StudySpec& spec, const std::vector<Trial>&
     std::string line;
     for (std::size_t c = 0; c < row.size(); ++c) {
       if (c > 0) line += "  ";
-      line += pad(row[c].text, widths[c], row[c].numeric);
+      line += pad(row[c].text, widths[c], row[c].numeric && numeric[c]);
     }
     while (!line.empty() && line.back() == ' ') line.pop_back();
     out += line + "\n";
@@ -183,7 +186,7 @@ std::string format_trials_table(const StudySpec& spec, const std::vector<Trial>&
   std::vector<Cell> header_cells;
   std::vector<Cell> rule_cells;
   for (std::size_t c = 0; c < header.size(); ++c) {
-    header_cells.push_back({header[c], false});
+    header_cells.push_back({header[c], true});  // aligned like the column
     rule_cells.push_back({std::string(widths[c], '-'), false});
   }
   emit(out, header_cells);

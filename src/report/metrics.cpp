@@ -70,7 +70,8 @@ TuningEnergy tuning_energy(const Trial& trial) {
   }
   TuningEnergy energy;
   for (const auto& [key, value] : trial.user_attrs.items()) {
-    if (!ends_with(key, "_j") || !value.is_number()) continue;
+    // "_per_j" keys are efficiencies (samples per joule), not energies.
+    if (!ends_with(key, "_j") || ends_with(key, "_per_j") || !value.is_number()) continue;
     const double j = value.get<double>();
     if (!std::isfinite(j)) continue;
     energy.j += j;

@@ -18,6 +18,10 @@ std::string row(std::string_view label, std::string_view value) {
 }
 
 std::string attr_or(const Trial& trial, const std::string& key, const char* fallback) {
+  if (const auto value = trial.metric(key)) {
+    const bool whole = std::floor(*value) == *value && std::abs(*value) < 1e15;
+    return whole ? format_count(*value) : fmt::format("{:.6g}", *value);
+  }
   const auto text = text_attr(trial, key);
   return text ? markdown_escape(*text) : fallback;
 }

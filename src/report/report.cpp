@@ -107,9 +107,13 @@ std::string format_grams(double grams) {
 std::string format_count(double count) {
   if (!std::isfinite(count)) return "n/a";
   if (std::abs(count) >= 1e15) return fmt::format("{:.3g}", count);
-  std::string digits = fmt::format("{:.0f}", std::abs(count));
-  for (int i = static_cast<int>(digits.size()) - 3; i > 0; i -= 3) digits.insert(i, ",");
-  return (count < 0 ? "-" : "") + digits;
+  const std::string digits = fmt::format("{:.0f}", std::abs(count));
+  std::string grouped = count < 0 ? "-" : "";
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) grouped += ',';
+    grouped += digits[i];
+  }
+  return grouped;
 }
 
 std::string render_html_report(const StudyRecord& study, const std::vector<Trial>& trials,

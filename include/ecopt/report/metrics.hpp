@@ -31,8 +31,9 @@ struct TuningEnergy {
 };
 
 // "tuning_j" when the task records it; otherwise the sum of every top-level
-// numeric user attribute whose key ends in "_j" (whole-phase energies such
-// as training_j; per-sample figures end in "_per_sample" and are excluded).
+// numeric user attribute whose key ends in "_j" but not "_per_j" (whole-
+// phase energies such as training_j; per-sample figures such as
+// inference_j_per_sample and efficiencies such as samples_per_j are not).
 TuningEnergy tuning_energy(const Trial& trial);
 
 // The "accuracy" user attribute, else the value of an objective named

@@ -1,0 +1,171 @@
+// Proxies, hypervolume, importance, default choices and net impact on the
+// known study (tests/report/known_study.hpp), against hand-computed values.
+#include <cmath>
+
+#include <gtest/gtest.h>
+
+#include "ecopt/core/error.hpp"
+#include "ecopt/report/analysis.hpp"
+#include "ecopt/report/metrics.hpp"
+#include "known_study.hpp"
+
+namespace ecopt::report {
+namespace {
+
+class KnownStudy : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    storage = open_storage("memory");
+    study = testing::make_known_study(*storage);
+    trials = storage->trials(study.id);
+  }
+  std::unique_ptr<Storage> storage;
+  StudyRecord study;
+  std::vector<Trial> trials;
+  const CarbonSettings carbon{400.0, 1.5, "test"};
+};
+
+TEST_F(KnownStudy, ReadsInferenceEnergyAndFallsBackToInverseEfficiency) {
+  const auto energy = inference_energy(trials[1]);
+  ASSERT_TRUE(energy);
+  EXPECT_DOUBLE_EQ(energy->j_per_unit, 1.0 / 64);
+  EXPECT_EQ(energy->key, "inference_j_per_sample");
+  EXPECT_EQ(energy->unit, "sample");
+
+  Trial tokens;
+  tokens.user_attrs = {{"generation_tokens_per_j", 250.0}};
+  const auto from_efficiency = inference_energy(tokens);
+  ASSERT_TRUE(from_efficiency);
+  EXPECT_DOUBLE_EQ(from_efficiency->j_per_unit, 0.004);
+  EXPECT_EQ(from_efficiency->unit, "token");
+
+  EXPECT_FALSE(inference_energy(trials[4]));  // the failed trial measured nothing
+}
+
+TEST_F(KnownStudy, TuningEnergySumsWholePhaseKeysOnly) {
+  const TuningEnergy first = tuning_energy(trials[0]);
+  EXPECT_DOUBLE_EQ(first.j, 100.0);  // training_j 90 + inference_measurement_j 10
+  EXPECT_EQ(first.keys, (std::vector<std::string>{"inference_measurement_j", "training_j"}));
+
+  Trial explicit_total;
+  explicit_total.user_attrs = {{"tuning_j", 7.0}, {"training_j", 5.0}};
+  EXPECT_DOUBLE_EQ(tuning_energy(explicit_total).j, 7.0);
+}
+
+TEST_F(KnownStudy, DefaultChoicesFollowTheDocumentedRules) {
+  EXPECT_EQ(most_accurate_trial(study.spec, trials), 1);
+  const auto chosen = default_chosen_trial(study.spec, trials);
+  ASSERT_TRUE(chosen);
+  // Trials 1 (0.90) and 2 (0.895) are within 0.01 of the best; 2 uses less.
+  EXPECT_EQ(chosen->number, 2);
+  // Scaled to [0, 1] with the ideal point at the origin: trial 0 at
+  // (0.5, 0), squared distance 0.25; trial 2 at (0.025, 0.667), 0.445;
+  // trial 1 at (0, 1), 1.
+  EXPECT_EQ(knee_trial(study.spec, trials), 0);
+}
+
+TEST_F(KnownStudy, NetImpactAndBreakEven) {
+  const NetImpact impact = net_impact(trials, 2, 1, carbon);
+  EXPECT_DOUBLE_EQ(impact.chosen_j_per_inference, 1.0 / 128);
+  EXPECT_DOUBLE_EQ(impact.baseline_j_per_inference, 1.0 / 64);
+  EXPECT_DOUBLE_EQ(impact.saved_j_per_inference, 1.0 / 128);
+  EXPECT_DOUBLE_EQ(impact.tuning_j, 640.0);  // 100 + 300 + 150 + 60 + 30 (failed)
+  EXPECT_EQ(impact.trials_with_energy, 5u);
+  EXPECT_EQ(impact.trials_without_energy, 0u);
+  ASSERT_TRUE(impact.break_even_inferences);
+  EXPECT_DOUBLE_EQ(*impact.break_even_inferences, 81920.0);  // 640 J / (1/128 J)
+  // 640 J = 1/5625 kWh; × 1.5 × 400 g/kWh.
+  EXPECT_NEAR(impact.tuning_g_co2e, 640.0 / 3.6e6 * 600.0, 1e-15);
+  EXPECT_NEAR(impact.tuning_g_co2e, 0.1066666666, 1e-9);
+  EXPECT_NEAR(impact.chosen_g_co2e_per_1000, 0.00130208333, 1e-11);
+  EXPECT_NEAR(impact.baseline_g_co2e_per_1000, 0.00260416667, 1e-11);
+}
+
+TEST_F(KnownStudy, NoBreakEvenWhenTheChosenModelSavesNothing) {
+  const NetImpact impact = net_impact(trials, 1, 2, carbon);
+  EXPECT_LT(impact.saved_j_per_inference, 0.0);
+  EXPECT_FALSE(impact.break_even_inferences);
+  EXPECT_THROW(net_impact(trials, 4, 1, carbon), InputError);
+  EXPECT_THROW(net_impact(trials, 99, 1, carbon), NotFoundError);
+}
+
+TEST_F(KnownStudy, ProxyCorrelationsMatchHandComputedRanks) {
+  const ProxyCorrelation params = proxy_correlation(trials, "params");
+  ASSERT_EQ(params.proxy.size(), 4u);  // the failed trial has no energy
+  // Ranks (params, energy): 0 (2,1), 1 (3,4), 2 (4,3), 3 (1,2): Σd² = 4,
+  // ρ = 1 − 6·4 / (4·15) = 0.6.
+  EXPECT_NEAR(params.spearman, 0.6, 1e-12);
+  EXPECT_NEAR(params.pearson, 0.1743844885736452, 1e-12);
+  ASSERT_TRUE(params.worst_pair);
+  EXPECT_EQ(params.worst_pair->more_proxy_trial, 2);  // 4× the parameters of 1,
+  EXPECT_EQ(params.worst_pair->less_proxy_trial, 1);  // half its energy
+  EXPECT_DOUBLE_EQ(params.worst_pair->proxy_ratio, 4.0);
+  EXPECT_DOUBLE_EQ(params.worst_pair->energy_ratio, 0.5);
+  const std::string sentence = explain_proxy(params);
+  EXPECT_NE(sentence.find("Trial 2 has 4× the parameter count of trial 1 yet uses 0.5× its energy"),
+            std::string::npos)
+      << sentence;
+
+  const ProxyCorrelation flops = proxy_correlation(trials, "flops_per_sample");
+  // Ranks: 0 (2,1), 1 (4,4), 2 (3,3), 3 (1,2): Σd² = 2, ρ = 0.8.
+  EXPECT_NEAR(flops.spearman, 0.8, 1e-12);
+  EXPECT_NEAR(flops.pearson, 0.9759566098065985, 1e-12);
+}
+
+TEST_F(KnownStudy, ProxyWithTooFewTrialsSaysSo) {
+  const ProxyCorrelation none = proxy_correlation(trials, "no_such_metric");
+  EXPECT_TRUE(std::isnan(none.spearman));
+  EXPECT_NE(explain_proxy(none).find("Too few trials (0)"), std::string::npos);
+}
+
+TEST_F(KnownStudy, HypervolumeHistoryByHand) {
+  const HypervolumeHistory history = hypervolume_history(study.spec, trials);
+  // Reference: worst value minus 10% of the range: accuracy 0.70 − 0.02,
+  // samples per joule 64 − 19.2.
+  ASSERT_EQ(history.reference.size(), 2u);
+  EXPECT_NEAR(history.reference[0], 0.68, 1e-12);
+  EXPECT_NEAR(history.reference[1], 44.8, 1e-12);
+  EXPECT_FALSE(history.reference_from_thresholds);
+  ASSERT_EQ(history.hypervolume.size(), 4u);
+  EXPECT_NEAR(history.hypervolume[0], 0.12 * 211.2, 1e-9);                // trial 0
+  EXPECT_NEAR(history.hypervolume[1], 25.344 + 0.1 * 19.2, 1e-9);         // + trial 1
+  EXPECT_NEAR(history.hypervolume[2], 25.344 + 0.095 * 83.2 + 0.005 * 19.2, 1e-9);  // + 2
+  EXPECT_NEAR(history.hypervolume[3], history.hypervolume[2], 1e-12);    // 3 is dominated
+}
+
+TEST_F(KnownStudy, ParetoFrontLeavesOutDominatedAndFailedTrials) {
+  EXPECT_EQ(pareto_front_indices(study.spec, trials), (std::vector<std::size_t>{0, 1, 2}));
+}
+
+TEST_F(KnownStudy, ImportanceUsesSpearmanForNumbersAndEtaForCategories) {
+  const auto importance = parameter_importance(study.spec, trials);
+  ASSERT_EQ(importance.size(), 2u);
+  const auto find = [&](std::size_t objective, const std::string& name) {
+    for (const auto& item : importance[objective]) {
+      if (item.param == name) return item;
+    }
+    ADD_FAILURE() << name;
+    return ParamImportance{};
+  };
+  // width ranks 2,3,4,1 against accuracy ranks 2,4,3,1: Σd² = 2, ρ = 0.8.
+  EXPECT_EQ(find(0, "width").method, "spearman");
+  EXPECT_NEAR(find(0, "width").score, 0.8, 1e-12);
+  // optimizer: adam {0.80, 0.895}, sgd {0.90, 0.70}; between-group sum of
+  // squares 0.00225625 of 0.02676875 in total, η = sqrt(0.0842872...).
+  EXPECT_EQ(find(0, "optimizer").method, "eta");
+  EXPECT_NEAR(find(0, "optimizer").score, 0.29032174379375875, 1e-12);
+  EXPECT_EQ(importance[0].front().param, "width");  // sorted, largest first
+}
+
+TEST(CarbonSettings, ResolvesARegionThroughTheEnergyTable) {
+  const CarbonSettings france = resolve_carbon(std::nullopt, "FR", 1.2);
+  EXPECT_GT(france.intensity_g_per_kwh, 0.0);
+  EXPECT_DOUBLE_EQ(france.pue, 1.2);
+  EXPECT_NE(france.intensity_source.find("FR"), std::string::npos);
+  EXPECT_DOUBLE_EQ(resolve_carbon(123.0, "world", 1.0).intensity_g_per_kwh, 123.0);
+  EXPECT_THROW(resolve_carbon(std::nullopt, "atlantis", 1.0), InputError);
+  EXPECT_THROW(resolve_carbon(100.0, "world", 0.5), InputError);
+}
+
+}  // namespace
+}  // namespace ecopt::report

@@ -1,0 +1,108 @@
+// CSV quoting (read back with a small RFC 4180 reader), JSON export and the
+// terminal table.
+#include <gtest/gtest.h>
+
+#include "ecopt/report/export.hpp"
+#include "known_study.hpp"
+
+namespace ecopt::report {
+namespace {
+
+// Splits RFC 4180 text into rows of fields.
+std::vector<std::vector<std::string>> read_csv(const std::string& text) {
+  std::vector<std::vector<std::string>> rows(1);
+  std::string field;
+  bool quoted = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (quoted) {
+      if (c == '"' && i + 1 < text.size() && text[i + 1] == '"') {
+        field += '"';
+        ++i;
+      } else if (c == '"') {
+        quoted = false;
+      } else {
+        field += c;
+      }
+    } else if (c == '"') {
+      quoted = true;
+    } else if (c == ',') {
+      rows.back().push_back(field);
+      field.clear();
+    } else if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') {
+      rows.back().push_back(field);
+      field.clear();
+      rows.emplace_back();
+      ++i;
+    } else {
+      field += c;
+    }
+  }
+  if (rows.back().empty()) rows.pop_back();
+  return rows;
+}
+
+TEST(CsvField, QuotesOnlyWhenNeeded) {
+  EXPECT_EQ(csv_field("plain"), "plain");
+  EXPECT_EQ(csv_field("a,b"), "\"a,b\"");
+  EXPECT_EQ(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+  EXPECT_EQ(csv_field("two\nlines"), "\"two\nlines\"");
+  EXPECT_EQ(csv_field(" padded"), "\" padded\"");
+  EXPECT_EQ(csv_field(""), "");
+}
+
+TEST(TrialsCsv, RoundTripsAwkwardValues) {
+  auto storage = open_storage("memory");
+  const std::string awkward = "a,b \"c\"\r\nd";
+  const StudyRecord study = testing::make_known_study(*storage, "csv", awkward);
+  const auto trials = storage->trials(study.id);
+  const auto rows = read_csv(trials_to_csv(study.spec, trials));
+  ASSERT_EQ(rows.size(), 6u);  // header + 5 trials
+  const auto& header = rows[0];
+  const auto column = [&](const std::string& name) {
+    const auto it = std::find(header.begin(), header.end(), name);
+    EXPECT_NE(it, header.end()) << name;
+    return static_cast<std::size_t>(it - header.begin());
+  };
+  for (const auto& row : rows) ASSERT_EQ(row.size(), header.size());
+  EXPECT_EQ(rows[1][column("params_optimizer")], awkward);
+  EXPECT_EQ(rows[2][column("values_accuracy")], "0.9");
+  EXPECT_EQ(rows[1][column("user_attrs_inference_j_per_sample")], "0.00390625");
+  EXPECT_EQ(rows[5][column("state")], "FAIL");
+  EXPECT_EQ(rows[5][column("fail_reason")], "out of memory at epoch 2");
+  EXPECT_EQ(rows[5][column("values_accuracy")], "");
+}
+
+TEST(TrialsJson, HoldsTheSpecAndEveryTrial) {
+  auto storage = open_storage("memory");
+  const StudyRecord study = testing::make_known_study(*storage);
+  const auto json = trials_to_json(study.spec, storage->trials(study.id));
+  EXPECT_EQ(json["study"]["name"], "known");
+  ASSERT_EQ(json["trials"].size(), 5u);
+  EXPECT_EQ(trial_from_json(json["trials"][2]).params.at("width"), ParamValue(std::int64_t{32}));
+}
+
+TEST(TrialsTable, AlignsColumnsAndRightAlignsNumbers) {
+  StudySpec spec;
+  spec.name = "t";
+  spec.objectives = {{"accuracy", Direction::Maximize, std::nullopt}};
+  Trial first;
+  first.number = 0;
+  first.state = TrialState::Complete;
+  first.values = {0.912345};
+  first.params = {{"lr", 0.001}, {"opt", std::string("adam")}};
+  first.user_attrs = {{"inference_j_per_sample", 0.0123456}, {"energy_source", "rapl-powercap"}};
+  Trial second;
+  second.number = 12;
+  second.state = TrialState::Failed;
+  second.params = {{"opt", std::string("sgd-with-a-very-long-name-indeed")}};
+  const std::string expected =
+      " #  state     accuracy     lr  opt                       inference_j_per_sample  energy_source\n"
+      "--  --------  --------  -----  ------------------------  ----------------------  -------------\n"
+      " 0  COMPLETE    0.9123  0.001  adam                                     0.01235  rapl-powercap\n"
+      "12  FAIL             -      -  sgd-with-a-very-long-na…                       -  -\n";
+  EXPECT_EQ(format_trials_table(spec, {first, second}), expected);
+}
+
+}  // namespace
+}  // namespace ecopt::report

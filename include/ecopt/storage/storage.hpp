@@ -46,6 +46,9 @@ class Storage {
   virtual Trial create_trial(std::int64_t study_id, const nlohmann::json& system_attrs) = 0;
   // Only while RUNNING; throws InputError otherwise.
   virtual void set_trial_params(std::int64_t trial_id, const ParamMap& params) = 0;
+  // Merge into the trial's attributes in any state (a report may annotate a
+  // finished trial); null merges nothing, other non-objects are InputError.
+  // Unknown study or trial ids throw NotFoundError everywhere.
   virtual void set_trial_user_attrs(std::int64_t trial_id, const nlohmann::json& attrs) = 0;
   virtual void set_trial_system_attrs(std::int64_t trial_id, const nlohmann::json& attrs) = 0;
   // Moves a RUNNING trial to a finished state in one transaction; throws

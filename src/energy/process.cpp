@@ -17,6 +17,7 @@
 #include <cerrno>
 #include <chrono>
 #include <condition_variable>
+#include <cstdio>
 #include <cstring>
 #include <deque>
 #include <filesystem>
@@ -49,28 +50,52 @@ struct ProcStat {
   double rss_bytes = 0.0;
 };
 
-std::optional<ProcStat> read_proc_stat(const std::string& pid_dir) {
-  std::ifstream file("/proc/" + pid_dir + "/stat");
-  std::string text;
-  if (!file || !std::getline(file, text)) return std::nullopt;
-  const auto close = text.rfind(')');
-  if (close == std::string::npos) return std::nullopt;
-  std::istringstream fields(text.substr(close + 1));
-  std::vector<std::string> tokens;
-  for (std::string token; fields >> token;) tokens.push_back(token);
-  if (tokens.size() < 22) return std::nullopt;
-  // tokens[k] is field k + 3 of proc(5): 3 state, 5 pgrp, 14-17 times, 24 rss.
+// Parsed by hand from one read(): this runs for every process on the
+// machine at each estimate reading, so it must stay cheap.
+std::optional<ProcStat> read_proc_stat(const char* pid_dir) {
+  char path[64];
+  std::snprintf(path, sizeof path, "/proc/%s/stat", pid_dir);
+  const int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::nullopt;
+  char text[1024];
+  const ssize_t n = ::read(fd, text, sizeof text - 1);
+  ::close(fd);
+  if (n <= 0) return std::nullopt;
+  text[n] = '\0';
+  const char* cursor = std::strrchr(text, ')');
+  if (!cursor) return std::nullopt;
+  // Fields after the command name, from field 3 (state) of proc(5).
+  double fields[22] = {};
+  char state = '?';
+  ++cursor;
+  for (int field = 3; field <= 24; ++field) {
+    while (*cursor == ' ') ++cursor;
+    if (*cursor == '\0') return std::nullopt;
+    char* end = nullptr;
+    if (field == 3)
+      state = *cursor++;
+    else
+      fields[field - 3] = std::strtod(cursor, &end);
+    if (end) cursor = end;
+    while (*cursor && *cursor != ' ') ++cursor;
+  }
   static const double ticks_per_s = static_cast<double>(sysconf(_SC_CLK_TCK));
   static const double page_bytes = static_cast<double>(sysconf(_SC_PAGESIZE));
   ProcStat stat;
-  stat.state = tokens[0].empty() ? '?' : tokens[0][0];
-  stat.ppid = static_cast<pid_t>(std::stoll(tokens[1]));
-  stat.pgrp = static_cast<pid_t>(std::stoll(tokens[2]));
-  double ticks = 0.0;
-  for (int k = 11; k <= 14; ++k) ticks += std::stod(tokens[k]);
-  stat.cpu_s = ticks / ticks_per_s;
-  stat.rss_bytes = std::stod(tokens[21]) * page_bytes;
+  stat.state = state;
+  stat.ppid = static_cast<pid_t>(fields[4 - 3]);
+  stat.pgrp = static_cast<pid_t>(fields[5 - 3]);
+  // utime, stime, cutime, cstime (fields 14-17), in clock ticks.
+  stat.cpu_s = (fields[14 - 3] + fields[15 - 3] + fields[16 - 3] + fields[17 - 3]) / ticks_per_s;
+  stat.rss_bytes = fields[24 - 3] * page_bytes;
   return stat;
+}
+
+// Whether this process has any child at all (running or not yet reaped),
+// without scanning /proc.
+bool has_children() {
+  siginfo_t info{};
+  return ::waitid(P_ALL, 0, &info, WEXITED | WNOHANG | WNOWAIT) == 0;
 }
 
 bool is_pid_name(const char* name) {
@@ -207,7 +232,7 @@ ProcessTreeUsage own_process_usage() {
   // Live descendants count too: a command trial's program is measured while
   // it runs, not only once it has been reaped. Orphans adopted by init
   // escape (documented in docs/energy.md).
-  ProcessTreeUsage usage = live_descendants_usage(::getpid());
+  ProcessTreeUsage usage = has_children() ? live_descendants_usage(::getpid()) : ProcessTreeUsage{};
   usage.cpu_s += rusage_cpu_s(self) + rusage_cpu_s(children);
   std::ifstream statm("/proc/self/statm");
   double size_pages = 0.0;

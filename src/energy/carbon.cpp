@@ -18,7 +18,7 @@ namespace {
 // Ember's Global Electricity Review 2024 (world: 481 g/kWh). EU-27: European
 // Environment Agency, indicator "GHG emission intensity of electricity
 // generation", year 2018. Figures we could not check against a source are
-// left out on purpose; pass your own with --carbon-intensity.
+// left out on purpose; users give their own value instead.
 constexpr const char* kEmber2023 = "Ember / Energy Institute via Our World in Data";
 constexpr const char* kEea2018 = "European Environment Agency";
 
@@ -55,7 +55,7 @@ const GridIntensity& grid_intensity(std::string_view region) {
   for (const auto& entry : kTable)
     if (upper(entry.region) == wanted) return entry;
   throw InputError(fmt::format(
-      "unknown carbon region '{}': use one of {} or give --carbon-intensity G_PER_KWH", region,
+      "unknown carbon region '{}': use one of {} or give your grid's intensity in g/kWh", region,
       known_regions()));
 }
 

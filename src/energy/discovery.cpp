@@ -69,7 +69,7 @@ void add_cpu_meters(const DiscoveryOptions& options, Discovery& found) {
   }
   found.meters.push_back(detail::make_estimate_meter(options));
   found.warnings.push_back(fmt::format(
-      "cpu: no readable RAPL sensor, so CPU energy is an ESTIMATE ({}), not a measurement",
+      "cpu: no readable RAPL sensor (reasons above), so CPU energy is an {}",
       found.meters.back()->description()));
 }
 

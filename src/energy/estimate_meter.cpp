@@ -52,7 +52,7 @@ class EstimateMeter final : public Meter {
   double background_cpu_s() const override { return poller_ ? poller_->cpu_s() : 0.0; }
   std::string description() const override {
     std::string text = fmt::format(
-        "ESTIMATE, not a sensor: CPU time of {} × {:.2f} W per core", 
+        "ESTIMATE, not a measurement: CPU time of {} × {:.2f} W per core",
         own_process_ ? "this process and its children" : "the measured command's process tree",
         watts_per_core_);
     if (memory_watts_per_gib_ > 0)

@@ -47,26 +47,6 @@ std::optional<std::string> constraint_reason(const StudySpec& spec, const nlohma
   return std::nullopt;
 }
 
-// Best value an unmeasured objective could plausibly reach; nullopt when
-// there is no basis for a guess.
-std::optional<double> plausible_best(std::size_t index, const StudySpec& spec,
-                                     const SkipPolicy& policy, const std::vector<Trial>& complete) {
-  if (index < policy.best_plausible.size() && policy.best_plausible[index]) {
-    return policy.best_plausible[index];
-  }
-  if (complete.empty()) return std::nullopt;
-  const bool maximize = spec.objectives[index].direction == Direction::Maximize;
-  double best = complete.front().values[index];
-  double worst = best;
-  for (const auto& trial : complete) {
-    const double v = trial.values[index];
-    best = maximize ? std::max(best, v) : std::min(best, v);
-    worst = maximize ? std::min(worst, v) : std::max(worst, v);
-  }
-  const double spread = std::abs(best - worst) > 0 ? std::abs(best - worst) : std::abs(best);
-  return maximize ? best + policy.margin * spread : best - policy.margin * spread;
-}
-
 std::string point_text(const StudySpec& spec, const std::vector<double>& values) {
   std::string text;
   for (std::size_t i = 0; i < values.size(); ++i) {
@@ -80,13 +60,6 @@ std::optional<std::string> dominance_reason(const StudySpec& spec, const SkipPol
                                             const nlohmann::json& metrics) {
   const auto front = pareto_optimal_trials(trials, spec);
   if (front.empty()) return std::nullopt;
-  std::vector<Trial> complete;
-  for (const auto& trial : trials) {
-    if (trial.state == TrialState::Complete && trial.values.size() == spec.objectives.size() &&
-        is_feasible(trial, spec)) {
-      complete.push_back(trial);
-    }
-  }
   std::vector<double> optimistic;
   std::vector<std::string> assumed;
   bool any_measured = false;
@@ -97,8 +70,8 @@ std::optional<std::string> dominance_reason(const StudySpec& spec, const SkipPol
       any_measured = true;
       continue;
     }
-    const auto best = plausible_best(i, spec, policy, complete);
-    if (!best) return std::nullopt;
+    const auto best = i < policy.best_plausible.size() ? policy.best_plausible[i] : std::nullopt;
+    if (!best) return std::nullopt;  // no bound: any value might enter the front
     optimistic.push_back(*best);
     assumed.push_back(fmt::format("{} = {:.4g}", name, *best));
   }

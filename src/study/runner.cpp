@@ -232,7 +232,7 @@ struct TrialRun {
 
 TrialRun run_trial(TrialContextData& data, const AskResult& asked, std::int64_t trial_id) {
   const StudySpec& spec = data.study.spec();
-  const SkipPolicy policy{data.file.energy_first, data.file.best_plausible, data.file.skip_margin};
+  const SkipPolicy policy{data.file.energy_first, data.file.best_plausible};
   TaskContext context{asked.params, asked.number, data.monitor, data.stop, {}, {}};
   context.skip_training = [&](const nlohmann::json& metrics) {
     return training_skip_reason(spec, policy, data.study.trials(), metrics);

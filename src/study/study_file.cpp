@@ -159,7 +159,7 @@ void read_study_table(const ordered_json& document, StudyFile& file) {
   const auto& table = table_or_empty(document, "study", file.origin);
   reject_unknown(table, "[study]",
                  {"name", "storage", "sampler", "seed", "n_trials", "initial_trials",
-                  "energy_first", "skip_margin", "space_mode", "heartbeat_interval_s",
+                  "energy_first", "space_mode", "heartbeat_interval_s",
                   "stale_after_s"},
                  file.origin);
   const Reader study(table, "study", file.origin);
@@ -174,7 +174,6 @@ void read_study_table(const ordered_json& document, StudyFile& file) {
   file.n_trials = study.integer("n_trials", file.n_trials, 1, 10'000'000);
   file.initial_trials = study.integer("initial_trials", file.initial_trials, -1, 10'000'000);
   file.energy_first = study.boolean("energy_first", file.energy_first);
-  file.skip_margin = study.number("skip_margin", file.skip_margin, 0.0, 1e6);
   file.heartbeat_interval_s =
       study.number("heartbeat_interval_s", file.heartbeat_interval_s, 0.01, 86400.0);
   file.stale_after_s = study.number("stale_after_s", file.stale_after_s, 0.01, 1e7);

@@ -7,15 +7,16 @@
 //  1. a measured objective is already worse than its threshold, or
 //  2. a measured metric breaks an outcome constraint, or
 //  3. it cannot enter the current Pareto front: every objective not yet
-//     measured is set to its best plausible value, and some feasible
-//     COMPLETE trial still dominates the resulting point.
-// The best plausible value of an unmeasured objective is `best_plausible`
-// from the study file when given (accuracy: 1.0; the skip is then exact
-// under that bound). Otherwise it is the best value seen so far moved by
-// `margin` times the spread seen (best - worst) in the better direction: a
-// heuristic that can skip a candidate which would have beaten the best seen
-// by more than that margin; docs/study-file.md says so. Nothing is skipped
-// by rule 3 while no objective has been measured or no trial is COMPLETE.
+//     measured is set to its best plausible value (`best_plausible` in the
+//     study file, e.g. 0.95 for accuracy on a task whose best known models
+//     reach that), and some feasible COMPLETE trial still dominates the
+//     resulting point. The skip is exact under the stated bounds.
+// Rule 3 needs a bound for every unmeasured objective. A bound derived from
+// the trials seen so far cannot work: a value better than every seen value
+// (best seen plus any margin) is never dominated, and the best seen itself
+// would skip any candidate that would have raised it. So without bounds
+// only rules 1 and 2 apply. Nothing is skipped by rule 3 while no
+// objective has been measured or no trial is COMPLETE.
 #include <optional>
 #include <string>
 #include <vector>
@@ -30,7 +31,6 @@ namespace ecopt {
 struct SkipPolicy {
   bool enabled = true;
   std::vector<std::optional<double>> best_plausible;  // per objective; may be shorter
-  double margin = 0.1;
 };
 
 std::optional<std::string> training_skip_reason(const StudySpec& spec, const SkipPolicy& policy,

@@ -41,7 +41,6 @@ struct StudyFile {
   std::int64_t initial_trials = -1;  // -1: the sampler's default
   // Energy-first evaluation (docs/study-file.md, "Energy-first").
   bool energy_first = true;
-  double skip_margin = 0.1;
   // Best value each objective could plausibly reach (accuracy: 1.0); one
   // entry per objective, nullopt when not given.
   std::vector<std::optional<double>> best_plausible;

@@ -1,0 +1,211 @@
+// The real `ecopt` binary: Optuna-style verbs, exit codes, one-line errors,
+// and every bad input of the ask/tell CLI refused with nothing changed.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "subprocess.hpp"
+
+namespace ecopt {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+using testing::ProcessResult;
+using testing::TempDir;
+
+const std::string kSpace = R"({
+  "lr": {"name": "FloatDistribution", "attributes": {"low": 0.0001, "high": 0.1, "log": true, "step": null}},
+  "width": {"name": "IntDistribution", "attributes": {"low": 1, "high": 128, "log": false, "step": 1}},
+  "act": {"name": "CategoricalDistribution", "attributes": {"choices": ["relu", "tanh", 3]}}
+})";
+
+class Cli : public ::testing::Test {
+ protected:
+  ProcessResult ecopt(std::vector<std::string> args) {
+    args.insert(args.begin(), ECOPT_CLI_PATH);
+    return testing::run_process(args, dir_.path());
+  }
+  ProcessResult on_study(const std::string& verb, std::vector<std::string> args = {}) {
+    args.insert(args.begin(), {verb, "--storage", url_, "--study-name", "s"});
+    return ecopt(args);
+  }
+  void create_study() {
+    const auto created = ecopt({"create-study", "--storage", url_, "--study-name", "s",
+                                "--directions", "maximize,minimize"});
+    ASSERT_EQ(created.exit_code, 0) << created.err;
+  }
+  nlohmann::json ask(const std::string& space = kSpace) {
+    const auto asked = on_study("ask", {"--search-space", space, "--sampler", "random"});
+    EXPECT_EQ(asked.exit_code, 0) << asked.err;
+    return nlohmann::json::parse(asked.out);
+  }
+  std::string trials_json() { return on_study("trials").out; }
+
+  // Exit 1, one line on stderr naming the problem, stdout empty.
+  static void expect_error(const ProcessResult& result, const std::string& message) {
+    EXPECT_EQ(result.exit_code, 1) << result.err;
+    EXPECT_THAT(result.err, HasSubstr("ecopt: error: "));
+    EXPECT_THAT(result.err, HasSubstr(message));
+    EXPECT_EQ(std::count(result.err.begin(), result.err.end(), '\n'), 1) << result.err;
+    EXPECT_EQ(result.out, "");
+  }
+
+  TempDir dir_{"cli"};
+  std::string url_ = "sqlite:///" + (dir_ / "cli.db").string();
+};
+
+TEST_F(Cli, UsageErrorsExitWithTwo) {
+  for (const auto& args : std::vector<std::vector<std::string>>{
+           {}, {"frobnicate"}, {"ask", "--storage", "memory"}, {"tell", "--bogus"}}) {
+    const auto result = ecopt(args);
+    EXPECT_EQ(result.exit_code, 2) << result.err;
+    EXPECT_THAT(result.err, HasSubstr("ecopt: error: "));
+    EXPECT_EQ(std::count(result.err.begin(), result.err.end(), '\n'), 1) << result.err;
+  }
+  const auto help = ecopt({"--help"});
+  EXPECT_EQ(help.exit_code, 0);
+  EXPECT_THAT(help.out, HasSubstr("create-study"));
+}
+
+TEST_F(Cli, CreateAskTellAndList) {
+  const auto created = ecopt({"create-study", "--storage", url_, "--study-name", "s",
+                              "--directions", "maximize", "minimize"});
+  ASSERT_EQ(created.exit_code, 0) << created.err;
+  EXPECT_EQ(created.out, "s\n");
+  // Optuna's --skip-if-exists: a second create is fine, without it an error.
+  EXPECT_EQ(ecopt({"create-study", "--storage", url_, "--study-name", "s", "--directions",
+                   "maximize,minimize", "--skip-if-exists"})
+                .exit_code,
+            0);
+  expect_error(ecopt({"create-study", "--storage", url_, "--study-name", "s", "--directions",
+                      "maximize,minimize"}),
+               "s");
+
+  const auto first = ask();
+  EXPECT_EQ(first["number"], 0);
+  const auto& params = first["params"];
+  EXPECT_TRUE(params["width"].is_number_integer()) << params.dump();
+  EXPECT_TRUE(params["lr"].is_number_float());
+  EXPECT_TRUE(params["act"] == "relu" || params["act"] == "tanh" || params["act"] == 3);
+  EXPECT_EQ(ask()["number"], 1);
+
+  const auto told = on_study("tell", {"--trial-number", "0", "--values", "0.91,0.012"});
+  EXPECT_EQ(told.exit_code, 0) << told.err;
+  const auto pruned = on_study("tell", {"--trial-number", "1", "--state", "pruned"});
+  EXPECT_EQ(pruned.exit_code, 0) << pruned.err;
+
+  const auto trials = nlohmann::json::parse(trials_json());
+  ASSERT_EQ(trials.size(), 2u);
+  EXPECT_EQ(trials[0]["state"], "COMPLETE");
+  EXPECT_EQ(trials[0]["values"], nlohmann::json({0.91, 0.012}));
+  EXPECT_EQ(trials[0]["params"], first["params"]);
+  EXPECT_EQ(trials[1]["state"], "PRUNED");
+
+  const auto best = nlohmann::json::parse(on_study("best-trials").out);
+  ASSERT_EQ(best.size(), 1u);
+  EXPECT_EQ(best[0]["number"], 0);
+
+  const auto csv = on_study("trials", {"--format", "csv"});
+  EXPECT_EQ(csv.exit_code, 0);
+  EXPECT_THAT(csv.out, HasSubstr("number,state,values_objective_0,values_objective_1,params_act"));
+  EXPECT_EQ(std::count(csv.out.begin(), csv.out.end(), '\n'), 3);
+
+  const auto studies = ecopt({"studies", "--storage", url_});
+  ASSERT_EQ(studies.exit_code, 0) << studies.err;
+  const auto listed = nlohmann::json::parse(studies.out);
+  ASSERT_EQ(listed.size(), 1u);
+  EXPECT_EQ(listed[0]["name"], "s");
+  EXPECT_EQ(listed[0]["n_trials"], 2);
+  EXPECT_EQ(listed[0]["directions"], "maximize,minimize");
+}
+
+TEST_F(Cli, BadSearchSpacesAreRefusedAndCreateNoTrial) {
+  create_study();
+  ask();
+  const std::string before = trials_json();
+  const auto float_space = [](const std::string& attributes) {
+    return R"({"x": {"name": "FloatDistribution", "attributes": )" + attributes + "}}";
+  };
+  struct Case {
+    std::string space;
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {"{\"x\": ", "JSON"},
+      {float_space(R"({"low": 2.0, "high": 1.0, "log": false, "step": null})"), "x"},
+      {float_space(R"({"low": 0.0, "high": 1.0, "log": true, "step": null})"), "log"},
+      {R"({"x": {"name": "GaussianDistribution", "attributes": {}}})", "GaussianDistribution"},
+  };
+  for (const auto& bad : cases) {
+    expect_error(on_study("ask", {"--search-space", bad.space, "--sampler", "random"}), bad.message);
+    EXPECT_EQ(trials_json(), before) << bad.space;
+  }
+  expect_error(on_study("ask", {"--search-space", kSpace, "--sampler", "simulated-annealing"}),
+               "simulated-annealing");
+  EXPECT_EQ(trials_json(), before);
+}
+
+TEST_F(Cli, BadTellsAreRefusedAndChangeNothing) {
+  create_study();
+  ask();
+  ask();
+  ASSERT_EQ(on_study("tell", {"--trial-number", "1", "--values", "0.5,1"}).exit_code, 0);
+  const std::string before = trials_json();
+  struct Case {
+    std::vector<std::string> args;
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {{"--trial-number", "0", "--values", "0.9"}, "needs 2 values"},
+      {{"--trial-number", "0", "--values", "0.9,1,2"}, "needs 2 values"},
+      {{"--trial-number", "0", "--values", "nan,1"}, "non-finite"},
+      {{"--trial-number", "0", "--values", "0.9,inf"}, "non-finite"},
+      {{"--trial-number", "0", "--values", "0.9,abc"}, "'abc' is not a number"},
+      {{"--trial-number", "1", "--values", "0.9,1"}, "already COMPLETE"},
+      {{"--trial-number", "7", "--values", "0.9,1"}, "trial 7 not found"},
+      {{"--trial-number", "0", "--values", "0.9,1", "--state", "done"}, "done"},
+  };
+  for (const auto& bad : cases) {
+    expect_error(on_study("tell", bad.args), bad.message);
+    EXPECT_EQ(trials_json(), before) << bad.message;
+  }
+  // NaN is accepted with --state fail.
+  EXPECT_EQ(on_study("tell", {"--trial-number", "0", "--values", "nan", "--state", "fail"}).exit_code, 0);
+}
+
+TEST_F(Cli, UnknownStudiesAndUnopenableStoragesAreOneLineErrors) {
+  create_study();
+  expect_error(ecopt({"ask", "--storage", url_, "--study-name", "nope", "--search-space", kSpace}),
+               "study 'nope' not found");
+  expect_error(ecopt({"trials", "--storage", url_, "--study-name", "nope"}), "nope");
+  expect_error(ecopt({"studies", "--storage", "sqlite:////nonexistent-folder/x.db"}),
+               "nonexistent-folder");
+  expect_error(ecopt({"studies", "--storage", "mysql://db"}), "mysql");
+  const auto secret = ecopt({"studies", "--storage", "postgresql://user:hunter2@127.0.0.1:1/db"});
+  EXPECT_EQ(secret.exit_code, 1);
+  EXPECT_THAT(secret.err, HasSubstr("127.0.0.1"));
+  EXPECT_THAT(secret.err, Not(HasSubstr("hunter2")));
+}
+
+TEST_F(Cli, OptunaSearchSpacesAreReusedAsTheyAre) {
+  create_study();
+  // As optuna.distributions.distribution_to_json writes them, legacy names included.
+  const std::string optuna = R"({
+    "x": {"name": "FloatDistribution", "attributes": {"step": 0.25, "low": 0.0, "high": 1.0, "log": false}},
+    "n": {"name": "IntDistribution", "attributes": {"log": true, "step": 1, "low": 1, "high": 64}},
+    "u": {"name": "UniformDistribution", "attributes": {"low": -1.0, "high": 1.0}},
+    "b": {"name": "CategoricalDistribution", "attributes": {"choices": [true, false]}}
+  })";
+  const auto asked = on_study("ask", {"--search-space", optuna, "--sampler", "sobol"});
+  ASSERT_EQ(asked.exit_code, 0) << asked.err;
+  const auto params = nlohmann::json::parse(asked.out)["params"];
+  EXPECT_TRUE(params["n"].is_number_integer());
+  EXPECT_TRUE(params["b"].is_boolean());
+  const double x = params["x"].get<double>();
+  EXPECT_DOUBLE_EQ(x * 4, std::round(x * 4)) << "x must be on its 0.25 grid";
+  EXPECT_GE(params["u"].get<double>(), -1.0);
+}
+
+}  // namespace
+}  // namespace ecopt

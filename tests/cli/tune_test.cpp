@@ -1,0 +1,138 @@
+// `ecopt tune` end to end: the shipped ZDT1 study, resume, and Ctrl-C in
+// the middle of a trial.
+#include <csignal>
+#include <fstream>
+#include <thread>
+
+#include <fmt/format.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "subprocess.hpp"
+
+namespace ecopt {
+namespace {
+
+using ::testing::HasSubstr;
+using testing::ChildProcess;
+using testing::ProcessResult;
+using testing::TempDir;
+
+class Tune : public ::testing::Test {
+ protected:
+  ProcessResult ecopt(std::vector<std::string> args) {
+    args.insert(args.begin(), ECOPT_CLI_PATH);
+    return testing::run_process(args, dir_.path());
+  }
+  nlohmann::json trials(const std::string& url, const std::string& study) {
+    const auto listed = ecopt({"trials", "--storage", url, "--study-name", study});
+    EXPECT_EQ(listed.exit_code, 0) << listed.err;
+    return nlohmann::json::parse(listed.out);
+  }
+
+  TempDir dir_{"tune"};
+};
+
+TEST_F(Tune, ShippedZdt1StudyRunsAndResumes) {
+  const std::string study_file = std::string(ECOPT_SOURCE_DIR) + "/studies/zdt1-quick.toml";
+  const std::string url = "sqlite:///" + (dir_ / "zdt1.db").string();
+  const auto first = ecopt({"tune", study_file, "--storage", url, "--n-trials", "10"});
+  ASSERT_EQ(first.exit_code, 0) << first.err << first.out;
+  EXPECT_THAT(first.out, HasSubstr("trial 10/10"));
+  EXPECT_THAT(first.out, HasSubstr("Pareto front of zdt1-quick"));
+  EXPECT_THAT(first.out, HasSubstr("tuning energy"));
+  const auto before = trials(url, "zdt1-quick");
+  ASSERT_EQ(before.size(), 10u);
+
+  const auto second = ecopt({"tune", study_file, "--storage", url, "--n-trials", "13"});
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  EXPECT_THAT(second.out, HasSubstr("trial 11/13"));
+  const auto after = trials(url, "zdt1-quick");
+  ASSERT_EQ(after.size(), 13u);
+  for (std::size_t i = 0; i < before.size(); ++i) EXPECT_EQ(after[i], before[i]) << i;
+  for (const auto& trial : after) {
+    EXPECT_EQ(trial["state"], "COMPLETE") << trial.dump();
+    EXPECT_TRUE(trial["user_attrs"].contains("tuning_energy_j"));
+  }
+  const auto best = nlohmann::json::parse(
+      ecopt({"best-trials", "--storage", url, "--study-name", "zdt1-quick"}).out);
+  EXPECT_GE(best.size(), 1u);
+}
+
+TEST_F(Tune, BadStudyFilesAreOneLineErrors) {
+  std::ofstream(dir_ / "typo.toml") << "[study]\nname = \"t\"\nn_trails = 3\n";
+  const auto typo = ecopt({"tune", (dir_ / "typo.toml").string()});
+  EXPECT_EQ(typo.exit_code, 1);
+  EXPECT_THAT(typo.err, HasSubstr("ecopt: error: "));
+  EXPECT_THAT(typo.err, HasSubstr("n_trails"));
+  EXPECT_THAT(typo.err, HasSubstr("typo.toml"));
+  const auto missing = ecopt({"tune", (dir_ / "missing.toml").string()});
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_THAT(missing.err, HasSubstr("missing.toml"));
+}
+
+// A command task whose trials sleep while a flag file exists: long enough
+// to be interrupted, and quick again once the test removes the file.
+std::string slow_study(const TempDir& dir, const std::string& url) {
+  const auto script = dir / "trial.sh";
+  std::ofstream(script) << fmt::format(
+      "#!/bin/sh\n"
+      "if [ \"$ECOPT_TRIAL_NUMBER\" -ge 2 ] && [ -f '{}' ]; then sleep 60; fi\n"
+      "echo \"ECOPT {{\\\"f0\\\": $ECOPT_PARAM_X}}\"\n",
+      (dir / "slow").string());
+  std::ofstream(dir / "slow") << "1";
+  const auto file = dir / "slow.toml";
+  std::ofstream(file) << fmt::format(R"(
+[study]
+name = "slow"
+storage = "{}"
+sampler = "random"
+n_trials = 4
+[[objectives]]
+name = "f0"
+direction = "minimize"
+[task]
+kind = "command"
+argv = ["/bin/sh", "{}"]
+[space.x]
+type = "float"
+low = 0.0
+high = 1.0
+)",
+                                     url, script.string());
+  return file.string();
+}
+
+TEST_F(Tune, CtrlCFailsTheRunningTrialKeepsTheRestAndResumes) {
+  const std::string url = "sqlite:///" + (dir_ / "slow.db").string();
+  const std::string study_file = slow_study(dir_, url);
+  ChildProcess tune({ECOPT_CLI_PATH, "tune", study_file}, dir_.path());
+  // The progress line of trial 1 means trial 2 (the slow one) is next.
+  ASSERT_TRUE(tune.wait_for_output("trial 2/4", std::chrono::seconds(60))) << tune.out_so_far();
+  std::this_thread::sleep_for(std::chrono::milliseconds(700));
+  const auto interrupted_at = std::chrono::steady_clock::now();
+  tune.signal(SIGINT);
+  const auto result = tune.wait();
+  EXPECT_EQ(result.exit_code, 130) << result.err << result.out;
+  EXPECT_LT(std::chrono::steady_clock::now() - interrupted_at, std::chrono::seconds(30));
+  EXPECT_THAT(result.err, HasSubstr("interrupted"));
+
+  const auto stopped = trials(url, "slow");
+  ASSERT_EQ(stopped.size(), 3u) << stopped.dump();
+  EXPECT_EQ(stopped[0]["state"], "COMPLETE");
+  EXPECT_EQ(stopped[1]["state"], "COMPLETE");
+  EXPECT_EQ(stopped[2]["state"], "FAILED");
+  EXPECT_EQ(stopped[2]["fail_reason"], "interrupted by user");
+
+  std::filesystem::remove(dir_ / "slow");
+  const auto resumed = ecopt({"tune", study_file});
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.err << resumed.out;
+  const auto after = trials(url, "slow");
+  ASSERT_EQ(after.size(), 4u);
+  for (std::size_t i = 0; i < stopped.size(); ++i) EXPECT_EQ(after[i], stopped[i]) << i;
+  EXPECT_EQ(after[3]["state"], "COMPLETE");
+}
+
+}  // namespace
+}  // namespace ecopt

@@ -1,0 +1,139 @@
+// The tune loop on real components: the test-problem and command tasks,
+// SQLite, the energy meters this machine has.
+#include "ecopt/study/runner.hpp"
+
+#include <sstream>
+
+#include <fmt/format.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "subprocess.hpp"
+
+namespace ecopt {
+namespace {
+
+using ::testing::HasSubstr;
+using testing::TempDir;
+
+StudyFile zdt1_file(const std::string& db, std::int64_t n_trials) {
+  return parse_study_file(fmt::format(R"(
+[study]
+name = "zdt1"
+storage = "sqlite:///{}"
+sampler = "sobol"
+n_trials = {}
+[[objectives]]
+name = "f0"
+direction = "minimize"
+threshold = 1.1
+[[objectives]]
+name = "f1"
+direction = "minimize"
+threshold = 1.1
+[task]
+kind = "test-problem"
+problem = "zdt1"
+n_vars = 3
+)",
+                                      db, n_trials),
+                          "zdt1-test.toml");
+}
+
+std::vector<Trial> stored_trials(const std::string& db) {
+  auto storage = open_storage("sqlite:///" + db);
+  return Study::load(*storage, "zdt1").trials();
+}
+
+TEST(Runner, RunsTheStudyAndResumesWithALargerBudget) {
+  TempDir dir("runner");
+  const std::string db = (dir / "s.db").string();
+  std::ostringstream out;
+  RunOptions options;
+  options.out = &out;
+  const RunSummary first = run_study(zdt1_file(db, 4), options);
+  EXPECT_EQ(first.trials_run, 4);
+  const auto before = stored_trials(db);
+  ASSERT_EQ(before.size(), 4u);
+  for (const auto& trial : before) {
+    EXPECT_EQ(trial.state, TrialState::Complete);
+    ASSERT_EQ(trial.values.size(), 2u);
+    EXPECT_DOUBLE_EQ(trial.values[0], *trial.metric("f0"));
+    EXPECT_TRUE(trial.metric(kTrialEnergyAttr)) << "every trial records its tuning energy";
+    EXPECT_TRUE(trial.user_attrs.contains(kTrialEnergySourceAttr));
+  }
+  EXPECT_THAT(out.str(), HasSubstr("trial 4/4"));
+  EXPECT_THAT(out.str(), HasSubstr("Pareto front of zdt1"));
+  EXPECT_THAT(out.str(), HasSubstr("tuning energy"));
+
+  std::ostringstream resumed_out;
+  options.out = &resumed_out;
+  options.n_trials = 7;
+  const RunSummary second = run_study(zdt1_file(db, 4), options);
+  EXPECT_EQ(second.trials_run, 3);
+  EXPECT_EQ(second.trials_finished, 7);
+  const auto after = stored_trials(db);
+  ASSERT_EQ(after.size(), 7u);
+  for (std::size_t i = 0; i < before.size(); ++i) {
+    EXPECT_EQ(to_json(after[i]).dump(), to_json(before[i]).dump()) << "trial " << i << " changed";
+  }
+  EXPECT_THAT(resumed_out.str(), HasSubstr("trial 5/7"));
+  EXPECT_GT(second.front.hypervolume, 0.0);
+  EXPECT_NEAR(second.tuning_energy_j, tuning_energy_j(after), 1e-9);
+
+  // A third run with the budget met runs nothing.
+  EXPECT_EQ(run_study(zdt1_file(db, 7), {.out = &resumed_out}).trials_run, 0);
+}
+
+TEST(Runner, AStopRequestedBeforehandStartsNoTrial) {
+  TempDir dir("runner-stop");
+  const std::string db = (dir / "s.db").string();
+  std::ostringstream out;
+  const std::atomic<bool> stop{true};
+  RunOptions options;
+  options.out = &out;
+  options.stop = &stop;
+  EXPECT_THROW(run_study(zdt1_file(db, 3), options), StudyInterrupted);
+  EXPECT_TRUE(stored_trials(db).empty());
+}
+
+TEST(Runner, FailingTrialsAreRecordedAndARepeatedFailureStopsTheStudy) {
+  TempDir dir("runner-fail");
+  const std::string db = (dir / "s.db").string();
+  const auto file = parse_study_file(fmt::format(R"(
+[study]
+name = "zdt1"
+storage = "sqlite:///{}"
+sampler = "random"
+n_trials = 10
+[[objectives]]
+name = "f0"
+direction = "minimize"
+[task]
+kind = "command"
+argv = ["/bin/false"]
+[space.x]
+type = "float"
+low = 0.0
+high = 1.0
+)",
+                                                 db),
+                                     "fail.toml");
+  std::ostringstream out;
+  try {
+    run_study(file, {.out = &out});
+    FAIL() << "a task that always fails must stop the study";
+  } catch (const Error& error) {
+    EXPECT_THAT(error.what(), HasSubstr("3 trials in a row failed"));
+  }
+  const auto trials = stored_trials(db);
+  ASSERT_EQ(trials.size(), 3u) << out.str();
+  for (const auto& trial : trials) {
+    EXPECT_EQ(trial.state, TrialState::Failed);
+    ASSERT_TRUE(trial.fail_reason);
+    EXPECT_FALSE(trial.fail_reason->empty());
+  }
+}
+
+}  // namespace
+}  // namespace ecopt

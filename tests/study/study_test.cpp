@@ -1,0 +1,235 @@
+// The Study API on real storages (memory and SQLite): ask, tell, best
+// trials, and every bad input of tell refused with nothing stored changed.
+#include "ecopt/study/study.hpp"
+
+#include <cmath>
+#include <limits>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "subprocess.hpp"
+
+namespace ecopt {
+namespace {
+
+using ::testing::HasSubstr;
+using testing::TempDir;
+
+StudySpec two_objective_spec(const std::string& name) {
+  StudySpec spec;
+  spec.name = name;
+  spec.objectives = {{"accuracy", Direction::Maximize, std::nullopt},
+                     {"energy_j", Direction::Minimize, std::nullopt}};
+  return spec;
+}
+
+SearchSpace mixed_space() {
+  return search_space_from_json_text(R"({
+    "lr": {"name": "FloatDistribution", "attributes": {"low": 0.0001, "high": 0.1, "log": true, "step": null}},
+    "width": {"name": "IntDistribution", "attributes": {"low": 1, "high": 128, "log": false, "step": 1}},
+    "act": {"name": "CategoricalDistribution", "attributes": {"choices": ["relu", "tanh"]}}
+  })");
+}
+
+class StudyTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    const std::string url = GetParam() == "memory"
+                                ? std::string("memory")
+                                : "sqlite:///" + (dir_ / "study.db").string();
+    storage_ = open_storage(url);
+    sampler_ = make_sampler("random", SamplerOptions{});
+  }
+
+  Study create(const std::string& name = "s") {
+    return Study::create(*storage_, two_objective_spec(name));
+  }
+
+  // The stored study, as JSON, to prove a refused call changed nothing.
+  std::string snapshot(const Study& study) {
+    std::string text;
+    for (const auto& trial : study.trials()) text += to_json(trial).dump() + "\n";
+    return text;
+  }
+
+  TempDir dir_{"study"};
+  std::unique_ptr<Storage> storage_;
+  std::unique_ptr<Sampler> sampler_;
+};
+
+TEST_P(StudyTest, CreateLoadAndLoadOrCreate) {
+  create("a");
+  EXPECT_THROW(create("a"), InputError);
+  EXPECT_EQ(Study::load(*storage_, "a").spec().objectives.size(), 2u);
+  try {
+    Study::load(*storage_, "missing");
+    FAIL() << "an unknown study must be refused";
+  } catch (const NotFoundError& error) {
+    EXPECT_THAT(error.what(), HasSubstr("study 'missing' not found"));
+  }
+  EXPECT_EQ(Study::load_or_create(*storage_, two_objective_spec("a")).record().id,
+            Study::load(*storage_, "a").record().id);
+  auto flipped = two_objective_spec("a");
+  flipped.objectives[1].direction = Direction::Maximize;
+  EXPECT_THROW(Study::load_or_create(*storage_, flipped), InputError);
+}
+
+TEST_P(StudyTest, AskStoresParamsAndSearchSpace) {
+  Study study = create();
+  const auto space = mixed_space();
+  for (int i = 0; i < 3; ++i) {
+    const AskResult asked = study.ask(space, *sampler_);
+    EXPECT_EQ(asked.number, i);
+    EXPECT_NO_THROW(space.check(asked.params));
+    EXPECT_TRUE(std::holds_alternative<std::int64_t>(asked.params.at("width")));
+    EXPECT_TRUE(std::holds_alternative<std::string>(asked.params.at("act")));
+  }
+  const auto trials = study.trials();
+  ASSERT_EQ(trials.size(), 3u);
+  EXPECT_EQ(trials[1].state, TrialState::Running);
+  EXPECT_EQ(search_space_from_json_text(trials[1].system_attrs[kSearchSpaceAttr].get<std::string>()),
+            space);
+  EXPECT_EQ(trials[1].system_attrs[kSamplerAttr], "random");
+  const auto record = storage_->find_study("s");
+  EXPECT_EQ(search_space_from_json_text(record->user_attrs[kSearchSpaceAttr].get<std::string>()),
+            space);
+}
+
+TEST_P(StudyTest, TellCompletesAndStoresValuesAndAttrs) {
+  Study study = create();
+  const auto asked = study.ask(mixed_space(), *sampler_);
+  const Trial told = study.tell(asked.number, {TrialState::Complete, {0.91, 12.5},
+                                               {{"flops", 1000}}, std::nullopt});
+  EXPECT_EQ(told.state, TrialState::Complete);
+  EXPECT_EQ(told.values, (std::vector<double>{0.91, 12.5}));
+  EXPECT_EQ(told.user_attrs["flops"], 1000);
+  EXPECT_EQ(told.params, asked.params);
+}
+
+TEST_P(StudyTest, TellAcceptsFailWithNaNAndPrunedWithoutValues) {
+  Study study = create();
+  const auto space = mixed_space();
+  const auto a = study.ask(space, *sampler_);
+  const auto b = study.ask(space, *sampler_);
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  EXPECT_EQ(study.tell(a.number, {TrialState::Failed, {nan}, {}, "diverged"}).state,
+            TrialState::Failed);
+  EXPECT_EQ(study.tell(b.number, {TrialState::Pruned, {}, {}, "too slow"}).state,
+            TrialState::Pruned);
+}
+
+struct BadTell {
+  const char* what;
+  TrialResult result;
+  const char* message;
+};
+
+TEST_P(StudyTest, BadTellIsRefusedAndChangesNothing) {
+  Study study = create();
+  const auto space = mixed_space();
+  const auto running = study.ask(space, *sampler_);
+  const auto finished = study.ask(space, *sampler_);
+  study.tell(finished.number, {TrialState::Complete, {0.5, 1.0}, {}, std::nullopt});
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const double inf = std::numeric_limits<double>::infinity();
+  const std::vector<BadTell> cases = {
+      {"too few values", {TrialState::Complete, {0.9}, {}, std::nullopt}, "needs 2 values"},
+      {"too many values", {TrialState::Complete, {0.9, 1, 2}, {}, std::nullopt}, "needs 2 values"},
+      {"no values", {TrialState::Complete, {}, {}, std::nullopt}, "needs 2 values"},
+      {"NaN", {TrialState::Complete, {nan, 1.0}, {}, std::nullopt}, "non-finite"},
+      {"infinity", {TrialState::Complete, {0.9, inf}, {}, std::nullopt}, "non-finite"},
+      {"pruned infinity", {TrialState::Pruned, {0.9, -inf}, {}, std::nullopt}, "non-finite"},
+      {"running", {TrialState::Running, {0.9, 1.0}, {}, std::nullopt}, "RUNNING"},
+  };
+  for (const auto& bad : cases) {
+    const std::string before = snapshot(study);
+    try {
+      study.tell(running.number, bad.result);
+      ADD_FAILURE() << bad.what << " was accepted";
+    } catch (const InputError& error) {
+      EXPECT_THAT(error.what(), HasSubstr(bad.message)) << bad.what;
+      EXPECT_EQ(std::string(error.what()).find('\n'), std::string::npos) << bad.what;
+    }
+    EXPECT_EQ(snapshot(study), before) << bad.what;
+  }
+  const std::string before = snapshot(study);
+  try {
+    study.tell(finished.number, {TrialState::Complete, {0.7, 2.0}, {}, std::nullopt});
+    ADD_FAILURE() << "a finished trial was told again";
+  } catch (const InputError& error) {
+    EXPECT_THAT(error.what(), HasSubstr("already COMPLETE"));
+  }
+  try {
+    study.tell(42, {TrialState::Complete, {0.7, 2.0}, {}, std::nullopt});
+    ADD_FAILURE() << "an unknown trial was told";
+  } catch (const NotFoundError& error) {
+    EXPECT_THAT(error.what(), HasSubstr("trial 42 not found"));
+  }
+  EXPECT_EQ(snapshot(study), before);
+}
+
+TEST_P(StudyTest, BestTrialsAreParetoOptimalAndFeasible) {
+  auto spec = two_objective_spec("front");
+  spec.constraints = {{"latency_s", Comparison::LessEqual, 1.0}};
+  Study study = Study::create(*storage_, spec);
+  const auto space = mixed_space();
+  struct Told {
+    std::vector<double> values;
+    double latency_s;
+  };
+  // (accuracy max, energy min): 0 and 1 are on the front, 2 is dominated
+  // by 0, 3 would dominate all but breaks the constraint, 4 lacks the metric.
+  const std::vector<Told> told = {{{0.9, 10}, 0.5}, {{0.8, 5}, 0.5}, {{0.85, 11}, 0.5},
+                                  {{0.99, 1}, 2.0}, {{0.99, 1}, -1}};
+  for (std::size_t i = 0; i < told.size(); ++i) {
+    const auto asked = study.ask(space, *sampler_);
+    nlohmann::json attrs = nlohmann::json::object();
+    if (told[i].latency_s >= 0) attrs["latency_s"] = told[i].latency_s;
+    study.tell(asked.number, {TrialState::Complete, told[i].values, attrs, std::nullopt});
+  }
+  study.ask(space, *sampler_);  // a RUNNING trial is never best
+  std::vector<std::int64_t> numbers;
+  for (const auto& trial : study.best_trials()) numbers.push_back(trial.number);
+  EXPECT_EQ(numbers, (std::vector<std::int64_t>{0, 1}));
+}
+
+INSTANTIATE_TEST_SUITE_P(Storages, StudyTest, ::testing::Values("memory", "sqlite"));
+
+Trial complete_trial(std::int64_t number, std::vector<double> values) {
+  Trial trial;
+  trial.number = number;
+  trial.state = TrialState::Complete;
+  trial.values = std::move(values);
+  return trial;
+}
+
+TEST(FrontSummary, HypervolumeUsesThresholdsOrTheWorstValues) {
+  StudySpec spec;
+  spec.name = "hv";
+  spec.objectives = {{"a", Direction::Minimize, std::nullopt}, {"b", Direction::Minimize, std::nullopt}};
+  const std::vector<Trial> trials = {complete_trial(0, {1, 3}), complete_trial(1, {2, 2}),
+                                     complete_trial(2, {3, 1})};
+  // Reference (3, 3), the worst values: only (2, 2) adds area, 1 x 1.
+  EXPECT_DOUBLE_EQ(summarize_front(trials, spec).hypervolume, 1.0);
+  spec.objectives[0].threshold = 4.0;
+  spec.objectives[1].threshold = 4.0;
+  // Reference (4, 4): 1 + 2 + 3.
+  const auto summary = summarize_front(trials, spec);
+  EXPECT_DOUBLE_EQ(summary.hypervolume, 6.0);
+  EXPECT_EQ(summary.front.size(), 3u);
+  EXPECT_EQ(summary.reference, (std::vector<double>{4.0, 4.0}));
+}
+
+TEST(FrontSummary, MaximisedObjectivesKeepTheirSignInTheReference) {
+  StudySpec spec;
+  spec.name = "hv";
+  spec.objectives = {{"acc", Direction::Maximize, 0.5}, {"j", Direction::Minimize, 10.0}};
+  const std::vector<Trial> trials = {complete_trial(0, {0.9, 2.0})};
+  const auto summary = summarize_front(trials, spec);
+  EXPECT_NEAR(summary.hypervolume, 0.4 * 8.0, 1e-12);
+  EXPECT_EQ(summary.reference, (std::vector<double>{0.5, 10.0}));
+}
+
+}  // namespace
+}  // namespace ecopt

@@ -130,7 +130,15 @@ TEST_F(CommandTaskTest, ResultFileMetricsAreMerged) {
   EXPECT_THROW(run({{"kind", "command"}, {"argv", {kPython, broken}}}, {}), Error);
 }
 
-bool alive(pid_t pid) { return ::kill(pid, 0) == 0; }
+// A killed process whose parent died too may linger as a zombie until init
+// reaps it (or forever, in containers whose init does not): not alive.
+bool alive(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string text;
+  if (!std::getline(stat, text)) return false;
+  const auto close = text.rfind(')');
+  return close != std::string::npos && close + 2 < text.size() && text[close + 2] != 'Z';
+}
 
 TEST_F(CommandTaskTest, TimeoutStopsTheWholeProcessTree) {
   const auto pid_file = (dir_ / "grandchild.pid").string();
@@ -197,12 +205,14 @@ TEST_F(CommandTaskTest, PhasesAreMeasuredApartFromTheRest) {
   ASSERT_TRUE(m.contains("inference_j")) << m.dump();
   const double phase_j = m["inference_j"].get<double>();
   const double total_j = m["command_j"].get<double>();
-  EXPECT_GT(phase_j, 0.0);
+  EXPECT_GT(phase_j, 0.0) << m.dump();
   EXPECT_LT(phase_j, total_j);
   // About half of the busy time is in the phase (wide bounds: loaded CI).
   EXPECT_GT(phase_j / total_j, 0.2);
   EXPECT_LT(phase_j / total_j, 0.8);
-  EXPECT_NEAR(m["inference_s"].get<double>(), 0.4, 0.35);
+  // Wall time is at least the phase's CPU time (more on a loaded machine).
+  EXPECT_GT(m["inference_s"].get<double>(), 0.3);
+  EXPECT_LT(m["inference_s"].get<double>(), m["command_s"].get<double>());
   EXPECT_DOUBLE_EQ(m["inference_j_per_sample"].get<double>(), phase_j / 200);
   EXPECT_EQ(m["inference_samples"], 200);
   EXPECT_EQ(m["energy_source"], "estimate-cpu-time");

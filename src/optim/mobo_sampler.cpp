@@ -12,12 +12,16 @@
 #include "acquisition_optimizer.hpp"
 #include "ecopt/core/error.hpp"
 #include "ecopt/math/pareto.hpp"
+#include "ecopt/optim/nsga2.hpp"
 #include "observations.hpp"
 #include "random_stream.hpp"
 #include "samplers.hpp"
 
 namespace ecopt::optim_detail {
 namespace {
+
+// Model size up to which the full candidate budget is scored.
+constexpr std::size_t kFullSearchPoints = 150;
 
 struct MoboSettings {
   AcquisitionSearch search;
@@ -26,6 +30,7 @@ struct MoboSettings {
   // Standardised noise variance below which the posterior-mean front is
   // used instead of front samples (noise sd under 10% of the outcome's).
   double tiny_noise = 1e-2;
+  int max_model_points = 300;   // observations the GPs condition on, at most
   GpFitOptions fit;
 };
 
@@ -41,7 +46,7 @@ int read_int(const nlohmann::json& extra, const char* key, int fallback, int min
 MoboSettings read_settings(const SamplerOptions& options) {
   check_extra_keys("mobo", options,
                    {"sobol_candidates", "local_candidates", "refine_starts", "refine_evaluations",
-                    "posterior_samples", "fit_restarts", "max_fit_points"});
+                    "posterior_samples", "fit_restarts", "max_fit_points", "max_model_points"});
   const nlohmann::json& extra = options.extra;
   MoboSettings s;
   s.search.sobol_candidates = read_int(extra, "sobol_candidates", s.search.sobol_candidates, 1);
@@ -50,7 +55,8 @@ MoboSettings read_settings(const SamplerOptions& options) {
   s.search.refine_evaluations = read_int(extra, "refine_evaluations", s.search.refine_evaluations, 1);
   s.posterior_samples = read_int(extra, "posterior_samples", s.posterior_samples, 1);
   s.fit.restarts = read_int(extra, "fit_restarts", s.fit.restarts, 1);
-  s.fit.max_fit_points = static_cast<std::size_t>(read_int(extra, "max_fit_points", 160, 8));
+  s.fit.max_fit_points = static_cast<std::size_t>(read_int(extra, "max_fit_points", 100, 8));
+  s.max_model_points = read_int(extra, "max_model_points", s.max_model_points, 8);
   s.fit.seed = options.seed;
   return s;
 }
@@ -100,42 +106,117 @@ class MoboSampler final : public Sampler {
         scalarise ? Eigen::MatrixXd(parego_scalarisation(obs.objectives, mix_seed(options_.seed, trial, 7)))
                   : obs.objectives;
 
+    const std::vector<Eigen::Index> rows = modelling_subset(obs);
     std::vector<GaussianProcess> models;
     for (Eigen::Index j = 0; j < targets.cols(); ++j) {
-      models.push_back(GaussianProcess::fit(obs.x, targets.col(j), kinds, settings_.fit));
+      models.push_back(GaussianProcess::fit(obs.x(rows, Eigen::all), targets(rows, j), kinds, settings_.fit));
     }
-    std::vector<ConstraintModel> constraints = fit_constraints(context.spec, obs, kinds);
+    std::vector<ConstraintModel> constraints = fit_constraints(context.spec, obs, rows, kinds);
     believe_pending(obs.pending, models, constraints);
 
-    // Rows (observed, then pending) that may sit on the front.
-    std::vector<Eigen::Index> front_rows;
+    // Points that may sit on the front: feasible observations, and pending
+    // points the constraint models expect to be feasible.
+    std::vector<Eigen::Index> feasible;
     for (Eigen::Index i = 0; i < obs.size(); ++i) {
-      if (obs.feasible(i)) front_rows.push_back(i);
+      if (obs.feasible(i)) feasible.push_back(i);
     }
+    Eigen::MatrixXd front_x(static_cast<Eigen::Index>(feasible.size()) + obs.pending.rows(), obs.x.cols());
+    Eigen::Index count = 0;
+    for (Eigen::Index i : feasible) front_x.row(count++) = obs.x.row(i);
     for (Eigen::Index p = 0; p < obs.pending.rows(); ++p) {
-      if (predicted_feasible(constraints, obs.pending.row(p))) front_rows.push_back(obs.size() + p);
+      if (predicted_feasible(constraints, obs.pending.row(p))) front_x.row(count++) = obs.pending.row(p);
     }
+    front_x.conservativeResize(count, Eigen::NoChange);
+
     std::vector<HypervolumeBoxes> fronts;
     std::vector<std::vector<double>> anchors;
-    if (!front_rows.empty()) {
-      fronts = sample_fronts(context, obs, targets, models, front_rows, scalarise);
-      anchors = pareto_anchors(models, front_rows);
+    if (count > 0) {
+      Eigen::MatrixXd front_means(count, static_cast<Eigen::Index>(models.size()));
+      for (std::size_t j = 0; j < models.size(); ++j) {
+        front_means.col(static_cast<Eigen::Index>(j)) = models[j].predict(front_x).mean;
+      }
+      const Point reference = scalarise ? Point{front_means.minCoeff()}
+                                        : hypervolume_reference_point(context.spec, feasible_values(obs, targets, front_means));
+      fronts = sample_fronts(models, front_x, front_means, reference);
+      anchors = pareto_anchors(front_x, front_means);
     }
     const Acquisition acquisition(std::move(models), std::move(fronts), std::move(constraints));
-    return maximise_acquisition(acquisition, context.space, anchors, settings_.search,
+    return maximise_acquisition(acquisition, context.space, anchors, search_for(rows.size()),
                                 mix_seed(options_.seed, trial, 11));
   }
 
+  // The observed values the reference point is inferred from (believed
+  // pending values only when nothing feasible has been observed).
+  static std::vector<Point> feasible_values(const Observations& obs, const Eigen::MatrixXd& targets,
+                                            const Eigen::MatrixXd& front_means) {
+    std::vector<Point> values;
+    for (Eigen::Index i = 0; i < obs.size(); ++i) {
+      if (obs.feasible(i)) values.push_back(row_vector(targets, i));
+    }
+    if (values.empty()) {
+      for (Eigen::Index r = 0; r < front_means.rows(); ++r) values.push_back(row_vector(front_means, r));
+    }
+    return values;
+  }
+
+  // Rows the GPs are conditioned on. Beyond max_model_points the cubic
+  // cost would dominate, so half the budget goes to the best
+  // constrained-domination layers (where the acquisition looks) and half
+  // to an even spread of the rest (so the models still know where not to
+  // look).
+  std::vector<Eigen::Index> modelling_subset(const Observations& obs) const {
+    const auto n = static_cast<std::size_t>(obs.size());
+    const auto limit = static_cast<std::size_t>(settings_.max_model_points);
+    std::vector<Eigen::Index> rows;
+    if (n <= limit) {
+      for (Eigen::Index i = 0; i < obs.size(); ++i) rows.push_back(i);
+      return rows;
+    }
+    std::vector<Point> values;
+    for (Eigen::Index i = 0; i < obs.size(); ++i) values.push_back(row_vector(obs.objectives, i));
+    std::vector<bool> chosen(n, false);
+    for (const auto& layer : constrained_fronts(values, obs.violations)) {
+      if (rows.size() >= limit / 2) break;
+      for (std::size_t i : layer) {
+        if (rows.size() < limit / 2) {
+          rows.push_back(static_cast<Eigen::Index>(i));
+          chosen[i] = true;
+        }
+      }
+    }
+    std::vector<Eigen::Index> rest;
+    for (std::size_t i = 0; i < n; ++i) {
+      if (!chosen[i]) rest.push_back(static_cast<Eigen::Index>(i));
+    }
+    const std::size_t wanted = limit - rows.size();
+    for (std::size_t k = 0; k < wanted; ++k) rows.push_back(rest[k * rest.size() / wanted]);
+    std::sort(rows.begin(), rows.end());
+    return rows;
+  }
+
+  // Fewer acquisition candidates for larger models: each costs O(n^2).
+  AcquisitionSearch search_for(std::size_t model_points) const {
+    AcquisitionSearch search = settings_.search;
+    if (model_points > kFullSearchPoints) {
+      const double share = static_cast<double>(kFullSearchPoints) / static_cast<double>(model_points);
+      search.sobol_candidates = std::max(64, static_cast<int>(share * search.sobol_candidates));
+      search.local_candidates = static_cast<int>(share * search.local_candidates);
+    }
+    return search;
+  }
+
   std::vector<ConstraintModel> fit_constraints(const StudySpec& spec, const Observations& obs,
+                                               const std::vector<Eigen::Index>& subset,
                                                const std::vector<InputKind>& kinds) const {
     std::vector<ConstraintModel> constraints;
     for (std::size_t c = 0; c < spec.constraints.size(); ++c) {
+      const auto column = static_cast<Eigen::Index>(c);
       std::vector<Eigen::Index> rows;
-      for (Eigen::Index i = 0; i < obs.size(); ++i) {
-        if (std::isfinite(obs.constraint_metrics(i, static_cast<Eigen::Index>(c)))) rows.push_back(i);
+      for (Eigen::Index i : subset) {
+        if (std::isfinite(obs.constraint_metrics(i, column))) rows.push_back(i);
       }
       if (rows.size() < 2) continue;  // nothing to learn from yet
-      const Eigen::VectorXd metric = obs.constraint_metrics(rows, static_cast<Eigen::Index>(c));
+      const Eigen::VectorXd metric = obs.constraint_metrics(rows, column);
       constraints.push_back({GaussianProcess::fit(obs.x(rows, Eigen::all), metric, kinds, settings_.fit),
                              spec.constraints[c].bound,
                              spec.constraints[c].comparison == Comparison::LessEqual});
@@ -167,56 +248,42 @@ class MoboSampler final : public Sampler {
   // the learned noise is tiny, else joint posterior samples (fixed normal
   // draws, so deterministic) of the points near the front, one box
   // decomposition per sample (NEHVI's integration over noisy observations).
-  std::vector<HypervolumeBoxes> sample_fronts(const SamplingContext& context, const Observations& obs,
-                                              const Eigen::MatrixXd& targets,
-                                              const std::vector<GaussianProcess>& models,
-                                              const std::vector<Eigen::Index>& front_rows, bool scalarise) const {
-    const auto m = static_cast<Eigen::Index>(models.size());
-    Eigen::MatrixXd means(static_cast<Eigen::Index>(front_rows.size()), m);
+  std::vector<HypervolumeBoxes> sample_fronts(const std::vector<GaussianProcess>& models,
+                                              const Eigen::MatrixXd& front_x, const Eigen::MatrixXd& front_means,
+                                              const Point& reference) const {
     bool noisy = false;
-    for (Eigen::Index j = 0; j < m; ++j) {
-      const GaussianProcess& model = models[static_cast<std::size_t>(j)];
-      means.col(j) = model.predict(model.inputs()(front_rows, Eigen::all)).mean;
+    for (const GaussianProcess& model : models) {
       noisy = noisy || model.hyperparameters().noise_variance() > settings_.tiny_noise;
     }
     std::vector<Point> mean_points;
-    for (Eigen::Index r = 0; r < means.rows(); ++r) mean_points.push_back(row_vector(means, r));
-
-    Point reference;
-    if (scalarise) {
-      reference = {*std::min_element(means.data(), means.data() + means.size())};
-    } else {
-      std::vector<Point> feasible_observed;
-      for (Eigen::Index i = 0; i < obs.size(); ++i) {
-        if (obs.feasible(i)) feasible_observed.push_back(row_vector(targets, i));
-      }
-      if (feasible_observed.empty()) feasible_observed = mean_points;  // only believed pending points
-      reference = hypervolume_reference_point(context.spec, feasible_observed);
-    }
+    for (Eigen::Index r = 0; r < front_means.rows(); ++r) mean_points.push_back(row_vector(front_means, r));
     if (!noisy || settings_.posterior_samples <= 1) return {HypervolumeBoxes(mean_points, reference)};
 
-    const std::vector<std::size_t> baseline = baseline_points(mean_points);
-    std::vector<std::size_t> model_rows;
-    for (std::size_t b : baseline) model_rows.push_back(static_cast<std::size_t>(front_rows[b]));
+    std::vector<Eigen::Index> baseline;
+    for (std::size_t b : baseline_points(mean_points)) baseline.push_back(static_cast<Eigen::Index>(b));
+    const Eigen::MatrixXd baseline_x = front_x(baseline, Eigen::all);
+    const auto size = static_cast<Eigen::Index>(baseline.size());
+    const auto m = static_cast<Eigen::Index>(models.size());
     RandomStream random(mix_seed(options_.seed, 0x6e656876ULL));
-    std::vector<Eigen::MatrixXd> factors;
+    std::vector<Eigen::MatrixXd> samples;  // per objective: size x posterior_samples
     for (Eigen::Index j = 0; j < m; ++j) {
-      Eigen::MatrixXd covariance = models[static_cast<std::size_t>(j)].posterior_covariance(model_rows);
+      Eigen::MatrixXd covariance = models[static_cast<std::size_t>(j)].posterior_covariance(baseline_x);
       covariance.diagonal().array() += 1e-9 * std::max(covariance.diagonal().maxCoeff(), 1e-12);
-      factors.push_back(Eigen::LLT<Eigen::MatrixXd>(covariance).matrixL());
+      const Eigen::MatrixXd factor = Eigen::LLT<Eigen::MatrixXd>(covariance).matrixL();
+      Eigen::MatrixXd z(size, settings_.posterior_samples);
+      for (Eigen::Index s = 0; s < z.cols(); ++s) {
+        for (Eigen::Index b = 0; b < size; ++b) z(b, s) = random.normal();
+      }
+      Eigen::MatrixXd draws = factor * z;
+      draws.colwise() += front_means(baseline, j);
+      samples.push_back(std::move(draws));
     }
     std::vector<HypervolumeBoxes> fronts;
-    const auto size = static_cast<Eigen::Index>(baseline.size());
     for (int s = 0; s < settings_.posterior_samples; ++s) {
-      Eigen::MatrixXd sample(size, m);
-      for (Eigen::Index j = 0; j < m; ++j) {
-        Eigen::VectorXd z(size);
-        for (auto& v : z) v = random.normal();
-        for (Eigen::Index b = 0; b < size; ++b) sample(b, j) = means(static_cast<Eigen::Index>(baseline[static_cast<std::size_t>(b)]), j);
-        sample.col(j) += factors[static_cast<std::size_t>(j)] * z;
+      std::vector<Point> points(static_cast<std::size_t>(size), Point(static_cast<std::size_t>(m)));
+      for (Eigen::Index b = 0; b < size; ++b) {
+        for (Eigen::Index j = 0; j < m; ++j) points[static_cast<std::size_t>(b)][static_cast<std::size_t>(j)] = samples[static_cast<std::size_t>(j)](b, s);
       }
-      std::vector<Point> points;
-      for (Eigen::Index b = 0; b < size; ++b) points.push_back(row_vector(sample, b));
       fronts.emplace_back(points, reference);
     }
     return fronts;
@@ -237,19 +304,12 @@ class MoboSampler final : public Sampler {
   }
 
   // Unit-cube points of the current (posterior-mean) Pareto set.
-  static std::vector<std::vector<double>> pareto_anchors(const std::vector<GaussianProcess>& models,
-                                                         const std::vector<Eigen::Index>& front_rows) {
-    const Eigen::MatrixXd& x = models.front().inputs();
-    std::vector<Point> means(front_rows.size(), Point(models.size()));
-    for (std::size_t j = 0; j < models.size(); ++j) {
-      const Eigen::VectorXd mean = models[j].predict(x(front_rows, Eigen::all)).mean;
-      for (std::size_t r = 0; r < front_rows.size(); ++r) means[r][j] = mean[static_cast<Eigen::Index>(r)];
-    }
+  static std::vector<std::vector<double>> pareto_anchors(const Eigen::MatrixXd& front_x,
+                                                         const Eigen::MatrixXd& front_means) {
+    std::vector<Point> means;
+    for (Eigen::Index r = 0; r < front_means.rows(); ++r) means.push_back(row_vector(front_means, r));
     std::vector<std::vector<double>> anchors;
-    for (std::size_t i : pareto_front(means)) {
-      const Eigen::Index row = front_rows[i];
-      anchors.push_back(row_vector(x, row));
-    }
+    for (std::size_t i : pareto_front(means)) anchors.push_back(row_vector(front_x, static_cast<Eigen::Index>(i)));
     return anchors;
   }
 

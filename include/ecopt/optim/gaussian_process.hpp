@@ -30,15 +30,16 @@ struct GpHyperparameters {
 };
 
 struct GpFitOptions {
-  // L-BFGS runs from the best of a few deterministic and pseudo-random
-  // starting points, ranked by their log posterior.
-  int restarts = 2;
+  // L-BFGS runs from the best `restarts` of a few deterministic and
+  // pseudo-random starting points, ranked by their log posterior; a second
+  // run rarely finds a better optimum once there are more than ~50 points.
+  int restarts = 1;
   int candidate_starts = 8;
   std::uint64_t seed = 0;
   // Above this many points, hyperparameters are fitted on an evenly spread
   // subset (the posterior still uses every point): keeps the O(n^3)
   // fitting cost bounded at large histories.
-  std::size_t max_fit_points = 160;
+  std::size_t max_fit_points = 100;
   int max_evaluations = 150;
 };
 
@@ -65,8 +66,8 @@ class GaussianProcess {
   // (categorical coordinates get zero gradient).
   void predict_with_gradient(const double* point, double& mean, double& variance,
                              double* d_mean, double* d_variance) const;
-  // Joint posterior covariance of the latent function at some training rows.
-  Eigen::MatrixXd posterior_covariance(const std::vector<std::size_t>& rows) const;
+  // Joint posterior covariance of the latent function at some points.
+  Eigen::MatrixXd posterior_covariance(const Eigen::MatrixXd& points) const;
 
   const GpHyperparameters& hyperparameters() const { return hyper_; }
   const Eigen::MatrixXd& inputs() const { return x_; }

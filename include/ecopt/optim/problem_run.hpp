@@ -20,13 +20,21 @@ StudySpec minimisation_spec(std::size_t objectives);
 
 struct ProblemRun {
   std::vector<Trial> trials;           // COMPLETE, numbered 0..
-  std::vector<double> suggest_seconds;  // wall time of each suggest call
+  std::vector<double> suggest_seconds;      // wall time of each suggest call
+  std::vector<double> suggest_cpu_seconds;  // CPU time of the calling thread (robust on shared machines)
 };
 
-// Continues `start` (earlier trials, kept) until it holds `evaluations`
-// trials.
+struct ProblemRunOptions {
+  // Give the problem's reference point to the sampler as objective
+  // thresholds (as BoTorch's benchmark runs get it); otherwise the sampler
+  // infers its own.
+  bool reference_as_thresholds = false;
+  std::vector<Trial> start;  // earlier trials to continue from
+};
+
+// Runs until the history holds `evaluations` trials.
 ProblemRun run_test_problem(Sampler& sampler, const TestProblem& problem, std::size_t evaluations,
-                            std::vector<Trial> start = {});
+                            ProblemRunOptions options = {});
 
 // Hypervolume of the first `count` trials over the problem's true front
 // hypervolume (both with the problem's reference point).

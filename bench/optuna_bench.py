@@ -1,0 +1,109 @@
+#!/usr/bin/python3
+"""Optuna 3.1's samplers on the problems of bench/optim_bench.cpp.
+
+Run with Debian's /usr/bin/python3 (python3-optuna). Prints one JSON
+object per run in the same shape as ecopt_bench_optimizers, so
+bench/optim_table.py can put both in one table. Seconds per suggestion
+time study.ask() with the search space, which is where Optuna samples.
+"""
+import argparse
+import json
+import math
+import time
+import warnings
+
+import optuna
+from optuna._hypervolume import WFG  # exact hypervolume shipped with Optuna 3.1
+
+VARIABLES = 6
+
+
+def zdt_g(x):
+    return 1.0 + 9.0 * sum(x[1:]) / (len(x) - 1)
+
+
+def zdt1(x):
+    g = zdt_g(x)
+    return [x[0], g * (1.0 - math.sqrt(x[0] / g))]
+
+
+def zdt2(x):
+    g = zdt_g(x)
+    return [x[0], g * (1.0 - (x[0] / g) ** 2)]
+
+
+def dtlz2(x, objectives=3):
+    g = sum((v - 0.5) ** 2 for v in x[objectives - 1:])
+    values = []
+    for i in range(objectives):
+        f = 1.0 + g
+        for v in x[: objectives - 1 - i]:
+            f *= math.cos(v * math.pi / 2)
+        if i > 0:
+            f *= math.sin(x[objectives - 1 - i] * math.pi / 2)
+        values.append(f)
+    return values
+
+
+# Reference point 1.1 everywhere; true front hypervolumes in closed form.
+PROBLEMS = {
+    "zdt1": (zdt1, 2, 1.21 - 1.0 / 3.0),
+    "zdt2": (zdt2, 2, 1.21 - 2.0 / 3.0),
+    "dtlz2": (dtlz2, 3, 1.331 - math.pi / 6.0),
+}
+
+
+def make_sampler(name, seed):
+    if name == "random":
+        return optuna.samplers.RandomSampler(seed=seed)
+    if name == "nsga2":
+        return optuna.samplers.NSGAIISampler(population_size=20, seed=seed)
+    if name == "motpe":
+        return optuna.samplers.TPESampler(n_startup_trials=10, multivariate=True, seed=seed)
+    raise SystemExit(f"unknown sampler {name}; use random, nsga2 or motpe")
+
+
+def hv_ratio(values, objectives, true_hv):
+    import numpy as np
+
+    reference = np.full(objectives, 1.1)
+    inside = [v for v in values if all(a < 1.1 for a in v)]
+    if not inside:
+        return 0.0
+    return WFG().compute(np.asarray(inside, dtype=float), reference) / true_hv
+
+
+def run(sampler_name, problem_name, seed, evaluations):
+    evaluate, objectives, true_hv = PROBLEMS[problem_name]
+    study = optuna.create_study(directions=["minimize"] * objectives, sampler=make_sampler(sampler_name, seed))
+    space = {f"x{i}": optuna.distributions.FloatDistribution(0.0, 1.0) for i in range(VARIABLES)}
+    values, seconds = [], []
+    for _ in range(evaluations):
+        begin = time.perf_counter()
+        trial = study.ask(space)
+        seconds.append(time.perf_counter() - begin)
+        v = evaluate([trial.params[f"x{i}"] for i in range(VARIABLES)])
+        study.tell(trial, v)
+        values.append(v)
+    hv = {str(at): hv_ratio(values[:at], objectives, true_hv) for at in (25, 50, 75, 100) if at <= evaluations}
+    return {"library": "optuna", "sampler": sampler_name, "problem": problem_name, "seed": seed,
+            "hv_ratio": hv, "seconds_per_suggestion": sum(seconds) / len(seconds)}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--samplers", default="random,nsga2,motpe")
+    parser.add_argument("--problems", default="zdt1,zdt2,dtlz2")
+    parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--evaluations", type=int, default=100)
+    args = parser.parse_args()
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
+    for problem in args.problems.split(","):
+        for sampler in args.samplers.split(","):
+            for seed in range(args.seeds):
+                print(json.dumps(run(sampler, problem, seed, args.evaluations)), flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -307,8 +307,8 @@ std::string find_idx_file(const DatasetConfig& config, const std::string& stem) 
 }
 
 ImageDataset read_idx_split(const DatasetConfig& config, const std::string& prefix) {
-  return read_idx(find_idx_file(config, prefix + "-images-idx3-ubyte"),
-                  find_idx_file(config, prefix + "-labels-idx1-ubyte"));
+  const auto images = find_idx_file(config, prefix + "-images-idx3-ubyte");
+  return read_idx(images, find_idx_file(config, prefix + "-labels-idx1-ubyte"));
 }
 
 ImageDataset read_cifar10_split(const DatasetConfig& config, bool train) {

@@ -27,7 +27,7 @@ nlohmann::json small_config(nlohmann::json dataset) {
           {"dataset", std::move(dataset)},
           {"epochs", 2},
           {"inference_samples", 64},
-          {"training_threads", 2},
+          {"training_threads", 1},
           {"energy", {{"min_window_s", 0.05}, {"repeats", 3}, {"min_counter_updates", 0}}}};
 }
 
@@ -67,6 +67,8 @@ TEST(ImageClassificationTask, TrainsOnFashionMnistWellAboveChance) {
   const auto outcome = trial.run(*task, kSmallModel);
   const auto& m = outcome.metrics;
   EXPECT_FALSE(outcome.pruned_reason.has_value());
+  RecordProperty("accuracy", std::to_string(m["accuracy"].get<double>()));
+  RecordProperty("inference_j_per_sample", std::to_string(m["inference_j_per_sample"].get<double>()));
   EXPECT_GT(m["accuracy"].get<double>(), 0.5) << m.dump();
   EXPECT_EQ(m["test_images"], 500);
   EXPECT_GE(m["epochs_run"].get<int>(), 1);
@@ -144,6 +146,9 @@ TEST(ImageClassificationTask, SyntheticCifarShapedDataWithBfloat16InferenceAndVe
   const auto m = trial.run(*task, params).metrics;
   EXPECT_EQ(m["dtype"], "bfloat16");
   EXPECT_EQ(m["dataset"], "synthetic");
+  RecordProperty("accuracy", std::to_string(m["accuracy"].get<double>()));
+  RecordProperty("inference_trained_vs_untrained",
+                 std::to_string(m["inference_trained_vs_untrained"].get<double>()));
   EXPECT_GT(m["accuracy"].get<double>(), 0.5) << m.dump();
   EXPECT_GT(m["inference_trained_j_per_sample"].get<double>(), 0.0);
   EXPECT_GT(m["inference_trained_vs_untrained"].get<double>(), 0.0);

@@ -11,6 +11,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev zlib1g-dev
   libtorch-dev dataset-fashion-mnist
   python3-optuna python3-torch
+  chromium
 )
 
 as_root() {

@@ -14,5 +14,6 @@ void add_best_trials_command(CLI::App& app);
 void add_trials_command(CLI::App& app);
 void add_studies_command(CLI::App& app);
 void add_tune_command(CLI::App& app);
+void add_report_command(CLI::App& app);
 
 }  // namespace ecopt::cli

@@ -52,6 +52,11 @@ Point reference_point_min(const StudySpec& spec, const std::vector<Point>& point
     }
     const double range = high - low;
     reference[d] = high + (range > 0.0 ? 0.1 * range : 1.0);
+    // A maximised quantity that is never negative (accuracy, samples per
+    // joule) gets no negative reference: 0 is the natural worst.
+    if (spec.objectives[d].direction == Direction::Maximize && high <= 0.0) {
+      reference[d] = std::min(reference[d], 0.0);
+    }
   }
   return reference;
 }

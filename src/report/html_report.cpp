@@ -24,8 +24,13 @@ using svg::Marker;
 constexpr std::size_t kMaxParamPlots = 12;
 constexpr std::size_t kMaxPairwiseObjectives = 4;
 
+// 4 significant digits; large values in full with thousands separators
+// rather than in exponent form.
 std::string number(double value) {
-  return std::isfinite(value) ? fmt::format("{:.4g}", value) : "n/a";
+  if (!std::isfinite(value)) return "n/a";
+  if (value == 0.0) return "0";  // never "-0"
+  if (std::abs(value) >= 1e4 && std::abs(value) < 1e12) return format_count(value);
+  return fmt::format("{:.4g}", value);
 }
 
 // Everything the page sections share, computed once.
@@ -142,7 +147,7 @@ std::string pareto_section(const Page& page) {
   if (objectives == 1) {
     out += single_objective_chart(page);
   } else if (objectives == 2) {
-    out += objective_pair_chart(page, 1, 0, true, 640, 420);
+    out += objective_pair_chart(page, 1, 0, true, 760, 440);
   } else {
     const std::size_t shown = std::min(objectives, kMaxPairwiseObjectives);
     for (std::size_t i = 0; i < shown; ++i) {
@@ -191,7 +196,8 @@ std::string hypervolume_section(const Page& page) {
       number(history.hypervolume.back()), fmt::join(reference, ", "),
       history.reference_from_thresholds
           ? "the objectives' thresholds"
-          : "the worst value seen per objective, pushed out by 10% of its range");
+          : "the worst value seen per objective, pushed out by 10% of its range, and not below 0 "
+            "for a maximised objective that is never negative");
   return out;
 }
 
@@ -247,6 +253,37 @@ ParamAxis param_axis(const Page& page, const std::string& name) {
   return result;
 }
 
+// One small chart per objective for one parameter.
+std::string param_charts(const Page& page, const std::string& name) {
+  const ParamAxis x = param_axis(page, name);
+  std::string out;
+  for (std::size_t o = 0; o < page.spec.objectives.size(); ++o) {
+    const Objective& objective = page.spec.objectives[o];
+    Chart chart;
+    chart.width = 290;
+    chart.height = 220;
+    chart.x = x.axis;
+    chart.aria_label = fmt::format("{} against {}", objective.name, name);
+    std::vector<double> ys;
+    for (const Trial* trial : page.complete) {
+      const auto it = trial->params.find(name);
+      if (it == trial->params.end()) continue;
+      const double position = x.axis.categories.empty()
+                                  ? as_double(it->second)
+                                  : x.category_index.at(to_string(it->second));
+      ys.push_back(trial->values[o]);
+      chart.markers.push_back({position, trial->values[o], trial->number,
+                               marker_class(page, trial->number),
+                               fmt::format("trial {}: {} = {}, {} = {}", trial->number, name,
+                                           to_string(it->second), objective.name,
+                                           number(trial->values[o]))});
+    }
+    chart.y = {objective.name, svg::choose_log(ys), {}};
+    out += svg::render_chart(chart);
+  }
+  return out;
+}
+
 std::string param_plots_section(const Page& page) {
   std::string out = R"(<section id="parameters"><h2>Parameters against objectives</h2>)";
   std::set<std::string> names;
@@ -258,31 +295,13 @@ std::string param_plots_section(const Page& page) {
     out += fmt::format("<p class=\"note\">Showing the first {} of {} parameters.</p>",
                        kMaxParamPlots, names.size());
   }
-  out += R"(<div class="charts small">)";
+  out += R"(<div class="param-grid">)";
   std::size_t shown = 0;
   for (const auto& name : names) {
     if (shown++ == kMaxParamPlots) break;
-    const ParamAxis x = param_axis(page, name);
-    for (std::size_t o = 0; o < page.spec.objectives.size(); ++o) {
-      Chart chart;
-      chart.width = 300;
-      chart.height = 230;
-      chart.x = x.axis;
-      chart.y = {page.spec.objectives[o].name, false, {}};
-      chart.aria_label = fmt::format("{} against {}", page.spec.objectives[o].name, name);
-      for (const Trial* trial : page.complete) {
-        const auto it = trial->params.find(name);
-        if (it == trial->params.end()) continue;
-        const double position = x.axis.categories.empty() ? as_double(it->second)
-                                                           : x.category_index.at(to_string(it->second));
-        chart.markers.push_back({position, trial->values[o], trial->number,
-                                 marker_class(page, trial->number),
-                                 fmt::format("trial {}: {} = {}, {} = {}", trial->number, name,
-                                             to_string(it->second), page.spec.objectives[o].name,
-                                             number(trial->values[o]))});
-      }
-      out += svg::render_chart(chart);
-    }
+    out += "<figure><figcaption>" + html_escape(name) + "</figcaption>";
+    out += param_charts(page, name);
+    out += "</figure>";
   }
   return out + "</div></section>";
 }
@@ -422,7 +441,8 @@ std::string trials_table(const Page& page) {
       const auto it = trial.params.find(name);
       if (it == trial.params.end()) {
         out += "<td>–</td>";
-      } else if (std::holds_alternative<std::string>(it->second)) {
+      } else if (std::holds_alternative<std::string>(it->second) ||
+                 std::holds_alternative<bool>(it->second)) {
         out += "<td>" + html_escape(to_string(it->second)) + "</td>";
       } else {
         out += td_number(as_double(it->second));

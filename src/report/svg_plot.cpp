@@ -161,13 +161,13 @@ bool choose_log(const std::vector<double>& values) {
     low = std::min(low, value);
     high = std::max(high, value);
   }
-  return high > 0.0 && high / low > 100.0;
+  return high > 0.0 && high / low > 50.0;
 }
 
 std::string si(double value) {
   if (value == 0.0 || !std::isfinite(value)) return fmt::format("{:g}", value);
   const double magnitude = std::abs(value);
-  if (magnitude >= 1e-2 && magnitude < 1e4) return fmt::format("{:.3g}", value);
+  if (magnitude >= 1e-2 && magnitude < 1e4) return fmt::format("{:.4g}", value);
   static constexpr const char* kPrefixes[] = {"p", "n", "µ", "m", "", "k", "M", "G", "T"};
   int group = static_cast<int>(std::floor(std::log10(magnitude) / 3.0));
   group = std::clamp(group, -4, 4);

@@ -15,8 +15,8 @@ struct Axis {
   std::vector<std::string> categories;
 };
 
-// A log axis helps when every value is positive and they span more than
-// two orders of magnitude.
+// A log axis helps when every value is positive and the largest is more
+// than 50 times the smallest.
 bool choose_log(const std::vector<double>& values);
 
 struct Marker {
@@ -51,7 +51,8 @@ struct Bar {
 // Horizontal bars on a fixed [0, 1] scale.
 std::string render_bars(const std::vector<Bar>& bars, int width, const std::string& aria_label);
 
-// 3 significant digits with an SI suffix: 0.00023 → "230µ", 1.5e6 → "1.5M".
+// Plain up to 4 significant digits in [0.01, 10000), else 3 significant
+// digits with an SI suffix: 0.00023 → "230µ", 1.5e6 → "1.5M".
 std::string si(double value);
 
 }  // namespace ecopt::report::svg

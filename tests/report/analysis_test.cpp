@@ -133,6 +133,22 @@ TEST_F(KnownStudy, HypervolumeHistoryByHand) {
   EXPECT_NEAR(history.hypervolume[3], history.hypervolume[2], 1e-12);    // 3 is dominated
 }
 
+TEST(HypervolumeReference, StaysAtZeroForANonNegativeMaximisedObjective) {
+  StudySpec spec;
+  spec.name = "wide range";
+  spec.objectives = {{"samples_per_j", Direction::Maximize, std::nullopt}};
+  std::vector<Trial> trials(2);
+  for (std::size_t i = 0; i < trials.size(); ++i) {
+    trials[i].number = static_cast<std::int64_t>(i);
+    trials[i].state = TrialState::Complete;
+  }
+  trials[0].values = {1.0};
+  trials[1].values = {100.0};
+  const HypervolumeHistory history = hypervolume_history(spec, trials);
+  EXPECT_DOUBLE_EQ(history.reference[0], 0.0);  // not 1 − 9.9
+  EXPECT_DOUBLE_EQ(history.hypervolume.back(), 100.0);
+}
+
 TEST_F(KnownStudy, ParetoFrontLeavesOutDominatedAndFailedTrials) {
   EXPECT_EQ(pareto_front_indices(study.spec, trials), (std::vector<std::size_t>{0, 1, 2}));
 }

@@ -22,7 +22,8 @@ struct HypervolumeHistory {
 
 // Reference point: each objective's threshold when every objective has one;
 // otherwise the worst value seen per objective, moved 10% of its range
-// (or 1 when the range is 0) further in the worse direction.
+// (or 1 when the range is 0) further in the worse direction, but never
+// below 0 for a maximised objective whose values are all >= 0.
 HypervolumeHistory hypervolume_history(const StudySpec& spec, const std::vector<Trial>& trials);
 
 // Indices (into `trials`) of complete trials on the Pareto front.

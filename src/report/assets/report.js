@@ -112,6 +112,10 @@
     }
   });
 
+  // A link such as report.html#trial-12 opens that trial's details.
+  const linked = /^#trial-(\d+)$/.exec(window.location.hash);
+  if (linked) select(Number(linked[1]));
+
   // Read by the headless-browser test: the script ran to the end and the
   // charts hold points.
   document.body.setAttribute('data-points-drawn', String(document.querySelectorAll('svg.chart .pt').length));

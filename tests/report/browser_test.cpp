@@ -1,0 +1,127 @@
+// The report of a demo study stored in a real SQLite file, written by
+// write_report and loaded in headless Chromium (Debian's chromium
+// package): it must run its script to the end with no console output and
+// draw its charts. The same harness is first shown to catch a broken page.
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include "demo_study.hpp"
+#include "ecopt/report/report.hpp"
+
+namespace ecopt::report {
+namespace {
+
+namespace fs = std::filesystem;
+
+const char* kChromium = "/usr/bin/chromium";
+
+std::string read_text(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+struct PageLoad {
+  std::string dom;                    // after scripts ran
+  std::vector<std::string> console;  // every console line Chromium logged
+};
+
+// Loads a local file with networking and background services off.
+PageLoad load_in_chromium(const fs::path& page, const fs::path& scratch) {
+  fs::create_directories(scratch / "profile");
+  const std::string command = fmt::format(
+      "{} --headless --no-sandbox --disable-gpu --disable-background-networking "
+      "--disable-component-update --disable-sync --no-first-run --user-data-dir='{}' "
+      "--enable-logging=stderr --v=0 --virtual-time-budget=5000 --dump-dom 'file://{}' "
+      ">'{}' 2>'{}'",
+      kChromium, (scratch / "profile").string(), page.string(), (scratch / "dom.html").string(),
+      (scratch / "stderr.txt").string());
+  const int status = std::system(command.c_str());
+  EXPECT_EQ(status, 0) << command << "\n" << read_text(scratch / "stderr.txt");
+  PageLoad load{read_text(scratch / "dom.html"), {}};
+  std::istringstream stderr_lines(read_text(scratch / "stderr.txt"));
+  for (std::string line; std::getline(stderr_lines, line);) {
+    if (line.find(":CONSOLE") != std::string::npos) load.console.push_back(line);
+  }
+  return load;
+}
+
+std::string body_attribute(const std::string& dom, const std::string& name) {
+  std::smatch match;
+  const std::regex pattern("<body[^>]*\\s" + name + "=\"([^\"]*)\"");
+  return std::regex_search(dom, match, pattern) ? match[1].str() : "";
+}
+
+class Browser : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!fs::exists(kChromium)) {
+      GTEST_SKIP() << "chromium is not installed; run scripts/install-deps.sh";
+    }
+    scratch = fs::temp_directory_path() /
+              fmt::format("ecopt-report-browser-{}-{}", ::getpid(),
+                          ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(scratch);
+    fs::create_directories(scratch);
+  }
+  void TearDown() override {
+    if (!scratch.empty()) fs::remove_all(scratch);
+  }
+  fs::path scratch;
+};
+
+TEST_F(Browser, HarnessCatchesAScriptError) {
+  const fs::path page = scratch / "broken.html";
+  std::ofstream(page) << "<!doctype html><body><script>notDefined();</script></body>";
+  const PageLoad load = load_in_chromium(page, scratch);
+  ASSERT_EQ(load.console.size(), 1u);
+  EXPECT_NE(load.console[0].find("notDefined is not defined"), std::string::npos);
+}
+
+TEST_F(Browser, DemoReportLoadsCleanlyAndDrawsItsCharts) {
+  const fs::path db = scratch / "demo.db";
+  {
+    auto storage = open_storage("sqlite:///" + db.string());
+    testing::make_demo_study(*storage, "fashion-mnist demo", 48);
+  }
+  auto storage = open_storage("sqlite:///" + db.string());  // read back from the file
+  ReportOptions options;
+  options.study_name = "fashion-mnist demo";
+  options.out_dir = scratch / "report";
+  options.carbon = resolve_carbon(std::nullopt, "world", 1.2);
+  const ReportFiles files = write_report(*storage, options);
+  for (const auto& path : {files.html, files.model_card, files.csv, files.json}) {
+    EXPECT_TRUE(fs::is_regular_file(path)) << path;
+  }
+
+  const std::string html = read_text(files.html);
+  EXPECT_EQ(html.find("<script src"), std::string::npos) << "everything inline";
+  EXPECT_EQ(html.find("<link"), std::string::npos);
+  EXPECT_FALSE(std::regex_search(html, std::regex(R"((src|href)=\"https?:)")));
+
+  const PageLoad load = load_in_chromium(files.html, scratch);
+  EXPECT_TRUE(load.console.empty()) << load.console.front();
+  EXPECT_EQ(body_attribute(load.dom, "data-report-ready"), "true");
+  EXPECT_FALSE(std::regex_search(load.dom, std::regex("<html[^>]*data-report-error")))
+      << "window.onerror fired";
+  // Pareto front, hypervolume, 6 parameters × 2 objectives, 2 proxies.
+  EXPECT_GE(std::stoi(body_attribute(load.dom, "data-charts")), 1 + 1 + 12 + 2);
+  // Each complete trial appears in the front chart and 12 parameter charts.
+  const int complete = 48 - 1 - 4;  // one failed, four pruned (i % 11 == 5)
+  EXPECT_GE(std::stoi(body_attribute(load.dom, "data-points-drawn")), complete * 13);
+
+  // Kept for docs/img/report.png (see docs/report.md).
+  const char* keep = std::getenv("ECOPT_REPORT_DEMO_DIR");
+  if (keep) fs::copy(scratch / "report", keep, fs::copy_options::overwrite_existing | fs::copy_options::recursive);
+}
+
+}  // namespace
+}  // namespace ecopt::report

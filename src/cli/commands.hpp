@@ -14,6 +14,7 @@ void add_best_trials_command(CLI::App& app);
 void add_trials_command(CLI::App& app);
 void add_studies_command(CLI::App& app);
 void add_tune_command(CLI::App& app);
+void add_generation_bench_command(CLI::App&);
 void add_report_command(CLI::App& app);
 
 }  // namespace ecopt::cli

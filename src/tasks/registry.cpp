@@ -10,6 +10,7 @@
 #include "ecopt/tasks/image_classification.hpp"
 #include "ecopt/tasks/task.hpp"
 #include "ecopt/tasks/test_problem_task.hpp"
+#include "ecopt/tasks/text_generation.hpp"
 
 namespace ecopt {
 namespace {
@@ -20,6 +21,7 @@ const std::map<std::string, TaskFactory>& task_factories() {
   static const std::map<std::string, TaskFactory> factories = {
 #ifdef ECOPT_WITH_TORCH
       {"image-classification", make_image_classification_task},
+      {"text-generation", make_text_generation_task},
 #endif
       {"command", make_command_task},
       {"test-problem", make_test_problem_task},

@@ -118,9 +118,12 @@ TEST_F(Browser, DemoReportLoadsCleanlyAndDrawsItsCharts) {
   const int complete = 48 - 1 - 4;  // one failed, four pruned (i % 11 == 5)
   EXPECT_GE(std::stoi(body_attribute(load.dom, "data-points-drawn")), complete * 13);
 
-  // Kept for docs/img/report.png (see docs/report.md).
-  const char* keep = std::getenv("ECOPT_REPORT_DEMO_DIR");
-  if (keep) fs::copy(scratch / "report", keep, fs::copy_options::overwrite_existing | fs::copy_options::recursive);
+  // Kept for docs/img/report.png and CLI runs (see docs/report.md).
+  if (const char* keep = std::getenv("ECOPT_REPORT_DEMO_DIR")) {
+    const auto options = fs::copy_options::overwrite_existing | fs::copy_options::recursive;
+    fs::copy(scratch / "report", keep, options);
+    fs::copy(db, fs::path(keep) / "demo.db", options);
+  }
 }
 
 }  // namespace

@@ -73,3 +73,51 @@ TEST(HtmlReport, HostileStudyNameAndParameterValueStayInert) {
 
 }  // namespace
 }  // namespace ecopt::report
+
+namespace ecopt::report {
+namespace {
+
+std::string render_study(const StudySpec& spec, const std::vector<std::vector<double>>& values) {
+  auto storage = open_storage("memory");
+  const StudyRecord study = storage->create_study(spec, nlohmann::json::object());
+  for (const auto& trial_values : values) {
+    const Trial trial = storage->create_trial(study.id, nlohmann::json::object());
+    storage->set_trial_params(trial.id, {{"x", trial_values[0]}});
+    storage->finish_trial(trial.id, {TrialState::Complete, trial_values, {}, std::nullopt});
+  }
+  ReportOptions options;
+  options.study_name = spec.name;
+  return render_html_report(study, storage->trials(study.id), storage->describe(), options);
+}
+
+TEST(HtmlReport, HandlesNoTrialsOneObjectiveAndThreeObjectives) {
+  StudySpec empty;
+  empty.name = "empty";
+  empty.objectives = objectives_from_directions("maximize,minimize");
+  const std::string none = render_study(empty, {});
+  EXPECT_NE(none.find("No complete trial yet"), std::string::npos);
+
+  StudySpec single;
+  single.name = "single";
+  single.objectives = objectives_from_directions("minimize");
+  const std::string one = render_study(single, {{3.0}, {1.0}, {2.0}});
+  EXPECT_NE(one.find("trial number"), std::string::npos);  // objective by trial
+  // No accuracy or energy recorded: the model card falls back to the knee.
+  EXPECT_NE(one.find("the knee of the Pareto front"), std::string::npos);
+
+  StudySpec triple;
+  triple.name = "triple";
+  triple.objectives = objectives_from_directions("minimize,minimize,maximize");
+  const std::string three = render_study(triple, {{1, 2, 3}, {2, 1, 3}, {3, 3, 1}, {0.5, 4, 2}});
+  // Pairwise views: (0,1), (0,2), (1,2).
+  EXPECT_NE(three.find("Pairwise views"), std::string::npos);
+  std::size_t charts = 0;
+  for (auto at = three.find("aria-label=\"objective_"); at != std::string::npos;
+       at = three.find("aria-label=\"objective_", at + 1)) {
+    ++charts;
+  }
+  EXPECT_GE(charts, 3u + 3u);  // 3 pairwise + one per objective for x
+}
+
+}  // namespace
+}  // namespace ecopt::report

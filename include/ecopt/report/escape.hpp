@@ -16,8 +16,8 @@ std::string html_escape(std::string_view text);
 // U+2028/U+2029 as \u2028/\u2029. Invalid UTF-8 is replaced with U+FFFD.
 std::string json_for_script(const nlohmann::json& value);
 
-// Text for one Markdown table cell or line: "|" and "\" escaped, newlines
-// as spaces, and "<" ">" "&" as entities so no HTML is injected.
+// Text for one Markdown table cell or line: | \ ` * _ backslash-escaped,
+// newlines as spaces, and < > & as entities so no HTML is injected.
 std::string markdown_escape(std::string_view text);
 
 }  // namespace ecopt::report

@@ -217,6 +217,7 @@ TEST_F(CommandTaskTest, PhasesAreMeasuredApartFromTheRest) {
   EXPECT_EQ(m["inference_samples"], 200);
   EXPECT_EQ(m["energy_source"], "estimate-cpu-time");
   EXPECT_EQ(m["energy_is_estimate"], true);
+  EXPECT_EQ(m["tuning_j"], m["command_j"]);
 }
 
 TEST(CommandTaskConfig, BadSettingsAreInputErrors) {

@@ -1,6 +1,9 @@
 // The text-generation task's settings, cost model, corpus, safetensors
 // reader and benchmark table: everything that needs no libtorch, so it
 // compiles fast and tests alone.
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
 #include <algorithm>
 #include <cctype>
 #include <cmath>
@@ -8,9 +11,6 @@
 #include <fstream>
 #include <limits>
 #include <sstream>
-
-#include <fmt/format.h>
-#include <fmt/ranges.h>
 
 #include "ecopt/core/error.hpp"
 #include "ecopt/math/stats.hpp"
@@ -35,8 +35,8 @@ void TransformerShape::validate() const {
 }
 
 nlohmann::json TransformerShape::to_json() const {
-  return {{"layers", layers}, {"d_model", d_model},   {"heads", heads},
-          {"context", context}, {"vocab", vocab}, {"tied_head", tied_head}};
+  return {{"layers", layers},   {"d_model", d_model}, {"heads", heads},
+          {"context", context}, {"vocab", vocab},     {"tied_head", tied_head}};
 }
 
 namespace {
@@ -186,16 +186,28 @@ RepeatPolicy repeat_policy_from(const detail::JsonConfig& energy) {
   policy.min_counter_updates = static_cast<int>(
       energy.integer("min_counter_updates", policy.min_counter_updates, 0, 100'000));
   policy.repeats = static_cast<int>(energy.integer("repeats", policy.repeats, 1, 1000));
-  policy.max_iterations = static_cast<int>(
-      energy.integer("max_iterations", policy.max_iterations, 1, 1'000'000'000));
+  policy.max_iterations =
+      static_cast<int>(energy.integer("max_iterations", policy.max_iterations, 1, 1'000'000'000));
   return policy;
 }
 
-const std::initializer_list<std::string_view> kParameterNames = {
-    "layers",       "d_model",    "heads",       "context",          "tied_head",
-    "generation_batch_size",      "dtype",       "kv_cache",         "sampling",
-    "top_k",        "temperature", "prompt_bytes", "new_tokens",     "lr",
-    "train_steps",  "train_batch_size",           "train_sequence_bytes"};
+const std::initializer_list<std::string_view> kParameterNames = {"layers",
+                                                                 "d_model",
+                                                                 "heads",
+                                                                 "context",
+                                                                 "tied_head",
+                                                                 "generation_batch_size",
+                                                                 "dtype",
+                                                                 "kv_cache",
+                                                                 "sampling",
+                                                                 "top_k",
+                                                                 "temperature",
+                                                                 "prompt_bytes",
+                                                                 "new_tokens",
+                                                                 "lr",
+                                                                 "train_steps",
+                                                                 "train_batch_size",
+                                                                 "train_sequence_bytes"};
 
 void check_generation_fits(const TextTrialSettings& settings) {
   const auto& generation = settings.generation;
@@ -227,7 +239,8 @@ TextTrialSettings resolve_text_trial_settings(const ParamMap& params,
   shape.validate();
 
   auto& generation = settings.generation;
-  generation.batch_size = values.integer("generation_batch_size", generation.batch_size, 1, 1 << 16);
+  generation.batch_size =
+      values.integer("generation_batch_size", generation.batch_size, 1, 1 << 16);
   generation.dtype = choice(values, "dtype", generation.dtype, {"float32", "bfloat16"});
   generation.kv_cache = values.boolean("kv_cache", generation.kv_cache);
   generation.sampling = choice(values, "sampling", generation.sampling, {"greedy", "top-k"});
@@ -249,9 +262,8 @@ TextTrialSettings resolve_text_trial_settings(const ParamMap& params,
 
 TextGenerationConfig text_generation_config_from_json(const nlohmann::json& json) {
   const detail::JsonConfig settings(json, "task");
-  settings.reject_unknown({"kind", "corpus", "heldout_fraction", "heldout_bytes", "model",
-                           "device", "threads", "seed", "weights", "weights_layout", "energy",
-                           "fixed"});
+  settings.reject_unknown({"kind", "corpus", "heldout_fraction", "heldout_bytes", "model", "device",
+                           "threads", "seed", "weights", "weights_layout", "energy", "fixed"});
   TextGenerationConfig config;
   config.corpus = text_list(settings, "corpus", config.corpus);
   config.heldout_fraction = settings.number("heldout_fraction", config.heldout_fraction, 0.01, 0.5);
@@ -270,8 +282,8 @@ TextGenerationConfig text_generation_config_from_json(const nlohmann::json& json
   config.energy = repeat_policy_from(settings.table("energy"));
   const auto& fixed = settings.raw("fixed");
   if (!fixed.is_object()) {
-    throw InputError(fmt::format("task.fixed must be a table of parameter values, got {}",
-                                 fixed.dump()));
+    throw InputError(
+        fmt::format("task.fixed must be a table of parameter values, got {}", fixed.dump()));
   }
   config.fixed = param_map_from_json(fixed);
   // Bad fixed values fail now rather than in every trial.
@@ -287,8 +299,8 @@ SearchSpace text_generation_search_space(const TextGenerationConfig& config) {
   std::vector<Parameter> parameters = {
       {"layers", IntDistribution{1, 4, false, 1}, {}},
       // Multiples of the preset's heads, so every width splits into heads.
-      {"d_model", OrdinalDistribution{values({8 * preset.heads, 16 * preset.heads,
-                                              32 * preset.heads})},
+      {"d_model",
+       OrdinalDistribution{values({8 * preset.heads, 16 * preset.heads, 32 * preset.heads})},
        {}},
       {"generation_batch_size", OrdinalDistribution{values({1, 4, 16, 64})}, {}},
       {"dtype", CategoricalDistribution{{std::string("float32"), std::string("bfloat16")}}, {}},
@@ -332,7 +344,8 @@ std::vector<std::string> corpus_files(const std::vector<std::string>& paths) {
 
 std::string read_file_bytes(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(fmt::format("cannot read corpus file '{}'; check its permissions", path));
+  if (!in)
+    throw InputError(fmt::format("cannot read corpus file '{}'; check its permissions", path));
   std::ostringstream text;
   text << in.rdbuf();
   return text.str();
@@ -364,9 +377,10 @@ std::vector<std::string> make_prompts(const std::string& text, std::int64_t coun
                                       std::int64_t bytes) {
   const auto length = static_cast<std::size_t>(bytes);
   if (count < 1 || bytes < 1 || text.size() < length) {
-    throw InputError(fmt::format("cannot cut {} prompts of {} bytes from {} bytes of text; use "
-                                 "shorter prompts or more text",
-                                 count, bytes, text.size()));
+    throw InputError(
+        fmt::format("cannot cut {} prompts of {} bytes from {} bytes of text; use "
+                    "shorter prompts or more text",
+                    count, bytes, text.size()));
   }
   const std::size_t room = text.size() - length;
   std::vector<std::string> prompts;
@@ -384,8 +398,8 @@ std::vector<std::string> make_prompts(const std::string& text, std::int64_t coun
 
 std::size_t safetensors_dtype_bytes(const std::string& dtype) {
   static const std::vector<std::pair<std::string, std::size_t>> sizes = {
-      {"F64", 8}, {"F32", 4}, {"F16", 2}, {"BF16", 2}, {"I64", 8}, {"I32", 4},
-      {"I16", 2}, {"I8", 1},  {"U8", 1},  {"BOOL", 1}};
+      {"F64", 8}, {"F32", 4}, {"F16", 2}, {"BF16", 2}, {"I64", 8},
+      {"I32", 4}, {"I16", 2}, {"I8", 1},  {"U8", 1},   {"BOOL", 1}};
   for (const auto& [name, size] : sizes) {
     if (name == dtype) return size;
   }
@@ -406,12 +420,13 @@ SafetensorsTensor parse_tensor_entry(const std::string& path, const std::string&
   if (!entry.is_object() || !entry.contains("dtype") || !entry["dtype"].is_string() ||
       !entry.contains("shape") || !entry["shape"].is_array() || !entry.contains("data_offsets") ||
       !entry["data_offsets"].is_array() || entry["data_offsets"].size() != 2) {
-    bad_safetensors(path, fmt::format("tensor '{}' needs dtype, shape and data_offsets [begin, end]",
-                                      name));
+    bad_safetensors(
+        path, fmt::format("tensor '{}' needs dtype, shape and data_offsets [begin, end]", name));
   }
   tensor.dtype = entry["dtype"].get<std::string>();
   const auto element_bytes = safetensors_dtype_bytes(tensor.dtype);
-  if (element_bytes == 0) bad_safetensors(path, fmt::format("tensor '{}' has unknown dtype '{}'", name, tensor.dtype));
+  if (element_bytes == 0)
+    bad_safetensors(path, fmt::format("tensor '{}' has unknown dtype '{}'", name, tensor.dtype));
   std::size_t elements = 1;
   for (const auto& dimension : entry["shape"]) {
     if (!dimension.is_number_unsigned()) {
@@ -422,7 +437,9 @@ SafetensorsTensor parse_tensor_entry(const std::string& path, const std::string&
     elements *= dimension.get<std::size_t>();
   }
   for (const auto& offset : entry["data_offsets"]) {
-    if (!offset.is_number_unsigned()) bad_safetensors(path, fmt::format("tensor '{}' has a bad data offset {}", name, offset.dump()));
+    if (!offset.is_number_unsigned())
+      bad_safetensors(path,
+                      fmt::format("tensor '{}' has a bad data offset {}", name, offset.dump()));
   }
   tensor.begin = entry["data_offsets"][0].get<std::size_t>();
   tensor.end = entry["data_offsets"][1].get<std::size_t>();
@@ -443,21 +460,25 @@ SafetensorsTensor parse_tensor_entry(const std::string& path, const std::string&
 SafetensorsFile read_safetensors(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError(fmt::format("cannot open weights file '{}'; check the path", path));
-  std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)),
+                                  std::istreambuf_iterator<char>());
   constexpr std::size_t kLengthBytes = 8;
-  if (bytes.size() < kLengthBytes) bad_safetensors(path, fmt::format("only {} bytes long", bytes.size()));
+  if (bytes.size() < kLengthBytes)
+    bad_safetensors(path, fmt::format("only {} bytes long", bytes.size()));
   std::uint64_t header_bytes = 0;
   for (std::size_t i = 0; i < kLengthBytes; ++i) {
     header_bytes |= static_cast<std::uint64_t>(bytes[i]) << (8 * i);
   }
   if (header_bytes > bytes.size() - kLengthBytes) {
-    bad_safetensors(path, fmt::format("the header claims {} bytes but the file has {} after the length",
-                                      header_bytes, bytes.size() - kLengthBytes));
+    bad_safetensors(path,
+                    fmt::format("the header claims {} bytes but the file has {} after the length",
+                                header_bytes, bytes.size() - kLengthBytes));
   }
   const auto header_end = kLengthBytes + static_cast<std::size_t>(header_bytes);
   nlohmann::json header;
   try {
-    header = nlohmann::json::parse(bytes.begin() + kLengthBytes, bytes.begin() + static_cast<std::ptrdiff_t>(header_end));
+    header = nlohmann::json::parse(bytes.begin() + kLengthBytes,
+                                   bytes.begin() + static_cast<std::ptrdiff_t>(header_end));
   } catch (const nlohmann::json::parse_error& error) {
     bad_safetensors(path, fmt::format("the header is not JSON ({})", error.what()));
   }
@@ -478,13 +499,19 @@ SafetensorsFile read_safetensors(const std::string& path) {
 
 // --- benchmark table ------------------------------------------------------------------
 
-const GenerationBenchCell& GenerationBenchResult::cell(std::size_t preset, std::size_t device) const {
+const GenerationBenchCell& GenerationBenchResult::cell(std::size_t preset,
+                                                       std::size_t device) const {
   return cells.at(preset * devices.size() + device);
 }
 
 namespace {
 
 std::string joules(double value) { return fmt::format("{:.3g}", value); }
+
+std::string count_text(std::int64_t count) {
+  const auto value = static_cast<double>(count);
+  return value < 1e6 ? fmt::format("{:.3g}k", value / 1e3) : fmt::format("{:.3g}M", value / 1e6);
+}
 
 std::string cell_text(const GenerationBenchCell& cell, double value) {
   return cell.measured ? joules(value) : fmt::format("— ({})", cell.skipped_reason);
@@ -532,7 +559,7 @@ void write_energy_notes(std::ostringstream& out, const GenerationBenchResult& re
 }
 
 void write_table(std::ostringstream& out, const GenerationBenchResult& result) {
-  out << "| Model | Params | GFLOPs/token |";
+  out << "| Model | Params | MFLOPs/token |";
   for (const auto& device : result.devices) {
     out << fmt::format(" {0} J/token | {0} prefill J/token | {0} decode J/token | {0} tokens/s |",
                        device);
@@ -542,11 +569,11 @@ void write_table(std::ostringstream& out, const GenerationBenchResult& result) {
   out << '\n';
   for (std::size_t p = 0; p < result.presets.size(); ++p) {
     const auto shape = transformer_preset(result.presets[p]);
-    const auto flops = generation_flops_per_token(shape, result.generation.prompt_bytes,
-                                                  result.generation.new_tokens,
-                                                  result.generation.kv_cache);
-    out << fmt::format("| {} ({}×{}) | {:.3g}M | {:.3g} |", result.presets[p], shape.layers,
-                       shape.d_model, static_cast<double>(result.params[p]) / 1e6, flops / 1e9);
+    const auto flops =
+        generation_flops_per_token(shape, result.generation.prompt_bytes,
+                                   result.generation.new_tokens, result.generation.kv_cache);
+    out << fmt::format("| {} ({}×{}) | {} | {:.3g} |", result.presets[p], shape.layers,
+                       shape.d_model, count_text(result.params[p]), flops / 1e6);
     for (std::size_t d = 0; d < result.devices.size(); ++d) {
       const auto& cell = result.cell(p, d);
       out << fmt::format(" {} | {} | {} | {} |", cell_text(cell, cell.j_per_token),
@@ -567,7 +594,8 @@ void write_rankings(std::ostringstream& out, const GenerationBenchResult& result
   for (std::size_t a = 0; a < result.devices.size(); ++a) {
     for (std::size_t b = a + 1; b < result.devices.size(); ++b) {
       const auto [x, y] = paired(result, a, b);
-      out << fmt::format("- {} vs {}: ρ = {}\n", result.devices[a], result.devices[b], rho_text(x, y));
+      out << fmt::format("- {} vs {}: ρ = {}\n", result.devices[a], result.devices[b],
+                         rho_text(x, y));
     }
   }
   for (std::size_t d = 0; d < result.devices.size(); ++d) {
@@ -600,8 +628,9 @@ std::string generation_bench_markdown(const GenerationBenchResult& result,
 
 #ifndef ECOPT_WITH_TORCH
 GenerationBenchResult run_generation_benchmark(const GenerationBenchOptions&) {
-  throw UnavailableError("generation-bench needs libtorch, but ECOpt was built with "
-                         "ECOPT_WITH_TORCH=OFF; rebuild with -DECOPT_WITH_TORCH=ON");
+  throw UnavailableError(
+      "generation-bench needs libtorch, but ECOpt was built with "
+      "ECOPT_WITH_TORCH=OFF; rebuild with -DECOPT_WITH_TORCH=ON");
 }
 #endif
 

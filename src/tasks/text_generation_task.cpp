@@ -3,6 +3,8 @@
 // training on a byte corpus, safetensors loading, and the cross-device
 // generation benchmark. The task's only libtorch translation unit.
 #include <ATen/CPUGeneratorImpl.h>
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <chrono>
@@ -13,9 +15,6 @@
 #include <mutex>
 #include <set>
 #include <thread>
-
-#include <fmt/format.h>
-#include <fmt/ranges.h>
 
 #include "ecopt/core/error.hpp"
 #include "ecopt/energy/meter.hpp"
@@ -39,7 +38,8 @@ torch::Tensor CausalSelfAttentionImpl::forward(const torch::Tensor& x, KvCache* 
   const auto width = x.size(2);
   const auto head_dim = width / heads_;
   // [3, batch, heads, time, head_dim]
-  const auto qkv = c_attn_->forward(x).view({batch, time, 3, heads_, head_dim}).permute({2, 0, 3, 1, 4});
+  const auto qkv =
+      c_attn_->forward(x).view({batch, time, 3, heads_, head_dim}).permute({2, 0, 3, 1, 4});
   const auto query = qkv[0];
   auto key = qkv[1];
   auto value = qkv[2];
@@ -51,11 +51,13 @@ torch::Tensor CausalSelfAttentionImpl::forward(const torch::Tensor& x, KvCache* 
     key = cache->keys[layer].narrow(2, 0, past + time);
     value = cache->values[layer].narrow(2, 0, past + time);
   }
-  auto scores = torch::matmul(query, key.transpose(-2, -1)) / std::sqrt(static_cast<double>(head_dim));
+  auto scores =
+      torch::matmul(query, key.transpose(-2, -1)) / std::sqrt(static_cast<double>(head_dim));
   if (time > 1) {
     // Query i sits at position past + i and sees keys up to that position.
-    const auto future = torch::ones({time, past + time}, torch::dtype(torch::kBool).device(x.device()))
-                            .triu(past + 1);
+    const auto future =
+        torch::ones({time, past + time}, torch::dtype(torch::kBool).device(x.device()))
+            .triu(past + 1);
     scores = scores.masked_fill(future, -std::numeric_limits<double>::infinity());
   }
   const auto mixed = torch::matmul(torch::softmax(scores, -1), value);
@@ -89,10 +91,12 @@ TransformerLmImpl::TransformerLmImpl(const TransformerShape& shape) : shape_(sha
   for (std::int64_t layer = 0; layer < shape.layers; ++layer) {
     h_->push_back(Block(shape.d_model, shape.heads));
   }
-  ln_f_ = register_module("ln_f", torch::nn::LayerNorm(torch::nn::LayerNormOptions({shape.d_model})));
+  ln_f_ =
+      register_module("ln_f", torch::nn::LayerNorm(torch::nn::LayerNormOptions({shape.d_model})));
   if (!shape.tied_head) {
     lm_head_ = register_module(
-        "lm_head", torch::nn::Linear(torch::nn::LinearOptions(shape.d_model, shape.vocab).bias(false)));
+        "lm_head",
+        torch::nn::Linear(torch::nn::LinearOptions(shape.d_model, shape.vocab).bias(false)));
   }
 }
 
@@ -101,11 +105,13 @@ torch::Tensor TransformerLmImpl::forward(const torch::Tensor& tokens, KvCache* c
   const auto time = tokens.size(1);
   const auto past = cache == nullptr ? 0 : cache->length;
   if (past + time > shape_.context) {
-    throw InputError(fmt::format("a sequence of {} tokens exceeds the model's context of {}; "
-                                 "shorten the prompt or generate fewer tokens",
-                                 past + time, shape_.context));
+    throw InputError(
+        fmt::format("a sequence of {} tokens exceeds the model's context of {}; "
+                    "shorten the prompt or generate fewer tokens",
+                    past + time, shape_.context));
   }
-  const auto positions = torch::arange(past, past + time, torch::dtype(torch::kInt64).device(tokens.device()));
+  const auto positions =
+      torch::arange(past, past + time, torch::dtype(torch::kInt64).device(tokens.device()));
   auto x = wte_->forward(tokens) + wpe_->forward(positions);
   for (std::size_t layer = 0; layer < h_->size(); ++layer) {
     x = h_->ptr<BlockImpl>(layer)->forward(x, cache, layer);
@@ -119,7 +125,8 @@ torch::Tensor TransformerLmImpl::forward(const torch::Tensor& tokens, KvCache* c
 KvCache TransformerLmImpl::make_cache(std::int64_t batch, std::int64_t capacity) const {
   KvCache cache;
   const auto options = wte_->weight.options().requires_grad(false);
-  const auto shape = std::vector<std::int64_t>{batch, shape_.heads, capacity, shape_.d_model / shape_.heads};
+  const auto shape =
+      std::vector<std::int64_t>{batch, shape_.heads, capacity, shape_.d_model / shape_.heads};
   for (std::int64_t layer = 0; layer < shape_.layers; ++layer) {
     cache.keys.push_back(torch::zeros(shape, options));
     cache.values.push_back(torch::zeros(shape, options));
@@ -168,7 +175,8 @@ torch::Tensor encode_prompts(const std::vector<std::string>& prompts, const torc
   const auto bytes = prompts.empty() ? 0 : static_cast<std::int64_t>(prompts.front().size());
   auto tokens = torch::empty({count, bytes}, torch::kUInt8);
   for (std::int64_t i = 0; i < count; ++i) {
-    std::memcpy(tokens[i].data_ptr(), prompts[static_cast<std::size_t>(i)].data(), static_cast<std::size_t>(bytes));
+    std::memcpy(tokens[i].data_ptr(), prompts[static_cast<std::size_t>(i)].data(),
+                static_cast<std::size_t>(bytes));
   }
   return tokens.to(torch::kInt64).to(device);
 }
@@ -232,15 +240,16 @@ torch::Tensor Decoder::generate(const torch::Tensor& prompts) {
 
 // --- training and evaluation -----------------------------------------------------------
 
-double train_language_model(TransformerLm& model, const torch::Tensor& train,
-                            const TrainingSettings& settings,
-                            const std::function<void(std::int64_t step, double loss)>& between_steps) {
+double train_language_model(
+    TransformerLm& model, const torch::Tensor& train, const TrainingSettings& settings,
+    const std::function<void(std::int64_t step, double loss)>& between_steps) {
   const auto length = settings.sequence_bytes;
   const auto available = train.size(0) - length - 1;
   if (available < 1) {
-    throw InputError(fmt::format("the training text ({} bytes) is shorter than one training "
-                                 "window of {} bytes; add text or lower train_sequence_bytes",
-                                 train.size(0), length + 1));
+    throw InputError(
+        fmt::format("the training text ({} bytes) is shorter than one training "
+                    "window of {} bytes; add text or lower train_sequence_bytes",
+                    train.size(0), length + 1));
   }
   model->train();
   torch::optim::Adam optimizer(model->parameters(), torch::optim::AdamOptions(settings.lr));
@@ -263,17 +272,20 @@ double train_language_model(TransformerLm& model, const torch::Tensor& train,
     if (step >= tail_from) tail_sum += last_loss;
   }
   model->eval();
-  return settings.steps == 0 ? std::nan("") : tail_sum / static_cast<double>(settings.steps - tail_from);
+  return settings.steps == 0 ? std::nan("")
+                             : tail_sum / static_cast<double>(settings.steps - tail_from);
 }
 
-double heldout_loss(TransformerLm& model, const torch::Tensor& heldout, std::int64_t sequence_bytes) {
+double heldout_loss(TransformerLm& model, const torch::Tensor& heldout,
+                    std::int64_t sequence_bytes) {
   c10::InferenceMode inference;
   model->eval();
   const auto windows = (heldout.size(0) - 1) / sequence_bytes;
   if (windows < 1) {
-    throw InputError(fmt::format("the held-out text ({} bytes) is shorter than one window of {} "
-                                 "bytes; add text or raise task.heldout_bytes",
-                                 heldout.size(0), sequence_bytes + 1));
+    throw InputError(
+        fmt::format("the held-out text ({} bytes) is shorter than one window of {} "
+                    "bytes; add text or raise task.heldout_bytes",
+                    heldout.size(0), sequence_bytes + 1));
   }
   const auto used = windows * sequence_bytes;
   const auto inputs = heldout.narrow(0, 0, used).view({windows, sequence_bytes});
@@ -283,10 +295,11 @@ double heldout_loss(TransformerLm& model, const torch::Tensor& heldout, std::int
   for (std::int64_t start = 0; start < windows; start += kWindowsPerBatch) {
     const auto count = std::min(kWindowsPerBatch, windows - start);
     const auto logits = model->forward(inputs.narrow(0, start, count)).to(torch::kFloat32);
-    loss_sum += torch::nn::functional::cross_entropy(
-                    logits.reshape({-1, logits.size(-1)}), targets.narrow(0, start, count).reshape({-1}),
-                    torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum))
-                    .item<double>();
+    loss_sum +=
+        torch::nn::functional::cross_entropy(
+            logits.reshape({-1, logits.size(-1)}), targets.narrow(0, start, count).reshape({-1}),
+            torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum))
+            .item<double>();
   }
   return loss_sum / static_cast<double>(used);
 }
@@ -297,11 +310,16 @@ namespace {
 
 torch::Tensor tensor_from(const SafetensorsFile& file, const SafetensorsTensor& entry) {
   static const std::vector<std::pair<std::string, torch::Dtype>> dtypes = {
-      {"F32", torch::kFloat32}, {"F16", torch::kFloat16}, {"BF16", torch::kBFloat16}, {"F64", torch::kFloat64}};
-  const auto found = std::ranges::find(dtypes, entry.dtype, &std::pair<std::string, torch::Dtype>::first);
+      {"F32", torch::kFloat32},
+      {"F16", torch::kFloat16},
+      {"BF16", torch::kBFloat16},
+      {"F64", torch::kFloat64}};
+  const auto found =
+      std::ranges::find(dtypes, entry.dtype, &std::pair<std::string, torch::Dtype>::first);
   if (found == dtypes.end()) {
-    throw InputError(fmt::format("'{}': tensor '{}' has dtype {}; weights must be F32, F16, BF16 or F64",
-                                 file.path, entry.name, entry.dtype));
+    throw InputError(
+        fmt::format("'{}': tensor '{}' has dtype {}; weights must be F32, F16, BF16 or F64",
+                    file.path, entry.name, entry.dtype));
   }
   auto tensor = torch::empty(entry.shape, found->second);
   std::memcpy(tensor.data_ptr(), file.data.data() + entry.begin, entry.end - entry.begin);
@@ -332,25 +350,29 @@ void load_safetensors_weights(TransformerLm& model, const SafetensorsFile& file,
     if (is_ignored_tensor(name, model->shape().tied_head)) continue;
     auto* target = parameters.find(name);
     if (target == nullptr) {
-      throw InputError(fmt::format("'{}' holds tensor '{}', which the model (layers = {}, tied "
-                                   "head = {}) does not have; check the model shape",
-                                   file.path, entry.name, model->shape().layers, model->shape().tied_head));
+      throw InputError(
+          fmt::format("'{}' holds tensor '{}', which the model (layers = {}, tied "
+                      "head = {}) does not have; check the model shape",
+                      file.path, entry.name, model->shape().layers, model->shape().tied_head));
     }
     auto value = tensor_from(file, entry);
-    if (layout == "gpt2-conv1d" && value.dim() == 2 && is_gpt2_conv1d_weight(name)) value = value.t();
+    if (layout == "gpt2-conv1d" && value.dim() == 2 && is_gpt2_conv1d_weight(name))
+      value = value.t();
     if (value.sizes() != target->sizes()) {
-      throw InputError(fmt::format("'{}': tensor '{}' has shape {} but the model expects {}; check "
-                                   "layers, d_model, heads, context and weights_layout",
-                                   file.path, entry.name, value.sizes(), target->sizes()));
+      throw InputError(
+          fmt::format("'{}': tensor '{}' has shape {} but the model expects {}; check "
+                      "layers, d_model, heads, context and weights_layout",
+                      file.path, entry.name, value.sizes(), target->sizes()));
     }
     target->copy_(value);
     loaded.insert(name);
   }
   for (const auto& item : parameters) {
     if (!loaded.contains(item.key())) {
-      throw InputError(fmt::format("'{}' lacks tensor '{}' ({} of the model's {} tensors found); "
-                                   "check the model shape",
-                                   file.path, item.key(), loaded.size(), parameters.size()));
+      throw InputError(
+          fmt::format("'{}' lacks tensor '{}' ({} of the model's {} tensors found); "
+                      "check the model shape",
+                      file.path, item.key(), loaded.size(), parameters.size()));
     }
   }
 }
@@ -378,10 +400,20 @@ GenerationEnergy measure_generation_energy(EnergyMonitor& monitor, Decoder& deco
   const auto decoded_tokens = batch * static_cast<std::size_t>(settings.new_tokens - 1);
   GenerationEnergy energy;
   energy.prefill = measure_per_sample(
-      monitor, "prefill", [&] { decoder.prefill(prompts); return prompt_tokens; }, policy);
+      monitor, "prefill",
+      [&] {
+        decoder.prefill(prompts);
+        return prompt_tokens;
+      },
+      policy);
   const auto first = decoder.prefill(prompts);  // the state every decode run starts from
   energy.decode = measure_per_sample(
-      monitor, "decode", [&] { decoder.decode(first); return decoded_tokens; }, policy);
+      monitor, "decode",
+      [&] {
+        decoder.decode(first);
+        return decoded_tokens;
+      },
+      policy);
   energy.prefill_s = seconds_per_run(energy.prefill);
   energy.decode_s = seconds_per_run(energy.decode);
   const auto generated = static_cast<double>(batch * static_cast<std::size_t>(settings.new_tokens));
@@ -401,14 +433,15 @@ using detail::TransformerLm;
 torch::Device resolve_device(const std::string& name) {
   if (name == "cpu") return torch::kCPU;
   if (!torch::cuda::is_available()) {
-    throw UnavailableError(fmt::format("device \"{}\" requested but libtorch sees no CUDA device "
-                                       "(CPU-only libtorch or no GPU); use cpu",
-                                       name));
+    throw UnavailableError(
+        fmt::format("device \"{}\" requested but libtorch sees no CUDA device "
+                    "(CPU-only libtorch or no GPU); use cpu",
+                    name));
   }
   const torch::Device device(name == "cuda" ? std::string("cuda:0") : name);
   if (device.index() >= static_cast<int>(torch::cuda::device_count())) {
-    throw UnavailableError(fmt::format("device \"{}\" requested but only {} CUDA devices exist", name,
-                                       torch::cuda::device_count()));
+    throw UnavailableError(fmt::format("device \"{}\" requested but only {} CUDA devices exist",
+                                       name, torch::cuda::device_count()));
   }
   return device;
 }
@@ -451,7 +484,8 @@ void log_line(const TaskContext& context, const std::string& line) {
 // leaves the monitor ready for the next one.
 class ScopedWindow {
  public:
-  ScopedWindow(EnergyMonitor& monitor, std::string name) : monitor_(monitor), name_(std::move(name)) {
+  ScopedWindow(EnergyMonitor& monitor, std::string name)
+      : monitor_(monitor), name_(std::move(name)) {
     monitor_.begin_window(name_);
   }
   ~ScopedWindow() {
@@ -478,9 +512,10 @@ class ScopedWindow {
 void record_phase(nlohmann::json& metrics, const std::string& phase, const PerSampleEnergy& energy,
                   double seconds) {
   if (!(energy.median_j > 0.0)) {
-    throw Error(fmt::format("{} energy per token measured as {} J, too small to resolve; raise "
-                            "task.energy.min_window_s",
-                            phase, energy.median_j));
+    throw Error(
+        fmt::format("{} energy per token measured as {} J, too small to resolve; raise "
+                    "task.energy.min_window_s",
+                    phase, energy.median_j));
   }
   metrics[phase + "_j_per_token"] = energy.median_j;
   metrics[phase + "_j_per_token_mad"] = energy.mad_j;
@@ -514,14 +549,16 @@ class TextGenerationTask final : public Task {
         device_(resolve_device(config_.device)),
         corpus_(load_text_corpus(config_.corpus, config_.heldout_fraction)),
         train_(byte_tensor(corpus_.train, device_)),
-        heldout_(byte_tensor(corpus_.heldout.substr(0, static_cast<std::size_t>(config_.heldout_bytes)),
-                             device_)) {
+        heldout_(byte_tensor(
+            corpus_.heldout.substr(0, static_cast<std::size_t>(config_.heldout_bytes)), device_)) {
     if (!config_.weights.empty()) weights_ = read_safetensors(config_.weights);
   }
 
   std::string kind() const override { return "text-generation"; }
 
-  SearchSpace default_search_space() const override { return text_generation_search_space(config_); }
+  SearchSpace default_search_space() const override {
+    return text_generation_search_space(config_);
+  }
 
   TaskOutcome run(TaskContext& context) override {
     // Thread counts and the seed are process-wide in libtorch.
@@ -536,9 +573,10 @@ class TextGenerationTask final : public Task {
     TaskOutcome outcome;
     auto& metrics = outcome.metrics;
     record_model(metrics, settings);
-    const auto prompts = detail::encode_prompts(
-        make_prompts(corpus_.heldout, settings.generation.batch_size, settings.generation.prompt_bytes),
-        device_);
+    const auto prompts =
+        detail::encode_prompts(make_prompts(corpus_.heldout, settings.generation.batch_size,
+                                            settings.generation.prompt_bytes),
+                               device_);
     // Energy-first: generating with untrained weights costs the same.
     record_generation_energy(metrics, measure_generation(context, model, settings, prompts));
     throw_if_stopped(context);
@@ -572,7 +610,8 @@ class TextGenerationTask final : public Task {
     metrics["corpus_train_bytes"] = corpus_.train.size();
   }
 
-  detail::GenerationEnergy measure_generation(const TaskContext& context, const TransformerLm& model,
+  detail::GenerationEnergy measure_generation(const TaskContext& context,
+                                              const TransformerLm& model,
                                               const TextTrialSettings& settings,
                                               const torch::Tensor& prompts) const {
     const auto started = std::chrono::steady_clock::now();
@@ -580,10 +619,12 @@ class TextGenerationTask final : public Task {
                             static_cast<std::uint64_t>(config_.seed + context.trial_number));
     auto energy = detail::measure_generation_energy(context.monitor, decoder, prompts,
                                                     settings.generation, config_.energy);
-    log_line(context, fmt::format("generation: {:.3g} J/token (prefill {:.3g}, decode {:.3g} J/token, {}) in {:.1f} s",
-                                  energy.j_per_generated_token, energy.prefill.median_j,
-                                  energy.decode.median_j, energy.prefill.windows.front().source_summary(),
-                                  seconds_since(started)));
+    log_line(
+        context,
+        fmt::format(
+            "generation: {:.3g} J/token (prefill {:.3g}, decode {:.3g} J/token, {}) in {:.1f} s",
+            energy.j_per_generated_token, energy.prefill.median_j, energy.decode.median_j,
+            energy.prefill.windows.front().source_summary(), seconds_since(started)));
     return energy;
   }
 
@@ -665,9 +706,11 @@ std::optional<double> available_memory_bytes() {
 
 // Why a preset cannot run on the CPU here, if it cannot: the weights in
 // the dtype need to fit in half the available memory.
-std::optional<std::string> cpu_memory_problem(const TransformerShape& shape, const std::string& dtype) {
+std::optional<std::string> cpu_memory_problem(const TransformerShape& shape,
+                                              const std::string& dtype) {
   const auto available = available_memory_bytes();
-  const double bytes = static_cast<double>(transformer_params(shape)) * (dtype == "float32" ? 4.0 : 2.0);
+  const double bytes =
+      static_cast<double>(transformer_params(shape)) * (dtype == "float32" ? 4.0 : 2.0);
   if (!available || bytes <= *available / 2.0) return std::nullopt;
   return fmt::format("needs {:.1f} GiB of weights, {:.1f} GiB available", bytes / (1 << 30),
                      *available / (1 << 30));
@@ -685,7 +728,8 @@ DeviceMeters meters_for(const std::string& device, const GenerationBenchOptions&
   auto discovery = discover_meters(discovery_options);
   DeviceMeters meters;
   if (discovery.meters.empty()) {
-    meters.description = fmt::format("no energy meter ({})", fmt::join(discovery.unavailable, "; "));
+    meters.description =
+        fmt::format("no energy meter ({})", fmt::join(discovery.unavailable, "; "));
     return meters;
   }
   std::vector<std::string> lines;
@@ -724,10 +768,12 @@ GenerationBenchCell bench_cell(const std::string& preset, const std::string& dev
   }
   try {
     torch::manual_seed(0);
-    auto model = detail::build_transformer(shape, device, detail::dtype_from_name(generation.dtype));
+    auto model =
+        detail::build_transformer(shape, device, detail::dtype_from_name(generation.dtype));
     detail::Decoder decoder(model, generation, 0);
     const auto prompts = detail::encode_prompts(prompt_text, device);
-    const auto energy = detail::measure_generation_energy(monitor, decoder, prompts, generation, options.energy);
+    const auto energy =
+        detail::measure_generation_energy(monitor, decoder, prompts, generation, options.energy);
     cell.measured = true;
     cell.j_per_token = energy.j_per_generated_token;
     cell.prefill_j_per_token = energy.prefill.median_j;
@@ -758,16 +804,16 @@ GenerationBenchResult run_generation_benchmark(const GenerationBenchOptions& opt
   for (const auto& preset : result.presets) {
     const auto shape = transformer_preset(preset);
     if (options.generation.prompt_bytes + options.generation.new_tokens > shape.context) {
-      throw InputError(fmt::format("preset {} has a context of {}, too short for {} prompt bytes and {} "
-                                   "new tokens; shorten the prompt",
-                                   preset, shape.context, options.generation.prompt_bytes,
-                                   options.generation.new_tokens));
+      throw InputError(fmt::format(
+          "preset {} has a context of {}, too short for {} prompt bytes and {} "
+          "new tokens; shorten the prompt",
+          preset, shape.context, options.generation.prompt_bytes, options.generation.new_tokens));
     }
     result.params.push_back(transformer_params(shape));
   }
   const auto corpus = load_text_corpus(options.corpus, 0.1);
-  const auto prompts = make_prompts(corpus.heldout, options.generation.batch_size,
-                                    options.generation.prompt_bytes);
+  const auto prompts =
+      make_prompts(corpus.heldout, options.generation.batch_size, options.generation.prompt_bytes);
   at::set_num_threads(thread_count(options.threads));
   std::vector<std::vector<GenerationBenchCell>> by_device;
   for (const auto& device : result.devices) {
@@ -779,9 +825,11 @@ GenerationBenchResult run_generation_benchmark(const GenerationBenchOptions& opt
                                      : unmeasured_cell(preset, device, "no energy meter"));
       const auto& cell = cells.back();
       if (options.log) {
-        options.log(cell.measured ? fmt::format("{} on {}: {:.3g} J/token ({:.3g} tokens/s, {})", preset,
-                                                device, cell.j_per_token, cell.tokens_per_s, cell.energy_source)
-                                  : fmt::format("{} on {}: skipped ({})", preset, device, cell.skipped_reason));
+        options.log(
+            cell.measured
+                ? fmt::format("{} on {}: {:.3g} J/token ({:.3g} tokens/s, {})", preset, device,
+                              cell.j_per_token, cell.tokens_per_s, cell.energy_source)
+                : fmt::format("{} on {}: skipped ({})", preset, device, cell.skipped_reason));
       }
     }
   }

@@ -4,13 +4,13 @@
 // in two phases (prefill, decode), training and held-out loss, and loading
 // safetensors weights. Module and parameter names follow GPT-2's (wte, wpe,
 // h.N.ln_1, h.N.attn.c_attn, ..., ln_f), so GPT-2-style files map by name.
+#include <torch/torch.h>
+
 #include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <torch/torch.h>
 
 #include "ecopt/tasks/text_generation.hpp"
 
@@ -126,10 +126,10 @@ class Decoder {
 
 // Energy of generation, one phase per measurement, each in its own windows.
 struct GenerationEnergy {
-  PerSampleEnergy prefill;  // joules per prompt token; windows named "prefill"
-  PerSampleEnergy decode;   // joules per decoded token; windows named "decode"
-  double prefill_s = 0.0;   // one prefill of the batch (median)
-  double decode_s = 0.0;    // one decode of the batch (median)
+  PerSampleEnergy prefill;             // joules per prompt token; windows named "prefill"
+  PerSampleEnergy decode;              // joules per decoded token; windows named "decode"
+  double prefill_s = 0.0;              // one prefill of the batch (median)
+  double decode_s = 0.0;               // one decode of the batch (median)
   double j_per_generated_token = 0.0;  // both phases over the batch × new_tokens tokens
   double generated_tokens_per_s = 0.0;
 };
@@ -143,13 +143,14 @@ GenerationEnergy measure_generation_energy(EnergyMonitor& monitor, Decoder& deco
 // Adam on random windows of `train` (int64 bytes); `between_steps` runs
 // before each step (it may throw to stop). Returns the mean loss of the
 // last tenth of the steps (nats per byte).
-double train_language_model(TransformerLm& model, const torch::Tensor& train,
-                            const TrainingSettings& settings,
-                            const std::function<void(std::int64_t step, double loss)>& between_steps);
+double train_language_model(
+    TransformerLm& model, const torch::Tensor& train, const TrainingSettings& settings,
+    const std::function<void(std::int64_t step, double loss)>& between_steps);
 
 // Mean cross-entropy (nats per byte) over non-overlapping windows of
 // `sequence_bytes` + 1 bytes of `heldout`.
-double heldout_loss(TransformerLm& model, const torch::Tensor& heldout, std::int64_t sequence_bytes);
+double heldout_loss(TransformerLm& model, const torch::Tensor& heldout,
+                    std::int64_t sequence_bytes);
 
 // Copies a safetensors file's tensors into the model's parameters by name
 // (a "transformer." prefix and GPT-2's attention-mask buffers are ignored).

@@ -1,6 +1,8 @@
 // The text-generation task on real libtorch: tiny Transformers, the real
 // energy monitor (on a machine without sensors: the CPU-time estimate), the
 // corpus Debian ships, and safetensors files the tests write.
+#include "ecopt/tasks/text_generation.hpp"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -12,7 +14,6 @@
 #include "ecopt/core/error.hpp"
 #include "ecopt/energy/meter.hpp"
 #include "ecopt/tasks/task.hpp"
-#include "ecopt/tasks/text_generation.hpp"
 #include "transformer.hpp"
 
 namespace ecopt {
@@ -54,7 +55,8 @@ torch::Tensor sample_prompts(std::int64_t batch, std::int64_t bytes) {
 }
 
 std::filesystem::path temp_path(const std::string& name) {
-  return std::filesystem::temp_directory_path() / ("ecopt_textgen_" + std::to_string(::getpid()) + "_" + name);
+  return std::filesystem::temp_directory_path() /
+         ("ecopt_textgen_" + std::to_string(::getpid()) + "_" + name);
 }
 
 // --- shape, cost and settings --------------------------------------------------------
@@ -89,7 +91,8 @@ TEST(TextGenerationShape, PresetsHaveGpt2Shapes) {
 TEST(TextGenerationShape, FlopsFollowTheDocumentedFormula) {
   TransformerShape shape{2, 64, 4, 128, 256, true};
   // 24·L·d² + 4·L·d·n + 2·d·V
-  EXPECT_DOUBLE_EQ(flops_per_token(shape, 10.0), 24.0 * 2 * 64 * 64 + 4.0 * 2 * 64 * 10 + 2.0 * 64 * 256);
+  EXPECT_DOUBLE_EQ(flops_per_token(shape, 10.0),
+                   24.0 * 2 * 64 * 64 + 4.0 * 2 * 64 * 10 + 2.0 * 64 * 256);
   // Without the cache each step recomputes the sequence: more FLOPs per token.
   const auto cached = generation_flops_per_token(shape, 20, 10, true);
   const auto uncached = generation_flops_per_token(shape, 20, 10, false);
@@ -100,10 +103,14 @@ TEST(TextGenerationShape, FlopsFollowTheDocumentedFormula) {
 }
 
 TEST(TextGenerationSettings, TrialParamsOverrideFixedOverPreset) {
-  const auto config = text_generation_config_from_json(
-      {{"kind", "text-generation"}, {"model", "tiny"}, {"fixed", {{"d_model", 32}, {"dtype", "bfloat16"}}}});
-  const auto settings = resolve_text_trial_settings(
-      {{"layers", std::int64_t{3}}, {"kv_cache", false}, {"generation_batch_size", std::int64_t{4}}}, config);
+  const auto config =
+      text_generation_config_from_json({{"kind", "text-generation"},
+                                        {"model", "tiny"},
+                                        {"fixed", {{"d_model", 32}, {"dtype", "bfloat16"}}}});
+  const auto settings = resolve_text_trial_settings({{"layers", std::int64_t{3}},
+                                                     {"kv_cache", false},
+                                                     {"generation_batch_size", std::int64_t{4}}},
+                                                    config);
   EXPECT_EQ(settings.shape.layers, 3);
   EXPECT_EQ(settings.shape.d_model, 32);
   EXPECT_EQ(settings.shape.heads, 4);
@@ -128,7 +135,8 @@ std::string config_error(const nlohmann::json& config) {
 TEST(TextGenerationSettings, BadSettingsGetOneLineErrors) {
   EXPECT_THAT(config_error({{"kind", "text-generation"}, {"modle", "tiny"}}),
               AllOf(HasSubstr("task.modle"), HasSubstr("model")));
-  EXPECT_THAT(config_error({{"kind", "text-generation"}, {"model", "huge"}}), HasSubstr("gpt2-small"));
+  EXPECT_THAT(config_error({{"kind", "text-generation"}, {"model", "huge"}}),
+              HasSubstr("gpt2-small"));
   EXPECT_THAT(config_error({{"kind", "text-generation"}, {"fixed", {{"d_model", 30}}}}),
               AllOf(HasSubstr("d_model = 30"), HasSubstr("heads = 4")));
   EXPECT_THAT(config_error({{"kind", "text-generation"}, {"fixed", {{"prompt_bytes", 200}}}}),
@@ -244,7 +252,8 @@ TEST(TextGeneration, PrefillAndDecodeAreMeasuredInSeparateWindows) {
   detail::Decoder decoder(model, settings, 0);
   auto monitor = make_monitor();
   const auto prompts = sample_prompts(2, 24);
-  const auto energy = detail::measure_generation_energy(monitor, decoder, prompts, settings, kQuickPolicy);
+  const auto energy =
+      detail::measure_generation_energy(monitor, decoder, prompts, settings, kQuickPolicy);
   ASSERT_EQ(energy.prefill.windows.size(), 2U);
   ASSERT_EQ(energy.decode.windows.size(), 2U);
   for (const auto& window : energy.prefill.windows) EXPECT_EQ(window.name, "prefill");
@@ -269,15 +278,16 @@ TEST(TextGeneration, TrainingReducesHeldOutLoss) {
   at::set_num_threads(1);
   const auto corpus = load_text_corpus({kDefaultCorpusPath}, 0.1);
   const auto train = detail::encode_prompts({corpus.train}, torch::kCPU).view({-1});
-  const auto heldout = detail::encode_prompts({corpus.heldout.substr(0, 8192)}, torch::kCPU).view({-1});
+  const auto heldout =
+      detail::encode_prompts({corpus.heldout.substr(0, 8192)}, torch::kCPU).view({-1});
   torch::manual_seed(8);
   auto model = detail::build_transformer(micro_shape(), torch::kCPU);
   TrainingSettings settings{1e-2, 60, 8, 32};
   const double before = detail::heldout_loss(model, heldout, 32);
   EXPECT_NEAR(before, std::log(256.0), 0.3);  // untrained: about uniform over bytes
   std::int64_t steps_seen = 0;
-  const double train_loss =
-      detail::train_language_model(model, train, settings, [&](std::int64_t, double) { ++steps_seen; });
+  const double train_loss = detail::train_language_model(
+      model, train, settings, [&](std::int64_t, double) { ++steps_seen; });
   const double after = detail::heldout_loss(model, heldout, 32);
   EXPECT_EQ(steps_seen, 60);
   EXPECT_LT(after, before - 1.5) << "before " << before << ", after " << after;
@@ -298,8 +308,10 @@ void write_safetensors(const std::filesystem::path& path, const std::vector<RawT
   for (const auto& tensor : tensors) {
     const auto value = tensor.value.to(torch::kFloat32).contiguous();
     const auto begin = buffer.size();
-    buffer.append(static_cast<const char*>(value.data_ptr()), static_cast<std::size_t>(value.numel()) * 4);
-    header[tensor.name] = {{"dtype", "F32"}, {"shape", value.sizes().vec()}, {"data_offsets", {begin, buffer.size()}}};
+    buffer.append(static_cast<const char*>(value.data_ptr()),
+                  static_cast<std::size_t>(value.numel()) * 4);
+    header[tensor.name] = {
+        {"dtype", "F32"}, {"shape", value.sizes().vec()}, {"data_offsets", {begin, buffer.size()}}};
   }
   const auto json = header.dump();
   std::ofstream out(path, std::ios::binary);
@@ -311,7 +323,8 @@ void write_safetensors(const std::filesystem::path& path, const std::vector<RawT
 std::vector<RawTensor> tensors_of(detail::TransformerLm& model, bool conv1d_layout) {
   std::vector<RawTensor> tensors;
   for (const auto& item : model->named_parameters()) {
-    const bool conv1d = conv1d_layout && item.value().dim() == 2 && item.key().find(".c_") != std::string::npos;
+    const bool conv1d =
+        conv1d_layout && item.value().dim() == 2 && item.key().find(".c_") != std::string::npos;
     tensors.push_back({"transformer." + item.key(), conv1d ? item.value().t() : item.value()});
   }
   return tensors;
@@ -345,7 +358,8 @@ TEST(Safetensors, LoadsAFileTheTestWrote) {
     c10::InferenceMode inference;
     EXPECT_FALSE(torch::allclose(target->forward(prompts), source->forward(prompts)));
     detail::load_safetensors_weights(target, file, conv1d ? "gpt2-conv1d" : "native");
-    EXPECT_TRUE(torch::equal(target->forward(prompts), source->forward(prompts))) << "conv1d " << conv1d;
+    EXPECT_TRUE(torch::equal(target->forward(prompts), source->forward(prompts)))
+        << "conv1d " << conv1d;
     std::filesystem::remove(path);
   }
 }
@@ -354,17 +368,23 @@ TEST(Safetensors, CorruptFilesGetClearInputErrors) {
   torch::manual_seed(12);
   auto model = detail::build_transformer(micro_shape(), torch::kCPU);
   const auto path = temp_path("corrupt.safetensors");
-  auto write_bytes = [&](const std::string& bytes) { std::ofstream(path, std::ios::binary) << bytes; };
+  auto write_bytes = [&](const std::string& bytes) {
+    std::ofstream(path, std::ios::binary) << bytes;
+  };
 
   write_bytes("abc");
-  EXPECT_THAT(load_error(model, path), AllOf(HasSubstr("not a valid safetensors"), HasSubstr("3 bytes")));
+  EXPECT_THAT(load_error(model, path),
+              AllOf(HasSubstr("not a valid safetensors"), HasSubstr("3 bytes")));
   write_bytes(std::string("\xff\x00\x00\x00\x00\x00\x00\x00{}", 10));
   EXPECT_THAT(load_error(model, path), HasSubstr("header claims 255 bytes"));
   write_bytes(std::string("\x05\x00\x00\x00\x00\x00\x00\x00{nope", 13));
   EXPECT_THAT(load_error(model, path), HasSubstr("not JSON"));
-  const std::string header = R"({"wte.weight":{"dtype":"F32","shape":[4,4],"data_offsets":[0,64]}})";
-  write_bytes(std::string(1, static_cast<char>(header.size())) + std::string(7, '\0') + header + std::string(16, 'x'));
-  EXPECT_THAT(load_error(model, path), AllOf(HasSubstr("wte.weight"), HasSubstr("outside the 16-byte buffer")));
+  const std::string header =
+      R"({"wte.weight":{"dtype":"F32","shape":[4,4],"data_offsets":[0,64]}})";
+  write_bytes(std::string(1, static_cast<char>(header.size())) + std::string(7, '\0') + header +
+              std::string(16, 'x'));
+  EXPECT_THAT(load_error(model, path),
+              AllOf(HasSubstr("wte.weight"), HasSubstr("outside the 16-byte buffer")));
 
   // Well-formed, but the wrong model: a shape mismatch and a missing tensor.
   auto other_shape = micro_shape();
@@ -389,8 +409,12 @@ nlohmann::json quick_task_config() {
           {"heldout_bytes", 4096},
           {"energy", {{"min_window_s", 0.05}, {"repeats", 2}, {"min_counter_updates", 0}}},
           {"fixed",
-           {{"train_steps", 20}, {"lr", 1e-2}, {"train_batch_size", 8}, {"train_sequence_bytes", 32},
-            {"prompt_bytes", 32}, {"new_tokens", 4}}}};
+           {{"train_steps", 20},
+            {"lr", 1e-2},
+            {"train_batch_size", 8},
+            {"train_sequence_bytes", 32},
+            {"prompt_bytes", 32},
+            {"new_tokens", 4}}}};
 }
 
 struct TrialRun {
@@ -398,9 +422,14 @@ struct TrialRun {
   std::atomic<bool> stop{false};
   std::vector<std::string> log;
 
-  TaskOutcome run(Task& task, const ParamMap& params,
-                  std::function<std::optional<std::string>()> skip = [] { return std::nullopt; }) {
-    TaskContext context{params, 1, monitor, stop, [skip](const nlohmann::json&) { return skip(); },
+  TaskOutcome run(
+      Task& task, const ParamMap& params,
+      std::function<std::optional<std::string>()> skip = [] { return std::nullopt; }) {
+    TaskContext context{params,
+                        1,
+                        monitor,
+                        stop,
+                        [skip](const nlohmann::json&) { return skip(); },
                         [&](const std::string& line) { log.push_back(line); }};
     return task.run(context);
   }
@@ -411,28 +440,34 @@ TEST(TextGenerationTask, MetricsArePresentAndLabelled) {
   auto task = make_task(quick_task_config());
   EXPECT_EQ(task->kind(), "text-generation");
   TrialRun trial;
-  const auto outcome = trial.run(*task, {{"generation_batch_size", std::int64_t{2}}, {"layers", std::int64_t{1}}});
+  const auto outcome =
+      trial.run(*task, {{"generation_batch_size", std::int64_t{2}}, {"layers", std::int64_t{1}}});
   const auto& m = outcome.metrics;
-  for (const char* key : {"prefill_j_per_token", "decode_j_per_token", "generation_j_per_token",
-                          "generation_tokens_per_j", "generation_tokens_per_s", "heldout_loss",
-                          "heldout_perplexity", "heldout_bits_per_byte", "params", "flops_per_token",
-                          "generation_flops_per_token", "training_j", "train_loss"}) {
+  for (const char* key :
+       {"prefill_j_per_token", "decode_j_per_token", "generation_j_per_token",
+        "generation_tokens_per_j", "generation_tokens_per_s", "heldout_loss", "heldout_perplexity",
+        "heldout_bits_per_byte", "params", "flops_per_token", "generation_flops_per_token",
+        "training_j", "train_loss"}) {
     ASSERT_TRUE(m.contains(key)) << key << " missing from " << m.dump();
     EXPECT_GT(m[key].get<double>(), 0.0) << key;
   }
   EXPECT_EQ(m["prefill_windows"], 2);
   EXPECT_EQ(m["decode_windows"], 2);
-  EXPECT_DOUBLE_EQ(m["generation_tokens_per_j"].get<double>(), 1.0 / m["generation_j_per_token"].get<double>());
-  EXPECT_NEAR(m["heldout_perplexity"].get<double>(), std::exp(m["heldout_loss"].get<double>()), 1e-9);
+  EXPECT_DOUBLE_EQ(m["generation_tokens_per_j"].get<double>(),
+                   1.0 / m["generation_j_per_token"].get<double>());
+  EXPECT_NEAR(m["heldout_perplexity"].get<double>(), std::exp(m["heldout_loss"].get<double>()),
+              1e-9);
   EXPECT_EQ(m["energy_source"], "estimate-cpu-time");
   EXPECT_TRUE(m["energy_is_estimate"].get<bool>());
   EXPECT_FALSE(m["idle_subtracted"].get<bool>());
   EXPECT_EQ(m["training_energy_source"], "estimate-cpu-time");
   EXPECT_EQ(m["compute_device"], "cpu");
   EXPECT_EQ(m["generation_batch_size"], 2);
-  EXPECT_EQ(m["params"], transformer_params(resolve_text_trial_settings(
-                             {{"layers", std::int64_t{1}}}, text_generation_config_from_json(quick_task_config()))
-                                                 .shape));
+  EXPECT_EQ(m["params"],
+            transformer_params(
+                resolve_text_trial_settings({{"layers", std::int64_t{1}}},
+                                            text_generation_config_from_json(quick_task_config()))
+                    .shape));
   EXPECT_EQ(m["sample_text"].get<std::string>().empty(), false);
   EXPECT_NO_THROW(static_cast<void>(m.dump()));  // valid UTF-8 whatever the model wrote
   EXPECT_LT(m["heldout_loss"].get<double>(), std::log(256.0));
@@ -456,10 +491,12 @@ TEST(TextGenerationTask, StopRequestInterrupts) {
   trial.stop = true;
   EXPECT_THROW(trial.run(*task, {}), TrialInterrupted);
   trial.stop = false;
-  EXPECT_NO_THROW(trial.run(*task, {{"train_steps", std::int64_t{0}}}));  // the monitor is usable again
+  EXPECT_NO_THROW(
+      trial.run(*task, {{"train_steps", std::int64_t{0}}}));  // the monitor is usable again
 }
 
-// --- the benchmark --------------------------------------------------------------------------------
+// --- the benchmark
+// --------------------------------------------------------------------------------
 
 TEST(GenerationBench, MeasuresEveryPresetOnTheCpu) {
   if (!std::filesystem::exists(kDefaultCorpusPath)) GTEST_SKIP() << "no " << kDefaultCorpusPath;
@@ -478,8 +515,8 @@ TEST(GenerationBench, MeasuresEveryPresetOnTheCpu) {
   // The estimate follows CPU time: the larger model costs more per token.
   EXPECT_GT(result.cell(1, 0).j_per_token, result.cell(0, 0).j_per_token);
   const auto markdown = generation_bench_markdown(result, {"Command: test"});
-  EXPECT_THAT(markdown, AllOf(HasSubstr("| micro (1×32)"), HasSubstr("cpu J/token"), HasSubstr("ESTIMATES"),
-                              HasSubstr("only one device")));
+  EXPECT_THAT(markdown, AllOf(HasSubstr("| micro (1×32)"), HasSubstr("cpu J/token"),
+                              HasSubstr("ESTIMATES"), HasSubstr("only one device")));
   EXPECT_THROW(
       [] {
         GenerationBenchOptions bad;
@@ -499,8 +536,10 @@ TEST(GenerationBench, MarkdownRanksModelsAcrossDevices) {
   const double cpu[] = {1.0, 2.0, 3.0};
   const double gpu[] = {0.1, 0.3, 0.2};  // ranks 1, 3, 2
   for (std::size_t p = 0; p < 3; ++p) {
-    result.cells.push_back({result.presets[p], "cpu", true, "", cpu[p], 0.5, 0.5, 10.0, "rapl-powercap", "cpu:0", false});
-    result.cells.push_back({result.presets[p], "cuda:0", true, "", gpu[p], 0.05, 0.05, 100.0, "nvml-energy-counter", "cuda:0", false});
+    result.cells.push_back({result.presets[p], "cpu", true, "", cpu[p], 0.5, 0.5, 10.0,
+                            "rapl-powercap", "cpu:0", false});
+    result.cells.push_back({result.presets[p], "cuda:0", true, "", gpu[p], 0.05, 0.05, 100.0,
+                            "nvml-energy-counter", "cuda:0", false});
   }
   const auto markdown = generation_bench_markdown(result, {});
   // Spearman of ranks (1,2,3) and (1,3,2): 1 - 6·2/(3·8) = 0.5.

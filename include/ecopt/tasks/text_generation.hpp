@@ -9,10 +9,9 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "ecopt/core/param.hpp"
 #include "ecopt/energy/monitor.hpp"
@@ -101,13 +100,13 @@ inline constexpr const char* kDefaultCorpusPath = "/usr/share/common-licenses";
 
 struct TextGenerationConfig {
   std::vector<std::string> corpus = {kDefaultCorpusPath};  // files or folders
-  double heldout_fraction = 0.1;  // the last part of every file
-  std::int64_t heldout_bytes = 32768;  // most held-out bytes evaluated per trial
-  std::string model = "tiny";  // preset giving the shape's defaults
-  std::string device = "cpu";  // cpu, cuda or cuda:N
-  std::int64_t threads = 0;    // 0: every hardware thread
-  std::int64_t seed = 0;       // torch seed = seed + trial number
-  std::string weights;         // optional safetensors file loaded before training
+  double heldout_fraction = 0.1;                           // the last part of every file
+  std::int64_t heldout_bytes = 32768;     // most held-out bytes evaluated per trial
+  std::string model = "tiny";             // preset giving the shape's defaults
+  std::string device = "cpu";             // cpu, cuda or cuda:N
+  std::int64_t threads = 0;               // 0: every hardware thread
+  std::int64_t seed = 0;                  // torch seed = seed + trial number
+  std::string weights;                    // optional safetensors file loaded before training
   std::string weights_layout = "native";  // or "gpt2-conv1d" (transposed linear weights)
   RepeatPolicy energy;
   ParamMap fixed;  // pins parameters of the default search space
@@ -160,9 +159,9 @@ struct SafetensorsTensor {
 
 struct SafetensorsFile {
   std::string path;
-  std::vector<SafetensorsTensor> tensors;  // in header order
+  std::vector<SafetensorsTensor> tensors;              // in header order
   nlohmann::json metadata = nlohmann::json::object();  // "__metadata__", if any
-  std::vector<std::uint8_t> data;  // the byte buffer after the header
+  std::vector<std::uint8_t> data;                      // the byte buffer after the header
 };
 
 // The format: an 8-byte little-endian header length N, N bytes of JSON
@@ -181,8 +180,8 @@ struct GenerationBenchOptions {
   GenerationSettings generation;     // the paper's: batch 1, greedy, 10 new tokens
   RepeatPolicy energy;
   std::vector<std::string> corpus = {kDefaultCorpusPath};  // where prompts come from
-  double cpu_watts_per_core = 0.0;  // 0: the energy module's default
-  std::int64_t threads = 0;         // 0: every hardware thread
+  double cpu_watts_per_core = 0.0;                         // 0: the energy module's default
+  std::int64_t threads = 0;                                // 0: every hardware thread
   std::function<void(const std::string&)> log;
 };
 
@@ -190,8 +189,8 @@ struct GenerationBenchCell {
   std::string preset;
   std::string device;
   bool measured = false;
-  std::string skipped_reason;  // when not measured
-  double j_per_token = 0.0;    // per generated token, prefill included
+  std::string skipped_reason;        // when not measured
+  double j_per_token = 0.0;          // per generated token, prefill included
   double prefill_j_per_token = 0.0;  // per prompt token
   double decode_j_per_token = 0.0;   // per decoded token
   double tokens_per_s = 0.0;         // generated tokens per second
@@ -203,7 +202,7 @@ struct GenerationBenchCell {
 struct GenerationBenchResult {
   std::vector<std::string> devices;
   std::vector<std::string> presets;
-  std::vector<std::int64_t> params;  // per preset
+  std::vector<std::int64_t> params;              // per preset
   std::vector<std::string> device_descriptions;  // per device: meters and model
   GenerationSettings generation;
   std::vector<GenerationBenchCell> cells;  // presets × devices, preset-major

@@ -12,15 +12,6 @@ namespace ecopt {
 
 namespace {
 
-std::string directions_text(const StudySpec& spec) {
-  std::string text;
-  for (const auto& objective : spec.objectives) {
-    if (!text.empty()) text += ",";
-    text += to_string(objective.direction);
-  }
-  return text;
-}
-
 bool same_objectives(const StudySpec& a, const StudySpec& b) {
   if (a.objectives.size() != b.objectives.size()) return false;
   for (std::size_t i = 0; i < a.objectives.size(); ++i) {
@@ -46,15 +37,16 @@ void check_values(const StudySpec& spec, std::int64_t number, const TrialResult&
     throw InputError(fmt::format(
         "cannot tell trial {} with state RUNNING; use --state complete, fail or pruned", number));
   }
-  if (result.state == TrialState::Failed) return;  // a failure may carry anything, or nothing
-  if (result.values.empty() && result.state == TrialState::Pruned) return;
+  // A failure or a pruned trial may carry no values; values it carries
+  // must still be one per objective.
+  if (result.values.empty() && result.state != TrialState::Complete) return;
   if (result.values.size() != expected) {
     throw InputError(fmt::format(
         "trial {} needs {} value{} ({}), got {} ({}); give one value per objective", number,
         expected, expected == 1 ? "" : "s", describe_objectives(spec), result.values.size(),
         values_text(result.values)));
   }
-  if (!all_finite(result.values)) {
+  if (result.state != TrialState::Failed && !all_finite(result.values)) {
     throw InputError(fmt::format(
         "trial {} has a non-finite value ({}); NaN and infinity are only accepted with --state fail",
         number, values_text(result.values)));
@@ -162,11 +154,13 @@ Trial Study::tell(std::int64_t number, const TrialResult& result) {
         name(), to_string(trial->state)));
   }
   check_values(record_.spec, number, result);
-  if (!result.user_attrs.is_object()) {
+  TrialResult checked = result;
+  if (checked.user_attrs.is_null()) checked.user_attrs = nlohmann::json::object();
+  if (!checked.user_attrs.is_object()) {
     throw InputError(fmt::format("user attributes for trial {} must be a JSON object, got {}",
-                                 number, result.user_attrs.dump()));
+                                 number, checked.user_attrs.dump()));
   }
-  storage_->finish_trial(trial->id, result);
+  storage_->finish_trial(trial->id, checked);
   return *storage_->find_trial(record_.id, number);
 }
 

@@ -171,7 +171,7 @@ TEST_F(Cli, BadTellsAreRefusedAndChangeNothing) {
     EXPECT_EQ(trials_json(), before) << bad.message;
   }
   // NaN is accepted with --state fail.
-  EXPECT_EQ(on_study("tell", {"--trial-number", "0", "--values", "nan", "--state", "fail"}).exit_code, 0);
+  EXPECT_EQ(on_study("tell", {"--trial-number", "0", "--values", "nan,nan", "--state", "fail"}).exit_code, 0);
 }
 
 TEST_F(Cli, UnknownStudiesAndUnopenableStoragesAreOneLineErrors) {

@@ -122,7 +122,7 @@ TEST_F(Tune, CtrlCFailsTheRunningTrialKeepsTheRestAndResumes) {
   ASSERT_EQ(stopped.size(), 3u) << stopped.dump();
   EXPECT_EQ(stopped[0]["state"], "COMPLETE");
   EXPECT_EQ(stopped[1]["state"], "COMPLETE");
-  EXPECT_EQ(stopped[2]["state"], "FAILED");
+  EXPECT_EQ(stopped[2]["state"], "FAIL");
   EXPECT_EQ(stopped[2]["fail_reason"], "interrupted by user");
 
   std::filesystem::remove(dir_ / "slow");

@@ -113,7 +113,7 @@ TEST_P(StudyTest, TellAcceptsFailWithNaNAndPrunedWithoutValues) {
   const auto a = study.ask(space, *sampler_);
   const auto b = study.ask(space, *sampler_);
   const double nan = std::numeric_limits<double>::quiet_NaN();
-  EXPECT_EQ(study.tell(a.number, {TrialState::Failed, {nan}, {}, "diverged"}).state,
+  EXPECT_EQ(study.tell(a.number, {TrialState::Failed, {nan, 1.0}, {}, "diverged"}).state,
             TrialState::Failed);
   EXPECT_EQ(study.tell(b.number, {TrialState::Pruned, {}, {}, "too slow"}).state,
             TrialState::Pruned);
@@ -140,6 +140,7 @@ TEST_P(StudyTest, BadTellIsRefusedAndChangesNothing) {
       {"NaN", {TrialState::Complete, {nan, 1.0}, {}, std::nullopt}, "non-finite"},
       {"infinity", {TrialState::Complete, {0.9, inf}, {}, std::nullopt}, "non-finite"},
       {"pruned infinity", {TrialState::Pruned, {0.9, -inf}, {}, std::nullopt}, "non-finite"},
+      {"fail with one value", {TrialState::Failed, {nan}, {}, std::nullopt}, "needs 2 values"},
       {"running", {TrialState::Running, {0.9, 1.0}, {}, std::nullopt}, "RUNNING"},
   };
   for (const auto& bad : cases) {

@@ -1,0 +1,222 @@
+// The real `ecopt measure` and `ecopt devices` on real commands: exit status
+// passed through, arguments unchanged, the CPU-time estimate said plainly,
+// Ctrl-C passed on to the command. Where a CPU sensor is readable (not on
+// this project's VM) the estimate-specific checks are skipped.
+#include <signal.h>
+
+#include <chrono>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "subprocess.hpp"
+
+namespace ecopt {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+using testing::ProcessResult;
+using testing::TempDir;
+
+constexpr double kDefaultWattsPerCore = 270.0 / 40.0;  // docs/energy.md
+
+// Burns `seconds` of CPU time (not wall time: the machine is shared).
+std::vector<std::string> busy_python(double seconds) {
+  return {"/usr/bin/python3", "-c",
+          "import time\nstart = time.process_time()\n"
+          "while time.process_time() - start < " + std::to_string(seconds) + ": pass\n"};
+}
+
+class Measure : public ::testing::Test {
+ protected:
+  ProcessResult ecopt(std::vector<std::string> args) {
+    args.insert(args.begin(), ECOPT_CLI_PATH);
+    return testing::run_process(args, dir_.path());
+  }
+  ProcessResult measure(const std::vector<std::string>& flags,
+                        const std::vector<std::string>& command) {
+    std::vector<std::string> args{"measure"};
+    args.insert(args.end(), flags.begin(), flags.end());
+    args.push_back("--");
+    args.insert(args.end(), command.begin(), command.end());
+    return ecopt(args);
+  }
+  nlohmann::json measure_json(const std::vector<std::string>& flags,
+                              const std::vector<std::string>& command) {
+    std::vector<std::string> all{"--json", "--devices", "cpu"};
+    all.insert(all.end(), flags.begin(), flags.end());
+    const auto result = measure(all, command);
+    EXPECT_EQ(result.exit_code, 0) << result.err;
+    return nlohmann::json::parse(result.out);
+  }
+  // True where the CPU has a readable sensor, so no estimate is made.
+  bool cpu_sensor_readable() {
+    const auto devices = nlohmann::json::parse(ecopt({"devices", "--json"}).out);
+    for (const auto& meter : devices["meters"])
+      if (!meter["estimate"].get<bool>() && meter["device"].get<std::string>() != "platform" &&
+          meter["device"].get<std::string>().rfind("cuda", 0) != 0)
+        return true;
+    return false;
+  }
+
+  TempDir dir_{"measure"};
+};
+
+TEST_F(Measure, PassesTheCommandsExitStatusThrough) {
+  EXPECT_EQ(measure({}, {"/bin/sh", "-c", "exit 3"}).exit_code, 3);
+  EXPECT_EQ(measure({}, {"/bin/true"}).exit_code, 0);
+  // Killed by a signal: 128 + signal, as a shell reports it.
+  EXPECT_EQ(measure({}, {"/bin/sh", "-c", "kill -TERM $$"}).exit_code, 128 + SIGTERM);
+  // JSON too, and the report still comes.
+  const auto json = measure({"--json"}, {"/bin/sh", "-c", "exit 5"});
+  EXPECT_EQ(json.exit_code, 5);
+  EXPECT_EQ(nlohmann::json::parse(json.out)["exit_status"]["shell_status"], 5);
+}
+
+TEST_F(Measure, JsonReportsTheCpuTimeEstimateOfABusyCommand) {
+  if (cpu_sensor_readable()) GTEST_SKIP() << "a CPU sensor is readable here: no estimate";
+  const auto report = measure_json({}, busy_python(0.3));
+  EXPECT_EQ(report["source"], "estimate-cpu-time");
+  EXPECT_TRUE(report["estimate"].get<bool>());
+  EXPECT_THAT(report["estimate_note"].get<std::string>(), HasSubstr("ESTIMATE"));
+  const double cpu_s = report["command_cpu_s"].get<double>();
+  const double energy_j = report["energy_j"].get<double>();
+  EXPECT_GE(cpu_s, 0.3);
+  EXPECT_GT(energy_j, 0.0);
+  EXPECT_NEAR(energy_j, cpu_s * kDefaultWattsPerCore, 0.01 * energy_j + 0.01);
+  EXPECT_GE(report["duration_s"].get<double>(), 0.3);
+  EXPECT_NEAR(report["average_power_w"].get<double>(), energy_j / report["duration_s"].get<double>(),
+              1e-9);
+  ASSERT_EQ(report["window"]["readings"].size(), 1u);
+  EXPECT_EQ(report["window"]["readings"][0]["domain"], "cpu-time");
+  EXPECT_TRUE(report["net_energy_j"].is_null());  // no baseline asked for
+  // Carbon at the world average (481 g/kWh, PUE 1).
+  EXPECT_NEAR(report["carbon"]["grams_co2e"].get<double>(), energy_j / 3.6e6 * 481.0, 1e-9);
+  EXPECT_FALSE(report["unavailable"].empty());
+}
+
+TEST_F(Measure, WattsPerCoreRegionAndPueChangeTheFigures) {
+  if (cpu_sensor_readable()) GTEST_SKIP() << "a CPU sensor is readable here: no estimate";
+  const auto report = measure_json(
+      {"--cpu-watts-per-core", "10", "--carbon-intensity", "100", "--pue", "1.5"}, busy_python(0.1));
+  const double energy_j = report["energy_j"].get<double>();
+  EXPECT_NEAR(energy_j, report["command_cpu_s"].get<double>() * 10.0, 0.01 * energy_j + 0.01);
+  EXPECT_NEAR(report["carbon"]["grams_co2e"].get<double>(), energy_j / 3.6e6 * 100.0 * 1.5, 1e-9);
+  const auto french = measure_json({"--region", "FR"}, {"/bin/true"});
+  EXPECT_EQ(french["carbon"]["g_per_kwh"], 56.0);
+}
+
+TEST_F(Measure, HumanReportGoesToStderrAndSaysItIsAnEstimate) {
+  if (cpu_sensor_readable()) GTEST_SKIP() << "a CPU sensor is readable here: no estimate";
+  const auto result = measure({}, {"/bin/sh", "-c", "echo hello"});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(result.out, "hello\n");  // the command's stdout stays clean
+  EXPECT_THAT(result.err, HasSubstr("duration"));
+  EXPECT_THAT(result.err, HasSubstr("estimate-cpu-time"));
+  EXPECT_THAT(result.err, HasSubstr("gCO2e"));
+  EXPECT_THAT(result.err, HasSubstr("ESTIMATE: no energy sensor is readable here"));
+  EXPECT_THAT(result.err, HasSubstr("figures are CPU time × 6.75 W per core"));
+  // This VM: no NVIDIA driver, no RAPL; each says why.
+  EXPECT_THAT(result.err, HasSubstr("unavailable: nvml: cannot load libnvidia-ml.so.1"));
+  EXPECT_THAT(result.err, HasSubstr("unavailable: rapl-powercap:"));
+  EXPECT_THAT(result.err, HasSubstr("unavailable: rapl-perf:"));
+}
+
+TEST_F(Measure, ArgumentsReachTheCommandUnchanged) {
+  const auto result =
+      measure({}, {"/usr/bin/printf", "%s|", "a b", "", "  c  ", "$HOME", "*", "it's", "--json"});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(result.out, "a b||  c  |$HOME|*|it's|--json|");
+}
+
+TEST_F(Measure, ACommandThatCannotStartIsAOneLineErrorWithStatus127) {
+  for (const std::string program : {"/no/such/program", "no-such-program-ecopt", "/tmp"}) {
+    const auto result = measure({}, {program, "arg"});
+    EXPECT_EQ(result.exit_code, 127) << program;
+    EXPECT_THAT(result.err, HasSubstr("ecopt: error: cannot run '" + program + "'"));
+    EXPECT_EQ(std::count(result.err.begin(), result.err.end(), '\n'), 1) << result.err;
+    EXPECT_EQ(result.out, "");
+  }
+  const auto missing = ecopt({"measure", "--json"});
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_THAT(missing.err, HasSubstr("ecopt: error: "));
+}
+
+TEST_F(Measure, BadCarbonSettingsAreRefusedBeforeTheCommandRuns) {
+  const auto marker = dir_ / "ran";
+  const auto result = measure({"--region", "Atlantis"}, {"/usr/bin/touch", marker.string()});
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_THAT(result.err, HasSubstr("ecopt: error: "));
+  EXPECT_THAT(result.err, HasSubstr("Atlantis"));
+  EXPECT_FALSE(std::filesystem::exists(marker));
+  EXPECT_EQ(measure({"--pue", "0.5"}, {"/usr/bin/touch", marker.string()}).exit_code, 1);
+  EXPECT_FALSE(std::filesystem::exists(marker));
+  EXPECT_EQ(measure({"--region", "FR", "--carbon-intensity", "50"}, {"/bin/true"}).exit_code, 2);
+}
+
+TEST_F(Measure, IdleBaselineGivesNetFigures) {
+  const auto report = measure_json({"--idle-baseline", "0.2"}, busy_python(0.1));
+  EXPECT_EQ(report["idle_baseline_s"], 0.2);
+  ASSERT_FALSE(report["net_energy_j"].is_null());
+  EXPECT_TRUE(report["window"]["idle_subtracted"].get<bool>());
+  const auto& reading = report["window"]["readings"][0];
+  EXPECT_NEAR(reading["net_j"].get<double>(),
+              reading["gross_j"].get<double>() -
+                  reading["idle_w"].get<double>() * report["duration_s"].get<double>(),
+              1e-6);
+  EXPECT_FALSE(report["net_carbon"].is_null());
+  EXPECT_FALSE(report["net_average_power_w"].is_null());
+  const auto human = measure({"--idle-baseline", "0.2"}, {"/bin/true"});
+  EXPECT_THAT(human.err, HasSubstr("net of idle"));
+  EXPECT_THAT(human.err, HasSubstr("net J"));
+}
+
+// Ctrl-C reaches ecopt only (the command has a process group of its own):
+// ecopt passes it on, still reports, and exits as the command did.
+TEST_F(Measure, CtrlCIsPassedToTheCommandAndTheRunIsStillReported) {
+  for (const auto& [trap, expected] :
+       std::vector<std::pair<std::string, int>>{{"", 128 + SIGINT}, {"trap 'exit 7' INT; ", 7}}) {
+    testing::ChildProcess child(
+        {ECOPT_CLI_PATH, "measure", "--", "/bin/sh", "-c", trap + "echo ready; sleep 30 & wait"},
+        dir_.path());
+    ASSERT_TRUE(child.wait_for_output("ready", std::chrono::seconds(20)));
+    const auto sent = std::chrono::steady_clock::now();
+    child.signal(SIGINT);
+    const auto result = child.wait();
+    EXPECT_LT(std::chrono::steady_clock::now() - sent, std::chrono::seconds(10));
+    EXPECT_EQ(result.exit_code, expected) << result.err;
+    EXPECT_THAT(result.err, HasSubstr("interrupted: SIGINT passed on to the command"));
+    EXPECT_THAT(result.err, HasSubstr("energy"));
+  }
+}
+
+TEST_F(Measure, DevicesListsMetersAndWhyTheOthersAreMissing) {
+  const auto text = ecopt({"devices"});
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_THAT(text.out, HasSubstr("device"));
+  EXPECT_THAT(text.out, HasSubstr("source"));
+  const auto json = ecopt({"devices", "--json"});
+  ASSERT_EQ(json.exit_code, 0) << json.err;
+  const auto report = nlohmann::json::parse(json.out);
+  ASSERT_FALSE(report["meters"].empty());
+  for (const auto& meter : report["meters"]) {
+    EXPECT_FALSE(meter["domains"].empty());
+    EXPECT_FALSE(meter["description"].get<std::string>().empty());
+  }
+  if (cpu_sensor_readable()) return;
+  EXPECT_TRUE(report["estimate"].get<bool>());
+  EXPECT_THAT(text.out, HasSubstr("estimate-cpu-time"));
+  EXPECT_THAT(text.out, HasSubstr("ESTIMATE: no energy sensor is readable here"));
+  EXPECT_THAT(text.out, HasSubstr("--cpu-watts-per-core"));
+  EXPECT_THAT(text.out, HasSubstr("unavailable: nvml: cannot load libnvidia-ml.so.1"));
+  EXPECT_THAT(text.out, HasSubstr("unavailable: rapl-powercap:"));
+  EXPECT_THAT(text.out, HasSubstr("unavailable: rapl-perf:"));
+  std::string unavailable = report["unavailable"].dump();
+  EXPECT_THAT(unavailable, HasSubstr("nvml"));
+  EXPECT_THAT(unavailable, HasSubstr("rapl-powercap"));
+}
+
+}  // namespace
+}  // namespace ecopt

@@ -1,0 +1,337 @@
+// Many `ecopt worker` processes on one study, through the real binary and
+// real SQLite and PostgreSQL: exact budgets, kill -9 recovery with
+// retries, a database outage mid-run, and device leases that never overlap.
+#include <signal.h>
+#include <stdlib.h>
+
+#include <algorithm>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <set>
+#include <thread>
+
+#include <fmt/format.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "ecopt/storage/storage.hpp"
+#include "ecopt/study/worker.hpp"
+#include "pg_test_server.hpp"
+// tests/storage's process helper (linked in for the PostgreSQL server) has
+// a ChildProcess of its own: the CLI tests' header gets another name here.
+#define ChildProcess CliChildProcess
+#include "subprocess.hpp"
+#undef ChildProcess
+
+namespace ecopt {
+namespace {
+
+using ::testing::HasSubstr;
+using CliChild = testing::CliChildProcess;
+using testing::ProcessResult;
+using testing::TempDir;
+
+struct StudyOptions {
+  std::string url;
+  int n_trials = 100;
+  double sleep_s = 0.01;
+  double heartbeat_s = 0.5;
+  double stale_after_s = 60;
+  int retry_failed = 0;
+};
+
+// A command task: sleeps, then reports f0 = x and the worker's pid (the
+// shell's parent); trial 0 blocks while <dir>/hold exists, after touching
+// <dir>/started, so a test can kill its worker mid-trial. Every trial also
+// appends "start <ns>" and "end <ns>" to <dir>/intervals.
+std::string write_study(const TempDir& dir, const StudyOptions& options) {
+  const auto script = dir / "trial.sh";
+  std::ofstream(script) << fmt::format(
+      "#!/bin/sh\n"
+      "if [ \"$ECOPT_TRIAL_NUMBER\" = 0 ] && [ -f '{0}/hold' ]; then\n"
+      "  touch '{0}/started'\n"
+      "  while [ -f '{0}/hold' ]; do sleep 0.05; done\n"
+      "fi\n"
+      "echo \"start $(date +%s%N) $PPID\" >> '{0}/intervals'\n"
+      "sleep {1}\n"
+      "echo \"end $(date +%s%N) $PPID\" >> '{0}/intervals'\n"
+      "echo \"ECOPT {{\\\"f0\\\": $ECOPT_PARAM_X, \\\"worker_pid\\\": $PPID}}\"\n",
+      dir.path().string(), options.sleep_s);
+  const auto file = dir / "study.toml";
+  std::ofstream(file) << fmt::format(R"(
+[study]
+name = "many"
+storage = "{}"
+sampler = "random"
+n_trials = {}
+heartbeat_interval_s = {}
+stale_after_s = {}
+retry_failed = {}
+[[objectives]]
+name = "f0"
+direction = "minimize"
+[task]
+kind = "command"
+argv = ["/bin/sh", "{}"]
+[space.x]
+type = "float"
+low = 0.0
+high = 1.0
+)",
+                                     options.url, options.n_trials, options.heartbeat_s,
+                                     options.stale_after_s, options.retry_failed,
+                                     script.string());
+  return file.string();
+}
+
+class Workers : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    // Leases live in this test's folder: other runs on the machine must not
+    // hold them.
+    ::setenv("ECOPT_LEASE_DIR", (dir_ / "leases").c_str(), 1);
+  }
+
+  ProcessResult ecopt(std::vector<std::string> args) {
+    args.insert(args.begin(), ECOPT_CLI_PATH);
+    return testing::run_process(args, dir_.path());
+  }
+  std::vector<Trial> stored_trials(const std::string& url) {
+    auto storage = open_storage(url);
+    const auto study = storage->find_study("many");
+    EXPECT_TRUE(study.has_value());
+    return study ? storage->trials(study->id) : std::vector<Trial>{};
+  }
+
+  TempDir dir_{"workers"};
+};
+
+// Exactly n_trials, numbers 0..n-1, all COMPLETE, run by several workers.
+void expect_exact_budget(const std::vector<Trial>& trials, int n_trials) {
+  ASSERT_EQ(trials.size(), static_cast<std::size_t>(n_trials));
+  std::set<std::int64_t> numbers;
+  std::set<std::int64_t> workers;
+  for (const auto& trial : trials) {
+    numbers.insert(trial.number);
+    EXPECT_EQ(trial.state, TrialState::Complete) << trial.fail_reason.value_or("");
+    workers.insert(trial.user_attrs.value("worker_pid", std::int64_t{-1}));
+    // More workers than the one CPU lease: shared trials must say so.
+    ASSERT_TRUE(trial.user_attrs.contains("energy_shared")) << trial.user_attrs.dump();
+    if (trial.user_attrs["energy_shared"].get<bool>()) {
+      EXPECT_THAT(trial.user_attrs["tuning_energy_source"].get<std::string>(),
+                  HasSubstr("(shared)"));
+    }
+  }
+  EXPECT_EQ(numbers.size(), trials.size()) << "trial numbers must be unique";
+  EXPECT_EQ(*numbers.begin(), 0);
+  EXPECT_EQ(*numbers.rbegin(), n_trials - 1);
+  EXPECT_GE(workers.size(), 2u) << "the trials should be spread over the workers";
+}
+
+TEST_F(Workers, FourWorkersRunExactlyTheTrialsAskedForOnSqlite) {
+  const std::string url = "sqlite:///" + (dir_ / "many.db").string();
+  const auto study = write_study(dir_, {url});
+  const auto result = ecopt({"tune", study, "--workers", "4", "--allow-shared"});
+  ASSERT_EQ(result.exit_code, 0) << result.err << result.out;
+  EXPECT_THAT(result.out, HasSubstr("started 4 workers"));
+  expect_exact_budget(stored_trials(url), 100);
+}
+
+TEST_F(Workers, FourWorkersRunExactlyTheTrialsAskedForOnPostgres) {
+  ECOPT_REQUIRE_PG_SERVER(server);
+  const std::string url = server->create_database();
+  const auto study = write_study(dir_, {url});
+  const auto result = ecopt({"tune", study, "--workers", "4", "--allow-shared"});
+  ASSERT_EQ(result.exit_code, 0) << result.err << result.out;
+  expect_exact_budget(stored_trials(url), 100);
+  // The password reaches neither the output nor the stored study.
+  EXPECT_THAT(result.out + result.err, ::testing::Not(HasSubstr(testing::PgTestServer::kPassword)));
+}
+
+TEST_F(Workers, MaxTrialsStopsOneWorkerEarly) {
+  const std::string url = "sqlite:///" + (dir_ / "many.db").string();
+  const auto study = write_study(dir_, {url, 10});
+  const auto result = ecopt({"worker", study, "--max-trials", "3"});
+  ASSERT_EQ(result.exit_code, 0) << result.err << result.out;
+  EXPECT_EQ(stored_trials(url).size(), 3u);
+}
+
+// Kills worker A with SIGKILL while it runs trial 0; worker B fails that
+// trial once its heartbeat is 2 s old, retries it with the same params,
+// and finishes the study.
+void kill_mid_trial_and_recover(Workers& test, const TempDir& dir, const std::string& url,
+                                const std::string& study) {
+  std::ofstream(dir / "hold") << "1";
+  CliChild doomed({ECOPT_CLI_PATH, "worker", study, "--allow-shared"}, dir.path());
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (!std::filesystem::exists(dir / "started") && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_TRUE(std::filesystem::exists(dir / "started")) << doomed.out_so_far();
+  doomed.signal(SIGKILL);
+  EXPECT_EQ(doomed.wait().exit_code, 128 + SIGKILL);
+  std::filesystem::remove(dir / "hold");  // the orphaned trial script ends too
+
+  const auto survivor = testing::run_process(
+      {ECOPT_CLI_PATH, "worker", study, "--allow-shared"}, dir.path());
+  ASSERT_EQ(survivor.exit_code, 0) << survivor.err << survivor.out;
+  EXPECT_THAT(survivor.out, HasSubstr("trial 0 stopped sending heartbeats"));
+  EXPECT_THAT(survivor.out, HasSubstr("retries trial 0"));
+  (void)test;
+}
+
+TEST_F(Workers, KilledWorkersTrialIsFailedAfterTheTimeoutAndRetried) {
+  const std::string url = "sqlite:///" + (dir_ / "many.db").string();
+  const auto study = write_study(dir_, {url, 5, 0.01, 0.5, 2.0, 1});
+  kill_mid_trial_and_recover(*this, dir_, url, study);
+
+  const auto trials = stored_trials(url);
+  ASSERT_EQ(trials.size(), 6u) << "5 trials and one retry";
+  const Trial& lost = trials[0];
+  EXPECT_EQ(lost.state, TrialState::Failed);
+  EXPECT_THAT(lost.fail_reason.value_or(""), HasSubstr("heartbeat"));
+  int retries = 0;
+  for (const auto& trial : trials) {
+    if (trial.number == 0) continue;
+    EXPECT_EQ(trial.state, TrialState::Complete) << trial.number;
+    if (!trial.system_attrs.contains(kRetriedFromAttr)) continue;
+    ++retries;
+    EXPECT_EQ(trial.system_attrs[kRetriedFromAttr], 0);
+    EXPECT_EQ(trial.params, lost.params) << "a retry runs the same params";
+  }
+  EXPECT_EQ(retries, 1);
+}
+
+TEST_F(Workers, WithoutRetriesAKilledTrialStaysFailedAndCountsTowardTheBudget) {
+  const std::string url = "sqlite:///" + (dir_ / "many.db").string();
+  const auto study = write_study(dir_, {url, 4, 0.01, 0.5, 2.0, 0});
+  std::ofstream(dir_ / "hold") << "1";
+  CliChild doomed({ECOPT_CLI_PATH, "worker", study}, dir_.path());
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (!std::filesystem::exists(dir_ / "started") &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  doomed.signal(SIGKILL);
+  doomed.wait();
+  std::filesystem::remove(dir_ / "hold");
+  const auto survivor = ecopt({"worker", study});
+  ASSERT_EQ(survivor.exit_code, 0) << survivor.err << survivor.out;
+  const auto trials = stored_trials(url);
+  ASSERT_EQ(trials.size(), 4u);
+  EXPECT_EQ(trials[0].state, TrialState::Failed);
+  for (std::size_t i = 1; i < trials.size(); ++i) EXPECT_EQ(trials[i].state, TrialState::Complete);
+}
+
+TEST_F(Workers, KilledWorkerRecoveryOnPostgres) {
+  ECOPT_REQUIRE_PG_SERVER(server);
+  const std::string url = server->create_database();
+  const auto study = write_study(dir_, {url, 5, 0.01, 0.5, 2.0, 1});
+  kill_mid_trial_and_recover(*this, dir_, url, study);
+  const auto trials = stored_trials(url);
+  ASSERT_EQ(trials.size(), 6u);
+  EXPECT_EQ(trials[0].state, TrialState::Failed);
+  EXPECT_EQ(std::count_if(trials.begin(), trials.end(),
+                          [](const Trial& t) { return t.state == TrialState::Complete; }),
+            5);
+}
+
+// The server stops for 3 s while three workers run. Each worker either
+// rides it out (the storage reconnects with backoff) or stops with one
+// clear line; a worker started afterwards finishes the study, and the
+// stored trials are consistent: unique numbers, the budget exact, nothing
+// left RUNNING, every lost trial failed and retried.
+TEST_F(Workers, DatabaseOutageMidRunCorruptsNothing) {
+  ECOPT_REQUIRE_PG_SERVER(server);
+  const std::string url = server->create_database();
+  const int n_trials = 60;
+  const auto study = write_study(dir_, {url, n_trials, 0.05, 0.5, 3.0, 3});
+  std::vector<CliChild> workers;
+  for (int i = 0; i < 3; ++i) {
+    workers.emplace_back(std::vector<std::string>{ECOPT_CLI_PATH, "worker", study, "--allow-shared"},
+                         dir_.path());
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  auto storage = open_storage(url);
+  auto trial_count = [&] {
+    const auto record = storage->find_study("many");
+    return record ? storage->trials(record->id).size() : 0u;
+  };
+  while (trial_count() < 10 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_LT(trial_count(), static_cast<std::size_t>(n_trials)) << "the outage must come mid-run";
+  server->stop();
+  std::this_thread::sleep_for(std::chrono::seconds(3));
+  server->start();
+  int rode_out = 0;
+  for (auto& worker : workers) {
+    const auto result = worker.wait();
+    if (result.exit_code == 0) {
+      ++rode_out;
+      continue;
+    }
+    // A worker that gave up says why, in one line, without the password.
+    EXPECT_EQ(std::count(result.err.begin(), result.err.end(), '\n'), 1) << result.err;
+    EXPECT_THAT(result.err, HasSubstr("ecopt: error: "));
+    EXPECT_THAT(result.err, HasSubstr("127.0.0.1"));
+    EXPECT_THAT(result.err, ::testing::Not(HasSubstr(testing::PgTestServer::kPassword)));
+  }
+  std::cout << rode_out << " of 3 workers rode out the outage\n";
+  const auto resumed = ecopt({"worker", study, "--allow-shared"});
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.err << resumed.out;
+
+  const auto trials = stored_trials(url);
+  std::set<std::int64_t> numbers;
+  std::map<std::int64_t, std::int64_t> retried;  // failed trial → its retry
+  for (const auto& trial : trials) {
+    numbers.insert(trial.number);
+    EXPECT_TRUE(is_finished(trial.state)) << trial.number;
+    if (trial.system_attrs.contains(kRetriedFromAttr)) {
+      retried[trial.system_attrs[kRetriedFromAttr].get<std::int64_t>()] = trial.number;
+    }
+  }
+  EXPECT_EQ(numbers.size(), trials.size());
+  EXPECT_EQ(static_cast<std::int64_t>(trials.size()), trial_budget(trials, n_trials));
+  for (const auto& trial : trials) {
+    if (trial.state == TrialState::Failed) {
+      EXPECT_TRUE(retried.count(trial.number)) << "trial " << trial.number << " lost";
+    }
+  }
+}
+
+// Two workers, one CPU lease: the trials' run intervals never overlap.
+TEST_F(Workers, TwoWorkersOnOneLeaseNeverOverlap) {
+  const std::string url = "sqlite:///" + (dir_ / "many.db").string();
+  const auto study = write_study(dir_, {url, 12, 0.1});
+  CliChild first({ECOPT_CLI_PATH, "worker", study}, dir_.path());
+  CliChild second({ECOPT_CLI_PATH, "worker", study}, dir_.path());
+  ASSERT_EQ(first.wait().exit_code, 0);
+  ASSERT_EQ(second.wait().exit_code, 0);
+  std::ifstream in(dir_ / "intervals");
+  std::vector<std::pair<long long, long long>> intervals;
+  std::set<std::string> pids;
+  std::string kind;
+  long long ns = 0;
+  std::string pid;
+  while (in >> kind >> ns >> pid) {
+    pids.insert(pid);
+    if (kind == "start") intervals.emplace_back(ns, -1);
+    else intervals.back().second = ns;  // the same trial's end follows its start if exclusive
+  }
+  ASSERT_EQ(intervals.size(), 12u);
+  EXPECT_EQ(pids.size(), 2u) << "both workers should have run trials";
+  std::sort(intervals.begin(), intervals.end());
+  for (std::size_t i = 0; i + 1 < intervals.size(); ++i) {
+    EXPECT_GT(intervals[i].second, intervals[i].first);
+    EXPECT_LE(intervals[i].second, intervals[i + 1].first) << "trials " << i << " overlap";
+  }
+  for (const auto& trial : stored_trials(url)) {
+    EXPECT_EQ(trial.user_attrs["device_lease"], "cpu");
+    EXPECT_EQ(trial.user_attrs["energy_shared"], false);
+  }
+}
+
+}  // namespace
+}  // namespace ecopt

@@ -33,6 +33,8 @@ int main(int argc, char** argv) {
   ecopt::cli::add_trials_command(app);
   ecopt::cli::add_studies_command(app);
   ecopt::cli::add_tune_command(app);
+  ecopt::cli::add_measure_command(app);
+  ecopt::cli::add_devices_command(app);
   ecopt::cli::add_generation_bench_command(app);
   ecopt::cli::add_report_command(app);
   try {
@@ -41,6 +43,9 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& error) {
     if (error.get_exit_code() == 0) return app.exit(error);  // --help, --version
     return print_error(std::string(error.what()) + "; run 'ecopt --help' for usage", kExitUsage);
+  } catch (const ecopt::cli::ExitWithStatus& exit) {
+    if (!exit.message.empty()) print_error(exit.message, exit.status);
+    return exit.status;
   } catch (const ecopt::StudyInterrupted& interrupted) {
     std::cerr << "ecopt: " << interrupted.what() << '\n';
     return kExitInterrupted;

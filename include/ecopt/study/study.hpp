@@ -54,6 +54,12 @@ class Study {
   // the sampler fails, the new trial is marked FAILED with the reason.
   AskResult ask(const SearchSpace& space, Sampler& sampler,
                 const nlohmann::json& system_attrs = nlohmann::json::object());
+  // Like ask, but only while the study holds fewer than `max_trials`
+  // trials (checked atomically in storage, so concurrent workers never
+  // overshoot); nullopt when it is full.
+  std::optional<AskResult> ask_within(std::int64_t max_trials, const SearchSpace& space,
+                                      Sampler& sampler,
+                                      const nlohmann::json& system_attrs = nlohmann::json::object());
 
   // Validates everything before anything is written: the trial exists and
   // is RUNNING, the state is finished, COMPLETE has one finite value per

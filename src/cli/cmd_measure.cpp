@@ -1,0 +1,355 @@
+// ecopt measure [flags] -- COMMAND ARGS...: `perf stat` for energy. Runs the
+// command as an argv (never through a shell) with ecopt's stdin, stdout and
+// stderr, measures one energy window around it, prints the report to stderr
+// (or JSON to stdout after the command's own output) and exits with the
+// command's status.
+#include <signal.h>
+#include <sys/types.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <iostream>
+#include <memory>
+#include <mutex>
+#include <optional>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "commands.hpp"
+#include "ecopt/core/error.hpp"
+#include "ecopt/energy/carbon.hpp"
+#include "ecopt/energy/meter.hpp"
+#include "ecopt/energy/monitor.hpp"
+#include "ecopt/energy/process.hpp"
+#include "ecopt/study/text_table.hpp"
+#include "energy_output.hpp"
+
+namespace ecopt::cli {
+namespace {
+
+// A command that cannot be started exits like it does in a shell.
+constexpr int kExitCannotStart = 127;
+
+struct MeasureFlags {
+  bool json = false;
+  std::vector<std::string> devices;
+  double idle_baseline_s = 0.0;
+  double cpu_watts_per_core = kDefaultCpuWattsPerCore;
+  std::string region = "world";
+  double carbon_intensity = 0.0;
+  const CLI::Option* carbon_intensity_option = nullptr;  // given: overrides the region
+  double pue = 1.0;
+  std::vector<std::string> command;
+};
+
+// The measured command, shared with the CPU-time estimate, which discovery
+// creates before the command exists: until then its tree used nothing.
+class MeasuredCommand {
+ public:
+  void start(const ProcessOptions& options) {
+    auto process = std::make_unique<Process>(options);
+    std::lock_guard lock(mutex_);
+    process_ = std::move(process);
+  }
+  Process& process() { return *process_; }
+  ProcessTreeUsage usage() const {
+    std::lock_guard lock(mutex_);
+    return process_ ? process_->usage() : ProcessTreeUsage{};
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::unique_ptr<Process> process_;
+};
+
+// --- Ctrl-C ------------------------------------------------------------------
+// The command runs in a process group of its own, so the terminal's Ctrl-C
+// reaches only ecopt: pass it (and SIGTERM, SIGHUP, SIGQUIT) on to the
+// command's group and keep measuring until the command ends.
+
+std::atomic<pid_t> g_command_group{0};
+std::atomic<int> g_forwarded_signal{0};  // last signal received, 0: none
+
+void forward_signal(int number) {
+  g_forwarded_signal = number;
+  const pid_t group = g_command_group.load();
+  if (group > 0) ::kill(-group, number);
+}
+
+constexpr int kForwardedSignals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+
+class SignalForwarding {
+ public:
+  SignalForwarding() {
+    g_command_group = 0;
+    g_forwarded_signal = 0;
+    struct sigaction action {};
+    action.sa_handler = forward_signal;
+    sigemptyset(&action.sa_mask);
+    for (std::size_t i = 0; i < std::size(kForwardedSignals); ++i)
+      sigaction(kForwardedSignals[i], &action, &previous_[i]);
+  }
+  ~SignalForwarding() {
+    g_command_group = 0;
+    for (std::size_t i = 0; i < std::size(kForwardedSignals); ++i)
+      sigaction(kForwardedSignals[i], &previous_[i], nullptr);
+  }
+  SignalForwarding(const SignalForwarding&) = delete;
+  SignalForwarding& operator=(const SignalForwarding&) = delete;
+
+  // A signal that came while the command was starting is passed on now.
+  void forward_to(pid_t group) {
+    g_command_group = group;
+    if (const int pending = g_forwarded_signal.load()) ::kill(-group, pending);
+  }
+  void stop() { g_command_group = 0; }
+  std::optional<int> received() const {
+    const int number = g_forwarded_signal.load();
+    return number ? std::optional<int>(number) : std::nullopt;
+  }
+
+ private:
+  struct sigaction previous_[std::size(kForwardedSignals)] {};
+};
+
+// --- measuring ---------------------------------------------------------------
+
+struct Measurement {
+  ExitStatus status;
+  std::optional<int> forwarded_signal;
+  WindowResult window;
+  std::vector<std::string> unavailable;
+  std::vector<std::string> warnings;
+};
+
+CarbonOptions carbon_options(const MeasureFlags& flags) {
+  CarbonOptions options;
+  options.region = flags.region;
+  if (*flags.carbon_intensity_option) options.g_per_kwh = flags.carbon_intensity;
+  options.pue = flags.pue;
+  return options;
+}
+
+std::string command_text(const std::vector<std::string>& argv) {
+  std::string text;
+  for (const auto& arg : argv) {
+    const bool plain = !arg.empty() && arg.find_first_of(" \t\n'\"\\$`") == std::string::npos;
+    text += (text.empty() ? "" : " ") + (plain ? arg : "'" + arg + "'");
+  }
+  return text;
+}
+
+// One window around the command, from just before it starts to just after
+// it has been reaped (the estimate then reads wait4's CPU time of the tree).
+void run_command(const MeasureFlags& flags, EnergyMonitor& monitor, MeasuredCommand& command,
+                 Measurement& measurement) {
+  ProcessOptions options;
+  options.argv = flags.command;
+  options.inherit_stdio = true;
+  SignalForwarding forwarding;
+  monitor.begin_window("command");
+  try {
+    command.start(options);
+  } catch (const Error& error) {
+    monitor.end_window("command");
+    throw ExitWithStatus{kExitCannotStart, std::string(error.what()) +
+                                               " (ecopt measure runs COMMAND without a shell: "
+                                               "give a program and its arguments)"};
+  }
+  forwarding.forward_to(command.process().pid());
+  measurement.status = command.process().wait();
+  forwarding.stop();
+  measurement.window = monitor.end_window("command");
+  measurement.forwarded_signal = forwarding.received();
+}
+
+Measurement measure(const MeasureFlags& flags) {
+  auto command = std::make_shared<MeasuredCommand>();
+  DiscoveryOptions options;
+  options.devices = flags.devices;
+  options.cpu_watts_per_core = flags.cpu_watts_per_core;
+  options.estimate_usage = [command] { return command->usage(); };
+  Discovery discovery = discover_meters(options);
+  Measurement measurement;
+  measurement.unavailable = std::move(discovery.unavailable);
+  measurement.warnings = std::move(discovery.warnings);
+  EnergyMonitor monitor(std::move(discovery.meters));
+  if (flags.idle_baseline_s > 0)
+    monitor.measure_idle_baseline(std::chrono::milliseconds(
+        static_cast<std::int64_t>(flags.idle_baseline_s * 1000.0 + 0.5)));
+  run_command(flags, monitor, *command, measurement);
+  return measurement;
+}
+
+// --- output ------------------------------------------------------------------
+
+std::optional<double> per_second(std::optional<double> energy_j, double duration_s) {
+  if (!energy_j || duration_s <= 0) return std::nullopt;
+  return *energy_j / duration_s;
+}
+
+nlohmann::json optional_json(std::optional<double> value) {
+  return value ? nlohmann::json(*value) : nlohmann::json(nullptr);
+}
+
+std::string signal_name(int number) {
+  const char* abbreviation = sigabbrev_np(number);
+  return abbreviation ? fmt::format("SIG{}", abbreviation) : fmt::format("signal {}", number);
+}
+
+std::optional<std::string> estimate_text(const MeasureFlags& flags, const Measurement& m) {
+  if (!m.window.is_estimate()) return std::nullopt;
+  const bool only_estimates =
+      std::all_of(m.window.readings.begin(), m.window.readings.end(),
+                  [](const EnergyReading& r) { return is_estimate(r.source); });
+  return estimate_line(m.unavailable, flags.cpu_watts_per_core, only_estimates);
+}
+
+nlohmann::json report_json(const MeasureFlags& flags, const Measurement& m) {
+  const CarbonOptions carbon = carbon_options(flags);
+  const auto net_j = m.window.net_j();
+  const auto estimate = estimate_text(flags, m);
+  return {
+      {"command", flags.command},
+      {"exit_status",
+       {{"code", m.status.exit_code ? nlohmann::json(*m.status.exit_code) : nullptr},
+        {"signal", m.status.term_signal ? nlohmann::json(*m.status.term_signal) : nullptr},
+        {"shell_status", m.status.shell_status()},
+        {"description", m.status.describe()}}},
+      {"forwarded_signal",
+       m.forwarded_signal ? nlohmann::json(signal_name(*m.forwarded_signal)) : nullptr},
+      {"duration_s", m.window.duration_s},
+      {"command_cpu_s", m.status.cpu_s},
+      {"energy_j", m.window.gross_j()},
+      {"net_energy_j", optional_json(net_j)},
+      {"average_power_w", optional_json(per_second(m.window.gross_j(), m.window.duration_s))},
+      {"net_average_power_w", optional_json(per_second(net_j, m.window.duration_s))},
+      {"idle_baseline_s", flags.idle_baseline_s > 0 ? nlohmann::json(flags.idle_baseline_s) : nullptr},
+      {"source", m.window.source_summary()},
+      {"estimate", m.window.is_estimate()},
+      {"estimate_note", estimate ? nlohmann::json(*estimate) : nullptr},
+      {"cpu_watts_per_core", flags.cpu_watts_per_core},
+      {"window", to_json(m.window)},
+      {"carbon", estimate_carbon(m.window.gross_j(), carbon).to_json()},
+      {"net_carbon", net_j ? estimate_carbon(*net_j, carbon).to_json() : nlohmann::json(nullptr)},
+      {"unavailable", m.unavailable},
+      {"warnings", m.warnings}};
+}
+
+std::string joules(double value) { return fmt::format("{:.3f}", value); }
+
+std::string readings_table(const WindowResult& window) {
+  const bool has_net = window.net_j().has_value();
+  std::vector<std::string> header{"device", "domain", "source", "energy J"};
+  if (has_net) header.insert(header.end(), {"idle W", "net J"});
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& reading : window.readings) {
+    std::vector<std::string> row{reading.device, reading.domain,
+                                 std::string(to_string(reading.source)), joules(reading.gross_j)};
+    if (has_net) row.insert(row.end(), {fmt::format("{:.2f}", reading.idle_w.value_or(0.0)),
+                                        joules(reading.net_j.value_or(0.0))});
+    rows.push_back(std::move(row));
+  }
+  if (window.readings.size() > 1) {
+    std::vector<std::string> total{"total", "", window.source_summary(), joules(window.gross_j())};
+    if (has_net) total.insert(total.end(), {"", joules(*window.net_j())});
+    rows.push_back(std::move(total));
+  }
+  return format_table(header, rows);
+}
+
+void print_report(std::ostream& out, const MeasureFlags& flags, const Measurement& m) {
+  const CarbonOptions carbon = carbon_options(flags);
+  const WindowResult& window = m.window;
+  const auto net_j = window.net_j();
+  out << fmt::format("\n Energy of '{}' ({}):\n\n", command_text(flags.command),
+                     m.status.describe());
+  if (m.forwarded_signal)
+    out << fmt::format("   interrupted: {} passed on to the command; figures cover the run until it "
+                       "ended\n",
+                       signal_name(*m.forwarded_signal));
+  out << fmt::format("   duration        {:.3f} s\n", window.duration_s);
+  out << fmt::format("   command CPU     {:.3f} s (user + system of its process tree)\n",
+                     m.status.cpu_s);
+  if (flags.idle_baseline_s > 0)
+    out << fmt::format("   idle baseline   {:.3f} s before the command; net = energy - idle W × "
+                       "duration\n",
+                       flags.idle_baseline_s);
+  out << '\n';
+  std::string table = readings_table(window);
+  for (std::size_t start = 0, end; start < table.size(); start = end + 1) {
+    end = table.find('\n', start);
+    if (end == std::string::npos) end = table.size();
+    out << "   " << table.substr(start, end - start) << '\n';
+  }
+  out << '\n';
+  const auto gross_w = per_second(window.gross_j(), window.duration_s);
+  const auto net_w = per_second(net_j, window.duration_s);
+  out << fmt::format("   energy          {} J{}  ({})\n", joules(window.gross_j()),
+                     net_j ? fmt::format(", net of idle {} J", joules(*net_j)) : "",
+                     window.source_summary());
+  if (gross_w)
+    out << fmt::format("   average power   {:.2f} W{}\n", *gross_w,
+                       net_w ? fmt::format(", net of idle {:.2f} W", *net_w) : "");
+  const CarbonEstimate gross_carbon = estimate_carbon(window.gross_j(), carbon);
+  out << fmt::format("   carbon          {:.4g} gCO2e{} ({:.0f} g/kWh, {}, PUE {:.2f})\n",
+                     gross_carbon.grams_co2e,
+                     net_j ? fmt::format(", net of idle {:.4g} gCO2e",
+                                         estimate_carbon(*net_j, carbon).grams_co2e)
+                           : "",
+                     gross_carbon.g_per_kwh, gross_carbon.basis, gross_carbon.pue);
+  out << '\n';
+  if (const auto estimate = estimate_text(flags, m)) out << *estimate << '\n';
+  print_discovery_notes(out, m.unavailable, m.warnings);
+}
+
+void run(const MeasureFlags& flags) {
+  // A bad region or PUE is refused before the command runs, not after.
+  estimate_carbon(0.0, carbon_options(flags));
+  const Measurement measurement = measure(flags);
+  if (flags.json)
+    std::cout << report_json(flags, measurement).dump(2) << std::endl;
+  else
+    print_report(std::cerr, flags, measurement);
+  if (const int status = measurement.status.shell_status(); status != 0)
+    throw ExitWithStatus{status, ""};
+}
+
+}  // namespace
+
+void add_measure_command(CLI::App& app) {
+  auto flags = std::make_shared<MeasureFlags>();
+  auto* command = app.add_subcommand(
+      "measure",
+      "Run a command (no shell) and report the energy, power and carbon of its run; exits with "
+      "the command's status");
+  command->add_flag("--json", flags->json,
+                    "Print the report as JSON on stdout (after the command's own output)");
+  command->add_option("--devices", flags->devices,
+                      "Meters to use: cpu, cpu:N, platform, cuda, cuda:N (default: all found)")
+      ->delimiter(',');
+  command->add_option("--idle-baseline", flags->idle_baseline_s,
+                      "Seconds of idle power measured before the command; figures are then also "
+                      "given net of idle")
+      ->check(CLI::NonNegativeNumber);
+  command->add_option("--cpu-watts-per-core", flags->cpu_watts_per_core,
+                      "W per busy core for the CPU-time estimate (your CPU's TDP / cores)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  auto* region = command->add_option("--region", flags->region,
+                                     "Grid region for carbon (world, FR, DE, ...)")
+                     ->capture_default_str();
+  flags->carbon_intensity_option =
+      command->add_option("--carbon-intensity", flags->carbon_intensity,
+                          "Grid carbon intensity in gCO2e/kWh (instead of --region)")
+          ->excludes(region);
+  command->add_option("--pue", flags->pue, "Data-centre power usage effectiveness (>= 1)")
+      ->capture_default_str();
+  command->add_option("command", flags->command, "The command and its arguments, after --")
+      ->required();
+  command->callback([flags] { run(*flags); });
+}
+
+}  // namespace ecopt::cli

@@ -275,6 +275,8 @@ std::unique_ptr<EnergyMonitor> make_monitor(const StudyFile& file, std::ostream&
   discovery_options.cpu_watts_per_core = file.energy.cpu_watts_per_core;
   discovery_options.allow_estimate = file.energy.allow_estimate;
   auto discovery = discover_meters(discovery_options);
+  // What is missing first: the warnings refer to these reasons.
+  for (const auto& line : discovery.unavailable) out << "energy: unavailable: " << line << '\n';
   for (const auto& line : discovery.warnings) out << "energy: " << line << '\n';
   if (discovery.meters.empty()) {
     std::string reasons;

@@ -15,6 +15,14 @@ namespace ecopt::detail {
 // Built layer by layer from model_cost(), so FLOP counts describe it exactly.
 torch::nn::Sequential build_cnn(const CnnArchitecture& architecture);
 
+// On the CPU, oneDNN runs batches of several images faster in channels-last
+// (NHWC) layout (1.1-1.6x here) and single images faster in the default
+// one (1.4x); see docs/benchmarks/throughput.md. The arithmetic is the same.
+torch::MemoryFormat cpu_layout_for(std::int64_t batch_size);
+// Stores the conv weights in `layout`; train_epoch and predict bring each
+// batch to the layout of the model's weights.
+void set_layout(torch::nn::Sequential& model, torch::MemoryFormat layout);
+
 struct TensorData {
   torch::Tensor images;  // float32, N×C×H×W, normalised per channel
   torch::Tensor labels;  // int64, N

@@ -41,6 +41,29 @@ torch::nn::Sequential build_cnn(const CnnArchitecture& architecture) {
   return model;
 }
 
+torch::MemoryFormat cpu_layout_for(std::int64_t batch_size) {
+  return batch_size > 1 ? torch::MemoryFormat::ChannelsLast : torch::MemoryFormat::Contiguous;
+}
+
+void set_layout(torch::nn::Sequential& model, torch::MemoryFormat layout) {
+  for (auto& parameter : model->parameters()) {
+    // set_data keeps the parameter's identity, so an optimizer still holds it.
+    if (parameter.dim() == 4) parameter.set_data(parameter.data().contiguous(layout));
+  }
+}
+
+namespace {
+
+// The layout of the first conv weight, which every input batch should share.
+torch::MemoryFormat layout_of(torch::nn::Sequential& model) {
+  for (const auto& parameter : model->parameters()) {
+    if (parameter.dim() == 4) return parameter.suggest_memory_format();
+  }
+  return torch::MemoryFormat::Contiguous;
+}
+
+}  // namespace
+
 TensorData to_tensors(const ImageDataset& dataset, const ChannelStats& stats,
                       const torch::Device& device) {
   const auto count = static_cast<std::int64_t>(dataset.size());
@@ -64,13 +87,15 @@ double train_epoch(torch::nn::Sequential& model, torch::optim::Optimizer& optimi
   model->train();
   const auto count = data.images.size(0);
   const auto order = torch::randperm(count, torch::TensorOptions(torch::kInt64)).to(data.images.device());
+  const auto layout = layout_of(model);
   double loss_sum = 0.0;
   std::int64_t batches = 0;
   for (std::int64_t start = 0; start < count; start += batch_size) {
     between_batches();
     const auto indices = order.slice(0, start, std::min(start + batch_size, count));
-    optimizer.zero_grad();
-    auto loss = torch::nn::functional::cross_entropy(model->forward(data.images.index_select(0, indices)),
+    model->zero_grad(/*set_to_none=*/true);  // skips zero-filling every gradient
+    const auto images = data.images.index_select(0, indices).contiguous(layout);
+    auto loss = torch::nn::functional::cross_entropy(model->forward(images),
                                                      data.labels.index_select(0, indices));
     loss.backward();
     optimizer.step();
@@ -100,11 +125,12 @@ torch::Tensor predict(torch::nn::Sequential& model, const torch::Tensor& images,
                       std::int64_t batch_size) {
   c10::InferenceMode inference;
   model->eval();
+  const auto layout = layout_of(model);
   std::vector<torch::Tensor> classes;
   const auto count = images.size(0);
   for (std::int64_t start = 0; start < count; start += batch_size) {
-    classes.push_back(
-        model->forward(images.slice(0, start, std::min(start + batch_size, count))).argmax(1).cpu());
+    const auto batch = images.slice(0, start, std::min(start + batch_size, count)).contiguous(layout);
+    classes.push_back(model->forward(batch).argmax(1).cpu());
   }
   return torch::cat(classes);
 }
@@ -310,10 +336,8 @@ class ImageClassificationTask final : public Task {
 
   PerSampleEnergy measure_inference(const TaskContext& context, torch::nn::Sequential& model,
                                     const TrialSettings& settings) const {
-    at::set_num_threads(static_cast<int>(settings.threads));
-    const auto dtype = to_dtype(settings.dtype);
-    auto runnable = dtype == torch::kFloat32 ? model : detail::inference_copy(model, dtype);
-    const auto inputs = data_->inference_inputs.to(dtype);
+    auto runnable = inference_model(model, settings);
+    const auto inputs = data_->inference_inputs.to(to_dtype(settings.dtype));
     const auto started = std::chrono::steady_clock::now();
     auto energy = measure_per_sample(
         context.monitor, "inference",
@@ -332,6 +356,7 @@ class ImageClassificationTask final : public Task {
                        const TrialSettings& settings, nlohmann::json& metrics) const {
     at::set_num_threads(static_cast<int>(
         config_.training_threads > 0 ? config_.training_threads : hardware_threads()));
+    if (device_.is_cpu()) detail::set_layout(model, detail::cpu_layout_for(settings.batch_size));
     auto optimizer = make_optimizer(model, settings);
     TrainingResult result{std::numeric_limits<double>::infinity(), 0, false};
     std::vector<torch::Tensor> best_weights;
@@ -365,16 +390,26 @@ class ImageClassificationTask final : public Task {
 
   void evaluate(torch::nn::Sequential& model, const TrialSettings& settings,
                 nlohmann::json& metrics) const {
-    at::set_num_threads(static_cast<int>(settings.threads));
     const auto started = std::chrono::steady_clock::now();
-    const auto dtype = to_dtype(settings.dtype);
-    auto runnable = dtype == torch::kFloat32 ? model : detail::inference_copy(model, dtype);
-    const auto predicted =
-        detail::predict(runnable, data_->test.images.to(dtype), settings.inference_batch_size);
+    auto runnable = inference_model(model, settings);
+    const auto predicted = detail::predict(runnable, data_->test.images.to(to_dtype(settings.dtype)),
+                                           settings.inference_batch_size);
     const auto correct = predicted.eq(data_->test.labels.cpu()).sum().item<std::int64_t>();
     metrics["accuracy"] = static_cast<double>(correct) / static_cast<double>(predicted.size(0));
     metrics["test_images"] = predicted.size(0);
     metrics["evaluation_s"] = seconds_since(started);
+  }
+
+  // The model as the trial's inference knobs run it: threads, the layout
+  // that suits the batch size, and the dtype (a copy unless float32).
+  torch::nn::Sequential inference_model(torch::nn::Sequential& model,
+                                        const TrialSettings& settings) const {
+    at::set_num_threads(static_cast<int>(settings.threads));
+    if (device_.is_cpu()) {
+      detail::set_layout(model, detail::cpu_layout_for(settings.inference_batch_size));
+    }
+    const auto dtype = to_dtype(settings.dtype);
+    return dtype == torch::kFloat32 ? model : detail::inference_copy(model, dtype);
   }
 
   static std::unique_ptr<torch::optim::Optimizer> make_optimizer(torch::nn::Sequential& model,

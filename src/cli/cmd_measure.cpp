@@ -8,6 +8,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cctype>
+#include <cstring>
 #include <chrono>
 #include <iostream>
 #include <memory>
@@ -132,11 +134,18 @@ CarbonOptions carbon_options(const MeasureFlags& flags) {
   return options;
 }
 
+bool is_shell_safe(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || std::strchr("_@%+=:,./-", c) != nullptr;
+}
+
+// The command as one would type it in a shell, quoted where needed.
 std::string command_text(const std::vector<std::string>& argv) {
   std::string text;
   for (const auto& arg : argv) {
-    const bool plain = !arg.empty() && arg.find_first_of(" \t\n'\"\\$`") == std::string::npos;
-    text += (text.empty() ? "" : " ") + (plain ? arg : "'" + arg + "'");
+    const bool plain = !arg.empty() && std::all_of(arg.begin(), arg.end(), is_shell_safe);
+    std::string quoted = "'";
+    for (char c : arg) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    text += (text.empty() ? "" : " ") + (plain ? arg : quoted + "'");
   }
   return text;
 }
@@ -264,8 +273,8 @@ void print_report(std::ostream& out, const MeasureFlags& flags, const Measuremen
   const CarbonOptions carbon = carbon_options(flags);
   const WindowResult& window = m.window;
   const auto net_j = window.net_j();
-  out << fmt::format("\n Energy of '{}' ({}):\n\n", command_text(flags.command),
-                     m.status.describe());
+  out << fmt::format("\n ecopt measure: {}\n\n", command_text(flags.command));
+  out << fmt::format("   exit status     {}\n", m.status.describe());
   if (m.forwarded_signal)
     out << fmt::format("   interrupted: {} passed on to the command; figures cover the run until it "
                        "ended\n",
@@ -329,7 +338,9 @@ void add_measure_command(CLI::App& app) {
                     "Print the report as JSON on stdout (after the command's own output)");
   command->add_option("--devices", flags->devices,
                       "Meters to use: cpu, cpu:N, platform, cuda, cuda:N (default: all found)")
-      ->delimiter(',');
+      ->delimiter(',')
+      // One value per use, so that `--devices cpu -- COMMAND` keeps its `--`.
+      ->allow_extra_args(false);
   command->add_option("--idle-baseline", flags->idle_baseline_s,
                       "Seconds of idle power measured before the command; figures are then also "
                       "given net of idle")

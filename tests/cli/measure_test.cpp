@@ -129,6 +129,8 @@ TEST_F(Measure, ArgumentsReachTheCommandUnchanged) {
       measure({}, {"/usr/bin/printf", "%s|", "a b", "", "  c  ", "$HOME", "*", "it's", "--json"});
   ASSERT_EQ(result.exit_code, 0) << result.err;
   EXPECT_EQ(result.out, "a b||  c  |$HOME|*|it's|--json|");
+  // The report names the command as a shell would need it quoted.
+  EXPECT_THAT(result.err, HasSubstr(R"(ecopt measure: /usr/bin/printf '%s|' 'a b' '' '  c  ' '$HOME' '*' 'it'\''s' --json)"));
 }
 
 TEST_F(Measure, ACommandThatCannotStartIsAOneLineErrorWithStatus127) {
@@ -188,7 +190,7 @@ TEST_F(Measure, CtrlCIsPassedToTheCommandAndTheRunIsStillReported) {
     EXPECT_LT(std::chrono::steady_clock::now() - sent, std::chrono::seconds(10));
     EXPECT_EQ(result.exit_code, expected) << result.err;
     EXPECT_THAT(result.err, HasSubstr("interrupted: SIGINT passed on to the command"));
-    EXPECT_THAT(result.err, HasSubstr("energy"));
+    EXPECT_THAT(result.err, HasSubstr("ecopt measure: /bin/sh -c"));
   }
 }
 

@@ -48,7 +48,12 @@ torch::MemoryFormat cpu_layout_for(std::int64_t batch_size) {
 void set_layout(torch::nn::Sequential& model, torch::MemoryFormat layout) {
   for (auto& parameter : model->parameters()) {
     // set_data keeps the parameter's identity, so an optimizer still holds it.
-    if (parameter.dim() == 4) parameter.set_data(parameter.data().contiguous(layout));
+    // to() rather than contiguous(): a one-input-channel weight already counts
+    // as channels-last contiguous, but only real NHWC strides make oneDNN
+    // run the first layer channels-last.
+    if (parameter.dim() == 4) {
+      parameter.set_data(parameter.data().to(parameter.options(), false, false, layout));
+    }
   }
 }
 

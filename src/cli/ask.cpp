@@ -1,8 +1,11 @@
 // ecopt ask: one trial's parameters as JSON, as Optuna's ask prints them.
 #include <iostream>
 
+#include <fmt/format.h>
+
 #include "commands.hpp"
 #include "common.hpp"
+#include "ecopt/core/error.hpp"
 #include "ecopt/optim/sampler.hpp"
 #include "ecopt/space/search_space.hpp"
 
@@ -18,13 +21,22 @@ struct AskFlags {
   std::string sampler_kwargs = "{}";
 };
 
+std::int64_t kwarg_integer(const nlohmann::json& kwargs, const char* key, std::int64_t low) {
+  const auto& value = kwargs[key];
+  if (!value.is_number_integer() || value.get<std::int64_t>() < low) {
+    throw InputError(fmt::format("--sampler-kwargs: {} must be an integer of at least {}, got {}",
+                                 key, low, value.dump()));
+  }
+  return value.get<std::int64_t>();
+}
+
 SamplerOptions sampler_options(const AskFlags& flags) {
   auto kwargs = parse_json_object(flags.sampler_kwargs, "--sampler-kwargs");
   SamplerOptions options;
   options.seed = flags.seed;
-  if (kwargs.contains("seed")) options.seed = kwargs["seed"].get<std::uint64_t>();
+  if (kwargs.contains("seed")) options.seed = kwarg_integer(kwargs, "seed", 0);
   if (kwargs.contains("initial_trials")) {
-    options.initial_trials = kwargs["initial_trials"].get<std::int64_t>();
+    options.initial_trials = kwarg_integer(kwargs, "initial_trials", -1);
   }
   kwargs.erase("seed");
   kwargs.erase("initial_trials");

@@ -3,11 +3,32 @@
 // all. To add a subcommand: declare add_<verb>_command here, define it in
 // <verb>.cpp, call it in main.cpp. Errors are thrown, never printed: main
 // turns them into one line and an exit code.
+#include <cstdint>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
 namespace ecopt::cli {
+
+// The most trials a study may ask for, as [study] n_trials allows.
+inline constexpr std::int64_t kMaxTrials = 10'000'000;
+
+// Flags of `ecopt worker`, also passed on by `ecopt tune --workers N`.
+struct WorkerFlags {
+  std::string study_file;
+  std::int64_t n_trials = 0;
+  std::int64_t max_trials = 0;
+  std::string storage;
+  std::vector<std::string> devices;
+  bool allow_shared = false;
+};
+void add_worker_flags(CLI::App& command, WorkerFlags& flags);
+// The argv that starts one worker with these flags (this executable, no
+// shell). The storage URL is not in it, since any local user can read a
+// process's argv: tune --workers passes it in kWorkerStorageEnv instead.
+std::vector<std::string> worker_argv(const WorkerFlags& flags);
+inline constexpr const char* kWorkerStorageEnv = "ECOPT_WORKER_STORAGE";
 
 void add_create_study_command(CLI::App& app);
 void add_ask_command(CLI::App& app);
@@ -16,6 +37,7 @@ void add_best_trials_command(CLI::App& app);
 void add_trials_command(CLI::App& app);
 void add_studies_command(CLI::App& app);
 void add_tune_command(CLI::App& app);
+void add_worker_command(CLI::App& app);
 void add_measure_command(CLI::App& app);
 void add_devices_command(CLI::App& app);
 void add_generation_bench_command(CLI::App&);

@@ -1,21 +1,36 @@
 // ecopt tune STUDY.toml: run (or resume) a study file's tune loop.
+#include <cstdlib>
+#include <iostream>
+
+#include <fmt/format.h>
+
 #include "commands.hpp"
 #include "ecopt/study/runner.hpp"
 #include "ecopt/study/study_file.hpp"
+#include "ecopt/study/worker.hpp"
 
 namespace ecopt::cli {
 
 namespace {
 
-struct TuneFlags {
-  std::string study_file;
-  std::int64_t n_trials = 0;
-  std::string storage;
+struct TuneFlags : WorkerFlags {
+  int workers = 0;
 };
+
+// --workers N: N `ecopt worker` processes share the study (docs/scaling.md).
+void run_workers(const TuneFlags& flags, const std::atomic<bool>& stop) {
+  if (!flags.storage.empty()) ::setenv(kWorkerStorageEnv, flags.storage.c_str(), 1);
+  const int code = run_local_workers(worker_argv(flags), flags.workers, stop, std::cout);
+  if (stop) throw StudyInterrupted("interrupted; rerun the same command to resume");
+  if (code != 0) {
+    throw Error(fmt::format("a worker failed (exit code {}); its error is above", code));
+  }
+}
 
 void run(const TuneFlags& flags) {
   const StudyFile file = load_study_file(flags.study_file);
   const StopSignals signals;
+  if (flags.workers > 0) return run_workers(flags, signals.flag());
   RunOptions options;
   if (flags.n_trials > 0) options.n_trials = flags.n_trials;
   if (!flags.storage.empty()) options.storage_url = flags.storage;
@@ -33,8 +48,12 @@ void add_tune_command(CLI::App& app) {
       ->required();
   command->add_option("--n-trials", flags->n_trials,
                       "Total finished trials to reach (overrides [study] n_trials)")
-      ->check(CLI::PositiveNumber);
+      ->check(CLI::Range(std::int64_t{1}, kMaxTrials));
   command->add_option("--storage", flags->storage, "Storage URL (overrides [study] storage)");
+  command->add_option("--workers", flags->workers,
+                      "Run the study in this many local worker processes ('ecopt worker')")
+      ->check(CLI::Range(1, 1024));
+  add_worker_flags(*command, *flags);
   command->callback([flags] { run(*flags); });
 }
 

@@ -1,5 +1,6 @@
 // In-memory storage: one process, any number of threads (one mutex).
 #include <algorithm>
+#include <cstdint>
 #include <mutex>
 
 #include "backends.hpp"
@@ -46,10 +47,17 @@ class MemoryStorage final : public Storage {
   }
 
   Trial create_trial(std::int64_t study_id, const nlohmann::json& system_attrs) override {
+    return *create_trial_within(study_id, system_attrs, INT64_MAX);
+  }
+
+  std::optional<Trial> create_trial_within(std::int64_t study_id,
+                                           const nlohmann::json& system_attrs,
+                                           std::int64_t max_trials) override {
     std::lock_guard lock(mutex_);
     study_locked(study_id);
     const auto number = std::count_if(trials_.begin(), trials_.end(),
                                       [&](const auto& t) { return t.study_id == study_id; });
+    if (number >= max_trials) return std::nullopt;
     Trial trial = rules::new_trial(static_cast<std::int64_t>(trials_.size()) + 1, number,
                                    system_attrs, rules::stored_now(options_));
     trials_.push_back({study_id, trial});

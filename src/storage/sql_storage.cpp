@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstdint>
 #include <mutex>
 
 #include <fmt/format.h>
@@ -195,15 +196,26 @@ class SqlStorage final : public Storage {
   }
 
   Trial create_trial(std::int64_t study_id, const json& system_attrs) override {
-    Trial trial;
+    return *create_trial_within(study_id, system_attrs, INT64_MAX);
+  }
+
+  std::optional<Trial> create_trial_within(std::int64_t study_id, const json& system_attrs,
+                                           std::int64_t max_trials) override {
+    std::optional<Trial> created;
     write([&] {
+      created.reset();
       // The counter row serialises concurrent creators in both dialects: the
-      // UPDATE locks the study row until this transaction ends.
+      // UPDATE locks the study row until this transaction ends, and the
+      // limit is checked under that lock.
       const auto counter = db_->query(
-          "UPDATE studies SET next_trial_number = next_trial_number + 1 WHERE id = $1 "
-          "RETURNING next_trial_number - 1",
-          {study_id});
-      if (counter.empty()) throw NotFoundError(rules::unknown_study_message(study_id));
+          "UPDATE studies SET next_trial_number = next_trial_number + 1 "
+          "WHERE id = $1 AND next_trial_number < $2 RETURNING next_trial_number - 1",
+          {study_id, max_trials});
+      if (counter.empty()) {
+        require_study(study_id);
+        return;  // full
+      }
+      Trial& trial = created.emplace();
       trial = rules::new_trial(-1, counter.front().integer(0), system_attrs,
                                rules::stored_now(options_));
       trial.id = db_->query("INSERT INTO trials (study_id, number, state, params_json, "
@@ -217,7 +229,7 @@ class SqlStorage final : public Storage {
                      .at(0)
                      .integer(0);
     });
-    return trial;
+    return created;
   }
 
   void set_trial_params(std::int64_t trial_id, const ParamMap& params) override {

@@ -18,8 +18,10 @@
 #include "ecopt/energy/meter.hpp"
 #include "ecopt/energy/monitor.hpp"
 #include "ecopt/optim/sampler.hpp"
+#include "ecopt/study/device_lease.hpp"
 #include "ecopt/study/energy_first.hpp"
 #include "ecopt/study/text_table.hpp"
+#include "ecopt/study/worker.hpp"
 #include "ecopt/tasks/task.hpp"
 
 namespace ecopt {
@@ -117,12 +119,6 @@ std::string format_energy(double joules) {
 }
 
 std::string format_value(double value) { return fmt::format("{:.4g}", value); }
-
-std::int64_t count_toward_budget(const std::vector<Trial>& trials) {
-  // RUNNING trials belong to live workers (stale ones were failed), so
-  // they count too: N workers must not overshoot n_trials.
-  return static_cast<std::int64_t>(trials.size());
-}
 
 // Parameters whose values differ among the front's trials: the ones that
 // explain the trade-off. All parameters when the front has one trial.
@@ -230,6 +226,15 @@ struct TrialRun {
   std::string energy_source;
 };
 
+// A trial whose measured device was shared with parallel trials says so
+// in its energy source, so no report passes it off as a clean measurement.
+void mark_lease(TrialRun& run, const DeviceLease& lease) {
+  run.result.user_attrs.update(lease.attrs());
+  if (!lease.energy_shared()) return;
+  run.energy_source += " (shared)";
+  run.result.user_attrs[kTrialEnergySourceAttr] = run.energy_source;
+}
+
 TrialRun run_trial(TrialContextData& data, const AskResult& asked, std::int64_t trial_id) {
   const StudySpec& spec = data.study.spec();
   const SkipPolicy policy{data.file.energy_first, data.file.best_plausible};
@@ -324,12 +329,37 @@ std::string progress_line(std::int64_t finished, std::int64_t n_trials, const Tr
   return line;
 }
 
-void fail_stale(Study& study, const StudyFile& file, std::ostream& out) {
-  const auto stale = study.storage().fail_stale_trials(
-      study.record().id, std::chrono::seconds(std::llround(std::ceil(file.stale_after_s))));
-  for (const auto& trial : stale) {
-    out << fmt::format("trial {} of an earlier run stopped sending heartbeats; marked FAILED\n",
-                       trial.number);
+// A trial whose heartbeats did not reach the storage (an outage) may have
+// been failed as stale by another worker, which retries it: its result is
+// dropped rather than stored twice.
+std::optional<Trial> tell_unless_lost(Study& study, std::int64_t number,
+                                      const TrialResult& result, std::ostream& out) {
+  const auto current = study.storage().find_trial(study.record().id, number);
+  if (current && is_finished(current->state)) {
+    out << fmt::format("trial {} was marked {} elsewhere ({}); its result is dropped\n", number,
+                       to_string(current->state), current->fail_reason.value_or("no reason"))
+        << std::flush;
+    return std::nullopt;
+  }
+  return study.tell(number, result);
+}
+
+// The study file as stored with the study: a storage URL's password stays
+// out of the database.
+nlohmann::json stored_document(const StudyFile& file) {
+  auto document = file.document;
+  if (document.contains("study") && document["study"].contains("storage")) {
+    document["study"]["storage"] = redact_url(file.storage_url);
+  }
+  return document;
+}
+
+// Sleeps about one heartbeat interval, waking early on a stop request.
+void wait_for_others(const StudyFile& file, const std::atomic<bool>& stop) {
+  const auto until = std::chrono::steady_clock::now() +
+                     std::chrono::duration<double>(std::min(file.heartbeat_interval_s, 1.0));
+  while (!stop && std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
 }
 
@@ -358,7 +388,7 @@ RunSummary run_study(const StudyFile& file, const RunOptions& options) {
   sampler_options.initial_trials = file.initial_trials;
   auto sampler = make_sampler(file.sampler, sampler_options);
   auto storage = open_storage(url);
-  Study study = Study::load_or_create(*storage, file.spec, {{"study_file", file.document}});
+  Study study = Study::load_or_create(*storage, file.spec, {{"study_file", stored_document(file)}});
   std::unique_ptr<EnergyMonitor> owned_monitor;
   EnergyMonitor* monitor = options.monitor;
   if (!monitor) {
@@ -368,7 +398,7 @@ RunSummary run_study(const StudyFile& file, const RunOptions& options) {
   out << fmt::format("study {} · {} · sampler {} · objectives {}\n", study.name(),
                      storage->describe(), sampler->name(), describe_objectives(study.spec()))
       << std::flush;
-  fail_stale(study, file, out);
+  TrialClaimer claimer(study, space, *sampler, n_trials, file, out);
 
   TrialContextData data{file, url, study, *task, *monitor, stop, out};
   RunSummary summary;
@@ -376,18 +406,27 @@ RunSummary run_study(const StudyFile& file, const RunOptions& options) {
   std::string last_failure;
   int same_failures = 0;
   std::string energy_source = "-";
-  while (true) {
-    auto trials = study.trials();
-    if (count_toward_budget(trials) >= n_trials) break;
+  while (!options.max_trials_run || summary.trials_run < *options.max_trials_run) {
     if (stop) throw StudyInterrupted("interrupted between trials; nothing was running");
-    const AskResult asked = study.ask(space, *sampler);
-    const auto trial_id = storage->find_trial(study.record().id, asked.number)->id;
-    TrialRun run = run_trial(data, asked, trial_id);
-    const Trial told = study.tell(asked.number, run.result);
+    // The lease comes first: a claimed trial waiting for a device would
+    // send no heartbeats.
+    const DeviceLease lease = options.leases ? options.leases->acquire(stop) : DeviceLease();
+    const auto claimed = claimer.next();
+    if (!claimed) {
+      if (!options.wait_for_others || !claimer.others_running()) break;
+      wait_for_others(file, stop);
+      continue;
+    }
+    const AskResult& asked = claimed->asked;
+    TrialRun run = run_trial(data, asked, claimed->trial_id);
+    if (options.leases) mark_lease(run, lease);
+    const auto told_or_lost = tell_unless_lost(study, asked.number, run.result, out);
     ++summary.trials_run;
+    if (!told_or_lost) continue;
+    const Trial& told = *told_or_lost;
     energy_source = run.energy_source;
 
-    trials = study.trials();
+    auto trials = study.trials();
     const double energy_j = tuning_energy_j(trials);
     storage->set_study_user_attrs(study.record().id, {{kTrialEnergyAttr, energy_j}});
     const auto finished = std::count_if(trials.begin(), trials.end(),

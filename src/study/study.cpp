@@ -116,11 +116,18 @@ Study Study::load_or_create(Storage& storage, const StudySpec& spec,
 
 AskResult Study::ask(const SearchSpace& space, Sampler& sampler,
                      const nlohmann::json& system_attrs) {
+  return *ask_within(INT64_MAX, space, sampler, system_attrs);
+}
+
+std::optional<AskResult> Study::ask_within(std::int64_t max_trials, const SearchSpace& space,
+                                           Sampler& sampler, const nlohmann::json& system_attrs) {
   const std::string space_text = to_ordered_json(space).dump();
   auto attrs = system_attrs.is_object() ? system_attrs : nlohmann::json::object();
   attrs[kSamplerAttr] = sampler.name();
   attrs[kSearchSpaceAttr] = space_text;
-  const Trial trial = storage_->create_trial(record_.id, attrs);
+  const auto created = storage_->create_trial_within(record_.id, attrs, max_trials);
+  if (!created) return std::nullopt;
+  const Trial& trial = *created;
   if (!record_.user_attrs.contains(kSearchSpaceAttr)) {
     storage_->set_study_user_attrs(record_.id, {{kSearchSpaceAttr, space_text}});
     record_.user_attrs[kSearchSpaceAttr] = space_text;
@@ -133,7 +140,7 @@ AskResult Study::ask(const SearchSpace& space, Sampler& sampler,
     SamplingContext context{record_.spec, space, history, trial.number};
     ParamMap params = space.decode(sampler.suggest(context));
     storage_->set_trial_params(trial.id, params);
-    return {trial.number, std::move(params)};
+    return AskResult{trial.number, std::move(params)};
   } catch (const std::exception& error) {
     TrialResult failed{TrialState::Failed, {}, nlohmann::json::object(),
                        fmt::format("sampler {} failed: {}", sampler.name(), error.what())};

@@ -48,7 +48,14 @@ ordered_json node_to_json(const toml::node& node, const std::string& origin) {
   }
   if (const auto* text = node.as_string()) return text->get();
   if (const auto* integer = node.as_integer()) return integer->get();
-  if (const auto* number = node.as_floating_point()) return number->get();
+  if (const auto* number = node.as_floating_point()) {
+    // JSON cannot hold nan or inf (they would read back as null).
+    if (!std::isfinite(number->get())) {
+      throw InputError(fmt::format("{}:{}: {} is not a valid setting; use a finite number", origin,
+                                   node.source().begin.line, number->get()));
+    }
+    return number->get();
+  }
   if (const auto* boolean = node.as_boolean()) return boolean->get();
   throw InputError(fmt::format("{}:{}: dates and times are not study settings; use a string",
                                origin, node.source().begin.line));
@@ -160,7 +167,7 @@ void read_study_table(const ordered_json& document, StudyFile& file) {
   reject_unknown(table, "[study]",
                  {"name", "storage", "sampler", "seed", "n_trials", "initial_trials",
                   "energy_first", "space_mode", "heartbeat_interval_s",
-                  "stale_after_s"},
+                  "stale_after_s", "retry_failed"},
                  file.origin);
   const Reader study(table, "study", file.origin);
   file.spec.name = study.text("name", "");
@@ -177,6 +184,7 @@ void read_study_table(const ordered_json& document, StudyFile& file) {
   file.heartbeat_interval_s =
       study.number("heartbeat_interval_s", file.heartbeat_interval_s, 0.01, 86400.0);
   file.stale_after_s = study.number("stale_after_s", file.stale_after_s, 0.01, 1e7);
+  file.retry_failed = static_cast<int>(study.integer("retry_failed", 0, 0, 100));
   if (file.stale_after_s <= file.heartbeat_interval_s) {
     throw InputError(fmt::format(
         "{}: [study] stale_after_s ({}) must exceed heartbeat_interval_s ({}), or live trials "

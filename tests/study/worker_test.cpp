@@ -301,6 +301,46 @@ TEST_F(Workers, DatabaseOutageMidRunCorruptsNothing) {
   }
 }
 
+// The PostgreSQL password never reaches any output, the stored study or
+// its trials, whether it comes from the study file or --storage, and
+// whether the call works or fails.
+TEST_F(Workers, DatabasePasswordIsNeverPrintedNorStored) {
+  ECOPT_REQUIRE_PG_SERVER(server);
+  const std::string url = server->create_database();
+  const std::string secret = testing::PgTestServer::kPassword;
+  ASSERT_THAT(url, HasSubstr(secret));
+  const auto study = write_study(dir_, {url, 6});
+  const std::string wrong = "wrong-secret-4711";
+  std::string wrong_url = url;
+  wrong_url.replace(wrong_url.find(secret), secret.size(), wrong);
+  const std::vector<std::vector<std::string>> calls = {
+      {"tune", study, "--n-trials", "3"},
+      {"tune", study, "--workers", "2", "--allow-shared", "--storage", url},
+      {"worker", study, "--allow-shared"},
+      {"trials", "--storage", url, "--study-name", "many"},
+      {"studies", "--storage", url},
+      {"best-trials", "--storage", url, "--study-name", "many"},
+      {"trials", "--storage", url, "--study-name", "missing"},
+      {"trials", "--storage", wrong_url, "--study-name", "many"},
+  };
+  for (const auto& call : calls) {
+    const auto result = ecopt(call);
+    EXPECT_THAT(result.out + result.err, ::testing::Not(HasSubstr(secret))) << call[0];
+    EXPECT_THAT(result.out + result.err, ::testing::Not(HasSubstr(wrong))) << call[0];
+  }
+  auto storage = open_storage(url);
+  for (const auto& record : storage->studies()) {
+    EXPECT_THAT(record.user_attrs.dump(), ::testing::Not(HasSubstr(secret)));
+    const auto trials = storage->trials(record.id);
+    EXPECT_EQ(trials.size(), 6u);
+    for (const auto& trial : trials) {
+      const auto stored = trial.user_attrs.dump() + trial.system_attrs.dump() +
+                          trial.fail_reason.value_or("");
+      EXPECT_THAT(stored, ::testing::Not(HasSubstr(secret))) << trial.number;
+    }
+  }
+}
+
 // Two workers, one CPU lease: the trials' run intervals never overlap.
 TEST_F(Workers, TwoWorkersOnOneLeaseNeverOverlap) {
   const std::string url = "sqlite:///" + (dir_ / "many.db").string();

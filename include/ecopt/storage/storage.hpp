@@ -44,6 +44,12 @@ class Storage {
 
   // Atomically takes the next trial number; the trial starts RUNNING.
   virtual Trial create_trial(std::int64_t study_id, const nlohmann::json& system_attrs) = 0;
+  // Like create_trial, but only while the study holds fewer than
+  // `max_trials` trials; nullopt when it is full. Atomic with concurrent
+  // creators, so N workers never create more than max_trials in total.
+  virtual std::optional<Trial> create_trial_within(std::int64_t study_id,
+                                                   const nlohmann::json& system_attrs,
+                                                   std::int64_t max_trials) = 0;
   // Only while RUNNING; throws InputError otherwise.
   virtual void set_trial_params(std::int64_t trial_id, const ParamMap& params) = 0;
   // Merge into the trial's attributes in any state (a report may annotate a

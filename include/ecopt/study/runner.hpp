@@ -19,6 +19,7 @@
 namespace ecopt {
 
 class EnergyMonitor;
+class DeviceLeases;
 
 // The run stopped on Ctrl-C or SIGTERM; the running trial (if any) was
 // marked FAILED. The CLI exits with 130.
@@ -49,6 +50,13 @@ struct RunOptions {
   const std::atomic<bool>* stop = nullptr;
   // Seam for tests: the monitor to measure with; null: discover_meters.
   EnergyMonitor* monitor = nullptr;
+  // Worker mode (`ecopt worker`, include/ecopt/study/worker.hpp): stop
+  // after this many trials of this process; wait for other processes'
+  // RUNNING trials (they may die and need a retry) before ending; hold a
+  // device lease around each trial (null: none).
+  std::optional<std::int64_t> max_trials_run;
+  bool wait_for_others = false;
+  DeviceLeases* leases = nullptr;
 };
 
 struct RunSummary {

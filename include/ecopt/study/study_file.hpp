@@ -48,6 +48,9 @@ struct StudyFile {
   // stale_after_s is failed when a run starts.
   double heartbeat_interval_s = 10.0;
   double stale_after_s = 120.0;
+  // A trial failed as stale (its worker died) is run again, with the same
+  // params, up to this many times (system attr "retried_from").
+  int retry_failed = 0;
   EnergySettings energy;
   nlohmann::json task = nlohmann::json::object();  // [task], "kind" included
   nlohmann::ordered_json space = nlohmann::ordered_json::object();  // [space.*] in file order

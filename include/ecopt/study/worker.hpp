@@ -1,0 +1,78 @@
+#pragma once
+// Many workers, one study: `ecopt worker STUDY.toml` pulls and runs trials
+// until the study holds n_trials trials, all finished; `ecopt tune
+// --workers N` starts N of them on this machine (docs/scaling.md).
+//
+// The budget is exact under any number of workers: a trial is only created
+// while the study holds fewer than n_trials trials (plus the retries it
+// made), checked atomically by the storage. A worker that dies leaves its
+// trial RUNNING; any live worker fails it once its heartbeat is older than
+// stale_after_s and, with [study] retry_failed = N, creates a retry trial
+// with the same params (system attr "retried_from") and runs it itself.
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <iosfwd>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ecopt/optim/sampler.hpp"
+#include "ecopt/space/search_space.hpp"
+#include "ecopt/study/study.hpp"
+#include "ecopt/study/study_file.hpp"
+
+namespace ecopt {
+
+// System attribute keys of a retry trial.
+inline constexpr const char* kRetriedFromAttr = "retried_from";  // number of the failed trial
+inline constexpr const char* kRetryCountAttr = "retry_count";    // 1 for the first retry
+
+struct ClaimedTrial {
+  AskResult asked;
+  std::int64_t trial_id = -1;
+  bool retry = false;
+};
+
+// Hands out the trials this process may run: retries it owes first, then
+// new trials while the budget allows.
+class TrialClaimer {
+ public:
+  TrialClaimer(Study& study, const SearchSpace& space, Sampler& sampler, std::int64_t n_trials,
+               const StudyFile& file, std::ostream& out);
+
+  // Fails stale trials (creating their retries), then returns the next
+  // trial to run; nullopt when the budget is spent.
+  std::optional<ClaimedTrial> next();
+  // Whether trials of other processes are still RUNNING (they may still
+  // fail and need a retry, so a worker waits for them before it ends).
+  bool others_running() const;
+
+ private:
+  void reap_stale();
+  std::optional<ClaimedTrial> next_retry();
+
+  Study& study_;
+  const SearchSpace& space_;
+  Sampler& sampler_;
+  std::int64_t n_trials_;
+  int retry_failed_;
+  std::chrono::seconds stale_after_;
+  std::ostream& out_;
+  std::deque<std::int64_t> owed_retries_;  // numbers of retry trials created, not yet run
+};
+
+// The trial count the budget allows: n_trials plus the retries made.
+std::int64_t trial_budget(const std::vector<Trial>& trials, std::int64_t n_trials);
+
+// Starts `count` copies of `argv` (argv[0] an absolute path, no shell) and
+// waits for all; forwards SIGTERM when `stop` is set. Returns 0 when every
+// copy exited 0, else the first non-zero exit code seen.
+int run_local_workers(const std::vector<std::string>& argv, int count,
+                      const std::atomic<bool>& stop, std::ostream& out);
+
+// This executable's absolute path (/proc/self/exe).
+std::string current_executable();
+
+}  // namespace ecopt

@@ -1,0 +1,67 @@
+// ecopt worker STUDY.toml: one of many processes running one study's
+// trials (docs/scaling.md); `ecopt tune --workers N` starts N of them.
+#include <fmt/format.h>
+
+#include "commands.hpp"
+#include "ecopt/study/device_lease.hpp"
+#include "ecopt/study/runner.hpp"
+#include "ecopt/study/study_file.hpp"
+#include "ecopt/study/worker.hpp"
+
+namespace ecopt::cli {
+
+namespace {
+
+void run_worker(const WorkerFlags& flags) {
+  const StudyFile file = load_study_file(flags.study_file);
+  DeviceLeases leases(flags.devices, flags.allow_shared);
+  const StopSignals signals;
+  RunOptions options;
+  if (flags.n_trials > 0) options.n_trials = flags.n_trials;
+  if (flags.max_trials > 0) options.max_trials_run = flags.max_trials;
+  if (!flags.storage.empty()) options.storage_url = flags.storage;
+  options.stop = &signals.flag();
+  options.wait_for_others = true;
+  options.leases = &leases;
+  run_study(file, options);
+}
+
+}  // namespace
+
+void add_worker_flags(CLI::App& command, WorkerFlags& flags) {
+  command.add_option("--devices", flags.devices,
+                     "Measured devices this worker may lease, e.g. cuda:0,cuda:1 (default: cpu)")
+      ->delimiter(',');
+  command.add_flag("--allow-shared", flags.allow_shared,
+                   "Run when every device is leased, marking the trial's energy as shared");
+}
+
+std::vector<std::string> worker_argv(const WorkerFlags& flags) {
+  std::vector<std::string> argv{current_executable(), "worker", flags.study_file};
+  if (flags.n_trials > 0) argv.insert(argv.end(), {"--n-trials", std::to_string(flags.n_trials)});
+  if (!flags.devices.empty()) {
+    argv.insert(argv.end(), {"--devices", fmt::format("{}", fmt::join(flags.devices, ","))});
+  }
+  if (flags.allow_shared) argv.emplace_back("--allow-shared");
+  return argv;
+}
+
+void add_worker_command(CLI::App& app) {
+  auto flags = std::make_shared<WorkerFlags>();
+  auto* command = app.add_subcommand(
+      "worker",
+      "Run trials of a study file's study until it has n_trials; start one per device or node");
+  command->add_option("study_file", flags->study_file, "Study file, e.g. studies/zdt1-quick.toml")
+      ->required();
+  command->add_option("--n-trials", flags->n_trials,
+                      "Total trials of the study (overrides [study] n_trials)")
+      ->check(CLI::Range(std::int64_t{1}, kMaxTrials));
+  command->add_option("--max-trials", flags->max_trials, "Stop after running this many trials")
+      ->check(CLI::Range(std::int64_t{1}, kMaxTrials));
+  command->add_option("--storage", flags->storage, "Storage URL (overrides [study] storage)")
+      ->envname(kWorkerStorageEnv);
+  add_worker_flags(*command, *flags);
+  command->callback([flags] { run_worker(*flags); });
+}
+
+}  // namespace ecopt::cli

@@ -1,0 +1,189 @@
+#include "ecopt/study/worker.hpp"
+
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <ostream>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "ecopt/core/error.hpp"
+
+extern char** environ;
+
+namespace ecopt {
+
+std::int64_t trial_budget(const std::vector<Trial>& trials, std::int64_t n_trials) {
+  // A retry replaces the trial its worker lost, so it does not use up the
+  // budget. Retries only ever grow in number: a stale count gives a budget
+  // too small, never too large.
+  const auto retries = std::count_if(trials.begin(), trials.end(), [](const Trial& trial) {
+    return trial.system_attrs.contains(kRetriedFromAttr);
+  });
+  return n_trials + static_cast<std::int64_t>(retries);
+}
+
+// --- TrialClaimer ---------------------------------------------------------
+
+TrialClaimer::TrialClaimer(Study& study, const SearchSpace& space, Sampler& sampler,
+                           std::int64_t n_trials, const StudyFile& file, std::ostream& out)
+    : study_(study),
+      space_(space),
+      sampler_(sampler),
+      n_trials_(n_trials),
+      retry_failed_(file.retry_failed),
+      stale_after_(std::chrono::seconds(static_cast<long long>(std::ceil(file.stale_after_s)))),
+      out_(out) {}
+
+void TrialClaimer::reap_stale() {
+  Storage& storage = study_.storage();
+  // fail_stale_trials hands each stale trial to exactly one caller, so
+  // exactly one worker creates its retry.
+  for (const auto& trial : storage.fail_stale_trials(study_.record().id, stale_after_)) {
+    out_ << fmt::format("trial {} stopped sending heartbeats (its run died); marked FAILED\n",
+                        trial.number);
+    const int retries_so_far = trial.system_attrs.value(kRetryCountAttr, 0);
+    if (retries_so_far >= retry_failed_ || trial.params.empty()) continue;
+    auto attrs = trial.system_attrs;
+    attrs[kRetriedFromAttr] = trial.number;
+    attrs[kRetryCountAttr] = retries_so_far + 1;
+    const Trial retry = storage.create_trial(study_.record().id, attrs);
+    storage.set_trial_params(retry.id, trial.params);
+    owed_retries_.push_back(retry.number);
+    out_ << fmt::format("trial {} retries trial {} with the same params (retry {} of {})\n",
+                        retry.number, trial.number, retries_so_far + 1, retry_failed_);
+  }
+  out_ << std::flush;
+}
+
+std::optional<ClaimedTrial> TrialClaimer::next_retry() {
+  while (!owed_retries_.empty()) {
+    const std::int64_t number = owed_retries_.front();
+    owed_retries_.pop_front();
+    const auto trial = study_.storage().find_trial(study_.record().id, number);
+    if (!trial || trial->state != TrialState::Running) continue;
+    try {
+      // A retry that waited behind a long trial may itself have been failed
+      // as stale (and retried) by another worker: then it is theirs.
+      study_.storage().record_heartbeat(trial->id);
+    } catch (const InputError&) {
+      continue;
+    }
+    return ClaimedTrial{{number, trial->params}, trial->id, true};
+  }
+  return std::nullopt;
+}
+
+std::optional<ClaimedTrial> TrialClaimer::next() {
+  reap_stale();
+  if (auto retry = next_retry()) return retry;
+  const auto budget = trial_budget(study_.trials(), n_trials_);
+  auto asked = study_.ask_within(budget, space_, sampler_);
+  if (!asked) return std::nullopt;
+  const auto trial = study_.storage().find_trial(study_.record().id, asked->number);
+  return ClaimedTrial{std::move(*asked), trial->id, false};
+}
+
+bool TrialClaimer::others_running() const {
+  const auto trials = study_.trials();
+  return std::any_of(trials.begin(), trials.end(), [&](const Trial& trial) {
+    return trial.state == TrialState::Running &&
+           std::find(owed_retries_.begin(), owed_retries_.end(), trial.number) ==
+               owed_retries_.end();
+  });
+}
+
+// --- local workers --------------------------------------------------------
+
+std::string current_executable() {
+  std::error_code error;
+  auto path = std::filesystem::read_symlink("/proc/self/exe", error);
+  if (error) {
+    throw UnavailableError(fmt::format(
+        "cannot find this program's path in /proc/self/exe ({}); start workers with 'ecopt "
+        "worker' instead",
+        error.message()));
+  }
+  return path.string();
+}
+
+namespace {
+
+pid_t spawn_worker(const std::vector<std::string>& argv) {
+  posix_spawnattr_t attrs;
+  posix_spawnattr_init(&attrs);
+  // Their own process group: a terminal's Ctrl-C reaches only this parent,
+  // which forwards one SIGTERM (a second signal would make a worker leave
+  // its trial RUNNING).
+  posix_spawnattr_setflags(&attrs, POSIX_SPAWN_SETPGROUP);
+  posix_spawnattr_setpgroup(&attrs, 0);
+  std::vector<std::string> args = argv;
+  std::vector<char*> raw;
+  for (auto& arg : args) raw.push_back(arg.data());
+  raw.push_back(nullptr);
+  pid_t pid = -1;
+  const int rc = posix_spawn(&pid, raw[0], nullptr, &attrs, raw.data(), environ);
+  posix_spawnattr_destroy(&attrs);
+  if (rc != 0) {
+    throw UnavailableError(fmt::format("cannot start worker {} ({})", argv.front(),
+                                       std::strerror(rc)));
+  }
+  return pid;
+}
+
+int exit_code_of(int status) {
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+}  // namespace
+
+int run_local_workers(const std::vector<std::string>& argv, int count,
+                      const std::atomic<bool>& stop, std::ostream& out) {
+  if (count < 1) throw InputError("--workers must be at least 1");
+  std::vector<pid_t> running;
+  for (int i = 0; i < count; ++i) {
+    try {
+      running.push_back(spawn_worker(argv));
+    } catch (const Error&) {
+      for (pid_t pid : running) ::kill(pid, SIGTERM);
+      for (pid_t pid : running) ::waitpid(pid, nullptr, 0);
+      throw;
+    }
+  }
+  out << fmt::format("started {} workers (pids {})\n", count, fmt::join(running, ", "))
+      << std::flush;
+  int result = 0;
+  bool forwarded = false;
+  while (!running.empty()) {
+    if (stop && !forwarded) {
+      for (pid_t pid : running) ::kill(pid, SIGTERM);
+      forwarded = true;
+    }
+    for (auto it = running.begin(); it != running.end();) {
+      int status = 0;
+      const pid_t done = ::waitpid(*it, &status, WNOHANG);
+      if (done == 0 || (done < 0 && errno == EINTR)) {
+        ++it;
+        continue;
+      }
+      const int code = done < 0 ? 1 : exit_code_of(status);
+      if (code != 0) {
+        out << fmt::format("worker {} exited with code {}\n", *it, code) << std::flush;
+        if (result == 0) result = code;
+      }
+      it = running.erase(it);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return result;
+}
+
+}  // namespace ecopt

@@ -1,10 +1,12 @@
 // ecopt tune STUDY.toml: run (or resume) a study file's tune loop.
 #include <cstdlib>
 #include <iostream>
+#include <optional>
 
 #include <fmt/format.h>
 
 #include "commands.hpp"
+#include "ecopt/study/device_lease.hpp"
 #include "ecopt/study/runner.hpp"
 #include "ecopt/study/study_file.hpp"
 #include "ecopt/study/worker.hpp"
@@ -35,6 +37,11 @@ void run(const TuneFlags& flags) {
   if (flags.n_trials > 0) options.n_trials = flags.n_trials;
   if (!flags.storage.empty()) options.storage_url = flags.storage;
   options.stop = &signals.flag();
+  // Device leases only when asked for: a lone tune owns the machine.
+  std::optional<DeviceLeases> leases;
+  if (!flags.devices.empty() || flags.allow_shared) {
+    options.leases = &leases.emplace(flags.devices, flags.allow_shared);
+  }
   run_study(file, options);
 }
 

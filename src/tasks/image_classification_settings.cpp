@@ -8,6 +8,7 @@
 #include "ecopt/core/error.hpp"
 #include "ecopt/tasks/image_classification.hpp"
 #include "json_config.hpp"
+#include "task_common.hpp"
 
 namespace ecopt {
 
@@ -250,14 +251,7 @@ ImageClassificationConfig image_classification_config_from_json(const nlohmann::
                                               1 << 20);
   config.verify_inference_energy = settings.boolean("verify_inference_energy", false);
 
-  const auto energy = settings.table("energy");
-  energy.reject_unknown({"min_window_s", "min_counter_updates", "repeats", "max_iterations"});
-  config.energy.min_window_s = energy.number("min_window_s", config.energy.min_window_s, 0.0, 3600.0);
-  config.energy.min_counter_updates =
-      static_cast<int>(energy.integer("min_counter_updates", config.energy.min_counter_updates, 0, 100'000));
-  config.energy.repeats = static_cast<int>(energy.integer("repeats", config.energy.repeats, 1, 1000));
-  config.energy.max_iterations = static_cast<int>(
-      energy.integer("max_iterations", config.energy.max_iterations, 1, 1'000'000'000));
+  config.energy = detail::repeat_policy_from(settings.table("energy"));
 
   const auto& fixed = settings.raw("fixed");
   if (!fixed.is_object()) {

@@ -8,6 +8,8 @@
 
 #include "cnn_model.hpp"
 #include "ecopt/core/error.hpp"
+#include "task_common.hpp"
+#include "torch_device.hpp"
 
 namespace ecopt {
 namespace detail {
@@ -156,18 +158,7 @@ namespace {
 using detail::TensorData;
 
 torch::Device resolve_device(const std::string& name) {
-  if (name == "cpu") return torch::kCPU;
-  if (!torch::cuda::is_available()) {
-    throw UnavailableError(fmt::format("task.device = \"{}\" but libtorch sees no CUDA device "
-                                       "(CPU-only libtorch or no GPU); use device = \"cpu\"",
-                                       name));
-  }
-  const torch::Device device(name == "cuda" ? std::string("cuda:0") : name);
-  if (device.index() >= static_cast<int>(torch::cuda::device_count())) {
-    throw UnavailableError(fmt::format("task.device = \"{}\" but only {} CUDA devices exist", name,
-                                       torch::cuda::device_count()));
-  }
-  return device;
+  return detail::resolve_device(name, "task.device = \"{}\"", "device = \"cpu\"");
 }
 
 torch::Dtype to_dtype(const std::string& name) {
@@ -215,33 +206,7 @@ void log_line(const TaskContext& context, const std::string& line) {
   if (context.log) context.log(line);
 }
 
-// Closes the window on every exit path, so an interrupted trial leaves the
-// monitor ready for the next one.
-class EnergyWindow {
- public:
-  EnergyWindow(EnergyMonitor& monitor, std::string name) : monitor_(monitor), name_(std::move(name)) {
-    monitor_.begin_window(name_);
-  }
-  ~EnergyWindow() {
-    if (!open_) return;
-    try {
-      monitor_.end_window(name_);
-    } catch (...) {  // already unwinding: the first error is the one to report
-    }
-  }
-  EnergyWindow(const EnergyWindow&) = delete;
-  EnergyWindow& operator=(const EnergyWindow&) = delete;
-
-  WindowResult end() {
-    open_ = false;
-    return monitor_.end_window(name_);
-  }
-
- private:
-  EnergyMonitor& monitor_;
-  std::string name_;
-  bool open_ = true;
-};
+using detail::ScopedWindow;
 
 void record_energy_labels(nlohmann::json& metrics, const WindowResult& window, bool idle_subtracted) {
   metrics["energy_source"] = window.source_summary();
@@ -366,7 +331,7 @@ class ImageClassificationTask final : public Task {
     TrainingResult result{std::numeric_limits<double>::infinity(), 0, false};
     std::vector<torch::Tensor> best_weights;
     std::int64_t epochs_without_gain = 0;
-    EnergyWindow window(context.monitor, "training");
+    ScopedWindow window(context.monitor, "training");
     for (std::int64_t epoch = 1; epoch <= config_.epochs; ++epoch) {
       const auto train_loss = detail::train_epoch(model, *optimizer, data_->train, settings.batch_size,
                                                   [&] { throw_if_stopped(context); });

@@ -16,6 +16,7 @@
 #include "ecopt/math/stats.hpp"
 #include "ecopt/tasks/text_generation.hpp"
 #include "json_config.hpp"
+#include "task_common.hpp"
 
 namespace ecopt {
 
@@ -179,18 +180,6 @@ std::vector<std::string> text_list(const detail::JsonConfig& settings, const std
   return items;
 }
 
-RepeatPolicy repeat_policy_from(const detail::JsonConfig& energy) {
-  energy.reject_unknown({"min_window_s", "min_counter_updates", "repeats", "max_iterations"});
-  RepeatPolicy policy;
-  policy.min_window_s = energy.number("min_window_s", policy.min_window_s, 0.0, 3600.0);
-  policy.min_counter_updates = static_cast<int>(
-      energy.integer("min_counter_updates", policy.min_counter_updates, 0, 100'000));
-  policy.repeats = static_cast<int>(energy.integer("repeats", policy.repeats, 1, 1000));
-  policy.max_iterations =
-      static_cast<int>(energy.integer("max_iterations", policy.max_iterations, 1, 1'000'000'000));
-  return policy;
-}
-
 const std::initializer_list<std::string_view> kParameterNames = {"layers",
                                                                  "d_model",
                                                                  "heads",
@@ -279,7 +268,7 @@ TextGenerationConfig text_generation_config_from_json(const nlohmann::json& json
   config.weights = settings.text("weights", config.weights);
   config.weights_layout =
       choice(settings, "weights_layout", config.weights_layout, {"native", "gpt2-conv1d"});
-  config.energy = repeat_policy_from(settings.table("energy"));
+  config.energy = detail::repeat_policy_from(settings.table("energy"));
   const auto& fixed = settings.raw("fixed");
   if (!fixed.is_object()) {
     throw InputError(

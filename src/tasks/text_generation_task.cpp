@@ -19,6 +19,8 @@
 #include "ecopt/core/error.hpp"
 #include "ecopt/energy/meter.hpp"
 #include "ecopt/math/stats.hpp"
+#include "task_common.hpp"
+#include "torch_device.hpp"
 #include "transformer.hpp"
 
 namespace ecopt {
@@ -431,19 +433,7 @@ namespace {
 using detail::TransformerLm;
 
 torch::Device resolve_device(const std::string& name) {
-  if (name == "cpu") return torch::kCPU;
-  if (!torch::cuda::is_available()) {
-    throw UnavailableError(
-        fmt::format("device \"{}\" requested but libtorch sees no CUDA device "
-                    "(CPU-only libtorch or no GPU); use cpu",
-                    name));
-  }
-  const torch::Device device(name == "cuda" ? std::string("cuda:0") : name);
-  if (device.index() >= static_cast<int>(torch::cuda::device_count())) {
-    throw UnavailableError(fmt::format("device \"{}\" requested but only {} CUDA devices exist",
-                                       name, torch::cuda::device_count()));
-  }
-  return device;
+  return detail::resolve_device(name, "device \"{}\" requested", "cpu");
 }
 
 int thread_count(std::int64_t requested) {
@@ -480,34 +470,7 @@ void log_line(const TaskContext& context, const std::string& line) {
   if (context.log) context.log(line);
 }
 
-// Closes the window on every exit path, so that an interrupted trial
-// leaves the monitor ready for the next one.
-class ScopedWindow {
- public:
-  ScopedWindow(EnergyMonitor& monitor, std::string name)
-      : monitor_(monitor), name_(std::move(name)) {
-    monitor_.begin_window(name_);
-  }
-  ~ScopedWindow() {
-    if (!open_) return;
-    try {
-      monitor_.end_window(name_);
-    } catch (...) {  // already unwinding: the first error is the one to report
-    }
-  }
-  ScopedWindow(const ScopedWindow&) = delete;
-  ScopedWindow& operator=(const ScopedWindow&) = delete;
-
-  WindowResult end() {
-    open_ = false;
-    return monitor_.end_window(name_);
-  }
-
- private:
-  EnergyMonitor& monitor_;
-  std::string name_;
-  bool open_ = true;
-};
+using detail::ScopedWindow;
 
 void record_phase(nlohmann::json& metrics, const std::string& phase, const PerSampleEnergy& energy,
                   double seconds) {

@@ -1,0 +1,33 @@
+#pragma once
+// Private, header-only: turning a device name into a torch device, shared by
+// the libtorch task translation units (inline, so no extra libtorch TU).
+#include <string>
+#include <string_view>
+
+#include <fmt/format.h>
+#include <torch/torch.h>
+
+#include "ecopt/core/error.hpp"
+
+namespace ecopt::detail {
+
+// `subject` says in errors how the device was asked for and holds one {} for
+// its name (e.g. "task.device = \"{}\""); `cpu_hint` is the fix to suggest.
+inline torch::Device resolve_device(const std::string& name, std::string_view subject,
+                                    std::string_view cpu_hint) {
+  if (name == "cpu") return torch::kCPU;
+  const auto requested = fmt::format(fmt::runtime(subject), name);
+  if (!torch::cuda::is_available()) {
+    throw UnavailableError(fmt::format(
+        "{} but libtorch sees no CUDA device (CPU-only libtorch or no GPU); use {}", requested,
+        cpu_hint));
+  }
+  const torch::Device device(name == "cuda" ? std::string("cuda:0") : name);
+  if (device.index() >= static_cast<int>(torch::cuda::device_count())) {
+    throw UnavailableError(fmt::format("{} but only {} CUDA devices exist", requested,
+                                       torch::cuda::device_count()));
+  }
+  return device;
+}
+
+}  // namespace ecopt::detail

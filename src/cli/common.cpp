@@ -190,7 +190,7 @@ nlohmann::json parse_json_object(const std::string& text, const std::string& fla
   nlohmann::json parsed;
   try {
     parsed = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error& error) {
+  } catch (const nlohmann::json::exception& error) {  // syntax, or a number out of range
     throw InputError(fmt::format("{} is not valid JSON ({}); give a JSON object", flag,
                                  error.what()));
   }

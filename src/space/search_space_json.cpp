@@ -370,7 +370,7 @@ SearchSpace search_space_from_json_text(std::string_view text) {
   nlohmann::ordered_json json;
   try {
     json = nlohmann::ordered_json::parse(text, refuse_duplicate_names);
-  } catch (const nlohmann::json::parse_error& error) {
+  } catch (const nlohmann::json::exception& error) {  // syntax, or a number out of range
     throw InputError(fmt::format("the search space is not valid JSON ({}); check its syntax",
                                  error.what()));
   }

@@ -4,11 +4,11 @@
 #include <cstdlib>
 #include <iostream>
 #include <map>
-#include <set>
 
 #include <fmt/format.h>
 
 #include "ecopt/core/error.hpp"
+#include "ecopt/report/export.hpp"
 #include "ecopt/study/text_table.hpp"
 
 namespace ecopt::cli {
@@ -64,64 +64,9 @@ nlohmann::json trial_json(const Trial& trial) {
           {"datetime_complete", optional_time(trial.finished_at)}};
 }
 
-std::string csv_field(const std::string& text) {
-  if (text.find_first_of(",\"\n\r") == std::string::npos) return text;
-  std::string quoted = "\"";
-  for (char c : text) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return quoted + "\"";
-}
-
-std::string scalar_text(const nlohmann::json& value) {
-  if (value.is_null()) return "";
-  if (value.is_string()) return value.get<std::string>();
-  return value.dump();
-}
-
 std::string value_text(const Trial& trial, std::size_t index) {
   if (index >= trial.values.size()) return "";
   return fmt::format("{:.6g}", trial.values[index]);
-}
-
-// Optuna's trials_dataframe layout: values_<objective>, params_<name>,
-// user_attrs_<key> (scalar attributes only; nested ones stay in JSON).
-void print_csv(const std::vector<Trial>& trials, const StudySpec& spec) {
-  std::set<std::string> param_names;
-  std::set<std::string> attr_names;
-  for (const auto& trial : trials) {
-    for (const auto& [name, value] : trial.params) param_names.insert(name);
-    for (const auto& [key, value] : trial.user_attrs.items()) {
-      if (!value.is_structured()) attr_names.insert(key);
-    }
-  }
-  std::vector<std::string> header{"number", "state"};
-  for (const auto& objective : spec.objectives) header.push_back("values_" + objective.name);
-  for (const auto& name : param_names) header.push_back("params_" + name);
-  for (const auto& key : attr_names) header.push_back("user_attrs_" + key);
-  for (const char* column : {"fail_reason", "datetime_start", "datetime_complete"}) {
-    header.emplace_back(column);
-  }
-  auto print_row = [](const std::vector<std::string>& fields) {
-    for (std::size_t i = 0; i < fields.size(); ++i) {
-      std::cout << (i ? "," : "") << csv_field(fields[i]);
-    }
-    std::cout << '\n';
-  };
-  print_row(header);
-  for (const auto& trial : trials) {
-    std::vector<std::string> row{std::to_string(trial.number), std::string(to_string(trial.state))};
-    for (std::size_t i = 0; i < spec.objectives.size(); ++i) row.push_back(value_text(trial, i));
-    for (const auto& name : param_names) {
-      auto it = trial.params.find(name);
-      row.push_back(it == trial.params.end() ? "" : to_string(it->second));
-    }
-    for (const auto& key : attr_names) {
-      row.push_back(trial.user_attrs.contains(key) ? scalar_text(trial.user_attrs[key]) : "");
-    }
-    row.push_back(trial.fail_reason.value_or(""));
-    row.push_back(format_time(trial.started_at));
-    row.push_back(trial.finished_at ? format_time(*trial.finished_at) : "");
-    print_row(row);
-  }
 }
 
 void print_table(const std::vector<Trial>& trials, const StudySpec& spec) {
@@ -154,12 +99,29 @@ void print_trials(const std::vector<Trial>& trials, const StudySpec& spec, Forma
       break;
     }
     case Format::Csv:
-      print_csv(trials, spec);
+      // Optuna's trials_dataframe layout, shared with the report module.
+      std::cout << report::trials_to_csv(spec, trials);
       break;
     case Format::Table:
       print_table(trials, spec);
       break;
   }
+}
+
+void add_trial_list_command(CLI::App& app, const std::string& name, const std::string& description,
+                            std::function<std::vector<Trial>(const Study&)> select) {
+  struct Flags {
+    StudyFlags study;
+    Format format = Format::Json;
+  };
+  auto flags = std::make_shared<Flags>();
+  auto* command = app.add_subcommand(name, description);
+  add_study_flags(*command, flags->study);
+  add_format_flag(*command, flags->format);
+  command->callback([flags, select = std::move(select)] {
+    auto opened = open_study(flags->study);
+    print_trials(select(*opened.study), opened.study->spec(), flags->format);
+  });
 }
 
 std::vector<double> parse_values(const std::vector<std::string>& tokens) {

@@ -4,26 +4,9 @@
 
 namespace ecopt::cli {
 
-namespace {
-
-struct TrialsFlags {
-  StudyFlags study;
-  Format format = Format::Json;
-};
-
-void run(const TrialsFlags& flags) {
-  auto opened = open_study(flags.study);
-  print_trials(opened.study->trials(), opened.study->spec(), flags.format);
-}
-
-}  // namespace
-
 void add_trials_command(CLI::App& app) {
-  auto flags = std::make_shared<TrialsFlags>();
-  auto* command = app.add_subcommand("trials", "Print every trial of a study");
-  add_study_flags(*command, flags->study);
-  add_format_flag(*command, flags->format);
-  command->callback([flags] { run(*flags); });
+  add_trial_list_command(app, "trials", "Print every trial of a study",
+                         [](const Study& study) { return study.trials(); });
 }
 
 }  // namespace ecopt::cli

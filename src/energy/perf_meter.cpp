@@ -3,7 +3,6 @@
 // energy-psys alone where there is no package event.
 #include <cerrno>
 #include <cstring>
-#include <mutex>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -107,8 +106,11 @@ class PerfMeter final : public Meter {
  public:
   PerfMeter(std::string device, std::vector<PerfEvent> events, std::vector<int> fds,
             std::shared_ptr<PerfEventApi> api, bool polling)
-      : device_(std::move(device)), events_(std::move(events)), fds_(std::move(fds)), api_(std::move(api)) {
-    counters_.assign(fds_.size(), WrappingCounter(0));
+      : device_(std::move(device)),
+        events_(std::move(events)),
+        fds_(std::move(fds)),
+        api_(std::move(api)),
+        counters_(std::vector<unsigned long long>(fds_.size(), 0)) {
     sample();
     if (polling)
       poller_ = std::make_unique<Poller>(kPollPeriodS, [this] {
@@ -132,17 +134,14 @@ class PerfMeter final : public Meter {
   }
   std::vector<double> read_j() override {
     sample();
-    std::lock_guard lock(mutex_);
+    const auto totals = counters_.totals();
     std::vector<double> joules;
-    for (std::size_t i = 0; i < counters_.size(); ++i)
-      joules.push_back(static_cast<double>(counters_[i].total()) * events_[i].scale_j);
+    for (std::size_t i = 0; i < totals.size(); ++i)
+      joules.push_back(static_cast<double>(totals[i]) * events_[i].scale_j);
     return joules;
   }
   double update_period_s() const override { return kRaplUpdatePeriodS; }
-  std::int64_t counter_updates() const override {
-    std::lock_guard lock(mutex_);
-    return counters_.front().changes();
-  }
+  std::int64_t counter_updates() const override { return counters_.first_changes(); }
   double background_cpu_s() const override { return poller_ ? poller_->cpu_s() : 0.0; }
   std::string description() const override {
     return "RAPL via the perf_event power PMU, machine-wide";
@@ -150,22 +149,20 @@ class PerfMeter final : public Meter {
 
  private:
   void sample() {
-    std::vector<std::uint64_t> raw;
+    std::vector<unsigned long long> raw;
     for (int fd : fds_) {
       const auto value = api_->read(fd);
       if (!value) throw UnavailableError(fmt::format("rapl-perf: reading {} failed", device_));
       raw.push_back(*value);
     }
-    std::lock_guard lock(mutex_);
-    for (std::size_t i = 0; i < raw.size(); ++i) counters_[i].observe(raw[i]);
+    counters_.observe(raw);
   }
 
   std::string device_;
   std::vector<PerfEvent> events_;
   std::vector<int> fds_;
   std::shared_ptr<PerfEventApi> api_;
-  mutable std::mutex mutex_;
-  std::vector<WrappingCounter> counters_;
+  CounterSet counters_;
   std::unique_ptr<Poller> poller_;
 };
 

@@ -48,4 +48,25 @@ void WrappingCounter::observe(unsigned long long raw) {
   last_ = raw;
 }
 
+CounterSet::CounterSet(const std::vector<unsigned long long>& ranges) {
+  for (const auto range : ranges) counters_.emplace_back(range);
+}
+
+void CounterSet::observe(const std::vector<unsigned long long>& raw) {
+  std::lock_guard lock(mutex_);
+  for (std::size_t i = 0; i < raw.size(); ++i) counters_[i].observe(raw[i]);
+}
+
+std::vector<unsigned long long> CounterSet::totals() const {
+  std::lock_guard lock(mutex_);
+  std::vector<unsigned long long> totals;
+  for (const auto& counter : counters_) totals.push_back(counter.total());
+  return totals;
+}
+
+long long CounterSet::first_changes() const {
+  std::lock_guard lock(mutex_);
+  return counters_.front().changes();
+}
+
 }  // namespace ecopt::detail

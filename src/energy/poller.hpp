@@ -6,6 +6,7 @@
 #include <functional>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 namespace ecopt::detail {
 
@@ -45,6 +46,23 @@ class WrappingCounter {
   unsigned long long last_ = 0;
   unsigned long long total_ = 0;
   long long changes_ = 0;
+};
+
+// The wrapping counters of one meter, observed by its poller thread and
+// read by callers at once, so every access takes the lock.
+class CounterSet {
+ public:
+  // One counter per range, in order.
+  explicit CounterSet(const std::vector<unsigned long long>& ranges);
+  // One raw value per counter, in the same order.
+  void observe(const std::vector<unsigned long long>& raw);
+  std::vector<unsigned long long> totals() const;
+  // How often the first counter's value changed.
+  long long first_changes() const;
+
+ private:
+  mutable std::mutex mutex_;
+  std::vector<WrappingCounter> counters_;
 };
 
 }  // namespace ecopt::detail

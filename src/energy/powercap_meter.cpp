@@ -6,7 +6,6 @@
 #include <cstring>
 #include <filesystem>
 #include <map>
-#include <mutex>
 
 #include <fmt/format.h>
 
@@ -111,11 +110,16 @@ std::string access_fix(const std::string& root) {
       root, root, root);
 }
 
+std::vector<unsigned long long> ranges_uj(const MeterPlan& plan) {
+  std::vector<unsigned long long> ranges;
+  for (const auto& domain : plan.domains) ranges.push_back(domain.range_uj);
+  return ranges;
+}
+
 class PowercapMeter final : public Meter {
  public:
   PowercapMeter(MeterPlan plan, std::shared_ptr<const FileReader> reader, bool polling)
-      : plan_(std::move(plan)), reader_(std::move(reader)) {
-    for (const auto& domain : plan_.domains) counters_.emplace_back(domain.range_uj);
+      : plan_(std::move(plan)), reader_(std::move(reader)), counters_(ranges_uj(plan_)) {
     sample();
     if (polling)
       poller_ = std::make_unique<Poller>(poll_period_s(), [this] {
@@ -136,16 +140,12 @@ class PowercapMeter final : public Meter {
   }
   std::vector<double> read_j() override {
     sample();
-    std::lock_guard lock(mutex_);
     std::vector<double> joules;
-    for (const auto& counter : counters_) joules.push_back(counter.total() * 1e-6);
+    for (const auto total : counters_.totals()) joules.push_back(total * 1e-6);
     return joules;
   }
   double update_period_s() const override { return kRaplUpdatePeriodS; }
-  std::int64_t counter_updates() const override {
-    std::lock_guard lock(mutex_);
-    return counters_.front().changes();
-  }
+  std::int64_t counter_updates() const override { return counters_.first_changes(); }
   double background_cpu_s() const override { return poller_ ? poller_->cpu_s() : 0.0; }
   std::string description() const override {
     return fmt::format("RAPL via powercap sysfs ({}), machine-wide, polled every {:.0f} ms",
@@ -174,14 +174,12 @@ class PowercapMeter final : public Meter {
                                            file.error ? std::strerror(file.error) : "malformed"));
       raw.push_back(*value);
     }
-    std::lock_guard lock(mutex_);
-    for (std::size_t i = 0; i < raw.size(); ++i) counters_[i].observe(raw[i]);
+    counters_.observe(raw);
   }
 
   MeterPlan plan_;
   std::shared_ptr<const FileReader> reader_;
-  mutable std::mutex mutex_;
-  std::vector<WrappingCounter> counters_;
+  CounterSet counters_;
   std::unique_ptr<Poller> poller_;  // last: stopped before the rest goes
 };
 

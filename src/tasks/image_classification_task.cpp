@@ -198,15 +198,9 @@ std::unique_ptr<PreparedData> prepare_data(const ImageClassificationConfig& conf
   return data;
 }
 
-void throw_if_stopped(const TaskContext& context) {
-  if (context.stop_requested.load()) throw TrialInterrupted();
-}
-
-void log_line(const TaskContext& context, const std::string& line) {
-  if (context.log) context.log(line);
-}
-
+using detail::log_line;
 using detail::ScopedWindow;
+using detail::throw_if_stopped;
 
 void record_energy_labels(nlohmann::json& metrics, const WindowResult& window, bool idle_subtracted) {
   metrics["energy_source"] = window.source_summary();

@@ -5,12 +5,21 @@
 #include <utility>
 
 #include "ecopt/energy/monitor.hpp"
+#include "ecopt/tasks/task.hpp"
 #include "json_config.hpp"
 
 namespace ecopt::detail {
 
 // The [task.energy] table: how long and how often each energy window repeats.
 RepeatPolicy repeat_policy_from(const JsonConfig& energy);
+
+inline void throw_if_stopped(const TaskContext& context) {
+  if (context.stop_requested.load()) throw TrialInterrupted();
+}
+
+inline void log_line(const TaskContext& context, const std::string& line) {
+  if (context.log) context.log(line);
+}
 
 // Closes the window on every exit path, so that an interrupted trial
 // leaves the monitor ready for the next one.

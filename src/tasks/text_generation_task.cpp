@@ -462,15 +462,9 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
-void throw_if_stopped(const TaskContext& context) {
-  if (context.stop_requested.load()) throw TrialInterrupted();
-}
-
-void log_line(const TaskContext& context, const std::string& line) {
-  if (context.log) context.log(line);
-}
-
+using detail::log_line;
 using detail::ScopedWindow;
+using detail::throw_if_stopped;
 
 void record_phase(nlohmann::json& metrics, const std::string& phase, const PerSampleEnergy& energy,
                   double seconds) {

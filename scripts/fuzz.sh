@@ -2,31 +2,34 @@
 # Builds the libFuzzer targets (fuzz/) with clang, ASan and UBSan in
 # build-fuzz/ and runs each for a bounded time, seeded with the bad-input
 # suite and the shipped studies. Usage:
-#   scripts/fuzz.sh [SECONDS_PER_TARGET]     (default 300)
+#   scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]
+# SECONDS_PER_TARGET defaults to 300; TARGET is study_file or search_space
+# (default: both).
 # A crash leaves its input as build-fuzz/crash-* and the script fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-300}"
+shift || true
+if [ $# -gt 0 ]; then targets=("$@"); else targets=(study_file search_space); fi
 build=build-fuzz
 
 cmake -S fuzz -B "$build" -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build "$build" -j2
 
-seed_corpus() {  # target, file patterns...
+seed_corpus() {  # target, files...
   local corpus="$build/corpus-$1"
   mkdir -p "$corpus"
   shift
-  for file in "$@"; do [ -f "$file" ] && cp "$file" "$corpus/"; done
-  echo "$corpus"
+  cp "$@" "$corpus/"
 }
-study_corpus=$(seed_corpus study_file tests/bad-input/studies/*.toml studies/*.toml)
-space_corpus=$(seed_corpus search_space tests/bad-input/spaces/*.json)
+seed_corpus study_file tests/bad-input/studies/*.toml studies/*.toml
+seed_corpus search_space tests/bad-input/spaces/*.json
 
 status=0
-for run in "study_file_fuzzer $study_corpus" "search_space_fuzzer $space_corpus"; do
-  set -- $run
-  echo "fuzz: $1 for ${seconds}s"
-  (cd "$build" && ./"$1" -max_total_time="$seconds" -max_len=4096 -timeout=10 \
-      -print_final_stats=1 "../$2") 2>&1 | tail -n 25 || status=1
+for target in "${targets[@]}"; do
+  corpus="$build/corpus-$target"
+  echo "fuzz: ${target}_fuzzer for ${seconds}s"
+  (cd "$build" && ./"${target}_fuzzer" -max_total_time="$seconds" -max_len=4096 -timeout=10 \
+      -print_final_stats=1 "../$corpus") 2>&1 | tail -n 25 || status=1
 done
 exit $status

@@ -160,8 +160,7 @@ TEST_F(Workers, MaxTrialsStopsOneWorkerEarly) {
 // Kills worker A with SIGKILL while it runs trial 0; worker B fails that
 // trial once its heartbeat is 2 s old, retries it with the same params,
 // and finishes the study.
-void kill_mid_trial_and_recover(Workers& test, const TempDir& dir, const std::string& url,
-                                const std::string& study) {
+void kill_mid_trial_and_recover(const TempDir& dir, const std::string& study) {
   std::ofstream(dir / "hold") << "1";
   CliChild doomed({ECOPT_CLI_PATH, "worker", study, "--allow-shared"}, dir.path());
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
@@ -178,13 +177,12 @@ void kill_mid_trial_and_recover(Workers& test, const TempDir& dir, const std::st
   ASSERT_EQ(survivor.exit_code, 0) << survivor.err << survivor.out;
   EXPECT_THAT(survivor.out, HasSubstr("trial 0 stopped sending heartbeats"));
   EXPECT_THAT(survivor.out, HasSubstr("retries trial 0"));
-  (void)test;
 }
 
 TEST_F(Workers, KilledWorkersTrialIsFailedAfterTheTimeoutAndRetried) {
   const std::string url = "sqlite:///" + (dir_ / "many.db").string();
   const auto study = write_study(dir_, {url, 5, 0.01, 0.5, 2.0, 1});
-  kill_mid_trial_and_recover(*this, dir_, url, study);
+  kill_mid_trial_and_recover(dir_, study);
 
   const auto trials = stored_trials(url);
   ASSERT_EQ(trials.size(), 6u) << "5 trials and one retry";
@@ -228,7 +226,7 @@ TEST_F(Workers, KilledWorkerRecoveryOnPostgres) {
   ECOPT_REQUIRE_PG_SERVER(server);
   const std::string url = server->create_database();
   const auto study = write_study(dir_, {url, 5, 0.01, 0.5, 2.0, 1});
-  kill_mid_trial_and_recover(*this, dir_, url, study);
+  kill_mid_trial_and_recover(dir_, study);
   const auto trials = stored_trials(url);
   ASSERT_EQ(trials.size(), 6u);
   EXPECT_EQ(trials[0].state, TrialState::Failed);

@@ -60,7 +60,11 @@ Observations collect_observations(const SamplingContext& context) {
     if (trial.number == context.trial_number) continue;
     const bool complete = trial.state == TrialState::Complete &&
                           finite_values(trial.values, static_cast<std::size_t>(m));
-    const bool running = trial.state == TrialState::Running && !trial.params.empty();
+    // A PRUNED trial (energy-first skipped its training) has no objective
+    // values, but its point was tried: like a RUNNING one it must not be
+    // proposed again.
+    const bool running = (trial.state == TrialState::Running || trial.state == TrialState::Pruned) &&
+                         !trial.params.empty();
     if (!complete && !running) continue;
     const std::vector<double> unit = encode_or_empty(context.space, trial.params);
     if (static_cast<Eigen::Index>(unit.size()) != d) continue;

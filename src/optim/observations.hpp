@@ -18,7 +18,7 @@ struct Observations {
   Eigen::MatrixXd constraint_metrics;  // n x C, NaN where a metric is missing
   std::vector<double> violations;      // total violation per row; 0 means feasible
   std::vector<std::int64_t> numbers;   // trial number per row
-  Eigen::MatrixXd pending;             // RUNNING trials that already have params
+  Eigen::MatrixXd pending;             // RUNNING trials with params, and PRUNED ones
 
   Eigen::Index size() const { return x.rows(); }
   bool feasible(Eigen::Index row) const { return violations[static_cast<std::size_t>(row)] <= 0.0; }

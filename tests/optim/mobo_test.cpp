@@ -62,6 +62,23 @@ TEST(MoboSampler, DoesNotResuggestARunningTrialsPoint) {
   EXPECT_GT(distance(first, second), 5e-3);
 }
 
+// Energy-first evaluation prunes a candidate without objective values; the
+// sampler must not propose the same point again (it did, three times in a
+// row, before pruned points were treated like pending ones).
+TEST(MoboSampler, DoesNotResuggestAPrunedTrialsPoint) {
+  const TestProblem problem = make_test_problem("zdt1", 3);
+  auto mobo = make_sampler("mobo", quick_options(5));
+  ProblemRun run = run_test_problem(*mobo, problem, 10);
+  const SearchSpace space = unit_search_space(3);
+  const StudySpec spec = minimisation_spec(2);
+  const std::vector<double> first = mobo->suggest({spec, space, run.trials, 10});
+  Trial pruned = running_trial(10, space.decode(first));
+  pruned.state = TrialState::Pruned;
+  run.trials.push_back(pruned);
+  const std::vector<double> second = mobo->suggest({spec, space, run.trials, 11});
+  EXPECT_GT(distance(first, second), 5e-3);
+}
+
 // Objectives favour large x0, the constraint x0 <= 0.4 forbids it.
 TEST(MoboSampler, AvoidsTheInfeasibleRegion) {
   const SearchSpace space = unit_search_space(2);

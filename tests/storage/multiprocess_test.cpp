@@ -24,7 +24,7 @@ class MultiProcess : public ::testing::TestWithParam<std::string> {
 
   // Starts them all before waiting for any, so they really overlap.
   std::vector<ProcessOutput> run_workers(const std::vector<std::vector<std::string>>& args) {
-    std::vector<ChildProcess> workers;
+    std::vector<CapturedProcess> workers;
     for (const auto& arg : args) {
       std::vector<std::string> argv{worker_path(), arg.at(0), url_, arg.at(1)};
       argv.insert(argv.end(), arg.begin() + 2, arg.end());

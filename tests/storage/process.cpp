@@ -8,7 +8,7 @@
 
 namespace ecopt::testing {
 
-ChildProcess::ChildProcess(const std::vector<std::string>& argv) {
+CapturedProcess::CapturedProcess(const std::vector<std::string>& argv) {
   int pipe_fds[2];
   if (pipe(pipe_fds) != 0) throw std::runtime_error("pipe failed");
   std::vector<char*> args;
@@ -28,14 +28,14 @@ ChildProcess::ChildProcess(const std::vector<std::string>& argv) {
   output_fd_ = pipe_fds[0];
 }
 
-ChildProcess::ChildProcess(ChildProcess&& other) noexcept
+CapturedProcess::CapturedProcess(CapturedProcess&& other) noexcept
     : pid_(std::exchange(other.pid_, -1)), output_fd_(std::exchange(other.output_fd_, -1)) {}
 
-ChildProcess::~ChildProcess() {
+CapturedProcess::~CapturedProcess() {
   if (pid_ > 0) wait();
 }
 
-ProcessOutput ChildProcess::wait() {
+ProcessOutput CapturedProcess::wait() {
   ProcessOutput result;
   char buffer[4096];
   for (ssize_t n; (n = read(output_fd_, buffer, sizeof buffer)) > 0;) result.output.append(buffer, n);
@@ -48,7 +48,7 @@ ProcessOutput ChildProcess::wait() {
 }
 
 ProcessOutput run_process(const std::vector<std::string>& argv) {
-  return ChildProcess(argv).wait();
+  return CapturedProcess(argv).wait();
 }
 
 }  // namespace ecopt::testing

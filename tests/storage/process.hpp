@@ -12,13 +12,13 @@ struct ProcessOutput {
 };
 
 // A child process with its output captured through a pipe.
-class ChildProcess {
+class CapturedProcess {
  public:
-  explicit ChildProcess(const std::vector<std::string>& argv);
-  ChildProcess(ChildProcess&& other) noexcept;
-  ChildProcess(const ChildProcess&) = delete;
-  ChildProcess& operator=(const ChildProcess&) = delete;
-  ~ChildProcess();
+  explicit CapturedProcess(const std::vector<std::string>& argv);
+  CapturedProcess(CapturedProcess&& other) noexcept;
+  CapturedProcess(const CapturedProcess&) = delete;
+  CapturedProcess& operator=(const CapturedProcess&) = delete;
+  ~CapturedProcess();
   // Reads everything it prints, then waits for it to exit.
   ProcessOutput wait();
 

@@ -12,11 +12,7 @@
 
 #include "ecopt/core/error.hpp"
 #include "ecopt/study/device_lease.hpp"
-// tests/storage's process helper (linked in for the PostgreSQL server) has
-// a ChildProcess of its own: the CLI tests' header gets another name here.
-#define ChildProcess CliChildProcess
 #include "subprocess.hpp"
-#undef ChildProcess
 
 namespace ecopt {
 namespace {

@@ -18,17 +18,13 @@
 #include "ecopt/storage/storage.hpp"
 #include "ecopt/study/worker.hpp"
 #include "pg_test_server.hpp"
-// tests/storage's process helper (linked in for the PostgreSQL server) has
-// a ChildProcess of its own: the CLI tests' header gets another name here.
-#define ChildProcess CliChildProcess
 #include "subprocess.hpp"
-#undef ChildProcess
 
 namespace ecopt {
 namespace {
 
 using ::testing::HasSubstr;
-using CliChild = testing::CliChildProcess;
+using CliChild = testing::ChildProcess;
 using testing::ProcessResult;
 using testing::TempDir;
 

@@ -19,7 +19,7 @@ TEST(PytorchExample, TunesThePlainScriptEndToEnd) {
   const auto tuned = testing::run_process(
       {ECOPT_CLI_PATH, "tune", "examples/pytorch-fashion-mnist/study.toml", "--storage", url,
        "--n-trials", "2"},
-      ECOPT_SOURCE_DIR);
+      dir.path(), ECOPT_SOURCE_DIR);
   ASSERT_EQ(tuned.exit_code, 0) << tuned.err << tuned.out;
   EXPECT_THAT(tuned.out, HasSubstr("trial 2/2"));
 

@@ -64,7 +64,8 @@ class Study {
   // Validates everything before anything is written: the trial exists and
   // is RUNNING, the state is finished, COMPLETE has one finite value per
   // objective, PRUNED has none or one finite value per objective, FAILED
-  // may carry any values. Returns the stored trial.
+  // has none or one value per objective (NaN and infinity allowed).
+  // Returns the stored trial.
   Trial tell(std::int64_t number, const TrialResult& result);
 
   std::vector<Trial> trials() const;

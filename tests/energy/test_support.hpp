@@ -55,7 +55,12 @@ class TempDir {
   void write(const std::string& relative, const std::string& text) const {
     const auto file = path_ / relative;
     std::filesystem::create_directories(file.parent_path());
-    std::ofstream(file) << text;
+    // Write then rename: a concurrent reader sees the old or the new text,
+    // never a truncated file, as with sysfs attributes.
+    auto staging = file;
+    staging += ".writing";
+    std::ofstream(staging) << text;
+    std::filesystem::rename(staging, file);
   }
 
  private:

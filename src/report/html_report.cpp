@@ -477,7 +477,7 @@ std::string model_card_section(const Page& page) {
 
 const char* kMethodSection = R"(<section id="method"><h2>How to read this report</h2><ul>
 <li><b>Inference energy</b> is read from <code>inference_j_per_sample</code> (else another <code>*_j_per_sample</code> or <code>*_j_per_token</code> key, else the inverse of a <code>*_per_j</code> efficiency).</li>
-<li><b>Tuning energy</b> of a trial is its <code>tuning_j</code> when recorded, else the sum of its whole-phase energies: every top-level metric whose name ends in <code>_j</code> (such as <code>training_j</code>). Failed and pruned trials count too: their energy was spent.</li>
+<li><b>Tuning energy</b> of a trial is its <code>tuning_energy_j</code>: the gross energy of the whole trial (training and measurement), which <code>ecopt tune</code> records for every trial. Trials told from outside the runner have the sum of their whole-phase energies instead: every top-level metric whose name ends in <code>_j</code> (such as <code>training_j</code>). Failed and pruned trials count too: their energy was spent.</li>
 <li><b>Default chosen model</b>: the least inference energy among trials within 0.01 of the best accuracy; without accuracy or energy, the knee of the front. <b>Default baseline</b>: the most accurate trial.</li>
 <li>Energy figures carry their source, device and idle handling; estimates are marked as such. Details in <code>docs/report.md</code>.</li>
 </ul></section>)";

@@ -65,9 +65,11 @@ std::optional<InferenceEnergy> inference_energy(const Trial& trial) {
 }
 
 TuningEnergy tuning_energy(const Trial& trial) {
-  if (auto total = trial.metric("tuning_j"); total && std::isfinite(*total)) {
-    return {*total, {"tuning_j"}};
+  // The runner's window spans the whole trial: everything it drew, once.
+  if (auto total = trial.metric(kTrialEnergyAttr); total && std::isfinite(*total)) {
+    return {*total, {kTrialEnergyAttr}};
   }
+  // Trials told from outside the runner carry only their own phase figures.
   TuningEnergy energy;
   for (const auto& [key, value] : trial.user_attrs.items()) {
     // "_per_j" keys are efficiencies (samples per joule), not energies.

@@ -387,8 +387,6 @@ class CommandTask final : public Task {
     outcome.metrics["command_j"] = window.net_j().value_or(window.gross_j());
     outcome.metrics["command_gross_j"] = window.gross_j();
     outcome.metrics["command_s"] = window.duration_s;
-    // Phases lie inside the run: the run's energy alone is what tuning cost.
-    outcome.metrics["tuning_j"] = outcome.metrics["command_j"];
     outcome.metrics["energy_source"] = window.source_summary();
     outcome.metrics["energy_device"] = window.device_summary();
     outcome.metrics["energy_is_estimate"] = window.is_estimate();

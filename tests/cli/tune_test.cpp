@@ -58,6 +58,18 @@ TEST_F(Tune, ShippedZdt1StudyRunsAndResumes) {
   const auto best = nlohmann::json::parse(
       ecopt({"best-trials", "--storage", url, "--study-name", "zdt1-quick"}).out);
   EXPECT_GE(best.size(), 1u);
+
+  // The report counts each trial's whole-trial energy from the runner, once.
+  const auto report = ecopt({"report", "--storage", url, "--study-name", "zdt1-quick", "--out",
+                             (dir_ / "report").string()});
+  ASSERT_EQ(report.exit_code, 0) << report.err;
+  std::ifstream html(dir_ / "report" / "report.html");
+  const std::string page{std::istreambuf_iterator<char>(html), {}};
+  std::size_t runner_keyed = 0;
+  for (auto at = page.find(R"("tuning_keys":["tuning_energy_j"])"); at != std::string::npos;
+       at = page.find(R"("tuning_keys":["tuning_energy_j"])", at + 1))
+    ++runner_keyed;
+  EXPECT_EQ(runner_keyed, after.size());
 }
 
 TEST_F(Tune, BadStudyFilesAreOneLineErrors) {

@@ -47,9 +47,14 @@ TEST_F(KnownStudy, TuningEnergySumsWholePhaseKeysOnly) {
   EXPECT_DOUBLE_EQ(first.j, 100.0);  // training_j 90 + inference_measurement_j 10
   EXPECT_EQ(first.keys, (std::vector<std::string>{"inference_measurement_j", "training_j"}));
 
-  Trial explicit_total;
-  explicit_total.user_attrs = {{"tuning_j", 7.0}, {"training_j", 5.0}};
-  EXPECT_DOUBLE_EQ(tuning_energy(explicit_total).j, 7.0);
+  // A trial the runner ran: its whole-trial window alone, phases and the
+  // net figure inside it are not added again.
+  Trial run_by_runner;
+  run_by_runner.user_attrs = {{"tuning_energy_j", 12.0}, {"tuning_energy_net_j", 8.0},
+                              {"training_j", 9.0}, {"command_j", 11.0}};
+  const TuningEnergy whole = tuning_energy(run_by_runner);
+  EXPECT_DOUBLE_EQ(whole.j, 12.0);
+  EXPECT_EQ(whole.keys, std::vector<std::string>{"tuning_energy_j"});
 }
 
 TEST_F(KnownStudy, DefaultChoicesFollowTheDocumentedRules) {

@@ -30,10 +30,11 @@ struct TuningEnergy {
   std::vector<std::string> keys;  // the user attributes that were summed
 };
 
-// "tuning_j" when the task records it; otherwise the sum of every top-level
-// numeric user attribute whose key ends in "_j" but not "_per_j" (whole-
-// phase energies such as training_j; per-sample figures such as
-// inference_j_per_sample and efficiencies such as samples_per_j are not).
+// kTrialEnergyAttr (the runner's gross energy of the whole trial) when
+// present; otherwise, for trials told from outside the runner, the sum of
+// every top-level numeric user attribute whose key ends in "_j" but not
+// "_per_j" (whole-phase energies such as training_j; per-sample figures such
+// as inference_j_per_sample and efficiencies such as samples_per_j are not).
 TuningEnergy tuning_energy(const Trial& trial);
 
 // The "accuracy" user attribute, else the value of an objective named

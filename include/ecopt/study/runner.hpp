@@ -68,13 +68,6 @@ struct RunSummary {
 
 RunSummary run_study(const StudyFile& file, const RunOptions& options = {});
 
-// User attribute keys the runner writes on every trial it runs.
-inline constexpr const char* kTrialEnergyAttr = "tuning_energy_j";  // training + measurement, gross
-inline constexpr const char* kTrialEnergySourceAttr = "tuning_energy_source";
-inline constexpr const char* kTrialEnergyDeviceAttr = "tuning_energy_device";
-inline constexpr const char* kTrialWallAttr = "trial_wall_s";
-inline constexpr const char* kPrunedReasonAttr = "pruned_reason";
-
 // Sum of kTrialEnergyAttr over the trials.
 double tuning_energy_j(const std::vector<Trial>& trials);
 

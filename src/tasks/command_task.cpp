@@ -163,6 +163,11 @@ class ProtocolReader {
       handle(nlohmann::json::parse(line.substr(kLinePrefix.size())));
     } catch (const nlohmann::json::parse_error&) {
       error_ = describe_bad_line(line);
+    } catch (const nlohmann::json::exception& e) {
+      // A field of the wrong type ("samples": "ten") or a number out of
+      // range (1e999): the trial fails, the reader thread goes on.
+      error_ = fmt::format("ECOPT line {} has a bad field ({}): {}", line_number_,
+                           e.what(), line);
     } catch (const Error& e) {
       error_ = e.what();
     }

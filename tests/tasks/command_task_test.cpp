@@ -118,6 +118,23 @@ TEST_F(CommandTaskTest, MalformedAndNonFiniteLinesFailTheTrial) {
   EXPECT_THROW(run({{"kind", "command"}, {"argv", {kPython, unended}}}, {}), Error);
 }
 
+TEST_F(CommandTaskTest, FieldsOfTheWrongTypeOrRangeFailTheTrialWithoutCrashing) {
+  // Each line is valid JSON that the JSON library refuses to convert: the
+  // trial must fail with the line quoted, not take the process down.
+  for (const std::string line :
+       {R"(ECOPT {"event": "begin", "phase": "p"}\nECOPT {"event": "end", "phase": "p", "samples": "ten"})",
+        R"(ECOPT {"event": 5, "phase": "p"})", R"(ECOPT {"event": "begin", "phase": null})",
+        R"(ECOPT {"accuracy": 1e999})"}) {
+    const auto program = script("typed.py", "print('" + line + "')");
+    try {
+      run({{"kind", "command"}, {"argv", {kPython, program}}}, {});
+      ADD_FAILURE() << "expected an error for " << line;
+    } catch (const Error& e) {
+      EXPECT_THAT(e.what(), HasSubstr("ECOPT line")) << line;
+    }
+  }
+}
+
 TEST_F(CommandTaskTest, ResultFileMetricsAreMerged) {
   const auto program = script("file.py",
                               "print('ECOPT {\"a\": 1, \"b\": 1}')\n"

@@ -83,17 +83,34 @@ class Heartbeat {
   Heartbeat& operator=(const Heartbeat&) = delete;
 
  private:
+  // A storage outage must not end the heartbeats of a live trial (it would
+  // then be failed as stale and run twice): reconnect and go on beating.
+  // Only the trial being finished elsewhere ends them; tell() reports it.
   void beat(const std::string& url, std::int64_t trial_id, double interval_s) {
+    std::unique_ptr<Storage> storage;
+    const auto interval = std::chrono::duration<double>(interval_s);
+    std::unique_lock lock(mutex_);
+    while (!wake_.wait_for(lock, interval, [this] { return stopping_; })) {
+      lock.unlock();
+      const bool go_on = beat_once(storage, url, trial_id);
+      lock.lock();
+      if (!go_on) return;
+    }
+  }
+
+  static bool beat_once(std::unique_ptr<Storage>& storage, const std::string& url,
+                        std::int64_t trial_id) {
     try {
-      auto storage = open_storage(url);
-      const auto interval = std::chrono::duration<double>(interval_s);
-      std::unique_lock lock(mutex_);
-      while (!wake_.wait_for(lock, interval, [this] { return stopping_; })) {
-        storage->record_heartbeat(trial_id);
-      }
+      if (!storage) storage = open_storage(url);
+      storage->record_heartbeat(trial_id);
+      return true;
+    } catch (const InputError&) {
+      return false;  // finished elsewhere: failed as stale
+    } catch (const NotFoundError&) {
+      return false;
     } catch (const std::exception&) {
-      // The trial was failed as stale elsewhere or the storage went away;
-      // tell() reports it when the trial ends.
+      storage.reset();  // unreachable now: a fresh connection at the next beat
+      return true;
     }
   }
 

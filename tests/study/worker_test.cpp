@@ -295,6 +295,35 @@ TEST_F(Workers, DatabaseOutageMidRunCorruptsNothing) {
   }
 }
 
+// The server is away for longer than one storage call retries (about 11 s)
+// while a trial runs: its heartbeats must resume once the server is back,
+// or the live trial would later be failed as stale and run twice.
+TEST_F(Workers, HeartbeatsResumeAfterAnOutageLongerThanTheRetries) {
+  ECOPT_REQUIRE_PG_SERVER(server);
+  const std::string url = server->create_database();
+  const auto study = write_study(dir_, {url, 1, 0.01, 0.5, 600, 0});
+  std::ofstream(dir_ / "hold") << "1";
+  CliChild worker({ECOPT_CLI_PATH, "worker", study, "--allow-shared"}, dir_.path());
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (!std::filesystem::exists(dir_ / "started") && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_TRUE(std::filesystem::exists(dir_ / "started")) << worker.out_so_far();
+  server->stop();
+  std::this_thread::sleep_for(std::chrono::seconds(13));
+  server->start();
+  const auto back = Clock::now();
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  const auto running = stored_trials(url);
+  std::filesystem::remove(dir_ / "hold");
+  ASSERT_EQ(running.size(), 1u);
+  ASSERT_TRUE(running[0].heartbeat_at.has_value());
+  EXPECT_GT(*running[0].heartbeat_at, back) << "no heartbeat since the server came back";
+  const auto result = worker.wait();
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(stored_trials(url)[0].state, TrialState::Complete);
+}
+
 // The PostgreSQL password never reaches any output, the stored study or
 // its trials, whether it comes from the study file or --storage, and
 // whether the call works or fails.

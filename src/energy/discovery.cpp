@@ -30,13 +30,6 @@ bool wants(const std::vector<std::string>& names, bool (*kind)(const std::string
   return names.empty() || std::any_of(names.begin(), names.end(), kind);
 }
 
-bool matches(const std::string& wanted, const std::string& device) {
-  if (wanted == device) return true;
-  if (wanted == "cpu") return device.rfind("cpu", 0) == 0 || device == "platform";
-  if (wanted == "cuda" || wanted == "gpu") return device.rfind("cuda:", 0) == 0;
-  return false;
-}
-
 std::string joined(const std::vector<std::string>& names) {
   std::string text;
   for (const auto& name : names) text += (text.empty() ? "" : ", ") + name;
@@ -48,12 +41,12 @@ void keep_requested(const std::vector<std::string>& wanted, Discovery& found) {
   std::vector<std::string> names;
   for (const auto& meter : found.meters) names.push_back(meter->device());
   for (const auto& name : wanted)
-    if (std::none_of(names.begin(), names.end(), [&](const auto& d) { return matches(name, d); }))
+    if (std::none_of(names.begin(), names.end(), [&](const auto& d) { return device_matches(name, d); }))
       found.unavailable.push_back(fmt::format("{}: no such device here (found: {})", name,
                                               names.empty() ? "none" : joined(names)));
   std::erase_if(found.meters, [&](const std::unique_ptr<Meter>& meter) {
     return std::none_of(wanted.begin(), wanted.end(),
-                        [&](const auto& name) { return matches(name, meter->device()); });
+                        [&](const auto& name) { return device_matches(name, meter->device()); });
   });
 }
 
@@ -74,6 +67,13 @@ void add_cpu_meters(const DiscoveryOptions& options, Discovery& found) {
 }
 
 }  // namespace
+
+bool device_matches(const std::string& wanted, const std::string& meter_device) {
+  if (wanted == meter_device) return true;
+  if (wanted == "cpu") return meter_device.rfind("cpu", 0) == 0 || meter_device == "platform";
+  if (wanted == "cuda" || wanted == "gpu") return meter_device.rfind("cuda:", 0) == 0;
+  return false;
+}
 
 Discovery discover_meters(const DiscoveryOptions& input) {
   DiscoveryOptions options = input;

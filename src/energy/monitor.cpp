@@ -24,6 +24,7 @@ struct EnergyMonitor::Impl {
   std::shared_ptr<const MonotonicClock> clock;
   std::vector<std::vector<double>> idle_w;  // [meter][domain]; empty: no baseline
   std::map<std::string, Snapshot> open_windows;
+  std::vector<std::string> device_scope;  // empty: every meter
 
   std::mutex trace_mutex;
   PowerTrace trace;
@@ -42,11 +43,18 @@ struct EnergyMonitor::Impl {
     return snap;
   }
 
+  bool in_scope(const Meter& meter) const {
+    return device_scope.empty() ||
+           std::any_of(device_scope.begin(), device_scope.end(),
+                       [&](const std::string& wanted) { return device_matches(wanted, meter.device()); });
+  }
+
   WindowResult result(const std::string& name, const Snapshot& start, const Snapshot& end) const {
     WindowResult window;
     window.name = name;
     window.duration_s = end.t_s - start.t_s;
     for (std::size_t m = 0; m < meters.size(); ++m) {
+      if (!in_scope(*meters[m])) continue;
       const auto domains = meters[m]->domains();
       for (std::size_t d = 0; d < domains.size(); ++d) {
         EnergyReading reading;
@@ -125,6 +133,22 @@ WindowResult EnergyMonitor::end_window(const std::string& name) {
   auto window = impl_->result(name, it->second, end);
   impl_->open_windows.erase(it);
   return window;
+}
+
+void EnergyMonitor::set_device_scope(const std::vector<std::string>& devices) {
+  for (const auto& wanted : devices) {
+    const bool measured = std::any_of(impl_->meters.begin(), impl_->meters.end(), [&](const auto& meter) {
+      return device_matches(wanted, meter->device());
+    });
+    if (measured) continue;
+    std::vector<std::string> names;
+    for (const auto& meter : impl_->meters) names.push_back(meter->device());
+    throw InputError(fmt::format(
+        "no energy meter measures {} here (meters: {}); lease only devices that 'ecopt devices' "
+        "lists",
+        wanted, names.empty() ? "none" : fmt::format("{}", fmt::join(names, ", "))));
+  }
+  impl_->device_scope = devices;
 }
 
 void EnergyMonitor::start_power_trace(std::chrono::milliseconds period) {

@@ -55,6 +55,37 @@ TEST(EnergyMonitor, WindowNamesMustBeUniqueWhileOpen) {
   EXPECT_NO_THROW(rig.monitor->begin_window("a"));
 }
 
+TEST(EnergyMonitor, DeviceScopeChargesOnlyTheLeasedDevices) {
+  auto clock = std::make_shared<ManualClock>();
+  std::vector<std::unique_ptr<Meter>> meters;
+  meters.push_back(std::make_unique<ClockDrivenMeter>(clock, 300.0, 0.1, "cuda:0"));
+  meters.push_back(std::make_unique<ClockDrivenMeter>(clock, 200.0, 0.1, "cuda:1"));
+  meters.push_back(std::make_unique<ClockDrivenMeter>(clock, 50.0, 0.1, "cpu:0"));
+  EnergyMonitor monitor(std::move(meters), clock);
+
+  monitor.set_device_scope({"cuda:1", "cpu"});
+  monitor.begin_window("trial");
+  clock->advance(1.0);
+  const auto scoped = monitor.end_window("trial");
+  ASSERT_EQ(scoped.readings.size(), 2u);
+  EXPECT_EQ(scoped.readings[0].device, "cuda:1");
+  EXPECT_EQ(scoped.readings[1].device, "cpu:0");
+  EXPECT_NEAR(scoped.gross_j(), 250.0, 1e-6);
+
+  monitor.set_device_scope({});
+  monitor.begin_window("all");
+  clock->advance(1.0);
+  EXPECT_NEAR(monitor.end_window("all").gross_j(), 550.0, 1e-6);
+
+  try {
+    monitor.set_device_scope({"cuda:2"});
+    FAIL() << "a device without a meter must be refused";
+  } catch (const InputError& error) {
+    EXPECT_NE(std::string(error.what()).find("cuda:0, cuda:1, cpu:0"), std::string::npos)
+        << error.what();
+  }
+}
+
 TEST(EnergyMonitor, IdleBaselineGivesNetNextToGross) {
   Rig rig(70.0);  // an idle H100 draws about 70 W
   rig.monitor->measure_idle_baseline(std::chrono::milliseconds(2000));

@@ -37,6 +37,11 @@ class Meter {
   virtual std::string description() const = 0;
 };
 
+// Whether a meter's device is meant by a requested name: "cpu" covers every
+// CPU-side meter (sockets, the platform, the estimate), "cuda" every GPU,
+// anything else only itself.
+bool device_matches(const std::string& wanted, const std::string& meter_device);
+
 // Documented defaults of the CPU-time estimate (see docs/energy.md).
 // Intel Xeon Platinum 8380: 270 W TDP over 40 cores.
 inline constexpr double kDefaultCpuWattsPerCore = 270.0 / 40.0;

@@ -45,6 +45,12 @@ class EnergyMonitor {
   void begin_window(const std::string& name);
   WindowResult end_window(const std::string& name);
 
+  // Windows ended from now on count only the meters on these devices
+  // (names as in DiscoveryOptions::devices: "cpu", "cuda:1"), so a trial
+  // is charged for the devices it leased, not for its neighbours'. Empty:
+  // every meter. InputError naming the meters here when a device has none.
+  void set_device_scope(const std::vector<std::string>& devices);
+
   // Samples every domain's power each `period` on a thread until stopped.
   void start_power_trace(std::chrono::milliseconds period);
   PowerTrace stop_power_trace();

@@ -276,5 +276,51 @@ high = 1.0
   EXPECT_EQ(stopped[0]["fail_reason"], "interrupted by user");
 }
 
+TEST_F(DemoStudy, CtrlCGivesACommandTrialsProgramSigtermAndItsGraceFirst) {
+  // A program that cleans up on SIGTERM must get the chance: the stop is
+  // SIGTERM first, SIGKILL only after grace_s (here far longer than needed).
+  const auto program = dir_ / "tidy.sh";
+  std::ofstream(program) << fmt::format(
+      "#!/bin/sh\n"
+      "trap 'echo tidied > \"{0}/tidied\"; exit 1' TERM\n"
+      "echo $$ > '{0}/program.tmp' && mv '{0}/program.tmp' '{0}/program.pid'\n"
+      "while true; do sleep 0.05; done\n",
+      dir_.path().string());
+  const auto study = write_study("tidy.toml", fmt::format(R"(
+[study]
+name = "tidy"
+sampler = "random"
+n_trials = 1
+[[objectives]]
+name = "f0"
+direction = "minimize"
+[task]
+kind = "command"
+argv = ["/bin/sh", "{}"]
+grace_s = 20
+[space.x]
+type = "float"
+low = 0.0
+high = 1.0
+)",
+                                                          program.string()));
+  ChildProcess tune({ECOPT_CLI_PATH, "tune", study, "--storage", url_}, dir_.path());
+  ASSERT_TRUE(wait_until([&] { return fs::exists(dir_ / "program.pid"); }, std::chrono::seconds(30)))
+      << tune.out_so_far();
+  const pid_t program_pid = pid_in(dir_ / "program.pid");
+  const auto interrupted_at = std::chrono::steady_clock::now();
+  tune.signal(SIGINT);
+  const auto result = tune.wait();
+  EXPECT_EQ(result.exit_code, 130) << result.err << result.out;
+  EXPECT_LT(std::chrono::steady_clock::now() - interrupted_at, std::chrono::seconds(10))
+      << "a program that exits on SIGTERM is not waited on for the whole grace";
+  EXPECT_EQ(testing::read_file(dir_ / "tidied"), "tidied\n") << "the program got no SIGTERM";
+  EXPECT_TRUE(wait_until([&] { return !alive(program_pid); }, std::chrono::milliseconds(500)));
+  const auto stopped = trials("tidy");
+  ASSERT_EQ(stopped.size(), 1u) << stopped.dump();
+  EXPECT_EQ(stopped[0]["state"], "FAIL");
+  EXPECT_EQ(stopped[0]["fail_reason"], "interrupted by user");
+}
+
 }  // namespace
 }  // namespace ecopt

@@ -21,7 +21,9 @@ using ::testing::StartsWith;
 using testing::TempDir;
 
 // A study small enough for a second per trial. `extra` goes into [study],
-// `tail` after the objectives (constraints, space).
+// `tail` after the objectives (constraints, space). Only the file's [space]
+// parameters vary ("replace"); the rest keep the task's default values, so
+// no trial draws a model too big for a quick test.
 std::string tiny_image_study(const std::string& db, const std::string& extra,
                              const std::string& objectives, const std::string& tail,
                              int train_subset = 200) {
@@ -31,6 +33,7 @@ name = "ef"
 storage = "sqlite:///{}"
 sampler = "random"
 seed = 3
+space_mode = "replace"
 {}
 {}
 {}
@@ -57,16 +60,19 @@ name = "inference_samples_per_j"
 direction = "maximize"
 )";
 
-// No untrained CNN classifies 10^12 images per joule.
-constexpr const char* kImpossibleEfficiency = R"(
-[[constraints]]
-metric = "inference_samples_per_j"
-op = ">="
-bound = 1e12
+constexpr const char* kTwoWidths = R"(
 [space.width]
 type = "ordinal"
 choices = [2, 4]
 )";
+
+// No untrained CNN classifies 10^12 images per joule.
+const std::string kImpossibleEfficiency = std::string(R"(
+[[constraints]]
+metric = "inference_samples_per_j"
+op = ">="
+bound = 1e12
+)") + kTwoWidths;
 
 std::vector<Trial> stored(const std::string& db) {
   auto storage = open_storage("sqlite:///" + db);
@@ -115,6 +121,33 @@ TEST(EnergyFirstRunner, AConstraintTheUntrainedModelBreaksSkipsTrainingAndTheStu
   EXPECT_THAT(out.str(), HasSubstr("trial 1: training skipped: energy-first: constraint"));
   EXPECT_THAT(out.str(), HasSubstr("trial 2/2 · #1 PRUNED"));
   EXPECT_THAT(out.str(), Not(HasSubstr("epoch 1/1")));
+}
+
+TEST(EnergyFirstRunner, AnObjectiveWorseThanItsThresholdSkipsTraining) {
+  TempDir dir("ef-runner-threshold");
+  const std::string db = (dir / "ef.db").string();
+  std::ostringstream out;
+  RunOptions options;
+  options.out = &out;
+  options.n_trials = 1;
+  const auto file = parse_study_file(tiny_image_study(db, "", R"(
+[[objectives]]
+name = "accuracy"
+direction = "maximize"
+[[objectives]]
+name = "inference_samples_per_j"
+direction = "maximize"
+threshold = 1e12
+)",
+                                                      kTwoWidths),
+                                     "ef-threshold.toml");
+  run_study(file, options);
+  const auto trials = stored(db);
+  ASSERT_EQ(trials.size(), 1u);
+  expect_skipped_untrained(
+      trials[0], "energy-first: inference_samples_per_j = ");
+  EXPECT_THAT(trials[0].user_attrs.value(kPrunedReasonAttr, std::string()),
+              HasSubstr("is worse than its threshold 1e+12"));
 }
 
 TEST(EnergyFirstRunner, WithEnergyFirstOffTheSameCandidateIsTrained) {
@@ -171,7 +204,7 @@ TEST(EnergyFirstRunner, ACandidateThatCannotEnterTheFrontAtBestPlausibleAccuracy
   options.out = &out;
   options.n_trials = 3;
   const auto file = parse_study_file(
-      tiny_image_study(db, "space_mode = \"replace\"", kAccuracyAndSize, kOnlyTheLearningRate, 1000),
+      tiny_image_study(db, "", kAccuracyAndSize, kOnlyTheLearningRate, 1000),
       "ef-front.toml");
   const RunSummary summary = run_study(file, options);
   EXPECT_EQ(summary.trials_run, 3) << out.str();

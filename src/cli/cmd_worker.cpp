@@ -1,5 +1,7 @@
 // ecopt worker STUDY.toml: one of many processes running one study's
 // trials (docs/scaling.md); `ecopt tune --workers N` starts N of them.
+#include <cstdlib>
+
 #include <fmt/format.h>
 
 #include "commands.hpp"
@@ -13,6 +15,9 @@ namespace ecopt::cli {
 namespace {
 
 void run_worker(const WorkerFlags& flags) {
+  // Already parsed into flags.storage: trial programs inherit this process's
+  // environment and must not see a database password.
+  ::unsetenv(kWorkerStorageEnv);
   const StudyFile file = load_study_file(flags.study_file);
   DeviceLeases leases(flags.devices, flags.allow_shared);
   const StopSignals signals;

@@ -244,18 +244,36 @@ struct TrialRun {
 };
 
 // A trial whose measured device was shared with parallel trials says so
-// in its energy source, so no report passes it off as a clean measurement.
+// in every energy source it records (the task's phases too), so no report
+// passes it off as a clean measurement.
 void mark_lease(TrialRun& run, const DeviceLease& lease) {
   run.result.user_attrs.update(lease.attrs());
   if (!lease.energy_shared()) return;
   run.energy_source += " (shared)";
-  run.result.user_attrs[kTrialEnergySourceAttr] = run.energy_source;
+  for (auto& [key, value] : run.result.user_attrs.items()) {
+    if (key.ends_with("energy_source") && value.is_string())
+      value = value.get<std::string>() + " (shared)";
+  }
 }
 
-TrialRun run_trial(TrialContextData& data, const AskResult& asked, std::int64_t trial_id) {
+std::vector<std::string> leased_devices(const DeviceLease& lease) {
+  auto devices = lease.exclusive();
+  devices.insert(devices.end(), lease.shared().begin(), lease.shared().end());
+  return devices;
+}
+
+std::optional<std::string> leased_accelerator(const DeviceLease& lease) {
+  for (const auto& device : leased_devices(lease))
+    if (device != kCpuLease) return device;
+  return std::nullopt;
+}
+
+TrialRun run_trial(TrialContextData& data, const AskResult& asked, std::int64_t trial_id,
+                   std::optional<std::string> device) {
   const StudySpec& spec = data.study.spec();
   const SkipPolicy policy{data.file.energy_first, data.file.best_plausible};
   TaskContext context{asked.params, asked.number, data.monitor, data.stop, {}, {}};
+  context.device = std::move(device);
   context.skip_training = [&](const nlohmann::json& metrics) {
     return training_skip_reason(spec, policy, data.study.trials(), metrics);
   };
@@ -415,6 +433,8 @@ RunSummary run_study(const StudyFile& file, const RunOptions& options) {
   out << fmt::format("study {} · {} · sampler {} · objectives {}\n", study.name(),
                      storage->describe(), sampler->name(), describe_objectives(study.spec()))
       << std::flush;
+  // A worker may lease only devices this machine can measure.
+  if (options.leases) monitor->set_device_scope(options.leases->devices());
   TrialClaimer claimer(study, space, *sampler, n_trials, file, out);
 
   TrialContextData data{file, url, study, *task, *monitor, stop, out};
@@ -435,7 +455,10 @@ RunSummary run_study(const StudyFile& file, const RunOptions& options) {
       continue;
     }
     const AskResult& asked = claimed->asked;
-    TrialRun run = run_trial(data, asked, claimed->trial_id);
+    // A leased trial runs on, and is charged for, only what its lease holds.
+    if (options.leases) monitor->set_device_scope(leased_devices(lease));
+    TrialRun run = run_trial(data, asked, claimed->trial_id,
+                             options.leases ? leased_accelerator(lease) : std::nullopt);
     if (options.leases) mark_lease(run, lease);
     const auto told_or_lost = tell_unless_lost(study, asked.number, run.result, out);
     ++summary.trials_run;

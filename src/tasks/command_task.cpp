@@ -6,10 +6,12 @@
 #include <cctype>
 #include <chrono>
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
 #include <random>
+#include <sstream>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -81,6 +83,22 @@ std::string param_env_name(const std::string& name) {
 }
 
 namespace {
+
+// The CUDA_VISIBLE_DEVICES entry that CUDA calls cuda:<index> in this
+// process: the index-th of our own list when one is set.
+std::string visible_cuda_entry(int index) {
+  const char* ours = std::getenv("CUDA_VISIBLE_DEVICES");
+  if (!ours) return std::to_string(index);
+  std::vector<std::string> entries;
+  std::stringstream list(ours);
+  for (std::string entry; std::getline(list, entry, ',');) entries.push_back(entry);
+  if (index < 0 || index >= static_cast<int>(entries.size())) {
+    throw Error(fmt::format("the lease names cuda:{} but CUDA_VISIBLE_DEVICES='{}' shows {} GPU(s); "
+                            "lease only the devices 'ecopt devices' lists",
+                            index, ours, entries.size()));
+  }
+  return entries[static_cast<std::size_t>(index)];
+}
 
 struct CommandSettings {
   std::vector<std::string> argv;
@@ -327,7 +345,17 @@ class CommandTask final : public Task {
     options.extra_env.emplace_back("ECOPT_RESULT_FILE", (scratch.path() / "result.json").string());
     options.extra_env.emplace_back("ECOPT_TRIAL_NUMBER", std::to_string(context.trial_number));
     options.extra_env.emplace_back("PYTHONUNBUFFERED", "1");
+    if (context.device) add_device_env(*context.device, options.extra_env);
     return options;
+  }
+
+  // A leased GPU is the only one the program sees (as cuda:0), so code that
+  // just asks for "cuda" runs where the lease and the meters are.
+  static void add_device_env(const std::string& device,
+                             std::vector<std::pair<std::string, std::string>>& env) {
+    env.emplace_back("ECOPT_DEVICE", device);
+    if (device.rfind("cuda:", 0) != 0) return;
+    env.emplace_back("CUDA_VISIBLE_DEVICES", visible_cuda_entry(std::stoi(device.substr(5))));
   }
 
   TaskOutcome run_once(TaskContext& context) {

@@ -251,6 +251,7 @@ class ImageClassificationTask final : public Task {
   TaskOutcome run(TaskContext& context) override {
     // Thread counts and the seed are process-wide in libtorch.
     std::lock_guard lock(run_mutex_);
+    place_on(detail::trial_device(context.device, config_.device));
     const auto settings = resolve_trial_settings(context.params, config_.fixed, data_->splits.train);
     throw_if_stopped(context);
     torch::manual_seed(static_cast<std::uint64_t>(config_.seed + context.trial_number));
@@ -286,6 +287,18 @@ class ImageClassificationTask final : public Task {
   }
 
  private:
+  // A worker's lease may put consecutive trials on different GPUs: the
+  // data follows the trial's device.
+  void place_on(const torch::Device& device) {
+    if (device == device_) return;
+    for (auto* split : {&data_->train, &data_->validation, &data_->test}) {
+      split->images = split->images.to(device);
+      split->labels = split->labels.to(device);
+    }
+    data_->inference_inputs = data_->inference_inputs.to(device);
+    device_ = device;
+  }
+
   void record_model(nlohmann::json& metrics, const TrialSettings& settings) const {
     const auto cost = model_cost(settings.architecture);
     metrics["params"] = cost.params;

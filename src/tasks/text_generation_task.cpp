@@ -521,6 +521,7 @@ class TextGenerationTask final : public Task {
     // Thread counts and the seed are process-wide in libtorch.
     std::lock_guard lock(run_mutex_);
     const auto settings = resolve_text_trial_settings(context.params, config_);
+    place_on(detail::trial_device(context.device, config_.device));
     throw_if_stopped(context);
     at::set_num_threads(thread_count(config_.threads));
     torch::manual_seed(static_cast<std::uint64_t>(config_.seed + context.trial_number));
@@ -623,6 +624,15 @@ class TextGenerationTask final : public Task {
     metrics["sample_prompt"] = printable(prompt[0]);
     metrics["sample_text"] = printable(sampler.generate(prompt)[0]);
     metrics["evaluation_s"] = seconds_since(started);
+  }
+
+  // A worker's lease may put consecutive trials on different GPUs: the
+  // corpus tensors follow the trial's device.
+  void place_on(const torch::Device& device) {
+    if (device == device_) return;
+    train_ = train_.to(device);
+    heldout_ = heldout_.to(device);
+    device_ = device;
   }
 
   TextGenerationConfig config_;

@@ -1,6 +1,7 @@
 #pragma once
 // Private, header-only: turning a device name into a torch device, shared by
 // the libtorch task translation units (inline, so no extra libtorch TU).
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -28,6 +29,17 @@ inline torch::Device resolve_device(const std::string& name, std::string_view su
                                        torch::cuda::device_count()));
   }
   return device;
+}
+
+// A trial runs on its worker's leased accelerator when it has one, else on
+// the task's own device setting.
+inline torch::Device trial_device(const std::optional<std::string>& leased,
+                                  const std::string& configured) {
+  if (leased) {
+    return resolve_device(*leased, "the worker's device lease is \"{}\"",
+                          "--devices cpu for the worker");
+  }
+  return resolve_device(configured, "task.device = \"{}\"", "device = \"cpu\"");
 }
 
 }  // namespace ecopt::detail

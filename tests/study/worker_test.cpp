@@ -115,8 +115,10 @@ void expect_exact_budget(const std::vector<Trial>& trials, int n_trials) {
     // More workers than the one CPU lease: shared trials must say so.
     ASSERT_TRUE(trial.user_attrs.contains("energy_shared")) << trial.user_attrs.dump();
     if (trial.user_attrs["energy_shared"].get<bool>()) {
-      EXPECT_THAT(trial.user_attrs["tuning_energy_source"].get<std::string>(),
-                  HasSubstr("(shared)"));
+      // Every energy source it records, the task's own included.
+      for (const char* key : {"tuning_energy_source", "energy_source"}) {
+        EXPECT_THAT(trial.user_attrs[key].get<std::string>(), HasSubstr("(shared)")) << key;
+      }
     }
   }
   EXPECT_EQ(numbers.size(), trials.size()) << "trial numbers must be unique";
@@ -143,6 +145,39 @@ TEST_F(Workers, FourWorkersRunExactlyTheTrialsAskedForOnPostgres) {
   expect_exact_budget(stored_trials(url), 100);
   // The password reaches neither the output nor the stored study.
   EXPECT_THAT(result.out + result.err, ::testing::Not(HasSubstr(testing::PgTestServer::kPassword)));
+}
+
+TEST_F(Workers, ALeaseOnADeviceWithoutAMeterIsRefusedBeforeAnyTrial) {
+  const std::string url = "sqlite:///" + (dir_ / "many.db").string();
+  const auto study = write_study(dir_, {url, 3});
+  const auto result = ecopt({"worker", study, "--devices", "cuda:3"});
+  EXPECT_NE(result.exit_code, 0);
+  EXPECT_EQ(std::count(result.err.begin(), result.err.end(), '\n'), 1) << result.err;
+  EXPECT_THAT(result.err, HasSubstr("no energy meter measures cuda:3"));
+  EXPECT_TRUE(stored_trials(url).empty());
+}
+
+TEST_F(Workers, TrialProgramsDoNotInheritTheStorageUrl) {
+  const std::string url = "sqlite:///" + (dir_ / "many.db").string();
+  const auto study = write_study(dir_, {url, 2});
+  const auto probe = dir_ / "probe.sh";
+  std::ofstream(probe) << "#!/bin/sh\n"
+                          "seen=0; [ -n \"${ECOPT_WORKER_STORAGE+x}\" ] && seen=1\n"
+                          "echo \"ECOPT {\\\"f0\\\": $ECOPT_PARAM_X, \\\"storage_seen\\\": $seen}\"\n";
+  std::string text;
+  {
+    std::ifstream in(study);
+    text.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  const auto script_at = text.find((dir_ / "trial.sh").string());
+  ASSERT_NE(script_at, std::string::npos);
+  text.replace(script_at, (dir_ / "trial.sh").string().size(), probe.string());
+  std::ofstream(study) << text;
+  const auto result = ecopt({"tune", study, "--workers", "2", "--storage", url, "--allow-shared"});
+  ASSERT_EQ(result.exit_code, 0) << result.err << result.out;
+  const auto trials = stored_trials(url);
+  ASSERT_EQ(trials.size(), 2u);
+  for (const auto& trial : trials) EXPECT_EQ(trial.user_attrs["storage_seen"], 0) << trial.user_attrs.dump();
 }
 
 TEST_F(Workers, MaxTrialsStopsOneWorkerEarly) {

@@ -43,9 +43,10 @@ class CommandTaskTest : public ::testing::Test {
   }
 
   TaskOutcome run(const nlohmann::json& config, const ParamMap& params,
-                  const SearchSpace* space = nullptr) {
+                  const SearchSpace* space = nullptr,
+                  std::optional<std::string> device = std::nullopt) {
     auto task = make_command_task(config);
-    TaskContext context{params, 3, *monitor_, stop_, {}, {}, space};
+    TaskContext context{params, 3, *monitor_, stop_, {}, {}, space, std::move(device)};
     return task->run(context);
   }
 
@@ -116,6 +117,22 @@ TEST_F(CommandTaskTest, MalformedAndNonFiniteLinesFailTheTrial) {
   }
   const auto unended = script("open.py", "print('ECOPT {\"event\": \"begin\", \"phase\": \"p\"}')");
   EXPECT_THROW(run({{"kind", "command"}, {"argv", {kPython, unended}}}, {}), Error);
+}
+
+TEST_F(CommandTaskTest, ALeasedGpuIsTheOnlyOneTheProgramSees) {
+  const auto program = script("device.py",
+                              "print('ECOPT ' + json.dumps({'device': os.environ.get('ECOPT_DEVICE', '-'), "
+                              "'visible': os.environ.get('CUDA_VISIBLE_DEVICES', '-')}))");
+  const nlohmann::json config = {{"kind", "command"}, {"argv", {kPython, program}}};
+  // Our own CUDA_VISIBLE_DEVICES maps cuda:1 to physical GPU 7.
+  ::setenv("CUDA_VISIBLE_DEVICES", "5,7", 1);
+  const auto leased = run(config, {}, nullptr, "cuda:1");
+  EXPECT_THROW(run(config, {}, nullptr, "cuda:2"), Error);
+  ::unsetenv("CUDA_VISIBLE_DEVICES");
+  EXPECT_EQ(leased.metrics["device"], "cuda:1");
+  EXPECT_EQ(leased.metrics["visible"], "7");
+  EXPECT_EQ(run(config, {}, nullptr, "cuda:1").metrics["visible"], "1");
+  EXPECT_EQ(run(config, {}).metrics["device"], "-");
 }
 
 TEST_F(CommandTaskTest, FieldsOfTheWrongTypeOrRangeFailTheTrialWithoutCrashing) {

@@ -34,6 +34,9 @@ struct TaskContext {
   // The study's search space (null when unknown): tasks that template
   // parameters tell an inactive parameter from a typo with it.
   const SearchSpace* space = nullptr;
+  // The accelerator this trial was given by a worker's device lease
+  // ("cuda:1"); unset: the task's own [task] device setting.
+  std::optional<std::string> device;
 };
 
 // Thrown by a task when stop_requested was seen.

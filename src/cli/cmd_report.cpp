@@ -2,6 +2,8 @@
 #include <iostream>
 #include <optional>
 
+#include <fmt/format.h>
+
 #include "commands.hpp"
 #include "common.hpp"
 #include "ecopt/report/report.hpp"
@@ -15,9 +17,7 @@ struct ReportFlags {
   std::string out_dir = "report";
   std::optional<std::int64_t> baseline;
   std::optional<std::int64_t> trial;
-  std::optional<double> carbon_intensity;
-  std::string region = "world";
-  double pue = 1.0;
+  report::CarbonFlags carbon;  // unset: the study file's [energy], else world and PUE 1
 };
 
 void run(const ReportFlags& flags) {
@@ -27,11 +27,14 @@ void run(const ReportFlags& flags) {
   options.out_dir = flags.out_dir;
   options.baseline_trial = flags.baseline;
   options.chosen_trial = flags.trial;
-  options.carbon = report::resolve_carbon(flags.carbon_intensity, flags.region, flags.pue);
+  options.carbon = flags.carbon;
   const report::ReportFiles files = report::write_report(*storage, options);
   std::cout << "wrote " << files.html.string() << '\n';
   if (!files.model_card.empty()) std::cout << "wrote " << files.model_card.string() << '\n';
   std::cout << "wrote " << files.csv.string() << '\n' << "wrote " << files.json.string() << '\n';
+  std::cout << fmt::format("carbon: {:g} gCO2e/kWh ({}), PUE {:g} ({})\n",
+                           files.carbon.intensity_g_per_kwh, files.carbon.intensity_source,
+                           files.carbon.pue, files.carbon.pue_source);
   for (const auto& note : files.notes) std::cout << "note: " << note << '\n';
 }
 
@@ -49,14 +52,17 @@ void add_report_command(CLI::App& app) {
   command->add_option("--trial", flags->trial,
                       "Trial number of the model card (default: least inference energy within "
                       "0.01 of the best accuracy)");
-  auto* intensity = command->add_option("--carbon-intensity", flags->carbon_intensity,
-                                        "Grid carbon intensity in gCO2e/kWh");
-  auto* region = command->add_option("--region", flags->region,
-                                     "Region of the grid-intensity table (world, FR, DE, ...)")
-                     ->capture_default_str();
+  auto* intensity =
+      command->add_option("--carbon-intensity", flags->carbon.g_per_kwh,
+                          "Grid carbon intensity in gCO2e/kWh (default: the study file's [energy])");
+  auto* region = command->add_option(
+      "--region", flags->carbon.region,
+      "Region of the grid-intensity table: world, FR, DE, ... (default: the study file's "
+      "carbon_region, else world)");
   intensity->excludes(region);
-  command->add_option("--pue", flags->pue, "Data-centre power usage effectiveness (>= 1)")
-      ->capture_default_str();
+  command->add_option("--pue", flags->carbon.pue,
+                      "Data-centre power usage effectiveness, >= 1 (default: the study file's "
+                      "pue, else 1)");
   command->callback([flags] { run(*flags); });
 }
 

@@ -9,7 +9,6 @@
 
 #include "ecopt/core/error.hpp"
 #include "ecopt/report/export.hpp"
-#include "ecopt/study/text_table.hpp"
 
 namespace ecopt::cli {
 
@@ -64,30 +63,6 @@ nlohmann::json trial_json(const Trial& trial) {
           {"datetime_complete", optional_time(trial.finished_at)}};
 }
 
-std::string value_text(const Trial& trial, std::size_t index) {
-  if (index >= trial.values.size()) return "";
-  return fmt::format("{:.6g}", trial.values[index]);
-}
-
-void print_table(const std::vector<Trial>& trials, const StudySpec& spec) {
-  std::vector<std::string> header{"number", "state"};
-  for (const auto& objective : spec.objectives) header.push_back(objective.name);
-  header.insert(header.end(), {"params", "reason"});
-  std::vector<std::vector<std::string>> rows;
-  for (const auto& trial : trials) {
-    std::vector<std::string> row{std::to_string(trial.number), std::string(to_string(trial.state))};
-    for (std::size_t i = 0; i < spec.objectives.size(); ++i) row.push_back(value_text(trial, i));
-    std::string params;
-    for (const auto& [name, value] : trial.params) {
-      params += fmt::format("{}{}={}", params.empty() ? "" : " ", name, to_string(value));
-    }
-    row.push_back(params);
-    row.push_back(trial.fail_reason.value_or(""));
-    rows.push_back(std::move(row));
-  }
-  std::cout << format_table(header, rows);
-}
-
 }  // namespace
 
 void print_trials(const std::vector<Trial>& trials, const StudySpec& spec, Format format) {
@@ -103,7 +78,7 @@ void print_trials(const std::vector<Trial>& trials, const StudySpec& spec, Forma
       std::cout << report::trials_to_csv(spec, trials);
       break;
     case Format::Table:
-      print_table(trials, spec);
+      std::cout << report::format_trials_table(spec, trials);
       break;
   }
 }

@@ -143,6 +143,59 @@ std::string strength(double rho) {
   return "hardly";
 }
 
+constexpr const char* kFromStudyFile = "from the study file's [energy]";
+constexpr const char* kNoSetting = "default: no flag, and the study file sets none";
+
+// The [energy] table of the study file stored with the study; empty for a
+// study made by `ecopt create-study` or an older ECOpt.
+const nlohmann::json& stored_energy_table(const nlohmann::json& study_attrs) {
+  static const nlohmann::json empty = nlohmann::json::object();
+  const auto file = study_attrs.find("study_file");
+  if (file == study_attrs.end() || !file->is_object()) return empty;
+  const auto energy = file->find("energy");
+  return energy != file->end() && energy->is_object() ? *energy : empty;
+}
+
+std::optional<double> stored_number(const nlohmann::json& table, const char* key) {
+  const auto it = table.find(key);
+  if (it == table.end() || !it->is_number()) return std::nullopt;
+  return it->get<double>();
+}
+
+// Fills options.g_per_kwh / options.region; returns where they came from.
+// A flag replaces the whole stored choice: --region beats a stored intensity.
+std::string choose_intensity(const CarbonFlags& flags, const nlohmann::json& stored,
+                             CarbonOptions& options) {
+  if (flags.g_per_kwh) {
+    options.g_per_kwh = flags.g_per_kwh;
+    return "from --carbon-intensity";
+  }
+  if (flags.region) {
+    options.region = *flags.region;
+    return "from --region";
+  }
+  if (auto g_per_kwh = stored_number(stored, "intensity_g_per_kwh")) {
+    options.g_per_kwh = g_per_kwh;
+    return kFromStudyFile;
+  }
+  const auto region = stored.find("carbon_region");
+  if (region == stored.end() || !region->is_string()) return kNoSetting;
+  options.region = region->get<std::string>();
+  return kFromStudyFile;
+}
+
+std::string choose_pue(const CarbonFlags& flags, const nlohmann::json& stored,
+                       CarbonOptions& options) {
+  if (flags.pue) {
+    options.pue = *flags.pue;
+    return "from --pue";
+  }
+  const auto pue = stored_number(stored, "pue");
+  if (!pue) return kNoSetting;
+  options.pue = *pue;
+  return kFromStudyFile;
+}
+
 }  // namespace
 
 std::vector<std::size_t> pareto_front_indices(const StudySpec& spec,
@@ -244,10 +297,14 @@ std::string explain_proxy(const ProxyCorrelation& proxy) {
   return text;
 }
 
-CarbonSettings resolve_carbon(std::optional<double> g_per_kwh, const std::string& region,
-                              double pue) {
-  const CarbonEstimate resolved = estimate_carbon(0.0, CarbonOptions{region, g_per_kwh, pue});
-  return {resolved.g_per_kwh, resolved.pue, resolved.basis};
+CarbonSettings resolve_carbon(const CarbonFlags& flags, const nlohmann::json& study_attrs) {
+  const nlohmann::json& stored = stored_energy_table(study_attrs);
+  CarbonOptions options;
+  const std::string intensity_origin = choose_intensity(flags, stored, options);
+  const std::string pue_origin = choose_pue(flags, stored, options);
+  const CarbonEstimate resolved = estimate_carbon(0.0, options);
+  return {resolved.g_per_kwh, resolved.pue, fmt::format("{}, {}", resolved.basis, intensity_origin),
+          pue_origin};
 }
 
 double grams_co2e(double joules, const CarbonSettings& carbon) {

@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include "ecopt/report/metrics.hpp"
+
 namespace ecopt::report {
 namespace {
 
@@ -77,11 +79,73 @@ Cell param_cell(const ParamMap& params, const std::string& name) {
   return {to_string(it->second), !std::holds_alternative<std::string>(it->second)};
 }
 
-Cell attr_cell(const nlohmann::json& attrs, const std::string& key) {
-  const auto it = attrs.find(key);
-  if (it == attrs.end() || it->is_null()) return {"-", true};
-  if (it->is_number_float()) return number_cell(it->get<double>());
-  return {scalar_text(*it), it->is_number()};
+Cell energy_source_cell(const Trial& trial, std::size_t max_width) {
+  auto source = trial_energy_source(trial);
+  if (!source) return {"-", true};
+  if (!energy_is_shared(trial)) return {truncate(*source, max_width), false};
+  // The mark must survive truncation, so it is cut from the source first.
+  static const std::string kMark = " (shared)";
+  if (source->size() >= kMark.size() &&
+      source->compare(source->size() - kMark.size(), kMark.size(), kMark) == 0) {
+    source->resize(source->size() - kMark.size());
+  }
+  const std::size_t room = max_width > kMark.size() ? max_width - kMark.size() : 0;
+  return {truncate(*source, room) + kMark, false};
+}
+
+std::vector<Cell> table_row(const StudySpec& spec, const std::set<std::string>& params,
+                            const Trial& trial, const TableOptions& options) {
+  std::vector<Cell> row = {{std::to_string(trial.number), true},
+                           {std::string(to_string(trial.state)), false}};
+  for (std::size_t i = 0; i < spec.objectives.size(); ++i) {
+    row.push_back(i < trial.values.size() ? number_cell(trial.values[i]) : Cell{"-", true});
+  }
+  for (const auto& name : params) row.push_back(param_cell(trial.params, name));
+  const auto inference = inference_energy(trial);
+  row.push_back(inference ? number_cell(inference->j_per_unit) : Cell{"-", true});
+  const TuningEnergy tuning = tuning_energy(trial);
+  row.push_back(tuning.keys.empty() ? Cell{"-", true} : number_cell(tuning.j));
+  for (auto& cell : row) cell.text = truncate(cell.text, options.max_cell_width);
+  row.push_back(energy_source_cell(trial, options.max_cell_width));
+  row.push_back(
+      {truncate(trial.fail_reason.value_or("-"), options.max_cell_width), !trial.fail_reason});
+  return row;
+}
+
+// Columns padded to their widest cell; a column is right-aligned when every
+// cell it has is a number.
+std::string aligned_table(const std::vector<std::string>& header,
+                          const std::vector<std::vector<Cell>>& rows) {
+  std::vector<std::size_t> widths;
+  std::vector<bool> numeric(header.size(), true);
+  for (const auto& title : header) widths.push_back(display_width(title));
+  for (const auto& row : rows) {
+    for (std::size_t c = 0; c < row.size(); ++c) {
+      widths[c] = std::max(widths[c], display_width(row[c].text));
+      if (row[c].text != "-" && !row[c].numeric) numeric[c] = false;
+    }
+  }
+  const auto emit = [&](std::string& out, const std::vector<Cell>& row) {
+    std::string line;
+    for (std::size_t c = 0; c < row.size(); ++c) {
+      if (c > 0) line += "  ";
+      const std::string fill(widths[c] - display_width(row[c].text), ' ');
+      line += row[c].numeric && numeric[c] ? fill + row[c].text : row[c].text + fill;
+    }
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    out += line + "\n";
+  };
+  std::string out;
+  std::vector<Cell> header_cells;
+  std::vector<Cell> rule_cells;
+  for (std::size_t c = 0; c < header.size(); ++c) {
+    header_cells.push_back({header[c], true});  // aligned like the column
+    rule_cells.push_back({std::string(widths[c], '-'), false});
+  }
+  emit(out, header_cells);
+  emit(out, rule_cells);
+  for (const auto& row : rows) emit(out, row);
+  return out;
 }
 
 }  // namespace
@@ -140,59 +204,12 @@ std::string format_trials_table(const StudySpec& spec, const std::vector<Trial>&
   const auto params = param_names(trials);
   std::vector<std::string> header = {"#", "state"};
   for (const auto& objective : spec.objectives) header.push_back(objective.name);
-  for (const auto& name : params) header.push_back(name);
-  for (const auto& key : options.metrics) header.push_back(key);
-
+  header.insert(header.end(), params.begin(), params.end());
+  header.insert(header.end(), {"J/inference", "tuning J", "energy source", "reason"});
+  for (auto& title : header) title = truncate(title, options.max_cell_width);
   std::vector<std::vector<Cell>> rows;
-  for (const auto& trial : trials) {
-    std::vector<Cell> row = {{std::to_string(trial.number), true},
-                             {std::string(to_string(trial.state)), false}};
-    for (std::size_t i = 0; i < spec.objectives.size(); ++i) {
-      row.push_back(i < trial.values.size() ? number_cell(trial.values[i]) : Cell{"-", true});
-    }
-    for (const auto& name : params) row.push_back(param_cell(trial.params, name));
-    for (const auto& key : options.metrics) row.push_back(attr_cell(trial.user_attrs, key));
-    for (auto& cell : row) cell.text = truncate(cell.text, options.max_cell_width);
-    rows.push_back(std::move(row));
-  }
-
-  std::vector<std::size_t> widths;
-  // A column is right-aligned when every cell it has is a number.
-  std::vector<bool> numeric(header.size(), true);
-  for (auto& title : header) {
-    title = truncate(title, options.max_cell_width);
-    widths.push_back(display_width(title));
-  }
-  for (const auto& row : rows) {
-    for (std::size_t c = 0; c < row.size(); ++c) {
-      widths[c] = std::max(widths[c], display_width(row[c].text));
-      if (row[c].text != "-" && !row[c].numeric) numeric[c] = false;
-    }
-  }
-  const auto pad = [](const std::string& text, std::size_t width, bool right) {
-    const std::string fill(width - display_width(text), ' ');
-    return right ? fill + text : text + fill;
-  };
-  const auto emit = [&](std::string& out, const std::vector<Cell>& row) {
-    std::string line;
-    for (std::size_t c = 0; c < row.size(); ++c) {
-      if (c > 0) line += "  ";
-      line += pad(row[c].text, widths[c], row[c].numeric && numeric[c]);
-    }
-    while (!line.empty() && line.back() == ' ') line.pop_back();
-    out += line + "\n";
-  };
-  std::string out;
-  std::vector<Cell> header_cells;
-  std::vector<Cell> rule_cells;
-  for (std::size_t c = 0; c < header.size(); ++c) {
-    header_cells.push_back({header[c], true});  // aligned like the column
-    rule_cells.push_back({std::string(widths[c], '-'), false});
-  }
-  emit(out, header_cells);
-  emit(out, rule_cells);
-  for (const auto& row : rows) emit(out, row);
-  return out;
+  for (const auto& trial : trials) rows.push_back(table_row(spec, params, trial, options));
+  return aligned_table(header, rows);
 }
 
 }  // namespace ecopt::report

@@ -356,7 +356,7 @@ std::string impact_row(std::string_view label, const std::string& value) {
 
 std::string impact_section(const Page& page) {
   const auto& context = page.context;
-  const auto& carbon = context.options.carbon;
+  const auto& carbon = context.carbon;
   std::string out = R"(<section id="impact"><h2>Carbon and net impact of tuning</h2>)";
   if (!context.impact) {
     out += "<p class=\"note\">Net impact not computed: ";
@@ -391,8 +391,9 @@ std::string impact_section(const Page& page) {
                     fmt::format("{} / {} CO2e", format_grams(impact.chosen_g_co2e_per_1000),
                                 format_grams(impact.baseline_g_co2e_per_1000)));
   out += impact_row("Carbon intensity and PUE",
-                    fmt::format("{:g} gCO2e/kWh ({}), PUE {:g}", carbon.intensity_g_per_kwh,
-                                html_escape(carbon.intensity_source), carbon.pue));
+                    fmt::format("{:g} gCO2e/kWh ({}), PUE {:g} ({})", carbon.intensity_g_per_kwh,
+                                html_escape(carbon.intensity_source), carbon.pue,
+                                html_escape(carbon.pue_source)));
   out += "</tbody></table>";
   out += "<p>Break-even = ⌈tuning energy ÷ energy saved per inference⌉; gCO2e = kWh × PUE × "
          "carbon intensity. After that many inferences with the chosen model instead of the "
@@ -411,6 +412,15 @@ std::string state_counts(const std::vector<Trial>& trials) {
 std::string td_number(double value) {
   if (!std::isfinite(value)) return "<td class=\"num\" data-sort=\"\">–</td>";
   return fmt::format("<td class=\"num\" data-sort=\"{}\">{}</td>", value, number(value));
+}
+
+std::string energy_source_cell(const Trial& trial) {
+  std::string cell = "<td>" + html_escape(trial_energy_source(trial).value_or("–"));
+  if (energy_is_shared(trial)) {
+    cell += " <span class=\"badge shared\" title=\"the measured device was shared with parallel "
+            "trials: not a clean measurement\">shared</span>";
+  }
+  return cell + "</td>";
 }
 
 std::string trials_table(const Page& page) {
@@ -452,7 +462,7 @@ std::string trials_table(const Page& page) {
     out += td_number(energy ? energy->j_per_unit : std::nan(""));
     const TuningEnergy tuning = tuning_energy(trial);
     out += td_number(tuning.keys.empty() ? std::nan("") : tuning.j);
-    out += "<td>" + html_escape(text_attr(trial, "energy_source").value_or("–")) + "</td>";
+    out += energy_source_cell(trial);
     out += "<td>" + html_escape(trial.fail_reason.value_or("")) + "</td></tr>";
   }
   return out + "</tbody></table></div>";
@@ -468,7 +478,7 @@ std::string model_card_section(const Page& page) {
   const auto& context = page.context;
   if (!context.chosen) return "";
   const std::string card = render_model_card({page.spec, context.trials, context.chosen->number,
-                                              context.chosen->reason, context.options.carbon,
+                                              context.chosen->reason, context.carbon,
                                               context.impact});
   return "<section id=\"model-card\"><h2>Model card</h2><p>Also written to "
          "<code>model-card.md</code> beside this page.</p><pre class=\"card\">" +

@@ -8,6 +8,7 @@
 
 #include "ecopt/core/error.hpp"
 #include "ecopt/math/pareto.hpp"
+#include "ecopt/study/device_lease.hpp"  // kEnergySharedAttr
 
 namespace ecopt::report {
 namespace {
@@ -27,6 +28,10 @@ std::string unit_of(const std::string& key) {
   return key.find("token") != std::string::npos ? "token" : "sample";
 }
 
+// A training phase's per-sample energy (training_j_per_sample of a command
+// trial) is not what one inference costs.
+bool is_training_key(const std::string& key) { return key.rfind("train", 0) == 0; }
+
 // Keys in the order the lookup rule tries them: the image task's name
 // first, then any per-unit energy, then any per-joule efficiency.
 std::optional<InferenceEnergy> direct_energy(const Trial& trial) {
@@ -35,6 +40,7 @@ std::optional<InferenceEnergy> direct_energy(const Trial& trial) {
   }
   for (const auto& [key, value] : trial.user_attrs.items()) {
     if (!ends_with(key, "_j_per_sample") && !ends_with(key, "_j_per_token")) continue;
+    if (is_training_key(key)) continue;
     if (auto j = positive_finite(trial, key)) return InferenceEnergy{*j, unit_of(key), key};
   }
   return std::nullopt;
@@ -45,7 +51,7 @@ std::optional<InferenceEnergy> inverse_efficiency(const Trial& trial) {
     return InferenceEnergy{1.0 / *per_j, "sample", "inference_samples_per_j"};
   }
   for (const auto& [key, value] : trial.user_attrs.items()) {
-    if (!ends_with(key, "_per_j")) continue;
+    if (!ends_with(key, "_per_j") || is_training_key(key)) continue;
     if (auto per_j = positive_finite(trial, key)) {
       return InferenceEnergy{1.0 / *per_j, unit_of(key), key};
     }
@@ -211,6 +217,16 @@ std::optional<std::string> text_attr(const Trial& trial, const std::string& key)
   if (it == trial.user_attrs.end() || it->is_null()) return std::nullopt;
   if (it->is_string()) return it->get<std::string>();
   return it->dump();
+}
+
+std::optional<std::string> trial_energy_source(const Trial& trial) {
+  if (auto source = text_attr(trial, "energy_source")) return source;
+  return text_attr(trial, kTrialEnergySourceAttr);
+}
+
+bool energy_is_shared(const Trial& trial) {
+  const auto it = trial.user_attrs.find(kEnergySharedAttr);
+  return it != trial.user_attrs.end() && it->is_boolean() && it->get<bool>();
 }
 
 bool energy_is_estimate(const Trial& trial) {

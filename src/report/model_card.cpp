@@ -31,7 +31,7 @@ std::string joules_or(const Trial& trial, const std::string& key) {
   return value ? format_joules(*value) : kNotRecorded;
 }
 
-std::string warning(const Trial& trial) {
+std::string source_warning(const Trial& trial) {
   const auto source = text_attr(trial, "energy_source");
   if (!source) {
     return "> **Warning:** this trial does not record its energy source, so these figures may be "
@@ -42,6 +42,13 @@ std::string warning(const Trial& trial) {
       "> **Warning:** these energy figures are estimates (energy source: {}), not sensor "
       "readings; use them for rough comparisons only.\n\n",
       markdown_escape(*source));
+}
+
+std::string shared_warning(const Trial& trial) {
+  if (!energy_is_shared(trial)) return "";
+  return "> **Warning:** the measured device was shared with parallel trials while this trial "
+         "ran (energy_shared), so its energy figures include their work; do not compare them "
+         "with clean measurements.\n\n";
 }
 
 std::string model_section(const ModelCardInput& input, const Trial& trial) {
@@ -62,19 +69,35 @@ std::string model_section(const ModelCardInput& input, const Trial& trial) {
   return out + "\n";
 }
 
-std::string spread(const Trial& trial, const std::string& key) {
-  const auto mad = trial.metric(key + "_mad");
-  const auto min = trial.metric(key + "_min");
-  const auto max = trial.metric(key + "_max");
-  if (!mad && !min && !max) return kNotRecorded;
+// How an inference figure was measured: repeated windows (the image task
+// records <key>_mad/_min/_max and <phase>_windows) or one window (a command
+// trial's phase, or a figure told from outside).
+struct Windows {
+  std::optional<double> mad, min, max, count;
+  bool repeated() const { return mad || min || max; }
+};
+
+Windows windows_of(const Trial& trial, const std::string& key) {
+  const auto phase_end = key.find("_j_per_");
+  return {trial.metric(key + "_mad"), trial.metric(key + "_min"), trial.metric(key + "_max"),
+          phase_end == std::string::npos ? std::nullopt
+                                         : trial.metric(key.substr(0, phase_end) + "_windows")};
+}
+
+std::string over_windows(const Windows& windows) {
+  return windows.count ? fmt::format("over {:g} windows", *windows.count)
+                       : std::string("over repeated windows");
+}
+
+std::string spread_text(const Windows& windows, const std::string& key) {
+  if (!windows.repeated()) {
+    return fmt::format("none: one window was measured (no `{}_mad`, `_min`, `_max`)", key);
+  }
   const auto show = [](const std::optional<double>& value) {
     return value ? format_joules(*value) : std::string(kNotRecorded);
   };
-  std::string text = fmt::format("MAD {}, min {}, max {}", show(mad), show(min), show(max));
-  if (const auto repeats = trial.metric("inference_repeats")) {
-    text += fmt::format(" over {:g} repeats", *repeats);
-  }
-  return text;
+  return fmt::format("MAD {}, min {}, max {} {}", show(windows.mad), show(windows.min),
+                     show(windows.max), over_windows(windows));
 }
 
 std::string energy_section(const ModelCardInput& input, const Trial& trial) {
@@ -83,8 +106,10 @@ std::string energy_section(const ModelCardInput& input, const Trial& trial) {
   if (!energy) {
     return out + row("Energy per inference", kNotRecorded) + "\n";
   }
+  const Windows windows = windows_of(trial, energy->key);
   const double per_1000_j = 1000.0 * energy->j_per_unit;
-  out += row(fmt::format("Energy per {} (median over repeats)", energy->unit),
+  out += row(fmt::format("Energy per {} ({})", energy->unit,
+                         windows.repeated() ? "median " + over_windows(windows) : "one window"),
              fmt::format("{} ({:.6g} J, from `{}`)", format_joules(energy->j_per_unit),
                          energy->j_per_unit, energy->key));
   out += row(fmt::format("Energy per 1,000 {}s", energy->unit), format_joules(per_1000_j));
@@ -92,10 +117,25 @@ std::string energy_section(const ModelCardInput& input, const Trial& trial) {
              fmt::format("{:.4g} kWh", 1e6 * energy->j_per_unit / 3.6e6));
   out += row(fmt::format("Carbon per 1,000 {}s", energy->unit),
              fmt::format("{} CO2e", format_grams(grams_co2e(per_1000_j, input.carbon))));
-  out += row("Spread over repeats", spread(trial, energy->key));
+  out += row("Spread over windows", spread_text(windows, energy->key));
   out += row("Inference batch size", attr_or(trial, "inference_batch_size", kNotRecorded));
   out += row("Training energy", joules_or(trial, "training_j"));
   return out + "\n";
+}
+
+std::string method_text(const Trial& trial) {
+  const auto energy = inference_energy(trial);
+  if (!energy) return "not recorded: this trial records no inference energy";
+  if (windows_of(trial, energy->key).repeated()) {
+    return "the inference workload is repeated inside measurement windows until each window is "
+           "long enough for the energy counter to resolve it; the figure is the median per "
+           "inference over the repeated windows, and the spread is over those windows";
+  }
+  return fmt::format(
+      "one measurement window around the whole workload (for a command trial, the program's "
+      "phase between its begin and end lines); the figure (`{}`) is that window's energy divided "
+      "by the {}s it processed, so there is no spread to report",
+      energy->key, energy->unit);
 }
 
 std::string idle_text(const Trial& trial) {
@@ -107,21 +147,28 @@ std::string idle_text(const Trial& trial) {
              : "gross: includes the device's idle power (no idle baseline was subtracted)";
 }
 
+std::string source_text(const Trial& trial) {
+  const auto source = text_attr(trial, "energy_source");
+  if (!source) return kNotRecorded;
+  std::string text = markdown_escape(*source) + (energy_is_estimate(trial)
+                                                     ? " (an estimate, not a sensor"
+                                                     : " (as reported by the meter");
+  if (energy_is_shared(trial)) text += "; the device was shared with parallel trials";
+  return text + ")";
+}
+
 std::string measurement_section(const ModelCardInput& input, const Trial& trial) {
   std::string out = "## How it was measured\n\n";
   out += fmt::format("- Hardware (measured device): {}\n",
                      attr_or(trial, "energy_device", kNotRecorded));
-  out += fmt::format("- Energy source: {} ({})\n", attr_or(trial, "energy_source", kNotRecorded),
-                     energy_is_estimate(trial) ? "an estimate, not a sensor" : "as reported by the meter");
+  out += fmt::format("- Energy source: {}\n", source_text(trial));
   out += fmt::format("- Idle handling: {}\n", idle_text(trial));
-  out += "- Method: the inference workload is repeated inside measurement windows until each "
-         "window is long enough for the energy counter to resolve it; the figure is the median "
-         "per inference over the repeated windows, and the spread is over those windows.\n";
+  out += fmt::format("- Method: {}.\n", method_text(trial));
   out += fmt::format(
       "- Carbon: gCO2e = kWh × PUE × carbon intensity, with intensity {:g} gCO2e/kWh ({}) and "
-      "PUE {:g}.\n\n",
+      "PUE {:g} ({}).\n\n",
       input.carbon.intensity_g_per_kwh, markdown_escape(input.carbon.intensity_source),
-      input.carbon.pue);
+      input.carbon.pue, markdown_escape(input.carbon.pue_source));
   return out;
 }
 
@@ -152,7 +199,7 @@ std::string render_model_card(const ModelCardInput& input) {
   const Trial& trial = trial_by_number(input.trials, input.trial_number);
   std::string out = fmt::format("# Model card: trial {} of study \"{}\"\n\n", trial.number,
                                 markdown_escape(input.spec.name));
-  out += warning(trial);
+  out += source_warning(trial) + shared_warning(trial);
   out += fmt::format("Chosen as {}.\n\n", markdown_escape(input.choice_reason));
   out += model_section(input, trial);
   out += energy_section(input, trial);

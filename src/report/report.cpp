@@ -63,7 +63,8 @@ void write_file(const std::filesystem::path& path, const std::string& content) {
 
 ReportContext make_context(const StudyRecord& study, const std::vector<Trial>& trials,
                            const std::string& storage_description, const ReportOptions& options) {
-  ReportContext context{study, trials, storage_description, options, {}, {}, {}, {}};
+  ReportContext context{study, trials, storage_description, options,
+                        resolve_carbon(options.carbon, study.user_attrs), {}, {}, {}, {}};
   resolve_chosen(context);
   resolve_baseline(context);
   if (!context.chosen || !context.baseline) return context;
@@ -75,7 +76,7 @@ ReportContext make_context(const StudyRecord& study, const std::vector<Trial>& t
                                              context.notes);
   if (chosen_ok && baseline_ok) {
     context.impact =
-        net_impact(trials, context.chosen->number, context.baseline->number, options.carbon);
+        net_impact(trials, context.chosen->number, context.baseline->number, context.carbon);
   }
   return context;
 }
@@ -137,7 +138,7 @@ ReportFiles write_report(Storage& storage, const ReportOptions& options) {
   std::optional<std::string> card;
   if (context.chosen) {
     card = render_model_card({study->spec, trials, context.chosen->number, context.chosen->reason,
-                              options.carbon, context.impact});
+                              context.carbon, context.impact});
   }
   const std::string csv = trials_to_csv(study->spec, trials);
   const std::string json = trials_to_json(study->spec, trials).dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
@@ -150,7 +151,7 @@ ReportFiles write_report(Storage& storage, const ReportOptions& options) {
   }
   ReportFiles files{options.out_dir / "report.html", options.out_dir / "model-card.md",
                     options.out_dir / "trials.csv", options.out_dir / "trials.json",
-                    context.notes};
+                    context.notes, context.carbon};
   write_file(files.html, html);
   if (card) {
     write_file(files.model_card, *card);

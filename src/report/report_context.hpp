@@ -17,13 +17,14 @@ struct ReportContext {
   const std::vector<Trial>& trials;
   std::string storage_description;
   ReportOptions options;
+  CarbonSettings carbon;
   std::optional<TrialChoice> chosen;
   std::optional<TrialChoice> baseline;
   std::optional<NetImpact> impact;
   std::vector<std::string> notes;  // what could not be computed, and why
 };
 
-// Resolves chosen and baseline trials and the net impact. Throws
+// Resolves the carbon settings, chosen and baseline trials and the net impact. Throws
 // NotFoundError / InputError for trials the user named that do not exist
 // or record no inference energy; defaults that cannot be used become notes.
 ReportContext make_context(const StudyRecord& study, const std::vector<Trial>& trials,

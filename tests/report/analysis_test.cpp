@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "ecopt/core/error.hpp"
+#include "ecopt/energy/carbon.hpp"
 #include "ecopt/report/analysis.hpp"
 #include "ecopt/report/metrics.hpp"
 #include "known_study.hpp"
@@ -40,6 +41,24 @@ TEST_F(KnownStudy, ReadsInferenceEnergyAndFallsBackToInverseEfficiency) {
   EXPECT_EQ(from_efficiency->unit, "token");
 
   EXPECT_FALSE(inference_energy(trials[4]));  // the failed trial measured nothing
+}
+
+TEST(InferenceEnergy, ATrainingPhaseIsNotAnInference) {
+  // What a command trial records for a "training" phase and no other.
+  Trial training_only;
+  training_only.user_attrs = {{"training_j", 50.0},          {"training_samples", 100},
+                              {"training_j_per_sample", 0.5}, {"training_samples_per_j", 2.0},
+                              {"train_tokens_per_j", 4.0}};
+  EXPECT_FALSE(inference_energy(training_only));
+
+  // With a validation phase as well, that one is the inference figure,
+  // although "training" comes first in key order.
+  Trial with_validation = training_only;
+  with_validation.user_attrs["validation_j_per_sample"] = 0.25;
+  const auto energy = inference_energy(with_validation);
+  ASSERT_TRUE(energy);
+  EXPECT_EQ(energy->key, "validation_j_per_sample");
+  EXPECT_DOUBLE_EQ(energy->j_per_unit, 0.25);
 }
 
 TEST_F(KnownStudy, TuningEnergySumsWholePhaseKeysOnly) {
@@ -179,13 +198,52 @@ TEST_F(KnownStudy, ImportanceUsesSpearmanForNumbersAndEtaForCategories) {
 }
 
 TEST(CarbonSettings, ResolvesARegionThroughTheEnergyTable) {
-  const CarbonSettings france = resolve_carbon(std::nullopt, "FR", 1.2);
+  const CarbonSettings france = resolve_carbon({std::nullopt, "FR", 1.2}, {});
   EXPECT_GT(france.intensity_g_per_kwh, 0.0);
   EXPECT_DOUBLE_EQ(france.pue, 1.2);
   EXPECT_NE(france.intensity_source.find("FR"), std::string::npos);
-  EXPECT_DOUBLE_EQ(resolve_carbon(123.0, "world", 1.0).intensity_g_per_kwh, 123.0);
-  EXPECT_THROW(resolve_carbon(std::nullopt, "atlantis", 1.0), InputError);
-  EXPECT_THROW(resolve_carbon(100.0, "world", 0.5), InputError);
+  EXPECT_EQ(france.pue_source, "from --pue");
+  EXPECT_DOUBLE_EQ(resolve_carbon({123.0, std::nullopt, std::nullopt}, {}).intensity_g_per_kwh, 123.0);
+  EXPECT_THROW(resolve_carbon({std::nullopt, "atlantis", std::nullopt}, {}), InputError);
+  EXPECT_THROW(resolve_carbon({100.0, std::nullopt, 0.5}, {}), InputError);
+}
+
+nlohmann::json stored_energy(const nlohmann::json& energy) {
+  return {{"study_file", {{"study", {{"name", "s"}}}, {"energy", energy}}}};
+}
+
+TEST(CarbonSettings, DefaultsToTheStoredStudyFile) {
+  const auto stored = stored_energy({{"carbon_region", "FR"}, {"pue", 1.25}});
+  const CarbonSettings settings = resolve_carbon({}, stored);
+  EXPECT_DOUBLE_EQ(settings.intensity_g_per_kwh, grid_intensity("FR").g_per_kwh);
+  EXPECT_DOUBLE_EQ(settings.pue, 1.25);
+  EXPECT_NE(settings.intensity_source.find("FR"), std::string::npos);
+  EXPECT_NE(settings.intensity_source.find("from the study file's [energy]"), std::string::npos);
+  EXPECT_EQ(settings.pue_source, "from the study file's [energy]");
+  // A stored intensity beats the stored region, as in the study file.
+  const auto with_value = stored_energy({{"carbon_region", "FR"}, {"intensity_g_per_kwh", 250}});
+  EXPECT_DOUBLE_EQ(resolve_carbon({}, with_value).intensity_g_per_kwh, 250.0);
+}
+
+TEST(CarbonSettings, FlagsOverrideTheStudyFile) {
+  const auto stored = stored_energy({{"intensity_g_per_kwh", 250}, {"pue", 1.25}});
+  const CarbonSettings by_region = resolve_carbon({std::nullopt, "DE", std::nullopt}, stored);
+  EXPECT_DOUBLE_EQ(by_region.intensity_g_per_kwh, grid_intensity("DE").g_per_kwh);
+  EXPECT_NE(by_region.intensity_source.find("from --region"), std::string::npos);
+  EXPECT_DOUBLE_EQ(by_region.pue, 1.25);  // not on the command line: still the file's
+  const CarbonSettings by_value = resolve_carbon({400.0, std::nullopt, 1.0}, stored);
+  EXPECT_DOUBLE_EQ(by_value.intensity_g_per_kwh, 400.0);
+  EXPECT_EQ(by_value.intensity_source, "user value, from --carbon-intensity");
+  EXPECT_DOUBLE_EQ(by_value.pue, 1.0);
+  EXPECT_EQ(by_value.pue_source, "from --pue");
+}
+
+TEST(CarbonSettings, WithoutAStoredFileSaysItUsedTheDefaults) {
+  const CarbonSettings settings = resolve_carbon({}, nlohmann::json::object());
+  EXPECT_DOUBLE_EQ(settings.intensity_g_per_kwh, grid_intensity("world").g_per_kwh);
+  EXPECT_DOUBLE_EQ(settings.pue, 1.0);
+  EXPECT_NE(settings.intensity_source.find("default"), std::string::npos);
+  EXPECT_NE(settings.pue_source.find("default"), std::string::npos);
 }
 
 }  // namespace

@@ -96,7 +96,7 @@ TEST_F(Browser, DemoReportLoadsCleanlyAndDrawsItsCharts) {
   ReportOptions options;
   options.study_name = "fashion-mnist demo";
   options.out_dir = scratch / "report";
-  options.carbon = resolve_carbon(std::nullopt, "world", 1.2);
+  options.carbon.pue = 1.2;
   const ReportFiles files = write_report(*storage, options);
   for (const auto& path : {files.html, files.model_card, files.csv, files.json}) {
     EXPECT_TRUE(fs::is_regular_file(path)) << path;

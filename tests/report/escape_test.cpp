@@ -55,7 +55,7 @@ TEST(HtmlReport, HostileStudyNameAndParameterValueStayInert) {
 
   ReportOptions options;
   options.study_name = hostile_name;
-  options.carbon = {400.0, 1.2, "test"};
+  options.carbon = {400.0, std::nullopt, 1.2};
   const std::string html = render_html_report(study, trials, storage->describe(), options);
 
   EXPECT_EQ(count(html, "<script"), 2u) << "only the data block and the page script";

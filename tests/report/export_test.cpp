@@ -82,7 +82,7 @@ TEST(TrialsJson, HoldsTheSpecAndEveryTrial) {
   EXPECT_EQ(trial_from_json(json["trials"][2]).params.at("width"), ParamValue(std::int64_t{32}));
 }
 
-TEST(TrialsTable, AlignsColumnsAndRightAlignsNumbers) {
+TEST(TrialsTable, ShowsEnergyWithItsSourceAndMarksSharedDevices) {
   StudySpec spec;
   spec.name = "t";
   spec.objectives = {{"accuracy", Direction::Maximize, std::nullopt}};
@@ -91,17 +91,37 @@ TEST(TrialsTable, AlignsColumnsAndRightAlignsNumbers) {
   first.state = TrialState::Complete;
   first.values = {0.912345};
   first.params = {{"lr", 0.001}, {"opt", std::string("adam")}};
-  first.user_attrs = {{"inference_j_per_sample", 0.0123456}, {"energy_source", "rapl-powercap"}};
-  Trial second;
-  second.number = 12;
-  second.state = TrialState::Failed;
-  second.params = {{"opt", std::string("sgd-with-a-very-long-name-indeed")}};
+  first.user_attrs = {{"inference_j_per_sample", 0.0123456}, {"tuning_energy_j", 42.5},
+                      {"energy_source", "rapl-powercap"}, {"energy_shared", false}};
+  Trial failed;
+  failed.number = 12;
+  failed.state = TrialState::Failed;
+  failed.params = {{"opt", std::string("sgd-with-a-very-long-name-indeed")}};
+  failed.fail_reason = "out of memory";
+  // A command trial with only a training phase, on a shared device: its
+  // source already says so (the runner's mark), which is not doubled and
+  // survives truncation.
+  Trial shared;
+  shared.number = 3;
+  shared.state = TrialState::Complete;
+  shared.values = {0.5};
+  shared.params = {{"opt", std::string("sgd")}};
+  shared.user_attrs = {{"training_j_per_sample", 0.5}, {"training_j", 50.0},
+                       {"energy_source", "estimate-cpu-time (shared)"}, {"energy_shared", true}};
   const std::string expected =
-      " #  state     accuracy     lr  opt                       inference_j_per_sample  energy_source\n"
-      "--  --------  --------  -----  ------------------------  ----------------------  -------------\n"
-      " 0  COMPLETE    0.9123  0.001  adam                                     0.01235  rapl-powercap\n"
-      "12  FAIL             -      -  sgd-with-a-very-long-na…                       -  -\n";
-  EXPECT_EQ(format_trials_table(spec, {first, second}), expected);
+      " #  state     accuracy     lr  opt                       J/inference  tuning J  energy source             reason\n"
+      "--  --------  --------  -----  ------------------------  -----------  --------  ------------------------  -------------\n"
+      " 0  COMPLETE    0.9123  0.001  adam                          0.01235      42.5  rapl-powercap             -\n"
+      "12  FAIL             -      -  sgd-with-a-very-long-na…            -         -  -                         out of memory\n"
+      " 3  COMPLETE       0.5      -  sgd                                 -        50  estimate-cpu-t… (shared)  -\n";
+  EXPECT_EQ(format_trials_table(spec, {first, failed, shared}), expected);
+  // A trial whose only source is the runner's, marked shared by the runner.
+  first.user_attrs.erase("energy_source");
+  first.user_attrs["tuning_energy_source"] = "rapl-powercap (shared)";
+  first.user_attrs["energy_shared"] = true;
+  const std::string runner_only = format_trials_table(spec, {first});
+  EXPECT_NE(runner_only.find("  rapl-powercap (shared)  "), std::string::npos) << runner_only;
+  EXPECT_EQ(runner_only.find("(shared) (shared)"), std::string::npos) << runner_only;
 }
 
 }  // namespace

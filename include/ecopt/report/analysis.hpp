@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "ecopt/core/study_spec.hpp"
 #include "ecopt/core/trial.hpp"
 
@@ -74,19 +76,29 @@ ProxyCorrelation proxy_correlation(const std::vector<Trial>& trials, const std::
 // One sentence per proxy saying how far it can be trusted on this study.
 std::string explain_proxy(const ProxyCorrelation& proxy);
 
-// Carbon settings already resolved (the energy module's region table or
-// the user's value).
+// Carbon settings already resolved, each with where it came from.
 struct CarbonSettings {
   double intensity_g_per_kwh = 0.0;
   double pue = 1.0;
-  std::string intensity_source;  // "region FR (source, year)", "--carbon-intensity"
+  // The figure's basis and who chose it: "FR 2023 annual average (...), from
+  // the study file's [energy]", "user value, from --carbon-intensity".
+  std::string intensity_source;
+  std::string pue_source = "default";  // "from --pue", "from the study file's [energy]"
 };
 
-// Resolves --carbon-intensity / --region / --pue with the energy module's
-// grid-intensity table; InputError for an unknown region, a negative
-// intensity or a PUE below 1.
-CarbonSettings resolve_carbon(std::optional<double> g_per_kwh, const std::string& region,
-                              double pue);
+// What the user passed to `ecopt report`; unset means "not on the command line".
+struct CarbonFlags {
+  std::optional<double> g_per_kwh;    // --carbon-intensity
+  std::optional<std::string> region;  // --region
+  std::optional<double> pue;          // --pue
+};
+
+// Each setting from its flag, else from the [energy] table of the study
+// file that `ecopt tune` stores with the study (study user attribute
+// "study_file": intensity_g_per_kwh, carbon_region, pue), else the world
+// average and PUE 1, so the report agrees with tune's closing line.
+// InputError for an unknown region, a negative intensity or a PUE below 1.
+CarbonSettings resolve_carbon(const CarbonFlags& flags, const nlohmann::json& study_attrs);
 
 // grams CO2e = kWh × PUE × intensity (the energy module's formula).
 double grams_co2e(double joules, const CarbonSettings& carbon);

@@ -26,14 +26,16 @@ std::string trials_to_csv(const StudySpec& spec, const std::vector<Trial>& trial
 nlohmann::json trials_to_json(const StudySpec& spec, const std::vector<Trial>& trials);
 
 struct TableOptions {
-  // User attributes shown after the parameters when the trial has them.
-  std::vector<std::string> metrics = {"inference_j_per_sample", "energy_source"};
   std::size_t max_cell_width = 24;  // longer cells are cut with "…"
 };
 
-// Aligned plain-text table for the terminal (`ecopt best-trials --format
-// table`): number, state, objectives, parameters, chosen metrics. Numbers
-// are right-aligned with 4 significant digits; absent cells show "-".
+// Aligned plain-text table for the terminal (`ecopt trials --format table`,
+// `ecopt best-trials --format table`): number, state, objectives, one column
+// per parameter, J per inference (inference_energy()), the trial's tuning
+// energy (tuning_energy()), energy source (trial_energy_source(), with
+// "(shared)" when the device was shared with parallel trials) and the fail
+// or prune reason.
+// Numbers are right-aligned with 4 significant digits; absent cells show "-".
 std::string format_trials_table(const StudySpec& spec, const std::vector<Trial>& trials,
                                 const TableOptions& options = {});
 

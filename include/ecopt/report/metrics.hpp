@@ -21,7 +21,9 @@ struct InferenceEnergy {
 
 // "inference_j_per_sample"; else the first key ending in "_j_per_sample" or
 // "_j_per_token"; else the inverse of "inference_samples_per_j" or of a key
-// ending in "_per_j". nullopt when none is a positive finite number.
+// ending in "_per_j". Keys starting with "train" never count: a training
+// phase's energy per sample is not an inference's. nullopt when none is a
+// positive finite number.
 std::optional<InferenceEnergy> inference_energy(const Trial& trial);
 
 // Energy one trial spent on tuning (training it and measuring it).
@@ -71,6 +73,15 @@ const Trial& trial_by_number(const std::vector<Trial>& trials, std::int64_t numb
 
 // A string user attribute such as energy_source; nullopt when absent.
 std::optional<std::string> text_attr(const Trial& trial, const std::string& key);
+
+// What measured the trial, for a table: energy_source (the task's
+// measurement), else kTrialEnergySourceAttr (the runner's whole-trial
+// window, all a test-problem trial has); nullopt when neither is recorded.
+std::optional<std::string> trial_energy_source(const Trial& trial);
+
+// True when the runner marked the trial energy_shared: the measured device
+// was shared with parallel trials, so its energy includes their work.
+bool energy_is_shared(const Trial& trial);
 
 // True when energy_source says the figures are estimates rather than
 // sensor readings ("estimate-cpu-time", "mixed: ...+estimate-...").

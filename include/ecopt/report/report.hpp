@@ -17,7 +17,7 @@ struct ReportOptions {
   std::filesystem::path out_dir = "report";
   std::optional<std::int64_t> baseline_trial;  // default: most accurate
   std::optional<std::int64_t> chosen_trial;    // default: default_chosen_trial()
-  CarbonSettings carbon;
+  CarbonFlags carbon;  // unset ones come from the study file (resolve_carbon)
 };
 
 struct ReportFiles {
@@ -26,6 +26,7 @@ struct ReportFiles {
   std::filesystem::path csv;         // trials.csv
   std::filesystem::path json;        // trials.json
   std::vector<std::string> notes;    // what could not be computed, one line each
+  CarbonSettings carbon;             // as used, with where each setting came from
 };
 
 // Reads the study from `storage` and writes the four files. Throws

@@ -46,6 +46,8 @@
       ['spread (MAD / min / max)', ['_mad', '_min', '_max']
         .map((suffix) => show(energy ? attrs[energy.key + suffix] : null)).join(' / ')],
       ['source', attrs.energy_source],
+      ['shared device', attrs.energy_shared === true ? 'yes: parallel trials ran on the measured device, not a clean measurement'
+        : attrs.energy_shared === false ? 'no' : null],
       ['device', attrs.energy_device],
       ['idle handling', idle === true ? 'idle power subtracted' : idle === false ? 'gross (idle included)' : null],
       ['tuning energy', trial.tuning_j === null ? null : show(trial.tuning_j) + ' J (' + trial.tuning_keys.join(' + ') + ')'],

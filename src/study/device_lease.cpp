@@ -112,7 +112,10 @@ DeviceLeases::DeviceLeases(std::vector<std::string> devices, bool allow_shared,
 
 int DeviceLeases::try_lock(const std::string& device) const {
   const auto path = dir_ / (device + ".lock");
-  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+  // Not close-on-exec: the trial's programs inherit the lock, so a worker
+  // killed mid-trial leaves its device leased until the orphaned programs
+  // end too, and no retry is measured beside them.
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT, 0666);
   if (fd < 0) {
     throw UnavailableError(fmt::format("cannot open the device lease {} ({}); set ECOPT_LEASE_DIR "
                                        "to a writable folder",

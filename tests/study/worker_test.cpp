@@ -1,7 +1,10 @@
 // Many `ecopt worker` processes on one study, through the real binary and
 // real SQLite and PostgreSQL: exact budgets, kill -9 recovery with
 // retries, a database outage mid-run, and device leases that never overlap.
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/file.h>
+#include <unistd.h>
 #include <stdlib.h>
 
 #include <algorithm>
@@ -145,6 +148,38 @@ TEST_F(Workers, FourWorkersRunExactlyTheTrialsAskedForOnPostgres) {
   expect_exact_budget(stored_trials(url), 100);
   // The password reaches neither the output nor the stored study.
   EXPECT_THAT(result.out + result.err, ::testing::Not(HasSubstr(testing::PgTestServer::kPassword)));
+}
+
+bool lease_is_held(const std::filesystem::path& lock_file) {
+  const int fd = ::open(lock_file.c_str(), O_RDWR);
+  if (fd < 0) return false;
+  const bool held = ::flock(fd, LOCK_EX | LOCK_NB) != 0;
+  ::close(fd);
+  return held;
+}
+
+// After a kill -9 the trial's program lives on as an orphan: the device
+// stays leased until it ends, so no retry is measured beside it.
+TEST_F(Workers, AKilledWorkersOrphanedTrialKeepsItsDeviceLeased) {
+  const std::string url = "sqlite:///" + (dir_ / "many.db").string();
+  const auto study = write_study(dir_, {url, 1, 0.01, 0.5, 60, 0});
+  std::ofstream(dir_ / "hold") << "1";
+  CliChild doomed({ECOPT_CLI_PATH, "worker", study}, dir_.path());
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (!std::filesystem::exists(dir_ / "started") && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_TRUE(std::filesystem::exists(dir_ / "started")) << doomed.out_so_far();
+  doomed.signal(SIGKILL);
+  doomed.wait();
+  const auto lock_file = dir_ / "leases" / "cpu.lock";
+  EXPECT_TRUE(lease_is_held(lock_file)) << "the orphaned trial program still runs on the cpu";
+  std::filesystem::remove(dir_ / "hold");
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (lease_is_held(lock_file) && std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_FALSE(lease_is_held(lock_file)) << "the lease must be free once the orphan has ended";
 }
 
 TEST_F(Workers, ALeaseOnADeviceWithoutAMeterIsRefusedBeforeAnyTrial) {

@@ -14,6 +14,7 @@
 
 #include "demo_study.hpp"
 #include "ecopt/report/report.hpp"
+#include "known_study.hpp"
 
 namespace ecopt::report {
 namespace {
@@ -124,6 +125,36 @@ TEST_F(Browser, DemoReportLoadsCleanlyAndDrawsItsCharts) {
     fs::copy(scratch / "report", keep, options);
     fs::copy(db, fs::path(keep) / "demo.db", options);
   }
+}
+
+// A command trial (one window per phase) on a shared device: the details
+// panel, opened through report.html#trial-0, says both.
+TEST_F(Browser, TrialDetailsSayHowTheEnergyWasMeasured) {
+  auto storage = open_storage("sqlite:///" + (scratch / "one.db").string());
+  const StudyRecord study =
+      storage->create_study(testing::known_spec("one window"), nlohmann::json::object());
+  const Trial trial = storage->create_trial(study.id, nlohmann::json::object());
+  TrialResult result;
+  result.values = {0.9, 500.0};
+  result.user_attrs = {{"accuracy", 0.9},          {"inference_j_per_sample", 0.002},
+                       {"inference_samples", 1000}, {"energy_source", "rapl-powercap"},
+                       {"energy_shared", true},     {"tuning_energy_j", 40.0}};
+  storage->finish_trial(trial.id, result);
+  ReportOptions options;
+  options.study_name = "one window";
+  options.out_dir = scratch / "report";
+  const ReportFiles files = write_report(*storage, options);
+
+  const PageLoad load = load_in_chromium(files.html.string() + "#trial-0", scratch);
+  EXPECT_TRUE(load.console.empty()) << load.console.front();
+  // Rows of the details panel (the embedded model card says it in other words).
+  EXPECT_NE(load.dom.find("<th>spread over windows (MAD / min / max)</th>"
+                          "<td>none: one window was measured</td>"),
+            std::string::npos)
+      << load.dom;
+  EXPECT_NE(load.dom.find("<th>shared device</th><td>yes: parallel trials ran on the measured "
+                          "device, not a clean measurement</td>"),
+            std::string::npos);
 }
 
 }  // namespace

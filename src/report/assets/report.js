@@ -37,14 +37,21 @@
     return table;
   }
 
+  // Repeated windows record <key>_mad/_min/_max; a command trial's phase is
+  // one window and has no spread (docs/report.md).
+  function spreadText(attrs, key) {
+    const spread = ['_mad', '_min', '_max'].map((suffix) => attrs[key + suffix]);
+    if (spread.every((value) => value === undefined || value === null)) return 'none: one window was measured';
+    return spread.map(show).join(' / ');
+  }
+
   function energyEntries(trial) {
     const attrs = trial.user_attrs || {};
     const energy = trial.inference_energy;
     const idle = attrs.idle_subtracted;
     return [
       ['per inference', energy ? show(energy.j) + ' J per ' + energy.unit + ' (' + energy.key + ')' : null],
-      ['spread (MAD / min / max)', ['_mad', '_min', '_max']
-        .map((suffix) => show(energy ? attrs[energy.key + suffix] : null)).join(' / ')],
+      ['spread over windows (MAD / min / max)', energy ? spreadText(attrs, energy.key) : null],
       ['source', attrs.energy_source],
       ['shared device', attrs.energy_shared === true ? 'yes: parallel trials ran on the measured device, not a clean measurement'
         : attrs.energy_shared === false ? 'no' : null],

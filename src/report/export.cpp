@@ -80,17 +80,13 @@ Cell param_cell(const ParamMap& params, const std::string& name) {
 }
 
 Cell energy_source_cell(const Trial& trial, std::size_t max_width) {
-  auto source = trial_energy_source(trial);
+  const auto source = trial_energy_source(trial);
   if (!source) return {"-", true};
   if (!energy_is_shared(trial)) return {truncate(*source, max_width), false};
-  // The mark must survive truncation, so it is cut from the source first.
-  static const std::string kMark = " (shared)";
-  if (source->size() >= kMark.size() &&
-      source->compare(source->size() - kMark.size(), kMark.size(), kMark) == 0) {
-    source->resize(source->size() - kMark.size());
-  }
-  const std::size_t room = max_width > kMark.size() ? max_width - kMark.size() : 0;
-  return {truncate(*source, room) + kMark, false};
+  // The mark survives truncation: the source is cut to leave room for it.
+  const std::string mark = " (shared)";
+  const std::size_t room = max_width > mark.size() ? max_width - mark.size() : 0;
+  return {truncate(*source, room) + mark, false};
 }
 
 std::vector<Cell> table_row(const StudySpec& spec, const std::set<std::string>& params,

@@ -220,8 +220,11 @@ std::optional<std::string> text_attr(const Trial& trial, const std::string& key)
 }
 
 std::optional<std::string> trial_energy_source(const Trial& trial) {
-  if (auto source = text_attr(trial, "energy_source")) return source;
-  return text_attr(trial, kTrialEnergySourceAttr);
+  auto source = text_attr(trial, "energy_source");
+  if (!source) source = text_attr(trial, kTrialEnergySourceAttr);
+  constexpr std::string_view kSharedMark = " (shared)";
+  if (source && ends_with(*source, kSharedMark)) source->resize(source->size() - kSharedMark.size());
+  return source;
 }
 
 bool energy_is_shared(const Trial& trial) {

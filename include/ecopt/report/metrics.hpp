@@ -76,7 +76,9 @@ std::optional<std::string> text_attr(const Trial& trial, const std::string& key)
 
 // What measured the trial, for a table: energy_source (the task's
 // measurement), else kTrialEnergySourceAttr (the runner's whole-trial
-// window, all a test-problem trial has); nullopt when neither is recorded.
+// window, all a test-problem trial has), without the runner's " (shared)"
+// mark: tables show energy_is_shared() their own way. nullopt when neither
+// is recorded.
 std::optional<std::string> trial_energy_source(const Trial& trial);
 
 // True when the runner marked the trial energy_shared: the measured device

@@ -14,6 +14,8 @@
 
 #include <fmt/format.h>
 
+#include <array>
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <condition_variable>
@@ -32,6 +34,36 @@
 extern char** environ;
 
 namespace ecopt {
+namespace {
+
+// Process groups alive now, readable from a signal handler: a fixed table
+// of lock-free slots (0: free).
+constexpr std::size_t kGroupSlots = 256;
+std::array<std::atomic<pid_t>, kGroupSlots> g_live_groups{};
+
+void register_group(pid_t group) {
+  for (auto& slot : g_live_groups) {
+    pid_t free = 0;
+    if (slot.compare_exchange_strong(free, group)) return;
+  }
+}
+
+void unregister_group(pid_t group) {
+  for (auto& slot : g_live_groups) {
+    pid_t expected = group;
+    if (slot.compare_exchange_strong(expected, 0)) return;
+  }
+}
+
+}  // namespace
+
+void kill_every_process_group() noexcept {
+  for (auto& slot : g_live_groups) {
+    const pid_t group = slot.load();
+    if (group > 0) ::kill(-group, SIGKILL);
+  }
+}
+
 namespace {
 
 double timeval_s(const timeval& tv) { return static_cast<double>(tv.tv_sec) + tv.tv_usec * 1e-6; }
@@ -445,6 +477,7 @@ Process::Process(const ProcessOptions& options) : impl_(std::make_unique<Impl>()
     throw Error(fmt::format("cannot run '{}': {}", options.argv.front(), strerror(rc)));
   }
   impl_->pidfd = static_cast<int>(::syscall(SYS_pidfd_open, impl_->pid, 0));
+  register_group(impl_->pid);
   impl_->out_fd = out_pipe[0];
   impl_->err_fd = err_pipe[0];
   impl_->on_stdout = options.on_stdout_line;
@@ -467,6 +500,7 @@ Process::~Process() {
   if (impl_->reader.joinable()) impl_->reader.join();
   for (int fd : {impl_->out_fd, impl_->err_fd, impl_->pidfd})
     if (fd >= 0) ::close(fd);
+  unregister_group(impl_->pid);
 }
 
 pid_t Process::pid() const { return impl_->pid; }

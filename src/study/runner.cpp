@@ -35,9 +35,12 @@ struct sigaction g_previous_int;
 struct sigaction g_previous_term;
 
 extern "C" void on_stop_signal(int) {
-  // A second Ctrl-C means "now": the trial stays RUNNING and the heartbeat
-  // timeout fails it on the next run.
-  if (g_stop_requested.exchange(true)) _exit(130);
+  // A second Ctrl-C means "now": trial programs are killed outright, the
+  // trial stays RUNNING and the heartbeat timeout fails it on the next run.
+  if (g_stop_requested.exchange(true)) {
+    kill_every_process_group();
+    _exit(130);
+  }
 }
 
 }  // namespace
@@ -217,8 +220,9 @@ TrialResult result_from_outcome(const StudySpec& spec, const TaskOutcome& outcom
       }
       result.state = TrialState::Failed;
       result.fail_reason = fmt::format(
-          "the task reported {} for objective '{}'; numeric metrics it reported: {}",
-          metric.is_null() ? "nothing" : metric.dump(), objective.name, fmt::join(reported, ", "));
+          "the task reported {} for objective '{}'; numeric metrics it reported: {}{}",
+          metric.is_null() ? "nothing" : metric.dump(), objective.name, fmt::join(reported, ", "),
+          outcome.diagnostics);
       result.values.clear();
       break;
     }

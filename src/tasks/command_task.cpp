@@ -408,14 +408,21 @@ class CommandTask final : public Task {
       throw Error(fmt::format("{} ended with {}{}", settings_.argv.front(), status.describe(),
                               stderr_suffix()));
     }
-    if (auto error = reader.error()) throw Error(*error);
+    if (auto error = reader.error()) throw Error(*error + stderr_suffix());
   }
 
   TaskOutcome collect(ProtocolReader& reader, const ScratchDir& scratch,
                       const WindowResult& window) const {
     const auto result_file = scratch.path() / "result.json";
-    if (fs::exists(result_file)) reader.merge(read_result_file(result_file));
+    if (fs::exists(result_file)) {
+      try {
+        reader.merge(read_result_file(result_file));
+      } catch (const Error& error) {
+        throw Error(error.what() + stderr_suffix());
+      }
+    }
     TaskOutcome outcome;
+    outcome.diagnostics = stderr_suffix();
     outcome.metrics = reader.metrics();
     outcome.metrics["command_j"] = window.net_j().value_or(window.gross_j());
     outcome.metrics["command_gross_j"] = window.gross_j();

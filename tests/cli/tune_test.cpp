@@ -84,6 +84,40 @@ TEST_F(Tune, BadStudyFilesAreOneLineErrors) {
   EXPECT_THAT(missing.err, HasSubstr("missing.toml"));
 }
 
+// A program that runs fine but never reports the objective: the stored
+// failure says which objective is missing and ends with its stderr.
+TEST_F(Tune, AMissingObjectiveFailsTheTrialWithTheProgramsStderr) {
+  std::ofstream(dir_ / "quiet.sh") << "#!/bin/sh\necho 'loss exploded at step 7' >&2\n"
+                                      "echo 'ECOPT {\"loss\": 1}'\n";
+  std::ofstream(dir_ / "quiet.toml") << fmt::format(R"(
+[study]
+name = "quiet"
+storage = "sqlite:///{}"
+sampler = "random"
+n_trials = 1
+[[objectives]]
+name = "f0"
+direction = "minimize"
+[task]
+kind = "command"
+argv = ["/bin/sh", "{}"]
+[space.x]
+type = "float"
+low = 0.0
+high = 1.0
+)",
+                                                     (dir_ / "quiet.db").string(),
+                                                     (dir_ / "quiet.sh").string());
+  const auto run = ecopt({"tune", (dir_ / "quiet.toml").string()});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const auto stored = trials("sqlite:///" + (dir_ / "quiet.db").string(), "quiet");
+  ASSERT_EQ(stored.size(), 1u);
+  EXPECT_EQ(stored[0]["state"], "FAIL");
+  const auto reason = stored[0]["fail_reason"].get<std::string>();
+  EXPECT_THAT(reason, HasSubstr("objective 'f0'"));
+  EXPECT_THAT(reason, HasSubstr("loss exploded at step 7"));
+}
+
 // A command task whose trials sleep while a flag file exists: long enough
 // to be interrupted, and quick again once the test removes the file.
 std::string slow_study(const TempDir& dir, const std::string& url) {
@@ -144,6 +178,64 @@ TEST_F(Tune, CtrlCFailsTheRunningTrialKeepsTheRestAndResumes) {
   ASSERT_EQ(after.size(), 4u);
   for (std::size_t i = 0; i < stopped.size(); ++i) EXPECT_EQ(after[i], stopped[i]) << i;
   EXPECT_EQ(after[3]["state"], "COMPLETE");
+}
+
+bool alive(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!std::getline(stat, line)) return false;
+  const auto state_at = line.rfind(')') + 2;  // a zombie is not alive
+  return state_at < line.size() && line[state_at] != 'Z';
+}
+
+// The program ignores SIGTERM, so the first Ctrl-C waits out its grace; the
+// second exits at once and must take the program down with it.
+TEST_F(Tune, ASecondCtrlCExitsAtOnceAndKillsTheTrialProgram) {
+  const auto pid_file = dir_ / "trial.pid";
+  std::ofstream(dir_ / "stubborn.sh") << fmt::format(
+      "#!/bin/sh\ntrap '' TERM\necho $$ > '{}'\nwhile :; do sleep 0.1; done\n", pid_file.string());
+  std::ofstream(dir_ / "stubborn.toml") << fmt::format(R"(
+[study]
+name = "stubborn"
+storage = "sqlite:///{}"
+sampler = "random"
+n_trials = 1
+[[objectives]]
+name = "f0"
+direction = "minimize"
+[task]
+kind = "command"
+argv = ["/bin/sh", "{}"]
+grace_s = 60
+[space.x]
+type = "float"
+low = 0.0
+high = 1.0
+)",
+                                                       (dir_ / "stubborn.db").string(),
+                                                       (dir_ / "stubborn.sh").string());
+  ChildProcess tune({ECOPT_CLI_PATH, "tune", (dir_ / "stubborn.toml").string()}, dir_.path());
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  auto written = [&] {
+    std::error_code error;
+    return std::filesystem::file_size(pid_file, error) > 0 && !error;
+  };
+  while (!written() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  pid_t program = 0;
+  std::ifstream(pid_file) >> program;
+  ASSERT_GT(program, 0) << tune.out_so_far();
+  tune.signal(SIGINT);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  ASSERT_TRUE(alive(program)) << "the first Ctrl-C waits for the program's grace";
+  tune.signal(SIGINT);
+  EXPECT_EQ(tune.wait().exit_code, 130);
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (alive(program) && std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_FALSE(alive(program)) << "the trial program outlived ecopt";
 }
 
 }  // namespace

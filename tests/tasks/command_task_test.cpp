@@ -115,8 +115,16 @@ TEST_F(CommandTaskTest, MalformedAndNonFiniteLinesFailTheTrial) {
   } catch (const Error& e) {
     EXPECT_THAT(e.what(), HasSubstr("non-finite"));
   }
-  const auto unended = script("open.py", "print('ECOPT {\"event\": \"begin\", \"phase\": \"p\"}')");
-  EXPECT_THROW(run({{"kind", "command"}, {"argv", {kPython, unended}}}, {}), Error);
+  const auto unended = script("open.py",
+                              "print('ECOPT {\"event\": \"begin\", \"phase\": \"p\"}')\n"
+                              "print('left phase p open', file=sys.stderr)");
+  try {
+    run({{"kind", "command"}, {"argv", {kPython, unended}}}, {});
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_THAT(e.what(), HasSubstr("never ended"));
+    EXPECT_THAT(e.what(), HasSubstr("left phase p open"));  // the stderr tail comes along
+  }
 }
 
 TEST_F(CommandTaskTest, ALeasedGpuIsTheOnlyOneTheProgramSees) {

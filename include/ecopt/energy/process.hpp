@@ -54,6 +54,11 @@ struct ExitStatus {
   std::string describe() const;  // "exit code 3", "killed by signal 9 (timed out)"
 };
 
+// Async-signal-safe: SIGKILL to the process group of every Process still
+// alive in this process. For a second Ctrl-C that must exit at once without
+// leaving trial programs behind.
+void kill_every_process_group() noexcept;
+
 class Process {
  public:
   // Throws ecopt::Error naming the program when it cannot be started

@@ -50,6 +50,9 @@ struct TaskOutcome {
   // with source/device/idle handling, times, parameter and FLOP counts.
   nlohmann::json metrics = nlohmann::json::object();
   std::optional<std::string> pruned_reason;  // set when training was skipped
+  // Appended to a failure the runner finds in the metrics (an objective
+  // missing): for a command, "; last lines of stderr: ...".
+  std::string diagnostics;
 };
 
 class Task {

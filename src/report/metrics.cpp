@@ -32,11 +32,13 @@ std::string unit_of(const std::string& key) {
 // trial) is not what one inference costs.
 bool is_training_key(const std::string& key) { return key.rfind("train", 0) == 0; }
 
-// Keys in the order the lookup rule tries them: the image task's name
-// first, then any per-unit energy, then any per-joule efficiency.
+// Keys in the order the lookup rule tries them: the tasks' own names first
+// (image classification's per sample, text generation's per generated
+// token, prefill included), then any per-unit energy, then any per-joule
+// efficiency.
 std::optional<InferenceEnergy> direct_energy(const Trial& trial) {
-  if (auto j = positive_finite(trial, "inference_j_per_sample")) {
-    return InferenceEnergy{*j, "sample", "inference_j_per_sample"};
+  for (const char* key : {"inference_j_per_sample", "generation_j_per_token"}) {
+    if (auto j = positive_finite(trial, key)) return InferenceEnergy{*j, unit_of(key), key};
   }
   for (const auto& [key, value] : trial.user_attrs.items()) {
     if (!ends_with(key, "_j_per_sample") && !ends_with(key, "_j_per_token")) continue;

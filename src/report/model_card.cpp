@@ -32,7 +32,7 @@ std::string joules_or(const Trial& trial, const std::string& key) {
 }
 
 std::string source_warning(const Trial& trial) {
-  const auto source = text_attr(trial, "energy_source");
+  const auto source = trial_energy_source(trial);
   if (!source) {
     return "> **Warning:** this trial does not record its energy source, so these figures may be "
            "estimates rather than sensor readings.\n\n";
@@ -148,7 +148,7 @@ std::string idle_text(const Trial& trial) {
 }
 
 std::string source_text(const Trial& trial) {
-  const auto source = text_attr(trial, "energy_source");
+  const auto source = trial_energy_source(trial);  // the shared mark is added below, once
   if (!source) return kNotRecorded;
   std::string text = markdown_escape(*source) + (energy_is_estimate(trial)
                                                      ? " (an estimate, not a sensor"

@@ -41,6 +41,16 @@ TEST_F(KnownStudy, ReadsInferenceEnergyAndFallsBackToInverseEfficiency) {
   EXPECT_EQ(from_efficiency->unit, "token");
 
   EXPECT_FALSE(inference_energy(trials[4]));  // the failed trial measured nothing
+
+  // Text generation records prefill and decode apart and both together:
+  // the per-generated-token figure with prefill included is what one costs.
+  Trial generation;
+  generation.user_attrs = {{"decode_j_per_token", 0.5}, {"generation_j_per_token", 0.7},
+                           {"prefill_j_per_token", 0.1}};
+  const auto per_token = inference_energy(generation);
+  ASSERT_TRUE(per_token);
+  EXPECT_EQ(per_token->key, "generation_j_per_token");
+  EXPECT_EQ(per_token->unit, "token");
 }
 
 TEST(InferenceEnergy, ATrainingPhaseIsNotAnInference) {

@@ -66,7 +66,9 @@ nlohmann::json TrialSettings::to_json() const {
           {"weight_decay", weight_decay},
           {"inference_batch_size", inference_batch_size},
           {"threads", threads},
-          {"dtype", dtype}};
+          {"dtype", dtype},
+          {"epochs", epochs ? nlohmann::json(*epochs) : nlohmann::json(nullptr)},
+          {"patience", patience ? nlohmann::json(*patience) : nlohmann::json(nullptr)}};
 }
 
 namespace {
@@ -79,7 +81,7 @@ const std::vector<std::string>& parameter_names() {
   static const std::vector<std::string> names = {
       "width",     "depth",        "kernel_size", "pool",
       "lr",        "batch_size",   "optimizer",   "momentum",
-      "weight_decay", "inference_batch_size", "threads", "dtype"};
+      "weight_decay", "inference_batch_size", "threads", "dtype", "epochs", "patience"};
   return names;
 }
 
@@ -89,7 +91,7 @@ void check_known(const ParamMap& params, const char* where) {
       throw InputError(fmt::format("{} \"{}\" is not a setting of the image-classification task; "
                                    "known: width, depth, kernel_size, pool, lr, batch_size, "
                                    "optimizer, momentum, weight_decay, inference_batch_size, "
-                                   "threads, dtype",
+                                   "threads, dtype, epochs, patience",
                                    where, name));
     }
   }
@@ -188,6 +190,8 @@ TrialSettings resolve_trial_settings(const ParamMap& params, const ParamMap& fix
       lookup.integer("inference_batch_size", settings.inference_batch_size, 1, 1 << 16);
   settings.threads = lookup.integer("threads", hardware_threads(), 1, 1024);
   settings.dtype = lookup.choice("dtype", settings.dtype, {"float32", "bfloat16"});
+  if (lookup.find("epochs")) settings.epochs = lookup.integer("epochs", 0, 1, 100'000);
+  if (lookup.find("patience")) settings.patience = lookup.integer("patience", 0, 1, 100'000);
   return settings;
 }
 

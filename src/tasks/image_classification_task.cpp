@@ -338,20 +338,22 @@ class ImageClassificationTask final : public Task {
     TrainingResult result{std::numeric_limits<double>::infinity(), 0, false};
     std::vector<torch::Tensor> best_weights;
     std::int64_t epochs_without_gain = 0;
+    const std::int64_t max_epochs = settings.epochs.value_or(config_.epochs);
+    const std::int64_t patience = settings.patience.value_or(config_.patience);
     ScopedWindow window(context.monitor, "training");
-    for (std::int64_t epoch = 1; epoch <= config_.epochs; ++epoch) {
+    for (std::int64_t epoch = 1; epoch <= max_epochs; ++epoch) {
       const auto train_loss = detail::train_epoch(model, *optimizer, data_->train, settings.batch_size,
                                                   [&] { throw_if_stopped(context); });
       const auto val_loss = detail::mean_loss(model, data_->validation);
       result.epochs_run = epoch;
       log_line(context, fmt::format("epoch {}/{}: train loss {:.4f}, validation loss {:.4f}", epoch,
-                                    config_.epochs, train_loss, val_loss));
+                                    max_epochs, train_loss, val_loss));
       if (val_loss < result.best_val_loss - config_.min_delta) {
         result.best_val_loss = val_loss;
         epochs_without_gain = 0;
         if (config_.restore_best_weights) best_weights = snapshot(model);
-      } else if (++epochs_without_gain >= config_.patience) {
-        result.stopped_early = epoch < config_.epochs;
+      } else if (++epochs_without_gain >= patience) {
+        result.stopped_early = epoch < max_epochs;
         break;
       }
     }

@@ -79,6 +79,12 @@ TEST(TrialSettings, TrialParamsOverrideFixedOverrideDefaults) {
   EXPECT_EQ(settings.batch_size, 64);
   EXPECT_EQ(settings.architecture.kernel_size, 3);  // default
   EXPECT_EQ(settings.dtype, "float32");
+  EXPECT_FALSE(settings.epochs.has_value());  // task.epochs then
+  const auto searched = resolve_trial_settings(
+      {{"epochs", std::int64_t{4}}}, {{"patience", std::int64_t{2}}}, shape(1, 28));
+  EXPECT_EQ(searched.epochs, 4);
+  EXPECT_EQ(searched.patience, 2);
+  EXPECT_THROW(resolve_trial_settings({{"epochs", std::int64_t{0}}}, {}, shape(1, 28)), InputError);
 }
 
 TEST(TrialSettings, RejectsBadValuesNamingTheParameter) {

@@ -98,6 +98,17 @@ TEST(ImageClassificationTask, TrainsOnFashionMnistWellAboveChance) {
   EXPECT_TRUE(trial.seen_before_training->contains("inference_j_per_sample"));
 }
 
+TEST(ImageClassificationTask, SearchedEpochsOverrideTheTaskSetting) {
+  auto task = make_task(small_config(fashion_subset()));  // task.epochs = 2
+  Trial trial;
+  ParamMap params = kSmallModel;
+  params["epochs"] = std::int64_t{1};
+  const auto m = trial.run(*task, params).metrics;
+  EXPECT_EQ(m["epochs_run"], 1);
+  EXPECT_FALSE(m["stopped_early"].get<bool>());
+  EXPECT_THAT(trial.log, Contains(HasSubstr("epoch 1/1")));
+}
+
 TEST(ImageClassificationTask, EnergyFirstSkipMeansNoTraining) {
   auto task = make_task(small_config(fashion_subset()));
   Trial trial;

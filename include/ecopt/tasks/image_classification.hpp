@@ -5,6 +5,7 @@
 // training (energy-first evaluation). This header needs no libtorch.
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -68,6 +69,10 @@ struct TrialSettings {
   std::int64_t inference_batch_size = 64;
   std::int64_t threads = 1;          // intra-op threads for inference
   std::string dtype = "float32";     // inference dtype: float32 or bfloat16
+  // Set when the study searches or fixes them: they override task.epochs
+  // and task.patience for this trial.
+  std::optional<std::int64_t> epochs;
+  std::optional<std::int64_t> patience;
 
   nlohmann::json to_json() const;
 };

@@ -224,6 +224,9 @@ void record_inference_energy(nlohmann::json& metrics, const std::string& prefix,
   metrics[prefix + "_samples_per_j"] = 1.0 / energy.median_j;
   metrics[prefix + "_samples_per_window"] = energy.samples_per_window;
   metrics[prefix + "_windows"] = energy.windows.size();
+  double measured_s = 0.0;
+  for (const auto& window : energy.windows) measured_s += window.duration_s;
+  metrics[prefix + "_windows_s"] = measured_s;  // wall time inside the energy windows
   if (!energy.windows.empty()) {
     record_energy_labels(metrics, energy.windows.front(), energy.idle_subtracted);
   }

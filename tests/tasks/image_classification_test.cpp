@@ -87,6 +87,8 @@ TEST(ImageClassificationTask, TrainsOnFashionMnistWellAboveChance) {
   EXPECT_LE(m["inference_j_per_sample_min"].get<double>(), per_sample);
   EXPECT_GE(m["inference_j_per_sample_max"].get<double>(), per_sample);
   EXPECT_GE(m["inference_j_per_sample_mad"].get<double>(), 0.0);
+  EXPECT_EQ(m["inference_windows"], 3);
+  EXPECT_GT(m["inference_windows_s"].get<double>(), 0.0);
   // 28x28 → conv1 28x28 → conv2, pool → 14x14: 80 + 584 + 8·14·14·10 + 10.
   EXPECT_EQ(m["params"], 80 + 584 + 15680 + 10);
   EXPECT_EQ(m["flops_per_sample"], model_cost({1, 28, 28, 10, 8, 2, 3, true}).flops);

@@ -65,14 +65,17 @@ namespace {
 
 // --- heartbeats -----------------------------------------------------------
 
-// Records a heartbeat for one RUNNING trial every interval from its own
+// Records a heartbeat for RUNNING trials every interval from its own
 // thread and its own storage connection (connections are not shared across
-// threads), so a crashed run's trial can be told apart from a live one.
+// threads), so a crashed run's trial can be told apart from a live one:
+// the trial being run, and the retries this process owes, waiting behind it.
 class Heartbeat {
  public:
-  Heartbeat(const std::string& url, std::int64_t trial_id, double interval_s) {
+  Heartbeat(const std::string& url, std::vector<std::int64_t> trial_ids, double interval_s) {
     if (url.rfind("memory", 0) == 0) return;  // no other process can see it
-    thread_ = std::thread([this, url, trial_id, interval_s] { beat(url, trial_id, interval_s); });
+    thread_ = std::thread([this, url, ids = std::move(trial_ids), interval_s]() mutable {
+      beat(url, std::move(ids), interval_s);
+    });
   }
   ~Heartbeat() {
     {
@@ -88,16 +91,15 @@ class Heartbeat {
  private:
   // A storage outage must not end the heartbeats of a live trial (it would
   // then be failed as stale and run twice): reconnect and go on beating.
-  // Only the trial being finished elsewhere ends them; tell() reports it.
-  void beat(const std::string& url, std::int64_t trial_id, double interval_s) {
+  // Only a trial being finished elsewhere drops out; tell() reports it.
+  void beat(const std::string& url, std::vector<std::int64_t> ids, double interval_s) {
     std::unique_ptr<Storage> storage;
     const auto interval = std::chrono::duration<double>(interval_s);
     std::unique_lock lock(mutex_);
-    while (!wake_.wait_for(lock, interval, [this] { return stopping_; })) {
+    while (!ids.empty() && !wake_.wait_for(lock, interval, [this] { return stopping_; })) {
       lock.unlock();
-      const bool go_on = beat_once(storage, url, trial_id);
+      std::erase_if(ids, [&](std::int64_t id) { return !beat_once(storage, url, id); });
       lock.lock();
-      if (!go_on) return;
     }
   }
 
@@ -272,8 +274,9 @@ std::optional<std::string> leased_accelerator(const DeviceLease& lease) {
   return std::nullopt;
 }
 
-TrialRun run_trial(TrialContextData& data, const AskResult& asked, std::int64_t trial_id,
-                   std::optional<std::string> device) {
+// `heartbeat_ids`: the trial's storage id first, then the retries waiting.
+TrialRun run_trial(TrialContextData& data, const AskResult& asked,
+                   std::vector<std::int64_t> heartbeat_ids, std::optional<std::string> device) {
   const StudySpec& spec = data.study.spec();
   const SkipPolicy policy{data.file.energy_first, data.file.best_plausible};
   TaskContext context{asked.params, asked.number, data.monitor, data.stop, {}, {}};
@@ -285,7 +288,7 @@ TrialRun run_trial(TrialContextData& data, const AskResult& asked, std::int64_t 
     data.out << fmt::format("  trial {}: {}\n", asked.number, line) << std::flush;
   };
   const std::string window = fmt::format("trial-{}", asked.number);
-  Heartbeat heartbeat(data.storage_url, trial_id, data.file.heartbeat_interval_s);
+  Heartbeat heartbeat(data.storage_url, std::move(heartbeat_ids), data.file.heartbeat_interval_s);
   TrialRun run;
   data.monitor.begin_window(window);
   std::optional<TaskOutcome> outcome;
@@ -461,7 +464,9 @@ RunSummary run_study(const StudyFile& file, const RunOptions& options) {
     const AskResult& asked = claimed->asked;
     // A leased trial runs on, and is charged for, only what its lease holds.
     if (options.leases) monitor->set_device_scope(leased_devices(lease));
-    TrialRun run = run_trial(data, asked, claimed->trial_id,
+    auto heartbeat_ids = claimer.owed_retry_ids();
+    heartbeat_ids.insert(heartbeat_ids.begin(), claimed->trial_id);
+    TrialRun run = run_trial(data, asked, std::move(heartbeat_ids),
                              options.leases ? leased_accelerator(lease) : std::nullopt);
     if (options.leases) mark_lease(run, lease);
     const auto told_or_lost = tell_unless_lost(study, asked.number, run.result, out);

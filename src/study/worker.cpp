@@ -57,7 +57,7 @@ void TrialClaimer::reap_stale() {
     attrs[kRetryCountAttr] = retries_so_far + 1;
     const Trial retry = storage.create_trial(study_.record().id, attrs);
     storage.set_trial_params(retry.id, trial.params);
-    owed_retries_.push_back(retry.number);
+    owed_retries_.push_back({retry.number, retry.id});
     out_ << fmt::format("trial {} retries trial {} with the same params (retry {} of {})\n",
                         retry.number, trial.number, retries_so_far + 1, retry_failed_);
   }
@@ -66,7 +66,7 @@ void TrialClaimer::reap_stale() {
 
 std::optional<ClaimedTrial> TrialClaimer::next_retry() {
   while (!owed_retries_.empty()) {
-    const std::int64_t number = owed_retries_.front();
+    const std::int64_t number = owed_retries_.front().number;
     owed_retries_.pop_front();
     const auto trial = study_.storage().find_trial(study_.record().id, number);
     if (!trial || trial->state != TrialState::Running) continue;
@@ -96,9 +96,15 @@ bool TrialClaimer::others_running() const {
   const auto trials = study_.trials();
   return std::any_of(trials.begin(), trials.end(), [&](const Trial& trial) {
     return trial.state == TrialState::Running &&
-           std::find(owed_retries_.begin(), owed_retries_.end(), trial.number) ==
-               owed_retries_.end();
+           std::none_of(owed_retries_.begin(), owed_retries_.end(),
+                        [&](const OwedRetry& owed) { return owed.number == trial.number; });
   });
+}
+
+std::vector<std::int64_t> TrialClaimer::owed_retry_ids() const {
+  std::vector<std::int64_t> ids;
+  for (const auto& owed : owed_retries_) ids.push_back(owed.id);
+  return ids;
 }
 
 // --- local workers --------------------------------------------------------

@@ -15,6 +15,7 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 extern char** environ;
@@ -77,6 +78,16 @@ class ChildProcess {
     posix_spawn_file_actions_destroy(&actions);
     if (rc != 0) throw std::runtime_error("cannot start " + args[0]);
   }
+  // Movable (vectors of children reallocate); a moved-from child owns no
+  // process, so its destructor kills nothing.
+  ChildProcess(ChildProcess&& other) noexcept
+      : pid_(std::exchange(other.pid_, -1)),
+        waited_(other.waited_),
+        out_path_(std::move(other.out_path_)),
+        err_path_(std::move(other.err_path_)) {}
+  ChildProcess(const ChildProcess&) = delete;
+  ChildProcess& operator=(const ChildProcess&) = delete;
+  ChildProcess& operator=(ChildProcess&&) = delete;
   ~ChildProcess() {
     if (pid_ > 0 && !waited_) {
       ::kill(pid_, SIGKILL);

@@ -182,6 +182,52 @@ TEST_F(Workers, AKilledWorkersOrphanedTrialKeepsItsDeviceLeased) {
   EXPECT_FALSE(lease_is_held(lock_file)) << "the lease must be free once the orphan has ended";
 }
 
+// Two workers die mid-trial; the survivor fails both trials as stale and
+// owes two retries. The second waits while the first runs for longer than
+// stale_after_s: it must get heartbeats meanwhile, or the survivor would
+// fail it as stale too and, its one retry spent, lose it.
+TEST_F(Workers, RetriesWaitingBehindALongRetryStayAlive) {
+  const std::string url = "sqlite:///" + (dir_ / "many.db").string();
+  const auto study = write_study(dir_, {url, 2, 2.5, 0.2, 1.0, 1});
+  const auto script = dir_ / "trial.sh";
+  std::ofstream(script) << fmt::format(
+      "#!/bin/sh\n"
+      "if [ \"$ECOPT_TRIAL_NUMBER\" -lt 2 ] && [ -f '{0}/hold' ]; then\n"
+      "  touch '{0}/started-'$ECOPT_TRIAL_NUMBER\n"
+      "  while [ -f '{0}/hold' ]; do sleep 0.05; done\n"
+      "fi\n"
+      "sleep 2.5\n"
+      "echo \"ECOPT {{\\\"f0\\\": $ECOPT_PARAM_X}}\"\n",
+      dir_.path().string());
+  std::ofstream(dir_ / "hold") << "1";
+  std::vector<CliChild> doomed;
+  for (int i = 0; i < 2; ++i)
+    doomed.emplace_back(std::vector<std::string>{ECOPT_CLI_PATH, "worker", study, "--allow-shared"},
+                        dir_.path());
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  auto both_started = [&] {
+    return std::filesystem::exists(dir_ / "started-0") && std::filesystem::exists(dir_ / "started-1");
+  };
+  while (!both_started() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_TRUE(both_started()) << doomed[0].out_so_far() << doomed[1].out_so_far();
+  for (auto& worker : doomed) {
+    worker.signal(SIGKILL);
+    worker.wait();
+  }
+  std::filesystem::remove(dir_ / "hold");  // the orphans finish their sleep and end
+
+  const auto survivor = ecopt({"worker", study, "--allow-shared"});
+  ASSERT_EQ(survivor.exit_code, 0) << survivor.err << survivor.out;
+  const auto trials = stored_trials(url);
+  ASSERT_EQ(trials.size(), 4u) << survivor.out;
+  EXPECT_EQ(trials[0].state, TrialState::Failed);
+  EXPECT_EQ(trials[1].state, TrialState::Failed);
+  EXPECT_EQ(trials[2].state, TrialState::Complete) << trials[2].fail_reason.value_or("");
+  EXPECT_EQ(trials[3].state, TrialState::Complete) << trials[3].fail_reason.value_or("");
+}
+
 TEST_F(Workers, ALeaseOnADeviceWithoutAMeterIsRefusedBeforeAnyTrial) {
   const std::string url = "sqlite:///" + (dir_ / "many.db").string();
   const auto study = write_study(dir_, {url, 3});

@@ -48,8 +48,16 @@ class TrialClaimer {
   // Whether trials of other processes are still RUNNING (they may still
   // fail and need a retry, so a worker waits for them before it ends).
   bool others_running() const;
+  // Storage ids of the retries this process created and has not run yet:
+  // they need heartbeats while they wait, or they would go stale.
+  std::vector<std::int64_t> owed_retry_ids() const;
 
  private:
+  struct OwedRetry {
+    std::int64_t number;
+    std::int64_t id;
+  };
+
   void reap_stale();
   std::optional<ClaimedTrial> next_retry();
 
@@ -60,7 +68,7 @@ class TrialClaimer {
   int retry_failed_;
   std::chrono::seconds stale_after_;
   std::ostream& out_;
-  std::deque<std::int64_t> owed_retries_;  // numbers of retry trials created, not yet run
+  std::deque<OwedRetry> owed_retries_;  // retry trials created, not yet run
 };
 
 // The trial count the budget allows: n_trials plus the retries made.

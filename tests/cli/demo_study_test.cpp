@@ -193,28 +193,9 @@ TEST_F(DemoStudy, CtrlCDuringTrainingFailsThatTrialKeepsTheRestAndResumes) {
   expect_complete_demo_trial(after[2]);
 }
 
-// /proc says whether a process still runs; a zombie has ended and only waits
-// for its parent (or init, or nobody in some containers) to reap it.
-bool alive(pid_t pid) {
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  std::string text;
-  if (!std::getline(stat, text)) return false;
-  const auto close = text.rfind(')');
-  return close != std::string::npos && close + 2 < text.size() && text[close + 2] != 'Z';
-}
-
 pid_t pid_in(const fs::path& file) {
   const std::string text = testing::read_file(file);
   return text.empty() ? -1 : static_cast<pid_t>(std::stol(text));
-}
-
-bool wait_until(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!condition()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return true;
 }
 
 TEST_F(DemoStudy, CtrlCStopsACommandTrialsWholeProcessTree) {
@@ -250,14 +231,14 @@ high = 1.0
 )",
                                                           program.string()));
   ChildProcess tune({ECOPT_CLI_PATH, "tune", study, "--storage", url_}, dir_.path());
-  ASSERT_TRUE(wait_until([&] { return fs::exists(dir_ / "program.pid"); }, std::chrono::seconds(30)))
+  ASSERT_TRUE(testing::wait_until([&] { return fs::exists(dir_ / "program.pid"); }, std::chrono::seconds(30)))
       << tune.out_so_far();
   const pid_t program_pid = pid_in(dir_ / "program.pid");
   const pid_t grandchild_pid = pid_in(dir_ / "grandchild.pid");
   ASSERT_GT(program_pid, 0);
   ASSERT_GT(grandchild_pid, 0);
-  ASSERT_TRUE(alive(program_pid));
-  ASSERT_TRUE(alive(grandchild_pid));
+  ASSERT_TRUE(testing::process_alive(program_pid));
+  ASSERT_TRUE(testing::process_alive(grandchild_pid));
 
   tune.signal(SIGINT);
   const auto result = tune.wait();
@@ -265,12 +246,12 @@ high = 1.0
   EXPECT_THAT(result.err, HasSubstr("interrupted"));
   // ecopt has exited: whatever it did not stop would still run now. The
   // short wait only covers the kernel finishing a SIGKILL already sent.
-  EXPECT_TRUE(wait_until([&] { return !alive(program_pid); }, std::chrono::milliseconds(500)))
+  EXPECT_TRUE(testing::wait_until([&] { return !testing::process_alive(program_pid); }, std::chrono::milliseconds(500)))
       << "the trial program " << program_pid << " outlived ecopt";
-  EXPECT_TRUE(wait_until([&] { return !alive(grandchild_pid); }, std::chrono::milliseconds(500)))
+  EXPECT_TRUE(testing::wait_until([&] { return !testing::process_alive(grandchild_pid); }, std::chrono::milliseconds(500)))
       << "the program's child " << grandchild_pid << " outlived ecopt";
-  if (alive(grandchild_pid)) ::kill(grandchild_pid, SIGKILL);
-  if (alive(program_pid)) ::kill(program_pid, SIGKILL);
+  if (testing::process_alive(grandchild_pid)) ::kill(grandchild_pid, SIGKILL);
+  if (testing::process_alive(program_pid)) ::kill(program_pid, SIGKILL);
 
   const auto stopped = trials("tree");
   ASSERT_EQ(stopped.size(), 1u) << stopped.dump();
@@ -307,7 +288,7 @@ high = 1.0
 )",
                                                           program.string()));
   ChildProcess tune({ECOPT_CLI_PATH, "tune", study, "--storage", url_}, dir_.path());
-  ASSERT_TRUE(wait_until([&] { return fs::exists(dir_ / "program.pid"); }, std::chrono::seconds(30)))
+  ASSERT_TRUE(testing::wait_until([&] { return fs::exists(dir_ / "program.pid"); }, std::chrono::seconds(30)))
       << tune.out_so_far();
   const pid_t program_pid = pid_in(dir_ / "program.pid");
   const auto interrupted_at = std::chrono::steady_clock::now();
@@ -317,7 +298,7 @@ high = 1.0
   EXPECT_LT(std::chrono::steady_clock::now() - interrupted_at, std::chrono::seconds(10))
       << "a program that exits on SIGTERM is not waited on for the whole grace";
   EXPECT_EQ(testing::read_file(dir_ / "tidied"), "tidied\n") << "the program got no SIGTERM";
-  EXPECT_TRUE(wait_until([&] { return !alive(program_pid); }, std::chrono::milliseconds(500)));
+  EXPECT_TRUE(testing::wait_until([&] { return !testing::process_alive(program_pid); }, std::chrono::milliseconds(500)));
   const auto stopped = trials("tidy");
   ASSERT_EQ(stopped.size(), 1u) << stopped.dump();
   EXPECT_EQ(stopped[0]["state"], "FAIL");

@@ -18,6 +18,8 @@
 #include <utility>
 #include <vector>
 
+#include "polling.hpp"
+
 extern char** environ;
 
 namespace ecopt::testing {

@@ -72,6 +72,34 @@ TEST_F(Tune, ShippedZdt1StudyRunsAndResumes) {
   EXPECT_EQ(runner_keyed, after.size());
 }
 
+// A study of one minimised objective f0 over x in [0, 1] whose trials run
+// `script` with /bin/sh; `task_extra` adds lines to [task]. Returns its path.
+std::string command_study(const TempDir& dir, const std::string& name, const std::string& url,
+                          int n_trials, const std::filesystem::path& script,
+                          const std::string& task_extra = "") {
+  const auto file = dir / (name + ".toml");
+  std::ofstream(file) << fmt::format(R"(
+[study]
+name = "{}"
+storage = "{}"
+sampler = "random"
+n_trials = {}
+[[objectives]]
+name = "f0"
+direction = "minimize"
+[task]
+kind = "command"
+argv = ["/bin/sh", "{}"]
+{}
+[space.x]
+type = "float"
+low = 0.0
+high = 1.0
+)",
+                                     name, url, n_trials, script.string(), task_extra);
+  return file.string();
+}
+
 TEST_F(Tune, BadStudyFilesAreOneLineErrors) {
   std::ofstream(dir_ / "typo.toml") << "[study]\nname = \"t\"\nn_trails = 3\n";
   const auto typo = ecopt({"tune", (dir_ / "typo.toml").string()});
@@ -89,28 +117,11 @@ TEST_F(Tune, BadStudyFilesAreOneLineErrors) {
 TEST_F(Tune, AMissingObjectiveFailsTheTrialWithTheProgramsStderr) {
   std::ofstream(dir_ / "quiet.sh") << "#!/bin/sh\necho 'loss exploded at step 7' >&2\n"
                                       "echo 'ECOPT {\"loss\": 1}'\n";
-  std::ofstream(dir_ / "quiet.toml") << fmt::format(R"(
-[study]
-name = "quiet"
-storage = "sqlite:///{}"
-sampler = "random"
-n_trials = 1
-[[objectives]]
-name = "f0"
-direction = "minimize"
-[task]
-kind = "command"
-argv = ["/bin/sh", "{}"]
-[space.x]
-type = "float"
-low = 0.0
-high = 1.0
-)",
-                                                     (dir_ / "quiet.db").string(),
-                                                     (dir_ / "quiet.sh").string());
-  const auto run = ecopt({"tune", (dir_ / "quiet.toml").string()});
+  const std::string url = "sqlite:///" + (dir_ / "quiet.db").string();
+  const auto study = command_study(dir_, "quiet", url, 1, dir_ / "quiet.sh");
+  const auto run = ecopt({"tune", study});
   ASSERT_EQ(run.exit_code, 0) << run.err;
-  const auto stored = trials("sqlite:///" + (dir_ / "quiet.db").string(), "quiet");
+  const auto stored = trials(url, "quiet");
   ASSERT_EQ(stored.size(), 1u);
   EXPECT_EQ(stored[0]["state"], "FAIL");
   const auto reason = stored[0]["fail_reason"].get<std::string>();
@@ -128,26 +139,7 @@ std::string slow_study(const TempDir& dir, const std::string& url) {
       "echo \"ECOPT {{\\\"f0\\\": $ECOPT_PARAM_X}}\"\n",
       (dir / "slow").string());
   std::ofstream(dir / "slow") << "1";
-  const auto file = dir / "slow.toml";
-  std::ofstream(file) << fmt::format(R"(
-[study]
-name = "slow"
-storage = "{}"
-sampler = "random"
-n_trials = 4
-[[objectives]]
-name = "f0"
-direction = "minimize"
-[task]
-kind = "command"
-argv = ["/bin/sh", "{}"]
-[space.x]
-type = "float"
-low = 0.0
-high = 1.0
-)",
-                                     url, script.string());
-  return file.string();
+  return command_study(dir, "slow", url, 4, script);
 }
 
 TEST_F(Tune, CtrlCFailsTheRunningTrialKeepsTheRestAndResumes) {
@@ -180,62 +172,31 @@ TEST_F(Tune, CtrlCFailsTheRunningTrialKeepsTheRestAndResumes) {
   EXPECT_EQ(after[3]["state"], "COMPLETE");
 }
 
-bool alive(pid_t pid) {
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  std::string line;
-  if (!std::getline(stat, line)) return false;
-  const auto state_at = line.rfind(')') + 2;  // a zombie is not alive
-  return state_at < line.size() && line[state_at] != 'Z';
-}
-
 // The program ignores SIGTERM, so the first Ctrl-C waits out its grace; the
 // second exits at once and must take the program down with it.
 TEST_F(Tune, ASecondCtrlCExitsAtOnceAndKillsTheTrialProgram) {
   const auto pid_file = dir_ / "trial.pid";
   std::ofstream(dir_ / "stubborn.sh") << fmt::format(
       "#!/bin/sh\ntrap '' TERM\necho $$ > '{}'\nwhile :; do sleep 0.1; done\n", pid_file.string());
-  std::ofstream(dir_ / "stubborn.toml") << fmt::format(R"(
-[study]
-name = "stubborn"
-storage = "sqlite:///{}"
-sampler = "random"
-n_trials = 1
-[[objectives]]
-name = "f0"
-direction = "minimize"
-[task]
-kind = "command"
-argv = ["/bin/sh", "{}"]
-grace_s = 60
-[space.x]
-type = "float"
-low = 0.0
-high = 1.0
-)",
-                                                       (dir_ / "stubborn.db").string(),
-                                                       (dir_ / "stubborn.sh").string());
-  ChildProcess tune({ECOPT_CLI_PATH, "tune", (dir_ / "stubborn.toml").string()}, dir_.path());
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  auto written = [&] {
-    std::error_code error;
-    return std::filesystem::file_size(pid_file, error) > 0 && !error;
-  };
-  while (!written() && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
+  const auto study = command_study(dir_, "stubborn", "sqlite:///" + (dir_ / "stubborn.db").string(),
+                                   1, dir_ / "stubborn.sh", "grace_s = 60");
+  ChildProcess tune({ECOPT_CLI_PATH, "tune", study}, dir_.path());
+  testing::wait_until(
+      [&] {
+        std::error_code error;
+        return std::filesystem::file_size(pid_file, error) > 0 && !error;
+      },
+      std::chrono::seconds(60));
   pid_t program = 0;
   std::ifstream(pid_file) >> program;
   ASSERT_GT(program, 0) << tune.out_so_far();
   tune.signal(SIGINT);
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  ASSERT_TRUE(alive(program)) << "the first Ctrl-C waits for the program's grace";
+  ASSERT_TRUE(testing::process_alive(program)) << "the first Ctrl-C waits for the program's grace";
   tune.signal(SIGINT);
   EXPECT_EQ(tune.wait().exit_code, 130);
-  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-  while (alive(program) && std::chrono::steady_clock::now() < until) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  EXPECT_FALSE(alive(program)) << "the trial program outlived ecopt";
+  EXPECT_TRUE(testing::wait_until([&] { return !testing::process_alive(program); }))
+      << "the trial program outlived ecopt";
 }
 
 }  // namespace

@@ -14,21 +14,9 @@
 
 #include "ecopt/energy/meter.hpp"
 #include "ecopt/energy/seams.hpp"
+#include "polling.hpp"
 
 namespace ecopt::testing {
-
-// Polls `condition` until it holds or `timeout` passes; true if it held.
-// Tests of background threads wait on what the thread did, not on a fixed
-// sleep, so a loaded machine slows them down instead of failing them.
-inline bool wait_until(const std::function<bool()>& condition,
-                       std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!condition()) {
-    if (std::chrono::steady_clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-  return true;
-}
 
 // Time moves only when a test advances it or code "sleeps" on it; a sleep
 // can run a hook (for example to advance fake sysfs counters).

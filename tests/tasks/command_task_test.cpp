@@ -14,6 +14,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "subprocess.hpp"
+
 #include "ecopt/core/error.hpp"
 #include "ecopt/energy/meter.hpp"
 
@@ -172,16 +174,6 @@ TEST_F(CommandTaskTest, ResultFileMetricsAreMerged) {
   EXPECT_THROW(run({{"kind", "command"}, {"argv", {kPython, broken}}}, {}), Error);
 }
 
-// A killed process whose parent died too may linger as a zombie until init
-// reaps it (or forever, in containers whose init does not): not alive.
-bool alive(pid_t pid) {
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  std::string text;
-  if (!std::getline(stat, text)) return false;
-  const auto close = text.rfind(')');
-  return close != std::string::npos && close + 2 < text.size() && text[close + 2] != 'Z';
-}
-
 TEST_F(CommandTaskTest, TimeoutStopsTheWholeProcessTree) {
   const auto pid_file = (dir_ / "grandchild.pid").string();
   const auto program = script(
@@ -203,10 +195,8 @@ TEST_F(CommandTaskTest, TimeoutStopsTheWholeProcessTree) {
                                                      *std::make_unique<std::ifstream>(pid_file)),
                                                  {}));
   // The grandchild is reaped by init once killed; give it a moment.
-  for (int i = 0; i < 50 && alive(grandchild); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  EXPECT_FALSE(alive(grandchild));
+  EXPECT_TRUE(testing::wait_until([&] { return !testing::process_alive(grandchild); },
+                                  std::chrono::seconds(1)));
 }
 
 TEST_F(CommandTaskTest, StopRequestInterruptsTheProgram) {

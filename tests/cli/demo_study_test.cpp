@@ -14,6 +14,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "command_study.hpp"
 #include "subprocess.hpp"
 
 namespace ecopt {
@@ -212,24 +213,7 @@ TEST_F(DemoStudy, CtrlCStopsACommandTrialsWholeProcessTree) {
       "wait\n"
       "echo 'ECOPT {{\"f0\": 1}}'\n",
       dir_.path().string());
-  const auto study = write_study("tree.toml", fmt::format(R"(
-[study]
-name = "tree"
-sampler = "random"
-n_trials = 2
-[[objectives]]
-name = "f0"
-direction = "minimize"
-[task]
-kind = "command"
-argv = ["/bin/sh", "{}"]
-grace_s = 0.5
-[space.x]
-type = "float"
-low = 0.0
-high = 1.0
-)",
-                                                          program.string()));
+  const auto study = testing::command_study(dir_.path(), "tree", url_, 2, program, "grace_s = 0.5");
   ChildProcess tune({ECOPT_CLI_PATH, "tune", study, "--storage", url_}, dir_.path());
   ASSERT_TRUE(testing::wait_until([&] { return fs::exists(dir_ / "program.pid"); }, std::chrono::seconds(30)))
       << tune.out_so_far();
@@ -269,24 +253,7 @@ TEST_F(DemoStudy, CtrlCGivesACommandTrialsProgramSigtermAndItsGraceFirst) {
       "echo $$ > '{0}/program.tmp' && mv '{0}/program.tmp' '{0}/program.pid'\n"
       "while true; do sleep 0.05; done\n",
       dir_.path().string());
-  const auto study = write_study("tidy.toml", fmt::format(R"(
-[study]
-name = "tidy"
-sampler = "random"
-n_trials = 1
-[[objectives]]
-name = "f0"
-direction = "minimize"
-[task]
-kind = "command"
-argv = ["/bin/sh", "{}"]
-grace_s = 20
-[space.x]
-type = "float"
-low = 0.0
-high = 1.0
-)",
-                                                          program.string()));
+  const auto study = testing::command_study(dir_.path(), "tidy", url_, 1, program, "grace_s = 20");
   ChildProcess tune({ECOPT_CLI_PATH, "tune", study, "--storage", url_}, dir_.path());
   ASSERT_TRUE(testing::wait_until([&] { return fs::exists(dir_ / "program.pid"); }, std::chrono::seconds(30)))
       << tune.out_so_far();

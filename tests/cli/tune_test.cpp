@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "command_study.hpp"
 #include "subprocess.hpp"
 
 namespace ecopt {
@@ -72,34 +73,6 @@ TEST_F(Tune, ShippedZdt1StudyRunsAndResumes) {
   EXPECT_EQ(runner_keyed, after.size());
 }
 
-// A study of one minimised objective f0 over x in [0, 1] whose trials run
-// `script` with /bin/sh; `task_extra` adds lines to [task]. Returns its path.
-std::string command_study(const TempDir& dir, const std::string& name, const std::string& url,
-                          int n_trials, const std::filesystem::path& script,
-                          const std::string& task_extra = "") {
-  const auto file = dir / (name + ".toml");
-  std::ofstream(file) << fmt::format(R"(
-[study]
-name = "{}"
-storage = "{}"
-sampler = "random"
-n_trials = {}
-[[objectives]]
-name = "f0"
-direction = "minimize"
-[task]
-kind = "command"
-argv = ["/bin/sh", "{}"]
-{}
-[space.x]
-type = "float"
-low = 0.0
-high = 1.0
-)",
-                                     name, url, n_trials, script.string(), task_extra);
-  return file.string();
-}
-
 TEST_F(Tune, BadStudyFilesAreOneLineErrors) {
   std::ofstream(dir_ / "typo.toml") << "[study]\nname = \"t\"\nn_trails = 3\n";
   const auto typo = ecopt({"tune", (dir_ / "typo.toml").string()});
@@ -118,7 +91,7 @@ TEST_F(Tune, AMissingObjectiveFailsTheTrialWithTheProgramsStderr) {
   std::ofstream(dir_ / "quiet.sh") << "#!/bin/sh\necho 'loss exploded at step 7' >&2\n"
                                       "echo 'ECOPT {\"loss\": 1}'\n";
   const std::string url = "sqlite:///" + (dir_ / "quiet.db").string();
-  const auto study = command_study(dir_, "quiet", url, 1, dir_ / "quiet.sh");
+  const auto study = testing::command_study(dir_.path(), "quiet", url, 1, dir_ / "quiet.sh");
   const auto run = ecopt({"tune", study});
   ASSERT_EQ(run.exit_code, 0) << run.err;
   const auto stored = trials(url, "quiet");
@@ -139,7 +112,7 @@ std::string slow_study(const TempDir& dir, const std::string& url) {
       "echo \"ECOPT {{\\\"f0\\\": $ECOPT_PARAM_X}}\"\n",
       (dir / "slow").string());
   std::ofstream(dir / "slow") << "1";
-  return command_study(dir, "slow", url, 4, script);
+  return testing::command_study(dir.path(), "slow", url, 4, script);
 }
 
 TEST_F(Tune, CtrlCFailsTheRunningTrialKeepsTheRestAndResumes) {
@@ -178,7 +151,7 @@ TEST_F(Tune, ASecondCtrlCExitsAtOnceAndKillsTheTrialProgram) {
   const auto pid_file = dir_ / "trial.pid";
   std::ofstream(dir_ / "stubborn.sh") << fmt::format(
       "#!/bin/sh\ntrap '' TERM\necho $$ > '{}'\nwhile :; do sleep 0.1; done\n", pid_file.string());
-  const auto study = command_study(dir_, "stubborn", "sqlite:///" + (dir_ / "stubborn.db").string(),
+  const auto study = testing::command_study(dir_.path(), "stubborn", "sqlite:///" + (dir_ / "stubborn.db").string(),
                                    1, dir_ / "stubborn.sh", "grace_s = 60");
   ChildProcess tune({ECOPT_CLI_PATH, "tune", study}, dir_.path());
   testing::wait_until(

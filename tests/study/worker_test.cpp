@@ -21,6 +21,7 @@
 #include "ecopt/storage/storage.hpp"
 #include "ecopt/study/worker.hpp"
 #include "pg_test_server.hpp"
+#include "command_study.hpp"
 #include "subprocess.hpp"
 
 namespace ecopt {
@@ -57,31 +58,10 @@ std::string write_study(const TempDir& dir, const StudyOptions& options) {
       "echo \"end $(date +%s%N) $PPID\" >> '{0}/intervals'\n"
       "echo \"ECOPT {{\\\"f0\\\": $ECOPT_PARAM_X, \\\"worker_pid\\\": $PPID}}\"\n",
       dir.path().string(), options.sleep_s);
-  const auto file = dir / "study.toml";
-  std::ofstream(file) << fmt::format(R"(
-[study]
-name = "many"
-storage = "{}"
-sampler = "random"
-n_trials = {}
-heartbeat_interval_s = {}
-stale_after_s = {}
-retry_failed = {}
-[[objectives]]
-name = "f0"
-direction = "minimize"
-[task]
-kind = "command"
-argv = ["/bin/sh", "{}"]
-[space.x]
-type = "float"
-low = 0.0
-high = 1.0
-)",
-                                     options.url, options.n_trials, options.heartbeat_s,
-                                     options.stale_after_s, options.retry_failed,
-                                     script.string());
-  return file.string();
+  return testing::command_study(
+      dir.path(), "many", options.url, options.n_trials, script, "",
+      fmt::format("heartbeat_interval_s = {}\nstale_after_s = {}\nretry_failed = {}",
+                  options.heartbeat_s, options.stale_after_s, options.retry_failed));
 }
 
 class Workers : public ::testing::Test {

@@ -74,10 +74,27 @@ op = ">="
 bound = 1e12
 )") + kTwoWidths;
 
-std::vector<Trial> stored(const std::string& db) {
-  auto storage = open_storage("sqlite:///" + db);
-  return Study::load(*storage, "ef").trials();
-}
+// Runs a tiny image study through the runner into its own SQLite file.
+class EnergyFirstRunner : public ::testing::Test {
+ protected:
+  RunSummary run(int n_trials, const std::string& extra, const std::string& objectives,
+                 const std::string& tail, int train_subset = 200) {
+    RunOptions options;
+    options.out = &out;
+    options.n_trials = n_trials;
+    return run_study(
+        parse_study_file(tiny_image_study(db, extra, objectives, tail, train_subset), "ef.toml"),
+        options);
+  }
+  std::vector<Trial> stored() const {
+    auto storage = open_storage("sqlite:///" + db);
+    return Study::load(*storage, "ef").trials();
+  }
+
+  TempDir dir{"ef-runner"};
+  const std::string db = (dir / "ef.db").string();
+  std::ostringstream out;
+};
 
 // What the skip leaves: the inference measurement, none of training's metrics.
 void expect_skipped_untrained(const Trial& trial, const std::string& reason_start) {
@@ -97,21 +114,13 @@ void expect_skipped_untrained(const Trial& trial, const std::string& reason_star
   EXPECT_TRUE(trial.values.empty());
 }
 
-TEST(EnergyFirstRunner, AConstraintTheUntrainedModelBreaksSkipsTrainingAndTheStudyGoesOn) {
-  TempDir dir("ef-runner");
-  const std::string db = (dir / "ef.db").string();
-  std::ostringstream out;
-  RunOptions options;
-  options.out = &out;
-  options.n_trials = 2;
-  const auto file = parse_study_file(
-      tiny_image_study(db, "", kAccuracyAndEfficiency, kImpossibleEfficiency), "ef.toml");
-  const RunSummary summary = run_study(file, options);
+TEST_F(EnergyFirstRunner, AConstraintTheUntrainedModelBreaksSkipsTrainingAndTheStudyGoesOn) {
+  const RunSummary summary = run(2, "", kAccuracyAndEfficiency, kImpossibleEfficiency);
 
   EXPECT_EQ(summary.trials_run, 2) << out.str();
   EXPECT_EQ(summary.trials_finished, 2);
   EXPECT_TRUE(summary.front.front.empty()) << "pruned trials never enter the front";
-  const auto trials = stored(db);
+  const auto trials = stored();
   ASSERT_EQ(trials.size(), 2u);
   for (const auto& trial : trials) {
     expect_skipped_untrained(trial,
@@ -123,14 +132,8 @@ TEST(EnergyFirstRunner, AConstraintTheUntrainedModelBreaksSkipsTrainingAndTheStu
   EXPECT_THAT(out.str(), Not(HasSubstr("epoch 1/1")));
 }
 
-TEST(EnergyFirstRunner, AnObjectiveWorseThanItsThresholdSkipsTraining) {
-  TempDir dir("ef-runner-threshold");
-  const std::string db = (dir / "ef.db").string();
-  std::ostringstream out;
-  RunOptions options;
-  options.out = &out;
-  options.n_trials = 1;
-  const auto file = parse_study_file(tiny_image_study(db, "", R"(
+TEST_F(EnergyFirstRunner, AnObjectiveWorseThanItsThresholdSkipsTraining) {
+  run(1, "", R"(
 [[objectives]]
 name = "accuracy"
 direction = "maximize"
@@ -139,10 +142,8 @@ name = "inference_samples_per_j"
 direction = "maximize"
 threshold = 1e12
 )",
-                                                      kTwoWidths),
-                                     "ef-threshold.toml");
-  run_study(file, options);
-  const auto trials = stored(db);
+      kTwoWidths);
+  const auto trials = stored();
   ASSERT_EQ(trials.size(), 1u);
   expect_skipped_untrained(
       trials[0], "energy-first: inference_samples_per_j = ");
@@ -150,20 +151,11 @@ threshold = 1e12
               HasSubstr("is worse than its threshold 1e+12"));
 }
 
-TEST(EnergyFirstRunner, WithEnergyFirstOffTheSameCandidateIsTrained) {
+TEST_F(EnergyFirstRunner, WithEnergyFirstOffTheSameCandidateIsTrained) {
   // The control for the test above: the skip comes from energy-first, not
   // from the constraint or the task.
-  TempDir dir("ef-runner-off");
-  const std::string db = (dir / "ef.db").string();
-  std::ostringstream out;
-  RunOptions options;
-  options.out = &out;
-  options.n_trials = 1;
-  const auto file = parse_study_file(
-      tiny_image_study(db, "energy_first = false", kAccuracyAndEfficiency, kImpossibleEfficiency),
-      "ef-off.toml");
-  run_study(file, options);
-  const auto trials = stored(db);
+  run(1, "energy_first = false", kAccuracyAndEfficiency, kImpossibleEfficiency);
+  const auto trials = stored();
   ASSERT_EQ(trials.size(), 1u);
   const Trial& trained = trials[0];
   SCOPED_TRACE(to_json(trained).dump());
@@ -196,20 +188,11 @@ low = 0.001
 high = 0.002
 )";
 
-TEST(EnergyFirstRunner, ACandidateThatCannotEnterTheFrontAtBestPlausibleAccuracyIsNotTrained) {
-  TempDir dir("ef-runner-front");
-  const std::string db = (dir / "ef.db").string();
-  std::ostringstream out;
-  RunOptions options;
-  options.out = &out;
-  options.n_trials = 3;
-  const auto file = parse_study_file(
-      tiny_image_study(db, "", kAccuracyAndSize, kOnlyTheLearningRate, 1000),
-      "ef-front.toml");
-  const RunSummary summary = run_study(file, options);
+TEST_F(EnergyFirstRunner, ACandidateThatCannotEnterTheFrontAtBestPlausibleAccuracyIsNotTrained) {
+  const RunSummary summary = run(3, "", kAccuracyAndSize, kOnlyTheLearningRate, 1000);
   EXPECT_EQ(summary.trials_run, 3) << out.str();
 
-  const auto trials = stored(db);
+  const auto trials = stored();
   ASSERT_EQ(trials.size(), 3u);
   const Trial& trained = trials[0];
   ASSERT_EQ(trained.state, TrialState::Complete) << to_json(trained).dump();

@@ -228,7 +228,14 @@ Run run_window(EnergyMonitor& monitor, const std::string& name,
                const std::function<std::size_t()>& work, std::size_t iterations) {
   Run run;
   monitor.begin_window(name);
-  for (std::size_t i = 0; i < iterations; ++i) run.samples += work();
+  try {
+    for (std::size_t i = 0; i < iterations; ++i) run.samples += work();
+  } catch (...) {
+    // Work stopped by its caller (a stop request) or failing: the window
+    // must not stay open, or the monitor could not measure `name` again.
+    monitor.end_window(name);
+    throw;
+  }
   run.window = monitor.end_window(name);
   return run;
 }

@@ -322,6 +322,7 @@ class ImageClassificationTask final : public Task {
     auto energy = measure_per_sample(
         context.monitor, "inference",
         [&] {
+          throw_if_stopped(context);  // Ctrl-C must not wait for the whole measurement
           return static_cast<std::size_t>(
               detail::predict(runnable, inputs, settings.inference_batch_size).size(0));
         },

@@ -396,7 +396,8 @@ double seconds_per_run(const PerSampleEnergy& energy) {
 GenerationEnergy measure_generation_energy(EnergyMonitor& monitor, Decoder& decoder,
                                            const torch::Tensor& prompts,
                                            const GenerationSettings& settings,
-                                           const RepeatPolicy& policy) {
+                                           const RepeatPolicy& policy,
+                                           const std::function<void()>& between_runs) {
   const auto batch = static_cast<std::size_t>(prompts.size(0));
   const auto prompt_tokens = batch * static_cast<std::size_t>(prompts.size(1));
   const auto decoded_tokens = batch * static_cast<std::size_t>(settings.new_tokens - 1);
@@ -404,6 +405,7 @@ GenerationEnergy measure_generation_energy(EnergyMonitor& monitor, Decoder& deco
   energy.prefill = measure_per_sample(
       monitor, "prefill",
       [&] {
+        between_runs();
         decoder.prefill(prompts);
         return prompt_tokens;
       },
@@ -412,6 +414,7 @@ GenerationEnergy measure_generation_energy(EnergyMonitor& monitor, Decoder& deco
   energy.decode = measure_per_sample(
       monitor, "decode",
       [&] {
+        between_runs();
         decoder.decode(first);
         return decoded_tokens;
       },
@@ -576,7 +579,8 @@ class TextGenerationTask final : public Task {
     detail::Decoder decoder(runnable_in(model, settings.generation.dtype), settings.generation,
                             static_cast<std::uint64_t>(config_.seed + context.trial_number));
     auto energy = detail::measure_generation_energy(context.monitor, decoder, prompts,
-                                                    settings.generation, config_.energy);
+                                                    settings.generation, config_.energy,
+                                                    [&] { throw_if_stopped(context); });
     log_line(
         context,
         fmt::format(

@@ -134,11 +134,13 @@ struct GenerationEnergy {
   double generated_tokens_per_s = 0.0;
 };
 
-// Measures prefill(prompts) and decode(first) separately under `policy`.
+// Measures prefill(prompts) and decode(first) separately under `policy`;
+// `between_runs` is called before each run (a trial's stop check).
 GenerationEnergy measure_generation_energy(EnergyMonitor& monitor, Decoder& decoder,
                                            const torch::Tensor& prompts,
                                            const GenerationSettings& settings,
-                                           const RepeatPolicy& policy);
+                                           const RepeatPolicy& policy,
+                                           const std::function<void()>& between_runs = [] {});
 
 // Adam on random windows of `train` (int64 bytes); `between_steps` runs
 // before each step (it may throw to stop). Returns the mean loss of the

@@ -86,6 +86,19 @@ TEST(EnergyMonitor, DeviceScopeChargesOnlyTheLeasedDevices) {
   }
 }
 
+TEST(RepeatPolicy, WorkThatThrowsLeavesNoWindowOpen) {
+  Rig rig(100.0);
+  int calls = 0;
+  auto stopping = [&]() -> std::size_t {
+    rig.clock->advance(0.01);
+    if (++calls == 3) throw std::runtime_error("stop requested");
+    return 1;
+  };
+  EXPECT_THROW(measure_per_sample(*rig.monitor, "inference", stopping, RepeatPolicy{1.0, 0, 3, 1000}),
+               std::runtime_error);
+  EXPECT_NO_THROW(rig.monitor->begin_window("inference")) << "the window was left open";
+}
+
 TEST(EnergyMonitor, IdleBaselineGivesNetNextToGross) {
   Rig rig(70.0);  // an idle H100 draws about 70 W
   rig.monitor->measure_idle_baseline(std::chrono::milliseconds(2000));

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <thread>
 
 #include "cnn_model.hpp"
 #include "ecopt/core/error.hpp"
@@ -143,6 +144,25 @@ TEST(ImageClassificationTask, StopRequestedInterruptsTrainingAndLeavesTheMonitor
   one_epoch["width"] = std::int64_t{2};
   const auto outcome = trial.run(*task, one_epoch);
   EXPECT_TRUE(outcome.metrics.contains("training_j"));
+}
+
+TEST(ImageClassificationTask, StopRequestedDuringTheInferenceMeasurementEndsItAtOnce) {
+  auto config = small_config(fashion_subset());
+  config["energy"]["min_window_s"] = 30.0;  // three windows: minutes if not stopped
+  auto slow_task = make_task(config);
+  Trial trial;
+  std::thread ctrl_c([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    trial.stop = true;
+  });
+  const auto started = std::chrono::steady_clock::now();
+  EXPECT_THROW(trial.run(*slow_task, kSmallModel), TrialInterrupted);
+  ctrl_c.join();
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(20));
+  // The measurement's window was closed: the next trial measures again.
+  trial.stop = false;
+  auto task = make_task(small_config(fashion_subset()));
+  EXPECT_TRUE(trial.run(*task, kSmallModel).metrics.contains("inference_j_per_sample"));
 }
 
 TEST(ImageClassificationTask, SyntheticCifarShapedDataWithBfloat16InferenceAndVerification) {

@@ -126,7 +126,7 @@ bool fail_if_stale(Trial& trial, TimePoint now, std::chrono::seconds timeout) {
   const TimePoint last_sign_of_life = trial.heartbeat_at.value_or(trial.started_at);
   if (now - last_sign_of_life <= timeout) return false;
   trial.state = TrialState::Failed;
-  trial.fail_reason = fmt::format("heartbeat lost: no heartbeat for more than {} s",
+  trial.fail_reason = fmt::format("{}: no heartbeat for more than {} s", kStaleFailPrefix,
                                   timeout.count());
   trial.finished_at = now;
   return true;

@@ -376,14 +376,28 @@ std::string progress_line(std::int64_t finished, std::int64_t n_trials, const Tr
 // dropped rather than stored twice.
 std::optional<Trial> tell_unless_lost(Study& study, std::int64_t number,
                                       const TrialResult& result, std::ostream& out) {
-  const auto current = study.storage().find_trial(study.record().id, number);
-  if (current && is_finished(current->state)) {
-    out << fmt::format("trial {} was marked {} elsewhere ({}); its result is dropped\n", number,
-                       to_string(current->state), current->fail_reason.value_or("no reason"))
-        << std::flush;
+  auto finished_elsewhere = [&]() -> std::optional<Trial> {
+    auto current = study.storage().find_trial(study.record().id, number);
+    if (current && is_finished(current->state)) return current;
     return std::nullopt;
+  };
+  auto drop = [&](const Trial& current) {
+    out << fmt::format("trial {} was marked {} elsewhere ({}); its result is dropped\n", number,
+                       to_string(current.state), current.fail_reason.value_or("no reason"))
+        << std::flush;
+    return std::optional<Trial>();
+  };
+  if (const auto current = finished_elsewhere()) return drop(*current);
+  try {
+    return study.tell(number, result);
+  } catch (const InputError&) {
+    // Finished since the check: failed as stale by another worker just now,
+    // or our own tell committed before a lost connection made it retry.
+    const auto current = finished_elsewhere();
+    if (!current) throw;
+    if (current->fail_reason.value_or("").starts_with(kStaleFailPrefix)) return drop(*current);
+    return current;
   }
-  return study.tell(number, result);
 }
 
 // The study file as stored with the study: a storage URL's password stays

@@ -31,6 +31,9 @@ struct TrialResult {
   std::optional<std::string> fail_reason;
 };
 
+// How the fail_reason of a trial failed as stale begins.
+inline constexpr std::string_view kStaleFailPrefix = "heartbeat lost";
+
 class Storage {
  public:
   virtual ~Storage() = default;
@@ -66,7 +69,7 @@ class Storage {
   // worker learns that its trial was failed as stale.
   virtual void record_heartbeat(std::int64_t trial_id) = 0;
   // Fails RUNNING trials whose heartbeat (or start, when none) is older than
-  // `timeout`, with fail_reason "heartbeat lost ..."; returns them. Atomic:
+  // `timeout`, with a fail_reason starting kStaleFailPrefix; returns them. Atomic:
   // concurrent callers never fail one trial twice nor a finished one.
   virtual std::vector<Trial> fail_stale_trials(std::int64_t study_id,
                                                std::chrono::seconds timeout) = 0;

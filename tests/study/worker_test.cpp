@@ -64,6 +64,12 @@ std::string write_study(const TempDir& dir, const StudyOptions& options) {
                   options.heartbeat_s, options.stale_after_s, options.retry_failed));
 }
 
+// Waits up to a minute for a held trial's script to touch <dir>/<flag>.
+bool trial_started(const std::filesystem::path& dir, const std::string& flag = "started") {
+  return testing::wait_until([&] { return std::filesystem::exists(dir / flag); },
+                             std::chrono::seconds(60));
+}
+
 class Workers : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -145,21 +151,14 @@ TEST_F(Workers, AKilledWorkersOrphanedTrialKeepsItsDeviceLeased) {
   const auto study = write_study(dir_, {url, 1, 0.01, 0.5, 60, 0});
   std::ofstream(dir_ / "hold") << "1";
   CliChild doomed({ECOPT_CLI_PATH, "worker", study}, dir_.path());
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (!std::filesystem::exists(dir_ / "started") && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  ASSERT_TRUE(std::filesystem::exists(dir_ / "started")) << doomed.out_so_far();
+  ASSERT_TRUE(trial_started(dir_.path())) << doomed.out_so_far();
   doomed.signal(SIGKILL);
   doomed.wait();
   const auto lock_file = dir_ / "leases" / "cpu.lock";
   EXPECT_TRUE(lease_is_held(lock_file)) << "the orphaned trial program still runs on the cpu";
   std::filesystem::remove(dir_ / "hold");
-  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (lease_is_held(lock_file) && std::chrono::steady_clock::now() < until) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  EXPECT_FALSE(lease_is_held(lock_file)) << "the lease must be free once the orphan has ended";
+  EXPECT_TRUE(testing::wait_until([&] { return !lease_is_held(lock_file); }, std::chrono::seconds(10)))
+      << "the lease must be free once the orphan has ended";
 }
 
 // Two workers die mid-trial; the survivor fails both trials as stale and
@@ -184,14 +183,8 @@ TEST_F(Workers, RetriesWaitingBehindALongRetryStayAlive) {
   for (int i = 0; i < 2; ++i)
     doomed.emplace_back(std::vector<std::string>{ECOPT_CLI_PATH, "worker", study, "--allow-shared"},
                         dir_.path());
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  auto both_started = [&] {
-    return std::filesystem::exists(dir_ / "started-0") && std::filesystem::exists(dir_ / "started-1");
-  };
-  while (!both_started() && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  ASSERT_TRUE(both_started()) << doomed[0].out_so_far() << doomed[1].out_so_far();
+  ASSERT_TRUE(trial_started(dir_.path(), "started-0") && trial_started(dir_.path(), "started-1"))
+      << doomed[0].out_so_far() << doomed[1].out_so_far();
   for (auto& worker : doomed) {
     worker.signal(SIGKILL);
     worker.wait();
@@ -255,11 +248,7 @@ TEST_F(Workers, MaxTrialsStopsOneWorkerEarly) {
 void kill_mid_trial_and_recover(const TempDir& dir, const std::string& study) {
   std::ofstream(dir / "hold") << "1";
   CliChild doomed({ECOPT_CLI_PATH, "worker", study, "--allow-shared"}, dir.path());
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (!std::filesystem::exists(dir / "started") && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  ASSERT_TRUE(std::filesystem::exists(dir / "started")) << doomed.out_so_far();
+  ASSERT_TRUE(trial_started(dir.path())) << doomed.out_so_far();
   doomed.signal(SIGKILL);
   EXPECT_EQ(doomed.wait().exit_code, 128 + SIGKILL);
   std::filesystem::remove(dir / "hold");  // the orphaned trial script ends too
@@ -298,11 +287,7 @@ TEST_F(Workers, WithoutRetriesAKilledTrialStaysFailedAndCountsTowardTheBudget) {
   const auto study = write_study(dir_, {url, 4, 0.01, 0.5, 2.0, 0});
   std::ofstream(dir_ / "hold") << "1";
   CliChild doomed({ECOPT_CLI_PATH, "worker", study}, dir_.path());
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (!std::filesystem::exists(dir_ / "started") &&
-         std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
+  trial_started(dir_.path());
   doomed.signal(SIGKILL);
   doomed.wait();
   std::filesystem::remove(dir_ / "hold");
@@ -342,15 +327,12 @@ TEST_F(Workers, DatabaseOutageMidRunCorruptsNothing) {
     workers.emplace_back(std::vector<std::string>{ECOPT_CLI_PATH, "worker", study, "--allow-shared"},
                          dir_.path());
   }
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   auto storage = open_storage(url);
   auto trial_count = [&] {
     const auto record = storage->find_study("many");
     return record ? storage->trials(record->id).size() : 0u;
   };
-  while (trial_count() < 10 && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
+  testing::wait_until([&] { return trial_count() >= 10; }, std::chrono::seconds(60));
   ASSERT_LT(trial_count(), static_cast<std::size_t>(n_trials)) << "the outage must come mid-run";
   server->stop();
   std::this_thread::sleep_for(std::chrono::seconds(3));
@@ -400,11 +382,7 @@ TEST_F(Workers, HeartbeatsResumeAfterAnOutageLongerThanTheRetries) {
   const auto study = write_study(dir_, {url, 1, 0.01, 0.5, 600, 0});
   std::ofstream(dir_ / "hold") << "1";
   CliChild worker({ECOPT_CLI_PATH, "worker", study, "--allow-shared"}, dir_.path());
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (!std::filesystem::exists(dir_ / "started") && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  ASSERT_TRUE(std::filesystem::exists(dir_ / "started")) << worker.out_so_far();
+  ASSERT_TRUE(trial_started(dir_.path())) << worker.out_so_far();
   server->stop();
   std::this_thread::sleep_for(std::chrono::seconds(13));
   server->start();

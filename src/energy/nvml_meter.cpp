@@ -176,14 +176,10 @@ class NvmlCounterMeter final : public Meter {
   std::vector<std::string> domains() const override { return {"gpu"}; }
   std::vector<double> read_j() override {
     sample();
-    std::lock_guard lock(mutex_);
-    return {static_cast<double>(counter_.total()) * 1e-3};
+    return {static_cast<double>(counter_.totals().front()) * 1e-3};
   }
   double update_period_s() const override { return kCounterUpdatePeriodS; }
-  std::int64_t counter_updates() const override {
-    std::lock_guard lock(mutex_);
-    return counter_.changes();
-  }
+  std::int64_t counter_updates() const override { return counter_.first_changes(); }
   double background_cpu_s() const override { return poller_ ? poller_->cpu_s() : 0.0; }
   std::string description() const override {
     return fmt::format("{} (PCI {}, {}): NVML total-energy counter (mJ), whole GPU", gpu_.name,
@@ -192,17 +188,17 @@ class NvmlCounterMeter final : public Meter {
 
  private:
   void sample() {
-    unsigned long long mj = 0;
-    nvml_->check(nvml_->get_total_energy(gpu_.handle, &mj), "nvmlDeviceGetTotalEnergyConsumption");
-    std::lock_guard lock(mutex_);
-    counter_.observe(mj);
+    counter_.sample([this] {
+      unsigned long long mj = 0;
+      nvml_->check(nvml_->get_total_energy(gpu_.handle, &mj), "nvmlDeviceGetTotalEnergyConsumption");
+      return std::vector<unsigned long long>{mj};
+    });
   }
 
   std::shared_ptr<NvmlLibrary> nvml_;
   Gpu gpu_;
   std::string device_;
-  mutable std::mutex mutex_;
-  WrappingCounter counter_{0};  // 64-bit millijoules: never wraps in practice
+  CounterSet counter_{{0}};  // 64-bit millijoules: never wraps in practice
   std::unique_ptr<Poller> poller_;
 };
 
@@ -242,11 +238,12 @@ class NvmlPowerMeter final : public Meter {
   }
 
  private:
-  // Trapezoidal integration between consecutive samples.
+  // Trapezoidal integration between consecutive samples. The power is read
+  // under the lock too, so an older sample never follows a newer one.
   void sample() {
+    std::lock_guard lock(mutex_);
     unsigned int mw = 0;
     nvml_->check(nvml_->get_power(gpu_.handle, &mw), "nvmlDeviceGetPowerUsage");
-    std::lock_guard lock(mutex_);
     const double now_s = clock_->now_s();
     const double power_w = mw * 1e-3;
     if (samples_ > 0) energy_j_ += (last_power_w_ + power_w) / 2 * (now_s - last_s_);

@@ -148,14 +148,16 @@ class PerfMeter final : public Meter {
   }
 
  private:
-  void sample() {
+  void sample() { counters_.sample([this] { return read_raw(); }); }
+
+  std::vector<unsigned long long> read_raw() const {
     std::vector<unsigned long long> raw;
     for (int fd : fds_) {
       const auto value = api_->read(fd);
       if (!value) throw UnavailableError(fmt::format("rapl-perf: reading {} failed", device_));
       raw.push_back(*value);
     }
-    counters_.observe(raw);
+    return raw;
   }
 
   std::string device_;

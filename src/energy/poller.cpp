@@ -52,8 +52,9 @@ CounterSet::CounterSet(const std::vector<unsigned long long>& ranges) {
   for (const auto range : ranges) counters_.emplace_back(range);
 }
 
-void CounterSet::observe(const std::vector<unsigned long long>& raw) {
+void CounterSet::sample(const std::function<std::vector<unsigned long long>()>& read) {
   std::lock_guard lock(mutex_);
+  const auto raw = read();
   for (std::size_t i = 0; i < raw.size(); ++i) counters_[i].observe(raw[i]);
 }
 

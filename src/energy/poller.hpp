@@ -48,14 +48,17 @@ class WrappingCounter {
   long long changes_ = 0;
 };
 
-// The wrapping counters of one meter, observed by its poller thread and
-// read by callers at once, so every access takes the lock.
+// The wrapping counters of one meter, sampled by its poller thread and by
+// callers at once, so every access takes the lock.
 class CounterSet {
  public:
   // One counter per range, in order.
   explicit CounterSet(const std::vector<unsigned long long>& ranges);
-  // One raw value per counter, in the same order.
-  void observe(const std::vector<unsigned long long>& raw);
+  // Reads the raw values (one per counter, in the same order) with `read`
+  // and observes them under one lock: a read taken before another is never
+  // observed after it, which unwrapping would take for a wraparound (or a
+  // reset, and count the step again). `read` may throw; nothing is observed.
+  void sample(const std::function<std::vector<unsigned long long>()>& read);
   std::vector<unsigned long long> totals() const;
   // How often the first counter's value changed.
   long long first_changes() const;

@@ -164,7 +164,9 @@ class PowercapMeter final : public Meter {
     return std::min(period, kMaxPollPeriodS);
   }
 
-  void sample() {
+  void sample() { counters_.sample([this] { return read_raw(); }); }
+
+  std::vector<unsigned long long> read_raw() const {
     std::vector<unsigned long long> raw;
     for (const auto& domain : plan_.domains) {
       const auto file = reader_->read(domain.energy_path);
@@ -174,7 +176,7 @@ class PowercapMeter final : public Meter {
                                            file.error ? std::strerror(file.error) : "malformed"));
       raw.push_back(*value);
     }
-    counters_.observe(raw);
+    return raw;
   }
 
   MeterPlan plan_;

@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "nvml_api.hpp"
+#include "read_gate.hpp"
 
 namespace {
 
@@ -28,6 +29,10 @@ std::atomic<nvmlReturn_t> g_init_rc{0};
 std::atomic<int> g_live_inits{0};
 
 FakeDevice* device_of(nvmlDevice_t handle) { return reinterpret_cast<FakeDevice*>(handle); }
+
+// Holds the next energy or power read after it took its value, until the
+// test releases it (a poller's read that goes stale).
+ecopt::testing::ReadGate g_gate;
 
 }  // namespace
 
@@ -58,6 +63,11 @@ void fake_nvml_set_energy_mj(int index, unsigned long long mj) { g_devices[index
 void fake_nvml_set_power_mw(int index, unsigned int mw) { g_devices[index].power_mw = mw; }
 void fake_nvml_set_init_rc(nvmlReturn_t rc) { g_init_rc = rc; }
 int fake_nvml_live_inits() { return g_live_inits; }
+
+void fake_nvml_hold_next_read() { g_gate.arm(); }
+// 1 once a read is held (waits up to 10 s), else 0.
+int fake_nvml_wait_until_holding() { return g_gate.wait_until_holding() ? 1 : 0; }
+void fake_nvml_release_read() { g_gate.release(); }
 
 nvmlReturn_t nvmlInit_v2() {
   if (g_init_rc != 0) return g_init_rc;
@@ -98,6 +108,7 @@ nvmlReturn_t nvmlDeviceGetTotalEnergyConsumption(nvmlDevice_t handle, unsigned l
   const FakeDevice* device = device_of(handle);
   if (device->energy_rc != 0) return device->energy_rc;
   *mj = device->energy_mj;
+  g_gate.pass();
   return 0;
 }
 
@@ -105,6 +116,7 @@ nvmlReturn_t nvmlDeviceGetPowerUsage(nvmlDevice_t handle, unsigned int* mw) {
   const FakeDevice* device = device_of(handle);
   if (device->power_rc != 0) return device->power_rc;
   *mw = device->power_mw;
+  g_gate.pass();
   return 0;
 }
 

@@ -3,49 +3,22 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <functional>
+#include <stdexcept>
 #include <thread>
 
 #include "ecopt/energy/meter.hpp"
+#include "fake_nvml.hpp"
 #include "test_support.hpp"
 
 namespace ecopt {
 namespace {
 
+using testing::FakeNvml;
 using testing::ManualClock;
 
 constexpr int kNotSupported = 3;
 constexpr int kDriverNotLoaded = 9;
-
-// The test's own handle on the fake, to script it; the meters load the
-// same file by path and share its state.
-class FakeNvml {
- public:
-  FakeNvml() : handle_(dlopen(ECOPT_FAKE_NVML_PATH, RTLD_NOW | RTLD_LOCAL)) {
-    if (!handle_) throw std::runtime_error(dlerror());
-    reset = fn<void (*)()>("fake_nvml_reset");
-    add_device = fn<int (*)(unsigned, const char*, const char*, int, int)>("fake_nvml_add_device");
-    set_energy_mj = fn<void (*)(int, unsigned long long)>("fake_nvml_set_energy_mj");
-    set_power_mw = fn<void (*)(int, unsigned)>("fake_nvml_set_power_mw");
-    set_init_rc = fn<void (*)(int)>("fake_nvml_set_init_rc");
-    live_inits = fn<int (*)()>("fake_nvml_live_inits");
-    reset();
-  }
-  ~FakeNvml() { dlclose(handle_); }
-
-  void (*reset)();
-  int (*add_device)(unsigned, const char*, const char*, int, int);
-  void (*set_energy_mj)(int, unsigned long long);
-  void (*set_power_mw)(int, unsigned);
-  void (*set_init_rc)(int);
-  int (*live_inits)();
-
- private:
-  template <typename Fn>
-  Fn fn(const char* name) {
-    return reinterpret_cast<Fn>(dlsym(handle_, name));
-  }
-  void* handle_;
-};
 
 class NvmlTest : public ::testing::Test {
  protected:
@@ -58,6 +31,19 @@ class NvmlTest : public ::testing::Test {
     options.clock = clock;
   }
   void TearDown() override { unsetenv("CUDA_VISIBLE_DEVICES"); }
+
+  // The one GPU's energy over a stale read interleaved with a window's
+  // (testing::interleave_a_stale_read), then `then_s` more seconds.
+  double energy_across_a_stale_read(const std::function<void()>& move_counter, double then_s = 0.0) {
+    auto found = discover_meters(options);
+    if (found.meters.size() != 1) throw std::runtime_error("expected one GPU meter");
+    Meter& meter = *found.meters[0];
+    const double start_j = meter.read_j()[0];
+    auto gate = nvml.read_gate();
+    testing::interleave_a_stale_read(meter, gate, move_counter);
+    clock->advance(then_s);
+    return meter.read_j()[0] - start_j;
+  }
 
   FakeNvml nvml;
   std::shared_ptr<ManualClock> clock = std::make_shared<ManualClock>();
@@ -93,6 +79,22 @@ TEST_F(NvmlTest, PollerCountsCounterUpdatesWithoutReads) {
   }
   EXPECT_DOUBLE_EQ(found.meters[0]->read_j()[0], 4.0);
   EXPECT_GT(found.meters[0]->background_cpu_s(), 0.0);
+}
+
+TEST_F(NvmlTest, AStaleCounterReadIsNeverCountedTwice) {
+  const int gpu = nvml.add_device(0x1b, "GPU-aaaa", "NVIDIA H100", 0, 0);
+  nvml.set_energy_mj(gpu, 5'000'000);
+  const double joules = energy_across_a_stale_read([&] { nvml.set_energy_mj(gpu, 5'004'100); });
+  EXPECT_DOUBLE_EQ(joules, 4.1);
+}
+
+TEST_F(NvmlTest, AStalePowerSampleNeverFollowsANewerOne) {
+  const int gpu = nvml.add_device(0x3b, "GPU-bbbb", "Tesla T4", kNotSupported, 0);
+  nvml.set_power_mw(gpu, 100'000);
+  // From then on the GPU draws 300 W; a stale 100 W sample taken last
+  // would make the next second 200 J.
+  const double joules = energy_across_a_stale_read([&] { nvml.set_power_mw(gpu, 300'000); }, 1.0);
+  EXPECT_NEAR(joules, 300.0, 1e-9);
 }
 
 TEST_F(NvmlTest, GpuWithoutCounterIntegratesPower) {

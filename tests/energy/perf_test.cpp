@@ -26,8 +26,13 @@ class ScriptedPerf final : public PerfEventApi {
     return next_fd++;
   }
   std::optional<std::uint64_t> read(int fd) override {
-    std::lock_guard lock(mutex);
-    return counts.at(fd);
+    std::uint64_t count = 0;
+    {
+      std::lock_guard lock(mutex);
+      count = counts.at(fd);
+    }
+    gate.pass();
+    return count;
   }
   void close(int fd) override {
     std::lock_guard lock(mutex);
@@ -45,6 +50,7 @@ class ScriptedPerf final : public PerfEventApi {
     int cpu;
   };
   std::mutex mutex;
+  testing::ReadGate gate;
   int open_error = 0;
   int next_fd = 100;
   int closed = 0;
@@ -99,6 +105,17 @@ TEST_F(PerfTest, PackageAndRamOnOneCpuPerPackage) {
   EXPECT_NEAR(found.meters[0]->read_j()[0] - before, 1.0, 1e-9);
   found.meters.clear();
   EXPECT_EQ(perf->closed, 4);
+}
+
+TEST_F(PerfTest, AStaleReadIsNeverCountedTwice) {
+  dir.write("power/cpumask", "0\n");
+  write_event("energy-ram", "");  // no ram event: one counter to hold
+  auto found = discover_meters(options);
+  ASSERT_EQ(found.meters.size(), 1u);
+  Meter& meter = *found.meters[0];
+  const double start_j = meter.read_j()[0];
+  testing::interleave_a_stale_read(meter, perf->gate, [&] { perf->add_all(1ULL << 32); });
+  EXPECT_NEAR(meter.read_j()[0] - start_j, 1.0, 1e-9);
 }
 
 TEST_F(PerfTest, PsysIsNotAddedToPackages) {

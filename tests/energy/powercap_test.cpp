@@ -150,6 +150,32 @@ TEST_F(PowercapTest, BackgroundPollerCountsUpdatesAndUnwrapsEveryStep) {
   EXPECT_GT(meter.background_cpu_s(), 0.0);
 }
 
+// Real sysfs reads, with every energy_uj read passing the gate once read.
+class GatedReader final : public FileReader {
+ public:
+  FileText read(const std::string& path) const override {
+    auto text = real_file_reader()->read(path);
+    if (path.ends_with("/energy_uj")) gate.pass();
+    return text;
+  }
+  mutable testing::ReadGate gate;
+};
+
+TEST_F(PowercapTest, AStaleReadIsNeverTakenForAWraparound) {
+  fake.add({"intel-rapl:0", "package-0", 5'000'000});
+  advance_on_sleep({{"intel-rapl:0", 1000}});
+  auto reader = std::make_shared<GatedReader>();
+  options.file_reader = reader;
+  auto found = discover_meters(options);
+  ASSERT_EQ(found.meters.size(), 1u);
+  Meter& meter = *found.meters[0];
+  const double start_j = meter.read_j()[0];
+  // 0.41 s at 10 W: read out of order, it was reported as 262,147 J.
+  testing::interleave_a_stale_read(meter, reader->gate,
+                                   [&] { fake.add_uj("intel-rapl:0", 4'100'000); });
+  EXPECT_NEAR(meter.read_j()[0] - start_j, 4.1, 1e-9);
+}
+
 TEST_F(PowercapTest, OverlappingDomainsAreNeverSummed) {
   fake.add({"intel-rapl:0", "package-0", 0});
   fake.add({"intel-rapl:0:0", "core", 0});

@@ -6,15 +6,18 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <future>
 #include <memory>
 #include <mutex>
 #include <random>
+#include <stdexcept>
 #include <string>
 #include <thread>
 
 #include "ecopt/energy/meter.hpp"
 #include "ecopt/energy/seams.hpp"
 #include "polling.hpp"
+#include "read_gate.hpp"
 
 namespace ecopt::testing {
 
@@ -69,6 +72,28 @@ class TempDir {
  private:
   std::filesystem::path path_;
 };
+
+// The counter race of issue 12: one read of the meter (as its background
+// poller makes) takes the counter's value and is held by the gate; the
+// counter moves (`move_counter`); a window reads the newer value; only then
+// may the held, older read reach the meter. Returns once both reads are
+// done. Pollers are off in these tests, so that the two reads are the only
+// ones. `Gate` has arm(), wait_until_holding() and release().
+template <typename Gate>
+void interleave_a_stale_read(Meter& meter, Gate& gate, const std::function<void()>& move_counter) {
+  gate.arm();
+  auto stale_read = std::async(std::launch::async, [&meter] { meter.read_j(); });
+  if (!gate.wait_until_holding()) throw std::runtime_error("the held read never came");
+  move_counter();
+  auto window_read = std::async(std::launch::async, [&meter] { meter.read_j(); });
+  // Where reads can reorder, the window's read finishes while the other is
+  // held. Where they cannot, it waits for the held one: the bound only ends
+  // that wait (the outcome then does not depend on it).
+  window_read.wait_for(std::chrono::milliseconds(500));
+  gate.release();
+  stale_read.get();
+  window_read.get();
+}
 
 // A meter whose counter moves every `update_period_s` of the given clock by
 // power_w × period: like an NVML counter, quantised in time.

@@ -4,7 +4,7 @@ dependencies. Copy it next to your script or put this folder on PYTHONPATH.
     import ecopt
     p = ecopt.params()                 # {"lr": 0.01, "width": 32, ...}
     ... train ...
-    with ecopt.phase("inference", samples=len(test_set)):
+    with ecopt.phase("inference", samples=len(test_set), sync="cuda"):
         accuracy = evaluate(model)     # energy of this block is measured apart
     ecopt.report(accuracy=accuracy)
 
@@ -59,10 +59,37 @@ def end_phase(name, samples=None):
     _emit(message)
 
 
+def _cuda_sync():
+    # Only a program that already uses torch can have queued CUDA work;
+    # importing torch here would cost seconds and initialise nothing useful.
+    torch = sys.modules.get("torch")
+    if torch is not None and torch.cuda.is_initialized():
+        torch.cuda.synchronize()
+
+
+def _sync_function(sync):
+    if sync is None:
+        return lambda: None
+    if sync == "cuda":
+        return _cuda_sync
+    if callable(sync):
+        return sync
+    raise ValueError(f"sync={sync!r}: give None, \"cuda\" or a function to call")
+
+
 @contextlib.contextmanager
-def phase(name, samples=None):
+def phase(name, samples=None, sync=None):
     """Measures the energy of the enclosed block as phase `name`; with
-    `samples`, ECOpt also reports joules per sample for it."""
+    `samples`, ECOpt also reports joules per sample for it.
+
+    GPU work runs asynchronously: without a sync the end line can be written
+    while the block's kernels still run, and their energy falls outside the
+    phase. `sync="cuda"` calls torch.cuda.synchronize() (when the program
+    has imported torch and initialised CUDA) before the begin line and before
+    the end line; any other function given as `sync` is called there instead."""
+    wait_for_device = _sync_function(sync)
+    wait_for_device()
     begin_phase(name)
     yield
+    wait_for_device()
     end_phase(name, samples)

@@ -14,6 +14,7 @@
 
 #include "backends.hpp"
 #include "ecopt/core/error.hpp"
+#include "ecopt/energy/device_identity.hpp"
 #include "nvml_api.hpp"
 #include "poller.hpp"
 
@@ -317,3 +318,21 @@ void discover_nvml(const DiscoveryOptions& options, Discovery& found) {
 }
 
 }  // namespace ecopt::detail
+
+namespace ecopt {
+
+std::vector<std::string> gpu_uuids(const std::string& nvml_library, DeviceScope scope) {
+  const detail::NvmlLibrary nvml(nvml_library);
+  const auto gpus = detail::list_gpus(nvml);
+  std::vector<std::string> uuids;
+  if (scope == DeviceScope::kMachine) {
+    for (const auto& gpu : gpus) uuids.push_back(gpu.uuid);
+    return uuids;
+  }
+  std::vector<std::string> ignored_warnings;  // discover_meters reports them
+  for (const auto index : detail::visible_gpus(gpus, std::getenv("CUDA_VISIBLE_DEVICES"), ignored_warnings))
+    uuids.push_back(gpus[index].uuid);
+  return uuids;
+}
+
+}  // namespace ecopt

@@ -37,6 +37,8 @@ class FakeNvml {
 
   ReadGate read_gate() { return ReadGate{this}; }
 
+  static constexpr const char* kPath = ECOPT_FAKE_NVML_PATH;
+
   void (*reset)();
   int (*add_device)(unsigned, const char*, const char*, int, int);
   void (*set_energy_mj)(int, unsigned long long);

@@ -1,5 +1,4 @@
 // NVML backend against a fake libnvidia-ml loaded through the real dlopen path.
-#include <dlfcn.h>
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -7,6 +6,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "ecopt/core/error.hpp"
+#include "ecopt/energy/device_identity.hpp"
 #include "ecopt/energy/meter.hpp"
 #include "fake_nvml.hpp"
 #include "test_support.hpp"
@@ -229,6 +230,20 @@ TEST_F(NvmlTest, LibraryIsShutDownWhenTheLastMeterGoes) {
     EXPECT_EQ(nvml.live_inits(), 1);
   }
   EXPECT_EQ(nvml.live_inits(), 0);
+}
+
+TEST_F(NvmlTest, GpuUuidsFollowCudaVisibleDevicesAndTheMachineListsAll) {
+  nvml.add_device(0x3b, "GPU-bbbb", "NVIDIA H100", 0, 0);
+  nvml.add_device(0x1b, "GPU-aaaa", "NVIDIA H100", 0, 0);
+  EXPECT_EQ(gpu_uuids(options.nvml_library, DeviceScope::kVisible),
+            (std::vector<std::string>{"GPU-aaaa", "GPU-bbbb"}))
+      << "PCI bus order, as the meters name cuda:N";
+  setenv("CUDA_VISIBLE_DEVICES", "GPU-bbbb", 1);
+  EXPECT_EQ(gpu_uuids(options.nvml_library, DeviceScope::kVisible),
+            std::vector<std::string>{"GPU-bbbb"});
+  EXPECT_EQ(gpu_uuids(options.nvml_library, DeviceScope::kMachine).size(), 2u);
+  nvml.set_init_rc(kDriverNotLoaded);
+  EXPECT_THROW(gpu_uuids(options.nvml_library, DeviceScope::kVisible), UnavailableError);
 }
 
 }  // namespace

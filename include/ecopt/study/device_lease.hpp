@@ -1,17 +1,26 @@
 #pragma once
 // Device leases: a measured device runs one trial at a time, because
 // machine-wide RAPL and per-GPU NVML cannot tell two jobs apart. Workers on
-// one machine coordinate through lock files, flock(2) on
-// <lease dir>/<device>.lock; the kernel releases a flock when its process
-// dies, so a kill -9 never leaves a device locked.
+// one node coordinate through lock files, flock(2) on <lease dir>/<id>.lock;
+// the kernel releases a flock when its process dies, so a kill -9 never
+// leaves a device locked.
+//
+// Lock files are named by the physical device, not by the index a process
+// sees: a GPU by its NVML UUID (two Slurm jobs that both call their GPU
+// cuda:0 collide only when it is the same GPU), the CPU by its packages
+// (cpu-<host>-package-N; RAPL measures whole packages). The host in the
+// name keeps nodes apart even when the lease folder is on a shared file
+// system; UUIDs are unique anyway.
 //
 // A worker takes one device of its list exclusively (waiting for one to
-// free up) and the machine-wide "cpu" lease too when it is free. Whatever
-// it could not hold exclusively is shared with parallel trials: the trial
-// is marked energy_shared, never passed off as a clean measurement.
+// free up) and the CPU lease too when it is free. Whatever it could not
+// hold exclusively is shared with parallel trials: the trial is marked
+// energy_shared, never passed off as a clean measurement.
 #include <atomic>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -21,11 +30,13 @@
 namespace ecopt {
 
 // Trial user attribute keys written for every leased trial.
-inline constexpr const char* kDeviceLeaseAttr = "device_lease";    // "cuda:0+cpu"
-inline constexpr const char* kEnergySharedAttr = "energy_shared";  // true: not a clean measurement
+inline constexpr const char* kDeviceLeaseAttr = "device_lease";         // "cuda:0+cpu"
+inline constexpr const char* kDeviceLeaseIdsAttr = "device_lease_ids";  // "GPU-...+cpu-node1-package-0"
+inline constexpr const char* kEnergySharedAttr = "energy_shared";       // true: not a clean measurement
 inline constexpr const char* kCpuLease = "cpu";
 
-// $ECOPT_LEASE_DIR, else $XDG_RUNTIME_DIR/ecopt-leases, else /tmp/ecopt-leases.
+// $ECOPT_LEASE_DIR, else $XDG_RUNTIME_DIR/ecopt-leases when that folder
+// exists, else /tmp/ecopt-leases-<uid>: a folder on this node.
 std::filesystem::path default_lease_dir();
 
 // The locks held for one trial; released when destroyed.
@@ -43,7 +54,11 @@ class DeviceLease {
   // Devices measured but shared with other trials (empty: a clean lease).
   const std::vector<std::string>& shared() const { return shared_; }
   bool energy_shared() const { return !shared_.empty(); }
-  // {"device_lease": "cuda:0+cpu", "energy_shared": false, "shared_devices": [...]}.
+  // The physical devices behind exclusive() and shared(), e.g.
+  // {"GPU-8f2c...", "cpu-node1-package-0"}.
+  const std::vector<std::string>& physical() const { return physical_; }
+  // {"device_lease": "cuda:0+cpu", "device_lease_ids": "GPU-...+cpu-...",
+  //  "energy_shared": false, "shared_devices": [...]}.
   nlohmann::json attrs() const;
 
  private:
@@ -54,6 +69,18 @@ class DeviceLease {
   std::shared_ptr<std::atomic<std::int64_t>> released_at_ns_;  // the DeviceLeases' clock
   std::vector<std::string> exclusive_;
   std::vector<std::string> shared_;
+  std::vector<std::string> physical_;
+};
+
+struct LeaseOptions {
+  // Must be a folder only this user (or root, with the sticky bit when
+  // others may write to it) controls, as ssh requires of ~/.ssh.
+  std::filesystem::path dir = default_lease_dir();
+  std::string nvml_library = "libnvidia-ml.so.1";
+  std::string cpu_root = "/sys/devices/system/cpu";
+  // Told which processes hold the devices a trial waits for, when the wait
+  // starts and whenever they change; null: written to stderr.
+  std::function<void(const std::string&)> on_wait;
 };
 
 class DeviceLeases {
@@ -61,24 +88,37 @@ class DeviceLeases {
   // `devices`: what this worker may measure on ("cpu", "cuda:0", ...);
   // empty means {"cpu"}. `allow_shared`: when every device is busy, run
   // anyway and mark the trial's energy as shared instead of waiting.
-  // Throws InputError for a device name that cannot be a file name and
-  // UnavailableError when the lease folder cannot be created.
-  DeviceLeases(std::vector<std::string> devices, bool allow_shared,
-               std::filesystem::path dir = default_lease_dir());
+  // Throws InputError for a device name that is not cpu or cuda:N, and
+  // UnavailableError when the lease folder cannot be created or is unsafe.
+  DeviceLeases(std::vector<std::string> devices, bool allow_shared, LeaseOptions options = {});
 
   // Waits (polling, so `stop` is seen) until a device of the list is free;
   // with allow_shared it never waits. Returns an empty lease when stopped.
+  // The first call names the physical devices (NVML, CPU topology) and
+  // throws UnavailableError when it cannot.
   DeviceLease acquire(const std::atomic<bool>& stop);
+
+  // Waits until it holds every lease of this node: each GPU NVML lists and
+  // each CPU package, whatever this worker may use. For an idle baseline
+  // that no trial of any worker disturbs. exclusive() lists devices().
+  DeviceLease acquire_machine(const std::atomic<bool>& stop);
 
   const std::vector<std::string>& devices() const { return devices_; }
 
  private:
-  // Opens and flocks <dir>/<device>.lock without waiting; -1 when busy.
-  int try_lock(const std::string& device) const;
+  // Opens and flocks <dir>/<id>.lock without waiting; -1 when busy.
+  int try_lock(const std::string& id) const;
+  // Locks every id or none; the descriptors, or empty when one was busy.
+  std::vector<int> try_lock_all(const std::vector<std::string>& ids) const;
+  const std::vector<std::string>& physical_ids(const std::string& device);
+  void report_wait(const std::vector<std::string>& ids);
+  void pause_after_own_release() const;
 
   std::vector<std::string> devices_;
   bool allow_shared_;
-  std::filesystem::path dir_;
+  LeaseOptions options_;
+  std::map<std::string, std::vector<std::string>> lock_ids_;  // device -> physical ids
+  std::string last_wait_report_;
   // When this worker last released a lease (steady clock, ns): it lets
   // waiting workers in before taking the device again.
   std::shared_ptr<std::atomic<std::int64_t>> released_at_ns_ =

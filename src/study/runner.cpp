@@ -31,10 +31,13 @@ namespace ecopt {
 namespace {
 
 std::atomic<bool> g_stop_requested{false};
+std::atomic<int> g_stop_signal{0};
 struct sigaction g_previous_int;
 struct sigaction g_previous_term;
 
-extern "C" void on_stop_signal(int) {
+extern "C" void on_stop_signal(int signal) {
+  int none = 0;
+  g_stop_signal.compare_exchange_strong(none, signal);
   // A second Ctrl-C means "now": trial programs are killed outright, the
   // trial stays RUNNING and the heartbeat timeout fails it on the next run.
   if (g_stop_requested.exchange(true)) {
@@ -47,6 +50,7 @@ extern "C" void on_stop_signal(int) {
 
 StopSignals::StopSignals() {
   g_stop_requested = false;
+  g_stop_signal = 0;
   struct sigaction action {};
   action.sa_handler = on_stop_signal;
   sigemptyset(&action.sa_mask);
@@ -60,6 +64,8 @@ StopSignals::~StopSignals() {
 }
 
 const std::atomic<bool>& StopSignals::flag() const { return g_stop_requested; }
+
+int caught_stop_signal() { return g_stop_signal; }
 
 namespace {
 
@@ -274,6 +280,19 @@ std::optional<std::string> leased_accelerator(const DeviceLease& lease) {
   return std::nullopt;
 }
 
+// SIGTERM is how schedulers stop a job (Slurm's scancel, preemption and
+// time limit, Kubernetes, systemd), SIGKILL following after a grace: not
+// the trial's fault. Its trial is left RUNNING, as if the worker had been
+// killed, so that the stale-trial rule fails and retries it.
+std::string left_running_message(const StudyFile& file, std::int64_t number) {
+  return fmt::format(
+      "stopped by SIGTERM (scancel, preemption or a time limit): trial {} is left RUNNING; a "
+      "worker fails it as stale once its heartbeat is {:g} s old and {}",
+      number, file.stale_after_s,
+      file.retry_failed > 0 ? fmt::format("retries it ([study] retry_failed = {})", file.retry_failed)
+                            : std::string("does not retry it ([study] retry_failed = 0)"));
+}
+
 // `heartbeat_ids`: the trial's storage id first, then the retries waiting.
 TrialRun run_trial(TrialContextData& data, const AskResult& asked,
                    std::vector<std::int64_t> heartbeat_ids, std::optional<std::string> device) {
@@ -483,6 +502,8 @@ RunSummary run_study(const StudyFile& file, const RunOptions& options) {
     TrialRun run = run_trial(data, asked, std::move(heartbeat_ids),
                              options.leases ? leased_accelerator(lease) : std::nullopt);
     if (options.leases) mark_lease(run, lease);
+    if (run.result.state != TrialState::Complete && caught_stop_signal() == SIGTERM)
+      throw StudyInterrupted(left_running_message(file, asked.number));
     const auto told_or_lost = tell_unless_lost(study, asked.number, run.result, out);
     ++summary.trials_run;
     if (!told_or_lost) continue;

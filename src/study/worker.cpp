@@ -16,6 +16,7 @@
 #include <fmt/format.h>
 
 #include "ecopt/core/error.hpp"
+#include "ecopt/study/runner.hpp"
 
 extern char** environ;
 
@@ -127,7 +128,7 @@ pid_t spawn_worker(const std::vector<std::string>& argv) {
   posix_spawnattr_t attrs;
   posix_spawnattr_init(&attrs);
   // Their own process group: a terminal's Ctrl-C reaches only this parent,
-  // which forwards one SIGTERM (a second signal would make a worker leave
+  // which forwards the signal once (a second one would make a worker leave
   // its trial RUNNING).
   posix_spawnattr_setflags(&attrs, POSIX_SPAWN_SETPGROUP);
   posix_spawnattr_setpgroup(&attrs, 0);
@@ -170,7 +171,9 @@ int run_local_workers(const std::vector<std::string>& argv, int count,
   bool forwarded = false;
   while (!running.empty()) {
     if (stop && !forwarded) {
-      for (pid_t pid : running) ::kill(pid, SIGTERM);
+      // Ctrl-C stays the user's stop, SIGTERM a scheduler's (run_study).
+      const int signal = caught_stop_signal() == SIGINT ? SIGINT : SIGTERM;
+      for (pid_t pid : running) ::kill(pid, signal);
       forwarded = true;
     }
     for (auto it = running.begin(); it != running.end();) {

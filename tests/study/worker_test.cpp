@@ -242,15 +242,25 @@ TEST_F(Workers, MaxTrialsStopsOneWorkerEarly) {
   EXPECT_EQ(stored_trials(url).size(), 3u);
 }
 
-// Kills worker A with SIGKILL while it runs trial 0; worker B fails that
-// trial once its heartbeat is 2 s old, retries it with the same params,
-// and finishes the study.
-void kill_mid_trial_and_recover(const TempDir& dir, const std::string& study) {
+// Stops worker A with `signal` while it runs trial 0 (SIGKILL: killed;
+// SIGTERM: Slurm's scancel, preemption or time limit, which leaves the
+// trial RUNNING as a kill would); worker B fails that trial once its
+// heartbeat is 2 s old, retries it with the same params, and finishes the
+// study.
+void kill_mid_trial_and_recover(const TempDir& dir, const std::string& study, int signal = SIGKILL) {
   std::ofstream(dir / "hold") << "1";
   CliChild doomed({ECOPT_CLI_PATH, "worker", study, "--allow-shared"}, dir.path());
   ASSERT_TRUE(trial_started(dir.path())) << doomed.out_so_far();
-  doomed.signal(SIGKILL);
-  EXPECT_EQ(doomed.wait().exit_code, 128 + SIGKILL);
+  doomed.signal(signal);
+  const auto stopped = doomed.wait();
+  if (signal == SIGTERM) {
+    EXPECT_EQ(stopped.exit_code, 130) << stopped.err;
+    EXPECT_THAT(stopped.err, HasSubstr("stopped by SIGTERM (scancel, preemption or a time limit): "
+                                       "trial 0 is left RUNNING"));
+    EXPECT_THAT(stopped.err, HasSubstr("retries it ([study] retry_failed = 1)"));
+  } else {
+    EXPECT_EQ(stopped.exit_code, 128 + signal);
+  }
   std::filesystem::remove(dir / "hold");  // the orphaned trial script ends too
 
   const auto survivor = testing::run_process(
@@ -260,12 +270,8 @@ void kill_mid_trial_and_recover(const TempDir& dir, const std::string& study) {
   EXPECT_THAT(survivor.out, HasSubstr("retries trial 0"));
 }
 
-TEST_F(Workers, KilledWorkersTrialIsFailedAfterTheTimeoutAndRetried) {
-  const std::string url = "sqlite:///" + (dir_ / "many.db").string();
-  const auto study = write_study(dir_, {url, 5, 0.01, 0.5, 2.0, 1});
-  kill_mid_trial_and_recover(dir_, study);
-
-  const auto trials = stored_trials(url);
+// 5 trials and one retry of trial 0, every other one COMPLETE.
+void expect_trial_0_retried(const std::vector<Trial>& trials) {
   ASSERT_EQ(trials.size(), 6u) << "5 trials and one retry";
   const Trial& lost = trials[0];
   EXPECT_EQ(lost.state, TrialState::Failed);
@@ -280,6 +286,21 @@ TEST_F(Workers, KilledWorkersTrialIsFailedAfterTheTimeoutAndRetried) {
     EXPECT_EQ(trial.params, lost.params) << "a retry runs the same params";
   }
   EXPECT_EQ(retries, 1);
+}
+
+TEST_F(Workers, KilledWorkersTrialIsFailedAfterTheTimeoutAndRetried) {
+  const std::string url = "sqlite:///" + (dir_ / "many.db").string();
+  const auto study = write_study(dir_, {url, 5, 0.01, 0.5, 2.0, 1});
+  kill_mid_trial_and_recover(dir_, study);
+  expect_trial_0_retried(stored_trials(url));
+}
+
+// A preempted trial is not the trial's fault: retried, not counted as failed.
+TEST_F(Workers, SigtermedWorkersTrialIsLeftRunningThenFailedAsStaleAndRetried) {
+  const std::string url = "sqlite:///" + (dir_ / "many.db").string();
+  const auto study = write_study(dir_, {url, 5, 0.01, 0.5, 2.0, 1});
+  kill_mid_trial_and_recover(dir_, study, SIGTERM);
+  expect_trial_0_retried(stored_trials(url));
 }
 
 TEST_F(Workers, WithoutRetriesAKilledTrialStaysFailedAndCountsTowardTheBudget) {

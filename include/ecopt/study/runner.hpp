@@ -21,8 +21,10 @@ namespace ecopt {
 class EnergyMonitor;
 class DeviceLeases;
 
-// The run stopped on Ctrl-C or SIGTERM; the running trial (if any) was
-// marked FAILED. The CLI exits with 130.
+// The run stopped on Ctrl-C or SIGTERM. After Ctrl-C (SIGINT, the user)
+// the running trial was marked FAILED ("interrupted by user"); after
+// SIGTERM (a scheduler) it was left RUNNING, to be failed as stale and
+// retried like the trial of a killed worker. The CLI exits with 130.
 class StudyInterrupted : public Error {
  public:
   using Error::Error;
@@ -41,6 +43,9 @@ class StopSignals {
 
   const std::atomic<bool>& flag() const;
 };
+
+// The first signal StopSignals caught (SIGINT, SIGTERM); 0 if none.
+int caught_stop_signal();
 
 struct RunOptions {
   std::optional<std::int64_t> n_trials;  // overrides the file's

@@ -12,6 +12,7 @@ packages=(
   libtorch-dev dataset-fashion-mnist
   python3-optuna python3-torch
   chromium
+  slurmctld slurmd slurm-client munge
   clang libclang-rt-14-dev
 )
 

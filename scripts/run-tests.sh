@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Install, build everything, run every test (ctest). PostgreSQL tests start
-# their own throw-away server; ECOPT_REQUIRE_POSTGRES=1 makes its absence fail.
+# their own throw-away server, Slurm tests their own one-node cluster;
+# ECOPT_REQUIRE_POSTGRES=1 and ECOPT_REQUIRE_SLURM=1 make their absence fail.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 scripts/build.sh
 export ECOPT_REQUIRE_POSTGRES=${ECOPT_REQUIRE_POSTGRES:-1}
+export ECOPT_REQUIRE_SLURM=${ECOPT_REQUIRE_SLURM:-1}
 ctest --test-dir "${ECOPT_BUILD_DIR:-build}" --output-on-failure -j "${ECOPT_JOBS:-$(nproc)}"

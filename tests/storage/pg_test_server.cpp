@@ -30,22 +30,6 @@ bool binaries_present(const std::filesystem::path& dir) {
   return std::filesystem::exists(dir / "initdb") && std::filesystem::exists(dir / "pg_ctl");
 }
 
-// The kernel picks a free port; the server binds it a moment later.
-int free_loopback_port() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof address;
-  if (bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
-      getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
-    close(fd);
-    throw std::runtime_error("cannot find a free loopback port");
-  }
-  close(fd);
-  return ntohs(address.sin_port);
-}
-
 void give_to_server_user(const std::filesystem::path& path) {
   if (geteuid() != 0) return;
   const passwd* user = getpwnam("postgres");
@@ -73,6 +57,21 @@ class FileLock {
 };
 
 }  // namespace
+
+int free_loopback_port() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof address;
+  if (bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
+      getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
+    close(fd);
+    throw std::runtime_error("cannot find a free loopback port");
+  }
+  close(fd);
+  return ntohs(address.sin_port);
+}
 
 bool postgres_required() {
   const char* value = std::getenv("ECOPT_REQUIRE_POSTGRES");

@@ -62,4 +62,7 @@ class PgTestServer {
 
 bool postgres_required();
 
+// The kernel picks a free loopback port; a server binds it a moment later.
+int free_loopback_port();
+
 }  // namespace ecopt::testing

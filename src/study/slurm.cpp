@@ -1,0 +1,173 @@
+#include "ecopt/study/slurm.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <regex>
+
+#include <fmt/format.h>
+
+#include "ecopt/core/error.hpp"
+#include "ecopt/energy/process.hpp"
+#include "ecopt/storage/postgres_login.hpp"
+#include "ecopt/storage/storage.hpp"
+#include "ecopt/study/study_file.hpp"
+
+namespace ecopt {
+
+namespace {
+
+// 'text' for bash, whatever it holds.
+std::string quoted(const std::string& text) {
+  std::string out = "'";
+  for (const char c : text) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+std::string file_name_part(const std::string& name) {
+  std::string part = name;
+  for (char& c : part)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') c = '_';
+  return part;
+}
+
+std::string shared_storage_url(const std::string& url) {
+  if (is_postgres_url(url)) return url;
+  throw InputError(fmt::format(
+      "storage {} cannot be shared by workers on several nodes (SQLite's file locks do not "
+      "hold across machines); give the study a postgresql://user@host:port/database storage "
+      "(docs/storage.md), or run 'ecopt tune --workers N' on one machine",
+      redact_url(url)));
+}
+
+void check_request(const SlurmRequest& request) {
+  if (request.workers < 1) throw InputError("--workers must be at least 1");
+  if (request.gpus_per_worker < 0) throw InputError("--gpus-per-worker must be 0 or more");
+  static const std::regex time_limit(R"((\d+-)?\d{1,3}:[0-5]\d:[0-5]\d)");
+  if (!request.time_limit.empty() && !std::regex_match(request.time_limit, time_limit)) {
+    throw InputError(fmt::format("--time '{}' is not a time limit; use HH:MM:SS or D-HH:MM:SS",
+                                 request.time_limit));
+  }
+  static const std::regex partition(R"([A-Za-z0-9_.,-]+)");
+  if (!request.partition.empty() && !std::regex_match(request.partition, partition)) {
+    throw InputError(fmt::format(
+        "--partition '{}' is not a partition name; use the names 'sinfo' lists", request.partition));
+  }
+}
+
+std::string worker_devices(int gpus) {
+  std::vector<std::string> devices;
+  for (int i = 0; i < gpus; ++i) devices.push_back(fmt::format("cuda:{}", i));
+  return fmt::format("{}", fmt::join(devices, ","));
+}
+
+std::string script_text(const SlurmRequest& request, const SlurmJob& job,
+                        const std::filesystem::path& study_file) {
+  std::string text = fmt::format(
+      "#!/bin/bash\n"
+      "# {} workers of study \"{}\", written by 'ecopt submit slurm'; each array task\n"
+      "# is one 'ecopt worker' on the study's PostgreSQL storage (docs/scaling.md).\n"
+      "#SBATCH --job-name=ecopt-{}\n"
+      "#SBATCH --array=0-{}\n"
+      "#SBATCH --ntasks=1\n"
+      "#SBATCH --output={}\n",
+      request.workers, job.study_name, file_name_part(job.study_name), request.workers - 1,
+      job.log_pattern.string());
+  if (!request.partition.empty()) text += fmt::format("#SBATCH --partition={}\n", request.partition);
+  if (!request.time_limit.empty()) text += fmt::format("#SBATCH --time={}\n", request.time_limit);
+  if (request.gpus_per_worker > 0) text += fmt::format("#SBATCH --gres=gpu:{}\n", request.gpus_per_worker);
+  text += "\n# No password here: libpq reads it from PGPASSFILE (mode 0600).\n";
+  text += fmt::format("export ECOPT_WORKER_STORAGE={}\n", quoted(job.storage_url));
+  if (!job.pgpass_path.empty()) text += fmt::format("export PGPASSFILE={}\n", quoted(job.pgpass_path.string()));
+  text +=
+      "# Device leases on this node's own disk: a job-private /tmp would hide them\n"
+      "# from the other jobs on the node.\n"
+      "export ECOPT_LEASE_DIR=\"${ECOPT_LEASE_DIR:-/var/tmp/ecopt-leases-$(id -u)}\"\n"
+      "# Slurm stops a worker with SIGTERM (scancel, preemption, time limit): its\n"
+      "# trial is left RUNNING, failed as stale and retried when retry_failed allows.\n";
+  text += fmt::format("exec {} worker {}", quoted(request.ecopt_binary.string()),
+                      quoted(study_file.string()));
+  if (request.gpus_per_worker > 0) text += " --devices " + worker_devices(request.gpus_per_worker);
+  if (request.allow_shared) text += " --allow-shared";
+  return text + "\n";
+}
+
+// Created 0600 (never through a symbolic link) before the secret is written.
+void write_private_file(const std::filesystem::path& path, const std::string& text) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0 || ::fchmod(fd, 0600) != 0) {
+    const int error = errno;
+    if (fd >= 0) ::close(fd);
+    throw UnavailableError(fmt::format("cannot write {} ({})", path.string(), std::strerror(error)));
+  }
+  const bool written = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+  if (::close(fd) != 0 || !written)
+    throw UnavailableError(fmt::format("cannot write {}", path.string()));
+}
+
+}  // namespace
+
+SlurmJob plan_slurm_job(const SlurmRequest& request) {
+  check_request(request);
+  const StudyFile file = load_study_file(request.study_file.string());
+  const std::string url = shared_storage_url(request.storage_url.value_or(file.storage_url));
+  const PostgresLogin login = split_postgres_login(url);
+  SlurmJob job;
+  job.study_name = file.spec.name;
+  job.storage_url = login.url_without_password;
+  job.retry_failed = file.retry_failed;
+  const auto job_dir = std::filesystem::absolute(request.job_dir);
+  const std::string stem = file_name_part(job.study_name);
+  job.script_path = job_dir / (stem + ".sbatch");
+  job.log_pattern = job_dir / (stem + "-%A_%a.log");
+  if (login.pgpass_line) {
+    job.pgpass_path = job_dir / (stem + ".pgpass");
+    job.pgpass_line = login.pgpass_line;
+  }
+  job.script = script_text(request, job, std::filesystem::absolute(request.study_file));
+  return job;
+}
+
+void write_slurm_job(const SlurmJob& job) {
+  std::error_code error;
+  std::filesystem::create_directories(job.script_path.parent_path(), error);
+  if (error) {
+    throw UnavailableError(fmt::format("cannot create {} ({})",
+                                       job.script_path.parent_path().string(), error.message()));
+  }
+  if (job.pgpass_line) write_private_file(job.pgpass_path, *job.pgpass_line + "\n");
+  std::ofstream(job.script_path) << job.script;
+  if (!std::ofstream(job.script_path, std::ios::app))
+    throw UnavailableError(fmt::format("cannot write {}", job.script_path.string()));
+}
+
+std::string submit_slurm_job(const SlurmJob& job) {
+  ProcessOptions options;
+  options.argv = {"sbatch", "--parsable", job.script_path.string()};
+  std::string out;
+  options.on_stdout_line = [&](std::string_view line) { out += std::string(line) + "\n"; };
+  std::unique_ptr<Process> sbatch;
+  try {
+    sbatch = std::make_unique<Process>(options);
+  } catch (const Error& error) {
+    throw UnavailableError(fmt::format(
+        "cannot run sbatch ({}); run 'ecopt submit slurm' on a Slurm login node", error.what()));
+  }
+  const ExitStatus status = sbatch->wait();
+  // "12345" or "12345;cluster".
+  const std::string id = out.substr(0, out.find_first_not_of("0123456789"));
+  if (!status.success() || id.empty()) {
+    throw UnavailableError(fmt::format("sbatch {} failed ({}): {}", job.script_path.string(),
+                                       status.describe(),
+                                       fmt::join(sbatch->stderr_tail(), " | ")));
+  }
+  return id;
+}
+
+}  // namespace ecopt

@@ -58,7 +58,9 @@ void submit_slurm(const SubmitFlags& flags) {
   log.replace(log.find("%A_%a"), 5, id + "_<task>");
   std::cout << fmt::format("  logs      {}\n", log)
             << fmt::format("watch it:   squeue -j {}\n", id)
-            << fmt::format("            ecopt trials --storage '{}' --study-name '{}'\n",
+            << fmt::format("            {}ecopt trials --storage '{}' --study-name '{}'\n",
+                           job.pgpass_line ? fmt::format("PGPASSFILE='{}' ", job.pgpass_path.string())
+                                           : "",
                            job.storage_url, job.study_name)
             << fmt::format("cancel it:  scancel {}\n", id);
   if (job.retry_failed == 0)

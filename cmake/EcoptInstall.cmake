@@ -1,7 +1,7 @@
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 install(TARGETS ecopt ${ECOPT_MODULES} EXPORT ecoptTargets
-        ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
+        LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
 install(DIRECTORY include/ecopt DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 install(EXPORT ecoptTargets NAMESPACE ecopt:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/ecopt)
 configure_package_config_file(cmake/ecoptConfig.cmake.in
@@ -13,5 +13,11 @@ install(FILES ${CMAKE_CURRENT_BINARY_DIR}/ecoptConfig.cmake
               ${CMAKE_CURRENT_BINARY_DIR}/ecoptConfigVersion.cmake
         DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/ecopt)
 if(TARGET ecopt_cli)
+  set_target_properties(ecopt_cli PROPERTIES INSTALL_RPATH "$ORIGIN/../${CMAKE_INSTALL_LIBDIR}")
   install(TARGETS ecopt_cli RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+endif()
+# The libtorch module beside the modules it calls back into (where the
+# task registry looks for it); not exported: it is opened, never linked.
+if(TARGET ecopt_torch_tasks)
+  install(TARGETS ecopt_torch_tasks LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
 endif()

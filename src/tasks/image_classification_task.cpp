@@ -1,6 +1,6 @@
 // The image-classification task on libtorch: model, training, evaluation
-// and energy-first inference measurement. The only libtorch translation
-// unit of the library, so keep it the one place that includes torch.
+// and energy-first inference measurement. Part of the libtorch module
+// (torch_module.hpp), which the library opens only when a study needs it.
 #include <chrono>
 #include <mutex>
 
@@ -10,6 +10,7 @@
 #include "ecopt/core/error.hpp"
 #include "task_common.hpp"
 #include "torch_device.hpp"
+#include "torch_module.hpp"
 
 namespace ecopt {
 namespace detail {
@@ -431,7 +432,7 @@ class ImageClassificationTask final : public Task {
 
 }  // namespace
 
-std::unique_ptr<Task> make_image_classification_task(const nlohmann::json& config) {
+std::unique_ptr<Task> detail::torch_image_classification_task(const nlohmann::json& config) {
   return std::make_unique<ImageClassificationTask>(image_classification_config_from_json(config));
 }
 

@@ -1,5 +1,6 @@
-// make_task: one line per task kind. No libtorch here; a kind whose
-// dependency was left out of the build is listed with the reason.
+// make_task: one line per task kind. No libtorch here: the libtorch kinds
+// forward to the module torch_module.cpp opens on first use, which says
+// what is missing when it cannot.
 #include <map>
 
 #include <fmt/format.h>
@@ -19,10 +20,8 @@ using TaskFactory = std::unique_ptr<Task> (*)(const nlohmann::json& config);
 
 const std::map<std::string, TaskFactory>& task_factories() {
   static const std::map<std::string, TaskFactory> factories = {
-#ifdef ECOPT_WITH_TORCH
       {"image-classification", make_image_classification_task},
       {"text-generation", make_text_generation_task},
-#endif
       {"command", make_command_task},
       {"test-problem", make_test_problem_task},
   };
@@ -45,12 +44,6 @@ std::unique_ptr<Task> make_task(const nlohmann::json& config) {
   const auto kind = config.at("kind").get<std::string>();
   const auto found = task_factories().find(kind);
   if (found == task_factories().end()) {
-#ifndef ECOPT_WITH_TORCH
-    if (kind == "image-classification") {
-      throw UnavailableError("task kind image-classification needs libtorch, but ECOpt was built "
-                             "with ECOPT_WITH_TORCH=OFF; rebuild with -DECOPT_WITH_TORCH=ON");
-    }
-#endif
     throw InputError(fmt::format("unknown task kind \"{}\"; use one of: {}", kind,
                                  fmt::join(task_kinds(), ", ")));
   }

@@ -615,12 +615,4 @@ std::string generation_bench_markdown(const GenerationBenchResult& result,
   return out.str();
 }
 
-#ifndef ECOPT_WITH_TORCH
-GenerationBenchResult run_generation_benchmark(const GenerationBenchOptions&) {
-  throw UnavailableError(
-      "generation-bench needs libtorch, but ECOpt was built with "
-      "ECOPT_WITH_TORCH=OFF; rebuild with -DECOPT_WITH_TORCH=ON");
-}
-#endif
-
 }  // namespace ecopt

@@ -1,7 +1,7 @@
 // The text-generation task on libtorch: a GPT-2-style Transformer with a
 // KV cache, two-phase generation measured in separate energy windows,
 // training on a byte corpus, safetensors loading, and the cross-device
-// generation benchmark. The task's only libtorch translation unit.
+// generation benchmark. Part of the libtorch module (torch_module.hpp).
 #include <ATen/CPUGeneratorImpl.h>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -21,6 +21,7 @@
 #include "ecopt/math/stats.hpp"
 #include "task_common.hpp"
 #include "torch_device.hpp"
+#include "torch_module.hpp"
 #include "transformer.hpp"
 
 namespace ecopt {
@@ -763,11 +764,11 @@ GenerationBenchCell bench_cell(const std::string& preset, const std::string& dev
 
 }  // namespace
 
-std::unique_ptr<Task> make_text_generation_task(const nlohmann::json& config) {
+std::unique_ptr<Task> detail::torch_text_generation_task(const nlohmann::json& config) {
   return std::make_unique<TextGenerationTask>(text_generation_config_from_json(config));
 }
 
-GenerationBenchResult run_generation_benchmark(const GenerationBenchOptions& options) {
+GenerationBenchResult detail::torch_generation_benchmark(const GenerationBenchOptions& options) {
   GenerationBenchResult result;
   result.generation = options.generation;
   result.devices = bench_devices(options.devices);

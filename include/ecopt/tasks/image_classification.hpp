@@ -110,8 +110,8 @@ TrialSettings resolve_trial_settings(const ParamMap& params, const ParamMap& fix
 // Architecture, training and inference knobs; config.fixed pins any of them.
 SearchSpace image_classification_search_space(const ImageClassificationConfig& config);
 
-// Defined only in builds with libtorch (ECOPT_WITH_TORCH); without it,
-// make_task answers "image-classification" with an UnavailableError.
+// Opens ECOpt's libtorch module on first use (ECOPT_WITH_TORCH builds it);
+// throws UnavailableError saying what is missing when it cannot.
 std::unique_ptr<Task> make_image_classification_task(const nlohmann::json& config);
 
 }  // namespace ecopt

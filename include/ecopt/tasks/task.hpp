@@ -71,7 +71,8 @@ class Task {
 // "test-problem"). Throws InputError for unknown kinds or bad settings.
 std::unique_ptr<Task> make_task(const nlohmann::json& config);
 
-// The kinds make_task accepts in this build, sorted.
+// Every kind make_task knows, sorted; the libtorch ones fail at make_task
+// when ECOpt's libtorch module or libtorch is missing.
 std::vector<std::string> task_kinds();
 
 }  // namespace ecopt

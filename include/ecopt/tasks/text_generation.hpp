@@ -125,8 +125,8 @@ TextTrialSettings resolve_text_trial_settings(const ParamMap& params,
 // size, dtype, KV cache); config.fixed pins any of them.
 SearchSpace text_generation_search_space(const TextGenerationConfig& config);
 
-// Defined only when ECOpt is built with libtorch (the registry lists the
-// kind then).
+// Opens ECOpt's libtorch module on first use (ECOPT_WITH_TORCH builds it);
+// throws UnavailableError saying what is missing when it cannot.
 std::unique_ptr<Task> make_text_generation_task(const nlohmann::json& config);
 
 // --- corpus ------------------------------------------------------------------
@@ -213,7 +213,7 @@ struct GenerationBenchResult {
 // Runs the same generation (untrained weights: the energy of generation
 // does not depend on their values) for every preset on every device.
 // A preset that fails on a device (e.g. out of memory) is recorded as
-// skipped with the reason.
+// skipped with the reason. Runs in ECOpt's libtorch module, like the task.
 GenerationBenchResult run_generation_benchmark(const GenerationBenchOptions& options);
 
 // Side-by-side Markdown: joules per token for each preset on each device,

@@ -1,0 +1,98 @@
+"""Studies in ECOpt's storage (SQLite, PostgreSQL, memory), as the CLI's
+create-study / ask / tell / best-trials see them."""
+import json
+
+from ecopt import _native
+
+
+class Trial:
+    """A stored trial. ``params`` maps names to values; ``values`` holds one
+    number per objective once COMPLETE."""
+
+    def __init__(self, record):
+        self.number = record["number"]
+        self.params = record.get("params", {})
+        self.state = record.get("state", "RUNNING")
+        self.values = record.get("values") or None
+        self.user_attrs = record.get("user_attrs", {})
+        self.system_attrs = record.get("system_attrs", {})
+        self.fail_reason = record.get("fail_reason")
+        self.datetime_start = record.get("datetime_start")
+        self.datetime_complete = record.get("datetime_complete")
+
+    def __repr__(self):
+        return (f"Trial(number={self.number}, state={self.state!r}, params={self.params!r}, "
+                f"values={self.values!r})")
+
+
+def search_space_json(search_space):
+    """Optuna's distribution JSON for a search space given as that JSON
+    (text or dict), or as a dict of Optuna distribution objects."""
+    if isinstance(search_space, str):
+        return search_space
+    encoded = {}
+    for name, distribution in search_space.items():
+        if isinstance(distribution, str):
+            encoded[name] = json.loads(distribution)
+        elif isinstance(distribution, dict):
+            encoded[name] = distribution
+        else:  # an optuna.distributions object: optuna is already imported then
+            from optuna.distributions import distribution_to_json
+            encoded[name] = json.loads(distribution_to_json(distribution))
+    return json.dumps(encoded)
+
+
+class Study:
+    """Ask and tell on a stored study. Like the CLI, every ask rebuilds the
+    sampler from all stored trials, so many processes can share a study."""
+
+    def __init__(self, handle):
+        self._handle = handle
+        spec = json.loads(handle.spec())
+        self.name = spec["name"]
+        self.objective_names = [o["name"] for o in spec["objectives"]]
+        self.directions = [o["direction"] for o in spec["objectives"]]
+
+    @classmethod
+    def create(cls, storage, name, directions=("minimize",), objective_names=None,
+               load_if_exists=False):
+        """Creates study `name` in `storage` (a URL such as
+        ``sqlite:///ecopt.db``). Objectives are named objective_0, ...
+        unless `objective_names` names them."""
+        directions = list(directions)
+        names = list(objective_names or (f"objective_{i}" for i in range(len(directions))))
+        if len(names) != len(directions):
+            raise _native.InputError(
+                f"{len(names)} objective names for {len(directions)} directions; give one each")
+        spec = {"name": name, "constraints": [],
+                "objectives": [{"name": n, "direction": d} for n, d in zip(names, directions)]}
+        return cls(_native.StudyHandle.create(storage, json.dumps(spec), load_if_exists))
+
+    @classmethod
+    def load(cls, storage, name):
+        return cls(_native.StudyHandle.load(storage, name))
+
+    def ask(self, search_space, sampler="mobo", seed=0, initial_trials=-1, **sampler_kwargs):
+        """Starts a trial; returns it with ``.number`` and ``.params``.
+        `search_space` is Optuna's distribution JSON (text, or a dict of
+        name to JSON dict) or a dict of Optuna distributions."""
+        asked = json.loads(self._handle.ask(search_space_json(search_space), sampler, seed,
+                                            initial_trials, json.dumps(sampler_kwargs)))
+        return Trial(asked)
+
+    def tell(self, number, values=None, state="complete", user_attrs=None, fail_reason=None):
+        """Finishes trial `number`: COMPLETE needs one value per objective."""
+        if values is not None and not isinstance(values, (list, tuple)):
+            values = [values]
+        stored = self._handle.tell(number, state, [float(v) for v in values or []],
+                                   json.dumps(user_attrs or {}), fail_reason)
+        return Trial(json.loads(stored))
+
+    @property
+    def trials(self):
+        return [Trial(t) for t in json.loads(self._handle.trials())]
+
+    @property
+    def best_trials(self):
+        """The feasible Pareto-optimal COMPLETE trials."""
+        return [Trial(t) for t in json.loads(self._handle.best_trials())]

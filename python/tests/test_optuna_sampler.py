@@ -1,0 +1,97 @@
+"""EcoptSampler through Optuna 3.1's own API: multi-objective, categorical
+and conditional spaces, pruned and failed trials, threads and a shared
+storage."""
+import math
+
+import optuna
+import pytest
+
+from ecopt.optuna import EcoptSampler
+
+optuna.logging.set_verbosity(optuna.logging.WARNING)
+
+
+def zdt1(trial):
+    x = [trial.suggest_float(f"x{i}", 0.0, 1.0) for i in range(3)]
+    g = 1.0 + 9.0 * sum(x[1:]) / 2.0
+    return x[0], g * (1.0 - math.sqrt(x[0] / g))
+
+
+def test_multi_objective_study_runs_past_the_initial_design():
+    study = optuna.create_study(directions=["minimize", "minimize"],
+                                sampler=EcoptSampler(seed=0, initial_trials=4))
+    study.optimize(zdt1, n_trials=10)
+    assert len(study.trials) == 10
+    assert all(t.state == optuna.trial.TrialState.COMPLETE for t in study.trials)
+    assert study.best_trials
+    for t in study.trials:
+        assert all(0.0 <= t.params[f"x{i}"] <= 1.0 for i in range(3))
+
+
+def test_same_seed_same_suggestions():
+    def params(seed):
+        study = optuna.create_study(directions=["minimize", "minimize"],
+                                    sampler=EcoptSampler(seed=seed, initial_trials=3))
+        study.optimize(zdt1, n_trials=5)
+        return [t.params for t in study.trials]
+    assert params(7) == params(7)
+    assert params(7) != params(8)
+
+
+def test_categorical_and_conditional_parameters():
+    def objective(trial):
+        kind = trial.suggest_categorical("kind", ["linear", "square"])
+        steps = trial.suggest_int("steps", 1, 16, log=True)
+        if kind == "linear":
+            slope = trial.suggest_float("slope", -1.0, 1.0)
+            return abs(slope) + steps
+        return trial.suggest_float("power", 1.0, 3.0, step=0.5) + steps
+
+    study = optuna.create_study(sampler=EcoptSampler(seed=0, initial_trials=4))
+    study.optimize(objective, n_trials=12)
+    assert len(study.trials) == 12
+    for t in study.trials:
+        assert t.params["kind"] in ("linear", "square")
+        assert 1 <= t.params["steps"] <= 16
+        if t.params["kind"] == "square":
+            assert t.params["power"] in (1.0, 1.5, 2.0, 2.5, 3.0)
+        else:
+            assert -1.0 <= t.params["slope"] <= 1.0
+
+
+def test_pruned_and_failed_trials_do_not_stop_the_study():
+    def objective(trial):
+        x = trial.suggest_float("x", 0.0, 1.0)
+        if trial.number % 4 == 1:
+            raise optuna.TrialPruned()
+        if trial.number % 4 == 2:
+            raise ValueError("diverged")
+        return (x - 0.3) ** 2
+
+    study = optuna.create_study(sampler=EcoptSampler(seed=0, initial_trials=2),
+                                pruner=optuna.pruners.MedianPruner())
+    study.optimize(objective, n_trials=12, catch=(ValueError,))
+    states = [t.state for t in study.trials]
+    assert states.count(optuna.trial.TrialState.PRUNED) == 3
+    assert states.count(optuna.trial.TrialState.FAIL) == 3
+    assert states.count(optuna.trial.TrialState.COMPLETE) == 6
+
+
+def test_threads_on_a_shared_sqlite_storage(tmp_path):
+    url = f"sqlite:///{tmp_path}/optuna.db"
+    study = optuna.create_study(storage=url, study_name="shared",
+                                directions=["minimize", "minimize"],
+                                sampler=EcoptSampler(seed=0, initial_trials=4))
+    study.optimize(zdt1, n_trials=10, n_jobs=2)
+    # A second handle on the same storage (another worker) continues it.
+    other = optuna.load_study(storage=url, study_name="shared",
+                              sampler=EcoptSampler(seed=0, initial_trials=4))
+    other.optimize(zdt1, n_trials=2)
+    assert len(optuna.load_study(storage=url, study_name="shared").trials) == 12
+
+
+def test_unknown_sampler_is_an_input_error():
+    import ecopt
+    study = optuna.create_study(sampler=EcoptSampler(sampler="annealing"))
+    with pytest.raises(ecopt.InputError, match="annealing"):
+        study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=1)

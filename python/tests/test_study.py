@@ -1,0 +1,69 @@
+"""ecopt.Study on a real SQLite file, shared with the real CLI."""
+import json
+
+import pytest
+
+import ecopt
+
+SPACE = {
+    "x": {"name": "FloatDistribution",
+          "attributes": {"low": 0.0, "high": 1.0, "log": False, "step": None}},
+    "n": {"name": "IntDistribution", "attributes": {"low": 1, "high": 8, "log": False, "step": 1}},
+    "act": {"name": "CategoricalDistribution", "attributes": {"choices": ["relu", "gelu"]}},
+}
+
+
+def test_ask_tell_and_best_trials(storage):
+    study = ecopt.Study.create(storage=storage, name="s", directions=["minimize", "maximize"])
+    assert study.directions == ["minimize", "maximize"]
+    for expected_number in range(6):
+        trial = study.ask(SPACE, seed=1)
+        assert trial.number == expected_number
+        assert 0.0 <= trial.params["x"] <= 1.0
+        assert isinstance(trial.params["n"], int) and 1 <= trial.params["n"] <= 8
+        assert trial.params["act"] in ("relu", "gelu")
+        study.tell(trial.number, [trial.params["x"], trial.params["n"]])
+    trials = study.trials
+    assert [t.state for t in trials] == ["COMPLETE"] * 6
+    best = study.best_trials
+    assert best
+    # No trial dominates a best one: lower x and higher n.
+    for b in best:
+        assert not any(t.values[0] <= b.values[0] and t.values[1] >= b.values[1]
+                       and t.values != b.values for t in trials)
+
+
+def test_cli_and_python_share_a_study(storage, cli):
+    cli("create-study", "--storage", storage, "--study-name", "shared", "--directions", "minimize")
+    asked = json.loads(cli("ask", "--storage", storage, "--study-name", "shared",
+                           "--search-space", json.dumps(SPACE), "--sampler", "random"))
+    study = ecopt.Study.load(storage, "shared")
+    told = study.tell(asked["number"], 0.25, user_attrs={"note": "from python"})
+    assert told.state == "COMPLETE" and told.values == [0.25]
+    from_python = study.ask(SPACE, sampler="random")
+    study.tell(from_python.number, state="fail", fail_reason="diverged")
+    listed = json.loads(cli("trials", "--storage", storage, "--study-name", "shared"))
+    assert [t["state"] for t in listed] == ["COMPLETE", "FAIL"]
+    assert listed[0]["user_attrs"]["note"] == "from python"
+    assert listed[1]["params"] == from_python.params
+
+
+def test_optuna_distributions_are_accepted(storage):
+    optuna = pytest.importorskip("optuna")
+    study = ecopt.Study.create(storage=storage, name="d")
+    trial = study.ask({"lr": optuna.distributions.FloatDistribution(1e-4, 1e-1, log=True)},
+                      sampler="random")
+    assert 1e-4 <= trial.params["lr"] <= 1e-1
+
+
+def test_errors_are_one_line_and_typed(storage):
+    with pytest.raises(ecopt.NotFoundError, match="study 'nope' not found") as missing:
+        ecopt.Study.load(storage, "nope")
+    assert "\n" not in str(missing.value)
+    study = ecopt.Study.create(storage=storage, name="e", directions=["minimize", "minimize"])
+    trial = study.ask(SPACE, sampler="random")
+    with pytest.raises(ecopt.InputError):
+        study.tell(trial.number, [1.0])  # one value for two objectives
+    with pytest.raises(ecopt.InputError):
+        ecopt.Study.create(storage=storage, name="e")  # exists
+    assert issubclass(ecopt.InputError, ecopt.Error)

@@ -11,7 +11,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev zlib1g-dev
   libtorch-dev dataset-fashion-mnist
   python3-optuna python3-torch
-  python3-dev pybind11-dev python3-pybind11 python3-pytest
+  python3-dev pybind11-dev python3-pybind11 python3-pytest python3-plotly
   chromium
   slurmctld slurmd slurm-client munge
   clang libclang-rt-14-dev

@@ -84,6 +84,7 @@ class MoboSampler final : public Sampler {
  public:
   explicit MoboSampler(const SamplerOptions& options) : options_(options), settings_(read_settings(options)) {}
   std::string name() const override { return "mobo"; }
+  HistoryNeed history_need() const override { return HistoryNeed::Trials; }
 
   std::vector<double> suggest(const SamplingContext& context) override {
     const std::size_t d = context.space.dimensions();

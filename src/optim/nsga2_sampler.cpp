@@ -132,6 +132,7 @@ class Nsga2Sampler final : public Sampler {
  public:
   explicit Nsga2Sampler(const SamplerOptions& options) : seed_(options.seed), settings_(read_settings(options)) {}
   std::string name() const override { return "nsga2"; }
+  HistoryNeed history_need() const override { return HistoryNeed::Trials; }
 
   std::vector<double> suggest(const SamplingContext& context) override {
     const std::size_t d = context.space.dimensions();

@@ -14,6 +14,7 @@ class RandomSampler final : public Sampler {
  public:
   explicit RandomSampler(std::uint64_t seed) : seed_(seed) {}
   std::string name() const override { return "random"; }
+  HistoryNeed history_need() const override { return HistoryNeed::None; }
   std::vector<double> suggest(const SamplingContext& context) override {
     RandomStream random(mix_seed(seed_, static_cast<std::uint64_t>(context.trial_number)));
     std::vector<double> point(context.space.dimensions());
@@ -29,6 +30,7 @@ class SobolSampler final : public Sampler {
  public:
   explicit SobolSampler(std::uint64_t seed) : seed_(seed) {}
   std::string name() const override { return "sobol"; }
+  HistoryNeed history_need() const override { return HistoryNeed::None; }
   std::vector<double> suggest(const SamplingContext& context) override {
     return sobol_point(context.space.dimensions(), seed_,
                        static_cast<std::uint64_t>(std::max<std::int64_t>(context.trial_number, 0)));

@@ -15,6 +15,7 @@ namespace rules = storage_rules;
 struct StoredTrial {
   std::int64_t study_id;
   Trial trial;
+  std::int64_t version;  // the study's version at this trial's last write
 };
 
 class MemoryStorage final : public Storage {
@@ -27,6 +28,7 @@ class MemoryStorage final : public Storage {
     if (find_study_locked(spec.name)) throw InputError(rules::duplicate_study_message(spec.name));
     StudyRecord record{static_cast<std::int64_t>(studies_.size()) + 1, spec, user_attrs};
     studies_.push_back(record);
+    versions_.push_back(0);
     return record;
   }
 
@@ -60,29 +62,28 @@ class MemoryStorage final : public Storage {
     if (number >= max_trials) return std::nullopt;
     Trial trial = rules::new_trial(static_cast<std::int64_t>(trials_.size()) + 1, number,
                                    system_attrs, rules::stored_now(options_));
-    trials_.push_back({study_id, trial});
+    trials_.push_back({study_id, trial, ++versions_[study_id - 1]});
     return trial;
   }
 
   void set_trial_params(std::int64_t trial_id, const ParamMap& params) override {
     std::lock_guard lock(mutex_);
-    rules::set_params(trial_locked(trial_id).trial, params);
+    rules::set_params(written(trial_id).trial, params);
   }
 
   void set_trial_user_attrs(std::int64_t trial_id, const nlohmann::json& attrs) override {
     std::lock_guard lock(mutex_);
-    rules::merge_attrs(trial_locked(trial_id).trial.user_attrs, attrs, "trial user attributes");
+    rules::merge_attrs(written(trial_id).trial.user_attrs, attrs, "trial user attributes");
   }
 
   void set_trial_system_attrs(std::int64_t trial_id, const nlohmann::json& attrs) override {
     std::lock_guard lock(mutex_);
-    rules::merge_attrs(trial_locked(trial_id).trial.system_attrs, attrs,
-                       "trial system attributes");
+    rules::merge_attrs(written(trial_id).trial.system_attrs, attrs, "trial system attributes");
   }
 
   void finish_trial(std::int64_t trial_id, const TrialResult& result) override {
     std::lock_guard lock(mutex_);
-    StoredTrial& stored = trial_locked(trial_id);
+    StoredTrial& stored = written(trial_id);
     Trial updated = stored.trial;  // all or nothing: apply to a copy first
     rules::finish(updated, study_locked(stored.study_id).spec, result,
                   rules::stored_now(options_));
@@ -91,7 +92,7 @@ class MemoryStorage final : public Storage {
 
   void record_heartbeat(std::int64_t trial_id) override {
     std::lock_guard lock(mutex_);
-    rules::heartbeat(trial_locked(trial_id).trial, rules::stored_now(options_));
+    rules::heartbeat(written(trial_id).trial, rules::stored_now(options_));
   }
 
   std::vector<Trial> fail_stale_trials(std::int64_t study_id,
@@ -102,20 +103,23 @@ class MemoryStorage final : public Storage {
     std::vector<Trial> failed;
     for (auto& stored : trials_) {
       if (stored.study_id == study_id && rules::fail_if_stale(stored.trial, now, timeout)) {
+        stored.version = ++versions_[study_id - 1];
         failed.push_back(stored.trial);
       }
     }
     return failed;
   }
 
-  std::vector<Trial> trials(std::int64_t study_id) override {
+  TrialChanges trials_changed_since(std::int64_t study_id, std::int64_t version) override {
     std::lock_guard lock(mutex_);
     study_locked(study_id);
-    std::vector<Trial> result;
+    TrialChanges changes{{}, versions_[study_id - 1]};
     for (const auto& stored : trials_) {
-      if (stored.study_id == study_id) result.push_back(stored.trial);
+      if (stored.study_id == study_id && stored.version > version) {
+        changes.trials.push_back(stored.trial);
+      }
     }
-    return result;  // numbers grow with insertion order
+    return changes;  // numbers grow with insertion order
   }
 
   std::optional<Trial> find_trial(std::int64_t study_id, std::int64_t number) override {
@@ -144,16 +148,22 @@ class MemoryStorage final : public Storage {
     return studies_[study_id - 1];
   }
 
-  StoredTrial& trial_locked(std::int64_t trial_id) {
+  // The trial about to be written, with the study's next version. A write
+  // that throws still moves the version on: readers then re-read a trial
+  // that did not change, which costs a little and loses nothing.
+  StoredTrial& written(std::int64_t trial_id) {
     if (trial_id < 1 || trial_id > static_cast<std::int64_t>(trials_.size())) {
       throw NotFoundError(rules::unknown_trial_message(trial_id));
     }
-    return trials_[trial_id - 1];
+    StoredTrial& stored = trials_[trial_id - 1];
+    stored.version = ++versions_[stored.study_id - 1];
+    return stored;
   }
 
   StorageOptions options_;
   std::mutex mutex_;
   std::vector<StudyRecord> studies_;
+  std::vector<std::int64_t> versions_;  // per study, by id - 1
   std::vector<StoredTrial> trials_;
 };
 

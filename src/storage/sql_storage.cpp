@@ -44,6 +44,14 @@ constexpr std::string_view kTrialColumns =
     "id, study_id, number, state, params_json, values_json, user_attrs_json, "
     "system_attrs_json, fail_reason, started_at, finished_at, heartbeat_at";
 
+// A study's version counts the writes to its trials; each write stamps the
+// trial it changed with the new count. Rows older than these columns
+// start at 1, so a first read (from 0) gets them all.
+constexpr std::string_view kStudyVersionColumn = "trials_version BIGINT NOT NULL DEFAULT 1";
+constexpr std::string_view kTrialVersionColumn = "version BIGINT NOT NULL DEFAULT 1";
+constexpr std::string_view kTrialsByVersionIndex =
+    "CREATE INDEX trials_by_version ON trials (study_id, version)";
+
 // 'RUNNING', 'COMPLETE', ... as core spells them.
 std::string state_list() {
   std::string list;
@@ -59,25 +67,31 @@ std::vector<std::string> schema_statements(const SqlDialect& dialect) {
       "CREATE TABLE ecopt_schema_version (version INTEGER NOT NULL)",
       fmt::format("CREATE TABLE studies (id {}, name TEXT NOT NULL UNIQUE, "
                   "spec_json TEXT NOT NULL, user_attrs_json TEXT NOT NULL, "
-                  "created_at BIGINT NOT NULL, next_trial_number BIGINT NOT NULL DEFAULT 0)",
-                  dialect.id_column),
+                  "created_at BIGINT NOT NULL, next_trial_number BIGINT NOT NULL DEFAULT 0, "
+                  "{})",
+                  dialect.id_column, kStudyVersionColumn),
       fmt::format("CREATE TABLE trials (id {}, "
                   "study_id BIGINT NOT NULL REFERENCES studies (id), number BIGINT NOT NULL, "
                   "state TEXT NOT NULL CHECK (state IN ({})), "
                   "params_json TEXT NOT NULL, values_json TEXT NOT NULL, "
                   "user_attrs_json TEXT NOT NULL, system_attrs_json TEXT NOT NULL, "
                   "fail_reason TEXT, started_at BIGINT NOT NULL, finished_at BIGINT, "
-                  "heartbeat_at BIGINT, UNIQUE (study_id, number))",
-                  dialect.id_column, state_list()),
+                  "heartbeat_at BIGINT, {}, UNIQUE (study_id, number))",
+                  dialect.id_column, state_list(), kTrialVersionColumn),
       "CREATE INDEX trials_by_state ON trials (study_id, state)",
+      std::string(kTrialsByVersionIndex),
       fmt::format("INSERT INTO ecopt_schema_version (version) VALUES ({})", kSchemaVersion),
   };
 }
 
-// Statements that bring schema version v to v + 1, indexed by v - 1. Empty
-// while version 1 is the only one; a new version appends its step here.
+// Statements that bring schema version v to v + 1, indexed by v - 1.
 const std::vector<std::vector<std::string>>& migrations() {
-  static const std::vector<std::vector<std::string>> steps;
+  static const std::vector<std::vector<std::string>> steps{
+      // 2: trial versions, so readers fetch only what changed.
+      {fmt::format("ALTER TABLE studies ADD COLUMN {}", kStudyVersionColumn),
+       fmt::format("ALTER TABLE trials ADD COLUMN {}", kTrialVersionColumn),
+       std::string(kTrialsByVersionIndex)},
+  };
   return steps;
 }
 
@@ -208,8 +222,10 @@ class SqlStorage final : public Storage {
       // UPDATE locks the study row until this transaction ends, and the
       // limit is checked under that lock.
       const auto counter = db_->query(
-          "UPDATE studies SET next_trial_number = next_trial_number + 1 "
-          "WHERE id = $1 AND next_trial_number < $2 RETURNING next_trial_number - 1",
+          "UPDATE studies SET next_trial_number = next_trial_number + 1, "
+          "trials_version = trials_version + 1 "
+          "WHERE id = $1 AND next_trial_number < $2 "
+          "RETURNING next_trial_number - 1, trials_version",
           {study_id, max_trials});
       if (counter.empty()) {
         require_study(study_id);
@@ -219,13 +235,14 @@ class SqlStorage final : public Storage {
       trial = rules::new_trial(-1, counter.front().integer(0), system_attrs,
                                rules::stored_now(options_));
       trial.id = db_->query("INSERT INTO trials (study_id, number, state, params_json, "
-                            "values_json, user_attrs_json, system_attrs_json, started_at) "
-                            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+                            "values_json, user_attrs_json, system_attrs_json, started_at, "
+                            "version) "
+                            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
                             {study_id, trial.number, std::string(to_string(trial.state)),
                              to_json(trial.params).dump(),
                              rules::values_to_json(trial.values).dump(),
                              trial.user_attrs.dump(), trial.system_attrs.dump(),
-                             rules::to_epoch_ms(trial.started_at)})
+                             rules::to_epoch_ms(trial.started_at), counter.front().integer(1)})
                      .at(0)
                      .integer(0);
     });
@@ -277,26 +294,33 @@ class SqlStorage final : public Storage {
       for (const auto& row : rows) {
         Trial trial = trial_from_row(row).trial;
         if (!rules::fail_if_stale(trial, now, timeout)) continue;
-        store_trial(trial);
+        store_trial(trial, study_id);
         failed.push_back(std::move(trial));
       }
     });
     return failed;
   }
 
-  std::vector<Trial> trials(std::int64_t study_id) override {
-    std::vector<Trial> result;
+  TrialChanges trials_changed_since(std::int64_t study_id, std::int64_t version) override {
+    TrialChanges changes;
     read([&] {
-      result.clear();
-      require_study(study_id);
+      changes.trials.clear();
+      // The version first: every write up to it has committed (each held the
+      // study row until then), so the rows read next include them all. Rows
+      // from later writes may come too, and are read again next time.
+      const auto study = db_->query("SELECT trials_version FROM studies WHERE id = $1",
+                                    {study_id});
+      if (study.empty()) throw NotFoundError(rules::unknown_study_message(study_id));
+      changes.version = study.front().integer(0);
       for (const auto& row : db_->query(
-               fmt::format("SELECT {} FROM trials WHERE study_id = $1 ORDER BY number",
+               fmt::format("SELECT {} FROM trials WHERE study_id = $1 AND version > $2 "
+                           "ORDER BY number",
                            kTrialColumns),
-               {study_id})) {
-        result.push_back(trial_from_row(row).trial);
+               {study_id, version})) {
+        changes.trials.push_back(trial_from_row(row).trial);
       }
     });
-    return result;
+    return changes;
   }
 
   std::optional<Trial> find_trial(std::int64_t study_id, std::int64_t number) override {
@@ -395,18 +419,27 @@ class SqlStorage final : public Storage {
       if (rows.empty()) throw NotFoundError(rules::unknown_trial_message(trial_id));
       TrialRow loaded = trial_from_row(rows.front());
       change(loaded.trial, loaded.study_id);
-      store_trial(loaded.trial);
+      store_trial(loaded.trial, loaded.study_id);
     });
   }
 
-  void store_trial(const Trial& trial) {
+  // Stamps the trial with its study's next version. Bumping the version
+  // locks the study row until commit, so versions are handed out in commit
+  // order: a reader that has seen version v has seen every write up to v.
+  void store_trial(const Trial& trial, std::int64_t study_id) {
+    const std::int64_t version =
+        db_->query("UPDATE studies SET trials_version = trials_version + 1 WHERE id = $1 "
+                   "RETURNING trials_version",
+                   {study_id})
+            .at(0)
+            .integer(0);
     db_->query("UPDATE trials SET state = $2, params_json = $3, values_json = $4, "
                "user_attrs_json = $5, system_attrs_json = $6, fail_reason = $7, "
-               "finished_at = $8, heartbeat_at = $9 WHERE id = $1",
+               "finished_at = $8, heartbeat_at = $9, version = $10 WHERE id = $1",
                {trial.id, std::string(to_string(trial.state)), to_json(trial.params).dump(),
                 rules::values_to_json(trial.values).dump(), trial.user_attrs.dump(),
                 trial.system_attrs.dump(), optional_text(trial.fail_reason),
-                optional_ms(trial.finished_at), optional_ms(trial.heartbeat_at)});
+                optional_ms(trial.finished_at), optional_ms(trial.heartbeat_at), version});
   }
 
   std::unique_ptr<SqlConnection> db_;

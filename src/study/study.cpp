@@ -133,10 +133,8 @@ std::optional<AskResult> Study::ask_within(std::int64_t max_trials, const Search
     record_.user_attrs[kSearchSpaceAttr] = space_text;
   }
   try {
-    std::vector<Trial> history;
-    for (auto& other : storage_->trials(record_.id)) {
-      if (other.number != trial.number) history.push_back(std::move(other));
-    }
+    std::span<const Trial> history;
+    if (sampler.history_need() == HistoryNeed::Trials) history = trials();
     SamplingContext context{record_.spec, space, history, trial.number};
     ParamMap params = space.decode(sampler.suggest(context));
     storage_->set_trial_params(trial.id, params);
@@ -171,7 +169,42 @@ Trial Study::tell(std::int64_t number, const TrialResult& result) {
   return *storage_->find_trial(record_.id, number);
 }
 
-std::vector<Trial> Study::trials() const { return storage_->trials(record_.id); }
+void Study::read_changes() const {
+  auto changes = storage_->trials_changed_since(record_.id, read_version_);
+  read_version_ = changes.version;
+  for (auto& trial : changes.trials) {
+    change_log_.push_back(trial.number);
+    // New trials almost always come last: numbers grow with creation.
+    auto at = std::lower_bound(trials_.begin(), trials_.end(), trial.number,
+                               [](const Trial& t, std::int64_t number) { return t.number < number; });
+    if (at != trials_.end() && at->number == trial.number) {
+      *at = std::move(trial);
+    } else {
+      trials_.insert(at, std::move(trial));
+    }
+  }
+}
+
+const std::vector<Trial>& Study::trials() const {
+  read_changes();
+  return trials_;
+}
+
+std::vector<const Trial*> Study::changed_trials(std::size_t& position) const {
+  read_changes();
+  std::vector<std::int64_t> numbers(change_log_.begin() + static_cast<std::ptrdiff_t>(position),
+                                    change_log_.end());
+  position = change_log_.size();
+  std::sort(numbers.begin(), numbers.end());
+  numbers.erase(std::unique(numbers.begin(), numbers.end()), numbers.end());
+  std::vector<const Trial*> changed;
+  for (const std::int64_t number : numbers) {
+    changed.push_back(&*std::lower_bound(
+        trials_.begin(), trials_.end(), number,
+        [](const Trial& t, std::int64_t n) { return t.number < n; }));
+  }
+  return changed;
+}
 
 std::vector<Trial> Study::best_trials() const {
   return pareto_optimal_trials(trials(), record_.spec);

@@ -10,6 +10,7 @@
 #include <cmath>
 #include <cstring>
 #include <filesystem>
+#include <span>
 #include <ostream>
 #include <thread>
 
@@ -22,14 +23,21 @@ extern char** environ;
 
 namespace ecopt {
 
+namespace {
+
+std::int64_t count_retries(std::span<const Trial> trials) {
+  return std::count_if(trials.begin(), trials.end(), [](const Trial& trial) {
+    return trial.system_attrs.contains(kRetriedFromAttr);
+  });
+}
+
+}  // namespace
+
 std::int64_t trial_budget(const std::vector<Trial>& trials, std::int64_t n_trials) {
   // A retry replaces the trial its worker lost, so it does not use up the
   // budget. Retries only ever grow in number: a stale count gives a budget
   // too small, never too large.
-  const auto retries = std::count_if(trials.begin(), trials.end(), [](const Trial& trial) {
-    return trial.system_attrs.contains(kRetriedFromAttr);
-  });
-  return n_trials + static_cast<std::int64_t>(retries);
+  return n_trials + count_retries(trials);
 }
 
 // --- TrialClaimer ---------------------------------------------------------
@@ -86,15 +94,25 @@ std::optional<ClaimedTrial> TrialClaimer::next_retry() {
 std::optional<ClaimedTrial> TrialClaimer::next() {
   reap_stale();
   if (auto retry = next_retry()) return retry;
-  const auto budget = trial_budget(study_.trials(), n_trials_);
-  auto asked = study_.ask_within(budget, space_, sampler_);
+  auto asked = study_.ask_within(budget(), space_, sampler_);
   if (!asked) return std::nullopt;
   const auto trial = study_.storage().find_trial(study_.record().id, asked->number);
   return ClaimedTrial{std::move(*asked), trial->id, false};
 }
 
+std::int64_t TrialClaimer::budget() {
+  // trial_budget, counting only the trials not counted before: a trial is
+  // marked a retry when it is created, and the trials a read brings in that
+  // are new come after every trial read before (numbers are taken in the
+  // order creations commit).
+  const auto& trials = study_.trials();
+  retries_ += count_retries(std::span(trials).subspan(counted_));
+  counted_ = trials.size();
+  return n_trials_ + retries_;
+}
+
 bool TrialClaimer::others_running() const {
-  const auto trials = study_.trials();
+  const auto& trials = study_.trials();
   return std::any_of(trials.begin(), trials.end(), [&](const Trial& trial) {
     return trial.state == TrialState::Running &&
            std::none_of(owed_retries_.begin(), owed_retries_.end(),

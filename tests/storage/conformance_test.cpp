@@ -325,6 +325,47 @@ TEST_P(StorageConformance, ConcurrentReapersAndFinishersTouchEachTrialOnce) {
   EXPECT_EQ(complete_count, finished.load());
 }
 
+std::vector<std::int64_t> numbers_of(const std::vector<Trial>& trials) {
+  std::vector<std::int64_t> numbers;
+  for (const auto& trial : trials) numbers.push_back(trial.number);
+  return numbers;
+}
+
+TEST_P(StorageConformance, ChangesSinceAVersionAreOnlyTheTrialsWrittenAfterIt) {
+  const auto study = make_study();
+  const auto other_study = make_study("other");
+  std::vector<Trial> created;
+  for (int i = 0; i < 4; ++i) created.push_back(storage_->create_trial(study.id, {}));
+  const TrialChanges all = storage_->trials_changed_since(study.id, 0);
+  EXPECT_EQ(numbers_of(all.trials), (std::vector<std::int64_t>{0, 1, 2, 3}));
+  EXPECT_TRUE(storage_->trials_changed_since(study.id, all.version).trials.empty());
+
+  // Writes through another connection, of every kind, each bring their trial back once.
+  auto writer = another();
+  writer->create_trial(other_study.id, {});  // another study's trials are not this one's changes
+  writer->finish_trial(created[2].id, complete({0.5, 1.5}));
+  writer->set_trial_params(created[0].id, {{"x", 0.25}});
+  writer->set_trial_user_attrs(created[2].id, {{"note", "checked"}});
+  const TrialChanges changed = storage_->trials_changed_since(study.id, all.version);
+  EXPECT_GT(changed.version, all.version);
+  ASSERT_EQ(numbers_of(changed.trials), (std::vector<std::int64_t>{0, 2}));
+  EXPECT_EQ(changed.trials[0].params, (ParamMap{{"x", 0.25}}));
+  EXPECT_EQ(changed.trials[1].state, TrialState::Complete);
+  EXPECT_EQ(changed.trials[1].user_attrs["note"], "checked");
+
+  advance(10s);
+  writer->record_heartbeat(created[1].id);
+  writer->create_trial(study.id, {});
+  EXPECT_EQ(numbers_of(storage_->trials_changed_since(study.id, changed.version).trials),
+            (std::vector<std::int64_t>{1, 4}));
+  const auto before_reap = storage_->trials_changed_since(study.id, 0).version;
+  advance(1h);
+  EXPECT_EQ(writer->fail_stale_trials(study.id, 60s).size(), 4u);  // all but the COMPLETE one
+  EXPECT_EQ(numbers_of(storage_->trials_changed_since(study.id, before_reap).trials),
+            (std::vector<std::int64_t>{0, 1, 3, 4}));
+  EXPECT_THROW(storage_->trials_changed_since(study.id + 100, 0), NotFoundError);
+}
+
 TEST_P(StorageConformance, DescribeNeverShowsThePassword) {
   const std::string description = storage_->describe();
   EXPECT_EQ(description.find(PgTestServer::kPassword), std::string::npos) << description;

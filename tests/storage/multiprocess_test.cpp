@@ -3,6 +3,10 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <map>
+#include <thread>
+
 #include "pg_test_server.hpp"
 #include "process.hpp"
 #include "storage_fixture.hpp"
@@ -76,6 +80,45 @@ TEST_P(MultiProcess, ReapingAndFinishingAtOnceTouchEachTrialOnce) {
   }
   EXPECT_EQ(touched, 100);
   for (const Trial& trial : storage_->trials(study.id)) EXPECT_TRUE(is_finished(trial.state));
+}
+
+// A reader that keeps what it read and asks only for what changed since,
+// while four processes create and finish trials, ends up with exactly what
+// one full read returns: no write is missed, however the commits interleave.
+TEST_P(MultiProcess, ReadingOnlyChangesWhileOthersWriteMissesNothing) {
+  const auto study = make_study("watched");
+  std::map<std::int64_t, Trial> seen;
+  std::int64_t version = 0;
+  auto read_changes = [&] {
+    TrialChanges changes = storage_->trials_changed_since(study.id, version);
+    EXPECT_GE(changes.version, version);
+    version = changes.version;
+    for (auto& trial : changes.trials) seen[trial.number] = std::move(trial);
+  };
+  std::atomic<bool> done{false};
+  std::thread writers([&] {
+    const std::vector<std::string> job{"create-finish", "watched", "50"};
+    for (const auto& output : run_workers({job, job, job, job})) {
+      EXPECT_EQ(output.exit_code, 0) << output.output;
+    }
+    done = true;
+  });
+  int reads = 0;
+  while (!done) {
+    read_changes();
+    ++reads;
+  }
+  writers.join();
+  read_changes();
+  const auto all = storage_->trials(study.id);
+  ASSERT_EQ(seen.size(), all.size());
+  ASSERT_EQ(all.size(), 200u);
+  for (const Trial& trial : all) {
+    EXPECT_EQ(to_json(seen.at(trial.number)), to_json(trial)) << trial.number;
+    EXPECT_EQ(trial.state, TrialState::Complete);
+  }
+  EXPECT_GT(reads, 1);
+  EXPECT_TRUE(storage_->trials_changed_since(study.id, version).trials.empty());
 }
 
 INSTANTIATE_TEST_SUITE_P(SqlBackends, MultiProcess, ::testing::Values("sqlite", "postgresql"),

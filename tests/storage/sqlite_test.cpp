@@ -74,12 +74,12 @@ TEST(SqliteStorage, DataSurvivesReopening) {
   EXPECT_EQ(reopened->create_trial(study->id, {}).number, 1);
 }
 
-TEST(SqliteStorage, UsesWalForeignKeysAndRecordsSchemaVersion1) {
+TEST(SqliteStorage, UsesWalForeignKeysAndRecordsSchemaVersion2) {
   TempFolder folder;
   const auto path = folder.path() / "study.db";
   auto storage = open_storage(sqlite_url(folder));
   EXPECT_EQ(sqlite_exec(path, "PRAGMA journal_mode"), "wal");
-  EXPECT_EQ(sqlite_exec(path, "SELECT version FROM ecopt_schema_version"), "1");
+  EXPECT_EQ(sqlite_exec(path, "SELECT version FROM ecopt_schema_version"), "2");
   // The foreign key refuses a trial of a study that does not exist.
   EXPECT_THROW(sqlite_exec(path, "PRAGMA foreign_keys = ON; INSERT INTO trials (study_id, "
                                  "number, state, params_json, values_json, user_attrs_json, "
@@ -133,11 +133,11 @@ TEST(SqliteStorage, NewerSchemaVersionAsksToUpgradeEcopt) {
   TempFolder folder;
   const auto path = folder.path() / "study.db";
   open_storage(sqlite_url(folder));
-  sqlite_exec(path, "UPDATE ecopt_schema_version SET version = 2");
+  sqlite_exec(path, "UPDATE ecopt_schema_version SET version = 3");
   const std::string message = message_of(sqlite_url(folder));
-  EXPECT_NE(message.find("schema version 2"), std::string::npos) << message;
+  EXPECT_NE(message.find("schema version 3"), std::string::npos) << message;
   EXPECT_NE(message.find("upgrade ECOpt"), std::string::npos) << message;
-  EXPECT_EQ(sqlite_exec(path, "SELECT version FROM ecopt_schema_version"), "2");
+  EXPECT_EQ(sqlite_exec(path, "SELECT version FROM ecopt_schema_version"), "3");
 }
 
 TEST(SqliteStorage, ConcurrentFirstOpensCreateTheSchemaOnce) {
@@ -161,6 +161,32 @@ TEST(SqliteStorage, ConcurrentFirstOpensCreateTheSchemaOnce) {
   EXPECT_EQ(open_storage(url)->studies().size(), 4u);
   EXPECT_EQ(sqlite_exec(folder.path() / "study.db", "SELECT count(*) FROM ecopt_schema_version"),
             "1");
+}
+
+// A version-1 database (no trial versions) is migrated when opened: its
+// trials are all read as changed once, then only what changes after.
+TEST(SqliteStorage, Version1DatabaseIsMigratedAndReadIncrementally) {
+  TempFolder folder;
+  const auto path = folder.path() / "study.db";
+  std::int64_t study_id = 0;
+  {
+    auto storage = open_storage(sqlite_url(folder));
+    study_id = storage->create_study(two_objective_spec("s"), nlohmann::json::object()).id;
+    storage->create_trial(study_id, {});
+    storage->create_trial(study_id, {});
+  }
+  sqlite_exec(path, "DROP INDEX trials_by_version; ALTER TABLE trials DROP COLUMN version; "
+                    "ALTER TABLE studies DROP COLUMN trials_version; "
+                    "UPDATE ecopt_schema_version SET version = 1");
+  auto storage = open_storage(sqlite_url(folder));
+  EXPECT_EQ(sqlite_exec(path, "SELECT version FROM ecopt_schema_version"), "2");
+  const TrialChanges all = storage->trials_changed_since(study_id, 0);
+  EXPECT_EQ(all.trials.size(), 2u);
+  EXPECT_TRUE(storage->trials_changed_since(study_id, all.version).trials.empty());
+  const Trial third = storage->create_trial(study_id, {});
+  const TrialChanges next = storage->trials_changed_since(study_id, all.version);
+  ASSERT_EQ(next.trials.size(), 1u);
+  EXPECT_EQ(next.trials[0].number, third.number);
 }
 
 TEST(SqliteStorage, UniqueConstraintGuardsTrialNumbers) {

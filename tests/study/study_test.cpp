@@ -197,6 +197,96 @@ TEST_P(StudyTest, BestTrialsAreParetoOptimalAndFeasible) {
 
 INSTANTIATE_TEST_SUITE_P(Storages, StudyTest, ::testing::Values("memory", "sqlite"));
 
+// Keeps what the study handed it; suggests the middle of the space.
+class RecordingSampler final : public Sampler {
+ public:
+  explicit RecordingSampler(HistoryNeed need) : need_(need) {}
+  std::string name() const override { return "recording"; }
+  HistoryNeed history_need() const override { return need_; }
+  std::vector<double> suggest(const SamplingContext& context) override {
+    seen.assign(context.history.begin(), context.history.end());
+    return std::vector<double>(context.space.dimensions(), 0.5);
+  }
+  std::vector<Trial> seen;
+
+ private:
+  HistoryNeed need_;
+};
+
+std::vector<std::int64_t> numbers_of(const std::vector<Trial>& trials) {
+  std::vector<std::int64_t> numbers;
+  for (const auto& trial : trials) numbers.push_back(trial.number);
+  return numbers;
+}
+
+std::vector<std::int64_t> numbers_of(const std::vector<const Trial*>& trials) {
+  std::vector<std::int64_t> numbers;
+  for (const Trial* trial : trials) numbers.push_back(trial->number);
+  return numbers;
+}
+
+TEST(StudyReads, ASamplerGetsTheHistoryItDeclaresItNeeds) {
+  auto storage = open_storage("memory");
+  Study study = Study::create(*storage, two_objective_spec("s"));
+  const auto space = mixed_space();
+  auto random = make_sampler("random", SamplerOptions{});
+  for (int i = 0; i < 3; ++i) study.ask(space, *random);
+  study.tell(0, {TrialState::Complete, {0.9, 3.0}, {}, std::nullopt});
+
+  RecordingSampler needs_none(HistoryNeed::None);
+  study.ask(space, needs_none);
+  EXPECT_TRUE(needs_none.seen.empty());
+
+  RecordingSampler needs_trials(HistoryNeed::Trials);
+  const auto asked = study.ask(space, needs_trials);
+  // Every trial, the one being filled included (RUNNING, no params yet).
+  ASSERT_EQ(numbers_of(needs_trials.seen), (std::vector<std::int64_t>{0, 1, 2, 3, 4}));
+  EXPECT_EQ(needs_trials.seen[0].values, (std::vector<double>{0.9, 3.0}));
+  EXPECT_EQ(needs_trials.seen[3].params, study.trials()[3].params);
+  EXPECT_TRUE(needs_trials.seen[4].params.empty());
+  EXPECT_EQ(study.trials()[4].params, asked.params);
+}
+
+// The study keeps what it read and then reads only what changed: a trial
+// finished and a trial created by other processes (the real CLI) are seen
+// on its next read, and only they are reported as changed.
+TEST(StudyReads, ChangesByAnotherProcessAreSeenOnTheNextRead) {
+  TempDir dir("reads");
+  const std::string url = "sqlite:///" + (dir / "study.db").string();
+  auto storage = open_storage(url);
+  Study study = Study::create(*storage, two_objective_spec("s"));
+  const auto space = mixed_space();
+  auto random = make_sampler("random", SamplerOptions{});
+  for (int i = 0; i < 3; ++i) study.ask(space, *random);
+  std::size_t position = 0;
+  EXPECT_EQ(numbers_of(study.changed_trials(position)), (std::vector<std::int64_t>{0, 1, 2}));
+  const std::string trial_0 = to_json(study.trials()[0]).dump();
+
+  const auto told = testing::run_process({ECOPT_CLI_PATH, "tell", "--storage", url,
+                                          "--study-name", "s", "--trial-number", "1",
+                                          "--values", "0.8,2.5"},
+                                         dir.path());
+  ASSERT_EQ(told.exit_code, 0) << told.err;
+  const auto asked = testing::run_process({ECOPT_CLI_PATH, "ask", "--storage", url,
+                                           "--study-name", "s", "--sampler", "random",
+                                           "--search-space", to_ordered_json(space).dump()},
+                                          dir.path());
+  ASSERT_EQ(asked.exit_code, 0) << asked.err;
+
+  const auto& trials = study.trials();
+  ASSERT_EQ(numbers_of(trials), (std::vector<std::int64_t>{0, 1, 2, 3}));
+  EXPECT_EQ(trials[1].state, TrialState::Complete);
+  EXPECT_EQ(trials[1].values, (std::vector<double>{0.8, 2.5}));
+  EXPECT_EQ(to_json(trials[3].params), nlohmann::json::parse(asked.out)["params"]);
+  EXPECT_EQ(to_json(trials[0]).dump(), trial_0);
+  EXPECT_EQ(numbers_of(study.changed_trials(position)), (std::vector<std::int64_t>{1, 3}));
+  EXPECT_TRUE(study.changed_trials(position).empty());
+  // What it holds is what a full read returns.
+  for (std::size_t i = 0; i < trials.size(); ++i) {
+    EXPECT_EQ(to_json(trials[i]), to_json(storage->trials(study.record().id)[i]));
+  }
+}
+
 Trial complete_trial(std::int64_t number, std::vector<double> values) {
   Trial trial;
   trial.number = number;

@@ -16,11 +16,20 @@
 
 namespace ecopt {
 
+// What a sampler reads from the study before it suggests, so that a study
+// reads no more than that for each ask.
+enum class HistoryNeed {
+  None,    // the trial number and the seed decide the point (random, Sobol)
+  Trials,  // the stored trials (NSGA-II's generations, MOBO's observations and pending points)
+};
+
 struct SamplingContext {
   const StudySpec& spec;
   const SearchSpace& space;
-  // Every trial of the study: finished ones to learn from, RUNNING ones
-  // (with params) to avoid suggesting twice.
+  // HistoryNeed::Trials: every trial of the study, in number order, the one
+  // being filled included (RUNNING, without params): finished ones to learn
+  // from, RUNNING ones (with params) to avoid suggesting twice. Empty for
+  // HistoryNeed::None.
   std::span<const Trial> history;
   std::int64_t trial_number = 0;  // the trial being filled
 };
@@ -29,6 +38,7 @@ class Sampler {
  public:
   virtual ~Sampler() = default;
   virtual std::string name() const = 0;
+  virtual HistoryNeed history_need() const = 0;
   // Point in [0,1]^d for context.space; decoded by the caller. Must be a
   // deterministic function of the context.
   virtual std::vector<double> suggest(const SamplingContext& context) = 0;

@@ -31,6 +31,14 @@ struct TrialResult {
   std::optional<std::string> fail_reason;
 };
 
+// The trials of a study written since a version of it, and the version
+// they bring it to. A reader that keeps what it got and asks again from the
+// returned version sees every later write, made by any process.
+struct TrialChanges {
+  std::vector<Trial> trials;  // in number order
+  std::int64_t version = 0;
+};
+
 // How the fail_reason of a trial failed as stale begins.
 inline constexpr std::string_view kStaleFailPrefix = "heartbeat lost";
 
@@ -74,7 +82,13 @@ class Storage {
   virtual std::vector<Trial> fail_stale_trials(std::int64_t study_id,
                                                std::chrono::seconds timeout) = 0;
 
-  virtual std::vector<Trial> trials(std::int64_t study_id) = 0;
+  // Trials created or changed after `version` (0: every trial). Each write
+  // to a trial gives it the study's next version, in commit order, so the
+  // reads stay cheap however large the study grows.
+  virtual TrialChanges trials_changed_since(std::int64_t study_id, std::int64_t version) = 0;
+  std::vector<Trial> trials(std::int64_t study_id) {
+    return trials_changed_since(study_id, 0).trials;
+  }
   virtual std::optional<Trial> find_trial(std::int64_t study_id, std::int64_t number) = 0;
 
   // The URL it was opened with, password removed (safe to print).

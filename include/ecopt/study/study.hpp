@@ -1,7 +1,10 @@
 #pragma once
 // A study over a Storage: ask for a trial's parameters, tell its result.
-// Like Optuna's Study, it keeps no sampler state: every ask re-reads all
-// stored trials, so any number of processes can ask and tell one study.
+// Like Optuna's Study, it keeps no sampler state, so any number of
+// processes can ask and tell one study. It keeps a copy of the stored
+// trials, brought up to date by reading only the trials written since the
+// last read (by any process), so a read costs what changed, not the study's
+// size. Not thread-safe: one Study per thread.
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -47,9 +50,9 @@ class Study {
   const std::string& name() const { return record_.spec.name; }
   Storage& storage() const { return *storage_; }
 
-  // Takes the next trial number first (atomic in storage), then rebuilds
-  // the sampler's view from every stored trial, suggests, decodes and
-  // stores the params. The space goes into the trial's system_attrs (and
+  // Takes the next trial number first (atomic in storage), then gives the
+  // sampler the stored trials if its history_need() asks for them,
+  // suggests, decodes and stores the params. The space goes into the trial's system_attrs (and
   // the study's user_attrs on first use), so tell and reports know it. If
   // the sampler fails, the new trial is marked FAILED with the reason.
   AskResult ask(const SearchSpace& space, Sampler& sampler,
@@ -68,16 +71,29 @@ class Study {
   // Returns the stored trial.
   Trial tell(std::int64_t number, const TrialResult& result);
 
-  std::vector<Trial> trials() const;
+  // Every stored trial in number order, as of now. The reference stays
+  // valid until the next call on this Study.
+  const std::vector<Trial>& trials() const;
+  // The trials this Study's reads found changed since `position` in its
+  // change log (0: since it was opened), each once, in number order; sets
+  // `position` past them. Reads first. Pointers stay valid until the
+  // next call on this Study.
+  std::vector<const Trial*> changed_trials(std::size_t& position) const;
   // Pareto-optimal COMPLETE trials (directions honoured) among those
   // satisfying every outcome constraint, in trial-number order.
   std::vector<Trial> best_trials() const;
 
  private:
   Study(Storage& storage, StudyRecord record) : storage_(&storage), record_(std::move(record)) {}
+  void read_changes() const;
 
   Storage* storage_;
   StudyRecord record_;
+  // The stored trials as last read, the storage version they reflect, and
+  // the numbers of the trials each read changed, in order.
+  mutable std::vector<Trial> trials_;
+  mutable std::int64_t read_version_ = 0;
+  mutable std::vector<std::int64_t> change_log_;
 };
 
 // Whether a trial satisfies every outcome constraint; a constraint whose

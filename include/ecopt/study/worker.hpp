@@ -60,6 +60,8 @@ class TrialClaimer {
 
   void reap_stale();
   std::optional<ClaimedTrial> next_retry();
+  // trial_budget of the study, read incrementally.
+  std::int64_t budget();
 
   Study& study_;
   const SearchSpace& space_;
@@ -69,6 +71,8 @@ class TrialClaimer {
   std::chrono::seconds stale_after_;
   std::ostream& out_;
   std::deque<OwedRetry> owed_retries_;  // retry trials created, not yet run
+  std::size_t counted_ = 0;             // trials the budget has counted
+  std::int64_t retries_ = 0;            // retries among them
 };
 
 // The trial count the budget allows: n_trials plus the retries made.

@@ -10,13 +10,16 @@
 #include <iostream>
 #include <mutex>
 #include <set>
+#include <span>
 #include <thread>
+#include <unordered_set>
 
 #include <fmt/format.h>
 
 #include "ecopt/energy/carbon.hpp"
 #include "ecopt/energy/meter.hpp"
 #include "ecopt/energy/monitor.hpp"
+#include "ecopt/math/pareto.hpp"
 #include "ecopt/optim/sampler.hpp"
 #include "ecopt/study/device_lease.hpp"
 #include "ecopt/study/energy_first.hpp"
@@ -438,9 +441,62 @@ void wait_for_others(const StudyFile& file, const std::atomic<bool>& stop) {
   }
 }
 
+// The study-wide figures of the progress line (every worker's trials),
+// brought up to date from the trials changed since the last line, so a line
+// costs what changed, not the study's size. A trial counts once, when first
+// seen finished: its values and energy are final then.
+class ProgressTally {
+ public:
+  explicit ProgressTally(const StudySpec& spec) : spec_(spec) {}
+
+  void update(const Study& study) {
+    bool front_may_change = false;
+    for (const Trial* trial : study.changed_trials(position_)) {
+      if (!is_finished(trial->state) || !counted_.insert(trial->number).second) continue;
+      energy_j_ += tuning_energy_j(std::span(trial, 1));
+      front_may_change = front_may_change || !leaves_front_unchanged(*trial);
+    }
+    if (front_may_change) front_ = summarize_front(study.trials(), spec_);
+  }
+
+  std::int64_t finished() const { return static_cast<std::int64_t>(counted_.size()); }
+  double energy_j() const { return energy_j_; }
+  const FrontSummary& front() const { return front_; }
+
+ private:
+  // Whether summarize_front would give the same figures with the trial as
+  // without it: it does not count for the front, or a front member strictly
+  // dominates it and it lies within the reference where no threshold fixes
+  // it. Most trials of a long study are such, so the front is rarely redone.
+  bool leaves_front_unchanged(const Trial& trial) const {
+    const auto directions = spec_.directions();
+    const bool counts = trial.state == TrialState::Complete &&
+                        trial.values.size() == directions.size() &&
+                        std::all_of(trial.values.begin(), trial.values.end(),
+                                    [](double v) { return std::isfinite(v); }) &&
+                        is_feasible(trial, spec_);
+    if (!counts) return true;
+    if (front_.reference.empty()) return false;
+    const Point point = to_minimization(trial.values, directions);
+    const Point reference = to_minimization(front_.reference, directions);
+    for (std::size_t i = 0; i < point.size(); ++i) {
+      if (!spec_.objectives[i].threshold && point[i] > reference[i]) return false;
+    }
+    return std::any_of(front_.front.begin(), front_.front.end(), [&](const Trial& member) {
+      return dominates(to_minimization(member.values, directions), point);
+    });
+  }
+
+  const StudySpec& spec_;
+  std::size_t position_ = 0;
+  std::unordered_set<std::int64_t> counted_;
+  double energy_j_ = 0.0;
+  FrontSummary front_;
+};
+
 }  // namespace
 
-double tuning_energy_j(const std::vector<Trial>& trials) {
+double tuning_energy_j(std::span<const Trial> trials) {
   double total = 0.0;
   for (const auto& trial : trials) total += trial.metric(kTrialEnergyAttr).value_or(0.0);
   return total;
@@ -479,6 +535,7 @@ RunSummary run_study(const StudyFile& file, const RunOptions& options) {
 
   TrialContextData data{file, url, study, *task, *monitor, stop, out};
   RunSummary summary;
+  ProgressTally tally(study.spec());
   const ProgressClock clock;
   std::string last_failure;
   int same_failures = 0;
@@ -510,13 +567,10 @@ RunSummary run_study(const StudyFile& file, const RunOptions& options) {
     const Trial& told = *told_or_lost;
     energy_source = run.energy_source;
 
-    auto trials = study.trials();
-    const double energy_j = tuning_energy_j(trials);
-    storage->set_study_user_attrs(study.record().id, {{kTrialEnergyAttr, energy_j}});
-    const auto finished = std::count_if(trials.begin(), trials.end(),
-                                        [](const Trial& t) { return is_finished(t.state); });
-    out << progress_line(finished, n_trials, told, clock.elapsed_s(), summary.trials_run,
-                         summarize_front(trials, study.spec()), energy_j, energy_source)
+    tally.update(study);
+    storage->set_study_user_attrs(study.record().id, {{kTrialEnergyAttr, tally.energy_j()}});
+    out << progress_line(tally.finished(), n_trials, told, clock.elapsed_s(), summary.trials_run,
+                         tally.front(), tally.energy_j(), energy_source)
         << '\n'
         << std::flush;
     if (run.interrupted || stop) {

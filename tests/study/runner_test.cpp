@@ -16,7 +16,9 @@ namespace {
 using ::testing::HasSubstr;
 using testing::TempDir;
 
-StudyFile zdt1_file(const std::string& db, std::int64_t n_trials) {
+// `f1_threshold`: the second objective's threshold line ("" for none).
+StudyFile zdt1_file(const std::string& db, std::int64_t n_trials,
+                    const std::string& f1_threshold = "threshold = 1.1") {
   return parse_study_file(fmt::format(R"(
 [study]
 name = "zdt1"
@@ -30,13 +32,13 @@ threshold = 1.1
 [[objectives]]
 name = "f1"
 direction = "minimize"
-threshold = 1.1
+{}
 [task]
 kind = "test-problem"
 problem = "zdt1"
 n_vars = 3
 )",
-                                      db, n_trials),
+                                      db, n_trials, f1_threshold),
                           "zdt1-test.toml");
 }
 
@@ -85,6 +87,34 @@ TEST(Runner, RunsTheStudyAndResumesWithALargerBudget) {
 
   // A third run with the budget met runs nothing.
   EXPECT_EQ(run_study(zdt1_file(db, 7), {.out = &resumed_out}).trials_run, 0);
+}
+
+// The progress line keeps its front and hypervolume up to date trial by
+// trial; each line must show what the batch summary of the trials finished
+// so far gives, with a threshold and with a reference from the worst value.
+TEST(Runner, EachProgressLineShowsTheFrontOfTheTrialsFinishedSoFar) {
+  for (const std::string f1_threshold : {"threshold = 1.1", ""}) {
+    TempDir dir("runner-progress");
+    const std::string db = (dir / "s.db").string();
+    std::ostringstream out;
+    RunOptions options;
+    options.out = &out;
+    const StudyFile file = zdt1_file(db, 40, f1_threshold);
+    run_study(file, options);
+    const auto trials = stored_trials(db);
+    std::istringstream lines(out.str());
+    std::size_t finished = 0;
+    for (std::string line; std::getline(lines, line);) {
+      if (!line.starts_with(fmt::format("trial {}/", finished + 1))) continue;
+      ++finished;
+      const std::vector<Trial> so_far(trials.begin(), trials.begin() + finished);
+      const FrontSummary expected = summarize_front(so_far, file.spec);
+      EXPECT_THAT(line, HasSubstr(fmt::format("front {} · HV {:.4g} ·", expected.front.size(),
+                                              expected.hypervolume)))
+          << f1_threshold;
+    }
+    EXPECT_EQ(finished, 40u);
+  }
 }
 
 TEST(Runner, AStopRequestedBeforehandStartsNoTrial) {

@@ -10,6 +10,7 @@
 #include <functional>
 #include <iosfwd>
 #include <optional>
+#include <span>
 #include <string>
 
 #include "ecopt/core/error.hpp"
@@ -74,6 +75,6 @@ struct RunSummary {
 RunSummary run_study(const StudyFile& file, const RunOptions& options = {});
 
 // Sum of kTrialEnergyAttr over the trials.
-double tuning_energy_j(const std::vector<Trial>& trials);
+double tuning_energy_j(std::span<const Trial> trials);
 
 }  // namespace ecopt

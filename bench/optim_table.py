@@ -9,7 +9,7 @@ import sys
 
 PROBLEM_ORDER = ["zdt1", "zdt2", "dtlz2"]
 SAMPLER_ORDER = [("ecopt", "mobo"), ("ecopt", "nsga2"), ("ecopt", "sobol"), ("ecopt", "random"),
-                 ("optuna", "motpe"), ("optuna", "nsga2"), ("optuna", "random")]
+                 ("optuna", "ecopt-mobo"), ("optuna", "motpe"), ("optuna", "nsga2"), ("optuna", "random")]
 
 
 def fmt(value, digits=3):

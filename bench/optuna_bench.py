@@ -53,14 +53,18 @@ PROBLEMS = {
 }
 
 
-def make_sampler(name, seed):
+def make_sampler(name, seed, objectives):
+    if name == "ecopt-mobo":  # ECOpt's sampler inside Optuna (PYTHONPATH=build/python)
+        from ecopt.optuna import EcoptSampler
+
+        return EcoptSampler(seed=seed, thresholds=[1.1] * objectives)
     if name == "random":
         return optuna.samplers.RandomSampler(seed=seed)
     if name == "nsga2":
         return optuna.samplers.NSGAIISampler(population_size=20, seed=seed)
     if name == "motpe":
         return optuna.samplers.TPESampler(n_startup_trials=10, multivariate=True, seed=seed)
-    raise SystemExit(f"unknown sampler {name}; use random, nsga2 or motpe")
+    raise SystemExit(f"unknown sampler {name}; use random, nsga2, motpe or ecopt-mobo")
 
 
 def hv_ratio(values, objectives, true_hv):
@@ -75,7 +79,7 @@ def hv_ratio(values, objectives, true_hv):
 
 def run(sampler_name, problem_name, seed, evaluations):
     evaluate, objectives, true_hv = PROBLEMS[problem_name]
-    study = optuna.create_study(directions=["minimize"] * objectives, sampler=make_sampler(sampler_name, seed))
+    study = optuna.create_study(directions=["minimize"] * objectives, sampler=make_sampler(sampler_name, seed, objectives))
     space = {f"x{i}": optuna.distributions.FloatDistribution(0.0, 1.0) for i in range(VARIABLES)}
     values, seconds = [], []
     for _ in range(evaluations):

@@ -95,3 +95,15 @@ def test_unknown_sampler_is_an_input_error():
     study = optuna.create_study(sampler=EcoptSampler(sampler="annealing"))
     with pytest.raises(ecopt.InputError, match="annealing"):
         study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=1)
+
+
+def test_thresholds_need_one_per_objective():
+    import ecopt
+    study = optuna.create_study(directions=["minimize", "minimize"],
+                                sampler=EcoptSampler(thresholds=[1.1]))
+    with pytest.raises(ecopt.InputError, match="1 thresholds for 2 objectives"):
+        study.optimize(zdt1, n_trials=1)
+    fine = optuna.create_study(directions=["minimize", "minimize"],
+                               sampler=EcoptSampler(thresholds=[1.1, None], initial_trials=2))
+    fine.optimize(zdt1, n_trials=4)
+    assert len(fine.trials) == 4

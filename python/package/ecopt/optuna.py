@@ -21,12 +21,16 @@ _STATES = {
 
 class EcoptSampler(optuna.samplers.BaseSampler):
     """`sampler`: "mobo" (default), "nsga2", "sobol" or "random";
-    `initial_trials`: Sobol trials before a model takes over (-1: 2·(d+1)).
+    `initial_trials`: Sobol trials before a model takes over (-1: 2·(d+1));
+    `thresholds`: per objective, a value not acceptable beyond (None for
+    none), which is also the hypervolume reference, as in a study file.
     Parameters outside the space every finished trial shares (conditional
     ones) are suggested by the same sampler over that parameter alone."""
 
-    def __init__(self, seed=0, sampler="mobo", initial_trials=-1, **sampler_kwargs):
+    def __init__(self, seed=0, sampler="mobo", initial_trials=-1, thresholds=None,
+                 **sampler_kwargs):
         self._seed = seed
+        self._thresholds = thresholds
         self._sampler = sampler
         self._initial_trials = initial_trials
         self._kwargs = json.dumps(sampler_kwargs)
@@ -51,9 +55,14 @@ class EcoptSampler(optuna.samplers.BaseSampler):
         return self._suggest(study, trial, {param_name: param_distribution})[param_name]
 
     def _suggest(self, study, trial, search_space):
+        thresholds = self._thresholds or [None] * len(study.directions)
+        if len(thresholds) != len(study.directions):
+            raise _native.InputError(f"{len(thresholds)} thresholds for "
+                                     f"{len(study.directions)} objectives; give one each (or None)")
         spec = {"name": study.study_name, "constraints": [],
-                "objectives": [{"name": f"objective_{i}", "direction": d.name.lower()}
-                               for i, d in enumerate(study.directions)]}
+                "objectives": [{"name": f"objective_{i}", "direction": d.name.lower(),
+                                "threshold": t}
+                               for i, (d, t) in enumerate(zip(study.directions, thresholds))]}
         space = {name: json.loads(distribution_to_json(d)) for name, d in search_space.items()}
         history = [_history_entry(t, search_space)
                    for t in study.get_trials(deepcopy=False, states=tuple(_STATES))

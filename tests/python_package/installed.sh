@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs the built ECOpt into a virtual environment of the package's
+# Python (offline, --system-site-packages for Debian's optuna) and uses the
+# installed package there, outside the build tree. Arguments: build dir,
+# Python.
+set -euo pipefail
+build_dir=$1
+python=$2
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+"$python" -m venv --system-site-packages "$work/venv"
+cmake --install "$build_dir" --prefix "$work/venv" > /dev/null
+cd "$work"
+output=$(env -u PYTHONPATH venv/bin/python -c '
+import ecopt
+study = ecopt.Study.create(storage="sqlite:///installed.db", name="s")
+trial = study.ask({"x": {"name": "FloatDistribution",
+                         "attributes": {"low": 0.0, "high": 1.0, "log": False, "step": None}}})
+study.tell(trial.number, trial.params["x"])
+print(ecopt.__file__, len(study.best_trials))
+')
+echo "$output"
+[[ "$output" == "$work/venv/lib/python3."*"/site-packages/ecopt/__init__.py 1" ]]

@@ -408,6 +408,8 @@ DeviceLease DeviceLeases::acquire_machine(const std::atomic<bool>& stop) {
     lease.physical_.push_back(id);
   }
   lease.exclusive_ = devices_;
+  if (std::find(devices_.begin(), devices_.end(), kCpuLease) == devices_.end())
+    lease.exclusive_.push_back(kCpuLease);
   return lease;
 }
 

@@ -170,6 +170,7 @@ TEST_F(DeviceLeasesTest, TheMachineLeaseHoldsEveryGpuAndPackageAndWaitsForThem) 
                                                           cpu_lock(kFakePackage),
                                                           cpu_lock(kOtherPackage)}))
       << "every GPU and package of the node, even those this job may not use";
+  EXPECT_EQ(machine.exclusive(), std::vector<std::string>{"cpu"});
   EXPECT_TRUE(cpu_worker.acquire(kNeverStop).energy_shared());
 }
 

@@ -154,7 +154,11 @@ TEST_F(Workers, AKilledWorkersOrphanedTrialKeepsItsDeviceLeased) {
   ASSERT_TRUE(trial_started(dir_.path())) << doomed.out_so_far();
   doomed.signal(SIGKILL);
   doomed.wait();
-  const auto lock_file = dir_ / "leases" / "cpu.lock";
+  // The CPU lease is named by its package: cpu-<host>-package-<N>.lock.
+  std::filesystem::path lock_file;
+  for (const auto& entry : std::filesystem::directory_iterator(dir_ / "leases"))
+    if (entry.path().filename().string().starts_with("cpu-")) lock_file = entry.path();
+  ASSERT_FALSE(lock_file.empty()) << "no CPU lease file in " << (dir_ / "leases");
   EXPECT_TRUE(lease_is_held(lock_file)) << "the orphaned trial program still runs on the cpu";
   std::filesystem::remove(dir_ / "hold");
   EXPECT_TRUE(testing::wait_until([&] { return !lease_is_held(lock_file); }, std::chrono::seconds(10)))
@@ -301,6 +305,31 @@ TEST_F(Workers, SigtermedWorkersTrialIsLeftRunningThenFailedAsStaleAndRetried) {
   const auto study = write_study(dir_, {url, 5, 0.01, 0.5, 2.0, 1});
   kill_mid_trial_and_recover(dir_, study, SIGTERM);
   expect_trial_0_retried(stored_trials(url));
+}
+
+// `tune --workers` passes on the signal it got: Ctrl-C stays the user's stop
+// (the trial FAILED, not retried), SIGTERM a scheduler's (left RUNNING).
+TEST_F(Workers, TuneWorkersPassOnCtrlCAsTheUsersStopAndSigtermAsAScheduler) {
+  for (const int signal : {SIGINT, SIGTERM}) {
+    const std::string url = fmt::format("sqlite:///{}/signal-{}.db", dir_.path().string(), signal);
+    const auto study = write_study(dir_, {url, 5, 0.01, 0.5, 60, 1});
+    std::ofstream(dir_ / "hold") << "1";
+    std::filesystem::remove(dir_ / "started");
+    CliChild tune({ECOPT_CLI_PATH, "tune", study, "--workers", "1"}, dir_.path());
+    ASSERT_TRUE(trial_started(dir_.path())) << tune.out_so_far();
+    tune.signal(signal);
+    const auto result = tune.wait();
+    std::filesystem::remove(dir_ / "hold");
+    EXPECT_EQ(result.exit_code, 130) << result.err;
+    const Trial held = stored_trials(url).front();
+    if (signal == SIGINT) {
+      EXPECT_EQ(held.state, TrialState::Failed);
+      EXPECT_EQ(held.fail_reason.value_or(""), "interrupted by user");
+    } else {
+      EXPECT_EQ(held.state, TrialState::Running) << "left for the stale rule to retry";
+      EXPECT_THAT(result.err, HasSubstr("trial 0 is left RUNNING"));
+    }
+  }
 }
 
 TEST_F(Workers, WithoutRetriesAKilledTrialStaysFailedAndCountsTowardTheBudget) {

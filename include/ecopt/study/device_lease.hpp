@@ -98,9 +98,11 @@ class DeviceLeases {
   // throws UnavailableError when it cannot.
   DeviceLease acquire(const std::atomic<bool>& stop);
 
-  // Waits until it holds every lease of this node: each GPU NVML lists and
+  // Waits until it holds every lease of this node: each GPU NVML lists
+  // (none when NVML cannot be loaded and this worker leases no GPU) and
   // each CPU package, whatever this worker may use. For an idle baseline
-  // that no trial of any worker disturbs. exclusive() lists devices().
+  // that no trial of any worker disturbs. exclusive() lists devices() and
+  // "cpu"; empty when stopped.
   DeviceLease acquire_machine(const std::atomic<bool>& stop);
 
   const std::vector<std::string>& devices() const { return devices_; }

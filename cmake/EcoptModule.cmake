@@ -32,11 +32,12 @@ function(ecopt_add_module name)
   set(ECOPT_MODULES ${ECOPT_MODULES} ${target} CACHE INTERNAL "")
 endfunction()
 
-# ecopt_add_test(NAME SOURCES ... DEPS ...): one GoogleTest binary per module.
+# ecopt_add_test(NAME SOURCES ... DEPS ...): one GoogleTest binary per module,
+# with the host-independent main of tests/host_free_main.cpp.
 function(ecopt_add_test name)
   cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
   add_executable(${name} ${ARG_SOURCES})
-  target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gtest_main GTest::gmock)
+  target_link_libraries(${name} PRIVATE ${ARG_DEPS} ecopt_test_main GTest::gtest GTest::gmock)
   target_compile_definitions(${name} PRIVATE
     ECOPT_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
     ECOPT_BINARY_DIR="${PROJECT_BINARY_DIR}")

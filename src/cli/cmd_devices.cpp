@@ -28,6 +28,7 @@ nlohmann::json meter_json(const Meter& meter) {
           {"domains", meter.domains()},
           {"source", to_string(meter.source())},
           {"estimate", is_estimate(meter.source())},
+          {"uuid", meter.uuid().empty() ? nlohmann::json(nullptr) : nlohmann::json(meter.uuid())},
           {"update_period_s", meter.update_period_s()},
           {"description", meter.description()}};
 }
@@ -67,7 +68,8 @@ void print_text(const Discovery& found) {
     std::cout << format_table({"device", "domains", "source", "update period", "description"}, rows);
   std::cout << '\n';
   if (has_estimate(found)) {
-    std::cout << estimate_line(found.unavailable, kDefaultCpuWattsPerCore, only_estimates(found))
+    std::cout << estimate_line(found.unavailable, cpu_time_charge(DiscoveryOptions{}).text(),
+                               only_estimates(found))
               << '\n'
               << "  fix: give your CPU's TDP / cores with `ecopt measure --cpu-watts-per-core W`, "
                  "or run where a sensor is readable (reasons below)\n";

@@ -208,12 +208,18 @@ std::string signal_name(int number) {
   return abbreviation ? fmt::format("SIG{}", abbreviation) : fmt::format("signal {}", number);
 }
 
+CpuTimeCharge charge(const MeasureFlags& flags) {
+  DiscoveryOptions options;
+  options.cpu_watts_per_core = flags.cpu_watts_per_core;
+  return cpu_time_charge(options);
+}
+
 std::optional<std::string> estimate_text(const MeasureFlags& flags, const Measurement& m) {
   if (!m.window.is_estimate()) return std::nullopt;
   const bool only_estimates =
       std::all_of(m.window.readings.begin(), m.window.readings.end(),
                   [](const EnergyReading& r) { return is_estimate(r.source); });
-  return estimate_line(m.unavailable, flags.cpu_watts_per_core, only_estimates);
+  return estimate_line(m.unavailable, charge(flags).text(), only_estimates);
 }
 
 nlohmann::json report_json(const MeasureFlags& flags, const Measurement& m) {
@@ -240,6 +246,7 @@ nlohmann::json report_json(const MeasureFlags& flags, const Measurement& m) {
       {"estimate", m.window.is_estimate()},
       {"estimate_note", estimate ? nlohmann::json(*estimate) : nullptr},
       {"cpu_watts_per_core", flags.cpu_watts_per_core},
+      {"cpu_watts_per_thread", charge(flags).watts_per_thread()},
       {"window", to_json(m.window)},
       {"carbon", estimate_carbon(m.window.gross_j(), carbon).to_json()},
       {"net_carbon", net_j ? estimate_carbon(*net_j, carbon).to_json() : nlohmann::json(nullptr)},
@@ -346,7 +353,8 @@ void add_measure_command(CLI::App& app) {
                       "given net of idle")
       ->check(CLI::NonNegativeNumber);
   command->add_option("--cpu-watts-per-core", flags->cpu_watts_per_core,
-                      "W per busy core for the CPU-time estimate (your CPU's TDP / cores)")
+                      "W per busy core for the CPU-time estimate (your CPU's TDP / cores); "
+                      "shared by the core's hardware threads")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
   auto* region = command->add_option("--region", flags->region,

@@ -19,20 +19,18 @@ std::vector<std::string> backend_names(const std::vector<std::string>& unavailab
 
 }  // namespace
 
-std::string estimate_line(const std::vector<std::string>& unavailable, double watts_per_core,
+std::string estimate_line(const std::vector<std::string>& unavailable, const std::string& charge,
                           bool only_estimates) {
   std::string backends;
   for (const auto& name : backend_names(unavailable))
     backends += (backends.empty() ? "" : ", ") + name;
   const std::string why = backends.empty() ? "" : fmt::format(" ({} unavailable: see below)", backends);
   if (only_estimates)
-    return fmt::format(
-        "ESTIMATE: no energy sensor is readable here{} — figures are CPU time × {:.2f} W per core",
-        why, watts_per_core);
+    return fmt::format("ESTIMATE: no energy sensor is readable here{} — figures are CPU time × {}",
+                       why, charge);
   return fmt::format(
-      "ESTIMATE: no CPU energy sensor is readable here{} — the CPU figures are CPU time × {:.2f} W "
-      "per core",
-      why, watts_per_core);
+      "ESTIMATE: no CPU energy sensor is readable here{} — the CPU figures are CPU time × {}", why,
+      charge);
 }
 
 void print_discovery_notes(std::ostream& out, const std::vector<std::string>& unavailable,

@@ -5,7 +5,10 @@
 
 namespace ecopt::detail {
 
-// Options with every seam filled in (discover_meters does that).
+// The options with every empty path and null seam filled in (from the
+// environment, else the machine's); the backends get them so.
+DiscoveryOptions with_defaults(const DiscoveryOptions& options);
+
 void discover_powercap(const DiscoveryOptions& options, Discovery& found);
 void discover_perf(const DiscoveryOptions& options, Discovery& found);
 void discover_nvml(const DiscoveryOptions& options, Discovery& found);
@@ -16,5 +19,8 @@ double probe_duration_s(const DiscoveryOptions& options, double update_period_s)
 
 // Unsigned integer from sysfs text ("12345\n"); nullopt when malformed.
 std::optional<unsigned long long> parse_counter(const std::string& text);
+
+// CPU numbers from a sysfs CPU list ("0,36", "0-3,8-11\n").
+std::vector<int> parse_cpu_list(const std::string& text);
 
 }  // namespace ecopt::detail

@@ -2,6 +2,7 @@
 // One CPU source at most (powercap, else perf, else the estimate) so that
 // CPU energy is never counted twice.
 #include <algorithm>
+#include <cstdlib>
 
 #include <fmt/format.h>
 
@@ -66,6 +67,13 @@ void add_cpu_meters(const DiscoveryOptions& options, Discovery& found) {
       found.meters.back()->description()));
 }
 
+// An option left empty: the environment's value, else the machine's.
+void default_to(std::string& option, const char* variable, const char* machine_default) {
+  if (!option.empty()) return;
+  const char* value = std::getenv(variable);
+  option = value && *value ? value : machine_default;
+}
+
 }  // namespace
 
 bool device_matches(const std::string& wanted, const std::string& meter_device) {
@@ -75,8 +83,24 @@ bool device_matches(const std::string& wanted, const std::string& meter_device) 
   return false;
 }
 
-Discovery discover_meters(const DiscoveryOptions& input) {
-  DiscoveryOptions options = input;
+namespace detail {
+
+DiscoveryOptions with_defaults(const DiscoveryOptions& given) {
+  DiscoveryOptions options = given;
+  default_to(options.powercap_root, "ECOPT_POWERCAP_ROOT", "/sys/class/powercap");
+  default_to(options.perf_root, "ECOPT_PERF_ROOT", "/sys/bus/event_source/devices/power");
+  default_to(options.nvml_library, "ECOPT_NVML_LIBRARY", "libnvidia-ml.so.1");
+  default_to(options.cpu_root, "ECOPT_CPU_ROOT", "/sys/devices/system/cpu");
+  if (!options.clock) options.clock = steady_clock();
+  if (!options.file_reader) options.file_reader = real_file_reader();
+  if (!options.perf_events) options.perf_events = real_perf_event_api();
+  return options;
+}
+
+}  // namespace detail
+
+Discovery discover_meters(const DiscoveryOptions& given) {
+  const DiscoveryOptions options = detail::with_defaults(given);
   if (options.cpu_watts_per_core < 0)
     throw InputError(fmt::format("watts per core {} is negative: give a value > 0 (or 0 for the "
                                  "default {:.2f} W)",
@@ -85,9 +109,6 @@ Discovery discover_meters(const DiscoveryOptions& input) {
     throw InputError(fmt::format("memory watts per GiB {} is negative: give a value >= 0",
                                  options.memory_watts_per_gib));
   check_device_names(options.devices);
-  if (!options.clock) options.clock = steady_clock();
-  if (!options.file_reader) options.file_reader = real_file_reader();
-  if (!options.perf_events) options.perf_events = real_perf_event_api();
 
   Discovery found;
   if (wants(options.devices, is_gpu_name)) detail::discover_nvml(options, found);

@@ -1,7 +1,9 @@
 // The fallback where no CPU sensor can be read: CPU time of a process tree
-// × watts per core, plus an optional memory term (watts per GiB resident).
-// An estimate, and every figure it produces says so.
+// × watts per hardware thread (a core's watts shared by its SMT threads),
+// plus an optional memory term (watts per GiB resident). An estimate, and
+// every figure it produces says so.
 #include <mutex>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -16,11 +18,11 @@ constexpr double kMemorySamplePeriodS = 0.5;
 
 class EstimateMeter final : public Meter {
  public:
-  EstimateMeter(std::function<ProcessTreeUsage()> usage, double watts_per_core,
+  EstimateMeter(std::function<ProcessTreeUsage()> usage, CpuTimeCharge charge,
                 double memory_watts_per_gib, std::shared_ptr<const MonotonicClock> clock, bool polling,
                 bool own_process)
       : usage_(std::move(usage)),
-        watts_per_core_(watts_per_core),
+        charge_(std::move(charge)),
         memory_watts_per_gib_(memory_watts_per_gib),
         clock_(std::move(clock)),
         own_process_(own_process) {
@@ -44,7 +46,7 @@ class EstimateMeter final : public Meter {
   std::vector<double> read_j() override {
     sample();
     std::lock_guard lock(mutex_);
-    const double cpu_j = (last_cpu_s_ - start_cpu_s_) * watts_per_core_;
+    const double cpu_j = (last_cpu_s_ - start_cpu_s_) * charge_.watts_per_thread();
     if (memory_watts_per_gib_ > 0) return {cpu_j, memory_j_};
     return {cpu_j};
   }
@@ -52,9 +54,9 @@ class EstimateMeter final : public Meter {
   double background_cpu_s() const override { return poller_ ? poller_->cpu_s() : 0.0; }
   std::string description() const override {
     std::string text = fmt::format(
-        "ESTIMATE, not a measurement: CPU time of {} × {:.2f} W per core",
+        "ESTIMATE, not a measurement: CPU time of {} × {}",
         own_process_ ? "this process and its children" : "the measured command's process tree",
-        watts_per_core_);
+        charge_.text());
     if (memory_watts_per_gib_ > 0)
       text += fmt::format(" + {:.3f} W per GiB resident", memory_watts_per_gib_);
     return text;
@@ -75,7 +77,7 @@ class EstimateMeter final : public Meter {
   }
 
   std::function<ProcessTreeUsage()> usage_;
-  double watts_per_core_;
+  CpuTimeCharge charge_;
   double memory_watts_per_gib_;
   std::shared_ptr<const MonotonicClock> clock_;
   bool own_process_;
@@ -94,8 +96,60 @@ std::unique_ptr<Meter> make_estimate_meter(const DiscoveryOptions& options) {
   const bool own_process = !options.estimate_usage;
   return std::make_unique<EstimateMeter>(
       own_process ? std::function<ProcessTreeUsage()>(own_process_usage) : options.estimate_usage,
-      options.cpu_watts_per_core > 0 ? options.cpu_watts_per_core : kDefaultCpuWattsPerCore,
-      options.memory_watts_per_gib, options.clock, options.background_polling, own_process);
+      cpu_time_charge(options), options.memory_watts_per_gib, options.clock,
+      options.background_polling, own_process);
 }
 
 }  // namespace ecopt::detail
+
+namespace ecopt {
+namespace {
+
+// Online hardware threads over distinct cores (sets of SMT siblings); an
+// average where cores differ (hybrid CPUs). The error says what was unreadable.
+double threads_per_core(const DiscoveryOptions& options, std::string& error) {
+  const auto online_path = options.cpu_root + "/online";
+  const auto online = detail::parse_cpu_list(options.file_reader->read(online_path).text);
+  if (online.empty()) {
+    error = fmt::format("cannot read the online CPUs from {}", online_path);
+    return 0.0;
+  }
+  std::set<std::string> cores;
+  for (const int cpu : online) {
+    const auto path = fmt::format("{}/cpu{}/topology/thread_siblings_list", options.cpu_root, cpu);
+    const auto siblings = options.file_reader->read(path);
+    if (siblings.error != 0 || detail::parse_cpu_list(siblings.text).empty()) {
+      error = fmt::format("cannot read {}", path);
+      return 0.0;
+    }
+    cores.insert(siblings.text.substr(0, siblings.text.find('\n')));
+  }
+  return static_cast<double>(online.size()) / static_cast<double>(cores.size());
+}
+
+}  // namespace
+
+double CpuTimeCharge::watts_per_thread() const {
+  return threads_per_core > 0 ? watts_per_core / threads_per_core : watts_per_core;
+}
+
+std::string CpuTimeCharge::text() const {
+  if (threads_per_core <= 0)
+    return fmt::format(
+        "{:.2f} W per hardware thread ({:.2f} W per core, each thread charged as a whole core: "
+        "threads per core unknown, {})",
+        watts_per_thread(), watts_per_core, unknown_reason);
+  return fmt::format("{:.2f} W per hardware thread ({:.2f} W per core / {:g} {} per core)",
+                     watts_per_thread(), watts_per_core, threads_per_core,
+                     threads_per_core == 1 ? "thread" : "threads");
+}
+
+CpuTimeCharge cpu_time_charge(const DiscoveryOptions& given) {
+  const auto options = detail::with_defaults(given);
+  CpuTimeCharge charge;
+  if (options.cpu_watts_per_core > 0) charge.watts_per_core = options.cpu_watts_per_core;
+  charge.threads_per_core = threads_per_core(options, charge.unknown_reason);
+  return charge;
+}
+
+}  // namespace ecopt

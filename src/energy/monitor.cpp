@@ -99,6 +99,12 @@ EnergyMonitor::~EnergyMonitor() { impl_->trace_poller.reset(); }
 
 const std::vector<std::unique_ptr<Meter>>& EnergyMonitor::meters() const { return impl_->meters; }
 
+std::optional<std::string> EnergyMonitor::device_uuid(const std::string& device) const {
+  for (const auto& meter : impl_->meters)
+    if (meter->device() == device && !meter->uuid().empty()) return meter->uuid();
+  return std::nullopt;
+}
+
 void EnergyMonitor::measure_idle_baseline(std::chrono::milliseconds period) {
   if (period.count() <= 0)
     throw InputError(fmt::format("idle baseline period {} ms must be positive", period.count()));

@@ -37,5 +37,8 @@ using GetTotalEnergyFn = nvmlReturn_t (*)(nvmlDevice_t, unsigned long long*);  /
 using GetPowerUsageFn = nvmlReturn_t (*)(nvmlDevice_t, unsigned int*);         // mW
 using GetPciInfoFn = nvmlReturn_t (*)(nvmlDevice_t, nvmlPciInfo_t*);
 using GetStringFn = nvmlReturn_t (*)(nvmlDevice_t, char*, unsigned int);       // UUID, name
+// Current and pending MIG mode (kMigEnabled or 0); absent from old drivers.
+using GetMigModeFn = nvmlReturn_t (*)(nvmlDevice_t, unsigned int*, unsigned int*);
+constexpr unsigned int kMigEnabled = 1;
 
 }  // namespace ecopt::detail::nvml

@@ -56,6 +56,7 @@ class NvmlLibrary {
       get_pci = symbol<nvml::GetPciInfoFn>(handle_, "nvmlDeviceGetPciInfo_v3", path);
       get_uuid = symbol<nvml::GetStringFn>(handle_, "nvmlDeviceGetUUID", path);
       get_name = symbol<nvml::GetStringFn>(handle_, "nvmlDeviceGetName", path);
+      get_mig_mode = reinterpret_cast<nvml::GetMigModeFn>(dlsym(handle_, "nvmlDeviceGetMigMode"));
       check(init_(), "nvmlInit");
     } catch (...) {
       dlclose(handle_);
@@ -84,6 +85,7 @@ class NvmlLibrary {
   nvml::GetPciInfoFn get_pci = nullptr;
   nvml::GetStringFn get_uuid = nullptr;
   nvml::GetStringFn get_name = nullptr;
+  nvml::GetMigModeFn get_mig_mode = nullptr;  // null: this driver cannot say
 
  private:
   void* handle_ = nullptr;
@@ -98,7 +100,25 @@ struct Gpu {
   std::string bus_id;
   std::string uuid;
   std::string name;
+  // Empty where MIG is off or the GPU has none; else what ECOpt knows of
+  // it, for the meter's description ("MIG enabled: ...").
+  std::string mig;
 };
+
+// MIG splits one GPU among instances (often users) while NVML's energy and
+// power cover the whole GPU: say so wherever it is on, or cannot be known.
+std::string mig_note(const NvmlLibrary& nvml, nvmlDevice_t handle) {
+  if (!nvml.get_mig_mode)
+    return "MIG mode unknown: this NVML has no nvmlDeviceGetMigMode (driver older than R450)";
+  unsigned int current = 0;
+  unsigned int pending = 0;
+  const auto rc = nvml.get_mig_mode(handle, &current, &pending);
+  if (rc == nvml::kNotSupported) return {};  // a GPU without MIG
+  if (rc != nvml::kSuccess)
+    return "MIG mode unknown: nvmlDeviceGetMigMode failed: " + nvml.error_text(rc);
+  if (current != nvml::kMigEnabled) return {};
+  return "MIG enabled: the figures are the whole GPU's, every MIG instance's work included";
+}
 
 std::vector<Gpu> list_gpus(const NvmlLibrary& nvml) {
   unsigned int count = 0;
@@ -116,6 +136,7 @@ std::vector<Gpu> list_gpus(const NvmlLibrary& nvml) {
     gpu.uuid = text;
     char name[nvml::kNameBufferSize] = {};
     if (nvml.get_name(gpu.handle, name, sizeof name) == nvml::kSuccess) gpu.name = name;
+    gpu.mig = mig_note(nvml, gpu.handle);
     gpus.push_back(std::move(gpu));
   }
   std::sort(gpus.begin(), gpus.end(), [](const Gpu& a, const Gpu& b) { return a.pci < b.pci; });
@@ -159,6 +180,8 @@ std::vector<std::size_t> visible_gpus(const std::vector<Gpu>& gpus, const char* 
   return order;
 }
 
+std::string mig_suffix(const Gpu& gpu) { return gpu.mig.empty() ? "" : "; " + gpu.mig; }
+
 class NvmlCounterMeter final : public Meter {
  public:
   NvmlCounterMeter(std::shared_ptr<NvmlLibrary> nvml, Gpu gpu, std::string device, bool polling)
@@ -183,9 +206,10 @@ class NvmlCounterMeter final : public Meter {
   std::int64_t counter_updates() const override { return counter_.first_changes(); }
   double background_cpu_s() const override { return poller_ ? poller_->cpu_s() : 0.0; }
   std::string description() const override {
-    return fmt::format("{} (PCI {}, {}): NVML total-energy counter (mJ), whole GPU", gpu_.name,
-                       gpu_.bus_id, gpu_.uuid);
+    return fmt::format("{} (PCI {}, {}): NVML total-energy counter (mJ), whole GPU{}", gpu_.name,
+                       gpu_.bus_id, gpu_.uuid, mig_suffix(gpu_));
   }
+  std::string uuid() const override { return gpu_.uuid; }
 
  private:
   void sample() {
@@ -234,9 +258,10 @@ class NvmlPowerMeter final : public Meter {
   std::string description() const override {
     return fmt::format(
         "{} (PCI {}, {}): NVML power (mW) sampled every {:.0f} ms and integrated (no energy "
-        "counter on this GPU), whole GPU",
-        gpu_.name, gpu_.bus_id, gpu_.uuid, kPowerSamplePeriodS * 1e3);
+        "counter on this GPU), whole GPU{}",
+        gpu_.name, gpu_.bus_id, gpu_.uuid, kPowerSamplePeriodS * 1e3, mig_suffix(gpu_));
   }
+  std::string uuid() const override { return gpu_.uuid; }
 
  private:
   // Trapezoidal integration between consecutive samples. The power is read
@@ -309,7 +334,10 @@ void discover_nvml(const DiscoveryOptions& options, Discovery& found) {
     warn_about_device_order(gpus, found);
     for (std::size_t cuda_index = 0; cuda_index < visible.size(); ++cuda_index) {
       const std::string device = fmt::format("cuda:{}", cuda_index);
-      if (auto meter = make_gpu_meter(nvml, gpus[visible[cuda_index]], device, options, found))
+      const Gpu& gpu = gpus[visible[cuda_index]];
+      if (!gpu.mig.empty())
+        found.warnings.push_back(fmt::format("nvml {} ({}): {}", device, gpu.uuid, gpu.mig));
+      if (auto meter = make_gpu_meter(nvml, gpu, device, options, found))
         found.meters.push_back(std::move(meter));
     }
   } catch (const UnavailableError& error) {

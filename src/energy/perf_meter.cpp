@@ -3,7 +3,6 @@
 // energy-psys alone where there is no package event.
 #include <cerrno>
 #include <cstring>
-#include <sstream>
 
 #include <fmt/format.h>
 
@@ -34,22 +33,6 @@ std::optional<std::uint64_t> parse_event_config(const std::string& text) {
   } catch (const std::exception&) {
     return std::nullopt;
   }
-}
-
-// "0,36" or "0-1,4" from the PMU's cpumask.
-std::vector<int> parse_cpu_list(const std::string& text) {
-  std::vector<int> cpus;
-  std::istringstream items(first_line(text));
-  for (std::string item; std::getline(items, item, ',');) {
-    try {
-      const auto dash = item.find('-');
-      const int first = std::stoi(item.substr(0, dash));
-      const int last = dash == std::string::npos ? first : std::stoi(item.substr(dash + 1));
-      for (int cpu = first; cpu <= last; ++cpu) cpus.push_back(cpu);
-    } catch (const std::exception&) {
-    }
-  }
-  return cpus;
 }
 
 struct EventsOrReason {

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <filesystem>
 #include <map>
+#include <sstream>
 
 #include <fmt/format.h>
 
@@ -215,6 +216,21 @@ std::optional<unsigned long long> parse_counter(const std::string& text) {
   } catch (const std::exception&) {
     return std::nullopt;
   }
+}
+
+std::vector<int> parse_cpu_list(const std::string& text) {
+  std::vector<int> cpus;
+  std::istringstream items(text.substr(0, text.find('\n')));
+  for (std::string item; std::getline(items, item, ',');) {
+    try {
+      const auto dash = item.find('-');
+      const int first = std::stoi(item.substr(0, dash));
+      const int last = dash == std::string::npos ? first : std::stoi(item.substr(dash + 1));
+      for (int cpu = first; cpu <= last; ++cpu) cpus.push_back(cpu);
+    } catch (const std::exception&) {
+    }
+  }
+  return cpus;
 }
 
 double probe_duration_s(const DiscoveryOptions& options, double update_period_s) {

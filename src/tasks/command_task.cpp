@@ -345,17 +345,21 @@ class CommandTask final : public Task {
     options.extra_env.emplace_back("ECOPT_RESULT_FILE", (scratch.path() / "result.json").string());
     options.extra_env.emplace_back("ECOPT_TRIAL_NUMBER", std::to_string(context.trial_number));
     options.extra_env.emplace_back("PYTHONUNBUFFERED", "1");
-    if (context.device) add_device_env(*context.device, options.extra_env);
+    if (context.device) add_device_env(*context.device, context.monitor, options.extra_env);
     return options;
   }
 
   // A leased GPU is the only one the program sees (as cuda:0), so code that
-  // just asks for "cuda" runs where the lease and the meters are.
-  static void add_device_env(const std::string& device,
+  // just asks for "cuda" runs where the lease and the meters are. Named by
+  // its UUID where NVML knows it: an index means another GPU to a CUDA whose
+  // device order differs from ours.
+  static void add_device_env(const std::string& device, const EnergyMonitor& monitor,
                              std::vector<std::pair<std::string, std::string>>& env) {
     env.emplace_back("ECOPT_DEVICE", device);
     if (device.rfind("cuda:", 0) != 0) return;
-    env.emplace_back("CUDA_VISIBLE_DEVICES", visible_cuda_entry(std::stoi(device.substr(5))));
+    const auto uuid = monitor.device_uuid(device);
+    env.emplace_back("CUDA_VISIBLE_DEVICES",
+                     uuid ? *uuid : visible_cuda_entry(std::stoi(device.substr(5))));
   }
 
   TaskOutcome run_once(TaskContext& context) {

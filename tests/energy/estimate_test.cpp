@@ -1,15 +1,21 @@
-// The CPU-time estimate on real CPU work, and discovery on this machine.
+// The CPU-time estimate on real CPU work, its charge per hardware thread,
+// and where discovery looks.
 #include <gtest/gtest.h>
 #include <time.h>
 
 #include <algorithm>
 #include <thread>
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
 #include "ecopt/core/error.hpp"
 
 #include "ecopt/energy/meter.hpp"
 #include "ecopt/energy/monitor.hpp"
 #include "ecopt/energy/process.hpp"
+#include "scoped_env.hpp"
+#include "test_support.hpp"
 
 namespace ecopt {
 namespace {
@@ -58,11 +64,56 @@ TEST(EstimateMeter, BusyLoopEnergyIsCpuTimeTimesWattsPerCore) {
   EXPECT_LE(reading.gross_j, 0.2 * 10.0 * 1.25);
 }
 
-TEST(EstimateMeter, DefaultWattsPerCoreIsDocumentedFigure) {
-  auto found = discover_meters(estimate_only());
+// A sysfs CPU folder: `cores` cores of `threads` hardware threads each,
+// numbered as Linux does (the first thread of every core, then the second).
+std::string fake_cpu_topology(const testing::TempDir& dir, int cores, int threads) {
+  const int cpus = cores * threads;
+  dir.write("cpu/online", fmt::format("0-{}\n", cpus - 1));
+  for (int cpu = 0; cpu < cpus; ++cpu) {
+    std::vector<int> siblings;
+    for (int t = 0; t < threads; ++t) siblings.push_back(cpu % cores + t * cores);
+    dir.write(fmt::format("cpu/cpu{}/topology/thread_siblings_list", cpu),
+              fmt::format("{}\n", fmt::join(siblings, ",")));
+  }
+  return (dir.path() / "cpu").string();
+}
+
+TEST(EstimateMeter, TheDefaultCoreWattsAreSharedByTheCoresHardwareThreads) {
+  testing::TempDir dir;
+  auto options = estimate_only();
+  options.cpu_root = fake_cpu_topology(dir, 4, 2);
+  const auto smt = cpu_time_charge(options);
+  EXPECT_DOUBLE_EQ(smt.threads_per_core, 2.0);
+  EXPECT_DOUBLE_EQ(smt.watts_per_thread(), 270.0 / 80.0);  // the Xeon 8380's TDP per thread
+  auto found = discover_meters(options);
   ASSERT_EQ(found.meters.size(), 1u);
-  EXPECT_NE(found.meters[0]->description().find("6.75 W per core"), std::string::npos);
-  EXPECT_NE(found.meters[0]->description().find("ESTIMATE"), std::string::npos);
+  EXPECT_NE(found.meters[0]->description().find(
+                "ESTIMATE, not a measurement: CPU time of this process and its children × 3.38 W per "
+                "hardware thread (6.75 W per core / 2 threads per core)"),
+            std::string::npos)
+      << found.meters[0]->description();
+
+  testing::TempDir no_smt_dir;
+  options.cpu_root = fake_cpu_topology(no_smt_dir, 4, 1);
+  options.cpu_watts_per_core = 10.0;
+  EXPECT_EQ(cpu_time_charge(options).text(),
+            "10.00 W per hardware thread (10.00 W per core / 1 thread per core)");
+}
+
+TEST(EstimateMeter, AnUnreadableTopologyChargesEachThreadAsACoreAndSaysSo) {
+  auto options = estimate_only();
+  options.cpu_root = "/nonexistent/cpu";
+  const auto charge = cpu_time_charge(options);
+  EXPECT_DOUBLE_EQ(charge.watts_per_thread(), kDefaultCpuWattsPerCore);
+  EXPECT_EQ(charge.text(),
+            "6.75 W per hardware thread (6.75 W per core, each thread charged as a whole core: threads "
+            "per core unknown, cannot read the online CPUs from /nonexistent/cpu/online)");
+  testing::TempDir dir;
+  options.cpu_root = fake_cpu_topology(dir, 2, 2);
+  std::filesystem::remove(dir.path() / "cpu/cpu3/topology/thread_siblings_list");
+  EXPECT_NE(cpu_time_charge(options).text().find("cannot read " + options.cpu_root +
+                                                 "/cpu3/topology/thread_siblings_list"),
+            std::string::npos);
 }
 
 TEST(EstimateMeter, MemoryTermIsASecondDomain) {
@@ -96,19 +147,23 @@ TEST(EstimateMeter, MeasuresAnotherProcessTree) {
               0.02 * kDefaultCpuWattsPerCore);
 }
 
-TEST(Discovery, ThisMachineSaysWhyEachSensorIsMissingAndUsesTheEstimate) {
-  // The real paths: on this virtual machine there is no RAPL and no NVML;
-  // on a machine with sensors, sensors are used instead.
+TEST(Discovery, EmptyPathsComeFromTheEnvironmentAndGivenPathsWin) {
+  // The test main points all three at nothing; these name other nothings.
+  testing::ScopedEnv powercap("ECOPT_POWERCAP_ROOT", "/nonexistent/env-powercap");
+  testing::ScopedEnv perf("ECOPT_PERF_ROOT", "/nonexistent/env-perf");
+  testing::ScopedEnv nvml("ECOPT_NVML_LIBRARY", "/nonexistent/env-libnvidia-ml.so.1");
   auto found = discover_meters(DiscoveryOptions{});
-  ASSERT_FALSE(found.meters.empty());
-  const bool estimated = std::any_of(found.meters.begin(), found.meters.end(),
-                                     [](const auto& m) { return is_estimate(m->source()); });
-  if (estimated) {
-    EXPECT_GE(found.unavailable.size(), 2u);  // rapl-powercap and rapl-perf at least
-    bool warned = false;
-    for (const auto& line : found.warnings) warned = warned || line.find("ESTIMATE") != std::string::npos;
-    EXPECT_TRUE(warned);
-  }
+  EXPECT_TRUE(testing::has_line(found.unavailable, "zone under /nonexistent/env-powercap"));
+  EXPECT_TRUE(testing::has_line(found.unavailable, "PMU at /nonexistent/env-perf"));
+  EXPECT_TRUE(
+      testing::has_line(found.unavailable, "cannot load /nonexistent/env-libnvidia-ml.so.1"));
+  ASSERT_EQ(found.meters.size(), 1u);
+  EXPECT_TRUE(is_estimate(found.meters[0]->source()));
+  EXPECT_TRUE(testing::has_line(found.warnings, "ESTIMATE"));
+
+  auto given = estimate_only();
+  EXPECT_TRUE(
+      testing::has_line(discover_meters(given).unavailable, "zone under /nonexistent/powercap"));
 }
 
 TEST(Discovery, NoEstimateMeansNoCpuMeterAndAReason) {

@@ -21,6 +21,8 @@ struct FakeDevice {
   nvmlReturn_t power_rc = 0;
   std::atomic<unsigned long long> energy_mj{0};
   std::atomic<unsigned int> power_mw{0};
+  nvmlReturn_t mig_rc = 3;  // Not Supported: a GPU without MIG
+  unsigned int mig_mode = 0;
 };
 
 FakeDevice g_devices[kMaxDevices];
@@ -55,6 +57,8 @@ int fake_nvml_add_device(unsigned int bus, const char* uuid, const char* name,
   device.power_rc = power_rc;
   device.energy_mj = 0;
   device.power_mw = 0;
+  device.mig_rc = 3;
+  device.mig_mode = 0;
   g_count = index + 1;
   return static_cast<int>(index);
 }
@@ -62,6 +66,11 @@ int fake_nvml_add_device(unsigned int bus, const char* uuid, const char* name,
 void fake_nvml_set_energy_mj(int index, unsigned long long mj) { g_devices[index].energy_mj = mj; }
 void fake_nvml_set_power_mw(int index, unsigned int mw) { g_devices[index].power_mw = mw; }
 void fake_nvml_set_init_rc(nvmlReturn_t rc) { g_init_rc = rc; }
+// What nvmlDeviceGetMigMode returns (rc 0: success, with mode 1 = enabled).
+void fake_nvml_set_mig(int index, nvmlReturn_t rc, unsigned int mode) {
+  g_devices[index].mig_rc = rc;
+  g_devices[index].mig_mode = mode;
+}
 int fake_nvml_live_inits() { return g_live_inits; }
 
 void fake_nvml_hold_next_read() { g_gate.arm(); }
@@ -133,6 +142,18 @@ nvmlReturn_t nvmlDeviceGetUUID(nvmlDevice_t handle, char* uuid, unsigned int len
   std::snprintf(uuid, length, "%s", device_of(handle)->uuid);
   return 0;
 }
+
+// Drivers before R450 have no MIG query: one build of the fake leaves it out.
+#ifndef ECOPT_FAKE_NVML_WITHOUT_MIG
+nvmlReturn_t nvmlDeviceGetMigMode(nvmlDevice_t handle, unsigned int* current,
+                                  unsigned int* pending) {
+  const FakeDevice* device = device_of(handle);
+  if (device->mig_rc != 0) return device->mig_rc;
+  *current = device->mig_mode;
+  *pending = device->mig_mode;
+  return 0;
+}
+#endif
 
 nvmlReturn_t nvmlDeviceGetName(nvmlDevice_t handle, char* name, unsigned int length) {
   std::snprintf(name, length, "%s", device_of(handle)->name);

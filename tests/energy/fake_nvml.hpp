@@ -18,7 +18,8 @@ class FakeNvml {
     FakeNvml* nvml;
   };
 
-  FakeNvml() : handle_(dlopen(ECOPT_FAKE_NVML_PATH, RTLD_NOW | RTLD_LOCAL)) {
+  explicit FakeNvml(const char* path = ECOPT_FAKE_NVML_PATH)
+      : handle_(dlopen(path, RTLD_NOW | RTLD_LOCAL)) {
     if (!handle_) throw std::runtime_error(dlerror());
     reset = fn<void (*)()>("fake_nvml_reset");
     add_device = fn<int (*)(unsigned, const char*, const char*, int, int)>("fake_nvml_add_device");
@@ -26,6 +27,7 @@ class FakeNvml {
     set_power_mw = fn<void (*)(int, unsigned)>("fake_nvml_set_power_mw");
     set_init_rc = fn<void (*)(int)>("fake_nvml_set_init_rc");
     live_inits = fn<int (*)()>("fake_nvml_live_inits");
+    set_mig = fn<void (*)(int, int, unsigned)>("fake_nvml_set_mig");
     hold_next_read = fn<void (*)()>("fake_nvml_hold_next_read");
     wait_until_holding = fn<int (*)()>("fake_nvml_wait_until_holding");
     release_read = fn<void (*)()>("fake_nvml_release_read");
@@ -45,6 +47,7 @@ class FakeNvml {
   void (*set_power_mw)(int, unsigned);
   void (*set_init_rc)(int);
   int (*live_inits)();
+  void (*set_mig)(int, int, unsigned);
   void (*hold_next_read)();
   int (*wait_until_holding)();
   void (*release_read)();

@@ -1,6 +1,7 @@
 // NVML backend against a fake libnvidia-ml loaded through the real dlopen path.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <functional>
 #include <stdexcept>
@@ -9,6 +10,7 @@
 #include "ecopt/core/error.hpp"
 #include "ecopt/energy/device_identity.hpp"
 #include "ecopt/energy/meter.hpp"
+#include "ecopt/energy/monitor.hpp"
 #include "fake_nvml.hpp"
 #include "test_support.hpp"
 
@@ -179,6 +181,50 @@ TEST_F(NvmlTest, CudaVisibleDevicesByIndexAndUuid) {
   EXPECT_TRUE(hidden.meters.empty());
   ASSERT_EQ(hidden.unavailable.size(), 2u);  // the backend, and the requested "cuda"
   EXPECT_NE(hidden.unavailable[0].find("hides every GPU"), std::string::npos);
+}
+
+TEST_F(NvmlTest, MigModeIsAskedOfTheDriverAndSaidWhereItIsOn) {
+  const int split = nvml.add_device(0x01, "GPU-aaaa", "NVIDIA A100", 0, 0);
+  const int whole = nvml.add_device(0x02, "GPU-bbbb", "NVIDIA A100", 0, 0);
+  nvml.set_mig(split, 0, 1);
+  nvml.set_mig(whole, 0, 0);
+  auto found = discover_meters(options);
+  ASSERT_EQ(found.meters.size(), 2u);
+  EXPECT_NE(found.meters[0]->description().find(
+                "; MIG enabled: the figures are the whole GPU's, every MIG instance's work included"),
+            std::string::npos);
+  EXPECT_EQ(found.meters[1]->description().find("MIG"), std::string::npos);
+  EXPECT_TRUE(testing::has_line(found.warnings, "nvml cuda:0 (GPU-aaaa): MIG enabled"));
+  EXPECT_FALSE(testing::has_line(found.warnings, "cuda:1"));
+
+  nvml.set_mig(whole, 999, 0);  // a query that fails is not taken for "off"
+  EXPECT_TRUE(testing::has_line(discover_meters(options).warnings,
+                                "nvml cuda:1 (GPU-bbbb): MIG mode unknown: nvmlDeviceGetMigMode "
+                                "failed: Unknown Error"));
+}
+
+TEST_F(NvmlTest, ADriverWithoutTheMigQuerySaysMigModeIsUnknown) {
+  FakeNvml old_driver(ECOPT_FAKE_NVML_WITHOUT_MIG_PATH);
+  old_driver.add_device(0x01, "GPU-aaaa", "Tesla V100", 0, 0);
+  options.nvml_library = ECOPT_FAKE_NVML_WITHOUT_MIG_PATH;
+  auto found = discover_meters(options);
+  ASSERT_EQ(found.meters.size(), 1u);
+  EXPECT_NE(found.meters[0]->description().find(
+                "MIG mode unknown: this NVML has no nvmlDeviceGetMigMode"),
+            std::string::npos);
+  EXPECT_TRUE(testing::has_line(found.warnings, "nvml cuda:0 (GPU-aaaa): MIG mode unknown"));
+}
+
+TEST_F(NvmlTest, MetersKnowTheirGpusUuidForCudaVisibleDevices) {
+  nvml.add_device(0x81, "GPU-cccc", "NVIDIA A100", 0, 0);
+  nvml.add_device(0x01, "GPU-aaaa", "NVIDIA A100", kNotSupported, 0);  // power integration
+  auto found = discover_meters(options);
+  ASSERT_EQ(found.meters.size(), 2u);
+  EXPECT_EQ(found.meters[0]->uuid(), "GPU-aaaa");
+  EXPECT_EQ(found.meters[1]->uuid(), "GPU-cccc");
+  EnergyMonitor monitor(std::move(found.meters), clock);
+  EXPECT_EQ(monitor.device_uuid("cuda:1"), "GPU-cccc");
+  EXPECT_EQ(monitor.device_uuid("cuda:2"), std::nullopt);
 }
 
 TEST_F(NvmlTest, MixedModelsWarnAboutCudaDeviceOrder) {

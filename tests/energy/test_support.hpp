@@ -1,6 +1,7 @@
 #pragma once
 // Fakes for what this machine lacks: a clock that tests move by hand, a
 // temporary folder for fake sysfs trees, and a meter driven by the clock.
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -13,6 +14,7 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "ecopt/energy/meter.hpp"
 #include "ecopt/energy/seams.hpp"
@@ -72,6 +74,12 @@ class TempDir {
  private:
   std::filesystem::path path_;
 };
+
+// Whether any of `lines` (reasons, warnings) contains `text`.
+inline bool has_line(const std::vector<std::string>& lines, const std::string& text) {
+  return std::any_of(lines.begin(), lines.end(),
+                     [&](const std::string& line) { return line.find(text) != std::string::npos; });
+}
 
 // The counter race of issue 12: one read of the meter (as its background
 // poller makes) takes the counter's value and is held by the gate; the

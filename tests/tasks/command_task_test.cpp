@@ -14,6 +14,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "fake_nvml.hpp"
 #include "subprocess.hpp"
 
 #include "ecopt/core/error.hpp"
@@ -143,6 +144,16 @@ TEST_F(CommandTaskTest, ALeasedGpuIsTheOnlyOneTheProgramSees) {
   EXPECT_EQ(leased.metrics["visible"], "7");
   EXPECT_EQ(run(config, {}, nullptr, "cuda:1").metrics["visible"], "1");
   EXPECT_EQ(run(config, {}).metrics["device"], "-");
+
+  // Where NVML knows the GPU, by its UUID (cuda:1 is the second on the PCI bus).
+  testing::FakeNvml nvml;
+  nvml.add_device(0x81, "GPU-cccc-3333", "NVIDIA A100", 0, 0);
+  nvml.add_device(0x01, "GPU-aaaa-1111", "NVIDIA A100", 0, 0);
+  DiscoveryOptions options;
+  options.nvml_library = ECOPT_FAKE_NVML_PATH;
+  options.background_polling = false;
+  monitor_ = std::make_unique<EnergyMonitor>(discover_meters(options).meters);
+  EXPECT_EQ(run(config, {}, nullptr, "cuda:1").metrics["visible"], "GPU-cccc-3333");
 }
 
 TEST_F(CommandTaskTest, FieldsOfTheWrongTypeOrRangeFailTheTrialWithoutCrashing) {

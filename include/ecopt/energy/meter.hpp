@@ -35,6 +35,9 @@ class Meter {
   virtual double background_cpu_s() const { return 0.0; }
   // One line for `ecopt devices`: model, bus id, counter, scope.
   virtual std::string description() const = 0;
+  // The device's UUID where the backend knows it (NVML: "GPU-..."), else
+  // empty: what CUDA_VISIBLE_DEVICES names a GPU by whatever its index.
+  virtual std::string uuid() const { return {}; }
 };
 
 // Whether a meter's device is meant by a requested name: "cpu" covers every
@@ -43,15 +46,19 @@ class Meter {
 bool device_matches(const std::string& wanted, const std::string& meter_device);
 
 // Documented defaults of the CPU-time estimate (see docs/energy.md).
-// Intel Xeon Platinum 8380: 270 W TDP over 40 cores.
+// Intel Xeon Platinum 8380: 270 W TDP over 40 cores (80 hardware threads).
 inline constexpr double kDefaultCpuWattsPerCore = 270.0 / 40.0;
 
+// Where discovery looks. Empty: the environment variable named beside it
+// when set (how tests, and every ecopt process they start, point discovery
+// at fakes or at nothing whatever the host has), else the machine's own.
 struct DiscoveryOptions {
-  std::string powercap_root = "/sys/class/powercap";
-  std::string perf_root = "/sys/bus/event_source/devices/power";
-  std::string nvml_library = "libnvidia-ml.so.1";
+  std::string powercap_root;  // $ECOPT_POWERCAP_ROOT, else /sys/class/powercap
+  std::string perf_root;      // $ECOPT_PERF_ROOT, else /sys/bus/event_source/devices/power
+  std::string nvml_library;   // $ECOPT_NVML_LIBRARY, else libnvidia-ml.so.1
+  std::string cpu_root;       // $ECOPT_CPU_ROOT, else /sys/devices/system/cpu (SMT topology)
   std::vector<std::string> devices;  // empty: all; else "cpu", "cuda", "cuda:0", ...
-  double cpu_watts_per_core = 0.0;   // 0: kDefaultCpuWattsPerCore
+  double cpu_watts_per_core = 0.0;   // per physical core; 0: kDefaultCpuWattsPerCore
   double memory_watts_per_gib = 0.0;  // 0: no memory term in the estimate
   bool allow_estimate = true;
   // What the estimate measures; empty: this process and its reaped children.
@@ -78,5 +85,20 @@ struct Discovery {
 };
 
 Discovery discover_meters(const DiscoveryOptions& options);
+
+// What the CPU-time estimate charges per second of CPU time. CPU time
+// counts hardware threads, so a core's watts are shared by its threads:
+// watts per core / hardware threads per core (from the SMT topology under
+// cpu_root). Where the topology cannot be read, each thread is charged as a
+// whole core, and the text says so.
+struct CpuTimeCharge {
+  double watts_per_core = kDefaultCpuWattsPerCore;
+  double threads_per_core = 0.0;  // 0: unknown
+  std::string unknown_reason;      // why threads_per_core is unknown
+  double watts_per_thread() const;
+  // "3.38 W per hardware thread (6.75 W per core / 2 threads per core)".
+  std::string text() const;
+};
+CpuTimeCharge cpu_time_charge(const DiscoveryOptions& options);
 
 }  // namespace ecopt

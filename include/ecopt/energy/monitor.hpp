@@ -8,6 +8,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,8 @@ class EnergyMonitor {
   ~EnergyMonitor();
 
   const std::vector<std::unique_ptr<Meter>>& meters() const;
+  // The UUID of the meter on `device` ("cuda:1"), where its backend knows one.
+  std::optional<std::string> device_uuid(const std::string& device) const;
 
   // Measures each meter's power with nothing else running over `period`;
   // later windows then report net energy too.

@@ -542,7 +542,8 @@ void write_energy_notes(std::ostringstream& out, const GenerationBenchResult& re
   });
   if (any_estimate) {
     out << "\nFigures from `estimate-cpu-time` are ESTIMATES (this process's CPU time × watts per "
-           "core), not sensor readings: they rank models by compute, not by measured power.\n";
+           "hardware thread, as above), not sensor readings: they rank models by compute, not by "
+           "measured power.\n";
   }
   out << '\n';
 }

@@ -5,10 +5,15 @@ Run with Debian's /usr/bin/python3 (python3-optuna). Prints one JSON
 object per run in the same shape as ecopt_bench_optimizers, so
 bench/optim_table.py can put both in one table. Seconds per suggestion
 time study.ask() with the search space, which is where Optuna samples.
+Noise and pending trials follow ecopt_bench_optimizers: Gaussian noise of a
+share of each objective's range over the true front, scored on the
+noise-free values of the observed front; `pending` trials asked ahead and
+told oldest first.
 """
 import argparse
 import json
 import math
+import random
 import time
 import warnings
 
@@ -32,6 +37,11 @@ def zdt2(x):
     return [x[0], g * (1.0 - (x[0] / g) ** 2)]
 
 
+def zdt3(x):
+    g = zdt_g(x)
+    return [x[0], g * (1.0 - math.sqrt(x[0] / g) - x[0] / g * math.sin(10.0 * math.pi * x[0]))]
+
+
 def dtlz2(x, objectives=3):
     g = sum((v - 0.5) ** 2 for v in x[objectives - 1:])
     values = []
@@ -45,11 +55,14 @@ def dtlz2(x, objectives=3):
     return values
 
 
-# Reference point 1.1 everywhere; true front hypervolumes in closed form.
+# Reference point 1.1 everywhere; true front hypervolumes in closed form
+# (ZDT3's integrated numerically, as in src/math/test_problems.cpp), and
+# each objective's range over the true front (the scale of the noise).
 PROBLEMS = {
-    "zdt1": (zdt1, 2, 1.21 - 1.0 / 3.0),
-    "zdt2": (zdt2, 2, 1.21 - 2.0 / 3.0),
-    "dtlz2": (dtlz2, 3, 1.331 - math.pi / 6.0),
+    "zdt1": (zdt1, 2, 1.21 - 1.0 / 3.0, [1.0, 1.0]),
+    "zdt2": (zdt2, 2, 1.21 - 2.0 / 3.0, [1.0, 1.0]),
+    "zdt3": (zdt3, 2, 1.3317634, [0.8518, 1.7734]),
+    "dtlz2": (dtlz2, 3, 1.331 - math.pi / 6.0, [1.0, 1.0, 1.0]),
 }
 
 
@@ -77,27 +90,49 @@ def hv_ratio(values, objectives, true_hv):
     return WFG().compute(np.asarray(inside, dtype=float), reference) / true_hv
 
 
-def run(sampler_name, problem_name, seed, evaluations):
-    evaluate, objectives, true_hv = PROBLEMS[problem_name]
+def dominated(a, b):
+    """b dominates a."""
+    return all(y <= x for x, y in zip(a, b)) and any(y < x for x, y in zip(a, b))
+
+
+def reported_ratio(observed, noise_free, objectives, true_hv):
+    """HV of the noise-free values of the observed Pareto front."""
+    front = [t for o, t in zip(observed, noise_free) if not any(dominated(o, other) for other in observed)]
+    return hv_ratio(front, objectives, true_hv)
+
+
+def run(sampler_name, problem_name, seed, evaluations, noise, pending):
+    evaluate, objectives, true_hv, front_range = PROBLEMS[problem_name]
     study = optuna.create_study(directions=["minimize"] * objectives, sampler=make_sampler(sampler_name, seed, objectives))
     space = {f"x{i}": optuna.distributions.FloatDistribution(0.0, 1.0) for i in range(VARIABLES)}
-    values, seconds = [], []
-    for _ in range(evaluations):
+    noise_source = random.Random(1000 + seed)
+    observed, noise_free, seconds, running = [], [], [], []
+    while len(observed) < evaluations:
         begin = time.perf_counter()
-        trial = study.ask(space)
+        running.append(study.ask(space))
         seconds.append(time.perf_counter() - begin)
-        v = evaluate([trial.params[f"x{i}"] for i in range(VARIABLES)])
+        if len(running) <= pending:
+            continue
+        trial = running.pop(0)
+        truth = evaluate([trial.params[f"x{i}"] for i in range(VARIABLES)])
+        v = [t + noise * r * noise_source.gauss(0.0, 1.0) for t, r in zip(truth, front_range)]
         study.tell(trial, v)
-        values.append(v)
-    hv = {str(at): hv_ratio(values[:at], objectives, true_hv) for at in (25, 50, 75, 100) if at <= evaluations}
-    return {"library": "optuna", "sampler": sampler_name, "problem": problem_name, "seed": seed,
+        observed.append(v)
+        noise_free.append(truth)
+    hv = {str(at): reported_ratio(observed[:at], noise_free[:at], objectives, true_hv)
+          for at in (25, 50, 75, 100, 150, 200, 300, 400) if at <= evaluations}
+    return {"library": "optuna", "sampler": sampler_name, "problem": problem_name, "thresholds": "none",
+            "rule": "default", "noise": noise, "pending": pending, "seed": seed,
             "hv_ratio": hv, "seconds_per_suggestion": sum(seconds) / len(seconds)}
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--samplers", default="random,nsga2,motpe")
-    parser.add_argument("--problems", default="zdt1,zdt2,dtlz2")
+    parser.add_argument("--problems", default="zdt1,zdt2,zdt3,dtlz2")
+    parser.add_argument("--noise", default="0", help="comma-separated shares of each objective's front range")
+    parser.add_argument("--pending", default="0", help="comma-separated counts of trials pending at every ask")
+    parser.add_argument("--first-seed", type=int, default=0)
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--evaluations", type=int, default=100)
     args = parser.parse_args()
@@ -105,8 +140,10 @@ def main():
     warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
     for problem in args.problems.split(","):
         for sampler in args.samplers.split(","):
-            for seed in range(args.seeds):
-                print(json.dumps(run(sampler, problem, seed, args.evaluations)), flush=True)
+            for noise in (float(v) for v in args.noise.split(",")):
+                for pending in (int(v) for v in args.pending.split(",")):
+                    for seed in range(args.first_seed, args.first_seed + args.seeds):
+                        print(json.dumps(run(sampler, problem, seed, args.evaluations, noise, pending)), flush=True)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,8 @@
 #include "ecopt/math/test_problems.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numbers>
 #include <string>
 
@@ -22,14 +24,18 @@ void require_unit_box(const std::vector<double>& x, std::size_t min_size, std::s
   }
 }
 
-// Shared ZDT structure: f1 = x1, f2 = g * h(f1 / g).
+// Shared ZDT structure: f1 = x1, f2 = g * h(f1, g).
 template <typename Shape>
 Point zdt(const std::vector<double>& x, std::string_view name, Shape shape) {
   require_unit_box(x, 2, name);
   double tail = 0.0;
   for (std::size_t i = 1; i < x.size(); ++i) tail += x[i];
   const double g = 1.0 + 9.0 * tail / static_cast<double>(x.size() - 1);
-  return {x[0], g * shape(x[0] / g)};
+  return {x[0], g * shape(x[0], g)};
+}
+
+double zdt3_shape(double f1, double g) {
+  return 1.0 - std::sqrt(f1 / g) - f1 / g * std::sin(10.0 * std::numbers::pi * f1);
 }
 
 void require_reference_size(const Point& reference, std::size_t size, std::string_view problem) {
@@ -58,12 +64,14 @@ double zdt_front_hypervolume(const Point& r, Antiderivative integral_of_f, Inver
 }  // namespace
 
 Point zdt1(const std::vector<double>& x) {
-  return zdt(x, "zdt1", [](double ratio) { return 1.0 - std::sqrt(ratio); });
+  return zdt(x, "zdt1", [](double f1, double g) { return 1.0 - std::sqrt(f1 / g); });
 }
 
 Point zdt2(const std::vector<double>& x) {
-  return zdt(x, "zdt2", [](double ratio) { return 1.0 - ratio * ratio; });
+  return zdt(x, "zdt2", [](double f1, double g) { return 1.0 - (f1 / g) * (f1 / g); });
 }
+
+Point zdt3(const std::vector<double>& x) { return zdt(x, "zdt3", zdt3_shape); }
 
 Point dtlz2(const std::vector<double>& x, std::size_t objectives) {
   if (objectives < 2) throw InputError("dtlz2 needs at least 2 objectives");
@@ -93,6 +101,23 @@ double zdt2_front_hypervolume(const Point& reference) {
       reference, [](double t) { return t * t * t / 3.0; }, [](double value) { return std::sqrt(value); });
 }
 
+// A point (f1, y) is dominated when some t <= f1 has front value <= y, so
+// the area is the integral over f1 of r2 minus the running minimum.
+double zdt3_front_hypervolume(const Point& reference) {
+  require_reference_size(reference, 2, "zdt3");
+  constexpr int kSteps = 1'000'000;
+  const double end = std::min(reference[0], 1.0);
+  if (!(end > 0.0)) return 0.0;
+  const double step = end / kSteps;
+  double running_min = std::numeric_limits<double>::infinity();
+  double area = 0.0;
+  for (int i = 0; i < kSteps; ++i) {
+    running_min = std::min(running_min, zdt3_shape((i + 0.5) * step, 1.0));
+    area += std::max(0.0, reference[1] - running_min) * step;
+  }
+  return area + std::max(0.0, reference[0] - 1.0) * std::max(0.0, reference[1] - running_min);
+}
+
 double dtlz2_front_hypervolume(const Point& reference) {
   if (reference.size() < 2) throw InputError("dtlz2 front hypervolume needs at least 2 objectives");
   double box = 1.0;
@@ -113,14 +138,16 @@ TestProblem make_test_problem(std::string_view name, std::size_t variables, std:
   TestProblem problem;
   problem.name = std::string(name);
   problem.variables = variables;
-  if (name == "zdt1" || name == "zdt2") {
+  if (name == "zdt1" || name == "zdt2" || name == "zdt3") {
     if (variables < 2) throw InputError(problem.name + " needs at least 2 variables");
-    const bool first = name == "zdt1";
     problem.objectives = 2;
-    problem.evaluate = first ? zdt1 : zdt2;
+    problem.evaluate = name == "zdt1" ? zdt1 : name == "zdt2" ? zdt2 : zdt3;
     problem.reference = {1.1, 1.1};
-    problem.true_hypervolume =
-        first ? zdt1_front_hypervolume(problem.reference) : zdt2_front_hypervolume(problem.reference);
+    problem.true_hypervolume = name == "zdt1"   ? zdt1_front_hypervolume(problem.reference)
+                               : name == "zdt2" ? zdt2_front_hypervolume(problem.reference)
+                                                : zdt3_front_hypervolume(problem.reference);
+    // ZDT3's front spans f1 in [0, 0.8518] and f2 in [-0.7734, 1].
+    problem.front_range = name == "zdt3" ? Point{0.8518, 1.7734} : Point{1.0, 1.0};
     problem.position_variables = 1;
     problem.optimal_rest_value = 0.0;
   } else if (name == "dtlz2") {
@@ -133,10 +160,11 @@ TestProblem make_test_problem(std::string_view name, std::size_t variables, std:
     problem.evaluate = [objectives](const std::vector<double>& x) { return dtlz2(x, objectives); };
     problem.reference = Point(objectives, 1.1);
     problem.true_hypervolume = dtlz2_front_hypervolume(problem.reference);
+    problem.front_range = Point(objectives, 1.0);
     problem.position_variables = objectives - 1;
     problem.optimal_rest_value = 0.5;
   } else {
-    throw InputError("unknown test problem '" + problem.name + "'; use zdt1, zdt2 or dtlz2");
+    throw InputError("unknown test problem '" + problem.name + "'; use zdt1, zdt2, zdt3 or dtlz2");
   }
   return problem;
 }

@@ -5,6 +5,7 @@
 // RUNNING trials).
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include <fmt/format.h>
 
@@ -23,8 +24,13 @@ namespace {
 // Model size up to which the full candidate budget is scored.
 constexpr std::size_t kFullSearchPoints = 150;
 
+// Prototype until math/front lands: where the reference point of objectives
+// without a threshold comes from.
+enum class ReferenceRule { ObservedWorst, FrontNadir };
+
 struct MoboSettings {
   AcquisitionSearch search;
+  ReferenceRule reference_rule = ReferenceRule::ObservedWorst;
   int posterior_samples = 16;   // front samples when the learned noise matters
   int max_baseline = 64;        // observed points sampled jointly per front sample
   // Standardised noise variance below which the posterior-mean front is
@@ -46,9 +52,16 @@ int read_int(const nlohmann::json& extra, const char* key, int fallback, int min
 MoboSettings read_settings(const SamplerOptions& options) {
   check_extra_keys("mobo", options,
                    {"sobol_candidates", "local_candidates", "refine_starts", "refine_evaluations",
-                    "posterior_samples", "fit_restarts", "max_fit_points", "max_model_points"});
+                    "posterior_samples", "fit_restarts", "max_fit_points", "max_model_points",
+                    "reference_rule"});
   const nlohmann::json& extra = options.extra;
   MoboSettings s;
+  if (extra.contains("reference_rule")) {
+    const nlohmann::json& rule = extra.at("reference_rule");
+    if (rule == "observed_worst") s.reference_rule = ReferenceRule::ObservedWorst;
+    else if (rule == "front_nadir") s.reference_rule = ReferenceRule::FrontNadir;
+    else throw InputError(fmt::format("mobo option 'reference_rule' must be \"observed_worst\" or \"front_nadir\", got {}", rule.dump()));
+  }
   s.search.sobol_candidates = read_int(extra, "sobol_candidates", s.search.sobol_candidates, 1);
   s.search.local_candidates = read_int(extra, "local_candidates", s.search.local_candidates, 0);
   s.search.refine_starts = read_int(extra, "refine_starts", s.search.refine_starts, 0);
@@ -137,13 +150,34 @@ class MoboSampler final : public Sampler {
         front_means.col(static_cast<Eigen::Index>(j)) = models[j].predict(front_x).mean;
       }
       const Point reference = scalarise ? Point{front_means.minCoeff()}
-                                        : hypervolume_reference_point(context.spec, feasible_values(obs, targets, front_means));
+                                        : reference_point(context.spec, feasible_values(obs, targets, front_means));
       fronts = sample_fronts(models, front_x, front_means, reference);
       anchors = pareto_anchors(front_x, front_means);
     }
     const Acquisition acquisition(std::move(models), std::move(fronts), std::move(constraints));
     return maximise_acquisition(acquisition, context.space, anchors, search_for(rows.size()),
                                 mix_seed(options_.seed, trial, 11));
+  }
+
+  Point reference_point(const StudySpec& spec, const std::vector<Point>& values) const {
+    if (settings_.reference_rule == ReferenceRule::FrontNadir) return hypervolume_reference_point(spec, values);
+    Point reference(spec.objectives.size());
+    for (std::size_t j = 0; j < reference.size(); ++j) {
+      const Objective& objective = spec.objectives[j];
+      if (objective.threshold) {
+        reference[j] = objective.direction == Direction::Maximize ? -*objective.threshold : *objective.threshold;
+        continue;
+      }
+      double worst = -std::numeric_limits<double>::infinity();
+      double best = std::numeric_limits<double>::infinity();
+      for (const Point& p : values) {
+        worst = std::max(worst, p[j]);
+        best = std::min(best, p[j]);
+      }
+      const double range = worst > best ? worst - best : 1e-3 * std::max(1.0, std::abs(worst));
+      reference[j] = worst + 0.1 * range;
+    }
+    return reference;
   }
 
   // The observed values the reference point is inferred from (believed

@@ -2,10 +2,12 @@
 
 #include <chrono>
 #include <ctime>
+#include <deque>
 
 #include <fmt/format.h>
 
 #include "ecopt/math/hypervolume.hpp"
+#include "random_stream.hpp"
 
 namespace ecopt {
 namespace {
@@ -42,33 +44,52 @@ ProblemRun run_test_problem(Sampler& sampler, const TestProblem& problem, std::s
   if (options.reference_as_thresholds) {
     for (std::size_t j = 0; j < problem.objectives; ++j) spec.objectives[j].threshold = problem.reference[j];
   }
+  optim_detail::RandomStream noise(options.noise_seed);
   ProblemRun run;
-  run.trials = std::move(options.start);
+  std::vector<Trial> history = std::move(options.start);
+  for (const Trial& trial : history) {
+    run.trials.push_back(trial);
+    run.noise_free_values.push_back(trial.values);
+  }
+  std::deque<std::size_t> running;  // indices into history, oldest first
+  auto finish_oldest = [&] {
+    Trial& trial = history[running.front()];
+    running.pop_front();
+    std::vector<double> x;
+    for (std::size_t i = 0; i < problem.variables; ++i) x.push_back(as_double(trial.params.at(fmt::format("x{}", i))));
+    const Point truth = problem.evaluate(x);
+    trial.values = truth;
+    for (std::size_t j = 0; j < truth.size(); ++j) trial.values[j] += options.noise * problem.front_range[j] * noise.normal();
+    trial.state = TrialState::Complete;
+    run.trials.push_back(trial);
+    run.noise_free_values.push_back(truth);
+  };
   while (run.trials.size() < evaluations) {
-    const auto number = static_cast<std::int64_t>(run.trials.size());
-    const SamplingContext context{spec, space, run.trials, number};
+    const auto number = static_cast<std::int64_t>(history.size());
+    const SamplingContext context{spec, space, history, number};
     const auto begin = std::chrono::steady_clock::now();
     const double cpu_begin = thread_cpu_seconds();
-    const ParamMap params = space.decode(sampler.suggest(context));
+    ParamMap params = space.decode(sampler.suggest(context));
     run.suggest_cpu_seconds.push_back(thread_cpu_seconds() - cpu_begin);
     run.suggest_seconds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count());
-    std::vector<double> x;
-    for (std::size_t i = 0; i < problem.variables; ++i) x.push_back(as_double(params.at(fmt::format("x{}", i))));
     Trial trial;
     trial.id = number;
     trial.number = number;
-    trial.state = TrialState::Complete;
-    trial.params = params;
-    trial.values = problem.evaluate(x);
-    run.trials.push_back(std::move(trial));
+    trial.state = TrialState::Running;
+    trial.params = std::move(params);
+    history.push_back(std::move(trial));
+    running.push_back(history.size() - 1);
+    if (running.size() > options.pending) finish_oldest();
   }
   return run;
 }
 
-double hypervolume_ratio(const TestProblem& problem, const std::vector<Trial>& trials, std::size_t count) {
-  std::vector<Point> points;
-  for (std::size_t i = 0; i < std::min(count, trials.size()); ++i) points.push_back(trials[i].values);
-  return hypervolume(points, problem.reference) / problem.true_hypervolume;
+double hypervolume_ratio(const TestProblem& problem, const ProblemRun& run, std::size_t count) {
+  std::vector<Point> observed;
+  for (std::size_t i = 0; i < std::min(count, run.trials.size()); ++i) observed.push_back(run.trials[i].values);
+  std::vector<Point> reported;
+  for (std::size_t i : pareto_front(observed)) reported.push_back(run.noise_free_values[i]);
+  return hypervolume(reported, problem.reference) / problem.true_hypervolume;
 }
 
 }  // namespace ecopt

@@ -173,6 +173,13 @@ TEST(Hypervolume, Zdt2FrontApproachesItsClosedForm) {
   EXPECT_NEAR(hypervolume(front, {1.1, 1.1}), 0.11 + 0.1 + 1.0 / 3.0, 1e-3);
 }
 
+TEST(Hypervolume, Zdt3DisconnectedFrontApproachesItsIntegral) {
+  const auto problem = make_test_problem("zdt3", 6);
+  const double hv = hypervolume(sample_true_front(problem, 100000), problem.reference);
+  EXPECT_NEAR(hv, problem.true_hypervolume, 1e-4);
+  EXPECT_LT(hv, problem.true_hypervolume);
+}
+
 // The gap to the closed form shrinks as 1 / (points per axis): 2.2e-3 at
 // 300, 1.1e-3 at 600.
 TEST(Hypervolume, Dtlz2ThreeObjectiveFrontApproachesItsClosedForm) {

@@ -21,6 +21,15 @@ TEST(TestProblems, Zdt1AndZdt2ByHand) {
   EXPECT_NEAR(zdt2({0.6, 0, 0, 0})[1], 0.64, 1e-12);
 }
 
+TEST(TestProblems, Zdt3ByHand) {
+  // f1 = 0.25: sin(2.5 pi) = 1, so on the front f2 = 1 - 0.5 - 0.25.
+  EXPECT_NEAR(zdt3({0.25, 0, 0})[1], 0.25, 1e-12);
+  // g = 5.5 off the front.
+  EXPECT_NEAR(zdt3({0.25, 0.5, 0.5})[1], 5.5 * (1 - std::sqrt(0.25 / 5.5) - 0.25 / 5.5), 1e-12);
+  // The front's last piece dips below zero.
+  EXPECT_LT(zdt3({0.85, 0, 0})[1], -0.7);
+}
+
 TEST(TestProblems, Dtlz2ByHand) {
   // x1 = 0.5 (45 degrees between f3 and the rest), x2 = 0 (f2 = 0), tail 0.5 (g = 0).
   const Point f = dtlz2({0.5, 0.0, 0.5, 0.5}, 3);
@@ -53,6 +62,8 @@ TEST(TestProblems, ClosedFormHypervolumes) {
   EXPECT_NEAR(zdt1_front_hypervolume({0.25, 0.75}), expected, 1e-12);
   EXPECT_DOUBLE_EQ(zdt1_front_hypervolume({-1.0, 2.0}), 0.0);
   EXPECT_THROW(dtlz2_front_hypervolume({1.1, 0.9, 1.1}), InputError);
+  // ZDT3 (integrated independently with NumPy on 2 million steps: 1.3317634).
+  EXPECT_NEAR(zdt3_front_hypervolume({1.1, 1.1}), 1.3317634, 1e-5);
   EXPECT_THROW(zdt1_front_hypervolume({1.1}), InputError);
 }
 

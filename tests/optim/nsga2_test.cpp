@@ -56,8 +56,8 @@ TEST(Nsga2Sampler, BeatsRandomSearchOnZdt1WithTheSameBudget) {
   auto nsga2 = make_sampler("nsga2", options);
   auto random = make_sampler("random", options);
   const std::size_t budget = 600;
-  const double nsga2_ratio = hypervolume_ratio(problem, run_test_problem(*nsga2, problem, budget).trials, budget);
-  const double random_ratio = hypervolume_ratio(problem, run_test_problem(*random, problem, budget).trials, budget);
+  const double nsga2_ratio = hypervolume_ratio(problem, run_test_problem(*nsga2, problem, budget), budget);
+  const double random_ratio = hypervolume_ratio(problem, run_test_problem(*random, problem, budget), budget);
   EXPECT_GT(nsga2_ratio, random_ratio + 0.1) << "nsga2 " << nsga2_ratio << " random " << random_ratio;
 }
 

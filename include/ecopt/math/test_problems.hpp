@@ -17,6 +17,9 @@ namespace ecopt {
 Point zdt1(const std::vector<double>& x);
 // ZDT2: as ZDT1 with the concave front f2 = 1 - f1^2.
 Point zdt2(const std::vector<double>& x);
+// ZDT3: as ZDT1 with f2 = g (1 - sqrt(f1/g) - (f1/g) sin(10 pi f1)): a
+// front of five disconnected pieces on which f2 falls to about -0.77.
+Point zdt3(const std::vector<double>& x);
 // DTLZ2 (Deb, Thiele, Laumanns, Zitzler 2002): n >= m variables, m >= 2
 // objectives; front the unit sphere's positive part at x_m..x_n = 0.5.
 Point dtlz2(const std::vector<double>& x, std::size_t objectives);
@@ -27,15 +30,19 @@ Point dtlz2(const std::vector<double>& x, std::size_t objectives);
 // Throw InputError otherwise.
 double zdt1_front_hypervolume(const Point& reference);
 double zdt2_front_hypervolume(const Point& reference);
+// ZDT3's front has no closed form: the integral of the front's running
+// minimum, on a grid of a million f1 steps (within 1e-5 of the limit).
+double zdt3_front_hypervolume(const Point& reference);
 double dtlz2_front_hypervolume(const Point& reference);
 
 struct TestProblem {
-  std::string name;  // "zdt1", "zdt2", "dtlz2"
+  std::string name;  // "zdt1", "zdt2", "zdt3", "dtlz2"
   std::size_t variables = 0;
   std::size_t objectives = 0;
   std::function<Point(const std::vector<double>&)> evaluate;
   Point reference;              // 1.1 in every objective, as in the benchmark literature
   double true_hypervolume = 0;  // of the true front with respect to reference
+  Point front_range;            // max - min of each objective over the true front
   // Pareto-optimal inputs: the first position_variables move along the
   // front, the rest are fixed at optimal_rest_value.
   std::size_t position_variables = 0;
@@ -47,8 +54,10 @@ struct TestProblem {
 TestProblem make_test_problem(std::string_view name, std::size_t variables,
                               std::size_t objectives = 2);
 
-// Points on the true front from a regular grid of points_per_axis values
-// in each position variable (points_per_axis^position_variables points).
+// Points of the optimal-input set from a regular grid of points_per_axis
+// values in each position variable (points_per_axis^position_variables
+// points). All lie on the true front except for ZDT3, whose curve between
+// the front's pieces is dominated.
 std::vector<Point> sample_true_front(const TestProblem& problem, std::size_t points_per_axis);
 
 }  // namespace ecopt

@@ -19,7 +19,8 @@ SearchSpace unit_search_space(std::size_t variables);
 StudySpec minimisation_spec(std::size_t objectives);
 
 struct ProblemRun {
-  std::vector<Trial> trials;           // COMPLETE, numbered 0..
+  std::vector<Trial> trials;                // COMPLETE, in the order they finished
+  std::vector<Point> noise_free_values;     // of each trial, minimisation form
   std::vector<double> suggest_seconds;      // wall time of each suggest call
   std::vector<double> suggest_cpu_seconds;  // CPU time of the calling thread (robust on shared machines)
 };
@@ -30,14 +31,24 @@ struct ProblemRunOptions {
   // infers its own.
   bool reference_as_thresholds = false;
   std::vector<Trial> start;  // earlier trials to continue from
+  // Gaussian noise added to each observed objective, with a standard
+  // deviation of this share of the objective's range over the true front.
+  double noise = 0.0;
+  std::uint64_t noise_seed = 0;
+  // Trials left RUNNING at every ask (as parallel workers leave them); each
+  // finishes in the order it was asked, once `pending` newer ones run.
+  std::size_t pending = 0;
 };
 
-// Runs until the history holds `evaluations` trials.
+// Asks until `evaluations` trials have finished; trials still running then
+// are dropped.
 ProblemRun run_test_problem(Sampler& sampler, const TestProblem& problem, std::size_t evaluations,
                             ProblemRunOptions options = {});
 
-// Hypervolume of the first `count` trials over the problem's true front
-// hypervolume (both with the problem's reference point).
-double hypervolume_ratio(const TestProblem& problem, const std::vector<Trial>& trials, std::size_t count);
+// The hypervolume of what a study of the first `count` finished trials
+// reports: its Pareto front by observed values, scored on those trials'
+// noise-free values, over the true front's hypervolume (both with the
+// problem's reference point). Without noise, the hypervolume of all of them.
+double hypervolume_ratio(const TestProblem& problem, const ProblemRun& run, std::size_t count);
 
 }  // namespace ecopt

@@ -92,7 +92,12 @@ void run_one(const RunSetting& setting, std::size_t evaluations) {
   const ecopt::TestProblem problem = problem_named(setting.problem);
   ecopt::SamplerOptions options;
   options.seed = static_cast<std::uint64_t>(setting.seed);
-  if (setting.rule != "default") options.extra["reference_rule"] = setting.rule;
+  if (setting.rule != "default") {
+    // "rule" or "rule@margin"
+    const std::size_t at = setting.rule.find('@');
+    options.extra["reference_rule"] = setting.rule.substr(0, at);
+    if (at != std::string::npos) options.extra["beyond_weight"] = std::stod(setting.rule.substr(at + 1));
+  }
   auto sampler = ecopt::make_sampler(setting.sampler, options);
   ecopt::ProblemRunOptions run_options;
   run_options.reference_as_thresholds = setting.thresholds == "given";

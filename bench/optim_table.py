@@ -1,13 +1,17 @@
 #!/usr/bin/env python3
-"""One Markdown table from the JSON lines of ecopt_bench_optimizers and
-bench/optuna_bench.py: median hypervolume ratio at 25/50/100 evaluations and
-median seconds per suggestion over the seeds, plus the large-history line.
-Standard library only."""
+"""Markdown tables from the JSON lines of ecopt_bench_optimizers and
+bench/optuna_bench.py (and BoTorch's anchor figures): median hypervolume
+ratio over the seeds at each checkpoint and median CPU seconds per
+suggestion, one table per part of the benchmark (plain problems with and
+without thresholds, reference rules, noise, pending trials, long studies),
+plus the large-history line. Standard library only.
+Usage: optim_table.py [--botorch ANCHORS.jsonl] RESULTS.jsonl [MORE.jsonl ...]"""
+import collections
 import json
 import statistics
 import sys
 
-PROBLEM_ORDER = ["zdt1", "zdt2", "dtlz2"]
+PROBLEM_ORDER = ["zdt1", "zdt2", "zdt3", "dtlz2"]
 SAMPLER_ORDER = [("ecopt", "mobo"), ("ecopt", "nsga2"), ("ecopt", "sobol"), ("ecopt", "random"),
                  ("optuna", "ecopt-mobo"), ("optuna", "motpe"), ("optuna", "nsga2"), ("optuna", "random")]
 
@@ -16,33 +20,112 @@ def fmt(value, digits=3):
     return "—" if value is None else f"{value:.{digits}f}"
 
 
-def median_of(runs, key):
-    values = [r[key] for r in runs if key in r]
+def median_hv(group, at):
+    values = [r["hv_ratio"][at] for r in group if at in r["hv_ratio"]]
     return statistics.median(values) if values else None
 
 
+def median_of(group, key, at=None):
+    values = [r[key][at] if at else r[key] for r in group if key in r and (at is None or at in r[key])]
+    return statistics.median(values) if values else None
+
+
+def worst_seed(group, at):
+    values = [r["hv_ratio"][at] for r in group if at in r["hv_ratio"]]
+    return min(values) if values else None
+
+
+def setting(r):
+    """(thresholds, rule, noise, pending, evaluations) of a run; Optuna's have no thresholds."""
+    return (r.get("thresholds", "none"), r.get("rule", "default"), r.get("noise", 0.0), r.get("pending", 0),
+            r.get("observations_at_last", max(int(a) for a in r["hv_ratio"])))
+
+
+def table(title, header, rows):
+    print(f"\n### {title}\n")
+    print("| " + " | ".join(header) + " |")
+    print("|" + " --- |" * len(header))
+    for row in rows:
+        print("| " + " | ".join(row) + " |")
+
+
+def plain_table(runs, botorch):
+    rows = []
+    for problem in PROBLEM_ORDER:
+        for library, sampler in SAMPLER_ORDER:
+            for given in ("none", "given"):
+                group = [r for r in runs[(problem, library, sampler)] if setting(r)[:4] == (given, "default", 0.0, 0)
+                         and setting(r)[4] <= 100]
+                if not group:
+                    continue
+                rows.append([problem, library, sampler, given, str(len(group))] +
+                            [fmt(median_hv(group, at)) for at in ("25", "50", "100")] +
+                            [fmt(worst_seed(group, "100")), fmt(median_of(group, "cpu_seconds_per_suggestion"), 4),
+                             fmt(median_of(group, "cpu_seconds_at", "100")),
+                             fmt(median_of(group, "seconds_per_suggestion"), 4)])
+        anchor = [a for a in botorch if a["problem"] == problem]
+        if anchor:
+            by_at = collections.defaultdict(list)
+            for a in anchor:
+                by_at[str(a["at"])].append(a["hv_ratio"])
+            seeds = len({a["seed"] for a in anchor})
+            rows.append([problem, "botorch (anchor)", "qLogNEHVI", "given", str(seeds)] +
+                        [fmt(statistics.median(by_at[at])) if at in by_at else "—" for at in ("25", "50", "100")] +
+                        ["—", "—", "—", fmt(statistics.median(a["s_per_trial"] for a in anchor), 2)])
+    table("Plain problems: without thresholds (the default) and with the reference point given as thresholds",
+          ["problem", "library", "sampler", "thresholds", "seeds", "HV @25", "@50", "@100", "worst seed @100",
+           "CPU s / suggestion", "CPU s at 100 obs", "wall s / suggestion"], rows)
+
+
+def grouped_table(title, runs, keep, label, label_header, checkpoints, extra=()):
+    rows = []
+    for problem in PROBLEM_ORDER:
+        for library, sampler in SAMPLER_ORDER:
+            groups = collections.defaultdict(list)
+            for r in runs[(problem, library, sampler)]:
+                if keep(r):
+                    groups[label(r)].append(r)
+            for key in sorted(groups):
+                group = groups[key]
+                rows.append([problem, library, sampler, *key, str(len(group))] +
+                            [fmt(median_hv(group, at)) for at in checkpoints] +
+                            [fmt(worst_seed(group, checkpoints[-1]))] +
+                            [fmt(median_of(group, "cpu_seconds_at", at)) for at in extra])
+    if rows:
+        table(title, ["problem", "library", "sampler", *label_header, "seeds"] +
+              [f"HV @{at}" for at in checkpoints] + [f"worst seed @{checkpoints[-1]}"] +
+              [f"CPU s at {at} obs" for at in extra], rows)
+
+
 def main(paths):
-    runs, large = [], []
+    botorch = []
+    if paths[:1] == ["--botorch"]:
+        with open(paths[1]) as f:
+            botorch = [json.loads(line) for line in f if line.strip()]
+        paths = paths[2:]
+    runs, large = collections.defaultdict(list), []
     for path in paths:
         with open(path) as f:
             for line in f:
                 if line.strip():
                     record = json.loads(line)
-                    (large if record.get("kind") == "large_history" else runs).append(record)
-    print("| problem | library | sampler | seeds | HV ratio @25 | @50 | @100 | s / suggestion (wall) | CPU s / suggestion | s at 100 obs (wall / CPU) |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
-    for problem in PROBLEM_ORDER:
-        for library, sampler in SAMPLER_ORDER:
-            group = [r for r in runs if r["problem"] == problem and r["library"] == library and r["sampler"] == sampler]
-            if not group:
-                continue
-            hv = {at: statistics.median(r["hv_ratio"][at] for r in group) for at in ("25", "50", "100")}
-            at_last = ""
-            if "seconds_at_last" in group[0]:
-                at_last = f"{fmt(median_of(group, 'seconds_at_last'))} / {fmt(median_of(group, 'cpu_seconds_at_last'))}"
-            print(f"| {problem} | {library} | {sampler} | {len(group)} | {fmt(hv['25'])} | {fmt(hv['50'])} | "
-                  f"{fmt(hv['100'])} | {fmt(median_of(group, 'seconds_per_suggestion'), 4)} | "
-                  f"{fmt(median_of(group, 'cpu_seconds_per_suggestion'), 4)} | {at_last} |")
+                    if record.get("kind") == "large_history":
+                        large.append(record)
+                    else:
+                        runs[(record["problem"], record["library"], record["sampler"])].append(record)
+    plain_table(runs, botorch)
+    short = ("25", "50", "100")
+    grouped_table("Reference rules of mobo without thresholds", runs,
+                  lambda r: r["sampler"] == "mobo" and setting(r)[0] == "none" and setting(r)[2:] == (0.0, 0, 100),
+                  lambda r: (r.get("rule", "default"),), ["rule"], short)
+    grouped_table("Noisy observations (scored on the noise-free values of the observed front)", runs,
+                  lambda r: setting(r)[3] == 0 and setting(r)[4] == 100 and setting(r)[1] == "default",
+                  lambda r: (setting(r)[0], f"{100 * setting(r)[2]:.0f} %"), ["thresholds", "noise"], short)
+    grouped_table("Trials pending at every ask", runs,
+                  lambda r: setting(r)[2] == 0.0 and setting(r)[4] == 100 and setting(r)[1] == "default",
+                  lambda r: (setting(r)[0], str(setting(r)[3])), ["thresholds", "pending"], short)
+    grouped_table("Long studies", runs, lambda r: setting(r)[4] >= 400 and setting(r)[2:4] == (0.0, 0),
+                  lambda r: (setting(r)[0],), ["thresholds"], ("100", "200", "400"), extra=("100", "400"))
     for record in large:
         print(f"\nOne mobo suggestion at {record['observations']} observations ({record['problem']}, 2 objectives, "
               f"history from NSGA-II): {record['seconds']:.3f} s wall, {record['cpu_seconds']:.3f} s CPU "
@@ -51,5 +134,5 @@ def main(paths):
 
 if __name__ == "__main__":
     if len(sys.argv) < 2:
-        sys.exit("usage: optim_table.py RESULTS.jsonl [MORE.jsonl ...]")
+        sys.exit(__doc__)
     main(sys.argv[1:])

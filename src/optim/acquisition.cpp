@@ -23,9 +23,43 @@ double log_feasibility(const ConstraintModel& constraint, double mean, double st
 
 }  // namespace
 
-Acquisition::Acquisition(std::vector<GaussianProcess> objectives, std::vector<HypervolumeBoxes> fronts,
+Acquisition::Acquisition(std::vector<GaussianProcess> objectives, std::vector<ImprovementTerm> terms,
                          std::vector<ConstraintModel> constraints)
-    : objectives_(std::move(objectives)), fronts_(std::move(fronts)), constraints_(std::move(constraints)) {}
+    : objectives_(std::move(objectives)), terms_(std::move(terms)), constraints_(std::move(constraints)) {}
+
+double Acquisition::log_improvement(std::span<const double> mean, std::span<const double> stddev,
+                                    std::span<double> d_mean, std::span<double> d_stddev) const {
+  if (terms_.size() == 1 && terms_.front().weight == 1.0) {
+    return log_expected_hypervolume_improvement(terms_.front().fronts, mean, stddev, d_mean, d_stddev);
+  }
+  const std::size_t m = mean.size();
+  const bool with_gradient = !d_mean.empty();
+  std::vector<double> values;
+  std::vector<double> term_d_mean(with_gradient ? terms_.size() * m : 0);
+  std::vector<double> term_d_stddev(term_d_mean.size());
+  double total = kNegInf;
+  for (std::size_t k = 0; k < terms_.size(); ++k) {
+    const auto slot = [&](std::vector<double>& all) {
+      return with_gradient ? std::span(all).subspan(k * m, m) : std::span<double>{};
+    };
+    values.push_back(std::log(terms_[k].weight) +
+                     log_expected_hypervolume_improvement(terms_[k].fronts, mean, stddev, slot(term_d_mean),
+                                                          slot(term_d_stddev)));
+    total = log_add_exp(total, values.back());
+  }
+  if (with_gradient) {
+    std::fill(d_mean.begin(), d_mean.end(), 0.0);
+    std::fill(d_stddev.begin(), d_stddev.end(), 0.0);
+    for (std::size_t k = 0; k < terms_.size() && total != kNegInf; ++k) {
+      const double share = std::exp(values[k] - total);  // d log sum / d log term
+      for (std::size_t j = 0; j < m; ++j) {
+        d_mean[j] += share * term_d_mean[k * m + j];
+        d_stddev[j] += share * term_d_stddev[k * m + j];
+      }
+    }
+  }
+  return total;
+}
 
 std::size_t Acquisition::dimensions() const {
   return static_cast<std::size_t>(objectives_.front().inputs().cols());
@@ -34,7 +68,7 @@ std::size_t Acquisition::dimensions() const {
 Eigen::VectorXd Acquisition::evaluate(const Eigen::MatrixXd& points) const {
   const Eigen::Index count = points.rows();
   Eigen::VectorXd values = Eigen::VectorXd::Zero(count);
-  if (!fronts_.empty()) {
+  if (!terms_.empty()) {
     const std::size_t m = objectives_.size();
     Eigen::MatrixXd means(count, static_cast<Eigen::Index>(m));
     Eigen::MatrixXd stddevs(count, static_cast<Eigen::Index>(m));
@@ -50,7 +84,7 @@ Eigen::VectorXd Acquisition::evaluate(const Eigen::MatrixXd& points) const {
         mean[j] = means(i, static_cast<Eigen::Index>(j));
         stddev[j] = stddevs(i, static_cast<Eigen::Index>(j));
       }
-      values[i] = log_expected_hypervolume_improvement(fronts_, mean, stddev);
+      values[i] = log_improvement(mean, stddev, {}, {});
     }
   }
   for (const ConstraintModel& constraint : constraints_) {
@@ -76,7 +110,7 @@ double Acquisition::evaluate(const double* point, double* gradient) const {
       gradient[c] += by_mean * d_mean[c] + by_stddev * d_variance[c] / (2.0 * stddev);
     }
   };
-  if (!fronts_.empty()) {
+  if (!terms_.empty()) {
     const std::size_t m = objectives_.size();
     std::vector<double> mean(m);
     std::vector<double> stddev(m);
@@ -91,8 +125,8 @@ double Acquisition::evaluate(const double* point, double* gradient) const {
     }
     std::vector<double> by_mean(m);
     std::vector<double> by_stddev(m);
-    value = log_expected_hypervolume_improvement(fronts_, mean, stddev, gradient ? std::span(by_mean) : std::span<double>{},
-                                                 gradient ? std::span(by_stddev) : std::span<double>{});
+    value = log_improvement(mean, stddev, gradient ? std::span(by_mean) : std::span<double>{},
+                            gradient ? std::span(by_stddev) : std::span<double>{});
     for (std::size_t j = 0; j < m; ++j) {
       d_mean = mean_gradients[j];
       d_variance = variance_gradients[j];

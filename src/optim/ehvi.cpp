@@ -76,6 +76,31 @@ HypervolumeBoxes::HypervolumeBoxes(const std::vector<Point>& points, const Point
                                    "scalarisation (ParEGO) for more",
                                    objectives_));
   }
+  index_levels();
+}
+
+void HypervolumeBoxes::index_levels() {
+  levels_.assign(objectives_, {});
+  for (std::size_t j = 0; j < objectives_; ++j) {
+    std::vector<double>& level = levels_[j];
+    for (std::size_t b = 0; b < size(); ++b) {
+      if (lower(b)[j] != -kInf) level.push_back(lower(b)[j]);
+      level.push_back(upper(b)[j]);
+    }
+    std::sort(level.begin(), level.end());
+    level.erase(std::unique(level.begin(), level.end()), level.end());
+  }
+  auto index_of = [this](std::size_t j, double value) {
+    if (value == -kInf) return kUnbounded;
+    const auto& level = levels_[j];
+    return static_cast<std::uint32_t>(std::lower_bound(level.begin(), level.end(), value) - level.begin());
+  };
+  lower_level_.resize(lower_.size());
+  upper_level_.resize(upper_.size());
+  for (std::size_t i = 0; i < lower_.size(); ++i) {
+    lower_level_[i] = index_of(i % objectives_, lower_[i]);
+    upper_level_[i] = index_of(i % objectives_, upper_[i]);
+  }
 }
 
 void HypervolumeBoxes::add_box(const double* lower, const double* upper) {
@@ -141,6 +166,28 @@ double HypervolumeBoxes::improvement(const Point& y) const {
 
 namespace {
 
+// The Gaussian terms at one bound l of one objective: z = (l - mean) /
+// stddev, log h(z), and for the gradient log Phi(z) and log phi(z).
+struct BoundTerms {
+  double z = kNegInf;
+  double log_h = kNegInf;
+  double log_cdf = kNegInf;
+  double log_pdf = kNegInf;
+};
+
+BoundTerms bound_terms(double bound, double mean, double stddev, bool with_gradient) {
+  using namespace optim_detail;
+  BoundTerms terms;
+  if (bound == -kInf) return terms;
+  terms.z = (bound - mean) / stddev;
+  terms.log_h = log_expected_excess(terms.z);
+  if (with_gradient) {
+    terms.log_cdf = log_normal_cdf(terms.z);
+    terms.log_pdf = log_normal_pdf(terms.z);
+  }
+  return terms;
+}
+
 // log E[(u - max(l, Y))^+] for Y ~ N(mean, stddev^2), and its derivatives.
 struct BoxFactor {
   double log_value = kNegInf;
@@ -148,26 +195,20 @@ struct BoxFactor {
   double d_stddev = 0.0;
 };
 
-BoxFactor box_factor(double lower, double upper, double mean, double stddev, bool with_gradient) {
+BoxFactor box_factor(const BoundTerms& lower, const BoundTerms& upper, double log_stddev, double stddev,
+                     bool with_gradient) {
   using namespace optim_detail;
-  const double z_upper = (upper - mean) / stddev;
-  const double z_lower = lower == -kInf ? kNegInf : (lower - mean) / stddev;
-  const double log_h_upper = log_expected_excess(z_upper);
-  const double log_h_lower = log_expected_excess(z_lower);
   BoxFactor factor;
-  if (log_h_upper == kNegInf || !(log_h_lower < log_h_upper)) return factor;
-  const double log_difference = log_h_upper + log1mexp(log_h_lower - log_h_upper);
-  factor.log_value = std::log(stddev) + log_difference;
+  if (upper.log_h == kNegInf || !(lower.log_h < upper.log_h)) return factor;
+  const double log_difference = upper.log_h + log1mexp(lower.log_h - upper.log_h);
+  factor.log_value = log_stddev + log_difference;
   if (!with_gradient) return factor;
   // d/dmean of stddev (h(zu) - h(zl)) is Phi(zl) - Phi(zu); d/dstddev is phi(zu) - phi(zl).
-  const double log_cdf_upper = log_normal_cdf(z_upper);
-  const double log_cdf_lower = log_normal_cdf(z_lower);
   const double log_cdf_difference =
-      log_cdf_upper + (log_cdf_lower < log_cdf_upper ? log1mexp(log_cdf_lower - log_cdf_upper) : kNegInf);
+      upper.log_cdf + (lower.log_cdf < upper.log_cdf ? log1mexp(lower.log_cdf - upper.log_cdf) : kNegInf);
   factor.d_mean = -std::exp(log_cdf_difference - log_difference) / stddev;
-  const double pdf_term_upper = std::exp(log_normal_pdf(z_upper) - log_difference);
-  const double pdf_term_lower =
-      z_lower == kNegInf ? 0.0 : std::exp(log_normal_pdf(z_lower) - log_difference);
+  const double pdf_term_upper = std::exp(upper.log_pdf - log_difference);
+  const double pdf_term_lower = lower.z == kNegInf ? 0.0 : std::exp(lower.log_pdf - log_difference);
   factor.d_stddev = (pdf_term_upper - pdf_term_lower) / stddev;
   return factor;
 }
@@ -198,15 +239,28 @@ double log_expected_hypervolume_improvement(std::span<const HypervolumeBoxes> fr
   derivatives.clear();
   double log_total = kNegInf;
   std::vector<double> safe_stddev(m);
-  for (std::size_t j = 0; j < m; ++j) safe_stddev[j] = std::max(stddev[j], 1e-12);
+  std::vector<double> log_stddev(m);
+  for (std::size_t j = 0; j < m; ++j) {
+    safe_stddev[j] = std::max(stddev[j], 1e-12);
+    log_stddev[j] = std::log(safe_stddev[j]);
+  }
+  thread_local std::vector<std::vector<BoundTerms>> bounds;  // per objective, per level
+  bounds.resize(m);
+  const BoundTerms unbounded;
   for (const auto& front : fronts) {
+    for (std::size_t j = 0; j < m; ++j) {
+      bounds[j].clear();
+      for (double level : front.levels(j)) bounds[j].push_back(bound_terms(level, mean[j], safe_stddev[j], with_gradient));
+    }
     for (std::size_t b = 0; b < front.size(); ++b) {
       double term = 0.0;
       const std::size_t offset = derivatives.size();
       if (with_gradient) derivatives.resize(offset + 2 * m);
       for (std::size_t j = 0; j < m && term != kNegInf; ++j) {
+        const std::uint32_t lower = front.lower_level(b, j);
         const BoxFactor factor =
-            box_factor(front.lower(b)[j], front.upper(b)[j], mean[j], safe_stddev[j], with_gradient);
+            box_factor(lower == HypervolumeBoxes::kUnbounded ? unbounded : bounds[j][lower],
+                       bounds[j][front.upper_level(b, j)], log_stddev[j], safe_stddev[j], with_gradient);
         term += factor.log_value;
         if (with_gradient) {
           derivatives[offset + j] = factor.d_mean;

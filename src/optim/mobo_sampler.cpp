@@ -24,13 +24,26 @@ namespace {
 // Model size up to which the full candidate budget is scored.
 constexpr std::size_t kFullSearchPoints = 150;
 
-// Prototype until math/front lands: where the reference point of objectives
-// without a threshold comes from.
-enum class ReferenceRule { ObservedWorst, FrontNadir };
+// How the hypervolume improvement treats objectives without a threshold.
+enum class ReferenceRule {
+  // Ax's rule alone: the front's nadir + 10% of its range. Nothing beyond
+  // it gains, so a front that must grow past its current extent (a
+  // disconnected piece, a front still narrow after the Sobol start) stalls.
+  FrontNadir,
+  // The worst feasible observation + 10% of the observed range (the rule
+  // ECOpt reports hypervolume with). Never stalls, but the large boxes at
+  // the front's extremes pull suggestions there: slow on DTLZ2.
+  ObservedWorst,
+  // The default: FrontNadir's improvement plus beyond_weight times
+  // ObservedWorst's, so the region past the front's nadir still counts,
+  // at a tenth.
+  FrontAndBeyond,
+};
 
 struct MoboSettings {
   AcquisitionSearch search;
-  ReferenceRule reference_rule = ReferenceRule::ObservedWorst;
+  ReferenceRule reference_rule = ReferenceRule::FrontAndBeyond;
+  double beyond_weight = 0.1;
   int posterior_samples = 16;   // front samples when the learned noise matters
   int max_baseline = 64;        // observed points sampled jointly per front sample
   // Standardised noise variance below which the posterior-mean front is
@@ -49,18 +62,31 @@ int read_int(const nlohmann::json& extra, const char* key, int fallback, int min
   return value.get<int>();
 }
 
+ReferenceRule read_reference_rule(const nlohmann::json& extra) {
+  if (!extra.contains("reference_rule")) return ReferenceRule::FrontAndBeyond;
+  const nlohmann::json& rule = extra.at("reference_rule");
+  if (rule == "front_and_beyond") return ReferenceRule::FrontAndBeyond;
+  if (rule == "front_nadir") return ReferenceRule::FrontNadir;
+  if (rule == "observed_worst") return ReferenceRule::ObservedWorst;
+  throw InputError(fmt::format("mobo option 'reference_rule' must be \"front_and_beyond\" (the default), "
+                               "\"front_nadir\" (Ax's) or \"observed_worst\", got {}",
+                               rule.dump()));
+}
+
 MoboSettings read_settings(const SamplerOptions& options) {
   check_extra_keys("mobo", options,
                    {"sobol_candidates", "local_candidates", "refine_starts", "refine_evaluations",
                     "posterior_samples", "fit_restarts", "max_fit_points", "max_model_points",
-                    "reference_rule"});
+                    "reference_rule", "beyond_weight"});
   const nlohmann::json& extra = options.extra;
   MoboSettings s;
-  if (extra.contains("reference_rule")) {
-    const nlohmann::json& rule = extra.at("reference_rule");
-    if (rule == "observed_worst") s.reference_rule = ReferenceRule::ObservedWorst;
-    else if (rule == "front_nadir") s.reference_rule = ReferenceRule::FrontNadir;
-    else throw InputError(fmt::format("mobo option 'reference_rule' must be \"observed_worst\" or \"front_nadir\", got {}", rule.dump()));
+  s.reference_rule = read_reference_rule(extra);
+  if (extra.contains("beyond_weight")) {
+    const nlohmann::json& weight = extra.at("beyond_weight");
+    if (!weight.is_number() || !(weight.get<double>() > 0.0 && weight.get<double>() <= 1.0)) {
+      throw InputError(fmt::format("mobo option 'beyond_weight' must be a number in (0, 1], got {}", weight.dump()));
+    }
+    s.beyond_weight = weight.get<double>();
   }
   s.search.sobol_candidates = read_int(extra, "sobol_candidates", s.search.sobol_candidates, 1);
   s.search.local_candidates = read_int(extra, "local_candidates", s.search.local_candidates, 0);
@@ -142,25 +168,34 @@ class MoboSampler final : public Sampler {
     }
     front_x.conservativeResize(count, Eigen::NoChange);
 
-    std::vector<HypervolumeBoxes> fronts;
+    std::vector<ImprovementTerm> terms;
     std::vector<std::vector<double>> anchors;
     if (count > 0) {
       Eigen::MatrixXd front_means(count, static_cast<Eigen::Index>(models.size()));
       for (std::size_t j = 0; j < models.size(); ++j) {
         front_means.col(static_cast<Eigen::Index>(j)) = models[j].predict(front_x).mean;
       }
-      const Point reference = scalarise ? Point{front_means.minCoeff()}
-                                        : reference_point(context.spec, feasible_values(obs, targets, front_means));
-      fronts = sample_fronts(models, front_x, front_means, reference);
+      if (scalarise) {
+        terms.push_back({sample_fronts(models, front_x, front_means, Point{front_means.minCoeff()}), 1.0});
+      } else {
+        const std::vector<Point> values = feasible_values(obs, targets, front_means);
+        const ReferenceRule rule = settings_.reference_rule;
+        const Point near = hypervolume_reference_point(context.spec, values);
+        const Point far = observed_worst(context.spec, values);
+        if (rule != ReferenceRule::ObservedWorst) terms.push_back({sample_fronts(models, front_x, front_means, near), 1.0});
+        if (rule == ReferenceRule::ObservedWorst || (rule == ReferenceRule::FrontAndBeyond && far != near)) {
+          const double weight = rule == ReferenceRule::FrontAndBeyond ? settings_.beyond_weight : 1.0;
+          terms.push_back({sample_fronts(models, front_x, front_means, far), weight});
+        }
+      }
       anchors = pareto_anchors(front_x, front_means);
     }
-    const Acquisition acquisition(std::move(models), std::move(fronts), std::move(constraints));
+    const Acquisition acquisition(std::move(models), std::move(terms), std::move(constraints));
     return maximise_acquisition(acquisition, context.space, anchors, search_for(rows.size()),
                                 mix_seed(options_.seed, trial, 11));
   }
 
-  Point reference_point(const StudySpec& spec, const std::vector<Point>& values) const {
-    if (settings_.reference_rule == ReferenceRule::FrontNadir) return hypervolume_reference_point(spec, values);
+  Point observed_worst(const StudySpec& spec, const std::vector<Point>& values) const {
     Point reference(spec.objectives.size());
     for (std::size_t j = 0; j < reference.size(); ++j) {
       const Objective& objective = spec.objectives[j];

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include "ecopt/core/error.hpp"
 #include "ecopt/math/hypervolume.hpp"
 #include "ecopt/optim/problem_run.hpp"
 #include "optim_test_support.hpp"
@@ -44,6 +45,29 @@ TEST(MoboSampler, DeterministicUnderSeedAndBetterThanSobolOnZdt1) {
   auto sobol = make_sampler("sobol", SamplerOptions{2, -1, nlohmann::json::object()});
   const ProblemRun space_filling = run_test_problem(*sobol, problem, 16);
   EXPECT_GT(hypervolume_ratio(problem, a, 16), hypervolume_ratio(problem, space_filling, 16) + 0.05);
+}
+
+// ZDT2 without thresholds: Ax's reference (the front's nadir + 10%) gives
+// nothing beyond the narrow front the Sobol start finds, so the search
+// stays there; the default also counts what lies beyond, at a tenth.
+TEST(MoboSampler, WithoutThresholdsTheDefaultRuleGrowsTheFrontWhereAxsStalls) {
+  const TestProblem problem = make_test_problem("zdt2", 3);
+  SamplerOptions nadir_only = quick_options(4);
+  nadir_only.extra["reference_rule"] = "front_nadir";
+  auto stalled = make_sampler("mobo", nadir_only);
+  auto growing = make_sampler("mobo", quick_options(4));
+  const double stalled_ratio = hypervolume_ratio(problem, run_test_problem(*stalled, problem, 30), 30);
+  const double growing_ratio = hypervolume_ratio(problem, run_test_problem(*growing, problem, 30), 30);
+  EXPECT_GT(growing_ratio, stalled_ratio + 0.2) << stalled_ratio;
+}
+
+TEST(MoboSampler, RejectsUnknownReferenceRulesAndWeights) {
+  for (const nlohmann::json& extra : {nlohmann::json{{"reference_rule", "nadir"}}, nlohmann::json{{"beyond_weight", 0}},
+                                      nlohmann::json{{"beyond_weight", "high"}}}) {
+    SamplerOptions options;
+    options.extra = extra;
+    EXPECT_THROW(make_sampler("mobo", options), InputError) << extra.dump();
+  }
 }
 
 // Without a trial at the optimum the next ask lands on it again; with a

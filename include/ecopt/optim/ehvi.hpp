@@ -2,6 +2,7 @@
 // Expected hypervolume improvement (EHVI) in closed form, in log space.
 // All points are in minimisation form (see to_minimization).
 #include <cstddef>
+#include <cstdint>
 #include <span>
 #include <vector>
 
@@ -29,14 +30,30 @@ class HypervolumeBoxes {
   // Exact hypervolume gained by adding y.
   double improvement(const Point& y) const;
 
+  // The distinct finite bounds of one objective, ascending, and each box's
+  // bounds as indices into them (kUnbounded for a -infinity lower bound):
+  // log-EHVI evaluates its Gaussian terms once per bound, not per box.
+  static constexpr std::uint32_t kUnbounded = 0xffffffffU;
+  const std::vector<double>& levels(std::size_t objective) const { return levels_[objective]; }
+  std::uint32_t lower_level(std::size_t box, std::size_t objective) const {
+    return lower_level_[box * objectives_ + objective];
+  }
+  std::uint32_t upper_level(std::size_t box, std::size_t objective) const {
+    return upper_level_[box * objectives_ + objective];
+  }
+
  private:
   void add_box(const double* lower, const double* upper);
   void build_2d(std::vector<Point> points, const Point& reference);
   void build_3d(std::vector<Point> points, const Point& reference);
+  void index_levels();
 
   std::size_t objectives_ = 0;
   std::vector<double> lower_;  // size() x objectives(), row-major
   std::vector<double> upper_;
+  std::vector<std::vector<double>> levels_;  // per objective
+  std::vector<std::uint32_t> lower_level_;   // as lower_
+  std::vector<std::uint32_t> upper_level_;
 };
 
 // log E[HVI(Y)] for independent Gaussian objectives Y_j ~ N(mean_j,

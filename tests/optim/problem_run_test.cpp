@@ -1,0 +1,74 @@
+// The benchmark harness itself: pending trials as parallel workers leave
+// them, noisy observations, and scoring on the reported front's noise-free
+// values.
+#include "ecopt/optim/problem_run.hpp"
+
+#include <cmath>
+
+#include <gtest/gtest.h>
+
+#include "ecopt/math/hypervolume.hpp"
+
+namespace ecopt {
+namespace {
+
+// The real Sobol sampler, noting how many RUNNING trials each ask saw.
+class CountingSampler final : public Sampler {
+ public:
+  CountingSampler() : inner_(make_sampler("sobol", {})) {}
+  std::string name() const override { return "counting"; }
+  std::vector<double> suggest(const SamplingContext& context) override {
+    std::size_t running = 0;
+    for (const Trial& trial : context.history) running += trial.state == TrialState::Running ? 1 : 0;
+    running_seen.push_back(running);
+    return inner_->suggest(context);
+  }
+  std::vector<std::size_t> running_seen;
+
+ private:
+  std::unique_ptr<Sampler> inner_;
+};
+
+TEST(ProblemRun, EveryAskSeesThePendingTrialsOnceTheyHaveStarted) {
+  CountingSampler sampler;
+  ProblemRunOptions options;
+  options.pending = 3;
+  const ProblemRun run = run_test_problem(sampler, make_test_problem("zdt1", 4), 10, options);
+  ASSERT_EQ(run.trials.size(), 10u);
+  ASSERT_EQ(sampler.running_seen.size(), 13u);  // 10 finished + 3 still running at the end
+  for (std::size_t ask = 0; ask < sampler.running_seen.size(); ++ask) {
+    EXPECT_EQ(sampler.running_seen[ask], std::min<std::size_t>(ask, 3)) << ask;
+  }
+  // Oldest first: trials finish in the order they were asked.
+  for (std::size_t i = 0; i < run.trials.size(); ++i) EXPECT_EQ(run.trials[i].number, static_cast<std::int64_t>(i));
+}
+
+TEST(ProblemRun, NoiseHasTheAskedSpreadAndTheScoreUsesNoiseFreeValues) {
+  const TestProblem problem = make_test_problem("zdt3", 4);
+  CountingSampler sampler;
+  ProblemRunOptions options;
+  options.noise = 0.05;
+  options.noise_seed = 3;
+  const ProblemRun run = run_test_problem(sampler, problem, 400, options);
+  for (std::size_t j = 0; j < 2; ++j) {
+    double sum_sq = 0.0;
+    for (std::size_t i = 0; i < run.trials.size(); ++i) {
+      const double error = run.trials[i].values[j] - run.noise_free_values[i][j];
+      sum_sq += error * error;
+    }
+    const double expected = 0.05 * problem.front_range[j];
+    EXPECT_NEAR(std::sqrt(sum_sq / 400.0), expected, 0.15 * expected) << j;
+  }
+  // The observed front's members, scored on their noise-free values.
+  std::vector<Point> observed;
+  for (const Trial& trial : run.trials) observed.push_back(trial.values);
+  std::vector<Point> reported;
+  for (std::size_t i : pareto_front(observed)) reported.push_back(run.noise_free_values[i]);
+  EXPECT_DOUBLE_EQ(hypervolume_ratio(problem, run, 400),
+                   hypervolume(reported, problem.reference) / problem.true_hypervolume);
+  EXPECT_LE(hypervolume_ratio(problem, run, 400),
+            hypervolume(run.noise_free_values, problem.reference) / problem.true_hypervolume);
+}
+
+}  // namespace
+}  // namespace ecopt

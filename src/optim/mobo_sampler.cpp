@@ -170,22 +170,26 @@ class MoboSampler final : public Sampler {
 
     std::vector<ImprovementTerm> terms;
     std::vector<std::vector<double>> anchors;
+    const int samples = settings_.posterior_samples;
     if (count > 0) {
       Eigen::MatrixXd front_means(count, static_cast<Eigen::Index>(models.size()));
       for (std::size_t j = 0; j < models.size(); ++j) {
         front_means.col(static_cast<Eigen::Index>(j)) = models[j].predict(front_x).mean;
       }
       if (scalarise) {
-        terms.push_back({sample_fronts(models, front_x, front_means, Point{front_means.minCoeff()}), 1.0});
+        terms.push_back({sample_fronts(models, front_x, front_means, Point{front_means.minCoeff()}, samples), 1.0});
       } else {
         const std::vector<Point> values = feasible_values(obs, targets, front_means);
         const ReferenceRule rule = settings_.reference_rule;
         const Point near = hypervolume_reference_point(context.spec, values);
         const Point far = observed_worst(context.spec, values);
-        if (rule != ReferenceRule::ObservedWorst) terms.push_back({sample_fronts(models, front_x, front_means, near), 1.0});
-        if (rule == ReferenceRule::ObservedWorst || (rule == ReferenceRule::FrontAndBeyond && far != near)) {
-          const double weight = rule == ReferenceRule::FrontAndBeyond ? settings_.beyond_weight : 1.0;
-          terms.push_back({sample_fronts(models, front_x, front_means, far), weight});
+        if (rule != ReferenceRule::ObservedWorst) {
+          terms.push_back({sample_fronts(models, front_x, front_means, near, samples), 1.0});
+        }
+        if (rule == ReferenceRule::ObservedWorst) terms.push_back({sample_fronts(models, front_x, front_means, far, samples), 1.0});
+        // The region beyond only steers exploration: the posterior-mean front is enough there.
+        if (rule == ReferenceRule::FrontAndBeyond && far != near) {
+          terms.push_back({sample_fronts(models, front_x, front_means, far, 1), settings_.beyond_weight});
         }
       }
       anchors = pareto_anchors(front_x, front_means);
@@ -320,14 +324,14 @@ class MoboSampler final : public Sampler {
   // decomposition per sample (NEHVI's integration over noisy observations).
   std::vector<HypervolumeBoxes> sample_fronts(const std::vector<GaussianProcess>& models,
                                               const Eigen::MatrixXd& front_x, const Eigen::MatrixXd& front_means,
-                                              const Point& reference) const {
+                                              const Point& reference, int samples) const {
     bool noisy = false;
     for (const GaussianProcess& model : models) {
       noisy = noisy || model.hyperparameters().noise_variance() > settings_.tiny_noise;
     }
     std::vector<Point> mean_points;
     for (Eigen::Index r = 0; r < front_means.rows(); ++r) mean_points.push_back(row_vector(front_means, r));
-    if (!noisy || settings_.posterior_samples <= 1) return {HypervolumeBoxes(mean_points, reference)};
+    if (!noisy || samples <= 1) return {HypervolumeBoxes(mean_points, reference)};
 
     std::vector<Eigen::Index> baseline;
     for (std::size_t b : baseline_points(mean_points)) baseline.push_back(static_cast<Eigen::Index>(b));
@@ -335,24 +339,24 @@ class MoboSampler final : public Sampler {
     const auto size = static_cast<Eigen::Index>(baseline.size());
     const auto m = static_cast<Eigen::Index>(models.size());
     RandomStream random(mix_seed(options_.seed, 0x6e656876ULL));
-    std::vector<Eigen::MatrixXd> samples;  // per objective: size x posterior_samples
+    std::vector<Eigen::MatrixXd> draws_by_objective;  // size x samples each
     for (Eigen::Index j = 0; j < m; ++j) {
       Eigen::MatrixXd covariance = models[static_cast<std::size_t>(j)].posterior_covariance(baseline_x);
       covariance.diagonal().array() += 1e-9 * std::max(covariance.diagonal().maxCoeff(), 1e-12);
       const Eigen::MatrixXd factor = Eigen::LLT<Eigen::MatrixXd>(covariance).matrixL();
-      Eigen::MatrixXd z(size, settings_.posterior_samples);
+      Eigen::MatrixXd z(size, samples);
       for (Eigen::Index s = 0; s < z.cols(); ++s) {
         for (Eigen::Index b = 0; b < size; ++b) z(b, s) = random.normal();
       }
       Eigen::MatrixXd draws = factor * z;
       draws.colwise() += front_means(baseline, j);
-      samples.push_back(std::move(draws));
+      draws_by_objective.push_back(std::move(draws));
     }
     std::vector<HypervolumeBoxes> fronts;
-    for (int s = 0; s < settings_.posterior_samples; ++s) {
+    for (int s = 0; s < samples; ++s) {
       std::vector<Point> points(static_cast<std::size_t>(size), Point(static_cast<std::size_t>(m)));
       for (Eigen::Index b = 0; b < size; ++b) {
-        for (Eigen::Index j = 0; j < m; ++j) points[static_cast<std::size_t>(b)][static_cast<std::size_t>(j)] = samples[static_cast<std::size_t>(j)](b, s);
+        for (Eigen::Index j = 0; j < m; ++j) points[static_cast<std::size_t>(b)][static_cast<std::size_t>(j)] = draws_by_objective[static_cast<std::size_t>(j)](b, s);
       }
       fronts.emplace_back(points, reference);
     }

@@ -517,6 +517,7 @@ RunSummary run_study(const StudyFile& file, const RunOptions& options) {
   SamplerOptions sampler_options;
   sampler_options.seed = file.seed;
   sampler_options.initial_trials = file.initial_trials;
+  sampler_options.extra = file.sampler_options;
   auto sampler = make_sampler(file.sampler, sampler_options);
   auto storage = open_storage(url);
   Study study = Study::load_or_create(*storage, file.spec, {{"study_file", stored_document(file)}});

@@ -167,7 +167,7 @@ void read_study_table(const ordered_json& document, StudyFile& file) {
   reject_unknown(table, "[study]",
                  {"name", "storage", "sampler", "seed", "n_trials", "initial_trials",
                   "energy_first", "space_mode", "heartbeat_interval_s",
-                  "stale_after_s", "retry_failed"},
+                  "stale_after_s", "retry_failed", "sampler_options"},
                  file.origin);
   const Reader study(table, "study", file.origin);
   file.spec.name = study.text("name", "");
@@ -177,6 +177,14 @@ void read_study_table(const ordered_json& document, StudyFile& file) {
   }
   file.storage_url = study.text("storage", file.storage_url);
   file.sampler = study.text("sampler", file.sampler);
+  if (table.contains("sampler_options")) {
+    if (!table.at("sampler_options").is_object()) {
+      throw InputError(fmt::format("{}: [study] sampler_options must be a table, e.g. sampler_options = "
+                                   "{{ reference_rule = \"front_nadir\" }}",
+                                   file.origin));
+    }
+    file.sampler_options = nlohmann::json::parse(table.at("sampler_options").dump());
+  }
   file.seed = static_cast<std::uint64_t>(study.integer("seed", 0, 0, INT64_MAX));
   file.n_trials = study.integer("n_trials", file.n_trials, 1, 10'000'000);
   file.initial_trials = study.integer("initial_trials", file.initial_trials, -1, 10'000'000);

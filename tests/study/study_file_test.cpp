@@ -22,6 +22,7 @@ sampler = "sobol"
 seed = 7
 n_trials = 12
 initial_trials = 4
+sampler_options = { reference_rule = "front_nadir" }
 
 [[objectives]]
 name = "accuracy"
@@ -83,6 +84,7 @@ TEST(StudyFile, ReadsEveryTable) {
   EXPECT_EQ(file.seed, 7u);
   EXPECT_EQ(file.n_trials, 12);
   EXPECT_EQ(file.initial_trials, 4);
+  EXPECT_EQ(file.sampler_options, (nlohmann::json{{"reference_rule", "front_nadir"}}));
   ASSERT_EQ(file.spec.objectives.size(), 2u);
   EXPECT_EQ(file.spec.objectives[0].direction, Direction::Maximize);
   EXPECT_EQ(file.spec.objectives[0].threshold, 0.5);

@@ -39,6 +39,7 @@ struct StudyFile {
   std::uint64_t seed = 0;
   std::int64_t n_trials = 20;
   std::int64_t initial_trials = -1;  // -1: the sampler's default
+  nlohmann::json sampler_options = nlohmann::json::object();  // the sampler's own (mobo: reference_rule, ...)
   // Energy-first evaluation (docs/study-file.md, "Energy-first").
   bool energy_first = true;
   // Best value each objective could plausibly reach (accuracy: 1.0); one

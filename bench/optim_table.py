@@ -5,7 +5,8 @@ ratio over the seeds at each checkpoint and median CPU seconds per
 suggestion, one table per part of the benchmark (plain problems with and
 without thresholds, reference rules, noise, pending trials, long studies),
 plus the large-history line. Standard library only.
-Usage: optim_table.py [--botorch ANCHORS.jsonl] RESULTS.jsonl [MORE.jsonl ...]"""
+Usage: optim_table.py [--botorch ANCHORS.jsonl] [--optuna-anchors ANCHORS.jsonl] RESULTS.jsonl [MORE.jsonl ...]
+(--optuna-anchors: recorded Optuna medians, shown where this run has no Optuna runs of a problem.)"""
 import collections
 import json
 import statistics
@@ -49,10 +50,16 @@ def table(title, header, rows):
         print("| " + " | ".join(row) + " |")
 
 
-def plain_table(runs, botorch):
+def plain_table(runs, botorch, optuna_anchors):
     rows = []
     for problem in PROBLEM_ORDER:
         for library, sampler in SAMPLER_ORDER:
+            recorded = [a for a in optuna_anchors if a["problem"] == problem and a["sampler"] == sampler]
+            if library == "optuna" and recorded and not runs[(problem, library, sampler)]:
+                hv = recorded[0]["median_hv_ratio"]
+                rows.append([problem, "optuna (anchor)", sampler, "none", "5"] +
+                            [fmt(hv.get(at)) for at in ("25", "50", "100")] + ["—", "—", "—",
+                            fmt(recorded[0]["s_per_trial"], 4)])
             for given in ("none", "given"):
                 group = [r for r in runs[(problem, library, sampler)] if setting(r)[:4] == (given, "default", 0.0, 0)
                          and setting(r)[4] <= 100]
@@ -97,11 +104,18 @@ def grouped_table(title, runs, keep, label, label_header, checkpoints, extra=())
               [f"CPU s at {at} obs" for at in extra], rows)
 
 
+def read_lines(path):
+    with open(path) as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
 def main(paths):
-    botorch = []
-    if paths[:1] == ["--botorch"]:
-        with open(paths[1]) as f:
-            botorch = [json.loads(line) for line in f if line.strip()]
+    botorch, optuna_anchors = [], []
+    while paths[:1] in (["--botorch"], ["--optuna-anchors"]):
+        if paths[0] == "--botorch":
+            botorch = read_lines(paths[1])
+        else:
+            optuna_anchors = read_lines(paths[1])
         paths = paths[2:]
     runs, large = collections.defaultdict(list), []
     for path in paths:
@@ -113,7 +127,7 @@ def main(paths):
                         large.append(record)
                     else:
                         runs[(record["problem"], record["library"], record["sampler"])].append(record)
-    plain_table(runs, botorch)
+    plain_table(runs, botorch, optuna_anchors)
     short = ("25", "50", "100")
     grouped_table("Reference rules of mobo without thresholds", runs,
                   lambda r: r["sampler"] == "mobo" and setting(r)[0] == "none" and setting(r)[2:] == (0.0, 0, 100),

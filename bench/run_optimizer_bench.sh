@@ -1,15 +1,37 @@
 #!/usr/bin/env bash
 # Reproduces docs/benchmarks/optimizers.md: ECOpt's samplers and Optuna
-# 3.1's on ZDT1, ZDT2 and DTLZ2, 5 seeds, 100 evaluations, one thread each.
+# 3.1's on ZDT1, ZDT2, ZDT3 and DTLZ2 (5 seeds, 100 evaluations, one thread
+# each), mobo's reference rules, noisy observations, pending trials and
+# long studies, then the tables. Hours of CPU in all; each part writes its
+# own JSONL, so parts can be rerun alone (PARTS="plain noise" ...).
 # Usage: bench/run_optimizer_bench.sh [BUILD_DIR] [OUT_DIR]
 set -euo pipefail
 build_dir=${1:-build}
 out_dir=${2:-$build_dir/optimizer-bench}
+parts=${PARTS:-plain rules noise pending long optuna}
 here=$(cd "$(dirname "$0")" && pwd)
 mkdir -p "$out_dir"
 export OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1
 
 cmake --build "$build_dir" --target ecopt_bench_optimizers
-"$build_dir/bench/ecopt_bench_optimizers" --seeds 5 --evaluations 100 --large-history 1000 > "$out_dir/ecopt.jsonl"
-/usr/bin/python3 "$here/optuna_bench.py" --seeds 5 --evaluations 100 > "$out_dir/optuna.jsonl"
-python3 "$here/optim_table.py" "$out_dir/ecopt.jsonl" "$out_dir/optuna.jsonl" | tee "$out_dir/table.md"
+bench() { "$build_dir/bench/ecopt_bench_optimizers" --large-history 0 "$@"; }
+for part in $parts; do
+  case $part in
+    plain) bench --thresholds none,given --large-history 1000 > "$out_dir/plain.jsonl" ;;
+    rules) bench --samplers mobo --thresholds none --rules front_nadir,observed_worst > "$out_dir/rules.jsonl" ;;
+    noise) { bench --samplers mobo --problems zdt1 --thresholds none --noise 0.01,0.05,0.1
+             bench --samplers mobo --problems zdt3 --thresholds none --noise 0.05
+             bench --samplers mobo --problems dtlz2 --thresholds none --noise 0.05 --seeds 3; } > "$out_dir/noise.jsonl" ;;
+    pending) bench --samplers mobo --problems zdt1,dtlz2 --thresholds none --pending 4,8 > "$out_dir/pending.jsonl" ;;
+    long) bench --samplers mobo --problems zdt1,dtlz2 --thresholds none --seeds 2 --evaluations 400 > "$out_dir/long.jsonl" ;;
+    optuna) { /usr/bin/python3 "$here/optuna_bench.py"
+              /usr/bin/python3 "$here/optuna_bench.py" --samplers motpe --problems zdt1,zdt3 --noise 0.01,0.05,0.1; } \
+              > "$out_dir/optuna.jsonl" ;;
+    *) echo "unknown part $part; use plain rules noise pending long optuna" >&2; exit 1 ;;
+  esac
+done
+# BoTorch's figures (ZDT1, ZDT2, DTLZ2 with the reference given), where the anchors are checked out.
+anchors=${ANCHORS:-$here/../../shared/anchors}
+recorded=()
+[[ -f $anchors/botorch_qlognehvi.jsonl ]] && recorded=(--botorch "$anchors/botorch_qlognehvi.jsonl")
+python3 "$here/optim_table.py" "${recorded[@]}" "$out_dir"/*.jsonl | tee "$out_dir/table.md"

@@ -25,7 +25,7 @@ namespace {
 constexpr std::size_t kFullSearchPoints = 150;
 
 // How the hypervolume improvement treats objectives without a threshold.
-enum class ReferenceRule {
+enum class ReferenceMode {
   // Ax's rule alone: the front's nadir + 10% of its range. Nothing beyond
   // it gains, so a front that must grow past its current extent (a
   // disconnected piece, a front still narrow after the Sobol start) stalls.
@@ -42,7 +42,7 @@ enum class ReferenceRule {
 
 struct MoboSettings {
   AcquisitionSearch search;
-  ReferenceRule reference_rule = ReferenceRule::FrontAndBeyond;
+  ReferenceMode reference_rule = ReferenceMode::FrontAndBeyond;
   double beyond_weight = 0.1;
   int posterior_samples = 16;   // front samples when the learned noise matters
   int max_baseline = 64;        // observed points sampled jointly per front sample
@@ -62,12 +62,12 @@ int read_int(const nlohmann::json& extra, const char* key, int fallback, int min
   return value.get<int>();
 }
 
-ReferenceRule read_reference_rule(const nlohmann::json& extra) {
-  if (!extra.contains("reference_rule")) return ReferenceRule::FrontAndBeyond;
+ReferenceMode read_reference_mode(const nlohmann::json& extra) {
+  if (!extra.contains("reference_rule")) return ReferenceMode::FrontAndBeyond;
   const nlohmann::json& rule = extra.at("reference_rule");
-  if (rule == "front_and_beyond") return ReferenceRule::FrontAndBeyond;
-  if (rule == "front_nadir") return ReferenceRule::FrontNadir;
-  if (rule == "observed_worst") return ReferenceRule::ObservedWorst;
+  if (rule == "front_and_beyond") return ReferenceMode::FrontAndBeyond;
+  if (rule == "front_nadir") return ReferenceMode::FrontNadir;
+  if (rule == "observed_worst") return ReferenceMode::ObservedWorst;
   throw InputError(fmt::format("mobo option 'reference_rule' must be \"front_and_beyond\" (the default), "
                                "\"front_nadir\" (Ax's) or \"observed_worst\", got {}",
                                rule.dump()));
@@ -80,7 +80,7 @@ MoboSettings read_settings(const SamplerOptions& options) {
                     "reference_rule", "beyond_weight"});
   const nlohmann::json& extra = options.extra;
   MoboSettings s;
-  s.reference_rule = read_reference_rule(extra);
+  s.reference_rule = read_reference_mode(extra);
   if (extra.contains("beyond_weight")) {
     const nlohmann::json& weight = extra.at("beyond_weight");
     if (!weight.is_number() || !(weight.get<double>() > 0.0 && weight.get<double>() <= 1.0)) {
@@ -180,15 +180,15 @@ class MoboSampler final : public Sampler {
         terms.push_back({sample_fronts(models, front_x, front_means, Point{front_means.minCoeff()}, samples), 1.0});
       } else {
         const std::vector<Point> values = feasible_values(obs, targets, front_means);
-        const ReferenceRule rule = settings_.reference_rule;
+        const ReferenceMode rule = settings_.reference_rule;
         const Point near = hypervolume_reference_point(context.spec, values);
         const Point far = observed_worst(context.spec, values);
-        if (rule != ReferenceRule::ObservedWorst) {
+        if (rule != ReferenceMode::ObservedWorst) {
           terms.push_back({sample_fronts(models, front_x, front_means, near, samples), 1.0});
         }
-        if (rule == ReferenceRule::ObservedWorst) terms.push_back({sample_fronts(models, front_x, front_means, far, samples), 1.0});
+        if (rule == ReferenceMode::ObservedWorst) terms.push_back({sample_fronts(models, front_x, front_means, far, samples), 1.0});
         // The region beyond only steers exploration: the posterior-mean front is enough there.
-        if (rule == ReferenceRule::FrontAndBeyond && far != near) {
+        if (rule == ReferenceMode::FrontAndBeyond && far != near) {
           terms.push_back({sample_fronts(models, front_x, front_means, far, 1), settings_.beyond_weight});
         }
       }

@@ -84,9 +84,12 @@ def plain_table(runs, botorch, optuna_anchors):
            "CPU s / suggestion", "CPU s at 100 obs", "wall s / suggestion"], rows)
 
 
-def grouped_table(title, runs, keep, label, label_header, checkpoints, extra=()):
+def grouped_table(title, runs, keep, label, label_header, checkpoints, extra=(), varied=lambda r: True):
+    """Rows for the problems where some kept run is `varied` (noisy, pending...), baselines included."""
     rows = []
     for problem in PROBLEM_ORDER:
+        if not any(keep(r) and varied(r) for key, group in runs.items() if key[0] == problem for r in group):
+            continue
         for library, sampler in SAMPLER_ORDER:
             groups = collections.defaultdict(list)
             for r in runs[(problem, library, sampler)]:
@@ -132,12 +135,15 @@ def main(paths):
     grouped_table("Reference rules of mobo without thresholds", runs,
                   lambda r: r["sampler"] == "mobo" and setting(r)[0] == "none" and setting(r)[2:] == (0.0, 0, 100),
                   lambda r: (r.get("rule", "default"),), ["rule"], short)
+    model_based = ("mobo", "motpe")
     grouped_table("Noisy observations (scored on the noise-free values of the observed front)", runs,
-                  lambda r: setting(r)[3] == 0 and setting(r)[4] == 100 and setting(r)[1] == "default",
-                  lambda r: (setting(r)[0], f"{100 * setting(r)[2]:.0f} %"), ["thresholds", "noise"], short)
+                  lambda r: r["sampler"] in model_based and setting(r)[0] == "none" and setting(r)[3] == 0
+                  and setting(r)[4] == 100 and setting(r)[1] == "default",
+                  lambda r: (f"{setting(r)[2]:.2f}",), ["noise (share of front range)"], short, varied=lambda r: setting(r)[2] > 0)
     grouped_table("Trials pending at every ask", runs,
-                  lambda r: setting(r)[2] == 0.0 and setting(r)[4] == 100 and setting(r)[1] == "default",
-                  lambda r: (setting(r)[0], str(setting(r)[3])), ["thresholds", "pending"], short)
+                  lambda r: r["sampler"] == "mobo" and setting(r)[0] == "none" and setting(r)[2] == 0.0
+                  and setting(r)[4] == 100 and setting(r)[1] == "default",
+                  lambda r: (str(setting(r)[3]),), ["pending"], short, varied=lambda r: setting(r)[3] > 0)
     grouped_table("Long studies", runs, lambda r: setting(r)[4] >= 400 and setting(r)[2:4] == (0.0, 0),
                   lambda r: (setting(r)[0],), ["thresholds"], ("100", "200", "400"), extra=("100", "400"))
     for record in large:

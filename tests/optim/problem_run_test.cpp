@@ -17,6 +17,7 @@ class CountingSampler final : public Sampler {
  public:
   CountingSampler() : inner_(make_sampler("sobol", {})) {}
   std::string name() const override { return "counting"; }
+  HistoryNeed history_need() const override { return HistoryNeed::Trials; }
   std::vector<double> suggest(const SamplingContext& context) override {
     std::size_t running = 0;
     for (const Trial& trial : context.history) running += trial.state == TrialState::Running ? 1 : 0;

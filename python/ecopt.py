@@ -16,6 +16,7 @@ import json
 import math
 import os
 import sys
+import time
 
 _PREFIX = "ECOPT "
 
@@ -93,3 +94,24 @@ def phase(name, samples=None, sync=None):
     yield
     wait_for_device()
     end_phase(name, samples)
+
+
+def min_phase_s():
+    """How long a phase must last for ECOpt's meters to resolve it (10 steps
+    of the coarsest meter), from ECOPT_MIN_PHASE_S; 0 outside `ecopt tune`."""
+    return float(os.environ.get("ECOPT_MIN_PHASE_S", "0"))
+
+
+def repeated_phase(name, work, samples=1):
+    """Measures `work()` as phase `name`, calling it again until the phase has
+    lasted min_phase_s(); each call processes `samples` samples, and the
+    phase reports calls × samples. Returns the number of calls. Use it for
+    work that is shorter than the meters can resolve (a single fast batch)."""
+    calls = 0
+    begin_phase(name)
+    start = time.monotonic()
+    while calls == 0 or time.monotonic() - start < min_phase_s():
+        work()
+        calls += 1
+    end_phase(name, calls * samples)
+    return calls

@@ -84,7 +84,7 @@ void print_trials(const std::vector<Trial>& trials, const StudySpec& spec, Forma
 }
 
 void add_trial_list_command(CLI::App& app, const std::string& name, const std::string& description,
-                            std::function<std::vector<Trial>(const Study&)> select) {
+                            std::function<TrialList(const Study&)> select) {
   struct Flags {
     StudyFlags study;
     Format format = Format::Json;
@@ -95,7 +95,9 @@ void add_trial_list_command(CLI::App& app, const std::string& name, const std::s
   add_format_flag(*command, flags->format);
   command->callback([flags, select = std::move(select)] {
     auto opened = open_study(flags->study);
-    print_trials(select(*opened.study), opened.study->spec(), flags->format);
+    const TrialList list = select(*opened.study);
+    print_trials(list.trials, opened.study->spec(), flags->format);
+    if (flags->format == Format::Table && !list.footer.empty()) std::cout << list.footer << '\n';
   });
 }
 

@@ -35,9 +35,13 @@ void add_format_flag(CLI::App& command, Format& format);
 void print_trials(const std::vector<Trial>& trials, const StudySpec& spec, Format format);
 
 // A subcommand that prints the trials `select` picks from a study (trials,
-// best-trials), with the study flags and --format.
+// best-trials), with the study flags and --format; the footer follows a table.
+struct TrialList {
+  std::vector<Trial> trials;
+  std::string footer;
+};
 void add_trial_list_command(CLI::App& app, const std::string& name, const std::string& description,
-                            std::function<std::vector<Trial>(const Study&)> select);
+                            std::function<TrialList(const Study&)> select);
 
 // "0.91,0.012" or separate tokens; "nan" and "inf" are read so that tell
 // can refuse them with a clear message.

@@ -6,7 +6,7 @@ namespace ecopt::cli {
 
 void add_trials_command(CLI::App& app) {
   add_trial_list_command(app, "trials", "Print every trial of a study",
-                         [](const Study& study) { return study.trials(); });
+                         [](const Study& study) { return TrialList{study.trials(), ""}; });
 }
 
 }  // namespace ecopt::cli

@@ -2,6 +2,8 @@
 // × watts per hardware thread (a core's watts shared by its SMT threads),
 // plus an optional memory term (watts per GiB resident). An estimate, and
 // every figure it produces says so.
+#include <unistd.h>
+
 #include <mutex>
 #include <set>
 
@@ -51,6 +53,8 @@ class EstimateMeter final : public Meter {
     return {cpu_j};
   }
   double update_period_s() const override { return 0.0; }
+  // CPU time is accounted in scheduler ticks (10 ms at the usual 100 Hz).
+  double resolution_s() const override { return 1.0 / static_cast<double>(::sysconf(_SC_CLK_TCK)); }
   double background_cpu_s() const override { return poller_ ? poller_->cpu_s() : 0.0; }
   std::string description() const override {
     std::string text = fmt::format(

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "ecopt/core/error.hpp"
+#include "ecopt/energy/record.hpp"
 #include "ecopt/math/stats.hpp"
 #include "poller.hpp"
 
@@ -63,6 +64,7 @@ struct EnergyMonitor::Impl {
         reading.source = meters[m]->source();
         reading.gross_j = end.energy_j[m][d] - start.energy_j[m][d];
         reading.counter_updates = static_cast<int>(end.updates[m] - start.updates[m]);
+        reading.resolution_s = meters[m]->resolution_s();
         if (!idle_w.empty()) {
           reading.idle_w = idle_w[m][d];
           reading.net_j = reading.gross_j - idle_w[m][d] * window.duration_s;
@@ -193,6 +195,12 @@ double EnergyMonitor::background_cpu_s() const {
   if (impl_->trace_poller) total += impl_->trace_poller->cpu_s();
   for (const auto& meter : impl_->meters) total += meter->background_cpu_s();
   return total;
+}
+
+double EnergyMonitor::min_resolved_window_s() const {
+  double coarsest_s = 0.0;
+  for (const auto& meter : impl_->meters) coarsest_s = std::max(coarsest_s, meter->resolution_s());
+  return kResolvedSteps * coarsest_s;
 }
 
 nlohmann::json PowerTrace::to_json() const {

@@ -3,6 +3,10 @@
 
 #include <algorithm>
 
+#include <fmt/format.h>
+
+#include "ecopt/core/error.hpp"
+
 namespace ecopt {
 
 std::string_view to_string(EnergySource source) {
@@ -21,7 +25,23 @@ std::string_view to_string(EnergySource source) {
   return "unknown";
 }
 
+EnergySource parse_energy_source(std::string_view text) {
+  for (auto source : {EnergySource::NvmlEnergyCounter, EnergySource::NvmlPowerIntegration,
+                      EnergySource::RaplPowercap, EnergySource::RaplPerf,
+                      EnergySource::EstimateCpuTime}) {
+    if (to_string(source) == text) return source;
+  }
+  throw InputError(fmt::format(
+      "unknown energy source '{}'; use nvml-energy-counter, nvml-power-integration, "
+      "rapl-powercap, rapl-perf or estimate-cpu-time",
+      text));
+}
+
 bool is_estimate(EnergySource source) { return source == EnergySource::EstimateCpuTime; }
+
+bool is_machine_wide(EnergySource source) {
+  return source == EnergySource::RaplPowercap || source == EnergySource::RaplPerf;
+}
 
 double WindowResult::gross_j() const {
   double total = 0.0;
@@ -65,20 +85,46 @@ std::string join(const std::vector<std::string>& parts, std::string_view separat
 
 }  // namespace
 
-std::string WindowResult::source_summary() const {
-  std::vector<std::string> sources;
-  for (const auto& reading : readings) sources.emplace_back(to_string(reading.source));
-  const auto unique = distinct(std::move(sources));
+std::string describe_sources(const std::vector<EnergySource>& sources) {
+  std::vector<std::string> names;
+  for (const auto source : sources) names.emplace_back(to_string(source));
+  const auto unique = distinct(std::move(names));
   if (unique.empty()) return "none";
   if (unique.size() == 1) return unique.front();
   return "mixed: " + join(unique, "+");
 }
 
-std::string WindowResult::device_summary() const {
-  std::vector<std::string> devices;
-  for (const auto& reading : readings) devices.push_back(reading.device);
-  return join(distinct(std::move(devices)), ", ");
+std::vector<EnergySource> WindowResult::sources() const {
+  std::vector<EnergySource> unique;
+  for (const auto& reading : readings) {
+    if (std::find(unique.begin(), unique.end(), reading.source) == unique.end())
+      unique.push_back(reading.source);
+  }
+  return unique;
 }
+
+std::vector<std::string> WindowResult::devices() const {
+  std::vector<std::string> all;
+  for (const auto& reading : readings) all.push_back(reading.device);
+  return distinct(std::move(all));
+}
+
+double WindowResult::resolution_s() const {
+  double coarsest = 0.0;
+  for (const auto& reading : readings) coarsest = std::max(coarsest, reading.resolution_s);
+  return coarsest;
+}
+
+double WindowResult::resolution_j() const {
+  if (!(duration_s > 0)) return 0.0;
+  double total = 0.0;
+  for (const auto& reading : readings) total += reading.resolution_s * reading.gross_j / duration_s;
+  return total;
+}
+
+std::string WindowResult::source_summary() const { return describe_sources(sources()); }
+
+std::string WindowResult::device_summary() const { return join(devices(), ", "); }
 
 nlohmann::json to_json(const EnergyReading& reading) {
   nlohmann::json json = {{"device", reading.device},
@@ -86,7 +132,8 @@ nlohmann::json to_json(const EnergyReading& reading) {
                          {"source", to_string(reading.source)},
                          {"estimate", is_estimate(reading.source)},
                          {"gross_j", reading.gross_j},
-                         {"counter_updates", reading.counter_updates}};
+                         {"counter_updates", reading.counter_updates},
+                         {"resolution_s", reading.resolution_s}};
   json["idle_w"] = reading.idle_w ? nlohmann::json(*reading.idle_w) : nlohmann::json(nullptr);
   json["net_j"] = reading.net_j ? nlohmann::json(*reading.net_j) : nlohmann::json(nullptr);
   return json;

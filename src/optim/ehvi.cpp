@@ -288,33 +288,4 @@ double log_expected_hypervolume_improvement(std::span<const HypervolumeBoxes> fr
   return log_total - std::log(static_cast<double>(fronts.size()));
 }
 
-// Ax's default when the user gives no threshold: the nadir of the observed
-// Pareto front moved outwards by a tenth of the front's range.
-Point hypervolume_reference_point(const StudySpec& spec, const std::vector<Point>& feasible_values) {
-  const std::size_t m = spec.objectives.size();
-  std::vector<Point> front;
-  for (std::size_t i : pareto_front(feasible_values)) front.push_back(feasible_values[i]);
-  Point reference(m);
-  for (std::size_t j = 0; j < m; ++j) {
-    const Objective& objective = spec.objectives[j];
-    if (objective.threshold) {
-      reference[j] = objective.direction == Direction::Maximize ? -*objective.threshold : *objective.threshold;
-      continue;
-    }
-    double nadir = -std::numeric_limits<double>::infinity();
-    double ideal = std::numeric_limits<double>::infinity();
-    for (const Point& p : front) {
-      nadir = std::max(nadir, p[j]);
-      ideal = std::min(ideal, p[j]);
-    }
-    double range = nadir - ideal;
-    if (!(range > 0.0)) {  // one front point: fall back to the spread of all feasible values
-      for (const Point& p : feasible_values) range = std::max(range, p[j] - ideal);
-    }
-    if (!(range > 0.0)) range = 1e-3 * std::max(1.0, std::abs(nadir));
-    reference[j] = nadir + 0.1 * range;
-  }
-  return reference;
-}
-
 }  // namespace ecopt

@@ -12,6 +12,7 @@
 #include "acquisition.hpp"
 #include "acquisition_optimizer.hpp"
 #include "ecopt/core/error.hpp"
+#include "ecopt/math/front.hpp"
 #include "ecopt/math/pareto.hpp"
 #include "ecopt/optim/nsga2.hpp"
 #include "observations.hpp"
@@ -181,8 +182,8 @@ class MoboSampler final : public Sampler {
       } else {
         const std::vector<Point> values = feasible_values(obs, targets, front_means);
         const ReferenceMode rule = settings_.reference_rule;
-        const Point near = hypervolume_reference_point(context.spec, values);
-        const Point far = observed_worst(context.spec, values);
+        const Point near = reference_point(context.spec, values, ReferenceRule::FrontNadir).minimization;
+        const Point far = reference_point(context.spec, values, ReferenceRule::ObservedWorst).minimization;
         if (rule != ReferenceMode::ObservedWorst) {
           terms.push_back({sample_fronts(models, front_x, front_means, near, samples), 1.0});
         }
@@ -197,26 +198,6 @@ class MoboSampler final : public Sampler {
     const Acquisition acquisition(std::move(models), std::move(terms), std::move(constraints));
     return maximise_acquisition(acquisition, context.space, anchors, search_for(rows.size()),
                                 mix_seed(options_.seed, trial, 11));
-  }
-
-  Point observed_worst(const StudySpec& spec, const std::vector<Point>& values) const {
-    Point reference(spec.objectives.size());
-    for (std::size_t j = 0; j < reference.size(); ++j) {
-      const Objective& objective = spec.objectives[j];
-      if (objective.threshold) {
-        reference[j] = objective.direction == Direction::Maximize ? -*objective.threshold : *objective.threshold;
-        continue;
-      }
-      double worst = -std::numeric_limits<double>::infinity();
-      double best = std::numeric_limits<double>::infinity();
-      for (const Point& p : values) {
-        worst = std::max(worst, p[j]);
-        best = std::min(best, p[j]);
-      }
-      const double range = worst > best ? worst - best : 1e-3 * std::max(1.0, std::abs(worst));
-      reference[j] = worst + 0.1 * range;
-    }
-    return reference;
   }
 
   // The observed values the reference point is inferred from (believed

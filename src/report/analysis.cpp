@@ -10,8 +10,6 @@
 
 #include "ecopt/core/error.hpp"
 #include "ecopt/energy/carbon.hpp"
-#include "ecopt/math/hypervolume.hpp"
-#include "ecopt/math/pareto.hpp"
 #include "ecopt/math/stats.hpp"
 #include "ecopt/report/metrics.hpp"
 
@@ -19,47 +17,6 @@ namespace ecopt::report {
 namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-
-std::vector<Point> minimization_points(const StudySpec& spec,
-                                       const std::vector<const Trial*>& complete) {
-  std::vector<Point> points;
-  points.reserve(complete.size());
-  for (const Trial* trial : complete) {
-    points.push_back(to_minimization(trial->values, spec.directions()));
-  }
-  return points;
-}
-
-bool has_all_thresholds(const StudySpec& spec) {
-  return std::all_of(spec.objectives.begin(), spec.objectives.end(),
-                     [](const Objective& o) { return o.threshold.has_value(); });
-}
-
-Point reference_point_min(const StudySpec& spec, const std::vector<Point>& points) {
-  const std::size_t dims = spec.objectives.size();
-  if (has_all_thresholds(spec)) {
-    Point thresholds;
-    for (const auto& objective : spec.objectives) thresholds.push_back(*objective.threshold);
-    return to_minimization(thresholds, spec.directions());
-  }
-  Point reference(dims, 0.0);
-  for (std::size_t d = 0; d < dims; ++d) {
-    double low = std::numeric_limits<double>::infinity();
-    double high = -low;
-    for (const auto& point : points) {
-      low = std::min(low, point[d]);
-      high = std::max(high, point[d]);
-    }
-    const double range = high - low;
-    reference[d] = high + (range > 0.0 ? 0.1 * range : 1.0);
-    // A maximised quantity that is never negative (accuracy, samples per
-    // joule) gets no negative reference: 0 is the natural worst.
-    if (spec.objectives[d].direction == Direction::Maximize && high <= 0.0) {
-      reference[d] = std::min(reference[d], 0.0);
-    }
-  }
-  return reference;
-}
 
 bool is_constant(const std::vector<double>& values) {
   return std::adjacent_find(values.begin(), values.end(), std::not_equal_to<>()) ==
@@ -198,42 +155,6 @@ std::string choose_pue(const CarbonFlags& flags, const nlohmann::json& stored,
 
 }  // namespace
 
-std::vector<std::size_t> pareto_front_indices(const StudySpec& spec,
-                                              const std::vector<Trial>& trials) {
-  const auto complete = complete_trials(spec, trials);
-  std::vector<std::size_t> indices;
-  for (const std::size_t i : pareto_front(minimization_points(spec, complete))) {
-    indices.push_back(static_cast<std::size_t>(complete[i] - trials.data()));
-  }
-  std::sort(indices.begin(), indices.end());
-  return indices;
-}
-
-HypervolumeHistory hypervolume_history(const StudySpec& spec, const std::vector<Trial>& trials) {
-  HypervolumeHistory history;
-  const auto complete = complete_trials(spec, trials);
-  if (complete.empty()) return history;
-  const auto points = minimization_points(spec, complete);
-  const Point reference = reference_point_min(spec, points);
-  history.reference = to_minimization(reference, spec.directions());
-  history.reference_from_thresholds = has_all_thresholds(spec);
-  std::vector<Point> front;
-  double current = 0.0;
-  for (std::size_t i = 0; i < points.size(); ++i) {
-    const bool dominated = std::any_of(front.begin(), front.end(), [&](const Point& member) {
-      return dominates(member, points[i]) || member == points[i];
-    });
-    if (!dominated) {
-      std::erase_if(front, [&](const Point& member) { return dominates(points[i], member); });
-      front.push_back(points[i]);
-      current = hypervolume(front, reference);
-    }
-    history.trial_numbers.push_back(complete[i]->number);
-    history.hypervolume.push_back(current);
-  }
-  return history;
-}
-
 std::vector<std::vector<ParamImportance>> parameter_importance(const StudySpec& spec,
                                                                const std::vector<Trial>& trials) {
   const auto complete = complete_trials(spec, trials);
@@ -317,8 +238,8 @@ NetImpact net_impact(const std::vector<Trial>& trials, std::int64_t chosen, std:
     const auto energy = inference_energy(trial_by_number(trials, number));
     if (!energy) {
       throw InputError(fmt::format(
-          "{} trial {} records no inference energy (inference_j_per_sample); pick a trial that "
-          "finished its energy measurement",
+          "{} trial {} records no inference energy (an \"inference\" or \"generation\" energy "
+          "record); pick a trial that finished its energy measurement",
           role, number));
     }
     return *energy;
@@ -329,14 +250,28 @@ NetImpact net_impact(const std::vector<Trial>& trials, std::int64_t chosen, std:
   impact.chosen_trial = chosen;
   impact.baseline_trial = baseline;
   impact.unit = chosen_energy.unit;
-  impact.chosen_j_per_inference = chosen_energy.j_per_unit;
-  impact.baseline_j_per_inference = baseline_energy.j_per_unit;
-  impact.saved_j_per_inference = baseline_energy.j_per_unit - chosen_energy.j_per_unit;
+  std::vector<EnergyRecord> tuning;
   for (const auto& trial : trials) {
-    const TuningEnergy used = tuning_energy(trial);
-    impact.tuning_j += used.j;
-    (used.keys.empty() ? impact.trials_without_energy : impact.trials_with_energy) += 1;
+    auto record = tuning_energy(trial);
+    if (!record) {
+      ++impact.trials_without_energy;
+      continue;
+    }
+    ++impact.trials_with_energy;
+    impact.tuning_is_estimate = impact.tuning_is_estimate || record->is_estimate();
+    impact.tuning_is_shared = impact.tuning_is_shared || record->shared;
+    tuning.push_back(std::move(*record));
   }
+  // One basis for both sides of the break-even: net of idle only when every
+  // figure involved had idle subtracted.
+  const bool net = chosen_energy.record.idle_subtracted && baseline_energy.record.idle_subtracted &&
+                   std::all_of(tuning.begin(), tuning.end(),
+                               [](const EnergyRecord& r) { return r.net_j.has_value(); });
+  impact.basis = net ? "net of idle" : "gross (idle included)";
+  for (const auto& record : tuning) impact.tuning_j += net ? *record.net_j : record.gross_j;
+  impact.chosen_j_per_inference = chosen_energy.j_per_unit_on(net);
+  impact.baseline_j_per_inference = baseline_energy.j_per_unit_on(net);
+  impact.saved_j_per_inference = impact.baseline_j_per_inference - impact.chosen_j_per_inference;
   if (impact.saved_j_per_inference > 0.0) {
     impact.break_even_inferences = std::ceil(impact.tuning_j / impact.saved_j_per_inference);
   }

@@ -80,13 +80,14 @@ Cell param_cell(const ParamMap& params, const std::string& name) {
 }
 
 Cell energy_source_cell(const Trial& trial, std::size_t max_width) {
-  const auto source = trial_energy_source(trial);
-  if (!source) return {"-", true};
-  if (!energy_is_shared(trial)) return {truncate(*source, max_width), false};
-  // The mark survives truncation: the source is cut to leave room for it.
-  const std::string mark = " (shared)";
-  const std::size_t room = max_width > mark.size() ? max_width - mark.size() : 0;
-  return {truncate(*source, room) + mark, false};
+  const auto record = headline_record(trial);
+  if (!record) return {"-", true};
+  // The marks survive truncation: the source is cut to leave room for them.
+  std::string marks;
+  if (energy_is_estimate(trial)) marks += " (estimate)";
+  if (energy_is_shared(trial)) marks += " (shared)";
+  const std::size_t room = max_width > marks.size() ? max_width - marks.size() : 0;
+  return {truncate(record->source_text(), room) + marks, false};
 }
 
 std::vector<Cell> table_row(const StudySpec& spec, const std::set<std::string>& params,
@@ -99,8 +100,8 @@ std::vector<Cell> table_row(const StudySpec& spec, const std::set<std::string>& 
   for (const auto& name : params) row.push_back(param_cell(trial.params, name));
   const auto inference = inference_energy(trial);
   row.push_back(inference ? number_cell(inference->j_per_unit) : Cell{"-", true});
-  const TuningEnergy tuning = tuning_energy(trial);
-  row.push_back(tuning.keys.empty() ? Cell{"-", true} : number_cell(tuning.j));
+  const auto tuning = tuning_energy(trial);
+  row.push_back(tuning ? number_cell(tuning->gross_j) : Cell{"-", true});
   for (auto& cell : row) cell.text = truncate(cell.text, options.max_cell_width);
   row.push_back(energy_source_cell(trial, options.max_cell_width));
   row.push_back(

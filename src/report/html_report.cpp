@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "assets.hpp"
+#include "ecopt/math/front.hpp"
 #include "ecopt/report/escape.hpp"
 #include "ecopt/report/model_card.hpp"
 #include "report_context.hpp"
@@ -47,8 +48,8 @@ Page make_page(const ReportContext& context) {
   Page page{context, context.study.spec, complete_trials(context.study.spec, context.trials), {},
             context.chosen ? context.chosen->number : -1,
             context.baseline ? context.baseline->number : -1};
-  for (const std::size_t index : pareto_front_indices(page.spec, context.trials)) {
-    page.front.insert(context.trials[index].number);
+  for (const std::int64_t number : front_of(context.trials, page.spec).member_numbers()) {
+    page.front.insert(number);
   }
   return page;
 }
@@ -59,7 +60,10 @@ std::string objective_label(const Objective& objective) {
 }
 
 std::string marker_class(const Page& page, std::int64_t number) {
-  std::string css = page.front.count(number) ? "front" : "dominated";
+  const Trial& trial = trial_by_number(page.context.trials, number);
+  std::string css = page.front.count(number)         ? "front"
+                    : is_feasible(trial, page.spec) ? "dominated"
+                                                    : "dominated infeasible";
   if (number == page.chosen) css += " chosen";
   if (number == page.baseline) css += " baseline";
   return css;
@@ -133,7 +137,7 @@ std::string single_objective_chart(const Page& page) {
 }
 
 const char* kLegend =
-    R"(<p class="legend"><span class="key front"></span>Pareto front <span class="key dominated"></span>dominated <span class="key chosen"></span>chosen model <span class="key baseline"></span>baseline. Click a point for the trial's details.</p>)";
+    R"(<p class="legend"><span class="key front"></span>Pareto front <span class="key dominated"></span>dominated <span class="key infeasible"></span>breaks a constraint <span class="key chosen"></span>chosen model <span class="key baseline"></span>baseline. Click a point for the trial's details.</p>)";
 
 std::string pareto_section(const Page& page) {
   std::string out = R"(<section id="pareto"><h2>Pareto front</h2>)";
@@ -164,8 +168,10 @@ std::string pareto_section(const Page& page) {
 
 std::string hypervolume_section(const Page& page) {
   std::string out = R"(<section id="hypervolume"><h2>Hypervolume over trials</h2>)";
-  const HypervolumeHistory history = hypervolume_history(page.spec, page.context.trials);
-  if (history.hypervolume.empty()) return out + "<p class=\"note\">No complete trial yet.</p></section>";
+  const HypervolumeHistory history = hypervolume_history(page.context.trials, page.spec);
+  if (history.hypervolume.empty()) {
+    return out + "<p class=\"note\">No feasible complete trial yet.</p></section>";
+  }
   Chart chart;
   chart.aria_label = "hypervolume by trial";
   chart.x = {"trial number", false, {}};
@@ -184,20 +190,12 @@ std::string hypervolume_section(const Page& page) {
     }
     previous = hv;
   }
-  std::vector<std::string> reference;
-  for (std::size_t d = 0; d < history.reference.size(); ++d) {
-    reference.push_back(fmt::format("{} = {}", html_escape(page.spec.objectives[d].name),
-                                    number(history.reference[d])));
-  }
   out += svg::render_chart(chart);
   out += fmt::format(
-      "<p>Final hypervolume {} with the reference point {} ({}). Points mark the trials that "
-      "improved the front.</p></section>",
-      number(history.hypervolume.back()), fmt::join(reference, ", "),
-      history.reference_from_thresholds
-          ? "the objectives' thresholds"
-          : "the worst value seen per objective, pushed out by 10% of its range, and not below 0 "
-            "for a maximised objective that is never negative");
+      "<p>Final hypervolume {} (the same figure <code>ecopt tune</code> and <code>ecopt "
+      "best-trials</code> print) over the feasible complete trials, with the reference point {}. "
+      "Points mark the trials that improved the front.</p></section>",
+      number(history.hypervolume.back()), html_escape(history.reference.describe(page.spec)));
   return out;
 }
 
@@ -366,6 +364,15 @@ std::string impact_section(const Page& page) {
   }
   const NetImpact& impact = *context.impact;
   const std::string unit = impact.unit;
+  out += fmt::format("<p>Every energy figure in this section is {}.{}{}</p>", impact.basis,
+                     impact.tuning_is_estimate
+                         ? " Some of it is an <span class=\"badge estimate\">estimate</span> from "
+                           "CPU time, not a sensor reading."
+                         : "",
+                     impact.tuning_is_shared
+                         ? " Some trials ran on <span class=\"badge shared\">shared devices</span>, "
+                           "so their energy includes parallel trials' work."
+                         : "");
   out += "<table class=\"facts\"><tbody>";
   out += impact_row("Chosen model", fmt::format("trial {} — {}", impact.chosen_trial,
                                                 html_escape(context.chosen->reason)));
@@ -414,8 +421,21 @@ std::string td_number(double value) {
   return fmt::format("<td class=\"num\" data-sort=\"{}\">{}</td>", value, number(value));
 }
 
+// The marks a headline figure carries: " · estimate", " · shared devices".
+std::string energy_marks(bool estimate, bool shared) {
+  std::string marks;
+  if (estimate) marks += " · <span class=\"badge estimate\">estimate</span>";
+  if (shared) marks += " · <span class=\"badge shared\">shared devices</span>";
+  return marks;
+}
+
 std::string energy_source_cell(const Trial& trial) {
-  std::string cell = "<td>" + html_escape(trial_energy_source(trial).value_or("–"));
+  const auto record = headline_record(trial);
+  std::string cell = "<td>" + html_escape(record ? record->source_text() : "–");
+  if (energy_is_estimate(trial)) {
+    cell += " <span class=\"badge estimate\" title=\"an estimate from CPU time, not a sensor "
+            "reading\">estimate</span>";
+  }
   if (energy_is_shared(trial)) {
     cell += " <span class=\"badge shared\" title=\"the measured device was shared with parallel "
             "trials: not a clean measurement\">shared</span>";
@@ -460,8 +480,8 @@ std::string trials_table(const Page& page) {
     }
     const auto energy = inference_energy(trial);
     out += td_number(energy ? energy->j_per_unit : std::nan(""));
-    const TuningEnergy tuning = tuning_energy(trial);
-    out += td_number(tuning.keys.empty() ? std::nan("") : tuning.j);
+    const auto tuning = tuning_energy(trial);
+    out += td_number(tuning ? tuning->gross_j : std::nan(""));
     out += energy_source_cell(trial);
     out += "<td>" + html_escape(trial.fail_reason.value_or("")) + "</td></tr>";
   }
@@ -486,8 +506,8 @@ std::string model_card_section(const Page& page) {
 }
 
 const char* kMethodSection = R"(<section id="method"><h2>How to read this report</h2><ul>
-<li><b>Inference energy</b> is read from <code>inference_j_per_sample</code> (else another <code>*_j_per_sample</code> or <code>*_j_per_token</code> key, else the inverse of a <code>*_per_j</code> efficiency).</li>
-<li><b>Tuning energy</b> of a trial is its <code>tuning_energy_j</code>: the gross energy of the whole trial (training and measurement), which <code>ecopt tune</code> records for every trial. Trials told from outside the runner have the sum of their whole-phase energies instead: every top-level metric whose name ends in <code>_j</code> (such as <code>training_j</code>). Failed and pruned trials count too: their energy was spent.</li>
+<li><b>Inference energy</b> is a trial's <code>inference</code> energy record (images; a command's <code>inference</code> phase), else its <code>generation</code> record (per generated token). Every record carries its sources, devices, idle handling, windows and spread, counter updates and the meters' resolution.</li>
+<li><b>Tuning energy</b> of a trial is its <code>trial</code> record: the gross energy of one window over the whole trial (training and measurement), which <code>ecopt tune</code> records for every trial. Failed and pruned trials count too: their energy was spent. A trial told from outside without such a record counts as unmeasured.</li>
 <li><b>Default chosen model</b>: the least inference energy among trials within 0.01 of the best accuracy; without accuracy or energy, the knee of the front. <b>Default baseline</b>: the most accurate trial.</li>
 <li>Energy figures carry their source, device and idle handling; estimates are marked as such. Details in <code>docs/report.md</code>.</li>
 </ul></section>)";
@@ -499,7 +519,16 @@ std::string header(const Page& page) {
     objectives.push_back(fmt::format("<span class=\"pill\">{}</span>", html_escape(objective_label(objective))));
   }
   double tuning_j = 0.0;
-  for (const auto& trial : context.trials) tuning_j += tuning_energy(trial).j;
+  bool estimate = false;
+  bool shared = false;
+  for (const auto& trial : context.trials) {
+    if (const auto record = tuning_energy(trial)) {
+      tuning_j += record->gross_j;
+      estimate = estimate || record->is_estimate();
+      shared = shared || record->shared;
+    }
+  }
+  const std::string marks = energy_marks(estimate, shared);
   std::string out = fmt::format(
       "<header><p class=\"kicker\">ECOpt report</p><h1>{}</h1><p class=\"meta\">{} · {} · "
       "generated {}</p><p>{}</p></header>",
@@ -508,14 +537,20 @@ std::string header(const Page& page) {
   out += "<div class=\"cards\">";
   out += fmt::format("<div class=\"card\"><b>{}</b><span>trials</span></div>", context.trials.size());
   out += fmt::format("<div class=\"card\"><b>{}</b><span>on the Pareto front</span></div>", page.front.size());
-  out += fmt::format("<div class=\"card\"><b>{}</b><span>spent on tuning</span></div>", format_joules(tuning_j));
+  out += fmt::format("<div class=\"card\"><b>{}</b><span>spent on tuning (gross){}</span></div>",
+                     format_joules(tuning_j), marks);
   if (context.impact) {
-    out += fmt::format("<div class=\"card\"><b>{}</b><span>per inference, chosen trial {}</span></div>",
-                       format_joules(context.impact->chosen_j_per_inference), context.impact->chosen_trial);
-    out += fmt::format("<div class=\"card\"><b>{}</b><span>inferences to break even</span></div>",
-                       context.impact->break_even_inferences
-                           ? format_count(*context.impact->break_even_inferences)
-                           : std::string("never"));
+    const NetImpact& impact = *context.impact;
+    const std::string impact_marks = energy_marks(
+        impact.tuning_is_estimate || energy_is_estimate(trial_by_number(context.trials, impact.chosen_trial)),
+        impact.tuning_is_shared || energy_is_shared(trial_by_number(context.trials, impact.chosen_trial)));
+    out += fmt::format("<div class=\"card\"><b>{}</b><span>per inference ({}), chosen trial {}{}</span></div>",
+                       format_joules(impact.chosen_j_per_inference), html_escape(impact.basis),
+                       impact.chosen_trial, impact_marks);
+    out += fmt::format("<div class=\"card\"><b>{}</b><span>inferences to break even ({}){}</span></div>",
+                       impact.break_even_inferences ? format_count(*impact.break_even_inferences)
+                                                    : std::string("never"),
+                       html_escape(impact.basis), impact_marks);
   }
   return out + "</div>";
 }
@@ -531,13 +566,12 @@ nlohmann::json page_data(const Page& page) {
   nlohmann::json trials = nlohmann::json::array();
   for (const auto& trial : page.context.trials) {
     nlohmann::json item = to_json(trial);
-    const TuningEnergy tuning = tuning_energy(trial);
-    item["tuning_j"] = tuning.keys.empty() ? nlohmann::json(nullptr) : nlohmann::json(tuning.j);
-    item["tuning_keys"] = tuning.keys;
+    const auto tuning = tuning_energy(trial);
+    item["tuning_j"] = tuning ? nlohmann::json(tuning->gross_j) : nlohmann::json(nullptr);
     const auto energy = inference_energy(trial);
     item["inference_energy"] = energy ? nlohmann::json{{"j", energy->j_per_unit},
                                                        {"unit", energy->unit},
-                                                       {"key", energy->key}}
+                                                       {"record", energy->record.name}}
                                       : nlohmann::json(nullptr);
     item["on_front"] = page.front.count(trial.number) > 0;
     trials.push_back(std::move(item));

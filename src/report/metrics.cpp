@@ -7,59 +7,11 @@
 #include <fmt/format.h>
 
 #include "ecopt/core/error.hpp"
+#include "ecopt/math/front.hpp"
 #include "ecopt/math/pareto.hpp"
-#include "ecopt/study/device_lease.hpp"  // kEnergySharedAttr
 
 namespace ecopt::report {
 namespace {
-
-bool ends_with(const std::string& text, std::string_view suffix) {
-  return text.size() >= suffix.size() &&
-         text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
-std::optional<double> positive_finite(const Trial& trial, const std::string& key) {
-  const auto value = trial.metric(key);
-  if (!value || !std::isfinite(*value) || *value <= 0.0) return std::nullopt;
-  return value;
-}
-
-std::string unit_of(const std::string& key) {
-  return key.find("token") != std::string::npos ? "token" : "sample";
-}
-
-// A training phase's per-sample energy (training_j_per_sample of a command
-// trial) is not what one inference costs.
-bool is_training_key(const std::string& key) { return key.rfind("train", 0) == 0; }
-
-// Keys in the order the lookup rule tries them: the tasks' own names first
-// (image classification's per sample, text generation's per generated
-// token, prefill included), then any per-unit energy, then any per-joule
-// efficiency.
-std::optional<InferenceEnergy> direct_energy(const Trial& trial) {
-  for (const char* key : {"inference_j_per_sample", "generation_j_per_token"}) {
-    if (auto j = positive_finite(trial, key)) return InferenceEnergy{*j, unit_of(key), key};
-  }
-  for (const auto& [key, value] : trial.user_attrs.items()) {
-    if (!ends_with(key, "_j_per_sample") && !ends_with(key, "_j_per_token")) continue;
-    if (is_training_key(key)) continue;
-    if (auto j = positive_finite(trial, key)) return InferenceEnergy{*j, unit_of(key), key};
-  }
-  return std::nullopt;
-}
-
-std::optional<InferenceEnergy> inverse_efficiency(const Trial& trial) {
-  if (auto per_j = positive_finite(trial, "inference_samples_per_j")) {
-    return InferenceEnergy{1.0 / *per_j, "sample", "inference_samples_per_j"};
-  }
-  for (const auto& [key, value] : trial.user_attrs.items()) {
-    if (!ends_with(key, "_per_j") || is_training_key(key)) continue;
-    if (auto per_j = positive_finite(trial, key)) {
-      return InferenceEnergy{1.0 / *per_j, unit_of(key), key};
-    }
-  }
-  return std::nullopt;
-}
 
 bool better(double a, double b, Direction direction) {
   return direction == Direction::Maximize ? a > b : a < b;
@@ -67,33 +19,54 @@ bool better(double a, double b, Direction direction) {
 
 }  // namespace
 
+double InferenceEnergy::j_per_unit_on(bool net) const {
+  if (net == record.idle_subtracted || record.units_per_window == 0) return j_per_unit;
+  const double window_j = net ? record.net_j.value_or(record.gross_j) : record.gross_j;
+  return window_j / static_cast<double>(record.units_per_window);
+}
+
 std::optional<InferenceEnergy> inference_energy(const Trial& trial) {
-  if (auto energy = direct_energy(trial)) return energy;
-  return inverse_efficiency(trial);
+  for (const char* name : {kInferenceRecord, kGenerationRecord}) {
+    auto record = find_energy_record(trial.user_attrs, name);
+    if (!record || !record->j_per_unit || !std::isfinite(*record->j_per_unit) ||
+        *record->j_per_unit <= 0.0) {
+      continue;
+    }
+    return InferenceEnergy{*record->j_per_unit, record->unit, std::move(*record)};
+  }
+  return std::nullopt;
 }
 
-TuningEnergy tuning_energy(const Trial& trial) {
-  // The runner's window spans the whole trial: everything it drew, once.
-  if (auto total = trial.metric(kTrialEnergyAttr); total && std::isfinite(*total)) {
-    return {*total, {kTrialEnergyAttr}};
-  }
-  // Trials told from outside the runner carry only their own phase figures.
-  TuningEnergy energy;
-  for (const auto& [key, value] : trial.user_attrs.items()) {
-    // "_per_j" keys are efficiencies (samples per joule), not energies.
-    if (!ends_with(key, "_j") || ends_with(key, "_per_j") || !value.is_number()) continue;
-    const double j = value.get<double>();
-    if (!std::isfinite(j)) continue;
-    energy.j += j;
-    energy.keys.push_back(key);
-  }
-  return energy;
+std::optional<EnergyRecord> tuning_energy(const Trial& trial) {
+  return find_energy_record(trial.user_attrs, kTrialRecord);
 }
 
-std::optional<double> accuracy(const StudySpec& spec, const Trial& trial) {
-  if (auto value = trial.metric("accuracy")) return value;
-  for (std::size_t i = 0; i < spec.objectives.size() && i < trial.values.size(); ++i) {
-    if (spec.objectives[i].name == "accuracy") return trial.values[i];
+std::optional<EnergyRecord> headline_record(const Trial& trial) {
+  if (auto inference = inference_energy(trial)) return std::move(inference->record);
+  return tuning_energy(trial);
+}
+
+bool energy_is_shared(const Trial& trial) {
+  const auto records = energy_records(trial.user_attrs);
+  return std::any_of(records.begin(), records.end(), [](const auto& r) { return r.shared; });
+}
+
+bool energy_is_estimate(const Trial& trial) {
+  const auto records = energy_records(trial.user_attrs);
+  return std::any_of(records.begin(), records.end(), [](const auto& r) { return r.is_estimate(); });
+}
+
+std::optional<std::size_t> quality_objective(const StudySpec& spec) {
+  for (std::size_t i = 0; i < spec.objectives.size(); ++i) {
+    bool energy = false;
+    std::string_view name = spec.objectives[i].name;
+    for (std::size_t start = 0; start <= name.size();) {
+      const std::size_t end = std::min(name.find('_', start), name.size());
+      const std::string_view token = name.substr(start, end - start);
+      energy = energy || token == "j" || token == "wh" || token == "kwh";
+      start = end + 1;
+    }
+    if (!energy) return i;
   }
   return std::nullopt;
 }
@@ -114,28 +87,25 @@ std::vector<const Trial*> complete_trials(const StudySpec& spec, const std::vect
   return complete;
 }
 
-std::optional<std::int64_t> most_accurate_trial(const StudySpec& spec,
-                                                const std::vector<Trial>& trials) {
+std::optional<std::int64_t> best_quality_trial(const StudySpec& spec,
+                                               const std::vector<Trial>& trials) {
+  const auto quality = quality_objective(spec);
+  if (!quality) return std::nullopt;
+  const Direction direction = spec.objectives[*quality].direction;
   const Trial* best = nullptr;
-  std::optional<double> best_score;
-  const bool by_accuracy = std::any_of(trials.begin(), trials.end(), [&](const Trial& t) {
-    return t.state == TrialState::Complete && accuracy(spec, t).has_value();
-  });
-  for (const Trial* trial : complete_trials(spec, trials)) {
-    const std::optional<double> score = by_accuracy ? accuracy(spec, *trial) : trial->values[0];
-    if (!score) continue;
-    const Direction direction = by_accuracy ? Direction::Maximize : spec.objectives[0].direction;
-    if (!best_score || better(*score, *best_score, direction)) {
-      best = trial;
-      best_score = score;
-    }
+  for (const auto& trial : trials) {
+    if (!counts_for_front(trial, spec)) continue;
+    if (!best || better(trial.values[*quality], best->values[*quality], direction)) best = &trial;
   }
   if (!best) return std::nullopt;
   return best->number;
 }
 
 std::optional<std::int64_t> knee_trial(const StudySpec& spec, const std::vector<Trial>& trials) {
-  const auto complete = complete_trials(spec, trials);
+  std::vector<const Trial*> complete;
+  for (const Trial* trial : complete_trials(spec, trials)) {
+    if (is_feasible(*trial, spec)) complete.push_back(trial);
+  }
   if (complete.empty()) return std::nullopt;
   std::vector<Point> points;
   for (const Trial* trial : complete) {
@@ -170,37 +140,38 @@ std::optional<std::int64_t> knee_trial(const StudySpec& spec, const std::vector<
 
 std::optional<TrialChoice> default_chosen_trial(const StudySpec& spec,
                                                 const std::vector<Trial>& trials,
-                                                double accuracy_tolerance) {
-  const auto complete = complete_trials(spec, trials);
-  std::optional<double> best_accuracy;
-  for (const Trial* trial : complete) {
-    const auto acc = accuracy(spec, *trial);
-    if (acc && inference_energy(*trial) && (!best_accuracy || *acc > *best_accuracy)) {
-      best_accuracy = acc;
-    }
+                                                double quality_tolerance) {
+  const auto quality = quality_objective(spec);
+  std::vector<const Trial*> measured;
+  for (const auto& trial : trials) {
+    if (quality && counts_for_front(trial, spec) && inference_energy(trial)) measured.push_back(&trial);
   }
-  if (best_accuracy) {
+  if (!measured.empty()) {
+    const Objective& objective = spec.objectives[*quality];
+    const double best = (*std::min_element(measured.begin(), measured.end(), [&](const Trial* a, const Trial* b) {
+                          return better(a->values[*quality], b->values[*quality], objective.direction);
+                        }))->values[*quality];
     const Trial* chosen = nullptr;
     double chosen_j = 0.0;
-    for (const Trial* trial : complete) {
-      const auto acc = accuracy(spec, *trial);
-      const auto energy = inference_energy(*trial);
-      if (!acc || !energy || *acc < *best_accuracy - accuracy_tolerance) continue;
-      if (!chosen || energy->j_per_unit < chosen_j) {
+    for (const Trial* trial : measured) {
+      if (std::abs(trial->values[*quality] - best) > quality_tolerance) continue;
+      const double j = inference_energy(*trial)->j_per_unit;
+      if (!chosen || j < chosen_j) {
         chosen = trial;
-        chosen_j = energy->j_per_unit;
+        chosen_j = j;
       }
     }
     return TrialChoice{chosen->number,
-                       fmt::format("the least inference energy among trials within {:g} of the "
-                                   "best accuracy ({:.4g})",
-                                   accuracy_tolerance, *best_accuracy)};
+                       fmt::format("the least inference energy among feasible trials within {:g} "
+                                   "of the best {} ({:.4g}, {})",
+                                   quality_tolerance, objective.name, best,
+                                   to_string(objective.direction))};
   }
   if (auto knee = knee_trial(spec, trials)) {
     return TrialChoice{*knee,
                        "the knee of the Pareto front (nearest the ideal point with each "
-                       "objective scaled to [0, 1]); no trial records both accuracy and "
-                       "inference energy"};
+                       "objective scaled to [0, 1]); no feasible trial records both a quality "
+                       "objective and inference energy"};
   }
   return std::nullopt;
 }
@@ -219,24 +190,6 @@ std::optional<std::string> text_attr(const Trial& trial, const std::string& key)
   if (it == trial.user_attrs.end() || it->is_null()) return std::nullopt;
   if (it->is_string()) return it->get<std::string>();
   return it->dump();
-}
-
-std::optional<std::string> trial_energy_source(const Trial& trial) {
-  auto source = text_attr(trial, "energy_source");
-  if (!source) source = text_attr(trial, kTrialEnergySourceAttr);
-  constexpr std::string_view kSharedMark = " (shared)";
-  if (source && ends_with(*source, kSharedMark)) source->resize(source->size() - kSharedMark.size());
-  return source;
-}
-
-bool energy_is_shared(const Trial& trial) {
-  const auto it = trial.user_attrs.find(kEnergySharedAttr);
-  return it != trial.user_attrs.end() && it->is_boolean() && it->get<bool>();
-}
-
-bool energy_is_estimate(const Trial& trial) {
-  const auto source = text_attr(trial, "energy_source");
-  return source && source->find("estimate") != std::string::npos;
 }
 
 }  // namespace ecopt::report

@@ -26,29 +26,23 @@ std::string attr_or(const Trial& trial, const std::string& key, const char* fall
   return text ? markdown_escape(*text) : fallback;
 }
 
-std::string joules_or(const Trial& trial, const std::string& key) {
-  const auto value = trial.metric(key);
-  return value ? format_joules(*value) : kNotRecorded;
-}
-
 std::string source_warning(const Trial& trial) {
-  const auto source = trial_energy_source(trial);
-  if (!source) {
-    return "> **Warning:** this trial does not record its energy source, so these figures may be "
-           "estimates rather than sensor readings.\n\n";
+  const auto record = headline_record(trial);
+  if (!record) {
+    return "> **Warning:** this trial records no energy, so this card has no energy figures.\n\n";
   }
   if (!energy_is_estimate(trial)) return "";
   return fmt::format(
       "> **Warning:** these energy figures are estimates (energy source: {}), not sensor "
       "readings; use them for rough comparisons only.\n\n",
-      markdown_escape(*source));
+      markdown_escape(record->source_text()));
 }
 
 std::string shared_warning(const Trial& trial) {
   if (!energy_is_shared(trial)) return "";
-  return "> **Warning:** the measured device was shared with parallel trials while this trial "
-         "ran (energy_shared), so its energy figures include their work; do not compare them "
-         "with clean measurements.\n\n";
+  return "> **Warning:** the measured devices were shared with parallel trials while this trial "
+         "ran, so its energy figures include their work; do not compare them with clean "
+         "measurements.\n\n";
 }
 
 std::string model_section(const ModelCardInput& input, const Trial& trial) {
@@ -69,35 +63,27 @@ std::string model_section(const ModelCardInput& input, const Trial& trial) {
   return out + "\n";
 }
 
-// How an inference figure was measured: repeated windows (the image task
-// records <key>_mad/_min/_max and <phase>_windows) or one window (a command
-// trial's phase, or a figure told from outside).
-struct Windows {
-  std::optional<double> mad, min, max, count;
-  bool repeated() const { return mad || min || max; }
-};
-
-Windows windows_of(const Trial& trial, const std::string& key) {
-  const auto phase_end = key.find("_j_per_");
-  return {trial.metric(key + "_mad"), trial.metric(key + "_min"), trial.metric(key + "_max"),
-          phase_end == std::string::npos ? std::nullopt
-                                         : trial.metric(key.substr(0, phase_end) + "_windows")};
+std::string over_windows(const EnergyRecord& record) {
+  return record.windows > 1 ? fmt::format("median over {} windows", record.windows)
+                            : std::string("one window");
 }
 
-std::string over_windows(const Windows& windows) {
-  return windows.count ? fmt::format("over {:g} windows", *windows.count)
-                       : std::string("over repeated windows");
+std::string spread_text(const EnergyRecord& record) {
+  if (!record.spread) return "none: one window was measured";
+  return fmt::format("MAD {}, min {}, max {} over {} windows", format_joules(record.spread->mad_j),
+                     format_joules(record.spread->min_j), format_joules(record.spread->max_j),
+                     record.windows);
 }
 
-std::string spread_text(const Windows& windows, const std::string& key) {
-  if (!windows.repeated()) {
-    return fmt::format("none: one window was measured (no `{}_mad`, `_min`, `_max`)", key);
-  }
-  const auto show = [](const std::optional<double>& value) {
-    return value ? format_joules(*value) : std::string(kNotRecorded);
-  };
-  return fmt::format("MAD {}, min {}, max {} {}", show(windows.mad), show(windows.min),
-                     show(windows.max), over_windows(windows));
+std::string resolution_text(const EnergyRecord& record) {
+  std::string text = fmt::format("{} per window ({} steps of {:.3g} s, {} counter updates)",
+                                 format_joules(record.resolution_j),
+                                 record.resolution_s > 0
+                                     ? fmt::format("{:.0f}", record.duration_s / record.resolution_s)
+                                     : std::string("no"),
+                                 record.resolution_s, record.counter_updates);
+  if (!record.resolved()) text += "; **not resolved**: the window is shorter than 10 meter steps";
+  return text;
 }
 
 std::string energy_section(const ModelCardInput& input, const Trial& trial) {
@@ -106,63 +92,64 @@ std::string energy_section(const ModelCardInput& input, const Trial& trial) {
   if (!energy) {
     return out + row("Energy per inference", kNotRecorded) + "\n";
   }
-  const Windows windows = windows_of(trial, energy->key);
+  const EnergyRecord& record = energy->record;
   const double per_1000_j = 1000.0 * energy->j_per_unit;
-  out += row(fmt::format("Energy per {} ({})", energy->unit,
-                         windows.repeated() ? "median " + over_windows(windows) : "one window"),
-             fmt::format("{} ({:.6g} J, from `{}`)", format_joules(energy->j_per_unit),
-                         energy->j_per_unit, energy->key));
+  out += row(fmt::format("Energy per {} ({}, {})", energy->unit, over_windows(record),
+                         record.idle_subtracted ? "net of idle" : "gross"),
+             fmt::format("{} ({:.6g} J, record `{}`)", format_joules(energy->j_per_unit),
+                         energy->j_per_unit, record.name));
   out += row(fmt::format("Energy per 1,000 {}s", energy->unit), format_joules(per_1000_j));
   out += row(fmt::format("Energy per 1,000,000 {}s", energy->unit),
              fmt::format("{:.4g} kWh", 1e6 * energy->j_per_unit / 3.6e6));
   out += row(fmt::format("Carbon per 1,000 {}s", energy->unit),
              fmt::format("{} CO2e", format_grams(grams_co2e(per_1000_j, input.carbon))));
-  out += row("Spread over windows", spread_text(windows, energy->key));
+  out += row("Spread over windows", spread_text(record));
+  out += row("Meter resolution", resolution_text(record));
   out += row("Inference batch size", attr_or(trial, "inference_batch_size", kNotRecorded));
-  out += row("Training energy", joules_or(trial, "training_j"));
+  const auto training = find_energy_record(trial.user_attrs, kTrainingRecord);
+  out += row("Training energy",
+             training ? fmt::format("{} ({})", format_joules(training->energy_j()),
+                                    training->idle_subtracted ? "net of idle" : "gross")
+                      : kNotRecorded);
   return out + "\n";
 }
 
 std::string method_text(const Trial& trial) {
   const auto energy = inference_energy(trial);
   if (!energy) return "not recorded: this trial records no inference energy";
-  if (windows_of(trial, energy->key).repeated()) {
+  if (energy->record.windows > 1) {
     return "the inference workload is repeated inside measurement windows until each window is "
            "long enough for the energy counter to resolve it; the figure is the median per "
            "inference over the repeated windows, and the spread is over those windows";
   }
   return fmt::format(
       "one measurement window around the whole workload (for a command trial, the program's "
-      "phase between its begin and end lines); the figure (`{}`) is that window's energy divided "
-      "by the {}s it processed, so there is no spread to report",
-      energy->key, energy->unit);
+      "phase between its begin and end lines); the figure (record `{}`) is that window's energy "
+      "divided by the {}s it processed, so there is no spread to report",
+      energy->record.name, energy->unit);
 }
 
-std::string idle_text(const Trial& trial) {
-  const auto it = trial.user_attrs.find("idle_subtracted");
-  if (it == trial.user_attrs.end() || !it->is_boolean()) return kNotRecorded;
-  return it->get<bool>()
-             ? "net of idle: the device's idle power, measured with nothing running, was "
+std::string idle_text(const EnergyRecord& record) {
+  return record.idle_subtracted
+             ? "net of idle: the devices' idle power, measured with nothing running, was "
                "subtracted"
-             : "gross: includes the device's idle power (no idle baseline was subtracted)";
+             : "gross: includes the devices' idle power (no idle baseline was subtracted)";
 }
 
-std::string source_text(const Trial& trial) {
-  const auto source = trial_energy_source(trial);  // the shared mark is added below, once
-  if (!source) return kNotRecorded;
-  std::string text = markdown_escape(*source) + (energy_is_estimate(trial)
-                                                     ? " (an estimate, not a sensor"
-                                                     : " (as reported by the meter");
-  if (energy_is_shared(trial)) text += "; the device was shared with parallel trials";
+std::string source_text(const EnergyRecord& record) {
+  std::string text = markdown_escape(record.source_text()) +
+                     (record.is_estimate() ? " (an estimate, not a sensor" : " (as reported by the meter");
+  if (record.shared) text += "; the devices were shared with parallel trials";
   return text + ")";
 }
 
 std::string measurement_section(const ModelCardInput& input, const Trial& trial) {
   std::string out = "## How it was measured\n\n";
-  out += fmt::format("- Hardware (measured device): {}\n",
-                     attr_or(trial, "energy_device", kNotRecorded));
-  out += fmt::format("- Energy source: {}\n", source_text(trial));
-  out += fmt::format("- Idle handling: {}\n", idle_text(trial));
+  const auto record = headline_record(trial);
+  out += fmt::format("- Hardware (measured devices): {}\n",
+                     record ? markdown_escape(record->device_text()) : kNotRecorded);
+  out += fmt::format("- Energy source: {}\n", record ? source_text(*record) : kNotRecorded);
+  out += fmt::format("- Idle handling: {}\n", record ? idle_text(*record) : kNotRecorded);
   out += fmt::format("- Method: {}.\n", method_text(trial));
   out += fmt::format(
       "- Carbon: gCO2e = kWh × PUE × carbon intensity, with intensity {:g} gCO2e/kWh ({}) and "
@@ -173,7 +160,11 @@ std::string measurement_section(const ModelCardInput& input, const Trial& trial)
 }
 
 std::string impact_section(const NetImpact& impact) {
-  std::string out = "## Net impact of tuning\n\n| Figure | Value |\n|---|---|\n";
+  std::string out = fmt::format(
+      "## Net impact of tuning\n\nEvery figure below is {}.{}{}\n\n| Figure | Value |\n|---|---|\n",
+      impact.basis,
+      impact.tuning_is_estimate ? " Some of it is an **estimate**, not a sensor reading." : "",
+      impact.tuning_is_shared ? " Some trials ran on devices **shared** with parallel trials." : "");
   out += row("Tuning energy (all trials, training and measuring)",
              fmt::format("{} ({} CO2e){}", format_joules(impact.tuning_j),
                          format_grams(impact.tuning_g_co2e),

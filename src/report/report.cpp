@@ -19,7 +19,8 @@ bool usable_for_impact(const std::vector<Trial>& trials, std::int64_t number, bo
                        const char* flag, std::vector<std::string>& notes) {
   if (inference_energy(trial_by_number(trials, number))) return true;
   const std::string message = fmt::format(
-      "trial {} records no inference energy (inference_j_per_sample or samples per joule)", number);
+      "trial {} records no inference energy (an \"inference\" or \"generation\" energy record)",
+      number);
   if (named) throw InputError(fmt::format("{}; pass another trial to {}", message, flag));
   notes.push_back(message + ", so the net impact of tuning is not computed");
   return false;
@@ -43,8 +44,11 @@ void resolve_baseline(ReportContext& context) {
     context.baseline = TrialChoice{*options.baseline_trial, "named with --baseline"};
     return;
   }
-  if (auto number = most_accurate_trial(context.study.spec, context.trials)) {
-    context.baseline = TrialChoice{*number, "the most accurate trial"};
+  if (auto number = best_quality_trial(context.study.spec, context.trials)) {
+    const auto& objective = context.study.spec.objectives[*quality_objective(context.study.spec)];
+    context.baseline = TrialChoice{
+        *number, fmt::format("the best {} ({}): the model one would pick without energy in view",
+                             objective.name, to_string(objective.direction))};
   }
 }
 

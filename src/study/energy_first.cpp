@@ -58,7 +58,7 @@ std::string point_text(const StudySpec& spec, const std::vector<double>& values)
 std::optional<std::string> dominance_reason(const StudySpec& spec, const SkipPolicy& policy,
                                             const std::vector<Trial>& trials,
                                             const nlohmann::json& metrics) {
-  const auto front = pareto_optimal_trials(trials, spec);
+  const auto front = front_of(trials, spec).members();
   if (front.empty()) return std::nullopt;
   std::vector<double> optimistic;
   std::vector<std::string> assumed;

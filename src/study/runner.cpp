@@ -23,6 +23,7 @@
 #include "ecopt/optim/sampler.hpp"
 #include "ecopt/study/device_lease.hpp"
 #include "ecopt/study/energy_first.hpp"
+#include "ecopt/study/machine_activity.hpp"
 #include "ecopt/study/text_table.hpp"
 #include "ecopt/study/worker.hpp"
 #include "ecopt/tasks/task.hpp"
@@ -171,8 +172,8 @@ std::vector<std::string> key_params(const std::vector<Trial>& front) {
   return varying;
 }
 
-std::string front_table(const FrontSummary& summary, const StudySpec& spec) {
-  auto front = summary.front;
+std::string front_table(const StudyFront& study_front, const StudySpec& spec) {
+  auto front = study_front.members();
   std::sort(front.begin(), front.end(), [](const Trial& a, const Trial& b) {
     return a.values.front() < b.values.front();
   });
@@ -189,7 +190,8 @@ std::string front_table(const FrontSummary& summary, const StudySpec& spec) {
       auto it = trial.params.find(name);
       row.push_back(it == trial.params.end() ? "-" : to_string(it->second));
     }
-    row.push_back(trial.user_attrs.value(kTrialEnergySourceAttr, std::string("-")));
+    const auto energy = find_energy_record(trial.user_attrs, kTrialRecord);
+    row.push_back(energy ? energy->labelled_source() : "-");
     rows.push_back(std::move(row));
   }
   return format_table(header, rows);
@@ -203,6 +205,7 @@ struct TrialContextData {
   Study& study;
   Task& task;
   EnergyMonitor& monitor;
+  MachineActivity* activity;  // null: no machine-wide meter to share
   const std::atomic<bool>& stop;
   std::ostream& out;
 };
@@ -243,32 +246,32 @@ TrialResult result_from_outcome(const StudySpec& spec, const TaskOutcome& outcom
   return result;
 }
 
-nlohmann::json energy_attrs(const WindowResult& window) {
-  nlohmann::json attrs = {{kTrialEnergyAttr, window.gross_j()},
-                          {kTrialEnergySourceAttr, window.source_summary()},
-                          {kTrialEnergyDeviceAttr, window.device_summary()},
-                          {kTrialWallAttr, window.duration_s}};
-  if (const auto net = window.net_j()) attrs["tuning_energy_net_j"] = *net;
-  return attrs;
-}
-
 struct TrialRun {
   TrialResult result;
   bool interrupted = false;
-  std::string energy_source;
+  // The task's records and the runner's kTrialRecord, stored by store_energy.
+  std::vector<EnergyRecord> energy;
+  bool overlapped = false;  // a machine-wide meter saw another trial's work
 };
 
-// A trial whose measured device was shared with parallel trials says so
-// in every energy source it records (the task's phases too), so no report
-// passes it off as a clean measurement.
-void mark_lease(TrialRun& run, const DeviceLease& lease) {
-  run.result.user_attrs.update(lease.attrs());
-  if (!lease.energy_shared()) return;
-  run.energy_source += " (shared)";
-  for (auto& [key, value] : run.result.user_attrs.items()) {
-    if (key.ends_with("energy_source") && value.is_string())
-      value = value.get<std::string>() + " (shared)";
+// The trial's own share of its window: machine-wide readings split their
+// overlapped time evenly among the trials running then; the rest is its own.
+void attribute(EnergyRecord& record, const WindowResult& window, const Overlap& overlap) {
+  double machine_wide_j = 0.0;
+  for (const auto& reading : window.readings) {
+    if (is_machine_wide(reading.source)) machine_wide_j += reading.gross_j;
   }
+  if (!overlap.shared || !(machine_wide_j > 0.0) || !(record.gross_j > 0.0)) return;
+  record.shared = true;
+  record.attributed_fraction = (record.gross_j - machine_wide_j * (1.0 - overlap.share)) / record.gross_j;
+}
+
+// A trial whose measured devices were shared with parallel trials says so
+// in every energy record it stores (the task's phases too), so no report
+// passes it off as a clean measurement.
+void store_energy(TrialRun& run, bool shared) {
+  for (auto& record : run.energy) record.shared = record.shared || shared;
+  write_energy_records(run.result.user_attrs, run.energy);
 }
 
 std::vector<std::string> leased_devices(const DeviceLease& lease) {
@@ -312,6 +315,11 @@ TrialRun run_trial(TrialContextData& data, const AskResult& asked,
   const std::string window = fmt::format("trial-{}", asked.number);
   Heartbeat heartbeat(data.storage_url, std::move(heartbeat_ids), data.file.heartbeat_interval_s);
   TrialRun run;
+  std::optional<MachineActivity::Registration> registration;
+  if (data.activity) {
+    registration = data.activity->begin(
+        fmt::format("{} trial {}, pid {}", data.study.name(), asked.number, ::getpid()));
+  }
   data.monitor.begin_window(window);
   std::optional<TaskOutcome> outcome;
   std::string failure;
@@ -323,16 +331,21 @@ TrialRun run_trial(TrialContextData& data, const AskResult& asked,
     failure = error.what();
     run.interrupted = data.stop.load();  // a task may fail in its own way when stopped
   }
-  const WindowResult energy = data.monitor.end_window(window);
-  run.energy_source = energy.source_summary();
-  auto attrs = energy_attrs(energy);
+  const WindowResult measured = data.monitor.end_window(window);
+  EnergyRecord trial_energy = energy_record(kTrialRecord, measured);
+  if (registration) {
+    attribute(trial_energy, measured, data.activity->end(*registration));
+    run.overlapped = trial_energy.shared;
+  }
+  run.energy.push_back(std::move(trial_energy));
   if (outcome) {
-    run.result = result_from_outcome(spec, *outcome, std::move(attrs));
+    run.result = result_from_outcome(spec, *outcome, nlohmann::json::object());
+    run.energy.insert(run.energy.begin(), outcome->energy.begin(), outcome->energy.end());
     return run;
   }
   run.result.state = TrialState::Failed;
   run.result.fail_reason = run.interrupted ? std::string("interrupted by user") : failure;
-  run.result.user_attrs = std::move(attrs);
+  run.result.user_attrs = nlohmann::json::object();
   return run;
 }
 
@@ -359,13 +372,38 @@ std::unique_ptr<EnergyMonitor> make_monitor(const StudyFile& file, std::ostream&
   for (const auto& meter : monitor->meters()) {
     out << fmt::format("energy: {} via {}\n", meter->device(), to_string(meter->source()));
   }
-  if (file.energy.idle_baseline_s > 0) {
+  return monitor;
+}
+
+// Overlaps matter only where a meter counts the whole machine.
+std::unique_ptr<MachineActivity> machine_activity(const EnergyMonitor& monitor,
+                                                  const RunOptions& options) {
+  const auto& meters = monitor.meters();
+  if (std::none_of(meters.begin(), meters.end(),
+                   [](const auto& meter) { return is_machine_wide(meter->source()); })) {
+    return nullptr;
+  }
+  return std::make_unique<MachineActivity>(options.lease_dir.value_or(default_lease_dir()));
+}
+
+// Idle power with no trial of any worker running on the machine: a
+// neighbour's trial would be counted as idle and understate every net figure.
+void measure_idle(const StudyFile& file, EnergyMonitor& monitor, MachineActivity* activity,
+                  std::ostream& out) {
+  if (file.energy.idle_baseline_s <= 0) return;
+  const auto measure = [&] {
     out << fmt::format("energy: measuring idle power for {}s ...\n", file.energy.idle_baseline_s)
         << std::flush;
-    monitor->measure_idle_baseline(
+    monitor.measure_idle_baseline(
         std::chrono::milliseconds(std::llround(file.energy.idle_baseline_s * 1000)));
-  }
-  return monitor;
+  };
+  if (!activity) return measure();
+  activity->exclusively(measure, [&](std::size_t running) {
+    out << fmt::format("energy: waiting for {} running trial{} on this machine to end before "
+                       "measuring idle power\n",
+                       running, running == 1 ? "" : "s")
+        << std::flush;
+  });
 }
 
 class ProgressClock {
@@ -380,14 +418,14 @@ class ProgressClock {
 };
 
 std::string progress_line(std::int64_t finished, std::int64_t n_trials, const Trial& trial,
-                          double elapsed_s, std::int64_t run_so_far, const FrontSummary& front,
+                          double elapsed_s, std::int64_t run_so_far, const StudyFront& front,
                           double energy_j, const std::string& source) {
   const double per_trial_s = run_so_far > 0 ? elapsed_s / static_cast<double>(run_so_far) : 0.0;
   const double left_s = per_trial_s * static_cast<double>(std::max<std::int64_t>(0, n_trials - finished));
   std::string line = fmt::format(
       "trial {}/{} · #{} {} · {} elapsed · ~{} left · front {} · HV {:.4g} · tuning energy {} ({})",
       finished, n_trials, trial.number, to_string(trial.state), format_duration(elapsed_s),
-      format_duration(left_s), front.front.size(), front.hypervolume, format_energy(energy_j),
+      format_duration(left_s), front.size(), front.hypervolume(), format_energy(energy_j),
       source);
   if (trial.state != TrialState::Complete && trial.fail_reason) line += " · " + *trial.fail_reason;
   return line;
@@ -447,58 +485,36 @@ void wait_for_others(const StudyFile& file, const std::atomic<bool>& stop) {
 // seen finished: its values and energy are final then.
 class ProgressTally {
  public:
-  explicit ProgressTally(const StudySpec& spec) : spec_(spec) {}
+  explicit ProgressTally(const StudySpec& spec) : front_(spec) {}
 
   void update(const Study& study) {
-    bool front_may_change = false;
     for (const Trial* trial : study.changed_trials(position_)) {
       if (!is_finished(trial->state) || !counted_.insert(trial->number).second) continue;
       energy_j_ += tuning_energy_j(std::span(trial, 1));
-      front_may_change = front_may_change || !leaves_front_unchanged(*trial);
+      front_.add(*trial);
     }
-    if (front_may_change) front_ = summarize_front(study.trials(), spec_);
   }
 
   std::int64_t finished() const { return static_cast<std::int64_t>(counted_.size()); }
   double energy_j() const { return energy_j_; }
-  const FrontSummary& front() const { return front_; }
+  const StudyFront& front() const { return front_; }
 
  private:
-  // Whether summarize_front would give the same figures with the trial as
-  // without it: it does not count for the front, or a front member strictly
-  // dominates it and it lies within the reference where no threshold fixes
-  // it. Most trials of a long study are such, so the front is rarely redone.
-  bool leaves_front_unchanged(const Trial& trial) const {
-    const auto directions = spec_.directions();
-    const bool counts = trial.state == TrialState::Complete &&
-                        trial.values.size() == directions.size() &&
-                        std::all_of(trial.values.begin(), trial.values.end(),
-                                    [](double v) { return std::isfinite(v); }) &&
-                        is_feasible(trial, spec_);
-    if (!counts) return true;
-    if (front_.reference.empty()) return false;
-    const Point point = to_minimization(trial.values, directions);
-    const Point reference = to_minimization(front_.reference, directions);
-    for (std::size_t i = 0; i < point.size(); ++i) {
-      if (!spec_.objectives[i].threshold && point[i] > reference[i]) return false;
-    }
-    return std::any_of(front_.front.begin(), front_.front.end(), [&](const Trial& member) {
-      return dominates(to_minimization(member.values, directions), point);
-    });
-  }
-
-  const StudySpec& spec_;
+  StudyFront front_;  // incremental: the same figures as front_of(every trial)
   std::size_t position_ = 0;
   std::unordered_set<std::int64_t> counted_;
   double energy_j_ = 0.0;
-  FrontSummary front_;
 };
 
 }  // namespace
 
 double tuning_energy_j(std::span<const Trial> trials) {
   double total = 0.0;
-  for (const auto& trial : trials) total += trial.metric(kTrialEnergyAttr).value_or(0.0);
+  for (const auto& trial : trials) {
+    if (const auto energy = find_energy_record(trial.user_attrs, kTrialRecord)) {
+      total += energy->attributed_j(false);
+    }
+  }
   return total;
 }
 
@@ -527,6 +543,8 @@ RunSummary run_study(const StudyFile& file, const RunOptions& options) {
     owned_monitor = make_monitor(file, out);
     monitor = owned_monitor.get();
   }
+  const auto activity = machine_activity(*monitor, options);
+  measure_idle(file, *monitor, activity.get(), out);
   out << fmt::format("study {} · {} · sampler {} · objectives {}\n", study.name(),
                      storage->describe(), sampler->name(), describe_objectives(study.spec()))
       << std::flush;
@@ -534,7 +552,7 @@ RunSummary run_study(const StudyFile& file, const RunOptions& options) {
   if (options.leases) monitor->set_device_scope(options.leases->devices());
   TrialClaimer claimer(study, space, *sampler, n_trials, file, out);
 
-  TrialContextData data{file, url, study, *task, *monitor, stop, out};
+  TrialContextData data{file, url, study, *task, *monitor, activity.get(), stop, out};
   RunSummary summary;
   ProgressTally tally(study.spec());
   const ProgressClock clock;
@@ -559,17 +577,18 @@ RunSummary run_study(const StudyFile& file, const RunOptions& options) {
     heartbeat_ids.insert(heartbeat_ids.begin(), claimed->trial_id);
     TrialRun run = run_trial(data, asked, std::move(heartbeat_ids),
                              options.leases ? leased_accelerator(lease) : std::nullopt);
-    if (options.leases) mark_lease(run, lease);
+    if (options.leases) run.result.user_attrs.update(lease.attrs());
+    store_energy(run, run.overlapped || (options.leases && lease.energy_shared()));
+    energy_source = run.energy.back().labelled_source();
     if (run.result.state != TrialState::Complete && caught_stop_signal() == SIGTERM)
       throw StudyInterrupted(left_running_message(file, asked.number));
     const auto told_or_lost = tell_unless_lost(study, asked.number, run.result, out);
     ++summary.trials_run;
     if (!told_or_lost) continue;
     const Trial& told = *told_or_lost;
-    energy_source = run.energy_source;
 
     tally.update(study);
-    storage->set_study_user_attrs(study.record().id, {{kTrialEnergyAttr, tally.energy_j()}});
+    storage->set_study_user_attrs(study.record().id, {{kTuningEnergyStudyAttr, tally.energy_j()}});
     out << progress_line(tally.finished(), n_trials, told, clock.elapsed_s(), summary.trials_run,
                          tally.front(), tally.energy_j(), energy_source)
         << '\n'
@@ -595,11 +614,11 @@ RunSummary run_study(const StudyFile& file, const RunOptions& options) {
   const auto trials = study.trials();
   summary.trials_finished = std::count_if(trials.begin(), trials.end(),
                                           [](const Trial& t) { return is_finished(t.state); });
-  summary.front = summarize_front(trials, study.spec());
+  summary.front = front_of(trials, study.spec());
   summary.tuning_energy_j = tuning_energy_j(trials);
   const auto carbon = estimate_carbon(summary.tuning_energy_j, file.energy.carbon);
-  out << fmt::format("\nPareto front of {} ({} of {} trials finished, hypervolume {:.4g}):\n",
-                     study.name(), summary.trials_finished, n_trials, summary.front.hypervolume)
+  out << fmt::format("\nPareto front of {} ({} of {} trials finished, {}):\n", study.name(),
+                     summary.trials_finished, n_trials, summary.front.describe_hypervolume())
       << front_table(summary.front, study.spec())
       << fmt::format("tuning energy {} ({}) ≈ {:.3g} gCO2e ({})\n",
                      format_energy(summary.tuning_energy_j), energy_source, carbon.grams_co2e,

@@ -5,8 +5,8 @@
 
 #include <fmt/format.h>
 
-#include "ecopt/math/hypervolume.hpp"
-#include "ecopt/math/pareto.hpp"
+#include "ecopt/energy/record.hpp"
+
 
 namespace ecopt {
 
@@ -51,21 +51,6 @@ void check_values(const StudySpec& spec, std::int64_t number, const TrialResult&
         "trial {} has a non-finite value ({}); NaN and infinity are only accepted with --state fail",
         number, values_text(result.values)));
   }
-}
-
-Point minimization_point(const Trial& trial, const StudySpec& spec) {
-  return to_minimization(trial.values, spec.directions());
-}
-
-std::vector<Trial> feasible_complete(const std::vector<Trial>& trials, const StudySpec& spec) {
-  std::vector<Trial> result;
-  for (const auto& trial : trials) {
-    if (trial.state == TrialState::Complete && trial.values.size() == spec.objectives.size() &&
-        all_finite(trial.values) && is_feasible(trial, spec)) {
-      result.push_back(trial);
-    }
-  }
-  return result;
 }
 
 }  // namespace
@@ -165,6 +150,7 @@ Trial Study::tell(std::int64_t number, const TrialResult& result) {
     throw InputError(fmt::format("user attributes for trial {} must be a JSON object, got {}",
                                  number, checked.user_attrs.dump()));
   }
+  energy_records(checked.user_attrs);  // throws InputError naming a malformed record
   storage_->finish_trial(trial->id, checked);
   return *storage_->find_trial(record_.id, number);
 }
@@ -206,50 +192,8 @@ std::vector<const Trial*> Study::changed_trials(std::size_t& position) const {
   return changed;
 }
 
-std::vector<Trial> Study::best_trials() const {
-  return pareto_optimal_trials(trials(), record_.spec);
-}
+StudyFront Study::front() const { return front_of(trials(), record_.spec); }
 
-bool is_feasible(const Trial& trial, const StudySpec& spec) {
-  return std::all_of(spec.constraints.begin(), spec.constraints.end(), [&](const auto& constraint) {
-    const auto value = trial.metric(constraint.metric);
-    return value && std::isfinite(*value) && constraint.violation(*value) <= 0.0;
-  });
-}
-
-std::vector<Trial> pareto_optimal_trials(const std::vector<Trial>& trials, const StudySpec& spec) {
-  auto candidates = feasible_complete(trials, spec);
-  std::vector<Point> points;
-  for (const auto& trial : candidates) points.push_back(minimization_point(trial, spec));
-  auto front_indices = pareto_front(points);
-  std::sort(front_indices.begin(), front_indices.end());
-  std::vector<Trial> front;
-  for (auto index : front_indices) front.push_back(candidates[index]);
-  return front;
-}
-
-FrontSummary summarize_front(const std::vector<Trial>& trials, const StudySpec& spec) {
-  FrontSummary summary;
-  summary.front = pareto_optimal_trials(trials, spec);
-  const auto candidates = feasible_complete(trials, spec);
-  if (candidates.empty()) return summary;
-  const auto directions = spec.directions();
-  // In minimisation form the worst value is the largest.
-  Point reference(spec.objectives.size(), -INFINITY);
-  for (const auto& trial : candidates) {
-    const auto point = minimization_point(trial, spec);
-    for (std::size_t i = 0; i < point.size(); ++i) reference[i] = std::max(reference[i], point[i]);
-  }
-  for (std::size_t i = 0; i < spec.objectives.size(); ++i) {
-    if (const auto& threshold = spec.objectives[i].threshold) {
-      reference[i] = directions[i] == Direction::Maximize ? -*threshold : *threshold;
-    }
-  }
-  std::vector<Point> points;
-  for (const auto& trial : summary.front) points.push_back(minimization_point(trial, spec));
-  summary.hypervolume = hypervolume(points, reference);
-  summary.reference = to_minimization(reference, directions);  // negation is its own inverse
-  return summary;
-}
+std::vector<Trial> Study::best_trials() const { return front().members(); }
 
 }  // namespace ecopt

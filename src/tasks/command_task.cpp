@@ -205,6 +205,10 @@ class ProtocolReader {
     std::lock_guard lock(mutex_);
     return metrics_;
   }
+  std::vector<EnergyRecord> phase_records() const {
+    std::lock_guard lock(mutex_);
+    return records_;
+  }
   std::optional<std::string> error() const {
     std::lock_guard lock(mutex_);
     return error_;
@@ -273,17 +277,22 @@ class ProtocolReader {
     metrics_[phase + "_j"] = joules;
     metrics_[phase + "_gross_j"] = window.gross_j();
     metrics_[phase + "_s"] = window.duration_s;
-    metrics_[phase + "_energy_source"] = window.source_summary();
+    EnergyRecord record = energy_record(phase, window);
     if (samples > 0) {
       metrics_[phase + "_samples"] = samples;
       metrics_[phase + "_j_per_sample"] = joules / static_cast<double>(samples);
       if (joules > 0) metrics_[phase + "_samples_per_j"] = static_cast<double>(samples) / joules;
+      record.unit = "sample";
+      record.units_per_window = static_cast<std::size_t>(samples);
+      record.j_per_unit = joules / static_cast<double>(samples);
     }
+    records_.push_back(std::move(record));
   }
 
   EnergyMonitor& monitor_;
   mutable std::mutex mutex_;
   nlohmann::json metrics_ = nlohmann::json::object();
+  std::vector<EnergyRecord> records_;
   std::vector<std::string> open_phases_;
   std::optional<std::string> error_;
   std::int64_t line_number_ = 0;
@@ -344,6 +353,10 @@ class CommandTask final : public Task {
     options.extra_env.emplace_back("ECOPT_PARAMS_FILE", (scratch.path() / "params.json").string());
     options.extra_env.emplace_back("ECOPT_RESULT_FILE", (scratch.path() / "result.json").string());
     options.extra_env.emplace_back("ECOPT_TRIAL_NUMBER", std::to_string(context.trial_number));
+    // A program that can repeat a phase runs it at least this long, so the
+    // meters resolve it (docs/command-protocol.md, "Short phases").
+    options.extra_env.emplace_back("ECOPT_MIN_PHASE_S",
+                                   fmt::format("{:.6g}", context.monitor.min_resolved_window_s()));
     options.extra_env.emplace_back("PYTHONUNBUFFERED", "1");
     if (context.device) add_device_env(*context.device, context.monitor, options.extra_env);
     return options;
@@ -431,10 +444,8 @@ class CommandTask final : public Task {
     outcome.metrics["command_j"] = window.net_j().value_or(window.gross_j());
     outcome.metrics["command_gross_j"] = window.gross_j();
     outcome.metrics["command_s"] = window.duration_s;
-    outcome.metrics["energy_source"] = window.source_summary();
-    outcome.metrics["energy_device"] = window.device_summary();
-    outcome.metrics["energy_is_estimate"] = window.is_estimate();
-    outcome.metrics["idle_subtracted"] = window.net_j().has_value();
+    outcome.energy = reader.phase_records();
+    outcome.energy.push_back(energy_record("command", window));
     return outcome;
   }
 

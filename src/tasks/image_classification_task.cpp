@@ -203,21 +203,15 @@ using detail::log_line;
 using detail::ScopedWindow;
 using detail::throw_if_stopped;
 
-void record_energy_labels(nlohmann::json& metrics, const WindowResult& window, bool idle_subtracted) {
-  metrics["energy_source"] = window.source_summary();
-  metrics["energy_device"] = window.device_summary();
-  metrics["energy_is_estimate"] = window.is_estimate();
-  metrics["idle_subtracted"] = idle_subtracted;
-}
-
 // `prefix` is "inference" before training, "inference_trained" after.
-void record_inference_energy(nlohmann::json& metrics, const std::string& prefix,
+void record_inference_energy(TaskOutcome& outcome, const std::string& prefix,
                              const PerSampleEnergy& energy) {
   if (!(energy.median_j > 0.0)) {
     throw Error(fmt::format("inference energy per sample measured as {} J, too small to resolve; "
                             "raise task.energy.min_window_s or task.inference_samples",
                             energy.median_j));
   }
+  auto& metrics = outcome.metrics;
   metrics[prefix + "_j_per_sample"] = energy.median_j;
   metrics[prefix + "_j_per_sample_mad"] = energy.mad_j;
   metrics[prefix + "_j_per_sample_min"] = energy.min_j;
@@ -228,9 +222,7 @@ void record_inference_energy(nlohmann::json& metrics, const std::string& prefix,
   double measured_s = 0.0;
   for (const auto& window : energy.windows) measured_s += window.duration_s;
   metrics[prefix + "_windows_s"] = measured_s;  // wall time inside the energy windows
-  if (!energy.windows.empty()) {
-    record_energy_labels(metrics, energy.windows.front(), energy.idle_subtracted);
-  }
+  outcome.energy.push_back(energy_record(prefix, "sample", energy));
 }
 
 struct TrainingResult {
@@ -266,7 +258,7 @@ class ImageClassificationTask final : public Task {
     auto& metrics = outcome.metrics;
     record_model(metrics, settings);
     // Energy-first: the untrained model costs the same to run as the trained one.
-    record_inference_energy(metrics, "inference", measure_inference(context, model, settings));
+    record_inference_energy(outcome, "inference", measure_inference(context, model, settings));
     throw_if_stopped(context);
     if (context.skip_training) {
       if (auto reason = context.skip_training(metrics)) {
@@ -276,13 +268,13 @@ class ImageClassificationTask final : public Task {
       }
     }
 
-    const auto training = train(context, model, settings, metrics);
+    const auto training = train(context, model, settings, outcome);
     metrics["val_loss"] = training.best_val_loss;
     metrics["epochs_run"] = training.epochs_run;
     metrics["stopped_early"] = training.stopped_early;
     evaluate(model, settings, metrics);
     if (config_.verify_inference_energy) {
-      record_inference_energy(metrics, "inference_trained", measure_inference(context, model, settings));
+      record_inference_energy(outcome, "inference_trained", measure_inference(context, model, settings));
       metrics["inference_trained_vs_untrained"] =
           metrics["inference_trained_j_per_sample"].get<double>() /
           metrics["inference_j_per_sample"].get<double>();
@@ -335,7 +327,8 @@ class ImageClassificationTask final : public Task {
   }
 
   TrainingResult train(const TaskContext& context, torch::nn::Sequential& model,
-                       const TrialSettings& settings, nlohmann::json& metrics) const {
+                       const TrialSettings& settings, TaskOutcome& outcome) const {
+    auto& metrics = outcome.metrics;
     at::set_num_threads(static_cast<int>(
         config_.training_threads > 0 ? config_.training_threads : hardware_threads()));
     if (device_.is_cpu()) detail::set_layout(model, detail::cpu_layout_for(settings.batch_size));
@@ -366,9 +359,7 @@ class ImageClassificationTask final : public Task {
     const auto energy = window.end();
     metrics["train_s"] = energy.duration_s;
     metrics["training_j"] = energy.net_j().value_or(energy.gross_j());
-    metrics["training_j_gross"] = energy.gross_j();
-    metrics["training_energy_source"] = energy.source_summary();
-    metrics["training_idle_subtracted"] = energy.net_j().has_value();
+    outcome.energy.push_back(energy_record(kTrainingRecord, energy));
     return result;
   }
 

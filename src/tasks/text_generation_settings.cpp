@@ -538,7 +538,7 @@ void write_energy_notes(std::ostringstream& out, const GenerationBenchResult& re
     out << fmt::format("- {}: {}\n", result.devices[d], result.device_descriptions.at(d));
   }
   const bool any_estimate = std::ranges::any_of(result.cells, [](const auto& cell) {
-    return cell.measured && cell.energy_source.find("estimate") != std::string::npos;
+    return cell.measured && cell.is_estimate;
   });
   if (any_estimate) {
     out << "\nFigures from `estimate-cpu-time` are ESTIMATES (this process's CPU time × watts per "

@@ -486,17 +486,32 @@ void record_phase(nlohmann::json& metrics, const std::string& phase, const PerSa
   metrics[phase + "_policy_met"] = energy.policy_met;
 }
 
-void record_generation_energy(nlohmann::json& metrics, const detail::GenerationEnergy& energy) {
+// Prefill and decode are measured apart; a generated token costs both.
+EnergyRecord generation_record(const detail::GenerationEnergy& energy) {
+  EnergyRecord record = energy_record(kGenerationRecord, "token", energy.decode);
+  const EnergyRecord prefill = energy_record("prefill", "token", energy.prefill);
+  for (const auto source : prefill.sources) {
+    if (std::find(record.sources.begin(), record.sources.end(), source) == record.sources.end())
+      record.sources.push_back(source);
+  }
+  record.j_per_unit = energy.j_per_generated_token;
+  record.spread.reset();  // the phases' spreads do not add up to the sum's
+  // The shorter phase window decides whether the sum is resolved.
+  record.duration_s = std::min(record.duration_s, prefill.duration_s);
+  record.resolution_s = std::max(record.resolution_s, prefill.resolution_s);
+  return record;
+}
+
+void record_generation_energy(TaskOutcome& outcome, const detail::GenerationEnergy& energy) {
+  auto& metrics = outcome.metrics;
   record_phase(metrics, "prefill", energy.prefill, energy.prefill_s);
   record_phase(metrics, "decode", energy.decode, energy.decode_s);
   metrics["generation_j_per_token"] = energy.j_per_generated_token;
   metrics["generation_tokens_per_j"] = 1.0 / energy.j_per_generated_token;
   metrics["generation_tokens_per_s"] = energy.generated_tokens_per_s;
-  const auto& window = energy.prefill.windows.front();
-  metrics["energy_source"] = window.source_summary();
-  metrics["energy_device"] = window.device_summary();
-  metrics["energy_is_estimate"] = window.is_estimate();
-  metrics["idle_subtracted"] = energy.prefill.idle_subtracted;
+  outcome.energy.push_back(energy_record("prefill", "token", energy.prefill));
+  outcome.energy.push_back(energy_record("decode", "token", energy.decode));
+  outcome.energy.push_back(generation_record(energy));
 }
 
 TransformerLm runnable_in(const TransformerLm& model, const std::string& dtype) {
@@ -540,7 +555,7 @@ class TextGenerationTask final : public Task {
                                             settings.generation.prompt_bytes),
                                device_);
     // Energy-first: generating with untrained weights costs the same.
-    record_generation_energy(metrics, measure_generation(context, model, settings, prompts));
+    record_generation_energy(outcome, measure_generation(context, model, settings, prompts));
     throw_if_stopped(context);
     if (context.skip_training) {
       if (auto reason = context.skip_training(metrics)) {
@@ -549,7 +564,7 @@ class TextGenerationTask final : public Task {
         return outcome;
       }
     }
-    if (settings.training.steps > 0) train(context, model, settings, metrics);
+    if (settings.training.steps > 0) train(context, model, settings, outcome);
     evaluate(model, settings, prompts, metrics);
     return outcome;
   }
@@ -592,7 +607,8 @@ class TextGenerationTask final : public Task {
   }
 
   void train(const TaskContext& context, TransformerLm& model, const TextTrialSettings& settings,
-             nlohmann::json& metrics) const {
+             TaskOutcome& outcome) const {
+    auto& metrics = outcome.metrics;
     const auto steps = settings.training.steps;
     const auto log_every = std::max<std::int64_t>(1, steps / 5);
     ScopedWindow window(context.monitor, "training");
@@ -607,9 +623,7 @@ class TextGenerationTask final : public Task {
     metrics["train_loss"] = train_loss;
     metrics["train_s"] = energy.duration_s;
     metrics["training_j"] = energy.net_j().value_or(energy.gross_j());
-    metrics["training_j_gross"] = energy.gross_j();
-    metrics["training_energy_source"] = energy.source_summary();
-    metrics["training_idle_subtracted"] = energy.net_j().has_value();
+    outcome.energy.push_back(energy_record(kTrainingRecord, energy));
   }
 
   void evaluate(const TransformerLm& model, const TextTrialSettings& settings,
@@ -755,6 +769,7 @@ GenerationBenchCell bench_cell(const std::string& preset, const std::string& dev
     cell.energy_source = window.source_summary();
     cell.energy_device = window.device_summary();
     cell.idle_subtracted = energy.prefill.idle_subtracted;
+    cell.is_estimate = window.is_estimate();
   } catch (const c10::Error& error) {  // out of memory and other device failures
     const std::string message = error.what_without_backtrace();
     cell.skipped_reason = message.substr(0, message.find('\n'));

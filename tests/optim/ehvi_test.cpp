@@ -167,34 +167,5 @@ TEST(LogEhvi, StaysFiniteAndInformativeFarBehindTheFront) {
   }
 }
 
-StudySpec two_objective_spec() {
-  StudySpec spec;
-  spec.name = "s";
-  spec.objectives = {{"accuracy", Direction::Maximize, std::nullopt}, {"energy_j", Direction::Minimize, std::nullopt}};
-  return spec;
-}
-
-TEST(ReferencePoint, InfersNadirPlusTenthOfRange) {
-  // Minimisation form: front (-0.9, 3), (-0.8, 2), (-0.6, 1); (-0.5, 4) is dominated.
-  const Point reference = hypervolume_reference_point(two_objective_spec(), {{-0.9, 3}, {-0.8, 2}, {-0.6, 1}, {-0.5, 4}});
-  EXPECT_NEAR(reference[0], -0.6 + 0.1 * 0.3, 1e-12);
-  EXPECT_NEAR(reference[1], 3.0 + 0.1 * 2.0, 1e-12);
-}
-
-TEST(ReferencePoint, UsesThresholdsInMinimisationForm) {
-  StudySpec spec = two_objective_spec();
-  spec.objectives[0].threshold = 0.7;  // accuracy >= 0.7
-  const Point reference = hypervolume_reference_point(spec, {{-0.9, 3}, {-0.6, 1}});
-  EXPECT_DOUBLE_EQ(reference[0], -0.7);
-  EXPECT_NEAR(reference[1], 3.2, 1e-12);
-}
-
-TEST(ReferencePoint, SinglePointUsesSpreadOfAllValues) {
-  const Point reference = hypervolume_reference_point(two_objective_spec(), {{-0.9, 1}, {-0.5, 3}});
-  // Front is (-0.9, 1) alone; the spread of all values is 0.4 and 2.
-  EXPECT_NEAR(reference[0], -0.9 + 0.04, 1e-12);
-  EXPECT_NEAR(reference[1], 1.0 + 0.2, 1e-12);
-}
-
 }  // namespace
 }  // namespace ecopt

@@ -81,8 +81,9 @@ TEST(Runner, RunsTheStudyAndResumesWithALargerBudget) {
   }
   EXPECT_THAT(resumed_out.str(), HasSubstr("trial 5/7"));
   const auto spec = zdt1_file(db, 7).spec;
-  EXPECT_DOUBLE_EQ(second.front.hypervolume, summarize_front(after, spec).hypervolume);
-  EXPECT_EQ(second.front.front.size(), pareto_optimal_trials(after, spec).size());
+  EXPECT_DOUBLE_EQ(second.front.hypervolume(), front_of(after, spec).hypervolume());
+  EXPECT_EQ(second.front.member_numbers(), front_of(after, spec).member_numbers());
+  EXPECT_THAT(resumed_out.str(), HasSubstr(second.front.describe_hypervolume()));
   EXPECT_NEAR(second.tuning_energy_j, tuning_energy_j(after), 1e-9);
 
   // A third run with the budget met runs nothing.
@@ -108,9 +109,10 @@ TEST(Runner, EachProgressLineShowsTheFrontOfTheTrialsFinishedSoFar) {
       if (!line.starts_with(fmt::format("trial {}/", finished + 1))) continue;
       ++finished;
       const std::vector<Trial> so_far(trials.begin(), trials.begin() + finished);
-      const FrontSummary expected = summarize_front(so_far, file.spec);
-      EXPECT_THAT(line, HasSubstr(fmt::format("front {} · HV {:.4g} ·", expected.front.size(),
-                                              expected.hypervolume)))
+      const StudyFront expected = front_of(so_far, file.spec);
+      EXPECT_THAT(line, HasSubstr(fmt::format("front {} · HV {:.4g} (reference {}) ·", expected.size(),
+                                              expected.hypervolume(),
+                                              expected.reference().coordinates(file.spec))))
           << f1_threshold;
     }
     EXPECT_EQ(finished, 40u);

@@ -287,40 +287,5 @@ TEST(StudyReads, ChangesByAnotherProcessAreSeenOnTheNextRead) {
   }
 }
 
-Trial complete_trial(std::int64_t number, std::vector<double> values) {
-  Trial trial;
-  trial.number = number;
-  trial.state = TrialState::Complete;
-  trial.values = std::move(values);
-  return trial;
-}
-
-TEST(FrontSummary, HypervolumeUsesThresholdsOrTheWorstValues) {
-  StudySpec spec;
-  spec.name = "hv";
-  spec.objectives = {{"a", Direction::Minimize, std::nullopt}, {"b", Direction::Minimize, std::nullopt}};
-  const std::vector<Trial> trials = {complete_trial(0, {1, 3}), complete_trial(1, {2, 2}),
-                                     complete_trial(2, {3, 1})};
-  // Reference (3, 3), the worst values: only (2, 2) adds area, 1 x 1.
-  EXPECT_DOUBLE_EQ(summarize_front(trials, spec).hypervolume, 1.0);
-  spec.objectives[0].threshold = 4.0;
-  spec.objectives[1].threshold = 4.0;
-  // Reference (4, 4): 1 + 2 + 3.
-  const auto summary = summarize_front(trials, spec);
-  EXPECT_DOUBLE_EQ(summary.hypervolume, 6.0);
-  EXPECT_EQ(summary.front.size(), 3u);
-  EXPECT_EQ(summary.reference, (std::vector<double>{4.0, 4.0}));
-}
-
-TEST(FrontSummary, MaximisedObjectivesKeepTheirSignInTheReference) {
-  StudySpec spec;
-  spec.name = "hv";
-  spec.objectives = {{"acc", Direction::Maximize, 0.5}, {"j", Direction::Minimize, 10.0}};
-  const std::vector<Trial> trials = {complete_trial(0, {0.9, 2.0})};
-  const auto summary = summarize_front(trials, spec);
-  EXPECT_NEAR(summary.hypervolume, 0.4 * 8.0, 1e-12);
-  EXPECT_EQ(summary.reference, (std::vector<double>{0.5, 10.0}));
-}
-
 }  // namespace
 }  // namespace ecopt

@@ -43,12 +43,9 @@ struct Trial {
   std::optional<double> metric(std::string_view key) const;
 };
 
-// User attribute keys the study runner writes on every trial it runs; the
-// report reads them, so they live with the trial.
-inline constexpr const char* kTrialEnergyAttr = "tuning_energy_j";  // the whole trial, gross
-inline constexpr const char* kTrialEnergySourceAttr = "tuning_energy_source";
-inline constexpr const char* kTrialEnergyDeviceAttr = "tuning_energy_device";
-inline constexpr const char* kTrialWallAttr = "trial_wall_s";
+// User attribute keys the study runner writes; the report reads them, so
+// they live with the trial. Energy figures are records under "energy"
+// (energy/record.hpp).
 inline constexpr const char* kPrunedReasonAttr = "pruned_reason";
 
 nlohmann::json to_json(const Trial& trial);

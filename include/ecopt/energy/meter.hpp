@@ -27,6 +27,10 @@ class Meter {
   virtual std::vector<double> read_j() = 0;
   // How often the underlying counter moves (0 for estimates).
   virtual double update_period_s() const = 0;
+  // The time granularity of what the meter reports: energy drawn within
+  // one step may not show yet (the counter's update period; the CPU-time
+  // accounting tick for the estimate).
+  virtual double resolution_s() const { return update_period_s(); }
   // Changes of the raw counter observed so far (reads and background polls);
   // power-integrating meters count their power samples. 0 for estimates.
   virtual std::int64_t counter_updates() const { return 0; }

@@ -61,6 +61,10 @@ class EnergyMonitor {
   // CPU time of the meters' and the trace's background threads.
   double background_cpu_s() const;
 
+  // The shortest window every meter resolves: kResolvedSteps (record.hpp)
+  // steps of the coarsest meter. 0 without meters.
+  double min_resolved_window_s() const;
+
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;

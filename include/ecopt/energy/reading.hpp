@@ -19,7 +19,16 @@ enum class EnergySource {
 };
 
 std::string_view to_string(EnergySource source);  // "nvml-energy-counter", ...
+// The inverse of to_string; InputError naming the known sources otherwise.
+EnergySource parse_energy_source(std::string_view text);
 bool is_estimate(EnergySource source);
+// Whether the source counts the whole machine's CPU package (RAPL), so a
+// window also holds the work of every other process running meanwhile.
+// NVML counts one GPU (leases keep it to one trial); the estimate counts
+// only the measured process tree.
+bool is_machine_wide(EnergySource source);
+// "rapl-powercap", or "mixed: a+b" for several, or "none".
+std::string describe_sources(const std::vector<EnergySource>& sources);
 
 // One device and domain over one window.
 struct EnergyReading {
@@ -32,6 +41,9 @@ struct EnergyReading {
   std::optional<double> net_j;
   // Counter updates seen inside the window (0 for estimates).
   int counter_updates = 0;
+  // The meter's step in time (Meter::resolution_s): energy drawn within
+  // one step may not show yet.
+  double resolution_s = 0.0;
 };
 
 struct WindowResult {
@@ -42,6 +54,12 @@ struct WindowResult {
   double gross_j() const;  // sum over non-overlapping domains
   std::optional<double> net_j() const;
   bool is_estimate() const;  // any reading is an estimate
+  std::vector<EnergySource> sources() const;  // distinct, in reading order
+  std::vector<std::string> devices() const;   // distinct, in reading order
+  double resolution_s() const;  // the coarsest reading's step
+  // Energy that can hide within one step of each meter at the window's
+  // mean power: sum of resolution_s × gross_j / duration_s.
+  double resolution_j() const;
   // "rapl-powercap", or "estimate-cpu-time", or "mixed: a+b".
   std::string source_summary() const;
   std::string device_summary() const;

@@ -68,11 +68,4 @@ double log_expected_hypervolume_improvement(std::span<const HypervolumeBoxes> fr
                                             std::span<double> dmean = {},
                                             std::span<double> dstddev = {});
 
-// The hypervolume reference point in minimisation form: an objective's
-// threshold when the spec gives one, else Ax's inference: the nadir of the
-// Pareto front of `feasible_values` (minimisation form) moved outwards by
-// a tenth of the front's range (by the spread of all values when the front
-// is a single point).
-Point hypervolume_reference_point(const StudySpec& spec, const std::vector<Point>& feasible_values);
-
 }  // namespace ecopt

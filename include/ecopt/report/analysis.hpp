@@ -1,5 +1,6 @@
 #pragma once
-// The numbers behind the report: hypervolume history, parameter importance,
+// The numbers behind the report (the front and hypervolume come from
+// math/front.hpp, as everywhere): parameter importance,
 // energy proxies and the net impact of tuning. Formulas in docs/report.md.
 #include <cstddef>
 #include <cstdint>
@@ -13,24 +14,6 @@
 #include "ecopt/core/trial.hpp"
 
 namespace ecopt::report {
-
-// Hypervolume of the front after each complete trial, in trial order.
-struct HypervolumeHistory {
-  std::vector<double> reference;  // in the objectives' own directions
-  bool reference_from_thresholds = false;
-  std::vector<std::int64_t> trial_numbers;
-  std::vector<double> hypervolume;
-};
-
-// Reference point: each objective's threshold when every objective has one;
-// otherwise the worst value seen per objective, moved 10% of its range
-// (or 1 when the range is 0) further in the worse direction, but never
-// below 0 for a maximised objective whose values are all >= 0.
-HypervolumeHistory hypervolume_history(const StudySpec& spec, const std::vector<Trial>& trials);
-
-// Indices (into `trials`) of complete trials on the Pareto front.
-std::vector<std::size_t> pareto_front_indices(const StudySpec& spec,
-                                              const std::vector<Trial>& trials);
 
 // Strength of association between one parameter and one objective, in
 // [0, 1]: |Spearman rho| for numeric and boolean parameters, the
@@ -114,6 +97,11 @@ struct NetImpact {
   double tuning_j = 0.0;               // over every trial, any state
   std::size_t trials_with_energy = 0;
   std::size_t trials_without_energy = 0;  // then tuning_j is a lower bound
+  bool tuning_is_estimate = false;        // some trial's energy is an estimate
+  bool tuning_is_shared = false;          // some trial ran on shared devices
+  // Every joule figure here is on this one basis: "net of idle" when every
+  // figure had idle subtracted, else "gross (idle included)".
+  std::string basis;
   // ceil(tuning_j / saved_j_per_inference); nullopt when nothing is saved.
   std::optional<double> break_even_inferences;
   double tuning_g_co2e = 0.0;

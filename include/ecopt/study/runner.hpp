@@ -7,6 +7,7 @@
 // stale_after_s ago (a crashed run) are failed first.
 #include <atomic>
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <iosfwd>
 #include <optional>
@@ -63,18 +64,24 @@ struct RunOptions {
   std::optional<std::int64_t> max_trials_run;
   bool wait_for_others = false;
   DeviceLeases* leases = nullptr;
+  // Where trials of this machine register (machine_activity.hpp); unset:
+  // default_lease_dir().
+  std::optional<std::filesystem::path> lease_dir;
 };
 
 struct RunSummary {
   std::int64_t trials_run = 0;       // by this run
   std::int64_t trials_finished = 0;  // in the study, at the end
-  FrontSummary front;
+  StudyFront front;
   double tuning_energy_j = 0.0;  // every trial of the study so far
 };
 
 RunSummary run_study(const StudyFile& file, const RunOptions& options = {});
 
-// Sum of kTrialEnergyAttr over the trials.
+// Study user attribute: the study's tuning energy so far, in joules.
+inline constexpr const char* kTuningEnergyStudyAttr = "tuning_energy_j";
+
+// Sum over the trials of their kTrialRecord's energy (energy/record.hpp).
 double tuning_energy_j(std::span<const Trial> trials);
 
 }  // namespace ecopt

@@ -17,6 +17,7 @@
 #include "ecopt/core/param.hpp"
 #include "ecopt/core/study_spec.hpp"
 #include "ecopt/core/trial.hpp"
+#include "ecopt/math/front.hpp"
 #include "ecopt/optim/sampler.hpp"
 #include "ecopt/space/search_space.hpp"
 #include "ecopt/storage/storage.hpp"
@@ -79,8 +80,9 @@ class Study {
   // `position` past them. Reads first. Pointers stay valid until the
   // next call on this Study.
   std::vector<const Trial*> changed_trials(std::size_t& position) const;
-  // Pareto-optimal COMPLETE trials (directions honoured) among those
-  // satisfying every outcome constraint, in trial-number order.
+  // The study's feasible Pareto front (math/front.hpp), from every stored trial.
+  StudyFront front() const;
+  // Its members, in trial-number order.
   std::vector<Trial> best_trials() const;
 
  private:
@@ -95,24 +97,6 @@ class Study {
   mutable std::int64_t read_version_ = 0;
   mutable std::vector<std::int64_t> change_log_;
 };
-
-// Whether a trial satisfies every outcome constraint; a constraint whose
-// metric the trial lacks counts as broken (nothing proves it holds).
-bool is_feasible(const Trial& trial, const StudySpec& spec);
-
-// The feasible COMPLETE trials that no other feasible COMPLETE trial dominates.
-std::vector<Trial> pareto_optimal_trials(const std::vector<Trial>& trials, const StudySpec& spec);
-
-// Hypervolume of the feasible Pareto front, in the objectives' own units.
-// Reference point per objective: its threshold when given, else the worst
-// value among feasible COMPLETE trials (so a front of one point has
-// hypervolume 0 until a worse point or a threshold sets a reference).
-struct FrontSummary {
-  std::vector<Trial> front;
-  std::vector<double> reference;  // empty when no COMPLETE trial
-  double hypervolume = 0.0;
-};
-FrontSummary summarize_front(const std::vector<Trial>& trials, const StudySpec& spec);
 
 // Objective names and directions as "accuracy (maximize), energy (minimize)".
 std::string describe_objectives(const StudySpec& spec);

@@ -14,6 +14,7 @@
 
 #include "ecopt/core/param.hpp"
 #include "ecopt/energy/monitor.hpp"
+#include "ecopt/energy/record.hpp"
 #include "ecopt/space/search_space.hpp"
 
 namespace ecopt {
@@ -46,9 +47,11 @@ class TrialInterrupted : public std::runtime_error {
 };
 
 struct TaskOutcome {
-  // Every metric (objectives are looked up here by name), energy figures
-  // with source/device/idle handling, times, parameter and FLOP counts.
+  // Every metric (objectives are looked up here by name): accuracy, energy
+  // per sample or token, times, parameter and FLOP counts.
   nlohmann::json metrics = nlohmann::json::object();
+  // Where each energy figure came from; the runner stores them (record.hpp).
+  std::vector<EnergyRecord> energy;
   std::optional<std::string> pruned_reason;  // set when training was skipped
   // Appended to a failure the runner finds in the metrics (an objective
   // missing): for a command, "; last lines of stderr: ...".

@@ -197,6 +197,7 @@ struct GenerationBenchCell {
   std::string energy_source;
   std::string energy_device;
   bool idle_subtracted = false;
+  bool is_estimate = false;
 };
 
 struct GenerationBenchResult {

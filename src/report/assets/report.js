@@ -37,27 +37,25 @@
     return table;
   }
 
-  // Repeated windows record <key>_mad/_min/_max; a command trial's phase is
-  // one window and has no spread (docs/report.md).
-  function spreadText(attrs, key) {
-    const spread = ['_mad', '_min', '_max'].map((suffix) => attrs[key + suffix]);
-    if (spread.every((value) => value === undefined || value === null)) return 'none: one window was measured';
-    return spread.map(show).join(' / ');
+  // Every energy figure is a typed record under user_attrs.energy
+  // (docs/energy.md, "The energy record").
+  function spreadText(record) {
+    if (!record.spread) return 'none: one window was measured';
+    return [record.spread.mad_j, record.spread.min_j, record.spread.max_j].map(show).join(' / ') +
+      ' J over ' + record.windows + ' windows';
   }
 
-  function energyEntries(trial) {
-    const attrs = trial.user_attrs || {};
-    const energy = trial.inference_energy;
-    const idle = attrs.idle_subtracted;
+  function recordEntries(record) {
     return [
-      ['per inference', energy ? show(energy.j) + ' J per ' + energy.unit + ' (' + energy.key + ')' : null],
-      ['spread over windows (MAD / min / max)', energy ? spreadText(attrs, energy.key) : null],
-      ['source', attrs.energy_source],
-      ['shared device', attrs.energy_shared === true ? 'yes: parallel trials ran on the measured device, not a clean measurement'
-        : attrs.energy_shared === false ? 'no' : null],
-      ['device', attrs.energy_device],
-      ['idle handling', idle === true ? 'idle power subtracted' : idle === false ? 'gross (idle included)' : null],
-      ['tuning energy', trial.tuning_j === null ? null : show(trial.tuning_j) + ' J (' + trial.tuning_keys.join(' + ') + ')'],
+      ['sources', record.sources.join(' + ') + (record.estimate ? ' (estimate, not a sensor reading)' : '')],
+      ['devices', record.devices.join(', ')],
+      ['shared devices', record.shared ? 'yes: parallel trials ran on the measured devices, not a clean measurement' : 'no'],
+      ['idle handling', record.idle_subtracted ? 'idle power subtracted' : 'gross (idle included)'],
+      ['per ' + (record.unit || 'window'), record.unit ? show(record.j_per_unit) + ' J' : show(record.gross_j) + ' J'],
+      ['spread (MAD / min / max)', spreadText(record)],
+      ['window', show(record.duration_s) + ' s, ' + show(record.counter_updates) + ' counter updates'],
+      ['resolution', show(record.resolution_j) + ' J per window (meter step ' + show(record.resolution_s) + ' s)' +
+        (record.resolved ? '' : ': NOT resolved, shorter than 10 meter steps')],
     ];
   }
 
@@ -76,8 +74,11 @@
       trial.values ? trial.values[i] : null]);
     drawer.append(element('h4', 'Objectives'), keyValueTable(objectives));
     drawer.append(element('h4', 'Parameters'), keyValueTable(Object.entries(trial.params || {})));
-    drawer.append(element('h4', 'Energy'), keyValueTable(energyEntries(trial)));
-    drawer.append(element('h4', 'All metrics'), keyValueTable(Object.entries(trial.user_attrs || {})));
+    const records = (trial.user_attrs || {}).energy || {};
+    for (const [name, record] of Object.entries(records)) {
+      drawer.append(element('h4', 'Energy: ' + name), keyValueTable(recordEntries(record)));
+    }
+    drawer.append(element('h4', 'All metrics'), keyValueTable(Object.entries(trial.user_attrs || {}).filter(([key]) => key !== 'energy')));
     drawer.hidden = false;
   }
 

@@ -1,0 +1,290 @@
+#include "ecopt/study/machine_activity.hpp"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <optional>
+#include <utility>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "ecopt/core/error.hpp"
+
+namespace ecopt {
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr const char* kMachineLock = "machine.lock";  // trials: shared; idle baseline: exclusive
+constexpr const char* kGateLock = "machine-gate.lock";  // held by a baseline so no trial starts
+constexpr const char* kLog = "machine-activity.log";
+constexpr const char* kMarkerPrefix = "trial-";
+
+// Not close-on-exec, like the device leases: a trial's programs inherit it,
+// so an orphan of a killed worker still counts as running.
+int open_lock_file(const fs::path& path) {
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW, 0600);
+  if (fd < 0) {
+    throw UnavailableError(fmt::format(
+        "cannot open {} ({}); set ECOPT_LEASE_DIR to a folder of yours that is writable",
+        path.string(), std::strerror(errno)));
+  }
+  return fd;
+}
+
+void lock_or_throw(int fd, int operation, const fs::path& path) {
+  while (::flock(fd, operation) != 0) {
+    if (errno == EINTR) continue;
+    throw UnavailableError(fmt::format("cannot lock {} ({})", path.string(), std::strerror(errno)));
+  }
+}
+
+std::string read_boot_id() {
+  std::ifstream in("/proc/sys/kernel/random/boot_id");
+  std::string id;
+  std::getline(in, id);
+  return id.empty() ? "unknown-boot" : id;
+}
+
+// One line: "<boot id> <start_s> <end_s> <label>"; end is "-" in a marker.
+std::string format_line(const std::string& boot_id, double start_s, std::optional<double> end_s,
+                        const std::string& label) {
+  return fmt::format("{} {:.6f} {} {}\n", boot_id, start_s,
+                     end_s ? fmt::format("{:.6f}", *end_s) : std::string("-"), label);
+}
+
+struct ParsedLine {
+  std::string boot_id;
+  double start_s = 0.0;
+  std::optional<double> end_s;
+  std::string label;
+};
+
+std::optional<ParsedLine> parse_line(const std::string& line) {
+  std::istringstream in(line);
+  ParsedLine parsed;
+  std::string end;
+  if (!(in >> parsed.boot_id >> parsed.start_s >> end)) return std::nullopt;
+  if (end != "-") {
+    try {
+      parsed.end_s = std::stod(end);
+    } catch (const std::exception&) {
+      return std::nullopt;
+    }
+  }
+  std::getline(in >> std::ws, parsed.label);
+  return parsed;
+}
+
+void write_all(int fd, const std::string& text) {
+  std::size_t written = 0;
+  while (written < text.size()) {
+    const ssize_t n = ::write(fd, text.data() + written, text.size() - written);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) throw UnavailableError(fmt::format("cannot write activity record ({})", std::strerror(errno)));
+    written += static_cast<std::size_t>(n);
+  }
+}
+
+std::string read_all(int fd) {
+  std::string text;
+  char buffer[4096];
+  ::lseek(fd, 0, SEEK_SET);
+  for (;;) {
+    const ssize_t n = ::read(fd, buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    text.append(buffer, static_cast<std::size_t>(n));
+  }
+  return text;
+}
+
+}  // namespace
+
+double fair_share(double start_s, double end_s, const std::vector<std::pair<double, double>>& others) {
+  const double duration = end_s - start_s;
+  if (!(duration > 0)) return 1.0;
+  std::vector<double> cuts{start_s, end_s};
+  for (const auto& [from, to] : others) {
+    if (from > start_s && from < end_s) cuts.push_back(from);
+    if (to > start_s && to < end_s) cuts.push_back(to);
+  }
+  std::sort(cuts.begin(), cuts.end());
+  double weighted = 0.0;
+  for (std::size_t i = 0; i + 1 < cuts.size(); ++i) {
+    const double middle = 0.5 * (cuts[i] + cuts[i + 1]);
+    const auto running = std::count_if(others.begin(), others.end(), [&](const auto& other) {
+      return other.first <= middle && middle < other.second;
+    });
+    weighted += (cuts[i + 1] - cuts[i]) / static_cast<double>(1 + running);
+  }
+  return weighted / duration;
+}
+
+MachineActivity::MachineActivity(fs::path dir, std::shared_ptr<const MonotonicClock> clock)
+    : dir_(std::move(dir)), clock_(clock ? std::move(clock) : steady_clock()), boot_id_(read_boot_id()) {
+  std::error_code error;
+  fs::create_directories(dir_, error);
+  if (error) {
+    throw UnavailableError(fmt::format(
+        "cannot create the lease folder {} ({}); set ECOPT_LEASE_DIR to a writable folder",
+        dir_.string(), error.message()));
+  }
+}
+
+MachineActivity::Registration::Registration(Registration&& other) noexcept
+    : marker_fd_(std::exchange(other.marker_fd_, -1)),
+      machine_fd_(std::exchange(other.machine_fd_, -1)),
+      marker(std::move(other.marker)),
+      label(std::move(other.label)),
+      start_s(other.start_s) {}
+
+MachineActivity::Registration& MachineActivity::Registration::operator=(Registration&& other) noexcept {
+  if (this != &other) {
+    release();
+    marker_fd_ = std::exchange(other.marker_fd_, -1);
+    machine_fd_ = std::exchange(other.machine_fd_, -1);
+    marker = std::move(other.marker);
+    label = std::move(other.label);
+    start_s = other.start_s;
+  }
+  return *this;
+}
+
+MachineActivity::Registration::~Registration() { release(); }
+
+void MachineActivity::Registration::release() {
+  if (marker_fd_ >= 0) {
+    std::error_code ignored;
+    fs::remove(marker, ignored);
+    ::close(marker_fd_);
+  }
+  if (machine_fd_ >= 0) ::close(machine_fd_);
+  marker_fd_ = machine_fd_ = -1;
+}
+
+MachineActivity::Registration MachineActivity::begin(const std::string& label) {
+  Registration registration;
+  registration.label = label;
+  // Through the gate: a baseline being measured holds it exclusively.
+  const int gate = open_lock_file(dir_ / kGateLock);
+  lock_or_throw(gate, LOCK_SH, dir_ / kGateLock);
+  registration.machine_fd_ = open_lock_file(dir_ / kMachineLock);
+  lock_or_throw(registration.machine_fd_, LOCK_SH, dir_ / kMachineLock);
+  ::close(gate);
+  registration.start_s = clock_->now_s();
+  // Written and locked under a temporary name, then renamed: nobody sees
+  // an unlocked marker and takes it for a dead one.
+  static std::atomic<int> sequence{0};
+  const std::string name = fmt::format("{}{}-{}", kMarkerPrefix, ::getpid(), sequence++);
+  const fs::path temporary = dir_ / ("." + name);
+  registration.marker = dir_ / name;
+  registration.marker_fd_ = open_lock_file(temporary);
+  lock_or_throw(registration.marker_fd_, LOCK_EX, temporary);
+  write_all(registration.marker_fd_, format_line(boot_id_, registration.start_s, std::nullopt, label));
+  fs::rename(temporary, registration.marker);
+  return registration;
+}
+
+std::vector<MachineActivity::Interval> MachineActivity::running_others(const fs::path& own_marker) const {
+  std::vector<Interval> running;
+  std::error_code error;
+  for (const auto& entry : fs::directory_iterator(dir_, error)) {
+    const auto name = entry.path().filename().string();
+    if (!name.starts_with(kMarkerPrefix) || entry.path() == own_marker) continue;
+    const int fd = ::open(entry.path().c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) continue;  // ended meanwhile
+    if (::flock(fd, LOCK_SH | LOCK_NB) == 0) {
+      // Nobody holds it: its worker died (and its programs too). Remove it.
+      std::error_code ignored;
+      fs::remove(entry.path(), ignored);
+      ::close(fd);
+      continue;
+    }
+    const auto line = parse_line(read_all(fd));
+    ::close(fd);
+    if (line && line->boot_id == boot_id_) {
+      running.push_back({line->start_s, clock_->now_s(), line->label});
+    }
+  }
+  return running;
+}
+
+std::vector<MachineActivity::Interval> MachineActivity::logged_and_pruned(double keep_after_s) const {
+  // Called with the log locked by the caller.
+  std::ifstream in(dir_ / kLog);
+  std::vector<Interval> logged;
+  std::string line;
+  while (std::getline(in, line)) {
+    const auto parsed = parse_line(line);
+    if (!parsed || !parsed->end_s || parsed->boot_id != boot_id_) continue;
+    if (*parsed->end_s < keep_after_s) continue;
+    logged.push_back({parsed->start_s, *parsed->end_s, parsed->label});
+  }
+  return logged;
+}
+
+Overlap MachineActivity::end(Registration& registration) {
+  if (registration.marker_fd_ < 0) {
+    throw InputError("this machine activity registration has already ended");
+  }
+  const double end_s = clock_->now_s();
+  const fs::path log_path = dir_ / kLog;
+  const int log_fd = open_lock_file(log_path);
+  lock_or_throw(log_fd, LOCK_EX, log_path);
+  const auto running = running_others(registration.marker);
+  // Intervals that ended before every running trial began can no longer
+  // meet anyone's window: the log keeps only the rest.
+  double oldest_running_s = registration.start_s;
+  for (const auto& other : running) oldest_running_s = std::min(oldest_running_s, other.start_s);
+  auto logged = logged_and_pruned(oldest_running_s);
+  std::string kept;
+  for (const auto& interval : logged) kept += format_line(boot_id_, interval.start_s, interval.end_s, interval.label);
+  kept += format_line(boot_id_, registration.start_s, end_s, registration.label);
+  ::ftruncate(log_fd, 0);
+  ::lseek(log_fd, 0, SEEK_SET);
+  write_all(log_fd, kept);
+  ::close(log_fd);
+
+  Overlap overlap;
+  std::vector<std::pair<double, double>> others;
+  logged.insert(logged.end(), running.begin(), running.end());
+  for (const auto& other : logged) {
+    if (other.end_s <= registration.start_s || other.start_s >= end_s) continue;
+    others.emplace_back(other.start_s, other.end_s);
+    overlap.others.push_back(other.label);
+  }
+  overlap.shared = !others.empty();
+  overlap.share = fair_share(registration.start_s, end_s, others);
+  registration.release();
+  return overlap;
+}
+
+void MachineActivity::exclusively(const std::function<void()>& measure,
+                                  const std::function<void(std::size_t)>& waiting) {
+  const int gate = open_lock_file(dir_ / kGateLock);
+  lock_or_throw(gate, LOCK_EX, dir_ / kGateLock);
+  const int machine = open_lock_file(dir_ / kMachineLock);
+  if (::flock(machine, LOCK_EX | LOCK_NB) != 0) {
+    if (waiting) waiting(running_others({}).size());
+    lock_or_throw(machine, LOCK_EX, dir_ / kMachineLock);
+  }
+  try {
+    measure();
+  } catch (...) {
+    ::close(machine);
+    ::close(gate);
+    throw;
+  }
+  ::close(machine);
+  ::close(gate);
+}
+
+}  // namespace ecopt

@@ -89,6 +89,12 @@ std::string ReferencePoint::describe(const StudySpec& spec) const {
   return text;
 }
 
+std::string ReferencePoint::coordinates(const StudySpec& spec) const {
+  std::vector<std::string> parts;
+  for (const double value : values(spec)) parts.push_back(fmt::format("{:.4g}", value));
+  return fmt::format("({})", fmt::join(parts, ", "));
+}
+
 ReferencePoint reference_point(const StudySpec& spec, const std::vector<Point>& points,
                                ReferenceRule rule) {
   const std::size_t m = spec.objectives.size();

@@ -423,10 +423,11 @@ std::string progress_line(std::int64_t finished, std::int64_t n_trials, const Tr
   const double per_trial_s = run_so_far > 0 ? elapsed_s / static_cast<double>(run_so_far) : 0.0;
   const double left_s = per_trial_s * static_cast<double>(std::max<std::int64_t>(0, n_trials - finished));
   std::string line = fmt::format(
-      "trial {}/{} · #{} {} · {} elapsed · ~{} left · front {} · HV {:.4g} · tuning energy {} ({})",
+      "trial {}/{} · #{} {} · {} elapsed · ~{} left · front {} · HV {:.4g} (reference {}) · "
+      "tuning energy {} ({})",
       finished, n_trials, trial.number, to_string(trial.state), format_duration(elapsed_s),
-      format_duration(left_s), front.size(), front.hypervolume(), format_energy(energy_j),
-      source);
+      format_duration(left_s), front.size(), front.hypervolume(), front.reference().coordinates(front.spec()),
+      format_energy(energy_j), source);
   if (trial.state != TrialState::Complete && trial.fail_reason) line += " · " + *trial.fail_reason;
   return line;
 }

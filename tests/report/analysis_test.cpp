@@ -27,68 +27,58 @@ class KnownStudy : public ::testing::Test {
   const CarbonSettings carbon{400.0, 1.5, "test"};
 };
 
-TEST_F(KnownStudy, ReadsInferenceEnergyAndFallsBackToInverseEfficiency) {
+TEST_F(KnownStudy, ReadsInferenceEnergyFromTheInferenceRecord) {
   const auto energy = inference_energy(trials[1]);
   ASSERT_TRUE(energy);
   EXPECT_DOUBLE_EQ(energy->j_per_unit, 1.0 / 64);
-  EXPECT_EQ(energy->key, "inference_j_per_sample");
+  EXPECT_EQ(energy->record.name, "inference");
   EXPECT_EQ(energy->unit, "sample");
-
-  Trial tokens;
-  tokens.user_attrs = {{"generation_tokens_per_j", 250.0}};
-  const auto from_efficiency = inference_energy(tokens);
-  ASSERT_TRUE(from_efficiency);
-  EXPECT_DOUBLE_EQ(from_efficiency->j_per_unit, 0.004);
-  EXPECT_EQ(from_efficiency->unit, "token");
-
   EXPECT_FALSE(inference_energy(trials[4]));  // the failed trial measured nothing
+}
 
-  // Text generation records prefill and decode apart and both together:
-  // the per-generated-token figure with prefill included is what one costs.
+TEST(InferenceEnergy, TextGenerationUsesThePerGeneratedTokenRecord) {
   Trial generation;
-  generation.user_attrs = {{"decode_j_per_token", 0.5}, {"generation_j_per_token", 0.7},
-                           {"prefill_j_per_token", 0.1}};
+  EnergyRecord decode = testing::inference_record(EnergySource::RaplPowercap, 0.5);
+  decode.name = "decode";
+  decode.unit = "token";
+  EnergyRecord total = decode;
+  total.name = "generation";
+  total.j_per_unit = 0.7;
+  write_energy_records(generation.user_attrs, {decode, total});
   const auto per_token = inference_energy(generation);
   ASSERT_TRUE(per_token);
-  EXPECT_EQ(per_token->key, "generation_j_per_token");
+  EXPECT_EQ(per_token->record.name, "generation");
+  EXPECT_DOUBLE_EQ(per_token->j_per_unit, 0.7);
   EXPECT_EQ(per_token->unit, "token");
 }
 
-TEST(InferenceEnergy, ATrainingPhaseIsNotAnInference) {
-  // What a command trial records for a "training" phase and no other.
+TEST(InferenceEnergy, ATrainingPhaseOrAnEfficiencyKeyIsNotAnInference) {
+  // A command trial with a "training" phase only, and keys that look like
+  // energies: no record named inference or generation, no inference energy.
   Trial training_only;
-  training_only.user_attrs = {{"training_j", 50.0},          {"training_samples", 100},
-                              {"training_j_per_sample", 0.5}, {"training_samples_per_j", 2.0},
-                              {"train_tokens_per_j", 4.0}};
+  training_only.user_attrs = {{"training_j_per_sample", 0.5}, {"inference_samples_per_j", 2.0},
+                              {"generation_tokens_per_j", 4.0}};
+  EnergyRecord training = testing::inference_record(EnergySource::RaplPowercap, 0.5);
+  training.name = "training";
+  write_energy_records(training_only.user_attrs, {training});
   EXPECT_FALSE(inference_energy(training_only));
-
-  // With a validation phase as well, that one is the inference figure,
-  // although "training" comes first in key order.
-  Trial with_validation = training_only;
-  with_validation.user_attrs["validation_j_per_sample"] = 0.25;
-  const auto energy = inference_energy(with_validation);
-  ASSERT_TRUE(energy);
-  EXPECT_EQ(energy->key, "validation_j_per_sample");
-  EXPECT_DOUBLE_EQ(energy->j_per_unit, 0.25);
 }
 
-TEST_F(KnownStudy, TuningEnergySumsWholePhaseKeysOnly) {
-  const TuningEnergy first = tuning_energy(trials[0]);
-  EXPECT_DOUBLE_EQ(first.j, 100.0);  // training_j 90 + inference_measurement_j 10
-  EXPECT_EQ(first.keys, (std::vector<std::string>{"inference_measurement_j", "training_j"}));
-
-  // A trial the runner ran: its whole-trial window alone, phases and the
-  // net figure inside it are not added again.
-  Trial run_by_runner;
-  run_by_runner.user_attrs = {{"tuning_energy_j", 12.0}, {"tuning_energy_net_j", 8.0},
-                              {"training_j", 9.0}, {"command_j", 11.0}};
-  const TuningEnergy whole = tuning_energy(run_by_runner);
-  EXPECT_DOUBLE_EQ(whole.j, 12.0);
-  EXPECT_EQ(whole.keys, std::vector<std::string>{"tuning_energy_j"});
+TEST_F(KnownStudy, TuningEnergyIsTheTrialRecord) {
+  const auto first = tuning_energy(trials[0]);
+  ASSERT_TRUE(first);
+  EXPECT_DOUBLE_EQ(first->gross_j, 100.0);
+  EXPECT_TRUE(first->is_estimate());
+  EXPECT_TRUE(energy_is_estimate(trials[0]));
+  EXPECT_FALSE(energy_is_estimate(trials[1]));
+  Trial told_from_outside;
+  told_from_outside.user_attrs = {{"training_j", 9.0}, {"command_j", 11.0}};
+  EXPECT_FALSE(tuning_energy(told_from_outside));
 }
 
 TEST_F(KnownStudy, DefaultChoicesFollowTheDocumentedRules) {
-  EXPECT_EQ(most_accurate_trial(study.spec, trials), 1);
+  EXPECT_EQ(quality_objective(study.spec), 0u);
+  EXPECT_EQ(best_quality_trial(study.spec, trials), 1);
   const auto chosen = default_chosen_trial(study.spec, trials);
   ASSERT_TRUE(chosen);
   // Trials 1 (0.90) and 2 (0.895) are within 0.01 of the best; 2 uses less.
@@ -99,12 +89,42 @@ TEST_F(KnownStudy, DefaultChoicesFollowTheDocumentedRules) {
   EXPECT_EQ(knee_trial(study.spec, trials), 0);
 }
 
+TEST(DefaultChoices, TheQualityObjectiveIsTheNonEnergyOneWhateverItsDirection) {
+  StudySpec text;
+  text.name = "text";
+  text.objectives = {{"generation_tokens_per_j", Direction::Maximize, std::nullopt},
+                     {"heldout_loss", Direction::Minimize, std::nullopt}};
+  EXPECT_EQ(quality_objective(text), 1u);
+  std::vector<Trial> trials;
+  for (const auto& [loss, j] : std::vector<std::pair<double, double>>{{2.0, 0.001}, {1.5, 0.004}, {1.505, 0.002}}) {
+    Trial trial;
+    trial.number = static_cast<std::int64_t>(trials.size());
+    trial.state = TrialState::Complete;
+    trial.values = {1.0 / j, loss};
+    EnergyRecord record = testing::inference_record(EnergySource::RaplPowercap, j);
+    record.name = "generation";
+    record.unit = "token";
+    write_energy_records(trial.user_attrs, {record});
+    trials.push_back(trial);
+  }
+  // The baseline is the lowest loss, the chosen the cheapest within 0.01 of it.
+  EXPECT_EQ(best_quality_trial(text, trials), 1);
+  EXPECT_EQ(default_chosen_trial(text, trials)->number, 2);
+  StudySpec energy_only;
+  energy_only.objectives = {{"energy_j", Direction::Minimize, std::nullopt},
+                            {"inference_samples_per_j", Direction::Maximize, std::nullopt}};
+  EXPECT_FALSE(quality_objective(energy_only));
+}
+
 TEST_F(KnownStudy, NetImpactAndBreakEven) {
   const NetImpact impact = net_impact(trials, 2, 1, carbon);
   EXPECT_DOUBLE_EQ(impact.chosen_j_per_inference, 1.0 / 128);
   EXPECT_DOUBLE_EQ(impact.baseline_j_per_inference, 1.0 / 64);
   EXPECT_DOUBLE_EQ(impact.saved_j_per_inference, 1.0 / 128);
   EXPECT_DOUBLE_EQ(impact.tuning_j, 640.0);  // 100 + 300 + 150 + 60 + 30 (failed)
+  EXPECT_EQ(impact.basis, "gross (idle included)");  // the trial records have no net figure
+  EXPECT_TRUE(impact.tuning_is_estimate);             // trial 0's
+  EXPECT_FALSE(impact.tuning_is_shared);
   EXPECT_EQ(impact.trials_with_energy, 5u);
   EXPECT_EQ(impact.trials_without_energy, 0u);
   ASSERT_TRUE(impact.break_even_inferences);
@@ -114,6 +134,36 @@ TEST_F(KnownStudy, NetImpactAndBreakEven) {
   EXPECT_NEAR(impact.tuning_g_co2e, 0.1066666666, 1e-9);
   EXPECT_NEAR(impact.chosen_g_co2e_per_1000, 0.00130208333, 1e-11);
   EXPECT_NEAR(impact.baseline_g_co2e_per_1000, 0.00260416667, 1e-11);
+}
+
+TEST(NetImpactBasis, BothSidesAreNetOnlyWhenEveryFigureHadIdleSubtracted) {
+  std::vector<Trial> trials(2);
+  for (std::size_t i = 0; i < trials.size(); ++i) {
+    const double gross_per_sample = i == 0 ? 0.3 : 0.5;  // net: 0.1 and 0.3
+    EnergyRecord inference = testing::inference_record(EnergySource::RaplPowercap, gross_per_sample - 0.2);
+    inference.gross_j = 100 * gross_per_sample;
+    EnergyRecord trial = testing::window_record("trial", EnergySource::RaplPowercap, 50.0);
+    trial.net_j = 20.0;
+    trial.idle_subtracted = true;
+    trials[i].number = static_cast<std::int64_t>(i);
+    write_energy_records(trials[i].user_attrs, {inference, trial});
+  }
+  const CarbonSettings carbon{400.0, 1.0, "test"};
+  NetImpact impact = net_impact(trials, 0, 1, carbon);
+  EXPECT_EQ(impact.basis, "net of idle");
+  EXPECT_DOUBLE_EQ(impact.tuning_j, 40.0);
+  EXPECT_NEAR(impact.saved_j_per_inference, 0.2, 1e-12);
+  EXPECT_DOUBLE_EQ(*impact.break_even_inferences, 200.0);
+  // One trial without a net figure: everything goes gross, tuning and savings alike.
+  auto gross_only = find_energy_record(trials[1].user_attrs, "trial");
+  gross_only->net_j.reset();
+  gross_only->idle_subtracted = false;
+  write_energy_records(trials[1].user_attrs, {*gross_only});
+  impact = net_impact(trials, 0, 1, carbon);
+  EXPECT_EQ(impact.basis, "gross (idle included)");
+  EXPECT_DOUBLE_EQ(impact.tuning_j, 100.0);
+  EXPECT_NEAR(impact.saved_j_per_inference, 0.2, 1e-12);  // 0.5 - 0.3 gross
+  EXPECT_DOUBLE_EQ(*impact.break_even_inferences, 500.0);
 }
 
 TEST_F(KnownStudy, NoBreakEvenWhenTheChosenModelSavesNothing) {

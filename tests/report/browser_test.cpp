@@ -136,9 +136,15 @@ TEST_F(Browser, TrialDetailsSayHowTheEnergyWasMeasured) {
   const Trial trial = storage->create_trial(study.id, nlohmann::json::object());
   TrialResult result;
   result.values = {0.9, 500.0};
-  result.user_attrs = {{"accuracy", 0.9},          {"inference_j_per_sample", 0.002},
-                       {"inference_samples", 1000}, {"energy_source", "rapl-powercap"},
-                       {"energy_shared", true},     {"tuning_energy_j", 40.0}};
+  result.user_attrs = {{"accuracy", 0.9}, {"inference_j_per_sample", 0.002}, {"inference_samples", 1000}};
+  EnergyRecord inference = testing::window_record("inference", EnergySource::RaplPowercap, 2.0);
+  inference.unit = "sample";
+  inference.units_per_window = 1000;
+  inference.j_per_unit = 0.002;
+  inference.shared = true;
+  EnergyRecord whole = testing::window_record("trial", EnergySource::RaplPowercap, 40.0);
+  whole.shared = true;
+  write_energy_records(result.user_attrs, {inference, whole});
   storage->finish_trial(trial.id, result);
   ReportOptions options;
   options.study_name = "one window";
@@ -148,12 +154,13 @@ TEST_F(Browser, TrialDetailsSayHowTheEnergyWasMeasured) {
   const PageLoad load = load_in_chromium(files.html.string() + "#trial-0", scratch);
   EXPECT_TRUE(load.console.empty()) << load.console.front();
   // Rows of the details panel (the embedded model card says it in other words).
-  EXPECT_NE(load.dom.find("<th>spread over windows (MAD / min / max)</th>"
+  EXPECT_NE(load.dom.find("<h4>Energy: inference</h4>"), std::string::npos) << load.dom;
+  EXPECT_NE(load.dom.find("<th>spread (MAD / min / max)</th>"
                           "<td>none: one window was measured</td>"),
             std::string::npos)
       << load.dom;
-  EXPECT_NE(load.dom.find("<th>shared device</th><td>yes: parallel trials ran on the measured "
-                          "device, not a clean measurement</td>"),
+  EXPECT_NE(load.dom.find("<th>shared devices</th><td>yes: parallel trials ran on the measured "
+                          "devices, not a clean measurement</td>"),
             std::string::npos);
 }
 

@@ -8,7 +8,9 @@
 #include <random>
 #include <string>
 
+#include "ecopt/energy/record.hpp"
 #include "ecopt/storage/storage.hpp"
+#include "known_study.hpp"
 
 namespace ecopt::report::testing {
 
@@ -81,23 +83,24 @@ inline StudyRecord make_demo_study(Storage& storage, const std::string& name, in
                                         {"inference_batch_size", std::int64_t{batch}},
                                         {"learning_rate", lr}});
     TrialResult result;
+    const double training_j = 3.0 * 3 * 20000 * cost.flops * 2.5e-10 + 40.0;
     result.user_attrs = {{"accuracy", accuracy},
                          {"inference_j_per_sample", energy_j},
                          {"inference_samples_per_j", 1.0 / energy_j},
-                         {"inference_j_per_sample_mad", energy_j * 0.02},
-                         {"inference_j_per_sample_min", energy_j * 0.96},
-                         {"inference_j_per_sample_max", energy_j * 1.05},
-                         {"training_j", 3.0 * 3 * 20000 * cost.flops * 2.5e-10 + 40.0},
+                         {"training_j", training_j},
                          {"train_s", 20.0 + cost.flops * 1e-6},
                          {"params", cost.params},
                          {"flops_per_sample", cost.flops},
-                         {"inference_batch_size", batch},
-                         {"energy_source", "rapl-powercap"},
-                         {"energy_device", "cpu:0 (package)"},
-                         {"idle_subtracted", true}};
+                         {"inference_batch_size", batch}};
+    EnergyRecord inference = inference_record(EnergySource::RaplPowercap, energy_j);
+    inference.spread = EnergySpread{energy_j * 0.96, energy_j * 1.05, energy_j * 0.02};
+    write_energy_records(result.user_attrs,
+                         {inference, window_record("training", EnergySource::RaplPowercap, training_j),
+                          window_record("trial", EnergySource::RaplPowercap, training_j + 100 * energy_j)});
     if (i == 7) {
       result.state = TrialState::Failed;
       result.user_attrs = {{"training_j", 12.0}};
+      write_energy_records(result.user_attrs, {window_record("trial", EnergySource::RaplPowercap, 12.0)});
       result.fail_reason = "libtorch: out of memory while allocating the first batch";
     } else if (i % 11 == 5) {
       result.state = TrialState::Pruned;

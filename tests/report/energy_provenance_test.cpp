@@ -20,22 +20,34 @@ std::size_t count(const std::string& text, const std::string& needle) {
   return n;
 }
 
+struct Marks {
+  bool shared = false;
+  int windows = 1;
+  std::optional<EnergySpread> spread;
+  double duration_s = 0.5;
+};
+
 // What a command trial whose program reports one "inference" phase of 1,000
-// samples records (docs/command-protocol.md), with `extra` merged in.
-nlohmann::json command_trial_attrs(const nlohmann::json& extra = nlohmann::json::object()) {
-  nlohmann::json attrs = {{"accuracy", 0.9},
+// samples records (docs/command-protocol.md), with its records marked.
+nlohmann::json command_trial_attrs(const Marks& marks = {}, double accuracy = 0.9) {
+  nlohmann::json attrs = {{"accuracy", accuracy},
                           {"inference_j", 2.0},
-                          {"inference_gross_j", 2.5},
-                          {"inference_s", 0.5},
                           {"inference_samples", 1000},
                           {"inference_j_per_sample", 0.002},
-                          {"inference_samples_per_j", 500.0},
-                          {"inference_energy_source", "rapl-powercap"},
-                          {"energy_source", "rapl-powercap"},
-                          {"energy_device", "cpu:0"},
-                          {"idle_subtracted", true},
-                          {"tuning_energy_j", 40.0}};
-  attrs.update(extra);
+                          {"inference_samples_per_j", 500.0}};
+  EnergyRecord inference = testing::window_record("inference", EnergySource::RaplPowercap, 2.5);
+  inference.net_j = 2.0;
+  inference.idle_subtracted = true;
+  inference.duration_s = marks.duration_s;
+  inference.unit = "sample";
+  inference.units_per_window = 1000;
+  inference.j_per_unit = 0.002;
+  inference.windows = marks.windows;
+  inference.spread = marks.spread;
+  inference.shared = marks.shared;
+  EnergyRecord trial = testing::window_record("trial", EnergySource::RaplPowercap, 40.0);
+  trial.shared = marks.shared;
+  write_energy_records(attrs, {inference, trial});
   return attrs;
 }
 
@@ -67,50 +79,66 @@ class EnergyProvenance : public ::testing::Test {
 
 TEST_F(EnergyProvenance, ACommandPhaseIsOneWindowWithoutSpread) {
   const std::string text = card(add_trial(command_trial_attrs()));
-  expect_contains(text, "| Energy per sample (one window) | 2 mJ (0.002 J, from `inference_j_per_sample`) |");
-  expect_contains(text, "| Spread over windows | none: one window was measured (no "
-                        "`inference_j_per_sample_mad`, `_min`, `_max`) |");
+  expect_contains(text, "| Energy per sample (one window, net of idle) | 2 mJ (0.002 J, record `inference`) |");
+  expect_contains(text, "| Spread over windows | none: one window was measured |");
   expect_contains(text, "- Method: one measurement window around the whole workload");
+  expect_contains(text, "| Meter resolution | ");
+  EXPECT_EQ(text.find("not resolved"), std::string::npos) << text;
   EXPECT_EQ(text.find("median"), std::string::npos) << text;
   EXPECT_EQ(text.find("repeated"), std::string::npos) << text;
 }
 
+TEST_F(EnergyProvenance, AnUnresolvedPhaseIsFlagged) {
+  // 5 ms on a meter that steps every 1 ms: 5 steps, fewer than 10.
+  const std::string text = card(add_trial(command_trial_attrs({.duration_s = 0.005})));
+  expect_contains(text, "**not resolved**: the window is shorter than 10 meter steps");
+}
+
 TEST_F(EnergyProvenance, RepeatedWindowsGiveTheMedianAndItsSpread) {
   // What the image-classification task records: median, spread, window count.
-  const std::string text = card(add_trial(command_trial_attrs({{"inference_j_per_sample_mad", 0.0001},
-                                                               {"inference_j_per_sample_min", 0.0018},
-                                                               {"inference_j_per_sample_max", 0.0024},
-                                                               {"inference_windows", 7}})));
-  expect_contains(text, "| Energy per sample (median over 7 windows) | 2 mJ");
+  const std::string text = card(add_trial(
+      command_trial_attrs({.windows = 7, .spread = EnergySpread{0.0018, 0.0024, 0.0001}})));
+  expect_contains(text, "| Energy per sample (median over 7 windows, net of idle) | 2 mJ");
   expect_contains(text, "| Spread over windows | MAD 100 µJ, min 1.8 mJ, max 2.4 mJ over 7 windows |");
   expect_contains(text, "- Method: the inference workload is repeated inside measurement windows");
   EXPECT_EQ(text.find("one window"), std::string::npos) << text;
 }
 
 TEST_F(EnergyProvenance, TheCardWarnsWhenTheDeviceWasShared) {
-  const auto clean = add_trial(command_trial_attrs({{"energy_shared", false}}));
-  // Marked in its source too, as the runner does: the card says it once.
-  const auto shared = add_trial(command_trial_attrs(
-      {{"energy_shared", true}, {"energy_source", "rapl-powercap (shared)"}}));
+  const auto clean = add_trial(command_trial_attrs());
+  const auto shared = add_trial(command_trial_attrs({.shared = true}));
   const std::string shared_card = card(shared);
-  expect_contains(shared_card, "> **Warning:** the measured device was shared with parallel trials "
-                               "while this trial ran (energy_shared)");
+  expect_contains(shared_card, "> **Warning:** the measured devices were shared with parallel "
+                               "trials while this trial ran");
   expect_contains(shared_card, "- Energy source: rapl-powercap (as reported by the meter; the "
-                               "device was shared with parallel trials)");
+                               "devices were shared with parallel trials)");
   EXPECT_EQ(card(clean).find("shared"), std::string::npos);
 }
 
 TEST_F(EnergyProvenance, TheTrialTableMarksSharedEnergy) {
-  add_trial(command_trial_attrs({{"energy_shared", false}}));
-  // Marked in its source too, as the runner does: the badge replaces the mark.
-  add_trial(command_trial_attrs(
-      {{"energy_shared", true}, {"accuracy", 0.8}, {"energy_source", "rapl-powercap (shared)"}}));
+  add_trial(command_trial_attrs());
+  add_trial(command_trial_attrs({.shared = true}, 0.8));
   ReportOptions options;
   options.study_name = study.spec.name;
   const std::string html =
       render_html_report(study, storage->trials(study.id), storage->describe(), options);
   EXPECT_EQ(count(html, "<td>rapl-powercap <span class=\"badge shared\""), 1u);
   EXPECT_EQ(count(html, "<td>rapl-powercap</td>"), 1u);
+}
+
+TEST_F(EnergyProvenance, HeadlineCardsCarryTheEstimateAndSharedMarks) {
+  nlohmann::json estimate = command_trial_attrs({.shared = true});
+  auto records = energy_records(estimate);
+  for (auto& record : records) record.sources = {EnergySource::EstimateCpuTime};
+  write_energy_records(estimate, records);
+  add_trial(estimate);
+  ReportOptions options;
+  options.study_name = study.spec.name;
+  const std::string html =
+      render_html_report(study, storage->trials(study.id), storage->describe(), options);
+  const auto cards = html.substr(html.find("<div class=\"cards\">"), 2000);
+  expect_contains(cards, "spent on tuning (gross) · <span class=\"badge estimate\">estimate</span> · "
+                         "<span class=\"badge shared\">shared devices</span>");
 }
 
 }  // namespace

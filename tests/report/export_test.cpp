@@ -91,37 +91,35 @@ TEST(TrialsTable, ShowsEnergyWithItsSourceAndMarksSharedDevices) {
   first.state = TrialState::Complete;
   first.values = {0.912345};
   first.params = {{"lr", 0.001}, {"opt", std::string("adam")}};
-  first.user_attrs = {{"inference_j_per_sample", 0.0123456}, {"tuning_energy_j", 42.5},
-                      {"energy_source", "rapl-powercap"}, {"energy_shared", false}};
+  EnergyRecord inference = testing::window_record("inference", EnergySource::RaplPowercap, 1.23456);
+  inference.unit = "sample";
+  inference.units_per_window = 100;
+  inference.j_per_unit = 0.0123456;
+  write_energy_records(first.user_attrs,
+                       {inference, testing::window_record("trial", EnergySource::RaplPowercap, 42.5)});
   Trial failed;
   failed.number = 12;
   failed.state = TrialState::Failed;
   failed.params = {{"opt", std::string("sgd-with-a-very-long-name-indeed")}};
   failed.fail_reason = "out of memory";
-  // A command trial with only a training phase, on a shared device: its
-  // source already says so (the runner's mark), which is not doubled and
-  // survives truncation.
+  // A command trial with only a training phase, estimated, on a shared
+  // device: both marks survive truncation.
   Trial shared;
   shared.number = 3;
   shared.state = TrialState::Complete;
   shared.values = {0.5};
   shared.params = {{"opt", std::string("sgd")}};
-  shared.user_attrs = {{"training_j_per_sample", 0.5}, {"training_j", 50.0},
-                       {"energy_source", "estimate-cpu-time (shared)"}, {"energy_shared", true}};
+  EnergyRecord training = testing::window_record("training", EnergySource::EstimateCpuTime, 50.0);
+  EnergyRecord whole = testing::window_record("trial", EnergySource::EstimateCpuTime, 50.0);
+  training.shared = whole.shared = true;
+  write_energy_records(shared.user_attrs, {training, whole});
   const std::string expected =
       " #  state     accuracy     lr  opt                       J/inference  tuning J  energy source             reason\n"
       "--  --------  --------  -----  ------------------------  -----------  --------  ------------------------  -------------\n"
       " 0  COMPLETE    0.9123  0.001  adam                          0.01235      42.5  rapl-powercap             -\n"
       "12  FAIL             -      -  sgd-with-a-very-long-na…            -         -  -                         out of memory\n"
-      " 3  COMPLETE       0.5      -  sgd                                 -        50  estimate-cpu-t… (shared)  -\n";
+      " 3  COMPLETE       0.5      -  sgd                                 -        50  est… (estimate) (shared)  -\n";
   EXPECT_EQ(format_trials_table(spec, {first, failed, shared}), expected);
-  // A trial whose only source is the runner's, marked shared by the runner.
-  first.user_attrs.erase("energy_source");
-  first.user_attrs["tuning_energy_source"] = "rapl-powercap (shared)";
-  first.user_attrs["energy_shared"] = true;
-  const std::string runner_only = format_trials_table(spec, {first});
-  EXPECT_NE(runner_only.find("  rapl-powercap (shared)  "), std::string::npos) << runner_only;
-  EXPECT_EQ(runner_only.find("(shared) (shared)"), std::string::npos) << runner_only;
 }
 
 }  // namespace

@@ -9,6 +9,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "ecopt/energy/record.hpp"
+
 #include "ecopt/study/runner.hpp"
 #include "subprocess.hpp"
 
@@ -106,7 +108,8 @@ void expect_skipped_untrained(const Trial& trial, const std::string& reason_star
   EXPECT_EQ(trial.fail_reason, reason);
   EXPECT_GT(trial.metric("inference_samples_per_j").value_or(0.0), 0.0);
   EXPECT_GT(trial.metric("params").value_or(0.0), 0.0);
-  EXPECT_GT(trial.metric(kTrialEnergyAttr).value_or(0.0), 0.0) << "the measurement's energy counts";
+  EXPECT_GT(find_energy_record(trial.user_attrs, kTrialRecord)->gross_j, 0.0)
+      << "the measurement's energy counts";
   for (const char* training_metric :
        {"training_j", "training_j_gross", "train_s", "epochs_run", "val_loss", "accuracy"}) {
     EXPECT_FALSE(trial.user_attrs.contains(training_metric)) << training_metric;
@@ -207,7 +210,8 @@ TEST_F(EnergyFirstRunner, ACandidateThatCannotEnterTheFrontAtBestPlausibleAccura
     EXPECT_NE(to_string(trials[i].params.at("lr")), to_string(trained.params.at("lr"))) << "a new candidate each trial";
     // Same model, same inference knobs: the skipped trial spent the
     // measurement only, the trained one the measurement and training.
-    EXPECT_LT(*trials[i].metric(kTrialEnergyAttr), *trained.metric(kTrialEnergyAttr));
+    EXPECT_LT(find_energy_record(trials[i].user_attrs, kTrialRecord)->gross_j,
+              find_energy_record(trained.user_attrs, kTrialRecord)->gross_j);
   }
   ASSERT_EQ(summary.front.front.size(), 1u);
   EXPECT_EQ(summary.front.front[0].number, 0);

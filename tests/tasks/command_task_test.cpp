@@ -244,7 +244,8 @@ TEST_F(CommandTaskTest, PhasesAreMeasuredApartFromTheRest) {
                               "spin(0.4)\n"
                               "print('ECOPT {\"event\": \"end\", \"phase\": \"inference\", \"samples\": 200}', flush=True)\n"
                               "print('ECOPT {\"accuracy\": 0.5}')");
-  const auto m = run({{"kind", "command"}, {"argv", {kPython, program}}}, {}).metrics;
+  const auto outcome = run({{"kind", "command"}, {"argv", {kPython, program}}}, {});
+  const auto& m = outcome.metrics;
   ASSERT_TRUE(m.contains("inference_j")) << m.dump();
   const double phase_j = m["inference_j"].get<double>();
   const double total_j = m["command_j"].get<double>();
@@ -258,8 +259,15 @@ TEST_F(CommandTaskTest, PhasesAreMeasuredApartFromTheRest) {
   EXPECT_LT(m["inference_s"].get<double>(), m["command_s"].get<double>());
   EXPECT_DOUBLE_EQ(m["inference_j_per_sample"].get<double>(), phase_j / 200);
   EXPECT_EQ(m["inference_samples"], 200);
-  EXPECT_EQ(m["energy_source"], "estimate-cpu-time");
-  EXPECT_EQ(m["energy_is_estimate"], true);
+  // One record per phase and one for the whole program, typed.
+  ASSERT_EQ(outcome.energy.size(), 2u);
+  const EnergyRecord& phase = outcome.energy[0];
+  EXPECT_EQ(phase.name, "inference");
+  EXPECT_EQ(phase.unit, "sample");
+  EXPECT_EQ(phase.units_per_window, 200u);
+  EXPECT_DOUBLE_EQ(*phase.j_per_unit, phase_j / 200);
+  EXPECT_TRUE(phase.resolved()) << "a 0.4 s busy phase spans 40 ticks of 10 ms";
+  EXPECT_EQ(outcome.energy[1].name, "command");
   EXPECT_FALSE(m.contains("tuning_j")) << "tuning energy is the runner's whole-trial window";
 }
 

@@ -77,17 +77,23 @@ TEST(ImageClassificationTask, TrainsOnFashionMnistWellAboveChance) {
   EXPECT_GT(m["train_s"].get<double>(), 0.0);
   EXPECT_GT(m["training_j"].get<double>(), 0.0);
   // Energy figures carry their source, device and idle handling.
-  EXPECT_EQ(m["energy_source"], "estimate-cpu-time");
-  EXPECT_EQ(m["training_energy_source"], "estimate-cpu-time");
-  EXPECT_TRUE(m["energy_is_estimate"].get<bool>());
-  EXPECT_FALSE(m["idle_subtracted"].get<bool>());
-  EXPECT_FALSE(m["energy_device"].get<std::string>().empty());
+  ASSERT_EQ(outcome.energy.size(), 2u);
+  const EnergyRecord& inference = outcome.energy[0];
+  EXPECT_EQ(inference.name, "inference");
+  EXPECT_EQ(inference.sources, std::vector<EnergySource>{EnergySource::EstimateCpuTime});
+  EXPECT_EQ(outcome.energy[1].name, "training");
+  EXPECT_TRUE(outcome.energy[1].is_estimate());
+  EXPECT_FALSE(inference.idle_subtracted);
+  EXPECT_FALSE(inference.devices.empty());
   const double per_sample = m["inference_j_per_sample"];
   EXPECT_GT(per_sample, 0.0);
+  EXPECT_DOUBLE_EQ(*inference.j_per_unit, per_sample);
   EXPECT_DOUBLE_EQ(m["inference_samples_per_j"].get<double>(), 1.0 / per_sample);
-  EXPECT_LE(m["inference_j_per_sample_min"].get<double>(), per_sample);
-  EXPECT_GE(m["inference_j_per_sample_max"].get<double>(), per_sample);
-  EXPECT_GE(m["inference_j_per_sample_mad"].get<double>(), 0.0);
+  ASSERT_TRUE(inference.spread);
+  EXPECT_LE(inference.spread->min_j, per_sample);
+  EXPECT_GE(inference.spread->max_j, per_sample);
+  EXPECT_GE(inference.spread->mad_j, 0.0);
+  EXPECT_EQ(inference.windows, 3);
   EXPECT_EQ(m["inference_windows"], 3);
   EXPECT_GT(m["inference_windows_s"].get<double>(), 0.0);
   // 28x28 → conv1 28x28 → conv2, pool → 14x14: 80 + 584 + 8·14·14·10 + 10.

@@ -457,10 +457,14 @@ TEST(TextGenerationTask, MetricsArePresentAndLabelled) {
                    1.0 / m["generation_j_per_token"].get<double>());
   EXPECT_NEAR(m["heldout_perplexity"].get<double>(), std::exp(m["heldout_loss"].get<double>()),
               1e-9);
-  EXPECT_EQ(m["energy_source"], "estimate-cpu-time");
-  EXPECT_TRUE(m["energy_is_estimate"].get<bool>());
-  EXPECT_FALSE(m["idle_subtracted"].get<bool>());
-  EXPECT_EQ(m["training_energy_source"], "estimate-cpu-time");
+  std::vector<std::string> names;
+  for (const auto& record : outcome.energy) {
+    names.push_back(record.name);
+    EXPECT_TRUE(record.is_estimate()) << record.name;
+    EXPECT_FALSE(record.idle_subtracted) << record.name;
+  }
+  EXPECT_EQ(names, (std::vector<std::string>{"prefill", "decode", "generation", "training"}));
+  EXPECT_DOUBLE_EQ(*outcome.energy[2].j_per_unit, m["generation_j_per_token"].get<double>());
   EXPECT_EQ(m["compute_device"], "cpu");
   EXPECT_EQ(m["generation_batch_size"], 2);
   EXPECT_EQ(m["params"],
@@ -516,6 +520,7 @@ TEST(GenerationBench, MeasuresEveryPresetOnTheCpu) {
     EXPECT_TRUE(cell.measured) << cell.skipped_reason;
     EXPECT_GT(cell.j_per_token, 0.0);
     EXPECT_EQ(cell.energy_source, "estimate-cpu-time");
+    EXPECT_TRUE(cell.is_estimate);
   }
   // The estimate follows CPU time: the larger model costs more per token.
   EXPECT_GT(result.cell(1, 0).j_per_token, result.cell(0, 0).j_per_token);

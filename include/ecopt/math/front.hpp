@@ -48,6 +48,8 @@ struct ReferencePoint {
   std::vector<double> values(const StudySpec& spec) const;
   // "accuracy 0.51 (threshold), energy_j 12.3 (worst feasible + 10% of range)".
   std::string describe(const StudySpec& spec) const;
+  // "(0.51, 12.3)": the values alone, for a progress line.
+  std::string coordinates(const StudySpec& spec) const;
 };
 
 // `points` in minimisation form, all feasible. Where an objective has no

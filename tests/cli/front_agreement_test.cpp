@@ -104,7 +104,8 @@ TEST_P(FrontAgreement, TuneBestTrialsAndReportPrintTheSameFigures) {
   const std::regex data(R"re(<script type="application/json" id="ecopt-data">([\s\S]*?)</script>)re");
   ASSERT_TRUE(std::regex_search(html, match, data));
   std::set<int> on_front;
-  for (const auto& trial : nlohmann::json::parse(match[1].str())["trials"]) {
+  const auto page_data = nlohmann::json::parse(match[1].str());
+  for (const auto& trial : page_data["trials"]) {
     if (trial["on_front"].get<bool>()) on_front.insert(trial["number"].get<int>());
   }
   EXPECT_EQ(on_front, numbers);

@@ -63,8 +63,9 @@ TEST_F(ModelCard, WarnsWhenFiguresAreEstimates) {
 TEST_F(ModelCard, SaysWhatIsNotRecorded) {
   const std::string text = card(4);  // the failed trial measured nothing
   expect_contains(text, "| Energy per inference | not recorded |");
-  expect_contains(text, "> **Warning:** this trial does not record its energy source");
-  expect_contains(text, "- Idle handling: not recorded");
+  expect_contains(text, "- Method: not recorded: this trial records no inference energy.");
+  // Its whole-trial window is what labels it.
+  expect_contains(text, "- Energy source: rapl-powercap (as reported by the meter)");
 }
 
 }  // namespace

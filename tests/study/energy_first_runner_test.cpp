@@ -122,7 +122,7 @@ TEST_F(EnergyFirstRunner, AConstraintTheUntrainedModelBreaksSkipsTrainingAndTheS
 
   EXPECT_EQ(summary.trials_run, 2) << out.str();
   EXPECT_EQ(summary.trials_finished, 2);
-  EXPECT_TRUE(summary.front.front.empty()) << "pruned trials never enter the front";
+  EXPECT_EQ(summary.front.size(), 0u) << "pruned trials never enter the front";
   const auto trials = stored();
   ASSERT_EQ(trials.size(), 2u);
   for (const auto& trial : trials) {
@@ -213,8 +213,7 @@ TEST_F(EnergyFirstRunner, ACandidateThatCannotEnterTheFrontAtBestPlausibleAccura
     EXPECT_LT(find_energy_record(trials[i].user_attrs, kTrialRecord)->gross_j,
               find_energy_record(trained.user_attrs, kTrialRecord)->gross_j);
   }
-  ASSERT_EQ(summary.front.front.size(), 1u);
-  EXPECT_EQ(summary.front.front[0].number, 0);
+  EXPECT_EQ(summary.front.member_numbers(), std::vector<std::int64_t>{0});
 }
 
 }  // namespace

@@ -240,7 +240,6 @@ nlohmann::json DeviceLease::attrs() const {
   all.insert(all.end(), shared_.begin(), shared_.end());
   return {{kDeviceLeaseAttr, joined(all)},
           {kDeviceLeaseIdsAttr, joined(physical_)},
-          {kEnergySharedAttr, energy_shared()},
           {"shared_devices", shared_}};
 }
 

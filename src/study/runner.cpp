@@ -389,9 +389,12 @@ std::unique_ptr<MachineActivity> machine_activity(const EnergyMonitor& monitor,
 // Idle power with no trial of any worker running on the machine: a
 // neighbour's trial would be counted as idle and understate every net figure.
 void measure_idle(const StudyFile& file, EnergyMonitor& monitor, MachineActivity* activity,
-                  std::ostream& out) {
+                  DeviceLeases* leases, const std::atomic<bool>& stop, std::ostream& out) {
   if (file.energy.idle_baseline_s <= 0) return;
   const auto measure = [&] {
+    // Every device lease of the node as well: no worker's trial runs on a
+    // measured GPU meanwhile, with or without a machine-wide meter.
+    const DeviceLease whole_node = leases ? leases->acquire_machine(stop) : DeviceLease();
     out << fmt::format("energy: measuring idle power for {}s ...\n", file.energy.idle_baseline_s)
         << std::flush;
     monitor.measure_idle_baseline(
@@ -545,7 +548,7 @@ RunSummary run_study(const StudyFile& file, const RunOptions& options) {
     monitor = owned_monitor.get();
   }
   const auto activity = machine_activity(*monitor, options);
-  measure_idle(file, *monitor, activity.get(), out);
+  measure_idle(file, *monitor, activity.get(), options.leases, stop, out);
   out << fmt::format("study {} · {} · sampler {} · objectives {}\n", study.name(),
                      storage->describe(), sampler->name(), describe_objectives(study.spec()))
       << std::flush;

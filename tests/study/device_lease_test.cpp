@@ -107,9 +107,9 @@ TEST_F(DeviceLeasesTest, AllowSharedRunsAtOnceAndSaysSo) {
   const auto shared = second.acquire(kNeverStop);
   EXPECT_TRUE(shared.exclusive().empty());
   EXPECT_TRUE(shared.energy_shared());
-  EXPECT_EQ(shared.attrs()["energy_shared"], true);
   EXPECT_EQ(shared.attrs()["device_lease"], "cpu");
-  EXPECT_EQ(held.attrs()["energy_shared"], false);
+  EXPECT_EQ(shared.attrs()["shared_devices"], std::vector<std::string>{"cpu"});
+  EXPECT_FALSE(held.energy_shared());
 }
 
 TEST_F(DeviceLeasesTest, GpuWorkersTakeDifferentGpusAndOnlyOneGetsTheCpu) {

@@ -18,6 +18,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "ecopt/energy/record.hpp"
+
 #include "ecopt/storage/storage.hpp"
 #include "ecopt/study/worker.hpp"
 #include "pg_test_server.hpp"
@@ -101,14 +103,13 @@ void expect_exact_budget(const std::vector<Trial>& trials, int n_trials) {
     numbers.insert(trial.number);
     EXPECT_EQ(trial.state, TrialState::Complete) << trial.fail_reason.value_or("");
     workers.insert(trial.user_attrs.value("worker_pid", std::int64_t{-1}));
-    // More workers than the one CPU lease: shared trials must say so.
-    ASSERT_TRUE(trial.user_attrs.contains("energy_shared")) << trial.user_attrs.dump();
-    if (trial.user_attrs["energy_shared"].get<bool>()) {
-      // Every energy source it records, the task's own included.
-      for (const char* key : {"tuning_energy_source", "energy_source"}) {
-        EXPECT_THAT(trial.user_attrs[key].get<std::string>(), HasSubstr("(shared)")) << key;
-      }
-    }
+    // More workers than the one CPU lease: shared trials must say so, in
+    // every energy record, the task's own included.
+    ASSERT_TRUE(trial.user_attrs.contains("shared_devices")) << trial.user_attrs.dump();
+    const bool shared = !trial.user_attrs["shared_devices"].empty();
+    const auto records = energy_records(trial.user_attrs);
+    ASSERT_FALSE(records.empty()) << trial.user_attrs.dump();
+    for (const auto& record : records) EXPECT_EQ(record.shared, shared) << record.name;
   }
   EXPECT_EQ(numbers.size(), trials.size()) << "trial numbers must be unique";
   EXPECT_EQ(*numbers.begin(), 0);
@@ -516,7 +517,8 @@ TEST_F(Workers, TwoWorkersOnOneLeaseNeverOverlap) {
   }
   for (const auto& trial : stored_trials(url)) {
     EXPECT_EQ(trial.user_attrs["device_lease"], "cpu");
-    EXPECT_EQ(trial.user_attrs["energy_shared"], false);
+    EXPECT_EQ(trial.user_attrs["shared_devices"], nlohmann::json::array());
+    EXPECT_FALSE(find_energy_record(trial.user_attrs, kTrialRecord)->shared);
   }
 }
 

@@ -15,7 +15,7 @@
 // A worker takes one device of its list exclusively (waiting for one to
 // free up) and the CPU lease too when it is free. Whatever it could not
 // hold exclusively is shared with parallel trials: the trial is marked
-// energy_shared, never passed off as a clean measurement.
+// shared in its energy records, never passed off as a clean measurement.
 #include <atomic>
 #include <cstdint>
 #include <filesystem>
@@ -32,7 +32,6 @@ namespace ecopt {
 // Trial user attribute keys written for every leased trial.
 inline constexpr const char* kDeviceLeaseAttr = "device_lease";         // "cuda:0+cpu"
 inline constexpr const char* kDeviceLeaseIdsAttr = "device_lease_ids";  // "GPU-...+cpu-node1-package-0"
-inline constexpr const char* kEnergySharedAttr = "energy_shared";       // true: not a clean measurement
 inline constexpr const char* kCpuLease = "cpu";
 
 // $ECOPT_LEASE_DIR, else $XDG_RUNTIME_DIR/ecopt-leases when that folder
@@ -58,7 +57,8 @@ class DeviceLease {
   // {"GPU-8f2c...", "cpu-node1-package-0"}.
   const std::vector<std::string>& physical() const { return physical_; }
   // {"device_lease": "cuda:0+cpu", "device_lease_ids": "GPU-...+cpu-...",
-  //  "energy_shared": false, "shared_devices": [...]}.
+  //  "shared_devices": [...]}; whether the energy was shared is said by
+  //  the trial's energy records (energy/record.hpp).
   nlohmann::json attrs() const;
 
  private:

@@ -200,7 +200,6 @@ std::unique_ptr<PreparedData> prepare_data(const ImageClassificationConfig& conf
 }
 
 using detail::log_line;
-using detail::ScopedWindow;
 using detail::throw_if_stopped;
 
 void record_energy_labels(nlohmann::json& metrics, const WindowResult& window, bool idle_subtracted) {

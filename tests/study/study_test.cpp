@@ -96,6 +96,27 @@ TEST_P(StudyTest, AskStoresParamsAndSearchSpace) {
             space);
 }
 
+// Issue 16: a trial was created in one transaction and given its params in
+// another; when the second failed (a full disk) a RUNNING trial without
+// params stayed behind and used up the budget.
+TEST_P(StudyTest, AnAskThatCannotSuggestStoresNoTrialWithoutParams) {
+  class FailingSampler final : public Sampler {
+   public:
+    std::string name() const override { return "failing"; }
+    std::vector<double> suggest(const SamplingContext&) override {
+      throw StorageError("database or disk is full");
+    }
+  };
+  Study study = create();
+  FailingSampler failing;
+  EXPECT_THROW(study.ask(mixed_space(), failing), StorageError);
+  EXPECT_THAT(study.trials(), ::testing::IsEmpty());
+  const auto asked = study.ask(mixed_space(), *sampler_);
+  ASSERT_EQ(study.trials().size(), 1u);
+  EXPECT_EQ(study.trials()[0].number, asked.number);
+  EXPECT_EQ(study.trials()[0].params, asked.params);
+}
+
 TEST_P(StudyTest, TellCompletesAndStoresValuesAndAttrs) {
   Study study = create();
   const auto asked = study.ask(mixed_space(), *sampler_);

@@ -103,6 +103,7 @@ TEST_P(StudyTest, AnAskThatCannotSuggestStoresNoTrialWithoutParams) {
   class FailingSampler final : public Sampler {
    public:
     std::string name() const override { return "failing"; }
+    HistoryNeed history_need() const override { return HistoryNeed::None; }
     std::vector<double> suggest(const SamplingContext&) override {
       throw StorageError("database or disk is full");
     }
@@ -260,11 +261,11 @@ TEST(StudyReads, ASamplerGetsTheHistoryItDeclaresItNeeds) {
 
   RecordingSampler needs_trials(HistoryNeed::Trials);
   const auto asked = study.ask(space, needs_trials);
-  // Every trial, the one being filled included (RUNNING, no params yet).
-  ASSERT_EQ(numbers_of(needs_trials.seen), (std::vector<std::int64_t>{0, 1, 2, 3, 4}));
+  // Every stored trial; the one being filled is stored only once it has
+  // its params (issue 16), so it is not among them.
+  ASSERT_EQ(numbers_of(needs_trials.seen), (std::vector<std::int64_t>{0, 1, 2, 3}));
   EXPECT_EQ(needs_trials.seen[0].values, (std::vector<double>{0.9, 3.0}));
   EXPECT_EQ(needs_trials.seen[3].params, study.trials()[3].params);
-  EXPECT_TRUE(needs_trials.seen[4].params.empty());
   EXPECT_EQ(study.trials()[4].params, asked.params);
 }
 

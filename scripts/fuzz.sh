@@ -1,16 +1,16 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets (fuzz/) with clang, ASan and UBSan in
 # build-fuzz/ and runs each for a bounded time, seeded with the bad-input
-# suite and the shipped studies. Usage:
+# suite, the shipped studies and fuzz/seeds/. Usage:
 #   scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]
-# SECONDS_PER_TARGET defaults to 300; TARGET is study_file or search_space
-# (default: both).
+# SECONDS_PER_TARGET defaults to 300; TARGET is study_file, search_space,
+# protocol_line or storage_url (default: all four).
 # A crash leaves its input as build-fuzz/crash-* and the script fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-300}"
 shift || true
-if [ $# -gt 0 ]; then targets=("$@"); else targets=(study_file search_space); fi
+if [ $# -gt 0 ]; then targets=("$@"); else targets=(study_file search_space protocol_line storage_url); fi
 build=build-fuzz
 
 cmake -S fuzz -B "$build" -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
@@ -24,6 +24,8 @@ seed_corpus() {  # target, files...
 }
 seed_corpus study_file tests/bad-input/studies/*.toml studies/*.toml
 seed_corpus search_space tests/bad-input/spaces/*.json
+seed_corpus protocol_line fuzz/seeds/protocol_line/*
+seed_corpus storage_url fuzz/seeds/storage_url/*
 
 status=0
 for target in "${targets[@]}"; do

@@ -1,5 +1,9 @@
 // ecopt ask: one trial's parameters as JSON, as Optuna's ask prints them.
+#include <cerrno>
+#include <cstring>
+#include <fstream>
 #include <iostream>
+#include <sstream>
 
 #include <fmt/format.h>
 
@@ -44,9 +48,23 @@ SamplerOptions sampler_options(const AskFlags& flags) {
   return options;
 }
 
+// "@path": the space is read from a file, as a large one does not fit in
+// one command-line argument.
+std::string search_space_text(const std::string& flag) {
+  if (!flag.starts_with('@')) return flag;
+  std::ifstream file(flag.substr(1));
+  if (!file) {
+    throw InputError(fmt::format("cannot read the search space file '{}': {}", flag.substr(1),
+                                 std::strerror(errno)));
+  }
+  std::stringstream text;
+  text << file.rdbuf();
+  return text.str();
+}
+
 void run(const AskFlags& flags) {
   // Everything the user typed is checked before a trial is created.
-  const SearchSpace space = search_space_from_json_text(flags.search_space);
+  const SearchSpace space = search_space_from_json_text(search_space_text(flags.search_space));
   auto sampler = make_sampler(flags.sampler, sampler_options(flags));
   auto opened = open_study(flags.study);
   const AskResult asked = opened.study->ask(space, *sampler);
@@ -61,7 +79,7 @@ void add_ask_command(CLI::App& app) {
   auto* command = app.add_subcommand("ask", "Start a trial and print its parameters as JSON");
   add_study_flags(*command, flags->study);
   command->add_option("--search-space", flags->search_space,
-                      "Search space in Optuna's distribution JSON")
+                      "Search space in Optuna's distribution JSON, or @FILE holding it")
       ->required();
   command->add_option("--sampler", flags->sampler, "random, sobol, nsga2 or mobo (default)");
   command->add_option("--seed", flags->seed, "Sampler seed (default 0)");

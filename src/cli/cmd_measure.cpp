@@ -158,11 +158,10 @@ void run_command(const MeasureFlags& flags, EnergyMonitor& monitor, MeasuredComm
   options.argv = flags.command;
   options.inherit_stdio = true;
   SignalForwarding forwarding;
-  monitor.begin_window("command");
+  ScopedWindow window(monitor, "command");
   try {
     command.start(options);
   } catch (const Error& error) {
-    monitor.end_window("command");
     throw ExitWithStatus{kExitCannotStart, std::string(error.what()) +
                                                " (ecopt measure runs COMMAND without a shell: "
                                                "give a program and its arguments)"};
@@ -170,7 +169,7 @@ void run_command(const MeasureFlags& flags, EnergyMonitor& monitor, MeasuredComm
   forwarding.forward_to(command.process().pid());
   measurement.status = command.process().wait();
   forwarding.stop();
-  measurement.window = monitor.end_window("command");
+  measurement.window = window.end();
   measurement.forwarded_signal = forwarding.received();
 }
 

@@ -21,7 +21,7 @@ struct ReportFlags {
 };
 
 void run(const ReportFlags& flags) {
-  auto storage = open_storage(flags.study.storage);
+  auto storage = open_storage(flags.study.storage, existing_storage());
   report::ReportOptions options;
   options.study_name = flags.study.study_name;
   options.out_dir = flags.out_dir;

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "commands.hpp"
+#include "common.hpp"
 #include "ecopt/study/device_lease.hpp"
 #include "ecopt/study/runner.hpp"
 #include "ecopt/study/study_file.hpp"
@@ -60,8 +61,10 @@ void add_worker_command(CLI::App& app) {
       ->required();
   command->add_option("--n-trials", flags->n_trials,
                       "Total trials of the study (overrides [study] n_trials)")
+      ->check(whole_number())
       ->check(CLI::Range(std::int64_t{1}, kMaxTrials));
   command->add_option("--max-trials", flags->max_trials, "Stop after running this many trials")
+      ->check(whole_number())
       ->check(CLI::Range(std::int64_t{1}, kMaxTrials));
   command->add_option("--storage", flags->storage, "Storage URL (overrides [study] storage)")
       ->envname(kWorkerStorageEnv);

@@ -1,6 +1,7 @@
 #include "common.hpp"
 
 #include <cerrno>
+#include <charconv>
 #include <cstdlib>
 #include <iostream>
 #include <map>
@@ -23,9 +24,27 @@ void add_study_flags(CLI::App& command, StudyFlags& flags) {
   command.add_option("--study-name,--study", flags.study_name, "Name of the study")->required();
 }
 
+CLI::Validator whole_number() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        std::int64_t value = 0;
+        const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+        if (!text.empty() && end == text.data() + text.size() && error == std::errc()) return "";
+        return fmt::format("'{}' is not a whole number written in decimal digits (at most {})",
+                           text, INT64_MAX);
+      },
+      "INT");
+}
+
+StorageOptions existing_storage() {
+  StorageOptions options;
+  options.create_if_missing = false;
+  return options;
+}
+
 OpenedStudy open_study(const StudyFlags& flags) {
   OpenedStudy opened;
-  opened.storage = open_storage(flags.storage);
+  opened.storage = open_storage(flags.storage, existing_storage());
   opened.study = std::make_unique<Study>(Study::load(*opened.storage, flags.study_name));
   return opened;
 }
@@ -109,10 +128,11 @@ std::vector<double> parse_values(const std::vector<std::string>& tokens) {
       const auto comma = token.find(',', start);
       const std::string text =
           token.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-      char* end = nullptr;
-      errno = 0;
-      const double value = std::strtod(text.c_str(), &end);
-      if (text.empty() || end != text.c_str() + text.size() || errno == ERANGE) {
+      // from_chars reads decimal numbers only: "0x10" is not 16 here.
+      const std::string_view digits = text.starts_with('+') ? std::string_view(text).substr(1) : text;
+      double value = 0.0;
+      const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+      if (text.empty() || end != digits.data() + digits.size() || error != std::errc()) {
         throw InputError(fmt::format(
             "--values: '{}' is not a number; give numbers separated by commas, e.g. 0.91,0.012",
             text));

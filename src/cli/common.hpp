@@ -21,7 +21,17 @@ struct StudyFlags {
 void add_storage_flag(CLI::App& command, std::string& storage);
 void add_study_flags(CLI::App& command, StudyFlags& flags);
 
-// An opened storage and a loaded study that lives as long as it.
+// CLI11 reads integers with strtoll in base 0: "0x10" as 16, "010" as 8,
+// and 99999999999999999999 silently clamped. Whole-number options check
+// the text first: decimal digits that fit.
+CLI::Validator whole_number();
+
+// Options for commands that read or extend what exists: a mistyped SQLite
+// path is an error, not a new empty database.
+StorageOptions existing_storage();
+
+// An opened storage (which must exist) and a loaded study that lives as
+// long as it.
 struct OpenedStudy {
   std::unique_ptr<Storage> storage;
   std::unique_ptr<Study> study;

@@ -6,6 +6,7 @@
 
 #include "commands.hpp"
 #include "ecopt/core/error.hpp"
+#include "ecopt/core/printable.hpp"
 #include "ecopt/study/runner.hpp"
 
 namespace {
@@ -14,8 +15,10 @@ constexpr int kExitError = 1;
 constexpr int kExitUsage = 2;
 constexpr int kExitInterrupted = 130;  // 128 + SIGINT, as shells report Ctrl-C
 
+// One line a person can read: control characters escaped, at most a few
+// hundred characters of input (a 20,000-deep JSON document) quoted.
 int print_error(const std::string& message, int code) {
-  std::cerr << "ecopt: error: " << message << '\n';
+  std::cerr << "ecopt: error: " << ecopt::cut_text(ecopt::printable(message), 1200, 300) << '\n';
   return code;
 }
 

@@ -57,7 +57,7 @@ void print(const std::vector<nlohmann::json>& studies, Format format) {
 }
 
 void run(const StudiesFlags& flags) {
-  auto storage = open_storage(flags.storage);
+  auto storage = open_storage(flags.storage, existing_storage());
   std::vector<nlohmann::json> studies;
   for (const auto& record : storage->studies()) {
     studies.push_back(study_json(record, storage->trials(record.id)));

@@ -39,7 +39,9 @@ void add_tell_command(CLI::App& app) {
   auto flags = std::make_shared<TellFlags>();
   auto* command = app.add_subcommand("tell", "Finish a trial with its objective values");
   add_study_flags(*command, flags->study);
-  command->add_option("--trial-number", flags->trial_number, "Number printed by ask")->required();
+  command->add_option("--trial-number", flags->trial_number, "Number printed by ask")
+      ->check(whole_number())
+      ->required();
   command->add_option("--values", flags->values,
                       "One value per objective: 0.91,0.012 or 0.91 0.012");
   command->add_option("--state", flags->state, "complete (default), fail or pruned");

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "commands.hpp"
+#include "common.hpp"
 #include "ecopt/study/device_lease.hpp"
 #include "ecopt/study/runner.hpp"
 #include "ecopt/study/study_file.hpp"
@@ -55,6 +56,7 @@ void add_tune_command(CLI::App& app) {
       ->required();
   command->add_option("--n-trials", flags->n_trials,
                       "Total finished trials to reach (overrides [study] n_trials)")
+      ->check(whole_number())
       ->check(CLI::Range(std::int64_t{1}, kMaxTrials));
   command->add_option("--storage", flags->storage, "Storage URL (overrides [study] storage)");
   command->add_option("--workers", flags->workers,

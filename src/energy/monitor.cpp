@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <mutex>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -143,6 +144,27 @@ WindowResult EnergyMonitor::end_window(const std::string& name) {
   return window;
 }
 
+ScopedWindow::ScopedWindow(EnergyMonitor& monitor, std::string name)
+    : monitor_(&monitor), name_(std::move(name)) {
+  monitor_->begin_window(name_);
+}
+
+ScopedWindow::~ScopedWindow() {
+  if (!monitor_) return;
+  try {
+    monitor_->end_window(name_);
+  } catch (...) {  // already unwinding: the first error is the one to report
+  }
+}
+
+ScopedWindow::ScopedWindow(ScopedWindow&& other) noexcept
+    : monitor_(std::exchange(other.monitor_, nullptr)), name_(std::move(other.name_)) {}
+
+WindowResult ScopedWindow::end() {
+  if (!monitor_) throw InputError(fmt::format("energy window '{}' has already ended", name_));
+  return std::exchange(monitor_, nullptr)->end_window(name_);
+}
+
 void EnergyMonitor::set_device_scope(const std::vector<std::string>& devices) {
   for (const auto& wanted : devices) {
     const bool measured = std::any_of(impl_->meters.begin(), impl_->meters.end(), [&](const auto& meter) {
@@ -241,16 +263,9 @@ struct Run {
 Run run_window(EnergyMonitor& monitor, const std::string& name,
                const std::function<std::size_t()>& work, std::size_t iterations) {
   Run run;
-  monitor.begin_window(name);
-  try {
-    for (std::size_t i = 0; i < iterations; ++i) run.samples += work();
-  } catch (...) {
-    // Work stopped by its caller (a stop request) or failing: the window
-    // must not stay open, or the monitor could not measure `name` again.
-    monitor.end_window(name);
-    throw;
-  }
-  run.window = monitor.end_window(name);
+  ScopedWindow window(monitor, name);
+  for (std::size_t i = 0; i < iterations; ++i) run.samples += work();
+  run.window = window.end();
   return run;
 }
 

@@ -14,6 +14,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <cerrno>
@@ -30,6 +31,7 @@
 #include <thread>
 
 #include "ecopt/core/error.hpp"
+#include "ecopt/core/printable.hpp"
 
 extern char** environ;
 
@@ -239,13 +241,85 @@ std::vector<std::string> build_environment(const ProcessOptions& options) {
   for (char** entry = environ; *entry; ++entry) {
     const std::string_view text(*entry);
     const auto key = text.substr(0, text.find('='));
-    bool replaced = false;
+    bool replaced = std::find(options.removed_env.begin(), options.removed_env.end(), key) !=
+                    options.removed_env.end();
     for (const auto& extra : options.extra_env) replaced = replaced || extra.first == key;
     if (!replaced) env.emplace_back(text);
   }
   for (const auto& [key, value] : options.extra_env) env.push_back(key + "=" + value);
   return env;
 }
+
+// Splits a stream into lines in time linear in what is read (each byte is
+// looked at once). A line longer than head + tail bytes keeps its first
+// `head` and last `tail` bytes around a cut_note; memory stays bounded.
+class LineSplitter {
+ public:
+  using Deliver = std::function<void(std::string_view line, bool redrawn)>;
+
+  LineSplitter(std::size_t head, std::size_t tail, Deliver deliver)
+      : head_(head), tail_(tail), deliver_(std::move(deliver)) {}
+
+  void feed(std::string_view bytes) {
+    for (std::size_t i = 0; i < bytes.size();) {
+      if (after_cr_) {  // "\r\n" ends a line; a lone '\r' redraws it
+        after_cr_ = false;
+        const bool crlf = bytes[i] == '\n';
+        emit(!crlf);
+        if (crlf) ++i;
+        continue;
+      }
+      const auto end = bytes.find_first_of("\r\n", i);
+      append(bytes.substr(i, end == std::string_view::npos ? end : end - i));
+      if (end == std::string_view::npos) return;
+      if (bytes[end] == '\n') {
+        emit(false);
+      } else {
+        after_cr_ = true;
+      }
+      i = end + 1;
+    }
+  }
+
+  // End of stream: a last line without an end is delivered too.
+  void finish() {
+    if (after_cr_ || total_ > 0) emit(false);
+    after_cr_ = false;
+  }
+
+ private:
+  void append(std::string_view part) {
+    total_ += part.size();
+    const auto to_head = std::min(part.size(), head_ - std::min(head_, head_text_.size()));
+    head_text_.append(part.substr(0, to_head));
+    tail_text_.append(part.substr(to_head));
+    // Trimmed in bulk once twice too long: amortised linear.
+    if (tail_text_.size() > 2 * tail_ + 4096) tail_text_.erase(0, tail_text_.size() - tail_);
+  }
+
+  void emit(bool redrawn) {
+    if (total_ <= head_ + tail_) {
+      deliver_(head_text_ + tail_text_, redrawn);
+    } else {
+      const std::string_view kept_tail =
+          std::string_view(tail_text_).substr(tail_text_.size() - std::min(tail_, tail_text_.size()));
+      deliver_(head_text_ + cut_note(total_ - head_text_.size() - kept_tail.size(), total_) +
+                   std::string(kept_tail),
+               redrawn);
+    }
+    head_text_.clear();
+    tail_text_.clear();
+    total_ = 0;
+  }
+
+  std::size_t head_;
+  std::size_t tail_;
+  Deliver deliver_;
+  std::string head_text_;
+  std::string tail_text_;
+  std::size_t total_ = 0;
+  bool after_cr_ = false;
+};
 
 std::vector<char*> c_strings(std::vector<std::string>& strings) {
   std::vector<char*> pointers;
@@ -306,31 +380,40 @@ struct Process::Impl {
   std::function<void(std::string_view)> on_stdout;
   std::function<void(std::string_view)> on_stderr;
   std::size_t tail_limit = 20;
+  std::size_t max_stdout_line_bytes = 0;
+  std::size_t max_stderr_line_bytes = 0;
 
   mutable std::mutex mutex;
   std::condition_variable output_closed;
   bool output_done = false;
   bool stop_reading = false;
   std::deque<std::string> tail;
+  bool tail_redrawn = false;  // the last tail line is a progress bar's, to be replaced
   std::optional<ExitStatus> status;
   std::thread reader;
 
-  void deliver(bool is_stderr, std::string_view line) {
-    if (is_stderr) {
-      {
-        std::lock_guard lock(mutex);
+  void keep_in_tail(std::string_view line, bool redrawn) {
+    {
+      std::lock_guard lock(mutex);
+      if (tail_redrawn && !tail.empty()) {
+        tail.back() = line;
+      } else {
         tail.emplace_back(line);
         while (tail.size() > tail_limit) tail.pop_front();
       }
-      if (on_stderr) on_stderr(line);
-    } else if (on_stdout) {
-      on_stdout(line);
+      tail_redrawn = redrawn;
     }
+    if (on_stderr) on_stderr(line);
   }
 
-  // Splits a stream into lines; a last line without newline is delivered at EOF.
   void read_output() {
-    std::string pending[2];
+    LineSplitter out(max_stdout_line_bytes / 2, max_stdout_line_bytes / 2,
+                     [this](std::string_view line, bool) {
+                       if (on_stdout) on_stdout(line);
+                     });
+    LineSplitter err(0, max_stderr_line_bytes,
+                     [this](std::string_view line, bool redrawn) { keep_in_tail(line, redrawn); });
+    LineSplitter* splitters[2] = {&out, &err};
     pollfd fds[2] = {{out_fd, POLLIN, 0}, {err_fd, POLLIN, 0}};
     int open_streams = (out_fd >= 0) + (err_fd >= 0);
     while (open_streams > 0) {
@@ -347,17 +430,12 @@ struct Process::Impl {
         const ssize_t n = ::read(fds[i].fd, buffer, sizeof buffer);
         if (n < 0 && errno == EINTR) continue;
         if (n <= 0) {
-          if (!pending[i].empty()) deliver(i == 1, pending[i]);
-          pending[i].clear();
+          splitters[i]->finish();
           fds[i].fd = -1;
           --open_streams;
           continue;
         }
-        pending[i].append(buffer, static_cast<std::size_t>(n));
-        std::size_t start = 0;
-        for (std::size_t nl; (nl = pending[i].find('\n', start)) != std::string::npos; start = nl + 1)
-          deliver(i == 1, std::string_view(pending[i]).substr(start, nl - start));
-        pending[i].erase(0, start);
+        splitters[i]->feed(std::string_view(buffer, static_cast<std::size_t>(n)));
       }
     }
     std::lock_guard lock(mutex);
@@ -483,6 +561,8 @@ Process::Process(const ProcessOptions& options) : impl_(std::make_unique<Impl>()
   impl_->on_stdout = options.on_stdout_line;
   impl_->on_stderr = options.on_stderr_line;
   impl_->tail_limit = options.stderr_tail_lines;
+  impl_->max_stdout_line_bytes = options.max_stdout_line_bytes;
+  impl_->max_stderr_line_bytes = options.max_stderr_line_bytes;
   if (options.inherit_stdio)
     impl_->output_done = true;
   else

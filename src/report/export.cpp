@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <set>
 
 #include <fmt/format.h>
 
+#include "ecopt/core/printable.hpp"
 #include "ecopt/report/metrics.hpp"
 
 namespace ecopt::report {
@@ -51,7 +53,10 @@ std::size_t display_width(const std::string& text) {
       text.begin(), text.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
 }
 
-std::string truncate(const std::string& text, std::size_t width) {
+// What a table shows of a text: control characters escaped (a trial's
+// stderr must not drive the terminal), cut to `width` columns.
+std::string truncate(const std::string& raw, std::size_t width) {
+  const std::string text = printable(raw);
   if (display_width(text) <= width || width < 2) return text;
   std::string out;
   std::size_t columns = 0;
@@ -145,13 +150,26 @@ std::string aligned_table(const std::vector<std::string>& header,
   return out;
 }
 
+// A spreadsheet runs a cell that starts with = + - @ (or a tab or CR
+// before one) as a formula; numbers ECOpt writes never start with '+'.
+bool starts_formula(std::string_view text) {
+  if (text.empty() || std::string_view("=+-@\t\r").find(text.front()) == std::string_view::npos)
+    return false;
+  if (text.front() != '-') return true;
+  const std::string number(text);
+  char* end = nullptr;
+  std::strtod(number.c_str(), &end);
+  return end != number.c_str() + number.size();
+}
+
 }  // namespace
 
 std::string csv_field(std::string_view text) {
-  const bool needs_quotes = text.find_first_of(",\"\r\n") != std::string_view::npos ||
+  const bool formula = starts_formula(text);
+  const bool needs_quotes = formula || text.find_first_of(",\"\r\n") != std::string_view::npos ||
                             (!text.empty() && (text.front() == ' ' || text.back() == ' '));
   if (!needs_quotes) return std::string(text);
-  std::string out = "\"";
+  std::string out = formula ? "\"'" : "\"";
   for (const char c : text) {
     if (c == '"') out += '"';
     out += c;

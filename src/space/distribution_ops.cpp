@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "ecopt/core/error.hpp"
+#include "ecopt/core/printable.hpp"
 
 namespace ecopt {
 namespace space_detail {
@@ -169,6 +170,10 @@ void validate_choices(const std::string& name, const std::vector<ParamValue>& ch
         fmt::format("parameter '{}': choices are empty; list at least one choice", name));
   }
   for (const auto& choice : choices) {
+    if (const auto* text = std::get_if<std::string>(&choice); text && text->find('\0') != text->npos) {
+      throw InputError(fmt::format("parameter '{}': choice '{}' holds a NUL byte; remove it",
+                                   printable(name), printable(*text)));
+    }
     const auto number = numeric(choice);
     if (number && !std::isfinite(*number)) {
       throw InputError(fmt::format(
@@ -196,9 +201,12 @@ double decode_float(const FloatDistribution& d, double u) {
   }
   if (u <= 0.0) return d.low;
   if (u >= 1.0) return d.high;
-  const double value =
-      d.log ? std::exp(std::log(d.low) + u * (std::log(d.high) - std::log(d.low)))
-            : d.low + u * (d.high - d.low);
+  // high - low overflows for ranges wider than the largest double: then
+  // the ends are weighted instead, which cannot overflow.
+  const double width = d.high - d.low;
+  const double value = d.log                  ? std::exp(std::log(d.low) + u * (std::log(d.high) - std::log(d.low)))
+                       : std::isfinite(width) ? d.low + u * width
+                                              : d.low * (1.0 - u) + d.high * u;
   return std::clamp(value, d.low, d.high);
 }
 
@@ -208,8 +216,10 @@ double encode_float(const FloatDistribution& d, double value) {
     return cell_centre(index, grid_count(d));
   }
   if (d.low == d.high) return 0.5;
-  const double u = d.log ? (std::log(value) - std::log(d.low)) / (std::log(d.high) - std::log(d.low))
-                         : (value - d.low) / (d.high - d.low);
+  const bool halve = !std::isfinite(d.high - d.low);  // as in decode_float
+  const double u = d.log   ? (std::log(value) - std::log(d.low)) / (std::log(d.high) - std::log(d.low))
+                   : halve ? (value / 2 - d.low / 2) / (d.high / 2 - d.low / 2)
+                           : (value - d.low) / (d.high - d.low);
   return std::clamp(u, 0.0, 1.0);
 }
 

@@ -7,6 +7,7 @@
 
 #include "distribution_ops.hpp"
 #include "ecopt/core/error.hpp"
+#include "ecopt/core/printable.hpp"
 
 namespace ecopt {
 namespace {
@@ -27,6 +28,10 @@ std::string values_text(const std::vector<ParamValue>& values) {
 void check_unique_name(const std::vector<Parameter>& declared, const Parameter& parameter) {
   if (parameter.name.empty()) {
     throw InputError("a parameter has an empty name; give every parameter a name");
+  }
+  if (parameter.name.find('\0') != std::string::npos) {
+    throw InputError(fmt::format("parameter '{}': its name holds a NUL byte; remove it",
+                                 printable(parameter.name)));
   }
   const auto same_name = [&](const Parameter& p) { return p.name == parameter.name; };
   if (std::any_of(declared.begin(), declared.end(), same_name)) {

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "ecopt/storage/storage.hpp"
+#include "storage_url.hpp"
 
 namespace ecopt {
 
@@ -12,7 +13,7 @@ std::unique_ptr<Storage> make_memory_storage(const StorageOptions& options);
 std::unique_ptr<Storage> make_sqlite_storage(const std::filesystem::path& path,
                                              const std::string& url,
                                              const StorageOptions& options);
-std::unique_ptr<Storage> make_postgres_storage(const std::string& url,
+std::unique_ptr<Storage> make_postgres_storage(PostgresTarget target,
                                                const StorageOptions& options);
 
 }  // namespace ecopt

@@ -48,13 +48,15 @@ class MemoryStorage final : public Storage {
     rules::merge_attrs(study_locked(study_id).user_attrs, attrs, "study user attributes");
   }
 
-  Trial create_trial(std::int64_t study_id, const nlohmann::json& system_attrs) override {
-    return *create_trial_within(study_id, system_attrs, INT64_MAX);
+  Trial create_trial(std::int64_t study_id, const nlohmann::json& system_attrs,
+                     const ParamMap& params) override {
+    return *create_trial_within(study_id, system_attrs, INT64_MAX, params);
   }
 
   std::optional<Trial> create_trial_within(std::int64_t study_id,
                                            const nlohmann::json& system_attrs,
-                                           std::int64_t max_trials) override {
+                                           std::int64_t max_trials,
+                                           const ParamMap& params) override {
     std::lock_guard lock(mutex_);
     study_locked(study_id);
     const auto number = std::count_if(trials_.begin(), trials_.end(),
@@ -62,6 +64,7 @@ class MemoryStorage final : public Storage {
     if (number >= max_trials) return std::nullopt;
     Trial trial = rules::new_trial(static_cast<std::int64_t>(trials_.size()) + 1, number,
                                    system_attrs, rules::stored_now(options_));
+    trial.params = params;
     trials_.push_back({study_id, trial, ++versions_[study_id - 1]});
     return trial;
   }

@@ -1,15 +1,13 @@
 #include "ecopt/storage/postgres_login.hpp"
 
-#include <libpq-fe.h>
-
 #include <cctype>
 
 #include <map>
-#include <memory>
 
 #include <fmt/format.h>
 
 #include "ecopt/core/error.hpp"
+#include "storage_url.hpp"
 
 namespace ecopt {
 
@@ -46,20 +44,13 @@ bool is_postgres_url(std::string_view url) {
 PostgresLogin split_postgres_login(std::string_view url) {
   if (!is_postgres_url(url))
     throw InputError("not a PostgreSQL URL; use postgresql://user@host:port/database");
-  char* error = nullptr;
-  const std::unique_ptr<PQconninfoOption, decltype(&PQconninfoFree)> options(
-      PQconninfoParse(std::string(url).c_str(), &error), &PQconninfoFree);
-  if (!options) {
-    const std::string reason = error ? error : "out of memory";
-    PQfreemem(error);
-    // libpq's message quotes no part of the URL, so no password either.
-    throw InputError(fmt::format("cannot parse the PostgreSQL URL ({}); use "
-                                 "postgresql://user@host:port/database",
-                                 reason.substr(0, reason.find_last_not_of("\n") + 1)));
-  }
   std::map<std::string, std::string> values;
-  for (const PQconninfoOption* option = options.get(); option->keyword; ++option) {
-    if (option->val && *option->val) values[option->keyword] = option->val;
+  try {
+    for (const auto& [key, value] : parse_postgres_url(url).keywords) {
+      if (!value.empty()) values[key] = value;
+    }
+  } catch (const StorageError& error) {  // its message holds no part of the password
+    throw InputError(error.what());
   }
   auto take = [&](const std::string& key) -> const std::string* {
     const auto found = values.find(key);

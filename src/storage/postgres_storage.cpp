@@ -6,12 +6,13 @@
 #include <algorithm>
 #include <memory>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include <fmt/format.h>
 
 #include "backends.hpp"
 #include "sql_storage.hpp"
-#include "storage_url.hpp"
 
 namespace ecopt {
 namespace {
@@ -57,11 +58,8 @@ bool is_connection_state(std::string_view sqlstate) {
 
 class PostgresConnection final : public SqlConnection {
  public:
-  PostgresConnection(std::string url, const StorageOptions& options)
-      : url_(std::move(url)),
-        redacted_(redact_url(url_)),
-        password_(url_password(url_)),
-        options_(options) {
+  PostgresConnection(PostgresTarget target, const StorageOptions& options)
+      : keywords_(std::move(target.keywords)), redacted_(std::move(target.shown)), options_(options) {
     connect();
     if (PQstatus(conn_.get()) != CONNECTION_OK) {
       throw StorageError(fmt::format("cannot connect to {}: {}; check the URL and that the "
@@ -100,10 +98,17 @@ class PostgresConnection final : public SqlConnection {
 
  private:
   void connect() {
-    // connect_timeout comes first so that one given in the URL overrides it.
-    const char* keywords[] = {"connect_timeout", "application_name", "dbname", nullptr};
-    const char* values[] = {"10", "ecopt", url_.c_str(), nullptr};
-    conn_.reset(PQconnectdbParams(keywords, values, /*expand_dbname=*/1));
+    // Our defaults come first so that the URL's own values override them.
+    // Keywords, not the URL: libpq's messages then never quote the URL.
+    std::vector<const char*> keywords = {"connect_timeout", "application_name"};
+    std::vector<const char*> values = {"10", "ecopt"};
+    for (const auto& [key, value] : keywords_) {
+      keywords.push_back(key.c_str());
+      values.push_back(value.c_str());
+    }
+    keywords.push_back(nullptr);
+    values.push_back(nullptr);
+    conn_.reset(PQconnectdbParams(keywords.data(), values.data(), /*expand_dbname=*/0));
     if (!conn_) throw StorageError(fmt::format("cannot connect to {}: out of memory", redacted_));
     PQsetNoticeProcessor(conn_.get(), [](void*, const char*) {}, nullptr);
   }
@@ -172,10 +177,9 @@ class PostgresConnection final : public SqlConnection {
   [[noreturn]] void raise(const PGresult* result) {
     const char* state = result ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
     const std::string sqlstate = state ? state : "";
-    const std::string reason =
-        result && *PQresultErrorMessage(result) ? one_line(scrub_secret(
-                                                      PQresultErrorMessage(result), password_))
-                                                : server_reason();
+    const std::string reason = result && *PQresultErrorMessage(result)
+                                   ? one_line(PQresultErrorMessage(result))
+                                   : server_reason();
     if (PQstatus(conn_.get()) != CONNECTION_OK || is_connection_state(sqlstate)) {
       throw ConnectionLost(reason);
     }
@@ -186,7 +190,7 @@ class PostgresConnection final : public SqlConnection {
   }
 
   std::string server_reason() const {
-    return one_line(scrub_secret(PQerrorMessage(conn_.get()), password_));
+    return one_line(PQerrorMessage(conn_.get()));
   }
 
   static SqlRows rows_of(const PGresult* result) {
@@ -207,18 +211,18 @@ class PostgresConnection final : public SqlConnection {
     return rows;
   }
 
-  std::string url_;  // holds the password: used to connect, never printed
+  std::vector<std::pair<std::string, std::string>> keywords_;  // the password too: never printed
   std::string redacted_;
-  std::optional<std::string> password_;
   StorageOptions options_;
   std::unique_ptr<PGconn, decltype(&PQfinish)> conn_{nullptr, &PQfinish};
 };
 
 }  // namespace
 
-std::unique_ptr<Storage> make_postgres_storage(const std::string& url,
+std::unique_ptr<Storage> make_postgres_storage(PostgresTarget target,
                                                const StorageOptions& options) {
-  return make_sql_storage(std::make_unique<PostgresConnection>(url, options), options);
+  return make_sql_storage(std::make_unique<PostgresConnection>(std::move(target), options),
+                          options);
 }
 
 }  // namespace ecopt

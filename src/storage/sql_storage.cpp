@@ -209,12 +209,14 @@ class SqlStorage final : public Storage {
     });
   }
 
-  Trial create_trial(std::int64_t study_id, const json& system_attrs) override {
-    return *create_trial_within(study_id, system_attrs, INT64_MAX);
+  Trial create_trial(std::int64_t study_id, const json& system_attrs,
+                     const ParamMap& params) override {
+    return *create_trial_within(study_id, system_attrs, INT64_MAX, params);
   }
 
   std::optional<Trial> create_trial_within(std::int64_t study_id, const json& system_attrs,
-                                           std::int64_t max_trials) override {
+                                           std::int64_t max_trials,
+                                           const ParamMap& params) override {
     std::optional<Trial> created;
     write([&] {
       created.reset();
@@ -234,6 +236,7 @@ class SqlStorage final : public Storage {
       Trial& trial = created.emplace();
       trial = rules::new_trial(-1, counter.front().integer(0), system_attrs,
                                rules::stored_now(options_));
+      trial.params = params;
       trial.id = db_->query("INSERT INTO trials (study_id, number, state, params_json, "
                             "values_json, user_attrs_json, system_attrs_json, started_at, "
                             "version) "

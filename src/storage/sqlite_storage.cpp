@@ -3,8 +3,12 @@
 // timeout plus retries so several processes on one machine share one file.
 #include <sqlite3.h>
 
+#include <array>
 #include <chrono>
+#include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <optional>
 #include <thread>
 
 #include <fmt/format.h>
@@ -53,13 +57,19 @@ class Statement {
 
 class SqliteConnection final : public SqlConnection {
  public:
-  SqliteConnection(const std::filesystem::path& path, std::string url)
+  SqliteConnection(const std::filesystem::path& path, std::string url, bool create_if_missing)
       : path_(path), url_(std::move(url)) {
     require_folder(path);
-    const int rc = sqlite3_open_v2(path.c_str(), &db_,
-                                   SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-                                       SQLITE_OPEN_FULLMUTEX,
-                                   nullptr);
+    std::error_code missing;
+    if (!create_if_missing && !std::filesystem::exists(path, missing)) {
+      throw StorageError(fmt::format("no database at '{}'; check the path (a study is created by "
+                                     "'ecopt create-study' or 'ecopt tune')",
+                                     path.string()));
+    }
+    const int rc = sqlite3_open_v2(
+        path.c_str(), &db_,
+        SQLITE_OPEN_READWRITE | (create_if_missing ? SQLITE_OPEN_CREATE : 0) | SQLITE_OPEN_FULLMUTEX,
+        nullptr);
     if (rc != SQLITE_OK) {
       const std::string reason = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
       sqlite3_close(db_);
@@ -118,6 +128,7 @@ class SqliteConnection final : public SqlConnection {
     if (rc == SQLITE_ROW) return;
     const std::string reason = sqlite3_errmsg(db_);
     const bool foreign = (rc & 0xff) == SQLITE_NOTADB || (rc & 0xff) == SQLITE_CORRUPT;
+    if (const auto truncated = foreign ? truncation() : std::nullopt) throw StorageError(*truncated);
     throw StorageError(foreign ? fmt::format("'{}' is not an SQLite database ({}); give a new "
                                              "file name or an ECOpt database",
                                              path_.string(), reason)
@@ -181,7 +192,38 @@ class SqliteConnection final : public SqlConnection {
     return SqlRow(std::move(cells));
   }
 
+  // A file cut short (a full disk, a copy interrupted) reads as "not a
+  // database" or "malformed" to SQLite; its header says how long it was.
+  std::optional<std::string> truncation() const {
+    std::ifstream file(path_, std::ios::binary);
+    std::array<unsigned char, 100> header{};
+    file.read(reinterpret_cast<char*>(header.data()), header.size());
+    const auto got = static_cast<std::size_t>(file.gcount());
+    constexpr std::string_view kMagic("SQLite format 3\0", 16);
+    if (got < kMagic.size() || std::memcmp(header.data(), kMagic.data(), kMagic.size()) != 0)
+      return std::nullopt;
+    std::error_code unreadable;
+    const auto size = std::filesystem::file_size(path_, unreadable);
+    if (unreadable) return std::nullopt;
+    const auto be32 = [&](std::size_t at) {
+      return std::uint32_t{header[at]} << 24 | std::uint32_t{header[at + 1]} << 16 |
+             std::uint32_t{header[at + 2]} << 8 | std::uint32_t{header[at + 3]};
+    };
+    const std::uint32_t page_size = header[16] << 8 | header[17];
+    // The page count is valid when written by the same change as the header.
+    const bool count_valid = got == header.size() && be32(92) == be32(24);
+    const std::uint64_t expected =
+        count_valid ? std::uint64_t{page_size == 1 ? 65536 : page_size} * be32(28) : 0;
+    if (got == header.size() && size >= expected) return std::nullopt;
+    return fmt::format("'{}' is truncated: it holds {} bytes{}; restore it from a backup",
+                       path_.string(), size,
+                       expected > 0 ? fmt::format(" where its header says {}", expected) : "");
+  }
+
   [[noreturn]] void fail(int rc, std::string_view sql) {
+    if ((rc & 0xff) == SQLITE_CORRUPT || (rc & 0xff) == SQLITE_NOTADB) {
+      if (const auto truncated = truncation()) throw StorageError(*truncated);
+    }
     const std::string message = fmt::format("SQLite error on '{}' during {}: {}",
                                             path_.string(), sql.substr(0, sql.find(' ')),
                                             sqlite3_errmsg(db_));
@@ -201,7 +243,8 @@ class SqliteConnection final : public SqlConnection {
 std::unique_ptr<Storage> make_sqlite_storage(const std::filesystem::path& path,
                                              const std::string& url,
                                              const StorageOptions& options) {
-  return make_sql_storage(std::make_unique<SqliteConnection>(path, url), options);
+  return make_sql_storage(
+      std::make_unique<SqliteConnection>(path, url, options.create_if_missing), options);
 }
 
 }  // namespace ecopt

@@ -1,98 +1,146 @@
-// open_storage: the storage URL decides the backend.
+// Storage URLs: parsed with libpq, shown without passwords.
 #include "storage_url.hpp"
+
+#include <libpq-fe.h>
+
+#include <cctype>
+#include <memory>
 
 #include <fmt/format.h>
 
-#include "backends.hpp"
 #include "ecopt/core/error.hpp"
+#include "ecopt/storage/postgres_login.hpp"
+#include "ecopt/storage/storage.hpp"
 
 namespace ecopt {
 namespace {
 
-constexpr std::string_view kAcceptedForms =
-    "memory, sqlite:///relative/path.db, sqlite:////absolute/path.db or "
-    "postgresql://user:password@host:port/database";
-constexpr std::string_view kSqlitePrefix = "sqlite:///";
+constexpr std::string_view kPercentEncodeHint =
+    "percent-encode '@' as %40, '/' as %2F and '%' as %25 in the user name and password";
 
-struct Span {
-  std::size_t begin;
-  std::size_t end;
-};
-
-// Where the password sits in "scheme://user:password@host...". The last '@'
-// before the query ends the user info, so passwords with '/' or '@' in them
-// are still found.
-std::optional<Span> userinfo_password(std::string_view url) {
+// For a URL that cannot be parsed: everything up to the last '@' but the
+// user name is hidden, and so is any query, as either may hold a password.
+std::string redact_unparsed(std::string_view url) {
   const auto scheme_end = url.find("://");
-  if (scheme_end == std::string_view::npos) return std::nullopt;
+  if (scheme_end == std::string_view::npos) return url.find('@') == url.npos ? std::string(url) : "***";
   const std::size_t begin = scheme_end + 3;
-  const std::string_view rest = url.substr(begin, url.find('?', begin) - begin);
-  const auto at = rest.rfind('@');
-  if (at == std::string_view::npos) return std::nullopt;
-  const auto colon = rest.substr(0, at).find(':');
-  if (colon == std::string_view::npos) return std::nullopt;
-  return Span{begin + colon + 1, begin + at};
+  std::string shown(url.substr(0, begin));
+  std::string_view rest = url.substr(begin);
+  if (const auto at = rest.rfind('@'); at != std::string_view::npos) {
+    const auto userinfo = rest.substr(0, at);
+    const auto colon = userinfo.find(':');
+    shown += std::string(userinfo.substr(0, colon)) + (colon == userinfo.npos ? "" : ":***") + "@";
+    rest = rest.substr(at + 1);
+  }
+  const auto query = rest.find('?');
+  shown += std::string(rest.substr(0, query));
+  if (query != std::string_view::npos) shown += "?***";
+  return shown;
 }
 
-// Where the value of "password=..." sits in the query string.
-std::optional<Span> query_password(std::string_view url) {
-  const auto query = url.find('?');
-  if (query == std::string_view::npos) return std::nullopt;
-  for (std::size_t key = query + 1; key < url.size();) {
-    const auto next = std::min(url.find('&', key), url.size());
-    if (url.substr(key, next - key).starts_with("password=")) {
-      return Span{key + 9, next};
-    }
-    key = next + 1;
+// libpq takes the user info up to the first '@' unless a '/' comes first;
+// any '@' after that point means the URL does not say what it seems to
+// (libpq would take the rest of a password for the host and print it).
+bool reads_as_it_looks(std::string_view url) {
+  const auto begin = url.find("://") + 3;
+  const auto body = url.substr(begin, url.find('?', begin) - begin);
+  const auto first = body.find_first_of("@/");
+  const auto after_userinfo =
+      first != std::string_view::npos && body[first] == '@' ? first + 1 : std::size_t{0};
+  return body.find('@', after_userinfo) == std::string_view::npos;
+}
+
+std::vector<std::string> split_commas(const std::string& text) {
+  std::vector<std::string> parts;
+  std::size_t start = 0;
+  for (auto comma = text.find(','); comma != std::string::npos; comma = text.find(',', start)) {
+    parts.push_back(text.substr(start, comma - start));
+    start = comma + 1;
   }
-  return std::nullopt;
+  parts.push_back(text.substr(start));
+  return parts;
+}
+
+// "h1:5432,h2:5433" from host "h1,h2" and port "5432,5433".
+std::string hosts_with_ports(const std::string& hosts, const std::string& ports) {
+  const auto host_list = split_commas(hosts);
+  const auto port_list = split_commas(ports);
+  std::string shown;
+  for (std::size_t i = 0; i < host_list.size(); ++i) {
+    if (i > 0) shown += ',';
+    shown += host_list[i];
+    const std::string& port = port_list.size() == 1 ? port_list[0] : i < port_list.size() ? port_list[i] : "";
+    if (!port.empty()) shown += ":" + port;
+  }
+  return shown;
+}
+
+// The URL rebuilt from what libpq read, so that what is shown is what is
+// used, with the password (and the SSL key's) left out.
+std::string shown_url(const std::vector<std::pair<std::string, std::string>>& keywords) {
+  std::string user, host, port, dbname, query;
+  bool has_password = false;
+  for (const auto& [key, value] : keywords) {
+    if (key == "password" || key == "sslpassword") {
+      has_password = has_password || key == "password";
+    } else if (key == "user") {
+      user = value;
+    } else if (key == "host" && value.find('/') == std::string::npos) {
+      host = value;
+    } else if (key == "port") {
+      port = value;
+    } else if (key == "dbname") {
+      dbname = value;
+    } else {
+      query += fmt::format("{}{}={}", query.empty() ? "?" : "&", key, value);
+    }
+  }
+  std::string userinfo = user + (has_password ? ":***" : "");
+  if (!userinfo.empty()) userinfo += '@';
+  return fmt::format("postgresql://{}{}/{}{}", userinfo, hosts_with_ports(host, port), dbname, query);
 }
 
 }  // namespace
 
-std::optional<std::string> url_password(std::string_view url) {
-  for (const auto& span : {userinfo_password(url), query_password(url)}) {
-    if (span && span->end > span->begin) {
-      return std::string(url.substr(span->begin, span->end - span->begin));
-    }
+PostgresTarget parse_postgres_url(std::string_view url) {
+  const std::string text(url);
+  if (!reads_as_it_looks(text)) {
+    throw StorageError(fmt::format("storage URL '{}' holds a raw '@' that libpq would not read as "
+                                   "the end of the password; {}",
+                                   redact_unparsed(text), kPercentEncodeHint));
   }
-  return std::nullopt;
-}
-
-std::string scrub_secret(std::string text, const std::optional<std::string>& secret) {
-  if (!secret || secret->empty()) return text;
-  for (auto at = text.find(*secret); at != std::string::npos; at = text.find(*secret, at + 3)) {
-    text.replace(at, secret->size(), "***");
+  char* error = nullptr;
+  std::unique_ptr<PQconninfoOption, decltype(&PQconninfoFree)> options(
+      PQconninfoParse(text.c_str(), &error), &PQconninfoFree);
+  if (!options) {
+    // libpq's message quotes the offending token, which may be the
+    // password: only its description before the quote is kept.
+    std::string reason = error ? error : "out of memory";
+    if (error) PQfreemem(error);
+    reason = reason.substr(0, reason.find(':'));
+    while (!reason.empty() && std::isspace(static_cast<unsigned char>(reason.back()))) reason.pop_back();
+    throw StorageError(fmt::format("storage URL '{}' is not a PostgreSQL URL libpq can read ({}); {}",
+                                   redact_unparsed(text), reason, kPercentEncodeHint));
   }
-  return text;
+  PostgresTarget target;
+  for (const auto* option = options.get(); option->keyword; ++option) {
+    if (option->val) target.keywords.emplace_back(option->keyword, option->val);
+  }
+  target.shown = shown_url(target.keywords);
+  return target;
 }
 
 std::string redact_url(std::string_view url) {
-  std::string redacted(url);
-  // The query password lies after the user info, so replace it first.
-  for (const auto& span : {query_password(url), userinfo_password(url)}) {
-    if (span && span->end > span->begin) {
-      redacted.replace(span->begin, span->end - span->begin, "***");
+  if (url == "memory" || url == "memory://" || url.starts_with(kSqliteUrlPrefix)) {
+    return std::string(url);
+  }
+  if (is_postgres_url(url)) {
+    try {
+      return parse_postgres_url(url).shown;
+    } catch (const StorageError&) {
     }
   }
-  return redacted;
-}
-
-std::unique_ptr<Storage> open_storage(std::string_view url, const StorageOptions& options) {
-  if (url == "memory" || url == "memory://") return make_memory_storage(options);
-  if (url.starts_with(kSqlitePrefix)) {
-    const std::string_view path = url.substr(kSqlitePrefix.size());
-    if (path.empty()) {
-      throw StorageError(fmt::format("storage URL '{}' has no file path; use {}", url,
-                                     kAcceptedForms));
-    }
-    return make_sqlite_storage(std::string(path), std::string(url), options);
-  }
-  if (url.starts_with("postgresql://") || url.starts_with("postgres://")) {
-    return make_postgres_storage(std::string(url), options);
-  }
-  throw StorageError(fmt::format("unknown storage URL '{}'; use {}", redact_url(url),
-                                 kAcceptedForms));
+  return redact_unparsed(url);
 }
 
 }  // namespace ecopt

@@ -16,6 +16,7 @@
 
 #include <fmt/format.h>
 
+#include "ecopt/core/printable.hpp"
 #include "ecopt/energy/carbon.hpp"
 #include "ecopt/energy/meter.hpp"
 #include "ecopt/energy/monitor.hpp"
@@ -320,7 +321,7 @@ TrialRun run_trial(TrialContextData& data, const AskResult& asked,
     registration = data.activity->begin(
         fmt::format("{} trial {}, pid {}", data.study.name(), asked.number, ::getpid()));
   }
-  data.monitor.begin_window(window);
+  ScopedWindow trial_window(data.monitor, window);
   std::optional<TaskOutcome> outcome;
   std::string failure;
   try {
@@ -331,7 +332,7 @@ TrialRun run_trial(TrialContextData& data, const AskResult& asked,
     failure = error.what();
     run.interrupted = data.stop.load();  // a task may fail in its own way when stopped
   }
-  const WindowResult measured = data.monitor.end_window(window);
+  const WindowResult measured = trial_window.end();
   EnergyRecord trial_energy = energy_record(kTrialRecord, measured);
   if (registration) {
     attribute(trial_energy, measured, data.activity->end(*registration));
@@ -431,7 +432,9 @@ std::string progress_line(std::int64_t finished, std::int64_t n_trials, const Tr
       finished, n_trials, trial.number, to_string(trial.state), format_duration(elapsed_s),
       format_duration(left_s), front.size(), front.hypervolume(), front.reference().coordinates(front.spec()),
       format_energy(energy_j), source);
-  if (trial.state != TrialState::Complete && trial.fail_reason) line += " · " + *trial.fail_reason;
+  if (trial.state != TrialState::Complete && trial.fail_reason) {
+    line += " · " + printable(*trial.fail_reason);
+  }
   return line;
 }
 
@@ -472,6 +475,43 @@ nlohmann::json stored_document(const StudyFile& file) {
     document["study"]["storage"] = redact_url(file.storage_url);
   }
   return document;
+}
+
+// A study resumed with another [space] would mix the trials of two
+// searches under one stored study file.
+void require_same_space(const Study& study, const SearchSpace& space, const StudyFile& file) {
+  const auto& attrs = study.record().user_attrs;
+  if (!attrs.contains(kSearchSpaceAttr) || attrs[kSearchSpaceAttr] == to_ordered_json(space).dump())
+    return;
+  throw InputError(fmt::format(
+      "study '{}' was created with another search space than the one in {}; use another study "
+      "name, or give it back the space it was created with",
+      study.name(), file.origin));
+}
+
+// A run in which every trial failed, or that ends short of its budget, did
+// not do what was asked: the caller exits non-zero, saying why. (Trials
+// pruned by energy-first evaluation are results, not failures.)
+void require_outcome(const Study& study, const std::vector<Trial>& trials, std::int64_t n_trials,
+                     const RunOptions& options, const StudyFile& file) {
+  const auto count = [&](TrialState state) {
+    return std::count_if(trials.begin(), trials.end(), [&](const Trial& t) { return t.state == state; });
+  };
+  if (count(TrialState::Complete) + count(TrialState::Pruned) == 0) {
+    throw Error(fmt::format("no trial of study '{}' completed ({} failed); see why with 'ecopt "
+                            "trials --study-name {} --format table'",
+                            study.name(), count(TrialState::Failed), study.name()));
+  }
+  const auto finished = static_cast<std::int64_t>(trials.size()) - count(TrialState::Running);
+  if (options.max_trials_run || finished >= n_trials) return;
+  std::vector<std::string> running;
+  for (const auto& trial : trials) {
+    if (trial.state == TrialState::Running)
+      running.push_back(fmt::format("trial {} is RUNNING {}", trial.number, describe_runner(trial)));
+  }
+  throw Error(fmt::format("study '{}' has {} of {} trials finished ({}); rerun 'ecopt tune {}' once "
+                          "they have finished or been failed as stale",
+                          study.name(), finished, n_trials, fmt::join(running, "; "), file.origin));
 }
 
 // Sleeps about one heartbeat interval, waking early on a stop request.
@@ -533,6 +573,7 @@ RunSummary run_study(const StudyFile& file, const RunOptions& options) {
   // Everything that can be wrong with the file fails before a trial starts.
   auto task = make_task(file.task);
   const SearchSpace space = resolve_search_space(file, task->default_search_space());
+  task->check_space(space);
   for (const auto& warning : space.warnings()) out << "space: " << warning << '\n';
   SamplerOptions sampler_options;
   sampler_options.seed = file.seed;
@@ -541,6 +582,7 @@ RunSummary run_study(const StudyFile& file, const RunOptions& options) {
   auto sampler = make_sampler(file.sampler, sampler_options);
   auto storage = open_storage(url);
   Study study = Study::load_or_create(*storage, file.spec, {{"study_file", stored_document(file)}});
+  require_same_space(study, space, file);
   std::unique_ptr<EnergyMonitor> owned_monitor;
   EnergyMonitor* monitor = options.monitor;
   if (!monitor) {
@@ -626,7 +668,9 @@ RunSummary run_study(const StudyFile& file, const RunOptions& options) {
       << front_table(summary.front, study.spec())
       << fmt::format("tuning energy {} ({}) ≈ {:.3g} gCO2e ({})\n",
                      format_energy(summary.tuning_energy_j), energy_source, carbon.grams_co2e,
-                     carbon.basis);
+                     carbon.basis)
+      << std::flush;
+  require_outcome(study, trials, n_trials, options, file);
   return summary;
 }
 

@@ -16,7 +16,8 @@ bool same_objectives(const StudySpec& a, const StudySpec& b) {
   if (a.objectives.size() != b.objectives.size()) return false;
   for (std::size_t i = 0; i < a.objectives.size(); ++i) {
     if (a.objectives[i].name != b.objectives[i].name ||
-        a.objectives[i].direction != b.objectives[i].direction) {
+        a.objectives[i].direction != b.objectives[i].direction ||
+        a.objectives[i].threshold != b.objectives[i].threshold) {
       return false;
     }
   }
@@ -59,7 +60,8 @@ std::string describe_objectives(const StudySpec& spec) {
   std::string text;
   for (const auto& objective : spec.objectives) {
     if (!text.empty()) text += ", ";
-    text += fmt::format("{} ({})", objective.name, to_string(objective.direction));
+    text += fmt::format("{} ({}{})", objective.name, to_string(objective.direction),
+                        objective.threshold ? fmt::format(", threshold {}", *objective.threshold) : "");
   }
   return text;
 }
@@ -110,26 +112,35 @@ std::optional<AskResult> Study::ask_within(std::int64_t max_trials, const Search
   auto attrs = system_attrs.is_object() ? system_attrs : nlohmann::json::object();
   attrs[kSamplerAttr] = sampler.name();
   attrs[kSearchSpaceAttr] = space_text;
-  const auto created = storage_->create_trial_within(record_.id, attrs, max_trials);
+  // Suggest first, then store the trial with its params in one transaction:
+  // a failure in between (a full disk, a sampler error) stores nothing,
+  // rather than a RUNNING trial without params that uses up the budget.
+  // The number is the one the trial will get unless another worker creates
+  // one first.
+  const auto expected_number = static_cast<std::int64_t>(trials().size());
+  if (expected_number >= max_trials) return std::nullopt;
+  ParamMap params = suggest(space, sampler, expected_number);
+  const auto created = storage_->create_trial_within(record_.id, attrs, max_trials, params);
   if (!created) return std::nullopt;
-  const Trial& trial = *created;
   if (!record_.user_attrs.contains(kSearchSpaceAttr)) {
     storage_->set_study_user_attrs(record_.id, {{kSearchSpaceAttr, space_text}});
     record_.user_attrs[kSearchSpaceAttr] = space_text;
   }
-  try {
-    std::span<const Trial> history;
-    if (sampler.history_need() == HistoryNeed::Trials) history = trials();
-    SamplingContext context{record_.spec, space, history, trial.number};
-    ParamMap params = space.decode(sampler.suggest(context));
-    storage_->set_trial_params(trial.id, params);
-    return AskResult{trial.number, std::move(params)};
-  } catch (const std::exception& error) {
-    TrialResult failed{TrialState::Failed, {}, nlohmann::json::object(),
-                       fmt::format("sampler {} failed: {}", sampler.name(), error.what())};
-    storage_->finish_trial(trial.id, failed);
-    throw;
+  if (created->number != expected_number) {
+    // Another worker took that number: suggest again for ours, as seeded
+    // samplers would otherwise repeat its point. The trial already holds
+    // valid params should this second write fail.
+    params = suggest(space, sampler, created->number);
+    storage_->set_trial_params(created->id, params);
   }
+  return AskResult{created->number, std::move(params)};
+}
+
+ParamMap Study::suggest(const SearchSpace& space, Sampler& sampler, std::int64_t number) const {
+  std::span<const Trial> history;
+  if (sampler.history_need() == HistoryNeed::Trials) history = trials();
+  SamplingContext context{record_.spec, space, history, number};
+  return space.decode(sampler.suggest(context));
 }
 
 Trial Study::tell(std::int64_t number, const TrialResult& result) {

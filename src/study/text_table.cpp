@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstdlib>
 
+#include "ecopt/core/printable.hpp"
+
 namespace ecopt {
 
 namespace {
@@ -22,7 +24,12 @@ std::string pad(const std::string& cell, std::size_t width, bool right) {
 }  // namespace
 
 std::string format_table(const std::vector<std::string>& header,
-                         const std::vector<std::vector<std::string>>& rows) {
+                         const std::vector<std::vector<std::string>>& raw_rows) {
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& row : raw_rows) {
+    auto& shown = rows.emplace_back();
+    for (const auto& cell : row) shown.push_back(printable(cell));
+  }
   std::vector<std::size_t> widths;
   for (const auto& cell : header) widths.push_back(cell.size());
   for (const auto& row : rows) {

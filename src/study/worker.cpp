@@ -42,6 +42,47 @@ std::int64_t trial_budget(const std::vector<Trial>& trials, std::int64_t n_trial
 
 // --- TrialClaimer ---------------------------------------------------------
 
+namespace {
+
+std::string this_host() {
+  char name[256] = {};
+  ::gethostname(name, sizeof name - 1);
+  return name;
+}
+
+std::string this_pid_namespace() {
+  std::error_code error;
+  return std::filesystem::read_symlink("/proc/self/ns/pid", error).string();
+}
+
+bool process_alive(std::int64_t pid) {
+  return ::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM;
+}
+
+nlohmann::json runner_attrs() {
+  return {{kRunnerHostAttr, this_host()},
+          {kRunnerPidNamespaceAttr, this_pid_namespace()},
+          {kRunnerPidAttr, static_cast<std::int64_t>(::getpid())}};
+}
+
+// A RUNNING trial whose process, in this host's process namespace, is gone.
+bool orphaned(const Trial& trial) {
+  const auto& attrs = trial.system_attrs;
+  const auto pid = attrs.value(kRunnerPidAttr, std::int64_t{0});
+  return pid > 0 && attrs.value(kRunnerHostAttr, std::string()) == this_host() &&
+         attrs.value(kRunnerPidNamespaceAttr, std::string()) == this_pid_namespace() &&
+         !process_alive(pid);
+}
+
+}  // namespace
+
+std::string describe_runner(const Trial& trial) {
+  const auto pid = trial.system_attrs.value(kRunnerPidAttr, std::int64_t{0});
+  if (pid <= 0) return "with no process recorded (asked for with 'ecopt ask')";
+  return fmt::format("by process {} on {}", pid,
+                     trial.system_attrs.value(kRunnerHostAttr, std::string("an unknown host")));
+}
+
 TrialClaimer::TrialClaimer(Study& study, const SearchSpace& space, Sampler& sampler,
                            std::int64_t n_trials, const StudyFile& file, std::ostream& out)
     : study_(study),
@@ -52,25 +93,62 @@ TrialClaimer::TrialClaimer(Study& study, const SearchSpace& space, Sampler& samp
       stale_after_(std::chrono::seconds(static_cast<long long>(std::ceil(file.stale_after_s)))),
       out_(out) {}
 
+// A trial whose process on this host has died (kill -9, a crash) is failed
+// at once rather than after stale_after_s; the other RUNNING trials are
+// named once, so that a rerun says what it found.
+void TrialClaimer::fail_orphans() {
+  for (const auto& trial : study_.trials()) {
+    if (trial.state != TrialState::Running) continue;
+    if (!orphaned(trial)) {
+      if (!running_reported_) {
+        out_ << fmt::format("trial {} is RUNNING {}; it is failed as stale if it sends no "
+                            "heartbeat for {} s\n",
+                            trial.number, describe_runner(trial), stale_after_.count());
+      }
+      continue;
+    }
+    const auto pid = trial.system_attrs.value(kRunnerPidAttr, std::int64_t{0});
+    const TrialResult failed{TrialState::Failed, {}, nlohmann::json::object(),
+                             fmt::format("its process {} on {} ended without finishing it", pid,
+                                         this_host())};
+    try {
+      study_.storage().finish_trial(trial.id, failed);
+    } catch (const InputError&) {
+      continue;  // another worker finished it first
+    }
+    out_ << fmt::format("trial {} was left RUNNING by process {} on {}, which is no longer "
+                        "running; marked FAILED\n",
+                        trial.number, pid, this_host());
+    retry(trial);
+  }
+  running_reported_ = true;
+  out_ << std::flush;
+}
+
 void TrialClaimer::reap_stale() {
-  Storage& storage = study_.storage();
   // fail_stale_trials hands each stale trial to exactly one caller, so
   // exactly one worker creates its retry.
-  for (const auto& trial : storage.fail_stale_trials(study_.record().id, stale_after_)) {
+  for (const auto& trial : study_.storage().fail_stale_trials(study_.record().id, stale_after_)) {
     out_ << fmt::format("trial {} stopped sending heartbeats (its run died); marked FAILED\n",
                         trial.number);
-    const int retries_so_far = trial.system_attrs.value(kRetryCountAttr, 0);
-    if (retries_so_far >= retry_failed_ || trial.params.empty()) continue;
-    auto attrs = trial.system_attrs;
-    attrs[kRetriedFromAttr] = trial.number;
-    attrs[kRetryCountAttr] = retries_so_far + 1;
-    const Trial retry = storage.create_trial(study_.record().id, attrs);
-    storage.set_trial_params(retry.id, trial.params);
-    owed_retries_.push_back({retry.number, retry.id});
-    out_ << fmt::format("trial {} retries trial {} with the same params (retry {} of {})\n",
-                        retry.number, trial.number, retries_so_far + 1, retry_failed_);
+    retry(trial);
   }
   out_ << std::flush;
+}
+
+// With [study] retry_failed = N, a failed trial is run again with the same
+// params, by this process, up to N times.
+void TrialClaimer::retry(const Trial& failed) {
+  const int retries_so_far = failed.system_attrs.value(kRetryCountAttr, 0);
+  if (retries_so_far >= retry_failed_ || failed.params.empty()) return;
+  auto attrs = failed.system_attrs;
+  attrs.update(runner_attrs());
+  attrs[kRetriedFromAttr] = failed.number;
+  attrs[kRetryCountAttr] = retries_so_far + 1;
+  const Trial again = study_.storage().create_trial(study_.record().id, attrs, failed.params);
+  owed_retries_.push_back({again.number, again.id});
+  out_ << fmt::format("trial {} retries trial {} with the same params (retry {} of {})\n",
+                      again.number, failed.number, retries_so_far + 1, retry_failed_);
 }
 
 std::optional<ClaimedTrial> TrialClaimer::next_retry() {
@@ -92,9 +170,10 @@ std::optional<ClaimedTrial> TrialClaimer::next_retry() {
 }
 
 std::optional<ClaimedTrial> TrialClaimer::next() {
+  fail_orphans();
   reap_stale();
   if (auto retry = next_retry()) return retry;
-  auto asked = study_.ask_within(budget(), space_, sampler_);
+  auto asked = study_.ask_within(budget(), space_, sampler_, runner_attrs());
   if (!asked) return std::nullopt;
   const auto trial = study_.storage().find_trial(study_.record().id, asked->number);
   return ClaimedTrial{std::move(*asked), trial->id, false};

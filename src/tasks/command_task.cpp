@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <mutex>
 #include <random>
 #include <sstream>
@@ -17,7 +18,9 @@
 #include <fmt/ranges.h>
 
 #include "ecopt/core/error.hpp"
+#include "ecopt/core/printable.hpp"
 #include "ecopt/energy/process.hpp"
+#include "command_protocol.hpp"
 #include "json_config.hpp"
 
 namespace ecopt {
@@ -25,18 +28,52 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr std::string_view kLinePrefix = "ECOPT ";
+// Variables that hold a storage URL or database credentials: a trial
+// program is the user's code, not a storage client, and never sees them.
+const std::vector<std::string> kCredentialEnv = {"ECOPT_STORAGE", "ECOPT_WORKER_STORAGE",
+                                                 "PGPASSWORD", "PGPASSFILE", "PGSERVICEFILE"};
 
-// A placeholder {name}; sets `name` and returns the index after '}'.
-std::size_t read_placeholder(const std::string& text, std::size_t open, std::string& name) {
-  const auto close = text.find('}', open + 1);
-  if (close == std::string::npos) {
-    throw InputError(fmt::format("task.argv element \"{}\" has an unclosed '{{'; write {{{{ for a "
-                                 "literal brace",
-                                 text));
+// A piece of a template: literal text, or the name in a {placeholder}.
+struct TemplatePiece {
+  std::string text;
+  bool placeholder = false;
+};
+
+// Splits at {name}s ({{ and }} are literal braces); an unbalanced brace is
+// an InputError naming `what`.
+std::vector<TemplatePiece> parse_template(const std::string& text, const std::string& what) {
+  std::vector<TemplatePiece> pieces(1);
+  for (std::size_t i = 0; i < text.size();) {
+    const char c = text[i];
+    if ((c == '{' || c == '}') && i + 1 < text.size() && text[i + 1] == c) {
+      pieces.back().text += c;
+      i += 2;
+    } else if (c == '}') {
+      throw InputError(fmt::format("{} has a lone '}}'; write }}}} for a literal brace", what));
+    } else if (c == '{') {
+      const auto close = text.find('}', i + 1);
+      if (close == std::string::npos) {
+        throw InputError(
+            fmt::format("{} has an unclosed '{{'; write {{{{ for a literal brace", what));
+      }
+      pieces.push_back({text.substr(i + 1, close - i - 1), true});
+      pieces.emplace_back();
+      i = close + 1;
+    } else {
+      pieces.back().text += c;
+      ++i;
+    }
   }
-  name = text.substr(open + 1, close - open - 1);
-  return close + 1;
+  return pieces;
+}
+
+InputError unknown_placeholder(const std::string& what, const std::string& name) {
+  return InputError(
+      fmt::format("{} names {{{}}}, which is not a parameter of the search space", what, name));
+}
+
+std::string argv_element(const std::string& text) {
+  return fmt::format("task.argv element \"{}\"", text);
 }
 
 }  // namespace
@@ -44,33 +81,15 @@ std::size_t read_placeholder(const std::string& text, std::size_t open, std::str
 std::optional<std::string> render_template(const std::string& text, const ParamMap& params,
                                            const SearchSpace* space) {
   std::string out;
-  for (std::size_t i = 0; i < text.size();) {
-    const char c = text[i];
-    if ((c == '{' || c == '}') && i + 1 < text.size() && text[i + 1] == c) {
-      out += c;
-      i += 2;
-      continue;
-    }
-    if (c == '}') {
-      throw InputError(fmt::format(
-          "task.argv element \"{}\" has a lone '}}'; write }}}} for a literal brace", text));
-    }
-    if (c != '{') {
-      out += c;
-      ++i;
-      continue;
-    }
-    std::string name;
-    i = read_placeholder(text, i, name);
-    const auto value = params.find(name);
-    if (value != params.end()) {
+  for (const auto& piece : parse_template(text, argv_element(text))) {
+    if (!piece.placeholder) {
+      out += piece.text;
+    } else if (const auto value = params.find(piece.text); value != params.end()) {
       out += to_string(value->second);
-    } else if (space && space->find(name)) {
+    } else if (space && space->find(piece.text)) {
       return std::nullopt;  // a conditional parameter inactive in this trial
     } else {
-      throw InputError(fmt::format(
-          "task.argv element \"{}\" names {{{}}}, which is not a parameter of the search space",
-          text, name));
+      throw unknown_placeholder(argv_element(text), piece.text);
     }
   }
   return out;
@@ -173,30 +192,29 @@ class ProtocolReader {
   explicit ProtocolReader(EnergyMonitor& monitor) : monitor_(monitor) {}
 
   void on_line(std::string_view line) {
-    if (line.substr(0, kLinePrefix.size()) != kLinePrefix) return;
+    if (!line.starts_with(detail::kProtocolPrefix)) return;
     std::lock_guard lock(mutex_);
     ++line_number_;
     if (error_) return;
     try {
-      handle(nlohmann::json::parse(line.substr(kLinePrefix.size())));
-    } catch (const nlohmann::json::parse_error&) {
-      error_ = describe_bad_line(line);
-    } catch (const nlohmann::json::exception& e) {
-      // A field of the wrong type ("samples": "ten") or a number out of
-      // range (1e999): the trial fails, the reader thread goes on.
-      error_ = fmt::format("ECOPT line {} has a bad field ({}): {}", line_number_,
-                           e.what(), line);
+      const auto message = detail::parse_protocol_line(line, line_number_);
+      if (const auto* phase = std::get_if<detail::PhaseEvent>(&*message); phase && phase->begin) {
+        begin_phase(phase->phase);
+      } else if (phase) {
+        end_phase(phase->phase, phase->samples);
+      } else {
+        add_metrics(std::get<nlohmann::json>(*message));
+      }
     } catch (const Error& e) {
       error_ = e.what();
     }
   }
 
-  // Closes phases the program left open, so their windows do not leak.
+  // Closes phases the program left open: an error, as their energy is lost.
   void finish() {
     std::lock_guard lock(mutex_);
-    for (const auto& name : open_phases_) {
-      monitor_.end_window(window_name(name));
-      if (!error_) error_ = fmt::format("phase \"{}\" was begun but never ended", name);
+    if (!open_phases_.empty() && !error_) {
+      error_ = fmt::format("phase \"{}\" was begun but never ended", open_phases_.begin()->first);
     }
     open_phases_.clear();
   }
@@ -222,54 +240,26 @@ class ProtocolReader {
  private:
   static std::string window_name(const std::string& phase) { return "phase:" + phase; }
 
-  std::string describe_bad_line(std::string_view line) const {
-    const bool non_finite = line.find("NaN") != std::string_view::npos ||
-                            line.find("Infinity") != std::string_view::npos;
-    return non_finite
-               ? fmt::format("ECOPT line {} holds a non-finite number (NaN or Infinity): {}",
-                             line_number_, line)
-               : fmt::format("ECOPT line {} is not valid JSON: {}", line_number_, line);
-  }
-
-  void handle(const nlohmann::json& message) {
-    if (!message.is_object()) {
-      throw InputError(fmt::format("ECOPT line {} is not a JSON object", line_number_));
-    }
-    if (!message.contains("event")) return add_metrics(message);
-    const auto event = message.value("event", "");
-    const auto phase = message.value("phase", "");
-    if (phase.empty()) throw InputError(fmt::format("ECOPT line {} has no phase name", line_number_));
-    if (event == "begin") return begin_phase(phase);
-    if (event == "end") return end_phase(phase, message.value("samples", std::int64_t{0}));
-    throw InputError(
-        fmt::format("ECOPT line {}: unknown event \"{}\"; use begin or end", line_number_, event));
-  }
-
-  void add_metrics(const nlohmann::json& message) {
-    for (const auto& [key, value] : message.items()) {
-      if (!value.is_number() && !value.is_string() && !value.is_boolean()) {
-        throw InputError(fmt::format("metric \"{}\" is {}; report numbers or strings", key,
-                                     value.dump()));
-      }
-      metrics_[key] = value;
-    }
+  void add_metrics(const nlohmann::json& metrics) {
+    detail::check_metrics(metrics);
+    metrics_.update(metrics);
   }
 
   void begin_phase(const std::string& phase) {
-    if (std::find(open_phases_.begin(), open_phases_.end(), phase) != open_phases_.end()) {
+    if (open_phases_.count(phase)) {
       throw InputError(fmt::format("phase \"{}\" was begun twice", phase));
     }
-    monitor_.begin_window(window_name(phase));
-    open_phases_.push_back(phase);
+    open_phases_.emplace(phase, ScopedWindow(monitor_, window_name(phase)));
   }
 
   void end_phase(const std::string& phase, std::int64_t samples) {
-    const auto open = std::find(open_phases_.begin(), open_phases_.end(), phase);
+    const auto open = open_phases_.find(phase);
     if (open == open_phases_.end()) {
       throw InputError(fmt::format("phase \"{}\" ended without a begin", phase));
     }
+    const auto window = open->second.end();
     open_phases_.erase(open);
-    record_window(phase, monitor_.end_window(window_name(phase)), samples);
+    record_window(phase, window, samples);
   }
 
   void record_window(const std::string& phase, const WindowResult& window, std::int64_t samples) {
@@ -293,10 +283,17 @@ class ProtocolReader {
   mutable std::mutex mutex_;
   nlohmann::json metrics_ = nlohmann::json::object();
   std::vector<EnergyRecord> records_;
-  std::vector<std::string> open_phases_;
+  std::map<std::string, ScopedWindow> open_phases_;  // ended on every exit path
   std::optional<std::string> error_;
   std::int64_t line_number_ = 0;
 };
+
+void check_placeholders(const std::string& text, const std::string& what,
+                        const SearchSpace& space) {
+  for (const auto& piece : parse_template(text, what)) {
+    if (piece.placeholder && !space.find(piece.text)) throw unknown_placeholder(what, piece.text);
+  }
+}
 
 class CommandTask final : public Task {
  public:
@@ -306,6 +303,23 @@ class CommandTask final : public Task {
 
   // A program's parameters are the user's to declare in [space].
   SearchSpace default_search_space() const override { return SearchSpace(); }
+
+  void check_space(const SearchSpace& space) const override {
+    for (const auto& element : settings_.argv) {
+      check_placeholders(element, argv_element(element), space);
+    }
+    for (const auto& [key, value] : settings_.env) {
+      check_placeholders(value, fmt::format("task.env.{} = \"{}\"", key, value), space);
+    }
+    std::map<std::string, std::string> env_names;  // ECOPT_PARAM_X -> parameter
+    for (const auto& parameter : space.parameters()) {
+      const auto [seen, added] = env_names.emplace(param_env_name(parameter.name), parameter.name);
+      if (added) continue;
+      throw InputError(fmt::format("parameters '{}' and '{}' are both passed as {}; rename one of "
+                                   "them",
+                                   seen->second, parameter.name, seen->first));
+    }
+  }
 
   TaskOutcome run(TaskContext& context) override {
     std::string last_error;
@@ -343,6 +357,7 @@ class CommandTask final : public Task {
     ProcessOptions options;
     options.argv = render_argv(context);
     options.working_directory = settings_.workdir;
+    options.removed_env = kCredentialEnv;
     for (const auto& [key, value] : settings_.env) {
       options.extra_env.emplace_back(key, render_template(value, context.params, context.space)
                                               .value_or(""));
@@ -382,7 +397,7 @@ class CommandTask final : public Task {
     auto options = process_options(context, scratch);
     options.on_stdout_line = [&reader](std::string_view line) { reader.on_line(line); };
 
-    context.monitor.begin_window("command");
+    ScopedWindow command_window(context.monitor, "command");
     std::optional<ExitStatus> status;
     {
       Process process(options);
@@ -390,7 +405,7 @@ class CommandTask final : public Task {
       last_stderr_ = process.stderr_tail();
     }
     reader.finish();
-    const auto window = context.monitor.end_window("command");
+    const auto window = command_window.end();
     if (!status) throw TrialInterrupted();
     check_exit(*status, reader);
     return collect(reader, scratch, window);

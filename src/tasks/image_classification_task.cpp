@@ -200,7 +200,6 @@ std::unique_ptr<PreparedData> prepare_data(const ImageClassificationConfig& conf
 }
 
 using detail::log_line;
-using detail::ScopedWindow;
 using detail::throw_if_stopped;
 
 // `prefix` is "inference" before training, "inference_trained" after.

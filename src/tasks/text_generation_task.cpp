@@ -467,7 +467,6 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 }
 
 using detail::log_line;
-using detail::ScopedWindow;
 using detail::throw_if_stopped;
 
 void record_phase(nlohmann::json& metrics, const std::string& phase, const PerSampleEnergy& energy,

@@ -155,6 +155,7 @@ TEST_F(BadInput, EveryCaseIsOneClearLineAndChangesNothing) {
     EXPECT_EQ(result.exit_code, bad.exit_code) << result.err;
     EXPECT_EQ(result.err.rfind("ecopt: error: ", 0), 0u) << result.err;
     EXPECT_EQ(std::count(result.err.begin(), result.err.end(), '\n'), 1) << "one line: " << result.err;
+    EXPECT_LT(result.err.size(), 2000u) << "a line one can read: " << result.err.substr(0, 300);
     for (const auto& expected : bad.expected) {
       if (expected.rfind('!', 0) == 0) {
         EXPECT_EQ(result.err.find(expected.substr(1)), std::string::npos) << result.err;

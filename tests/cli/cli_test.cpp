@@ -1,5 +1,8 @@
 // The real `ecopt` binary: Optuna-style verbs, exit codes, one-line errors,
 // and every bad input of the ask/tell CLI refused with nothing changed.
+#include <filesystem>
+#include <fstream>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -186,6 +189,48 @@ TEST_F(Cli, UnknownStudiesAndUnopenableStoragesAreOneLineErrors) {
   EXPECT_EQ(secret.exit_code, 1);
   EXPECT_THAT(secret.err, HasSubstr("127.0.0.1"));
   EXPECT_THAT(secret.err, Not(HasSubstr("hunter2")));
+}
+
+// Issue 16: `ecopt studies --storage sqlite:///typo.db` created typo.db,
+// and a truncated database was called "not an SQLite database".
+TEST_F(Cli, ReadingCommandsCreateNoDatabaseAndATruncatedOneIsCalledSo) {
+  for (const char* verb : {"studies", "trials", "best-trials"}) {
+    std::vector<std::string> args{verb, "--storage", "sqlite:///typo.db"};
+    if (std::string(verb) != "studies") args.insert(args.end(), {"--study-name", "s"});
+    expect_error(ecopt(args), "no database at 'typo.db'");
+    EXPECT_FALSE(std::filesystem::exists(dir_ / "typo.db")) << verb;
+  }
+  create_study();
+  ask();
+  const auto size = std::filesystem::file_size(dir_ / "cli.db");
+  std::filesystem::resize_file(dir_ / "cli.db", size / 2);
+  expect_error(on_study("trials"), "is truncated");
+}
+
+// Issue 16: a fail reason (or a parameter value) holding terminal escapes was
+// printed raw by `trials --format table`.
+TEST_F(Cli, TablesShowControlCharactersEscaped) {
+  create_study();
+  const auto number = ask()["number"].get<int>();
+  const auto told = on_study("tell", {"--trial-number", std::to_string(number), "--state", "fail",
+                                      "--fail-reason", "\x1b]0;TITLE\x07\x1b[2J"});
+  ASSERT_EQ(told.exit_code, 0) << told.err;
+  const auto table = on_study("trials", {"--format", "table"});
+  EXPECT_EQ(table.exit_code, 0) << table.err;
+  EXPECT_THAT(table.out, HasSubstr("\\x1b]0;TITLE"));
+  EXPECT_EQ(table.out.find('\x1b'), std::string::npos) << table.out;
+  EXPECT_EQ(table.out.find('\x07'), std::string::npos) << table.out;
+}
+
+// Issue 16: a 10,000-parameter space is too long for one argument.
+TEST_F(Cli, ASearchSpaceCanComeFromAFile) {
+  create_study();
+  nlohmann::json space = nlohmann::json::object();
+  for (int i = 0; i < 10'000; ++i)
+    space["p" + std::to_string(i)] = {{"type", "float"}, {"low", 0.0}, {"high", 1.0}};
+  std::ofstream(dir_ / "space.json") << space.dump();
+  const auto asked = ask("@" + (dir_ / "space.json").string());
+  EXPECT_EQ(asked["params"].size(), 10'000u);
 }
 
 TEST_F(Cli, OptunaSearchSpacesAreReusedAsTheyAre) {

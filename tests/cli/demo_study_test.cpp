@@ -103,24 +103,21 @@ void expect_complete_demo_trial(const nlohmann::json& trial) {
   EXPECT_DOUBLE_EQ(trial["values"][1].get<double>(), samples_per_j);
   EXPECT_NEAR(attrs["inference_j_per_sample"].get<double>() * samples_per_j, 1.0, 1e-9);
   EXPECT_GT(attrs["training_j"].get<double>(), 0.0);
-  EXPECT_GT(attrs["tuning_energy_j"].get<double>(), attrs["training_j"].get<double>())
+  const auto& energy = attrs["energy"];
+  EXPECT_GT(energy["trial"]["gross_j"].get<double>(), attrs["training_j"].get<double>())
       << "the trial's window holds the inference measurement and the training";
   EXPECT_GT(attrs["params"].get<double>(), 0.0);
   EXPECT_GT(attrs["flops_per_sample"].get<double>(), 0.0);
   EXPECT_EQ(attrs["dataset"], "fashion-mnist");
   EXPECT_EQ(attrs["test_images"], 200);
-  // Every energy figure names its source and device, and an estimate says so.
-  const std::string source = attrs["energy_source"].get<std::string>();
-  EXPECT_EQ(attrs["energy_is_estimate"].get<bool>(), source.find("estimate") != std::string::npos);
-  EXPECT_FALSE(attrs["energy_device"].get<std::string>().empty());
-  EXPECT_FALSE(attrs["tuning_energy_device"].get<std::string>().empty());
-  // The test main hides this host's sensors: the CPU-time estimate only,
-  // and every figure says so.
-  EXPECT_EQ(source, "estimate-cpu-time");
-  EXPECT_EQ(attrs["training_energy_source"], "estimate-cpu-time");
-  EXPECT_EQ(attrs["tuning_energy_source"], "estimate-cpu-time");
-  EXPECT_TRUE(attrs["energy_is_estimate"].get<bool>());
-  EXPECT_THAT(attrs["energy_device"].get<std::string>(), HasSubstr("estimate"));
+  // Every energy record names its sources and devices. The test main hides
+  // this host's sensors: the CPU-time estimate only, and every record says so.
+  for (const char* name : {"inference", "training", "trial"}) {
+    ASSERT_TRUE(energy.contains(name)) << name << " in " << energy.dump();
+    EXPECT_EQ(energy[name]["sources"], nlohmann::json::array({"estimate-cpu-time"})) << name;
+    EXPECT_TRUE(energy[name]["estimate"].get<bool>()) << name;
+    EXPECT_THAT(energy[name]["devices"][0].get<std::string>(), HasSubstr("estimate")) << name;
+  }
 }
 
 TEST_F(DemoStudy, ShippedDemoRunsOnFashionMnistAndResumes) {
@@ -174,7 +171,7 @@ TEST_F(DemoStudy, CtrlCDuringTrainingFailsThatTrialKeepsTheRestAndResumes) {
   EXPECT_EQ(stopped[1]["state"], "FAIL");
   EXPECT_EQ(stopped[1]["fail_reason"], "interrupted by user");
   EXPECT_FALSE(stopped[1]["user_attrs"].contains("training_j")) << stopped[1].dump();
-  EXPECT_GT(stopped[1]["user_attrs"].value("tuning_energy_j", 0.0), 0.0)
+  EXPECT_GT(stopped[1]["user_attrs"]["energy"]["trial"]["gross_j"].get<double>(), 0.0)
       << "the energy spent before the stop is still counted";
 
   const auto resumed = ecopt({"tune", small, "--n-trials", "3", "--storage", url_});

@@ -41,8 +41,11 @@ TEST(PytorchExample, TunesThePlainScriptEndToEnd) {
     EXPECT_GT(m["training_j"].get<double>(), m["inference_j"].get<double>());
     EXPECT_LT(m["inference_j"].get<double>() + m["training_j"].get<double>(),
               m["command_j"].get<double>() * 1.0001);
-    const auto source = m["energy_source"].get<std::string>();
-    EXPECT_EQ(m["energy_is_estimate"], source.find("estimate") != std::string::npos) << source;
+    // Typed records for each phase, the program and the trial.
+    for (const char* name : {"inference", "training", "command", "trial"}) {
+      ASSERT_TRUE(m["energy"].contains(name)) << name << " in " << m.dump();
+      EXPECT_FALSE(m["energy"][name]["sources"].empty()) << name;
+    }
     EXPECT_EQ(trial["values"][1].get<double>(), m["inference_samples_per_j"].get<double>());
   }
 }

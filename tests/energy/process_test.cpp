@@ -131,6 +131,34 @@ TEST(Process, StderrTailKeepsTheLastLines) {
   EXPECT_EQ(captured.err.size(), 6u);
 }
 
+// Issue 16: a 50 MB line was kept whole, a progress bar's '\r' redraws
+// piled up into one 16 M-character line, and reading a long line took time
+// quadratic in its length.
+TEST(Process, LongLinesAreCutAndProgressRedrawsReplaceTheirLine) {
+  Captured captured;
+  Process process(capturing(
+      {"/usr/bin/python3", "-c",
+       "import sys\n"
+       "sys.stderr.write('x' * 50_000_000 + ' END\\n')\n"
+       "for i in range(100_000): sys.stderr.write(f'\\r{i} it/s')\n"
+       "sys.stderr.write('\\rdone\\r\\n')\n"
+       "sys.stdout.write('crlf one\\r\\ncrlf two\\r\\n' + 'y' * 20_000_000 + '\\n')\n"},
+      captured));
+  EXPECT_TRUE(process.wait().success());
+  const auto tail = process.stderr_tail();
+  ASSERT_EQ(tail.size(), 2u) << "the long line, then the bar's last state";
+  EXPECT_LT(tail[0].size(), 4096u);
+  EXPECT_TRUE(tail[0].ends_with("x END")) << tail[0].substr(0, 200);
+  EXPECT_NE(tail[0].find("of 50000004 bytes cut"), std::string::npos) << tail[0].substr(0, 200);
+  EXPECT_EQ(tail[1], "done");
+  std::lock_guard lock(captured.mutex);
+  ASSERT_EQ(captured.out.size(), 3u);
+  EXPECT_EQ(captured.out[0], "crlf one");
+  EXPECT_EQ(captured.out[1], "crlf two");
+  EXPECT_LT(captured.out[2].size(), 2'000'000u);
+  EXPECT_NE(captured.out[2].find("bytes cut"), std::string::npos);
+}
+
 TEST(Process, StartFailuresNameTheProgram) {
   Captured captured;
   try {

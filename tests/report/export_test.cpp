@@ -49,6 +49,12 @@ TEST(CsvField, QuotesOnlyWhenNeeded) {
   EXPECT_EQ(csv_field("two\nlines"), "\"two\nlines\"");
   EXPECT_EQ(csv_field(" padded"), "\" padded\"");
   EXPECT_EQ(csv_field(""), "");
+  // Issue 16: a spreadsheet runs a cell that starts with = + - @ as a formula.
+  EXPECT_EQ(csv_field("=1+2"), "\"'=1+2\"");
+  EXPECT_EQ(csv_field("+1"), "\"'+1\"");
+  EXPECT_EQ(csv_field("@SUM(1)"), "\"'@SUM(1)\"");
+  EXPECT_EQ(csv_field("-cmd|' /C calc'!A0"), "\"'-cmd|' /C calc'!A0\"");
+  EXPECT_EQ(csv_field("-0.5"), "-0.5") << "numbers stay numbers";
 }
 
 TEST(TrialsCsv, RoundTripsAwkwardValues) {

@@ -42,6 +42,16 @@ TEST(FloatEncoding, LinearMapsEndsAndMiddle) {
   EXPECT_DOUBLE_EQ(encode_one(space, 4.0), 0.75);
 }
 
+// Issue 16: high - low overflowed to infinity, so every sample was 1.7e308.
+TEST(FloatEncoding, ARangeWiderThanTheLargestDoubleIsStillSpannedEvenly) {
+  const auto space = single(FloatDistribution{-1.7e308, 1.7e308});
+  EXPECT_EQ(std::get<double>(decode_one(space, 0.0)), -1.7e308);
+  EXPECT_EQ(std::get<double>(decode_one(space, 1.0)), 1.7e308);
+  EXPECT_EQ(std::get<double>(decode_one(space, 0.5)), 0.0);
+  EXPECT_DOUBLE_EQ(std::get<double>(decode_one(space, 0.75)), 0.85e308);
+  EXPECT_DOUBLE_EQ(encode_one(space, 0.85e308), 0.75);
+}
+
 TEST(FloatEncoding, LogScaleMedianIsGeometricMean) {
   const auto space = single(FloatDistribution{1e-4, 1e-1, true});
   EXPECT_NEAR(std::get<double>(decode_one(space, 0.5)), std::sqrt(1e-5), 1e-12);

@@ -91,6 +91,14 @@ TEST(Validation, Names) {
       "parameter 'x' is declared twice");
   expect_input_error([] { SearchSpace({{"", FloatDistribution{}, {}}}); },
                      "a parameter has an empty name");
+  // Issue 16: a NUL byte truncated names and choices where C strings meet them.
+  expect_input_error([] { SearchSpace({{std::string("a\0b", 3), FloatDistribution{}, {}}}); },
+                     "parameter 'a\\x00b': its name holds a NUL byte");
+  expect_input_error(
+      [] {
+        SearchSpace({{"c", CategoricalDistribution{{std::string("a\0b", 3), std::string("a")}}, {}}});
+      },
+      "parameter 'c': choice 'a\\x00b' holds a NUL byte");
 }
 
 const Parameter kOpt{"opt", CategoricalDistribution{{std::string("adam"), std::string("sgd")}}, {}};

@@ -116,6 +116,19 @@ TEST_P(StorageConformance, TrialNumbersCountFromZeroWithinEachStudy) {
   EXPECT_THROW(storage_->create_trial(second.id + 100, {}), NotFoundError);
 }
 
+TEST_P(StorageConformance, ATrialIsCreatedWithItsParamsInOneStep) {
+  const auto study = make_study();
+  const ParamMap params{{"lr", 0.003}, {"opt", std::string("adam")}};
+  const Trial created = storage_->create_trial(study.id, {}, params);
+  EXPECT_EQ(created.params, params);
+  EXPECT_EQ(storage_->find_trial(study.id, created.number)->params, params);
+  const auto within = storage_->create_trial_within(study.id, {}, 2, params);
+  ASSERT_TRUE(within);
+  EXPECT_EQ(storage_->find_trial(study.id, within->number)->params, params);
+  EXPECT_FALSE(storage_->create_trial_within(study.id, {}, 2, params)) << "the study is full";
+  EXPECT_EQ(storage_->trials(study.id).size(), 2u);
+}
+
 TEST_P(StorageConformance, TrialRoundTripsEveryField) {
   const auto study = make_study();
   const Trial created = storage_->create_trial(study.id, {{"sampler", "sobol"}});

@@ -24,6 +24,7 @@ namespace ecopt {
 namespace {
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 constexpr const char* kPython = "/usr/bin/python3";
 
@@ -106,6 +107,27 @@ TEST_F(CommandTaskTest, NonZeroExitFailsWithTheStatusAndTheLastLinesOfStderr) {
 
 TEST_F(CommandTaskTest, ProgramNotFoundIsAClearError) {
   EXPECT_THROW(run({{"kind", "command"}, {"argv", {"/nonexistent/trainer"}}}, {}), Error);
+}
+
+// Found by a hostile tester (issue 16): the 'command' window was opened
+// before the program started, stayed open when it could not, and every
+// later trial then failed with "already open" instead of its own cause.
+TEST_F(CommandTaskTest, AProgramThatCannotStartLeavesTheMonitorReadyForTheNextTrial) {
+  const nlohmann::json missing_program = {
+      {"kind", "command"}, {"argv", {"/nonexistent/trainer"}}, {"retries", 2}};
+  const nlohmann::json missing_workdir = {
+      {"kind", "command"}, {"argv", {kPython, "-c", "pass"}}, {"workdir", "/nonexistent/dir"}};
+  for (const auto& config : {missing_program, missing_program, missing_workdir}) {
+    try {
+      run(config, {});
+      FAIL() << "expected an error";
+    } catch (const Error& e) {
+      EXPECT_THAT(e.what(), HasSubstr("/nonexistent/"));
+      EXPECT_THAT(e.what(), Not(HasSubstr("already open")));
+    }
+  }
+  const auto program = script("ok.py", "print('ECOPT {\"y\": 1}')");
+  EXPECT_EQ(run({{"kind", "command"}, {"argv", {kPython, program}}}, {}).metrics["y"], 1);
 }
 
 TEST_F(CommandTaskTest, MalformedAndNonFiniteLinesFailTheTrial) {
@@ -269,6 +291,40 @@ TEST_F(CommandTaskTest, PhasesAreMeasuredApartFromTheRest) {
   EXPECT_TRUE(phase.resolved()) << "a 0.4 s busy phase spans 40 ticks of 10 ms";
   EXPECT_EQ(outcome.energy[1].name, "command");
   EXPECT_FALSE(m.contains("tuning_j")) << "tuning energy is the runner's whole-trial window";
+}
+
+// Issue 16: ECOPT_STORAGE (a URL with the database password) reached
+// every trial program; nothing holding storage credentials may.
+TEST_F(CommandTaskTest, StorageUrlsAndCredentialsStayOutOfTheProgramsEnvironment) {
+  const auto program = script("env.py", "print('ECOPT ' + json.dumps({'env': ' '.join(\n"
+                                        "    k + '=' + v for k, v in os.environ.items())}))");
+  for (const char* name : {"ECOPT_STORAGE", "ECOPT_WORKER_STORAGE", "PGPASSWORD"}) {
+    ::setenv(name, "postgresql://u:hunter2@db/x", 1);
+  }
+  const auto outcome = run({{"kind", "command"}, {"argv", {kPython, program}}}, {});
+  for (const char* name : {"ECOPT_STORAGE", "ECOPT_WORKER_STORAGE", "PGPASSWORD"}) {
+    ::unsetenv(name);
+  }
+  const auto env = outcome.metrics["env"].get<std::string>();
+  EXPECT_THAT(env, Not(HasSubstr("hunter2")));
+  EXPECT_THAT(env, HasSubstr("ECOPT_TRIAL_NUMBER=3"));
+}
+
+// Issue 16: a 50 MB stderr line became a 52,428,863-character fail_reason,
+// and an over-long ECOPT line was quoted whole in the error.
+TEST_F(CommandTaskTest, WhatAFailingProgramPrintedIsKeptAsABoundedTail) {
+  const auto loud = script("loud.py", "sys.stderr.write('x' * 50_000_000 + ' the real cause\\n')\n"
+                                      "sys.exit(2)");
+  const auto long_line = script("long.py", "print('ECOPT {\"a\": ' + '1' * 5_000_000)");
+  for (const auto& program : {loud, long_line}) {
+    try {
+      run({{"kind", "command"}, {"argv", {kPython, program}}}, {});
+      ADD_FAILURE() << "expected an error";
+    } catch (const Error& e) {
+      EXPECT_LT(std::string(e.what()).size(), 16'000u) << program;
+      EXPECT_THAT(e.what(), HasSubstr("bytes cut")) << program;
+    }
+  }
 }
 
 TEST(CommandTaskConfig, BadSettingsAreInputErrors) {

@@ -70,6 +70,26 @@ class EnergyMonitor {
   std::unique_ptr<Impl> impl_;
 };
 
+// Begins a window and ends it on every exit path: work that throws between
+// begin and end (a program that cannot start, a stop request) must not
+// leave the name open, or every later window of that name would fail.
+class ScopedWindow {
+ public:
+  ScopedWindow(EnergyMonitor& monitor, std::string name);
+  ~ScopedWindow();
+  ScopedWindow(ScopedWindow&& other) noexcept;
+  ScopedWindow(const ScopedWindow&) = delete;
+  ScopedWindow& operator=(const ScopedWindow&) = delete;
+  ScopedWindow& operator=(ScopedWindow&&) = delete;
+
+  // Ends the window once; a guard whose window has ended does nothing more.
+  WindowResult end();
+
+ private:
+  EnergyMonitor* monitor_;  // null once ended or moved from
+  std::string name_;
+};
+
 struct RepeatPolicy {
   double min_window_s = 1.0;    // an H100's counter moves every ~100 ms
   int min_counter_updates = 10;  // per meter that has a counter

@@ -33,13 +33,21 @@ struct ProcessOptions {
   std::vector<std::string> argv;  // argv[0] is looked up on PATH unless it has a '/'
   std::string working_directory;  // empty: inherit
   std::vector<std::pair<std::string, std::string>> extra_env;  // added or replaced
-  // Called from a reader thread, one call per line without the newline.
-  // Empty callbacks: the stream is still read (and stderr kept for the tail).
+  // Called from a reader thread, one call per line without its end. Lines
+  // end at '\n', "\r\n" or a lone '\r' (a progress bar redrawing its line,
+  // whose next state then replaces it in the stderr tail). Empty callbacks:
+  // the stream is still read (and stderr kept for the tail).
   std::function<void(std::string_view)> on_stdout_line;
   std::function<void(std::string_view)> on_stderr_line;
   std::size_t stderr_tail_lines = 20;
   // When true the child shares our stdin/stdout/stderr (nothing is captured).
   bool inherit_stdio = false;
+  // What is kept of a line, as a program may print gigabytes without a
+  // newline: a longer stdout line keeps its first and last halves, a longer
+  // stderr line its end, around a cut_note (core/printable.hpp).
+  std::size_t max_stdout_line_bytes = std::size_t{1} << 20;
+  std::size_t max_stderr_line_bytes = 2000;
+  std::vector<std::string> removed_env;  // inherited variables the child must not see
 };
 
 struct ExitStatus {

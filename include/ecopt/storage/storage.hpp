@@ -53,14 +53,18 @@ class Storage {
   // Merges into the study's user attributes.
   virtual void set_study_user_attrs(std::int64_t study_id, const nlohmann::json& attrs) = 0;
 
-  // Atomically takes the next trial number; the trial starts RUNNING.
-  virtual Trial create_trial(std::int64_t study_id, const nlohmann::json& system_attrs) = 0;
+  // Atomically takes the next trial number and stores the trial, RUNNING,
+  // with its params: in one transaction, so that no trial is ever stored
+  // without the params it was created for.
+  virtual Trial create_trial(std::int64_t study_id, const nlohmann::json& system_attrs,
+                             const ParamMap& params = {}) = 0;
   // Like create_trial, but only while the study holds fewer than
   // `max_trials` trials; nullopt when it is full. Atomic with concurrent
   // creators, so N workers never create more than max_trials in total.
   virtual std::optional<Trial> create_trial_within(std::int64_t study_id,
                                                    const nlohmann::json& system_attrs,
-                                                   std::int64_t max_trials) = 0;
+                                                   std::int64_t max_trials,
+                                                   const ParamMap& params = {}) = 0;
   // Only while RUNNING; throws InputError otherwise.
   virtual void set_trial_params(std::int64_t trial_id, const ParamMap& params) = 0;
   // Merge into the trial's attributes in any state (a report may annotate a
@@ -102,6 +106,9 @@ struct StorageOptions {
   // serialisation conflict, waiting `retry_backoff`, doubling, at most 5 s.
   int retry_attempts = 8;
   std::chrono::milliseconds retry_backoff{100};
+  // SQLite: false for commands that only use what exists (trials,
+  // studies, report, ask, tell), so that a typo creates no empty database.
+  bool create_if_missing = true;
 };
 
 // "memory", "sqlite:///relative/path.db", "sqlite:////abs/path.db" (as

@@ -88,6 +88,8 @@ class Study {
  private:
   Study(Storage& storage, StudyRecord record) : storage_(&storage), record_(std::move(record)) {}
   void read_changes() const;
+  // The sampler's point for trial `number`, decoded.
+  ParamMap suggest(const SearchSpace& space, Sampler& sampler, std::int64_t number) const;
 
   Storage* storage_;
   StudyRecord record_;

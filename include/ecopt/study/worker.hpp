@@ -28,6 +28,14 @@ namespace ecopt {
 // System attribute keys of a retry trial.
 inline constexpr const char* kRetriedFromAttr = "retried_from";  // number of the failed trial
 inline constexpr const char* kRetryCountAttr = "retry_count";    // 1 for the first retry
+// System attribute keys of a trial a tune or worker runs: who runs it, so
+// that a rerun tells a trial of a dead process from one still running.
+inline constexpr const char* kRunnerHostAttr = "host";
+inline constexpr const char* kRunnerPidAttr = "pid";
+inline constexpr const char* kRunnerPidNamespaceAttr = "pid_namespace";  // containers share hostnames
+
+// "by process 4242 on node1": who runs a RUNNING trial, as far as stored.
+std::string describe_runner(const Trial& trial);
 
 struct ClaimedTrial {
   AskResult asked;
@@ -42,8 +50,9 @@ class TrialClaimer {
   TrialClaimer(Study& study, const SearchSpace& space, Sampler& sampler, std::int64_t n_trials,
                const StudyFile& file, std::ostream& out);
 
-  // Fails stale trials (creating their retries), then returns the next
-  // trial to run; nullopt when the budget is spent.
+  // Fails stale trials and those of dead processes on this host (creating
+  // their retries), then returns the next trial to run; nullopt when the
+  // budget is spent. The first call names the RUNNING trials it finds.
   std::optional<ClaimedTrial> next();
   // Whether trials of other processes are still RUNNING (they may still
   // fail and need a retry, so a worker waits for them before it ends).
@@ -58,7 +67,9 @@ class TrialClaimer {
     std::int64_t id;
   };
 
+  void fail_orphans();
   void reap_stale();
+  void retry(const Trial& failed);
   std::optional<ClaimedTrial> next_retry();
   // trial_budget of the study, read incrementally.
   std::int64_t budget();
@@ -73,6 +84,7 @@ class TrialClaimer {
   std::deque<OwedRetry> owed_retries_;  // retry trials created, not yet run
   std::size_t counted_ = 0;             // trials the budget has counted
   std::int64_t retries_ = 0;            // retries among them
+  bool running_reported_ = false;
 };
 
 // The trial count the budget allows: n_trials plus the retries made.

@@ -64,6 +64,9 @@ class Task {
   virtual std::string kind() const = 0;
   // The space used when the study file gives none.
   virtual SearchSpace default_search_space() const = 0;
+  // Checks the settings against the study's space before anything is
+  // stored (a command's argv naming no parameter): InputError otherwise.
+  virtual void check_space(const SearchSpace& space) const { (void)space; }
   // Throws ecopt::Error (or TrialInterrupted) on failure; the runner marks
   // the trial FAILED with the message.
   virtual TaskOutcome run(TaskContext& context) = 0;

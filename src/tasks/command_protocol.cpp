@@ -1,0 +1,71 @@
+#include "command_protocol.hpp"
+
+#include <fmt/format.h>
+
+#include "ecopt/core/error.hpp"
+#include "ecopt/core/printable.hpp"
+
+namespace ecopt::detail {
+namespace {
+
+// A line as an error message quotes it: its start and end, not megabytes.
+std::string quoted(std::string_view line) { return cut_text(line, 200, 60); }
+
+std::string describe_bad_json(std::string_view line, std::int64_t number) {
+  const bool non_finite = line.find("NaN") != std::string_view::npos ||
+                          line.find("Infinity") != std::string_view::npos;
+  return non_finite ? fmt::format("ECOPT line {} holds a non-finite number (NaN or Infinity): {}",
+                                  number, quoted(line))
+                    : fmt::format("ECOPT line {} is not valid JSON: {}", number, quoted(line));
+}
+
+ProtocolMessage read_message(const nlohmann::json& message, std::int64_t number) {
+  if (!message.is_object()) {
+    throw InputError(fmt::format("ECOPT line {} is not a JSON object", number));
+  }
+  if (!message.contains("event")) {
+    check_metrics(message);
+    return message;
+  }
+  const auto event = message.value("event", "");
+  PhaseEvent phase{event == "begin", message.value("phase", ""),
+                   message.value("samples", std::int64_t{0})};
+  if (phase.phase.empty()) throw InputError(fmt::format("ECOPT line {} has no phase name", number));
+  if (event != "begin" && event != "end") {
+    throw InputError(fmt::format("ECOPT line {}: unknown event \"{}\"; use begin or end", number,
+                                 cut_text(event, 100, 0)));
+  }
+  return phase;
+}
+
+}  // namespace
+
+std::optional<ProtocolMessage> parse_protocol_line(std::string_view line, std::int64_t number) {
+  if (!line.starts_with(kProtocolPrefix)) return std::nullopt;
+  nlohmann::json message;
+  try {
+    message = nlohmann::json::parse(line.substr(kProtocolPrefix.size()));
+  } catch (const nlohmann::json::parse_error&) {
+    throw InputError(describe_bad_json(line, number));
+  } catch (const nlohmann::json::exception& e) {  // a number out of range (1e999)
+    throw InputError(fmt::format("ECOPT line {} has a bad field ({}): {}", number, e.what(),
+                                 quoted(line)));
+  }
+  try {
+    return read_message(message, number);
+  } catch (const nlohmann::json::exception& e) {  // a field of the wrong type ("samples": "ten")
+    throw InputError(fmt::format("ECOPT line {} has a bad field ({}): {}", number, e.what(),
+                                 quoted(line)));
+  }
+}
+
+void check_metrics(const nlohmann::json& metrics) {
+  for (const auto& [key, value] : metrics.items()) {
+    if (!value.is_number() && !value.is_string() && !value.is_boolean()) {
+      throw InputError(fmt::format("metric \"{}\" is {}; report numbers or strings",
+                                   cut_text(key, 100, 0), cut_text(value.dump(), 100, 20)));
+    }
+  }
+}
+
+}  // namespace ecopt::detail

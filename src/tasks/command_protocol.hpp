@@ -1,0 +1,36 @@
+#pragma once
+// The "ECOPT {...}" lines a command trial prints on stdout
+// (docs/command-protocol.md), parsed apart from measuring them: the parser
+// sees untrusted text and is fuzzed on its own (fuzz/).
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include <nlohmann/json.hpp>
+
+namespace ecopt::detail {
+
+inline constexpr std::string_view kProtocolPrefix = "ECOPT ";
+
+// {"event": "begin"|"end", "phase": NAME, "samples": N}
+struct PhaseEvent {
+  bool begin = true;
+  std::string phase;
+  std::int64_t samples = 0;  // counted by "end" only
+};
+
+// Metrics to record, or a phase begun or ended.
+using ProtocolMessage = std::variant<nlohmann::json, PhaseEvent>;
+
+// nullopt for ordinary output (no "ECOPT " prefix). Throws InputError for
+// a malformed line, naming it as ECOPT line `number` and quoting at most a
+// few hundred characters of it.
+std::optional<ProtocolMessage> parse_protocol_line(std::string_view line, std::int64_t number);
+
+// Throws InputError unless `metrics` is an object of numbers, strings and
+// booleans.
+void check_metrics(const nlohmann::json& metrics);
+
+}  // namespace ecopt::detail

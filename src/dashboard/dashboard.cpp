@@ -226,8 +226,9 @@ struct Dashboard::Impl {
     server.set_payload_max_length(kMaxRequestBody);
     server.set_read_timeout(options.io_timeout);
     server.set_write_timeout(options.io_timeout);
-    server.set_keep_alive_timeout(options.keep_alive.count());
-    server.set_keep_alive_max_count(100);
+    // One request per connection: an open page polls every second, so a
+    // kept-alive connection would hold a request thread for good.
+    server.set_keep_alive_max_count(1);
     server.set_default_headers({
         // The page may talk to this server only: nothing leaves the machine.
         {"Content-Security-Policy",

@@ -120,7 +120,7 @@ TEST_F(DashboardBrowser, PagesFitAt1280And1920WithoutNetworkOrConsoleOutput) {
       EXPECT_TRUE(problems.empty()) << problems.dump(2);
       if (screenshots && width == 1280 && name != "dashboard-index") {
         std::ofstream(fs::path(screenshots) / (name + ".png"), std::ios::binary)
-            << browser.screenshot_png();
+            << browser.screenshot_png(2000);
       }
     }
     EXPECT_TRUE(browser.console().empty()) << browser.console().front();

@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <optional>
@@ -171,9 +172,10 @@ class ChromiumSession {
     return std::nullopt;
   }
 
-  // The whole page as a PNG, at the current width.
-  std::string screenshot_png() {
-    const double height = evaluate("document.documentElement.scrollHeight").get<double>();
+  // The page from its top, at most `max_height` px of it, as a PNG.
+  std::string screenshot_png(double max_height) {
+    const double height =
+        std::min(max_height, evaluate("document.documentElement.scrollHeight").get<double>());
     const double width = evaluate("document.documentElement.clientWidth").get<double>();
     const auto reply = call("Page.captureScreenshot",
                             {{"format", "png"},

@@ -23,7 +23,6 @@ struct DashboardOptions {
   std::size_t threads = 8;          // requests served at once
   std::size_t queued_connections = 64;  // accepted and waiting; accept waits beyond
   std::chrono::seconds io_timeout{5};   // per read or write on a connection
-  std::chrono::seconds keep_alive{2};   // an idle connection is closed after it
 };
 
 // True for 127.0.0.0/8, ::1 and "localhost".

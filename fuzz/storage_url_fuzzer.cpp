@@ -31,12 +31,15 @@ std::vector<std::pair<std::string, std::string>> libpq_reading(const std::string
 // Whether `shown` reveals `password`. Only passwords without the shown
 // URL's separators are judged: any occurrence of one then lies inside one
 // shown part, so it is a leak unless another part itself holds it.
-bool leaks(const std::string& shown, const std::string& password,
+bool leaks(const std::string& url, const std::string& shown, const std::string& password,
            const std::vector<std::pair<std::string, std::string>>& values) {
   if (password.size() < 6 || password.find_first_of(":*@/?=&,.[] ") != std::string::npos) {
     return false;
   }
   if (std::string("postgresql").find(password) != std::string::npos) return false;
+  // The same bytes elsewhere in the URL (a host spelled like the password)
+  // may be shown as what they are there.
+  if (url.find(password) != url.rfind(password)) return false;
   for (const auto& [key, value] : values) {
     if (key == "password") continue;
     if (key.find(password) != std::string::npos || value.find(password) != std::string::npos) {
@@ -60,7 +63,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   const auto values = libpq_reading(url);
   for (const auto& [key, value] : values) {
-    if (key == "password" && leaks(shown, value, values)) __builtin_trap();
+    if (key == "password" && leaks(url, shown, value, values)) __builtin_trap();
   }
   return 0;
 }

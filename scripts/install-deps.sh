@@ -12,7 +12,7 @@ packages=(
   libtorch-dev dataset-fashion-mnist
   python3-optuna python3-torch
   python3-dev pybind11-dev python3-pybind11 python3-pytest python3-plotly
-  chromium
+  chromium libcpp-httplib-dev wrk
   slurmctld slurmd slurm-client munge
   clang libclang-rt-14-dev
 )

@@ -68,7 +68,13 @@ void run(const AskFlags& flags) {
   auto sampler = make_sampler(flags.sampler, sampler_options(flags));
   auto opened = open_study(flags.study);
   const AskResult asked = opened.study->ask(space, *sampler);
-  const nlohmann::json output = {{"number", asked.number}, {"params", to_json(asked.params)}};
+  // In the search space's order, as the user wrote it (not alphabetical).
+  nlohmann::ordered_json params = nlohmann::ordered_json::object();
+  for (const auto& parameter : space.parameters()) {
+    const auto value = asked.params.find(parameter.name);
+    if (value != asked.params.end()) params[parameter.name] = to_json(value->second);
+  }
+  const nlohmann::ordered_json output = {{"number", asked.number}, {"params", params}};
   std::cout << output.dump() << '\n';
 }
 

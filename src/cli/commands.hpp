@@ -42,6 +42,7 @@ void add_measure_command(CLI::App& app);
 void add_devices_command(CLI::App& app);
 void add_generation_bench_command(CLI::App&);
 void add_report_command(CLI::App& app);
+void add_dashboard_command(CLI::App& app);
 void add_submit_command(CLI::App& app);
 
 // Thrown to end ecopt with `status` rather than 0 or 1 (`measure` passes its

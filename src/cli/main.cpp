@@ -41,6 +41,7 @@ int main(int argc, char** argv) {
   ecopt::cli::add_devices_command(app);
   ecopt::cli::add_generation_bench_command(app);
   ecopt::cli::add_report_command(app);
+  ecopt::cli::add_dashboard_command(app);
   ecopt::cli::add_submit_command(app);
   try {
     app.parse(argc, argv);

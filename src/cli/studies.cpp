@@ -2,6 +2,8 @@
 #include <iostream>
 #include <map>
 
+#include <fmt/format.h>
+
 #include "commands.hpp"
 #include "common.hpp"
 #include "ecopt/study/text_table.hpp"
@@ -37,23 +39,44 @@ nlohmann::json study_json(const StudyRecord& record, const std::vector<Trial>& t
           {"states", counts}};
 }
 
+// "accuracy (maximize), energy_j (minimize)"
+std::string objectives_text(const nlohmann::json& study) {
+  std::string text;
+  for (const auto& objective : study["objectives"]) {
+    text += fmt::format("{}{} ({})", text.empty() ? "" : ", ",
+                        objective["name"].get<std::string>(),
+                        objective["direction"].get<std::string>());
+  }
+  return text;
+}
+
+constexpr const char* kStates[] = {"COMPLETE", "RUNNING", "PRUNED", "FAIL"};
+
 void print(const std::vector<nlohmann::json>& studies, Format format) {
   if (format == Format::Json) {
     std::cout << nlohmann::json(studies).dump(2) << '\n';
     return;
   }
-  const std::vector<std::string> header{"name", "directions", "n_trials"};
+  std::vector<std::string> header{"name", "objectives", "n_trials"};
+  for (const char* state : kStates) header.push_back(state);
   std::vector<std::vector<std::string>> rows;
   for (const auto& study : studies) {
-    rows.push_back({study["name"].get<std::string>(), study["directions"].get<std::string>(),
-                    std::to_string(study["n_trials"].get<std::size_t>())});
+    std::vector<std::string> row{study["name"].get<std::string>(), objectives_text(study),
+                                 std::to_string(study["n_trials"].get<std::size_t>())};
+    for (const char* state : kStates) row.push_back(std::to_string(study["states"].value(state, 0)));
+    rows.push_back(std::move(row));
   }
   if (format == Format::Table) {
     std::cout << format_table(header, rows);
     return;
   }
-  std::cout << "name,directions,n_trials\n";
-  for (const auto& row : rows) std::cout << row[0] << ",\"" << row[1] << "\"," << row[2] << '\n';
+  // CSV: the first columns as before, so that scripts reading them keep working.
+  std::cout << "name,directions,n_trials,objectives,complete,running,pruned,fail\n";
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    std::cout << fmt::format("{},\"{}\",{},\"{}\",{},{},{},{}\n", rows[i][0],
+                             studies[i]["directions"].get<std::string>(), rows[i][2], rows[i][1],
+                             rows[i][3], rows[i][4], rows[i][5], rows[i][6]);
+  }
 }
 
 void run(const StudiesFlags& flags) {

@@ -1,6 +1,8 @@
 // ecopt tell: finish a trial with its objective values, as Optuna's tell.
 #include <iostream>
 
+#include <fmt/format.h>
+
 #include "commands.hpp"
 #include "common.hpp"
 #include "ecopt/core/error.hpp"
@@ -19,6 +21,16 @@ struct TellFlags {
   bool skip_if_finished = false;
 };
 
+// "told trial 3: COMPLETE, accuracy 0.9100, inference_samples_per_j 1234"
+std::string told_line(std::int64_t number, const TrialResult& result, const StudySpec& spec) {
+  std::string line = fmt::format("told trial {}: {}", number, to_string(result.state));
+  for (std::size_t i = 0; i < result.values.size() && i < spec.objectives.size(); ++i) {
+    line += fmt::format(", {} {}", spec.objectives[i].name, format_number(result.values[i]));
+  }
+  if (result.fail_reason) line += " (" + *result.fail_reason + ")";
+  return line;
+}
+
 void run(const TellFlags& flags) {
   TrialResult result;
   result.state = parse_trial_state(flags.state);
@@ -28,9 +40,14 @@ void run(const TellFlags& flags) {
   auto opened = open_study(flags.study);
   if (flags.skip_if_finished) {
     const auto trial = opened.storage->find_trial(opened.study->record().id, flags.trial_number);
-    if (trial && is_finished(trial->state)) return;
+    if (trial && is_finished(trial->state)) {
+      std::cout << fmt::format("trial {} was already {}: left as it is\n", flags.trial_number,
+                               to_string(trial->state));
+      return;
+    }
   }
   opened.study->tell(flags.trial_number, result);
+  std::cout << told_line(flags.trial_number, result, opened.study->spec()) << '\n';
 }
 
 }  // namespace

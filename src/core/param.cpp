@@ -69,4 +69,15 @@ std::string to_string(const ParamValue& value) {
   return to_json(value).dump();
 }
 
+std::string format_number(double value) {
+  if (!std::isfinite(value)) return "-";
+  if (value == 0.0) return "0";  // never "-0"
+  return fmt::format("{:.4g}", value);
+}
+
+std::string format_param(const ParamValue& value) {
+  if (const auto* number = std::get_if<double>(&value)) return format_number(*number);
+  return to_string(value);
+}
+
 }  // namespace ecopt

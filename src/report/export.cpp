@@ -73,9 +73,7 @@ struct Cell {
   bool numeric = false;
 };
 
-Cell number_cell(double value) {
-  return {std::isfinite(value) ? fmt::format("{:.4g}", value) : "-", true};
-}
+Cell number_cell(double value) { return {format_number(value), true}; }
 
 Cell param_cell(const ParamMap& params, const std::string& name) {
   const auto it = params.find(name);

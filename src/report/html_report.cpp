@@ -416,9 +416,20 @@ std::string state_counts(const std::vector<Trial>& trials) {
   return fmt::format("{}", fmt::join(parts, ", "));
 }
 
-std::string td_number(double value) {
-  if (!std::isfinite(value)) return "<td class=\"num\" data-sort=\"\">–</td>";
-  return fmt::format("<td class=\"num\" data-sort=\"{}\">{}</td>", value, number(value));
+std::string td_number(double value, std::string_view css_class = "num") {
+  if (!std::isfinite(value)) return fmt::format("<td class=\"{}\" data-sort=\"\">–</td>", css_class);
+  return fmt::format("<td class=\"{}\" data-sort=\"{}\">{}</td>", css_class, value, number(value));
+}
+
+// A column name that may wrap after its underscores rather than widen the
+// table: inference_samples_per_j.
+std::string breakable(const std::string& name) {
+  std::string out;
+  for (const char c : html_escape(name)) {
+    out += c;
+    if (c == '_') out += "<wbr>";
+  }
+  return out;
 }
 
 // The marks a headline figure carries: " · estimate", " · shared devices".
@@ -451,11 +462,16 @@ std::string trials_table(const Page& page) {
   std::string out = "<div class=\"table-wrap\"><table id=\"trial-table\" class=\"sortable\"><thead><tr>"
                     "<th data-type=\"number\">#</th><th>state</th>";
   for (const auto& objective : page.spec.objectives) {
-    out += fmt::format("<th data-type=\"number\">{}</th>", html_escape(objective.name));
+    out += fmt::format("<th data-type=\"number\">{}</th>", breakable(objective.name));
   }
-  for (const auto& name : params) out += fmt::format("<th>{}</th>", html_escape(name));
+  // Parameter columns may be hidden by the script when the table would not
+  // fit the page; the reader can show them again.
+  for (const auto& name : params) {
+    out += fmt::format("<th class=\"param\" data-column=\"{}\">{}</th>", html_escape(name),
+                       breakable(name));
+  }
   out += "<th data-type=\"number\">J per inference</th><th data-type=\"number\">tuning J</th>"
-         "<th>energy source</th><th>note</th></tr></thead><tbody>";
+         "<th>energy source</th><th class=\"note\">note</th></tr></thead><tbody>";
   for (const auto& trial : page.context.trials) {
     std::string badges;
     if (page.front.count(trial.number)) badges += " <span class=\"badge front\">front</span>";
@@ -470,12 +486,12 @@ std::string trials_table(const Page& page) {
     for (const auto& name : params) {
       const auto it = trial.params.find(name);
       if (it == trial.params.end()) {
-        out += "<td>–</td>";
+        out += "<td class=\"param\">–</td>";
       } else if (std::holds_alternative<std::string>(it->second) ||
                  std::holds_alternative<bool>(it->second)) {
-        out += "<td>" + html_escape(to_string(it->second)) + "</td>";
+        out += "<td class=\"param\">" + html_escape(to_string(it->second)) + "</td>";
       } else {
-        out += td_number(as_double(it->second));
+        out += td_number(as_double(it->second), "num param");
       }
     }
     const auto energy = inference_energy(trial);
@@ -490,13 +506,15 @@ std::string trials_table(const Page& page) {
 
 std::string trials_section(const Page& page) {
   return "<section id=\"trials\"><h2>Trials</h2><p>Click a column header to sort, a row for "
-         "the trial's parameters, metrics and how its energy was measured.</p>" +
+         "the trial's parameters, metrics and how its energy was measured.</p>"
+         "<details class=\"columns\" hidden><summary></summary><div></div></details>" +
          trials_table(page) + "</section>";
 }
 
 std::string model_card_section(const Page& page) {
   const auto& context = page.context;
-  if (!context.chosen) return "";
+  // Kept as an empty element, so that a live page can fill it in later.
+  if (!context.chosen) return "<section id=\"model-card\" hidden></section>";
   const std::string card = render_model_card({page.spec, context.trials, context.chosen->number,
                                               context.chosen->reason, context.carbon,
                                               context.impact});
@@ -581,23 +599,44 @@ nlohmann::json page_data(const Page& page) {
 
 }  // namespace
 
-std::string render_html(const ReportContext& context) {
+ReportPage render_page(const ReportContext& context) {
   const Page page = make_page(context);
+  return {page.spec.name + " · ECOpt report",
+          {{"summary", "<div id=\"summary\">" + header(page) + "</div>"},
+           {"pareto", pareto_section(page)},
+           {"hypervolume", hypervolume_section(page)},
+           {"importance", importance_section(page)},
+           {"parameters", param_plots_section(page)},
+           {"proxies", proxies_section(page)},
+           {"impact", impact_section(page)},
+           {"trials", trials_section(page)},
+           {"model-card", model_card_section(page)},
+           {"method", kMethodSection}},
+          page_data(page)};
+}
+
+std::string page_document(const ReportPage& page, std::string_view live_script) {
   std::string out = "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
                     "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">";
-  out += "<title>" + html_escape(page.spec.name) + " · ECOpt report</title><style>";
+  out += "<title>" + html_escape(page.title) + "</title><style>";
   out += assets::kReportCss;
   out += "</style></head><body><div class=\"page\">";
-  out += header(page) + kNav;
-  out += pareto_section(page) + hypervolume_section(page) + importance_section(page);
-  out += param_plots_section(page) + proxies_section(page) + impact_section(page);
-  out += trials_section(page) + model_card_section(page) + kMethodSection;
+  for (std::size_t i = 0; i < page.sections.size(); ++i) {
+    out += page.sections[i].html;
+    if (i == 0) out += kNav;  // the navigation never changes
+  }
   out += "</div><aside id=\"trial-details\" hidden></aside>";
-  out += "<script type=\"application/json\" id=\"ecopt-data\">" + json_for_script(page_data(page)) +
+  out += "<script type=\"application/json\" id=\"ecopt-data\">" + json_for_script(page.data) +
          "</script><script>";
   out += assets::kReportJs;
-  out += "</script></body></html>\n";
+  out += "</script>";
+  if (!live_script.empty()) out += "<script>" + std::string(live_script) + "</script>";
+  out += "</body></html>\n";
   return out;
+}
+
+std::string render_html(const ReportContext& context) {
+  return page_document(render_page(context));
 }
 
 }  // namespace ecopt::report

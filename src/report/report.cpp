@@ -127,6 +127,12 @@ std::string render_html_report(const StudyRecord& study, const std::vector<Trial
   return render_html(make_context(study, trials, storage_description, options));
 }
 
+ReportPage render_report_page(const StudyRecord& study, const std::vector<Trial>& trials,
+                              const std::string& storage_description,
+                              const ReportOptions& options) {
+  return render_page(make_context(study, trials, storage_description, options));
+}
+
 ReportFiles write_report(Storage& storage, const ReportOptions& options) {
   const auto study = storage.find_study(options.study_name);
   if (!study) {

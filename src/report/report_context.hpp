@@ -30,6 +30,7 @@ struct ReportContext {
 ReportContext make_context(const StudyRecord& study, const std::vector<Trial>& trials,
                            const std::string& storage_description, const ReportOptions& options);
 
+ReportPage render_page(const ReportContext& context);
 std::string render_html(const ReportContext& context);
 
 // Shared number formatting: "1.23 mJ", "4.5 kJ", ... and "n/a" for NaN.

@@ -19,14 +19,18 @@ constexpr std::string_view kPercentEncodeHint =
     "percent-encode '@' as %40, '/' as %2F and '%' as %25 in the user name and password";
 
 // For a URL that cannot be parsed: everything up to the last '@' but the
-// user name is hidden, and so is any query, as either may hold a password.
+// user name is hidden, and so is any query, as either may hold a password;
+// when a '?' comes before that '@', which is which cannot be told, and all
+// but the scheme is hidden (found by fuzz/storage_url_fuzzer.cpp).
 std::string redact_unparsed(std::string_view url) {
   const auto scheme_end = url.find("://");
   if (scheme_end == std::string_view::npos) return url.find('@') == url.npos ? std::string(url) : "***";
   const std::size_t begin = scheme_end + 3;
   std::string shown(url.substr(0, begin));
   std::string_view rest = url.substr(begin);
-  if (const auto at = rest.rfind('@'); at != std::string_view::npos) {
+  const auto last_at = rest.rfind('@');
+  if (last_at != std::string_view::npos && rest.find('?') < last_at) return shown + "***";
+  if (const auto at = last_at; at != std::string_view::npos) {
     const auto userinfo = rest.substr(0, at);
     const auto colon = userinfo.find(':');
     shown += std::string(userinfo.substr(0, colon)) + (colon == userinfo.npos ? "" : ":***") + "@";

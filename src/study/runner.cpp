@@ -151,8 +151,6 @@ std::string format_energy(double joules) {
   return fmt::format("{:.0f} J", joules);
 }
 
-std::string format_value(double value) { return fmt::format("{:.4g}", value); }
-
 // Parameters whose values differ among the front's trials: the ones that
 // explain the trade-off. All parameters when the front has one trial.
 std::vector<std::string> key_params(const std::vector<Trial>& front) {
@@ -186,10 +184,10 @@ std::string front_table(const StudyFront& study_front, const StudySpec& spec) {
   std::vector<std::vector<std::string>> rows;
   for (const auto& trial : front) {
     std::vector<std::string> row{std::to_string(trial.number)};
-    for (double value : trial.values) row.push_back(format_value(value));
+    for (double value : trial.values) row.push_back(format_number(value));
     for (const auto& name : params) {
       auto it = trial.params.find(name);
-      row.push_back(it == trial.params.end() ? "-" : to_string(it->second));
+      row.push_back(it == trial.params.end() ? "-" : format_param(it->second));
     }
     const auto energy = find_energy_record(trial.user_attrs, kTrialRecord);
     row.push_back(energy ? energy->labelled_source() : "-");

@@ -123,6 +123,36 @@ TEST_F(Cli, CreateAskTellAndList) {
   EXPECT_EQ(listed[0]["directions"], "maximize,minimize");
 }
 
+// ask keeps the search space's order; tell says what it stored; studies
+// --format table shows objectives and trials per state.
+TEST_F(Cli, PrintsWhatItDidInTheUsersOrder) {
+  create_study();
+  const auto asked = on_study("ask", {"--search-space", kSpace, "--sampler", "random"});
+  ASSERT_EQ(asked.exit_code, 0) << asked.err;
+  const auto lr = asked.out.find("\"lr\"");
+  const auto width = asked.out.find("\"width\"");
+  const auto act = asked.out.find("\"act\"");
+  EXPECT_TRUE(lr < width && width < act) << asked.out;
+
+  const auto told = on_study("tell", {"--trial-number", "0", "--values", "0.030822639759030483,12345.678"});
+  ASSERT_EQ(told.exit_code, 0) << told.err;
+  EXPECT_EQ(told.out, "told trial 0: COMPLETE, objective_0 0.03082, objective_1 1.235e+04\n");
+  const auto again = on_study("tell", {"--trial-number", "0", "--values", "1,2", "--skip-if-finished"});
+  EXPECT_EQ(again.out, "trial 0 was already COMPLETE: left as it is\n");
+  ask();
+
+  const auto table = ecopt({"studies", "--storage", url_, "--format", "table"});
+  ASSERT_EQ(table.exit_code, 0) << table.err;
+  EXPECT_THAT(table.out, HasSubstr("objectives"));
+  EXPECT_THAT(table.out, HasSubstr("objective_0 (maximize), objective_1 (minimize)"));
+  EXPECT_THAT(table.out, HasSubstr("COMPLETE"));
+  EXPECT_THAT(table.out, HasSubstr("RUNNING"));
+  const auto csv = ecopt({"studies", "--storage", url_, "--format", "csv"});
+  EXPECT_THAT(csv.out, HasSubstr("name,directions,n_trials,objectives,complete,running,pruned,fail\n"
+                                 "s,\"maximize,minimize\",2,\"objective_0 (maximize), objective_1 "
+                                 "(minimize)\",1,1,0,0\n"));
+}
+
 TEST_F(Cli, BadSearchSpacesAreRefusedAndCreateNoTrial) {
   create_study();
   ask();

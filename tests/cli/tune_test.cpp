@@ -2,6 +2,7 @@
 // the middle of a trial.
 #include <csignal>
 #include <fstream>
+#include <regex>
 #include <thread>
 
 #include <fmt/format.h>
@@ -43,6 +44,17 @@ TEST_F(Tune, ShippedZdt1StudyRunsAndResumes) {
   EXPECT_THAT(first.out, HasSubstr("trial 10/10"));
   EXPECT_THAT(first.out, HasSubstr("Pareto front of zdt1-quick"));
   EXPECT_THAT(first.out, HasSubstr("tuning energy"));
+  // The front table's float parameters have 4 significant digits, as every table.
+  std::string table = first.out.substr(first.out.find("Pareto front of"));
+  table = table.substr(0, table.find("tuning energy"));
+  const std::regex decimal(R"(\d+\.\d+)");
+  for (auto it = std::sregex_iterator(table.begin(), table.end(), decimal);
+       it != std::sregex_iterator(); ++it) {
+    std::string digits = it->str();
+    digits.erase(std::remove(digits.begin(), digits.end(), '.'), digits.end());
+    digits.erase(0, digits.find_first_not_of('0'));
+    EXPECT_LE(digits.size(), 4u) << it->str() << " in\n" << table;
+  }
   const auto before = trials(url, "zdt1-quick");
   ASSERT_EQ(before.size(), 10u);
 

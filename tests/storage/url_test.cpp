@@ -41,6 +41,11 @@ TEST(OpenStorage, AUrlLibpqWouldMisreadIsRefusedWithoutThePassword) {
     }
     EXPECT_EQ(redact_url(url).find("ss99"), std::string::npos) << redact_url(url);
   }
+  // Found by the fuzzer: a '@' in the query after a refused '@' showed the
+  // query, password included.
+  const std::string fuzzed = "postgresql://h/db@x/db?user=u@y&password=secret99";
+  EXPECT_THROW(open_storage(fuzzed), StorageError);
+  EXPECT_EQ(redact_url(fuzzed), "postgresql://***");
 }
 
 // Issue 16: redaction stopped at '?', so "pa?ss123" (which libpq reads as

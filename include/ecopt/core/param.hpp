@@ -26,4 +26,10 @@ double as_double(const ParamValue& value);
 std::int64_t as_int(const ParamValue& value);
 std::string to_string(const ParamValue& value);
 
+// How every table prints a number: 4 significant digits ("0.03082",
+// "1.235e+05"), "-" when it is not finite.
+std::string format_number(double value);
+// A value in a table: a double as format_number, anything else as to_string.
+std::string format_param(const ParamValue& value);
+
 }  // namespace ecopt

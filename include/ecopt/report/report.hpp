@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "ecopt/report/analysis.hpp"
@@ -33,6 +34,23 @@ struct ReportFiles {
 // NotFoundError for an unknown study or trial and InputError for a baseline
 // or chosen trial without inference energy; writes nothing in that case.
 ReportFiles write_report(Storage& storage, const ReportOptions& options);
+
+// The page in pieces, so that a live view (ecopt dashboard) can replace
+// only the sections that changed. page_document joins them into the same
+// HTML as report.html; `live_script` runs after the report's own script.
+struct PageSection {
+  std::string id;    // the id of the section's outer element
+  std::string html;
+};
+struct ReportPage {
+  std::string title;
+  std::vector<PageSection> sections;  // in page order
+  nlohmann::json data;                // {"study", "objectives", "trials": [...]} for the script
+};
+ReportPage render_report_page(const StudyRecord& study, const std::vector<Trial>& trials,
+                              const std::string& storage_description,
+                              const ReportOptions& options);
+std::string page_document(const ReportPage& page, std::string_view live_script = {});
 
 // The HTML page alone (for tests): study as stored, options as above.
 std::string render_html_report(const StudyRecord& study, const std::vector<Trial>& trials,

@@ -1,0 +1,80 @@
+// ecopt dashboard: serve a storage's studies to a browser while they run.
+#include <fstream>
+#include <iostream>
+#include <optional>
+
+#include <fmt/format.h>
+
+#include "commands.hpp"
+#include "common.hpp"
+#include "ecopt/core/error.hpp"
+#include "ecopt/dashboard/dashboard.hpp"
+
+namespace ecopt::cli {
+
+namespace {
+
+struct DashboardFlags {
+  std::string storage;
+  std::string study_name;
+  std::string host = "127.0.0.1";
+  int port = 8080;
+  std::string token;
+  std::string token_file;
+};
+
+std::string read_token_file(const std::string& path) {
+  std::ifstream in(path);
+  std::string token;
+  if (!in || !std::getline(in, token)) {
+    throw InputError(fmt::format("cannot read a token from --token-file {}; put the token on "
+                                 "its first line",
+                                 path));
+  }
+  while (!token.empty() && (token.back() == '\r' || token.back() == ' ')) token.pop_back();
+  return token;
+}
+
+void run(const DashboardFlags& flags) {
+  dashboard::DashboardOptions options;
+  options.storage_url = flags.storage;
+  if (!flags.study_name.empty()) options.study_name = flags.study_name;
+  options.host = flags.host;
+  options.port = flags.port;
+  if (!flags.token_file.empty()) options.token = read_token_file(flags.token_file);
+  if (!flags.token.empty()) options.token = flags.token;
+  dashboard::Dashboard server(options);
+  const int port = server.bind();
+  const std::string host = flags.host.find(':') != std::string::npos ? "[" + flags.host + "]" : flags.host;
+  std::cout << fmt::format("ecopt dashboard: serving {} on http://{}:{}/{} (Ctrl-C stops)\n",
+                           redact_url(flags.storage), host, port,
+                           options.token ? "?token=..." : "")
+            << std::flush;
+  server.serve();
+}
+
+}  // namespace
+
+void add_dashboard_command(CLI::App& app) {
+  auto flags = std::make_shared<DashboardFlags>();
+  auto* command = app.add_subcommand(
+      "dashboard", "Serve the studies of a storage to a browser, updated live (read-only)");
+  add_storage_flag(*command, flags->storage);
+  command->add_option("--study-name,--study", flags->study_name,
+                      "Open this study first (default: the list of studies)");
+  command->add_option("--host", flags->host,
+                      "Address to listen on; any but loopback needs --token")
+      ->capture_default_str();
+  command->add_option("--port", flags->port, "Port to listen on (0: any free one)")
+      ->check(CLI::Range(0, 65535))
+      ->capture_default_str();
+  auto* token = command->add_option("--token", flags->token,
+                                    "Secret every request must carry (visible in ps: prefer "
+                                    "--token-file)");
+  auto* token_file =
+      command->add_option("--token-file", flags->token_file, "File whose first line is the token");
+  token->excludes(token_file);
+  command->callback([flags] { run(*flags); });
+}
+
+}  // namespace ecopt::cli

@@ -1,0 +1,93 @@
+#include "study_feed.hpp"
+
+#include <utility>
+
+namespace ecopt::dashboard {
+
+StudyFeed::StudyFeed(StudyRecord study, std::string storage_description, LiveScript live_script)
+    : storage_description_(std::move(storage_description)),
+      live_script_(std::move(live_script)) {
+  auto state = std::make_shared<TrialsState>();
+  state->study = std::move(study);
+  state_ = std::move(state);
+}
+
+void StudyFeed::refresh(Storage& storage) {
+  const auto current = trials();
+  TrialChanges changes = storage.trials_changed_since(current->study.id, current->version);
+  if (changes.trials.empty() && changes.version == current->version) return;
+  auto next = std::make_shared<TrialsState>(*current);
+  next->version = changes.version;
+  for (auto& trial : changes.trials) {
+    next->changed_at[trial.number] = changes.version;
+    next->trials[trial.number] = std::move(trial);
+  }
+  std::lock_guard lock(state_mutex_);
+  state_ = std::move(next);
+}
+
+std::shared_ptr<const TrialsState> StudyFeed::trials() const {
+  std::lock_guard lock(state_mutex_);
+  return state_;
+}
+
+std::shared_ptr<const RenderedPage> StudyFeed::render(std::shared_ptr<const TrialsState> state,
+                                                      const RenderedPage* previous) const {
+  std::vector<Trial> trials;
+  trials.reserve(state->trials.size());
+  for (const auto& [number, trial] : state->trials) trials.push_back(trial);
+  report::ReportOptions options;
+  options.study_name = state->study.spec.name;
+  auto rendered = std::make_shared<RenderedPage>();
+  rendered->version = state->version;
+  rendered->page = report::render_report_page(state->study, trials, storage_description_, options);
+  for (const auto& section : rendered->page.sections) {
+    std::int64_t changed = state->version;
+    if (previous) {
+      for (std::size_t i = 0; i < previous->page.sections.size(); ++i) {
+        const auto& old = previous->page.sections[i];
+        if (old.id == section.id && old.html == section.html) changed = previous->section_changed_at[i];
+      }
+    }
+    rendered->section_changed_at.push_back(changed);
+  }
+  for (const auto& item : rendered->page.data["trials"]) {
+    rendered->trial_data[item["number"].get<std::int64_t>()] = item;
+  }
+  rendered->document = report::page_document(rendered->page, live_script_(state->version));
+  rendered->state = std::move(state);
+  return rendered;
+}
+
+std::shared_ptr<const RenderedPage> StudyFeed::page() {
+  const auto state = trials();
+  std::unique_lock lock(render_mutex_, std::try_to_lock);
+  // Another request is rendering: serve the last page rather than queue.
+  if (!lock.owns_lock() && rendered_) return rendered_;
+  if (!lock.owns_lock()) lock.lock();
+  if (!rendered_ || rendered_->version != state->version) rendered_ = render(state, rendered_.get());
+  return rendered_;
+}
+
+nlohmann::json StudyFeed::changes_since(std::int64_t since) {
+  const auto rendered = page();
+  const auto& changed_at = rendered->state->changed_at;
+  const bool everything = since <= 0 || since > rendered->version;
+  nlohmann::json trials = nlohmann::json::array();
+  for (const auto& [number, item] : rendered->trial_data) {
+    const auto changed = changed_at.find(number);
+    if (everything || (changed != changed_at.end() && changed->second > since)) {
+      trials.push_back(item);
+    }
+  }
+  nlohmann::json sections = nlohmann::json::array();
+  for (std::size_t i = 0; i < rendered->page.sections.size(); ++i) {
+    if (everything || rendered->section_changed_at[i] > since) {
+      sections.push_back({{"id", rendered->page.sections[i].id},
+                          {"html", rendered->page.sections[i].html}});
+    }
+  }
+  return {{"version", rendered->version}, {"trials", trials}, {"sections", sections}};
+}
+
+}  // namespace ecopt::dashboard

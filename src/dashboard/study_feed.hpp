@@ -1,0 +1,65 @@
+#pragma once
+// One study as the dashboard serves it: its trials, read incrementally from
+// storage (trials_changed_since), and its report page, rendered at most once
+// per storage version whoever asks. Every trial and page section remembers
+// the version at which it last changed, so a client that holds version V
+// gets only what changed after V.
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "ecopt/report/report.hpp"
+#include "ecopt/storage/storage.hpp"
+
+namespace ecopt::dashboard {
+
+struct TrialsState {
+  StudyRecord study;
+  std::int64_t version = 0;
+  std::map<std::int64_t, Trial> trials;                  // by number
+  std::map<std::int64_t, std::int64_t> changed_at;       // number -> version
+};
+
+struct RenderedPage {
+  std::shared_ptr<const TrialsState> state;  // what was rendered
+  std::int64_t version = -1;
+  report::ReportPage page;
+  std::vector<std::int64_t> section_changed_at;  // parallel to page.sections
+  std::map<std::int64_t, nlohmann::json> trial_data;  // number -> the script's trial item
+  std::string document;                          // the whole page, live script included
+};
+
+class StudyFeed {
+ public:
+  // live_script(version): the script a page rendered at that version runs.
+  using LiveScript = std::function<std::string(std::int64_t version)>;
+  StudyFeed(StudyRecord study, std::string storage_description, LiveScript live_script);
+
+  // Reads what changed in storage; the caller serialises storage access.
+  void refresh(Storage& storage);
+  std::shared_ptr<const TrialsState> trials() const;
+  // The page at the latest version read; renders it if nobody has yet.
+  std::shared_ptr<const RenderedPage> page();
+  // {"version", "trials": [...], "sections": [{"id", "html"}]} with only
+  // what changed after `since` (everything when since is 0 or unknown).
+  nlohmann::json changes_since(std::int64_t since);
+
+ private:
+  std::shared_ptr<const RenderedPage> render(std::shared_ptr<const TrialsState> state,
+                                             const RenderedPage* previous) const;
+
+  std::string storage_description_;
+  LiveScript live_script_;
+  mutable std::mutex state_mutex_;
+  std::shared_ptr<const TrialsState> state_;
+  std::mutex render_mutex_;  // one render at a time; held while rendering
+  std::shared_ptr<const RenderedPage> rendered_;
+};
+
+}  // namespace ecopt::dashboard

@@ -1,0 +1,200 @@
+// The dashboard server over real HTTP (cpp-httplib's client) on real
+// SQLite and PostgreSQL storages: what it serves, what it refuses, and
+// that its changes endpoint returns only what changed.
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <thread>
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include "ecopt/core/error.hpp"
+#include "report/known_study.hpp"
+#include "running_dashboard.hpp"
+#include "storage/pg_test_server.hpp"
+
+namespace ecopt::dashboard {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::RunningDashboard;
+using testing::test_options;
+
+class SqliteFile : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    folder = fs::temp_directory_path() /
+             ("ecopt-dashboard-" + std::to_string(::getpid()) + "-" +
+              ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(folder);
+    fs::create_directories(folder);
+    url = "sqlite:///" + (folder / "study.db").string();
+  }
+  void TearDown() override { fs::remove_all(folder); }
+  fs::path folder;
+  std::string url;
+};
+
+using DashboardServer = SqliteFile;
+
+TEST(DashboardAddress, LoopbackIsRecognised) {
+  EXPECT_TRUE(is_loopback("127.0.0.1"));
+  EXPECT_TRUE(is_loopback("127.8.9.10"));
+  EXPECT_TRUE(is_loopback("::1"));
+  EXPECT_TRUE(is_loopback("localhost"));
+  EXPECT_FALSE(is_loopback("0.0.0.0"));
+  EXPECT_FALSE(is_loopback("192.168.1.4"));
+  EXPECT_FALSE(is_loopback("::"));
+}
+
+TEST_F(DashboardServer, AnOpenAddressNeedsAToken) {
+  DashboardOptions options = test_options(url);
+  options.host = "0.0.0.0";
+  try {
+    Dashboard server(options);
+    FAIL() << "served 0.0.0.0 without a token";
+  } catch (const InputError& error) {
+    EXPECT_NE(std::string(error.what()).find("--token"), std::string::npos) << error.what();
+  }
+  options.token = "";
+  EXPECT_THROW(Dashboard{options}, InputError);
+  options.token = "s3cret-token";
+  EXPECT_NO_THROW(Dashboard{options});
+}
+
+TEST_F(DashboardServer, WithATokenEveryRequestMustCarryIt) {
+  report::testing::make_known_study(*open_storage(url), "known");
+  DashboardOptions options = test_options(url);
+  options.token = "s3cret-token";
+  RunningDashboard dashboard(options);
+  httplib::Client client("127.0.0.1", dashboard.port());
+  EXPECT_EQ(client.Get("/")->status, 401);
+  EXPECT_EQ(client.Get("/api/studies")->status, 401);
+  EXPECT_EQ(client.Get("/api/studies", {{"Authorization", "Bearer wrong-token!"}})->status, 401);
+  EXPECT_EQ(client.Get("/api/studies", {{"Authorization", "Bearer s3cret-token"}})->status, 200);
+  // A browser opens ?token= once and then carries the cookie it was given.
+  const auto first = client.Get("/?token=s3cret-token");
+  ASSERT_EQ(first->status, 200);
+  const std::string cookie = first->get_header_value("Set-Cookie");
+  EXPECT_NE(cookie.find("HttpOnly"), std::string::npos) << cookie;
+  const auto again = client.Get("/study?name=known", {{"Cookie", cookie.substr(0, cookie.find(';'))}});
+  EXPECT_EQ(again->status, 200);
+}
+
+TEST_F(DashboardServer, IsReadOnlyAndRefusesLargeRequests) {
+  report::testing::make_known_study(*open_storage(url), "known");
+  RunningDashboard dashboard(test_options(url));
+  httplib::Client client("127.0.0.1", dashboard.port());
+  EXPECT_EQ(client.Post("/api/studies", "{}", "application/json")->status, 405);
+  EXPECT_EQ(client.Delete("/study?name=known")->status, 405);
+  const auto huge = client.Get("/api/studies?pad=" + std::string(20000, 'x'));
+  ASSERT_TRUE(huge);
+  EXPECT_GE(huge->status, 400);
+  EXPECT_EQ(client.Get("/study?name=nope")->status, 404);
+  const auto page = client.Get("/study?name=known");
+  ASSERT_EQ(page->status, 200);
+  EXPECT_NE(page->get_header_value("Content-Security-Policy").find("connect-src 'self'"),
+            std::string::npos);
+}
+
+// One request thread: a client that connects and sends nothing holds it
+// only until the read timeout, then the next request is served.
+TEST_F(DashboardServer, AnIdleClientCannotHoldTheServer) {
+  report::testing::make_known_study(*open_storage(url), "known");
+  DashboardOptions options = test_options(url);
+  options.threads = 1;
+  options.io_timeout = std::chrono::seconds(1);
+  RunningDashboard dashboard(options);
+  const int idle = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<std::uint16_t>(dashboard.port()));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::connect(idle, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  httplib::Client client("127.0.0.1", dashboard.port());
+  client.set_read_timeout(std::chrono::seconds(20));
+  const auto response = client.Get("/api/studies");
+  ::close(idle);
+  ASSERT_TRUE(response) << httplib::to_string(response.error());
+  EXPECT_EQ(response->status, 200);
+}
+
+nlohmann::json get_json(httplib::Client& client, const std::string& path) {
+  const auto response = client.Get(path);
+  if (!response || response->status != 200) {
+    throw std::runtime_error("GET " + path + " failed");
+  }
+  return nlohmann::json::parse(response->body);
+}
+
+std::vector<std::int64_t> numbers(const nlohmann::json& changes) {
+  std::vector<std::int64_t> out;
+  for (const auto& trial : changes["trials"]) out.push_back(trial["number"]);
+  return out;
+}
+
+std::vector<std::string> section_ids(const nlohmann::json& changes) {
+  std::vector<std::string> out;
+  for (const auto& section : changes["sections"]) out.push_back(section["id"]);
+  return out;
+}
+
+// Worker-side writes through a second connection; the dashboard sees them
+// on its next poll and sends only the trials and sections they changed.
+void expect_only_changes_are_sent(const std::string& url) {
+  auto writer = open_storage(url);
+  const StudyRecord study = report::testing::make_known_study(*writer, "known");
+  RunningDashboard dashboard(test_options(url));
+  httplib::Client client("127.0.0.1", dashboard.port());
+
+  const auto everything = get_json(client, "/api/changes?name=known&since=0");
+  EXPECT_EQ(numbers(everything), (std::vector<std::int64_t>{0, 1, 2, 3, 4}));
+  const auto ids = section_ids(everything);
+  for (const char* id : {"summary", "pareto", "trials", "method"}) {
+    EXPECT_NE(std::find(ids.begin(), ids.end(), id), ids.end()) << id;
+  }
+  const std::int64_t version = everything["version"];
+  const auto nothing = get_json(client, fmt::format("/api/changes?name=known&since={}", version));
+  EXPECT_EQ(nothing["version"], version);
+  EXPECT_TRUE(nothing["trials"].empty());
+  EXPECT_TRUE(nothing["sections"].empty());
+
+  const Trial running = writer->create_trial(study.id, nlohmann::json::object());
+  TrialResult result;
+  result.values = {0.99, 400.0};
+  result.user_attrs = {{"accuracy", 0.99}, {"inference_j_per_sample", 1.0 / 400}};
+  writer->finish_trial(running.id, result);
+
+  nlohmann::json changes;
+  for (int i = 0; i < 100; ++i) {  // the dashboard polls every 200 ms
+    changes = get_json(client, fmt::format("/api/changes?name=known&since={}", version));
+    if (changes["version"] != version) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_GT(changes["version"].get<std::int64_t>(), version);
+  EXPECT_EQ(numbers(changes), (std::vector<std::int64_t>{5}));
+  const auto changed = section_ids(changes);
+  EXPECT_NE(std::find(changed.begin(), changed.end(), "trials"), changed.end());
+  EXPECT_NE(std::find(changed.begin(), changed.end(), "pareto"), changed.end());
+  EXPECT_EQ(std::find(changed.begin(), changed.end(), "method"), changed.end())
+      << "the method section never changes";
+
+  const auto listing = get_json(client, "/api/studies");
+  ASSERT_EQ(listing["studies"].size(), 1u);
+  EXPECT_EQ(listing["studies"][0]["n_trials"], 6);
+  EXPECT_EQ(listing["studies"][0]["states"]["COMPLETE"], 5);
+}
+
+TEST_F(DashboardServer, SendsOnlyWhatChangedOnSqlite) { expect_only_changes_are_sent(url); }
+
+TEST(DashboardPostgres, SendsOnlyWhatChangedOnPostgres) {
+  ECOPT_REQUIRE_PG_SERVER(server);
+  expect_only_changes_are_sent(server->create_database());
+}
+
+}  // namespace
+}  // namespace ecopt::dashboard

@@ -34,9 +34,8 @@ struct TableOptions {
 // Aligned plain-text table for the terminal (`ecopt trials --format table`,
 // `ecopt best-trials --format table`): number, state, objectives, one column
 // per parameter, J per inference (inference_energy()), the trial's tuning
-// energy (tuning_energy()), energy source (trial_energy_source(), with
-// "(shared)" when the device was shared with parallel trials) and the fail
-// or prune reason.
+// energy (tuning_energy()), energy source (headline_record()'s sources,
+// with "(estimate)" and "(shared)" marks) and the fail or prune reason.
 // Numbers are right-aligned with 4 significant digits; absent cells show "-".
 std::string format_trials_table(const StudySpec& spec, const std::vector<Trial>& trials,
                                 const TableOptions& options = {});

@@ -48,14 +48,14 @@ std::optional<ProtocolMessage> parse_protocol_line(std::string_view line, std::i
   } catch (const nlohmann::json::parse_error&) {
     throw InputError(describe_bad_json(line, number));
   } catch (const nlohmann::json::exception& e) {  // a number out of range (1e999)
-    throw InputError(fmt::format("ECOPT line {} has a bad field ({}): {}", number, e.what(),
-                                 quoted(line)));
+    throw InputError(fmt::format("ECOPT line {} has a bad field ({}): {}", number,
+                                 quoted(e.what()), quoted(line)));
   }
   try {
     return read_message(message, number);
   } catch (const nlohmann::json::exception& e) {  // a field of the wrong type ("samples": "ten")
-    throw InputError(fmt::format("ECOPT line {} has a bad field ({}): {}", number, e.what(),
-                                 quoted(line)));
+    throw InputError(fmt::format("ECOPT line {} has a bad field ({}): {}", number,
+                                 quoted(e.what()), quoted(line)));
   }
 }
 

@@ -51,8 +51,9 @@ def test_a_tuned_study_keeps_its_energy_figures(storage, tmp_path, cli):
     trials = optuna.load_study(storage=out, study_name="zdt1-quick").trials
     assert len(trials) == 4
     for trial in trials:
-        assert trial.user_attrs["tuning_energy_j"] >= 0
-        assert trial.user_attrs["tuning_energy_source"]
+        record = trial.user_attrs["energy"]["trial"]
+        assert record["gross_j"] >= 0
+        assert record["sources"]
 
 
 def test_missing_study_and_existing_target_are_one_line_errors(storage, tmp_path):

@@ -173,12 +173,14 @@ ReferencePoint StudyFront::reference() const {
   return reference;
 }
 
-double StudyFront::hypervolume() const {
+double StudyFront::hypervolume() const { return hypervolume(reference()); }
+
+double StudyFront::hypervolume(const ReferencePoint& reference) const {
   if (members_.empty()) return 0.0;
   std::vector<Point> points;
   points.reserve(members_.size());
   for (const Member& member : members_) points.push_back(member.point);
-  return ecopt::hypervolume(points, reference().minimization);
+  return ecopt::hypervolume(points, reference.minimization);
 }
 
 std::string StudyFront::describe_hypervolume() const {
@@ -201,18 +203,10 @@ HypervolumeHistory hypervolume_history(const std::vector<Trial>& trials, const S
             [](const Trial* a, const Trial* b) { return a->number < b->number; });
   HypervolumeHistory history;
   history.reference = front_of(trials, spec).reference();
-  std::vector<Point> front;
+  StudyFront front(spec);
   double current = 0.0;
   for (const Trial* trial : counted) {
-    Point point = to_minimization(trial->values, spec.directions());
-    const bool dominated = std::any_of(front.begin(), front.end(), [&](const Point& member) {
-      return dominates(member, point) || member == point;
-    });
-    if (!dominated) {
-      std::erase_if(front, [&](const Point& member) { return dominates(point, member); });
-      front.push_back(std::move(point));
-      current = ecopt::hypervolume(front, history.reference.minimization);
-    }
+    if (front.add(*trial)) current = front.hypervolume(history.reference);
     history.trial_numbers.push_back(trial->number);
     history.hypervolume.push_back(current);
   }

@@ -22,6 +22,7 @@
 
 #include "ecopt/core/error.hpp"
 #include "ecopt/energy/device_identity.hpp"
+#include "lease_files.hpp"
 
 namespace ecopt {
 
@@ -95,65 +96,6 @@ void check_folder_is_safe(const std::filesystem::path& folder, const std::filesy
   }
 }
 
-void prepare_lease_dir(const std::filesystem::path& dir) {
-  std::error_code error;
-  std::filesystem::create_directories(dir, error);
-  if (error) {
-    throw UnavailableError(fmt::format(
-        "cannot create the device lease folder {} ({}); set ECOPT_LEASE_DIR to a writable folder",
-        dir.string(), error.message()));
-  }
-  if (std::filesystem::is_symlink(dir, error)) {
-    throw UnavailableError(fmt::format(
-        "the device lease folder {} is a symbolic link; set ECOPT_LEASE_DIR to the folder itself",
-        dir.string()));
-  }
-  const auto real = std::filesystem::canonical(dir, error);
-  if (error) {
-    throw UnavailableError(fmt::format("cannot resolve the device lease folder {} ({})",
-                                       dir.string(), error.message()));
-  }
-  for (auto folder = real;; folder = folder.parent_path()) {
-    check_folder_is_safe(folder, dir);
-    if (folder == folder.parent_path()) break;
-  }
-}
-
-// Opens <dir>/<id>.lock read-only (flock needs no more), creating it if
-// needed, never through a symbolic link, never anything but a plain file.
-int open_lock_file(const std::filesystem::path& path) {
-  constexpr int kFlags = O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY;
-  for (int attempt = 0; attempt < 3; ++attempt) {
-    int fd = ::open(path.c_str(), kFlags);
-    // Not O_CREAT on an existing file: Linux refuses that in a sticky
-    // folder for a file of another user (fs.protected_regular).
-    if (fd < 0 && errno == ENOENT) {
-      fd = ::open(path.c_str(), kFlags | O_CREAT | O_EXCL, 0644);
-      if (fd >= 0) ::fchmod(fd, 0644);  // readable by others whatever the umask
-      if (fd < 0 && errno == EEXIST) continue;
-    }
-    if (fd < 0 && errno == ELOOP) {
-      throw UnavailableError(fmt::format(
-          "the device lease {} is a symbolic link, not a lock file; refusing it (someone may be "
-          "redirecting ECOpt's files): remove it",
-          path.string()));
-    }
-    if (fd < 0) {
-      throw UnavailableError(fmt::format(
-          "cannot open the device lease {} ({}); set ECOPT_LEASE_DIR to a writable folder",
-          path.string(), std::strerror(errno)));
-    }
-    struct stat info {};
-    if (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
-      ::close(fd);
-      throw UnavailableError(fmt::format(
-          "the device lease {} is not a plain file; refusing it: remove it", path.string()));
-    }
-    return fd;
-  }
-  throw UnavailableError(fmt::format("the device lease {} keeps changing under ECOpt", path.string()));
-}
-
 std::string printable(std::string text) {
   for (char& c : text)
     if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
@@ -190,6 +132,69 @@ std::vector<std::string> lock_holders(const std::filesystem::path& path) {
 }
 
 }  // namespace
+
+namespace detail {
+
+void prepare_lease_dir(const std::filesystem::path& dir) {
+  std::error_code error;
+  std::filesystem::create_directories(dir, error);
+  if (error) {
+    throw UnavailableError(fmt::format(
+        "cannot create the device lease folder {} ({}); set ECOPT_LEASE_DIR to a writable folder",
+        dir.string(), error.message()));
+  }
+  if (std::filesystem::is_symlink(dir, error)) {
+    throw UnavailableError(fmt::format(
+        "the device lease folder {} is a symbolic link; set ECOPT_LEASE_DIR to the folder itself",
+        dir.string()));
+  }
+  const auto real = std::filesystem::canonical(dir, error);
+  if (error) {
+    throw UnavailableError(fmt::format("cannot resolve the device lease folder {} ({})",
+                                       dir.string(), error.message()));
+  }
+  for (auto folder = real;; folder = folder.parent_path()) {
+    check_folder_is_safe(folder, dir);
+    if (folder == folder.parent_path()) break;
+  }
+}
+
+int open_lock_file(const std::filesystem::path& path, LockFileAccess access) {
+  const int kFlags = (access == LockFileAccess::ReadWrite ? O_RDWR : O_RDONLY) | O_NOFOLLOW |
+                     O_NONBLOCK | O_NOCTTY;
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    int fd = ::open(path.c_str(), kFlags);
+    // Not O_CREAT on an existing file: Linux refuses that in a sticky
+    // folder for a file of another user (fs.protected_regular).
+    if (fd < 0 && errno == ENOENT) {
+      fd = ::open(path.c_str(), kFlags | O_CREAT | O_EXCL, 0644);
+      if (fd >= 0) ::fchmod(fd, 0644);  // readable by others whatever the umask
+      if (fd < 0 && errno == EEXIST) continue;
+    }
+    if (fd < 0 && errno == ELOOP) {
+      throw UnavailableError(fmt::format(
+          "the device lease {} is a symbolic link, not a lock file; refusing it (someone may be "
+          "redirecting ECOpt's files): remove it",
+          path.string()));
+    }
+    if (fd < 0) {
+      throw UnavailableError(fmt::format(
+          "cannot open the device lease {} ({}); set ECOPT_LEASE_DIR to a writable folder",
+          path.string(), std::strerror(errno)));
+    }
+    struct stat info {};
+    if (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
+      ::close(fd);
+      throw UnavailableError(fmt::format(
+          "the device lease {} is not a plain file; refusing it: remove it", path.string()));
+    }
+    return fd;
+  }
+  throw UnavailableError(fmt::format("the device lease {} keeps changing under ECOpt", path.string()));
+}
+
+}  // namespace detail
+
 
 std::filesystem::path default_lease_dir() {
   if (const char* dir = std::getenv("ECOPT_LEASE_DIR"); dir && *dir) return dir;
@@ -249,7 +254,7 @@ DeviceLeases::DeviceLeases(std::vector<std::string> devices, bool allow_shared, 
     : devices_(std::move(devices)), allow_shared_(allow_shared), options_(std::move(options)) {
   if (devices_.empty()) devices_ = {kCpuLease};
   for (const auto& device : devices_) check_device_name(device);
-  prepare_lease_dir(options_.dir);
+  detail::prepare_lease_dir(options_.dir);
 }
 
 const std::vector<std::string>& DeviceLeases::physical_ids(const std::string& device) {
@@ -284,7 +289,7 @@ int DeviceLeases::try_lock(const std::string& id) const {
   // Not close-on-exec: the trial's programs inherit the lock, so a worker
   // killed mid-trial leaves its device leased until the orphaned programs
   // end too, and no retry is measured beside them.
-  const int fd = open_lock_file(options_.dir / (id + ".lock"));
+  const int fd = detail::open_lock_file(options_.dir / (id + ".lock"), detail::LockFileAccess::ReadOnly);
   if (::flock(fd, LOCK_EX | LOCK_NB) == 0) return fd;
   ::close(fd);
   return -1;

@@ -16,6 +16,7 @@
 #include <fmt/format.h>
 
 #include "ecopt/core/error.hpp"
+#include "lease_files.hpp"
 
 namespace ecopt {
 namespace fs = std::filesystem;
@@ -26,18 +27,6 @@ constexpr const char* kMachineLock = "machine.lock";  // trials: shared; idle ba
 constexpr const char* kGateLock = "machine-gate.lock";  // held by a baseline so no trial starts
 constexpr const char* kLog = "machine-activity.log";
 constexpr const char* kMarkerPrefix = "trial-";
-
-// Not close-on-exec, like the device leases: a trial's programs inherit it,
-// so an orphan of a killed worker still counts as running.
-int open_lock_file(const fs::path& path) {
-  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW, 0600);
-  if (fd < 0) {
-    throw UnavailableError(fmt::format(
-        "cannot open {} ({}); set ECOPT_LEASE_DIR to a folder of yours that is writable",
-        path.string(), std::strerror(errno)));
-  }
-  return fd;
-}
 
 void lock_or_throw(int fd, int operation, const fs::path& path) {
   while (::flock(fd, operation) != 0) {
@@ -130,13 +119,7 @@ double fair_share(double start_s, double end_s, const std::vector<std::pair<doub
 
 MachineActivity::MachineActivity(fs::path dir, std::shared_ptr<const MonotonicClock> clock)
     : dir_(std::move(dir)), clock_(clock ? std::move(clock) : steady_clock()), boot_id_(read_boot_id()) {
-  std::error_code error;
-  fs::create_directories(dir_, error);
-  if (error) {
-    throw UnavailableError(fmt::format(
-        "cannot create the lease folder {} ({}); set ECOPT_LEASE_DIR to a writable folder",
-        dir_.string(), error.message()));
-  }
+  detail::prepare_lease_dir(dir_);
 }
 
 MachineActivity::Registration::Registration(Registration&& other) noexcept
@@ -174,9 +157,9 @@ MachineActivity::Registration MachineActivity::begin(const std::string& label) {
   Registration registration;
   registration.label = label;
   // Through the gate: a baseline being measured holds it exclusively.
-  const int gate = open_lock_file(dir_ / kGateLock);
+  const int gate = detail::open_lock_file(dir_ / kGateLock, detail::LockFileAccess::ReadOnly);
   lock_or_throw(gate, LOCK_SH, dir_ / kGateLock);
-  registration.machine_fd_ = open_lock_file(dir_ / kMachineLock);
+  registration.machine_fd_ = detail::open_lock_file(dir_ / kMachineLock, detail::LockFileAccess::ReadOnly);
   lock_or_throw(registration.machine_fd_, LOCK_SH, dir_ / kMachineLock);
   ::close(gate);
   registration.start_s = clock_->now_s();
@@ -186,7 +169,7 @@ MachineActivity::Registration MachineActivity::begin(const std::string& label) {
   const std::string name = fmt::format("{}{}-{}", kMarkerPrefix, ::getpid(), sequence++);
   const fs::path temporary = dir_ / ("." + name);
   registration.marker = dir_ / name;
-  registration.marker_fd_ = open_lock_file(temporary);
+  registration.marker_fd_ = detail::open_lock_file(temporary, detail::LockFileAccess::ReadWrite);
   lock_or_throw(registration.marker_fd_, LOCK_EX, temporary);
   write_all(registration.marker_fd_, format_line(boot_id_, registration.start_s, std::nullopt, label));
   fs::rename(temporary, registration.marker);
@@ -237,7 +220,7 @@ Overlap MachineActivity::end(Registration& registration) {
   }
   const double end_s = clock_->now_s();
   const fs::path log_path = dir_ / kLog;
-  const int log_fd = open_lock_file(log_path);
+  const int log_fd = detail::open_lock_file(log_path, detail::LockFileAccess::ReadWrite);
   lock_or_throw(log_fd, LOCK_EX, log_path);
   const auto running = running_others(registration.marker);
   // Intervals that ended before every running trial began can no longer
@@ -269,9 +252,9 @@ Overlap MachineActivity::end(Registration& registration) {
 
 void MachineActivity::exclusively(const std::function<void()>& measure,
                                   const std::function<void(std::size_t)>& waiting) {
-  const int gate = open_lock_file(dir_ / kGateLock);
+  const int gate = detail::open_lock_file(dir_ / kGateLock, detail::LockFileAccess::ReadOnly);
   lock_or_throw(gate, LOCK_EX, dir_ / kGateLock);
-  const int machine = open_lock_file(dir_ / kMachineLock);
+  const int machine = detail::open_lock_file(dir_ / kMachineLock, detail::LockFileAccess::ReadOnly);
   if (::flock(machine, LOCK_EX | LOCK_NB) != 0) {
     if (waiting) waiting(running_others({}).size());
     lock_or_throw(machine, LOCK_EX, dir_ / kMachineLock);

@@ -211,8 +211,8 @@ struct TrialContextData {
 
 // Reads the objectives from the task's metrics; FAILED when one is missing
 // or not finite (the task's metrics are kept either way).
-TrialResult result_from_outcome(const StudySpec& spec, const TaskOutcome& outcome,
-                                nlohmann::json attrs) {
+TrialResult result_from_outcome(const StudySpec& spec, const TaskOutcome& outcome) {
+  nlohmann::json attrs = nlohmann::json::object();
   if (outcome.metrics.is_object()) attrs.update(outcome.metrics);
   TrialResult result;
   if (outcome.pruned_reason) {
@@ -338,7 +338,7 @@ TrialRun run_trial(TrialContextData& data, const AskResult& asked,
   }
   run.energy.push_back(std::move(trial_energy));
   if (outcome) {
-    run.result = result_from_outcome(spec, *outcome, nlohmann::json::object());
+    run.result = result_from_outcome(spec, *outcome);
     run.energy.insert(run.energy.begin(), outcome->energy.begin(), outcome->energy.end());
     return run;
   }

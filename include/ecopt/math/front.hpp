@@ -83,6 +83,8 @@ class StudyFront {
   // Hypervolume of the front against reference(), in the objectives' own
   // units; 0 while nothing feasible was added.
   double hypervolume() const;
+  // Against another reference point (a history drawn against the final one).
+  double hypervolume(const ReferencePoint& reference) const;
   // "hypervolume 0.4537 (reference accuracy 0.51 (threshold), ...)".
   std::string describe_hypervolume() const;
 

@@ -24,15 +24,10 @@ using svg::Marker;
 
 constexpr std::size_t kMaxParamPlots = 12;
 constexpr std::size_t kMaxPairwiseObjectives = 4;
+constexpr int kFullWidth = 1160;  // a section's inner width on a 1280 px page
 
-// 4 significant digits; large values in full with thousands separators
-// rather than in exponent form.
-std::string number(double value) {
-  if (!std::isfinite(value)) return "n/a";
-  if (value == 0.0) return "0";  // never "-0"
-  if (std::abs(value) >= 1e4 && std::abs(value) < 1e12) return format_count(value);
-  return fmt::format("{:.4g}", value);
-}
+// Every number on the page as every CLI table prints it (core/param.hpp).
+std::string number(double value) { return format_number(value); }
 
 // Everything the page sections share, computed once.
 struct Page {
@@ -54,9 +49,55 @@ Page make_page(const ReportContext& context) {
   return page;
 }
 
-std::string objective_label(const Objective& objective) {
-  return fmt::format("{} ({} {})", objective.name, to_string(objective.direction),
-                     objective.direction == Direction::Maximize ? "↑" : "↓");
+const char* arrow(Direction direction) { return direction == Direction::Maximize ? "↑" : "↓"; }
+
+// The unit an objective's values are in: accuracy above 1 is a percentage.
+std::string objective_unit(const Objective& objective, const std::vector<double>& values) {
+  std::string unit = metric_unit(objective.name).unit;
+  const bool percent = std::any_of(values.begin(), values.end(), [](double v) { return v > 1.0; });
+  return unit == "fraction" && percent ? "%" : unit;
+}
+
+svg::Axis unit_axis(std::string label, std::string unit, bool log = false) {
+  svg::Axis axis;
+  axis.label = std::move(label);
+  axis.unit = std::move(unit);
+  axis.log = log;
+  return axis;
+}
+
+svg::Axis objective_axis(const Objective& objective, const std::vector<double>& values) {
+  svg::Axis axis = unit_axis(metric_unit(objective.name).label, objective_unit(objective, values),
+                             svg::choose_log(values));
+  axis.arrow = arrow(objective.direction);
+  return axis;
+}
+
+// "inference efficiency (samples/J) ↑", for pills and headers.
+std::string objective_label(const Objective& objective, const std::vector<double>& values) {
+  svg::Axis axis = objective_axis(objective, values);
+  axis.log = false;
+  return axis.title();
+}
+
+std::vector<double> objective_values(const Page& page, std::size_t objective) {
+  std::vector<double> values;
+  for (const Trial* trial : page.complete) values.push_back(trial->values[objective]);
+  return values;
+}
+
+// What hovering a point says: the trial, its objective values and its
+// parameters.
+std::string point_title(const Page& page, const Trial& trial) {
+  std::string title = fmt::format("trial {}", trial.number);
+  if (page.front.count(trial.number)) title += " · Pareto front";
+  for (std::size_t i = 0; i < page.spec.objectives.size() && i < trial.values.size(); ++i) {
+    title += fmt::format("\n{} = {}", page.spec.objectives[i].name, number(trial.values[i]));
+  }
+  for (const auto& [name, value] : trial.params) {
+    title += fmt::format("\n{} = {}", name, format_param(value));
+  }
+  return title;
 }
 
 std::string marker_class(const Page& page, std::int64_t number) {
@@ -105,14 +146,12 @@ std::string objective_pair_chart(const Page& page, std::size_t xi, std::size_t y
     const double y = trial->values[yi];
     xs.push_back(x);
     ys.push_back(y);
-    chart.markers.push_back({x, y, trial->number, marker_class(page, trial->number),
-                             fmt::format("trial {}: {} = {}, {} = {}", trial->number,
-                                         x_objective.name, number(x), y_objective.name,
-                                         number(y))});
+    chart.markers.push_back(
+        {x, y, trial->number, marker_class(page, trial->number), point_title(page, *trial)});
     if (page.front.count(trial->number)) front_points.emplace_back(x, y);
   }
-  chart.x = {objective_label(x_objective), svg::choose_log(xs), {}};
-  chart.y = {objective_label(y_objective), svg::choose_log(ys), {}};
+  chart.x = objective_axis(x_objective, xs);
+  chart.y = objective_axis(y_objective, ys);
   if (draw_staircase) {
     chart.line = staircase(front_points, x_objective.direction, y_objective.direction);
   }
@@ -122,17 +161,25 @@ std::string objective_pair_chart(const Page& page, std::size_t xi, std::size_t y
   return svg::render_chart(chart);
 }
 
+svg::Axis trial_number_axis() {
+  svg::Axis axis = unit_axis("trial number", "");
+  axis.integer = true;
+  return axis;
+}
+
 std::string single_objective_chart(const Page& page) {
   const Objective& objective = page.spec.objectives[0];
   Chart chart;
   chart.aria_label = objective.name + " by trial";
-  chart.x = {"trial number", false, {}};
-  chart.y = {objective_label(objective), false, {}};
+  chart.x = trial_number_axis();
+  std::vector<double> ys;
   for (const Trial* trial : page.complete) {
+    ys.push_back(trial->values[0]);
     chart.markers.push_back({static_cast<double>(trial->number), trial->values[0], trial->number,
-                             marker_class(page, trial->number),
-                             fmt::format("trial {}: {}", trial->number, number(trial->values[0]))});
+                             marker_class(page, trial->number), point_title(page, *trial)});
   }
+  chart.y = objective_axis(objective, ys);
+  chart.y.log = false;
   return svg::render_chart(chart);
 }
 
@@ -151,7 +198,7 @@ std::string pareto_section(const Page& page) {
   if (objectives == 1) {
     out += single_objective_chart(page);
   } else if (objectives == 2) {
-    out += objective_pair_chart(page, 1, 0, true, 760, 440);
+    out += objective_pair_chart(page, 1, 0, true, kFullWidth, 460);
   } else {
     const std::size_t shown = std::min(objectives, kMaxPairwiseObjectives);
     for (std::size_t i = 0; i < shown; ++i) {
@@ -166,6 +213,16 @@ std::string pareto_section(const Page& page) {
   return out + kLegend + "</section>";
 }
 
+// A hypervolume is in the product of the objectives' units.
+std::string hypervolume_unit(const StudySpec& spec) {
+  std::vector<std::string> units;
+  for (const auto& objective : spec.objectives) {
+    units.push_back(metric_unit(objective.name).unit);
+    if (units.back().empty()) return "objective units";
+  }
+  return fmt::format("{}", fmt::join(units, " × "));
+}
+
 std::string hypervolume_section(const Page& page) {
   std::string out = R"(<section id="hypervolume"><h2>Hypervolume over trials</h2>)";
   const HypervolumeHistory history = hypervolume_history(page.context.trials, page.spec);
@@ -174,8 +231,8 @@ std::string hypervolume_section(const Page& page) {
   }
   Chart chart;
   chart.aria_label = "hypervolume by trial";
-  chart.x = {"trial number", false, {}};
-  chart.y = {"hypervolume", false, {}};
+  chart.x = trial_number_axis();
+  chart.y = unit_axis("hypervolume", hypervolume_unit(page.spec));
   chart.line_class = "history-line";
   double previous = -1.0;
   for (std::size_t i = 0; i < history.hypervolume.size(); ++i) {
@@ -232,14 +289,17 @@ ParamAxis param_axis(const Page& page, const std::string& name) {
   std::set<std::string> categories;
   std::vector<double> values;
   bool categorical = false;
+  bool integer = true;
   for (const Trial* trial : page.complete) {
     const auto it = trial->params.find(name);
     if (it == trial->params.end()) continue;
+    integer = integer && std::holds_alternative<std::int64_t>(it->second);
     categorical = categorical || std::holds_alternative<std::string>(it->second) ||
                   std::holds_alternative<bool>(it->second);
     categories.insert(to_string(it->second));
     if (!std::holds_alternative<std::string>(it->second)) values.push_back(as_double(it->second));
   }
+  result.axis.integer = integer;
   if (categorical) {
     for (const auto& category : categories) {
       result.category_index[category] = static_cast<double>(result.axis.categories.size());
@@ -258,8 +318,8 @@ std::string param_charts(const Page& page, const std::string& name) {
   for (std::size_t o = 0; o < page.spec.objectives.size(); ++o) {
     const Objective& objective = page.spec.objectives[o];
     Chart chart;
-    chart.width = 290;
-    chart.height = 220;
+    chart.width = 285;  // two side by side, two parameters a row on a 1280 px page
+    chart.height = 230;
     chart.x = x.axis;
     chart.aria_label = fmt::format("{} against {}", objective.name, name);
     std::vector<double> ys;
@@ -271,12 +331,9 @@ std::string param_charts(const Page& page, const std::string& name) {
                                   : x.category_index.at(to_string(it->second));
       ys.push_back(trial->values[o]);
       chart.markers.push_back({position, trial->values[o], trial->number,
-                               marker_class(page, trial->number),
-                               fmt::format("trial {}: {} = {}, {} = {}", trial->number, name,
-                                           to_string(it->second), objective.name,
-                                           number(trial->values[o]))});
+                               marker_class(page, trial->number), point_title(page, *trial)});
     }
-    chart.y = {objective.name, svg::choose_log(ys), {}};
+    chart.y = objective_axis(objective, ys);
     out += svg::render_chart(chart);
   }
   return out;
@@ -309,8 +366,8 @@ std::string proxy_chart(const ProxyCorrelation& proxy, const std::string& x_labe
   Chart chart;
   chart.width = 460;
   chart.height = 340;
-  chart.x = {x_label, svg::choose_log(proxy.proxy), {}};
-  chart.y = {"measured inference energy (J per inference)", svg::choose_log(proxy.energy_j), {}};
+  chart.x = unit_axis(x_label, "", svg::choose_log(proxy.proxy));
+  chart.y = unit_axis("measured inference energy", "J/inference", svg::choose_log(proxy.energy_j));
   chart.aria_label = "inference energy against " + x_label;
   for (std::size_t i = 0; i < proxy.proxy.size(); ++i) {
     chart.markers.push_back({proxy.proxy[i], proxy.energy_j[i], proxy.trial_numbers[i],
@@ -461,8 +518,10 @@ std::string trials_table(const Page& page) {
   }
   std::string out = "<div class=\"table-wrap\"><table id=\"trial-table\" class=\"sortable\"><thead><tr>"
                     "<th data-type=\"number\">#</th><th>state</th>";
-  for (const auto& objective : page.spec.objectives) {
-    out += fmt::format("<th data-type=\"number\">{}</th>", breakable(objective.name));
+  for (std::size_t i = 0; i < page.spec.objectives.size(); ++i) {
+    const std::string unit = objective_unit(page.spec.objectives[i], objective_values(page, i));
+    out += fmt::format("<th data-type=\"number\">{}{}</th>", breakable(page.spec.objectives[i].name),
+                       unit.empty() ? "" : " <span class=\"unit\">(" + html_escape(unit) + ")</span>");
   }
   // Parameter columns may be hidden by the script when the table would not
   // fit the page; the reader can show them again.
@@ -533,8 +592,11 @@ const char* kMethodSection = R"(<section id="method"><h2>How to read this report
 std::string header(const Page& page) {
   const auto& context = page.context;
   std::vector<std::string> objectives;
-  for (const auto& objective : page.spec.objectives) {
-    objectives.push_back(fmt::format("<span class=\"pill\">{}</span>", html_escape(objective_label(objective))));
+  for (std::size_t i = 0; i < page.spec.objectives.size(); ++i) {
+    objectives.push_back(fmt::format("<span class=\"pill\" title=\"{}\">{}</span>",
+                                     html_escape(page.spec.objectives[i].name),
+                                     html_escape(objective_label(page.spec.objectives[i],
+                                                                 objective_values(page, i)))));
   }
   double tuning_j = 0.0;
   bool estimate = false;

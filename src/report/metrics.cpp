@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <map>
 
 #include <fmt/format.h>
 
@@ -17,7 +18,101 @@ bool better(double a, double b, Direction direction) {
   return direction == Direction::Maximize ? a > b : a < b;
 }
 
+std::vector<std::string_view> name_tokens(std::string_view name) {
+  std::vector<std::string_view> tokens;
+  for (std::size_t start = 0; start <= name.size();) {
+    const std::size_t end = std::min(name.find('_', start), name.size());
+    tokens.push_back(name.substr(start, end - start));
+    start = end + 1;
+  }
+  return tokens;
+}
+
+bool is_energy_token(std::string_view token) {
+  return token == "j" || token == "wh" || token == "kwh";
+}
+
+// The printed unit of a unit token; empty for any other token.
+std::string unit_symbol(std::string_view token) {
+  static const std::map<std::string_view, std::string_view> kSymbols = {
+      {"j", "J"}, {"wh", "Wh"}, {"kwh", "kWh"}, {"s", "s"}, {"ms", "ms"}, {"w", "W"}, {"mw", "mW"}};
+  const auto it = kSymbols.find(token);
+  return it == kSymbols.end() ? "" : std::string(it->second);
+}
+
+// "samples" -> "sample": the name an energy record gives its counted unit.
+std::string singular(std::string_view word) {
+  if (word.size() > 1 && word.back() == 's') word.remove_suffix(1);
+  return std::string(word);
+}
+
+std::string joined(const std::vector<std::string_view>& tokens, std::size_t from, std::size_t to) {
+  std::string text;
+  for (std::size_t i = from; i < to; ++i) {
+    if (!text.empty()) text += ' ';
+    text += tokens[i];
+  }
+  return text;
+}
+
+// "inference" + "efficiency" -> "inference efficiency"; "" + "energy" -> "energy".
+std::string described(std::string subject, std::string_view what) {
+  return subject.empty() ? std::string(what) : subject + " " + std::string(what);
+}
+
+std::string_view kind_of(std::string_view unit_token) {
+  if (is_energy_token(unit_token)) return "energy";
+  if (unit_token == "s" || unit_token == "ms") return "time";
+  return "power";
+}
+
+// A rate "<subject> <numerator> per <denominator>" where either side is a
+// unit token; nullopt for any other name.
+std::optional<MetricUnit> rate_unit(const std::vector<std::string_view>& tokens) {
+  const auto per = std::find(tokens.begin(), tokens.end(), "per");
+  if (per == tokens.begin() || per + 1 == tokens.end() || per + 2 != tokens.end()) return std::nullopt;
+  const std::size_t at = static_cast<std::size_t>(per - tokens.begin());
+  const std::string_view numerator = tokens[at - 1];
+  const std::string_view denominator = tokens[at + 1];
+  const std::string top = unit_symbol(numerator);
+  const std::string bottom = unit_symbol(denominator);
+  if (top.empty() == bottom.empty()) return std::nullopt;  // no unit, or J/s: not a rate we name
+  const std::string subject = joined(tokens, 0, at - 1);
+  MetricUnit result;
+  result.unit = (top.empty() ? std::string(numerator) : top) + "/" +
+                (bottom.empty() ? std::string(denominator) : bottom);
+  if (!top.empty()) {  // J per sample, s per token
+    result.label = described(subject, kind_of(numerator));
+    result.energy_power = is_energy_token(numerator) ? 1 : 0;
+    result.counted = singular(denominator);
+  } else {  // samples per J, tokens per s
+    result.label = described(subject, is_energy_token(denominator) ? "efficiency" : "throughput");
+    result.energy_power = is_energy_token(denominator) ? -1 : 0;
+    result.counted = singular(numerator);
+  }
+  if (result.energy_power == 0) result.counted.clear();
+  return result;
+}
+
 }  // namespace
+
+MetricUnit metric_unit(std::string_view name) {
+  // Quality metrics of the built-in tasks (docs/tasks.md, docs/text-generation.md).
+  static const std::map<std::string_view, std::pair<std::string_view, std::string_view>> kKnown = {
+      {"accuracy", {"accuracy", "fraction"}},
+      {"val_loss", {"validation loss", "nats"}},
+      {"heldout_loss", {"held-out loss", "nats/byte"}},
+      {"heldout_bits_per_byte", {"held-out bits per byte", "bits/byte"}}};
+  if (const auto known = kKnown.find(name); known != kKnown.end()) {
+    return {std::string(known->second.first), std::string(known->second.second), 0, ""};
+  }
+  const auto tokens = name_tokens(name);
+  if (auto rate = rate_unit(tokens)) return *rate;
+  const std::string symbol = unit_symbol(tokens.back());
+  if (tokens.size() < 2 || symbol.empty()) return {std::string(name), "", 0, ""};
+  return {described(joined(tokens, 0, tokens.size() - 1), kind_of(tokens.back())), symbol,
+          is_energy_token(tokens.back()) ? 1 : 0, ""};
+}
 
 double InferenceEnergy::j_per_unit_on(bool net) const {
   if (net == record.idle_subtracted || record.units_per_window == 0) return j_per_unit;
@@ -58,15 +153,8 @@ bool energy_is_estimate(const Trial& trial) {
 
 std::optional<std::size_t> quality_objective(const StudySpec& spec) {
   for (std::size_t i = 0; i < spec.objectives.size(); ++i) {
-    bool energy = false;
-    std::string_view name = spec.objectives[i].name;
-    for (std::size_t start = 0; start <= name.size();) {
-      const std::size_t end = std::min(name.find('_', start), name.size());
-      const std::string_view token = name.substr(start, end - start);
-      energy = energy || token == "j" || token == "wh" || token == "kwh";
-      start = end + 1;
-    }
-    if (!energy) return i;
+    const auto tokens = name_tokens(spec.objectives[i].name);
+    if (std::none_of(tokens.begin(), tokens.end(), is_energy_token)) return i;
   }
   return std::nullopt;
 }

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "ecopt/core/param.hpp"
 #include "ecopt/report/escape.hpp"
 
 namespace ecopt::report::svg {
@@ -48,6 +49,7 @@ Scale make_scale(std::vector<double> values, bool log, double pixel_from, double
   return scale;
 }
 
+// The nice steps (1, 2 or 5 × 10^k) from the one that fits `raw` down.
 double nice_step(double raw) {
   const double magnitude = std::pow(10.0, std::floor(std::log10(raw)));
   const double residual = raw / magnitude;
@@ -57,8 +59,15 @@ double nice_step(double raw) {
   return 10.0 * magnitude;
 }
 
-std::vector<double> linear_ticks(double low, double high) {
-  const double step = nice_step((high - low) / 5.0);
+double smaller_step(double step) {
+  const double magnitude = std::pow(10.0, std::floor(std::log10(step) + 1e-9));
+  const double residual = step / magnitude;
+  if (residual > 4.5) return 2.0 * magnitude;
+  if (residual > 1.5) return magnitude;
+  return 0.5 * magnitude;
+}
+
+std::vector<double> ticks_every(double step, double low, double high) {
   std::vector<double> ticks;
   for (double tick = std::ceil(low / step) * step; tick <= high + step * 1e-9; tick += step) {
     ticks.push_back(std::abs(tick) < step * 1e-9 ? 0.0 : tick);
@@ -66,28 +75,49 @@ std::vector<double> linear_ticks(double low, double high) {
   return ticks;
 }
 
-// Data-space tick values of an axis.
-std::vector<double> ticks(const Scale& scale) {
-  if (!scale.log) return linear_ticks(scale.low, scale.high);
-  std::vector<double> values;
-  const int first = static_cast<int>(std::floor(scale.low));
-  const int last = static_cast<int>(std::ceil(scale.high));
-  const int stride = std::max(1, (last - first) / 6);
-  for (const double mantissa : {1.0, 2.0, 5.0}) {
-    if (mantissa > 1.0 && last - first > 2) break;  // decades alone are enough
-    for (int exponent = first; exponent <= last; exponent += (mantissa > 1.0 ? 1 : stride)) {
-      const double value = mantissa * std::pow(10.0, exponent);
-      const double position = std::log10(value);
-      if (position >= scale.low && position <= scale.high) values.push_back(value);
-    }
+// About 5 intervals, refined until there are 4 ticks; an integer axis
+// never steps below 1.
+std::vector<double> linear_ticks(double low, double high, bool integer) {
+  double step = nice_step((high - low) / 5.0);
+  if (integer) step = std::max(step, 1.0);
+  std::vector<double> ticks = ticks_every(step, low, high);
+  while (ticks.size() < 4 && !(integer && step <= 1.0)) {
+    step = smaller_step(step);
+    if (integer) step = std::max(step, 1.0);
+    ticks = ticks_every(step, low, high);
   }
-  std::sort(values.begin(), values.end());
-  if (values.size() >= 2) return values;
-  values.clear();
-  for (const double tick : linear_ticks(std::pow(10.0, scale.low), std::pow(10.0, scale.high))) {
+  return ticks;
+}
+
+// Decades; with fewer than 4 in range, also 2 and 5 times them, then every
+// mantissa; then linear ticks.
+std::vector<double> log_ticks(double low, double high, bool integer) {
+  const int first = static_cast<int>(std::floor(low));
+  const int last = static_cast<int>(std::ceil(high));
+  const int stride = std::max(1, (last - first) / 6);
+  for (const auto& mantissas : {std::vector<double>{1.0}, std::vector<double>{1.0, 2.0, 5.0},
+                                std::vector<double>{1, 2, 3, 4, 5, 6, 7, 8, 9}}) {
+    std::vector<double> values;
+    for (int exponent = first; exponent <= last; exponent += mantissas.size() > 1 ? 1 : stride) {
+      for (const double mantissa : mantissas) {
+        const double value = mantissa * std::pow(10.0, exponent);
+        const double position = std::log10(value);
+        if (position >= low && position <= high && (!integer || value >= 1.0)) values.push_back(value);
+      }
+    }
+    if (values.size() >= 4) return values;
+  }
+  std::vector<double> values;
+  for (const double tick : linear_ticks(std::pow(10.0, low), std::pow(10.0, high), integer)) {
     if (tick > 0.0) values.push_back(tick);
   }
   return values;
+}
+
+// Data-space tick values of an axis.
+std::vector<double> ticks(const Scale& scale, bool integer) {
+  return scale.log ? log_ticks(scale.low, scale.high, integer)
+                   : linear_ticks(scale.low, scale.high, integer);
 }
 
 std::string px(double value) { return fmt::format("{:.1f}", value); }
@@ -103,24 +133,67 @@ std::string shorten(const std::string& text, std::size_t max_code_points) {
 }
 
 std::string tick_label(const Axis& axis, double tick) {
-  if (axis.categories.empty()) return si(tick);
+  if (axis.categories.empty()) return format_number(tick);
   const auto index = static_cast<std::size_t>(std::lround(tick));
   return index < axis.categories.size() ? html_escape(shorten(axis.categories[index], 12)) : "";
 }
 
+constexpr double kEm = 0.58;  // estimated mean character width, in em
+constexpr double kLabelFont = 12.0;
+constexpr double kTickFont = 11.0;
+
+double text_width(const std::string& text, double font) {
+  std::size_t characters = 0;
+  for (const char c : text) characters += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  return kEm * font * static_cast<double>(characters);
+}
+
+// The rest of a <text> element holding `text` within `length` px: cut with
+// "…" where needed, the whole text then in its title.
+std::string fitted_text(const std::string& text, double length) {
+  if (text_width(text, kLabelFont) <= length) return fmt::format(">{}", html_escape(text));
+  const auto fits = static_cast<std::size_t>(length / (kEm * kLabelFont));
+  return fmt::format(">{}<title>{}</title>", html_escape(shorten(text, fits > 1 ? fits - 1 : 1)),
+                     html_escape(text));
+}
+
+// A y label too long to stand along its axis is written above the plot.
+bool y_label_on_top(const Chart& chart) {
+  return text_width(chart.y.title(), kLabelFont) > chart.height - kMarginBottom;
+}
+
 std::vector<double> axis_ticks(const Axis& axis, const Scale& scale) {
-  if (axis.categories.empty()) return ticks(scale);
+  if (axis.categories.empty()) return ticks(scale, axis.integer);
   std::vector<double> indices;
   for (std::size_t i = 0; i < axis.categories.size(); ++i) indices.push_back(static_cast<double>(i));
   return indices;
 }
 
+// Grid lines at every tick; labels left to right, each only where it
+// does not run into the previous one.
+std::string x_ticks_svg(const Axis& axis, const Scale& x, double top, double bottom) {
+  std::string out;
+  double free_from = -1e9;
+  for (const double tick : axis_ticks(axis, x)) {
+    const double at = x(tick);
+    out += fmt::format(R"(<line class="grid" x1="{}" x2="{}" y1="{}" y2="{}"/>)", px(at), px(at),
+                       px(top), px(bottom));
+    const std::string label = tick_label(axis, tick);
+    const double half = text_width(label, kTickFont) / 2.0;
+    if (at - half < free_from) continue;
+    free_from = at + half + 6.0;
+    out += fmt::format(R"(<text class="tick" x="{}" y="{}" text-anchor="middle">{}</text>)", px(at),
+                       px(bottom + 16), label);
+  }
+  return out;
+}
+
 std::string axes_svg(const Chart& chart, const Scale& x, const Scale& y) {
   std::string out;
-  const double left = kMarginLeft;
-  const double right = chart.width - kMarginRight;
-  const double top = kMarginTop;
-  const double bottom = chart.height - kMarginBottom;
+  const double left = x.pixel_from;
+  const double right = x.pixel_to;
+  const double top = y.pixel_to;
+  const double bottom = y.pixel_from;
   for (const double tick : axis_ticks(chart.y, y)) {
     const double py = y(tick);
     out += fmt::format(R"(<line class="grid" x1="{}" x2="{}" y1="{}" y2="{}"/>)", px(left),
@@ -128,26 +201,49 @@ std::string axes_svg(const Chart& chart, const Scale& x, const Scale& y) {
     out += fmt::format(R"(<text class="tick" x="{}" y="{}" text-anchor="end">{}</text>)",
                        px(left - 6), px(py + 4), tick_label(chart.y, tick));
   }
-  for (const double tick : axis_ticks(chart.x, x)) {
-    const double pxx = x(tick);
-    out += fmt::format(R"(<line class="grid" x1="{}" x2="{}" y1="{}" y2="{}"/>)", px(pxx),
-                       px(pxx), px(top), px(bottom));
-    out += fmt::format(R"(<text class="tick" x="{}" y="{}" text-anchor="middle">{}</text>)",
-                       px(pxx), px(bottom + 16), tick_label(chart.x, tick));
-  }
+  out += x_ticks_svg(chart.x, x, top, bottom);
   out += fmt::format(R"(<rect class="frame" x="{}" y="{}" width="{}" height="{}"/>)", px(left),
                      px(top), px(right - left), px(bottom - top));
-  out += fmt::format(R"(<text class="axis-label" x="{}" y="{}" text-anchor="middle">{}</text>)",
+  out += fmt::format(R"(<text class="axis-label" x="{}" y="{}" text-anchor="middle"{}</text>)",
                      px((left + right) / 2), px(chart.height - 8.0),
-                     html_escape(chart.x.label + (chart.x.log ? " (log)" : "")));
-  out += fmt::format(
-      R"svg(<text class="axis-label" transform="translate(14 {}) rotate(-90)" text-anchor="middle">{}</text>)svg",
-      px((top + bottom) / 2), html_escape(chart.y.label + (chart.y.log ? " (log)" : "")));
+                     fitted_text(chart.x.title(), right - left));
+  if (y_label_on_top(chart)) {
+    out += fmt::format(R"(<text class="axis-label" x="4" y="14"{}</text>)",
+                       fitted_text(chart.y.title(), chart.width - 8.0));
+  } else {
+    out += fmt::format(
+        R"svg(<text class="axis-label" transform="translate(14 {}) rotate(-90)" text-anchor="middle"{}</text>)svg",
+        px((top + bottom) / 2), fitted_text(chart.y.title(), top + bottom - 4.0));
+  }
   return out;
 }
 
 bool drawable(const Scale& scale, double value) {
   return std::isfinite(value) && (!scale.log || value > 0.0);
+}
+
+// A line across the range with a short cap at each end.
+std::string error_bars_svg(const std::vector<ErrorBar>& bars, const Scale& x, const Scale& y) {
+  constexpr double kCap = 4.0;
+  std::string out;
+  for (const auto& bar : bars) {
+    const Scale& along = bar.along_x ? x : y;
+    if (!drawable(x, bar.x) || !drawable(y, bar.y) || !drawable(along, bar.low) ||
+        !drawable(along, bar.high)) {
+      continue;
+    }
+    const double from = along(bar.low);
+    const double to = along(bar.high);
+    const double across = bar.along_x ? y(bar.y) : x(bar.x);
+    std::string path = bar.along_x ? fmt::format("M{0} {1}H{2}M{0} {3}V{4}M{2} {3}V{4}", px(from),
+                                                 px(across), px(to), px(across - kCap),
+                                                 px(across + kCap))
+                                   : fmt::format("M{1} {0}V{2}M{3} {0}H{4}M{3} {2}H{4}", px(from),
+                                                 px(across), px(to), px(across - kCap),
+                                                 px(across + kCap));
+    out += fmt::format(R"(<path class="error-bar" d="{}"/>)", path);
+  }
+  return out;
 }
 
 }  // namespace
@@ -164,19 +260,11 @@ bool choose_log(const std::vector<double>& values) {
   return high > 0.0 && high / low > 50.0;
 }
 
-std::string si(double value) {
-  if (value == 0.0 || !std::isfinite(value)) return fmt::format("{:g}", value);
-  const double magnitude = std::abs(value);
-  if (magnitude >= 1e-2 && magnitude < 1e4) return fmt::format("{:.4g}", value);
-  static constexpr const char* kPrefixes[] = {"p", "n", "µ", "m", "", "k", "M", "G", "T"};
-  int group = static_cast<int>(std::floor(std::log10(magnitude) / 3.0));
-  group = std::clamp(group, -4, 4);
-  double scaled = value / std::pow(1000.0, group);
-  if (std::abs(scaled) >= 999.5 && group < 4) {
-    ++group;
-    scaled /= 1000.0;
-  }
-  return fmt::format("{:.3g}{}", scaled, kPrefixes[group + 4]);
+std::string Axis::title() const {
+  std::string qualifiers = unit;
+  if (log) qualifiers += qualifiers.empty() ? "log" : ", log";
+  std::string text = qualifiers.empty() ? label : label + " (" + qualifiers + ")";
+  return arrow.empty() ? text : text + " " + arrow;
 }
 
 std::string render_chart(const Chart& chart) {
@@ -190,8 +278,12 @@ std::string render_chart(const Chart& chart) {
     xs.push_back(lx);
     ys.push_back(ly);
   }
+  for (const auto& bar : chart.error_bars) {
+    (bar.along_x ? xs : ys).insert((bar.along_x ? xs : ys).end(), {bar.low, bar.high});
+  }
   const Scale x = make_scale(xs, chart.x.log, kMarginLeft, chart.width - kMarginRight);
-  const Scale y = make_scale(ys, chart.y.log, chart.height - kMarginBottom, kMarginTop);
+  const double top = y_label_on_top(chart) ? kMarginTop + 14.0 : kMarginTop;
+  const Scale y = make_scale(ys, chart.y.log, chart.height - kMarginBottom, top);
   std::string out = fmt::format(
       R"(<svg class="chart" viewBox="0 0 {} {}" width="{}" height="{}" role="img" aria-label="{}">)",
       chart.width, chart.height, chart.width, chart.height, html_escape(chart.aria_label));
@@ -204,6 +296,7 @@ std::string render_chart(const Chart& chart) {
     out += fmt::format(R"(<polyline class="{}" points="{}"/>)", html_escape(chart.line_class),
                        points);
   }
+  out += error_bars_svg(chart.error_bars, x, y);
   for (const auto& marker : chart.markers) {
     if (!drawable(x, marker.x) || !drawable(y, marker.y)) continue;
     const std::string trial_attr =

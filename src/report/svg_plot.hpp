@@ -13,6 +13,12 @@ struct Axis {
   bool log = false;  // decided by choose_log() when the caller wants it
   // When set, values are indices 0..n-1 and ticks show these names.
   std::vector<std::string> categories;
+  std::string unit;   // printed after the label: "inference efficiency (samples/J)"
+  std::string arrow;  // the better direction: "↑" or "↓"; empty when neither
+  bool integer = false;  // ticks at whole numbers only
+
+  // "inference efficiency (samples/J, log) ↑"
+  std::string title() const;
 };
 
 // A log axis helps when every value is positive and the largest is more
@@ -27,10 +33,20 @@ struct Marker {
   std::string tooltip;
 };
 
+// The measured range of a point along one axis, drawn under its marker.
+struct ErrorBar {
+  double x = 0.0;
+  double y = 0.0;
+  bool along_x = true;
+  double low = 0.0;
+  double high = 0.0;
+};
+
 struct Chart {
   Axis x;
   Axis y;
   std::vector<Marker> markers;
+  std::vector<ErrorBar> error_bars;
   // Drawn under the markers as one polyline (front staircase, history);
   // the caller adds the corner points.
   std::vector<std::pair<double, double>> line;
@@ -50,9 +66,5 @@ struct Bar {
 
 // Horizontal bars on a fixed [0, 1] scale.
 std::string render_bars(const std::vector<Bar>& bars, int width, const std::string& aria_label);
-
-// Plain up to 4 significant digits in [0.01, 10000), else 3 significant
-// digits with an SI suffix: 0.00023 → "230µ", 1.5e6 → "1.5M".
-std::string si(double value);
 
 }  // namespace ecopt::report::svg

@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include "chromium.hpp"
 #include "demo_study.hpp"
 #include "ecopt/report/report.hpp"
 #include "known_study.hpp"
@@ -162,6 +163,54 @@ TEST_F(Browser, TrialDetailsSayHowTheEnergyWasMeasured) {
   EXPECT_NE(load.dom.find("<th>shared devices</th><td>yes: parallel trials ran on the measured "
                           "devices, not a clean measurement</td>"),
             std::string::npos);
+}
+
+// Text in the charts that leaves its chart or runs into a neighbour:
+// axis and tick labels outside the <svg> box, x tick labels that overlap.
+const char* const kChartTextScript = R"js((() => {
+  const problems = [];
+  const inside = (inner, outer) => inner.left >= outer.left - 1 && inner.right <= outer.right + 1 &&
+    inner.top >= outer.top - 1 && inner.bottom <= outer.bottom + 1;
+  document.querySelectorAll('svg.chart').forEach((svg, index) => {
+    const box = svg.getBoundingClientRect();
+    const name = svg.getAttribute('aria-label') || 'chart ' + index;
+    for (const text of svg.querySelectorAll('text')) {
+      if (!inside(text.getBoundingClientRect(), box)) {
+        problems.push(name + ': "' + text.textContent + '" leaves the chart');
+      }
+    }
+    const ticks = Array.from(svg.querySelectorAll('text.tick[text-anchor="middle"]'))
+      .map((tick) => tick.getBoundingClientRect()).sort((a, b) => a.left - b.left);
+    for (let i = 1; i < ticks.length; ++i) {
+      if (ticks[i].left < ticks[i - 1].right) problems.push(name + ': x tick labels overlap');
+    }
+  });
+  return problems;
+})())js";
+
+std::string write_demo_report(const fs::path& scratch, int trials) {
+  auto storage = open_storage("sqlite:///" + (scratch / "demo.db").string());
+  testing::make_demo_study(*storage, "demo", trials);
+  ReportOptions options;
+  options.study_name = "demo";
+  options.out_dir = scratch / "report";
+  return "file://" + write_report(*storage, options).html.string();
+}
+
+// At both widths every chart keeps its labels inside and apart, and the
+// page fits (no overflowing cell or box).
+TEST_F(Browser, ChartLabelsStayInsideTheirChartsAt1280And1920) {
+  const std::string page = write_demo_report(scratch, 48);
+  for (const int width : {1280, 1920}) {
+    SCOPED_TRACE(fmt::format("{} px", width));
+    ecopt::testing::ChromiumSession browser(scratch / std::to_string(width), width, 1000);
+    browser.navigate(page);
+    EXPECT_GE(browser.evaluate("document.querySelectorAll('svg.chart text.axis-label').length").get<int>(), 30);
+    const auto problems = browser.evaluate(kChartTextScript);
+    EXPECT_TRUE(problems.empty()) << problems.dump(2);
+    EXPECT_TRUE(browser.evaluate(ecopt::testing::kOverflowScript).empty());
+    EXPECT_TRUE(browser.console().empty()) << browser.console().front();
+  }
 }
 
 }  // namespace

@@ -50,6 +50,22 @@ bool energy_is_estimate(const Trial& trial);
 // direction. nullopt when every objective is an energy one.
 std::optional<std::size_t> quality_objective(const StudySpec& spec);
 
+// What an objective or metric measures, read from its name by the
+// project's unit convention: "_"-separated unit tokens j, wh, kwh
+// (energy), s, ms (time), w, mw (power), around "per" for a rate
+// (inference_samples_per_j, generation_j_per_token, tokens_per_s), plus
+// the built-in tasks' quality metrics (accuracy, val_loss, heldout_loss).
+// Any other name is left as it is, with no unit.
+struct MetricUnit {
+  std::string label;  // "inference efficiency", "training energy"; else the name itself
+  std::string unit;   // "samples/J", "J/token", "J", "nats/byte"; empty when unknown
+  // How the figure follows an energy record's joules: +1 in proportion
+  // (J, J/sample), -1 inversely (samples/J), 0 not an energy figure.
+  int energy_power = 0;
+  std::string counted;  // the counted unit of a per-unit figure: "sample", "token"
+};
+MetricUnit metric_unit(std::string_view name);
+
 // COMPLETE trials with one finite value per objective, in number order.
 std::vector<const Trial*> complete_trials(const StudySpec& spec, const std::vector<Trial>& trials);
 

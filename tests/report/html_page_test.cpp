@@ -1,0 +1,125 @@
+// What the report page says, read from its HTML: axis labels with units,
+// tick placement, error bars from the measured spread, signed importance
+// with its interval, and the model card as HTML.
+#include <regex>
+
+#include <gtest/gtest.h>
+
+#include "ecopt/report/metrics.hpp"
+#include "ecopt/report/report.hpp"
+#include "known_study.hpp"
+
+namespace ecopt::report {
+namespace {
+
+std::string render(Storage& storage, const StudyRecord& study) {
+  ReportOptions options;
+  options.study_name = study.spec.name;
+  return render_html_report(study, storage.trials(study.id), storage.describe(), options);
+}
+
+std::string known_page() {
+  auto storage = open_storage("memory");
+  return render(*storage, testing::make_known_study(*storage));
+}
+
+// The <svg> element whose aria-label is `label`.
+std::string chart(const std::string& html, const std::string& label) {
+  const auto at = html.find("aria-label=\"" + label + "\"");
+  if (at == std::string::npos) return "";
+  const auto start = html.rfind("<svg", at);
+  return html.substr(start, html.find("</svg>", at) + 6 - start);
+}
+
+std::vector<std::string> all(const std::string& text, const std::string& pattern) {
+  std::vector<std::string> found;
+  const std::regex re(pattern);
+  for (auto it = std::sregex_iterator(text.begin(), text.end(), re); it != std::sregex_iterator(); ++it) {
+    found.push_back((*it)[1].str());
+  }
+  return found;
+}
+
+std::vector<std::string> axis_labels(const std::string& svg) {
+  return all(svg, R"(class="axis-label"[^>]*>([^<]*))");
+}
+
+// The x tick labels: those drawn centred under the plot.
+std::vector<std::string> x_ticks(const std::string& svg) {
+  return all(svg, R"(<text class="tick" x="[^"]*" y="[^"]*" text-anchor="middle">([^<]*))");
+}
+
+TEST(MetricUnit, ReadsUnitsFromTheNamingConvention) {
+  const auto efficiency = metric_unit("inference_samples_per_j");
+  EXPECT_EQ(efficiency.label, "inference efficiency");
+  EXPECT_EQ(efficiency.unit, "samples/J");
+  EXPECT_EQ(efficiency.energy_power, -1);
+  EXPECT_EQ(efficiency.counted, "sample");
+  const auto per_token = metric_unit("generation_j_per_token");
+  EXPECT_EQ(per_token.label, "generation energy");
+  EXPECT_EQ(per_token.unit, "J/token");
+  EXPECT_EQ(per_token.energy_power, 1);
+  EXPECT_EQ(per_token.counted, "token");
+  EXPECT_EQ(metric_unit("training_j").unit, "J");
+  EXPECT_EQ(metric_unit("training_j").energy_power, 1);
+  EXPECT_EQ(metric_unit("generation_tokens_per_s").unit, "tokens/s");
+  EXPECT_EQ(metric_unit("generation_tokens_per_s").energy_power, 0);
+  EXPECT_EQ(metric_unit("train_s").unit, "s");
+  EXPECT_EQ(metric_unit("heldout_loss").unit, "nats/byte");
+  EXPECT_EQ(metric_unit("accuracy").unit, "fraction");
+  // Unknown names keep their name and get no made-up unit.
+  for (const char* name : {"f0", "score", "layers_per_block", "inference_j_per_sample_mad"}) {
+    EXPECT_EQ(metric_unit(name).label, name);
+    EXPECT_EQ(metric_unit(name).unit, "") << name;
+    EXPECT_EQ(metric_unit(name).energy_power, 0) << name;
+  }
+}
+
+TEST(HtmlPage, ObjectiveAxesSayWhatTheyMeasureInWhichUnitAndWhichWayIsBetter) {
+  const std::string html = known_page();
+  const std::string front = chart(html, "accuracy against inference_samples_per_j");
+  ASSERT_FALSE(front.empty());
+  EXPECT_EQ(axis_labels(front),
+            (std::vector<std::string>{"inference efficiency (samples/J) ↑", "accuracy (fraction) ↑"}));
+  EXPECT_EQ(axis_labels(chart(html, "hypervolume by trial"))[1],
+            "hypervolume (fraction × samples/J)");
+  EXPECT_EQ(html.find("maximize ↑"), std::string::npos) << "the old raw label";
+}
+
+TEST(HtmlPage, AxesWithoutKnownUnitsShowTheNameAndLogOnlyWhereLog) {
+  auto storage = open_storage("memory");
+  StudySpec spec;
+  spec.name = "plain";
+  spec.objectives = {{"f0", Direction::Minimize, std::nullopt}, {"f1", Direction::Minimize, std::nullopt}};
+  const StudyRecord study = storage->create_study(spec, nlohmann::json::object());
+  const std::vector<std::vector<double>> values = {{0.1, 900.0}, {0.5, 40.0}, {0.9, 2.0}, {0.7, 300.0}};
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    const Trial trial = storage->create_trial(study.id, nlohmann::json::object());
+    storage->set_trial_params(trial.id, {{"layers", std::int64_t(1 + i % 3)}, {"x", 0.25 * i}});
+    storage->finish_trial(trial.id, {TrialState::Complete, values[i], {}, std::nullopt});
+  }
+  const std::string html = render(*storage, study);
+  const std::string front = chart(html, "f0 against f1");
+  EXPECT_EQ(axis_labels(front), (std::vector<std::string>{"f1 (log) ↓", "f0 ↓"}));
+  EXPECT_EQ(axis_labels(chart(html, "hypervolume by trial"))[1], "hypervolume (objective units)");
+
+  // Integer parameters get whole-number ticks only: layers 1..3 once
+  // ticked 1.5 and 2.5.
+  const auto layers = x_ticks(chart(html, "f0 against layers"));
+  EXPECT_EQ(layers, (std::vector<std::string>{"1", "2", "3"}));
+  // A float parameter over the same kind of range keeps fractional ticks.
+  const auto x = x_ticks(chart(html, "f0 against x"));
+  EXPECT_GE(x.size(), 4u);
+  EXPECT_TRUE(std::any_of(x.begin(), x.end(), [](const std::string& t) { return t.find('.') != std::string::npos; }));
+}
+
+TEST(HtmlPage, TheFrontUsesTheFullWidthWithAtLeastFourXTicks) {
+  const std::string front = chart(known_page(), "accuracy against inference_samples_per_j");
+  std::smatch width;
+  ASSERT_TRUE(std::regex_search(front, width, std::regex(R"(viewBox="0 0 (\d+) )")));
+  EXPECT_GE(std::stoi(width[1].str()), 1100);
+  EXPECT_GE(x_ticks(front).size(), 4u);
+}
+
+}  // namespace
+}  // namespace ecopt::report

@@ -30,6 +30,26 @@ constexpr int kFullWidth = 1160;  // a section's inner width on a 1280 px page
 std::string number(double value) { return format_number(value); }
 
 // Everything the page sections share, computed once.
+// [low, high] on an objective's scale.
+using Range = std::pair<double, double>;
+
+// The range over its measured windows of a trial's value of an energy
+// objective: the headline record's min–max, carried onto the objective's
+// scale (inverted for samples/J). Nothing when the objective is not an
+// energy figure, the record counts another unit or measured one window.
+std::optional<Range> measured_range(const Trial& trial, const Objective& objective, double value) {
+  const MetricUnit unit = metric_unit(objective.name);
+  const auto record = headline_record(trial);
+  if (unit.energy_power == 0 || !record || !record->spread || record->unit != unit.counted) {
+    return std::nullopt;
+  }
+  const double figure_j = unit.counted.empty() ? record->energy_j() : record->j_per_unit.value_or(0.0);
+  const EnergySpread& spread = *record->spread;
+  if (!(figure_j > 0.0) || !(spread.min_j > 0.0)) return std::nullopt;
+  if (unit.energy_power > 0) return Range{value * spread.min_j / figure_j, value * spread.max_j / figure_j};
+  return Range{value * figure_j / spread.max_j, value * figure_j / spread.min_j};
+}
+
 struct Page {
   const ReportContext& context;
   const StudySpec& spec;
@@ -37,14 +57,26 @@ struct Page {
   std::set<std::int64_t> front;  // trial numbers on the Pareto front
   std::int64_t chosen = -1;
   std::int64_t baseline = -1;
+  // Per objective, the measured range of each front member's value (its
+  // energy record's spread), for members that have one.
+  std::vector<std::map<std::int64_t, Range>> front_spreads;
 };
 
 Page make_page(const ReportContext& context) {
   Page page{context, context.study.spec, complete_trials(context.study.spec, context.trials), {},
             context.chosen ? context.chosen->number : -1,
-            context.baseline ? context.baseline->number : -1};
+            context.baseline ? context.baseline->number : -1, {}};
   for (const std::int64_t number : front_of(context.trials, page.spec).member_numbers()) {
     page.front.insert(number);
+  }
+  page.front_spreads.resize(page.spec.objectives.size());
+  for (const Trial* trial : page.complete) {
+    if (!page.front.count(trial->number)) continue;
+    for (std::size_t i = 0; i < page.spec.objectives.size(); ++i) {
+      if (auto range = measured_range(*trial, page.spec.objectives[i], trial->values[i])) {
+        page.front_spreads[i][trial->number] = *range;
+      }
+    }
   }
   return page;
 }
@@ -155,6 +187,12 @@ std::string objective_pair_chart(const Page& page, std::size_t xi, std::size_t y
   if (draw_staircase) {
     chart.line = staircase(front_points, x_objective.direction, y_objective.direction);
   }
+  for (const std::size_t axis : {xi, yi}) {
+    for (const auto& [number, range] : page.front_spreads[axis]) {
+      const Trial& trial = trial_by_number(page.context.trials, number);
+      chart.error_bars.push_back({trial.values[xi], trial.values[yi], axis == xi, range.first, range.second});
+    }
+  }
   // Front markers last, so they are drawn over dominated ones.
   std::stable_partition(chart.markers.begin(), chart.markers.end(),
                         [](const Marker& m) { return m.css_class.find("front") != 0; });
@@ -186,6 +224,53 @@ std::string single_objective_chart(const Page& page) {
 const char* kLegend =
     R"(<p class="legend"><span class="key front"></span>Pareto front <span class="key dominated"></span>dominated <span class="key infeasible"></span>breaks a constraint <span class="key chosen"></span>chosen model <span class="key baseline"></span>baseline. Click a point for the trial's details.</p>)";
 
+// Pairs of front members whose measured ranges on one objective overlap:
+// their order on it is within the measurement's noise.
+std::vector<std::pair<std::int64_t, std::int64_t>> overlapping(const std::map<std::int64_t, Range>& ranges) {
+  std::vector<std::pair<std::int64_t, std::int64_t>> pairs;
+  for (auto a = ranges.begin(); a != ranges.end(); ++a) {
+    for (auto b = std::next(a); b != ranges.end(); ++b) {
+      if (a->second.first <= b->second.second && b->second.first <= a->second.second) {
+        pairs.emplace_back(a->first, b->first);
+      }
+    }
+  }
+  return pairs;
+}
+
+// What the error bars show, which front members have none, and which lie
+// within each other's spread.
+std::string spread_notes(const Page& page) {
+  constexpr std::size_t kMaxPairs = 8;
+  std::string out;
+  for (std::size_t i = 0; i < page.spec.objectives.size(); ++i) {
+    const Objective& objective = page.spec.objectives[i];
+    if (metric_unit(objective.name).energy_power == 0) continue;
+    const svg::Axis axis = objective_axis(objective, objective_values(page, i));
+    const std::string name = html_escape(fmt::format("{} ({})", axis.label, axis.unit));
+    const std::size_t without = page.front.size() - page.front_spreads[i].size();
+    out += fmt::format(
+        "<p class=\"legend\">Error bars on {}: the lowest to the highest figure over the "
+        "measured windows, on front members{}.</p>",
+        name, without == 0 ? std::string()
+                           : fmt::format("; {} of the {} front trials measured one window (or "
+                                         "record no spread) and draw no bar",
+                                         without, page.front.size()));
+    const auto pairs = overlapping(page.front_spreads[i]);
+    std::vector<std::string> listed;
+    for (std::size_t p = 0; p < pairs.size() && p < kMaxPairs; ++p) {
+      listed.push_back(fmt::format("trials {} and {}", pairs[p].first, pairs[p].second));
+    }
+    if (pairs.size() > kMaxPairs) listed.push_back(fmt::format("{} more pairs", pairs.size() - kMaxPairs));
+    if (!listed.empty()) {
+      out += fmt::format("<p class=\"spread-note\">Within measurement spread of each other on {}: "
+                         "{}. Their order on it may not hold if measured again.</p>",
+                         name, fmt::join(listed, "; "));
+    }
+  }
+  return out;
+}
+
 std::string pareto_section(const Page& page) {
   std::string out = R"(<section id="pareto"><h2>Pareto front</h2>)";
   const std::size_t objectives = page.spec.objectives.size();
@@ -210,7 +295,7 @@ std::string pareto_section(const Page& page) {
     out += "<p class=\"note\">Pairwise views: the front is computed over all objectives, so a "
            "front member may look dominated in one projection.</p>";
   }
-  return out + kLegend + "</section>";
+  return out + kLegend + spread_notes(page) + "</section>";
 }
 
 // A hypervolume is in the product of the objectives' units.

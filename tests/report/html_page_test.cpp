@@ -121,5 +121,43 @@ TEST(HtmlPage, TheFrontUsesTheFullWidthWithAtLeastFourXTicks) {
   EXPECT_GE(x_ticks(front).size(), 4u);
 }
 
+std::size_t count(const std::string& text, const std::string& needle) {
+  std::size_t n = 0;
+  for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
+  return n;
+}
+
+// Known study (front 0, 1, 2; inference windows spread 0.96–1.04 of the
+// median) plus trial 5 at 250 samples/J, within trial 0's spread (256), and
+// trial 6 whose one window has no spread.
+TEST(HtmlPage, FrontMembersCarryTheirMeasuredSpreadAndCloseOnesAreNamed) {
+  auto storage = open_storage("memory");
+  const StudyRecord study = testing::make_known_study(*storage);
+  const auto add = [&](double accuracy, double j, bool repeated) {
+    const Trial trial = storage->create_trial(study.id, nlohmann::json::object());
+    TrialResult result{TrialState::Complete, {accuracy, 1.0 / j}, {}, std::nullopt};
+    EnergyRecord record = testing::inference_record(EnergySource::RaplPowercap, j);
+    if (!repeated) {
+      record.windows = 1;
+      record.spread.reset();
+    }
+    write_energy_records(result.user_attrs, {record});
+    storage->finish_trial(trial.id, result);
+  };
+  add(0.85, 1.0 / 250, true);
+  add(0.95, 1.0 / 10, false);
+  const std::string html = render(*storage, study);
+  const std::string front = chart(html, "accuracy against inference_samples_per_j");
+  EXPECT_EQ(count(front, "class=\"error-bar\""), 4u) << "trials 0, 1, 2 and 5; not 6";
+  EXPECT_NE(html.find("Within measurement spread of each other on inference efficiency "
+                      "(samples/J): trials 0 and 5."),
+            std::string::npos);
+  EXPECT_NE(html.find("1 of the 5 front trials measured one window (or record no spread) and "
+                      "draw no bar"),
+            std::string::npos);
+  // Accuracy is not an energy figure: no bar along it, no note on it.
+  EXPECT_EQ(html.find("Error bars on accuracy"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace ecopt::report

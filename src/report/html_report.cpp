@@ -6,6 +6,7 @@
 #include <cmath>
 #include <map>
 #include <set>
+#include <unordered_map>
 
 #include <fmt/format.h>
 
@@ -25,6 +26,9 @@ using svg::Marker;
 constexpr std::size_t kMaxParamPlots = 12;
 constexpr std::size_t kMaxPairwiseObjectives = 4;
 constexpr int kFullWidth = 1160;  // a section's inner width on a 1280 px page
+// A chart of more points draws only the marked trials one by one and the
+// others as a density (docs/report.md, "Large studies").
+constexpr std::size_t kMaxMarkers = 1000;
 
 // Every number on the page as every CLI table prints it (core/param.hpp).
 std::string number(double value) { return format_number(value); }
@@ -60,15 +64,35 @@ struct Page {
   // Per objective, the measured range of each front member's value (its
   // energy record's spread), for members that have one.
   std::vector<std::map<std::int64_t, Range>> front_spreads;
+  std::unordered_map<std::int64_t, const Trial*> by_number;
+  // What a chart of more than kMaxMarkers points still draws one by one:
+  // the chosen and baseline trials and the front (every k-th member by
+  // number when the front alone is larger).
+  std::set<std::int64_t> marked;
 };
+
+std::set<std::int64_t> marked_trials(const Page& page) {
+  std::set<std::int64_t> marked;
+  const std::size_t stride = (page.front.size() + kMaxMarkers - 3) / (kMaxMarkers - 2);
+  std::size_t i = 0;
+  for (const std::int64_t number : page.front) {
+    if (i++ % std::max<std::size_t>(stride, 1) == 0) marked.insert(number);
+  }
+  for (const std::int64_t number : {page.chosen, page.baseline}) {
+    if (number >= 0) marked.insert(number);
+  }
+  return marked;
+}
 
 Page make_page(const ReportContext& context) {
   Page page{context, context.study.spec, complete_trials(context.study.spec, context.trials), {},
             context.chosen ? context.chosen->number : -1,
-            context.baseline ? context.baseline->number : -1, {}};
+            context.baseline ? context.baseline->number : -1, {}, {}, {}};
   for (const std::int64_t number : front_of(context.trials, page.spec).member_numbers()) {
     page.front.insert(number);
   }
+  for (const auto& trial : context.trials) page.by_number.emplace(trial.number, &trial);
+  page.marked = marked_trials(page);
   page.front_spreads.resize(page.spec.objectives.size());
   for (const Trial* trial : page.complete) {
     if (!page.front.count(trial->number)) continue;
@@ -112,6 +136,12 @@ std::string objective_label(const Objective& objective, const std::vector<double
   return axis.title();
 }
 
+std::vector<std::int64_t> complete_numbers(const Page& page) {
+  std::vector<std::int64_t> numbers;
+  for (const Trial* trial : page.complete) numbers.push_back(trial->number);
+  return numbers;
+}
+
 std::vector<double> objective_values(const Page& page, std::size_t objective) {
   std::vector<double> values;
   for (const Trial* trial : page.complete) values.push_back(trial->values[objective]);
@@ -133,13 +163,55 @@ std::string point_title(const Page& page, const Trial& trial) {
 }
 
 std::string marker_class(const Page& page, std::int64_t number) {
-  const Trial& trial = trial_by_number(page.context.trials, number);
+  const Trial& trial = *page.by_number.at(number);
   std::string css = page.front.count(number)         ? "front"
                     : is_feasible(trial, page.spec) ? "dominated"
                                                     : "dominated infeasible";
   if (number == page.chosen) css += " chosen";
   if (number == page.baseline) css += " baseline";
   return css;
+}
+
+struct TrialPoint {
+  const Trial* trial;
+  double x;
+  double y;
+};
+
+// Every point as a marker up to kMaxMarkers; beyond, the marked trials as
+// markers and the others into the chart's density. Front markers come last,
+// so they are drawn over dominated ones. title(point) says what hovering says.
+template <typename Title>
+void scatter(Chart& chart, const Page& page, const std::vector<TrialPoint>& points, Title title) {
+  const bool all_markers = points.size() <= kMaxMarkers;
+  for (const TrialPoint& point : points) {
+    const std::int64_t number = point.trial->number;
+    if (all_markers || page.marked.count(number)) {
+      chart.markers.push_back({point.x, point.y, number, marker_class(page, number), title(point)});
+    } else {
+      chart.density.emplace_back(point.x, point.y);
+    }
+  }
+  std::stable_partition(chart.markers.begin(), chart.markers.end(),
+                        [](const Marker& m) { return m.css_class.find("front") != 0; });
+}
+
+void scatter(Chart& chart, const Page& page, const std::vector<TrialPoint>& points) {
+  scatter(chart, page, points, [&](const TrialPoint& point) { return point_title(page, *point.trial); });
+}
+
+// What a scatter of these trials draws partly as a density says so.
+std::string density_note(const Page& page, const std::vector<std::int64_t>& numbers) {
+  if (numbers.size() <= kMaxMarkers) return "";
+  const std::size_t points = numbers.size();
+  const auto density = static_cast<std::size_t>(std::count_if(
+      numbers.begin(), numbers.end(), [&](std::int64_t number) { return !page.marked.count(number); }));
+  return fmt::format(
+      "<p class=\"note\">{} points: {} drawn one by one (the Pareto front, the chosen model and "
+      "the baseline), the other {} as a density, darker cells holding more trials. The table "
+      "below and trials.csv hold every trial.</p>",
+      format_number(double(points)), format_number(double(points - density)),
+      format_number(double(density)));
 }
 
 double worse(double a, double b, Direction direction) {
@@ -173,13 +245,13 @@ std::string objective_pair_chart(const Page& page, std::size_t xi, std::size_t y
   std::vector<double> xs;
   std::vector<double> ys;
   std::vector<std::pair<double, double>> front_points;
+  std::vector<TrialPoint> points;
   for (const Trial* trial : page.complete) {
     const double x = trial->values[xi];
     const double y = trial->values[yi];
     xs.push_back(x);
     ys.push_back(y);
-    chart.markers.push_back(
-        {x, y, trial->number, marker_class(page, trial->number), point_title(page, *trial)});
+    points.push_back({trial, x, y});
     if (page.front.count(trial->number)) front_points.emplace_back(x, y);
   }
   chart.x = objective_axis(x_objective, xs);
@@ -189,13 +261,12 @@ std::string objective_pair_chart(const Page& page, std::size_t xi, std::size_t y
   }
   for (const std::size_t axis : {xi, yi}) {
     for (const auto& [number, range] : page.front_spreads[axis]) {
-      const Trial& trial = trial_by_number(page.context.trials, number);
+      if (!page.marked.count(number)) continue;  // drawn as markers only
+      const Trial& trial = *page.by_number.at(number);
       chart.error_bars.push_back({trial.values[xi], trial.values[yi], axis == xi, range.first, range.second});
     }
   }
-  // Front markers last, so they are drawn over dominated ones.
-  std::stable_partition(chart.markers.begin(), chart.markers.end(),
-                        [](const Marker& m) { return m.css_class.find("front") != 0; });
+  scatter(chart, page, points);
   return svg::render_chart(chart);
 }
 
@@ -211,11 +282,12 @@ std::string single_objective_chart(const Page& page) {
   chart.aria_label = objective.name + " by trial";
   chart.x = trial_number_axis();
   std::vector<double> ys;
+  std::vector<TrialPoint> points;
   for (const Trial* trial : page.complete) {
     ys.push_back(trial->values[0]);
-    chart.markers.push_back({static_cast<double>(trial->number), trial->values[0], trial->number,
-                             marker_class(page, trial->number), point_title(page, *trial)});
+    points.push_back({trial, static_cast<double>(trial->number), trial->values[0]});
   }
+  scatter(chart, page, points);
   chart.y = objective_axis(objective, ys);
   chart.y.log = false;
   return svg::render_chart(chart);
@@ -290,7 +362,7 @@ std::string pareto_section(const Page& page) {
       for (std::size_t j = i + 1; j < shown; ++j) out += objective_pair_chart(page, j, i, false, 400, 320);
     }
   }
-  out += "</div>";
+  out += "</div>" + density_note(page, complete_numbers(page));
   if (objectives > 2) {
     out += "<p class=\"note\">Pairwise views: the front is computed over all objectives, so a "
            "front member may look dominated in one projection.</p>";
@@ -319,25 +391,35 @@ std::string hypervolume_section(const Page& page) {
   chart.x = trial_number_axis();
   chart.y = unit_axis("hypervolume", hypervolume_unit(page.spec));
   chart.line_class = "history-line";
+  std::vector<std::size_t> raised;  // indices into the history
   double previous = -1.0;
   for (std::size_t i = 0; i < history.hypervolume.size(); ++i) {
     const double x = static_cast<double>(history.trial_numbers[i]);
     const double hv = history.hypervolume[i];
     if (!chart.line.empty()) chart.line.emplace_back(x, chart.line.back().second);
     chart.line.emplace_back(x, hv);
-    if (hv > previous) {
-      chart.markers.push_back({x, hv, history.trial_numbers[i], "front",
-                               fmt::format("trial {} raised the hypervolume to {}",
-                                           history.trial_numbers[i], number(hv))});
-    }
+    if (hv > previous) raised.push_back(i);
     previous = hv;
+  }
+  // At most kMaxMarkers points: every k-th improvement, and the last.
+  const std::size_t stride = (raised.size() + kMaxMarkers - 1) / kMaxMarkers;
+  for (std::size_t k = 0; k < raised.size(); ++k) {
+    if (k % stride != 0 && k + 1 != raised.size()) continue;
+    const std::size_t i = raised[k];
+    chart.markers.push_back({static_cast<double>(history.trial_numbers[i]), history.hypervolume[i],
+                             history.trial_numbers[i], "front",
+                             fmt::format("trial {} raised the hypervolume to {}",
+                                         history.trial_numbers[i], number(history.hypervolume[i]))});
   }
   out += svg::render_chart(chart);
   out += fmt::format(
       "<p>Final hypervolume {} (the same figure <code>ecopt tune</code> and <code>ecopt "
       "best-trials</code> print) over the feasible complete trials, with the reference point {}. "
-      "Points mark the trials that improved the front.</p></section>",
-      number(history.hypervolume.back()), html_escape(history.reference.describe(page.spec)));
+      "Points mark the trials that improved the front{}.</p></section>",
+      number(history.hypervolume.back()), html_escape(history.reference.describe(page.spec)),
+      stride > 1 ? fmt::format(" ({} of {}: every {}th and the last)", chart.markers.size(),
+                               raised.size(), stride)
+                 : "");
   return out;
 }
 
@@ -408,6 +490,7 @@ std::string param_charts(const Page& page, const std::string& name) {
     chart.x = x.axis;
     chart.aria_label = fmt::format("{} against {}", objective.name, name);
     std::vector<double> ys;
+    std::vector<TrialPoint> points;
     for (const Trial* trial : page.complete) {
       const auto it = trial->params.find(name);
       if (it == trial->params.end()) continue;
@@ -415,9 +498,9 @@ std::string param_charts(const Page& page, const std::string& name) {
                                   ? as_double(it->second)
                                   : x.category_index.at(to_string(it->second));
       ys.push_back(trial->values[o]);
-      chart.markers.push_back({position, trial->values[o], trial->number,
-                               marker_class(page, trial->number), point_title(page, *trial)});
+      points.push_back({trial, position, trial->values[o]});
     }
+    scatter(chart, page, points);
     chart.y = objective_axis(objective, ys);
     out += svg::render_chart(chart);
   }
@@ -443,7 +526,7 @@ std::string param_plots_section(const Page& page) {
     out += param_charts(page, name);
     out += "</figure>";
   }
-  return out + "</div></section>";
+  return out + "</div>" + density_note(page, complete_numbers(page)) + "</section>";
 }
 
 std::string proxy_chart(const ProxyCorrelation& proxy, const std::string& x_label,
@@ -454,12 +537,14 @@ std::string proxy_chart(const ProxyCorrelation& proxy, const std::string& x_labe
   chart.x = unit_axis(x_label, "", svg::choose_log(proxy.proxy));
   chart.y = unit_axis("measured inference energy", "J/inference", svg::choose_log(proxy.energy_j));
   chart.aria_label = "inference energy against " + x_label;
+  std::vector<TrialPoint> points;
   for (std::size_t i = 0; i < proxy.proxy.size(); ++i) {
-    chart.markers.push_back({proxy.proxy[i], proxy.energy_j[i], proxy.trial_numbers[i],
-                             marker_class(page, proxy.trial_numbers[i]),
-                             fmt::format("trial {}: {} = {}, {}", proxy.trial_numbers[i], x_label,
-                                         number(proxy.proxy[i]), format_joules(proxy.energy_j[i]))});
+    points.push_back({page.by_number.at(proxy.trial_numbers[i]), proxy.proxy[i], proxy.energy_j[i]});
   }
+  scatter(chart, page, points, [&](const TrialPoint& point) {
+    return fmt::format("trial {}: {} = {}, {}", point.trial->number, x_label, number(point.x),
+                       format_joules(point.y));
+  });
   return svg::render_chart(chart);
 }
 
@@ -467,6 +552,7 @@ std::string proxies_section(const Page& page) {
   std::string out = R"(<section id="proxies"><h2>Do parameter and FLOP counts predict energy?</h2>)";
   out += "<div class=\"charts\">";
   std::string explanations;
+  std::string density_notes;
   std::string table =
       "<table class=\"compact\"><thead><tr><th>Proxy</th><th>Trials</th><th>Spearman ρ</th>"
       "<th>Pearson r</th></tr></thead><tbody>";
@@ -476,12 +562,13 @@ std::string proxies_section(const Page& page) {
     out += proxy.proxy.empty()
                ? fmt::format("<p class=\"note\">No trial records {} ({}).</p>", label, key)
                : proxy_chart(proxy, label, page);
+    density_notes += density_note(page, proxy.trial_numbers);
     table += fmt::format("<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td "
                          "class=\"num\">{}</td></tr>",
                          label, proxy.proxy.size(), number(proxy.spearman), number(proxy.pearson));
     explanations += "<li>" + html_escape(explain_proxy(proxy)) + "</li>";
   }
-  out += "</div>" + table + "</tbody></table><ul>" + explanations + "</ul>";
+  out += "</div>" + density_notes + table + "</tbody></table><ul>" + explanations + "</ul>";
   out += "<p>Where proxies mislead: parameter and FLOP counts ignore what actually drives joules "
          "— memory traffic and activation sizes (a wide kernel on a large feature map costs far "
          "more than its parameter count suggests), how well the work fills the hardware, and the "

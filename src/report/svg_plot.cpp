@@ -246,6 +246,72 @@ std::string error_bars_svg(const std::vector<ErrorBar>& bars, const Scale& x, co
   return out;
 }
 
+// Pixel positions of the drawable line points, leaving out each point that
+// lies between its neighbours on one whole-pixel row or column: a step
+// line of any length keeps only the corners a reader can see.
+std::vector<std::pair<double, double>> visible_line(const Chart& chart, const Scale& x,
+                                                    const Scale& y) {
+  const auto between = [](double a, double b, double c) {
+    return std::min(a, c) <= b && b <= std::max(a, c);
+  };
+  const auto redundant = [&](const auto& a, const auto& b, const auto& c) {
+    const auto same = [](double p, double q) { return std::lround(p) == std::lround(q); };
+    return (same(a.first, b.first) && same(b.first, c.first) && between(a.second, b.second, c.second)) ||
+           (same(a.second, b.second) && same(b.second, c.second) && between(a.first, b.first, c.first));
+  };
+  std::vector<std::pair<double, double>> points;
+  for (const auto& [lx, ly] : chart.line) {
+    if (!drawable(x, lx) || !drawable(y, ly)) continue;
+    points.emplace_back(x(lx), y(ly));
+    while (points.size() >= 3 && redundant(points[points.size() - 3], points[points.size() - 2],
+                                           points.back())) {
+      points.erase(points.end() - 2);
+    }
+  }
+  return points;
+}
+
+// Density points counted on a grid of square cells from the plot's top
+// left corner; one path per shade, so a cell costs ~20 bytes whatever it holds.
+std::string density_svg(const Chart& chart, const Scale& x, const Scale& y) {
+  constexpr int kCell = 8;
+  constexpr int kShades = 5;
+  if (chart.density.empty()) return "";
+  const double left = std::round(x.pixel_from);
+  const double top = std::round(y.pixel_to);
+  const auto columns = static_cast<std::size_t>(std::ceil((x.pixel_to - left) / kCell));
+  const auto rows = static_cast<std::size_t>(std::ceil((y.pixel_from - top) / kCell));
+  std::vector<std::size_t> counts(columns * rows, 0);
+  std::size_t drawn = 0;
+  for (const auto& [dx, dy] : chart.density) {
+    if (!drawable(x, dx) || !drawable(y, dy)) continue;
+    const auto cell = [](double offset, std::size_t size) {
+      return std::min(static_cast<std::size_t>(std::max(offset, 0.0) / kCell), size - 1);
+    };
+    ++counts[cell(y(dy) - top, rows) * columns + cell(x(dx) - left, columns)];
+    ++drawn;
+  }
+  const std::size_t most = *std::max_element(counts.begin(), counts.end());
+  std::vector<std::string> paths(kShades);
+  for (std::size_t i = 0; i < counts.size(); ++i) {
+    if (counts[i] == 0) continue;
+    // Shades on a log scale: a cell of 1 and a cell of `most` are both visible.
+    const auto shade = most <= 1 ? kShades - 1
+                                 : static_cast<int>(std::floor((kShades - 1) * std::log(double(counts[i])) /
+                                                               std::log(double(most))));
+    paths[static_cast<std::size_t>(shade)] +=
+        fmt::format("M{} {}h{}v{}h-{}z", left + double(i % columns) * kCell,
+                    top + double(i / columns) * kCell, kCell, kCell, kCell);
+  }
+  std::string out = fmt::format(
+      R"(<g class="density"><title>{} trials drawn as a density: 1 to {} in a cell, darker cells hold more</title>)",
+      format_number(double(drawn)), format_number(double(most)));
+  for (int shade = 0; shade < kShades; ++shade) {
+    if (!paths[shade].empty()) out += fmt::format(R"(<path class="d{}" d="{}"/>)", shade + 1, paths[shade]);
+  }
+  return out + "</g>";
+}
+
 }  // namespace
 
 bool choose_log(const std::vector<double>& values) {
@@ -281,6 +347,10 @@ std::string render_chart(const Chart& chart) {
   for (const auto& bar : chart.error_bars) {
     (bar.along_x ? xs : ys).insert((bar.along_x ? xs : ys).end(), {bar.low, bar.high});
   }
+  for (const auto& [dx, dy] : chart.density) {
+    xs.push_back(dx);
+    ys.push_back(dy);
+  }
   const Scale x = make_scale(xs, chart.x.log, kMarginLeft, chart.width - kMarginRight);
   const double top = y_label_on_top(chart) ? kMarginTop + 14.0 : kMarginTop;
   const Scale y = make_scale(ys, chart.y.log, chart.height - kMarginBottom, top);
@@ -288,11 +358,10 @@ std::string render_chart(const Chart& chart) {
       R"(<svg class="chart" viewBox="0 0 {} {}" width="{}" height="{}" role="img" aria-label="{}">)",
       chart.width, chart.height, chart.width, chart.height, html_escape(chart.aria_label));
   out += axes_svg(chart, x, y);
+  out += density_svg(chart, x, y);
   if (chart.line.size() >= 2) {
     std::string points;
-    for (const auto& [lx, ly] : chart.line) {
-      if (drawable(x, lx) && drawable(y, ly)) points += px(x(lx)) + "," + px(y(ly)) + " ";
-    }
+    for (const auto& [lx, ly] : visible_line(chart, x, y)) points += px(lx) + "," + px(ly) + " ";
     out += fmt::format(R"(<polyline class="{}" points="{}"/>)", html_escape(chart.line_class),
                        points);
   }

@@ -47,8 +47,12 @@ struct Chart {
   Axis y;
   std::vector<Marker> markers;
   std::vector<ErrorBar> error_bars;
+  // Points too many to draw one by one: counted on a grid of cells and
+  // drawn under everything else as cells shaded by how many they hold.
+  std::vector<std::pair<double, double>> density;
   // Drawn under the markers as one polyline (front staircase, history);
-  // the caller adds the corner points.
+  // the caller adds the corner points. Points that change nothing at pixel
+  // resolution are left out, so a line of 100,000 steps stays small.
   std::vector<std::pair<double, double>> line;
   std::string line_class = "front-line";
   int width = 560;

@@ -98,4 +98,14 @@ double spearman(const std::vector<double>& x, const std::vector<double>& y) {
   return pearson(average_ranks(x), average_ranks(y));
 }
 
+Interval spearman_interval_95(double rho, std::size_t n) {
+  constexpr double kZ95 = 1.959963984540054;
+  if (n <= 3 || std::isnan(rho)) {
+    return {std::numeric_limits<double>::quiet_NaN(), std::numeric_limits<double>::quiet_NaN()};
+  }
+  const double z = std::atanh(std::clamp(rho, -0.999999, 0.999999));
+  const double half = kZ95 * std::sqrt(1.06 / static_cast<double>(n - 3));
+  return {std::tanh(z - half), std::tanh(z + half)};
+}
+
 }  // namespace ecopt

@@ -55,12 +55,18 @@ ParamImportance importance_of(const std::string& param, const std::vector<const 
     if (!std::holds_alternative<std::string>(it->second)) numeric.push_back(as_double(it->second));
     y.push_back(trial->values[objective]);
   }
-  ParamImportance result{param, categorical ? "eta" : "spearman", kNaN, y.size()};
+  ParamImportance result;
+  result.param = param;
+  result.method = categorical ? "eta" : "spearman";
+  result.score = kNaN;
+  result.trials_used = y.size();
   if (y.size() < 3 || is_constant(y)) return result;
   if (categorical) {
     result.score = correlation_ratio(labels, y);
   } else if (!is_constant(numeric)) {
-    result.score = std::abs(spearman(numeric, y));
+    result.rho = spearman(numeric, y);
+    result.score = std::abs(result.rho);
+    result.rho_95 = spearman_interval_95(result.rho, y.size());
   }
   return result;
 }

@@ -12,6 +12,7 @@
 
 #include "assets.hpp"
 #include "ecopt/math/front.hpp"
+#include "ecopt/math/stats.hpp"
 #include "ecopt/report/escape.hpp"
 #include "ecopt/report/model_card.hpp"
 #include "report_context.hpp"
@@ -423,22 +424,64 @@ std::string hypervolume_section(const Page& page) {
   return out;
 }
 
+// "+0.42", "-0.08", and "0.00" rather than "-0.00".
+std::string signed_2(double value) {
+  return std::abs(value) < 0.005 ? "0.00" : fmt::format("{:+.2f}", value);
+}
+
+svg::Bar importance_bar(const ParamImportance& item) {
+  svg::Bar bar;
+  bar.label = item.param;
+  if (item.method == "eta") {
+    bar.value = item.score;
+    bar.value_text = std::isfinite(item.score) ? fmt::format("η {:.2f} (no sign)", item.score) : "n/a";
+    bar.tooltip = fmt::format("{}: correlation ratio η = {}, n = {}", item.param, number(item.score),
+                              item.trials_used);
+    return bar;
+  }
+  bar.value = item.rho;
+  bar.low = item.rho_95.low;
+  bar.high = item.rho_95.high;
+  const bool interval = std::isfinite(item.rho_95.low);
+  bar.value_text = !std::isfinite(item.rho) ? "n/a"
+                   : interval ? fmt::format("ρ {} [{}, {}]", signed_2(item.rho), signed_2(item.rho_95.low),
+                                            signed_2(item.rho_95.high))
+                              : fmt::format("ρ {} (no interval)", signed_2(item.rho));
+  bar.tooltip = fmt::format("{}: Spearman ρ = {}{}, n = {}", item.param, number(item.rho),
+                            interval ? fmt::format(", 95 % interval {} to {}", number(item.rho_95.low),
+                                                   number(item.rho_95.high))
+                                     : "",
+                            item.trials_used);
+  return bar;
+}
+
+// How sure the signs are at this many trials: the interval of rho = 0.
+std::string importance_caution(std::size_t n) {
+  if (n <= 3) return fmt::format(" With n = {} there is no interval: too few trials to judge.", n);
+  const double half = spearman_interval_95(0.0, n).high;
+  if (half <= 0.3) return "";
+  return fmt::format(" With n = {} the intervals are wide: even ρ = 0 spans ±{:.2f}, so read the "
+                     "signs and the order of the strongest parameters, not the digits.",
+                     n, half);
+}
+
 std::string importance_section(const Page& page) {
   std::string out = R"(<section id="importance"><h2>Parameter importance</h2>)";
-  out += "<p>Strength of association between each parameter and each objective over complete "
-         "trials, from 0 (none) to 1: |Spearman ρ| for numeric parameters, the correlation ratio "
-         "η for categorical ones. It shows association, not causation, and misses effects that "
-         "only appear in combination.</p><div class=\"charts\">";
+  out += fmt::format(
+      "<p>How each parameter goes with each objective over the n = {} complete trials: the signed "
+      "Spearman ρ for numeric parameters (+1: the objective rises with the parameter, −1: it "
+      "falls, 0: no monotone relation), drawn with its 95 % interval (Fisher's z), and the "
+      "correlation ratio η (0 to 1, no sign) for categorical ones. It shows association, not "
+      "causation, and misses effects that only appear in combination.{}</p><div class=\"charts\">",
+      page.complete.size(), importance_caution(page.complete.size()));
   const auto importance = parameter_importance(page.spec, page.context.trials);
   for (std::size_t o = 0; o < importance.size(); ++o) {
     std::vector<svg::Bar> bars;
-    for (const auto& item : importance[o]) {
-      bars.push_back({item.param, item.score, item.method == "eta" ? "η" : "ρ"});
-    }
+    for (const auto& item : importance[o]) bars.push_back(importance_bar(item));
     out += fmt::format(R"(<figure><figcaption>{}</figcaption>{}</figure>)",
                        html_escape(page.spec.objectives[o].name),
                        bars.empty() ? "<p class=\"note\">No parameters.</p>"
-                                    : svg::render_bars(bars, 420, page.spec.objectives[o].name));
+                                    : svg::render_bars(bars, 560, page.spec.objectives[o].name));
   }
   return out + "</div></section>";
 }

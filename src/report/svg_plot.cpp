@@ -381,30 +381,37 @@ std::string render_chart(const Chart& chart) {
 std::string render_bars(const std::vector<Bar>& bars, int width, const std::string& aria_label) {
   constexpr double kRow = 24.0;
   constexpr double kLabelWidth = 150.0;
-  constexpr double kValueWidth = 64.0;
+  constexpr double kValueWidth = 170.0;
   const double bar_span = width - kLabelWidth - kValueWidth - 12.0;
   const double height = kRow * static_cast<double>(bars.size()) + 8.0;
+  const auto at = [&](double value) { return kLabelWidth + (std::clamp(value, -1.0, 1.0) + 1.0) / 2.0 * bar_span; };
   std::string out = fmt::format(
       R"(<svg class="chart bars" viewBox="0 0 {} {}" width="{}" height="{}" role="img" aria-label="{}">)",
       width, px(height), width, px(height), html_escape(aria_label));
   for (std::size_t i = 0; i < bars.size(); ++i) {
     const Bar& bar = bars[i];
     const double top = 4.0 + kRow * static_cast<double>(i);
-    const std::string label = shorten(bar.label, 20);
-    out += fmt::format(R"(<text class="bar-label" x="{}" y="{}" text-anchor="end">{}<title>{}</title></text>)",
-                       px(kLabelWidth - 8), px(top + 15), html_escape(label), html_escape(bar.label));
+    out += fmt::format(R"(<g><title>{}</title>)", html_escape(bar.tooltip.empty() ? bar.label : bar.tooltip));
+    out += fmt::format(R"(<text class="bar-label" x="{}" y="{}" text-anchor="end">{}</text>)",
+                       px(kLabelWidth - 8), px(top + 15), html_escape(shorten(bar.label, 20)));
     out += fmt::format(R"(<rect class="bar-track" x="{}" y="{}" width="{}" height="14" rx="3"/>)",
                        px(kLabelWidth), px(top + 4), px(bar_span));
-    const bool known = std::isfinite(bar.value);
-    if (known) {
-      out += fmt::format(R"(<rect class="bar" x="{}" y="{}" width="{}" height="14" rx="3"/>)",
-                         px(kLabelWidth), px(top + 4),
-                         px(std::clamp(bar.value, 0.0, 1.0) * bar_span));
+    if (std::isfinite(bar.value)) {
+      const double from = std::min(at(0.0), at(bar.value));
+      out += fmt::format(R"(<rect class="bar {}" x="{}" y="{}" width="{}" height="14" rx="3"/>)",
+                         bar.value < 0.0 ? "negative" : "positive", px(from), px(top + 4),
+                         px(std::abs(at(bar.value) - at(0.0))));
     }
-    out += fmt::format(R"(<text class="bar-value" x="{}" y="{}">{}</text>)",
-                       px(kLabelWidth + bar_span + 8), px(top + 15),
-                       html_escape(known ? fmt::format("{:.2f} {}", bar.value, bar.note) : "n/a"));
+    if (std::isfinite(bar.low) && std::isfinite(bar.high)) {
+      const double mid = top + 11.0;
+      out += fmt::format(R"(<path class="interval" d="M{0} {1}H{2}M{0} {3}V{4}M{2} {3}V{4}"/>)",
+                         px(at(bar.low)), px(mid), px(at(bar.high)), px(mid - 4), px(mid + 4));
+    }
+    out += fmt::format(R"(<text class="bar-value" x="{}" y="{}">{}</text></g>)",
+                       px(kLabelWidth + bar_span + 8), px(top + 15), html_escape(bar.value_text));
   }
+  out += fmt::format(R"(<line class="centre" x1="{0}" x2="{0}" y1="2" y2="{1}"/>)", px(at(0.0)),
+                     px(height - 2));
   return out + "</svg>";
 }
 

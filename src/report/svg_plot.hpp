@@ -2,6 +2,7 @@
 // Compact server-side SVG charts for the HTML report: scatter, step line
 // and horizontal bars. Every label passes through html_escape, so user
 // strings (parameter names, values) are inert.
+#include <cmath>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -64,11 +65,14 @@ std::string render_chart(const Chart& chart);
 
 struct Bar {
   std::string label;
-  double value = 0.0;  // NaN draws "n/a"
-  std::string note;    // shown after the value, e.g. "ρ" or "η"
+  double value = 0.0;      // in [-1, 1]; NaN draws no bar
+  std::string value_text;  // printed after the bar: "ρ +0.80 [+0.05, +0.98]"
+  double low = std::nan("");  // an interval drawn as a whisker, when both are set
+  double high = std::nan("");
+  std::string tooltip;
 };
 
-// Horizontal bars on a fixed [0, 1] scale.
+// Horizontal bars on a fixed [-1, 1] scale from a centre line.
 std::string render_bars(const std::vector<Bar>& bars, int width, const std::string& aria_label);
 
 }  // namespace ecopt::report::svg

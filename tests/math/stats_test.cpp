@@ -63,5 +63,18 @@ TEST(Stats, SpearmanAveragesTiedRanks) {
   EXPECT_THROW(spearman({1}, {}), InputError);
 }
 
+TEST(Stats, SpearmanIntervalByFisherZ) {
+  // z = atanh(0.5) = 0.5493; half width 1.96 * sqrt(1.06 / 16) = 0.5045.
+  const Interval half = spearman_interval_95(0.5, 19);
+  EXPECT_NEAR(half.low, 0.0447995, 1e-6);
+  EXPECT_NEAR(half.high, 0.7832727, 1e-6);
+  // Four pairs: almost the whole range, and not symmetric around rho.
+  const Interval four = spearman_interval_95(-0.8, 4);
+  EXPECT_NEAR(four.low, -0.9960807, 1e-6);
+  EXPECT_NEAR(four.high, 0.7255633, 1e-6);
+  EXPECT_TRUE(std::isnan(spearman_interval_95(0.5, 3).low));
+  EXPECT_TRUE(std::isnan(spearman_interval_95(std::nan(""), 30).high));
+}
+
 }  // namespace
 }  // namespace ecopt

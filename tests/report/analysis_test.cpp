@@ -237,10 +237,18 @@ TEST_F(KnownStudy, ImportanceUsesSpearmanForNumbersAndEtaForCategories) {
   // width ranks 2,3,4,1 against accuracy ranks 2,4,3,1: Σd² = 2, ρ = 0.8.
   EXPECT_EQ(find(0, "width").method, "spearman");
   EXPECT_NEAR(find(0, "width").score, 0.8, 1e-12);
+  EXPECT_NEAR(find(0, "width").rho, 0.8, 1e-12);
+  // n = 4: Fisher's z gives almost the whole range.
+  EXPECT_NEAR(find(0, "width").rho_95.low, -0.7255633, 1e-6);
+  EXPECT_NEAR(find(0, "width").rho_95.high, 0.9960807, 1e-6);
+  // width ranks 2,3,4,1 against samples/J ranks 4,1,2,3: Σd² = 16, ρ = -0.6.
+  EXPECT_NEAR(find(1, "width").rho, -0.6, 1e-12);
+  EXPECT_NEAR(find(1, "width").score, 0.6, 1e-12);
   // optimizer: adam {0.80, 0.895}, sgd {0.90, 0.70}; between-group sum of
   // squares 0.00225625 of 0.02676875 in total, η = sqrt(0.0842872...).
   EXPECT_EQ(find(0, "optimizer").method, "eta");
   EXPECT_NEAR(find(0, "optimizer").score, 0.29032174379375875, 1e-12);
+  EXPECT_TRUE(std::isnan(find(0, "optimizer").rho)) << "η has no sign";
   EXPECT_EQ(importance[0].front().param, "width");  // sorted, largest first
 }
 

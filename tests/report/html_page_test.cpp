@@ -159,5 +159,18 @@ TEST(HtmlPage, FrontMembersCarryTheirMeasuredSpreadAndCloseOnesAreNamed) {
   EXPECT_EQ(html.find("Error bars on accuracy"), std::string::npos);
 }
 
+TEST(HtmlPage, ImportanceIsSignedWithAnIntervalAndSaysHowManyTrials) {
+  const std::string html = known_page();
+  const std::string accuracy = chart(html, "accuracy");
+  EXPECT_NE(accuracy.find(">ρ +0.80 [-0.73, +1.00]<"), std::string::npos) << accuracy;
+  EXPECT_NE(accuracy.find(">η 0.29 (no sign)<"), std::string::npos);
+  EXPECT_NE(accuracy.find("class=\"interval\""), std::string::npos);
+  const std::string efficiency = chart(html, "inference_samples_per_j");
+  EXPECT_NE(efficiency.find(">ρ -0.60 ["), std::string::npos) << efficiency;
+  EXPECT_NE(efficiency.find("class=\"bar negative\""), std::string::npos);
+  EXPECT_NE(html.find("over the n = 4 complete trials"), std::string::npos);
+  EXPECT_NE(html.find("With n = 4 the intervals are wide"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace ecopt::report

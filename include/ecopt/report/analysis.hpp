@@ -4,6 +4,7 @@
 // energy proxies and the net impact of tuning. Formulas in docs/report.md.
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 #include <vector>
@@ -12,6 +13,7 @@
 
 #include "ecopt/core/study_spec.hpp"
 #include "ecopt/core/trial.hpp"
+#include "ecopt/math/stats.hpp"
 
 namespace ecopt::report {
 
@@ -25,6 +27,10 @@ struct ParamImportance {
   std::string method;  // "spearman" or "eta"
   double score = 0.0;
   std::size_t trials_used = 0;
+  // Spearman only: the signed rho and its 95 % interval
+  // (spearman_interval_95); NaN for eta, or where the interval is undefined.
+  double rho = std::numeric_limits<double>::quiet_NaN();
+  Interval rho_95{std::numeric_limits<double>::quiet_NaN(), std::numeric_limits<double>::quiet_NaN()};
 };
 
 // One list per objective, most important first.

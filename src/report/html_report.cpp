@@ -792,16 +792,22 @@ std::string model_card_section(const Page& page) {
   const std::string card = render_model_card({page.spec, context.trials, context.chosen->number,
                                               context.chosen->reason, context.carbon,
                                               context.impact});
-  return "<section id=\"model-card\"><h2>Model card</h2><p>Also written to "
-         "<code>model-card.md</code> beside this page.</p><pre class=\"card\">" +
-         html_escape(card) + "</pre></section>";
+  return "<section id=\"model-card\"><h2>Model card</h2><p class=\"note\"><code>ecopt "
+         "report</code> also writes it as Markdown, <code>model-card.md</code>.</p>"
+         "<div class=\"model-card\">" +
+         markdown_to_html(card, 2) + "</div></section>";
 }
 
 const char* kMethodSection = R"(<section id="method"><h2>How to read this report</h2><ul>
-<li><b>Inference energy</b> is a trial's <code>inference</code> energy record (images; a command's <code>inference</code> phase), else its <code>generation</code> record (per generated token). Every record carries its sources, devices, idle handling, windows and spread, counter updates and the meters' resolution.</li>
-<li><b>Tuning energy</b> of a trial is its <code>trial</code> record: the gross energy of one window over the whole trial (training and measurement), which <code>ecopt tune</code> records for every trial. Failed and pruned trials count too: their energy was spent. A trial told from outside without such a record counts as unmeasured.</li>
-<li><b>Default chosen model</b>: the least inference energy among trials within 0.01 of the best accuracy; without accuracy or energy, the knee of the front. <b>Default baseline</b>: the most accurate trial.</li>
-<li>Energy figures carry their source, device and idle handling; estimates are marked as such. Details in <code>docs/report.md</code>.</li>
+<li><b>Pareto front</b>: each point is a complete trial. A trial is on the front when no other feasible trial is at least as good in every objective and better in one; the dashed staircase joins the front. Axes name what they measure, in which unit, with an arrow towards better; "log" marks a logarithmic axis. Trials that break a constraint are hollow and never on the front.</li>
+<li><b>Error bars</b> on front members span the lowest to the highest energy figure over the windows the trial was measured in (per sample or token where the work was counted). Two members whose bars overlap are within measurement spread: measured again, their order may swap. A trial measured in one window has no spread and draws no bar.</li>
+<li><b>Hypervolume</b>: the size of the objective space the front dominates, up to a reference point (named under the chart); it only grows, and a step marks a trial that improved the front. Its unit is the product of the objectives' units.</li>
+<li><b>Parameter importance</b>: the signed Spearman rank correlation ρ of each numeric parameter with each objective (+1 rises together, −1 opposite, 0 no monotone relation) with its 95 % interval; for a categorical parameter the correlation ratio η (0 to 1, no sign). With few trials the intervals are wide: an interval that spans 0 does not show an effect.</li>
+<li><b>Parallel coordinates</b>: one line per trial through its parameters and objectives, front members highlighted, so the settings the front shares stand out.</li>
+<li><b>Inference energy</b> is a trial's <code>inference</code> energy record (images; a command's <code>inference</code> phase), else its <code>generation</code> record (per generated token). <b>Tuning energy</b> of a trial is its <code>trial</code> record: the gross energy of one window over the whole trial, training and measurement included; failed and pruned trials count too. A trial told from outside without such a record counts as unmeasured.</li>
+<li>Every energy figure carries its source (a sensor, or an <span class="badge estimate">estimate</span> from CPU time), its devices, and whether idle power was subtracted; <span class="badge shared">shared devices</span> marks figures measured while parallel trials ran on the same devices. Click a point or a row for the trial's records: windows, spread, counter updates and the meters' resolution.</li>
+<li><b>Default chosen model</b>: the least inference energy among trials within 0.01 of the best quality objective; without one, the knee of the front. <b>Default baseline</b>: the trial with the best quality objective. Break-even = ⌈tuning energy ÷ energy saved per inference⌉.</li>
+<li>Numbers are printed with 4 significant digits (1.499e+05), as in <code>ecopt</code>'s tables.</li>
 </ul></section>)";
 
 std::string header(const Page& page) {

@@ -42,6 +42,35 @@ TEST(MarkdownEscape, KeepsTableCellsAndMarkupInert) {
   EXPECT_EQ(markdown_escape("a|b\nc <b>"), "a\\|b c &lt;b&gt;");
 }
 
+TEST(MarkdownToHtml, RendersTheCardsSubset) {
+  const std::string markdown =
+      "# Card: \"x\"\n\n> **Warning:** an estimate.\n\nChosen as `a|b`.\n\n"
+      "## Model\n\n| Field | Value |\n|---|---|\n| Parameter a\\_b | x\\|y **z** |\n\n- one\n- two\n";
+  EXPECT_EQ(markdown_to_html(markdown, 2),
+            "<h3>Card: &quot;x&quot;</h3>"
+            "<blockquote><p><strong>Warning:</strong> an estimate.</p></blockquote>"
+            "<p>Chosen as <code>a|b</code>.</p>"
+            "<h4>Model</h4>"
+            "<table class=\"facts\"><thead><tr><th>Field</th><th>Value</th></tr></thead>"
+            "<tbody><tr><td>Parameter a_b</td><td>x|y <strong>z</strong></td></tr></tbody></table>"
+            "<ul><li>one</li><li>two</li></ul>");
+}
+
+TEST(MarkdownToHtml, NothingInTheTextBecomesMarkup) {
+  // Raw HTML, markdown_escape's entities, and an unclosed bold.
+  const std::string hostile = "<script>alert(1)</script> **open &lt;img src=x onerror=y&gt; &amp;lt;";
+  const std::string html = markdown_to_html("| " + markdown_escape(hostile) + " |\n" + hostile);
+  EXPECT_EQ(html.find("<script"), std::string::npos);
+  EXPECT_EQ(html.find("<img"), std::string::npos);
+  // The escaped cell reads back as the text it was made from.
+  EXPECT_NE(html.find("<td>&lt;script&gt;alert(1)&lt;/script&gt; **open &amp;lt;img src=x "
+                      "onerror=y&amp;gt; &amp;amp;lt;</td>"),
+            std::string::npos)
+      << html;
+  EXPECT_NE(html.find("<strong>open &lt;img src=x onerror=y&gt; &amp;lt;</strong></p>"), std::string::npos)
+      << html;
+}
+
 TEST(HtmlReport, HostileStudyNameAndParameterValueStayInert) {
   const std::string hostile_name = R"(<script>alert(1)</script> "quoted" 'single')";
   const std::string hostile_value = "</script><script>alert(2)</script><!--";

@@ -172,5 +172,23 @@ TEST(HtmlPage, ImportanceIsSignedWithAnIntervalAndSaysHowManyTrials) {
   EXPECT_NE(html.find("With n = 4 the intervals are wide"), std::string::npos);
 }
 
+TEST(HtmlPage, TheModelCardIsHtmlAndThePageExplainsItselfWithoutTheDocs) {
+  const std::string html = known_page();
+  const auto card = html.find("<section id=\"model-card\">");
+  ASSERT_NE(card, std::string::npos);
+  const std::string section = html.substr(card, html.find("</section>", card) - card);
+  EXPECT_NE(section.find("<h3>Model card: trial 2 of study &quot;known&quot;</h3>"), std::string::npos)
+      << section;
+  EXPECT_NE(section.find("<h4>Energy per inference</h4><table class=\"facts\"><thead><tr><th>Figure</th>"),
+            std::string::npos);
+  EXPECT_NE(section.find("<li>Energy source: rapl-powercap (as reported by the meter)</li>"),
+            std::string::npos);
+  EXPECT_EQ(section.find("<pre"), std::string::npos);
+  EXPECT_EQ(section.find("| Field |"), std::string::npos) << "no raw Markdown left";
+  EXPECT_EQ(html.find("docs/report.md"), std::string::npos);
+  EXPECT_NE(html.find("<h2>How to read this report</h2>"), std::string::npos);
+  EXPECT_NE(html.find("<b>Error bars</b>"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace ecopt::report

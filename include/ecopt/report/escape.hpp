@@ -20,4 +20,11 @@ std::string json_for_script(const nlohmann::json& value);
 // newlines as spaces, and < > & as entities so no HTML is injected.
 std::string markdown_escape(std::string_view text);
 
+// The Markdown subset the report writes (the model card) as HTML: "#"
+// headings (shifted down by `heading_offset` levels), paragraphs, "- "
+// lists, "> " quotes, pipe tables, **bold**, `code`, backslash escapes and
+// markdown_escape's entities. Every character of text is escaped on the
+// way out: the result holds no markup but these elements.
+std::string markdown_to_html(std::string_view markdown, int heading_offset = 0);
+
 }  // namespace ecopt::report

@@ -213,5 +213,23 @@ TEST_F(Browser, ChartLabelsStayInsideTheirChartsAt1280And1920) {
   }
 }
 
+// The details panel gives its values room: each value cell at least half
+// of the panel's table (it was once squeezed to 4 characters by long keys).
+TEST_F(Browser, TrialDetailsKeepAWideValueColumnAt1280And1920) {
+  const std::string page = write_demo_report(scratch, 24);
+  for (const int width : {1280, 1920}) {
+    SCOPED_TRACE(fmt::format("{} px", width));
+    ecopt::testing::ChromiumSession browser(scratch / std::to_string(width), width, 1000);
+    browser.navigate(page + "#trial-3");
+    ASSERT_EQ(browser.evaluate("document.getElementById('trial-details').hidden"), false);
+    const auto narrowest = browser.evaluate(R"js(Math.min(...Array.from(
+        document.querySelectorAll('#trial-details td')).map((td) =>
+        td.getBoundingClientRect().width / td.closest('table').getBoundingClientRect().width)))js");
+    EXPECT_GE(narrowest.get<double>(), 0.5);
+    EXPECT_TRUE(browser.evaluate(ecopt::testing::kOverflowScript).empty());
+    EXPECT_TRUE(browser.console().empty()) << browser.console().front();
+  }
+}
+
 }  // namespace
 }  // namespace ecopt::report

@@ -2,6 +2,7 @@
 // tick placement, error bars from the measured spread, signed importance
 // with its interval, and the model card as HTML.
 #include <regex>
+#include <set>
 
 #include <gtest/gtest.h>
 
@@ -188,6 +189,27 @@ TEST(HtmlPage, TheModelCardIsHtmlAndThePageExplainsItselfWithoutTheDocs) {
   EXPECT_EQ(html.find("docs/report.md"), std::string::npos);
   EXPECT_NE(html.find("<h2>How to read this report</h2>"), std::string::npos);
   EXPECT_NE(html.find("<b>Error bars</b>"), std::string::npos);
+}
+
+TEST(HtmlPage, PointsNameTheirTrialValuesAndParametersOnHover) {
+  const std::string front = chart(known_page(), "accuracy against inference_samples_per_j");
+  EXPECT_NE(front.find("<title>trial 1 · Pareto front\naccuracy = 0.9\ninference_samples_per_j = 64\n"
+                       "kernel = 5\noptimizer = sgd\nwidth = 16</title>"),
+            std::string::npos)
+      << front;
+  EXPECT_NE(front.find("<title>trial 3\naccuracy = 0.7\n"), std::string::npos);
+}
+
+TEST(HtmlPage, MarkersUseTheOkabeItoPalette) {
+  const std::string html = known_page();
+  const std::set<std::string> okabe_ito = {"#e69f00", "#56b4e9", "#009e73", "#f0e442",
+                                           "#0072b2", "#d55e00", "#cc79a7", "#000000"};
+  for (const char* role : {"front", "chosen", "baseline", "bar", "bar-negative", "shared", "estimate"}) {
+    std::smatch colour;
+    ASSERT_TRUE(std::regex_search(html, colour, std::regex(std::string("--") + role + ": (#[0-9a-f]{6})")))
+        << role;
+    EXPECT_TRUE(okabe_ito.count(colour[1].str())) << role << " is " << colour[1].str();
+  }
 }
 
 }  // namespace

@@ -34,7 +34,6 @@ constexpr std::size_t kMaxMarkers = 1000;
 // Every number on the page as every CLI table prints it (core/param.hpp).
 std::string number(double value) { return format_number(value); }
 
-// Everything the page sections share, computed once.
 // [low, high] on an objective's scale.
 using Range = std::pair<double, double>;
 
@@ -55,6 +54,7 @@ std::optional<Range> measured_range(const Trial& trial, const Objective& objecti
   return Range{value * figure_j / spread.max_j, value * figure_j / spread.min_j};
 }
 
+// Everything the page sections share, computed once.
 struct Page {
   const ReportContext& context;
   const StudySpec& spec;
@@ -572,6 +572,68 @@ std::string param_plots_section(const Page& page) {
   return out + "</div>" + density_note(page, complete_numbers(page)) + "</section>";
 }
 
+// Every parameter (up to kMaxParamPlots) and every objective on its own
+// axis; a line per trial, front members drawn over the others. Beyond
+// kMaxMarkers lines, the marked trials and an even share of the others.
+std::string parallel_section(const Page& page) {
+  std::string out = R"(<section id="parallel"><h2>Parallel coordinates</h2>)";
+  if (page.complete.empty()) return out + "<p class=\"note\">No complete trial yet.</p></section>";
+  std::set<std::string> names;
+  for (const Trial* trial : page.complete) {
+    for (const auto& [name, value] : trial->params) names.insert(name);
+  }
+  std::vector<ParamAxis> params;
+  for (const auto& name : names) {
+    if (params.size() == kMaxParamPlots) break;
+    params.push_back(param_axis(page, name));
+  }
+  svg::ParallelChart chart;
+  chart.aria_label = "parallel coordinates of parameters and objectives";
+  for (const auto& param : params) chart.axes.push_back(param.axis);
+  for (std::size_t o = 0; o < page.spec.objectives.size(); ++o) {
+    chart.axes.push_back(objective_axis(page.spec.objectives[o], objective_values(page, o)));
+  }
+  const auto others = static_cast<std::size_t>(std::count_if(
+      page.complete.begin(), page.complete.end(), [&](const Trial* t) { return !page.marked.count(t->number); }));
+  const std::size_t room = kMaxMarkers - std::min(kMaxMarkers - 1, page.complete.size() - others);
+  const std::size_t stride = std::max<std::size_t>(1, (others + room - 1) / room);
+  std::size_t other_index = 0;
+  std::size_t drawn = 0;
+  for (const Trial* trial : page.complete) {
+    if (!page.marked.count(trial->number) && other_index++ % stride != 0) continue;
+    svg::ParallelLine line{{}, trial->number, marker_class(page, trial->number), point_title(page, *trial)};
+    for (const auto& param : params) {
+      const auto it = trial->params.find(param.axis.label);
+      line.values.push_back(it == trial->params.end() ? std::nan("")
+                            : param.axis.categories.empty() ? as_double(it->second)
+                                                            : param.category_index.at(to_string(it->second)));
+    }
+    line.values.insert(line.values.end(), trial->values.begin(), trial->values.end());
+    chart.lines.push_back(std::move(line));
+    ++drawn;
+  }
+  // Front lines over the others, chosen and baseline over all.
+  std::stable_partition(chart.lines.begin(), chart.lines.end(),
+                        [](const svg::ParallelLine& l) { return l.css_class.find("front") != 0; });
+  std::stable_partition(chart.lines.begin(), chart.lines.end(), [](const svg::ParallelLine& l) {
+    return l.css_class.find("chosen") == std::string::npos && l.css_class.find("baseline") == std::string::npos;
+  });
+  out += "<p>One line per complete trial through its parameters (left) and objectives (right); "
+         "front members are drawn over the others, so the settings the front shares stand out. "
+         "Hover a line for the trial, click it for its details.</p>";
+  if (names.size() > params.size()) {
+    out += fmt::format("<p class=\"note\">Showing the first {} of {} parameters.</p>", params.size(),
+                       names.size());
+  }
+  out += svg::render_parallel(chart);
+  if (drawn < page.complete.size()) {
+    out += fmt::format("<p class=\"note\">{} of {} complete trials drawn: every front member, the "
+                       "chosen and baseline trials (as the charts above draw them one by one), and every {}th of the others.</p>",
+                       drawn, page.complete.size(), stride);
+  }
+  return out + kLegend + "</section>";
+}
+
 std::string proxy_chart(const ProxyCorrelation& proxy, const std::string& x_label,
                         const Page& page) {
   Chart chart;
@@ -857,7 +919,7 @@ std::string header(const Page& page) {
 }
 
 const char* kNav =
-    R"(<nav><a href="#pareto">Pareto front</a><a href="#hypervolume">Hypervolume</a><a href="#importance">Importance</a><a href="#parameters">Parameters</a><a href="#proxies">Proxies</a><a href="#impact">Carbon &amp; impact</a><a href="#trials">Trials</a><a href="#model-card">Model card</a></nav>)";
+    R"(<nav><a href="#pareto">Pareto front</a><a href="#hypervolume">Hypervolume</a><a href="#importance">Importance</a><a href="#parameters">Parameters</a><a href="#parallel">Parallel coordinates</a><a href="#proxies">Proxies</a><a href="#impact">Carbon &amp; impact</a><a href="#trials">Trials</a><a href="#model-card">Model card</a></nav>)";
 
 nlohmann::json page_data(const Page& page) {
   nlohmann::json objectives = nlohmann::json::array();
@@ -890,6 +952,7 @@ ReportPage render_page(const ReportContext& context) {
            {"hypervolume", hypervolume_section(page)},
            {"importance", importance_section(page)},
            {"parameters", param_plots_section(page)},
+           {"parallel", parallel_section(page)},
            {"proxies", proxies_section(page)},
            {"impact", impact_section(page)},
            {"trials", trials_section(page)},

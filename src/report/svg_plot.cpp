@@ -415,4 +415,85 @@ std::string render_bars(const std::vector<Bar>& bars, int width, const std::stri
   return out + "</svg>";
 }
 
+namespace {
+
+constexpr double kParallelTop = 44.0;  // room for two title lines
+constexpr double kParallelBottom = 14.0;
+constexpr double kParallelSide = 70.0;  // room for the first axis' tick labels
+
+// Tick labels left of the axis, each only where it clears the one below.
+std::string parallel_ticks_svg(const Axis& axis, const Scale& scale, double at_x) {
+  std::string out;
+  double free_above = 1e9;
+  for (const double tick : axis_ticks(axis, scale)) {
+    const double at_y = scale(tick);
+    if (at_y > free_above) continue;
+    free_above = at_y - 13.0;
+    out += fmt::format(R"(<line class="grid" x1="{}" x2="{}" y1="{}" y2="{}"/>)", px(at_x - 4), px(at_x),
+                       px(at_y), px(at_y));
+    out += fmt::format(R"(<text class="tick" x="{}" y="{}" text-anchor="end">{}</text>)", px(at_x - 6),
+                       px(at_y + 4), tick_label(axis, tick));
+  }
+  return out;
+}
+
+// The axis name on the first line, its unit, log and arrow on the second.
+std::string parallel_title_svg(const Axis& axis, double at_x, double spacing) {
+  std::string second = axis.unit;
+  if (axis.log) second += second.empty() ? "log" : ", log";
+  if (!second.empty()) second = "(" + second + ")";
+  if (!axis.arrow.empty()) second += second.empty() ? axis.arrow : " " + axis.arrow;
+  std::string out = fmt::format(R"(<text class="axis-label" x="{}" y="14" text-anchor="middle"{}</text>)",
+                                px(at_x), fitted_text(axis.label, spacing - 6.0));
+  if (!second.empty()) {
+    out += fmt::format(R"(<text class="axis-label unit" x="{}" y="30" text-anchor="middle"{}</text>)",
+                       px(at_x), fitted_text(second, spacing - 6.0));
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string render_parallel(const ParallelChart& chart) {
+  const std::size_t count = chart.axes.size();
+  const double spacing = count > 1 ? (chart.width - 2.0 * kParallelSide) / static_cast<double>(count - 1) : 0.0;
+  const auto axis_x = [&](std::size_t i) { return kParallelSide + spacing * static_cast<double>(i); };
+  std::vector<Scale> scales;
+  for (std::size_t i = 0; i < count; ++i) {
+    std::vector<double> values;
+    for (const auto& line : chart.lines) values.push_back(line.values[i]);
+    if (!chart.axes[i].categories.empty()) {
+      values.insert(values.end(), {0.0, static_cast<double>(chart.axes[i].categories.size() - 1)});
+    }
+    scales.push_back(make_scale(values, chart.axes[i].log, chart.height - kParallelBottom, kParallelTop));
+  }
+  std::string out = fmt::format(
+      R"(<svg class="chart parallel" viewBox="0 0 {} {}" width="{}" height="{}" role="img" aria-label="{}">)",
+      chart.width, chart.height, chart.width, chart.height, html_escape(chart.aria_label));
+  for (const auto& line : chart.lines) {
+    std::string path;
+    bool drawing = false;
+    for (std::size_t i = 0; i < count; ++i) {
+      if (!drawable(scales[i], line.values[i])) {
+        drawing = false;
+        continue;
+      }
+      path += fmt::format("{}{} {}", drawing ? "L" : "M", px(axis_x(i)), px(scales[i](line.values[i])));
+      drawing = true;
+    }
+    const std::string trial_attr =
+        line.trial >= 0 ? fmt::format(R"( data-trial="{}" tabindex="0")", line.trial) : "";
+    out += fmt::format(R"(<path class="pc-line {}" d="{}"{}><title>{}</title></path>)",
+                       html_escape(line.css_class), path, trial_attr, html_escape(line.tooltip));
+  }
+  // Axes over the lines, so that their labels stay readable.
+  for (std::size_t i = 0; i < count; ++i) {
+    out += fmt::format(R"(<line class="frame" x1="{0}" x2="{0}" y1="{1}" y2="{2}"/>)", px(axis_x(i)),
+                       px(kParallelTop), px(chart.height - kParallelBottom));
+    out += parallel_ticks_svg(chart.axes[i], scales[i], axis_x(i));
+    out += parallel_title_svg(chart.axes[i], axis_x(i), count > 1 ? spacing : chart.width);
+  }
+  return out + "</svg>";
+}
+
 }  // namespace ecopt::report::svg

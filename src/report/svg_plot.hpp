@@ -75,4 +75,23 @@ struct Bar {
 // Horizontal bars on a fixed [-1, 1] scale from a centre line.
 std::string render_bars(const std::vector<Bar>& bars, int width, const std::string& aria_label);
 
+// Parallel coordinates: one vertical axis per dimension, one line per
+// trial through its values (NaN: the trial has none there, the line breaks).
+struct ParallelLine {
+  std::vector<double> values;  // one per axis; category indices on categorical axes
+  std::int64_t trial = -1;
+  std::string css_class;  // "front", "dominated", ...
+  std::string tooltip;
+};
+
+struct ParallelChart {
+  std::vector<Axis> axes;
+  std::vector<ParallelLine> lines;  // drawn in order: the last on top
+  int width = 1160;
+  int height = 420;
+  std::string aria_label;
+};
+
+std::string render_parallel(const ParallelChart& chart);
+
 }  // namespace ecopt::report::svg

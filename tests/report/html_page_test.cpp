@@ -212,5 +212,26 @@ TEST(HtmlPage, MarkersUseTheOkabeItoPalette) {
   }
 }
 
+TEST(HtmlPage, ParallelCoordinatesDrawEveryTrialOverEveryAxisWithTheFrontOnTop) {
+  const std::string svg = chart(known_page(), "parallel coordinates of parameters and objectives");
+  ASSERT_FALSE(svg.empty());
+  // kernel, optimizer, width, then the two objectives.
+  EXPECT_EQ(all(svg, R"(<text class="axis-label" x="[^"]*" y="14" text-anchor="middle">([^<]*))"),
+            (std::vector<std::string>{"kernel", "optimizer", "width", "accuracy", "inference efficiency"}));
+  EXPECT_EQ(count(svg, "class=\"axis-label unit\""), 2u) << "(fraction) ↑ and (samples/J) ↑ only";
+  const auto lines = all(svg, R"re(<path class="pc-line ([^"]*)")re");
+  // Trial 3 (dominated) first, then the front; trial 1 (the baseline) and 2
+  // (chosen) drawn last.
+  EXPECT_EQ(lines, (std::vector<std::string>{"dominated", "front", "front baseline", "front chosen"}));
+  EXPECT_EQ(count(svg, "data-trial="), 4u);
+  EXPECT_NE(svg.find(">adam<"), std::string::npos);  // the categorical axis names its categories
+  EXPECT_NE(svg.find(">sgd<"), std::string::npos);
+  // Each line passes through one point per axis: M then four L.
+  for (const auto& d : all(svg, R"(class="pc-line[^"]*" d="([^"]*))")) {
+    EXPECT_EQ(std::count(d.begin(), d.end(), 'M'), 1) << d;
+    EXPECT_EQ(std::count(d.begin(), d.end(), 'L'), 4) << d;
+  }
+}
+
 }  // namespace
 }  // namespace ecopt::report

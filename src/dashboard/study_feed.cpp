@@ -51,9 +51,7 @@ std::shared_ptr<const RenderedPage> StudyFeed::render(std::shared_ptr<const Tria
     }
     rendered->section_changed_at.push_back(changed);
   }
-  for (const auto& item : rendered->page.data["trials"]) {
-    rendered->trial_data[item["number"].get<std::int64_t>()] = item;
-  }
+  rendered->trial_data = report::trial_rows(rendered->page.data);
   rendered->document = report::page_document(rendered->page, live_script_(state->version));
   rendered->state = std::move(state);
   return rendered;

@@ -31,7 +31,7 @@ struct RenderedPage {
   std::int64_t version = -1;
   report::ReportPage page;
   std::vector<std::int64_t> section_changed_at;  // parallel to page.sections
-  std::map<std::int64_t, nlohmann::json> trial_data;  // number -> the script's trial item
+  std::map<std::int64_t, nlohmann::json> trial_data;  // number -> report::trial_rows' row
   std::string document;                          // the whole page, live script included
 };
 

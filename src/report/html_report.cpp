@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "assets.hpp"
+#include "page_data.hpp"
 #include "ecopt/math/front.hpp"
 #include "ecopt/math/stats.hpp"
 #include "ecopt/report/escape.hpp"
@@ -750,11 +751,6 @@ std::string state_counts(const std::vector<Trial>& trials) {
   return fmt::format("{}", fmt::join(parts, ", "));
 }
 
-std::string td_number(double value, std::string_view css_class = "num") {
-  if (!std::isfinite(value)) return fmt::format("<td class=\"{}\" data-sort=\"\">–</td>", css_class);
-  return fmt::format("<td class=\"{}\" data-sort=\"{}\">{}</td>", css_class, value, number(value));
-}
-
 // A column name that may wrap after its underscores rather than widen the
 // table: inference_samples_per_j.
 std::string breakable(const std::string& name) {
@@ -774,77 +770,58 @@ std::string energy_marks(bool estimate, bool shared) {
   return marks;
 }
 
-std::string energy_source_cell(const Trial& trial) {
-  const auto record = headline_record(trial);
-  std::string cell = "<td>" + html_escape(record ? record->source_text() : "–");
-  if (energy_is_estimate(trial)) {
-    cell += " <span class=\"badge estimate\" title=\"an estimate from CPU time, not a sensor "
-            "reading\">estimate</span>";
-  }
-  if (energy_is_shared(trial)) {
-    cell += " <span class=\"badge shared\" title=\"the measured device was shared with parallel "
-            "trials: not a clean measurement\">shared</span>";
-  }
-  return cell + "</td>";
+// Whose energy records and metrics the page embeds for its details panel:
+// every trial's up to kMaxMarkers trials, else the marked ones'.
+bool detailed(const Page& page, std::int64_t number) {
+  return page.context.trials.size() <= kMaxMarkers || page.marked.count(number) > 0;
 }
 
-std::string trials_table(const Page& page) {
-  std::set<std::string> params;
-  for (const auto& trial : page.context.trials) {
-    for (const auto& [name, value] : trial.params) params.insert(name);
-  }
+// The header of the trial table; report.js writes its rows from the page's
+// data, a hundred a page, each cell from the row field its header names.
+std::string trials_table(const Page& page, const nlohmann::json& data) {
+  const auto params = data["params"].get<std::vector<std::string>>();
   std::string out = "<div class=\"table-wrap\"><table id=\"trial-table\" class=\"sortable\"><thead><tr>"
-                    "<th data-type=\"number\">#</th><th>state</th>";
+                    "<th data-type=\"number\" data-field=\"number\">#</th><th data-field=\"state\">state</th>";
   for (std::size_t i = 0; i < page.spec.objectives.size(); ++i) {
-    const std::string unit = objective_unit(page.spec.objectives[i], objective_values(page, i));
-    out += fmt::format("<th data-type=\"number\">{}{}</th>", breakable(page.spec.objectives[i].name),
+    const auto unit = data["objectives"][i]["unit"].get<std::string>();
+    out += fmt::format("<th data-type=\"number\" data-field=\"values.{}\">{}{}</th>", i,
+                       breakable(page.spec.objectives[i].name),
                        unit.empty() ? "" : " <span class=\"unit\">(" + html_escape(unit) + ")</span>");
   }
   // Parameter columns may be hidden by the script when the table would not
   // fit the page; the reader can show them again.
-  for (const auto& name : params) {
-    out += fmt::format("<th class=\"param\" data-column=\"{}\">{}</th>", html_escape(name),
-                       breakable(name));
+  for (std::size_t p = 0; p < params.size(); ++p) {
+    out += fmt::format("<th class=\"param\" data-column=\"{}\" data-field=\"params.{}\">{}</th>",
+                       html_escape(params[p]), p, breakable(params[p]));
   }
-  out += "<th data-type=\"number\">J per inference</th><th data-type=\"number\">tuning J</th>"
-         "<th>energy source</th><th class=\"note\">note</th></tr></thead><tbody>";
-  for (const auto& trial : page.context.trials) {
-    std::string badges;
-    if (page.front.count(trial.number)) badges += " <span class=\"badge front\">front</span>";
-    if (trial.number == page.chosen) badges += " <span class=\"badge chosen\">chosen</span>";
-    if (trial.number == page.baseline) badges += " <span class=\"badge baseline\">baseline</span>";
-    out += fmt::format("<tr data-trial=\"{}\" tabindex=\"0\"><td class=\"num\" data-sort=\"{}\">{}{}</td>"
-                       "<td>{}</td>",
-                       trial.number, trial.number, trial.number, badges, to_string(trial.state));
-    for (std::size_t i = 0; i < page.spec.objectives.size(); ++i) {
-      out += td_number(i < trial.values.size() ? trial.values[i] : std::nan(""));
-    }
-    for (const auto& name : params) {
-      const auto it = trial.params.find(name);
-      if (it == trial.params.end()) {
-        out += "<td class=\"param\">–</td>";
-      } else if (std::holds_alternative<std::string>(it->second) ||
-                 std::holds_alternative<bool>(it->second)) {
-        out += "<td class=\"param\">" + html_escape(to_string(it->second)) + "</td>";
-      } else {
-        out += td_number(as_double(it->second), "num param");
-      }
-    }
-    const auto energy = inference_energy(trial);
-    out += td_number(energy ? energy->j_per_unit : std::nan(""));
-    const auto tuning = tuning_energy(trial);
-    out += td_number(tuning ? tuning->gross_j : std::nan(""));
-    out += energy_source_cell(trial);
-    out += "<td>" + html_escape(trial.fail_reason.value_or("")) + "</td></tr>";
-  }
-  return out + "</tbody></table></div>";
+  return out + "<th data-type=\"number\" data-field=\"inference_j\">J per inference</th>"
+               "<th data-type=\"number\" data-field=\"tuning_j\">tuning J</th>"
+               "<th data-field=\"energy\">energy source</th>"
+               "<th class=\"note\" data-field=\"fail_reason\">note</th></tr></thead><tbody></tbody></table></div>";
 }
 
-std::string trials_section(const Page& page) {
-  return "<section id=\"trials\"><h2>Trials</h2><p>Click a column header to sort, a row for "
-         "the trial's parameters, metrics and how its energy was measured.</p>"
-         "<details class=\"columns\" hidden><summary></summary><div></div></details>" +
-         trials_table(page) + "</section>";
+// The front, chosen and baseline trials ride on the section element, so a
+// live page learns of a new front with the section that shows it.
+std::string trials_section(const Page& page, const nlohmann::json& data) {
+  const std::size_t trials = page.context.trials.size();
+  const std::size_t embedded = static_cast<std::size_t>(
+      std::count_if(page.context.trials.begin(), page.context.trials.end(),
+                    [&](const Trial& trial) { return detailed(page, trial.number); }));
+  return fmt::format(
+             "<section id=\"trials\" data-front=\"{}\" data-chosen=\"{}\" data-baseline=\"{}\">"
+             "<h2>Trials</h2><p>{} trials, 100 a page. Click a column header to sort, a row for the "
+             "trial's parameters, metrics and how its energy was measured{}.</p>",
+             fmt::join(page.front, " "), page.chosen, page.baseline, format_number(double(trials)),
+             embedded == trials
+                 ? std::string()
+                 : fmt::format(" (the energy records and metrics of {} trials — the front, the chosen "
+                               "model and the baseline — are in this page; every trial's are in "
+                               "trials.json and trials.csv)",
+                               format_number(double(embedded)))) +
+         "<details class=\"columns\" hidden><summary></summary><div></div></details>"
+         "<div class=\"table-tools\"></div>" +
+         trials_table(page, data) +
+         "<noscript><p class=\"note\">The table needs JavaScript; trials.csv holds every trial.</p></noscript></section>";
 }
 
 std::string model_card_section(const Page& page) {
@@ -921,31 +898,16 @@ std::string header(const Page& page) {
 const char* kNav =
     R"(<nav><a href="#pareto">Pareto front</a><a href="#hypervolume">Hypervolume</a><a href="#importance">Importance</a><a href="#parameters">Parameters</a><a href="#parallel">Parallel coordinates</a><a href="#proxies">Proxies</a><a href="#impact">Carbon &amp; impact</a><a href="#trials">Trials</a><a href="#model-card">Model card</a></nav>)";
 
-nlohmann::json page_data(const Page& page) {
-  nlohmann::json objectives = nlohmann::json::array();
-  for (const auto& objective : page.spec.objectives) {
-    objectives.push_back({{"name", objective.name}, {"direction", to_string(objective.direction)}});
-  }
-  nlohmann::json trials = nlohmann::json::array();
-  for (const auto& trial : page.context.trials) {
-    nlohmann::json item = to_json(trial);
-    const auto tuning = tuning_energy(trial);
-    item["tuning_j"] = tuning ? nlohmann::json(tuning->gross_j) : nlohmann::json(nullptr);
-    const auto energy = inference_energy(trial);
-    item["inference_energy"] = energy ? nlohmann::json{{"j", energy->j_per_unit},
-                                                       {"unit", energy->unit},
-                                                       {"record", energy->record.name}}
-                                      : nlohmann::json(nullptr);
-    item["on_front"] = page.front.count(trial.number) > 0;
-    trials.push_back(std::move(item));
-  }
-  return {{"study", page.spec.name}, {"objectives", objectives}, {"trials", trials}};
-}
-
 }  // namespace
 
 ReportPage render_page(const ReportContext& context) {
   const Page page = make_page(context);
+  std::vector<std::string> units;
+  for (std::size_t i = 0; i < page.spec.objectives.size(); ++i) {
+    units.push_back(objective_unit(page.spec.objectives[i], objective_values(page, i)));
+  }
+  nlohmann::json data = page_data(
+      {page.spec, context.trials, units, [&](std::int64_t number) { return detailed(page, number); }});
   return {page.spec.name + " · ECOpt report",
           {{"summary", "<div id=\"summary\">" + header(page) + "</div>"},
            {"pareto", pareto_section(page)},
@@ -955,10 +917,10 @@ ReportPage render_page(const ReportContext& context) {
            {"parallel", parallel_section(page)},
            {"proxies", proxies_section(page)},
            {"impact", impact_section(page)},
-           {"trials", trials_section(page)},
+           {"trials", trials_section(page, data)},
            {"model-card", model_card_section(page)},
            {"method", kMethodSection}},
-          page_data(page)};
+          std::move(data)};
 }
 
 std::string page_document(const ReportPage& page, std::string_view live_script) {

@@ -120,16 +120,32 @@ double InferenceEnergy::j_per_unit_on(bool net) const {
   return window_j / static_cast<double>(record.units_per_window);
 }
 
-std::optional<InferenceEnergy> inference_energy(const Trial& trial) {
+const EnergyRecord* TrialEnergy::headline() const {
+  if (inference) return &inference->record;
+  return tuning ? &*tuning : nullptr;
+}
+
+TrialEnergy trial_energy(const Trial& trial) {
+  const auto records = energy_records(trial.user_attrs);
+  TrialEnergy energy;
   for (const char* name : {kInferenceRecord, kGenerationRecord}) {
-    auto record = find_energy_record(trial.user_attrs, name);
-    if (!record || !record->j_per_unit || !std::isfinite(*record->j_per_unit) ||
-        *record->j_per_unit <= 0.0) {
-      continue;
-    }
-    return InferenceEnergy{*record->j_per_unit, record->unit, std::move(*record)};
+    const auto record = std::find_if(records.begin(), records.end(), [&](const EnergyRecord& r) {
+      return r.name == name && r.j_per_unit && std::isfinite(*r.j_per_unit) && *r.j_per_unit > 0.0;
+    });
+    if (record == records.end()) continue;
+    energy.inference = InferenceEnergy{*record->j_per_unit, record->unit, *record};
+    break;
   }
-  return std::nullopt;
+  for (const auto& record : records) {
+    if (record.name == kTrialRecord) energy.tuning = record;
+    energy.shared = energy.shared || record.shared;
+    energy.estimate = energy.estimate || record.is_estimate();
+  }
+  return energy;
+}
+
+std::optional<InferenceEnergy> inference_energy(const Trial& trial) {
+  return trial_energy(trial).inference;
 }
 
 std::optional<EnergyRecord> tuning_energy(const Trial& trial) {
@@ -137,19 +153,14 @@ std::optional<EnergyRecord> tuning_energy(const Trial& trial) {
 }
 
 std::optional<EnergyRecord> headline_record(const Trial& trial) {
-  if (auto inference = inference_energy(trial)) return std::move(inference->record);
-  return tuning_energy(trial);
+  const TrialEnergy energy = trial_energy(trial);
+  if (const EnergyRecord* record = energy.headline()) return *record;
+  return std::nullopt;
 }
 
-bool energy_is_shared(const Trial& trial) {
-  const auto records = energy_records(trial.user_attrs);
-  return std::any_of(records.begin(), records.end(), [](const auto& r) { return r.shared; });
-}
+bool energy_is_shared(const Trial& trial) { return trial_energy(trial).shared; }
 
-bool energy_is_estimate(const Trial& trial) {
-  const auto records = energy_records(trial.user_attrs);
-  return std::any_of(records.begin(), records.end(), [](const auto& r) { return r.is_estimate(); });
-}
+bool energy_is_estimate(const Trial& trial) { return trial_energy(trial).estimate; }
 
 std::optional<std::size_t> quality_objective(const StudySpec& spec) {
   for (std::size_t i = 0; i < spec.objectives.size(); ++i) {

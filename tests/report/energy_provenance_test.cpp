@@ -120,10 +120,14 @@ TEST_F(EnergyProvenance, TheTrialTableMarksSharedEnergy) {
   add_trial(command_trial_attrs({.shared = true}, 0.8));
   ReportOptions options;
   options.study_name = study.spec.name;
-  const std::string html =
-      render_html_report(study, storage->trials(study.id), storage->describe(), options);
-  EXPECT_EQ(count(html, "<td>rapl-powercap <span class=\"badge shared\""), 1u);
-  EXPECT_EQ(count(html, "<td>rapl-powercap</td>"), 1u);
+  // The table's energy source cells, as report.js writes them from the page's data.
+  const auto rows = trial_rows(
+      render_report_page(study, storage->trials(study.id), storage->describe(), options).data);
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows.at(0)["energy"],
+            nlohmann::json({{"source", "rapl-powercap"}, {"estimate", false}, {"shared", false}}));
+  EXPECT_EQ(rows.at(1)["energy"],
+            nlohmann::json({{"source", "rapl-powercap"}, {"estimate", false}, {"shared", true}}));
 }
 
 TEST_F(EnergyProvenance, HeadlineCardsCarryTheEstimateAndSharedMarks) {

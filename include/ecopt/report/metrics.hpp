@@ -43,6 +43,18 @@ std::optional<EnergyRecord> headline_record(const Trial& trial);
 bool energy_is_shared(const Trial& trial);
 bool energy_is_estimate(const Trial& trial);
 
+// All of the above from one reading of the trial's records, for pages
+// that show every trial.
+struct TrialEnergy {
+  std::optional<InferenceEnergy> inference;
+  std::optional<EnergyRecord> tuning;
+  bool shared = false;
+  bool estimate = false;
+
+  const EnergyRecord* headline() const;  // as headline_record(); null without one
+};
+TrialEnergy trial_energy(const Trial& trial);
+
 // The objective that measures the model's quality: the first whose name
 // carries no energy unit (no "_"-separated token "j", "wh" or "kwh", the
 // project's unit convention: accuracy, heldout_loss, f0 qualify;

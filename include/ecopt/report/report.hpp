@@ -3,6 +3,7 @@
 // one study, written into a folder.
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -45,12 +46,19 @@ struct PageSection {
 struct ReportPage {
   std::string title;
   std::vector<PageSection> sections;  // in page order
-  nlohmann::json data;                // {"study", "objectives", "trials": [...]} for the script
+  nlohmann::json data;                // what report.js reads: trials as columns (page_data.hpp)
 };
 ReportPage render_report_page(const StudyRecord& study, const std::vector<Trial>& trials,
                               const std::string& storage_description,
                               const ReportOptions& options);
 std::string page_document(const ReportPage& page, std::string_view live_script = {});
+
+// The trials of ReportPage::data, one object each by number, as report.js
+// reads them: {"number", "state", "values", "params" (in the order of
+// data["params"]), "inference_j", "inference_unit", "tuning_j", "energy",
+// "fail_reason", and "user_attrs" where the page embeds them}. What a live
+// view sends for the trials that changed.
+std::map<std::int64_t, nlohmann::json> trial_rows(const nlohmann::json& data);
 
 // The HTML page alone (for tests): study as stored, options as above.
 std::string render_html_report(const StudyRecord& study, const std::vector<Trial>& trials,

@@ -1,5 +1,6 @@
-// Sorting, trial details and a readiness marker for the ECOpt report.
-// Builds DOM with textContent only: trial data never becomes markup.
+// The trial table (paged, sortable), trial details and a readiness marker
+// for the ECOpt report. Builds DOM with textContent only: trial data never
+// becomes markup.
 (function () {
   'use strict';
   const root = document.documentElement;
@@ -8,8 +9,35 @@
   });
 
   const data = JSON.parse(document.getElementById('ecopt-data').textContent);
-  const trials = new Map(data.trials.map((trial) => [trial.number, trial]));
   const drawer = document.getElementById('trial-details');
+
+  // The trials come as columns (src/report/page_data.hpp): one value of a
+  // column for trial i.
+  function cell(column, i) {
+    if (Array.isArray(column)) return column[i];
+    if ('fill' in column) return column.fill;
+    if ('first' in column) return column.first + i;
+    if ('parts' in column) return column.parts.map((part) => cell(part, i));
+    const index = column.index[i];
+    return index === null ? null : column.dict[index];
+  }
+
+  // A row as the page and the dashboard's changes carry it, as the details
+  // panel reads it: parameters by name, and only those the trial has.
+  function trialOf(row) {
+    const params = {};
+    data.params.forEach((name, k) => { if (row.params[k] !== null) params[name] = row.params[k]; });
+    return Object.assign({}, row, { params, paramList: row.params });
+  }
+
+  const trials = new Map();
+  for (let i = 0; i < data.trials.count; ++i) {
+    const row = {};
+    for (const [key, column] of Object.entries(data.trials.columns)) row[key] = cell(column, i);
+    const attrs = data.details[String(row.number)];
+    if (attrs) row.user_attrs = attrs;
+    trials.set(row.number, trialOf(row));
+  }
 
   function element(tag, text, className) {
     const node = document.createElement(tag);
@@ -78,47 +106,196 @@
       trial.values ? trial.values[i] : null]);
     drawer.append(element('h4', 'Objectives'), keyValueTable(objectives));
     drawer.append(element('h4', 'Parameters'), keyValueTable(Object.entries(trial.params || {})));
-    const records = (trial.user_attrs || {}).energy || {};
+    if (!trial.user_attrs) {
+      drawer.append(element('h4', 'Energy'), keyValueTable([
+        ['source', trial.energy ? trial.energy.source : null],
+        ['per ' + (trial.inference_unit || 'inference'), trial.inference_j === null ? null : show(trial.inference_j) + ' J'],
+        ['tuning', trial.tuning_j === null ? null : show(trial.tuning_j) + ' J']]));
+      drawer.append(element('p', 'This page holds the energy records and metrics of the front, chosen and ' +
+        'baseline trials only; trials.json and trials.csv hold every trial\'s.', 'note'));
+      drawer.hidden = false;
+      return;
+    }
+    const records = trial.user_attrs.energy || {};
     for (const [name, record] of Object.entries(records)) {
       drawer.append(element('h4', 'Energy: ' + name), keyValueTable(recordEntries(record)));
     }
-    drawer.append(element('h4', 'All metrics'), keyValueTable(Object.entries(trial.user_attrs || {}).filter(([key]) => key !== 'energy')));
+    drawer.append(element('h4', 'All metrics'), keyValueTable(Object.entries(trial.user_attrs).filter(([key]) => key !== 'energy')));
     drawer.hidden = false;
   }
 
-  function sortValue(cell, numeric) {
-    if (!numeric) return cell.textContent.trim().toLowerCase();
-    const raw = cell.getAttribute('data-sort');
-    return raw === null || raw === '' ? NaN : Number(raw);
+  // The trial table: rows written from `trials`, a page at a time, in the
+  // order the reader chose, over all trials or the front alone.
+  const kPageRows = 100;
+  const table = { page: 0, filter: 'all' };
+
+  function sectionFacts() {
+    const section = document.getElementById('trials');
+    const numbers = (name) => (section.dataset[name] || '').split(' ').filter(Boolean).map(Number);
+    return { front: new Set(numbers('front')), chosen: Number(section.dataset.chosen),
+      baseline: Number(section.dataset.baseline) };
   }
 
-  function sortTable(table, column, ascending) {
-    const headers = Array.from(table.tHead.rows[0].cells);
-    const header = headers[column];
-    if (!header) return;
-    const numeric = header.dataset.type === 'number' ||
-      Array.from(table.tBodies[0].rows).every((row) => row.cells[column].hasAttribute('data-sort'));
-    const rows = Array.from(table.tBodies[0].rows);
-    rows.sort((a, b) => {
-      const x = sortValue(a.cells[column], numeric);
-      const y = sortValue(b.cells[column], numeric);
-      if (numeric && Number.isNaN(x) !== Number.isNaN(y)) return Number.isNaN(x) ? 1 : -1;
-      const order = x < y ? -1 : x > y ? 1 : 0;
-      return ascending ? order : -order;
+  function field(trial, name) {
+    const [key, index] = name.split('.');
+    if (key === 'params') return trial.paramList[Number(index)];
+    if (key === 'values') return trial.values ? trial.values[Number(index)] : null;
+    if (key === 'energy') return trial.energy ? trial.energy.source : null;
+    return trial[key];
+  }
+
+  // C++'s {:.4g}, as every number elsewhere on the page.
+  function formatNumber(value) {
+    if (value === 0) return '0';
+    if (Number.isInteger(value)) return String(value);
+    const exponent = Math.floor(Math.log10(Math.abs(Number(value.toPrecision(4)))));
+    const trim = (text) => text.replace(/(\.\d*?)0+$/, '$1').replace(/\.$/, '');
+    if (exponent < -4 || exponent >= 4) {
+      const [mantissa, power] = value.toExponential(3).split('e');
+      return trim(mantissa) + 'e' + power[0] + power.slice(1).padStart(2, '0');
+    }
+    return trim(value.toFixed(3 - exponent));
+  }
+
+  function badge(text, kind, title) {
+    const node = element('span', text, 'badge ' + kind);
+    if (title) node.title = title;
+    return node;
+  }
+
+  function rowOf(trial, fields, facts) {
+    const row = element('tr');
+    row.dataset.trial = String(trial.number);
+    row.tabIndex = 0;
+    if (trial.number === selected) row.classList.add('selected');
+    for (const [name, header] of fields) {
+      const value = field(trial, name);
+      const numeric = typeof value === 'number';
+      const td = element('td', value === null || value === undefined ? '–' : numeric ? formatNumber(value) : value);
+      if (numeric || header.dataset.type === 'number') td.className = 'num';
+      if (header.classList.contains('param')) td.classList.add('param');
+      if (header.classList.contains('hidden-column')) td.classList.add('hidden-column');
+      if (name === 'number') {
+        if (facts.front.has(trial.number)) td.append(' ', badge('front', 'front'));
+        if (trial.number === facts.chosen) td.append(' ', badge('chosen', 'chosen'));
+        if (trial.number === facts.baseline) td.append(' ', badge('baseline', 'baseline'));
+      }
+      if (name === 'energy' && trial.energy && trial.energy.estimate) {
+        td.append(' ', badge('estimate', 'estimate', 'an estimate from CPU time, not a sensor reading'));
+      }
+      if (name === 'energy' && trial.energy && trial.energy.shared) {
+        td.append(' ', badge('shared', 'shared', 'the measured device was shared with parallel trials: not a clean measurement'));
+      }
+      row.append(td);
+    }
+    return row;
+  }
+
+  function compare(a, b, name, numeric) {
+    const x = field(a, name);
+    const y = field(b, name);
+    const missingX = x === null || x === undefined;
+    const missingY = y === null || y === undefined;
+    if (missingX || missingY) return missingX === missingY ? 0 : missingX ? 1 : -1;  // missing last
+    if (numeric && typeof x === 'number' && typeof y === 'number') return x - y;
+    return String(x).toLowerCase() < String(y).toLowerCase() ? -1 : String(x).toLowerCase() > String(y).toLowerCase() ? 1 : 0;
+  }
+
+  // The trials the table shows, in order.
+  function listed(facts) {
+    let rows = Array.from(trials.values());
+    if (table.filter === 'front') rows = rows.filter((trial) => facts.front.has(trial.number));
+    const header = sort && document.querySelectorAll('#trial-table thead th')[sort.column];
+    if (!header) return rows.sort((a, b) => a.number - b.number);
+    const numeric = header.dataset.type === 'number' || header.classList.contains('param');
+    return rows.sort((a, b) => {
+      const order = compare(a, b, header.dataset.field, numeric);
+      return (sort.ascending ? order : -order) || a.number - b.number;
     });
-    headers.forEach((other) => other.removeAttribute('aria-sort'));
-    header.setAttribute('aria-sort', ascending ? 'ascending' : 'descending');
-    table.tBodies[0].append(...rows);
+  }
+
+  function button(text, action) {
+    const node = element('button', text);
+    node.type = 'button';
+    node.addEventListener('click', action);
+    return node;
+  }
+
+  // Shows the page of the table that holds this trial (all trials when the
+  // front alone does not), and its details.
+  function reveal(number) {
+    if (!trials.has(number)) return;
+    let rows = listed(sectionFacts());
+    if (!rows.some((trial) => trial.number === number)) {
+      table.filter = 'all';
+      rows = listed(sectionFacts());
+    }
+    table.page = Math.floor(rows.findIndex((trial) => trial.number === number) / kPageRows);
+    select(number);
+    renderTable();
+    const row = document.querySelector('#trial-table tr[data-trial="' + number + '"]');
+    if (row) row.scrollIntoView({ block: 'nearest' });
+  }
+
+  function tools(facts, shown) {
+    const filter = element('select');
+    filter.setAttribute('aria-label', 'trials shown');
+    for (const [value, text] of [['all', 'all ' + trials.size + ' trials'], ['front', 'the ' + facts.front.size + ' on the Pareto front']]) {
+      const option = element('option', text);
+      option.value = value;
+      option.selected = table.filter === value;
+      filter.append(option);
+    }
+    filter.addEventListener('change', () => { table.filter = filter.value; table.page = 0; renderTable(); });
+    const pages = Math.max(1, Math.ceil(shown / kPageRows));
+    const first = shown ? table.page * kPageRows + 1 : 0;
+    const last = Math.min(shown, (table.page + 1) * kPageRows);
+    const previous = button('‹ previous', () => { table.page -= 1; renderTable(); });
+    previous.disabled = table.page === 0;
+    const next = button('next ›', () => { table.page += 1; renderTable(); });
+    next.disabled = table.page >= pages - 1;
+    const go = element('input');
+    go.type = 'number';
+    go.min = '0';
+    go.placeholder = 'trial #';
+    go.setAttribute('aria-label', 'go to trial');
+    go.addEventListener('change', () => reveal(Number(go.value)));
+    const parts = [element('label', 'Show '), previous, element('span', 'rows ' + first + '–' + last + ' of ' + shown, 'pager'), next,
+      element('label', 'Go to '), go];
+    parts[0].append(filter);
+    for (const [number, name] of [[facts.chosen, 'chosen'], [facts.baseline, 'baseline']]) {
+      if (trials.has(number)) parts.push(button(name + ' trial ' + number, () => reveal(number)));
+    }
+    return parts;
+  }
+
+  function renderTable() {
+    const host = document.querySelector('#trials .table-tools');
+    const tableNode = document.getElementById('trial-table');
+    if (!host || !tableNode) return;
+    const facts = sectionFacts();
+    const rows = listed(facts);
+    table.page = Math.max(0, Math.min(table.page, Math.ceil(rows.length / kPageRows) - 1));
+    const fields = Array.from(tableNode.tHead.rows[0].cells).map((header) => [header.dataset.field, header]);
+    const page = rows.slice(table.page * kPageRows, (table.page + 1) * kPageRows);
+    tableNode.tBodies[0].replaceChildren(...page.map((trial) => rowOf(trial, fields, facts)));
+    host.replaceChildren(...tools(facts, rows.length));
+    const headers = Array.from(tableNode.tHead.rows[0].cells);
+    headers.forEach((header, i) => {
+      if (sort && i === sort.column) header.setAttribute('aria-sort', sort.ascending ? 'ascending' : 'descending');
+      else header.removeAttribute('aria-sort');
+    });
+    fitColumns();
   }
 
   // Listeners sit on the document, so that sections a live page replaces
   // (ecopt dashboard) keep working.
   document.addEventListener('click', (event) => {
-    const header = event.target.closest('table.sortable thead th');
+    const header = event.target.closest('#trial-table thead th');
     if (header) {
-      const ascending = header.getAttribute('aria-sort') !== 'ascending';
-      sort = { column: header.cellIndex, ascending };
-      sortTable(header.closest('table'), sort.column, ascending);
+      sort = { column: header.cellIndex, ascending: header.getAttribute('aria-sort') !== 'ascending' };
+      table.page = 0;
+      renderTable();
       return;
     }
     const node = event.target.closest('[data-trial]');
@@ -185,20 +362,18 @@
   // changed trials and restores the sort order and the open details.
   window.ecoptReport = {
     update(changed) {
-      for (const trial of changed) trials.set(trial.number, trial);
-      const table = document.getElementById('trial-table');
-      if (sort && table) sortTable(table, sort.column, sort.ascending);
+      for (const row of changed) trials.set(row.number, trialOf(row));
+      renderTable();
       if (selected !== null && !drawer.hidden) select(selected);
-      fitColumns();
       markDrawn();
     },
   };
 
   // A link such as report.html#trial-12 opens that trial's details.
   const linked = /^#trial-(\d+)$/.exec(window.location.hash);
-  if (linked) select(Number(linked[1]));
+  if (linked) reveal(Number(linked[1]));
 
-  fitColumns();
+  renderTable();
   markDrawn();
   document.body.setAttribute('data-report-ready', 'true');
 })();

@@ -191,14 +191,17 @@
     return row;
   }
 
-  function compare(a, b, name, numeric) {
+  // Trials missing the field come last in either direction.
+  function compare(a, b, name, numeric, ascending) {
     const x = field(a, name);
     const y = field(b, name);
     const missingX = x === null || x === undefined;
     const missingY = y === null || y === undefined;
-    if (missingX || missingY) return missingX === missingY ? 0 : missingX ? 1 : -1;  // missing last
-    if (numeric && typeof x === 'number' && typeof y === 'number') return x - y;
-    return String(x).toLowerCase() < String(y).toLowerCase() ? -1 : String(x).toLowerCase() > String(y).toLowerCase() ? 1 : 0;
+    if (missingX || missingY) return missingX === missingY ? 0 : missingX ? 1 : -1;
+    let order;
+    if (numeric && typeof x === 'number' && typeof y === 'number') order = x - y;
+    else order = String(x).toLowerCase() < String(y).toLowerCase() ? -1 : String(x).toLowerCase() > String(y).toLowerCase() ? 1 : 0;
+    return ascending ? order : -order;
   }
 
   // The trials the table shows, in order.
@@ -209,8 +212,7 @@
     if (!header) return rows.sort((a, b) => a.number - b.number);
     const numeric = header.dataset.type === 'number' || header.classList.contains('param');
     return rows.sort((a, b) => {
-      const order = compare(a, b, header.dataset.field, numeric);
-      return (sort.ascending ? order : -order) || a.number - b.number;
+      return compare(a, b, header.dataset.field, numeric, sort.ascending) || a.number - b.number;
     });
   }
 

@@ -35,6 +35,7 @@ int main(int argc, char** argv) {
   ecopt::cli::add_best_trials_command(app);
   ecopt::cli::add_trials_command(app);
   ecopt::cli::add_studies_command(app);
+  ecopt::cli::add_export_command(app);
   ecopt::cli::add_tune_command(app);
   ecopt::cli::add_worker_command(app);
   ecopt::cli::add_measure_command(app);

@@ -11,6 +11,7 @@
 
 #include "ecopt/core/error.hpp"
 #include "ecopt/space/search_space.hpp"
+#include "distribution_ops.hpp"
 
 namespace ecopt {
 namespace {
@@ -386,5 +387,37 @@ nlohmann::ordered_json to_ordered_json(const SearchSpace& space) {
 }
 
 nlohmann::json to_json(const SearchSpace& space) { return Json(to_ordered_json(space)); }
+
+nlohmann::json optuna_distribution_json(const Distribution& distribution) {
+  if (const auto* fixed = std::get_if<FixedDistribution>(&distribution)) {
+    return optuna_distribution_json(CategoricalDistribution{{fixed->value}});
+  }
+  if (const auto* ordinal = std::get_if<OrdinalDistribution>(&distribution)) {
+    return optuna_distribution_json(CategoricalDistribution{ordinal->choices});
+  }
+  return {{"name", kOptunaNames[distribution.index()]},
+          {"attributes", attributes_of(distribution)}};
+}
+
+double optuna_internal_value(const Distribution& distribution, const ParamValue& value) {
+  if (!contains(distribution, value)) {
+    throw InputError(fmt::format("the value {} is not {}", to_string(value),
+                                 space_detail::describe(distribution)));
+  }
+  const auto index_of = [&](const std::vector<ParamValue>& choices) {
+    const auto found = std::find_if(choices.begin(), choices.end(), [&](const ParamValue& choice) {
+      return space_detail::same_value(choice, value);
+    });
+    return static_cast<double>(found - choices.begin());
+  };
+  if (const auto* categorical = std::get_if<CategoricalDistribution>(&distribution)) {
+    return index_of(categorical->choices);
+  }
+  if (const auto* ordinal = std::get_if<OrdinalDistribution>(&distribution)) {
+    return index_of(ordinal->choices);
+  }
+  if (std::holds_alternative<FixedDistribution>(distribution)) return 0.0;
+  return as_double(value);
+}
 
 }  // namespace ecopt

@@ -79,6 +79,8 @@ class PostgresConnection final : public SqlConnection {
         texts[i] = std::to_string(*integer);
       } else if (const auto* text = std::get_if<std::string>(&params[i])) {
         texts[i] = *text;
+      } else if (const auto* number = std::get_if<double>(&params[i])) {
+        texts[i] = fmt::format("{}", *number);  // shortest text that reads back the same
       } else {
         continue;  // NULL
       }

@@ -15,7 +15,7 @@
 
 namespace ecopt {
 
-using SqlValue = std::variant<std::nullptr_t, std::int64_t, std::string>;
+using SqlValue = std::variant<std::nullptr_t, std::int64_t, std::string, double>;
 using SqlParams = std::vector<SqlValue>;
 
 // One result row, every cell as text (NULL as nullopt).

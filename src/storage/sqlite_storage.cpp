@@ -175,6 +175,8 @@ class SqliteConnection final : public SqlConnection {
       } else if (const auto* text = std::get_if<std::string>(&params[i])) {
         rc = sqlite3_bind_text(statement, index, text->data(), static_cast<int>(text->size()),
                                SQLITE_TRANSIENT);
+      } else if (const auto* number = std::get_if<double>(&params[i])) {
+        rc = sqlite3_bind_double(statement, index, *number);
       } else {
         rc = sqlite3_bind_null(statement, index);
       }
@@ -249,6 +251,11 @@ std::unique_ptr<Storage> make_sqlite_storage(const std::filesystem::path& path,
                                              const StorageOptions& options) {
   return make_sql_storage(
       std::make_unique<SqliteConnection>(path, url, options.create_if_missing), options);
+}
+
+std::unique_ptr<SqlConnection> make_sqlite_connection(const std::filesystem::path& path,
+                                                      const std::string& url) {
+  return std::make_unique<SqliteConnection>(path, url, true);
 }
 
 }  // namespace ecopt

@@ -161,4 +161,12 @@ SearchSpace search_space_from_json_text(std::string_view text);
 nlohmann::ordered_json to_ordered_json(const SearchSpace& space);
 nlohmann::json to_json(const SearchSpace& space);
 
+// What Optuna 3.1 itself can hold of one parameter (`ecopt export`): its
+// distribution JSON, ordinal choices as categorical ones and a fixed value
+// as a single choice (Optuna has neither, nor conditions); and a value's
+// internal representation there: the number, or the index of the choice.
+// InputError when the value is not one of the distribution's.
+nlohmann::json optuna_distribution_json(const Distribution& distribution);
+double optuna_internal_value(const Distribution& distribution, const ParamValue& value);
+
 }  // namespace ecopt

@@ -1,16 +1,19 @@
 // ecopt._native: the C++ core behind the Python package. JSON text crosses
 // the boundary and the Python side (python/package/ecopt) turns it into
 // objects, so this file adapts types and never decides anything itself.
+#include <pybind11/iostream.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
 #include <chrono>
+#include <iostream>
 #include <memory>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "ecopt/core/error.hpp"
@@ -19,7 +22,12 @@
 #include "ecopt/optim/sampler.hpp"
 #include "ecopt/space/search_space.hpp"
 #include "ecopt/storage/storage.hpp"
+#include "ecopt/study/optuna_export.hpp"
+#include "ecopt/study/runner.hpp"
 #include "ecopt/study/study.hpp"
+#include "ecopt/study/study_file.hpp"
+#include "ecopt/tasks/phases.hpp"
+#include "ecopt/tasks/task.hpp"
 
 namespace py = pybind11;
 
@@ -104,6 +112,15 @@ std::string suggest(const std::string& spec_text, const std::string& space_text,
   return to_json(space.decode(point)).dump();
 }
 
+// `ecopt export --to optuna` from Python; returns the number of trials.
+std::size_t export_study_to_optuna(const std::string& url, const std::string& study_name,
+                                   const std::string& out_url, const std::string& out_study_name) {
+  StorageOptions existing;
+  existing.create_if_missing = false;
+  auto storage = open_storage(url, existing);
+  return export_to_optuna(*storage, study_name, out_url, out_study_name);
+}
+
 // The meters this machine has, behind named windows.
 class MonitorHandle {
  public:
@@ -138,12 +155,171 @@ class MonitorHandle {
   std::string end_window(const std::string& name) {
     return to_json(monitor_->end_window(name)).dump();
   }
+  EnergyMonitor& monitor() { return *monitor_; }
 
  private:
   std::unique_ptr<EnergyMonitor> monitor_;
   std::vector<std::string> unavailable_;
   std::vector<std::string> warnings_;
 };
+
+// One trial of ecopt.optimize as its objective sees it: the parameters
+// the runner asked for, and phases measured in the runner's monitor by the
+// same PhaseWindows as a command's protocol lines. Usable only while the
+// trial runs; Python may keep the object longer.
+class TrialHandle {
+ public:
+  TrialHandle(TaskContext& context, std::vector<std::string> objective_names)
+      : context_(&context), phases_(context.monitor), objective_names_(std::move(objective_names)) {}
+
+  std::int64_t number() const { return open().trial_number; }
+  const std::vector<std::string>& objective_names() const { return objective_names_; }
+  std::string params() const { return to_json(open().params).dump(); }
+
+  // The trial's value of `name`, whose distribution (Optuna's JSON, from
+  // suggest_*) must be the one the study's space declares.
+  std::string suggest(const std::string& name, const std::string& distribution_text) const {
+    const TaskContext& context = open();
+    const Parameter* declared = context.space ? context.space->find(name) : nullptr;
+    if (!declared) {
+      throw InputError(fmt::format("parameter '{}' is not in the study's search space; declare it "
+                                   "in [space.{}] (settings[\"space\"] from Python)",
+                                   name, name));
+    }
+    const auto asked = search_space_from_json(
+        nlohmann::json{{name, nlohmann::json::parse(distribution_text)}});
+    if (asked.parameters().front().distribution != declared->distribution) {
+      throw InputError(fmt::format(
+          "the objective suggests '{}' as {} but the study's space declares {}; make them the same",
+          name, optuna_distribution_json(asked.parameters().front().distribution).dump(),
+          optuna_distribution_json(declared->distribution).dump()));
+    }
+    const auto value = context.params.find(name);
+    if (value == context.params.end()) {
+      throw InputError(fmt::format("parameter '{}' is inactive in trial {} (its condition on '{}' "
+                                   "does not hold); suggest it only when it does",
+                                   name, context.trial_number,
+                                   declared->condition ? declared->condition->parent : ""));
+    }
+    return to_json(value->second).dump();
+  }
+
+  void begin_phase(const std::string& phase) {
+    open();
+    phases_.begin(phase);
+  }
+  // The metrics the phase added and its energy record, as JSON.
+  std::string end_phase(const std::string& phase, std::int64_t samples) {
+    open();
+    nlohmann::json added = nlohmann::json::object();
+    phases_.end(phase, samples, added);
+    metrics_.update(added);
+    return nlohmann::json{{"metrics", added}, {"record", to_json(phases_.records().back())}}.dump();
+  }
+  std::string metrics() const { return metrics_.dump(); }
+
+  // What the trial measured; the handle refuses use from now on.
+  TaskOutcome finish(const nlohmann::json& returned) {
+    phases_.abandon_open();
+    context_ = nullptr;
+    TaskOutcome outcome;
+    outcome.metrics = metrics_;
+    outcome.metrics.update(returned);
+    outcome.energy = phases_.records();
+    return outcome;
+  }
+  void abandon() {
+    phases_.abandon_open();
+    context_ = nullptr;
+  }
+
+ private:
+  const TaskContext& open() const {
+    if (!context_) {
+      throw InputError("this trial has ended; use a trial only inside the objective call it was "
+                       "given to");
+    }
+    return *context_;
+  }
+
+  TaskContext* context_;
+  PhaseWindows phases_;
+  std::vector<std::string> objective_names_;
+  nlohmann::json metrics_ = nlohmann::json::object();
+};
+
+// ecopt.optimize's objective as a task of the runner: `run_trial` (the
+// Python side, ecopt/_optimize.py) calls it with a TrialHandle and returns
+// its metrics as JSON text.
+class PythonTask final : public Task {
+ public:
+  PythonTask(py::object run_trial, const StudySpec& spec) : run_trial_(std::move(run_trial)) {
+    for (const auto& objective : spec.objectives) objective_names_.push_back(objective.name);
+  }
+
+  std::string kind() const override { return "python"; }
+  SearchSpace default_search_space() const override { return SearchSpace(); }
+  void check_space(const SearchSpace& space) const override {
+    if (space.parameters().empty()) {
+      throw InputError("ecopt.optimize needs a search space: [space.<name>] tables in the study "
+                       "file, or settings[\"space\"]");
+    }
+  }
+
+  TaskOutcome run(TaskContext& context) override {
+    auto trial = std::make_shared<TrialHandle>(context, objective_names_);
+    try {
+      const auto metrics = run_trial_(trial).cast<std::string>();
+      return trial->finish(nlohmann::json::parse(metrics));
+    } catch (py::error_already_set& error) {
+      trial->abandon();
+      if (error.matches(PyExc_KeyboardInterrupt)) throw TrialInterrupted();
+      throw Error(py::str(error.value()).cast<std::string>());
+    } catch (...) {
+      trial->abandon();
+      throw;
+    }
+  }
+
+ private:
+  py::object run_trial_;
+  std::vector<std::string> objective_names_;
+};
+
+StudyFile optimize_settings(const std::string& text, bool is_toml, const std::string& origin) {
+  if (is_toml) return parse_study_file(text, origin);
+  return study_file_from_json(nlohmann::ordered_json::parse(text), origin);
+}
+
+// Runs the study's trials in this process; returns the storage URL and the
+// study's name. Progress lines go to Python's sys.stdout.
+std::string optimize(const std::string& settings_text, bool is_toml, const std::string& origin,
+                     py::object run_trial, std::int64_t n_trials, const std::string& storage_url,
+                     MonitorHandle* monitor) {
+  const StudyFile file = optimize_settings(settings_text, is_toml, origin);
+  const auto kind = file.task.value("kind", "");
+  if (kind != "python") {
+    throw InputError(fmt::format("{}: [task] kind = \"{}\" runs with 'ecopt tune'; "
+                                 "ecopt.optimize runs kind = \"python\"",
+                                 origin, kind));
+  }
+  PythonTask task(std::move(run_trial), file.spec);
+  RunOptions options;
+  options.task = &task;
+  if (n_trials > 0) options.n_trials = n_trials;
+  if (!storage_url.empty()) options.storage_url = storage_url;
+  if (monitor) options.monitor = &monitor->monitor();
+  py::scoped_ostream_redirect progress(std::cout, py::module_::import("sys").attr("stdout"));
+  try {
+    run_study(file, options);
+  } catch (const StudyInterrupted& interrupted) {
+    PyErr_SetString(PyExc_KeyboardInterrupt, interrupted.what());
+    throw py::error_already_set();
+  }
+  return nlohmann::json{{"storage", options.storage_url.value_or(file.storage_url)},
+                        {"name", file.spec.name}}
+      .dump();
+}
 
 }  // namespace
 }  // namespace ecopt
@@ -186,6 +362,17 @@ PYBIND11_MODULE(_native, module) {
       .def("best_trials", &StudyHandle::best_trials);
 
   module.def("suggest", &suggest);
+  module.def("export_to_optuna", &export_study_to_optuna);
+
+  py::class_<TrialHandle, std::shared_ptr<TrialHandle>>(module, "TrialHandle")
+      .def("number", &TrialHandle::number)
+      .def("objective_names", &TrialHandle::objective_names)
+      .def("params", &TrialHandle::params)
+      .def("suggest", &TrialHandle::suggest)
+      .def("begin_phase", &TrialHandle::begin_phase)
+      .def("end_phase", &TrialHandle::end_phase)
+      .def("metrics", &TrialHandle::metrics);
+  module.def("optimize", &optimize);
 
   py::class_<MonitorHandle>(module, "MonitorHandle")
       .def(py::init<const std::vector<std::string>&, const std::string&>())

@@ -203,6 +203,7 @@ struct TrialContextData {
   const std::string& storage_url;
   Study& study;
   Task& task;
+  const SearchSpace& space;
   EnergyMonitor& monitor;
   MachineActivity* activity;  // null: no machine-wide meter to share
   const std::atomic<bool>& stop;
@@ -304,6 +305,7 @@ TrialRun run_trial(TrialContextData& data, const AskResult& asked,
   const StudySpec& spec = data.study.spec();
   const SkipPolicy policy{data.file.energy_first, data.file.best_plausible};
   TaskContext context{asked.params, asked.number, data.monitor, data.stop, {}, {}};
+  context.space = &data.space;
   context.device = std::move(device);
   context.skip_training = [&](const nlohmann::json& metrics) {
     return training_skip_reason(spec, policy, data.study.trials(), metrics);
@@ -569,7 +571,12 @@ RunSummary run_study(const StudyFile& file, const RunOptions& options) {
   if (n_trials < 1) throw InputError("--n-trials must be at least 1");
 
   // Everything that can be wrong with the file fails before a trial starts.
-  auto task = make_task(file.task);
+  std::unique_ptr<Task> owned_task;
+  Task* task = options.task;
+  if (!task) {
+    owned_task = make_task(file.task);
+    task = owned_task.get();
+  }
   const SearchSpace space = resolve_search_space(file, task->default_search_space());
   task->check_space(space);
   for (const auto& warning : space.warnings()) out << "space: " << warning << '\n';
@@ -596,7 +603,7 @@ RunSummary run_study(const StudyFile& file, const RunOptions& options) {
   if (options.leases) monitor->set_device_scope(options.leases->devices());
   TrialClaimer claimer(study, space, *sampler, n_trials, file, out);
 
-  TrialContextData data{file, url, study, *task, *monitor, activity.get(), stop, out};
+  TrialContextData data{file, url, study, *task, space, *monitor, activity.get(), stop, out};
   RunSummary summary;
   ProgressTally tally(study.spec());
   const ProgressClock clock;

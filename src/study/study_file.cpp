@@ -337,7 +337,15 @@ nlohmann::ordered_json toml_to_json(std::string_view toml_text, const std::strin
 }
 
 StudyFile parse_study_file(std::string_view toml_text, const std::string& origin) {
-  const auto document = toml_to_json(toml_text, origin);
+  return study_file_from_json(toml_to_json(toml_text, origin), origin);
+}
+
+StudyFile study_file_from_json(const nlohmann::ordered_json& document, const std::string& origin) {
+  if (!document.is_object()) {
+    throw InputError(fmt::format("{}: the settings must be a table of tables ([study], "
+                                 "[[objectives]], [space], ...)",
+                                 origin));
+  }
   reject_unknown(document, "the study file",
                  {"study", "objectives", "constraints", "energy", "task", "space"}, origin);
   StudyFile file;

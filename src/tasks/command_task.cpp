@@ -20,6 +20,7 @@
 #include "ecopt/core/error.hpp"
 #include "ecopt/core/printable.hpp"
 #include "ecopt/energy/process.hpp"
+#include "ecopt/tasks/phases.hpp"
 #include "command_protocol.hpp"
 #include "json_config.hpp"
 
@@ -189,7 +190,7 @@ void write_file(const fs::path& path, const std::string& text) {
 // thread, while the main thread waits.
 class ProtocolReader {
  public:
-  explicit ProtocolReader(EnergyMonitor& monitor) : monitor_(monitor) {}
+  explicit ProtocolReader(EnergyMonitor& monitor) : phases_(monitor) {}
 
   void on_line(std::string_view line) {
     if (!line.starts_with(detail::kProtocolPrefix)) return;
@@ -199,9 +200,9 @@ class ProtocolReader {
     try {
       const auto message = detail::parse_protocol_line(line, line_number_);
       if (const auto* phase = std::get_if<detail::PhaseEvent>(&*message); phase && phase->begin) {
-        begin_phase(phase->phase);
+        phases_.begin(phase->phase);
       } else if (phase) {
-        end_phase(phase->phase, phase->samples);
+        phases_.end(phase->phase, phase->samples, metrics_);
       } else {
         add_metrics(std::get<nlohmann::json>(*message));
       }
@@ -213,10 +214,8 @@ class ProtocolReader {
   // Closes phases the program left open: an error, as their energy is lost.
   void finish() {
     std::lock_guard lock(mutex_);
-    if (!open_phases_.empty() && !error_) {
-      error_ = fmt::format("phase \"{}\" was begun but never ended", open_phases_.begin()->first);
-    }
-    open_phases_.clear();
+    const auto open = phases_.abandon_open();
+    if (open && !error_) error_ = fmt::format("phase \"{}\" was begun but never ended", *open);
   }
 
   nlohmann::json metrics() const {
@@ -225,7 +224,7 @@ class ProtocolReader {
   }
   std::vector<EnergyRecord> phase_records() const {
     std::lock_guard lock(mutex_);
-    return records_;
+    return phases_.records();
   }
   std::optional<std::string> error() const {
     std::lock_guard lock(mutex_);
@@ -238,52 +237,14 @@ class ProtocolReader {
   }
 
  private:
-  static std::string window_name(const std::string& phase) { return "phase:" + phase; }
-
   void add_metrics(const nlohmann::json& metrics) {
     detail::check_metrics(metrics);
     metrics_.update(metrics);
   }
 
-  void begin_phase(const std::string& phase) {
-    if (open_phases_.count(phase)) {
-      throw InputError(fmt::format("phase \"{}\" was begun twice", phase));
-    }
-    open_phases_.emplace(phase, ScopedWindow(monitor_, window_name(phase)));
-  }
-
-  void end_phase(const std::string& phase, std::int64_t samples) {
-    const auto open = open_phases_.find(phase);
-    if (open == open_phases_.end()) {
-      throw InputError(fmt::format("phase \"{}\" ended without a begin", phase));
-    }
-    const auto window = open->second.end();
-    open_phases_.erase(open);
-    record_window(phase, window, samples);
-  }
-
-  void record_window(const std::string& phase, const WindowResult& window, std::int64_t samples) {
-    const double joules = window.net_j().value_or(window.gross_j());
-    metrics_[phase + "_j"] = joules;
-    metrics_[phase + "_gross_j"] = window.gross_j();
-    metrics_[phase + "_s"] = window.duration_s;
-    EnergyRecord record = energy_record(phase, window);
-    if (samples > 0) {
-      metrics_[phase + "_samples"] = samples;
-      metrics_[phase + "_j_per_sample"] = joules / static_cast<double>(samples);
-      if (joules > 0) metrics_[phase + "_samples_per_j"] = static_cast<double>(samples) / joules;
-      record.unit = "sample";
-      record.units_per_window = static_cast<std::size_t>(samples);
-      record.j_per_unit = joules / static_cast<double>(samples);
-    }
-    records_.push_back(std::move(record));
-  }
-
-  EnergyMonitor& monitor_;
   mutable std::mutex mutex_;
   nlohmann::json metrics_ = nlohmann::json::object();
-  std::vector<EnergyRecord> records_;
-  std::map<std::string, ScopedWindow> open_phases_;  // ended on every exit path
+  PhaseWindows phases_;
   std::optional<std::string> error_;
   std::int64_t line_number_ = 0;
 };

@@ -18,12 +18,20 @@ namespace {
 
 using TaskFactory = std::unique_ptr<Task> (*)(const nlohmann::json& config);
 
+// kind = "python" names an objective function that only its Python process
+// holds: ecopt.optimize passes it to the runner itself.
+std::unique_ptr<Task> refuse_python_task(const nlohmann::json&) {
+  throw InputError("[task] kind = \"python\" is an objective function run in process by "
+                   "ecopt.optimize(objective, STUDY_FILE) from Python; run it from there");
+}
+
 const std::map<std::string, TaskFactory>& task_factories() {
   static const std::map<std::string, TaskFactory> factories = {
       {"image-classification", make_image_classification_task},
       {"text-generation", make_text_generation_task},
       {"command", make_command_task},
       {"test-problem", make_test_problem_task},
+      {"python", refuse_python_task},
   };
   return factories;
 }

@@ -2,6 +2,7 @@
 // SQLite, the energy meters this machine has.
 #include "ecopt/study/runner.hpp"
 
+#include <set>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -133,18 +134,28 @@ TEST(Runner, AStopRequestedBeforehandStartsNoTrial) {
   EXPECT_TRUE(stored_trials(db).empty());
 }
 
-TEST(Runner, FailingTrialsAreRecordedAndARepeatedFailureStopsTheStudy) {
-  TempDir dir("runner-fail");
-  const std::string db = (dir / "s.db").string();
-  const auto file = parse_study_file(fmt::format(R"(
+// A one-objective study (f0, minimised) of random trials whose [task] and
+// [space] tables are `task_and_space`.
+StudyFile command_study(const std::string& db, std::int64_t n_trials,
+                        const std::string& task_and_space) {
+  return parse_study_file(fmt::format(R"(
 [study]
 name = "zdt1"
 storage = "sqlite:///{}"
 sampler = "random"
-n_trials = 10
+n_trials = {}
 [[objectives]]
 name = "f0"
 direction = "minimize"
+{})",
+                                      db, n_trials, task_and_space),
+                          "command.toml");
+}
+
+TEST(Runner, FailingTrialsAreRecordedAndARepeatedFailureStopsTheStudy) {
+  TempDir dir("runner-fail");
+  const std::string db = (dir / "s.db").string();
+  const auto file = command_study(db, 10, R"(
 [task]
 kind = "command"
 argv = ["/bin/false"]
@@ -152,9 +163,7 @@ argv = ["/bin/false"]
 type = "float"
 low = 0.0
 high = 1.0
-)",
-                                                 db),
-                                     "fail.toml");
+)");
   std::ostringstream out;
   try {
     run_study(file, {.out = &out});
@@ -169,6 +178,38 @@ high = 1.0
     ASSERT_TRUE(trial.fail_reason);
     EXPECT_FALSE(trial.fail_reason->empty());
   }
+}
+
+// docs/command-protocol.md: an argv element naming a conditional
+// parameter that is inactive in a trial is left out, so the runner gives
+// the task the study's space to tell it from a typo.
+TEST(Runner, ACommandLeavesOutTheFlagOfAnInactiveParameter) {
+  TempDir dir("runner-conditional");
+  const std::string db = (dir / "s.db").string();
+  const auto file = command_study(db, 6, R"(
+[task]
+kind = "command"
+argv = ["/bin/sh", "-c", "echo 'ECOPT {{\"f0\": '$#'}}'", "sh", "--optimizer={optimizer}",
+        "--momentum={momentum}"]
+[space.optimizer]
+type = "categorical"
+choices = ["adam", "sgd"]
+[space.momentum]
+type = "float"
+low = 0.0
+high = 1.0
+condition = { parent = "optimizer", values = ["sgd"] }
+)");
+  std::ostringstream out;
+  run_study(file, {.out = &out});
+  std::set<double> flag_counts;
+  for (const auto& trial : stored_trials(db)) {
+    ASSERT_EQ(trial.state, TrialState::Complete) << trial.fail_reason.value_or("");
+    const bool sgd = trial.params.at("optimizer") == ParamValue(std::string("sgd"));
+    EXPECT_EQ(trial.values, std::vector<double>{sgd ? 2.0 : 1.0}) << "--momentum only with sgd";
+    flag_counts.insert(trial.values.at(0));
+  }
+  EXPECT_EQ(flag_counts, (std::set<double>{1.0, 2.0})) << "both branches ran";
 }
 
 }  // namespace

@@ -92,6 +92,8 @@ TEST(Registry, ListsKindsAndRejectsUnknownOnes) {
   EXPECT_NE(std::find(kinds.begin(), kinds.end(), "text-generation"), kinds.end());
   EXPECT_THAT([] { make_task({{"kind", "quantum"}}); },
               ThrowsMessage<InputError>(HasSubstr("unknown task kind \"quantum\"; use one of:")));
+  EXPECT_THAT([] { make_task({{"kind", "python"}}); },
+              ThrowsMessage<InputError>(HasSubstr("run in process by ecopt.optimize")));
   EXPECT_THAT([] { make_task(nlohmann::json::object()); },
               ThrowsMessage<InputError>(HasSubstr("kind")));
 }

@@ -22,6 +22,7 @@ namespace ecopt {
 
 class EnergyMonitor;
 class DeviceLeases;
+class Task;
 
 // The run stopped on Ctrl-C or SIGTERM. After Ctrl-C (SIGINT, the user)
 // the running trial was marked FAILED ("interrupted by user"); after
@@ -55,8 +56,12 @@ struct RunOptions {
   std::ostream* out = nullptr;  // progress and the final table; null: std::cout
   // Set to stop: by StopSignals in the CLI, by hand in tests. Null: never.
   const std::atomic<bool>* stop = nullptr;
-  // Seam for tests: the monitor to measure with; null: discover_meters.
+  // The monitor to measure with (a test's seam, ecopt.optimize's monitor);
+  // null: discover_meters with the file's [energy] settings.
   EnergyMonitor* monitor = nullptr;
+  // The task to run, for one that lives in the caller (ecopt.optimize's
+  // objective); null: make_task(file.task).
+  Task* task = nullptr;
   // Worker mode (`ecopt worker`, include/ecopt/study/worker.hpp): stop
   // after this many trials of this process; wait for other processes'
   // RUNNING trials (they may die and need a retry) before ending; hold a

@@ -62,6 +62,8 @@ struct StudyFile {
 // Throws InputError naming the file (and the key or line) on any problem.
 StudyFile parse_study_file(std::string_view toml_text, const std::string& origin);
 StudyFile load_study_file(const std::string& path);
+// The same document already in JSON form (ecopt.optimize's settings dict).
+StudyFile study_file_from_json(const nlohmann::ordered_json& document, const std::string& origin);
 
 // The task's default space with the file's [space] entries: in Override
 // mode an entry replaces the parameter of that name in place or is added at

@@ -96,3 +96,10 @@ class Study:
     def best_trials(self):
         """The feasible Pareto-optimal COMPLETE trials."""
         return [Trial(t) for t in json.loads(self._handle.best_trials())]
+
+
+def export_to_optuna(storage, study_name, out, out_study_name=None):
+    """Writes study `study_name` of `storage` as an Optuna 3.1 SQLite
+    storage at `out` (``sqlite:///optuna.db``), as ``ecopt export --to
+    optuna`` does; returns the number of trials written. Needs no optuna."""
+    return _native.export_to_optuna(storage, study_name, out, out_study_name or "")

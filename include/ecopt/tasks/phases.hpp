@@ -1,0 +1,44 @@
+#pragma once
+// Named phases of a trial (training, inference), each measured in its own
+// window of the trial's monitor. Command trials report them by protocol
+// lines (docs/command-protocol.md) and ecopt.optimize's
+// `with trial.phase(...)` in process: both through this class, so both give
+// the same metrics and the same energy records.
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "ecopt/energy/monitor.hpp"
+#include "ecopt/energy/record.hpp"
+
+namespace ecopt {
+
+class PhaseWindows {
+ public:
+  explicit PhaseWindows(EnergyMonitor& monitor) : monitor_(monitor) {}
+
+  // InputError when the phase is open already.
+  void begin(const std::string& phase);
+  // Ends the phase's window and adds its metrics to `metrics`: <phase>_j
+  // (net of idle when a baseline was taken, else gross), _gross_j, _s, and
+  // with samples > 0 also _samples, _j_per_sample and _samples_per_j; its
+  // record (per sample when counted) goes to records(). InputError when
+  // the phase was not begun.
+  void end(const std::string& phase, std::int64_t samples, nlohmann::json& metrics);
+  // Closes the phases left open, whose energy is lost; returns the first
+  // one's name for the caller's error.
+  std::optional<std::string> abandon_open();
+
+  const std::vector<EnergyRecord>& records() const { return records_; }
+
+ private:
+  EnergyMonitor& monitor_;
+  std::map<std::string, ScopedWindow> open_;  // ended on every exit path
+  std::vector<EnergyRecord> records_;
+};
+
+}  // namespace ecopt

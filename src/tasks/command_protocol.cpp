@@ -1,5 +1,7 @@
 #include "command_protocol.hpp"
 
+#include <cmath>
+
 #include <fmt/format.h>
 
 #include "ecopt/core/error.hpp"
@@ -19,6 +21,21 @@ std::string describe_bad_json(std::string_view line, std::int64_t number) {
                     : fmt::format("ECOPT line {} is not valid JSON: {}", number, quoted(line));
 }
 
+// A phase's sample count: a whole number from 0 to 2^53 (beyond that a
+// double no longer counts exactly; 2.5 or -3 samples is a program's bug).
+std::int64_t sample_count(const nlohmann::json& message, std::int64_t number) {
+  const auto it = message.find("samples");
+  if (it == message.end()) return 0;
+  constexpr double kMaxExact = 9007199254740992.0;  // 2^53
+  const double value = it->is_number() ? it->get<double>() : -1.0;
+  if (!(value >= 0 && value <= kMaxExact && value == std::floor(value))) {
+    throw InputError(fmt::format("ECOPT line {}: \"samples\" is {}; give a whole number of "
+                                 "samples from 0 to 2^53",
+                                 number, cut_text(it->dump(), 60, 20)));
+  }
+  return static_cast<std::int64_t>(value);
+}
+
 ProtocolMessage read_message(const nlohmann::json& message, std::int64_t number) {
   if (!message.is_object()) {
     throw InputError(fmt::format("ECOPT line {} is not a JSON object", number));
@@ -28,8 +45,7 @@ ProtocolMessage read_message(const nlohmann::json& message, std::int64_t number)
     return message;
   }
   const auto event = message.value("event", "");
-  PhaseEvent phase{event == "begin", message.value("phase", ""),
-                   message.value("samples", std::int64_t{0})};
+  PhaseEvent phase{event == "begin", message.value("phase", ""), sample_count(message, number)};
   if (phase.phase.empty()) throw InputError(fmt::format("ECOPT line {} has no phase name", number));
   if (event != "begin" && event != "end") {
     throw InputError(fmt::format("ECOPT line {}: unknown event \"{}\"; use begin or end", number,

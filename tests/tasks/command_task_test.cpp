@@ -184,7 +184,12 @@ TEST_F(CommandTaskTest, FieldsOfTheWrongTypeOrRangeFailTheTrialWithoutCrashing) 
   for (const std::string line :
        {R"(ECOPT {"event": "begin", "phase": "p"}\nECOPT {"event": "end", "phase": "p", "samples": "ten"})",
         R"(ECOPT {"event": 5, "phase": "p"})", R"(ECOPT {"event": "begin", "phase": null})",
-        R"(ECOPT {"accuracy": 1e999})"}) {
+        R"(ECOPT {"accuracy": 1e999})",
+        // samples must count: not a fraction, not negative, not beyond 2^53
+        // (326e30 found by the protocol_line fuzzer: undefined behaviour).
+        R"(ECOPT {"event": "begin", "phase": "p"}\nECOPT {"event": "end", "phase": "p", "samples": 2.5})",
+        R"(ECOPT {"event": "begin", "phase": "p"}\nECOPT {"event": "end", "phase": "p", "samples": -3})",
+        R"(ECOPT {"event": "begin", "phase": "p"}\nECOPT {"event": "end", "phase": "p", "samples": 326e30})"}) {
     const auto program = script("typed.py", "print('" + line + "')");
     try {
       run({{"kind", "command"}, {"argv", {kPython, program}}}, {});

@@ -205,13 +205,24 @@ void write_energy_records(nlohmann::json& user_attrs, const std::vector<EnergyRe
   for (const auto& record : records) table[record.name] = to_json(record);
 }
 
-std::vector<EnergyRecord> energy_records(const nlohmann::json& user_attrs) {
+namespace {
+
+// user_attrs["energy"]; null when absent.
+const nlohmann::json* records_table(const nlohmann::json& user_attrs) {
   const auto table = user_attrs.find(kEnergyRecordsAttr);
-  if (table == user_attrs.end()) return {};
+  if (table == user_attrs.end()) return nullptr;
   if (!table->is_object()) {
     throw InputError(fmt::format("user attribute '{}' must be an object of energy records by name",
                                  kEnergyRecordsAttr));
   }
+  return &*table;
+}
+
+}  // namespace
+
+std::vector<EnergyRecord> energy_records(const nlohmann::json& user_attrs) {
+  const nlohmann::json* table = records_table(user_attrs);
+  if (!table) return {};
   std::vector<EnergyRecord> records;
   for (const auto& [name, json] : table->items()) records.push_back(energy_record_from_json(name, json));
   return records;
@@ -219,10 +230,11 @@ std::vector<EnergyRecord> energy_records(const nlohmann::json& user_attrs) {
 
 std::optional<EnergyRecord> find_energy_record(const nlohmann::json& user_attrs,
                                                std::string_view name) {
-  for (auto& record : energy_records(user_attrs)) {
-    if (record.name == name) return std::move(record);
-  }
-  return std::nullopt;
+  const nlohmann::json* table = records_table(user_attrs);
+  if (!table) return std::nullopt;
+  const auto record = table->find(name);  // only this one is read
+  if (record == table->end()) return std::nullopt;
+  return energy_record_from_json(std::string(name), *record);
 }
 
 }  // namespace ecopt

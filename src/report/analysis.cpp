@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 #include <map>
+#include <numeric>
 #include <set>
 
 #include <fmt/format.h>
@@ -43,17 +44,23 @@ double correlation_ratio(const std::vector<std::string>& groups, const std::vect
 
 ParamImportance importance_of(const std::string& param, const std::vector<const Trial*>& complete,
                               std::size_t objective) {
-  std::vector<double> numeric;
-  std::vector<std::string> labels;
+  std::vector<const ParamValue*> values;
   std::vector<double> y;
   bool categorical = false;
   for (const Trial* trial : complete) {
     const auto it = trial->params.find(param);
     if (it == trial->params.end()) continue;
     categorical = categorical || std::holds_alternative<std::string>(it->second);
-    labels.push_back(to_string(it->second));
-    if (!std::holds_alternative<std::string>(it->second)) numeric.push_back(as_double(it->second));
+    values.push_back(&it->second);
     y.push_back(trial->values[objective]);
+  }
+  // Labels for categories, numbers for the others: text for 100,000
+  // numbers is slow.
+  std::vector<std::string> labels;
+  std::vector<double> numeric;
+  for (const ParamValue* value : values) {
+    if (categorical) labels.push_back(to_string(*value));
+    if (!std::holds_alternative<std::string>(*value)) numeric.push_back(as_double(*value));
   }
   ParamImportance result;
   result.param = param;
@@ -71,22 +78,70 @@ ParamImportance importance_of(const std::string& param, const std::vector<const 
   return result;
 }
 
+// Minima of (value, index) over prefixes of positions 0..size-1, each
+// update and query in O(log size).
+class PrefixMinimum {
+ public:
+  using Entry = std::pair<double, std::size_t>;
+  explicit PrefixMinimum(std::size_t size)
+      : tree_(size + 1, Entry{std::numeric_limits<double>::infinity(), 0}) {}
+  void lower(std::size_t position, Entry entry) {
+    for (std::size_t k = position + 1; k < tree_.size(); k += k & (~k + 1)) tree_[k] = std::min(tree_[k], entry);
+  }
+  Entry up_to(std::size_t position) const {
+    Entry best = tree_[0];
+    for (std::size_t k = position + 1; k > 0; k -= k & (~k + 1)) best = std::min(best, tree_[k]);
+    return best;
+  }
+
+ private:
+  std::vector<Entry> tree_;
+};
+
+// The pair that contradicts the proxy most: the largest proxy ratio over
+// energy ratio among pairs where the larger proxy does not use more energy.
+// For each trial, the best partner among those with a smaller proxy and no
+// less energy minimises log proxy - log energy: a sweep in proxy order over
+// a prefix minimum by energy rank, O(n log n).
 std::optional<MisleadingPair> worst_pair(const ProxyCorrelation& proxy) {
+  const std::size_t n = proxy.proxy.size();
+  std::vector<double> by_energy = proxy.energy_j;
+  std::sort(by_energy.begin(), by_energy.end(), std::greater<>());
+  by_energy.erase(std::unique(by_energy.begin(), by_energy.end()), by_energy.end());
+  const auto rank = [&](double energy) {  // 0 for the most energy
+    return static_cast<std::size_t>(
+        std::lower_bound(by_energy.begin(), by_energy.end(), energy, std::greater<>()) - by_energy.begin());
+  };
+  std::vector<std::size_t> order(n);
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return proxy.proxy[a] < proxy.proxy[b]; });
+  PrefixMinimum smaller_proxy(by_energy.size());
+  std::vector<std::optional<std::size_t>> partner(n);
+  for (std::size_t group = 0; group < n;) {
+    std::size_t end = group;
+    while (end < n && proxy.proxy[order[end]] == proxy.proxy[order[group]]) ++end;
+    for (std::size_t k = group; k < end; ++k) {
+      const auto [value, j] = smaller_proxy.up_to(rank(proxy.energy_j[order[k]]));
+      if (std::isfinite(value)) partner[order[k]] = j;
+    }
+    for (std::size_t k = group; k < end; ++k) {
+      const std::size_t j = order[k];
+      smaller_proxy.lower(rank(proxy.energy_j[j]), {std::log(proxy.proxy[j]) - std::log(proxy.energy_j[j]), j});
+    }
+    group = end;
+  }
   std::optional<MisleadingPair> worst;
   double worst_score = 1.0;
-  const std::size_t n = proxy.proxy.size();
   for (std::size_t i = 0; i < n; ++i) {
-    for (std::size_t j = 0; j < n; ++j) {
-      if (proxy.proxy[i] <= proxy.proxy[j] || proxy.energy_j[i] > proxy.energy_j[j]) continue;
-      const double proxy_ratio = proxy.proxy[i] / proxy.proxy[j];
-      const double energy_ratio = proxy.energy_j[i] / proxy.energy_j[j];
-      // How far the proxy's prediction is from what was measured.
-      const double score = proxy_ratio / energy_ratio;
-      if (score > worst_score) {
-        worst_score = score;
-        worst = MisleadingPair{proxy.trial_numbers[i], proxy.trial_numbers[j], proxy_ratio,
-                               energy_ratio};
-      }
+    if (!partner[i]) continue;
+    const std::size_t j = *partner[i];
+    const double proxy_ratio = proxy.proxy[i] / proxy.proxy[j];
+    const double energy_ratio = proxy.energy_j[i] / proxy.energy_j[j];
+    // How far the proxy's prediction is from what was measured.
+    const double score = proxy_ratio / energy_ratio;
+    if (score > worst_score) {
+      worst_score = score;
+      worst = MisleadingPair{proxy.trial_numbers[i], proxy.trial_numbers[j], proxy_ratio, energy_ratio};
     }
   }
   return worst;
@@ -189,8 +244,9 @@ ProxyCorrelation proxy_correlation(const std::vector<Trial>& trials, const std::
   for (const auto& trial : trials) {
     if (!is_finished(trial.state)) continue;
     const auto proxy = trial.metric(proxy_key);
+    if (!proxy || !std::isfinite(*proxy) || *proxy <= 0.0) continue;
     const auto energy = inference_energy(trial);
-    if (!proxy || !energy || !std::isfinite(*proxy) || *proxy <= 0.0) continue;
+    if (!energy) continue;
     result.trial_numbers.push_back(trial.number);
     result.proxy.push_back(*proxy);
     result.energy_j.push_back(energy->j_per_unit);

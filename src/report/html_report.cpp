@@ -507,11 +507,14 @@ ParamAxis param_axis(const Page& page, const std::string& name) {
     integer = integer && std::holds_alternative<std::int64_t>(it->second);
     categorical = categorical || std::holds_alternative<std::string>(it->second) ||
                   std::holds_alternative<bool>(it->second);
-    categories.insert(to_string(it->second));
     if (!std::holds_alternative<std::string>(it->second)) values.push_back(as_double(it->second));
   }
   result.axis.integer = integer;
   if (categorical) {
+    for (const Trial* trial : page.complete) {  // only now: text for 100,000 numbers is slow
+      const auto it = trial->params.find(name);
+      if (it != trial->params.end()) categories.insert(to_string(it->second));
+    }
     for (const auto& category : categories) {
       result.category_index[category] = static_cast<double>(result.axis.categories.size());
       result.axis.categories.push_back(category);

@@ -125,13 +125,17 @@ const EnergyRecord* TrialEnergy::headline() const {
   return tuning ? &*tuning : nullptr;
 }
 
+// A record that can give the energy of one inference.
+bool per_unit(const EnergyRecord& record) {
+  return record.j_per_unit && std::isfinite(*record.j_per_unit) && *record.j_per_unit > 0.0;
+}
+
 TrialEnergy trial_energy(const Trial& trial) {
   const auto records = energy_records(trial.user_attrs);
   TrialEnergy energy;
   for (const char* name : {kInferenceRecord, kGenerationRecord}) {
-    const auto record = std::find_if(records.begin(), records.end(), [&](const EnergyRecord& r) {
-      return r.name == name && r.j_per_unit && std::isfinite(*r.j_per_unit) && *r.j_per_unit > 0.0;
-    });
+    const auto record = std::find_if(records.begin(), records.end(),
+                                     [&](const EnergyRecord& r) { return r.name == name && per_unit(r); });
     if (record == records.end()) continue;
     energy.inference = InferenceEnergy{*record->j_per_unit, record->unit, *record};
     break;
@@ -145,7 +149,13 @@ TrialEnergy trial_energy(const Trial& trial) {
 }
 
 std::optional<InferenceEnergy> inference_energy(const Trial& trial) {
-  return trial_energy(trial).inference;
+  for (const char* name : {kInferenceRecord, kGenerationRecord}) {
+    auto record = find_energy_record(trial.user_attrs, name);
+    if (record && per_unit(*record)) {
+      return InferenceEnergy{*record->j_per_unit, record->unit, std::move(*record)};
+    }
+  }
+  return std::nullopt;
 }
 
 std::optional<EnergyRecord> tuning_energy(const Trial& trial) {

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <fstream>
+#include <future>
 
 #include <fmt/format.h>
 
@@ -144,14 +145,20 @@ ReportFiles write_report(Storage& storage, const ReportOptions& options) {
   const ReportContext context = make_context(*study, trials, storage.describe(), options);
 
   // Render everything before touching the disk, so a failure writes nothing.
+  // The exports read the same trials as the page and nothing else, so they
+  // render on their own threads meanwhile (a second of each at 100,000 trials).
+  auto csv_text = std::async(std::launch::async, [&] { return trials_to_csv(study->spec, trials); });
+  auto json_text = std::async(std::launch::async, [&] {
+    return trials_to_json(study->spec, trials).dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
+  });
   const std::string html = render_html(context);
   std::optional<std::string> card;
   if (context.chosen) {
     card = render_model_card({study->spec, trials, context.chosen->number, context.chosen->reason,
                               context.carbon, context.impact});
   }
-  const std::string csv = trials_to_csv(study->spec, trials);
-  const std::string json = trials_to_json(study->spec, trials).dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
+  const std::string csv = csv_text.get();
+  const std::string json = json_text.get();
 
   std::error_code error;
   std::filesystem::create_directories(options.out_dir, error);

@@ -1,6 +1,7 @@
 // Proxies, hypervolume, importance, default choices and net impact on the
 // known study (tests/report/known_study.hpp), against hand-computed values.
 #include <cmath>
+#include <random>
 
 #include <gtest/gtest.h>
 
@@ -195,6 +196,43 @@ TEST_F(KnownStudy, ProxyCorrelationsMatchHandComputedRanks) {
   // Ranks: 0 (2,1), 1 (4,4), 2 (3,3), 3 (1,2): Σd² = 2, ρ = 0.8.
   EXPECT_NEAR(flops.spearman, 0.8, 1e-12);
   EXPECT_NEAR(flops.pearson, 0.9759566098065985, 1e-12);
+}
+
+// The sweep that finds the most misleading pair against every pair tried,
+// on values drawn from a few levels so that proxies and energies tie often.
+TEST(ProxyCorrelation, TheMostMisleadingPairIsTheOneEveryPairWouldGive) {
+  std::mt19937 random(3);
+  for (int round = 0; round < 20; ++round) {
+    std::vector<Trial> trials;
+    for (int i = 0; i < 60; ++i) {
+      Trial trial;
+      trial.number = i;
+      trial.state = TrialState::Complete;
+      trial.user_attrs = {{"params", 1000.0 * (1 + random() % 8)}};
+      write_energy_records(trial.user_attrs,
+                           {testing::inference_record(EnergySource::RaplPowercap, 0.001 * (1 + random() % 6))});
+      trials.push_back(trial);
+    }
+    const ProxyCorrelation proxy = proxy_correlation(trials, "params");
+    double worst = 1.0;
+    for (std::size_t i = 0; i < proxy.proxy.size(); ++i) {
+      for (std::size_t j = 0; j < proxy.proxy.size(); ++j) {
+        if (proxy.proxy[i] <= proxy.proxy[j] || proxy.energy_j[i] > proxy.energy_j[j]) continue;
+        worst = std::max(worst, (proxy.proxy[i] / proxy.proxy[j]) / (proxy.energy_j[i] / proxy.energy_j[j]));
+      }
+    }
+    if (worst == 1.0) {
+      EXPECT_FALSE(proxy.worst_pair);
+      continue;
+    }
+    ASSERT_TRUE(proxy.worst_pair);
+    const auto& pair = *proxy.worst_pair;
+    EXPECT_NEAR(pair.proxy_ratio / pair.energy_ratio, worst, 1e-9 * worst);
+    const auto& more = trials[static_cast<std::size_t>(pair.more_proxy_trial)];
+    const auto& less = trials[static_cast<std::size_t>(pair.less_proxy_trial)];
+    EXPECT_GT(*more.metric("params"), *less.metric("params"));
+    EXPECT_LE(inference_energy(more)->j_per_unit, inference_energy(less)->j_per_unit);
+  }
 }
 
 TEST_F(KnownStudy, ProxyWithTooFewTrialsSaysSo) {

@@ -183,3 +183,18 @@ def test_ecopt_tune_explains_where_python_tasks_run(storage, tmp_path):
                              storage], capture_output=True, text=True)
     assert result.returncode != 0
     assert "run in process by ecopt.optimize" in result.stderr
+
+
+def test_ctrl_c_in_the_objective_fails_its_trial_and_stops_the_study(storage):
+    def interrupted(trial):
+        if trial.number == 1:
+            raise KeyboardInterrupt
+        with trial.phase("inference", samples=1):
+            busy(0.15)
+        return trial.params["x"]
+
+    with pytest.raises(KeyboardInterrupt, match="interrupted: trial 1 marked FAILED"):
+        ecopt.optimize(interrupted, settings(storage))
+    trials = ecopt.Study.load(storage, "opt").trials
+    assert [(t.state, t.fail_reason) for t in trials] == [
+        ("COMPLETE", None), ("FAIL", "interrupted by user")]

@@ -1,4 +1,5 @@
 // What only the SQLite backend has: files, paths, WAL, other processes.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
@@ -8,6 +9,9 @@
 
 #include "ecopt/core/error.hpp"
 #include "storage_fixture.hpp"
+
+using testing::HasSubstr;
+using testing::Not;
 
 namespace ecopt::testing {
 namespace {
@@ -25,8 +29,11 @@ std::string sqlite_exec(const std::filesystem::path& path, const std::string& sq
   char* error = nullptr;
   sqlite3_exec(
       db, sql.c_str(),
-      [](void* out, int, char** values, char**) {
-        *static_cast<std::string*>(out) += values[0] ? values[0] : "NULL";
+      [](void* out, int columns, char** values, char**) {
+        for (int i = 0; i < columns; ++i) {  // a row's columns joined by '|'
+          if (i > 0) *static_cast<std::string*>(out) += '|';
+          *static_cast<std::string*>(out) += values[i] ? values[i] : "NULL";
+        }
         return 0;
       },
       &result, &error);
@@ -74,12 +81,12 @@ TEST(SqliteStorage, DataSurvivesReopening) {
   EXPECT_EQ(reopened->create_trial(study->id, {}).number, 1);
 }
 
-TEST(SqliteStorage, UsesWalForeignKeysAndRecordsSchemaVersion2) {
+TEST(SqliteStorage, UsesWalForeignKeysAndRecordsSchemaVersion3) {
   TempFolder folder;
   const auto path = folder.path() / "study.db";
   auto storage = open_storage(sqlite_url(folder));
   EXPECT_EQ(sqlite_exec(path, "PRAGMA journal_mode"), "wal");
-  EXPECT_EQ(sqlite_exec(path, "SELECT version FROM ecopt_schema_version"), "2");
+  EXPECT_EQ(sqlite_exec(path, "SELECT version FROM ecopt_schema_version"), "3");
   // The foreign key refuses a trial of a study that does not exist.
   EXPECT_THROW(sqlite_exec(path, "PRAGMA foreign_keys = ON; INSERT INTO trials (study_id, "
                                  "number, state, params_json, values_json, user_attrs_json, "
@@ -133,11 +140,11 @@ TEST(SqliteStorage, NewerSchemaVersionAsksToUpgradeEcopt) {
   TempFolder folder;
   const auto path = folder.path() / "study.db";
   open_storage(sqlite_url(folder));
-  sqlite_exec(path, "UPDATE ecopt_schema_version SET version = 3");
+  sqlite_exec(path, "UPDATE ecopt_schema_version SET version = 4");
   const std::string message = message_of(sqlite_url(folder));
-  EXPECT_NE(message.find("schema version 3"), std::string::npos) << message;
+  EXPECT_NE(message.find("schema version 4"), std::string::npos) << message;
   EXPECT_NE(message.find("upgrade ECOpt"), std::string::npos) << message;
-  EXPECT_EQ(sqlite_exec(path, "SELECT version FROM ecopt_schema_version"), "3");
+  EXPECT_EQ(sqlite_exec(path, "SELECT version FROM ecopt_schema_version"), "4");
 }
 
 TEST(SqliteStorage, ConcurrentFirstOpensCreateTheSchemaOnce) {
@@ -176,10 +183,13 @@ TEST(SqliteStorage, Version1DatabaseIsMigratedAndReadIncrementally) {
     storage->create_trial(study_id, {});
   }
   sqlite_exec(path, "DROP INDEX trials_by_version; ALTER TABLE trials DROP COLUMN version; "
-                    "ALTER TABLE studies DROP COLUMN trials_version; "
+                    "ALTER TABLE studies DROP COLUMN trials_version; DROP INDEX trials_by_state; "
+                    "CREATE INDEX trials_by_state ON trials (study_id, state); "
                     "UPDATE ecopt_schema_version SET version = 1");
   auto storage = open_storage(sqlite_url(folder));
-  EXPECT_EQ(sqlite_exec(path, "SELECT version FROM ecopt_schema_version"), "2");
+  EXPECT_EQ(sqlite_exec(path, "SELECT version FROM ecopt_schema_version"), "3");
+  EXPECT_THAT(sqlite_exec(path, "SELECT sql FROM sqlite_master WHERE name = 'trials_by_state'"),
+              HasSubstr("(study_id, state, number)"));
   const TrialChanges all = storage->trials_changed_since(study_id, 0);
   EXPECT_EQ(all.trials.size(), 2u);
   EXPECT_TRUE(storage->trials_changed_since(study_id, all.version).trials.empty());
@@ -187,6 +197,20 @@ TEST(SqliteStorage, Version1DatabaseIsMigratedAndReadIncrementally) {
   const TrialChanges next = storage->trials_changed_since(study_id, all.version);
   ASSERT_EQ(next.trials.size(), 1u);
   EXPECT_EQ(next.trials[0].number, third.number);
+}
+
+// Reaping stale trials runs before every trial: it must search the state
+// index, never walk every trial of the study (which read a 40 MB table per
+// trial at 20,000 trials).
+TEST(SqliteStorage, RunningTrialsAreFoundThroughTheStateIndex) {
+  TempFolder folder;
+  const auto path = folder.path() / "study.db";
+  open_storage(sqlite_url(folder));
+  const std::string plan = sqlite_exec(
+      path, "EXPLAIN QUERY PLAN SELECT id FROM trials WHERE study_id = 1 AND state = 'RUNNING' "
+            "ORDER BY number");
+  EXPECT_THAT(plan, HasSubstr("trials_by_state"));
+  EXPECT_THAT(plan, Not(HasSubstr("TEMP B-TREE")));
 }
 
 TEST(SqliteStorage, UniqueConstraintGuardsTrialNumbers) {

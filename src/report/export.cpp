@@ -206,10 +206,22 @@ std::string trials_to_csv(const StudySpec& spec, const std::vector<Trial>& trial
   return csv;
 }
 
-nlohmann::json trials_to_json(const StudySpec& spec, const std::vector<Trial>& trials) {
-  nlohmann::json out = {{"study", to_json(spec)}, {"trials", nlohmann::json::array()}};
-  for (const auto& trial : trials) out["trials"].push_back(to_json(trial));
-  return out;
+std::string trials_to_json(const StudySpec& spec, const std::vector<Trial>& trials) {
+  // Each value as dump(2) writes it at `indent` inside the whole: JSON text
+  // holds a newline only between tokens, never inside a string.
+  const auto nested = [](const nlohmann::json& value, std::string_view indent) {
+    std::string out;
+    for (const char c : value.dump(2, ' ', false, nlohmann::json::error_handler_t::replace)) {
+      out += c;
+      if (c == '\n') out += indent;
+    }
+    return out;
+  };
+  std::string out = "{\n  \"study\": " + nested(to_json(spec), "  ") + ",\n  \"trials\": [";
+  for (std::size_t i = 0; i < trials.size(); ++i) {
+    out += (i == 0 ? "\n    " : ",\n    ") + nested(to_json(trials[i]), "    ");
+  }
+  return out + (trials.empty() ? "]\n}" : "\n  ]\n}");
 }
 
 std::string format_trials_table(const StudySpec& spec, const std::vector<Trial>& trials,

@@ -148,9 +148,7 @@ ReportFiles write_report(Storage& storage, const ReportOptions& options) {
   // The exports read the same trials as the page and nothing else, so they
   // render on their own threads meanwhile (a second of each at 100,000 trials).
   auto csv_text = std::async(std::launch::async, [&] { return trials_to_csv(study->spec, trials); });
-  auto json_text = std::async(std::launch::async, [&] {
-    return trials_to_json(study->spec, trials).dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
-  });
+  auto json_text = std::async(std::launch::async, [&] { return trials_to_json(study->spec, trials); });
   const std::string html = render_html(context);
   std::optional<std::string> card;
   if (context.chosen) {

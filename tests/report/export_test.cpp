@@ -82,10 +82,17 @@ TEST(TrialsCsv, RoundTripsAwkwardValues) {
 TEST(TrialsJson, HoldsTheSpecAndEveryTrial) {
   auto storage = open_storage("memory");
   const StudyRecord study = testing::make_known_study(*storage);
-  const auto json = trials_to_json(study.spec, storage->trials(study.id));
+  const auto trials = storage->trials(study.id);
+  const std::string text = trials_to_json(study.spec, trials);
+  const auto json = nlohmann::json::parse(text);
   EXPECT_EQ(json["study"]["name"], "known");
   ASSERT_EQ(json["trials"].size(), 5u);
   EXPECT_EQ(trial_from_json(json["trials"][2]).params.at("width"), ParamValue(std::int64_t{32}));
+  // Written trial by trial, the text is what one tree of it dumps.
+  nlohmann::json tree = {{"study", to_json(study.spec)}, {"trials", nlohmann::json::array()}};
+  for (const auto& trial : trials) tree["trials"].push_back(to_json(trial));
+  EXPECT_EQ(text, tree.dump(2));
+  EXPECT_EQ(trials_to_json(study.spec, {}), nlohmann::json({{"study", to_json(study.spec)}, {"trials", nlohmann::json::array()}}).dump(2));
 }
 
 TEST(TrialsTable, ShowsEnergyWithItsSourceAndMarksSharedDevices) {

@@ -24,8 +24,10 @@ std::string csv_field(std::string_view text);
 // values are empty; values keep full precision.
 std::string trials_to_csv(const StudySpec& spec, const std::vector<Trial>& trials);
 
-// {"study": <spec>, "trials": [<trial>...]}
-nlohmann::json trials_to_json(const StudySpec& spec, const std::vector<Trial>& trials);
+// {"study": <spec>, "trials": [<trial>...]} as text indented by 2, built
+// trial by trial rather than as one tree of every trial (a study of 100,000
+// trials would hold its attributes twice).
+std::string trials_to_json(const StudySpec& spec, const std::vector<Trial>& trials);
 
 struct TableOptions {
   std::size_t max_cell_width = 24;  // longer cells are cut with "…"

@@ -11,32 +11,36 @@
   const data = JSON.parse(document.getElementById('ecopt-data').textContent);
   const drawer = document.getElementById('trial-details');
 
-  // The trials come as columns (src/report/page_data.hpp): one value of a
-  // column for trial i.
-  function cell(column, i) {
-    if (Array.isArray(column)) return column[i];
-    if ('fill' in column) return column.fill;
-    if ('first' in column) return column.first + i;
-    if ('parts' in column) return column.parts.map((part) => cell(part, i));
-    const index = column.index[i];
-    return index === null ? null : column.dict[index];
+  // The trials come as columns (src/report/page_data.hpp): a reader of a
+  // column gives its value for trial i.
+  function reader(column) {
+    if (Array.isArray(column)) return (i) => column[i];
+    if ('fill' in column) return () => column.fill;
+    if ('first' in column) return (i) => column.first + i;
+    if ('parts' in column) {
+      const parts = column.parts.map(reader);
+      return (i) => parts.map((part) => part(i));
+    }
+    return (i) => (column.index[i] === null ? null : column.dict[column.index[i]]);
   }
 
-  // A row as the page and the dashboard's changes carry it, as the details
-  // panel reads it: parameters by name, and only those the trial has.
-  function trialOf(row) {
-    const params = {};
-    data.params.forEach((name, k) => { if (row.params[k] !== null) params[name] = row.params[k]; });
-    return Object.assign({}, row, { params, paramList: row.params });
-  }
-
+  // Rows as the dashboard's changes carry them too: {number, state, values,
+  // params (in the order of data.params), ..., user_attrs where embedded}.
   const trials = new Map();
+  const readers = Object.entries(data.trials.columns).map(([key, column]) => [key, reader(column)]);
   for (let i = 0; i < data.trials.count; ++i) {
     const row = {};
-    for (const [key, column] of Object.entries(data.trials.columns)) row[key] = cell(column, i);
+    for (const [key, read] of readers) row[key] = read(i);
     const attrs = data.details[String(row.number)];
     if (attrs) row.user_attrs = attrs;
-    trials.set(row.number, trialOf(row));
+    trials.set(row.number, row);
+  }
+
+  // The parameters a trial has, by name.
+  function paramsOf(trial) {
+    const params = {};
+    data.params.forEach((name, k) => { if (trial.params[k] !== null) params[name] = trial.params[k]; });
+    return params;
   }
 
   function element(tag, text, className) {
@@ -105,7 +109,7 @@
     const objectives = data.objectives.map((objective, i) => [objective.name + ' (' + objective.direction + ')',
       trial.values ? trial.values[i] : null]);
     drawer.append(element('h4', 'Objectives'), keyValueTable(objectives));
-    drawer.append(element('h4', 'Parameters'), keyValueTable(Object.entries(trial.params || {})));
+    drawer.append(element('h4', 'Parameters'), keyValueTable(Object.entries(paramsOf(trial))));
     if (!trial.user_attrs) {
       drawer.append(element('h4', 'Energy'), keyValueTable([
         ['source', trial.energy ? trial.energy.source : null],
@@ -136,12 +140,12 @@
       baseline: Number(section.dataset.baseline) };
   }
 
-  function field(trial, name) {
+  // What a column shows of a trial, from its header's data-field.
+  function getter(name) {
     const [key, index] = name.split('.');
-    if (key === 'params') return trial.paramList[Number(index)];
-    if (key === 'values') return trial.values ? trial.values[Number(index)] : null;
-    if (key === 'energy') return trial.energy ? trial.energy.source : null;
-    return trial[key];
+    if (key === 'params' || key === 'values') return (trial) => trial[key][Number(index)];
+    if (key === 'energy') return (trial) => (trial.energy ? trial.energy.source : null);
+    return (trial) => trial[key];
   }
 
   // C++'s {:.4g}, as every number elsewhere on the page.
@@ -168,8 +172,8 @@
     row.dataset.trial = String(trial.number);
     row.tabIndex = 0;
     if (trial.number === selected) row.classList.add('selected');
-    for (const [name, header] of fields) {
-      const value = field(trial, name);
+    for (const [name, header, get] of fields) {
+      const value = get(trial);
       const numeric = typeof value === 'number';
       const td = element('td', value === null || value === undefined ? '–' : numeric ? formatNumber(value) : value);
       if (numeric || header.dataset.type === 'number') td.className = 'num';
@@ -191,29 +195,35 @@
     return row;
   }
 
-  // Trials missing the field come last in either direction.
-  function compare(a, b, name, numeric, ascending) {
-    const x = field(a, name);
-    const y = field(b, name);
-    const missingX = x === null || x === undefined;
-    const missingY = y === null || y === undefined;
-    if (missingX || missingY) return missingX === missingY ? 0 : missingX ? 1 : -1;
-    let order;
-    if (numeric && typeof x === 'number' && typeof y === 'number') order = x - y;
-    else order = String(x).toLowerCase() < String(y).toLowerCase() ? -1 : String(x).toLowerCase() > String(y).toLowerCase() ? 1 : 0;
-    return ascending ? order : -order;
+  // Trials missing the field come last in either direction; ties in trial
+  // number order. Keys are read once, so 100,000 trials sort quickly.
+  function sorted(rows, get, numeric, ascending) {
+    const keyed = rows.map((trial) => {
+      const value = get(trial);
+      const missing = value === null || value === undefined;
+      return { trial, missing, key: missing ? 0 : numeric && typeof value === 'number' ? value : String(value).toLowerCase() };
+    });
+    const direction = ascending ? 1 : -1;
+    keyed.sort((a, b) => {
+      if (a.missing || b.missing) return a.missing === b.missing ? a.trial.number - b.trial.number : a.missing ? 1 : -1;
+      if (a.key === b.key) return a.trial.number - b.trial.number;
+      if (typeof a.key !== typeof b.key) return direction * (typeof a.key === 'number' ? -1 : 1);
+      return direction * (a.key < b.key ? -1 : 1);
+    });
+    return keyed.map((item) => item.trial);
   }
 
-  // The trials the table shows, in order.
+  // The trials the table shows, in order; kept until the trials, the sort or
+  // the filter change, so turning a page costs one page.
+  let listing = null;
   function listed(facts) {
+    if (listing) return listing;
     let rows = Array.from(trials.values());
     if (table.filter === 'front') rows = rows.filter((trial) => facts.front.has(trial.number));
     const header = sort && document.querySelectorAll('#trial-table thead th')[sort.column];
-    if (!header) return rows.sort((a, b) => a.number - b.number);
-    const numeric = header.dataset.type === 'number' || header.classList.contains('param');
-    return rows.sort((a, b) => {
-      return compare(a, b, header.dataset.field, numeric, sort.ascending) || a.number - b.number;
-    });
+    listing = header ? sorted(rows, getter(header.dataset.field), header.dataset.type === 'number' || header.classList.contains('param'), sort.ascending)
+      : rows.sort((a, b) => a.number - b.number);
+    return listing;
   }
 
   function button(text, action) {
@@ -230,6 +240,7 @@
     let rows = listed(sectionFacts());
     if (!rows.some((trial) => trial.number === number)) {
       table.filter = 'all';
+      listing = null;
       rows = listed(sectionFacts());
     }
     table.page = Math.floor(rows.findIndex((trial) => trial.number === number) / kPageRows);
@@ -248,7 +259,7 @@
       option.selected = table.filter === value;
       filter.append(option);
     }
-    filter.addEventListener('change', () => { table.filter = filter.value; table.page = 0; renderTable(); });
+    filter.addEventListener('change', () => { table.filter = filter.value; table.page = 0; listing = null; renderTable(); });
     const pages = Math.max(1, Math.ceil(shown / kPageRows));
     const first = shown ? table.page * kPageRows + 1 : 0;
     const last = Math.min(shown, (table.page + 1) * kPageRows);
@@ -278,7 +289,7 @@
     const facts = sectionFacts();
     const rows = listed(facts);
     table.page = Math.max(0, Math.min(table.page, Math.ceil(rows.length / kPageRows) - 1));
-    const fields = Array.from(tableNode.tHead.rows[0].cells).map((header) => [header.dataset.field, header]);
+    const fields = Array.from(tableNode.tHead.rows[0].cells).map((header) => [header.dataset.field, header, getter(header.dataset.field)]);
     const page = rows.slice(table.page * kPageRows, (table.page + 1) * kPageRows);
     tableNode.tBodies[0].replaceChildren(...page.map((trial) => rowOf(trial, fields, facts)));
     host.replaceChildren(...tools(facts, rows.length));
@@ -297,6 +308,7 @@
     if (header) {
       sort = { column: header.cellIndex, ascending: header.getAttribute('aria-sort') !== 'ascending' };
       table.page = 0;
+      listing = null;
       renderTable();
       return;
     }
@@ -364,7 +376,8 @@
   // changed trials and restores the sort order and the open details.
   window.ecoptReport = {
     update(changed) {
-      for (const row of changed) trials.set(row.number, trialOf(row));
+      for (const row of changed) trials.set(row.number, row);
+      listing = null;
       renderTable();
       if (selected !== null && !drawer.hidden) select(selected);
       markDrawn();

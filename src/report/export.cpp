@@ -207,19 +207,23 @@ std::string trials_to_csv(const StudySpec& spec, const std::vector<Trial>& trial
 }
 
 std::string trials_to_json(const StudySpec& spec, const std::vector<Trial>& trials) {
-  // Each value as dump(2) writes it at `indent` inside the whole: JSON text
-  // holds a newline only between tokens, never inside a string.
-  const auto nested = [](const nlohmann::json& value, std::string_view indent) {
-    std::string out;
-    for (const char c : value.dump(2, ' ', false, nlohmann::json::error_handler_t::replace)) {
-      out += c;
-      if (c == '\n') out += indent;
+  std::string out;
+  // Appends a value as dump(2) writes it at `indent` inside the whole: JSON
+  // text holds a newline only between tokens, never inside a string.
+  const auto nested = [&](const nlohmann::json& value, std::string_view indent) {
+    const std::string text = value.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
+    std::size_t start = 0;
+    for (std::size_t end; (end = text.find('\n', start)) != std::string::npos; start = end + 1) {
+      out.append(text, start, end + 1 - start).append(indent);
     }
-    return out;
+    out.append(text, start);
   };
-  std::string out = "{\n  \"study\": " + nested(to_json(spec), "  ") + ",\n  \"trials\": [";
+  out = "{\n  \"study\": ";
+  nested(to_json(spec), "  ");
+  out += ",\n  \"trials\": [";
   for (std::size_t i = 0; i < trials.size(); ++i) {
-    out += (i == 0 ? "\n    " : ",\n    ") + nested(to_json(trials[i]), "    ");
+    out += i == 0 ? "\n    " : ",\n    ";
+    nested(to_json(trials[i]), "    ");
   }
   return out + (trials.empty() ? "]\n}" : "\n  ]\n}");
 }

@@ -1,5 +1,6 @@
 #include "acquisition.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "normal_math.hpp"
@@ -21,44 +22,52 @@ double log_feasibility(const ConstraintModel& constraint, double mean, double st
   return log_cdf;
 }
 
+// Posterior variance left once conditioned on front samples.
+double conditioned_variance(double variance, double reduction) {
+  return std::max(variance - reduction, 1e-12 * variance);
+}
+
 }  // namespace
 
 Acquisition::Acquisition(std::vector<GaussianProcess> objectives, std::vector<ImprovementTerm> terms,
                          std::vector<ConstraintModel> constraints)
     : objectives_(std::move(objectives)), terms_(std::move(terms)), constraints_(std::move(constraints)) {}
 
-double Acquisition::log_improvement(std::span<const double> mean, std::span<const double> stddev,
-                                    std::span<double> d_mean, std::span<double> d_stddev) const {
-  if (terms_.size() == 1 && terms_.front().weight == 1.0) {
-    return log_expected_hypervolume_improvement(terms_.front().fronts, mean, stddev, d_mean, d_stddev);
-  }
+double Acquisition::log_term(const ImprovementTerm& term, std::span<const double> mean,
+                             std::span<const double> stddev, const Eigen::MatrixXd& shifts,
+                             Eigen::MatrixXd* by_mean, Eigen::VectorXd* by_stddev) {
+  const std::vector<HypervolumeBoxes>& fronts = term.fronts.fronts();
   const std::size_t m = mean.size();
-  const bool with_gradient = !d_mean.empty();
-  std::vector<double> values;
-  std::vector<double> term_d_mean(with_gradient ? terms_.size() * m : 0);
-  std::vector<double> term_d_stddev(term_d_mean.size());
-  double total = kNegInf;
-  for (std::size_t k = 0; k < terms_.size(); ++k) {
-    const auto slot = [&](std::vector<double>& all) {
-      return with_gradient ? std::span(all).subspan(k * m, m) : std::span<double>{};
-    };
-    values.push_back(std::log(terms_[k].weight) +
-                     log_expected_hypervolume_improvement(terms_[k].fronts, mean, stddev, slot(term_d_mean),
-                                                          slot(term_d_stddev)));
-    total = log_add_exp(total, values.back());
+  const auto count = static_cast<Eigen::Index>(fronts.size());
+  std::vector<double> shifted(mean.begin(), mean.end());
+  std::vector<double> d_mean(by_mean ? m : 0);
+  std::vector<double> d_stddev(d_mean.size());
+  Eigen::VectorXd values(count);
+  if (by_mean) {
+    by_mean->setZero(count, static_cast<Eigen::Index>(m));
+    by_stddev->setZero(static_cast<Eigen::Index>(m));
   }
-  if (with_gradient) {
-    std::fill(d_mean.begin(), d_mean.end(), 0.0);
-    std::fill(d_stddev.begin(), d_stddev.end(), 0.0);
-    for (std::size_t k = 0; k < terms_.size() && total != kNegInf; ++k) {
-      const double share = std::exp(values[k] - total);  // d log sum / d log term
-      for (std::size_t j = 0; j < m; ++j) {
-        d_mean[j] += share * term_d_mean[k * m + j];
-        d_stddev[j] += share * term_d_stddev[k * m + j];
-      }
+  Eigen::MatrixXd stddev_by_front(by_mean ? count : 0, static_cast<Eigen::Index>(m));
+  double total = kNegInf;
+  for (Eigen::Index s = 0; s < count; ++s) {
+    for (std::size_t j = 0; j < m && shifts.size() > 0; ++j) shifted[j] = mean[j] + shifts(static_cast<Eigen::Index>(j), s);
+    values[s] = log_expected_hypervolume_improvement(std::span(&fronts[static_cast<std::size_t>(s)], 1), shifted,
+                                                     stddev, d_mean, d_stddev);
+    total = log_add_exp(total, values[s]);
+    if (by_mean) {
+      by_mean->row(s) = Eigen::Map<const Eigen::RowVectorXd>(d_mean.data(), static_cast<Eigen::Index>(m));
+      stddev_by_front.row(s) = Eigen::Map<const Eigen::RowVectorXd>(d_stddev.data(), static_cast<Eigen::Index>(m));
     }
   }
-  return total;
+  if (by_mean && total != kNegInf) {
+    // d log mean_s exp(v_s) / d v_s = softmax(v)_s.
+    const Eigen::VectorXd share = (values.array() - total).exp().matrix();
+    *by_mean = share.asDiagonal() * *by_mean;
+    *by_stddev = stddev_by_front.transpose() * share;
+  } else if (by_mean) {
+    by_mean->setZero();
+  }
+  return total - std::log(static_cast<double>(count));
 }
 
 std::size_t Acquisition::dimensions() const {
@@ -70,22 +79,30 @@ Eigen::VectorXd Acquisition::evaluate(const Eigen::MatrixXd& points) const {
   Eigen::VectorXd values = Eigen::VectorXd::Zero(count);
   if (!terms_.empty()) {
     const std::size_t m = objectives_.size();
-    Eigen::MatrixXd means(count, static_cast<Eigen::Index>(m));
-    Eigen::MatrixXd stddevs(count, static_cast<Eigen::Index>(m));
-    for (std::size_t j = 0; j < m; ++j) {
-      const GpPrediction prediction = objectives_[j].predict(points);
-      means.col(static_cast<Eigen::Index>(j)) = prediction.mean;
-      stddevs.col(static_cast<Eigen::Index>(j)) = prediction.variance.cwiseSqrt();
-    }
-    std::vector<double> mean(m);
-    std::vector<double> stddev(m);
-    for (Eigen::Index i = 0; i < count; ++i) {
-      for (std::size_t j = 0; j < m; ++j) {
-        mean[j] = means(i, static_cast<Eigen::Index>(j));
-        stddev[j] = stddevs(i, static_cast<Eigen::Index>(j));
+    std::vector<GpPrediction> predictions;
+    for (const GaussianProcess& model : objectives_) predictions.push_back(model.predict(points));
+    Eigen::VectorXd total = Eigen::VectorXd::Constant(count, kNegInf);
+    for (const ImprovementTerm& term : terms_) {
+      // Per objective: the shift of each front (fronts x points) and the variance reduction.
+      std::vector<Eigen::MatrixXd> shifts(m);
+      std::vector<Eigen::VectorXd> reductions(m, Eigen::VectorXd::Zero(count));
+      if (term.fronts.conditioned()) {
+        for (std::size_t j = 0; j < m; ++j) term.fronts.condition(j, objectives_[j], points, shifts[j], reductions[j]);
       }
-      values[i] = log_improvement(mean, stddev, {}, {});
+      std::vector<double> mean(m);
+      std::vector<double> stddev(m);
+      Eigen::MatrixXd point_shifts;
+      for (Eigen::Index i = 0; i < count; ++i) {
+        if (term.fronts.conditioned()) point_shifts.resize(static_cast<Eigen::Index>(m), shifts[0].rows());
+        for (std::size_t j = 0; j < m; ++j) {
+          mean[j] = predictions[j].mean[i];
+          stddev[j] = std::sqrt(conditioned_variance(predictions[j].variance[i], reductions[j][i]));
+          if (term.fronts.conditioned()) point_shifts.row(static_cast<Eigen::Index>(j)) = shifts[j].col(i).transpose();
+        }
+        total[i] = log_add_exp(total[i], std::log(term.weight) + log_term(term, mean, stddev, point_shifts, nullptr, nullptr));
+      }
     }
+    values = total;
   }
   for (const ConstraintModel& constraint : constraints_) {
     const GpPrediction prediction = constraint.model.predict(points);
@@ -98,41 +115,64 @@ Eigen::VectorXd Acquisition::evaluate(const Eigen::MatrixXd& points) const {
 }
 
 double Acquisition::evaluate(const double* point, double* gradient) const {
-  const std::size_t d = dimensions();
-  std::vector<double> d_mean(d);
-  std::vector<double> d_variance(d);
+  const auto d = static_cast<Eigen::Index>(dimensions());
+  Eigen::Map<Eigen::VectorXd> total_gradient(gradient, gradient ? d : 0);
+  if (gradient) total_gradient.setZero();
   double value = 0.0;
-  if (gradient) std::fill(gradient, gradient + d, 0.0);
-  // Adds dvalue/dx given dvalue/dmean and dvalue/dstddev of one model.
-  auto chain = [&](double by_mean, double by_stddev, double stddev) {
-    if (!gradient) return;
-    for (std::size_t c = 0; c < d; ++c) {
-      gradient[c] += by_mean * d_mean[c] + by_stddev * d_variance[c] / (2.0 * stddev);
-    }
-  };
   if (!terms_.empty()) {
     const std::size_t m = objectives_.size();
     std::vector<double> mean(m);
-    std::vector<double> stddev(m);
-    std::vector<std::vector<double>> mean_gradients(m);
-    std::vector<std::vector<double>> variance_gradients(m);
+    std::vector<double> variance(m);
+    std::vector<Eigen::VectorXd> d_mean(m, Eigen::VectorXd(d));
+    std::vector<Eigen::VectorXd> d_variance(m, Eigen::VectorXd(d));
     for (std::size_t j = 0; j < m; ++j) {
-      double variance = 0.0;
-      objectives_[j].predict_with_gradient(point, mean[j], variance, d_mean.data(), d_variance.data());
-      stddev[j] = std::sqrt(variance);
-      mean_gradients[j] = d_mean;
-      variance_gradients[j] = d_variance;
+      objectives_[j].predict_with_gradient(point, mean[j], variance[j], d_mean[j].data(), d_variance[j].data());
     }
-    std::vector<double> by_mean(m);
-    std::vector<double> by_stddev(m);
-    value = log_improvement(mean, stddev, gradient ? std::span(by_mean) : std::span<double>{},
-                            gradient ? std::span(by_stddev) : std::span<double>{});
-    for (std::size_t j = 0; j < m; ++j) {
-      d_mean = mean_gradients[j];
-      d_variance = variance_gradients[j];
-      chain(by_mean[j], by_stddev[j], stddev[j]);
+    std::vector<double> term_values;
+    std::vector<Eigen::VectorXd> term_gradients;
+    value = kNegInf;
+    for (const ImprovementTerm& term : terms_) {
+      std::vector<double> stddev(m);
+      std::vector<ConditionedOutcome> outcomes;
+      Eigen::MatrixXd shifts;
+      if (term.fronts.conditioned()) {
+        shifts.resize(static_cast<Eigen::Index>(m), static_cast<Eigen::Index>(term.fronts.fronts().size()));
+        for (std::size_t j = 0; j < m; ++j) {
+          outcomes.push_back(term.fronts.condition(j, objectives_[j], point));
+          shifts.row(static_cast<Eigen::Index>(j)) = outcomes.back().shift.transpose();
+        }
+      }
+      for (std::size_t j = 0; j < m; ++j) {
+        stddev[j] = std::sqrt(conditioned_variance(variance[j], outcomes.empty() ? 0.0 : outcomes[j].reduction));
+      }
+      Eigen::MatrixXd by_mean;
+      Eigen::VectorXd by_stddev;
+      term_values.push_back(std::log(term.weight) + log_term(term, mean, stddev, shifts, gradient ? &by_mean : nullptr,
+                                                             gradient ? &by_stddev : nullptr));
+      value = log_add_exp(value, term_values.back());
+      if (!gradient) continue;
+      Eigen::VectorXd term_gradient = Eigen::VectorXd::Zero(d);
+      for (std::size_t j = 0; j < m; ++j) {
+        const auto column = static_cast<Eigen::Index>(j);
+        term_gradient += by_mean.col(column).sum() * d_mean[j];
+        Eigen::VectorXd d_conditioned = d_variance[j];
+        if (!outcomes.empty()) {
+          term_gradient += outcomes[j].d_shift.transpose() * by_mean.col(column);
+          d_conditioned -= outcomes[j].d_reduction;
+        }
+        // Where the conditioned variance sits at its floor it does not move.
+        if (stddev[j] * stddev[j] > 1e-12 * variance[j] * (1.0 + 1e-9)) {
+          term_gradient += by_stddev[column] / (2.0 * stddev[j]) * d_conditioned;
+        }
+      }
+      term_gradients.push_back(std::move(term_gradient));
+    }
+    for (std::size_t k = 0; k < term_gradients.size() && value != kNegInf; ++k) {
+      total_gradient += std::exp(term_values[k] - value) * term_gradients[k];  // d log sum / d log term
     }
   }
+  Eigen::VectorXd d_mean(d);
+  Eigen::VectorXd d_variance(d);
   for (const ConstraintModel& constraint : constraints_) {
     double mean = 0.0;
     double variance = 0.0;
@@ -141,7 +181,7 @@ double Acquisition::evaluate(const double* point, double* gradient) const {
     double by_mean = 0.0;
     double by_stddev = 0.0;
     value += log_feasibility(constraint, mean, stddev, &by_mean, &by_stddev);
-    chain(by_mean, by_stddev, stddev);
+    if (gradient) total_gradient += by_mean * d_mean + by_stddev / (2.0 * stddev) * d_variance;
   }
   return value;
 }

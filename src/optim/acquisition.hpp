@@ -1,14 +1,14 @@
 #pragma once
-// The MOBO acquisition: log expected hypervolume improvement over one or
-// more fronts (NEHVI-style samples), plus log probability of feasibility
-// for each outcome constraint.
+// The MOBO acquisition: log expected hypervolume improvement over the
+// posterior-mean front or over conditioned front samples (NEHVI), plus log
+// probability of feasibility for each outcome constraint.
 #include <span>
 #include <vector>
 
 #include <Eigen/Dense>
 
-#include "ecopt/optim/ehvi.hpp"
 #include "ecopt/optim/gaussian_process.hpp"
+#include "front_samples.hpp"
 
 namespace ecopt::optim_detail {
 
@@ -18,10 +18,10 @@ struct ConstraintModel {
   bool less_equal = true;  // metric <= bound, else metric >= bound
 };
 
-// The expected hypervolume improvement over the boxes of one reference
-// point (one decomposition per front sample), weighted.
+// The expected hypervolume improvement against one reference point,
+// weighted.
 struct ImprovementTerm {
-  std::vector<HypervolumeBoxes> fronts;
+  FrontSamples fronts;
   double weight = 1.0;
 };
 
@@ -40,9 +40,13 @@ class Acquisition {
   double evaluate(const double* point, double* gradient) const;
 
  private:
-  // log sum_k weight_k EHVI_k and its gradient by mean and stddev.
-  double log_improvement(std::span<const double> mean, std::span<const double> stddev,
-                         std::span<double> d_mean, std::span<double> d_stddev) const;
+  // log EHVI of one term for a candidate with these means and standard
+  // deviations (already conditioned), averaged over the term's fronts with
+  // front s seeing mean + shifts.col(s) (shifts: objectives x fronts, or
+  // empty). With gradients: by_mean per front (fronts x objectives), and
+  // by_stddev summed over fronts.
+  static double log_term(const ImprovementTerm& term, std::span<const double> mean, std::span<const double> stddev,
+                         const Eigen::MatrixXd& shifts, Eigen::MatrixXd* by_mean, Eigen::VectorXd* by_stddev);
 
   std::vector<GaussianProcess> objectives_;
   std::vector<ImprovementTerm> terms_;

@@ -394,26 +394,35 @@ GpPrediction GaussianProcess::predict(const Eigen::MatrixXd& points) const {
   return prediction;
 }
 
-void GaussianProcess::predict_with_gradient(const double* point, double& mean, double& variance,
-                                            double* d_mean, double* d_variance) const {
-  const Eigen::Index n = x_.rows();
-  const Eigen::Index d = x_.cols();
+void GaussianProcess::kernel_with_gradient(const double* point, const Eigen::MatrixXd& rows, Eigen::VectorXd& k,
+                                           Eigen::MatrixXd& dk) const {
+  const Eigen::Index n = rows.rows();
+  const Eigen::Index d = rows.cols();
   const double signal = std::exp(hyper_.log_signal_variance);
-  Eigen::VectorXd k(n);
-  Eigen::MatrixXd dk(n, d);  // dk_i / dpoint_c
+  k.resize(n);
+  dk.resize(n, d);
   for (Eigen::Index i = 0; i < n; ++i) {
     double r2 = 0.0;
     for (Eigen::Index c = 0; c < d; ++c) {
-      r2 += inverse_lengthscales_sq_[c] * coordinate_distance(point[c], x_(i, c), kinds_[c]);
+      r2 += inverse_lengthscales_sq_[c] * coordinate_distance(point[c], rows(i, c), kinds_[c]);
     }
     k[i] = matern52(r2, signal);
     const double slope = matern52_slope(r2, signal);
     for (Eigen::Index c = 0; c < d; ++c) {
       dk(i, c) = kinds_[c] == InputKind::Categorical
                      ? 0.0
-                     : -slope * inverse_lengthscales_sq_[c] * (point[c] - x_(i, c));
+                     : -slope * inverse_lengthscales_sq_[c] * (point[c] - rows(i, c));
     }
   }
+}
+
+void GaussianProcess::predict_with_gradient(const double* point, double& mean, double& variance,
+                                            double* d_mean, double* d_variance) const {
+  const Eigen::Index d = x_.cols();
+  const double signal = std::exp(hyper_.log_signal_variance);
+  Eigen::VectorXd k;
+  Eigen::MatrixXd dk;  // dk_i / dpoint_c
+  kernel_with_gradient(point, x_, k, dk);
   Eigen::VectorXd v = cholesky_.triangularView<Eigen::Lower>().solve(k);
   const double raw_variance = signal - v.squaredNorm();
   const Eigen::VectorXd k_inverse_k = cholesky_.transpose().triangularView<Eigen::Upper>().solve(v);
@@ -434,6 +443,36 @@ Eigen::MatrixXd GaussianProcess::posterior_covariance(const Eigen::MatrixXd& poi
   const Eigen::MatrixXd cross = kernel_matrix(x_, points, kinds_, inverse_lengthscales_sq_, signal);
   const Eigen::MatrixXd v = cholesky_.triangularView<Eigen::Lower>().solve(cross);
   return (prior - v.transpose() * v) * (y_scale_ * y_scale_);
+}
+
+Eigen::MatrixXd GaussianProcess::solve_at(const Eigen::MatrixXd& fixed) const {
+  const Eigen::MatrixXd cross =
+      kernel_matrix(x_, fixed, kinds_, inverse_lengthscales_sq_, std::exp(hyper_.log_signal_variance));
+  const Eigen::MatrixXd v = cholesky_.triangularView<Eigen::Lower>().solve(cross);
+  return cholesky_.transpose().triangularView<Eigen::Upper>().solve(v);
+}
+
+Eigen::MatrixXd GaussianProcess::posterior_cross_covariance(const Eigen::MatrixXd& points,
+                                                            const Eigen::MatrixXd& fixed,
+                                                            const Eigen::MatrixXd& solved) const {
+  const double signal = std::exp(hyper_.log_signal_variance);
+  const Eigen::MatrixXd prior = kernel_matrix(fixed, points, kinds_, inverse_lengthscales_sq_, signal);
+  const Eigen::MatrixXd to_data = kernel_matrix(x_, points, kinds_, inverse_lengthscales_sq_, signal);
+  return (prior - solved.transpose() * to_data) * (y_scale_ * y_scale_);
+}
+
+void GaussianProcess::posterior_cross_covariance(const double* point, const Eigen::MatrixXd& fixed,
+                                                 const Eigen::MatrixXd& solved, Eigen::VectorXd& covariance,
+                                                 Eigen::MatrixXd& gradient) const {
+  Eigen::VectorXd k_fixed;
+  Eigen::MatrixXd dk_fixed;
+  kernel_with_gradient(point, fixed, k_fixed, dk_fixed);
+  Eigen::VectorXd k_data;
+  Eigen::MatrixXd dk_data;
+  kernel_with_gradient(point, x_, k_data, dk_data);
+  const double scale2 = y_scale_ * y_scale_;
+  covariance = (k_fixed - solved.transpose() * k_data) * scale2;
+  gradient = (dk_fixed - solved.transpose() * dk_data) * scale2;
 }
 
 }  // namespace ecopt

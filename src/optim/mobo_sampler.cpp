@@ -1,6 +1,6 @@
 // The default sampler: scrambled Sobol for the initial trials, then
 // multi-objective Bayesian optimisation (one GP per objective, log-EHVI
-// with NEHVI-style front samples for up to 3 objectives, ParEGO beyond,
+// with NEHVI's conditioned front samples for up to 3 objectives, ParEGO beyond,
 // probability of feasibility for outcome constraints, Kriging believer for
 // RUNNING trials).
 #include <algorithm>
@@ -11,6 +11,7 @@
 
 #include "acquisition.hpp"
 #include "acquisition_optimizer.hpp"
+#include "front_samples.hpp"
 #include "ecopt/core/error.hpp"
 #include "ecopt/math/front.hpp"
 #include "ecopt/math/pareto.hpp"
@@ -41,14 +42,20 @@ enum class ReferenceMode {
   FrontAndBeyond,
 };
 
+// Whether observations are noisy: stated with the option `noisy`, or
+// inferred from the noise the models learn.
+enum class NoiseMode { Inferred, Noisy, Exact };
+
 struct MoboSettings {
   AcquisitionSearch search;
+  NoiseMode noise = NoiseMode::Inferred;
   ReferenceMode reference_rule = ReferenceMode::FrontAndBeyond;
   double beyond_weight = 0.1;
   int posterior_samples = 16;   // front samples when the learned noise matters
   int max_baseline = 64;        // observed points sampled jointly per front sample
-  // Standardised noise variance below which the posterior-mean front is
-  // used instead of front samples (noise sd under 10% of the outcome's).
+  // Without `noisy`: the standardised noise variance below which the
+  // posterior-mean front is used instead of front samples (noise sd under
+  // 10% of the outcome's).
   double tiny_noise = 1e-2;
   int max_model_points = 300;   // observations the GPs condition on, at most
   GpFitOptions fit;
@@ -78,9 +85,17 @@ MoboSettings read_settings(const SamplerOptions& options) {
   check_extra_keys("mobo", options,
                    {"sobol_candidates", "local_candidates", "refine_starts", "refine_evaluations",
                     "posterior_samples", "fit_restarts", "max_fit_points", "max_model_points",
-                    "reference_rule", "beyond_weight"});
+                    "reference_rule", "beyond_weight", "noisy"});
   const nlohmann::json& extra = options.extra;
   MoboSettings s;
+  if (extra.contains("noisy")) {
+    if (!extra.at("noisy").is_boolean()) {
+      throw InputError(fmt::format("mobo option 'noisy' must be true or false (leave it out to infer it from the "
+                                   "data), got {}",
+                                   extra.at("noisy").dump()));
+    }
+    s.noise = extra.at("noisy").get<bool>() ? NoiseMode::Noisy : NoiseMode::Exact;
+  }
   s.reference_rule = read_reference_mode(extra);
   if (extra.contains("beyond_weight")) {
     const nlohmann::json& weight = extra.at("beyond_weight");
@@ -299,49 +314,28 @@ class MoboSampler final : public Sampler {
     return true;
   }
 
-  // The observed front as the models see it: their posterior means when
-  // the learned noise is tiny, else joint posterior samples (fixed normal
-  // draws, so deterministic) of the points near the front, one box
-  // decomposition per sample (NEHVI's integration over noisy observations).
-  std::vector<HypervolumeBoxes> sample_fronts(const std::vector<GaussianProcess>& models,
-                                              const Eigen::MatrixXd& front_x, const Eigen::MatrixXd& front_means,
-                                              const Point& reference, int samples) const {
-    bool noisy = false;
-    for (const GaussianProcess& model : models) {
-      noisy = noisy || model.hyperparameters().noise_variance() > settings_.tiny_noise;
-    }
+  // The observed front as the models see it (front_samples.hpp): their
+  // posterior means when the observations are exact, else `samples` joint
+  // posterior samples of the points near the front, on which candidates
+  // are conditioned.
+  FrontSamples sample_fronts(const std::vector<GaussianProcess>& models, const Eigen::MatrixXd& front_x,
+                             const Eigen::MatrixXd& front_means, const Point& reference, int samples) const {
+    if (!noisy(models) || samples <= 1) return FrontSamples(front_means, reference);
     std::vector<Point> mean_points;
     for (Eigen::Index r = 0; r < front_means.rows(); ++r) mean_points.push_back(row_vector(front_means, r));
-    if (!noisy || samples <= 1) return {HypervolumeBoxes(mean_points, reference)};
-
     std::vector<Eigen::Index> baseline;
     for (std::size_t b : baseline_points(mean_points)) baseline.push_back(static_cast<Eigen::Index>(b));
-    const Eigen::MatrixXd baseline_x = front_x(baseline, Eigen::all);
-    const auto size = static_cast<Eigen::Index>(baseline.size());
-    const auto m = static_cast<Eigen::Index>(models.size());
-    RandomStream random(mix_seed(options_.seed, 0x6e656876ULL));
-    std::vector<Eigen::MatrixXd> draws_by_objective;  // size x samples each
-    for (Eigen::Index j = 0; j < m; ++j) {
-      Eigen::MatrixXd covariance = models[static_cast<std::size_t>(j)].posterior_covariance(baseline_x);
-      covariance.diagonal().array() += 1e-9 * std::max(covariance.diagonal().maxCoeff(), 1e-12);
-      const Eigen::MatrixXd factor = Eigen::LLT<Eigen::MatrixXd>(covariance).matrixL();
-      Eigen::MatrixXd z(size, samples);
-      for (Eigen::Index s = 0; s < z.cols(); ++s) {
-        for (Eigen::Index b = 0; b < size; ++b) z(b, s) = random.normal();
-      }
-      Eigen::MatrixXd draws = factor * z;
-      draws.colwise() += front_means(baseline, j);
-      draws_by_objective.push_back(std::move(draws));
-    }
-    std::vector<HypervolumeBoxes> fronts;
-    for (int s = 0; s < samples; ++s) {
-      std::vector<Point> points(static_cast<std::size_t>(size), Point(static_cast<std::size_t>(m)));
-      for (Eigen::Index b = 0; b < size; ++b) {
-        for (Eigen::Index j = 0; j < m; ++j) points[static_cast<std::size_t>(b)][static_cast<std::size_t>(j)] = draws_by_objective[static_cast<std::size_t>(j)](b, s);
-      }
-      fronts.emplace_back(points, reference);
-    }
-    return fronts;
+    return FrontSamples(models, front_x(baseline, Eigen::all), front_means(baseline, Eigen::all), reference, samples,
+                        mix_seed(options_.seed, 0x6e656876ULL));
+  }
+
+  // As the study says, else whether any model learned more noise than
+  // tiny_noise.
+  bool noisy(const std::vector<GaussianProcess>& models) const {
+    if (settings_.noise != NoiseMode::Inferred) return settings_.noise == NoiseMode::Noisy;
+    return std::any_of(models.begin(), models.end(), [this](const GaussianProcess& model) {
+      return model.hyperparameters().noise_variance() > settings_.tiny_noise;
+    });
   }
 
   // The points of the first few non-dominated layers (by posterior mean),

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "ecopt/math/hypervolume.hpp"
+#include "ecopt/optim/posterior_front.hpp"
 #include "random_stream.hpp"
 
 namespace ecopt {
@@ -84,12 +85,20 @@ ProblemRun run_test_problem(Sampler& sampler, const TestProblem& problem, std::s
   return run;
 }
 
-double hypervolume_ratio(const TestProblem& problem, const ProblemRun& run, std::size_t count) {
-  std::vector<Point> observed;
-  for (std::size_t i = 0; i < std::min(count, run.trials.size()); ++i) observed.push_back(run.trials[i].values);
-  std::vector<Point> reported;
-  for (std::size_t i : pareto_front(observed)) reported.push_back(run.noise_free_values[i]);
-  return hypervolume(reported, problem.reference) / problem.true_hypervolume;
+double hypervolume_ratio(const TestProblem& problem, const ProblemRun& run, std::size_t count,
+                         ReportedFront reported) {
+  const std::span<const Trial> trials(run.trials.data(), std::min(count, run.trials.size()));
+  std::vector<std::size_t> front;
+  if (reported == ReportedFront::PosteriorMean) {
+    front = posterior_mean_front(minimisation_spec(problem.objectives), unit_search_space(problem.variables), trials);
+  } else {
+    std::vector<Point> observed;
+    for (const Trial& trial : trials) observed.push_back(trial.values);
+    front = pareto_front(observed);
+  }
+  std::vector<Point> reported_values;
+  for (std::size_t i : front) reported_values.push_back(run.noise_free_values[i]);
+  return hypervolume(reported_values, problem.reference) / problem.true_hypervolume;
 }
 
 }  // namespace ecopt

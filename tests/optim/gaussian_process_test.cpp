@@ -1,6 +1,7 @@
 #include "ecopt/optim/gaussian_process.hpp"
 
 #include <cmath>
+#include <random>
 
 #include <gtest/gtest.h>
 
@@ -123,6 +124,57 @@ TEST(GaussianProcess, FitLearnsNoiseLevel) {
   const GaussianProcess gp = GaussianProcess::fit(x, y, {InputKind::Continuous, InputKind::Continuous});
   EXPECT_GT(gp.noise_variance(), 0.01);
   EXPECT_LT(gp.noise_variance(), 0.15);
+}
+
+// Gaussian noise of a known standard deviation on a smooth function: the
+// fitted noise is that level, not the floor and not the function's spread.
+TEST(GaussianProcess, FitRecoversAKnownNoiseLevel) {
+  const Eigen::MatrixXd x = grid_inputs(120);
+  std::mt19937_64 engine(5);
+  std::normal_distribution<double> noise(0.0, 0.05);
+  Eigen::VectorXd y(120);
+  for (int i = 0; i < 120; ++i) y[i] = std::sin(3.0 * x(i, 0)) + x(i, 1) * x(i, 1) + noise(engine);
+  const GaussianProcess gp = GaussianProcess::fit(x, y, {InputKind::Continuous, InputKind::Continuous});
+  EXPECT_GT(std::sqrt(gp.noise_variance()), 0.035);
+  EXPECT_LT(std::sqrt(gp.noise_variance()), 0.07);
+}
+
+// The cross covariance is the off-diagonal block of the joint posterior
+// covariance, and its gradient by the moving point matches finite
+// differences.
+TEST(GaussianProcess, CrossCovarianceMatchesJointPosteriorAndItsGradient) {
+  const GaussianProcess gp(mixed_inputs(), Eigen::Vector<double, 5>(1.0, 2.5, 0.3, 1.7, 0.9), kMixedKinds,
+                           fixed_hyperparameters());
+  Eigen::MatrixXd fixed(2, 3);
+  fixed << 0.2, 0.3, 0.25, 0.8, 0.6, 0.75;
+  Eigen::MatrixXd points(2, 3);
+  points << 0.45, 0.55, 0.25, 0.15, 0.85, 0.75;
+  Eigen::MatrixXd joint_points(4, 3);
+  joint_points << fixed, points;
+  const Eigen::MatrixXd joint = gp.posterior_covariance(joint_points);
+  const Eigen::MatrixXd solved = gp.solve_at(fixed);
+  const Eigen::MatrixXd cross = gp.posterior_cross_covariance(points, fixed, solved);
+  EXPECT_LT((cross - joint.topRightCorner(2, 2)).cwiseAbs().maxCoeff(), 1e-10);
+
+  Eigen::VectorXd covariance;
+  Eigen::MatrixXd gradient;
+  std::vector<double> point{0.45, 0.55, 0.25};
+  gp.posterior_cross_covariance(point.data(), fixed, solved, covariance, gradient);
+  EXPECT_LT((covariance - cross.col(0)).cwiseAbs().maxCoeff(), 1e-12);
+  for (int c = 0; c < 2; ++c) {  // the categorical coordinate has no gradient
+    std::vector<double> up = point;
+    std::vector<double> down = point;
+    up[c] += 1e-6;
+    down[c] -= 1e-6;
+    Eigen::VectorXd at_up;
+    Eigen::VectorXd at_down;
+    Eigen::MatrixXd unused;
+    gp.posterior_cross_covariance(up.data(), fixed, solved, at_up, unused);
+    gp.posterior_cross_covariance(down.data(), fixed, solved, at_down, unused);
+    const Eigen::VectorXd numeric = (at_up - at_down) / 2e-6;
+    EXPECT_LT((numeric - gradient.col(c)).cwiseAbs().maxCoeff(), 1e-6) << "coordinate " << c;
+  }
+  EXPECT_EQ(gradient.col(2).cwiseAbs().maxCoeff(), 0.0);
 }
 
 TEST(GaussianProcess, BelievedObservationCollapsesVarianceButKeepsMean) {

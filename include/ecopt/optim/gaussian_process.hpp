@@ -68,6 +68,17 @@ class GaussianProcess {
                              double* d_mean, double* d_variance) const;
   // Joint posterior covariance of the latent function at some points.
   Eigen::MatrixXd posterior_covariance(const Eigen::MatrixXd& points) const;
+  // (K + noise)^-1 k(X, fixed): prepares posterior_cross_covariance for a
+  // set of points that stays fixed while another point moves.
+  Eigen::MatrixXd solve_at(const Eigen::MatrixXd& fixed) const;
+  // Posterior covariance (outcome units) of the latent function between
+  // each row of `points` and each row of `fixed` (fixed x points), given
+  // solved = solve_at(fixed).
+  Eigen::MatrixXd posterior_cross_covariance(const Eigen::MatrixXd& points, const Eigen::MatrixXd& fixed,
+                                             const Eigen::MatrixXd& solved) const;
+  // The same for one point, with its gradient by the point (fixed x d).
+  void posterior_cross_covariance(const double* point, const Eigen::MatrixXd& fixed, const Eigen::MatrixXd& solved,
+                                  Eigen::VectorXd& covariance, Eigen::MatrixXd& gradient) const;
 
   const GpHyperparameters& hyperparameters() const { return hyper_; }
   const Eigen::MatrixXd& inputs() const { return x_; }
@@ -81,6 +92,10 @@ class GaussianProcess {
   GaussianProcess() = default;
   void standardise();
   void condition();
+  // Prior kernel (standardised) between `point` and each row of `rows`,
+  // and its gradient by the point (rows x d).
+  void kernel_with_gradient(const double* point, const Eigen::MatrixXd& rows, Eigen::VectorXd& k,
+                            Eigen::MatrixXd& dk) const;
 
   Eigen::MatrixXd x_;
   Eigen::VectorXd y_;

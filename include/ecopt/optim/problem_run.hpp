@@ -45,10 +45,16 @@ struct ProblemRunOptions {
 ProblemRun run_test_problem(Sampler& sampler, const TestProblem& problem, std::size_t evaluations,
                             ProblemRunOptions options = {});
 
+// Which trials a study reports as its front: by observed values, or by
+// the posterior means of its models (posterior_front.hpp, for noisy
+// objectives).
+enum class ReportedFront { Observed, PosteriorMean };
+
 // The hypervolume of what a study of the first `count` finished trials
-// reports: its Pareto front by observed values, scored on those trials'
-// noise-free values, over the true front's hypervolume (both with the
-// problem's reference point). Without noise, the hypervolume of all of them.
-double hypervolume_ratio(const TestProblem& problem, const ProblemRun& run, std::size_t count);
+// reports as its Pareto front, scored on those trials' noise-free values,
+// over the true front's hypervolume (both with the problem's reference
+// point). Without noise and by observed values, the hypervolume of all of them.
+double hypervolume_ratio(const TestProblem& problem, const ProblemRun& run, std::size_t count,
+                         ReportedFront reported = ReportedFront::Observed);
 
 }  // namespace ecopt

@@ -116,9 +116,16 @@ Eigen::VectorXd Acquisition::evaluate(const Eigen::MatrixXd& points) const {
 
 double Acquisition::evaluate(const double* point, double* gradient) const {
   const auto d = static_cast<Eigen::Index>(dimensions());
-  Eigen::Map<Eigen::VectorXd> total_gradient(gradient, gradient ? d : 0);
-  if (gradient) total_gradient.setZero();
   double value = 0.0;
+  if (gradient) std::fill(gradient, gradient + d, 0.0);
+  // Adds dvalue/dx given dvalue/dmean and dvalue/dstddev of one model.
+  auto chain = [&](double by_mean, double by_stddev, double stddev, const Eigen::VectorXd& d_mean,
+                   const Eigen::VectorXd& d_variance) {
+    if (!gradient) return;
+    for (Eigen::Index c = 0; c < d; ++c) {
+      gradient[c] += by_mean * d_mean[c] + by_stddev * d_variance[c] / (2.0 * stddev);
+    }
+  };
   if (!terms_.empty()) {
     const std::size_t m = objectives_.size();
     std::vector<double> mean(m);
@@ -128,47 +135,69 @@ double Acquisition::evaluate(const double* point, double* gradient) const {
     for (std::size_t j = 0; j < m; ++j) {
       objectives_[j].predict_with_gradient(point, mean[j], variance[j], d_mean[j].data(), d_variance[j].data());
     }
-    std::vector<double> term_values;
-    std::vector<Eigen::VectorXd> term_gradients;
+    std::vector<double> stddev(m);
+    for (std::size_t j = 0; j < m; ++j) stddev[j] = std::sqrt(variance[j]);
+    // Per term: its value, derivatives by mean and by (unconditioned)
+    // stddev, and the gradient its conditioning adds.
+    std::vector<double> values;
+    std::vector<Eigen::VectorXd> by_means;
+    std::vector<Eigen::VectorXd> by_stddevs;
+    std::vector<Eigen::VectorXd> conditioning_gradients;
     value = kNegInf;
     for (const ImprovementTerm& term : terms_) {
-      std::vector<double> stddev(m);
-      std::vector<ConditionedOutcome> outcomes;
-      Eigen::MatrixXd shifts;
-      if (term.fronts.conditioned()) {
-        shifts.resize(static_cast<Eigen::Index>(m), static_cast<Eigen::Index>(term.fronts.fronts().size()));
-        for (std::size_t j = 0; j < m; ++j) {
-          outcomes.push_back(term.fronts.condition(j, objectives_[j], point));
-          shifts.row(static_cast<Eigen::Index>(j)) = outcomes.back().shift.transpose();
-        }
-      }
-      for (std::size_t j = 0; j < m; ++j) {
-        stddev[j] = std::sqrt(conditioned_variance(variance[j], outcomes.empty() ? 0.0 : outcomes[j].reduction));
-      }
       Eigen::MatrixXd by_mean;
       Eigen::VectorXd by_stddev;
-      term_values.push_back(std::log(term.weight) + log_term(term, mean, stddev, shifts, gradient ? &by_mean : nullptr,
-                                                             gradient ? &by_stddev : nullptr));
-      value = log_add_exp(value, term_values.back());
-      if (!gradient) continue;
-      Eigen::VectorXd term_gradient = Eigen::VectorXd::Zero(d);
-      for (std::size_t j = 0; j < m; ++j) {
-        const auto column = static_cast<Eigen::Index>(j);
-        term_gradient += by_mean.col(column).sum() * d_mean[j];
-        Eigen::VectorXd d_conditioned = d_variance[j];
-        if (!outcomes.empty()) {
-          term_gradient += outcomes[j].d_shift.transpose() * by_mean.col(column);
-          d_conditioned -= outcomes[j].d_reduction;
+      Eigen::VectorXd conditioning_gradient = Eigen::VectorXd::Zero(gradient ? d : 0);
+      if (!term.fronts.conditioned()) {
+        values.push_back(std::log(term.weight) + log_term(term, mean, stddev, {}, gradient ? &by_mean : nullptr,
+                                                          gradient ? &by_stddev : nullptr));
+      } else {
+        std::vector<ConditionedOutcome> outcomes;
+        Eigen::MatrixXd shifts(static_cast<Eigen::Index>(m), static_cast<Eigen::Index>(term.fronts.fronts().size()));
+        std::vector<double> conditioned(m);
+        for (std::size_t j = 0; j < m; ++j) {
+          outcomes.push_back(term.fronts.condition(j, objectives_[j], point));
+          shifts.row(static_cast<Eigen::Index>(j)) = outcomes[j].shift.transpose();
+          conditioned[j] = std::sqrt(conditioned_variance(variance[j], outcomes[j].reduction));
         }
-        // Where the conditioned variance sits at its floor it does not move.
-        if (stddev[j] * stddev[j] > 1e-12 * variance[j] * (1.0 + 1e-9)) {
-          term_gradient += by_stddev[column] / (2.0 * stddev[j]) * d_conditioned;
+        values.push_back(std::log(term.weight) + log_term(term, mean, conditioned, shifts,
+                                                          gradient ? &by_mean : nullptr,
+                                                          gradient ? &by_stddev : nullptr));
+        for (std::size_t j = 0; j < m && gradient; ++j) {
+          const auto column = static_cast<Eigen::Index>(j);
+          conditioning_gradient += outcomes[j].d_shift.transpose() * by_mean.col(column);
+          // d conditioned / dx = (d variance - d reduction) / (2 conditioned):
+          // the first part goes through the unconditioned stddev's chain.
+          if (variance[j] - outcomes[j].reduction > 1e-12 * variance[j]) {
+            conditioning_gradient -= by_stddev[column] / (2.0 * conditioned[j]) * outcomes[j].d_reduction;
+            by_stddev[column] *= stddev[j] / conditioned[j];
+          } else {
+            by_stddev[column] = 0.0;  // at the floor the conditioned variance does not move
+          }
         }
       }
-      term_gradients.push_back(std::move(term_gradient));
+      value = log_add_exp(value, values.back());
+      if (gradient) {
+        by_means.push_back(by_mean.colwise().sum().transpose());
+        by_stddevs.push_back(std::move(by_stddev));
+        conditioning_gradients.push_back(std::move(conditioning_gradient));
+      }
     }
-    for (std::size_t k = 0; k < term_gradients.size() && value != kNegInf; ++k) {
-      total_gradient += std::exp(term_values[k] - value) * term_gradients[k];  // d log sum / d log term
+    if (gradient && value != kNegInf) {
+      Eigen::VectorXd by_mean = Eigen::VectorXd::Zero(static_cast<Eigen::Index>(m));
+      Eigen::VectorXd by_stddev = Eigen::VectorXd::Zero(static_cast<Eigen::Index>(m));
+      Eigen::VectorXd conditioning = Eigen::VectorXd::Zero(d);
+      for (std::size_t k = 0; k < values.size(); ++k) {
+        const double share = std::exp(values[k] - value);  // d log sum / d log term
+        by_mean += share * by_means[k];
+        by_stddev += share * by_stddevs[k];
+        if (terms_[k].fronts.conditioned()) conditioning += share * conditioning_gradients[k];
+      }
+      for (std::size_t j = 0; j < m; ++j) {
+        chain(by_mean[static_cast<Eigen::Index>(j)], by_stddev[static_cast<Eigen::Index>(j)], stddev[j], d_mean[j],
+              d_variance[j]);
+      }
+      Eigen::Map<Eigen::VectorXd>(gradient, d) += conditioning;
     }
   }
   Eigen::VectorXd d_mean(d);
@@ -181,7 +210,7 @@ double Acquisition::evaluate(const double* point, double* gradient) const {
     double by_mean = 0.0;
     double by_stddev = 0.0;
     value += log_feasibility(constraint, mean, stddev, &by_mean, &by_stddev);
-    if (gradient) total_gradient += by_mean * d_mean + by_stddev / (2.0 * stddev) * d_variance;
+    chain(by_mean, by_stddev, stddev, d_mean, d_variance);
   }
   return value;
 }

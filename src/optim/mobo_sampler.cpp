@@ -1,8 +1,8 @@
 // The default sampler: scrambled Sobol for the initial trials, then
 // multi-objective Bayesian optimisation (one GP per objective, log-EHVI
 // with NEHVI's conditioned front samples for up to 3 objectives, ParEGO beyond,
-// probability of feasibility for outcome constraints, Kriging believer for
-// RUNNING trials).
+// probability of feasibility for outcome constraints; RUNNING trials'
+// outcomes sampled with the front).
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -168,7 +168,7 @@ class MoboSampler final : public Sampler {
       models.push_back(GaussianProcess::fit(obs.x(rows, Eigen::all), targets(rows, j), kinds, settings_.fit));
     }
     std::vector<ConstraintModel> constraints = fit_constraints(context.spec, obs, rows, kinds);
-    believe_pending(obs.pending, models, constraints);
+    believe_pending(obs.pending, constraints);
 
     // Points that may sit on the front: feasible observations, and pending
     // points the constraint models expect to be feasible.
@@ -179,6 +179,7 @@ class MoboSampler final : public Sampler {
     Eigen::MatrixXd front_x(static_cast<Eigen::Index>(feasible.size()) + obs.pending.rows(), obs.x.cols());
     Eigen::Index count = 0;
     for (Eigen::Index i : feasible) front_x.row(count++) = obs.x.row(i);
+    const Eigen::Index first_pending = count;
     for (Eigen::Index p = 0; p < obs.pending.rows(); ++p) {
       if (predicted_feasible(constraints, obs.pending.row(p))) front_x.row(count++) = obs.pending.row(p);
     }
@@ -186,26 +187,29 @@ class MoboSampler final : public Sampler {
 
     std::vector<ImprovementTerm> terms;
     std::vector<std::vector<double>> anchors;
-    const int samples = settings_.posterior_samples;
     if (count > 0) {
       Eigen::MatrixXd front_means(count, static_cast<Eigen::Index>(models.size()));
       for (std::size_t j = 0; j < models.size(); ++j) {
         front_means.col(static_cast<Eigen::Index>(j)) = models[j].predict(front_x).mean;
       }
+      const FrontDraws draws{front_x, front_means, first_pending,
+                             noisy(models) || first_pending < count ? settings_.posterior_samples : 0,
+                             mix_seed(options_.seed, trial, 0x6e656876ULL)};
       if (scalarise) {
-        terms.push_back({sample_fronts(models, front_x, front_means, Point{front_means.minCoeff()}, samples), 1.0});
+        terms.push_back({sample_fronts(models, draws, Point{front_means.minCoeff()}), 1.0});
       } else {
         const std::vector<Point> values = feasible_values(obs, targets, front_means);
         const ReferenceMode rule = settings_.reference_rule;
         const Point near = reference_point(context.spec, values, ReferenceRule::FrontNadir).minimization;
         const Point far = reference_point(context.spec, values, ReferenceRule::ObservedWorst).minimization;
-        if (rule != ReferenceMode::ObservedWorst) {
-          terms.push_back({sample_fronts(models, front_x, front_means, near, samples), 1.0});
-        }
-        if (rule == ReferenceMode::ObservedWorst) terms.push_back({sample_fronts(models, front_x, front_means, far, samples), 1.0});
-        // The region beyond only steers exploration: the posterior-mean front is enough there.
+        if (rule != ReferenceMode::ObservedWorst) terms.push_back({sample_fronts(models, draws, near), 1.0});
+        if (rule == ReferenceMode::ObservedWorst) terms.push_back({sample_fronts(models, draws, far), 1.0});
+        // The region beyond only steers exploration: one front sample (or
+        // the posterior-mean front) is enough there.
         if (rule == ReferenceMode::FrontAndBeyond && far != near) {
-          terms.push_back({sample_fronts(models, front_x, front_means, far, 1), settings_.beyond_weight});
+          FrontDraws one = draws;
+          one.samples = std::min(one.samples, 1);
+          terms.push_back({sample_fronts(models, one, far), settings_.beyond_weight});
         }
       }
       anchors = pareto_anchors(front_x, front_means);
@@ -294,13 +298,11 @@ class MoboSampler final : public Sampler {
     return constraints;
   }
 
-  // Kriging believer: each pending point is added to every model with its
-  // posterior mean as if observed, which collapses the variance (and so the
-  // improvement) there.
-  static void believe_pending(const Eigen::MatrixXd& pending, std::vector<GaussianProcess>& models,
-                              std::vector<ConstraintModel>& constraints) {
+  // Kriging believer for the constraint models: each pending point is
+  // added with its posterior mean as if observed. (The objectives' models
+  // instead sample the pending points' outcomes with the front.)
+  static void believe_pending(const Eigen::MatrixXd& pending, std::vector<ConstraintModel>& constraints) {
     if (pending.rows() == 0) return;
-    for (GaussianProcess& model : models) model = model.with_observations(pending, model.predict(pending).mean);
     for (ConstraintModel& c : constraints) {
       c.model = c.model.with_observations(pending, c.model.predict(pending).mean);
     }
@@ -314,19 +316,33 @@ class MoboSampler final : public Sampler {
     return true;
   }
 
-  // The observed front as the models see it (front_samples.hpp): their
-  // posterior means when the observations are exact, else `samples` joint
-  // posterior samples of the points near the front, on which candidates
-  // are conditioned.
-  FrontSamples sample_fronts(const std::vector<GaussianProcess>& models, const Eigen::MatrixXd& front_x,
-                             const Eigen::MatrixXd& front_means, const Point& reference, int samples) const {
-    if (!noisy(models) || samples <= 1) return FrontSamples(front_means, reference);
+  // The points that may sit on the front (pending ones from first_pending
+  // on) and how to sample them.
+  struct FrontDraws {
+    const Eigen::MatrixXd& x;
+    const Eigen::MatrixXd& means;
+    Eigen::Index first_pending;
+    int samples;  // 0: the posterior-mean front
+    std::uint64_t seed;
+  };
+
+  // The front as the models see it (front_samples.hpp): their posterior
+  // means when the observations are exact and nothing is pending, else
+  // joint posterior samples of the points near the front and of every
+  // pending point (fantasies of their outcomes, as qNEHVI draws them), on
+  // which candidates are conditioned.
+  FrontSamples sample_fronts(const std::vector<GaussianProcess>& models, const FrontDraws& draws,
+                             const Point& reference) const {
+    if (draws.samples == 0) return FrontSamples(draws.means, reference);
     std::vector<Point> mean_points;
-    for (Eigen::Index r = 0; r < front_means.rows(); ++r) mean_points.push_back(row_vector(front_means, r));
+    for (Eigen::Index r = 0; r < draws.means.rows(); ++r) mean_points.push_back(row_vector(draws.means, r));
     std::vector<Eigen::Index> baseline;
     for (std::size_t b : baseline_points(mean_points)) baseline.push_back(static_cast<Eigen::Index>(b));
-    return FrontSamples(models, front_x(baseline, Eigen::all), front_means(baseline, Eigen::all), reference, samples,
-                        mix_seed(options_.seed, 0x6e656876ULL));
+    for (Eigen::Index p = draws.first_pending; p < draws.x.rows(); ++p) {
+      if (std::find(baseline.begin(), baseline.end(), p) == baseline.end()) baseline.push_back(p);
+    }
+    return FrontSamples(models, draws.x(baseline, Eigen::all), draws.means(baseline, Eigen::all), reference,
+                        draws.samples, draws.seed);
   }
 
   // As the study says, else whether any model learned more noise than

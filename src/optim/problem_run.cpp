@@ -38,39 +38,53 @@ StudySpec minimisation_spec(std::size_t objectives) {
   return spec;
 }
 
-ProblemRun run_test_problem(Sampler& sampler, const TestProblem& problem, std::size_t evaluations,
-                            ProblemRunOptions options) {
-  const SearchSpace space = unit_search_space(problem.variables);
-  StudySpec spec = minimisation_spec(problem.objectives);
+SpaceProblem as_space_problem(const TestProblem& problem) {
+  return {problem.name,
+          unit_search_space(problem.variables),
+          minimisation_spec(problem.objectives),
+          [problem](const ParamMap& params) {
+            std::vector<double> x;
+            for (std::size_t i = 0; i < problem.variables; ++i) x.push_back(as_double(params.at(fmt::format("x{}", i))));
+            return problem.evaluate(x);
+          },
+          problem.reference,
+          problem.true_hypervolume,
+          problem.front_range};
+}
+
+ProblemRun run_problem(Sampler& sampler, const SpaceProblem& problem, std::size_t evaluations,
+                       ProblemRunOptions options) {
+  StudySpec spec = problem.spec;
+  const std::vector<Direction> directions = spec.directions();
   if (options.reference_as_thresholds) {
-    for (std::size_t j = 0; j < problem.objectives; ++j) spec.objectives[j].threshold = problem.reference[j];
+    for (std::size_t j = 0; j < directions.size(); ++j) {
+      spec.objectives[j].threshold = directions[j] == Direction::Maximize ? -problem.reference[j] : problem.reference[j];
+    }
   }
   optim_detail::RandomStream noise(options.noise_seed);
   ProblemRun run;
   std::vector<Trial> history = std::move(options.start);
   for (const Trial& trial : history) {
     run.trials.push_back(trial);
-    run.noise_free_values.push_back(trial.values);
+    run.noise_free_values.push_back(to_minimization(trial.values, directions));
   }
   std::deque<std::size_t> running;  // indices into history, oldest first
   auto finish_oldest = [&] {
     Trial& trial = history[running.front()];
     running.pop_front();
-    std::vector<double> x;
-    for (std::size_t i = 0; i < problem.variables; ++i) x.push_back(as_double(trial.params.at(fmt::format("x{}", i))));
-    const Point truth = problem.evaluate(x);
+    const Point truth = problem.evaluate(trial.params);
     trial.values = truth;
     for (std::size_t j = 0; j < truth.size(); ++j) trial.values[j] += options.noise * problem.front_range[j] * noise.normal();
     trial.state = TrialState::Complete;
     run.trials.push_back(trial);
-    run.noise_free_values.push_back(truth);
+    run.noise_free_values.push_back(to_minimization(truth, directions));
   };
   while (run.trials.size() < evaluations) {
     const auto number = static_cast<std::int64_t>(history.size());
-    const SamplingContext context{spec, space, history, number};
+    const SamplingContext context{spec, problem.space, history, number};
     const auto begin = std::chrono::steady_clock::now();
     const double cpu_begin = thread_cpu_seconds();
-    ParamMap params = space.decode(sampler.suggest(context));
+    ParamMap params = problem.space.decode(sampler.suggest(context));
     run.suggest_cpu_seconds.push_back(thread_cpu_seconds() - cpu_begin);
     run.suggest_seconds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count());
     Trial trial;
@@ -85,20 +99,31 @@ ProblemRun run_test_problem(Sampler& sampler, const TestProblem& problem, std::s
   return run;
 }
 
-double hypervolume_ratio(const TestProblem& problem, const ProblemRun& run, std::size_t count,
+ProblemRun run_test_problem(Sampler& sampler, const TestProblem& problem, std::size_t evaluations,
+                            ProblemRunOptions options) {
+  return run_problem(sampler, as_space_problem(problem), evaluations, std::move(options));
+}
+
+double hypervolume_ratio(const SpaceProblem& problem, const ProblemRun& run, std::size_t count,
                          ReportedFront reported) {
   const std::span<const Trial> trials(run.trials.data(), std::min(count, run.trials.size()));
   std::vector<std::size_t> front;
   if (reported == ReportedFront::PosteriorMean) {
-    front = posterior_mean_front(minimisation_spec(problem.objectives), unit_search_space(problem.variables), trials);
+    front = posterior_mean_front(problem.spec, problem.space, trials);
   } else {
+    const std::vector<Direction> directions = problem.spec.directions();
     std::vector<Point> observed;
-    for (const Trial& trial : trials) observed.push_back(trial.values);
+    for (const Trial& trial : trials) observed.push_back(to_minimization(trial.values, directions));
     front = pareto_front(observed);
   }
   std::vector<Point> reported_values;
   for (std::size_t i : front) reported_values.push_back(run.noise_free_values[i]);
   return hypervolume(reported_values, problem.reference) / problem.true_hypervolume;
+}
+
+double hypervolume_ratio(const TestProblem& problem, const ProblemRun& run, std::size_t count,
+                         ReportedFront reported) {
+  return hypervolume_ratio(as_space_problem(problem), run, count, reported);
 }
 
 }  // namespace ecopt

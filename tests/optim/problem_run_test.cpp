@@ -71,5 +71,49 @@ TEST(ProblemRun, NoiseHasTheAskedSpreadAndTheScoreUsesNoiseFreeValues) {
             hypervolume(run.noise_free_values, problem.reference) / problem.true_hypervolume);
 }
 
+// A problem over a mixed space with a maximised objective: the sampler
+// sees thresholds in the objective's own direction, trials keep the values
+// as measured and the score reads them in minimisation form.
+TEST(ProblemRun, MixedSpacesAndMaximisedObjectives) {
+  SpaceProblem problem;
+  problem.name = "mixed-demo";
+  problem.space = SearchSpace({{"lr", FloatDistribution{1e-4, 1e-1, true, std::nullopt}, std::nullopt},
+                               {"layers", IntDistribution{1, 4, false, 1}, std::nullopt},
+                               {"kind", CategoricalDistribution{{std::string("a"), std::string("b")}}, std::nullopt}});
+  problem.spec.objectives = {{"accuracy", Direction::Maximize, std::nullopt}, {"energy_j", Direction::Minimize, std::nullopt}};
+  problem.evaluate = [](const ParamMap& params) {
+    const double layers = as_double(params.at("layers"));
+    const double bonus = std::get<std::string>(params.at("kind")) == "b" ? 0.05 : 0.0;
+    return Point{0.5 + 0.1 * layers + bonus - 0.01 * std::abs(std::log10(as_double(params.at("lr"))) + 2.0), 100.0 * layers};
+  };
+  problem.reference = {-0.5, 500.0};
+  problem.true_hypervolume = 0.5 * 400.0;  // a loose bound is enough here
+  problem.front_range = {0.3, 300.0};
+
+  class ThresholdReader final : public Sampler {
+   public:
+    std::string name() const override { return "threshold-reader"; }
+    HistoryNeed history_need() const override { return HistoryNeed::None; }
+    std::vector<double> suggest(const SamplingContext& context) override {
+      thresholds = {*context.spec.objectives[0].threshold, *context.spec.objectives[1].threshold};
+      return random_->suggest(context);
+    }
+    std::vector<double> thresholds;
+    std::unique_ptr<Sampler> random_ = make_sampler("random", {});
+  } sampler;
+  ProblemRunOptions options;
+  options.reference_as_thresholds = true;
+  const ProblemRun run = run_problem(sampler, problem, 20, options);
+  EXPECT_EQ(sampler.thresholds, (std::vector<double>{0.5, 500.0}));
+  std::vector<Point> minimised;
+  for (std::size_t i = 0; i < run.trials.size(); ++i) {
+    problem.space.check(run.trials[i].params);
+    EXPECT_EQ(run.trials[i].values, problem.evaluate(run.trials[i].params));
+    EXPECT_EQ(run.noise_free_values[i], (Point{-run.trials[i].values[0], run.trials[i].values[1]}));
+    minimised.push_back(run.noise_free_values[i]);
+  }
+  EXPECT_DOUBLE_EQ(hypervolume_ratio(problem, run, 20), hypervolume(minimised, problem.reference) / 200.0);
+}
+
 }  // namespace
 }  // namespace ecopt

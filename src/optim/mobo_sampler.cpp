@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -37,8 +38,8 @@ enum class ReferenceMode {
   // the front's extremes pull suggestions there: slow on DTLZ2.
   ObservedWorst,
   // The default: FrontNadir's improvement plus beyond_weight times
-  // ObservedWorst's, so the region past the front's nadir still counts,
-  // at a tenth.
+  // ObservedWorst's, so the region past the front's nadir still counts
+  // (at a tenth with 2 objectives).
   FrontAndBeyond,
 };
 
@@ -50,7 +51,11 @@ struct MoboSettings {
   AcquisitionSearch search;
   NoiseMode noise = NoiseMode::Inferred;
   ReferenceMode reference_rule = ReferenceMode::FrontAndBeyond;
-  double beyond_weight = 0.1;
+  // Unset: 0.1 per objective beyond the first (0.1 for 2 objectives, 0.01
+  // for 3). The region beyond the front's box grows in every objective's
+  // direction at once; at 0.1 it drew too many 3-objective suggestions
+  // past the front's extremes (DTLZ2, docs/benchmarks/optimizers.md).
+  std::optional<double> beyond_weight;
   int posterior_samples = 16;   // front samples when the learned noise matters
   int max_baseline = 64;        // observed points sampled jointly per front sample
   // Without `noisy`: the standardised noise variance below which the
@@ -209,7 +214,8 @@ class MoboSampler final : public Sampler {
         if (rule == ReferenceMode::FrontAndBeyond && far != near) {
           FrontDraws one = draws;
           one.samples = std::min(one.samples, 1);
-          terms.push_back({sample_fronts(models, one, far), settings_.beyond_weight});
+          const double weight = settings_.beyond_weight.value_or(std::pow(0.1, static_cast<double>(targets.cols() - 1)));
+          terms.push_back({sample_fronts(models, one, far), weight});
         }
       }
       anchors = pareto_anchors(front_x, front_means);

@@ -21,6 +21,7 @@
 #include "ecopt/energy/meter.hpp"
 #include "ecopt/energy/monitor.hpp"
 #include "ecopt/math/pareto.hpp"
+#include "ecopt/optim/posterior_front.hpp"
 #include "ecopt/optim/sampler.hpp"
 #include "ecopt/study/device_lease.hpp"
 #include "ecopt/study/energy_first.hpp"
@@ -562,6 +563,25 @@ double tuning_energy_j(std::span<const Trial> trials) {
   return total;
 }
 
+namespace {
+
+// A study that says its objectives are noisy (sampler_options noisy =
+// true) also names the front judged by the models' posterior means, which
+// a lucky or unlucky draw does not move (ecopt best-trials --noisy).
+std::string noisy_front_line(const StudyFile& file, const Study& study, const SearchSpace& space,
+                             const std::vector<Trial>& trials) {
+  const auto noisy = file.sampler_options.find("noisy");
+  if (noisy == file.sampler_options.end() || *noisy != true) return "";
+  std::string numbers;
+  for (std::size_t i : posterior_mean_front(study.spec(), space, trials)) {
+    numbers += fmt::format("{}#{}", numbers.empty() ? "" : ", ", trials[i].number);
+  }
+  return fmt::format("noisy objectives: by the models' posterior means the front is trials {}\n",
+                     numbers.empty() ? "(none yet)" : numbers);
+}
+
+}  // namespace
+
 RunSummary run_study(const StudyFile& file, const RunOptions& options) {
   std::ostream& out = options.out ? *options.out : std::cout;
   static const std::atomic<bool> never_stop{false};
@@ -670,7 +690,7 @@ RunSummary run_study(const StudyFile& file, const RunOptions& options) {
   const auto carbon = estimate_carbon(summary.tuning_energy_j, file.energy.carbon);
   out << fmt::format("\nPareto front of {} ({} of {} trials finished, {}):\n", study.name(),
                      summary.trials_finished, n_trials, summary.front.describe_hypervolume())
-      << front_table(summary.front, study.spec())
+      << front_table(summary.front, study.spec()) << noisy_front_line(file, study, space, trials)
       << fmt::format("tuning energy {} ({}) ≈ {:.3g} gCO2e ({})\n",
                      format_energy(summary.tuning_energy_j), energy_source, carbon.grams_co2e,
                      carbon.basis)

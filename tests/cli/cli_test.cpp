@@ -108,6 +108,10 @@ TEST_F(Cli, CreateAskTellAndList) {
   const auto best = nlohmann::json::parse(on_study("best-trials").out);
   ASSERT_EQ(best.size(), 1u);
   EXPECT_EQ(best[0]["number"], 0);
+  // Judged by the models' posterior means (noisy objectives): one COMPLETE trial is the whole front.
+  const auto noisy_best = on_study("best-trials", {"--noisy"});
+  ASSERT_EQ(noisy_best.exit_code, 0) << noisy_best.err;
+  EXPECT_EQ(nlohmann::json::parse(noisy_best.out), best);
 
   const auto csv = on_study("trials", {"--format", "csv"});
   EXPECT_EQ(csv.exit_code, 0);
@@ -212,6 +216,8 @@ TEST_F(Cli, UnknownStudiesAndUnopenableStoragesAreOneLineErrors) {
   expect_error(ecopt({"ask", "--storage", url_, "--study-name", "nope", "--search-space", kSpace}),
                "study 'nope' not found");
   expect_error(ecopt({"trials", "--storage", url_, "--study-name", "nope"}), "nope");
+  // Nothing asked yet: no search space for the models of --noisy.
+  expect_error(on_study("best-trials", {"--noisy"}), "no stored search space");
   expect_error(ecopt({"studies", "--storage", "sqlite:////nonexistent-folder/x.db"}),
                "nonexistent-folder");
   expect_error(ecopt({"studies", "--storage", "mysql://db"}), "mysql");

@@ -16,6 +16,7 @@ namespace ecopt {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 using testing::TempDir;
 
 // `f1_threshold`: the second objective's threshold line ("" for none).
@@ -96,6 +97,38 @@ TEST(Runner, RunsTheStudyAndResumesWithALargerBudget) {
 // The progress line keeps its front and hypervolume up to date trial by
 // trial; each line must show what the batch summary of the trials finished
 // so far gives, with a threshold and with a reference from the worst value.
+// sampler_options noisy = true: the summary also names the front by the
+// models' posterior means.
+TEST(Runner, AStudyWithNoisyObjectivesAlsoNamesThePosteriorMeanFront) {
+  TempDir dir("runner");
+  const std::string db = (dir / "s.db").string();
+  std::string text = fmt::format(R"(
+[study]
+name = "zdt1"
+storage = "sqlite:///{}"
+sampler = "mobo"
+sampler_options = {{ noisy = true }}
+n_trials = 5
+[[objectives]]
+name = "f0"
+direction = "minimize"
+[[objectives]]
+name = "f1"
+direction = "minimize"
+[task]
+kind = "test-problem"
+problem = "zdt1"
+n_vars = 3
+)",
+                                 db);
+  std::ostringstream out;
+  run_study(parse_study_file(text, "noisy.toml"), {.out = &out});
+  EXPECT_THAT(out.str(), HasSubstr("noisy objectives: by the models' posterior means the front is trials #"));
+  std::ostringstream quiet;
+  run_study(zdt1_file((dir / "t.db").string(), 3), {.out = &quiet});
+  EXPECT_THAT(quiet.str(), Not(HasSubstr("noisy objectives")));
+}
+
 TEST(Runner, EachProgressLineShowsTheFrontOfTheTrialsFinishedSoFar) {
   for (const std::string f1_threshold : {"threshold = 1.1", ""}) {
     TempDir dir("runner-progress");

@@ -49,6 +49,7 @@ struct Settings {
   std::vector<std::string> rules{"default"};  // mobo's reference_rule option
   std::vector<double> noise{0.0};
   std::vector<std::size_t> pending{0};
+  nlohmann::json mobo_options = nlohmann::json::object();  // more of mobo's options, e.g. posterior_samples
   int first_seed = 0;
   int seeds = 5;
   std::size_t evaluations = 100;
@@ -66,13 +67,14 @@ Settings parse(int argc, char** argv) {
     else if (flag == "--rules") s.rules = split(value);
     else if (flag == "--noise") s.noise = split_numbers<double>(value, [](const std::string& v) { return std::stod(v); });
     else if (flag == "--pending") s.pending = split_numbers<std::size_t>(value, [](const std::string& v) { return std::stoul(v); });
+    else if (flag == "--mobo-options") s.mobo_options = nlohmann::json::parse(value);
     else if (flag == "--first-seed") s.first_seed = std::stoi(value);
     else if (flag == "--seeds") s.seeds = std::stoi(value);
     else if (flag == "--evaluations") s.evaluations = std::stoul(value);
     else if (flag == "--large-history") s.large_history = std::stoul(value);
     else throw std::invalid_argument("unknown flag " + flag +
                                      "; use --samplers, --problems, --thresholds none,given, --rules, --noise, "
-                                     "--pending, --first-seed, --seeds, --evaluations, --large-history");
+                                     "--pending, --mobo-options JSON, --first-seed, --seeds, --evaluations, --large-history");
   }
   return s;
 }
@@ -151,10 +153,11 @@ struct RunSetting {
   int seed = 0;
 };
 
-void run_one(const RunSetting& setting, std::size_t evaluations) {
+void run_one(const RunSetting& setting, std::size_t evaluations, const nlohmann::json& mobo_options) {
   const ecopt::SpaceProblem problem = space_problem_named(setting.problem);
   ecopt::SamplerOptions options;
   options.seed = static_cast<std::uint64_t>(setting.seed);
+  if (setting.sampler == "mobo") options.extra = mobo_options;
   if (setting.rule != "default") {
     // "rule" or "rule@margin"
     const std::size_t at = setting.rule.find('@');
@@ -188,6 +191,7 @@ void run_one(const RunSetting& setting, std::size_t evaluations) {
                       {"problem", setting.problem},
                       {"thresholds", setting.thresholds},
                       {"rule", setting.rule},
+                      {"options", options.extra},
                       {"noise", setting.noise},
                       {"pending", setting.pending},
                       {"seed", setting.seed},
@@ -246,7 +250,7 @@ int main(int argc, char** argv) {
             for (double noise : s.noise) {
               for (std::size_t pending : s.pending) {
                 for (int seed = s.first_seed; seed < s.first_seed + s.seeds; ++seed) {
-                  run_one({sampler, problem, given, rule, noise, pending, seed}, s.evaluations);
+                  run_one({sampler, problem, given, rule, noise, pending, seed}, s.evaluations, s.mobo_options);
                 }
               }
             }

@@ -12,7 +12,7 @@ import json
 import statistics
 import sys
 
-PROBLEM_ORDER = ["zdt1", "zdt2", "zdt3", "dtlz2"]
+PROBLEM_ORDER = ["zdt1", "zdt2", "zdt3", "dtlz2", "mixed"]
 SAMPLER_ORDER = [("ecopt", "mobo"), ("ecopt", "nsga2"), ("ecopt", "sobol"), ("ecopt", "random"),
                  ("optuna", "ecopt-mobo"), ("optuna", "motpe"), ("optuna", "nsga2"), ("optuna", "random")]
 
@@ -29,6 +29,18 @@ def median_hv(group, at):
 def median_of(group, key, at=None):
     values = [r[key][at] if at else r[key] for r in group if key in r and (at is None or at in r[key])]
     return statistics.median(values) if values else None
+
+
+def median_posterior_hv(group, at):
+    """HV of the front judged by the models' posterior means (noisy runs of ECOpt only)."""
+    values = [r["hv_ratio_posterior_front"][at] for r in group if at in r.get("hv_ratio_posterior_front", {})]
+    return statistics.median(values) if values else None
+
+
+def stated_options(r):
+    """mobo options beyond the reference rule (noisy, posterior_samples, ...), or 'default'."""
+    options = {k: v for k, v in r.get("options", {}).items() if k not in ("reference_rule", "beyond_weight")}
+    return ", ".join(f"{k} = {json.dumps(v)}" for k, v in sorted(options.items())) or "default"
 
 
 def worst_seed(group, at):
@@ -84,7 +96,8 @@ def plain_table(runs, botorch, optuna_anchors):
            "CPU s / suggestion", "CPU s at 100 obs", "wall s / suggestion"], rows)
 
 
-def grouped_table(title, runs, keep, label, label_header, checkpoints, extra=(), varied=lambda r: True):
+def grouped_table(title, runs, keep, label, label_header, checkpoints, extra=(), varied=lambda r: True,
+                  posterior=False):
     """Rows for the problems where some kept run is `varied` (noisy, pending...), baselines included."""
     rows = []
     for problem in PROBLEM_ORDER:
@@ -100,10 +113,12 @@ def grouped_table(title, runs, keep, label, label_header, checkpoints, extra=(),
                 rows.append([problem, library, sampler, *key, str(len(group))] +
                             [fmt(median_hv(group, at)) for at in checkpoints] +
                             [fmt(worst_seed(group, checkpoints[-1]))] +
+                            ([fmt(median_posterior_hv(group, at)) for at in checkpoints] if posterior else []) +
                             [fmt(median_of(group, "cpu_seconds_at", at)) for at in extra])
     if rows:
         table(title, ["problem", "library", "sampler", *label_header, "seeds"] +
               [f"HV @{at}" for at in checkpoints] + [f"worst seed @{checkpoints[-1]}"] +
+              ([f"posterior-mean front @{at}" for at in checkpoints] if posterior else []) +
               [f"CPU s at {at} obs" for at in extra], rows)
 
 
@@ -136,14 +151,16 @@ def main(paths):
                   lambda r: r["sampler"] == "mobo" and setting(r)[0] == "none" and setting(r)[2:] == (0.0, 0, 100),
                   lambda r: (r.get("rule", "default"),), ["rule"], short)
     model_based = ("mobo", "motpe")
-    grouped_table("Noisy observations (scored on the noise-free values of the observed front)", runs,
+    grouped_table("Noisy observations (scored on the noise-free values of the reported front: by observed values, "
+                  "and by the models' posterior means)", runs,
                   lambda r: r["sampler"] in model_based and setting(r)[0] == "none" and setting(r)[3] == 0
                   and setting(r)[4] == 100 and setting(r)[1] == "default",
-                  lambda r: (f"{setting(r)[2]:.2f}",), ["noise (share of front range)"], short, varied=lambda r: setting(r)[2] > 0)
+                  lambda r: (f"{setting(r)[2]:.2f}", stated_options(r)), ["noise (share of front range)", "options"], short,
+                  extra=("100",), varied=lambda r: setting(r)[2] > 0, posterior=True)
     grouped_table("Trials pending at every ask", runs,
                   lambda r: r["sampler"] == "mobo" and setting(r)[0] == "none" and setting(r)[2] == 0.0
                   and setting(r)[4] == 100 and setting(r)[1] == "default",
-                  lambda r: (str(setting(r)[3]),), ["pending"], short, varied=lambda r: setting(r)[3] > 0)
+                  lambda r: (str(setting(r)[3]),), ["pending"], short, extra=("100",), varied=lambda r: setting(r)[3] > 0)
     grouped_table("Long studies", runs, lambda r: setting(r)[4] >= 400 and setting(r)[2:4] == (0.0, 0),
                   lambda r: (setting(r)[0],), ["thresholds"], ("100", "200", "400"), extra=("100", "400"))
     for record in large:

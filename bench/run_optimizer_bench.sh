@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Reproduces docs/benchmarks/optimizers.md: ECOpt's samplers and Optuna
-# 3.1's on ZDT1, ZDT2, ZDT3 and DTLZ2 (5 seeds, 100 evaluations, one thread
-# each), mobo's reference rules, noisy observations, pending trials and
-# long studies, then the tables. Hours of CPU in all; each part writes its
-# own JSONL, so parts can be rerun alone (PARTS="plain noise" ...).
+# 3.1's on ZDT1, ZDT2, ZDT3, DTLZ2 and the mixed-parameter problem (5
+# seeds, 100 evaluations, one thread each), mobo's reference rules, noisy
+# observations, pending trials and long studies, then the tables. Hours of
+# CPU in all; each part writes its own JSONL, so parts can be rerun alone
+# (PARTS="plain noise" ...).
 # Usage: bench/run_optimizer_bench.sh [BUILD_DIR] [OUT_DIR]
 set -euo pipefail
 build_dir=${1:-build}
 out_dir=${2:-$build_dir/optimizer-bench}
-parts=${PARTS:-plain rules noise pending long optuna}
+parts=${PARTS:-plain rules noise pending long mixed optuna}
 here=$(cd "$(dirname "$0")" && pwd)
 mkdir -p "$out_dir"
 export OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1
@@ -21,13 +22,18 @@ for part in $parts; do
     rules) bench --samplers mobo --thresholds none --rules front_nadir,observed_worst > "$out_dir/rules.jsonl" ;;
     noise) { bench --samplers mobo --problems zdt1 --thresholds none --noise 0.01,0.05,0.1
              bench --samplers mobo --problems zdt3 --thresholds none --noise 0.05
-             bench --samplers mobo --problems dtlz2 --thresholds none --noise 0.05 --seeds 3; } > "$out_dir/noise.jsonl" ;;
+             bench --samplers mobo --problems dtlz2 --thresholds none --noise 0.05 --seeds 3
+             bench --samplers mobo --problems dtlz2 --thresholds none --noise 0.05 --seeds 2 \
+               --mobo-options '{"noisy": true}'; } > "$out_dir/noise.jsonl" ;;
     pending) bench --samplers mobo --problems zdt1,dtlz2 --thresholds none --pending 4,8 > "$out_dir/pending.jsonl" ;;
     long) bench --samplers mobo --problems zdt1,dtlz2 --thresholds none --seeds 2 --evaluations 400 > "$out_dir/long.jsonl" ;;
+    mixed) bench --samplers mobo --problems mixed --thresholds none,given > "$out_dir/mixed.jsonl" ;;
     optuna) { /usr/bin/python3 "$here/optuna_bench.py"
-              /usr/bin/python3 "$here/optuna_bench.py" --samplers motpe --problems zdt1,zdt3 --noise 0.01,0.05,0.1; } \
+              /usr/bin/python3 "$here/optuna_bench.py" --samplers motpe --problems zdt1,zdt3 --noise 0.01,0.05,0.1
+              /usr/bin/python3 "$here/optuna_bench.py" --samplers motpe --problems dtlz2 --noise 0.05
+              /usr/bin/python3 "$here/optuna_bench.py" --samplers motpe --problems mixed; } \
               > "$out_dir/optuna.jsonl" ;;
-    *) echo "unknown part $part; use plain rules noise pending long optuna" >&2; exit 1 ;;
+    *) echo "unknown part $part; use plain rules noise pending long mixed optuna" >&2; exit 1 ;;
   esac
 done
 # BoTorch's figures (ZDT1, ZDT2, DTLZ2 with the reference given), where the anchors are checked out.

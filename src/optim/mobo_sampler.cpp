@@ -56,7 +56,10 @@ struct MoboSettings {
   // direction at once; at 0.1 it drew too many 3-objective suggestions
   // past the front's extremes (DTLZ2, docs/benchmarks/optimizers.md).
   std::optional<double> beyond_weight;
-  int posterior_samples = 16;   // front samples when the learned noise matters
+  // Front samples when observations are noisy or trials pending: 8 gave
+  // ZDT1 with 5% noise the same front as 16 (0.987 against 0.988) at two
+  // thirds of the cost.
+  int posterior_samples = 8;
   int max_baseline = 64;        // observed points sampled jointly per front sample
   // Without `noisy`: the standardised noise variance below which the
   // posterior-mean front is used instead of front samples (noise sd under

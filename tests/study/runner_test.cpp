@@ -19,14 +19,16 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 using testing::TempDir;
 
-// `f1_threshold`: the second objective's threshold line ("" for none).
+// `f1_threshold`: the second objective's threshold line ("" for none);
+// `sampler`: the sampler's lines of [study].
 StudyFile zdt1_file(const std::string& db, std::int64_t n_trials,
-                    const std::string& f1_threshold = "threshold = 1.1") {
+                    const std::string& f1_threshold = "threshold = 1.1",
+                    const std::string& sampler = "sampler = \"sobol\"") {
   return parse_study_file(fmt::format(R"(
 [study]
 name = "zdt1"
 storage = "sqlite:///{}"
-sampler = "sobol"
+{}
 n_trials = {}
 [[objectives]]
 name = "f0"
@@ -41,7 +43,7 @@ kind = "test-problem"
 problem = "zdt1"
 n_vars = 3
 )",
-                                      db, n_trials, f1_threshold),
+                                      db, sampler, n_trials, f1_threshold),
                           "zdt1-test.toml");
 }
 
@@ -101,28 +103,10 @@ TEST(Runner, RunsTheStudyAndResumesWithALargerBudget) {
 // models' posterior means.
 TEST(Runner, AStudyWithNoisyObjectivesAlsoNamesThePosteriorMeanFront) {
   TempDir dir("runner");
-  const std::string db = (dir / "s.db").string();
-  std::string text = fmt::format(R"(
-[study]
-name = "zdt1"
-storage = "sqlite:///{}"
-sampler = "mobo"
-sampler_options = {{ noisy = true }}
-n_trials = 5
-[[objectives]]
-name = "f0"
-direction = "minimize"
-[[objectives]]
-name = "f1"
-direction = "minimize"
-[task]
-kind = "test-problem"
-problem = "zdt1"
-n_vars = 3
-)",
-                                 db);
   std::ostringstream out;
-  run_study(parse_study_file(text, "noisy.toml"), {.out = &out});
+  run_study(zdt1_file((dir / "s.db").string(), 5, "threshold = 1.1",
+                      "sampler = \"mobo\"\nsampler_options = { noisy = true }"),
+            {.out = &out});
   EXPECT_THAT(out.str(), HasSubstr("noisy objectives: by the models' posterior means the front is trials #"));
   std::ostringstream quiet;
   run_study(zdt1_file((dir / "t.db").string(), 3), {.out = &quiet});

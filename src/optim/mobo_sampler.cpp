@@ -50,6 +50,10 @@ enum class NoiseMode { Inferred, Noisy, Exact };
 struct MoboSettings {
   AcquisitionSearch search;
   NoiseMode noise = NoiseMode::Inferred;
+  // RUNNING trials' outcomes: sampled with the front (fantasies), or, with
+  // pending_outcomes = "believed", their posterior means taken as observed
+  // (Kriging believer), which is cheaper.
+  bool believe_pending = false;
   ReferenceMode reference_rule = ReferenceMode::FrontAndBeyond;
   // Unset: 0.1 per objective beyond the first (0.1 for 2 objectives, 0.01
   // for 3). The region beyond the front's box grows in every objective's
@@ -93,7 +97,7 @@ MoboSettings read_settings(const SamplerOptions& options) {
   check_extra_keys("mobo", options,
                    {"sobol_candidates", "local_candidates", "refine_starts", "refine_evaluations",
                     "posterior_samples", "fit_restarts", "max_fit_points", "max_model_points",
-                    "reference_rule", "beyond_weight", "noisy"});
+                    "reference_rule", "beyond_weight", "noisy", "pending_outcomes"});
   const nlohmann::json& extra = options.extra;
   MoboSettings s;
   if (extra.contains("noisy")) {
@@ -103,6 +107,15 @@ MoboSettings read_settings(const SamplerOptions& options) {
                                    extra.at("noisy").dump()));
     }
     s.noise = extra.at("noisy").get<bool>() ? NoiseMode::Noisy : NoiseMode::Exact;
+  }
+  if (extra.contains("pending_outcomes")) {
+    const nlohmann::json& pending = extra.at("pending_outcomes");
+    if (pending != "sampled" && pending != "believed") {
+      throw InputError(fmt::format("mobo option 'pending_outcomes' must be \"sampled\" (the default) or "
+                                   "\"believed\" (Kriging believer), got {}",
+                                   pending.dump()));
+    }
+    s.believe_pending = pending == "believed";
   }
   s.reference_rule = read_reference_mode(extra);
   if (extra.contains("beyond_weight")) {
@@ -176,7 +189,10 @@ class MoboSampler final : public Sampler {
       models.push_back(GaussianProcess::fit(obs.x(rows, Eigen::all), targets(rows, j), kinds, settings_.fit));
     }
     std::vector<ConstraintModel> constraints = fit_constraints(context.spec, obs, rows, kinds);
-    believe_pending(obs.pending, constraints);
+    for (ConstraintModel& c : constraints) believe(obs.pending, c.model);
+    if (settings_.believe_pending) {
+      for (GaussianProcess& model : models) believe(obs.pending, model);
+    }
 
     // Points that may sit on the front: feasible observations, and pending
     // points the constraint models expect to be feasible.
@@ -201,7 +217,9 @@ class MoboSampler final : public Sampler {
         front_means.col(static_cast<Eigen::Index>(j)) = models[j].predict(front_x).mean;
       }
       const FrontDraws draws{front_x, front_means, first_pending,
-                             noisy(models) || first_pending < count ? settings_.posterior_samples : 0,
+                             noisy(models) || (first_pending < count && !settings_.believe_pending)
+                                 ? settings_.posterior_samples
+                                 : 0,
                              mix_seed(options_.seed, trial, 0x6e656876ULL)};
       if (scalarise) {
         terms.push_back({sample_fronts(models, draws, Point{front_means.minCoeff()}), 1.0});
@@ -307,14 +325,12 @@ class MoboSampler final : public Sampler {
     return constraints;
   }
 
-  // Kriging believer for the constraint models: each pending point is
-  // added with its posterior mean as if observed. (The objectives' models
-  // instead sample the pending points' outcomes with the front.)
-  static void believe_pending(const Eigen::MatrixXd& pending, std::vector<ConstraintModel>& constraints) {
-    if (pending.rows() == 0) return;
-    for (ConstraintModel& c : constraints) {
-      c.model = c.model.with_observations(pending, c.model.predict(pending).mean);
-    }
+  // Kriging believer: each pending point is added with its posterior mean
+  // as if observed, which collapses the variance (and so the improvement)
+  // there. Always for the constraint models; for the objectives' only with
+  // pending_outcomes = "believed" (else they are sampled with the front).
+  static void believe(const Eigen::MatrixXd& pending, GaussianProcess& model) {
+    if (pending.rows() > 0) model = model.with_observations(pending, model.predict(pending).mean);
   }
 
   static bool predicted_feasible(const std::vector<ConstraintModel>& constraints, const Eigen::RowVectorXd& x) {

@@ -63,7 +63,8 @@ TEST(MoboSampler, WithoutThresholdsTheDefaultRuleGrowsTheFrontWhereAxsStalls) {
 
 TEST(MoboSampler, RejectsUnknownReferenceRulesWeightsAndNoiseStatements) {
   for (const nlohmann::json& extra : {nlohmann::json{{"reference_rule", "nadir"}}, nlohmann::json{{"beyond_weight", 0}},
-                                      nlohmann::json{{"beyond_weight", "high"}}, nlohmann::json{{"noisy", "yes"}}}) {
+                                      nlohmann::json{{"beyond_weight", "high"}}, nlohmann::json{{"noisy", "yes"}},
+                                      nlohmann::json{{"pending_outcomes", "guessed"}}}) {
     SamplerOptions options;
     options.extra = extra;
     EXPECT_THROW(make_sampler("mobo", options), InputError) << extra.dump();
@@ -74,9 +75,11 @@ TEST(MoboSampler, RejectsUnknownReferenceRulesWeightsAndNoiseStatements) {
 // RUNNING trial there (Kriging believer) or a PRUNED one (energy-first
 // skipped its training: before pruned points counted as tried, MOBO
 // proposed such a point three times in a row) the suggestion moves away.
-void expect_no_resuggestion_after(TrialState state) {
+void expect_no_resuggestion_after(TrialState state, const char* pending_outcomes = "sampled") {
   const TestProblem problem = make_test_problem("zdt1", 3);
-  auto mobo = make_sampler("mobo", quick_options(5));
+  SamplerOptions options = quick_options(5);
+  options.extra["pending_outcomes"] = pending_outcomes;
+  auto mobo = make_sampler("mobo", options);
   ProblemRun run = run_test_problem(*mobo, problem, 10);
   const SearchSpace space = unit_search_space(3);
   const StudySpec spec = minimisation_spec(2);
@@ -92,6 +95,7 @@ void expect_no_resuggestion_after(TrialState state) {
 
 TEST(MoboSampler, DoesNotResuggestARunningTrialsPoint) {
   expect_no_resuggestion_after(TrialState::Running);
+  expect_no_resuggestion_after(TrialState::Running, "believed");
 }
 
 TEST(MoboSampler, DoesNotResuggestAPrunedTrialsPoint) {

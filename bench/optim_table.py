@@ -160,7 +160,8 @@ def main(paths):
     grouped_table("Trials pending at every ask", runs,
                   lambda r: r["sampler"] == "mobo" and setting(r)[0] == "none" and setting(r)[2] == 0.0
                   and setting(r)[4] == 100 and setting(r)[1] == "default",
-                  lambda r: (str(setting(r)[3]),), ["pending"], short, extra=("100",), varied=lambda r: setting(r)[3] > 0)
+                  lambda r: (str(setting(r)[3]), stated_options(r)), ["pending", "options"], short, extra=("100",),
+                  varied=lambda r: setting(r)[3] > 0)
     grouped_table("Long studies", runs, lambda r: setting(r)[4] >= 400 and setting(r)[2:4] == (0.0, 0),
                   lambda r: (setting(r)[0],), ["thresholds"], ("100", "200", "400"), extra=("100", "400"))
     for record in large:

@@ -11,7 +11,8 @@ for run in $(seq 1 $runs); do
   mount -t tmpfs -o size=$((64 + 8 * run))k tmpfs $dir
   timeout 300 nice -n 19 $E tune "$(dirname "$0")/../studies/zdt1-quick.toml" --storage sqlite:///$dir/z.db --n-trials 2000 > /tmp/faults/out-$label.txt 2> /tmp/faults/err-$label.txt
   code=$?
-  cp $dir/z.db /tmp/faults/z-$label-$run.db 2>/dev/null
+  # The WAL too: committed trials may not have reached the main file yet.
+  for part in "" -wal; do cp $dir/z.db$part /tmp/faults/z-$label-$run.db$part 2>/dev/null; done
   umount $dir
   python3 - "$label" "$run" "$code" "/tmp/faults/z-$label-$run.db" "/tmp/faults/err-$label.txt" <<'PY'
 import sqlite3, sys

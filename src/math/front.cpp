@@ -75,7 +75,9 @@ std::string_view to_string(ReferenceRule rule) {
 }
 
 std::vector<double> ReferencePoint::values(const StudySpec& spec) const {
-  return to_minimization(minimization, spec.directions());  // negation is its own inverse
+  auto own = to_minimization(minimization, spec.directions());  // negation is its own inverse
+  for (double& value : own) value += 0.0;  // a negated 0 prints as "-0" otherwise
+  return own;
 }
 
 std::string ReferencePoint::describe(const StudySpec& spec) const {

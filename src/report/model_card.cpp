@@ -20,7 +20,7 @@ std::string row(std::string_view label, std::string_view value) {
 std::string attr_or(const Trial& trial, const std::string& key, const char* fallback) {
   if (const auto value = trial.metric(key)) {
     const bool whole = std::floor(*value) == *value && std::abs(*value) < 1e15;
-    return whole ? format_count(*value) : fmt::format("{:.6g}", *value);
+    return whole ? format_count(*value) : format_number(*value);
   }
   const auto text = text_attr(trial, key);
   return text ? markdown_escape(*text) : fallback;
@@ -53,10 +53,10 @@ std::string model_section(const ModelCardInput& input, const Trial& trial) {
     const auto& objective = input.spec.objectives[i];
     out += row(fmt::format("Objective {} ({})", markdown_escape(objective.name),
                            to_string(objective.direction)),
-               i < trial.values.size() ? fmt::format("{:.6g}", trial.values[i]) : kNotRecorded);
+               i < trial.values.size() ? format_number(trial.values[i]) : kNotRecorded);
   }
   for (const auto& [name, value] : trial.params) {
-    out += row(fmt::format("Parameter {}", markdown_escape(name)), markdown_escape(to_string(value)));
+    out += row(fmt::format("Parameter {}", markdown_escape(name)), markdown_escape(format_param(value)));
   }
   out += row("Parameter count", attr_or(trial, "params", kNotRecorded));
   out += row("FLOPs per sample", attr_or(trial, "flops_per_sample", kNotRecorded));
@@ -76,12 +76,12 @@ std::string spread_text(const EnergyRecord& record) {
 }
 
 std::string resolution_text(const EnergyRecord& record) {
-  std::string text = fmt::format("{} per window ({} steps of {:.3g} s, {} counter updates)",
+  std::string text = fmt::format("{} per window ({} steps of {} s, {} counter updates)",
                                  format_joules(record.resolution_j),
                                  record.resolution_s > 0
                                      ? fmt::format("{:.0f}", record.duration_s / record.resolution_s)
                                      : std::string("no"),
-                                 record.resolution_s, record.counter_updates);
+                                 format_number(record.resolution_s), record.counter_updates);
   if (!record.resolved()) text += "; **not resolved**: the window is shorter than 10 meter steps";
   return text;
 }
@@ -96,11 +96,10 @@ std::string energy_section(const ModelCardInput& input, const Trial& trial) {
   const double per_1000_j = 1000.0 * energy->j_per_unit;
   out += row(fmt::format("Energy per {} ({}, {})", energy->unit, over_windows(record),
                          record.idle_subtracted ? "net of idle" : "gross"),
-             fmt::format("{} ({:.6g} J, record `{}`)", format_joules(energy->j_per_unit),
-                         energy->j_per_unit, record.name));
+             fmt::format("{} (record `{}`)", format_joules(energy->j_per_unit), record.name));
   out += row(fmt::format("Energy per 1,000 {}s", energy->unit), format_joules(per_1000_j));
   out += row(fmt::format("Energy per 1,000,000 {}s", energy->unit),
-             fmt::format("{:.4g} kWh", 1e6 * energy->j_per_unit / 3.6e6));
+             format_number(1e6 * energy->j_per_unit / 3.6e6) + " kWh");
   out += row(fmt::format("Carbon per 1,000 {}s", energy->unit),
              fmt::format("{} CO2e", format_grams(grams_co2e(per_1000_j, input.carbon))));
   out += row("Spread over windows", spread_text(record));

@@ -86,28 +86,14 @@ ReportContext make_context(const StudyRecord& study, const std::vector<Trial>& t
   return context;
 }
 
-std::string format_joules(double joules) {
-  if (!std::isfinite(joules)) return "n/a";
-  if (joules == 0.0) return "0 J";
-  static constexpr const char* kPrefixes[] = {"p", "n", "µ", "m", "", "k", "M", "G", "T"};
-  int group = static_cast<int>(std::floor(std::log10(std::abs(joules)) / 3.0));
-  group = std::clamp(group, -4, 4);
-  double scaled = joules / std::pow(1000.0, group);
-  if (std::abs(scaled) >= 999.5 && group < 4) {
-    ++group;
-    scaled /= 1000.0;
-  }
-  return fmt::format("{:.3g} {}J", scaled, kPrefixes[group + 4]);
-}
-
 std::string format_grams(double grams) {
   if (!std::isfinite(grams)) return "n/a";
   const double magnitude = std::abs(grams);
-  if (magnitude >= 1e6) return fmt::format("{:.3g} t", grams / 1e6);
-  if (magnitude >= 1e3) return fmt::format("{:.3g} kg", grams / 1e3);
-  if (magnitude >= 1.0 || grams == 0.0) return fmt::format("{:.3g} g", grams);
-  if (magnitude >= 1e-3) return fmt::format("{:.3g} mg", grams * 1e3);
-  return fmt::format("{:.3g} µg", grams * 1e6);
+  if (magnitude >= 1e6) return fmt::format("{:.4g} t", grams / 1e6);
+  if (magnitude >= 1e3) return fmt::format("{:.4g} kg", grams / 1e3);
+  if (magnitude >= 1.0 || grams == 0.0) return fmt::format("{:.4g} g", grams);
+  if (magnitude >= 1e-3) return fmt::format("{:.4g} mg", grams * 1e3);
+  return fmt::format("{:.4g} µg", grams * 1e6);
 }
 
 std::string format_count(double count) {

@@ -33,8 +33,8 @@ ReportContext make_context(const StudyRecord& study, const std::vector<Trial>& t
 ReportPage render_page(const ReportContext& context);
 std::string render_html(const ReportContext& context);
 
-// Shared number formatting: "1.23 mJ", "4.5 kJ", ... and "n/a" for NaN.
-std::string format_joules(double joules);
+// Shared number formatting (format_number and format_joules are core's):
+// "1.235 g", "4.5 kg", ... and "n/a" for NaN.
 std::string format_grams(double grams);
 std::string format_count(double count);  // 12,345,678
 

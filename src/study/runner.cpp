@@ -146,12 +146,6 @@ std::string format_duration(double seconds) {
   return fmt::format("{}h{:02}m", total / 3600, (total % 3600) / 60);
 }
 
-std::string format_energy(double joules) {
-  if (std::abs(joules) >= 1e6) return fmt::format("{:.2f} MJ", joules / 1e6);
-  if (std::abs(joules) >= 1e4) return fmt::format("{:.1f} kJ", joules / 1e3);
-  return fmt::format("{:.0f} J", joules);
-}
-
 // Parameters whose values differ among the front's trials: the ones that
 // explain the trade-off. All parameters when the front has one trial.
 std::vector<std::string> key_params(const std::vector<Trial>& front) {
@@ -432,7 +426,7 @@ std::string progress_line(std::int64_t finished, std::int64_t n_trials, const Tr
       "tuning energy {} ({})",
       finished, n_trials, trial.number, to_string(trial.state), format_duration(elapsed_s),
       format_duration(left_s), front.size(), front.hypervolume(), front.reference().coordinates(front.spec()),
-      format_energy(energy_j), source);
+      format_joules(energy_j), source);
   if (trial.state != TrialState::Complete && trial.fail_reason) {
     line += " · " + printable(*trial.fail_reason);
   }
@@ -691,9 +685,9 @@ RunSummary run_study(const StudyFile& file, const RunOptions& options) {
   out << fmt::format("\nPareto front of {} ({} of {} trials finished, {}):\n", study.name(),
                      summary.trials_finished, n_trials, summary.front.describe_hypervolume())
       << front_table(summary.front, study.spec()) << noisy_front_line(file, study, space, trials)
-      << fmt::format("tuning energy {} ({}) ≈ {:.3g} gCO2e ({})\n",
-                     format_energy(summary.tuning_energy_j), energy_source, carbon.grams_co2e,
-                     carbon.basis)
+      << fmt::format("tuning energy {} ({}) ≈ {} gCO2e ({})\n",
+                     format_joules(summary.tuning_energy_j), energy_source,
+                     format_number(carbon.grams_co2e), carbon.basis)
       << std::flush;
   require_outcome(study, trials, n_trials, options, file);
   return summary;

@@ -52,7 +52,9 @@ TEST(StudyFront, ANonNegativeMaximisedObjectiveKeepsAReferenceOfZero) {
   spec.objectives = {{"samples_per_j", Direction::Maximize, std::nullopt}};
   const StudyFront front = front_of({complete(0, {1.0}), complete(1, {100.0})}, spec);
   EXPECT_DOUBLE_EQ(front.reference().values(spec)[0], 0.0);  // not 1 − 9.9
-  EXPECT_DOUBLE_EQ(front.hypervolume(), 100.0);
+  EXPECT_DOUBLE_EQ(front.hypervolume(), 100.0);  // A negated zero: printed as 0 everywhere the reference is named.
+  EXPECT_EQ(front.reference().describe(spec), "samples_per_j 0 (worst feasible + 10% of range)");
+  EXPECT_EQ(front.reference().coordinates(spec), "(0)");
 }
 
 TEST(StudyFront, TrialsThatBreakAConstraintNeverJoinNorSetTheReference) {

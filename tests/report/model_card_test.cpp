@@ -31,15 +31,15 @@ void expect_contains(const std::string& text, const std::string& needle) {
 TEST_F(ModelCard, HasTheFiguresARegulatorAsksFor) {
   const std::string text = card(2, net_impact(trials, 2, 1, carbon));
   expect_contains(text, "# Model card: trial 2 of study \"known\"");
-  // 1/128 J = 7.8125 mJ per sample; 7.8125 J per 1,000.
-  expect_contains(text, "| Energy per sample (median over 5 windows, net of idle) | 7.81 mJ (0.0078125 J, record `inference`) |");
-  expect_contains(text, "| Energy per 1,000 samples | 7.81 J |");
+  // 1/128 J = 7.8125 mJ per sample; 7.8125 J per 1,000 (4 significant digits).
+  expect_contains(text, "| Energy per sample (median over 5 windows, net of idle) | 7.812 mJ (record `inference`) |");
+  expect_contains(text, "| Energy per 1,000 samples | 7.812 J |");
   // 1e6 × 1/128 J = 7812.5 J = 0.00217 kWh.
   expect_contains(text, "| Energy per 1,000,000 samples | 0.00217 kWh |");
   // 7.8125 J / 3.6e6 × 1.5 × 400 g/kWh = 1.30 mg.
-  expect_contains(text, "| Carbon per 1,000 samples | 1.3 mg CO2e |");
+  expect_contains(text, "| Carbon per 1,000 samples | 1.302 mg CO2e |");
   // MAD = j/40, min = 0.96 j, max = 1.04 j.
-  expect_contains(text, "| Spread over windows | MAD 195 µJ, min 7.5 mJ, max 8.12 mJ over 5 windows |");
+  expect_contains(text, "| Spread over windows | MAD 195.3 µJ, min 7.5 mJ, max 8.125 mJ over 5 windows |");
   expect_contains(text, "| Inference batch size | 64 |");
   expect_contains(text, "| Training energy | 150 J (gross) |");
   expect_contains(text, "- Hardware (measured devices): cpu:0");
@@ -47,7 +47,7 @@ TEST_F(ModelCard, HasTheFiguresARegulatorAsksFor) {
   expect_contains(text, "- Idle handling: net of idle");
   expect_contains(text, "intensity 400 gCO2e/kWh (user value, from --carbon-intensity) and PUE 1.5 (from --pue).");
   expect_contains(text, "Every figure below is gross (idle included). Some of it is an **estimate**");
-  expect_contains(text, "| Tuning energy (all trials, training and measuring) | 640 J (107 mg CO2e) |");
+  expect_contains(text, "| Tuning energy (all trials, training and measuring) | 640 J (106.7 mg CO2e) |");
   expect_contains(text, "| Break-even | after 81,920 samples |");
   expect_contains(text, "| Parameter optimizer | adam |");
   EXPECT_EQ(text.find("Warning"), std::string::npos);

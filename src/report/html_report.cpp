@@ -212,8 +212,8 @@ std::string density_note(const Page& page, const std::vector<std::int64_t>& numb
       "<p class=\"note\">{} points: {} drawn one by one (the Pareto front, the chosen model and "
       "the baseline), the other {} as a density, darker cells holding more trials. The table "
       "below and trials.csv hold every trial.</p>",
-      format_number(double(points)), format_number(double(points - density)),
-      format_number(double(density)));
+      format_count(double(points)), format_count(double(points - density)),
+      format_count(double(density)));
 }
 
 double worse(double a, double b, Direction direction) {
@@ -814,13 +814,13 @@ std::string trials_section(const Page& page, const nlohmann::json& data) {
              "<section id=\"trials\" data-front=\"{}\" data-chosen=\"{}\" data-baseline=\"{}\">"
              "<h2>Trials</h2><p>{} trials, 100 a page. Click a column header to sort, a row for the "
              "trial's parameters, metrics and how its energy was measured{}.</p>",
-             fmt::join(page.front, " "), page.chosen, page.baseline, format_number(double(trials)),
+             fmt::join(page.front, " "), page.chosen, page.baseline, format_count(double(trials)),
              embedded == trials
                  ? std::string()
                  : fmt::format(" (the energy records and metrics of {} trials — the front, the chosen "
                                "model and the baseline — are in this page; every trial's are in "
                                "trials.json and trials.csv)",
-                               format_number(double(embedded)))) +
+                               format_count(double(embedded)))) +
          "<details class=\"columns\" hidden><summary></summary><div></div></details>"
          "<div class=\"table-tools\"></div>" +
          trials_table(page, data) +

@@ -305,7 +305,7 @@ std::string density_svg(const Chart& chart, const Scale& x, const Scale& y) {
   }
   std::string out = fmt::format(
       R"(<g class="density"><title>{} trials drawn as a density: 1 to {} in a cell, darker cells hold more</title>)",
-      format_number(double(drawn)), format_number(double(most)));
+      drawn, most);
   for (int shade = 0; shade < kShades; ++shade) {
     if (!paths[shade].empty()) out += fmt::format(R"(<path class="d{}" d="{}"/>)", shade + 1, paths[shade]);
   }

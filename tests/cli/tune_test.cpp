@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "command_study.hpp"
+#include "ecopt/report/report.hpp"
 #include "subprocess.hpp"
 
 namespace ecopt {
@@ -78,10 +79,11 @@ TEST_F(Tune, ShippedZdt1StudyRunsAndResumes) {
   ASSERT_EQ(report.exit_code, 0) << report.err;
   std::ifstream html(dir_ / "report" / "report.html");
   const std::string page{std::istreambuf_iterator<char>(html), {}};
+  std::smatch data;
+  ASSERT_TRUE(std::regex_search(page, data, std::regex(R"re(<script type="application/json" id="ecopt-data">([\s\S]*?)</script>)re")));
   std::size_t measured = 0;
-  for (auto at = page.find(R"("tuning_j":)"); at != std::string::npos;
-       at = page.find(R"("tuning_j":)", at + 1)) {
-    if (page.compare(at + 11, 4, "null") != 0) ++measured;
+  for (const auto& [number, row] : report::trial_rows(nlohmann::json::parse(data[1].str()))) {
+    if (!row["tuning_j"].is_null()) ++measured;
   }
   EXPECT_EQ(measured, after.size());
 }

@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <charconv>
 #include <cstdint>
+#include <future>
 #include <mutex>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -145,6 +147,26 @@ TrialRow trial_from_row(const SqlRow& row) {
   trial.finished_at = optional_time(row, 10);
   trial.heartbeat_at = optional_time(row, 11);
   return {row.integer(1), std::move(trial)};
+}
+
+// Parsing the JSON columns is most of reading a large study (a 100,000-trial
+// report), and rows are independent: many rows are parsed in two halves at
+// once.
+std::vector<Trial> trials_from_rows(const SqlRows& rows) {
+  std::vector<Trial> trials(rows.size());
+  const auto parse = [&](std::size_t from, std::size_t to) {
+    for (std::size_t i = from; i < to; ++i) trials[i] = trial_from_row(rows[i]).trial;
+  };
+  constexpr std::size_t kRowsWorthAThread = 4096;
+  if (rows.size() < kRowsWorthAThread || std::thread::hardware_concurrency() < 2) {
+    parse(0, rows.size());
+    return trials;
+  }
+  const std::size_t half = rows.size() / 2;
+  auto first_half = std::async(std::launch::async, parse, 0, half);
+  parse(half, rows.size());
+  first_half.get();  // rethrows a damaged row's error
+  return trials;
 }
 
 SqlValue optional_ms(const std::optional<TimePoint>& time) {
@@ -314,8 +336,8 @@ class SqlStorage final : public Storage {
 
   TrialChanges trials_changed_since(std::int64_t study_id, std::int64_t version) override {
     TrialChanges changes;
+    SqlRows rows;
     read([&] {
-      changes.trials.clear();
       // The version first: every write up to it has committed (each held the
       // study row until then), so the rows read next include them all. Rows
       // from later writes may come too, and are read again next time.
@@ -323,14 +345,12 @@ class SqlStorage final : public Storage {
                                     {study_id});
       if (study.empty()) throw NotFoundError(rules::unknown_study_message(study_id));
       changes.version = study.front().integer(0);
-      for (const auto& row : db_->query(
-               fmt::format("SELECT {} FROM trials WHERE study_id = $1 AND version > $2 "
-                           "ORDER BY number",
-                           kTrialColumns),
-               {study_id, version})) {
-        changes.trials.push_back(trial_from_row(row).trial);
-      }
+      rows = db_->query(fmt::format("SELECT {} FROM trials WHERE study_id = $1 AND version > $2 "
+                                    "ORDER BY number",
+                                    kTrialColumns),
+                        {study_id, version});
     });
+    changes.trials = trials_from_rows(rows);  // after the transaction: it holds no lock
     return changes;
   }
 

@@ -199,6 +199,26 @@ TEST(SqliteStorage, Version1DatabaseIsMigratedAndReadIncrementally) {
   EXPECT_EQ(next.trials[0].number, third.number);
 }
 
+// A read of thousands of trials parses them on two threads: every trial
+// comes back once, in number order, with its own params and attributes.
+TEST(SqliteStorage, ALargeReadReturnsEveryTrialInOrder) {
+  TempFolder folder;
+  auto storage = open_storage(sqlite_url(folder));
+  const auto study = storage->create_study(two_objective_spec("s"), nlohmann::json::object());
+  constexpr std::int64_t kTrials = 5000;  // above the two-thread threshold
+  for (std::int64_t i = 0; i < kTrials; ++i) {
+    storage->create_trial(study.id, {{"i", i}}, {{"x", ParamValue{i * 0.5}}});
+  }
+  const TrialChanges all = storage->trials_changed_since(study.id, 0);
+  ASSERT_EQ(all.trials.size(), static_cast<std::size_t>(kTrials));
+  for (std::int64_t i = 0; i < kTrials; ++i) {
+    const Trial& trial = all.trials[static_cast<std::size_t>(i)];
+    ASSERT_EQ(trial.number, i);
+    ASSERT_EQ(std::get<double>(trial.params.at("x")), i * 0.5) << i;
+    ASSERT_EQ(trial.system_attrs.at("i"), i) << i;
+  }
+}
+
 // Reaping stale trials runs before every trial: it must search the state
 // index, never walk every trial of the study (which read a 40 MB table per
 // trial at 20,000 trials).

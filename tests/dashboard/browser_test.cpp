@@ -30,9 +30,7 @@ constexpr int kDemoTrials = 24;
 class DashboardBrowser : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!fs::exists(ecopt::testing::kChromium)) {
-      GTEST_SKIP() << "chromium is not installed; run scripts/install-deps.sh";
-    }
+    ECOPT_SKIP_WITHOUT_CHROMIUM();
     scratch = fs::temp_directory_path() /
               fmt::format("ecopt-dashboard-browser-{}-{}", ::getpid(),
                           ::testing::UnitTest::GetInstance()->current_test_info()->name());

@@ -22,8 +22,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-const char* kChromium = "/usr/bin/chromium";
-
 std::string read_text(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
   std::stringstream buffer;
@@ -39,13 +37,14 @@ struct PageLoad {
 // Loads a local file with networking and background services off.
 PageLoad load_in_chromium(const fs::path& page, const fs::path& scratch) {
   fs::create_directories(scratch / "profile");
-  const std::string command = fmt::format(
-      "{} --headless --no-sandbox --disable-gpu --disable-background-networking "
-      "--disable-component-update --disable-sync --no-first-run --user-data-dir='{}' "
+  std::string command;
+  for (const auto& flag : ecopt::testing::chromium_flags(scratch / "profile")) {
+    command += "'" + flag + "' ";
+  }
+  command += fmt::format(
       "--enable-logging=stderr --v=0 --virtual-time-budget=5000 --dump-dom 'file://{}' "
       ">'{}' 2>'{}'",
-      kChromium, (scratch / "profile").string(), page.string(), (scratch / "dom.html").string(),
-      (scratch / "stderr.txt").string());
+      page.string(), (scratch / "dom.html").string(), (scratch / "stderr.txt").string());
   const int status = std::system(command.c_str());
   EXPECT_EQ(status, 0) << command << "\n" << read_text(scratch / "stderr.txt");
   PageLoad load{read_text(scratch / "dom.html"), {}};
@@ -65,9 +64,7 @@ std::string body_attribute(const std::string& dom, const std::string& name) {
 class Browser : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!fs::exists(kChromium)) {
-      GTEST_SKIP() << "chromium is not installed; run scripts/install-deps.sh";
-    }
+    ECOPT_SKIP_WITHOUT_CHROMIUM();
     scratch = fs::temp_directory_path() /
               fmt::format("ecopt-report-browser-{}-{}", ::getpid(),
                           ::testing::UnitTest::GetInstance()->current_test_info()->name());

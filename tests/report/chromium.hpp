@@ -30,6 +30,12 @@ namespace ecopt::testing {
 
 inline const char* const kChromium = "/usr/bin/chromium";
 
+// Chromium comes with scripts/install-deps.sh; a machine without it skips
+// the browser tests with this message.
+#define ECOPT_SKIP_WITHOUT_CHROMIUM()                                 \
+  if (!std::filesystem::exists(::ecopt::testing::kChromium))          \
+  GTEST_SKIP() << "chromium is not installed; run scripts/install-deps.sh"
+
 // Networking and background services off: nothing but the page under test
 // may reach the network.
 inline std::vector<std::string> chromium_flags(const std::filesystem::path& profile) {

@@ -133,7 +133,7 @@ TEST(LargeStudy, TheTrialsAreEmbeddedAsColumnsOfWhatThePageShows) {
 
 TEST(LargeStudy, TheTableShowsAHundredRowsAPageInChromium) {
   namespace fs = std::filesystem;
-  if (!fs::exists(ecopt::testing::kChromium)) GTEST_SKIP() << "chromium is not installed; run scripts/install-deps.sh";
+  ECOPT_SKIP_WITHOUT_CHROMIUM();
   const fs::path scratch = fs::temp_directory_path() / fmt::format("ecopt-large-report-{}", ::getpid());
   fs::remove_all(scratch);
   const LargeStudy large;

@@ -101,11 +101,20 @@ class SqliteConnection final : public SqlConnection {
     if (!statement.prepared()) fail(statement.error_code(), sql);
     bind(statement.get(), params);
     SqlRows rows;
-    for (;;) {
+    for (int busy_attempt = 1;;) {
       const int rc = sqlite3_step(statement.get());
       if (rc == SQLITE_DONE) return rows;
-      if (rc != SQLITE_ROW) fail(sqlite3_extended_errcode(db_), sql);
-      rows.push_back(read_row(statement.get()));
+      if (rc == SQLITE_ROW) {
+        rows.push_back(read_row(statement.get()));
+      } else if (busy_outside_transaction(rc) && rows.empty() && busy_attempt < kBeginAttempts) {
+        // Switching a new file to WAL answers busy at once, without the busy
+        // timeout, while another connection does the same; outside a
+        // transaction nothing has happened yet, so the statement reruns.
+        sqlite3_reset(statement.get());
+        std::this_thread::sleep_for(std::chrono::milliseconds(10 * busy_attempt++));
+      } else {
+        fail(sqlite3_extended_errcode(db_), sql);
+      }
     }
   }
 
@@ -160,6 +169,10 @@ class SqliteConnection final : public SqlConnection {
       if ((rc & 0xff) != SQLITE_BUSY || attempt == kBeginAttempts) fail(rc, begin);
       std::this_thread::sleep_for(std::chrono::milliseconds(100 * attempt));
     }
+  }
+
+  bool busy_outside_transaction(int rc) const {
+    return (rc & 0xff) == SQLITE_BUSY && sqlite3_get_autocommit(db_) != 0;
   }
 
   void bind(sqlite3_stmt* statement, const SqlParams& params) {

@@ -16,8 +16,10 @@ if(TARGET ecopt_cli)
   set_target_properties(ecopt_cli PROPERTIES INSTALL_RPATH "$ORIGIN/../${CMAKE_INSTALL_LIBDIR}")
   install(TARGETS ecopt_cli RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 endif()
-# The libtorch module beside the modules it calls back into (where the
-# task registry looks for it); not exported: it is opened, never linked.
+# The plugins beside the modules they call back into (where
+# ecopt/core/plugin.hpp looks for them); not exported: they are opened,
+# never linked. (The dashboard plugin is also a module, exported above.)
+install(TARGETS ecopt_postgres LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
 if(TARGET ecopt_torch_tasks)
   install(TARGETS ecopt_torch_tasks LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
 endif()

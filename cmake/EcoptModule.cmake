@@ -38,6 +38,8 @@ function(ecopt_add_test name)
   cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
   add_executable(${name} ${ARG_SOURCES})
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} ecopt_test_main GTest::gtest GTest::gmock)
+  # Any test may open a postgresql:// URL, which loads this plugin.
+  add_dependencies(${name} ecopt_postgres)
   target_compile_definitions(${name} PRIVATE
     ECOPT_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
     ECOPT_BINARY_DIR="${PROJECT_BINARY_DIR}")

@@ -8,11 +8,23 @@
 #include "commands.hpp"
 #include "common.hpp"
 #include "ecopt/core/error.hpp"
+#include "ecopt/core/plugin.hpp"
 #include "ecopt/dashboard/dashboard.hpp"
 
 namespace ecopt::cli {
 
 namespace {
+
+constexpr PluginSpec kDashboardPlugin{
+    .title = "ECOpt's dashboard module",
+    .library = "cpp-httplib",
+    .file = "libecopt_dashboard.so",
+    .path_variable = "ECOPT_DASHBOARD_MODULE",
+    .entry = dashboard::kDashboardPluginEntry,
+    .when_missing = "build it (scripts/build.sh builds the target ecopt_dashboard) or set "
+                    "ECOPT_DASHBOARD_MODULE to its path",
+    .when_unloadable = "install libcpp-httplib0.11 (scripts/install-deps.sh does)",
+};
 
 struct DashboardFlags {
   std::string storage;
@@ -43,14 +55,14 @@ void run(const DashboardFlags& flags) {
   options.port = flags.port;
   if (!flags.token_file.empty()) options.token = read_token_file(flags.token_file);
   if (!flags.token.empty()) options.token = flags.token;
-  dashboard::Dashboard server(options);
-  const int port = server.bind();
   const std::string host = flags.host.find(':') != std::string::npos ? "[" + flags.host + "]" : flags.host;
-  std::cout << fmt::format("ecopt dashboard: serving {} on http://{}:{}/{} (Ctrl-C stops)\n",
-                           redact_url(flags.storage), host, port,
-                           options.token ? "?token=..." : "")
-            << std::flush;
-  server.serve();
+  const auto& plugin = plugin_table<dashboard::DashboardPlugin>(kDashboardPlugin, "ecopt dashboard");
+  plugin.serve(options, [&](int port) {
+    std::cout << fmt::format("ecopt dashboard: serving {} on http://{}:{}/{} (Ctrl-C stops)\n",
+                             redact_url(flags.storage), host, port,
+                             options.token ? "?token=..." : "")
+              << std::flush;
+  });
 }
 
 }  // namespace

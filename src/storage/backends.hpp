@@ -18,7 +18,5 @@ std::unique_ptr<Storage> make_sqlite_storage(const std::filesystem::path& path,
 // schema or session settings: for writing other formats (optuna_sqlite.cpp).
 std::unique_ptr<SqlConnection> make_sqlite_connection(const std::filesystem::path& path,
                                                       const std::string& url);
-std::unique_ptr<Storage> make_postgres_storage(PostgresTarget target,
-                                               const StorageOptions& options);
 
 }  // namespace ecopt

@@ -4,6 +4,7 @@
 #include "backends.hpp"
 #include "ecopt/core/error.hpp"
 #include "ecopt/storage/postgres_login.hpp"
+#include "postgres_plugin.hpp"
 #include "storage_url.hpp"
 
 namespace ecopt {
@@ -25,7 +26,10 @@ std::unique_ptr<Storage> open_storage(std::string_view url, const StorageOptions
     }
     return make_sqlite_storage(std::string(path), std::string(url), options);
   }
-  if (is_postgres_url(url)) return make_postgres_storage(parse_postgres_url(url), options);
+  if (is_postgres_url(url)) {
+    const PostgresPlugin& postgres = postgres_plugin("a postgresql:// storage URL");
+    return postgres.open(postgres.read_url(url), options);
+  }
   throw StorageError(fmt::format("unknown storage URL '{}'; use {}", redact_url(url),
                                  kAcceptedForms));
 }

@@ -11,7 +11,7 @@
 
 #include <fmt/format.h>
 
-#include "backends.hpp"
+#include "postgres_plugin.hpp"
 #include "sql_storage.hpp"
 
 namespace ecopt {

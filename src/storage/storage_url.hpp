@@ -18,9 +18,15 @@ struct PostgresTarget {
   std::string shown;  // "postgresql://user:***@host:port/db?sslmode=require"
 };
 
-// Parses with libpq's own PQconninfoParse. Throws StorageError, quoting no
-// part of the password, when libpq cannot read the URL or would read it
-// otherwise than it looks (a raw '@' or '/' in the user name or password).
+// For a URL that cannot be parsed: the parts that may hold a password
+// hidden (every one, when which is which cannot be told).
+std::string redact_unparsed(std::string_view url);
+
+// Parses with libpq's own PQconninfoParse, in the PostgreSQL plugin.
+// Throws StorageError, quoting no part of the password, when libpq cannot
+// read the URL or would read it otherwise than it looks (a raw '@' or '/'
+// in the user name or password), and UnavailableError when the plugin
+// cannot be loaded.
 PostgresTarget parse_postgres_url(std::string_view url);
 
 }  // namespace ecopt

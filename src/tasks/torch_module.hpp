@@ -14,8 +14,8 @@
 
 namespace ecopt::detail {
 
-// What the module hands the library. C++ types cross this boundary, so the
-// module must come from the same ECOpt build: `ecopt_version` is checked.
+// What the module hands the library: a plugin table (ecopt/core/plugin.hpp),
+// so `ecopt_version` comes first and is checked.
 struct TorchTasks {
   const char* ecopt_version = nullptr;
   std::unique_ptr<Task> (*image_classification)(const nlohmann::json& config) = nullptr;

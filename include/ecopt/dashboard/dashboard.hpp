@@ -5,6 +5,7 @@
 // the trials and page sections that changed since the version it holds.
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -48,5 +49,17 @@ class Dashboard {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+// The dashboard as a plugin (ecopt/core/plugin.hpp): `ecopt dashboard`
+// opens this library only when it serves, so that no other command loads
+// cpp-httplib and the OpenSSL it starts. `ecopt_version` comes first.
+struct DashboardPlugin {
+  const char* ecopt_version = nullptr;
+  // Binds, calls on_listening with the port, then serves until the process ends.
+  void (*serve)(const DashboardOptions& options, const std::function<void(int port)>& on_listening) =
+      nullptr;
+};
+
+inline constexpr const char* kDashboardPluginEntry = "ecopt_dashboard_plugin";
 
 }  // namespace ecopt::dashboard

@@ -1,0 +1,29 @@
+// Opening the PostgreSQL plugin (postgres_plugin.hpp). No libpq here.
+#include "postgres_plugin.hpp"
+
+#include "ecopt/core/plugin.hpp"
+
+namespace ecopt {
+namespace {
+
+constexpr PluginSpec kPostgresPlugin{
+    .title = "ECOpt's PostgreSQL module",
+    .library = "libpq",
+    .file = ECOPT_POSTGRES_MODULE_FILE,
+    .path_variable = "ECOPT_POSTGRES_MODULE",
+    .entry = kPostgresPluginEntry,
+    .when_missing = "build it (scripts/build.sh builds the target ecopt_postgres) or set "
+                    "ECOPT_POSTGRES_MODULE to its path",
+    .when_unloadable = "install libpq5 and libpqxx (scripts/install-deps.sh does), or put the libpq "
+                       "it was built against on LD_LIBRARY_PATH",
+};
+
+}  // namespace
+
+const PostgresPlugin& postgres_plugin(std::string_view needed_by) {
+  // A failed load throws out of the initialiser, so the next call retries.
+  static const PostgresPlugin& plugin = plugin_table<PostgresPlugin>(kPostgresPlugin, needed_by);
+  return plugin;
+}
+
+}  // namespace ecopt

@@ -21,11 +21,11 @@
 #include "ecopt/energy/meter.hpp"
 #include "ecopt/energy/monitor.hpp"
 #include "ecopt/math/pareto.hpp"
-#include "ecopt/optim/posterior_front.hpp"
 #include "ecopt/optim/sampler.hpp"
 #include "ecopt/study/device_lease.hpp"
 #include "ecopt/study/energy_first.hpp"
 #include "ecopt/study/machine_activity.hpp"
+#include "ecopt/study/noisy_front.hpp"
 #include "ecopt/study/text_table.hpp"
 #include "ecopt/study/worker.hpp"
 #include "ecopt/tasks/task.hpp"
@@ -564,14 +564,10 @@ namespace {
 // a lucky or unlucky draw does not move (ecopt best-trials --noisy).
 std::string noisy_front_line(const StudyFile& file, const Study& study, const SearchSpace& space,
                              const std::vector<Trial>& trials) {
-  const auto noisy = file.sampler_options.find("noisy");
-  if (noisy == file.sampler_options.end() || *noisy != true) return "";
-  std::string numbers;
-  for (std::size_t i : posterior_mean_front(study.spec(), space, trials)) {
-    numbers += fmt::format("{}#{}", numbers.empty() ? "" : ", ", trials[i].number);
-  }
+  if (!says_noisy(file.sampler_options)) return "";
+  const auto numbers = posterior_mean_front_numbers(study.spec(), space, trials);
   return fmt::format("noisy objectives: by the models' posterior means the front is trials {}\n",
-                     numbers.empty() ? "(none yet)" : numbers);
+                     numbers.empty() ? "(none yet)" : fmt::format("#{}", fmt::join(numbers, ", #")));
 }
 
 }  // namespace

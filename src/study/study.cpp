@@ -6,7 +6,7 @@
 #include <fmt/format.h>
 
 #include "ecopt/energy/record.hpp"
-
+#include "ecopt/study/noisy_front.hpp"
 
 namespace ecopt {
 
@@ -206,5 +206,15 @@ std::vector<const Trial*> Study::changed_trials(std::size_t& position) const {
 StudyFront Study::front() const { return front_of(trials(), record_.spec); }
 
 std::vector<Trial> Study::best_trials() const { return front().members(); }
+
+std::vector<Trial> Study::best_trials_by_posterior_mean() const {
+  const std::vector<Trial>& all = trials();
+  std::vector<Trial> members;
+  for (const std::int64_t number : posterior_mean_front_numbers(record_, all)) {
+    members.push_back(*std::lower_bound(all.begin(), all.end(), number,
+                                        [](const Trial& t, std::int64_t n) { return t.number < n; }));
+  }
+  return members;
+}
 
 }  // namespace ecopt

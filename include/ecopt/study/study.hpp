@@ -84,6 +84,10 @@ class Study {
   StudyFront front() const;
   // Its members, in trial-number order.
   std::vector<Trial> best_trials() const;
+  // The front judged by the posterior means of one GP per objective, for
+  // noisy objectives (noisy_front.hpp), in trial-number order. InputError
+  // when no trial was asked through ECOpt (no search space to model).
+  std::vector<Trial> best_trials_by_posterior_mean() const;
 
  private:
   Study(Storage& storage, StudyRecord record) : storage_(&storage), record_(std::move(record)) {}

@@ -18,6 +18,7 @@ struct ReportFlags {
   std::optional<std::int64_t> baseline;
   std::optional<std::int64_t> trial;
   report::CarbonFlags carbon;  // unset: the study file's [energy], else world and PUE 1
+  bool noisy = false;
 };
 
 void run(const ReportFlags& flags) {
@@ -28,6 +29,7 @@ void run(const ReportFlags& flags) {
   options.baseline_trial = flags.baseline;
   options.chosen_trial = flags.trial;
   options.carbon = flags.carbon;
+  options.noisy = flags.noisy;
   const report::ReportFiles files = report::write_report(*storage, options);
   std::cout << "wrote " << files.html.string() << '\n';
   if (!files.model_card.empty()) std::cout << "wrote " << files.model_card.string() << '\n';
@@ -63,6 +65,9 @@ void add_report_command(CLI::App& app) {
   command->add_option("--pue", flags->carbon.pue,
                       "Data-centre power usage effectiveness, >= 1 (default: the study file's "
                       "pue, else 1)");
+  command->add_flag("--noisy", flags->noisy,
+                    "Objectives are noisy: also show the front judged by the posterior means of one GP "
+                    "per objective (shown anyway when the study file says noisy = true)");
   command->callback([flags] { run(*flags); });
 }
 

@@ -61,6 +61,8 @@ struct Page {
   const StudySpec& spec;
   std::vector<const Trial*> complete;
   std::set<std::int64_t> front;  // trial numbers on the Pareto front
+  // On the front by posterior means (noisy objectives); empty when not shown.
+  const std::set<std::int64_t>& posterior_front;
   std::int64_t chosen = -1;
   std::int64_t baseline = -1;
   // Per objective, the measured range of each front member's value (its
@@ -68,16 +70,18 @@ struct Page {
   std::vector<std::map<std::int64_t, Range>> front_spreads;
   std::unordered_map<std::int64_t, const Trial*> by_number;
   // What a chart of more than kMaxMarkers points still draws one by one:
-  // the chosen and baseline trials and the front (every k-th member by
-  // number when the front alone is larger).
+  // the chosen and baseline trials and both fronts (every k-th member by
+  // number when the fronts alone are larger).
   std::set<std::int64_t> marked;
 };
 
 std::set<std::int64_t> marked_trials(const Page& page) {
+  std::set<std::int64_t> fronts = page.front;
+  fronts.insert(page.posterior_front.begin(), page.posterior_front.end());
   std::set<std::int64_t> marked;
-  const std::size_t stride = (page.front.size() + kMaxMarkers - 3) / (kMaxMarkers - 2);
+  const std::size_t stride = (fronts.size() + kMaxMarkers - 3) / (kMaxMarkers - 2);
   std::size_t i = 0;
-  for (const std::int64_t number : page.front) {
+  for (const std::int64_t number : fronts) {
     if (i++ % std::max<std::size_t>(stride, 1) == 0) marked.insert(number);
   }
   for (const std::int64_t number : {page.chosen, page.baseline}) {
@@ -86,9 +90,14 @@ std::set<std::int64_t> marked_trials(const Page& page) {
   return marked;
 }
 
+const std::set<std::int64_t>& posterior_members(const ReportContext& context) {
+  static const std::set<std::int64_t> none;
+  return context.posterior_front ? context.posterior_front->members : none;
+}
+
 Page make_page(const ReportContext& context) {
   Page page{context, context.study.spec, complete_trials(context.study.spec, context.trials), {},
-            context.chosen ? context.chosen->number : -1,
+            posterior_members(context), context.chosen ? context.chosen->number : -1,
             context.baseline ? context.baseline->number : -1, {}, {}, {}};
   for (const std::int64_t number : front_of(context.trials, page.spec).member_numbers()) {
     page.front.insert(number);
@@ -155,6 +164,7 @@ std::vector<double> objective_values(const Page& page, std::size_t objective) {
 std::string point_title(const Page& page, const Trial& trial) {
   std::string title = fmt::format("trial {}", trial.number);
   if (page.front.count(trial.number)) title += " · Pareto front";
+  if (page.posterior_front.count(trial.number)) title += " · front by posterior means";
   for (std::size_t i = 0; i < page.spec.objectives.size() && i < trial.values.size(); ++i) {
     title += fmt::format("\n{} = {}", page.spec.objectives[i].name, number(trial.values[i]));
   }
@@ -200,6 +210,11 @@ void scatter(Chart& chart, const Page& page, const std::vector<TrialPoint>& poin
 
 void scatter(Chart& chart, const Page& page, const std::vector<TrialPoint>& points) {
   scatter(chart, page, points, [&](const TrialPoint& point) { return point_title(page, *point.trial); });
+}
+
+// The front charts ring the members of the front by posterior means.
+void ring_posterior_front(Chart& chart, const Page& page) {
+  for (Marker& marker : chart.markers) marker.ring = page.posterior_front.count(marker.trial) > 0;
 }
 
 // What a scatter of these trials draws partly as a density says so.
@@ -269,6 +284,7 @@ std::string objective_pair_chart(const Page& page, std::size_t xi, std::size_t y
     }
   }
   scatter(chart, page, points);
+  ring_posterior_front(chart, page);
   return svg::render_chart(chart);
 }
 
@@ -290,13 +306,54 @@ std::string single_objective_chart(const Page& page) {
     points.push_back({trial, static_cast<double>(trial->number), trial->values[0]});
   }
   scatter(chart, page, points);
+  ring_posterior_front(chart, page);
   chart.y = objective_axis(objective, ys);
   chart.y.log = false;
   return svg::render_chart(chart);
 }
 
-const char* kLegend =
-    R"(<p class="legend"><span class="key front"></span>Pareto front <span class="key dominated"></span>dominated <span class="key infeasible"></span>breaks a constraint <span class="key chosen"></span>chosen model <span class="key baseline"></span>baseline. Click a point for the trial's details.</p>)";
+// `ringed`: the chart circles the front by posterior means.
+std::string legend(const Page& page, bool ringed) {
+  return fmt::format(
+      R"(<p class="legend"><span class="key front"></span>Pareto front {}<span class="key dominated"></span>dominated <span class="key infeasible"></span>breaks a constraint <span class="key chosen"></span>chosen model <span class="key baseline"></span>baseline. Click a point for the trial's details.</p>)",
+      ringed && page.context.posterior_front ? R"(<span class="key posterior"></span>front by posterior means )" : "");
+}
+
+std::string trial_list(const std::vector<std::int64_t>& numbers) {
+  return fmt::format("trial{} {}", numbers.size() == 1 ? "" : "s", fmt::join(numbers, ", "));
+}
+
+// Noisy objectives: which front the rings show, how it is judged, and the
+// trials on one front but not the other.
+std::string posterior_front_note(const Page& page) {
+  if (!page.context.posterior_front) return "";
+  std::vector<std::int64_t> observed_only;
+  std::vector<std::int64_t> posterior_only;
+  std::set_difference(page.front.begin(), page.front.end(), page.posterior_front.begin(),
+                      page.posterior_front.end(), std::back_inserter(observed_only));
+  std::set_difference(page.posterior_front.begin(), page.posterior_front.end(), page.front.begin(),
+                      page.front.end(), std::back_inserter(posterior_only));
+  std::string out = fmt::format(
+      "<div id=\"posterior-front\"><p>Noisy objectives ({}): the {} ringed trials are the front "
+      "judged by the models' posterior means (one Gaussian process per objective, fitted to every "
+      "complete trial), not by a single reading each.</p>",
+      html_escape(page.context.posterior_front->why), page.posterior_front.size());
+  if (observed_only.empty() && posterior_only.empty()) {
+    return out + "<p class=\"note\">Both fronts hold the same trials.</p></div>";
+  }
+  out += "<ul class=\"front-differences\">";
+  if (!observed_only.empty()) {
+    out += fmt::format("<li>On the observed front only: <span class=\"observed-only\">{}</span> "
+                       "(a lucky reading may have put {} there).</li>",
+                       trial_list(observed_only), observed_only.size() == 1 ? "it" : "them");
+  }
+  if (!posterior_only.empty()) {
+    out += fmt::format("<li>On the front by posterior means only: <span class=\"posterior-only\">{}</span> "
+                       "(an unlucky reading may have pushed {} off the observed front).</li>",
+                       trial_list(posterior_only), posterior_only.size() == 1 ? "it" : "them");
+  }
+  return out + "</ul></div>";
+}
 
 // Pairs of front members whose measured ranges on one objective overlap:
 // their order on it is within the measurement's noise.
@@ -369,7 +426,7 @@ std::string pareto_section(const Page& page) {
     out += "<p class=\"note\">Pairwise views: the front is computed over all objectives, so a "
            "front member may look dominated in one projection.</p>";
   }
-  return out + kLegend + spread_notes(page) + "</section>";
+  return out + legend(page, true) + posterior_front_note(page) + spread_notes(page) + "</section>";
 }
 
 // A hypervolume is in the product of the objectives' units.
@@ -635,7 +692,7 @@ std::string parallel_section(const Page& page) {
                        "chosen and baseline trials (as the charts above draw them one by one), and every {}th of the others.</p>",
                        drawn, page.complete.size(), stride);
   }
-  return out + kLegend + "</section>";
+  return out + legend(page, false) + "</section>";
 }
 
 std::string proxy_chart(const ProxyCorrelation& proxy, const std::string& x_label,
@@ -803,7 +860,7 @@ std::string trials_table(const Page& page, const nlohmann::json& data) {
                "<th class=\"note\" data-field=\"fail_reason\">note</th></tr></thead><tbody></tbody></table></div>";
 }
 
-// The front, chosen and baseline trials ride on the section element, so a
+// The fronts, chosen and baseline trials ride on the section element, so a
 // live page learns of a new front with the section that shows it.
 std::string trials_section(const Page& page, const nlohmann::json& data) {
   const std::size_t trials = page.context.trials.size();
@@ -811,10 +868,14 @@ std::string trials_section(const Page& page, const nlohmann::json& data) {
       std::count_if(page.context.trials.begin(), page.context.trials.end(),
                     [&](const Trial& trial) { return detailed(page, trial.number); }));
   return fmt::format(
-             "<section id=\"trials\" data-front=\"{}\" data-chosen=\"{}\" data-baseline=\"{}\">"
+             "<section id=\"trials\" data-front=\"{}\"{} data-chosen=\"{}\" data-baseline=\"{}\">"
              "<h2>Trials</h2><p>{} trials, 100 a page. Click a column header to sort, a row for the "
              "trial's parameters, metrics and how its energy was measured{}.</p>",
-             fmt::join(page.front, " "), page.chosen, page.baseline, format_count(double(trials)),
+             fmt::join(page.front, " "),
+             page.context.posterior_front
+                 ? fmt::format(" data-posterior-front=\"{}\"", fmt::join(page.posterior_front, " "))
+                 : std::string(),
+             page.chosen, page.baseline, format_count(double(trials)),
              embedded == trials
                  ? std::string()
                  : fmt::format(" (the energy records and metrics of {} trials — the front, the chosen "
@@ -840,9 +901,15 @@ std::string model_card_section(const Page& page) {
          markdown_to_html(card, 2) + "</div></section>";
 }
 
-const char* kMethodSection = R"(<section id="method"><h2>How to read this report</h2><ul>
+const char* kPosteriorFrontMethod = R"(<li><b>Front by posterior means</b> (shown when the objectives are noisy): a reading of a noisy objective, energy above all, can be lucky or unlucky, and one lucky reading pushes a truly better neighbour off the observed front. This front is judged by the models instead: one Gaussian process per objective, fitted to every complete trial, predicts each trial's value from its own reading and its neighbours' (its posterior mean), and a feasible trial is on this front when no other feasible trial's predictions are at least as good in every objective and better in one. Ringed points and the badge <span class="badge posterior">posterior front</span> mark its members; the section lists the trials on one front but not the other. It is the front <code>ecopt best-trials --noisy</code> prints.</li>
+)";
+
+// How to read the page; the front by posterior means is explained after the
+// Pareto front where it is shown.
+const char* kMethodPareto = R"(<section id="method"><h2>How to read this report</h2><ul>
 <li><b>Pareto front</b>: each point is a complete trial. A trial is on the front when no other feasible trial is at least as good in every objective and better in one; the dashed staircase joins the front. Axes name what they measure, in which unit, with an arrow towards better; "log" marks a logarithmic axis. Trials that break a constraint are hollow and never on the front.</li>
-<li><b>Error bars</b> on front members span the lowest to the highest energy figure over the windows the trial was measured in (per sample or token where the work was counted). Two members whose bars overlap are within measurement spread: measured again, their order may swap. A trial measured in one window has no spread and draws no bar.</li>
+)";
+const char* kMethodRest = R"(<li><b>Error bars</b> on front members span the lowest to the highest energy figure over the windows the trial was measured in (per sample or token where the work was counted). Two members whose bars overlap are within measurement spread: measured again, their order may swap. A trial measured in one window has no spread and draws no bar.</li>
 <li><b>Hypervolume</b>: the size of the objective space the front dominates, up to a reference point (named under the chart); it only grows, and a step marks a trial that improved the front. Its unit is the product of the objectives' units.</li>
 <li><b>Parameter importance</b>: the signed Spearman rank correlation ρ of each numeric parameter with each objective (+1 rises together, −1 opposite, 0 no monotone relation) with its 95 % interval; for a categorical parameter the correlation ratio η (0 to 1, no sign). With few trials the intervals are wide: an interval that spans 0 does not show an effect.</li>
 <li><b>Parallel coordinates</b>: one line per trial through its parameters and objectives, front members highlighted, so the settings the front shares stand out.</li>
@@ -851,6 +918,11 @@ const char* kMethodSection = R"(<section id="method"><h2>How to read this report
 <li><b>Default chosen model</b>: the least inference energy among trials within 0.01 of the best quality objective; without one, the knee of the front. <b>Default baseline</b>: the trial with the best quality objective. Break-even = ⌈tuning energy ÷ energy saved per inference⌉.</li>
 <li>Numbers are printed with 4 significant digits (1.499e+05), as in <code>ecopt</code>'s tables.</li>
 </ul></section>)";
+
+std::string method_section(const Page& page) {
+  return std::string(kMethodPareto) + (page.context.posterior_front ? kPosteriorFrontMethod : "") +
+         kMethodRest;
+}
 
 std::string header(const Page& page) {
   const auto& context = page.context;
@@ -880,6 +952,10 @@ std::string header(const Page& page) {
   out += "<div class=\"cards\">";
   out += fmt::format("<div class=\"card\"><b>{}</b><span>trials</span></div>", context.trials.size());
   out += fmt::format("<div class=\"card\"><b>{}</b><span>on the Pareto front</span></div>", page.front.size());
+  if (context.posterior_front) {
+    out += fmt::format("<div class=\"card\"><b>{}</b><span>on the front by posterior means</span></div>",
+                       page.posterior_front.size());
+  }
   out += fmt::format("<div class=\"card\"><b>{}</b><span>spent on tuning (gross){}</span></div>",
                      format_joules(tuning_j), marks);
   if (context.impact) {
@@ -922,7 +998,7 @@ ReportPage render_page(const ReportContext& context) {
            {"impact", impact_section(page)},
            {"trials", trials_section(page, data)},
            {"model-card", model_card_section(page)},
-           {"method", kMethodSection}},
+           {"method", method_section(page)}},
           std::move(data)};
 }
 

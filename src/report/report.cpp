@@ -9,6 +9,7 @@
 #include "ecopt/core/error.hpp"
 #include "ecopt/report/export.hpp"
 #include "ecopt/report/model_card.hpp"
+#include "ecopt/study/noisy_front.hpp"
 #include "report_context.hpp"
 
 namespace ecopt::report {
@@ -53,6 +54,18 @@ void resolve_baseline(ReportContext& context) {
   }
 }
 
+// Shown when the user asks, or the study file says the objectives are
+// noisy; a study nobody has asked a trial of yet has nothing to model.
+std::optional<PosteriorFront> posterior_front(const StudyRecord& study, const std::vector<Trial>& trials,
+                                              bool asked) {
+  if (!asked && !stated_noisy(study)) return std::nullopt;
+  if (!asked && !stored_search_space(study, trials)) return std::nullopt;
+  const auto numbers = posterior_mean_front_numbers(study, trials);  // InputError without a space
+  return PosteriorFront{{numbers.begin(), numbers.end()},
+                        asked ? "asked for with --noisy"
+                              : "the study file says its objectives are noisy"};
+}
+
 void write_file(const std::filesystem::path& path, const std::string& content) {
   std::ofstream out(path, std::ios::binary);
   out << content;
@@ -69,7 +82,8 @@ void write_file(const std::filesystem::path& path, const std::string& content) {
 ReportContext make_context(const StudyRecord& study, const std::vector<Trial>& trials,
                            const std::string& storage_description, const ReportOptions& options) {
   ReportContext context{study, trials, storage_description, options,
-                        resolve_carbon(options.carbon, study.user_attrs), {}, {}, {}, {}};
+                        resolve_carbon(options.carbon, study.user_attrs), {}, {}, {},
+                        posterior_front(study, trials, options.noisy), {}};
   resolve_chosen(context);
   resolve_baseline(context);
   if (!context.chosen || !context.baseline) return context;

@@ -2,7 +2,9 @@
 // What every output of `ecopt report` shares: the study, its trials and
 // the resolved choices (chosen model, baseline, net impact). Private to
 // src/report.
+#include <cstdint>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -11,6 +13,13 @@
 #include "ecopt/report/report.hpp"
 
 namespace ecopt::report {
+
+// The front judged by the models' posterior means, shown beside the
+// observed one when the objectives are noisy.
+struct PosteriorFront {
+  std::set<std::int64_t> members;
+  std::string why;  // "the study file says its objectives are noisy", ...
+};
 
 struct ReportContext {
   const StudyRecord& study;
@@ -21,10 +30,12 @@ struct ReportContext {
   std::optional<TrialChoice> chosen;
   std::optional<TrialChoice> baseline;
   std::optional<NetImpact> impact;
+  std::optional<PosteriorFront> posterior_front;
   std::vector<std::string> notes;  // what could not be computed, and why
 };
 
-// Resolves the carbon settings, chosen and baseline trials and the net impact. Throws
+// Resolves the carbon settings, chosen and baseline trials, the net impact
+// and the front by posterior means. Throws
 // NotFoundError / InputError for trials the user named that do not exist
 // or record no inference energy; defaults that cannot be used become notes.
 ReportContext make_context(const StudyRecord& study, const std::vector<Trial>& trials,

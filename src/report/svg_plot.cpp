@@ -370,6 +370,9 @@ std::string render_chart(const Chart& chart) {
     if (!drawable(x, marker.x) || !drawable(y, marker.y)) continue;
     const std::string trial_attr =
         marker.trial >= 0 ? fmt::format(R"( data-trial="{}" tabindex="0")", marker.trial) : "";
+    if (marker.ring) {
+      out += fmt::format(R"(<circle class="ring" cx="{}" cy="{}" r="9"/>)", px(x(marker.x)), px(y(marker.y)));
+    }
     out += fmt::format(R"(<circle class="pt {}" cx="{}" cy="{}" r="{}"{}><title>{}</title></circle>)",
                        html_escape(marker.css_class), px(x(marker.x)), px(y(marker.y)),
                        marker.css_class.find("front") != std::string::npos ? "5.5" : "4.5",

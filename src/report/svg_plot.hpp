@@ -32,6 +32,7 @@ struct Marker {
   std::int64_t trial = -1;  // -1: not a trial (no click target)
   std::string css_class;    // "front", "dominated", ...
   std::string tooltip;
+  bool ring = false;  // circled (a member of the front by posterior means)
 };
 
 // The measured range of a point along one axis, drawn under its marker.

@@ -16,6 +16,7 @@
 #include "demo_study.hpp"
 #include "ecopt/report/report.hpp"
 #include "known_study.hpp"
+#include "noisy_study.hpp"
 
 namespace ecopt::report {
 namespace {
@@ -159,6 +160,32 @@ TEST_F(Browser, TrialDetailsSayHowTheEnergyWasMeasured) {
       << load.dom;
   EXPECT_NE(load.dom.find("<th>shared devices</th><td>yes: parallel trials ran on the measured "
                           "devices, not a clean measurement</td>"),
+            std::string::npos);
+}
+
+// A study that says its objectives are noisy: the table's script badges
+// exactly the members of the front by posterior means the page lists, and
+// its "Show" menu offers them alone.
+TEST_F(Browser, TheTableBadgesTheFrontByPosteriorMeans) {
+  auto storage = open_storage("sqlite:///" + (scratch / "noisy.db").string());
+  testing::make_noisy_study(*storage, "noisy", true);
+  ReportOptions options;
+  options.study_name = "noisy";
+  options.out_dir = scratch / "report";
+  const ReportFiles files = write_report(*storage, options);
+  const std::vector<std::int64_t> members =
+      testing::attribute_numbers(read_text(files.html), "data-posterior-front");
+  ASSERT_FALSE(members.empty());
+
+  const PageLoad load = load_in_chromium(files.html, scratch);
+  EXPECT_TRUE(load.console.empty()) << load.console.front();
+  std::vector<std::int64_t> badged;
+  const std::regex row(R"re(<tr data-trial="(\d+)"[^>]*><td class="num">\d+((?:(?!</td>).)*)</td>)re");
+  for (std::sregex_iterator it(load.dom.begin(), load.dom.end(), row), end; it != end; ++it) {
+    if ((*it)[2].str().find("badge posterior") != std::string::npos) badged.push_back(std::stoll((*it)[1]));
+  }
+  EXPECT_EQ(badged, members);
+  EXPECT_NE(load.dom.find(fmt::format("the {} on the front by posterior means</option>", members.size())),
             std::string::npos);
 }
 

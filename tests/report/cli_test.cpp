@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "known_study.hpp"
+#include "noisy_study.hpp"
 
 namespace ecopt::report {
 namespace {
@@ -63,6 +64,34 @@ TEST_F(ReportCli, WritesTheFourFilesWithTheNamedTrials) {
             std::string::npos)
       << card;
   EXPECT_NE(read_text(scratch / "stdout").find("report.html"), std::string::npos);
+}
+
+// --noisy adds the front by posterior means, the one best-trials --noisy
+// prints; a study with nothing asked through ECOpt has no models to judge
+// by, which is one line, and nothing is written.
+TEST_F(ReportCli, NoisyShowsTheFrontBestTrialsNoisyPrints) {
+  testing::make_noisy_study(*open_storage(url()), "noisy", false);
+  const fs::path out = scratch / "noisy";
+  ASSERT_EQ(ecopt(fmt::format("report --storage '{}' --study-name noisy --out '{}' --noisy", url(),
+                              out.string())),
+            0)
+      << read_text(scratch / "stderr");
+  const std::string html = read_text(out / "report.html");
+  ASSERT_EQ(ecopt(fmt::format("best-trials --storage '{}' --study-name noisy --noisy", url())), 0);
+  std::vector<std::int64_t> printed;
+  for (const auto& trial : nlohmann::json::parse(read_text(scratch / "stdout"))) printed.push_back(trial["number"]);
+  ASSERT_FALSE(printed.empty());
+  EXPECT_EQ(testing::attribute_numbers(html, "data-posterior-front"), printed);
+  EXPECT_NE(html.find("Noisy objectives (asked for with --noisy)"), std::string::npos);
+
+  const fs::path refused = scratch / "refused";
+  EXPECT_EQ(ecopt(fmt::format("report --storage '{}' --study-name 'known study' --out '{}' --noisy",
+                              url(), refused.string())),
+            1);
+  const std::string error = read_text(scratch / "stderr");
+  EXPECT_EQ(error.rfind("ecopt: error: study 'known study' has no stored search space", 0), 0u) << error;
+  EXPECT_EQ(std::count(error.begin(), error.end(), '\n'), 1);
+  EXPECT_FALSE(fs::exists(refused));
 }
 
 TEST_F(ReportCli, UnknownStudyIsOneLineAndWritesNothing) {

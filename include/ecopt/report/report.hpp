@@ -20,6 +20,10 @@ struct ReportOptions {
   std::optional<std::int64_t> baseline_trial;  // default: most accurate
   std::optional<std::int64_t> chosen_trial;    // default: default_chosen_trial()
   CarbonFlags carbon;  // unset ones come from the study file (resolve_carbon)
+  // --noisy: also show the front judged by the models' posterior means
+  // (study/noisy_front.hpp), as it is shown anyway when the study file
+  // stored with the study says its objectives are noisy.
+  bool noisy = false;
 };
 
 struct ReportFiles {

@@ -136,8 +136,10 @@
   function sectionFacts() {
     const section = document.getElementById('trials');
     const numbers = (name) => (section.dataset[name] || '').split(' ').filter(Boolean).map(Number);
+    // posterior: the front by posterior means, only where the page shows it.
     return { front: new Set(numbers('front')), chosen: Number(section.dataset.chosen),
-      baseline: Number(section.dataset.baseline) };
+      baseline: Number(section.dataset.baseline),
+      posterior: 'posteriorFront' in section.dataset ? new Set(numbers('posteriorFront')) : null };
   }
 
   // What a column shows of a trial, from its header's data-field.
@@ -181,6 +183,9 @@
       if (header.classList.contains('hidden-column')) td.classList.add('hidden-column');
       if (name === 'number') {
         if (facts.front.has(trial.number)) td.append(' ', badge('front', 'front'));
+        if (facts.posterior && facts.posterior.has(trial.number)) {
+          td.append(' ', badge('posterior front', 'posterior', 'on the front judged by the models\' posterior means'));
+        }
         if (trial.number === facts.chosen) td.append(' ', badge('chosen', 'chosen'));
         if (trial.number === facts.baseline) td.append(' ', badge('baseline', 'baseline'));
       }
@@ -220,6 +225,7 @@
     if (listing) return listing;
     let rows = Array.from(trials.values());
     if (table.filter === 'front') rows = rows.filter((trial) => facts.front.has(trial.number));
+    if (table.filter === 'posterior' && facts.posterior) rows = rows.filter((trial) => facts.posterior.has(trial.number));
     const header = sort && document.querySelectorAll('#trial-table thead th')[sort.column];
     listing = header ? sorted(rows, getter(header.dataset.field), header.dataset.type === 'number' || header.classList.contains('param'), sort.ascending)
       : rows.sort((a, b) => a.number - b.number);
@@ -253,7 +259,9 @@
   function tools(facts, shown) {
     const filter = element('select');
     filter.setAttribute('aria-label', 'trials shown');
-    for (const [value, text] of [['all', 'all ' + trials.size + ' trials'], ['front', 'the ' + facts.front.size + ' on the Pareto front']]) {
+    const choices = [['all', 'all ' + trials.size + ' trials'], ['front', 'the ' + facts.front.size + ' on the Pareto front']];
+    if (facts.posterior) choices.push(['posterior', 'the ' + facts.posterior.size + ' on the front by posterior means']);
+    for (const [value, text] of choices) {
       const option = element('option', text);
       option.value = value;
       option.selected = table.filter === value;

@@ -13,7 +13,9 @@
 #include <httplib.h>
 
 #include "ecopt/core/error.hpp"
+#include "ecopt/study/noisy_front.hpp"
 #include "report/known_study.hpp"
+#include "report/noisy_study.hpp"
 #include "running_dashboard.hpp"
 #include "storage/pg_test_server.hpp"
 
@@ -190,6 +192,57 @@ void expect_only_changes_are_sent(const std::string& url) {
 }
 
 TEST_F(DashboardServer, SendsOnlyWhatChangedOnSqlite) { expect_only_changes_are_sent(url); }
+
+std::string section_html(const nlohmann::json& changes, const std::string& id) {
+  for (const auto& section : changes["sections"]) {
+    if (section["id"] == id) return section["html"];
+  }
+  return "";
+}
+
+std::vector<std::int64_t> posterior_front_in(Storage& storage, const std::string& name) {
+  const auto study = storage.find_study(name);
+  return posterior_mean_front_numbers(*study, storage.trials(study->id));
+}
+
+// A study that says its objectives are noisy: the feed's front chart rings
+// and its table lists the front by posterior means, and trials told later
+// bring the sections that show the new one.
+TEST_F(DashboardServer, FeedsTheFrontByPosteriorMeansOfANoisyStudy) {
+  using report::testing::attribute_numbers;
+  using report::testing::count_of;
+  auto writer = open_storage(url);
+  report::testing::make_noisy_study(*writer, "noisy", true, 24);
+  RunningDashboard dashboard(test_options(url));
+  httplib::Client client("127.0.0.1", dashboard.port());
+
+  const auto everything = get_json(client, "/api/changes?name=noisy&since=0");
+  const auto before = posterior_front_in(*writer, "noisy");
+  ASSERT_FALSE(before.empty());
+  EXPECT_EQ(attribute_numbers(section_html(everything, "trials"), "data-posterior-front"), before);
+  EXPECT_EQ(count_of(section_html(everything, "pareto"), "<circle class=\"ring\""), before.size());
+  EXPECT_NE(section_html(everything, "method").find("Front by posterior means"), std::string::npos);
+
+  report::testing::add_noisy_trials(*writer, "noisy", 16, 11);
+  const std::int64_t version = everything["version"];
+  nlohmann::json changes;
+  for (int i = 0; i < 100; ++i) {  // the dashboard polls every 200 ms
+    changes = get_json(client, fmt::format("/api/changes?name=noisy&since={}", version));
+    const auto& trials = changes["trials"];
+    if (trials.size() == 16 && std::all_of(trials.begin(), trials.end(), [](const nlohmann::json& t) {
+          return t["state"] == "COMPLETE";
+        })) {
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_EQ(changes["trials"].size(), 16u);
+  EXPECT_EQ(changes["trials"].back()["state"], "COMPLETE");
+  const auto after = posterior_front_in(*writer, "noisy");
+  ASSERT_NE(after, before);
+  EXPECT_EQ(attribute_numbers(section_html(changes, "trials"), "data-posterior-front"), after);
+  EXPECT_EQ(count_of(section_html(changes, "pareto"), "<circle class=\"ring\""), after.size());
+}
 
 TEST(DashboardPostgres, SendsOnlyWhatChangedOnPostgres) {
   ECOPT_REQUIRE_PG_SERVER(server);

@@ -81,6 +81,9 @@ class StudyHandle {
 
   std::string trials() const { return trials_text(study_.trials()); }
   std::string best_trials() const { return trials_text(study_.best_trials()); }
+  std::string best_trials_by_posterior_mean() const {
+    return trials_text(study_.best_trials_by_posterior_mean());
+  }
 
  private:
   StudyHandle(std::unique_ptr<Storage> storage, Study study)
@@ -359,7 +362,8 @@ PYBIND11_MODULE(_native, module) {
       .def("ask", &StudyHandle::ask)
       .def("tell", &StudyHandle::tell)
       .def("trials", &StudyHandle::trials)
-      .def("best_trials", &StudyHandle::best_trials);
+      .def("best_trials", &StudyHandle::best_trials)
+      .def("best_trials_by_posterior_mean", &StudyHandle::best_trials_by_posterior_mean);
 
   module.def("suggest", &suggest);
   module.def("export_to_optuna", &export_study_to_optuna);

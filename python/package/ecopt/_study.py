@@ -97,6 +97,15 @@ class Study:
         """The feasible Pareto-optimal COMPLETE trials."""
         return [Trial(t) for t in json.loads(self._handle.best_trials())]
 
+    def best_trials_by_posterior_mean(self):
+        """For noisy objectives: the feasible COMPLETE trials on the front
+        judged by the posterior means of one Gaussian process per objective
+        (fitted to every complete trial), not by their single observed
+        readings, in number order; what ``ecopt best-trials --noisy``
+        prints. Raises InputError when no trial was asked through ECOpt
+        (there is no search space to model)."""
+        return [Trial(t) for t in json.loads(self._handle.best_trials_by_posterior_mean())]
+
 
 def export_to_optuna(storage, study_name, out, out_study_name=None):
     """Writes study `study_name` of `storage` as an Optuna 3.1 SQLite

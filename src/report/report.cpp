@@ -55,15 +55,25 @@ void resolve_baseline(ReportContext& context) {
 }
 
 // Shown when the user asks, or the study file says the objectives are
-// noisy; a study nobody has asked a trial of yet has nothing to model.
-std::optional<PosteriorFront> posterior_front(const StudyRecord& study, const std::vector<Trial>& trials,
-                                              bool asked) {
-  if (!asked && !stated_noisy(study)) return std::nullopt;
-  if (!asked && !stored_search_space(study, trials)) return std::nullopt;
-  const auto numbers = posterior_mean_front_numbers(study, trials);  // InputError without a space
-  return PosteriorFront{{numbers.begin(), numbers.end()},
-                        asked ? "asked for with --noisy"
-                              : "the study file says its objectives are noisy"};
+// noisy; a study nobody has asked a trial of yet has nothing to model. What
+// the user asked for and cannot have is an InputError (no search space,
+// too many trials); what the study file says is skipped, saying why.
+void resolve_posterior_front(ReportContext& context) {
+  const bool asked = context.options.noisy;
+  if (!asked && !stated_noisy(context.study)) return;
+  if (!asked && !stored_search_space(context.study, context.trials)) return;
+  if (!asked && modelled_trials(context.trials) > kMaxModelledTrials) {
+    context.posterior_front_skipped = fmt::format(
+        "{} complete trials are more than the {} the models are fitted to, so the front by "
+        "posterior means is not shown",
+        format_count(double(modelled_trials(context.trials))), format_count(double(kMaxModelledTrials)));
+    context.notes.push_back(context.posterior_front_skipped);
+    return;
+  }
+  const auto numbers = posterior_mean_front_numbers(context.study, context.trials);
+  context.posterior_front = PosteriorFront{
+      {numbers.begin(), numbers.end()},
+      asked ? "asked for with --noisy" : "the study file says its objectives are noisy"};
 }
 
 void write_file(const std::filesystem::path& path, const std::string& content) {
@@ -82,8 +92,8 @@ void write_file(const std::filesystem::path& path, const std::string& content) {
 ReportContext make_context(const StudyRecord& study, const std::vector<Trial>& trials,
                            const std::string& storage_description, const ReportOptions& options) {
   ReportContext context{study, trials, storage_description, options,
-                        resolve_carbon(options.carbon, study.user_attrs), {}, {}, {},
-                        posterior_front(study, trials, options.noisy), {}};
+                        resolve_carbon(options.carbon, study.user_attrs), {}, {}, {}, {}, {}, {}};
+  resolve_posterior_front(context);
   resolve_chosen(context);
   resolve_baseline(context);
   if (!context.chosen || !context.baseline) return context;

@@ -1,6 +1,7 @@
 // The Study API on real storages (memory and SQLite): ask, tell, best
 // trials, and every bad input of tell refused with nothing stored changed.
 #include "ecopt/study/study.hpp"
+#include "ecopt/study/noisy_front.hpp"
 
 #include <cmath>
 #include <limits>
@@ -215,6 +216,32 @@ TEST_P(StudyTest, BestTrialsAreParetoOptimalAndFeasible) {
   std::vector<std::int64_t> numbers;
   for (const auto& trial : study.best_trials()) numbers.push_back(trial.number);
   EXPECT_EQ(numbers, (std::vector<std::int64_t>{0, 1}));
+}
+
+// A Study read before anyone asked has no search space in its record (as
+// Python's Study loaded while workers ask through the CLI): the front by
+// posterior means finds the space stored with the asked trials. Before any
+// ask there is nothing to model, which is one line.
+TEST_P(StudyTest, PosteriorMeanFrontOfAStudyReadBeforeTheFirstAsk) {
+  Study reader = create("noisy");
+  try {
+    reader.best_trials_by_posterior_mean();
+    FAIL() << "a front by posterior means without a search space";
+  } catch (const InputError& error) {
+    EXPECT_THAT(error.what(), HasSubstr("study 'noisy' has no stored search space"));
+  }
+  Study writer = Study::load(*storage_, "noisy");
+  const auto space = mixed_space();
+  for (int i = 0; i < 8; ++i) {
+    const auto asked = writer.ask(space, *sampler_);
+    const double width = static_cast<double>(std::get<std::int64_t>(asked.params.at("width")));
+    writer.tell(asked.number, {TrialState::Complete, {width / 128.0, width}, {}, std::nullopt});
+  }
+  ASSERT_FALSE(reader.record().user_attrs.contains(kSearchSpaceAttr));
+  std::vector<std::int64_t> members;
+  for (const auto& trial : reader.best_trials_by_posterior_mean()) members.push_back(trial.number);
+  EXPECT_FALSE(members.empty());
+  EXPECT_EQ(members, posterior_mean_front_numbers(writer.spec(), space, writer.trials()));
 }
 
 INSTANTIATE_TEST_SUITE_P(Storages, StudyTest, ::testing::Values("memory", "sqlite"));

@@ -19,6 +19,7 @@
 #include "ecopt/optim/nsga2.hpp"
 #include "observations.hpp"
 #include "random_stream.hpp"
+#include "reference_box.hpp"
 #include "samplers.hpp"
 
 namespace ecopt::optim_detail {
@@ -39,7 +40,9 @@ enum class ReferenceMode {
   ObservedWorst,
   // The default: FrontNadir's improvement plus beyond_weight times
   // ObservedWorst's, so the region past the front's nadir still counts
-  // (at a tenth with 2 objectives).
+  // (at a tenth with 2 objectives). With 3 or more objectives the first
+  // box is the front's dense part, never widened after the Sobol start
+  // (reference_box.hpp).
   FrontAndBeyond,
 };
 
@@ -165,10 +168,8 @@ class MoboSampler final : public Sampler {
   std::vector<double> suggest(const SamplingContext& context) override {
     const std::size_t d = context.space.dimensions();
     if (d == 0) return {};
-    const std::int64_t initial = options_.initial_trials < 0 ? 2 * (static_cast<std::int64_t>(d) + 1)
-                                                             : options_.initial_trials;
     const Observations observations = collect_observations(context);
-    if (context.trial_number < initial || observations.size() < 2) {
+    if (context.trial_number < initial_trials(d) || observations.size() < 2) {
       return sobol_point(d, options_.seed, static_cast<std::uint64_t>(std::max<std::int64_t>(context.trial_number, 0)));
     }
     return model_based(context, observations);
@@ -226,7 +227,7 @@ class MoboSampler final : public Sampler {
       } else {
         const std::vector<Point> values = feasible_values(obs, targets, front_means);
         const ReferenceMode rule = settings_.reference_rule;
-        const Point near = reference_point(context.spec, values, ReferenceRule::FrontNadir).minimization;
+        const Point near = near_reference(context, values);
         const Point far = reference_point(context.spec, values, ReferenceRule::ObservedWorst).minimization;
         if (rule != ReferenceMode::ObservedWorst) terms.push_back({sample_fronts(models, draws, near), 1.0});
         if (rule == ReferenceMode::ObservedWorst) terms.push_back({sample_fronts(models, draws, far), 1.0});
@@ -246,14 +247,41 @@ class MoboSampler final : public Sampler {
                                 mix_seed(options_.seed, trial, 11));
   }
 
-  // The observed values the reference point is inferred from (believed
-  // pending values only when nothing feasible has been observed).
+  std::int64_t initial_trials(std::size_t dimensions) const {
+    return options_.initial_trials < 0 ? 2 * (static_cast<std::int64_t>(dimensions) + 1) : options_.initial_trials;
+  }
+
+  // The box of the main improvement term: the thresholds where given,
+  // else Ax's front nadir, or with 3+ objectives under the default rule
+  // the front's dense part as it settled after the Sobol start.
+  Point near_reference(const SamplingContext& context, const std::vector<Point>& values) const {
+    ReferencePoint near = reference_point(context.spec, values, ReferenceRule::FrontNadir);
+    if (settings_.reference_rule != ReferenceMode::FrontAndBeyond || near.minimization.size() < 3) {
+      return near.minimization;
+    }
+    const Point settled = settled_dense_reference(
+        values, static_cast<std::size_t>(initial_trials(context.space.dimensions())));
+    for (std::size_t j = 0; j < settled.size(); ++j) {
+      if (!near.from_threshold[j]) near.minimization[j] = settled[j];
+    }
+    return near.minimization;
+  }
+
+  // The observed values the reference point is inferred from, in trial
+  // order (believed pending values only when nothing feasible has been
+  // observed).
   static std::vector<Point> feasible_values(const Observations& obs, const Eigen::MatrixXd& targets,
                                             const Eigen::MatrixXd& front_means) {
-    std::vector<Point> values;
+    std::vector<Eigen::Index> rows;
     for (Eigen::Index i = 0; i < obs.size(); ++i) {
-      if (obs.feasible(i)) values.push_back(row_vector(targets, i));
+      if (obs.feasible(i)) rows.push_back(i);
     }
+    // In trial order: the settled box depends on it (reference_box.hpp).
+    std::stable_sort(rows.begin(), rows.end(), [&](Eigen::Index a, Eigen::Index b) {
+      return obs.numbers[static_cast<std::size_t>(a)] < obs.numbers[static_cast<std::size_t>(b)];
+    });
+    std::vector<Point> values;
+    for (Eigen::Index i : rows) values.push_back(row_vector(targets, i));
     if (values.empty()) {
       for (Eigen::Index r = 0; r < front_means.rows(); ++r) values.push_back(row_vector(front_means, r));
     }

@@ -157,7 +157,14 @@ void run_one(const RunSetting& setting, std::size_t evaluations, const nlohmann:
   const ecopt::SpaceProblem problem = space_problem_named(setting.problem);
   ecopt::SamplerOptions options;
   options.seed = static_cast<std::uint64_t>(setting.seed);
-  if (setting.sampler == "mobo") options.extra = mobo_options;
+  if (setting.sampler == "mobo") {
+    options.extra = mobo_options;
+    // As `ecopt ask` takes it: among the options, though not mobo's own.
+    if (options.extra.contains("initial_trials")) {
+      options.initial_trials = options.extra.at("initial_trials").get<std::int64_t>();
+      options.extra.erase("initial_trials");
+    }
+  }
   if (setting.rule != "default") {
     // "rule" or "rule@margin"
     const std::size_t at = setting.rule.find('@');
@@ -186,12 +193,14 @@ void run_one(const RunSetting& setting, std::size_t evaluations, const nlohmann:
     if (at < run.suggest_cpu_seconds.size()) cpu_at[std::to_string(at)] = run.suggest_cpu_seconds[at];
   }
   const auto asked = static_cast<double>(run.suggest_seconds.size());
+  nlohmann::json recorded_options = options.extra;
+  if (options.initial_trials >= 0) recorded_options["initial_trials"] = options.initial_trials;
   nlohmann::json line{{"library", "ecopt"},
                       {"sampler", setting.sampler},
                       {"problem", setting.problem},
                       {"thresholds", setting.thresholds},
                       {"rule", setting.rule},
-                      {"options", options.extra},
+                      {"options", recorded_options},
                       {"noise", setting.noise},
                       {"pending", setting.pending},
                       {"seed", setting.seed},

@@ -9,6 +9,7 @@
 
 #include "ecopt/core/error.hpp"
 #include "random_stream.hpp"
+#include "spread_subset.hpp"
 
 namespace ecopt {
 namespace {
@@ -276,13 +277,6 @@ std::vector<Eigen::VectorXd> starting_points(std::size_t dimensions, const GpFit
   return starts;
 }
 
-std::vector<Eigen::Index> spread_subset(Eigen::Index n, std::size_t limit) {
-  std::vector<Eigen::Index> rows;
-  const auto count = std::min<Eigen::Index>(n, static_cast<Eigen::Index>(limit));
-  for (Eigen::Index i = 0; i < count; ++i) rows.push_back(i * n / count);
-  return rows;
-}
-
 }  // namespace
 
 double GpHyperparameters::noise_variance() const { return kNoiseFloor + std::exp(log_noise); }
@@ -341,7 +335,7 @@ GaussianProcess GaussianProcess::fit(Eigen::MatrixXd x, Eigen::VectorXd y, std::
   model.standardise();
   const std::size_t d = model.kinds_.size();
 
-  const std::vector<Eigen::Index> rows = spread_subset(model.x_.rows(), options.max_fit_points);
+  const std::vector<Eigen::Index> rows = optim_detail::spread_subset(model.x_.rows(), options.max_fit_points);
   Eigen::MatrixXd x_fit = model.x_(rows, Eigen::all);
   Eigen::VectorXd y_fit = ((model.y_(rows).array() - model.y_mean_) / model.y_scale_).matrix();
   const LogPosterior objective(x_fit, std::move(y_fit), model.kinds_);
@@ -371,6 +365,32 @@ void GaussianProcess::condition() {
   const Eigen::LLT<Eigen::MatrixXd> llt = robust_cholesky(std::move(k));
   cholesky_ = llt.matrixL();
   alpha_ = llt.solve(((y_.array() - y_mean_) / y_scale_ - hyper_.mean).matrix());
+}
+
+Eigen::VectorXd GaussianProcess::projected_means(const Eigen::MatrixXd& x, const Eigen::VectorXd& y) const {
+  // mean = K_xu (noise K_uu + K_ux K_xu)^-1 K_ux y, accumulated over blocks
+  // of rows so that memory stays at a block times the inducing points.
+  constexpr Eigen::Index kBlockRows = 2048;
+  const double signal = std::exp(hyper_.log_signal_variance);
+  const auto block_kernel = [&](Eigen::Index start) {
+    return kernel_matrix(x.middleRows(start, std::min(kBlockRows, x.rows() - start)), x_, kinds_,
+                         inverse_lengthscales_sq_, signal);
+  };
+  const Eigen::VectorXd targets = ((y.array() - y_mean_) / y_scale_ - hyper_.mean).matrix();
+  Eigen::MatrixXd normal = hyper_.noise_variance() * kernel_matrix(x_, x_, kinds_, inverse_lengthscales_sq_, signal);
+  Eigen::VectorXd projected = Eigen::VectorXd::Zero(x_.rows());
+  for (Eigen::Index start = 0; start < x.rows(); start += kBlockRows) {
+    const Eigen::MatrixXd k = block_kernel(start);
+    normal.noalias() += k.transpose() * k;
+    projected.noalias() += k.transpose() * targets.segment(start, k.rows());
+  }
+  const Eigen::VectorXd weights = robust_cholesky(std::move(normal)).solve(projected);
+  Eigen::VectorXd means(x.rows());
+  for (Eigen::Index start = 0; start < x.rows(); start += kBlockRows) {
+    const Eigen::MatrixXd k = block_kernel(start);
+    means.segment(start, k.rows()) = k * weights;
+  }
+  return ((means.array() + hyper_.mean) * y_scale_ + y_mean_).matrix();
 }
 
 GaussianProcess GaussianProcess::with_observations(const Eigen::MatrixXd& x, const Eigen::VectorXd& y) const {

@@ -326,10 +326,6 @@ std::string trial_list(const std::vector<std::int64_t>& numbers) {
 // Noisy objectives: which front the rings show, how it is judged, and the
 // trials on one front but not the other.
 std::string posterior_front_note(const Page& page) {
-  if (!page.context.posterior_front && !page.context.posterior_front_skipped.empty()) {
-    return fmt::format("<p class=\"note\" id=\"posterior-front\">Noisy objectives (the study file says so): {}.</p>",
-                       html_escape(page.context.posterior_front_skipped));
-  }
   if (!page.context.posterior_front) return "";
   std::vector<std::int64_t> observed_only;
   std::vector<std::int64_t> posterior_only;

@@ -55,21 +55,12 @@ void resolve_baseline(ReportContext& context) {
 }
 
 // Shown when the user asks, or the study file says the objectives are
-// noisy; a study nobody has asked a trial of yet has nothing to model. What
-// the user asked for and cannot have is an InputError (no search space,
-// too many trials); what the study file says is skipped, saying why.
+// noisy; a study nobody has asked a trial of yet has nothing to model (an
+// InputError when the user asked).
 void resolve_posterior_front(ReportContext& context) {
   const bool asked = context.options.noisy;
   if (!asked && !stated_noisy(context.study)) return;
   if (!asked && !stored_search_space(context.study, context.trials)) return;
-  if (!asked && modelled_trials(context.trials) > kMaxModelledTrials) {
-    context.posterior_front_skipped = fmt::format(
-        "{} complete trials are more than the {} the models are fitted to, so the front by "
-        "posterior means is not shown",
-        format_count(double(modelled_trials(context.trials))), format_count(double(kMaxModelledTrials)));
-    context.notes.push_back(context.posterior_front_skipped);
-    return;
-  }
   const auto numbers = posterior_mean_front_numbers(context.study, context.trials);
   context.posterior_front = PosteriorFront{
       {numbers.begin(), numbers.end()},
@@ -92,7 +83,7 @@ void write_file(const std::filesystem::path& path, const std::string& content) {
 ReportContext make_context(const StudyRecord& study, const std::vector<Trial>& trials,
                            const std::string& storage_description, const ReportOptions& options) {
   ReportContext context{study, trials, storage_description, options,
-                        resolve_carbon(options.carbon, study.user_attrs), {}, {}, {}, {}, {}, {}};
+                        resolve_carbon(options.carbon, study.user_attrs), {}, {}, {}, {}, {}};
   resolve_posterior_front(context);
   resolve_chosen(context);
   resolve_baseline(context);

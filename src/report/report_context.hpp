@@ -31,9 +31,6 @@ struct ReportContext {
   std::optional<TrialChoice> baseline;
   std::optional<NetImpact> impact;
   std::optional<PosteriorFront> posterior_front;
-  // Why a study that says its objectives are noisy shows no such front
-  // (more complete trials than the models are fitted to); else empty.
-  std::string posterior_front_skipped;
   std::vector<std::string> notes;  // what could not be computed, and why
 };
 

@@ -37,21 +37,8 @@ std::optional<SearchSpace> stored_search_space(const StudyRecord& study, std::sp
   return search_space_from_json_text(text->get<std::string>());
 }
 
-std::size_t modelled_trials(std::span<const Trial> trials) {
-  return static_cast<std::size_t>(std::count_if(trials.begin(), trials.end(), [](const Trial& trial) {
-    return trial.state == TrialState::Complete;
-  }));
-}
-
 std::vector<std::int64_t> posterior_mean_front_numbers(const StudySpec& spec, const SearchSpace& space,
                                                        std::span<const Trial> trials) {
-  if (const std::size_t complete = modelled_trials(trials); complete > kMaxModelledTrials) {
-    throw InputError(fmt::format(
-        "study '{}' has {} complete trials, more than the {} the models of the front by posterior "
-        "means are fitted to (the fit grows with the cube of the count); judge its trials by their "
-        "observed values",
-        spec.name, complete, kMaxModelledTrials));
-  }
   std::vector<std::int64_t> numbers;
   for (const std::size_t i : posterior_mean_front(spec, space, trials)) numbers.push_back(trials[i].number);
   std::sort(numbers.begin(), numbers.end());

@@ -565,11 +565,6 @@ namespace {
 std::string noisy_front_line(const StudyFile& file, const Study& study, const SearchSpace& space,
                              const std::vector<Trial>& trials) {
   if (!says_noisy(file.sampler_options)) return "";
-  if (modelled_trials(trials) > kMaxModelledTrials) {
-    return fmt::format("noisy objectives: {} complete trials are more than the {} the models are "
-                       "fitted to, so the front above is by observed values only\n",
-                       modelled_trials(trials), kMaxModelledTrials);
-  }
   const auto numbers = posterior_mean_front_numbers(study.spec(), space, trials);
   return fmt::format("noisy objectives: by the models' posterior means the front is trials {}\n",
                      numbers.empty() ? "(none yet)" : fmt::format("#{}", fmt::join(numbers, ", #")));

@@ -139,6 +139,31 @@ TEST(GaussianProcess, FitRecoversAKnownNoiseLevel) {
   EXPECT_LT(std::sqrt(gp.noise_variance()), 0.07);
 }
 
+// 1,200 noisy readings of a smooth function: judged through 150 inducing
+// points with every reading, the means agree with exact conditioning on
+// all 1,200 and are nearer the truth than the model of the 150 alone.
+TEST(GaussianProcess, ProjectedMeansCountEveryObservationLikeExactConditioning) {
+  const Eigen::MatrixXd x = grid_inputs(1200);
+  std::mt19937_64 engine(11);
+  std::normal_distribution<double> noise(0.0, 0.1);
+  Eigen::VectorXd truth(1200);
+  Eigen::VectorXd y(1200);
+  for (int i = 0; i < 1200; ++i) {
+    truth[i] = std::sin(3.0 * x(i, 0)) + x(i, 1) * x(i, 1);
+    y[i] = truth[i] + noise(engine);
+  }
+  const std::vector<InputKind> kinds{InputKind::Continuous, InputKind::Continuous};
+  std::vector<Eigen::Index> rows;
+  for (Eigen::Index i = 0; i < 1200; i += 8) rows.push_back(i);
+  const GaussianProcess inducing = GaussianProcess::fit(x(rows, Eigen::all), y(rows), kinds);
+  const GaussianProcess exact(x, y, kinds, inducing.hyperparameters());
+  const Eigen::VectorXd projected = inducing.projected_means(x, y);
+  const auto rms = [](const Eigen::VectorXd& error) { return std::sqrt(error.squaredNorm() / error.size()); };
+  EXPECT_LT(rms(projected - exact.predict(x).mean), 0.01);
+  EXPECT_LT(rms(projected - truth), 0.8 * rms(inducing.predict(x).mean - truth));
+  EXPECT_LT(rms(projected - truth), 0.3 * rms(y - truth));
+}
+
 // The cross covariance is the off-diagonal block of the joint posterior
 // covariance, and its gradient by the moving point matches finite
 // differences.

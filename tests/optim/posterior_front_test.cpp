@@ -39,6 +39,28 @@ TEST(PosteriorMeanFront, AFewLuckyDrawsNoLongerHideTheFront) {
   EXPECT_LT(by_posterior.back(), 40U);  // the running trial has nothing to report
 }
 
+// Past a thousand trials the models judge every trial through a spread
+// subset (projected_means) instead of refusing: 3,000 trials on the line
+// f0 + f1 = 1 with pseudo-noise of sd ~0.07 come back far fuller than the
+// observed front, every one of them a complete trial.
+TEST(PosteriorMeanFront, ThousandsOfTrialsAreStillJudgedByTheModels) {
+  const SearchSpace space = unit_search_space(1);
+  const StudySpec spec = minimisation_spec(2);
+  std::vector<Trial> trials;
+  std::vector<Point> observed;
+  for (std::int64_t n = 0; n < 3000; ++n) {
+    const double x = std::fmod(0.618034 * static_cast<double>(n), 1.0);
+    const Point values{x + 0.1 * std::sin(1e3 * static_cast<double>(n * n + 1)),
+                       1.0 - x + 0.1 * std::cos(7e2 * static_cast<double>(n * n + 3))};
+    trials.push_back(complete_trial(n, {{"x0", x}}, values));
+    observed.push_back(values);
+  }
+  const std::vector<std::size_t> by_observed = pareto_front(observed);
+  const std::vector<std::size_t> by_posterior = posterior_mean_front(spec, space, trials);
+  EXPECT_GE(by_posterior.size(), 4 * by_observed.size()) << by_observed.size();
+  EXPECT_TRUE(std::is_sorted(by_posterior.begin(), by_posterior.end()));
+}
+
 TEST(PosteriorMeanFront, KeepsOnlyTrialsThatMeetTheConstraints) {
   const SearchSpace space = unit_search_space(1);
   StudySpec spec = minimisation_spec(2);

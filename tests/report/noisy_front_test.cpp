@@ -153,42 +153,5 @@ TEST_F(NoisyReport, WithoutAStoredSearchSpaceTheFlagIsRefused) {
   }
 }
 
-// More complete trials than the models are fitted to: a study that says its
-// objectives are noisy renders the observed front and says why there is no
-// other; --noisy is refused in one line. (Nothing is fitted either way.)
-TEST(NoisyReportLimit, BeyondTheModelledTrialsTheStudySaysWhyAndTheFlagIsRefused) {
-  auto storage = open_storage("memory");
-  const std::string space =
-      R"({"x": {"name": "FloatDistribution", "attributes": {"low": 0.0, "high": 1.0, "log": false, "step": null}}})";
-  const StudyRecord created = storage->create_study(
-      testing::noisy_spec("many"),
-      {{"search_space", space}, {"study_file", {{"study", {{"sampler_options", {{"noisy", true}}}}}}}});
-  for (std::size_t i = 0; i <= kMaxModelledTrials; ++i) {
-    const Trial trial = storage->create_trial(created.id, nlohmann::json::object());
-    TrialResult result;
-    result.values = {0.5 + 1e-5 * double(i), 1e-3};
-    storage->finish_trial(trial.id, result);
-  }
-  const auto study = storage->find_study("many");
-  const auto trials = storage->trials(study->id);
-  ReportOptions options;
-  options.study_name = "many";
-  const std::string html = render_html_report(*study, trials, storage->describe(), options);
-  EXPECT_NE(html.find("Noisy objectives (the study file says so): 5,001 complete trials are more than "
-                      "the 5,000 the models are fitted to, so the front by posterior means is not shown."),
-            std::string::npos);
-  EXPECT_EQ(html.find("data-posterior-front"), std::string::npos);
-  options.noisy = true;
-  try {
-    render_html_report(*study, trials, storage->describe(), options);
-    FAIL() << "--noisy beyond the modelled trials";
-  } catch (const InputError& error) {
-    const std::string message = error.what();
-    EXPECT_NE(message.find("study 'many' has 5001 complete trials, more than the 5000"), std::string::npos)
-        << message;
-    EXPECT_EQ(message.find('\n'), std::string::npos);
-  }
-}
-
 }  // namespace
 }  // namespace ecopt::report

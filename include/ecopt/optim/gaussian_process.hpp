@@ -80,6 +80,13 @@ class GaussianProcess {
   void posterior_cross_covariance(const double* point, const Eigen::MatrixXd& fixed, const Eigen::MatrixXd& solved,
                                   Eigen::VectorXd& covariance, Eigen::MatrixXd& gradient) const;
 
+  // Posterior means at each row of x given the observations (x, y), which
+  // may be far more than this model's own points: the subset-of-regressors
+  // approximation, with this model's points as the inducing set and its
+  // hyperparameters. Every observation counts, at a cost linear in their
+  // count (exact conditioning costs it cubed).
+  Eigen::VectorXd projected_means(const Eigen::MatrixXd& x, const Eigen::VectorXd& y) const;
+
   const GpHyperparameters& hyperparameters() const { return hyper_; }
   const Eigen::MatrixXd& inputs() const { return x_; }
   const Eigen::VectorXd& outputs() const { return y_; }

@@ -32,14 +32,9 @@ bool stated_noisy(const StudyRecord& study);
 // nullopt when no trial was asked through ECOpt.
 std::optional<SearchSpace> stored_search_space(const StudyRecord& study, std::span<const Trial> trials);
 
-// The models are fitted to every COMPLETE trial at a cost cubic in their
-// count (best-trials --noisy: 0.29 s at 1,000, 1.9 s at 2,000, 25 s and
-// 620 MB at 5,000 on one core), so beyond this many they are not fitted.
-inline constexpr std::size_t kMaxModelledTrials = 5000;
-std::size_t modelled_trials(std::span<const Trial> trials);  // the COMPLETE ones
-
 // Numbers of the trials on the front judged by posterior means, in number
-// order. InputError beyond kMaxModelledTrials complete trials.
+// order (beyond a thousand complete trials the models judge them through
+// a spread subset, optim/posterior_front.cpp).
 std::vector<std::int64_t> posterior_mean_front_numbers(const StudySpec& spec, const SearchSpace& space,
                                                        std::span<const Trial> trials);
 // The same over the stored search space; InputError when there is none.

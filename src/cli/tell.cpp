@@ -6,6 +6,7 @@
 #include "commands.hpp"
 #include "common.hpp"
 #include "ecopt/core/error.hpp"
+#include "ecopt/core/format.hpp"
 
 namespace ecopt::cli {
 

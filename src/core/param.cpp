@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "ecopt/core/error.hpp"
+#include "ecopt/core/format.hpp"
 
 namespace ecopt {
 
@@ -68,26 +69,6 @@ std::int64_t as_int(const ParamValue& value) {
 std::string to_string(const ParamValue& value) {
   if (const auto* s = std::get_if<std::string>(&value)) return *s;
   return to_json(value).dump();
-}
-
-std::string format_number(double value) {
-  if (!std::isfinite(value)) return "-";
-  if (value == 0.0) return "0";  // never "-0"
-  return fmt::format("{:.4g}", value);
-}
-
-std::string format_joules(double joules) {
-  if (!std::isfinite(joules)) return "n/a";
-  if (joules == 0.0) return "0 J";
-  static constexpr const char* kPrefixes[] = {"p", "n", "µ", "m", "", "k", "M", "G", "T"};
-  int group = static_cast<int>(std::floor(std::log10(std::abs(joules)) / 3.0));
-  group = std::clamp(group, -4, 4);
-  double scaled = joules / std::pow(1000.0, group);
-  if (std::abs(scaled) >= 999.95 && group < 4) {
-    ++group;
-    scaled /= 1000.0;
-  }
-  return fmt::format("{:.4g} {}J", scaled, kPrefixes[group + 4]);
 }
 
 std::string format_param(const ParamValue& value) {

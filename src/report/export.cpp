@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "ecopt/core/format.hpp"
 #include "ecopt/core/printable.hpp"
 #include "ecopt/report/metrics.hpp"
 

@@ -12,6 +12,7 @@
 
 #include "assets.hpp"
 #include "page_data.hpp"
+#include "ecopt/core/format.hpp"
 #include "ecopt/math/front.hpp"
 #include "ecopt/math/stats.hpp"
 #include "ecopt/report/escape.hpp"

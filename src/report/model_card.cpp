@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "ecopt/core/format.hpp"
 #include "ecopt/report/escape.hpp"
 #include "ecopt/report/metrics.hpp"
 #include "report_context.hpp"

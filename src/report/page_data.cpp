@@ -5,6 +5,7 @@
 #include <map>
 #include <set>
 
+#include "ecopt/core/format.hpp"
 #include "ecopt/report/metrics.hpp"
 #include "ecopt/report/report.hpp"
 

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "ecopt/core/format.hpp"
 #include "ecopt/report/analysis.hpp"
 #include "ecopt/report/metrics.hpp"
 #include "ecopt/report/report.hpp"

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "ecopt/core/format.hpp"
 #include "ecopt/core/param.hpp"
 #include "ecopt/report/escape.hpp"
 

@@ -16,6 +16,7 @@
 
 #include <fmt/format.h>
 
+#include "ecopt/core/format.hpp"
 #include "ecopt/core/printable.hpp"
 #include "ecopt/energy/carbon.hpp"
 #include "ecopt/energy/meter.hpp"

@@ -13,6 +13,7 @@
 
 #include "chromium.hpp"
 #include "demo_study.hpp"
+#include "ecopt/core/format.hpp"
 #include "ecopt/math/front.hpp"
 #include "ecopt/report/escape.hpp"
 #include "ecopt/report/metrics.hpp"

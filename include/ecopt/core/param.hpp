@@ -26,13 +26,8 @@ double as_double(const ParamValue& value);
 std::int64_t as_int(const ParamValue& value);
 std::string to_string(const ParamValue& value);
 
-// How every table prints a number: 4 significant digits ("0.03082",
-// "1.235e+05"), "-" when it is not finite.
-std::string format_number(double value);
-// An energy the same way, with an SI prefix: "7.812 mJ", "1.355 kJ"; "n/a"
-// when it is not finite.
-std::string format_joules(double joules);
-// A value in a table: a double as format_number, anything else as to_string.
+// A value in a table: a double as format_number (core/format.hpp),
+// anything else as to_string.
 std::string format_param(const ParamValue& value);
 
 }  // namespace ecopt

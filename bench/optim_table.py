@@ -67,7 +67,9 @@ def plain_table(runs, botorch, optuna_anchors):
     for problem in PROBLEM_ORDER:
         for library, sampler in SAMPLER_ORDER:
             recorded = [a for a in optuna_anchors if a["problem"] == problem and a["sampler"] == sampler]
-            if library == "optuna" and recorded and not runs[(problem, library, sampler)]:
+            # Runs of the same sampler with noise or pending trials do not replace the anchor.
+            plain_runs = [r for r in runs[(problem, library, sampler)] if setting(r)[:4] == ("none", "default", 0.0, 0)]
+            if library == "optuna" and recorded and not plain_runs:
                 hv = recorded[0]["median_hv_ratio"]
                 rows.append([problem, "optuna (anchor)", sampler, "none", "5"] +
                             [fmt(hv.get(at)) for at in ("25", "50", "100")] + ["—", "—", "—",

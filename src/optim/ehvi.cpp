@@ -79,6 +79,34 @@ HypervolumeBoxes::HypervolumeBoxes(const std::vector<Point>& points, const Point
   index_levels();
 }
 
+HypervolumeBoxes::HypervolumeBoxes(const std::vector<Point>& points, const Point& reference, const Point& inner,
+                                   double outer_weight)
+    : objectives_(reference.size()) {
+  if (inner.size() != reference.size() || !(outer_weight > 0.0)) {
+    throw InputError("a split box decomposition needs an inner point with one value per objective and a "
+                     "positive outer weight");
+  }
+  const HypervolumeBoxes whole(points, reference);
+  const double log_inside = std::log1p(outer_weight);
+  const double log_outside = std::log(outer_weight);
+  std::vector<double> low(objectives_);
+  std::vector<double> high(objectives_);
+  for (std::size_t b = 0; b < whole.size(); ++b) {
+    // The part below `inner`, then the rest as disjoint slabs: slab j lies
+    // above `inner` in objective j and below it in the objectives before j.
+    for (std::size_t slab = 0; slab <= objectives_; ++slab) {
+      for (std::size_t j = 0; j < objectives_; ++j) {
+        const double cut = std::min(inner[j], reference[j]);
+        const bool below = slab == objectives_ || j < slab;
+        low[j] = j == slab ? std::max(whole.lower(b)[j], cut) : whole.lower(b)[j];
+        high[j] = below ? std::min(whole.upper(b)[j], cut) : whole.upper(b)[j];
+      }
+      if (add_box(low.data(), high.data())) log_weight_.push_back(slab == objectives_ ? log_inside : log_outside);
+    }
+  }
+  index_levels();
+}
+
 void HypervolumeBoxes::index_levels() {
   levels_.assign(objectives_, {});
   for (std::size_t j = 0; j < objectives_; ++j) {
@@ -103,12 +131,13 @@ void HypervolumeBoxes::index_levels() {
   }
 }
 
-void HypervolumeBoxes::add_box(const double* lower, const double* upper) {
+bool HypervolumeBoxes::add_box(const double* lower, const double* upper) {
   for (std::size_t j = 0; j < objectives_; ++j) {
-    if (!(lower[j] < upper[j])) return;  // empty
+    if (!(lower[j] < upper[j])) return false;  // empty
   }
   lower_.insert(lower_.end(), lower, lower + objectives_);
   upper_.insert(upper_.end(), upper, upper + objectives_);
+  return true;
 }
 
 void HypervolumeBoxes::build_2d(std::vector<Point> points, const Point& reference) {
@@ -159,7 +188,7 @@ double HypervolumeBoxes::improvement(const Point& y) const {
     for (std::size_t j = 0; j < objectives_; ++j) {
       volume *= std::max(0.0, upper(b)[j] - std::max(lower(b)[j], y[j]));
     }
-    total += volume;
+    total += std::exp(log_weight(b)) * volume;
   }
   return total;
 }
@@ -253,7 +282,7 @@ double log_expected_hypervolume_improvement(std::span<const HypervolumeBoxes> fr
       for (double level : front.levels(j)) bounds[j].push_back(bound_terms(level, mean[j], safe_stddev[j], with_gradient));
     }
     for (std::size_t b = 0; b < front.size(); ++b) {
-      double term = 0.0;
+      double term = front.log_weight(b);
       const std::size_t offset = derivatives.size();
       if (with_gradient) derivatives.resize(offset + 2 * m);
       for (std::size_t j = 0; j < m && term != kNegInf; ++j) {

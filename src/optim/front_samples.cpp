@@ -19,6 +19,10 @@ std::vector<Point> rows_of(const Eigen::MatrixXd& matrix) {
 FrontSamples::FrontSamples(const Eigen::MatrixXd& means, const Point& reference)
     : fronts_{HypervolumeBoxes(rows_of(means), reference)} {}
 
+FrontSamples::FrontSamples(const Eigen::MatrixXd& means, const Point& reference, const Point& inner,
+                           double outer_weight)
+    : fronts_{HypervolumeBoxes(rows_of(means), reference, inner, outer_weight)} {}
+
 FrontSamples::FrontSamples(const std::vector<GaussianProcess>& models, Eigen::MatrixXd baseline_x,
                            const Eigen::MatrixXd& baseline_means, const Point& reference, int samples,
                            std::uint64_t seed)

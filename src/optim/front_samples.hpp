@@ -31,6 +31,9 @@ class FrontSamples {
  public:
   // The posterior-mean front alone: nothing to condition on.
   FrontSamples(const Eigen::MatrixXd& means, const Point& reference);
+  // The posterior-mean front against `inner` plus outer_weight times
+  // against `reference`, in one split decomposition (ehvi.hpp).
+  FrontSamples(const Eigen::MatrixXd& means, const Point& reference, const Point& inner, double outer_weight);
   // `samples` joint draws (fixed normals from `seed`) of every model's
   // latent values at the rows of baseline_x, whose posterior means are
   // baseline_means (baseline x objectives).

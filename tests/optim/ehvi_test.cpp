@@ -73,6 +73,45 @@ TEST_P(BoxDecomposition, ImprovementEqualsHypervolumeDifference) {
   }
 }
 
+// mobo's two improvement boxes from one decomposition: improvement and
+// EHVI (with its gradient) are those against the inner point plus the
+// weight times those against the reference.
+TEST_P(BoxDecomposition, ASplitDecompositionSumsTheInnerAndWeightedOuterTerms) {
+  const std::size_t m = GetParam();
+  std::mt19937_64 rng(11);
+  const std::vector<Point> front = random_front(25, m, rng);
+  const Point reference(m, 1.6);
+  Point inner(m, 1.05);
+  inner[0] = 1.7;  // beyond the reference in one objective: taken as the reference there
+  const double weight = 0.01;
+  const HypervolumeBoxes split(front, reference, inner, weight);
+  Point clipped = inner;
+  clipped[0] = reference[0];
+  const HypervolumeBoxes near(front, clipped);
+  const HypervolumeBoxes far(front, reference);
+  std::uniform_real_distribution<double> uniform(-0.2, 1.7);
+  for (int trial = 0; trial < 50; ++trial) {
+    Point y(m);
+    for (double& v : y) v = uniform(rng);
+    EXPECT_NEAR(split.improvement(y), near.improvement(y) + weight * far.improvement(y), 1e-12);
+  }
+  const Point mean(m, 0.7);
+  const Point stddev(m, 0.3);
+  std::vector<double> d_mean(m), d_stddev(m), near_d_mean(m), near_d_stddev(m), far_d_mean(m), far_d_stddev(m);
+  const double log_split = log_expected_hypervolume_improvement(std::span(&split, 1), mean, stddev, d_mean, d_stddev);
+  const double near_value =
+      std::exp(log_expected_hypervolume_improvement(std::span(&near, 1), mean, stddev, near_d_mean, near_d_stddev));
+  const double far_value =
+      std::exp(log_expected_hypervolume_improvement(std::span(&far, 1), mean, stddev, far_d_mean, far_d_stddev));
+  const double sum = near_value + weight * far_value;
+  EXPECT_NEAR(std::exp(log_split), sum, 1e-12 * sum);
+  for (std::size_t j = 0; j < m; ++j) {
+    // d log(sum) = (near * d log near + w far * d log far) / sum
+    EXPECT_NEAR(d_mean[j], (near_value * near_d_mean[j] + weight * far_value * far_d_mean[j]) / sum, 1e-9) << j;
+    EXPECT_NEAR(d_stddev[j], (near_value * near_d_stddev[j] + weight * far_value * far_d_stddev[j]) / sum, 1e-9) << j;
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(TwoAndThreeObjectives, BoxDecomposition, ::testing::Values(2u, 3u));
 
 TEST(BoxDecomposition, RejectsFourObjectives) {

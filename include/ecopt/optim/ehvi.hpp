@@ -21,13 +21,21 @@ class HypervolumeBoxes {
   // reference are ignored. Throws InputError for more than 3 objectives or
   // mismatched sizes.
   HypervolumeBoxes(const std::vector<Point>& points, const Point& reference);
+  // The same region with its boxes split at `inner` (taken no larger than
+  // `reference`): the parts below `inner` weigh 1 + outer_weight, the rest
+  // outer_weight (> 0). Improvement and EHVI are then those against
+  // `inner` plus outer_weight times those against `reference`, from one
+  // decomposition instead of two.
+  HypervolumeBoxes(const std::vector<Point>& points, const Point& reference, const Point& inner,
+                   double outer_weight);
 
   std::size_t objectives() const { return objectives_; }
   std::size_t size() const { return lower_.size() / (objectives_ == 0 ? 1 : objectives_); }
   const double* lower(std::size_t box) const { return &lower_[box * objectives_]; }
   const double* upper(std::size_t box) const { return &upper_[box * objectives_]; }
+  double log_weight(std::size_t box) const { return log_weight_.empty() ? 0.0 : log_weight_[box]; }
 
-  // Exact hypervolume gained by adding y.
+  // Exact (weighted) hypervolume gained by adding y.
   double improvement(const Point& y) const;
 
   // The distinct finite bounds of one objective, ascending, and each box's
@@ -43,7 +51,7 @@ class HypervolumeBoxes {
   }
 
  private:
-  void add_box(const double* lower, const double* upper);
+  bool add_box(const double* lower, const double* upper);  // false: empty, not added
   void build_2d(std::vector<Point> points, const Point& reference);
   void build_3d(std::vector<Point> points, const Point& reference);
   void index_levels();
@@ -51,6 +59,7 @@ class HypervolumeBoxes {
   std::size_t objectives_ = 0;
   std::vector<double> lower_;  // size() x objectives(), row-major
   std::vector<double> upper_;
+  std::vector<double> log_weight_;  // per box; empty: all 0
   std::vector<std::vector<double>> levels_;  // per objective
   std::vector<std::uint32_t> lower_level_;   // as lower_
   std::vector<std::uint32_t> upper_level_;

@@ -136,6 +136,17 @@ TEST(MoboSampler, SingleObjectiveFindsTheMinimum) {
   EXPECT_LT(best, 2e-3);
 }
 
+// Three objectives without thresholds: the settled box and the split
+// decomposition (reference_box.hpp, ehvi.hpp) depend on the history alone.
+TEST(MoboSampler, ThreeObjectivesWithoutThresholdsAreDeterministic) {
+  const TestProblem problem = make_test_problem("dtlz2", 4, 3);
+  auto first = make_sampler("mobo", quick_options(6));
+  auto second = make_sampler("mobo", quick_options(6));
+  const ProblemRun a = run_test_problem(*first, problem, 16);  // 10 Sobol trials, then the model
+  const ProblemRun b = run_test_problem(*second, problem, 16);
+  for (std::size_t i = 0; i < 16; ++i) EXPECT_EQ(a.trials[i].params, b.trials[i].params) << i;
+}
+
 TEST(MoboSampler, FourObjectivesUseParEgoDeterministically) {
   const TestProblem problem = make_test_problem("dtlz2", 4, 4);
   auto first = make_sampler("mobo", quick_options(8));

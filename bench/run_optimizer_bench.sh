@@ -22,10 +22,13 @@ for part in $parts; do
     rules) bench --samplers mobo --thresholds none --rules front_nadir,observed_worst > "$out_dir/rules.jsonl" ;;
     noise) { bench --samplers mobo --problems zdt1 --thresholds none --noise 0.01,0.05,0.1
              bench --samplers mobo --problems zdt3 --thresholds none --noise 0.05
-             bench --samplers mobo --problems dtlz2 --thresholds none --noise 0.05 --seeds 3
-             bench --samplers mobo --problems dtlz2 --thresholds none --noise 0.05 --seeds 2 \
-               --mobo-options '{"noisy": true}'; } > "$out_dir/noise.jsonl" ;;
-    pending) bench --samplers mobo --problems zdt1,dtlz2 --thresholds none --pending 4,8 > "$out_dir/pending.jsonl" ;;
+             bench --samplers mobo --problems dtlz2 --thresholds none --noise 0.05
+             for options in '{"noisy": true}' '{"noisy": false}' '{"posterior_samples": 16}'; do
+               bench --samplers mobo --problems dtlz2 --thresholds none --noise 0.05 --seeds 3 --mobo-options "$options"
+             done; } > "$out_dir/noise.jsonl" ;;
+    pending) { bench --samplers mobo --problems zdt1,dtlz2 --thresholds none --pending 4,8
+               bench --samplers mobo --problems dtlz2 --thresholds none --pending 4,8 \
+                 --mobo-options '{"pending_outcomes": "believed"}'; } > "$out_dir/pending.jsonl" ;;
     long) bench --samplers mobo --problems zdt1,dtlz2 --thresholds none --seeds 2 --evaluations 400 > "$out_dir/long.jsonl" ;;
     mixed) bench --samplers mobo --problems mixed --thresholds none,given > "$out_dir/mixed.jsonl" ;;
     optuna) { /usr/bin/python3 "$here/optuna_bench.py"

@@ -27,8 +27,8 @@ for part in $parts; do
                bench --samplers mobo --problems dtlz2 --thresholds none --noise 0.05 --seeds 3 --mobo-options "$options"
              done; } > "$out_dir/noise.jsonl" ;;
     pending) { bench --samplers mobo --problems zdt1,dtlz2 --thresholds none --pending 4,8
-               bench --samplers mobo --problems dtlz2 --thresholds none --pending 4,8 \
-                 --mobo-options '{"pending_outcomes": "believed"}'; } > "$out_dir/pending.jsonl" ;;
+               bench --samplers mobo --problems zdt1,dtlz2 --thresholds none --pending 4,8 \
+                 --mobo-options '{"pending_outcomes": "sampled"}'; } > "$out_dir/pending.jsonl" ;;
     long) bench --samplers mobo --problems zdt1,dtlz2 --thresholds none --seeds 2 --evaluations 400 > "$out_dir/long.jsonl" ;;
     mixed) bench --samplers mobo --problems mixed --thresholds none,given > "$out_dir/mixed.jsonl" ;;
     optuna) { /usr/bin/python3 "$here/optuna_bench.py"

@@ -67,8 +67,9 @@ class StudyHandle {
   std::string ask(const std::string& space_text, const std::string& sampler_name,
                   std::uint64_t seed, std::int64_t initial_trials, const std::string& extra_text) {
     const SearchSpace space = search_space_from_json_text(space_text);
-    auto sampler = make_sampler(sampler_name, sampler_options(seed, initial_trials, extra_text));
-    const AskResult asked = study_.ask(space, *sampler);
+    const SamplerOptions options = sampler_options(seed, initial_trials, extra_text);
+    auto sampler = make_sampler(sampler_name, options);
+    const AskResult asked = study_.ask(space, *sampler, sampler_options_attrs(options));
     return nlohmann::json{{"number", asked.number}, {"params", to_json(asked.params)}}.dump();
   }
 

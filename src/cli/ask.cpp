@@ -65,9 +65,10 @@ std::string search_space_text(const std::string& flag) {
 void run(const AskFlags& flags) {
   // Everything the user typed is checked before a trial is created.
   const SearchSpace space = search_space_from_json_text(search_space_text(flags.search_space));
-  auto sampler = make_sampler(flags.sampler, sampler_options(flags));
+  const SamplerOptions options = sampler_options(flags);
+  auto sampler = make_sampler(flags.sampler, options);
   auto opened = open_study(flags.study);
-  const AskResult asked = opened.study->ask(space, *sampler);
+  const AskResult asked = opened.study->ask(space, *sampler, sampler_options_attrs(options));
   // In the search space's order, as the user wrote it (not alphabetical).
   nlohmann::ordered_json params = nlohmann::ordered_json::object();
   for (const auto& parameter : space.parameters()) {

@@ -59,7 +59,7 @@ void resolve_baseline(ReportContext& context) {
 // InputError when the user asked).
 void resolve_posterior_front(ReportContext& context) {
   const bool asked = context.options.noisy;
-  if (!asked && !stated_noisy(context.study)) return;
+  if (!asked && !stated_noisy(context.study, context.trials)) return;
   if (!asked && !stored_search_space(context.study, context.trials)) return;
   const auto numbers = posterior_mean_front_numbers(context.study, context.trials);
   context.posterior_front = PosteriorFront{

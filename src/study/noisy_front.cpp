@@ -15,13 +15,14 @@ bool says_noisy(const nlohmann::json& sampler_options) {
   return noisy != sampler_options.end() && *noisy == true;
 }
 
-bool stated_noisy(const StudyRecord& study) {
-  const nlohmann::json* options = &study.user_attrs;
-  for (const char* key : {"study_file", "study", "sampler_options"}) {
-    if (!options->is_object() || !options->contains(key)) return false;
-    options = &options->at(key);
+bool stated_noisy(const StudyRecord& study, std::span<const Trial> trials) {
+  const nlohmann::json::json_pointer file_options("/study_file/study/sampler_options");
+  if (study.user_attrs.contains(file_options) && says_noisy(study.user_attrs.at(file_options))) return true;
+  for (auto trial = trials.rbegin(); trial != trials.rend(); ++trial) {
+    const auto asked_with = trial->system_attrs.find(kSamplerOptionsAttr);
+    if (asked_with != trial->system_attrs.end()) return says_noisy(*asked_with);
   }
-  return options->is_object() && says_noisy(*options);
+  return false;
 }
 
 std::optional<SearchSpace> stored_search_space(const StudyRecord& study, std::span<const Trial> trials) {

@@ -101,6 +101,11 @@ Study Study::load_or_create(Storage& storage, const StudySpec& spec,
   }
 }
 
+nlohmann::json sampler_options_attrs(const SamplerOptions& options) {
+  if (!options.extra.is_object() || options.extra.empty()) return nlohmann::json::object();
+  return {{kSamplerOptionsAttr, options.extra}};
+}
+
 AskResult Study::ask(const SearchSpace& space, Sampler& sampler,
                      const nlohmann::json& system_attrs) {
   return *ask_within(INT64_MAX, space, sampler, system_attrs);

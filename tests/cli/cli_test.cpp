@@ -259,6 +259,37 @@ TEST_F(Cli, TablesShowControlCharactersEscaped) {
 }
 
 // Issue 16: a 10,000-parameter space is too long for one argument.
+// An ask/tell study whose asks say {"noisy": true} gets the front by
+// posterior means in its report, as a study file saying so does; the same
+// study asked without it does not.
+TEST_F(Cli, AsksThatSayNoisyMakeTheReportShowTheFrontByPosteriorMeans) {
+  const std::string space =
+      R"({"x": {"name": "FloatDistribution", "attributes": {"low": 0.0, "high": 1.0, "log": false, "step": null}}})";
+  for (const bool noisy : {true, false}) {
+    const std::string name = noisy ? "said" : "unsaid";
+    ASSERT_EQ(ecopt({"create-study", "--storage", url_, "--study-name", name, "--directions",
+                     "minimize,minimize"}).exit_code, 0);
+    for (int i = 0; i < 8; ++i) {
+      std::vector<std::string> args = {"ask", "--storage", url_, "--study-name", name, "--search-space",
+                                       space};
+      if (noisy) args.insert(args.end(), {"--sampler-kwargs", R"({"noisy": true})"});
+      const auto asked = ecopt(args);
+      ASSERT_EQ(asked.exit_code, 0) << asked.err;
+      const auto trial = nlohmann::json::parse(asked.out);
+      const double x = trial["params"]["x"];
+      const std::string values = std::to_string(x + 0.01 * (i % 3)) + "," + std::to_string(1.0 - x);
+      ASSERT_EQ(ecopt({"tell", "--storage", url_, "--study-name", name, "--trial-number",
+                       trial["number"].dump(), "--values", values}).exit_code, 0);
+    }
+    const auto reported = ecopt({"report", "--storage", url_, "--study-name", name, "--out",
+                                 (dir_ / name).string()});
+    ASSERT_EQ(reported.exit_code, 0) << reported.err;
+    std::ifstream page(dir_ / name / "report.html");
+    const std::string html((std::istreambuf_iterator<char>(page)), std::istreambuf_iterator<char>());
+    EXPECT_EQ(html.find("data-posterior-front") != std::string::npos, noisy) << name;
+  }
+}
+
 TEST_F(Cli, ASearchSpaceCanComeFromAFile) {
   create_study();
   nlohmann::json space = nlohmann::json::object();

@@ -64,3 +64,16 @@ def test_a_study_with_nothing_asked_is_refused_in_one_line(storage):
     with pytest.raises(ecopt.InputError, match="no stored search space") as refused:
         study.best_trials_by_posterior_mean()
     assert "\n" not in str(refused.value)
+
+
+def test_asks_that_say_noisy_are_recorded_with_their_trials(storage, cli, tmp_path):
+    """Asked from Python with noisy=True, the trial keeps the options it was
+    asked with, so the CLI's report shows the front by posterior means."""
+    study = ecopt.Study.create(storage=storage, name="said", directions=["minimize", "minimize"])
+    for i in range(8):
+        trial = study.ask(SPACE, noisy=True)
+        x = trial.params["x"]
+        study.tell(trial.number, [x + 0.01 * (i % 3), 1.0 - x])
+    assert all(t.system_attrs["sampler_options"] == {"noisy": True} for t in study.trials)
+    cli("report", "--storage", storage, "--study-name", "said", "--out", str(tmp_path / "said"))
+    assert "data-posterior-front" in (tmp_path / "said" / "report.html").read_text()

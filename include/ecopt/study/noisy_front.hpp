@@ -22,9 +22,10 @@ namespace ecopt {
 // Whether sampler options (a study file's [study] sampler_options, or
 // ask's sampler keyword arguments) say the objectives are noisy: noisy = true.
 bool says_noisy(const nlohmann::json& sampler_options);
-// Whether the study file stored with the study (user attribute
-// "study_file", written by ecopt tune) says so.
-bool stated_noisy(const StudyRecord& study);
+// Whether the study says so: the study file stored with it (user attribute
+// "study_file", written by ecopt tune), or the sampler options of its
+// latest trial asked with any (ecopt ask --sampler-kwargs, Python's ask).
+bool stated_noisy(const StudyRecord& study, std::span<const Trial> trials);
 
 // The search space the models are fitted over: the one stored with the
 // study on its first ask, else the one stored with its latest asked trial

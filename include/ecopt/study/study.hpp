@@ -28,6 +28,13 @@ namespace ecopt {
 // is stored as Optuna-format JSON text, which keeps the parameter order.
 inline constexpr const char* kSearchSpaceAttr = "search_space";  // trial system_attrs, study user_attrs
 inline constexpr const char* kSamplerAttr = "sampler";           // trial system_attrs
+// Trial system_attrs: the sampler's own options the trial was asked with.
+inline constexpr const char* kSamplerOptionsAttr = "sampler_options";
+
+// System attributes that record a sampler's own options (SamplerOptions::
+// extra) with the trial asked with them, nothing when there are none: what
+// they state (noisy = true) then reaches the report (noisy_front.hpp).
+nlohmann::json sampler_options_attrs(const SamplerOptions& options);
 
 struct AskResult {
   std::int64_t number = -1;

@@ -26,10 +26,7 @@ std::unique_ptr<Storage> open_storage(std::string_view url, const StorageOptions
     }
     return make_sqlite_storage(std::string(path), std::string(url), options);
   }
-  if (is_postgres_url(url)) {
-    const PostgresPlugin& postgres = postgres_plugin("a postgresql:// storage URL");
-    return postgres.open(postgres.read_url(url), options);
-  }
+  if (is_postgres_url(url)) return postgres_plugin().open(parse_postgres_url(url), options);
   throw StorageError(fmt::format("unknown storage URL '{}'; use {}", redact_url(url),
                                  kAcceptedForms));
 }

@@ -20,9 +20,10 @@ constexpr PluginSpec kPostgresPlugin{
 
 }  // namespace
 
-const PostgresPlugin& postgres_plugin(std::string_view needed_by) {
+const PostgresPlugin& postgres_plugin() {
   // A failed load throws out of the initialiser, so the next call retries.
-  static const PostgresPlugin& plugin = plugin_table<PostgresPlugin>(kPostgresPlugin, needed_by);
+  static const PostgresPlugin& plugin =
+      plugin_table<PostgresPlugin>(kPostgresPlugin, "a postgresql:// storage URL");
   return plugin;
 }
 

@@ -21,8 +21,9 @@ struct PostgresPlugin {
 inline constexpr const char* kPostgresPluginEntry = "ecopt_postgres_plugin";
 
 // The plugin beside ECOpt's libraries ($ECOPT_POSTGRES_MODULE overrides),
-// loaded once per process; throws UnavailableError naming `needed_by`.
-const PostgresPlugin& postgres_plugin(std::string_view needed_by);
+// loaded once per process on the first postgresql:// URL; throws
+// UnavailableError saying what is missing and the fix.
+const PostgresPlugin& postgres_plugin();
 
 // Defined in the plugin (postgres_url.cpp, postgres_storage.cpp).
 PostgresTarget read_postgres_url(std::string_view url);

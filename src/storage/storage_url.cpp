@@ -35,7 +35,7 @@ std::string redact_unparsed(std::string_view url) {
 }
 
 PostgresTarget parse_postgres_url(std::string_view url) {
-  return postgres_plugin("a postgresql:// storage URL").read_url(url);
+  return postgres_plugin().read_url(url);
 }
 
 std::string redact_url(std::string_view url) {

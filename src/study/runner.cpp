@@ -385,13 +385,18 @@ std::unique_ptr<MachineActivity> machine_activity(const EnergyMonitor& monitor,
 
 // Idle power with no trial of any worker running on the machine: a
 // neighbour's trial would be counted as idle and understate every net figure.
+// Locks are taken in the one order every worker keeps (docs/scaling.md):
+// device leases, then the machine gate, then machine.lock. A trial holds its
+// lease before it passes the gate, so the baseline takes every lease of the
+// node before the gate; taking the gate first would wait for a lease whose
+// holder waits at the gate.
 void measure_idle(const StudyFile& file, EnergyMonitor& monitor, MachineActivity* activity,
                   DeviceLeases* leases, const std::atomic<bool>& stop, std::ostream& out) {
   if (file.energy.idle_baseline_s <= 0) return;
+  // Every device lease of the node: no worker's trial runs on a measured
+  // GPU meanwhile, with or without a machine-wide meter.
+  const DeviceLease whole_node = leases ? leases->acquire_machine(stop) : DeviceLease();
   const auto measure = [&] {
-    // Every device lease of the node as well: no worker's trial runs on a
-    // measured GPU meanwhile, with or without a machine-wide meter.
-    const DeviceLease whole_node = leases ? leases->acquire_machine(stop) : DeviceLease();
     out << fmt::format("energy: measuring idle power for {}s ...\n", file.energy.idle_baseline_s)
         << std::flush;
     monitor.measure_idle_baseline(

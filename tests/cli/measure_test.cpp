@@ -15,6 +15,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "fake_powercap.hpp"
 #include "scoped_env.hpp"
 #include "subprocess.hpp"
 
@@ -215,45 +216,6 @@ TEST_F(Measure, DevicesListsMetersAndWhyTheOthersAreMissing) {
   EXPECT_THAT(unavailable, HasSubstr("rapl-powercap"));
 }
 
-// A powercap tree with one package zone. While `moving`, a thread adds 1 mJ
-// to its counter every millisecond (1 W), as a live CPU would.
-class FakeRapl {
- public:
-  explicit FakeRapl(const std::filesystem::path& root) : root_(root / "powercap") {
-    const auto zone = root_ / "intel-rapl:0";
-    std::filesystem::create_directories(zone);
-    std::ofstream(zone / "name") << "package-0\n";
-    std::ofstream(zone / "max_energy_range_uj") << "262143328850\n";
-    write_energy(1'000'000);
-  }
-  ~FakeRapl() { stop(); }
-  void start_moving() {
-    thread_ = std::thread([this] {
-      for (unsigned long long uj = 1'000'000; !stopping_; uj += 1000) {
-        write_energy(uj);
-        std::this_thread::sleep_for(std::chrono::milliseconds(1));
-      }
-    });
-  }
-  void stop() {
-    stopping_ = true;
-    if (thread_.joinable()) thread_.join();
-  }
-  std::string root() const { return root_.string(); }
-
- private:
-  // Write then rename: a reader sees the old or the new value, never half.
-  void write_energy(unsigned long long uj) {
-    const auto staging = root_ / "energy_uj.writing";
-    std::ofstream(staging) << uj << "\n";
-    std::filesystem::rename(staging, root_ / "intel-rapl:0" / "energy_uj");
-  }
-
-  std::filesystem::path root_;
-  std::atomic<bool> stopping_{false};
-  std::thread thread_;
-};
-
 TEST_F(Measure, OnAnSmtHostTheEstimateSharesACoresWattsAmongItsThreads) {
   // Two cores of two hardware threads each.
   const auto cpu = dir_ / "cpu";
@@ -276,7 +238,7 @@ TEST_F(Measure, OnAnSmtHostTheEstimateSharesACoresWattsAmongItsThreads) {
 }
 
 TEST_F(Measure, AFrozenRaplCounterIsUnavailableAndTheEstimateSaysSo) {
-  FakeRapl rapl(dir_.path());
+  testing::FakePowercapZone rapl(dir_.path());
   testing::ScopedEnv root("ECOPT_POWERCAP_ROOT", rapl.root());
   const auto result = measure({}, {"/bin/true"});
   ASSERT_EQ(result.exit_code, 0) << result.err;
@@ -286,8 +248,8 @@ TEST_F(Measure, AFrozenRaplCounterIsUnavailableAndTheEstimateSaysSo) {
 }
 
 TEST_F(Measure, AReadableRaplCounterIsUsedInsteadOfTheEstimate) {
-  FakeRapl rapl(dir_.path());
-  rapl.start_moving();
+  testing::FakePowercapZone rapl(dir_.path());
+  rapl.start_moving(1.0);
   testing::ScopedEnv root("ECOPT_POWERCAP_ROOT", rapl.root());
   // Discovery watches a counter for 20 ms: on a loaded machine the thread
   // that moves the fake one may sleep through that, so try a few times.

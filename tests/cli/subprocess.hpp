@@ -11,6 +11,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -109,6 +110,15 @@ class ChildProcess {
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
     return false;
+  }
+
+  std::string err_so_far() const { return read_file(err_path_); }
+
+  // Waits up to `timeout` for the child to end; nullopt when it still runs
+  // (the destructor kills it), so a test of a hang fails instead of hanging.
+  std::optional<ProcessResult> wait_for(std::chrono::milliseconds timeout) {
+    if (!wait_until([&] { return !process_alive(pid_); }, timeout)) return std::nullopt;
+    return wait();
   }
 
   ProcessResult wait() {

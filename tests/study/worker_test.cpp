@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <stdlib.h>
 
@@ -24,6 +25,8 @@
 #include "ecopt/study/worker.hpp"
 #include "pg_test_server.hpp"
 #include "command_study.hpp"
+#include "fake_powercap.hpp"
+#include "scoped_env.hpp"
 #include "subprocess.hpp"
 
 namespace ecopt {
@@ -41,6 +44,7 @@ struct StudyOptions {
   double heartbeat_s = 0.5;
   double stale_after_s = 60;
   int retry_failed = 0;
+  std::string energy;  // lines of an [energy] table
 };
 
 // A command task: sleeps, then reports f0 = x and the worker's pid (the
@@ -62,8 +66,8 @@ std::string write_study(const TempDir& dir, const StudyOptions& options) {
       dir.path().string(), options.sleep_s);
   return testing::command_study(
       dir.path(), "many", options.url, options.n_trials, script, "",
-      fmt::format("heartbeat_interval_s = {}\nstale_after_s = {}\nretry_failed = {}",
-                  options.heartbeat_s, options.stale_after_s, options.retry_failed));
+      fmt::format("heartbeat_interval_s = {}\nstale_after_s = {}\nretry_failed = {}\n[energy]\n{}",
+                  options.heartbeat_s, options.stale_after_s, options.retry_failed, options.energy));
 }
 
 // Waits up to a minute for a held trial's script to touch <dir>/<flag>.
@@ -521,6 +525,88 @@ TEST_F(Workers, TwoWorkersOnOneLeaseNeverOverlap) {
     EXPECT_EQ(trial.user_attrs["shared_devices"], nlohmann::json::array());
     EXPECT_FALSE(find_energy_record(trial.user_attrs, kTrialRecord)->shared);
   }
+}
+
+// Whether process `pid` waits in /proc/locks for an flock of `file`.
+bool waits_on_lock(pid_t pid, const std::filesystem::path& file) {
+  struct stat info {};
+  if (::stat(file.c_str(), &info) != 0) return false;
+  std::ifstream locks("/proc/locks");
+  const std::string inode = fmt::format(":{} ", info.st_ino);
+  const std::string holder = fmt::format(" {} ", pid);
+  for (std::string line; std::getline(locks, line);) {
+    if (line.find("->") != std::string::npos && line.find(holder) != std::string::npos &&
+        line.find(inode) != std::string::npos)
+      return true;
+  }
+  return false;
+}
+
+// Issue 23, item 1: a late worker's idle baseline against a running worker,
+// on a machine-wide meter. Worker A cycles through short trials, each
+// holding the CPU lease and then passing the machine gate; worker C
+// (--allow-shared, another study) runs a trial that holds the machine
+// without the lease; worker B starts late and measures idle power. Locks
+// taken in two orders (B: gate, then every lease; A: lease, then gate)
+// deadlock here; one order for all (leases, gate, machine lock) lets B wait
+// for C's trial and then measure, and every worker finishes.
+TEST_F(Workers, ALateWorkersIdleBaselineNeverDeadlocksWithRunningWorkers) {
+  testing::FakePowercapZone package(dir_.path());
+  package.start_moving(10.0);
+  testing::ScopedEnv powercap("ECOPT_POWERCAP_ROOT", package.root());
+  const std::string url = "sqlite:///" + (dir_ / "many.db").string();
+  const auto study = write_study(dir_, {.url = url, .n_trials = 30, .sleep_s = 0.05, .energy = "idle_baseline_s = 0.2\nallow_estimate = false"});
+  const auto neighbour_script = dir_ / "neighbour.sh";
+  std::ofstream(neighbour_script) << fmt::format(
+      "#!/bin/sh\ntouch '{0}/neighbour-started'\nwhile [ -f '{0}/neighbour-hold' ]; do sleep 0.02; done\n"
+      "echo 'ECOPT {{\"f0\": 1}}'\n",
+      dir_.path().string());
+  const auto neighbour = testing::command_study(
+      dir_.path(), "neighbour", "sqlite:///" + (dir_ / "neighbour.db").string(), 1, neighbour_script,
+      "", "[energy]\nallow_estimate = false");
+
+  // A holds the CPU lease (its trial 0 waits); C then runs shared beside it.
+  std::ofstream(dir_ / "hold") << "1";
+  std::ofstream(dir_ / "neighbour-hold") << "1";
+  CliChild a({ECOPT_CLI_PATH, "worker", study}, dir_.path());
+  ASSERT_TRUE(trial_started(dir_.path())) << a.out_so_far() << a.err_so_far();
+  CliChild c({ECOPT_CLI_PATH, "worker", neighbour, "--allow-shared"}, dir_.path());
+  ASSERT_TRUE(trial_started(dir_.path(), "neighbour-started")) << c.out_so_far() << c.err_so_far();
+  std::filesystem::remove(dir_ / "hold");
+
+  // B waits for C's trial before measuring idle power, while A goes on.
+  CliChild b({ECOPT_CLI_PATH, "worker", study}, dir_.path());
+  ASSERT_TRUE(b.wait_for_output("before measuring idle power", std::chrono::seconds(60)))
+      << b.out_so_far() << b.err_so_far();
+  // A's next trial meets B: it waits at the gate B holds (two lock orders)
+  // or for the lease B holds (one order).
+  EXPECT_TRUE(testing::wait_until(
+      [&] {
+        return waits_on_lock(a.pid(), dir_ / "leases" / "machine-gate.lock") ||
+               a.err_so_far().find("waiting for a device lease") != std::string::npos;
+      },
+      std::chrono::seconds(30)));
+  std::filesystem::remove(dir_ / "neighbour-hold");
+
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  const auto left = [&] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+  };
+  const auto c_result = c.wait_for(left());
+  const auto a_result = a.wait_for(left());
+  const auto b_result = b.wait_for(left());
+  ASSERT_TRUE(a_result && b_result && c_result)
+      << "deadlock: worker A " << (a_result ? "ended" : "still runs") << ", worker B "
+      << (b_result ? "ended" : "still runs") << " after 60 s\nA: " << a.err_so_far()
+      << "\nB: " << b.out_so_far() << b.err_so_far();
+  EXPECT_EQ(a_result->exit_code, 0) << a_result->err;
+  EXPECT_EQ(b_result->exit_code, 0) << b_result->err;
+  EXPECT_EQ(c_result->exit_code, 0) << c_result->err;
+  EXPECT_THAT(b_result->out, HasSubstr("energy: cpu:0 via rapl-powercap"));
+  EXPECT_THAT(b_result->out, HasSubstr("energy: measuring idle power for 0.2s"));
+  const auto trials = stored_trials(url);
+  EXPECT_EQ(trials.size(), 30u);
+  for (const auto& trial : trials) EXPECT_EQ(trial.state, TrialState::Complete) << trial.number;
 }
 
 }  // namespace

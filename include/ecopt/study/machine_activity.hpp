@@ -14,6 +14,11 @@
 //
 // The idle baseline needs the machine to itself: exclusively() keeps new
 // trials from starting and waits for the running ones to end.
+//
+// Lock order on a node, the same for every worker so that none waits on
+// another in a cycle: device leases (device_lease.hpp), then the gate, then
+// machine.lock. A trial takes its lease before begin(); the baseline takes
+// every lease of the node before exclusively().
 #include <filesystem>
 #include <functional>
 #include <memory>

@@ -1,0 +1,64 @@
+#pragma once
+// A machine-wide RAPL package for tests of the real binary: a powercap
+// folder (name ECOPT_POWERCAP_ROOT at root()) whose counter a thread of the
+// test moves at a power the test sets, so that every `ecopt` process it
+// starts reads one package, as workers on one machine do.
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <thread>
+
+namespace ecopt::testing {
+
+class FakePowercapZone {
+ public:
+  explicit FakePowercapZone(const std::filesystem::path& dir) : root_(dir / "powercap") {
+    const auto zone = root_ / "intel-rapl:0";
+    std::filesystem::create_directories(zone);
+    std::ofstream(zone / "name") << "package-0\n";
+    std::ofstream(zone / "max_energy_range_uj") << "262143328850\n";
+    write_energy(1'000'000);
+  }
+  ~FakePowercapZone() { stop(); }
+  FakePowercapZone(const FakePowercapZone&) = delete;
+  FakePowercapZone& operator=(const FakePowercapZone&) = delete;
+
+  // Moves the counter every millisecond by power × the time that passed.
+  void start_moving(double power_w) {
+    set_power_w(power_w);
+    thread_ = std::thread([this] {
+      double uj = 1'000'000;
+      auto last = std::chrono::steady_clock::now();
+      while (!stopping_) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        const auto now = std::chrono::steady_clock::now();
+        uj += power_w_.load() * 1e6 * std::chrono::duration<double>(now - last).count();
+        last = now;
+        write_energy(static_cast<unsigned long long>(uj));
+      }
+    });
+  }
+  void set_power_w(double power_w) { power_w_ = power_w; }
+  void stop() {
+    stopping_ = true;
+    if (thread_.joinable()) thread_.join();
+  }
+  std::string root() const { return root_.string(); }
+
+ private:
+  // Write then rename: a reader sees the old or the new value, never half.
+  void write_energy(unsigned long long uj) {
+    const auto staging = root_ / "energy_uj.writing";
+    std::ofstream(staging) << uj << "\n";
+    std::filesystem::rename(staging, root_ / "intel-rapl:0" / "energy_uj");
+  }
+
+  std::filesystem::path root_;
+  std::atomic<double> power_w_{0.0};
+  std::atomic<bool> stopping_{false};
+  std::thread thread_;
+};
+
+}  // namespace ecopt::testing

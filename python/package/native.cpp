@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ecopt/core/error.hpp"
+#include "ecopt/core/untrusted_input.hpp"
 #include "ecopt/energy/meter.hpp"
 #include "ecopt/energy/monitor.hpp"
 #include "ecopt/optim/sampler.hpp"
@@ -42,7 +43,7 @@ std::string trials_text(const std::vector<Trial>& trials) {
 
 SamplerOptions sampler_options(std::uint64_t seed, std::int64_t initial_trials,
                                const std::string& extra_text) {
-  return SamplerOptions{seed, initial_trials, nlohmann::json::parse(extra_text)};
+  return SamplerOptions{seed, initial_trials, parse_json_input(extra_text, "the sampler options")};
 }
 
 // A study and the storage it lives in (Study keeps a pointer to it).
@@ -51,7 +52,7 @@ class StudyHandle {
   static StudyHandle create(const std::string& url, const std::string& spec_text,
                             bool load_if_exists) {
     auto storage = open_storage(url);
-    const StudySpec spec = study_spec_from_json(nlohmann::json::parse(spec_text));
+    const StudySpec spec = study_spec_from_json(parse_json_input(spec_text, "the study spec"));
     Study study = load_if_exists ? Study::load_or_create(*storage, spec)
                                  : Study::create(*storage, spec);
     return StudyHandle(std::move(storage), std::move(study));
@@ -76,7 +77,7 @@ class StudyHandle {
   std::string tell(std::int64_t number, const std::string& state, const std::vector<double>& values,
                    const std::string& user_attrs_text, const std::optional<std::string>& fail_reason) {
     const TrialResult result{parse_trial_state(state), values,
-                             nlohmann::json::parse(user_attrs_text), fail_reason};
+                             parse_json_input(user_attrs_text, "user_attrs"), fail_reason};
     return to_json(study_.tell(number, result)).dump();
   }
 
@@ -100,10 +101,10 @@ std::string suggest(const std::string& spec_text, const std::string& space_text,
                     const std::string& trials_json, std::int64_t trial_number,
                     const std::string& sampler_name, std::uint64_t seed,
                     std::int64_t initial_trials, const std::string& extra_text) {
-  const StudySpec spec = study_spec_from_json(nlohmann::json::parse(spec_text));
+  const StudySpec spec = study_spec_from_json(parse_json_input(spec_text, "the study spec"));
   const SearchSpace space = search_space_from_json_text(space_text);
   std::vector<Trial> history;
-  for (const auto& entry : nlohmann::json::parse(trials_json)) {
+  for (const auto& entry : parse_json_input(trials_json, "the trial history")) {
     Trial& trial = history.emplace_back();
     trial.number = entry.at("number").get<std::int64_t>();
     trial.state = parse_trial_state(entry.at("state").get<std::string>());
@@ -191,7 +192,7 @@ class TrialHandle {
                                    name, name));
     }
     const auto asked = search_space_from_json(
-        nlohmann::json{{name, nlohmann::json::parse(distribution_text)}});
+        nlohmann::json{{name, parse_json_input(distribution_text, "the distribution")}});
     if (asked.parameters().front().distribution != declared->distribution) {
       throw InputError(fmt::format(
           "the objective suggests '{}' as {} but the study's space declares {}; make them the same",
@@ -274,7 +275,7 @@ class PythonTask final : public Task {
     auto trial = std::make_shared<TrialHandle>(context, objective_names_);
     try {
       const auto metrics = run_trial_(trial).cast<std::string>();
-      return trial->finish(nlohmann::json::parse(metrics));
+      return trial->finish(parse_json_input(metrics, "the objective's metrics"));
     } catch (py::error_already_set& error) {
       trial->abandon();
       if (error.matches(PyExc_KeyboardInterrupt)) throw TrialInterrupted();
@@ -292,7 +293,7 @@ class PythonTask final : public Task {
 
 StudyFile optimize_settings(const std::string& text, bool is_toml, const std::string& origin) {
   if (is_toml) return parse_study_file(text, origin);
-  return study_file_from_json(nlohmann::ordered_json::parse(text), origin);
+  return study_file_from_json(parse_json_input<nlohmann::ordered_json>(text, origin), origin);
 }
 
 // Runs the study's trials in this process; returns the storage URL and the

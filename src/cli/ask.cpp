@@ -1,15 +1,12 @@
 // ecopt ask: one trial's parameters as JSON, as Optuna's ask prints them.
-#include <cerrno>
-#include <cstring>
-#include <fstream>
 #include <iostream>
-#include <sstream>
 
 #include <fmt/format.h>
 
 #include "commands.hpp"
 #include "common.hpp"
 #include "ecopt/core/error.hpp"
+#include "ecopt/core/untrusted_input.hpp"
 #include "ecopt/optim/sampler.hpp"
 #include "ecopt/space/search_space.hpp"
 
@@ -49,17 +46,11 @@ SamplerOptions sampler_options(const AskFlags& flags) {
 }
 
 // "@path": the space is read from a file, as a large one does not fit in
-// one command-line argument.
+// one command-line argument (/dev/stdin works too).
 std::string search_space_text(const std::string& flag) {
   if (!flag.starts_with('@')) return flag;
-  std::ifstream file(flag.substr(1));
-  if (!file) {
-    throw InputError(fmt::format("cannot read the search space file '{}': {}", flag.substr(1),
-                                 std::strerror(errno)));
-  }
-  std::stringstream text;
-  text << file.rdbuf();
-  return text.str();
+  return read_input_file(flag.substr(1), fmt::format("the search space file '{}'", flag.substr(1)),
+                         JsonLimits{}.max_bytes, FileKind::Any);
 }
 
 void run(const AskFlags& flags) {

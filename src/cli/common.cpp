@@ -9,6 +9,8 @@
 #include <fmt/format.h>
 
 #include "ecopt/core/error.hpp"
+#include "ecopt/core/printable.hpp"
+#include "ecopt/core/untrusted_input.hpp"
 #include "ecopt/report/export.hpp"
 
 namespace ecopt::cli {
@@ -146,15 +148,10 @@ std::vector<double> parse_values(const std::vector<std::string>& tokens) {
 }
 
 nlohmann::json parse_json_object(const std::string& text, const std::string& flag) {
-  nlohmann::json parsed;
-  try {
-    parsed = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::exception& error) {  // syntax, or a number out of range
-    throw InputError(fmt::format("{} is not valid JSON ({}); give a JSON object", flag,
-                                 error.what()));
-  }
+  const auto parsed = parse_json_input(text, flag);
   if (!parsed.is_object()) {
-    throw InputError(fmt::format("{} must be a JSON object, got {}", flag, parsed.dump()));
+    throw InputError(fmt::format("{} must be a JSON object, got {}", flag,
+                                 cut_text(parsed.dump(), 100, 20)));
   }
   return parsed;
 }

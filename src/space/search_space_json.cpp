@@ -10,6 +10,7 @@
 #include <fmt/ranges.h>
 
 #include "ecopt/core/error.hpp"
+#include "ecopt/core/untrusted_input.hpp"
 #include "ecopt/space/search_space.hpp"
 #include "distribution_ops.hpp"
 
@@ -368,14 +369,8 @@ SearchSpace search_space_from_json_text(std::string_view text) {
     }
     return true;
   };
-  nlohmann::ordered_json json;
-  try {
-    json = nlohmann::ordered_json::parse(text, refuse_duplicate_names);
-  } catch (const nlohmann::json::exception& error) {  // syntax, or a number out of range
-    throw InputError(fmt::format("the search space is not valid JSON ({}); check its syntax",
-                                 error.what()));
-  }
-  return search_space_from_json(json);
+  return search_space_from_json(parse_json_input<nlohmann::ordered_json>(
+      text, "the search space", JsonLimits{}, refuse_duplicate_names));
 }
 
 nlohmann::ordered_json to_ordered_json(const SearchSpace& space) {

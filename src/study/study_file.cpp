@@ -10,12 +10,19 @@
 #include <toml++/toml.h>
 
 #include "ecopt/core/error.hpp"
+#include "ecopt/core/untrusted_input.hpp"
 
 namespace ecopt {
 
 namespace {
 
 using ordered_json = nlohmann::ordered_json;
+
+// A piece of the settings (from TOML, or JSON from Python) as the JSON that
+// tasks and samplers read, nested no deeper than any other input.
+nlohmann::json as_json(const ordered_json& piece, const std::string& origin) {
+  return parse_json_input(piece.dump(), origin);
+}
 
 // --- TOML to JSON ---------------------------------------------------------
 
@@ -183,7 +190,7 @@ void read_study_table(const ordered_json& document, StudyFile& file) {
                                    "{{ reference_rule = \"front_nadir\" }}",
                                    file.origin));
     }
-    file.sampler_options = nlohmann::json::parse(table.at("sampler_options").dump());
+    file.sampler_options = as_json(table.at("sampler_options"), file.origin);
   }
   file.seed = static_cast<std::uint64_t>(study.integer("seed", 0, 0, INT64_MAX));
   file.n_trials = study.integer("n_trials", file.n_trials, 1, 10'000'000);
@@ -282,7 +289,7 @@ void read_task(const ordered_json& document, StudyFile& file) {
         "{}: [task] needs a kind (image-classification, test-problem, command, text-generation)",
         file.origin));
   }
-  file.task = nlohmann::json::parse(table.dump());
+  file.task = as_json(table, file.origin);
   // The measurement policy of [energy] reaches the task as [task.energy],
   // unless the task table sets it itself.
   auto& policy = file.task["energy"];
@@ -315,13 +322,8 @@ void read_space(const ordered_json& document, StudyFile& file) {
 }
 
 std::string read_text_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    throw InputError(fmt::format("cannot read study file '{}'; check the path", path));
-  }
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
+  return read_input_file(path, fmt::format("study file '{}'", path), JsonLimits{}.max_bytes,
+                         FileKind::Any);
 }
 
 }  // namespace
@@ -350,7 +352,7 @@ StudyFile study_file_from_json(const nlohmann::ordered_json& document, const std
                  {"study", "objectives", "constraints", "energy", "task", "space"}, origin);
   StudyFile file;
   file.origin = origin;
-  file.document = nlohmann::json::parse(document.dump());
+  file.document = as_json(document, origin);
   read_study_table(document, file);
   read_objectives(document, file);
   read_constraints(document, file);

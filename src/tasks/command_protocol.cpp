@@ -6,6 +6,7 @@
 
 #include "ecopt/core/error.hpp"
 #include "ecopt/core/printable.hpp"
+#include "ecopt/core/untrusted_input.hpp"
 
 namespace ecopt::detail {
 namespace {
@@ -13,12 +14,13 @@ namespace {
 // A line as an error message quotes it: its start and end, not megabytes.
 std::string quoted(std::string_view line) { return cut_text(line, 200, 60); }
 
-std::string describe_bad_json(std::string_view line, std::int64_t number) {
+// `why`: parse_json_input's error, which names the line.
+std::string describe_bad_json(std::string_view line, std::int64_t number, std::string_view why) {
   const bool non_finite = line.find("NaN") != std::string_view::npos ||
                           line.find("Infinity") != std::string_view::npos;
   return non_finite ? fmt::format("ECOPT line {} holds a non-finite number (NaN or Infinity): {}",
                                   number, quoted(line))
-                    : fmt::format("ECOPT line {} is not valid JSON: {}", number, quoted(line));
+                    : fmt::format("{}: {}", why, quoted(line));
 }
 
 // A phase's sample count: a whole number from 0 to 2^53 (beyond that a
@@ -60,12 +62,10 @@ std::optional<ProtocolMessage> parse_protocol_line(std::string_view line, std::i
   if (!line.starts_with(kProtocolPrefix)) return std::nullopt;
   nlohmann::json message;
   try {
-    message = nlohmann::json::parse(line.substr(kProtocolPrefix.size()));
-  } catch (const nlohmann::json::parse_error&) {
-    throw InputError(describe_bad_json(line, number));
-  } catch (const nlohmann::json::exception& e) {  // a number out of range (1e999)
-    throw InputError(fmt::format("ECOPT line {} has a bad field ({}): {}", number,
-                                 quoted(e.what()), quoted(line)));
+    message = parse_json_input(line.substr(kProtocolPrefix.size()),
+                               fmt::format("ECOPT line {}", number));
+  } catch (const InputError& error) {
+    throw InputError(describe_bad_json(line, number, error.what()));
   }
   try {
     return read_message(message, number);

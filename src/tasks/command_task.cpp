@@ -19,6 +19,7 @@
 
 #include "ecopt/core/error.hpp"
 #include "ecopt/core/printable.hpp"
+#include "ecopt/core/untrusted_input.hpp"
 #include "ecopt/energy/process.hpp"
 #include "ecopt/tasks/phases.hpp"
 #include "command_protocol.hpp"
@@ -28,6 +29,9 @@ namespace ecopt {
 namespace fs = std::filesystem;
 
 namespace {
+
+// As much as one ECOPT line may hold (ProcessOptions::max_stdout_line_bytes).
+constexpr std::size_t kMaxResultFileBytes = std::size_t{1} << 20;
 
 // Variables that hold a storage URL or database credentials: a trial
 // program is the user's code, not a storage client, and never sees them.
@@ -426,16 +430,11 @@ class CommandTask final : public Task {
   }
 
   static nlohmann::json read_result_file(const fs::path& path) {
-    std::ifstream in(path);
-    try {
-      auto json = nlohmann::json::parse(in);
-      if (!json.is_object()) throw InputError("not a JSON object");
-      return json;
-    } catch (const std::exception& e) {
-      throw Error(fmt::format("the result file ECOPT_RESULT_FILE ({}) is not a JSON object of "
-                              "metrics: {}",
-                              path.string(), e.what()));
-    }
+    const std::string what = fmt::format("the result file ECOPT_RESULT_FILE ({})", path.string());
+    auto json = parse_json_input(read_input_file(path, what, kMaxResultFileBytes, FileKind::Regular),
+                                 what);
+    if (!json.is_object()) throw InputError(what + " is not a JSON object of metrics");
+    return json;
   }
 
   std::string stderr_suffix() const {

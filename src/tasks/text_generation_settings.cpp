@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "ecopt/core/error.hpp"
+#include "ecopt/core/untrusted_input.hpp"
 #include "ecopt/math/stats.hpp"
 #include "ecopt/tasks/text_generation.hpp"
 #include "json_config.hpp"
@@ -466,10 +467,12 @@ SafetensorsFile read_safetensors(const std::string& path) {
   const auto header_end = kLengthBytes + static_cast<std::size_t>(header_bytes);
   nlohmann::json header;
   try {
-    header = nlohmann::json::parse(bytes.begin() + kLengthBytes,
-                                   bytes.begin() + static_cast<std::ptrdiff_t>(header_end));
-  } catch (const nlohmann::json::parse_error& error) {
-    bad_safetensors(path, fmt::format("the header is not JSON ({})", error.what()));
+    header = parse_json_input(
+        std::string_view(reinterpret_cast<const char*>(bytes.data()) + kLengthBytes,
+                         static_cast<std::size_t>(header_bytes)),
+        "the header");
+  } catch (const InputError& error) {
+    bad_safetensors(path, error.what());
   }
   if (!header.is_object()) bad_safetensors(path, "the header is not a JSON object");
 

@@ -378,7 +378,7 @@ TEST(Safetensors, CorruptFilesGetClearInputErrors) {
   write_bytes(std::string("\xff\x00\x00\x00\x00\x00\x00\x00{}", 10));
   EXPECT_THAT(load_error(model, path), HasSubstr("header claims 255 bytes"));
   write_bytes(std::string("\x05\x00\x00\x00\x00\x00\x00\x00{nope", 13));
-  EXPECT_THAT(load_error(model, path), HasSubstr("not JSON"));
+  EXPECT_THAT(load_error(model, path), HasSubstr("the header is not valid JSON"));
   const std::string header =
       R"({"wte.weight":{"dtype":"F32","shape":[4,4],"data_offsets":[0,64]}})";
   write_bytes(std::string(1, static_cast<char>(header.size())) + std::string(7, '\0') + header +

@@ -1,0 +1,47 @@
+#pragma once
+// The one boundary for input ECOpt did not write itself: trial output
+// (ECOPT lines, result files), flags (--search-space, --user-attrs,
+// --sampler-kwargs), study-file pieces and what Python hands over. JSON is
+// bounded in size and nesting depth (nlohmann::json copies, dumps and
+// destroys recursively: 100,000 levels overflow the stack) and files in size
+// and kind. Past a limit the user gets a one-line InputError that
+// names the input, the limit and what to do. docs/command-protocol.md lists
+// the limits.
+#include <cstddef>
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+namespace ecopt {
+
+struct JsonLimits {
+  std::size_t max_bytes = std::size_t{64} << 20;  // 64 MiB
+  int max_depth = 64;                             // arrays and objects inside each other
+};
+
+// Parses `text`, named `what` in errors ("--user-attrs", "ECOPT line 3").
+// Throws InputError, one line that starts with `what`, for text over the
+// limits, invalid JSON or a number out of range. `callback` (optional) sees
+// every parse event as with nlohmann::basic_json::parse.
+template <class Json = nlohmann::json>
+Json parse_json_input(std::string_view text, std::string_view what, JsonLimits limits = {},
+                      typename Json::parser_callback_t callback = nullptr);
+
+extern template nlohmann::json parse_json_input<nlohmann::json>(
+    std::string_view, std::string_view, JsonLimits, nlohmann::json::parser_callback_t);
+extern template nlohmann::ordered_json parse_json_input<nlohmann::ordered_json>(
+    std::string_view, std::string_view, JsonLimits, nlohmann::ordered_json::parser_callback_t);
+
+enum class FileKind {
+  Regular,  // a program's output file: a FIFO or device there is refused, never waited on
+  Any,      // a user's @FILE argument: /dev/stdin works, /dev/zero stops at the limit
+};
+
+// The bytes of the file at `path`, named `what` in errors; InputError when
+// it cannot be read, is not of `kind` or holds more than `max_bytes`.
+std::string read_input_file(const std::filesystem::path& path, std::string_view what,
+                            std::size_t max_bytes, FileKind kind);
+
+}  // namespace ecopt

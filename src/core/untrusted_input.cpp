@@ -1,0 +1,107 @@
+#include "ecopt/core/untrusted_input.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "ecopt/core/error.hpp"
+#include "ecopt/core/printable.hpp"
+
+namespace ecopt {
+
+template <class Json>
+Json parse_json_input(std::string_view text, std::string_view what, JsonLimits limits,
+                      typename Json::parser_callback_t callback) {
+  if (text.size() > limits.max_bytes) {
+    throw InputError(fmt::format("{} is {} bytes of JSON, over the limit of {} bytes; shorten it",
+                                 what, text.size(), limits.max_bytes));
+  }
+  // nlohmann's parser keeps its nesting on the heap; this callback stops it
+  // at the limit, before a deep value exists to copy, dump or destroy.
+  const auto bounded = [&](int depth, typename Json::parse_event_t event, Json& parsed) {
+    const bool opens = event == Json::parse_event_t::object_start ||
+                       event == Json::parse_event_t::array_start;
+    if (opens && depth >= limits.max_depth) {
+      throw InputError(fmt::format(
+          "{} nests arrays and objects more than {} levels deep; flatten it", what,
+          limits.max_depth));
+    }
+    return callback ? callback(depth, event, parsed) : true;
+  };
+  try {
+    return Json::parse(text, bounded);
+  } catch (const nlohmann::json::exception& error) {  // syntax, or a number out of range
+    throw InputError(fmt::format("{} is not valid JSON ({})", what,
+                                 printable(cut_text(error.what(), 160, 60))));
+  }
+}
+
+template nlohmann::json parse_json_input<nlohmann::json>(std::string_view, std::string_view,
+                                                         JsonLimits,
+                                                         nlohmann::json::parser_callback_t);
+template nlohmann::ordered_json parse_json_input<nlohmann::ordered_json>(
+    std::string_view, std::string_view, JsonLimits, nlohmann::ordered_json::parser_callback_t);
+
+namespace {
+
+std::string_view file_type_name(mode_t mode) {
+  if (S_ISFIFO(mode)) return "a FIFO";
+  if (S_ISDIR(mode)) return "a folder";
+  if (S_ISSOCK(mode)) return "a socket";
+  if (S_ISCHR(mode) || S_ISBLK(mode)) return "a device";
+  return "not a plain file";
+}
+
+class FileDescriptor {
+ public:
+  explicit FileDescriptor(int fd) : fd_(fd) {}
+  FileDescriptor(const FileDescriptor&) = delete;
+  FileDescriptor& operator=(const FileDescriptor&) = delete;
+  ~FileDescriptor() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  int get() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+}  // namespace
+
+std::string read_input_file(const std::filesystem::path& path, std::string_view what,
+                            std::size_t max_bytes, FileKind kind) {
+  // O_NONBLOCK: opening a FIFO without a writer would otherwise wait forever.
+  const int flags = O_RDONLY | O_CLOEXEC | (kind == FileKind::Regular ? O_NONBLOCK : 0);
+  const FileDescriptor file(::open(path.c_str(), flags));
+  if (file.get() < 0) {
+    throw InputError(fmt::format("cannot read {}: {}", what, std::strerror(errno)));
+  }
+  struct stat info {};
+  if (::fstat(file.get(), &info) != 0) {
+    throw InputError(fmt::format("cannot read {}: {}", what, std::strerror(errno)));
+  }
+  if (kind == FileKind::Regular && !S_ISREG(info.st_mode)) {
+    throw InputError(fmt::format("{} is not a regular file ({}); write it as an ordinary file",
+                                 what, file_type_name(info.st_mode)));
+  }
+  std::string text;
+  char buffer[1 << 16];
+  for (;;) {
+    const ssize_t got = ::read(file.get(), buffer, sizeof buffer);
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) throw InputError(fmt::format("cannot read {}: {}", what, std::strerror(errno)));
+    if (got == 0) return text;
+    text.append(buffer, static_cast<std::size_t>(got));
+    if (text.size() > max_bytes) {
+      throw InputError(fmt::format("{} holds more than {} bytes, the limit; shorten it", what,
+                                   max_bytes));
+    }
+  }
+}
+
+}  // namespace ecopt

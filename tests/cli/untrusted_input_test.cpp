@@ -1,0 +1,108 @@
+// Hostile input at every door of the real `ecopt` binary (trial output,
+// result files, flags, sampler options, study files): each ends in a
+// one-line error or a FAILED trial with a one-line reason, never a crash, a
+// hang or data that later readers choke on.
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <fmt/format.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "command_study.hpp"
+#include "polling.hpp"
+#include "subprocess.hpp"
+
+namespace ecopt {
+namespace {
+
+using ::testing::HasSubstr;
+using testing::ProcessResult;
+using testing::TempDir;
+
+// `{"d": [[…0…]]}` nested `depth` levels deep.
+std::string nested_json(std::size_t depth) {
+  return R"({"d": )" + std::string(depth, '[') + "0" + std::string(depth, ']') + "}";
+}
+
+class UntrustedInput : public ::testing::Test {
+ protected:
+  ProcessResult ecopt(std::vector<std::string> args) {
+    args.insert(args.begin(), ECOPT_CLI_PATH);
+    return testing::run_process(args, dir_.path());
+  }
+  std::filesystem::path write(const std::string& name, const std::string& text) {
+    std::ofstream(dir_ / name, std::ios::binary) << text;
+    return dir_ / name;
+  }
+  // Runs a one-trial command study whose program is the shell `script`,
+  // then returns its trials as `ecopt trials` lists them.
+  nlohmann::json tune_one(const std::string& name, const std::string& script,
+                          const std::string& task_extra = "") {
+    const auto study = testing::command_study(dir_.path(), name, url_, 1,
+                                              write(name + ".sh", script), task_extra);
+    const auto tuned = ecopt({"tune", study});
+    EXPECT_LT(tuned.exit_code, 128) << "killed by a signal\n" << tuned.err;
+    const auto listed = ecopt({"trials", "--storage", url_, "--study-name", name});
+    EXPECT_EQ(listed.exit_code, 0) << listed.err;
+    return nlohmann::json::parse(listed.out);
+  }
+  static void expect_one_line_error(const ProcessResult& result, const std::string& message) {
+    EXPECT_EQ(result.exit_code, 1) << result.err;
+    EXPECT_THAT(result.err, HasSubstr("ecopt: error: "));
+    EXPECT_THAT(result.err, HasSubstr(message));
+    EXPECT_EQ(std::count(result.err.begin(), result.err.end(), '\n'), 1) << result.err;
+  }
+  static void expect_failed_with(const nlohmann::json& trials, const std::string& reason) {
+    ASSERT_EQ(trials.size(), 1u) << trials.dump();
+    EXPECT_EQ(trials[0]["state"], "FAIL") << trials.dump();
+    const auto& reason_json = trials[0]["fail_reason"];
+    const std::string why = reason_json.is_string() ? reason_json.get<std::string>() : "";
+    EXPECT_THAT(why, HasSubstr(reason));
+    EXPECT_EQ(why.find('\n'), std::string::npos) << why;
+  }
+
+  TempDir dir_{"untrusted"};
+  std::string url_ = "sqlite:///" + (dir_ / "u.db").string();
+};
+
+TEST_F(UntrustedInput, DeeplyNestedTrialOutputFailsTheTrialNotTheTuner) {
+  const auto line = write("line.txt", "ECOPT " + nested_json(100'000) + "\n");
+  expect_failed_with(tune_one("line", fmt::format("cat '{}'\n", line.string())),
+                     "more than 64 levels deep");
+  const auto result = write("result.json", nested_json(100'000));
+  expect_failed_with(
+      tune_one("file", fmt::format("cp '{}' \"$ECOPT_RESULT_FILE\"\n", result.string())),
+      "more than 64 levels deep");
+}
+
+TEST_F(UntrustedInput, ADeeplyNestedSearchSpaceIsAOneLineError) {
+  ASSERT_EQ(ecopt({"create-study", "--storage", url_, "--study-name", "s"}).exit_code, 0);
+  const auto space = write("space.json", nested_json(400'000));
+  const auto asked = ecopt({"ask", "--storage", url_, "--study-name", "s", "--search-space",
+                            "@" + space.string()});
+  expect_one_line_error(asked, "more than 64 levels deep");
+}
+
+TEST_F(UntrustedInput, AResultFileTurnedIntoAFifoFailsTheTrialInsteadOfBlocking) {
+  const auto study = testing::command_study(
+      dir_.path(), "fifo", url_, 1,
+      write("fifo.sh", "echo 'ECOPT {\"f0\": 1}'\nrm -f \"$ECOPT_RESULT_FILE\"\n"
+                       "mkfifo \"$ECOPT_RESULT_FILE\"\n"));
+  testing::ChildProcess tune({ECOPT_CLI_PATH, "tune", study}, dir_.path());
+  const bool ended =
+      testing::wait_until([&] { return !testing::process_alive(tune.pid()); },
+                          std::chrono::seconds(60));
+  ASSERT_TRUE(ended) << "tune still blocked on the FIFO after 60 s";
+  EXPECT_EQ(tune.wait().exit_code, 1);  // "no trial of study 'fifo' completed"
+  const auto listed = ecopt({"trials", "--storage", url_, "--study-name", "fifo"});
+  expect_failed_with(nlohmann::json::parse(listed.out), "not a regular file");
+}
+
+}  // namespace
+}  // namespace ecopt

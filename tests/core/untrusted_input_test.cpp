@@ -1,0 +1,64 @@
+#include "ecopt/core/untrusted_input.hpp"
+
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "ecopt/core/error.hpp"
+
+namespace ecopt {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::ThrowsMessage;
+
+std::string nested(std::size_t depth) {
+  return std::string(depth, '[') + std::string(depth, ']');
+}
+
+TEST(ParseJsonInput, RefusesDepthPastTheLimitWithoutRecursing) {
+  EXPECT_EQ(parse_json_input(nested(64), "x").dump(), nested(64));
+  // 400,000 levels overflowed the stack before the limit existed.
+  EXPECT_THAT([] { parse_json_input(nested(400'000), "the file f.json"); },
+              ThrowsMessage<InputError>(
+                  HasSubstr("the file f.json nests arrays and objects more than 64 levels")));
+  EXPECT_THAT([] { parse_json_input<nlohmann::ordered_json>(R"({"a": {"b": [1]}})", "s", {1000, 2}); },
+              ThrowsMessage<InputError>(HasSubstr("more than 2 levels")));
+}
+
+TEST(ParseJsonInput, RefusesSizeAndSyntaxInOneLine) {
+  EXPECT_THAT([] { parse_json_input(R"({"a": 1})", "--user-attrs", {4, 64}); },
+              ThrowsMessage<InputError>(HasSubstr("--user-attrs is 8 bytes of JSON, over the limit of 4")));
+  EXPECT_THAT([] { parse_json_input("{\"a\": \n" + std::string(10'000, 'x'), "--user-attrs"); },
+              ThrowsMessage<InputError>(HasSubstr("--user-attrs is not valid JSON")));
+  try {
+    parse_json_input("{\"a\": \"" + std::string(10'000, 'x'), "f");
+  } catch (const InputError& error) {
+    EXPECT_LT(std::string_view(error.what()).size(), 400u);
+    EXPECT_EQ(std::string_view(error.what()).find('\n'), std::string_view::npos);
+  }
+  EXPECT_THROW(parse_json_input("1e999", "f"), InputError);
+}
+
+TEST(ReadInputFile, RefusesFifosWithoutWaitingAndBoundsTheSize) {
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("ecopt-untrusted-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  ASSERT_EQ(::mkfifo((dir / "fifo").c_str(), 0600), 0);
+  EXPECT_THAT([&] { read_input_file(dir / "fifo", "the result file", 100, FileKind::Regular); },
+              ThrowsMessage<InputError>(HasSubstr("the result file is not a regular file (a FIFO)")));
+  EXPECT_THAT([] { read_input_file("/dev/zero", "the space", 1000, FileKind::Any); },
+              ThrowsMessage<InputError>(HasSubstr("the space holds more than 1000 bytes")));
+  std::ofstream(dir / "ok") << "{}";
+  EXPECT_EQ(read_input_file(dir / "ok", "f", 2, FileKind::Regular), "{}");
+  EXPECT_THAT([&] { read_input_file(dir / "missing", "the file", 2, FileKind::Any); },
+              ThrowsMessage<InputError>(HasSubstr("cannot read the file: No such file")));
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace ecopt

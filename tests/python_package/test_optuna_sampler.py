@@ -107,3 +107,26 @@ def test_thresholds_need_one_per_objective():
                                sampler=EcoptSampler(thresholds=[1.1, None], initial_trials=2))
     fine.optimize(zdt1, n_trials=4)
     assert len(fine.trials) == 4
+
+
+def test_an_infinite_objective_value_does_not_stop_later_suggestions():
+    # Optuna stores inf as a COMPLETE value; json.dumps would write Infinity.
+    def objective(trial):
+        x = trial.suggest_float("x", 0.0, 1.0)
+        return math.inf if trial.number == 1 else x
+
+    study = optuna.create_study(sampler=EcoptSampler(seed=0, initial_trials=2))
+    study.optimize(objective, n_trials=6)
+    assert [t.state for t in study.trials] == [optuna.trial.TrialState.COMPLETE] * 6
+    assert study.trials[1].value == math.inf
+
+
+def test_categorical_choices_may_be_none():
+    def objective(trial):
+        norm = trial.suggest_categorical("norm", [None, "batch", 0.5])
+        return trial.suggest_float("x", 0.0, 1.0) + (0.0 if norm is None else 1.0)
+
+    study = optuna.create_study(sampler=EcoptSampler(seed=0, initial_trials=3))
+    study.optimize(objective, n_trials=8)
+    assert all(t.state == optuna.trial.TrialState.COMPLETE for t in study.trials)
+    assert {t.params["norm"] for t in study.trials} <= {None, "batch", 0.5}

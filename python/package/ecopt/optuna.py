@@ -4,9 +4,10 @@ sampler=EcoptSampler(seed=0))``. Each suggestion hands the study's trials
 Gaussian processes with log expected hypervolume improvement), so it works
 with Optuna's suggest_* API, its storages, pruners and n_jobs."""
 import json
+import math
 
 import optuna
-from optuna.distributions import distribution_to_json
+from optuna.distributions import CategoricalDistribution, distribution_to_json
 from optuna.trial import TrialState
 
 from ecopt import _native
@@ -25,7 +26,8 @@ class EcoptSampler(optuna.samplers.BaseSampler):
     `thresholds`: per objective, a value not acceptable beyond (None for
     none), which is also the hypervolume reference, as in a study file.
     Parameters outside the space every finished trial shares (conditional
-    ones) are suggested by the same sampler over that parameter alone."""
+    ones) are suggested by the same sampler over that parameter alone. A
+    trial whose value is infinite is handed to the sampler as failed."""
 
     def __init__(self, seed=0, sampler="mobo", initial_trials=-1, thresholds=None,
                  **sampler_kwargs):
@@ -63,19 +65,48 @@ class EcoptSampler(optuna.samplers.BaseSampler):
                 "objectives": [{"name": f"objective_{i}", "direction": d.name.lower(),
                                 "threshold": t}
                                for i, (d, t) in enumerate(zip(study.directions, thresholds))]}
-        space = {name: json.loads(distribution_to_json(d)) for name, d in search_space.items()}
+        space = {name: json.loads(distribution_to_json(_by_index(d)))
+                 for name, d in search_space.items()}
         history = [_history_entry(t, search_space)
                    for t in study.get_trials(deepcopy=False, states=tuple(_STATES))
                    if t.number != trial.number and set(search_space) <= set(t.params)]
-        params = _native.suggest(json.dumps(spec), json.dumps(space), json.dumps(history),
-                                 trial.number, self._sampler, self._seed, self._initial_trials,
-                                 self._kwargs)
-        return json.loads(params)
+        params = _native.suggest(_dumps(spec), _dumps(space), _dumps(history), trial.number,
+                                 self._sampler, self._seed, self._initial_trials, self._kwargs)
+        return {name: _from_ecopt(search_space[name], value)
+                for name, value in json.loads(params).items()}
+
+
+# Categorical choices go to ECOpt as their indices: Optuna's may be any
+# value (None included), ECOpt's are numbers, strings or booleans.
+def _by_index(distribution):
+    if isinstance(distribution, CategoricalDistribution):
+        return CategoricalDistribution(list(range(len(distribution.choices))))
+    return distribution
+
+
+def _to_ecopt(distribution, value):
+    if isinstance(distribution, CategoricalDistribution):
+        return int(distribution.to_internal_repr(value))
+    return value
+
+
+def _from_ecopt(distribution, value):
+    if isinstance(distribution, CategoricalDistribution):
+        return distribution.choices[value]
+    return value
+
+
+def _dumps(value):
+    return json.dumps(value, allow_nan=False)  # ECOpt reads JSON, which has no Infinity
 
 
 def _history_entry(trial, search_space):
     entry = {"number": trial.number, "state": _STATES[trial.state],
-             "params": {name: trial.params[name] for name in search_space}}
+             "params": {name: _to_ecopt(search_space[name], trial.params[name])
+                        for name in search_space}}
     if trial.state == TrialState.COMPLETE:
-        entry["values"] = trial.values
+        if all(math.isfinite(v) for v in trial.values):
+            entry["values"] = trial.values
+        else:  # Optuna keeps inf as a value; the models cannot, so it counts as failed
+            entry["state"] = "fail"
     return entry

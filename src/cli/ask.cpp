@@ -22,23 +22,14 @@ struct AskFlags {
   std::string sampler_kwargs = "{}";
 };
 
-std::int64_t kwarg_integer(const nlohmann::json& kwargs, const char* key, std::int64_t low) {
-  const auto& value = kwargs[key];
-  if (!value.is_number_integer() || value.get<std::int64_t>() < low) {
-    throw InputError(fmt::format("--sampler-kwargs: {} must be an integer of at least {}, got {}",
-                                 key, low, value.dump()));
-  }
-  return value.get<std::int64_t>();
-}
-
 SamplerOptions sampler_options(const AskFlags& flags) {
   auto kwargs = parse_json_object(flags.sampler_kwargs, "--sampler-kwargs");
+  const OptionReader option(kwargs, "--sampler-kwargs option");
   SamplerOptions options;
-  options.seed = flags.seed;
-  if (kwargs.contains("seed")) options.seed = kwarg_integer(kwargs, "seed", 0);
-  if (kwargs.contains("initial_trials")) {
-    options.initial_trials = kwarg_integer(kwargs, "initial_trials", -1);
-  }
+  // The ranges of the study file's [study] seed and initial_trials.
+  options.seed = static_cast<std::uint64_t>(
+      option.integer("seed", static_cast<std::int64_t>(flags.seed), 0, INT64_MAX));
+  options.initial_trials = option.integer("initial_trials", options.initial_trials, -1, 10'000'000);
   kwargs.erase("seed");
   kwargs.erase("initial_trials");
   options.extra = kwargs;

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cmath>
 #include <cstring>
 
 #include <fmt/format.h>
@@ -102,6 +103,42 @@ std::string read_input_file(const std::filesystem::path& path, std::string_view 
                                    max_bytes));
     }
   }
+}
+
+OptionReader::OptionReader(const nlohmann::json& options, std::string owner)
+    : options_(options), owner_(std::move(owner)) {}
+
+bool OptionReader::has(std::string_view key) const {
+  return options_.is_object() && options_.contains(key);
+}
+
+std::int64_t OptionReader::integer(std::string_view key, std::int64_t fallback, std::int64_t low,
+                                   std::int64_t high) const {
+  if (!has(key)) return fallback;
+  const nlohmann::json& value = options_.at(std::string(key));
+  // Compared in the type nlohmann holds, so 2^64 - 1 is not read as -1.
+  const bool in_range =
+      value.is_number_unsigned()
+          ? value.get<std::uint64_t>() <= static_cast<std::uint64_t>(high) &&
+                (low <= 0 || value.get<std::uint64_t>() >= static_cast<std::uint64_t>(low))
+          : value.is_number_integer() && value.get<std::int64_t>() >= low &&
+                value.get<std::int64_t>() <= high;
+  if (!in_range) {
+    throw InputError(fmt::format("{} '{}' must be an integer in [{}, {}], got {}", owner_, key,
+                                 low, high, cut_text(value.dump(), 60, 20)));
+  }
+  return value.get<std::int64_t>();
+}
+
+double OptionReader::number(std::string_view key, double fallback, double low,
+                            double high) const {
+  if (!has(key)) return fallback;
+  const nlohmann::json& value = options_.at(std::string(key));
+  if (!value.is_number() || !(value.get<double>() >= low && value.get<double>() <= high)) {
+    throw InputError(fmt::format("{} '{}' must be a number in [{}, {}], got {}", owner_, key,
+                                 low, high, cut_text(value.dump(), 60, 20)));
+  }
+  return value.get<double>();
 }
 
 }  // namespace ecopt

@@ -14,6 +14,7 @@
 #include "acquisition_optimizer.hpp"
 #include "front_samples.hpp"
 #include "ecopt/core/error.hpp"
+#include "ecopt/core/untrusted_input.hpp"
 #include "ecopt/math/front.hpp"
 #include "ecopt/math/pareto.hpp"
 #include "ecopt/optim/nsga2.hpp"
@@ -77,15 +78,6 @@ struct MoboSettings {
   GpFitOptions fit;
 };
 
-int read_int(const nlohmann::json& extra, const char* key, int fallback, int minimum) {
-  if (!extra.contains(key)) return fallback;
-  const nlohmann::json& value = extra.at(key);
-  if (!value.is_number_integer() || value.get<std::int64_t>() < minimum) {
-    throw InputError(fmt::format("mobo option '{}' must be an integer >= {}, got {}", key, minimum, value.dump()));
-  }
-  return value.get<int>();
-}
-
 ReferenceMode read_reference_mode(const nlohmann::json& extra) {
   if (!extra.contains("reference_rule")) return ReferenceMode::FrontAndBeyond;
   const nlohmann::json& rule = extra.at("reference_rule");
@@ -129,14 +121,20 @@ MoboSettings read_settings(const SamplerOptions& options) {
     }
     s.beyond_weight = weight.get<double>();
   }
-  s.search.sobol_candidates = read_int(extra, "sobol_candidates", s.search.sobol_candidates, 1);
-  s.search.local_candidates = read_int(extra, "local_candidates", s.search.local_candidates, 0);
-  s.search.refine_starts = read_int(extra, "refine_starts", s.search.refine_starts, 0);
-  s.search.refine_evaluations = read_int(extra, "refine_evaluations", s.search.refine_evaluations, 1);
-  s.posterior_samples = read_int(extra, "posterior_samples", s.posterior_samples, 1);
-  s.fit.restarts = read_int(extra, "fit_restarts", s.fit.restarts, 1);
-  s.fit.max_fit_points = static_cast<std::size_t>(read_int(extra, "max_fit_points", 100, 8));
-  s.max_model_points = read_int(extra, "max_model_points", s.max_model_points, 8);
+  // Ranges as docs/cli.md gives them: wide enough for any study, narrow
+  // enough that the candidate and sample buffers fit in memory.
+  const OptionReader option(extra, "mobo option");
+  const auto count = [&](const char* key, int fallback, int low, int high) {
+    return static_cast<int>(option.integer(key, fallback, low, high));
+  };
+  s.search.sobol_candidates = count("sobol_candidates", s.search.sobol_candidates, 1, 100'000);
+  s.search.local_candidates = count("local_candidates", s.search.local_candidates, 0, 100'000);
+  s.search.refine_starts = count("refine_starts", s.search.refine_starts, 0, 1'000);
+  s.search.refine_evaluations = count("refine_evaluations", s.search.refine_evaluations, 1, 100'000);
+  s.posterior_samples = count("posterior_samples", s.posterior_samples, 1, 1'024);
+  s.fit.restarts = count("fit_restarts", s.fit.restarts, 1, 100);
+  s.fit.max_fit_points = static_cast<std::size_t>(count("max_fit_points", 100, 8, 5'000));
+  s.max_model_points = count("max_model_points", s.max_model_points, 8, 5'000);
   s.fit.seed = options.seed;
   return s;
 }

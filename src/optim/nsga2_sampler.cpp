@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "ecopt/core/error.hpp"
+#include "ecopt/core/untrusted_input.hpp"
 #include "ecopt/optim/nsga2.hpp"
 #include "observations.hpp"
 #include "random_stream.hpp"
@@ -71,21 +72,13 @@ Nsga2Settings read_settings(const SamplerOptions& options) {
   check_extra_keys("nsga2", options,
                    {"population_size", "crossover_probability", "crossover_eta", "mutation_eta",
                     "mutation_probability"});
-  const nlohmann::json& extra = options.extra;
+  const OptionReader option(options.extra, "nsga2 option");
   Nsga2Settings s;
-  auto number = [&](const char* key, double fallback, double low, double high) {
-    if (!extra.contains(key)) return fallback;
-    const nlohmann::json& v = extra.at(key);
-    if (!v.is_number() || v.get<double>() < low || v.get<double>() > high) {
-      throw InputError(fmt::format("nsga2 option '{}' must be a number in [{}, {}], got {}", key, low, high, v.dump()));
-    }
-    return v.get<double>();
-  };
-  s.population = static_cast<std::int64_t>(number("population_size", 20, 2, 1e6));
-  s.crossover_probability = number("crossover_probability", s.crossover_probability, 0, 1);
-  s.crossover_eta = number("crossover_eta", s.crossover_eta, 0, 1e3);
-  s.mutation_eta = number("mutation_eta", s.mutation_eta, 0, 1e3);
-  s.mutation_probability = number("mutation_probability", s.mutation_probability, -1, 1);
+  s.population = option.integer("population_size", s.population, 2, 1'000'000);
+  s.crossover_probability = option.number("crossover_probability", s.crossover_probability, 0, 1);
+  s.crossover_eta = option.number("crossover_eta", s.crossover_eta, 0, 1e3);
+  s.mutation_eta = option.number("mutation_eta", s.mutation_eta, 0, 1e3);
+  s.mutation_probability = option.number("mutation_probability", s.mutation_probability, -1, 1);
   return s;
 }
 

@@ -104,5 +104,32 @@ TEST_F(UntrustedInput, AResultFileTurnedIntoAFifoFailsTheTrialInsteadOfBlocking)
   expect_failed_with(nlohmann::json::parse(listed.out), "not a regular file");
 }
 
+TEST_F(UntrustedInput, SamplerOptionsOutOfRangeAreOneLineErrorsNamingTheRange) {
+  ASSERT_EQ(ecopt({"create-study", "--storage", url_, "--study-name", "s"}).exit_code, 0);
+  const std::string space = R"({"x": {"type": "float", "low": 0, "high": 1}})";
+  // Two complete trials, so that mobo fits its models and uses the options.
+  for (const char* value : {"0.25", "0.75"}) {
+    const auto asked = ecopt({"ask", "--storage", url_, "--study-name", "s", "--search-space",
+                              space, "--sampler", "random"});
+    const auto number = nlohmann::json::parse(asked.out)["number"].get<int>();
+    ASSERT_EQ(ecopt({"tell", "--storage", url_, "--study-name", "s", "--trial-number",
+                     std::to_string(number), "--values", value})
+                  .exit_code,
+              0);
+  }
+  for (const auto& [option, value] : std::vector<std::pair<std::string, std::string>>{
+           {"sobol_candidates", "3000000000"},
+           {"local_candidates", "9223372036854775807"},
+           {"posterior_samples", "100000000"}}) {
+    const auto asked = ecopt({"ask", "--storage", url_, "--study-name", "s", "--search-space",
+                              space, "--sampler", "mobo", "--sampler-kwargs",
+                              fmt::format(R"({{"initial_trials": 0, "{}": {}}})", option, value)});
+    expect_one_line_error(asked, fmt::format("mobo option '{}' must be an integer in [", option));
+    EXPECT_THAT(asked.err, HasSubstr("got " + value));
+  }
+  const auto listed = ecopt({"trials", "--storage", url_, "--study-name", "s"});
+  EXPECT_EQ(nlohmann::json::parse(listed.out).size(), 2u) << "a refused ask creates no trial";
+}
+
 }  // namespace
 }  // namespace ecopt

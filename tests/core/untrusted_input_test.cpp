@@ -60,5 +60,22 @@ TEST(ReadInputFile, RefusesFifosWithoutWaitingAndBoundsTheSize) {
   std::filesystem::remove_all(dir);
 }
 
+TEST(OptionReader, NamesTheOptionItsRangeAndTheValue) {
+  const auto options = nlohmann::json::parse(
+      R"({"a": 3000000000, "b": 18446744073709551615, "c": 2.5, "d": 7, "e": -1, "f": "x"})");
+  const OptionReader read(options, "mobo option");
+  EXPECT_THAT([&] { read.integer("a", 1, 1, 100'000); },
+              ThrowsMessage<InputError>(HasSubstr(
+                  "mobo option 'a' must be an integer in [1, 100000], got 3000000000")));
+  EXPECT_THROW(read.integer("b", 1, 0, INT64_MAX), InputError);
+  EXPECT_THROW(read.integer("c", 1, 0, 10), InputError);
+  EXPECT_EQ(read.integer("d", 1, 0, 10), 7);
+  EXPECT_EQ(read.integer("e", 1, -1, 10), -1);
+  EXPECT_EQ(read.integer("missing", 5, 0, 10), 5);
+  EXPECT_DOUBLE_EQ(read.number("c", 0, 0, 3), 2.5);
+  EXPECT_THAT([&] { read.number("f", 0, 0, 1); },
+              ThrowsMessage<InputError>(HasSubstr("mobo option 'f' must be a number in [0, 1], got \"x\"")));
+}
+
 }  // namespace
 }  // namespace ecopt

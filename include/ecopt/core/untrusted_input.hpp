@@ -3,11 +3,12 @@
 // (ECOPT lines, result files), flags (--search-space, --user-attrs,
 // --sampler-kwargs), study-file pieces and what Python hands over. JSON is
 // bounded in size and nesting depth (nlohmann::json copies, dumps and
-// destroys recursively: 100,000 levels overflow the stack) and files in size
-// and kind. Past a limit the user gets a one-line InputError that
+// destroys recursively: 100,000 levels overflow the stack), files in size
+// and kind, and numbers in type and range. Past a limit the user gets a one-line InputError that
 // names the input, the limit and what to do. docs/command-protocol.md lists
 // the limits.
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <string_view>
@@ -43,5 +44,23 @@ enum class FileKind {
 // it cannot be read, is not of `kind` or holds more than `max_bytes`.
 std::string read_input_file(const std::filesystem::path& path, std::string_view what,
                             std::size_t max_bytes, FileKind kind);
+
+// Typed, bounded reads of a JSON object of options ({"sobol_candidates":
+// 2048}): a value of another type or out of range is an InputError naming
+// the option, its range and the value.
+class OptionReader {
+ public:
+  // `owner` prefixes option names in errors: "mobo option", "--sampler-kwargs:".
+  OptionReader(const nlohmann::json& options, std::string owner);
+
+  bool has(std::string_view key) const;
+  std::int64_t integer(std::string_view key, std::int64_t fallback, std::int64_t low,
+                       std::int64_t high) const;
+  double number(std::string_view key, double fallback, double low, double high) const;
+
+ private:
+  const nlohmann::json& options_;
+  std::string owner_;
+};
 
 }  // namespace ecopt

@@ -312,25 +312,13 @@ NetImpact net_impact(const std::vector<Trial>& trials, std::int64_t chosen, std:
   impact.chosen_trial = chosen;
   impact.baseline_trial = baseline;
   impact.unit = chosen_energy.unit;
-  std::vector<EnergyRecord> tuning;
-  for (const auto& trial : trials) {
-    auto record = tuning_energy(trial);
-    if (!record) {
-      ++impact.trials_without_energy;
-      continue;
-    }
-    ++impact.trials_with_energy;
-    impact.tuning_is_estimate = impact.tuning_is_estimate || record->is_estimate();
-    impact.tuning_is_shared = impact.tuning_is_shared || record->shared;
-    tuning.push_back(std::move(*record));
-  }
+  impact.tuning = tuning_energy(trials);
   // One basis for both sides of the break-even: net of idle only when every
   // figure involved had idle subtracted.
   const bool net = chosen_energy.record.idle_subtracted && baseline_energy.record.idle_subtracted &&
-                   std::all_of(tuning.begin(), tuning.end(),
-                               [](const EnergyRecord& r) { return r.net_j.has_value(); });
+                   impact.tuning.has_net();
   impact.basis = net ? "net of idle" : "gross (idle included)";
-  for (const auto& record : tuning) impact.tuning_j += net ? *record.net_j : record.gross_j;
+  impact.tuning_j = impact.tuning.j(net);
   impact.chosen_j_per_inference = chosen_energy.j_per_unit_on(net);
   impact.baseline_j_per_inference = baseline_energy.j_per_unit_on(net);
   impact.saved_j_per_inference = impact.baseline_j_per_inference - impact.chosen_j_per_inference;

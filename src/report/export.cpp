@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "ecopt/core/format.hpp"
+#include "ecopt/energy/tuning_energy.hpp"
 #include "ecopt/core/printable.hpp"
 #include "ecopt/report/metrics.hpp"
 
@@ -104,8 +105,8 @@ std::vector<Cell> table_row(const StudySpec& spec, const std::set<std::string>& 
   for (const auto& name : params) row.push_back(param_cell(trial.params, name));
   const auto inference = inference_energy(trial);
   row.push_back(inference ? number_cell(inference->j_per_unit) : Cell{"-", true});
-  const auto tuning = tuning_energy(trial);
-  row.push_back(tuning ? number_cell(tuning->gross_j) : Cell{"-", true});
+  const auto tuning_j = trial_tuning_energy_j(trial);
+  row.push_back(tuning_j ? number_cell(*tuning_j) : Cell{"-", true});
   for (auto& cell : row) cell.text = truncate(cell.text, options.max_cell_width);
   row.push_back(energy_source_cell(trial, options.max_cell_width));
   row.push_back(
@@ -183,7 +184,8 @@ std::string trials_to_csv(const StudySpec& spec, const std::vector<Trial>& trial
   for (const auto& objective : spec.objectives) header.push_back("values_" + objective.name);
   for (const auto& name : params) header.push_back("params_" + name);
   for (const auto& key : keys) header.push_back("user_attrs_" + key);
-  for (const char* column : {"fail_reason", "datetime_start", "datetime_complete"}) header.push_back(column);
+  for (const char* column : {"fail_reason", "datetime_start", "datetime_complete", "tuning_energy_j"})
+    header.push_back(column);
   std::string csv;
   append_row(csv, header);
   for (const auto& trial : trials) {
@@ -202,10 +204,24 @@ std::string trials_to_csv(const StudySpec& spec, const std::vector<Trial>& trial
     row.push_back(trial.fail_reason.value_or(""));
     row.push_back(format_time(trial.started_at));
     row.push_back(trial.finished_at ? format_time(*trial.finished_at) : "");
+    const auto tuning_j = trial_tuning_energy_j(trial);
+    row.push_back(tuning_j ? number_text(*tuning_j) : "");
     append_row(csv, row);
   }
   return csv;
 }
+
+namespace {
+
+// A trial as stored, with its tuning energy as every other output states it.
+nlohmann::json exported(const Trial& trial) {
+  nlohmann::json json = to_json(trial);
+  const auto tuning_j = trial_tuning_energy_j(trial);
+  json["tuning_energy_j"] = tuning_j ? nlohmann::json(*tuning_j) : nlohmann::json(nullptr);
+  return json;
+}
+
+}  // namespace
 
 std::string trials_to_json(const StudySpec& spec, const std::vector<Trial>& trials) {
   std::string out;
@@ -224,7 +240,7 @@ std::string trials_to_json(const StudySpec& spec, const std::vector<Trial>& tria
   out += ",\n  \"trials\": [";
   for (std::size_t i = 0; i < trials.size(); ++i) {
     out += i == 0 ? "\n    " : ",\n    ";
-    nested(to_json(trials[i]), "    ");
+    nested(exported(trials[i]), "    ");
   }
   return out + (trials.empty() ? "]\n}" : "\n  ]\n}");
 }

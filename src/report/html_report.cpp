@@ -13,6 +13,7 @@
 #include "assets.hpp"
 #include "page_data.hpp"
 #include "ecopt/core/format.hpp"
+#include "ecopt/energy/tuning_energy.hpp"
 #include "ecopt/math/front.hpp"
 #include "ecopt/math/stats.hpp"
 #include "ecopt/report/escape.hpp"
@@ -748,6 +749,13 @@ std::string impact_row(std::string_view label, const std::string& value) {
   return fmt::format("<tr><th scope=\"row\">{}</th><td>{}</td></tr>", label, value);
 }
 
+// On the net basis the impact's tuning figure differs from the study's
+// (gross) one that the header card and ecopt tune state: both are shown.
+std::string tuning_gross_note(const NetImpact& impact) {
+  if (impact.tuning_j == impact.tuning.gross_j) return "";
+  return fmt::format(" ({} gross, as the header and ecopt tune state it)", format_joules(impact.tuning.gross_j));
+}
+
 std::string impact_section(const Page& page) {
   const auto& context = page.context;
   const auto& carbon = context.carbon;
@@ -761,11 +769,11 @@ std::string impact_section(const Page& page) {
   const NetImpact& impact = *context.impact;
   const std::string unit = impact.unit;
   out += fmt::format("<p>Every energy figure in this section is {}.{}{}</p>", impact.basis,
-                     impact.tuning_is_estimate
+                     impact.tuning.estimate
                          ? " Some of it is an <span class=\"badge estimate\">estimate</span> from "
                            "CPU time, not a sensor reading."
                          : "",
-                     impact.tuning_is_shared
+                     impact.tuning.shared
                          ? " Some trials ran on <span class=\"badge shared\">shared devices</span>, "
                            "so their energy includes parallel trials' work."
                          : "");
@@ -779,11 +787,11 @@ std::string impact_section(const Page& page) {
                                 format_joules(impact.baseline_j_per_inference)));
   out += impact_row(fmt::format("Saved per {}", unit), format_joules(impact.saved_j_per_inference));
   out += impact_row("Tuning energy (every trial, training and measuring)",
-                    fmt::format("{} over {} trials{}", format_joules(impact.tuning_j),
-                                impact.trials_with_energy,
-                                impact.trials_without_energy
+                    fmt::format("{} over {} trials{}{}", format_joules(impact.tuning_j),
+                                impact.tuning.measured, tuning_gross_note(impact),
+                                impact.tuning.unmeasured
                                     ? fmt::format(" (lower bound: {} trials record no energy)",
-                                                  impact.trials_without_energy)
+                                                  impact.tuning.unmeasured)
                                     : ""));
   out += impact_row("Break-even",
                     impact.break_even_inferences
@@ -934,17 +942,8 @@ std::string header(const Page& page) {
                                      html_escape(objective_label(page.spec.objectives[i],
                                                                  objective_values(page, i)))));
   }
-  double tuning_j = 0.0;
-  bool estimate = false;
-  bool shared = false;
-  for (const auto& trial : context.trials) {
-    if (const auto record = tuning_energy(trial)) {
-      tuning_j += record->gross_j;
-      estimate = estimate || record->is_estimate();
-      shared = shared || record->shared;
-    }
-  }
-  const std::string marks = energy_marks(estimate, shared);
+  const TuningEnergy tuning = tuning_energy(context.trials);
+  const std::string marks = energy_marks(tuning.estimate, tuning.shared);
   std::string out = fmt::format(
       "<header><p class=\"kicker\">ECOpt report</p><h1>{}</h1><p class=\"meta\">{} · {} · "
       "generated {}</p><p>{}</p></header>",
@@ -957,13 +956,13 @@ std::string header(const Page& page) {
     out += fmt::format("<div class=\"card\"><b>{}</b><span>on the front by posterior means</span></div>",
                        page.posterior_front.size());
   }
-  out += fmt::format("<div class=\"card\"><b>{}</b><span>spent on tuning (gross){}</span></div>",
-                     format_joules(tuning_j), marks);
+  out += fmt::format("<div class=\"card\"><b>{}</b><span>spent on tuning (gross{}){}</span></div>",
+                     format_joules(tuning.gross_j), tuning.unmeasured ? ", a lower bound" : "", marks);
   if (context.impact) {
     const NetImpact& impact = *context.impact;
     const std::string impact_marks = energy_marks(
-        impact.tuning_is_estimate || energy_is_estimate(trial_by_number(context.trials, impact.chosen_trial)),
-        impact.tuning_is_shared || energy_is_shared(trial_by_number(context.trials, impact.chosen_trial)));
+        impact.tuning.estimate || energy_is_estimate(trial_by_number(context.trials, impact.chosen_trial)),
+        impact.tuning.shared || energy_is_shared(trial_by_number(context.trials, impact.chosen_trial)));
     out += fmt::format("<div class=\"card\"><b>{}</b><span>per inference ({}), chosen trial {}{}</span></div>",
                        format_joules(impact.chosen_j_per_inference), html_escape(impact.basis),
                        impact.chosen_trial, impact_marks);

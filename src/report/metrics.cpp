@@ -122,7 +122,7 @@ double InferenceEnergy::j_per_unit_on(bool net) const {
 
 const EnergyRecord* TrialEnergy::headline() const {
   if (inference) return &inference->record;
-  return tuning ? &*tuning : nullptr;
+  return trial_record ? &*trial_record : nullptr;
 }
 
 // A record that can give the energy of one inference.
@@ -141,7 +141,7 @@ TrialEnergy trial_energy(const Trial& trial) {
     break;
   }
   for (const auto& record : records) {
-    if (record.name == kTrialRecord) energy.tuning = record;
+    if (record.name == kTrialRecord) energy.trial_record = record;
     energy.shared = energy.shared || record.shared;
     energy.estimate = energy.estimate || record.is_estimate();
   }
@@ -156,10 +156,6 @@ std::optional<InferenceEnergy> inference_energy(const Trial& trial) {
     }
   }
   return std::nullopt;
-}
-
-std::optional<EnergyRecord> tuning_energy(const Trial& trial) {
-  return find_energy_record(trial.user_attrs, kTrialRecord);
 }
 
 std::optional<EnergyRecord> headline_record(const Trial& trial) {

@@ -163,14 +163,18 @@ std::string impact_section(const NetImpact& impact) {
   std::string out = fmt::format(
       "## Net impact of tuning\n\nEvery figure below is {}.{}{}\n\n| Figure | Value |\n|---|---|\n",
       impact.basis,
-      impact.tuning_is_estimate ? " Some of it is an **estimate**, not a sensor reading." : "",
-      impact.tuning_is_shared ? " Some trials ran on devices **shared** with parallel trials." : "");
+      impact.tuning.estimate ? " Some of it is an **estimate**, not a sensor reading." : "",
+      impact.tuning.shared ? " Some trials ran on devices **shared** with parallel trials." : "");
   out += row("Tuning energy (all trials, training and measuring)",
-             fmt::format("{} ({} CO2e){}", format_joules(impact.tuning_j),
+             fmt::format("{} ({} CO2e){}{}", format_joules(impact.tuning_j),
                          format_grams(impact.tuning_g_co2e),
-                         impact.trials_without_energy > 0
+                         impact.tuning_j == impact.tuning.gross_j
+                             ? ""
+                             : fmt::format("; {} gross, as ecopt tune states it",
+                                           format_joules(impact.tuning.gross_j)),
+                         impact.tuning.unmeasured > 0
                              ? fmt::format("; a lower bound, {} trials record no energy",
-                                           impact.trials_without_energy)
+                                           impact.tuning.unmeasured)
                              : ""));
   out += row(fmt::format("Baseline (trial {}) energy per {}", impact.baseline_trial, impact.unit),
              format_joules(impact.baseline_j_per_inference));

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "ecopt/core/format.hpp"
+#include "ecopt/energy/tuning_energy.hpp"
 #include "ecopt/report/metrics.hpp"
 #include "ecopt/report/report.hpp"
 
@@ -125,7 +126,7 @@ nlohmann::json page_data(const PageDataInput& input) {
     const auto& inference = trial_energy.inference;
     inference_j.push_back(number_cell(inference ? std::optional(inference->j_per_unit) : std::nullopt));
     inference_unit.push_back(inference ? nlohmann::json(inference->unit) : nlohmann::json(nullptr));
-    tuning_j.push_back(number_cell(trial_energy.tuning ? std::optional(trial_energy.tuning->gross_j) : std::nullopt));
+    tuning_j.push_back(number_cell(trial_tuning_energy_j(trial_energy.trial_record)));
     energy.push_back(energy_cell(trial_energy));
     fail_reason.push_back(trial->fail_reason ? nlohmann::json(*trial->fail_reason) : nlohmann::json(nullptr));
     if (input.detailed(trial->number)) details[std::to_string(trial->number)] = trial->user_attrs;

@@ -10,7 +10,6 @@
 #include <iostream>
 #include <mutex>
 #include <set>
-#include <span>
 #include <thread>
 #include <unordered_set>
 
@@ -21,6 +20,7 @@
 #include "ecopt/energy/carbon.hpp"
 #include "ecopt/energy/meter.hpp"
 #include "ecopt/energy/monitor.hpp"
+#include "ecopt/energy/tuning_energy.hpp"
 #include "ecopt/math/pareto.hpp"
 #include "ecopt/optim/sampler.hpp"
 #include "ecopt/study/device_lease.hpp"
@@ -424,7 +424,7 @@ class ProgressClock {
 
 std::string progress_line(std::int64_t finished, std::int64_t n_trials, const Trial& trial,
                           double elapsed_s, std::int64_t run_so_far, const StudyFront& front,
-                          double energy_j, const std::string& source) {
+                          const TuningEnergy& tuning) {
   const double per_trial_s = run_so_far > 0 ? elapsed_s / static_cast<double>(run_so_far) : 0.0;
   const double left_s = per_trial_s * static_cast<double>(std::max<std::int64_t>(0, n_trials - finished));
   std::string line = fmt::format(
@@ -432,7 +432,7 @@ std::string progress_line(std::int64_t finished, std::int64_t n_trials, const Tr
       "tuning energy {} ({})",
       finished, n_trials, trial.number, to_string(trial.state), format_duration(elapsed_s),
       format_duration(left_s), front.size(), front.hypervolume(), front.reference().coordinates(front.spec()),
-      format_joules(energy_j), source);
+      format_joules(tuning.gross_j), tuning.labelled_source());
   if (trial.state != TrialState::Complete && trial.fail_reason) {
     line += " · " + printable(*trial.fail_reason);
   }
@@ -535,33 +535,23 @@ class ProgressTally {
   void update(const Study& study) {
     for (const Trial* trial : study.changed_trials(position_)) {
       if (!is_finished(trial->state) || !counted_.insert(trial->number).second) continue;
-      energy_j_ += tuning_energy_j(std::span(trial, 1));
+      tuning_.add(*trial);
       front_.add(*trial);
     }
   }
 
   std::int64_t finished() const { return static_cast<std::int64_t>(counted_.size()); }
-  double energy_j() const { return energy_j_; }
+  const TuningEnergy& tuning() const { return tuning_; }
   const StudyFront& front() const { return front_; }
 
  private:
   StudyFront front_;  // incremental: the same figures as front_of(every trial)
   std::size_t position_ = 0;
   std::unordered_set<std::int64_t> counted_;
-  double energy_j_ = 0.0;
+  TuningEnergy tuning_;  // incremental: the same figures as tuning_energy(every trial)
 };
 
 }  // namespace
-
-double tuning_energy_j(std::span<const Trial> trials) {
-  double total = 0.0;
-  for (const auto& trial : trials) {
-    if (const auto energy = find_energy_record(trial.user_attrs, kTrialRecord)) {
-      total += energy->attributed_j(false);
-    }
-  }
-  return total;
-}
 
 namespace {
 
@@ -625,7 +615,6 @@ RunSummary run_study(const StudyFile& file, const RunOptions& options) {
   const ProgressClock clock;
   std::string last_failure;
   int same_failures = 0;
-  std::string energy_source = "-";
   while (!options.max_trials_run || summary.trials_run < *options.max_trials_run) {
     if (stop) throw StudyInterrupted("interrupted between trials; nothing was running");
     // The lease comes first: a claimed trial waiting for a device would
@@ -646,7 +635,6 @@ RunSummary run_study(const StudyFile& file, const RunOptions& options) {
                              options.leases ? leased_accelerator(lease) : std::nullopt);
     if (options.leases) run.result.user_attrs.update(lease.attrs());
     store_energy(run, run.overlapped || (options.leases && lease.energy_shared()));
-    energy_source = run.energy.back().labelled_source();
     if (run.result.state != TrialState::Complete && caught_stop_signal() == SIGTERM)
       throw StudyInterrupted(left_running_message(file, asked.number));
     const auto told_or_lost = tell_unless_lost(study, asked.number, run.result, out);
@@ -655,9 +643,9 @@ RunSummary run_study(const StudyFile& file, const RunOptions& options) {
     const Trial& told = *told_or_lost;
 
     tally.update(study);
-    storage->set_study_user_attrs(study.record().id, {{kTuningEnergyStudyAttr, tally.energy_j()}});
+    storage->set_study_user_attrs(study.record().id, {{kTuningEnergyStudyAttr, tally.tuning().gross_j}});
     out << progress_line(tally.finished(), n_trials, told, clock.elapsed_s(), summary.trials_run,
-                         tally.front(), tally.energy_j(), energy_source)
+                         tally.front(), tally.tuning())
         << '\n'
         << std::flush;
     if (run.interrupted || stop) {
@@ -682,13 +670,15 @@ RunSummary run_study(const StudyFile& file, const RunOptions& options) {
   summary.trials_finished = std::count_if(trials.begin(), trials.end(),
                                           [](const Trial& t) { return is_finished(t.state); });
   summary.front = front_of(trials, study.spec());
-  summary.tuning_energy_j = tuning_energy_j(trials);
+  const TuningEnergy tuning = tuning_energy(trials);
+  summary.tuning_energy_j = tuning.gross_j;
+  storage->set_study_user_attrs(study.record().id, {{kTuningEnergyStudyAttr, tuning.gross_j}});
   const auto carbon = estimate_carbon(summary.tuning_energy_j, file.energy.carbon);
   out << fmt::format("\nPareto front of {} ({} of {} trials finished, {}):\n", study.name(),
                      summary.trials_finished, n_trials, summary.front.describe_hypervolume())
       << front_table(summary.front, study.spec()) << noisy_front_line(file, study, space, trials)
       << fmt::format("tuning energy {} ({}) ≈ {} gCO2e ({})\n",
-                     format_joules(summary.tuning_energy_j), energy_source,
+                     format_joules(summary.tuning_energy_j), tuning.labelled_source(),
                      format_number(carbon.grams_co2e), carbon.basis)
       << std::flush;
   require_outcome(study, trials, n_trials, options, file);

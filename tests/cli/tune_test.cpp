@@ -3,6 +3,7 @@
 #include <csignal>
 #include <fstream>
 #include <regex>
+#include <sstream>
 #include <thread>
 
 #include <fmt/format.h>
@@ -86,6 +87,30 @@ TEST_F(Tune, ShippedZdt1StudyRunsAndResumes) {
     if (!row["tuning_j"].is_null()) ++measured;
   }
   EXPECT_EQ(measured, after.size());
+}
+
+// The last line of `text` that starts with `prefix`.
+std::string last_line_starting(const std::string& text, const std::string& prefix) {
+  std::istringstream lines(text);
+  std::string found;
+  for (std::string line; std::getline(lines, line);)
+    if (line.starts_with(prefix)) found = line;
+  return found;
+}
+
+// A rerun of a finished study runs nothing and still states the study's
+// tuning energy with its source and marks (issue 23), not "(-)".
+TEST_F(Tune, AResumedFinishedStudyStatesItsTuningEnergyWithItsSource) {
+  const std::string study_file = std::string(ECOPT_SOURCE_DIR) + "/studies/zdt1-quick.toml";
+  const std::string url = "sqlite:///" + (dir_ / "zdt1.db").string();
+  const auto first = ecopt({"tune", study_file, "--storage", url, "--n-trials", "3"});
+  ASSERT_EQ(first.exit_code, 0) << first.err << first.out;
+  const auto again = ecopt({"tune", study_file, "--storage", url, "--n-trials", "3"});
+  ASSERT_EQ(again.exit_code, 0) << again.err << again.out;
+  EXPECT_THAT(again.out, ::testing::Not(HasSubstr("trial 4/")));
+  const std::string closing = last_line_starting(first.out, "tuning energy ");
+  ASSERT_THAT(closing, HasSubstr(" (estimate-cpu-time (estimate)) ≈ ")) << first.out;
+  EXPECT_EQ(last_line_starting(again.out, "tuning energy "), closing) << again.out;
 }
 
 TEST_F(Tune, BadStudyFilesAreOneLineErrors) {

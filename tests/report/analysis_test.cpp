@@ -3,10 +3,12 @@
 #include <cmath>
 #include <random>
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "ecopt/core/error.hpp"
 #include "ecopt/energy/carbon.hpp"
+#include "ecopt/energy/tuning_energy.hpp"
 #include "ecopt/math/front.hpp"
 #include "ecopt/report/analysis.hpp"
 #include "ecopt/report/metrics.hpp"
@@ -66,15 +68,18 @@ TEST(InferenceEnergy, ATrainingPhaseOrAnEfficiencyKeyIsNotAnInference) {
 }
 
 TEST_F(KnownStudy, TuningEnergyIsTheTrialRecord) {
-  const auto first = tuning_energy(trials[0]);
-  ASSERT_TRUE(first);
-  EXPECT_DOUBLE_EQ(first->gross_j, 100.0);
-  EXPECT_TRUE(first->is_estimate());
+  EXPECT_EQ(trial_tuning_energy_j(trials[0]), 100.0);
+  const TuningEnergy first = tuning_energy(std::span(trials).first(1));
+  EXPECT_EQ(first.measured, 1u);
+  EXPECT_TRUE(first.estimate);
   EXPECT_TRUE(energy_is_estimate(trials[0]));
   EXPECT_FALSE(energy_is_estimate(trials[1]));
   Trial told_from_outside;
   told_from_outside.user_attrs = {{"training_j", 9.0}, {"command_j", 11.0}};
-  EXPECT_FALSE(tuning_energy(told_from_outside));
+  EXPECT_FALSE(trial_tuning_energy_j(told_from_outside));
+  const TuningEnergy with_it = tuning_energy(std::vector<Trial>{trials[0], told_from_outside});
+  EXPECT_EQ(with_it.unmeasured, 1u);
+  EXPECT_THAT(with_it.labelled_source(), ::testing::HasSubstr("lower bound: 1 trial unmeasured"));
 }
 
 TEST_F(KnownStudy, DefaultChoicesFollowTheDocumentedRules) {
@@ -124,10 +129,10 @@ TEST_F(KnownStudy, NetImpactAndBreakEven) {
   EXPECT_DOUBLE_EQ(impact.saved_j_per_inference, 1.0 / 128);
   EXPECT_DOUBLE_EQ(impact.tuning_j, 640.0);  // 100 + 300 + 150 + 60 + 30 (failed)
   EXPECT_EQ(impact.basis, "gross (idle included)");  // the trial records have no net figure
-  EXPECT_TRUE(impact.tuning_is_estimate);             // trial 0's
-  EXPECT_FALSE(impact.tuning_is_shared);
-  EXPECT_EQ(impact.trials_with_energy, 5u);
-  EXPECT_EQ(impact.trials_without_energy, 0u);
+  EXPECT_TRUE(impact.tuning.estimate);  // trial 0's
+  EXPECT_FALSE(impact.tuning.shared);
+  EXPECT_EQ(impact.tuning.measured, 5u);
+  EXPECT_EQ(impact.tuning.unmeasured, 0u);
   ASSERT_TRUE(impact.break_even_inferences);
   EXPECT_DOUBLE_EQ(*impact.break_even_inferences, 81920.0);  // 640 J / (1/128 J)
   // 640 J = 1/5625 kWh; × 1.5 × 400 g/kWh.

@@ -2,6 +2,7 @@
 // terminal table.
 #include <gtest/gtest.h>
 
+#include "ecopt/energy/tuning_energy.hpp"
 #include "ecopt/report/export.hpp"
 #include "known_study.hpp"
 
@@ -88,9 +89,15 @@ TEST(TrialsJson, HoldsTheSpecAndEveryTrial) {
   EXPECT_EQ(json["study"]["name"], "known");
   ASSERT_EQ(json["trials"].size(), 5u);
   EXPECT_EQ(trial_from_json(json["trials"][2]).params.at("width"), ParamValue(std::int64_t{32}));
-  // Written trial by trial, the text is what one tree of it dumps.
+  // Written trial by trial, the text is what one tree of it dumps: each
+  // trial as stored, with its tuning energy.
   nlohmann::json tree = {{"study", to_json(study.spec)}, {"trials", nlohmann::json::array()}};
-  for (const auto& trial : trials) tree["trials"].push_back(to_json(trial));
+  for (const auto& trial : trials) {
+    auto object = to_json(trial);
+    const auto tuning_j = trial_tuning_energy_j(trial);
+    object["tuning_energy_j"] = tuning_j ? nlohmann::json(*tuning_j) : nlohmann::json(nullptr);
+    tree["trials"].push_back(object);
+  }
   EXPECT_EQ(text, tree.dump(2));
   EXPECT_EQ(trials_to_json(study.spec, {}), nlohmann::json({{"study", to_json(study.spec)}, {"trials", nlohmann::json::array()}}).dump(2));
 }

@@ -13,6 +13,7 @@
 
 #include "ecopt/core/study_spec.hpp"
 #include "ecopt/core/trial.hpp"
+#include "ecopt/energy/tuning_energy.hpp"
 #include "ecopt/math/stats.hpp"
 
 namespace ecopt::report {
@@ -100,11 +101,11 @@ struct NetImpact {
   double chosen_j_per_inference = 0.0;
   double baseline_j_per_inference = 0.0;
   double saved_j_per_inference = 0.0;  // baseline - chosen; <= 0 saves nothing
-  double tuning_j = 0.0;               // over every trial, any state
-  std::size_t trials_with_energy = 0;
-  std::size_t trials_without_energy = 0;  // then tuning_j is a lower bound
-  bool tuning_is_estimate = false;        // some trial's energy is an estimate
-  bool tuning_is_shared = false;          // some trial ran on shared devices
+  // The study's tuning energy, every trial of any state (tuning_energy.hpp:
+  // gross × attributed_fraction, the figure ecopt tune states), with its
+  // marks and the trials it could not count (then a lower bound).
+  TuningEnergy tuning;
+  double tuning_j = 0.0;  // tuning on this impact's basis: tuning.gross_j, or tuning.net_j
   // Every joule figure here is on this one basis: "net of idle" when every
   // figure had idle subtracted, else "gross (idle included)".
   std::string basis;

@@ -29,11 +29,6 @@ struct InferenceEnergy {
 // it holds a positive per-unit figure. A training phase never counts.
 std::optional<InferenceEnergy> inference_energy(const Trial& trial);
 
-// What the trial spent on tuning: the runner's kTrialRecord, one window
-// over the whole trial. nullopt for a trial told from outside the runner
-// without one.
-std::optional<EnergyRecord> tuning_energy(const Trial& trial);
-
 // The record a trial's energy is labelled by in tables and cards: its
 // inference record, else its trial record.
 std::optional<EnergyRecord> headline_record(const Trial& trial);
@@ -47,7 +42,7 @@ bool energy_is_estimate(const Trial& trial);
 // that show every trial.
 struct TrialEnergy {
   std::optional<InferenceEnergy> inference;
-  std::optional<EnergyRecord> tuning;
+  std::optional<EnergyRecord> trial_record;  // kTrialRecord: its tuning energy (tuning_energy.hpp)
   bool shared = false;
   bool estimate = false;
 

@@ -78,15 +78,13 @@ struct RunSummary {
   std::int64_t trials_run = 0;       // by this run
   std::int64_t trials_finished = 0;  // in the study, at the end
   StudyFront front;
-  double tuning_energy_j = 0.0;  // every trial of the study so far
+  double tuning_energy_j = 0.0;  // every trial of the study so far (tuning_energy())
 };
 
 RunSummary run_study(const StudyFile& file, const RunOptions& options = {});
 
-// Study user attribute: the study's tuning energy so far, in joules.
+// Study user attribute: the study's tuning energy so far, in joules
+// (TuningEnergy::gross_j, energy/tuning_energy.hpp).
 inline constexpr const char* kTuningEnergyStudyAttr = "tuning_energy_j";
-
-// Sum over the trials of their kTrialRecord's energy (energy/record.hpp).
-double tuning_energy_j(std::span<const Trial> trials);
 
 }  // namespace ecopt

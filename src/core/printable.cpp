@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "ecopt/core/untrusted_input.hpp"
+
 namespace ecopt {
 namespace {
 
@@ -57,8 +59,11 @@ std::string cut_note(std::size_t cut_bytes, std::size_t total_bytes) {
 
 std::string cut_text(std::string_view text, std::size_t head, std::size_t tail) {
   if (text.size() <= head + tail) return std::string(text);
-  return std::string(text.substr(0, head)) + cut_note(text.size() - head - tail, text.size()) +
-         std::string(text.substr(text.size() - tail));
+  const auto kept_head = utf8_prefix(text, head);
+  const auto kept_tail = utf8_suffix(text, tail);
+  return std::string(kept_head) +
+         cut_note(text.size() - kept_head.size() - kept_tail.size(), text.size()) +
+         std::string(kept_tail);
 }
 
 }  // namespace ecopt

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "ecopt/core/error.hpp"
+#include "ecopt/core/untrusted_input.hpp"
 
 namespace ecopt {
 
@@ -32,12 +33,14 @@ std::vector<Direction> StudySpec::directions() const {
 
 void StudySpec::validate() const {
   if (name.empty()) throw InputError("the study name is empty; give one with --study-name");
+  require_storable_name(name, "study name");
   if (objectives.empty()) {
     throw InputError(fmt::format("study '{}' has no objectives; give at least one direction", name));
   }
   std::set<std::string> seen;
   for (const auto& objective : objectives) {
     if (objective.name.empty()) throw InputError("an objective has an empty name; name every objective");
+    require_storable_name(objective.name, "objective name");
     if (!seen.insert(objective.name).second) {
       throw InputError(fmt::format("objective '{}' is listed twice; give each objective once",
                                    objective.name));
@@ -49,6 +52,7 @@ void StudySpec::validate() const {
   }
   for (const auto& constraint : constraints) {
     if (constraint.metric.empty()) throw InputError("an outcome constraint has no metric; name one");
+    require_storable_name(constraint.metric, "constraint metric");
     if (!std::isfinite(constraint.bound)) {
       throw InputError(fmt::format("constraint on '{}' has a non-finite bound; use a finite number",
                                    constraint.metric));

@@ -141,4 +141,110 @@ double OptionReader::number(std::string_view key, double fallback, double low,
   return value.get<double>();
 }
 
+namespace {
+
+bool continuation(unsigned char byte) { return (byte & 0xC0) == 0x80; }
+
+// Length of the well-formed UTF-8 character at `text[at]` (Unicode table
+// 3-7: no overlong forms, surrogates or code points past U+10FFFF), 0 if
+// there is none. NUL counts as none: PostgreSQL cannot store it.
+std::size_t character_length(std::string_view text, std::size_t at) {
+  const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(text[at + i]); };
+  const unsigned char lead = byte(0);
+  if (lead == 0) return 0;
+  if (lead < 0x80) return 1;
+  std::size_t length = 0;
+  unsigned char low = 0x80;
+  unsigned char high = 0xBF;  // the second byte's range
+  if (lead >= 0xC2 && lead <= 0xDF) {
+    length = 2;
+  } else if (lead >= 0xE0 && lead <= 0xEF) {
+    length = 3;
+    if (lead == 0xE0) low = 0xA0;
+    if (lead == 0xED) high = 0x9F;
+  } else if (lead >= 0xF0 && lead <= 0xF4) {
+    length = 4;
+    if (lead == 0xF0) low = 0x90;
+    if (lead == 0xF4) high = 0x8F;
+  } else {
+    return 0;
+  }
+  if (at + length > text.size() || byte(1) < low || byte(1) > high) return 0;
+  for (std::size_t i = 2; i < length; ++i) {
+    if (!continuation(byte(i))) return 0;
+  }
+  return length;
+}
+
+constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD
+
+}  // namespace
+
+std::string storable_text(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  std::size_t replaced = 0;
+  for (std::size_t at = 0; at < text.size();) {
+    const std::size_t length = character_length(text, at);
+    if (length == 0) {
+      out += kReplacement;
+      ++replaced;
+      ++at;
+    } else {
+      out.append(text.substr(at, length));
+      at += length;
+    }
+  }
+  if (replaced > 0) {
+    out += fmt::format(" [{} {} replaced by U+FFFD: not UTF-8, or NUL]", replaced,
+                       replaced == 1 ? "byte" : "bytes");
+  }
+  return out;
+}
+
+nlohmann::json storable_json(const nlohmann::json& value) {
+  if (value.is_string()) return storable_text(value.get_ref<const std::string&>());
+  if (value.is_array()) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& item : value) out.push_back(storable_json(item));
+    return out;
+  }
+  if (value.is_object()) {
+    nlohmann::json out = nlohmann::json::object();
+    for (const auto& [key, item] : value.items()) out[storable_text(key)] = storable_json(item);
+    return out;
+  }
+  return value;
+}
+
+void require_storable_name(std::string_view name, std::string_view what) {
+  if (storable_text(name) != name) {
+    throw InputError(fmt::format("the {} '{}' holds a NUL byte or bytes that are not UTF-8; "
+                                 "rename it",
+                                 what, printable(cut_text(name, 100, 20))));
+  }
+}
+
+std::string_view utf8_prefix(std::string_view text, std::size_t max_bytes) {
+  if (text.size() <= max_bytes) return text;
+  std::size_t end = max_bytes;
+  // A character is at most 4 bytes: past 3 continuation bytes it is not UTF-8.
+  for (int step = 0; step < 3 && end > 0 && continuation(static_cast<unsigned char>(text[end]));
+       ++step) {
+    --end;
+  }
+  return text.substr(0, end);
+}
+
+std::string_view utf8_suffix(std::string_view text, std::size_t max_bytes) {
+  if (text.size() <= max_bytes) return text;
+  std::size_t start = text.size() - max_bytes;
+  for (int step = 0; step < 3 && start < text.size() &&
+                     continuation(static_cast<unsigned char>(text[start]));
+       ++step) {
+    ++start;
+  }
+  return text.substr(start);
+}
+
 }  // namespace ecopt

@@ -32,6 +32,7 @@
 
 #include "ecopt/core/error.hpp"
 #include "ecopt/core/printable.hpp"
+#include "ecopt/core/untrusted_input.hpp"
 
 extern char** environ;
 
@@ -252,7 +253,8 @@ std::vector<std::string> build_environment(const ProcessOptions& options) {
 
 // Splits a stream into lines in time linear in what is read (each byte is
 // looked at once). A line longer than head + tail bytes keeps its first
-// `head` and last `tail` bytes around a cut_note; memory stays bounded.
+// `head` and last `tail` bytes around a cut_note, cut between UTF-8
+// characters; memory stays bounded.
 class LineSplitter {
  public:
   using Deliver = std::function<void(std::string_view line, bool redrawn)>;
@@ -290,9 +292,13 @@ class LineSplitter {
  private:
   void append(std::string_view part) {
     total_ += part.size();
-    const auto to_head = std::min(part.size(), head_ - std::min(head_, head_text_.size()));
-    head_text_.append(part.substr(0, to_head));
-    tail_text_.append(part.substr(to_head));
+    if (!head_full_) {  // cut before a character that does not fit whole
+      const auto kept = utf8_prefix(part, head_ - head_text_.size());
+      head_text_.append(kept);
+      head_full_ = kept.size() < part.size();
+      part.remove_prefix(kept.size());
+    }
+    tail_text_.append(part);
     // Trimmed in bulk once twice too long: amortised linear.
     if (tail_text_.size() > 2 * tail_ + 4096) tail_text_.erase(0, tail_text_.size() - tail_);
   }
@@ -301,14 +307,14 @@ class LineSplitter {
     if (total_ <= head_ + tail_) {
       deliver_(head_text_ + tail_text_, redrawn);
     } else {
-      const std::string_view kept_tail =
-          std::string_view(tail_text_).substr(tail_text_.size() - std::min(tail_, tail_text_.size()));
+      const std::string_view kept_tail = utf8_suffix(tail_text_, tail_);
       deliver_(head_text_ + cut_note(total_ - head_text_.size() - kept_tail.size(), total_) +
                    std::string(kept_tail),
                redrawn);
     }
     head_text_.clear();
     tail_text_.clear();
+    head_full_ = false;
     total_ = 0;
   }
 
@@ -318,6 +324,7 @@ class LineSplitter {
   std::string head_text_;
   std::string tail_text_;
   std::size_t total_ = 0;
+  bool head_full_ = false;
   bool after_cr_ = false;
 };
 

@@ -23,16 +23,17 @@ class MemoryStorage final : public Storage {
   explicit MemoryStorage(StorageOptions options) : options_(std::move(options)) {}
 
   StudyRecord create_study(const StudySpec& spec, const nlohmann::json& user_attrs) override {
-    rules::validate_new_study(spec, user_attrs);
+    const nlohmann::json stored_attrs = rules::validate_new_study(spec, user_attrs);
     std::lock_guard lock(mutex_);
     if (find_study_locked(spec.name)) throw InputError(rules::duplicate_study_message(spec.name));
-    StudyRecord record{static_cast<std::int64_t>(studies_.size()) + 1, spec, user_attrs};
+    StudyRecord record{static_cast<std::int64_t>(studies_.size()) + 1, spec, stored_attrs};
     studies_.push_back(record);
     versions_.push_back(0);
     return record;
   }
 
   std::optional<StudyRecord> find_study(std::string_view name) override {
+    rules::check_study_name(name);
     std::lock_guard lock(mutex_);
     const StudyRecord* record = find_study_locked(name);
     return record ? std::optional(*record) : std::nullopt;

@@ -186,14 +186,14 @@ class SqlStorage final : public Storage {
   }
 
   StudyRecord create_study(const StudySpec& spec, const json& user_attrs) override {
-    rules::validate_new_study(spec, user_attrs);
+    const json stored_attrs = rules::validate_new_study(spec, user_attrs);
     const std::int64_t created_ms = rules::to_epoch_ms(rules::stored_now(options_));
-    StudyRecord record{-1, spec, user_attrs};
+    StudyRecord record{-1, spec, stored_attrs};
     write([&] {
       try {
         record.id = db_->query("INSERT INTO studies (name, spec_json, user_attrs_json, created_at)"
                                " VALUES ($1, $2, $3, $4) RETURNING id",
-                               {spec.name, to_json(spec).dump(), user_attrs.dump(), created_ms})
+                               {spec.name, to_json(spec).dump(), stored_attrs.dump(), created_ms})
                         .at(0)
                         .integer(0);
       } catch (const SqlUniqueViolation&) {
@@ -204,6 +204,7 @@ class SqlStorage final : public Storage {
   }
 
   std::optional<StudyRecord> find_study(std::string_view name) override {
+    rules::check_study_name(name);
     std::optional<StudyRecord> record;
     read([&] {
       const auto rows = db_->query(

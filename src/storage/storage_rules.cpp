@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "ecopt/core/error.hpp"
+#include "ecopt/core/untrusted_input.hpp"
 
 namespace ecopt::storage_rules {
 
@@ -40,16 +41,19 @@ void merge_attrs(nlohmann::json& into, const nlohmann::json& attrs, std::string_
   if (!attrs.is_object()) {
     throw InputError(fmt::format("{} must be a JSON object, got {}", what, attrs.type_name()));
   }
-  into.update(attrs);
+  into.update(storable_json(attrs));
 }
 
-void validate_new_study(const StudySpec& spec, const nlohmann::json& user_attrs) {
+nlohmann::json validate_new_study(const StudySpec& spec, const nlohmann::json& user_attrs) {
   spec.validate();
   if (!user_attrs.is_object()) {
     throw InputError(fmt::format("study user attributes must be a JSON object, got {}",
                                  user_attrs.type_name()));
   }
+  return storable_json(user_attrs);
 }
+
+void check_study_name(std::string_view name) { require_storable_name(name, "study name"); }
 
 Trial new_trial(std::int64_t id, std::int64_t number, const nlohmann::json& system_attrs,
                 TimePoint now) {
@@ -117,7 +121,8 @@ void finish(Trial& trial, const StudySpec& spec, const TrialResult& result, Time
   merge_attrs(trial.user_attrs, result.user_attrs, "trial user attributes");
   trial.state = result.state;
   trial.values = result.values;
-  trial.fail_reason = result.fail_reason;
+  trial.fail_reason = result.fail_reason ? std::optional(storable_text(*result.fail_reason))
+                                         : std::nullopt;
   trial.finished_at = now;
 }
 

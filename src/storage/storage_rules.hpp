@@ -24,11 +24,19 @@ std::string duplicate_study_message(std::string_view name);
 std::string unknown_study_message(std::int64_t study_id);
 std::string unknown_trial_message(std::int64_t trial_id);
 
+// Every string a backend stores passes through merge_attrs,
+// validate_new_study or finish, which make it valid UTF-8 without NUL
+// (storable_text): PostgreSQL refuses anything else, and the JSON readers
+// of a SQLite database fail on it.
+
 // Merges the keys of `attrs` (null counts as none); throws InputError
 // unless it is an object.
 void merge_attrs(nlohmann::json& into, const nlohmann::json& attrs, std::string_view what);
-// Throws InputError for an unusable spec or non-object attributes.
-void validate_new_study(const StudySpec& spec, const nlohmann::json& user_attrs);
+// Throws InputError for an unusable spec or non-object attributes; returns
+// the attributes to store.
+nlohmann::json validate_new_study(const StudySpec& spec, const nlohmann::json& user_attrs);
+// Throws InputError for a name no study can have (a NUL byte, not UTF-8).
+void check_study_name(std::string_view name);
 
 Trial new_trial(std::int64_t id, std::int64_t number, const nlohmann::json& system_attrs,
                 TimePoint now);

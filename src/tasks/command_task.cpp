@@ -437,9 +437,13 @@ class CommandTask final : public Task {
     return json;
   }
 
+  // Each line storable_text already: the reason travels in an exception,
+  // whose what() is a C string that a NUL byte would end.
   std::string stderr_suffix() const {
     if (last_stderr_.empty()) return "";
-    return fmt::format("; last lines of stderr:\n{}", fmt::join(last_stderr_, "\n"));
+    std::vector<std::string> lines;
+    for (const auto& line : last_stderr_) lines.push_back(storable_text(line));
+    return fmt::format("; last lines of stderr:\n{}", fmt::join(lines, "\n"));
   }
 
   CommandSettings settings_;

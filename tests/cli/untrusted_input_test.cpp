@@ -131,5 +131,39 @@ TEST_F(UntrustedInput, SamplerOptionsOutOfRangeAreOneLineErrorsNamingTheRange) {
   EXPECT_EQ(nlohmann::json::parse(listed.out).size(), 2u) << "a refused ask creates no trial";
 }
 
+TEST_F(UntrustedInput, StderrThatIsNotUtf8IsStoredValidAndCutOnCharacterBoundaries) {
+  std::string euros;
+  for (int i = 0; i < 1000; ++i) euros += "€";
+  const auto trials = tune_one(
+      "utf8", fmt::format("printf '%s\\n' '{}' >&2\n"
+                          "{{ printf 'bad \\377\\376 and '; head -c 1 /dev/zero; printf ' nul\\n'; }} >&2\n"
+                          "exit 3\n",
+                          euros));
+  ASSERT_EQ(trials.size(), 1u);
+  EXPECT_EQ(trials[0]["state"], "FAIL");
+  const std::string reason = trials[0]["fail_reason"].get<std::string>();
+  const auto euro_line_end = reason.find("\nbad ");
+  ASSERT_NE(euro_line_end, std::string::npos) << reason;
+  EXPECT_TRUE(reason.substr(0, euro_line_end).ends_with("€€€€")) << reason;
+  EXPECT_EQ(reason.find('\0'), std::string::npos);
+  EXPECT_THAT(reason, HasSubstr("bad \xEF\xBF\xBD\xEF\xBF\xBD and \xEF\xBF\xBD nul"));
+  EXPECT_THAT(reason, HasSubstr("[3 bytes replaced by U+FFFD: not UTF-8, or NUL]"));
+  // The stored text is what every later reader can take.
+  const auto exported = ecopt({"export", "--storage", url_, "--study-name", "utf8", "--to",
+                               "optuna", "--out", "sqlite:///" + (dir_ / "optuna.db").string()});
+  EXPECT_EQ(exported.exit_code, 0) << exported.err;
+}
+
+TEST_F(UntrustedInput, NamesWithANulByteAreRefused) {
+  const auto script = write("ok.sh", "echo 'ECOPT {\"f0\": 1}'\n");
+  const auto study = testing::command_study(dir_.path(), R"(a\u0000b)", url_, 1, script);
+  expect_one_line_error(ecopt({"tune", study}), "study name 'a\\x00b' holds a NUL byte");
+  std::string text = testing::read_file(testing::command_study(dir_.path(), "obj", url_, 1, script));
+  text.replace(text.find(R"(name = "f0")"), 11, R"(name = "f\u0000")");
+  const auto objective = write("objective.toml", text);
+  expect_one_line_error(ecopt({"tune", objective.string()}),
+                        "objective name 'f\\x00' holds a NUL byte");
+}
+
 }  // namespace
 }  // namespace ecopt

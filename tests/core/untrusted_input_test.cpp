@@ -77,5 +77,24 @@ TEST(OptionReader, NamesTheOptionItsRangeAndTheValue) {
               ThrowsMessage<InputError>(HasSubstr("mobo option 'f' must be a number in [0, 1], got \"x\"")));
 }
 
+TEST(StorableText, ReplacesWhatIsNotUtf8AndSaysHowMuch) {
+  EXPECT_EQ(storable_text("plain €"), "plain €");
+  EXPECT_EQ(storable_text(std::string("a\0b\xff", 4)),
+            "a\xEF\xBF\xBD" "b\xEF\xBF\xBD [2 bytes replaced by U+FFFD: not UTF-8, or NUL]");
+  // Overlong forms, surrogates and code points past U+10FFFF are not UTF-8.
+  for (const char* bad : {"\xC0\xAF", "\xE0\x80\xAF", "\xED\xA0\x80", "\xF4\x90\x80\x80", "\xE2\x82"}) {
+    EXPECT_THAT(storable_text(bad), HasSubstr("replaced by U+FFFD")) << bad;
+  }
+  EXPECT_EQ(storable_text("\xF0\x9F\x98\x80"), "\xF0\x9F\x98\x80");
+}
+
+TEST(Utf8Cut, KeepsWholeCharacters) {
+  const std::string euros = "€€€";  // 3 bytes each
+  EXPECT_EQ(utf8_prefix(euros, 4), "€");
+  EXPECT_EQ(utf8_prefix(euros, 6), "€€");
+  EXPECT_EQ(utf8_suffix(euros, 5), "€");
+  EXPECT_EQ(utf8_suffix(euros, 100), euros);
+}
+
 }  // namespace
 }  // namespace ecopt

@@ -385,6 +385,37 @@ TEST_P(StorageConformance, DescribeNeverShowsThePassword) {
   EXPECT_EQ(description, redact_url(url_));
 }
 
+// PostgreSQL refuses invalid UTF-8 and cuts text at NUL; SQLite stores both,
+// and then every JSON reader of the study fails. Every backend stores text
+// made valid, with a note of what was replaced.
+TEST_P(StorageConformance, StoredTextIsValidUtf8WithoutNulAndSaysWhatWasReplaced) {
+  const auto study = make_study();
+  const Trial trial = storage_->create_trial(study.id, {{"from", std::string("w\xff", 2)}});
+  std::string euros;
+  for (int i = 0; i < 1000; ++i) euros += "€";
+  constexpr char kBad[] = "\nbad \xff\xfe and \0 nul";
+  const std::string reason = euros + std::string(kBad, sizeof kBad - 1);
+  storage_->set_trial_user_attrs(trial.id, {{std::string("k\0ey", 4), std::string("v\0", 2)}});
+  storage_->finish_trial(trial.id, {TrialState::Failed, {}, {{"note", "x\xc3"}}, reason});
+  const Trial stored = *another()->find_trial(study.id, trial.number);
+  const std::string replacement = "\xEF\xBF\xBD";
+  EXPECT_EQ(*stored.fail_reason, euros + "\nbad " + replacement + replacement + " and " +
+                                     replacement + " nul [3 bytes replaced by U+FFFD: not "
+                                                   "UTF-8, or NUL]");
+  EXPECT_EQ(stored.system_attrs["from"], "w" + replacement + " [1 byte replaced by U+FFFD: not UTF-8, or NUL]");
+  EXPECT_EQ(stored.user_attrs["note"], "x" + replacement + " [1 byte replaced by U+FFFD: not UTF-8, or NUL]");
+  EXPECT_TRUE(stored.user_attrs.contains("k" + replacement + "ey [1 byte replaced by U+FFFD: not UTF-8, or NUL]"))
+      << stored.user_attrs.dump();
+  EXPECT_NO_THROW((void)to_json(stored).dump());
+}
+
+TEST_P(StorageConformance, NamesWithANulByteAreRefusedNotCut) {
+  make_study("a");
+  EXPECT_THROW(storage_->create_study(two_objective_spec(std::string("a\0b", 3)), {}), InputError);
+  EXPECT_THROW(storage_->find_study(std::string("a\0b", 3)), InputError);
+  EXPECT_EQ(storage_->studies().size(), 1u);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, StorageConformance,
                          ::testing::Values("memory", "sqlite", "postgresql"),
                          [](const auto& info) { return info.param; });

@@ -4,7 +4,8 @@
 // --sampler-kwargs), study-file pieces and what Python hands over. JSON is
 // bounded in size and nesting depth (nlohmann::json copies, dumps and
 // destroys recursively: 100,000 levels overflow the stack), files in size
-// and kind, and numbers in type and range. Past a limit the user gets a one-line InputError that
+// and kind, numbers in type and range, and stored text is valid UTF-8
+// without NUL bytes. Past a limit the user gets a one-line InputError that
 // names the input, the limit and what to do. docs/command-protocol.md lists
 // the limits.
 #include <cstddef>
@@ -62,5 +63,21 @@ class OptionReader {
   const nlohmann::json& options_;
   std::string owner_;
 };
+
+// Text as every backend can store it and every reader take back: invalid
+// UTF-8 bytes and NUL become U+FFFD, with a note saying how many bytes
+// were replaced.
+std::string storable_text(std::string_view text);
+// `value` with every string in it, object keys included, made storable_text.
+nlohmann::json storable_json(const nlohmann::json& value);
+// Throws InputError, naming `what` ("study name"), unless `name` is stored
+// as given: PostgreSQL would cut it at a NUL byte, so two names could meet.
+void require_storable_name(std::string_view name, std::string_view what);
+
+// The longest prefix of `text` of at most `max_bytes` that does not end in
+// the middle of a UTF-8 character.
+std::string_view utf8_prefix(std::string_view text, std::size_t max_bytes);
+// The longest suffix likewise.
+std::string_view utf8_suffix(std::string_view text, std::size_t max_bytes);
 
 }  // namespace ecopt

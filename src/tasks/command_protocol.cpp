@@ -42,10 +42,7 @@ ProtocolMessage read_message(const nlohmann::json& message, std::int64_t number)
   if (!message.is_object()) {
     throw InputError(fmt::format("ECOPT line {} is not a JSON object", number));
   }
-  if (!message.contains("event")) {
-    check_metrics(message);
-    return message;
-  }
+  if (!message.contains("event")) return bounded_metrics(message);
   const auto event = message.value("event", "");
   PhaseEvent phase{event == "begin", message.value("phase", ""), sample_count(message, number)};
   if (phase.phase.empty()) throw InputError(fmt::format("ECOPT line {} has no phase name", number));
@@ -75,13 +72,24 @@ std::optional<ProtocolMessage> parse_protocol_line(std::string_view line, std::i
   }
 }
 
-void check_metrics(const nlohmann::json& metrics) {
-  for (const auto& [key, value] : metrics.items()) {
+nlohmann::json bounded_metrics(nlohmann::json metrics) {
+  for (auto& [key, value] : metrics.items()) {
+    if (key.size() > kMaxMetricNameBytes) {
+      throw InputError(fmt::format("metric name \"{}\" is {} bytes; use names of at most {}",
+                                   cut_text(key, 60, 20), key.size(), kMaxMetricNameBytes));
+    }
     if (!value.is_number() && !value.is_string() && !value.is_boolean()) {
       throw InputError(fmt::format("metric \"{}\" is {}; report numbers or strings",
                                    cut_text(key, 100, 0), cut_text(value.dump(), 100, 20)));
     }
+    const auto* text = value.get_ptr<const std::string*>();
+    if (text && text->size() > kMaxMetricTextBytes) {
+      // Room for the note: the stored string stays within the limit.
+      const auto kept = utf8_prefix(*text, kMaxMetricTextBytes - 64);
+      value = std::string(kept) + cut_note(text->size() - kept.size(), text->size());
+    }
   }
+  return metrics;
 }
 
 }  // namespace ecopt::detail

@@ -2,6 +2,7 @@
 // The "ECOPT {...}" lines a command trial prints on stdout
 // (docs/command-protocol.md), parsed apart from measuring them: the parser
 // sees untrusted text and is fuzzed on its own (fuzz/).
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -29,8 +30,13 @@ using ProtocolMessage = std::variant<nlohmann::json, PhaseEvent>;
 // few hundred characters of it.
 std::optional<ProtocolMessage> parse_protocol_line(std::string_view line, std::int64_t number);
 
-// Throws InputError unless `metrics` is an object of numbers, strings and
-// booleans.
-void check_metrics(const nlohmann::json& metrics);
+// A metric's name and a string metric's text may be this long at most.
+inline constexpr std::size_t kMaxMetricNameBytes = 256;
+inline constexpr std::size_t kMaxMetricTextBytes = std::size_t{64} << 10;  // 64 KiB
+
+// `metrics` as they are stored, a longer string cut to kMaxMetricTextBytes
+// with a note of the cut. Throws InputError unless `metrics` is an object of
+// numbers, strings and booleans with names of at most kMaxMetricNameBytes.
+nlohmann::json bounded_metrics(nlohmann::json metrics);
 
 }  // namespace ecopt::detail

@@ -242,8 +242,7 @@ class ProtocolReader {
 
  private:
   void add_metrics(const nlohmann::json& metrics) {
-    detail::check_metrics(metrics);
-    metrics_.update(metrics);
+    metrics_.update(detail::bounded_metrics(metrics));
   }
 
   mutable std::mutex mutex_;

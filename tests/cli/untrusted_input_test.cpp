@@ -154,6 +154,21 @@ TEST_F(UntrustedInput, StderrThatIsNotUtf8IsStoredValidAndCutOnCharacterBoundari
   EXPECT_EQ(exported.exit_code, 0) << exported.err;
 }
 
+TEST_F(UntrustedInput, LongMetricStringsAreCutAndSaySo) {
+  const std::string big(100'000, 'a');
+  const auto trials = tune_one(
+      "long", fmt::format("printf 'ECOPT {{\"f0\": 1, \"note\": \"{}\"}}\\n'\n"
+                          "printf '{{\"log\": \"{}\"}}' > \"$ECOPT_RESULT_FILE\"\n",
+                          big, big));
+  ASSERT_EQ(trials.size(), 1u);
+  EXPECT_EQ(trials[0]["state"], "COMPLETE") << trials.dump().substr(0, 2000);
+  for (const char* name : {"note", "log"}) {
+    const std::string stored = trials[0]["user_attrs"][name].get<std::string>();
+    EXPECT_LE(stored.size(), 65'536u) << name;
+    EXPECT_THAT(stored, HasSubstr("bytes cut")) << name;
+  }
+}
+
 TEST_F(UntrustedInput, NamesWithANulByteAreRefused) {
   const auto script = write("ok.sh", "echo 'ECOPT {\"f0\": 1}'\n");
   const auto study = testing::command_study(dir_.path(), R"(a\u0000b)", url_, 1, script);

@@ -12,6 +12,7 @@
 #include <map>
 #include <mutex>
 #include <random>
+#include <regex>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -100,6 +101,23 @@ std::optional<std::string> render_template(const std::string& text, const ParamM
   return out;
 }
 
+// A task.env name the program gets once, as given: a shell variable name,
+// and none of the ECOPT_ names ECOpt passes itself (the program would see
+// two, and getenv the user's).
+void check_env_name(const std::string& key) {
+  static const std::regex kName("[A-Za-z_][A-Za-z0-9_]*");
+  if (!std::regex_match(key, kName)) {
+    throw InputError(fmt::format("task.env key \"{}\" is not an environment variable name; use "
+                                 "letters, digits and _, not starting with a digit",
+                                 printable(cut_text(key, 60, 20))));
+  }
+  if (key.starts_with("ECOPT_")) {
+    throw InputError(fmt::format("task.env.{}: ECOPT_ names are reserved for what ECOpt passes "
+                                 "the program (docs/command-protocol.md); rename it",
+                                 key));
+  }
+}
+
 std::string param_env_name(const std::string& name) {
   std::string env = "ECOPT_PARAM_";
   for (const unsigned char c : name) env += std::isalnum(c) ? static_cast<char>(std::toupper(c)) : '_';
@@ -153,6 +171,7 @@ CommandSettings read_settings(const nlohmann::json& config) {
     const auto& env = settings.raw("env");
     if (!env.is_object()) throw InputError("task.env must be a table of NAME = \"value\"");
     for (const auto& [key, value] : env.items()) {
+      check_env_name(key);
       if (!value.is_string()) {
         throw InputError(fmt::format("task.env.{} must be a string; quote it", key));
       }

@@ -169,6 +169,20 @@ TEST_F(UntrustedInput, LongMetricStringsAreCutAndSaySo) {
   }
 }
 
+TEST_F(UntrustedInput, TaskEnvNamesAreCheckedWhenTheStudyFileLoads) {
+  for (const auto& [env, message] : std::vector<std::pair<std::string, std::string>>{
+           {R"(env = { ECOPT_RESULT_FILE = "/tmp/x" })", "ECOPT_ names are reserved"},
+           {R"(env = { ECOPT_PARAM_X = "1" })", "ECOPT_ names are reserved"},
+           {R"(env = { "A=B" = "1" })", "not an environment variable name"},
+           {R"(env = { "" = "1" })", "not an environment variable name"}}) {
+    const auto study = testing::command_study(dir_.path(), "env", url_, 1,
+                                              write("env.sh", "echo 'ECOPT {\"f0\": 1}'\n"), env);
+    const auto tuned = ecopt({"tune", study});
+    expect_one_line_error(tuned, message);
+    EXPECT_THAT(tuned.err, HasSubstr("task.env")) << env;
+  }
+}
+
 TEST_F(UntrustedInput, NamesWithANulByteAreRefused) {
   const auto script = write("ok.sh", "echo 'ECOPT {\"f0\": 1}'\n");
   const auto study = testing::command_study(dir_.path(), R"(a\u0000b)", url_, 1, script);

@@ -127,9 +127,10 @@ void finish(Trial& trial, const StudySpec& spec, const TrialResult& result, Time
 }
 
 bool fail_if_stale(Trial& trial, TimePoint now, std::chrono::seconds timeout) {
-  if (trial.state != TrialState::Running) return false;
-  const TimePoint last_sign_of_life = trial.heartbeat_at.value_or(trial.started_at);
-  if (now - last_sign_of_life <= timeout) return false;
+  // Runners beat from the start; a trial with no heartbeat was asked for by
+  // a user (ecopt ask, Python's study.ask) and waits for their tell.
+  if (trial.state != TrialState::Running || !trial.heartbeat_at) return false;
+  if (now - *trial.heartbeat_at <= timeout) return false;
   trial.state = TrialState::Failed;
   trial.fail_reason = fmt::format("{}: no heartbeat for more than {} s", kStaleFailPrefix,
                                   timeout.count());

@@ -44,7 +44,8 @@ void set_params(Trial& trial, const ParamMap& params);
 void heartbeat(Trial& trial, TimePoint now);
 // Checks the trial is RUNNING and `result` fits `spec`, then applies it.
 void finish(Trial& trial, const StudySpec& spec, const TrialResult& result, TimePoint now);
-// Fails the trial when RUNNING with no sign of life within `timeout`.
+// Fails the trial when RUNNING with its last heartbeat older than
+// `timeout`; one that never had a heartbeat is never stale.
 bool fail_if_stale(Trial& trial, TimePoint now, std::chrono::seconds timeout);
 
 // Objective values as JSON: non-finite ones (allowed only for FAILED) are

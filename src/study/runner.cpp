@@ -78,10 +78,11 @@ namespace {
 
 // --- heartbeats -----------------------------------------------------------
 
-// Records a heartbeat for RUNNING trials every interval from its own
-// thread and its own storage connection (connections are not shared across
-// threads), so a crashed run's trial can be told apart from a live one:
-// the trial being run, and the retries this process owes, waiting behind it.
+// Records a heartbeat for RUNNING trials at once, then every interval, from
+// its own thread and its own storage connection (connections are not shared
+// across threads), so a crashed run's trial can be told apart from a live
+// one: the trial being run, and the retries this process owes, waiting
+// behind it.
 class Heartbeat {
  public:
   Heartbeat(const std::string& url, std::vector<std::int64_t> trial_ids, double interval_s) {
@@ -109,11 +110,11 @@ class Heartbeat {
     std::unique_ptr<Storage> storage;
     const auto interval = std::chrono::duration<double>(interval_s);
     std::unique_lock lock(mutex_);
-    while (!ids.empty() && !wake_.wait_for(lock, interval, [this] { return stopping_; })) {
+    do {  // at once: only a trial with a heartbeat can be failed as stale
       lock.unlock();
       std::erase_if(ids, [&](std::int64_t id) { return !beat_once(storage, url, id); });
       lock.lock();
-    }
+    } while (!ids.empty() && !wake_.wait_for(lock, interval, [this] { return stopping_; }));
   }
 
   static bool beat_once(std::unique_ptr<Storage>& storage, const std::string& url,

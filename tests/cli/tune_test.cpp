@@ -13,12 +13,14 @@
 
 #include "command_study.hpp"
 #include "ecopt/report/report.hpp"
+#include "polling.hpp"
 #include "subprocess.hpp"
 
 namespace ecopt {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 using testing::ChildProcess;
 using testing::ProcessResult;
 using testing::TempDir;
@@ -263,6 +265,37 @@ TEST_F(Tune, ASecondCtrlCExitsAtOnceAndKillsTheTrialProgram) {
   EXPECT_EQ(tune.wait().exit_code, 130);
   EXPECT_TRUE(testing::wait_until([&] { return !testing::process_alive(program); }))
       << "the trial program outlived ecopt";
+}
+
+// Trials asked for with `ecopt ask` send no heartbeats; a worker must leave
+// them to the user's tell however long they run (docs/scaling.md).
+TEST_F(Tune, AnAskedTrialIsNotFailedAsStaleByAWorker) {
+  const std::string url = "sqlite:///" + (dir_ / "mixed.db").string();
+  std::ofstream(dir_ / "ok.sh") << "echo \"ECOPT {\\\"f0\\\": $ECOPT_PARAM_X}\"\n";
+  const auto study = testing::command_study(dir_.path(), "mixed", url, 1, dir_ / "ok.sh", "",
+                                            "heartbeat_interval_s = 0.2\nstale_after_s = 1");
+  ASSERT_EQ(ecopt({"tune", study}).exit_code, 0);
+  const auto asked = ecopt({"ask", "--storage", url, "--study-name", "mixed", "--search-space",
+                            R"({"x": {"type": "float", "low": 0.0, "high": 1.0}})",
+                            "--sampler", "random"});
+  ASSERT_EQ(asked.exit_code, 0) << asked.err;
+  const auto number = nlohmann::json::parse(asked.out)["number"].get<int>();
+  // Let the asked trial grow older than stale_after_s.
+  const auto asked_at = std::chrono::steady_clock::now();
+  testing::wait_until(
+      [&] { return std::chrono::steady_clock::now() - asked_at > std::chrono::milliseconds(1500); },
+      std::chrono::seconds(3));
+  const auto tuned = ecopt({"tune", study, "--n-trials", "3"});
+  // It runs its own trial and ends one short, naming the asked one as RUNNING.
+  EXPECT_EQ(tuned.exit_code, 1) << tuned.err;
+  EXPECT_THAT(tuned.err, HasSubstr("is RUNNING with no process recorded (asked for with 'ecopt ask')"));
+  EXPECT_THAT(tuned.out, Not(HasSubstr("stopped sending heartbeats")));
+  const auto told = ecopt({"tell", "--storage", url, "--study-name", "mixed", "--trial-number",
+                           std::to_string(number), "--values", "0.5"});
+  EXPECT_EQ(told.exit_code, 0) << told.err;
+  for (const auto& trial : trials(url, "mixed")) {
+    EXPECT_NE(trial["state"], "FAIL") << trial.dump();
+  }
 }
 
 }  // namespace

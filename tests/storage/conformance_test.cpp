@@ -243,12 +243,17 @@ TEST_P(StorageConformance, TrialsAreOrderedByNumberAndFoundByNumber) {
   EXPECT_FALSE(storage_->find_trial(study.id, 5));
 }
 
-TEST_P(StorageConformance, StaleTrialsFailWhenHeartbeatOrStartIsTooOld) {
+// Only a trial whose runner sends heartbeats can go stale: one asked for
+// with `ecopt ask` (no heartbeat ever) waits for its tell however long it
+// takes (docs/scaling.md).
+TEST_P(StorageConformance, StaleTrialsAreThoseWhoseHeartbeatIsTooOld) {
   const auto study = make_study();
+  const Trial asked = storage_->create_trial(study.id, {});
   const Trial silent = storage_->create_trial(study.id, {});
   const Trial beating = storage_->create_trial(study.id, {});
   const Trial done = storage_->create_trial(study.id, {});
   storage_->finish_trial(done.id, complete({1.0, 1.0}));
+  storage_->record_heartbeat(silent.id);
   advance(50s);
   storage_->record_heartbeat(beating.id);
   EXPECT_EQ(storage_->find_trial(study.id, beating.number)->heartbeat_at,
@@ -265,7 +270,11 @@ TEST_P(StorageConformance, StaleTrialsFailWhenHeartbeatOrStartIsTooOld) {
   EXPECT_EQ(stored.finished_at, TimePoint(now_ms_.load() * 1ms));
   EXPECT_EQ(storage_->find_trial(study.id, beating.number)->state, TrialState::Running);
   EXPECT_EQ(storage_->find_trial(study.id, done.number)->state, TrialState::Complete);
+  EXPECT_EQ(storage_->find_trial(study.id, asked.number)->state, TrialState::Running);
+  advance(24h);
+  storage_->record_heartbeat(beating.id);
   EXPECT_TRUE(storage_->fail_stale_trials(study.id, 60s).empty());
+  EXPECT_EQ(storage_->find_trial(study.id, asked.number)->state, TrialState::Running);
   // The worker that lost its trial learns it at its next heartbeat.
   EXPECT_THROW(storage_->record_heartbeat(silent.id), InputError);
 }
@@ -303,7 +312,9 @@ TEST_P(StorageConformance, ThreadsWithTheirOwnConnectionsGetUniqueNumbers) {
 TEST_P(StorageConformance, ConcurrentReapersAndFinishersTouchEachTrialOnce) {
   const auto study = make_study();
   constexpr int kTrials = 40;
-  for (int i = 0; i < kTrials; ++i) storage_->create_trial(study.id, {});
+  for (int i = 0; i < kTrials; ++i) {
+    storage_->record_heartbeat(storage_->create_trial(study.id, {}).id);
+  }
   advance(10s);
   std::atomic<int> reaped{0};
   std::atomic<int> finished{0};
@@ -368,9 +379,10 @@ TEST_P(StorageConformance, ChangesSinceAVersionAreOnlyTheTrialsWrittenAfterIt) {
 
   advance(10s);
   writer->record_heartbeat(created[1].id);
-  writer->create_trial(study.id, {});
+  const Trial fourth = writer->create_trial(study.id, {});
   EXPECT_EQ(numbers_of(storage_->trials_changed_since(study.id, changed.version).trials),
             (std::vector<std::int64_t>{1, 4}));
+  for (const Trial& trial : {created[0], created[3], fourth}) writer->record_heartbeat(trial.id);
   const auto before_reap = storage_->trials_changed_since(study.id, 0).version;
   advance(1h);
   EXPECT_EQ(writer->fail_stale_trials(study.id, 60s).size(), 4u);  // all but the COMPLETE one

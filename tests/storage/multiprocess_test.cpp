@@ -69,8 +69,10 @@ TEST_P(MultiProcess, FourProcessesCreatingTrialsAtOnceLoseNothing) {
 
 TEST_P(MultiProcess, ReapingAndFinishingAtOnceTouchEachTrialOnce) {
   const auto study = make_study("race");
-  for (int i = 0; i < 100; ++i) storage_->create_trial(study.id, {});
-  usleep(20'000);  // every trial is now older than the reapers' 0 s timeout
+  for (int i = 0; i < 100; ++i) {
+    storage_->record_heartbeat(storage_->create_trial(study.id, {}).id);
+  }
+  usleep(20'000);  // every heartbeat is now older than the reapers' 0 s timeout
 
   int touched = 0;
   for (const auto& output : run_workers({{"finish-running", "race"}, {"reap", "race"},

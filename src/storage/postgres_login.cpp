@@ -25,8 +25,15 @@ std::string percent_encoded(std::string_view text) {
   return encoded;
 }
 
-std::string pgpass_field(const std::string* value) {
+// One field of a pgpass line; `what` names it in the error, never its value
+// (it may be the password).
+std::string pgpass_field(const std::string* value, std::string_view what) {
   if (!value || value->empty()) return "*";
+  if (value->find_first_of("\r\n") != std::string::npos) {
+    throw InputError(fmt::format("the storage URL's {} holds a line break, which a pgpass file "
+                                 "cannot hold; change it",
+                                 what));
+  }
   std::string escaped;
   for (const char c : *value) {
     if (c == ':' || c == '\\') escaped += '\\';
@@ -75,9 +82,10 @@ PostgresLogin split_postgres_login(std::string_view url) {
   }
   PostgresLogin login{rebuilt, std::nullopt};
   if (password) {
-    login.pgpass_line = fmt::format("{}:{}:{}:{}:{}", pgpass_field(host), pgpass_field(port),
-                                    pgpass_field(database), pgpass_field(user),
-                                    pgpass_field(password));
+    login.pgpass_line =
+        fmt::format("{}:{}:{}:{}:{}", pgpass_field(host, "host"), pgpass_field(port, "port"),
+                    pgpass_field(database, "database"), pgpass_field(user, "user"),
+                    pgpass_field(password, "password"));
   }
   return login;
 }

@@ -1,19 +1,20 @@
 #include "ecopt/study/slurm.hpp"
 
-#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <regex>
 
 #include <fmt/format.h>
 
 #include "ecopt/core/error.hpp"
+#include "ecopt/core/printable.hpp"
 #include "ecopt/energy/process.hpp"
 #include "ecopt/storage/postgres_login.hpp"
 #include "ecopt/storage/storage.hpp"
@@ -61,6 +62,24 @@ void check_request(const SlurmRequest& request) {
   }
 }
 
+// A folder as an #SBATCH filename pattern: quoted, so that sbatch reads a
+// space as part of it, and % doubled, so that %x is not the job's name.
+// A quote, backslash or control character cannot be said there at all.
+std::string sbatch_folder(const std::filesystem::path& folder) {
+  const std::string text = folder.string();
+  for (const char c : text) {
+    if (c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20 || c == 0x7F) {
+      throw InputError(fmt::format("the job folder {} holds a quote, backslash or control "
+                                   "character, which an #SBATCH line cannot hold; submit from "
+                                   "another folder",
+                                   printable(text)));
+    }
+  }
+  std::string escaped;
+  for (const char c : text) escaped += c == '%' ? std::string("%%") : std::string(1, c);
+  return escaped;
+}
+
 std::string worker_devices(int gpus) {
   std::vector<std::string> devices;
   for (int i = 0; i < gpus; ++i) devices.push_back(fmt::format("cuda:{}", i));
@@ -69,6 +88,8 @@ std::string worker_devices(int gpus) {
 
 std::string script_text(const SlurmRequest& request, const SlurmJob& job,
                         const std::filesystem::path& study_file) {
+  // The study's name only in a comment, its line breaks escaped; in the
+  // directives only its file-name form.
   std::string text = fmt::format(
       "#!/bin/bash\n"
       "# {} workers of study \"{}\", written by 'ecopt submit slurm'; each array task\n"
@@ -76,9 +97,10 @@ std::string script_text(const SlurmRequest& request, const SlurmJob& job,
       "#SBATCH --job-name=ecopt-{}\n"
       "#SBATCH --array=0-{}\n"
       "#SBATCH --ntasks=1\n"
-      "#SBATCH --output={}\n",
-      request.workers, job.study_name, file_name_part(job.study_name), request.workers - 1,
-      job.log_pattern.string());
+      "#SBATCH --output=\"{}/{}\"\n",
+      request.workers, printable(job.study_name), file_name_part(job.study_name),
+      request.workers - 1, sbatch_folder(job.log_pattern.parent_path()),
+      job.log_pattern.filename().string());
   if (!request.partition.empty()) text += fmt::format("#SBATCH --partition={}\n", request.partition);
   if (!request.time_limit.empty()) text += fmt::format("#SBATCH --time={}\n", request.time_limit);
   if (request.gpus_per_worker > 0) text += fmt::format("#SBATCH --gres=gpu:{}\n", request.gpus_per_worker);
@@ -98,17 +120,23 @@ std::string script_text(const SlurmRequest& request, const SlurmJob& job,
   return text + "\n";
 }
 
-// Created 0600 (never through a symbolic link) before the secret is written.
-void write_private_file(const std::filesystem::path& path, const std::string& text) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
-  if (fd < 0 || ::fchmod(fd, 0600) != 0) {
+// Written to a new temporary file beside `path` (created 0600 with O_EXCL,
+// so the secret is never readable by others) and renamed over it: a
+// symbolic link planted at `path` is replaced, never followed.
+void write_replacing(const std::filesystem::path& path, const std::string& text, mode_t mode) {
+  std::string temporary = path.string() + ".XXXXXX";
+  const int fd = ::mkstemp(temporary.data());
+  if (fd < 0) {
+    throw UnavailableError(fmt::format("cannot write {} ({})", path.string(), std::strerror(errno)));
+  }
+  bool written = ::fchmod(fd, mode) == 0 &&
+                 ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+  written = ::close(fd) == 0 && written;
+  if (!written || ::rename(temporary.c_str(), path.c_str()) != 0) {
     const int error = errno;
-    if (fd >= 0) ::close(fd);
+    ::unlink(temporary.c_str());
     throw UnavailableError(fmt::format("cannot write {} ({})", path.string(), std::strerror(error)));
   }
-  const bool written = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
-  if (::close(fd) != 0 || !written)
-    throw UnavailableError(fmt::format("cannot write {}", path.string()));
 }
 
 }  // namespace
@@ -141,10 +169,8 @@ void write_slurm_job(const SlurmJob& job) {
     throw UnavailableError(fmt::format("cannot create {} ({})",
                                        job.script_path.parent_path().string(), error.message()));
   }
-  if (job.pgpass_line) write_private_file(job.pgpass_path, *job.pgpass_line + "\n");
-  std::ofstream(job.script_path) << job.script;
-  if (!std::ofstream(job.script_path, std::ios::app))
-    throw UnavailableError(fmt::format("cannot write {}", job.script_path.string()));
+  if (job.pgpass_line) write_replacing(job.pgpass_path, *job.pgpass_line + "\n", 0600);
+  write_replacing(job.script_path, job.script, 0644);
 }
 
 std::string submit_slurm_job(const SlurmJob& job) {

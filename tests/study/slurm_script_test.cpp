@@ -1,5 +1,11 @@
 // The job script of `ecopt submit slurm --dry-run` and the password split
 // behind it, through the real binary and libpq's parser; no cluster needed.
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -76,6 +82,76 @@ TEST_F(SubmitScript, ABadTimeLimitIsRefused) {
   const auto result = submit("postgresql://u@h/d", {"--workers", "2", "--time", "90 minutes"});
   EXPECT_EQ(result.exit_code, 1);
   EXPECT_THAT(result.err, HasSubstr("--time '90 minutes' is not a time limit; use HH:MM:SS"));
+}
+
+TEST(PostgresLogin, ALineBreakInThePasswordIsRefusedNotWrittenAsTwoPgpassLines) {
+  EXPECT_THAT([] { split_postgres_login("postgresql://u:pw%0Ah:*:*:*:x@h/d"); },
+              ::testing::ThrowsMessage<InputError>(HasSubstr("line break")));
+}
+
+// What a careless or hostile user can put in the study name and the folder
+// the job is submitted from: the script sbatch gets parses, and running it
+// (as a stub sbatch does here) runs nothing but the worker.
+TEST_F(SubmitScript, HostileNamesAndFoldersStayInertInTheScriptThatRuns) {
+  const auto folder = dir_ / "jobs with space %x";
+  std::filesystem::create_directories(folder / "bin");
+  const std::string injected = (dir_ / "INJECTED").string();
+  // TOML escapes: the name holds line breaks, quotes, $(...) and backticks.
+  const std::string name = fmt::format(
+      R"(x\n#SBATCH --wrap=touch {0}\ntouch {0}1 $(touch {0}2) `touch {0}3` \"'q)", injected);
+  const auto study = testing::command_study(folder, "hostile", "postgresql://u@127.0.0.1:1/d", 2,
+                                            "/bin/true");
+  std::string text = testing::read_file(study);
+  text.replace(text.find(R"(name = "hostile")"), 16, fmt::format(R"(name = "{}")", name));
+  std::ofstream(study) << text;
+  // sbatch as the cluster would run the job: bash -n, then bash itself.
+  std::ofstream(folder / "bin" / "sbatch")
+      << "#!/bin/sh\nbash -n \"$2\" || exit 3\ncp \"$2\" \"$2.ran\"\n"
+         "SLURM_ARRAY_TASK_ID=0 bash \"$2\" >/dev/null 2>&1\necho 4242\n";
+  std::filesystem::permissions(folder / "bin" / "sbatch", std::filesystem::perms::owner_all);
+  const std::string path = (folder / "bin").string() + ":" + std::getenv("PATH");
+  const auto result = testing::run_process(
+      {"/usr/bin/env", "PATH=" + path, ECOPT_CLI_PATH, "submit", "slurm", study,
+       "--workers", "2"},
+      dir_.path(), folder);
+  ASSERT_EQ(result.exit_code, 0) << result.err << result.out;
+  EXPECT_THAT(result.out, HasSubstr("submitted Slurm job 4242"));
+  for (const char* suffix : {"", "1", "2", "3"}) {
+    EXPECT_FALSE(std::filesystem::exists(injected + suffix)) << "injected " << suffix;
+  }
+  std::string script;
+  for (const auto& entry : std::filesystem::directory_iterator(folder / "ecopt-slurm")) {
+    if (entry.path().extension() == ".ran") script = testing::read_file(entry.path());
+  }
+  ASSERT_FALSE(script.empty()) << "sbatch got no script";
+  std::istringstream lines(script);
+  std::vector<std::string> directives;
+  for (std::string line; std::getline(lines, line);) {
+    if (line.starts_with("#SBATCH")) directives.push_back(line);
+  }
+  ASSERT_EQ(directives.size(), 4u) << script;
+  // sbatch reads a quoted directive value whole; %% is a literal %.
+  EXPECT_THAT(directives[3], HasSubstr(fmt::format("#SBATCH --output=\"{}/ecopt-slurm/",
+                                                   (dir_ / "jobs with space %%x").string())));
+  EXPECT_THAT(directives[3], HasSubstr("-%A_%a.log\""));
+}
+
+TEST_F(SubmitScript, AScriptPlantedAsASymbolicLinkIsReplacedNotFollowed) {
+  const auto study = testing::command_study(dir_.path(), "arr", "postgresql://u@h/d", 8, "/bin/true");
+  std::filesystem::create_directories(dir_ / "ecopt-slurm");
+  std::ofstream(dir_ / "victim") << "keep me\n";
+  std::filesystem::create_symlink(dir_ / "victim", dir_ / "ecopt-slurm" / "arr.sbatch");
+  std::filesystem::create_directories(dir_ / "bin");
+  std::ofstream(dir_ / "bin" / "sbatch") << "#!/bin/sh\necho 7\n";
+  std::filesystem::permissions(dir_ / "bin" / "sbatch", std::filesystem::perms::owner_all);
+  const std::string path = (dir_ / "bin").string() + ":" + std::getenv("PATH");
+  const auto result = testing::run_process(
+      {"/usr/bin/env", "PATH=" + path, ECOPT_CLI_PATH, "submit", "slurm", study, "--workers", "2"},
+      dir_.path(), dir_.path());
+  ASSERT_EQ(result.exit_code, 0) << result.err << result.out;
+  EXPECT_EQ(testing::read_file(dir_ / "victim"), "keep me\n");
+  EXPECT_FALSE(std::filesystem::is_symlink(dir_ / "ecopt-slurm" / "arr.sbatch"));
+  EXPECT_THAT(testing::read_file(dir_ / "ecopt-slurm" / "arr.sbatch"), HasSubstr("#SBATCH"));
 }
 
 }  // namespace

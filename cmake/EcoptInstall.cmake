@@ -19,7 +19,8 @@ endif()
 # The plugins beside the modules they call back into (where
 # ecopt/core/plugin.hpp looks for them); not exported: they are opened,
 # never linked. (The dashboard plugin is also a module, exported above.)
-install(TARGETS ecopt_postgres LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
-if(TARGET ecopt_torch_tasks)
-  install(TARGETS ecopt_torch_tasks LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
-endif()
+foreach(plugin ecopt_postgres ecopt_torch_tasks)
+  if(TARGET ${plugin})
+    install(TARGETS ${plugin} LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
+  endif()
+endforeach()

@@ -21,8 +21,11 @@ constexpr PluginSpec kDashboardPlugin{
     .file = "libecopt_dashboard.so",
     .path_variable = "ECOPT_DASHBOARD_MODULE",
     .entry = dashboard::kDashboardPluginEntry,
-    .when_missing = "build it (scripts/build.sh builds the target ecopt_dashboard) or set "
-                    "ECOPT_DASHBOARD_MODULE to its path",
+    .when_missing = ECOPT_DASHBOARD_MODULE_BUILT
+                        ? "build it (scripts/build.sh builds the target ecopt_dashboard) or set "
+                          "ECOPT_DASHBOARD_MODULE to its path"
+                        : "this ECOpt was built with ECOPT_WITH_DASHBOARD=OFF: rebuild with "
+                          "-DECOPT_WITH_DASHBOARD=ON",
     .when_unloadable = "install libcpp-httplib0.11 (scripts/install-deps.sh does)",
 };
 

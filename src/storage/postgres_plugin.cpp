@@ -12,8 +12,12 @@ constexpr PluginSpec kPostgresPlugin{
     .file = ECOPT_POSTGRES_MODULE_FILE,
     .path_variable = "ECOPT_POSTGRES_MODULE",
     .entry = kPostgresPluginEntry,
-    .when_missing = "build it (scripts/build.sh builds the target ecopt_postgres) or set "
-                    "ECOPT_POSTGRES_MODULE to its path",
+    // What to do when the file is not there, by how ECOpt was built.
+    .when_missing = ECOPT_POSTGRES_MODULE_BUILT
+                        ? "build it (scripts/build.sh builds the target ecopt_postgres) or set "
+                          "ECOPT_POSTGRES_MODULE to its path"
+                        : "this ECOpt was built with ECOPT_WITH_POSTGRES=OFF: rebuild with "
+                          "-DECOPT_WITH_POSTGRES=ON, or use sqlite:// storage",
     .when_unloadable = "install libpq5 and libpqxx (scripts/install-deps.sh does), or put the libpq "
                        "it was built against on LD_LIBRARY_PATH",
 };

@@ -1,8 +1,13 @@
 // A stand-in for libnvidia-ml.so.1 with scripted devices, loaded by the
 // tests through the same dlopen path as the real library. Control
 // functions (fake_nvml_*) let a test set devices, counters and errors.
+// A process that cannot call them (the ecopt CLI in tests/gpu-check) sets
+// ECOPT_FAKE_NVML_WATTS instead: one GPU drawing that power, its counter
+// advancing every 100 ms as a real one does.
 #include <atomic>
+#include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 #include "nvml_api.hpp"
@@ -23,7 +28,18 @@ struct FakeDevice {
   std::atomic<unsigned int> power_mw{0};
   nvmlReturn_t mig_rc = 3;  // Not Supported: a GPU without MIG
   unsigned int mig_mode = 0;
+  unsigned int constant_mw = 0;  // when set, counter and power follow the clock
 };
+
+constexpr long long kCounterUpdateMs = 100;
+
+// The counter of a GPU drawing `mw` since the clock's epoch, at its last update.
+unsigned long long constant_power_counter_mj(unsigned int mw) {
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::steady_clock::now().time_since_epoch())
+                      .count();
+  return static_cast<unsigned long long>(ms / kCounterUpdateMs * kCounterUpdateMs) * mw / 1000;
+}
 
 FakeDevice g_devices[kMaxDevices];
 std::atomic<unsigned int> g_count{0};
@@ -59,6 +75,7 @@ int fake_nvml_add_device(unsigned int bus, const char* uuid, const char* name,
   device.power_mw = 0;
   device.mig_rc = 3;
   device.mig_mode = 0;
+  device.constant_mw = 0;
   g_count = index + 1;
   return static_cast<int>(index);
 }
@@ -77,6 +94,14 @@ void fake_nvml_hold_next_read() { g_gate.arm(); }
 // 1 once a read is held (waits up to 10 s), else 0.
 int fake_nvml_wait_until_holding() { return g_gate.wait_until_holding() ? 1 : 0; }
 void fake_nvml_release_read() { g_gate.release(); }
+
+// ECOPT_FAKE_NVML_WATTS: one GPU at that constant power from the start.
+__attribute__((constructor)) static void add_constant_power_gpu() {
+  const char* watts = std::getenv("ECOPT_FAKE_NVML_WATTS");
+  if (!watts) return;
+  const int index = fake_nvml_add_device(1, "GPU-00000000-fake-4000-8000-000000000300", "Fake H100", 0, 0);
+  g_devices[index].constant_mw = static_cast<unsigned int>(std::atof(watts) * 1000);
+}
 
 nvmlReturn_t nvmlInit_v2() {
   if (g_init_rc != 0) return g_init_rc;
@@ -116,7 +141,7 @@ nvmlReturn_t nvmlDeviceGetHandleByIndex_v2(unsigned int index, nvmlDevice_t* dev
 nvmlReturn_t nvmlDeviceGetTotalEnergyConsumption(nvmlDevice_t handle, unsigned long long* mj) {
   const FakeDevice* device = device_of(handle);
   if (device->energy_rc != 0) return device->energy_rc;
-  *mj = device->energy_mj;
+  *mj = device->constant_mw ? constant_power_counter_mj(device->constant_mw) : device->energy_mj.load();
   g_gate.pass();
   return 0;
 }
@@ -124,7 +149,7 @@ nvmlReturn_t nvmlDeviceGetTotalEnergyConsumption(nvmlDevice_t handle, unsigned l
 nvmlReturn_t nvmlDeviceGetPowerUsage(nvmlDevice_t handle, unsigned int* mw) {
   const FakeDevice* device = device_of(handle);
   if (device->power_rc != 0) return device->power_rc;
-  *mw = device->power_mw;
+  *mw = device->constant_mw ? device->constant_mw : device->power_mw.load();
   g_gate.pass();
   return 0;
 }

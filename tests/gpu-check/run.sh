@@ -3,14 +3,15 @@
 # the Debian packages prepared by scripts/gpu-check-prepare.sh, every system
 # prefix hidden from the configure of ECOpt's dependencies, the fake NVML at
 # a constant 300 W and a fake nvidia-smi saying the same. Then a run whose
-# nvidia-smi fails must exit non-zero and still report ECOpt's own figure.
+# nvidia-smi and libtorch fail must exit non-zero, report ECOpt's own figure
+# and the first compiler error; and one with a given ecopt must build nothing.
 #
 #   run.sh SOURCE_DIR BINARY_DIR FAKE_NVML TORCH_DIR
 set -euo pipefail
 source_dir=$1 binary_dir=$2 fake_nvml=$3 torch_dir=$4
 root=$binary_dir/gpu-check-dry
 mkdir -p "$root/bin"
-rm -rf "$root/out" "$root/out-failing" && mkdir -p "$root/out" "$root/out-failing"
+rm -rf "$root"/out* && mkdir -p "$root/out" "$root/out-failing" "$root/out-given"
 ln -sfn "$source_dir/tests/gpu-check/fake-nvidia-smi" "$root/bin/nvidia-smi"
 export PATH="$root/bin:$PATH" ECOPT_NVML_LIBRARY=$fake_nvml ECOPT_FAKE_NVML_WATTS=300
 cd "$source_dir"
@@ -63,13 +64,25 @@ check "ecopt dashboard names ECOPT_WITH_DASHBOARD=OFF" grep -q 'built with ECOPT
 "$ecopt" studies --storage postgresql://localhost/none 2>"$root/postgres.log" || true
 check "a postgresql:// URL names ECOPT_WITH_POSTGRES=OFF" grep -q 'built with ECOPT_WITH_POSTGRES=OFF' "$root/postgres.log"
 
-# A failing nvidia-smi: exit 1, the failure counted, ECOpt's figure still there.
+# A failing nvidia-smi and a libtorch that does not compile, on the same
+# build: exit 1, both failures counted, ECOpt's figure still there, every
+# libtorch file tried (ninja -k 0) and the first error shown.
 status=0
-ECOPT_FAKE_SMI_FAIL=1 OUT=$root/out-failing scripts/gpu-check.sh --dry-run --root "$root/run-failing" \
-  --ecopt "$ecopt" --no-torch --python /usr/bin/python3 || status=$?
+ECOPT_FAKE_SMI_FAIL=1 OUT=$root/out-failing scripts/gpu-check.sh --dry-run --deps "$root/deps" --root "$root/run" \
+  --python /usr/bin/python3 --torch-dir "$source_dir/tests/gpu-check/broken-libtorch" || status=$?
 report=$(ls "$root"/out-failing/gpu-check-*.md)
 cat "$report"
-check "a run whose nvidia-smi fails exits 1 (got $status)" test $status -eq 1
-check "its failure is counted" grep -q '^1 failed, 2 skipped\.' "$report"
+check "a run whose nvidia-smi and libtorch fail exits 1 (got $status)" test $status -eq 1
+check "its failures are counted" grep -q '^2 failed, 2 skipped\.' "$report"
 check "ECOpt's own figure is reported" grep -q '^| ecopt measure (nvml' "$report"
+check "the first compiler error is shown" grep -q 'error: #error "a libtorch that does not compile' "$report"
+check "ninja went on after the first failing file" test "$(grep -c '^FAILED:' "$root/run/work/build-torch.log")" -ge 2
+
+# A given ecopt without libtorch: nothing built, nothing failed.
+status=0
+OUT=$root/out-given scripts/gpu-check.sh --dry-run --root "$root/run-given" --ecopt "$ecopt" --no-torch \
+  --python /usr/bin/python3 || status=$?
+report=$(ls "$root"/out-given/gpu-check-*.md)
+check "a run with --ecopt and --no-torch exits 0 (got $status)" test $status -eq 0
+check "it builds nothing and skips the libtorch steps" grep -q '^0 failed, 2 skipped\.' "$report"
 echo "gpu-check dry run: passed" >&2

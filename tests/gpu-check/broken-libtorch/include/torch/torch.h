@@ -1,0 +1,1 @@
+#error "a libtorch that does not compile (tests/gpu-check/broken-libtorch)"

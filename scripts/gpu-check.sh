@@ -31,13 +31,14 @@
 # --no-torch    build without libtorch; the study and the bench are skipped.
 # --torch-dir   the folder holding TorchConfig.cmake (default: the Python's
 #               torch.utils.cmake_prefix_path/Torch).
-# --python      the Python with PyTorch (default: python3 on PATH).
+# --python      the Python with PyTorch (default: the first of python3,
+#               python3.12 and python on PATH that imports torch).
 # --budget-s    seconds for the whole run (460; steps are cut to what is left).
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 
 usage="usage: $0 [--dry-run] [--deps DIR] [--root DIR] [--ecopt PATH] [--no-torch] [--torch-dir DIR] [--python PY] [--budget-s N]"
-dry_run=0 with_torch=1 deps=build-gpu-deps root=build-gpu-check ecopt="" torch_dir="" python=python3 budget_s=460
+dry_run=0 with_torch=1 deps=build-gpu-deps root=build-gpu-check ecopt="" torch_dir="" python="" budget_s=460
 while [ $# -gt 0 ]; do
   case "$1" in
     --dry-run) dry_run=1 ;;
@@ -65,7 +66,7 @@ while [ $# -gt 0 ]; do
 done
 
 started=$(date -u +%Y-%m-%dT%H:%MZ)
-host=$(hostname -s)
+host=$(uname -n | cut -d. -f1)
 stamp="$host-$(date -u +%Y%m%d-%H%M)"
 out_dir=${OUT:-docs/measurements}
 mkdir -p "$out_dir" "$root" || exit 1
@@ -153,10 +154,21 @@ cxx=${CXX:-c++}
 glibc=$(getconf GNU_LIBC_VERSION 2>/dev/null | awk '{print $2}')
 glibcxx=$(grep -ao 'GLIBCXX_3\.4\.[0-9]*' "$($cxx -print-file-name=libstdc++.so.6 2>/dev/null)" 2>/dev/null | sed 's/GLIBCXX_//' | sort -uV | tail -n 1)
 cmake_version=$(cmake --version 2>/dev/null | awk 'NR == 1 {print $3}')
-timeout 60 "$python" -c 'import sys, torch
+candidates=("$python")
+[ -z "$python" ] && candidates=(python3 python3.12 python)
+python_status=1 tried=()
+for candidate in "${candidates[@]}"; do
+  timeout 60 "$candidate" -c 'import sys, torch
 print(sys.version.split()[0], "torch", torch.__version__, "CUDA", torch.version.cuda, "available", torch.cuda.is_available())
 print(torch.utils.cmake_prefix_path)' >"$work/python.log" 2>&1
-python_status=$?
+  python_status=$?
+  tried+=("\`$candidate\` (status $python_status)")
+  if [ $python_status -eq 0 ]; then
+    python=$candidate
+    break
+  fi
+done
+python=${python:-${candidates[0]}}  # for the scripts that need no torch
 {
   # shellcheck source=/dev/null
   echo "- OS: $(. /etc/os-release 2>/dev/null && echo "${PRETTY_NAME:-unknown}"), kernel $(uname -r), glibc ${glibc:-unknown}"
@@ -165,7 +177,7 @@ python_status=$?
   echo "- NVML: $(ldconfig -p 2>/dev/null | grep -m1 -o 'libnvidia-ml.so.1 .*' || echo 'libnvidia-ml.so.1 not in the loader cache')${ECOPT_NVML_LIBRARY:+ (ECOPT_NVML_LIBRARY=$ECOPT_NVML_LIBRARY)}"
   echo "- Compiler: $($cxx --version 2>&1 | head -n 1), libstdc++ GLIBCXX_${glibcxx:-unknown}"
   echo "- cmake ${cmake_version:-missing}, ninja $(ninja --version 2>/dev/null || echo missing), nvcc $(nvcc --version 2>/dev/null | sed -n 's/.*release \([0-9.]*\).*/\1/p'), ccache $(ccache --version 2>/dev/null | awk 'NR == 1 {print $3}')"
-  echo "- Python (\`$python\`, status $python_status): $(head -n 1 "$work/python.log")"
+  echo "- Python: ${tried[*]}: $(if [ $python_status -eq 0 ]; then head -n 1 "$work/python.log"; else tail -n 1 "$work/python.log"; fi)"
   present=()
   for header in nlohmann/json.hpp fmt/format.h eigen3/Eigen/Core nlopt.h CLI/CLI.hpp toml++/toml.h sqlite3.h zlib.h; do
     compgen -G "/usr/include/$header" >/dev/null || compgen -G "/usr/local/include/$header" >/dev/null && present+=("$header")

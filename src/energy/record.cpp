@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "ecopt/core/error.hpp"
+#include "ecopt/core/format.hpp"
 #include "ecopt/math/stats.hpp"
 
 namespace ecopt {
@@ -18,6 +19,10 @@ std::int64_t fewest_counter_updates(const WindowResult& window) {
     if (!is_estimate(reading.source)) fewest = std::min<std::int64_t>(fewest, reading.counter_updates);
   }
   return fewest == std::numeric_limits<std::int64_t>::max() ? 0 : fewest;
+}
+
+std::string flag_label(std::string_view flag) {
+  return flag == kNetNotPositiveFlag ? "net ≤ 0" : "within resolution";
 }
 
 nlohmann::json optional_number(const std::optional<double>& value) {
@@ -74,6 +79,36 @@ bool EnergyRecord::is_estimate() const {
 
 bool EnergyRecord::resolved() const { return duration_s >= kResolvedSteps * resolution_s; }
 
+std::vector<std::string> EnergyRecord::flags() const {
+  std::vector<std::string> flags;
+  if (idle_subtracted && net_j && *net_j <= 0.0) flags.emplace_back(kNetNotPositiveFlag);
+  if (energy_j() <= resolution_j) flags.emplace_back(kWithinResolutionFlag);
+  return flags;
+}
+
+bool EnergyRecord::flagged(std::string_view flag) const {
+  const auto all = flags();
+  return std::find(all.begin(), all.end(), flag) != all.end();
+}
+
+std::string EnergyRecord::flag_note() const {
+  std::vector<std::string> parts;
+  if (flagged(kNetNotPositiveFlag)) {
+    const double idle_w = duration_s > 0 ? (gross_j - *net_j) / duration_s : 0.0;
+    parts.push_back(fmt::format(
+        "net of idle {} from {} gross over {} s with {} W idle subtracted: at or below zero, so the "
+        "idle baseline drew at least as much power as the work (retake it with the machine idle, "
+        "or lengthen the work)",
+        format_joules(*net_j), format_joules(gross_j), format_number(duration_s), format_number(idle_w)));
+  }
+  if (flagged(kWithinResolutionFlag)) {
+    parts.push_back(fmt::format("{} is within the meters' resolution ({} per window)",
+                                format_joules(energy_j()), format_joules(resolution_j)));
+  }
+  if (parts.empty()) return "";
+  return fmt::format("energy record '{}': {}", name, fmt::join(parts, "; "));
+}
+
 double EnergyRecord::energy_j() const { return idle_subtracted && net_j ? *net_j : gross_j; }
 
 double EnergyRecord::attributed_j(bool net) const {
@@ -88,6 +123,7 @@ std::string EnergyRecord::labelled_source() const {
   std::string text = source_text();
   if (is_estimate()) text += " (estimate)";
   if (shared) text += " (shared)";
+  for (const auto& flag : flags()) text += " (" + flag_label(flag) + ")";
   return text;
 }
 
@@ -147,7 +183,8 @@ nlohmann::json to_json(const EnergyRecord& record) {
                          {"counter_updates", record.counter_updates},
                          {"resolution_s", record.resolution_s},
                          {"resolution_j", record.resolution_j},
-                         {"resolved", record.resolved()}};
+                         {"resolved", record.resolved()},
+                         {"flags", record.flags()}};
   if (!record.unit.empty()) {
     json["unit"] = record.unit;
     json["units_per_window"] = record.units_per_window;
@@ -199,6 +236,14 @@ EnergyRecord energy_record_from_json(std::string name, const nlohmann::json& jso
   return record;
 }
 
+std::vector<std::string> flag_labels(const std::vector<EnergyRecord>& records) {
+  std::vector<std::string> labels;
+  for (const auto& record : records) {
+    for (const auto& flag : record.flags()) labels.push_back(record.name + ": " + flag_label(flag));
+  }
+  return labels;
+}
+
 void write_energy_records(nlohmann::json& user_attrs, const std::vector<EnergyRecord>& records) {
   auto& table = user_attrs[kEnergyRecordsAttr];
   if (!table.is_object()) table = nlohmann::json::object();
@@ -226,6 +271,14 @@ std::vector<EnergyRecord> energy_records(const nlohmann::json& user_attrs) {
   std::vector<EnergyRecord> records;
   for (const auto& [name, json] : table->items()) records.push_back(energy_record_from_json(name, json));
   return records;
+}
+
+nlohmann::json with_normalised_energy(const nlohmann::json& user_attrs) {
+  if (!records_table(user_attrs)) return user_attrs;
+  nlohmann::json normalised = user_attrs;
+  normalised.erase(kEnergyRecordsAttr);
+  write_energy_records(normalised, energy_records(user_attrs));
+  return normalised;
 }
 
 std::optional<EnergyRecord> find_energy_record(const nlohmann::json& user_attrs,

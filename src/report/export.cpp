@@ -10,6 +10,7 @@
 #include "ecopt/core/format.hpp"
 #include "ecopt/energy/tuning_energy.hpp"
 #include "ecopt/core/printable.hpp"
+#include "ecopt/math/front.hpp"
 #include "ecopt/report/metrics.hpp"
 
 namespace ecopt::report {
@@ -85,12 +86,14 @@ Cell param_cell(const ParamMap& params, const std::string& name) {
 }
 
 Cell energy_source_cell(const Trial& trial, std::size_t max_width) {
-  const auto record = headline_record(trial);
+  const TrialEnergy energy = trial_energy(trial);
+  const EnergyRecord* record = energy.headline();
   if (!record) return {"-", true};
   // The marks survive truncation: the source is cut to leave room for them.
   std::string marks;
-  if (energy_is_estimate(trial)) marks += " (estimate)";
-  if (energy_is_shared(trial)) marks += " (shared)";
+  if (energy.estimate) marks += " (estimate)";
+  if (energy.shared) marks += " (shared)";
+  for (const auto& flag : energy.flags) marks += " (" + flag + ")";
   const std::size_t room = max_width > marks.size() ? max_width - marks.size() : 0;
   return {truncate(record->source_text(), room) + marks, false};
 }
@@ -184,8 +187,9 @@ std::string trials_to_csv(const StudySpec& spec, const std::vector<Trial>& trial
   for (const auto& objective : spec.objectives) header.push_back("values_" + objective.name);
   for (const auto& name : params) header.push_back("params_" + name);
   for (const auto& key : keys) header.push_back("user_attrs_" + key);
-  for (const char* column : {"fail_reason", "datetime_start", "datetime_complete", "tuning_energy_j"})
+  for (const char* column : {"fail_reason", "datetime_start", "datetime_complete", "tuning_energy_j", "pareto_front"})
     header.push_back(column);
+  const StudyFront front = front_of(trials, spec);
   std::string csv;
   append_row(csv, header);
   for (const auto& trial : trials) {
@@ -206,6 +210,7 @@ std::string trials_to_csv(const StudySpec& spec, const std::vector<Trial>& trial
     row.push_back(trial.finished_at ? format_time(*trial.finished_at) : "");
     const auto tuning_j = trial_tuning_energy_j(trial);
     row.push_back(tuning_j ? number_text(*tuning_j) : "");
+    row.push_back(front.contains(trial.number) ? "true" : "false");
     append_row(csv, row);
   }
   return csv;
@@ -213,12 +218,23 @@ std::string trials_to_csv(const StudySpec& spec, const std::vector<Trial>& trial
 
 namespace {
 
-// A trial as stored, with its tuning energy as every other output states it.
-nlohmann::json exported(const Trial& trial) {
+// A trial as stored, with its tuning energy and front membership as every
+// other output states them.
+nlohmann::json exported(const Trial& trial, const StudyFront& front) {
   nlohmann::json json = to_json(trial);
   const auto tuning_j = trial_tuning_energy_j(trial);
   json["tuning_energy_j"] = tuning_j ? nlohmann::json(*tuning_j) : nlohmann::json(nullptr);
+  json["pareto_front"] = front.contains(trial.number);
   return json;
+}
+
+// The study's one front (math/front.hpp), as tune and best-trials state it.
+nlohmann::json front_json(const StudyFront& front) {
+  const ReferencePoint reference = front.reference();
+  return {{"trials", front.member_numbers()},
+          {"hypervolume", front.hypervolume()},
+          {"reference", reference.values(front.spec())},
+          {"reference_rule", reference.describe(front.spec())}};
 }
 
 }  // namespace
@@ -235,12 +251,16 @@ std::string trials_to_json(const StudySpec& spec, const std::vector<Trial>& tria
     }
     out.append(text, start);
   };
-  out = "{\n  \"study\": ";
+  const StudyFront front = front_of(trials, spec);
+  // Keys in the order nlohmann::json keeps them, as one tree would dump.
+  out = "{\n  \"front\": ";
+  nested(front_json(front), "  ");
+  out += ",\n  \"study\": ";
   nested(to_json(spec), "  ");
   out += ",\n  \"trials\": [";
   for (std::size_t i = 0; i < trials.size(); ++i) {
     out += i == 0 ? "\n    " : ",\n    ";
-    nested(exported(trials[i]), "    ");
+    nested(exported(trials[i], front), "    ");
   }
   return out + (trials.empty() ? "]\n}" : "\n  ]\n}");
 }

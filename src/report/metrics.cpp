@@ -140,6 +140,7 @@ TrialEnergy trial_energy(const Trial& trial) {
     energy.inference = InferenceEnergy{*record->j_per_unit, record->unit, *record};
     break;
   }
+  energy.flags = flag_labels(records);
   for (const auto& record : records) {
     if (record.name == kTrialRecord) energy.trial_record = record;
     energy.shared = energy.shared || record.shared;

@@ -83,7 +83,10 @@ nlohmann::json encode_parts(std::vector<std::vector<nlohmann::json>> parts) {
 nlohmann::json energy_cell(const TrialEnergy& energy) {
   const EnergyRecord* headline = energy.headline();
   if (!headline) return nullptr;
-  return {{"source", headline->source_text()}, {"estimate", energy.estimate}, {"shared", energy.shared}};
+  return {{"source", headline->source_text()},
+          {"estimate", energy.estimate},
+          {"shared", energy.shared},
+          {"flags", energy.flags}};
 }
 
 nlohmann::json cell(const nlohmann::json& column, std::size_t i) {
@@ -129,7 +132,9 @@ nlohmann::json page_data(const PageDataInput& input) {
     tuning_j.push_back(number_cell(trial_tuning_energy_j(trial_energy.trial_record)));
     energy.push_back(energy_cell(trial_energy));
     fail_reason.push_back(trial->fail_reason ? nlohmann::json(*trial->fail_reason) : nlohmann::json(nullptr));
-    if (input.detailed(trial->number)) details[std::to_string(trial->number)] = trial->user_attrs;
+    if (input.detailed(trial->number)) {
+      details[std::to_string(trial->number)] = with_normalised_energy(trial->user_attrs);
+    }
   }
 
   nlohmann::json objective_list = nlohmann::json::array();

@@ -168,6 +168,21 @@ std::vector<std::string> key_params(const std::vector<Trial>& front) {
   return varying;
 }
 
+// The trial record's source with its marks, and the other records' flags.
+std::string energy_cell(const Trial& trial) {
+  std::string cell = "-";
+  std::vector<EnergyRecord> others;
+  for (auto& record : energy_records(trial.user_attrs)) {
+    if (record.name == kTrialRecord) {
+      cell = record.labelled_source();
+    } else {
+      others.push_back(std::move(record));
+    }
+  }
+  for (const auto& label : flag_labels(others)) cell += " (" + label + ")";
+  return cell;
+}
+
 std::string front_table(const StudyFront& study_front, const StudySpec& spec) {
   auto front = study_front.members();
   std::sort(front.begin(), front.end(), [](const Trial& a, const Trial& b) {
@@ -186,8 +201,7 @@ std::string front_table(const StudyFront& study_front, const StudySpec& spec) {
       auto it = trial.params.find(name);
       row.push_back(it == trial.params.end() ? "-" : format_param(it->second));
     }
-    const auto energy = find_energy_record(trial.user_attrs, kTrialRecord);
-    row.push_back(energy ? energy->labelled_source() : "-");
+    row.push_back(energy_cell(trial));
     rows.push_back(std::move(row));
   }
   return format_table(header, rows);
@@ -206,6 +220,16 @@ struct TrialContextData {
   const std::atomic<bool>& stop;
   std::ostream& out;
 };
+
+// What the task's flagged energy records say ("; energy record 'inference':
+// net of idle ... at or below zero ..."): why an energy metric is missing.
+std::string flag_notes(const std::vector<EnergyRecord>& records) {
+  std::string notes;
+  for (const auto& record : records) {
+    if (const auto note = record.flag_note(); !note.empty()) notes += "; " + note;
+  }
+  return notes;
+}
 
 // Reads the objectives from the task's metrics; FAILED when one is missing
 // or not finite (the task's metrics are kept either way).
@@ -231,9 +255,9 @@ TrialResult result_from_outcome(const StudySpec& spec, const TaskOutcome& outcom
       }
       result.state = TrialState::Failed;
       result.fail_reason = fmt::format(
-          "the task reported {} for objective '{}'; numeric metrics it reported: {}{}",
+          "the task reported {} for objective '{}'; numeric metrics it reported: {}{}{}",
           metric.is_null() ? "nothing" : metric.dump(), objective.name, fmt::join(reported, ", "),
-          outcome.diagnostics);
+          flag_notes(outcome.energy), outcome.diagnostics);
       result.values.clear();
       break;
     }

@@ -166,7 +166,9 @@ Trial Study::tell(std::int64_t number, const TrialResult& result) {
     throw InputError(fmt::format("user attributes for trial {} must be a JSON object, got {}",
                                  number, checked.user_attrs.dump()));
   }
-  energy_records(checked.user_attrs);  // throws InputError naming a malformed record
+  // Told records are stored as the one writer writes them (InputError
+  // naming a malformed one): what a report shows is what C++ derived.
+  checked.user_attrs = with_normalised_energy(checked.user_attrs);
   storage_->finish_trial(trial->id, checked);
   return *storage_->find_trial(record_.id, number);
 }

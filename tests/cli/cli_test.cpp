@@ -211,6 +211,45 @@ TEST_F(Cli, BadTellsAreRefusedAndChangeNothing) {
   EXPECT_EQ(on_study("tell", {"--trial-number", "0", "--values", "nan,nan", "--state", "fail"}).exit_code, 0);
 }
 
+// Issue 23: a record told from outside is stored as the one writer writes
+// it, so its estimate, resolved and flags are what C++ derives from its
+// figures, and the report's details panel (which reads the stored record)
+// cannot show a CPU-time estimate unmarked or a 1 ms window as resolved.
+TEST_F(Cli, ToldEnergyRecordsAreStoredAsTheWriterWritesThem) {
+  create_study();
+  ask();
+  ask();
+  const std::string told_record = R"json({"energy": {"inference": {
+      "sources": ["estimate-cpu-time"], "devices": ["cpu (estimate)"], "estimate": false,
+      "idle_subtracted": false, "shared": false, "windows": 1, "duration_s": 0.001,
+      "gross_j": 0.5, "net_j": null, "counter_updates": 0, "resolution_s": 0.01,
+      "resolution_j": 5.0, "resolved": true, "flags": [], "colour": "green"}}})json";
+  const auto told = on_study("tell", {"--trial-number", "0", "--values", "0.9,0.5", "--user-attrs", told_record});
+  ASSERT_EQ(told.exit_code, 0) << told.err;
+  const auto stored = nlohmann::json::parse(trials_json())[0]["user_attrs"]["energy"]["inference"];
+  EXPECT_EQ(stored["estimate"], true) << stored.dump();
+  EXPECT_EQ(stored["resolved"], false) << stored.dump();
+  EXPECT_EQ(stored["flags"], nlohmann::json::array({"within_resolution"})) << stored.dump();
+  EXPECT_FALSE(stored.contains("colour")) << stored.dump();
+
+  // The report embeds the stored record for the details panel.
+  const auto reported = on_study("report", {"--out", (dir_ / "report").string()});
+  ASSERT_EQ(reported.exit_code, 0) << reported.err;
+  std::ifstream html(dir_ / "report" / "report.html");
+  const std::string page{std::istreambuf_iterator<char>(html), {}};
+  const std::string open = "<script type=\"application/json\" id=\"ecopt-data\">";
+  const auto start = page.find(open) + open.size();
+  const auto data = nlohmann::json::parse(page.substr(start, page.find("</script>", start) - start));
+  EXPECT_EQ(data["details"]["0"]["energy"]["inference"], stored);
+
+  // A malformed record is one line and stores nothing.
+  const std::string before = trials_json();
+  expect_error(on_study("tell", {"--trial-number", "1", "--values", "0.9,0.5", "--user-attrs",
+                                 R"({"energy": {"inference": {"sources": "rapl"}}})"}),
+               "energy record 'inference': field 'sources' must be a list of strings");
+  EXPECT_EQ(trials_json(), before);
+}
+
 TEST_F(Cli, UnknownStudiesAndUnopenableStoragesAreOneLineErrors) {
   create_study();
   expect_error(ecopt({"ask", "--storage", url_, "--study-name", "nope", "--search-space", kSpace}),

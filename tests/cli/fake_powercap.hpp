@@ -26,28 +26,37 @@ class FakePowercapZone {
   FakePowercapZone& operator=(const FakePowercapZone&) = delete;
 
   // Moves the counter every millisecond by power × the time that passed.
-  void start_moving(double power_w) {
-    set_power_w(power_w);
+  // The power is set_power_w()'s, or the number in power_file() while that
+  // file exists, so that a trial's program can draw more or less.
+  void start_moving(double watts) {
+    set_power_w(watts);
     thread_ = std::thread([this] {
       double uj = 1'000'000;
       auto last = std::chrono::steady_clock::now();
       while (!stopping_) {
         std::this_thread::sleep_for(std::chrono::milliseconds(1));
         const auto now = std::chrono::steady_clock::now();
-        uj += power_w_.load() * 1e6 * std::chrono::duration<double>(now - last).count();
+        uj += power_w() * 1e6 * std::chrono::duration<double>(now - last).count();
         last = now;
         write_energy(static_cast<unsigned long long>(uj));
       }
     });
   }
-  void set_power_w(double power_w) { power_w_ = power_w; }
+  void set_power_w(double watts) { power_w_ = watts; }
   void stop() {
     stopping_ = true;
     if (thread_.joinable()) thread_.join();
   }
   std::string root() const { return root_.string(); }
+  std::filesystem::path power_file() const { return root_ / "power_w"; }
 
  private:
+  double power_w() const {
+    double watts = 0.0;
+    if (std::ifstream(power_file()) >> watts) return watts;
+    return power_w_.load();
+  }
+
   // Write then rename: a reader sees the old or the new value, never half.
   void write_energy(unsigned long long uj) {
     const auto staging = root_ / "energy_uj.writing";

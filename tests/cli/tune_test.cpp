@@ -12,6 +12,8 @@
 #include <nlohmann/json.hpp>
 
 #include "command_study.hpp"
+#include "fake_powercap.hpp"
+#include "scoped_env.hpp"
 #include "ecopt/report/report.hpp"
 #include "polling.hpp"
 #include "subprocess.hpp"
@@ -113,6 +115,84 @@ TEST_F(Tune, AResumedFinishedStudyStatesItsTuningEnergyWithItsSource) {
   const std::string closing = last_line_starting(first.out, "tuning energy ");
   ASSERT_THAT(closing, HasSubstr(" (estimate-cpu-time (estimate)) ≈ ")) << first.out;
   EXPECT_EQ(last_line_starting(again.out, "tuning energy "), closing) << again.out;
+}
+
+// A contaminated idle baseline (issue 23): the fake package draws 30 W
+// while the baseline is taken, then even trials' inference phases 60 W and
+// odd ones' 10 W, so odd trials measure a net energy below zero. Such a
+// figure never becomes an objective value: the record is flagged, the
+// trial fails saying why, and only honest trials reach the front.
+TEST_F(Tune, ANetEnergyAtOrBelowZeroIsFlaggedAndNeverAnObjectiveValue) {
+  testing::FakePowercapZone package(dir_.path());
+  package.start_moving(30.0);
+  testing::ScopedEnv powercap("ECOPT_POWERCAP_ROOT", package.root());
+  testing::ScopedEnv leases("ECOPT_LEASE_DIR", (dir_ / "leases").string());
+  const auto power = package.power_file().string();
+  const auto script = dir_ / "trial.sh";
+  std::ofstream(script) << fmt::format(
+      "#!/bin/sh\n"
+      "watts=10; [ $((ECOPT_TRIAL_NUMBER % 2)) = 0 ] && watts=60\n"
+      "echo 'ECOPT {{\"event\": \"begin\", \"phase\": \"inference\"}}'\n"
+      "echo $watts > '{0}.new' && mv '{0}.new' '{0}'\n"
+      "sleep 0.2\n"
+      "echo 30 > '{0}.new' && mv '{0}.new' '{0}'\n"
+      "echo 'ECOPT {{\"event\": \"end\", \"phase\": \"inference\", \"samples\": 100}}'\n"
+      "echo \"ECOPT {{\\\"quality\\\": $ECOPT_PARAM_X}}\"\n",
+      power);
+  const std::string url = "sqlite:///" + (dir_ / "contaminated.db").string();
+  std::ofstream(dir_ / "study.toml") << fmt::format(R"(
+[study]
+name = "contaminated"
+storage = "{}"
+sampler = "random"
+n_trials = 4
+[energy]
+idle_baseline_s = 0.3
+allow_estimate = false
+[[objectives]]
+name = "quality"
+direction = "maximize"
+[[objectives]]
+name = "inference_samples_per_j"
+direction = "maximize"
+[task]
+kind = "command"
+argv = ["/bin/sh", "{}"]
+[space.x]
+type = "float"
+low = 0.0
+high = 1.0
+)",
+                                                    url, script.string());
+  const auto tuned = ecopt({"tune", (dir_ / "study.toml").string()});
+  ASSERT_THAT(tuned.out, HasSubstr("via rapl-powercap")) << tuned.out << tuned.err;
+  const auto stored = trials(url, "contaminated");
+  ASSERT_EQ(stored.size(), 4u);
+  for (const auto& trial : stored) {
+    const auto& inference = trial["user_attrs"]["energy"]["inference"];
+    const bool even = trial["number"].get<int>() % 2 == 0;
+    if (even) {
+      EXPECT_EQ(trial["state"], "COMPLETE") << trial.dump();
+      EXPECT_GT(trial["values"][1].get<double>(), 0.0);
+      EXPECT_EQ(inference["flags"], nlohmann::json::array()) << inference.dump();
+      continue;
+    }
+    // Net below zero: flagged in the record, no objective value, a reason.
+    EXPECT_LT(inference["net_j"].get<double>(), 0.0) << inference.dump();
+    EXPECT_EQ(inference["flags"], nlohmann::json::array({"net_not_positive", "within_resolution"}))
+        << inference.dump();
+    EXPECT_EQ(trial["state"], "FAIL") << trial.dump();
+    EXPECT_FALSE(trial["user_attrs"].contains("inference_samples_per_j")) << trial.dump();
+    const std::string reason = trial["fail_reason"];
+    EXPECT_THAT(reason, HasSubstr("energy record 'inference': net of idle")) << reason;
+    EXPECT_THAT(reason, HasSubstr("at or below zero")) << reason;
+    EXPECT_THAT(tuned.out, HasSubstr(fmt::format("#{} FAIL", trial["number"].get<int>())));
+  }
+  EXPECT_THAT(tuned.out, HasSubstr("at or below zero"));
+  // The front holds the honest trials only.
+  const auto best = nlohmann::json::parse(
+      ecopt({"best-trials", "--storage", url, "--study-name", "contaminated"}).out);
+  for (const auto& trial : best) EXPECT_EQ(trial["number"].get<int>() % 2, 0) << trial.dump();
 }
 
 TEST_F(Tune, BadStudyFilesAreOneLineErrors) {

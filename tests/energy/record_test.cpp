@@ -107,6 +107,30 @@ TEST(EnergyRecord, OneWriterAndOneReaderRoundTripEveryField) {
   EXPECT_FALSE(find_energy_record(attrs, "training"));
 }
 
+// Issue 23: a net figure at or below zero, or one within the meters'
+// resolution, is flagged; the flags come from the figures, so a record that
+// claims none is read with them.
+TEST(EnergyRecord, FiguresBelowIdleOrWithinResolutionAreFlagged) {
+  const auto record_of = [](double gross_j, double net_j) {
+    return energy_record("inference", window(0.5, {reading("cpu:0", EnergySource::RaplPowercap, gross_j, 0.001, 500, net_j)}));
+  };
+  EXPECT_THAT(record_of(10.0, 5.0).flags(), ElementsAre());
+  const auto below_idle = record_of(2.0, -1.5);
+  EXPECT_THAT(below_idle.flags(), ElementsAre(kNetNotPositiveFlag, kWithinResolutionFlag));
+  EXPECT_THAT(below_idle.flag_note(), HasSubstr("energy record 'inference': net of idle -1.5 J from 2 J gross"));
+  EXPECT_THAT(below_idle.flag_note(), HasSubstr("at or below zero"));
+  EXPECT_EQ(below_idle.labelled_source(), "rapl-powercap (net ≤ 0) (within resolution)");
+  // 10 J over 0.5 s: 20 mJ can hide within one 1 ms step; a 15 mJ net cannot stand.
+  EXPECT_THAT(record_of(10.0, 0.015).flags(), ElementsAre(kWithinResolutionFlag));
+  EXPECT_EQ(record_of(10.0, 5.0).flag_note(), "");
+  nlohmann::json attrs;
+  write_energy_records(attrs, {below_idle});
+  attrs["energy"]["inference"]["flags"] = nlohmann::json::array();
+  EXPECT_EQ(with_normalised_energy(attrs)["energy"]["inference"]["flags"],
+            nlohmann::json::array({"net_not_positive", "within_resolution"}));
+  EXPECT_THAT(flag_labels({below_idle}), ElementsAre("inference: net ≤ 0", "inference: within resolution"));
+}
+
 TEST(EnergyRecord, AMalformedRecordIsRefusedWithItsNameAndField) {
   const auto error_of = [](const nlohmann::json& attrs) {
     try {

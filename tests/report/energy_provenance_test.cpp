@@ -125,9 +125,11 @@ TEST_F(EnergyProvenance, TheTrialTableMarksSharedEnergy) {
       render_report_page(study, storage->trials(study.id), storage->describe(), options).data);
   ASSERT_EQ(rows.size(), 2u);
   EXPECT_EQ(rows.at(0)["energy"],
-            nlohmann::json({{"source", "rapl-powercap"}, {"estimate", false}, {"shared", false}}));
+            nlohmann::json({{"source", "rapl-powercap"}, {"estimate", false}, {"shared", false},
+                            {"flags", nlohmann::json::array()}}));
   EXPECT_EQ(rows.at(1)["energy"],
-            nlohmann::json({{"source", "rapl-powercap"}, {"estimate", false}, {"shared", true}}));
+            nlohmann::json({{"source", "rapl-powercap"}, {"estimate", false}, {"shared", true},
+                            {"flags", nlohmann::json::array()}}));
 }
 
 TEST_F(EnergyProvenance, HeadlineCardsCarryTheEstimateAndSharedMarks) {

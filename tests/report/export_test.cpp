@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "ecopt/energy/tuning_energy.hpp"
+#include "ecopt/math/front.hpp"
 #include "ecopt/report/export.hpp"
 #include "known_study.hpp"
 
@@ -78,6 +79,11 @@ TEST(TrialsCsv, RoundTripsAwkwardValues) {
   EXPECT_EQ(rows[5][column("state")], "FAIL");
   EXPECT_EQ(rows[5][column("fail_reason")], "out of memory at epoch 2");
   EXPECT_EQ(rows[5][column("values_accuracy")], "");
+  // Front membership, as the study's one front says.
+  const StudyFront front = front_of(trials, study.spec);
+  for (std::size_t i = 0; i < trials.size(); ++i) {
+    EXPECT_EQ(rows[i + 1][column("pareto_front")], front.contains(trials[i].number) ? "true" : "false") << i;
+  }
 }
 
 TEST(TrialsJson, HoldsTheSpecAndEveryTrial) {
@@ -89,17 +95,24 @@ TEST(TrialsJson, HoldsTheSpecAndEveryTrial) {
   EXPECT_EQ(json["study"]["name"], "known");
   ASSERT_EQ(json["trials"].size(), 5u);
   EXPECT_EQ(trial_from_json(json["trials"][2]).params.at("width"), ParamValue(std::int64_t{32}));
+  // The study's one front, as tune and best-trials state it.
+  const StudyFront front = front_of(trials, study.spec);
+  ASSERT_GE(front.size(), 1u);
+  EXPECT_EQ(json["front"]["trials"], front.member_numbers());
+  EXPECT_DOUBLE_EQ(json["front"]["hypervolume"].get<double>(), front.hypervolume());
+  EXPECT_EQ(json["front"]["reference"], front.reference().values(study.spec));
   // Written trial by trial, the text is what one tree of it dumps: each
-  // trial as stored, with its tuning energy.
-  nlohmann::json tree = {{"study", to_json(study.spec)}, {"trials", nlohmann::json::array()}};
+  // trial as stored, with its tuning energy and front membership.
+  nlohmann::json tree = {{"front", json["front"]}, {"study", to_json(study.spec)}, {"trials", nlohmann::json::array()}};
   for (const auto& trial : trials) {
     auto object = to_json(trial);
     const auto tuning_j = trial_tuning_energy_j(trial);
     object["tuning_energy_j"] = tuning_j ? nlohmann::json(*tuning_j) : nlohmann::json(nullptr);
+    object["pareto_front"] = front.contains(trial.number);
     tree["trials"].push_back(object);
   }
   EXPECT_EQ(text, tree.dump(2));
-  EXPECT_EQ(trials_to_json(study.spec, {}), nlohmann::json({{"study", to_json(study.spec)}, {"trials", nlohmann::json::array()}}).dump(2));
+  EXPECT_EQ(nlohmann::json::parse(trials_to_json(study.spec, {}))["trials"], nlohmann::json::array());
 }
 
 TEST(TrialsTable, ShowsEnergyWithItsSourceAndMarksSharedDevices) {

@@ -34,6 +34,15 @@ inline constexpr const char* kGenerationRecord = "generation";  // per generated
 // coarsest meter (its energy is then good to about 10%).
 inline constexpr double kResolvedSteps = 10.0;
 
+// Flags a record states when its figure cannot stand as measured
+// (docs/energy.md, "Figures at the meter's limits").
+// Idle was subtracted and the net figure is at or below zero: the idle
+// baseline drew at least as much power as the work.
+inline constexpr const char* kNetNotPositiveFlag = "net_not_positive";
+// The figure (net when idle was subtracted) is no larger than resolution_j:
+// one step of a meter could hide all of it.
+inline constexpr const char* kWithinResolutionFlag = "within_resolution";
+
 struct EnergySpread {  // of the per-unit (or per-window) figure over windows
   double min_j = 0.0;
   double max_j = 0.0;
@@ -68,6 +77,13 @@ struct EnergyRecord {
   bool is_estimate() const;
   // duration_s >= kResolvedSteps × resolution_s.
   bool resolved() const;
+  // kNetNotPositiveFlag, kWithinResolutionFlag, in that order, when they
+  // hold. Derived from the figures, so a record cannot state otherwise.
+  std::vector<std::string> flags() const;
+  bool flagged(std::string_view flag) const;
+  // One line saying what the flags mean for this record's figures; empty
+  // when it has none.
+  std::string flag_note() const;
   // net_j when idle was subtracted, else gross_j: the figure to compare.
   double energy_j() const;
   // This trial's own energy on one basis (net of idle or gross).
@@ -76,7 +92,8 @@ struct EnergyRecord {
   std::string source_text() const;
   std::string device_text() const;
   // The source with its marks, for every table and card:
-  // "rapl-powercap", "estimate-cpu-time (estimate)", "... (shared)".
+  // "rapl-powercap", "estimate-cpu-time (estimate)", "... (shared)",
+  // "... (net ≤ 0)", "... (within resolution)".
   std::string labelled_source() const;
 };
 
@@ -89,6 +106,10 @@ nlohmann::json to_json(const EnergyRecord& record);
 // InputError naming the record and the field when the JSON is not a record.
 EnergyRecord energy_record_from_json(std::string name, const nlohmann::json& json);
 
+// "inference: net ≤ 0", "trial: within resolution": one label per flag of
+// each record, for the tables, cards and pages that show a trial.
+std::vector<std::string> flag_labels(const std::vector<EnergyRecord>& records);
+
 // The one writer: puts each record under user_attrs["energy"][name].
 void write_energy_records(nlohmann::json& user_attrs, const std::vector<EnergyRecord>& records);
 // The one reader, in name order; InputError when user_attrs["energy"] is
@@ -96,5 +117,12 @@ void write_energy_records(nlohmann::json& user_attrs, const std::vector<EnergyRe
 std::vector<EnergyRecord> energy_records(const nlohmann::json& user_attrs);
 std::optional<EnergyRecord> find_energy_record(const nlohmann::json& user_attrs,
                                                std::string_view name);
+
+// user_attrs with its records read by the one reader and written back by
+// the one writer: what the writer derives (estimate, resolved, flags) is
+// recomputed and fields it does not know are dropped, so a record told
+// from outside says what a measured one would. InputError naming a
+// malformed record; unchanged when there are none.
+nlohmann::json with_normalised_energy(const nlohmann::json& user_attrs);
 
 }  // namespace ecopt

@@ -21,12 +21,15 @@ std::string csv_field(std::string_view text);
 // One row per trial, in Optuna's trials_dataframe layout: number, state,
 // values_<objective>, params_<name>, user_attrs_<key> (nested values as
 // compact JSON), fail_reason, datetime_start, datetime_complete; then
-// tuning_energy_j (trial_tuning_energy_j(), energy/tuning_energy.hpp).
+// tuning_energy_j (trial_tuning_energy_j(), energy/tuning_energy.hpp) and
+// pareto_front (true for members of the study's one front, math/front.hpp).
 // Absent values are empty; values keep full precision.
 std::string trials_to_csv(const StudySpec& spec, const std::vector<Trial>& trials);
 
-// {"study": <spec>, "trials": [<trial>...]} as text indented by 2, each
-// trial as stored plus "tuning_energy_j" (null when unmeasured), built
+// {"front": {"trials", "hypervolume", "reference", "reference_rule"},
+// "study": <spec>, "trials": [<trial>...]} as text indented by 2, each
+// trial as stored plus "tuning_energy_j" (null when unmeasured) and
+// "pareto_front", built
 // trial by trial rather than as one tree of every trial (a study of 100,000
 // trials would hold its attributes twice).
 std::string trials_to_json(const StudySpec& spec, const std::vector<Trial>& trials);

@@ -45,6 +45,7 @@ struct TrialEnergy {
   std::optional<EnergyRecord> trial_record;  // kTrialRecord: its tuning energy (tuning_energy.hpp)
   bool shared = false;
   bool estimate = false;
+  std::vector<std::string> flags;  // flag_labels() of every record
 
   const EnergyRecord* headline() const;  // as headline_record(); null without one
 };

@@ -26,8 +26,10 @@ class PhaseWindows {
   // Ends the phase's window and adds its metrics to `metrics`: <phase>_j
   // (net of idle when a baseline was taken, else gross), _gross_j, _s, and
   // with samples > 0 also _samples, _j_per_sample and _samples_per_j; its
-  // record (per sample when counted) goes to records(). InputError when
-  // the phase was not begun.
+  // record (per sample when counted) goes to records(). An energy at or
+  // below zero gets no _j, _j_per_sample or _samples_per_j: its record is
+  // flagged (EnergyRecord::flags) and says why. InputError when the phase
+  // was not begun.
   void end(const std::string& phase, std::int64_t samples, nlohmann::json& metrics);
   // Closes the phases left open, whose energy is lost; returns the first
   // one's name for the caller's error.

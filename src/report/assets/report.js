@@ -70,7 +70,12 @@
   }
 
   // Every energy figure is a typed record under user_attrs.energy
-  // (docs/energy.md, "The energy record").
+  // (docs/energy.md, "The energy record"), as the C++ writer normalised it:
+  // estimate, resolved and flags are its own, never a told record's.
+  const kFlagText = {
+    net_not_positive: 'net of idle at or below zero: the idle baseline drew at least as much power as the work',
+    within_resolution: 'within the meters\' resolution: one meter step could hide all of it',
+  };
   function spreadText(record) {
     if (!record.spread) return 'none: one window was measured';
     return [record.spread.mad_j, record.spread.min_j, record.spread.max_j].map(show).join(' / ') +
@@ -88,6 +93,7 @@
       ['window', show(record.duration_s) + ' s, ' + show(record.counter_updates) + ' counter updates'],
       ['resolution', show(record.resolution_j) + ' J per window (meter step ' + show(record.resolution_s) + ' s)' +
         (record.resolved ? '' : ': NOT resolved, shorter than 10 meter steps')],
+      ['flags', record.flags.length ? record.flags.map((flag) => kFlagText[flag]).join('; ') : 'none'],
     ];
   }
 
@@ -194,6 +200,11 @@
       }
       if (name === 'energy' && trial.energy && trial.energy.shared) {
         td.append(' ', badge('shared', 'shared', 'the measured device was shared with parallel trials: not a clean measurement'));
+      }
+      if (name === 'energy' && trial.energy && trial.energy.flags) {
+        for (const flag of trial.energy.flags) {
+          td.append(' ', badge(flag, 'flagged', 'a figure at or below zero, or within the meters\' resolution: it cannot stand as measured'));
+        }
       }
       row.append(td);
     }

@@ -30,10 +30,15 @@ missing=()
 for package in "${packages[@]}"; do
   compgen -G "$dest/debs/${package}_*.deb" >/dev/null || missing+=("$package")
 done
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+download() { (cd "$dest/debs" && apt-get download "$@"); }
 if [ ${#missing[@]} -gt 0 ]; then
   echo "gpu-check-prepare: downloading ${missing[*]}" >&2
-  if ! (cd "$dest/debs" && apt-get download "${missing[@]}" 2>&1 | grep -v '^W: Download is performed unsandboxed'); then
-    echo "gpu-check-prepare: apt-get download failed: this needs Debian 12's package lists (apt-get update) and its mirror" >&2
+  # Once more after refreshing the package lists (an image may ship none).
+  if ! download "${missing[@]}" && ! { as_root apt-get update -q && download "${missing[@]}"; }; then
+    echo "gpu-check-prepare: apt-get download failed: this needs Debian 12's package lists and its mirror" >&2
     exit 1
   fi
 fi

@@ -447,16 +447,38 @@ class ProgressClock {
   std::chrono::steady_clock::time_point start_;
 };
 
+// The live hypervolume is measured against one reference point for the
+// whole run, so that it rises only when the front improves: the
+// objectives' thresholds when every one has one, else the reference of the
+// first kLiveReferenceTrials feasible trials seen. (The closing line, like
+// best-trials and the report, uses the study's final reference.)
+constexpr std::size_t kLiveReferenceTrials = 5;
+
+std::optional<ReferencePoint> live_reference(const StudyFront& front) {
+  const ReferencePoint reference = front.reference();
+  const bool thresholds = std::all_of(reference.from_threshold.begin(), reference.from_threshold.end(),
+                                      [](bool from_threshold) { return from_threshold; });
+  if (thresholds || front.feasible_count() >= kLiveReferenceTrials) return reference;
+  return std::nullopt;
+}
+
+std::string live_hypervolume(const StudyFront& front, const std::optional<ReferencePoint>& reference) {
+  if (!reference) {
+    return fmt::format("HV - (reference set after {} feasible trials)", kLiveReferenceTrials);
+  }
+  return fmt::format("HV {:.4g} (reference {})", front.hypervolume(*reference),
+                     reference->coordinates(front.spec()));
+}
+
 std::string progress_line(std::int64_t finished, std::int64_t n_trials, const Trial& trial,
                           double elapsed_s, std::int64_t run_so_far, const StudyFront& front,
-                          const TuningEnergy& tuning) {
+                          const std::optional<ReferencePoint>& reference, const TuningEnergy& tuning) {
   const double per_trial_s = run_so_far > 0 ? elapsed_s / static_cast<double>(run_so_far) : 0.0;
   const double left_s = per_trial_s * static_cast<double>(std::max<std::int64_t>(0, n_trials - finished));
   std::string line = fmt::format(
-      "trial {}/{} · #{} {} · {} elapsed · ~{} left · front {} · HV {:.4g} (reference {}) · "
-      "tuning energy {} ({})",
+      "trial {}/{} · #{} {} · {} elapsed · ~{} left · front {} · {} · tuning energy {} ({})",
       finished, n_trials, trial.number, to_string(trial.state), format_duration(elapsed_s),
-      format_duration(left_s), front.size(), front.hypervolume(), front.reference().coordinates(front.spec()),
+      format_duration(left_s), front.size(), live_hypervolume(front, reference),
       format_joules(tuning.gross_j), tuning.labelled_source());
   if (trial.state != TrialState::Complete && trial.fail_reason) {
     line += " · " + printable(*trial.fail_reason);
@@ -563,17 +585,20 @@ class ProgressTally {
       tuning_.add(*trial);
       front_.add(*trial);
     }
+    if (!reference_) reference_ = live_reference(front_);
   }
 
   std::int64_t finished() const { return static_cast<std::int64_t>(counted_.size()); }
   const TuningEnergy& tuning() const { return tuning_; }
   const StudyFront& front() const { return front_; }
+  const std::optional<ReferencePoint>& reference() const { return reference_; }
 
  private:
   StudyFront front_;  // incremental: the same figures as front_of(every trial)
   std::size_t position_ = 0;
   std::unordered_set<std::int64_t> counted_;
   TuningEnergy tuning_;  // incremental: the same figures as tuning_energy(every trial)
+  std::optional<ReferencePoint> reference_;  // live_reference(), held once set
 };
 
 }  // namespace
@@ -670,7 +695,7 @@ RunSummary run_study(const StudyFile& file, const RunOptions& options) {
     tally.update(study);
     storage->set_study_user_attrs(study.record().id, {{kTuningEnergyStudyAttr, tally.tuning().gross_j}});
     out << progress_line(tally.finished(), n_trials, told, clock.elapsed_s(), summary.trials_run,
-                         tally.front(), tally.tuning())
+                         tally.front(), tally.reference(), tally.tuning())
         << '\n'
         << std::flush;
     if (run.interrupted || stop) {

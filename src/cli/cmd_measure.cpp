@@ -21,10 +21,12 @@
 
 #include "commands.hpp"
 #include "ecopt/core/error.hpp"
+#include "ecopt/core/format.hpp"
 #include "ecopt/energy/carbon.hpp"
 #include "ecopt/energy/meter.hpp"
 #include "ecopt/energy/monitor.hpp"
 #include "ecopt/energy/process.hpp"
+#include "ecopt/energy/record.hpp"
 #include "ecopt/study/text_table.hpp"
 #include "energy_output.hpp"
 
@@ -247,6 +249,7 @@ nlohmann::json report_json(const MeasureFlags& flags, const Measurement& m) {
       {"cpu_watts_per_core", flags.cpu_watts_per_core},
       {"cpu_watts_per_thread", charge(flags).watts_per_thread()},
       {"window", to_json(m.window)},
+      {"record", to_json(energy_record("command", m.window))},
       {"carbon", estimate_carbon(m.window.gross_j(), carbon).to_json()},
       {"net_carbon", net_j ? estimate_carbon(*net_j, carbon).to_json() : nlohmann::json(nullptr)},
       {"unavailable", m.unavailable},
@@ -273,6 +276,21 @@ std::string readings_table(const WindowResult& window) {
     rows.push_back(std::move(total));
   }
   return format_table(header, rows);
+}
+
+// What the meters can resolve of this window, as a trial's record states it.
+void print_resolution(std::ostream& out, const EnergyRecord& record) {
+  const double steps = record.resolution_s > 0 ? record.duration_s / record.resolution_s : 0.0;
+  out << fmt::format("   resolution      {} per window (meter step {} s): {}\n",
+                     format_joules(record.resolution_j), format_number(record.resolution_s),
+                     record.resolved()
+                         ? fmt::format("resolved, {:.0f} steps", steps)
+                         : fmt::format("NOT resolved, {:.1f} steps of the {:g} needed: repeat the work "
+                                       "until it lasts {} s",
+                                       steps, kResolvedSteps,
+                                       format_number(kResolvedSteps * record.resolution_s)));
+  out << "   windows         1 (no spread: one run is one window)\n";
+  if (const auto note = record.flag_note(); !note.empty()) out << "   flagged         " << note << '\n';
 }
 
 void print_report(std::ostream& out, const MeasureFlags& flags, const Measurement& m) {
@@ -315,6 +333,7 @@ void print_report(std::ostream& out, const MeasureFlags& flags, const Measuremen
                                          estimate_carbon(*net_j, carbon).grams_co2e)
                            : "",
                      gross_carbon.g_per_kwh, gross_carbon.basis, gross_carbon.pue);
+  print_resolution(out, energy_record("command", window));
   out << '\n';
   if (const auto estimate = estimate_text(flags, m)) out << *estimate << '\n';
   print_discovery_notes(out, m.unavailable, m.warnings);

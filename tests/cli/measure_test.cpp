@@ -93,6 +93,27 @@ TEST_F(Measure, JsonReportsTheCpuTimeEstimateOfABusyCommand) {
   EXPECT_FALSE(report["unavailable"].empty());
 }
 
+// Issue 23: what the meters can resolve, whether the window is resolved,
+// how many windows were measured and their spread, in text and JSON, from
+// the same energy record a trial stores.
+TEST_F(Measure, StatesResolutionWindowsAndSpread) {
+  const auto report = measure_json({}, busy_python(0.3));
+  ASSERT_TRUE(report.contains("record")) << report.dump();
+  const auto& record = report["record"];
+  EXPECT_EQ(record["windows"], 1);
+  EXPECT_DOUBLE_EQ(record["resolution_s"].get<double>(), 0.01);  // the CPU-time tick
+  EXPECT_GT(record["resolution_j"].get<double>(), 0.0);
+  EXPECT_TRUE(record["resolved"].get<bool>()) << record.dump();  // 0.3 s is 30 ticks
+  EXPECT_TRUE(record["flags"].empty()) << record.dump();
+  EXPECT_FALSE(record.contains("spread"));
+  const auto text = measure({"--devices", "cpu"}, {"/bin/true"});
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_THAT(text.err, HasSubstr("resolution      "));
+  EXPECT_THAT(text.err, HasSubstr("per window (meter step 0.01 s)"));
+  EXPECT_THAT(text.err, HasSubstr("NOT resolved"));
+  EXPECT_THAT(text.err, HasSubstr("windows         1 (no spread: one run is one window)"));
+}
+
 TEST_F(Measure, WattsPerCoreRegionAndPueChangeTheFigures) {
   const auto report = measure_json(
       {"--cpu-watts-per-core", "10", "--carbon-intensity", "100", "--pue", "1.5"}, busy_python(0.1));

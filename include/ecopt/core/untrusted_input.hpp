@@ -51,15 +51,17 @@ std::string read_input_file(const std::filesystem::path& path, std::string_view 
 // the option, its range and the value.
 class OptionReader {
  public:
-  // `owner` prefixes option names in errors: "mobo option", "--sampler-kwargs:".
+  // `owner` prefixes option names in errors: "mobo option", "--sampler-kwargs option".
   OptionReader(const nlohmann::json& options, std::string owner);
 
-  bool has(std::string_view key) const;
+  // `fallback` when the option is absent.
   std::int64_t integer(std::string_view key, std::int64_t fallback, std::int64_t low,
                        std::int64_t high) const;
   double number(std::string_view key, double fallback, double low, double high) const;
 
  private:
+  bool has(std::string_view key) const;
+
   const nlohmann::json& options_;
   std::string owner_;
 };

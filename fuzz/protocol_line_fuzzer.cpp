@@ -1,7 +1,8 @@
 // Any stdout line of a command trial is ordinary output, a protocol message
-// (metrics of numbers, strings and booleans, or a named phase event) or an
-// ecopt::InputError whose message stays short, as it becomes the trial's
-// fail_reason. Any other exception, crash or sanitizer report is a bug.
+// (metrics of numbers, strings and booleans within their size limits, or a
+// named phase event) or an ecopt::InputError whose message stays short, as
+// it becomes the trial's fail_reason. Any other exception, crash or
+// sanitizer report is a bug.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
@@ -23,6 +24,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     } else {
       for (const auto& [key, value] : std::get<nlohmann::json>(*message).items()) {
         if (!value.is_number() && !value.is_string() && !value.is_boolean()) __builtin_trap();
+        if (key.size() > ecopt::detail::kMaxMetricNameBytes) __builtin_trap();
+        if (value.is_string() && value.get_ref<const std::string&>().size() >
+                                     ecopt::detail::kMaxMetricTextBytes) {
+          __builtin_trap();
+        }
       }
     }
   } catch (const ecopt::InputError& error) {

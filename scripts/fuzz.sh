@@ -14,7 +14,7 @@ if [ $# -gt 0 ]; then targets=("$@"); else targets=(study_file search_space prot
 build=build-fuzz
 
 cmake -S fuzz -B "$build" -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build "$build" -j2
+cmake --build "$build" -j2 --target "${targets[@]/%/_fuzzer}"
 
 seed_corpus() {  # target, files...
   local corpus="$build/corpus-$1"

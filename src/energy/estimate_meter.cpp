@@ -55,6 +55,11 @@ class EstimateMeter final : public Meter {
   double update_period_s() const override { return 0.0; }
   // CPU time is accounted in scheduler ticks (10 ms at the usual 100 Hz).
   double resolution_s() const override { return 1.0 / static_cast<double>(::sysconf(_SC_CLK_TCK)); }
+  // A tick of CPU time is charged whole: the cpu-time domain moves in
+  // quanta of tick × watts per thread (the memory term is integrated).
+  double step_energy_j(std::size_t domain, double mean_w) const override {
+    return domain == 0 ? resolution_s() * charge_.watts_per_thread() : resolution_s() * mean_w;
+  }
   double background_cpu_s() const override { return poller_ ? poller_->cpu_s() : 0.0; }
   std::string description() const override {
     std::string text = fmt::format(

@@ -66,6 +66,8 @@ struct EnergyMonitor::Impl {
         reading.gross_j = end.energy_j[m][d] - start.energy_j[m][d];
         reading.counter_updates = static_cast<int>(end.updates[m] - start.updates[m]);
         reading.resolution_s = meters[m]->resolution_s();
+        const double mean_w = window.duration_s > 0 ? reading.gross_j / window.duration_s : 0.0;
+        reading.resolution_j = meters[m]->step_energy_j(d, mean_w);
         if (!idle_w.empty()) {
           reading.idle_w = idle_w[m][d];
           reading.net_j = reading.gross_j - idle_w[m][d] * window.duration_s;

@@ -116,9 +116,8 @@ double WindowResult::resolution_s() const {
 }
 
 double WindowResult::resolution_j() const {
-  if (!(duration_s > 0)) return 0.0;
   double total = 0.0;
-  for (const auto& reading : readings) total += reading.resolution_s * reading.gross_j / duration_s;
+  for (const auto& reading : readings) total += reading.resolution_j;
   return total;
 }
 
@@ -133,7 +132,8 @@ nlohmann::json to_json(const EnergyReading& reading) {
                          {"estimate", is_estimate(reading.source)},
                          {"gross_j", reading.gross_j},
                          {"counter_updates", reading.counter_updates},
-                         {"resolution_s", reading.resolution_s}};
+                         {"resolution_s", reading.resolution_s},
+                         {"resolution_j", reading.resolution_j}};
   json["idle_w"] = reading.idle_w ? nlohmann::json(*reading.idle_w) : nlohmann::json(nullptr);
   json["net_j"] = reading.net_j ? nlohmann::json(*reading.net_j) : nlohmann::json(nullptr);
   return json;

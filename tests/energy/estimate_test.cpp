@@ -2,6 +2,7 @@
 // and where discovery looks.
 #include <gtest/gtest.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <thread>
@@ -62,6 +63,27 @@ TEST(EstimateMeter, BusyLoopEnergyIsCpuTimeTimesWattsPerCore) {
   // 0.2 s of CPU at 10 W per core, plus a little for the rest of the process.
   EXPECT_GE(reading.gross_j, 0.2 * 10.0 * 0.98);
   EXPECT_LE(reading.gross_j, 0.2 * 10.0 * 1.25);
+}
+
+// Issue 23: the estimate counts CPU time in ticks, so one tick of CPU time
+// at the watts per hardware thread can hide in any of its windows, whatever
+// the window's mean power: a window of a sleeping process states that
+// quantum (0.1 J here), not the tick × its near-zero mean power.
+TEST(EstimateMeter, ItsResolutionIsOneTickOfCpuTimeAtTheWattsPerThread) {
+  auto options = estimate_only();
+  options.cpu_watts_per_core = 10.0;  // each thread a whole core: no topology here
+  auto found = discover_meters(options);
+  ASSERT_EQ(found.meters.size(), 1u);
+  EnergyMonitor monitor(std::move(found.meters));
+  const double tick_s = 1.0 / static_cast<double>(::sysconf(_SC_CLK_TCK));
+  monitor.begin_window("asleep");
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  const auto asleep = monitor.end_window("asleep");
+  EXPECT_DOUBLE_EQ(asleep.resolution_j(), tick_s * 10.0);
+  monitor.begin_window("busy");
+  burn_cpu(0.05);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_DOUBLE_EQ(monitor.end_window("busy").resolution_j(), tick_s * 10.0);
 }
 
 // A sysfs CPU folder: `cores` cores of `threads` hardware threads each,

@@ -27,7 +27,9 @@ EnergyReading reading(std::string device, EnergySource source, double gross_j, d
   return r;
 }
 
+// Counter meters: one step at the window's mean power can hide.
 WindowResult window(double duration_s, std::vector<EnergyReading> readings) {
+  for (auto& r : readings) r.resolution_j = r.resolution_s * r.gross_j / duration_s;
   return {"w", duration_s, std::move(readings)};
 }
 

@@ -31,6 +31,15 @@ class Meter {
   // one step may not show yet (the counter's update period; the CPU-time
   // accounting tick for the estimate).
   virtual double resolution_s() const { return update_period_s(); }
+  // The energy that can hide within one step of domain `domain` in a
+  // window of mean power `mean_w`: the step × that power for a counter,
+  // which holds whatever was drawn; a fixed quantum for a meter that counts
+  // in steps of energy (the estimate: one tick of CPU time × the watts per
+  // hardware thread, whatever the window's mean power).
+  virtual double step_energy_j(std::size_t domain, double mean_w) const {
+    (void)domain;
+    return resolution_s() * mean_w;
+  }
   // Changes of the raw counter observed so far (reads and background polls);
   // power-integrating meters count their power samples. 0 for estimates.
   virtual std::int64_t counter_updates() const { return 0; }

@@ -44,6 +44,9 @@ struct EnergyReading {
   // The meter's step in time (Meter::resolution_s): energy drawn within
   // one step may not show yet.
   double resolution_s = 0.0;
+  // The energy that can hide within one step (Meter::step_energy_j at the
+  // window's mean power).
+  double resolution_j = 0.0;
 };
 
 struct WindowResult {
@@ -57,8 +60,8 @@ struct WindowResult {
   std::vector<EnergySource> sources() const;  // distinct, in reading order
   std::vector<std::string> devices() const;   // distinct, in reading order
   double resolution_s() const;  // the coarsest reading's step
-  // Energy that can hide within one step of each meter at the window's
-  // mean power: sum of resolution_s × gross_j / duration_s.
+  // Energy that can hide within one step of each meter: the sum of the
+  // readings' resolution_j.
   double resolution_j() const;
   // "rapl-powercap", or "estimate-cpu-time", or "mixed: a+b".
   std::string source_summary() const;

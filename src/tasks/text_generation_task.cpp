@@ -392,6 +392,13 @@ double seconds_per_run(const PerSampleEnergy& energy) {
   return median(seconds);
 }
 
+// One window's energy per sample on the basis measure_per_sample's median
+// uses: net of idle when a baseline was subtracted, else gross.
+double j_per_sample(const PerSampleEnergy& energy, const WindowResult& window) {
+  const double window_j = energy.idle_subtracted ? window.net_j().value_or(window.gross_j()) : window.gross_j();
+  return window_j / static_cast<double>(energy.samples_per_window);
+}
+
 }  // namespace
 
 GenerationEnergy measure_generation_energy(EnergyMonitor& monitor, Decoder& decoder,
@@ -423,9 +430,18 @@ GenerationEnergy measure_generation_energy(EnergyMonitor& monitor, Decoder& deco
   energy.prefill_s = seconds_per_run(energy.prefill);
   energy.decode_s = seconds_per_run(energy.decode);
   const auto generated = static_cast<double>(batch * static_cast<std::size_t>(settings.new_tokens));
-  energy.j_per_generated_token = (energy.prefill.median_j * static_cast<double>(prompt_tokens) +
-                                  energy.decode.median_j * static_cast<double>(decoded_tokens)) /
-                                 generated;
+  const auto per_generated_token = [&](double prefill_j_per_token, double decode_j_per_token) {
+    return (prefill_j_per_token * static_cast<double>(prompt_tokens) +
+            decode_j_per_token * static_cast<double>(decoded_tokens)) /
+           generated;
+  };
+  energy.j_per_generated_token = per_generated_token(energy.prefill.median_j, energy.decode.median_j);
+  const auto pairs = std::min(energy.prefill.windows.size(), energy.decode.windows.size());
+  for (std::size_t i = 0; i < pairs; ++i) {
+    energy.j_per_generated_token_pairs.push_back(
+        per_generated_token(j_per_sample(energy.prefill, energy.prefill.windows[i]),
+                            j_per_sample(energy.decode, energy.decode.windows[i])));
+  }
   energy.generated_tokens_per_s = generated / (energy.prefill_s + energy.decode_s);
   return energy;
 }
@@ -494,7 +510,15 @@ EnergyRecord generation_record(const detail::GenerationEnergy& energy) {
       record.sources.push_back(source);
   }
   record.j_per_unit = energy.j_per_generated_token;
-  record.spread.reset();  // the phases' spreads do not add up to the sum's
+  // The phases' spreads do not add up to the sum's: the sum's own spread is
+  // taken over pairs of windows.
+  record.spread.reset();
+  const auto& pairs = energy.j_per_generated_token_pairs;
+  if (pairs.size() > 1) {
+    record.spread = EnergySpread{*std::min_element(pairs.begin(), pairs.end()),
+                                 *std::max_element(pairs.begin(), pairs.end()),
+                                 median_absolute_deviation(pairs)};
+  }
   // The shorter phase window decides whether the sum is resolved.
   record.duration_s = std::min(record.duration_s, prefill.duration_s);
   record.resolution_s = std::max(record.resolution_s, prefill.resolution_s);

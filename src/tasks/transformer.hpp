@@ -131,6 +131,9 @@ struct GenerationEnergy {
   double prefill_s = 0.0;              // one prefill of the batch (median)
   double decode_s = 0.0;               // one decode of the batch (median)
   double j_per_generated_token = 0.0;  // both phases over the batch × new_tokens tokens
+  // The same figure from each pair of windows (the i-th prefill's and the
+  // i-th decode's): what the generation record's spread is made of.
+  std::vector<double> j_per_generated_token_pairs;
   double generated_tokens_per_s = 0.0;
 };
 

@@ -268,6 +268,14 @@ TEST(TextGeneration, PrefillAndDecodeAreMeasuredInSeparateWindows) {
   EXPECT_NEAR(energy.j_per_generated_token,
               (energy.prefill.median_j * 48 + energy.decode.median_j * 22) / 24.0,
               1e-12 + 1e-9 * energy.j_per_generated_token);
+  // The same figure from each pair of windows, for the record's spread.
+  ASSERT_EQ(energy.j_per_generated_token_pairs.size(), 2U);
+  for (std::size_t i = 0; i < 2; ++i) {
+    const double prefill = energy.prefill.windows[i].gross_j() / energy.prefill.samples_per_window;
+    const double decode = energy.decode.windows[i].gross_j() / energy.decode.samples_per_window;
+    EXPECT_NEAR(energy.j_per_generated_token_pairs[i], (prefill * 48 + decode * 22) / 24.0,
+                1e-12 + 1e-9 * energy.j_per_generated_token);
+  }
 }
 
 // --- training ----------------------------------------------------------------------------
@@ -465,6 +473,12 @@ TEST(TextGenerationTask, MetricsArePresentAndLabelled) {
   }
   EXPECT_EQ(names, (std::vector<std::string>{"prefill", "decode", "generation", "training"}));
   EXPECT_DOUBLE_EQ(*outcome.energy[2].j_per_unit, m["generation_j_per_token"].get<double>());
+  // Its spread over pairs of windows (issue 23: it had none, so the report
+  // drew no error bars and said one window was measured).
+  const auto& spread = outcome.energy[2].spread;
+  ASSERT_TRUE(spread.has_value());
+  EXPECT_LE(spread->min_j, *outcome.energy[2].j_per_unit);
+  EXPECT_GE(spread->max_j, *outcome.energy[2].j_per_unit);
   EXPECT_EQ(m["compute_device"], "cpu");
   EXPECT_EQ(m["generation_batch_size"], 2);
   EXPECT_EQ(m["params"],

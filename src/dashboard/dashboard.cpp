@@ -17,7 +17,7 @@
 
 #include "assets.hpp"
 #include "ecopt/core/error.hpp"
-#include "ecopt/report/escape.hpp"
+#include "ecopt/core/escape.hpp"
 #include "study_feed.hpp"
 
 namespace ecopt::dashboard {
@@ -153,7 +153,7 @@ struct Dashboard::Impl {
             slot = std::make_shared<StudyFeed>(
                 record, storage_description,
                 [this, name = record.spec.name](std::int64_t version) {
-                  return live_script(name, version);
+                  return live_updates(name, version);
                 });
           }
           feed = slot;
@@ -169,12 +169,11 @@ struct Dashboard::Impl {
     }
   }
 
-  std::string live_script(const std::string& study, std::int64_t version) const {
-    const nlohmann::json live = {{"changes", "/api/changes?name=" +
-                                                 httplib::detail::encode_query_param(study)},
-                                 {"poll_ms", options.poll_interval.count()},
-                                 {"version", version}};
-    return "window.ecoptLive = " + report::json_for_script(live) + ";\n" + assets::kDashboardJs;
+  report::LiveUpdates live_updates(const std::string& study, std::int64_t version) const {
+    return {{{"changes", "/api/changes?name=" + httplib::detail::encode_query_param(study)},
+             {"poll_ms", options.poll_interval.count()},
+             {"version", version}},
+            assets::kDashboardJs};
   }
 
   std::shared_ptr<StudyFeed> feed(const std::string& name) {
@@ -215,8 +214,8 @@ struct Dashboard::Impl {
     const nlohmann::json studies = studies_json();
     return fmt::format(
         R"(<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>ECOpt dashboard</title><style>{}</style></head><body><div class="page"><header><p class="kicker">ECOpt dashboard</p><h1>Studies</h1><p class="meta">{}</p></header><section id="studies"><table id="study-table"><thead><tr><th>study</th><th>objectives</th><th class="num">trials</th><th>states</th></tr></thead><tbody></tbody></table><p class="note" id="storage-error"></p></section></div><script type="application/json" id="ecopt-studies">{}</script><script>{}</script></body></html>)",
-        assets::kIndexCss, report::html_escape(storage_description),
-        report::json_for_script(studies), assets::kIndexJs);
+        assets::kIndexCss, html_escape(storage_description),
+        json_for_script(studies), assets::kIndexJs);
   }
 
   void configure_server() {
@@ -230,11 +229,11 @@ struct Dashboard::Impl {
     // kept-alive connection would hold a request thread for good.
     server.set_keep_alive_max_count(1);
     server.set_default_headers({
-        // The page may talk to this server only: nothing leaves the machine.
+        // The pages may talk to this server only, and run only their own
+        // scripts: markup that slipped into a page runs nothing.
         {"Content-Security-Policy",
-         "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
-         "img-src data:; connect-src 'self'; base-uri 'none'; form-action 'none'; "
-         "frame-ancestors 'none'"},
+         report::content_security_policy({assets::kDashboardJs, assets::kIndexJs}, true) +
+             "; frame-ancestors 'none'"},
         {"X-Content-Type-Options", "nosniff"},
         {"Referrer-Policy", "no-referrer"},
         {"Cache-Control", "no-store"},

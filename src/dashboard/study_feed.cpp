@@ -4,9 +4,9 @@
 
 namespace ecopt::dashboard {
 
-StudyFeed::StudyFeed(StudyRecord study, std::string storage_description, LiveScript live_script)
+StudyFeed::StudyFeed(StudyRecord study, std::string storage_description, LiveUpdates live_updates)
     : storage_description_(std::move(storage_description)),
-      live_script_(std::move(live_script)) {
+      live_updates_(std::move(live_updates)) {
   auto state = std::make_shared<TrialsState>();
   state->study = std::move(study);
   state_ = std::move(state);
@@ -52,7 +52,8 @@ std::shared_ptr<const RenderedPage> StudyFeed::render(std::shared_ptr<const Tria
     rendered->section_changed_at.push_back(changed);
   }
   rendered->trial_data = report::trial_rows(rendered->page.data);
-  rendered->document = report::page_document(rendered->page, live_script_(state->version));
+  const report::LiveUpdates live = live_updates_(state->version);
+  rendered->document = report::page_document(rendered->page, &live);
   rendered->state = std::move(state);
   return rendered;
 }

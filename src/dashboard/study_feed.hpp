@@ -37,9 +37,9 @@ struct RenderedPage {
 
 class StudyFeed {
  public:
-  // live_script(version): the script a page rendered at that version runs.
-  using LiveScript = std::function<std::string(std::int64_t version)>;
-  StudyFeed(StudyRecord study, std::string storage_description, LiveScript live_script);
+  // live_updates(version): what a page rendered at that version adds.
+  using LiveUpdates = std::function<report::LiveUpdates(std::int64_t version)>;
+  StudyFeed(StudyRecord study, std::string storage_description, LiveUpdates live_updates);
 
   // Reads what changed in storage; the caller serialises storage access.
   void refresh(Storage& storage);
@@ -55,7 +55,7 @@ class StudyFeed {
                                              const RenderedPage* previous) const;
 
   std::string storage_description_;
-  LiveScript live_script_;
+  LiveUpdates live_updates_;
   mutable std::mutex state_mutex_;
   std::shared_ptr<const TrialsState> state_;
   std::mutex render_mutex_;  // one render at a time; held while rendering

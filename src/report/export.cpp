@@ -2,11 +2,11 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdlib>
 #include <set>
 
 #include <fmt/format.h>
 
+#include "ecopt/core/escape.hpp"
 #include "ecopt/core/format.hpp"
 #include "ecopt/energy/tuning_energy.hpp"
 #include "ecopt/core/printable.hpp"
@@ -40,14 +40,6 @@ std::set<std::string> attr_keys(const std::vector<Trial>& trials) {
     for (const auto& [key, value] : trial.user_attrs.items()) keys.insert(key);
   }
   return keys;
-}
-
-void append_row(std::string& csv, const std::vector<std::string>& fields) {
-  for (std::size_t i = 0; i < fields.size(); ++i) {
-    if (i > 0) csv += ',';
-    csv += csv_field(fields[i]);
-  }
-  csv += "\r\n";
 }
 
 // Columns a terminal shows: code points, not bytes.
@@ -153,32 +145,7 @@ std::string aligned_table(const std::vector<std::string>& header,
   return out;
 }
 
-// A spreadsheet runs a cell that starts with = + - @ (or a tab or CR
-// before one) as a formula; numbers ECOpt writes never start with '+'.
-bool starts_formula(std::string_view text) {
-  if (text.empty() || std::string_view("=+-@\t\r").find(text.front()) == std::string_view::npos)
-    return false;
-  if (text.front() != '-') return true;
-  const std::string number(text);
-  char* end = nullptr;
-  std::strtod(number.c_str(), &end);
-  return end != number.c_str() + number.size();
-}
-
 }  // namespace
-
-std::string csv_field(std::string_view text) {
-  const bool formula = starts_formula(text);
-  const bool needs_quotes = formula || text.find_first_of(",\"\r\n") != std::string_view::npos ||
-                            (!text.empty() && (text.front() == ' ' || text.back() == ' '));
-  if (!needs_quotes) return std::string(text);
-  std::string out = formula ? "\"'" : "\"";
-  for (const char c : text) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
 
 std::string trials_to_csv(const StudySpec& spec, const std::vector<Trial>& trials) {
   const auto params = param_names(trials);
@@ -191,7 +158,7 @@ std::string trials_to_csv(const StudySpec& spec, const std::vector<Trial>& trial
     header.push_back(column);
   const StudyFront front = front_of(trials, spec);
   std::string csv;
-  append_row(csv, header);
+  csv += csv_row(header);
   for (const auto& trial : trials) {
     std::vector<std::string> row = {std::to_string(trial.number), std::string(to_string(trial.state))};
     for (std::size_t i = 0; i < spec.objectives.size(); ++i) {
@@ -211,7 +178,7 @@ std::string trials_to_csv(const StudySpec& spec, const std::vector<Trial>& trial
     const auto tuning_j = trial_tuning_energy_j(trial);
     row.push_back(tuning_j ? number_text(*tuning_j) : "");
     row.push_back(front.contains(trial.number) ? "true" : "false");
-    append_row(csv, row);
+    csv += csv_row(row);
   }
   return csv;
 }

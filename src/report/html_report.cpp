@@ -12,11 +12,12 @@
 
 #include "assets.hpp"
 #include "page_data.hpp"
+#include "ecopt/core/escape.hpp"
 #include "ecopt/core/format.hpp"
 #include "ecopt/energy/tuning_energy.hpp"
 #include "ecopt/math/front.hpp"
 #include "ecopt/math/stats.hpp"
-#include "ecopt/report/escape.hpp"
+#include "ecopt/report/markdown_html.hpp"
 #include "ecopt/report/model_card.hpp"
 #include "report_context.hpp"
 #include "svg_plot.hpp"
@@ -767,8 +768,8 @@ std::string impact_section(const Page& page) {
     return out + "</p></section>";
   }
   const NetImpact& impact = *context.impact;
-  const std::string unit = impact.unit;
-  out += fmt::format("<p>Every energy figure in this section is {}.{}{}</p>", impact.basis,
+  const std::string unit = html_escape(impact.unit);
+  out += fmt::format("<p>Every energy figure in this section is {}.{}{}</p>", html_escape(impact.basis),
                      impact.tuning.estimate
                          ? " Some of it is an <span class=\"badge estimate\">estimate</span> from "
                            "CPU time, not a sensor reading."
@@ -1002,9 +1003,26 @@ ReportPage render_page(const ReportContext& context) {
           std::move(data)};
 }
 
-std::string page_document(const ReportPage& page, std::string_view live_script) {
+std::string content_security_policy(const std::vector<std::string_view>& other_scripts,
+                                    bool fetches) {
+  static const std::string report_script = csp_script_hash(assets::kReportJs);
+  std::string scripts = report_script;
+  for (const auto script : other_scripts) {
+    scripts += ' ';
+    scripts += csp_script_hash(script);
+  }
+  return fmt::format("default-src 'none'; script-src {}; style-src 'unsafe-inline'; "
+                     "img-src data:; base-uri 'none'; form-action 'none'{}",
+                     scripts, fetches ? "; connect-src 'self'" : "");
+}
+
+std::string page_document(const ReportPage& page, const LiveUpdates* live) {
+  // Our own text and base64 only: nothing in it needs escaping.
+  const std::string policy = live ? content_security_policy({live->script}, true)
+                                  : content_security_policy();
   std::string out = "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
-                    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">";
+                    "<meta http-equiv=\"Content-Security-Policy\" content=\"" + policy +
+                    "\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">";
   out += "<title>" + html_escape(page.title) + "</title><style>";
   out += assets::kReportCss;
   out += "</style></head><body><div class=\"page\">";
@@ -1017,7 +1035,11 @@ std::string page_document(const ReportPage& page, std::string_view live_script) 
          "</script><script>";
   out += assets::kReportJs;
   out += "</script>";
-  if (!live_script.empty()) out += "<script>" + std::string(live_script) + "</script>";
+  if (live) {
+    out += "<script type=\"application/json\" id=\"ecopt-live\">" +
+           json_for_script(live->settings) + "</script><script>" + std::string(live->script) +
+           "</script>";
+  }
   out += "</body></html>\n";
   return out;
 }

@@ -9,7 +9,8 @@
 
 #include <fmt/format.h>
 
-#include "ecopt/report/escape.hpp"
+#include "ecopt/core/escape.hpp"
+#include "ecopt/report/markdown_html.hpp"
 
 namespace ecopt::report {
 namespace {

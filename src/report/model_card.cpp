@@ -5,7 +5,7 @@
 #include <fmt/format.h>
 
 #include "ecopt/core/format.hpp"
-#include "ecopt/report/escape.hpp"
+#include "ecopt/core/escape.hpp"
 #include "ecopt/report/metrics.hpp"
 #include "report_context.hpp"
 
@@ -94,14 +94,15 @@ std::string energy_section(const ModelCardInput& input, const Trial& trial) {
     return out + row("Energy per inference", kNotRecorded) + "\n";
   }
   const EnergyRecord& record = energy->record;
+  const std::string unit = markdown_escape(energy->unit);
   const double per_1000_j = 1000.0 * energy->j_per_unit;
-  out += row(fmt::format("Energy per {} ({}, {})", energy->unit, over_windows(record),
+  out += row(fmt::format("Energy per {} ({}, {})", unit, over_windows(record),
                          record.idle_subtracted ? "net of idle" : "gross"),
              fmt::format("{} (record `{}`)", format_joules(energy->j_per_unit), record.name));
-  out += row(fmt::format("Energy per 1,000 {}s", energy->unit), format_joules(per_1000_j));
-  out += row(fmt::format("Energy per 1,000,000 {}s", energy->unit),
+  out += row(fmt::format("Energy per 1,000 {}s", unit), format_joules(per_1000_j));
+  out += row(fmt::format("Energy per 1,000,000 {}s", unit),
              format_number(1e6 * energy->j_per_unit / 3.6e6) + " kWh");
-  out += row(fmt::format("Carbon per 1,000 {}s", energy->unit),
+  out += row(fmt::format("Carbon per 1,000 {}s", unit),
              fmt::format("{} CO2e", format_grams(grams_co2e(per_1000_j, input.carbon))));
   out += row("Spread over windows", spread_text(record));
   out += row("Meter resolution", resolution_text(record));
@@ -126,7 +127,7 @@ std::string method_text(const Trial& trial) {
       "one measurement window around the whole workload (for a command trial, the program's "
       "phase between its begin and end lines); the figure (record `{}`) is that window's energy "
       "divided by the {}s it processed, so there is no spread to report",
-      energy->record.name, energy->unit);
+      energy->record.name, markdown_escape(energy->unit));
 }
 
 std::string idle_text(const EnergyRecord& record) {
@@ -160,6 +161,7 @@ std::string measurement_section(const ModelCardInput& input, const Trial& trial)
 }
 
 std::string impact_section(const NetImpact& impact) {
+  const std::string unit = markdown_escape(impact.unit);
   std::string out = fmt::format(
       "## Net impact of tuning\n\nEvery figure below is {}.{}{}\n\n| Figure | Value |\n|---|---|\n",
       impact.basis,
@@ -176,14 +178,14 @@ std::string impact_section(const NetImpact& impact) {
                              ? fmt::format("; a lower bound, {} trials record no energy",
                                            impact.tuning.unmeasured)
                              : ""));
-  out += row(fmt::format("Baseline (trial {}) energy per {}", impact.baseline_trial, impact.unit),
+  out += row(fmt::format("Baseline (trial {}) energy per {}", impact.baseline_trial, unit),
              format_joules(impact.baseline_j_per_inference));
-  out += row(fmt::format("Saved per {} against the baseline", impact.unit),
+  out += row(fmt::format("Saved per {} against the baseline", unit),
              format_joules(impact.saved_j_per_inference));
   out += row("Break-even",
              impact.break_even_inferences
                  ? fmt::format("after {} {}s", format_count(*impact.break_even_inferences),
-                               impact.unit)
+                               unit)
                  : "never: this model uses no less energy per inference than the baseline");
   return out + "\n";
 }

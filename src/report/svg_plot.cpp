@@ -8,7 +8,7 @@
 
 #include "ecopt/core/format.hpp"
 #include "ecopt/core/param.hpp"
-#include "ecopt/report/escape.hpp"
+#include "ecopt/core/escape.hpp"
 
 namespace ecopt::report::svg {
 namespace {

@@ -2,7 +2,8 @@
 // Markdown cells, and a whole report of a hostile study.
 #include <gtest/gtest.h>
 
-#include "ecopt/report/escape.hpp"
+#include "ecopt/core/escape.hpp"
+#include "ecopt/report/markdown_html.hpp"
 #include "ecopt/report/report.hpp"
 #include "known_study.hpp"
 

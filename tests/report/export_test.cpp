@@ -44,21 +44,6 @@ std::vector<std::vector<std::string>> read_csv(const std::string& text) {
   return rows;
 }
 
-TEST(CsvField, QuotesOnlyWhenNeeded) {
-  EXPECT_EQ(csv_field("plain"), "plain");
-  EXPECT_EQ(csv_field("a,b"), "\"a,b\"");
-  EXPECT_EQ(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
-  EXPECT_EQ(csv_field("two\nlines"), "\"two\nlines\"");
-  EXPECT_EQ(csv_field(" padded"), "\" padded\"");
-  EXPECT_EQ(csv_field(""), "");
-  // Issue 16: a spreadsheet runs a cell that starts with = + - @ as a formula.
-  EXPECT_EQ(csv_field("=1+2"), "\"'=1+2\"");
-  EXPECT_EQ(csv_field("+1"), "\"'+1\"");
-  EXPECT_EQ(csv_field("@SUM(1)"), "\"'@SUM(1)\"");
-  EXPECT_EQ(csv_field("-cmd|' /C calc'!A0"), "\"'-cmd|' /C calc'!A0\"");
-  EXPECT_EQ(csv_field("-0.5"), "-0.5") << "numbers stay numbers";
-}
-
 TEST(TrialsCsv, RoundTripsAwkwardValues) {
   auto storage = open_storage("memory");
   const std::string awkward = "a,b \"c\"\r\nd";

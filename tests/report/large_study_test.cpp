@@ -15,7 +15,7 @@
 #include "demo_study.hpp"
 #include "ecopt/core/format.hpp"
 #include "ecopt/math/front.hpp"
-#include "ecopt/report/escape.hpp"
+#include "ecopt/core/escape.hpp"
 #include "ecopt/report/metrics.hpp"
 #include "ecopt/report/report.hpp"
 

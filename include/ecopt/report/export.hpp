@@ -12,12 +12,6 @@
 
 namespace ecopt::report {
 
-// RFC 4180: quoted (with quotes doubled) when the field holds a comma, a
-// quote, CR or LF, or starts or ends with a space. A field a spreadsheet
-// would run as a formula (=1+2, +1, @SUM(1), -x; not a negative number)
-// is quoted with a leading apostrophe.
-std::string csv_field(std::string_view text);
-
 // One row per trial, in Optuna's trials_dataframe layout: number, state,
 // values_<objective>, params_<name>, user_attrs_<key> (nested values as
 // compact JSON), fail_reason, datetime_start, datetime_complete; then

@@ -42,7 +42,7 @@ ReportFiles write_report(Storage& storage, const ReportOptions& options);
 
 // The page in pieces, so that a live view (ecopt dashboard) can replace
 // only the sections that changed. page_document joins them into the same
-// HTML as report.html; `live_script` runs after the report's own script.
+// HTML as report.html; a live page adds its script after the report's own.
 struct PageSection {
   std::string id;    // the id of the section's outer element
   std::string html;
@@ -55,7 +55,21 @@ struct ReportPage {
 ReportPage render_report_page(const StudyRecord& study, const std::vector<Trial>& trials,
                               const std::string& storage_description,
                               const ReportOptions& options);
-std::string page_document(const ReportPage& page, std::string_view live_script = {});
+// What a page served live adds: `script` runs after the report's own and
+// reads `settings` from <script type="application/json" id="ecopt-live">.
+struct LiveUpdates {
+  nlohmann::json settings;
+  std::string_view script;
+};
+std::string page_document(const ReportPage& page, const LiveUpdates* live = nullptr);
+
+// The Content-Security-Policy page_document's pages declare: nothing is
+// loaded from elsewhere, styles may be inline, and scripts run only when
+// they are the report's own or one of `other_scripts` (by SHA-256: the
+// page is one offline file, so no nonce could come with it). `fetches`:
+// the page may poll the origin it came from.
+std::string content_security_policy(const std::vector<std::string_view>& other_scripts = {},
+                                    bool fetches = false);
 
 // The trials of ReportPage::data, one object each by number, as report.js
 // reads them: {"number", "state", "values", "params" (in the order of

@@ -3,7 +3,7 @@
 // sections and trials that changed, without reloading.
 (function () {
   'use strict';
-  const live = window.ecoptLive;
+  const live = JSON.parse(document.getElementById('ecopt-live').textContent);
   let version = live.version;
   const badge = document.createElement('p');
   badge.id = 'live-status';

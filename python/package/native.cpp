@@ -58,7 +58,7 @@ class StudyHandle {
     return StudyHandle(std::move(storage), std::move(study));
   }
   static StudyHandle load(const std::string& url, const std::string& name) {
-    auto storage = open_storage(url);
+    auto storage = open_storage(url, {.access = StorageAccess::Existing});
     Study study = Study::load(*storage, name);
     return StudyHandle(std::move(storage), std::move(study));
   }
@@ -120,9 +120,7 @@ std::string suggest(const std::string& spec_text, const std::string& space_text,
 // `ecopt export --to optuna` from Python; returns the number of trials.
 std::size_t export_study_to_optuna(const std::string& url, const std::string& study_name,
                                    const std::string& out_url, const std::string& out_study_name) {
-  StorageOptions existing;
-  existing.create_if_missing = false;
-  auto storage = open_storage(url, existing);
+  auto storage = open_storage(url, {.access = StorageAccess::ReadOnly});
   return export_to_optuna(*storage, study_name, out_url, out_study_name);
 }
 

@@ -49,7 +49,7 @@ void run(const AskFlags& flags) {
   const SearchSpace space = search_space_from_json_text(search_space_text(flags.search_space));
   const SamplerOptions options = sampler_options(flags);
   auto sampler = make_sampler(flags.sampler, options);
-  auto opened = open_study(flags.study);
+  auto opened = open_study(flags.study, StorageAccess::Existing);
   const AskResult asked = opened.study->ask(space, *sampler, sampler_options_attrs(options));
   // In the search space's order, as the user wrote it (not alphabetical).
   nlohmann::ordered_json params = nlohmann::ordered_json::object();

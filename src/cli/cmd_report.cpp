@@ -22,7 +22,7 @@ struct ReportFlags {
 };
 
 void run(const ReportFlags& flags) {
-  auto storage = open_storage(flags.study.storage, existing_storage());
+  auto storage = open_storage(flags.study.storage, {.access = StorageAccess::ReadOnly});
   report::ReportOptions options;
   options.study_name = flags.study.study_name;
   options.out_dir = flags.out_dir;

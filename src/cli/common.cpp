@@ -38,15 +38,9 @@ CLI::Validator whole_number() {
       "INT");
 }
 
-StorageOptions existing_storage() {
-  StorageOptions options;
-  options.create_if_missing = false;
-  return options;
-}
-
-OpenedStudy open_study(const StudyFlags& flags) {
+OpenedStudy open_study(const StudyFlags& flags, StorageAccess access) {
   OpenedStudy opened;
-  opened.storage = open_storage(flags.storage, existing_storage());
+  opened.storage = open_storage(flags.storage, {.access = access});
   opened.study = std::make_unique<Study>(Study::load(*opened.storage, flags.study_name));
   return opened;
 }
@@ -115,7 +109,7 @@ void add_trial_list_command(CLI::App& app, const std::string& name, const std::s
   add_study_flags(*command, flags->study);
   add_format_flag(*command, flags->format);
   command->callback([flags, select = std::move(select)] {
-    auto opened = open_study(flags->study);
+    auto opened = open_study(flags->study, StorageAccess::ReadOnly);
     const TrialList list = select(*opened.study);
     print_trials(list.trials, opened.study->spec(), flags->format);
     if (flags->format == Format::Table && !list.footer.empty()) std::cout << list.footer << '\n';

@@ -26,17 +26,14 @@ void add_study_flags(CLI::App& command, StudyFlags& flags);
 // the text first: decimal digits that fit.
 CLI::Validator whole_number();
 
-// Options for commands that read or extend what exists: a mistyped SQLite
-// path is an error, not a new empty database.
-StorageOptions existing_storage();
-
 // An opened storage (which must exist) and a loaded study that lives as
 // long as it.
 struct OpenedStudy {
   std::unique_ptr<Storage> storage;
   std::unique_ptr<Study> study;
 };
-OpenedStudy open_study(const StudyFlags& flags);
+// `access`: Existing for ask and tell, ReadOnly for commands that only read.
+OpenedStudy open_study(const StudyFlags& flags, StorageAccess access);
 
 // Output formats of listing commands: --format json|csv|table.
 enum class Format { Json, Csv, Table };

@@ -7,6 +7,7 @@
 #include "commands.hpp"
 #include "common.hpp"
 #include "ecopt/core/error.hpp"
+#include "ecopt/core/printable.hpp"
 
 namespace ecopt::cli {
 
@@ -69,7 +70,7 @@ void run(const CreateStudyFlags& flags) {
   auto storage = open_storage(flags.study.storage);
   const Study study = flags.skip_if_exists ? Study::load_or_create(*storage, spec)
                                            : Study::create(*storage, spec);
-  std::cout << study.name() << '\n';
+  std::cout << printable(study.name()) << '\n';
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include "common.hpp"
 #include "ecopt/core/error.hpp"
 #include "ecopt/core/plugin.hpp"
+#include "ecopt/core/printable.hpp"
 #include "ecopt/dashboard/dashboard.hpp"
 
 namespace ecopt::cli {
@@ -62,7 +63,7 @@ void run(const DashboardFlags& flags) {
   const auto& plugin = plugin_table<dashboard::DashboardPlugin>(kDashboardPlugin, "ecopt dashboard");
   plugin.serve(options, [&](int port) {
     std::cout << fmt::format("ecopt dashboard: serving {} on http://{}:{}/{} (Ctrl-C stops)\n",
-                             redact_url(flags.storage), host, port,
+                             printable(redact_url(flags.storage)), printable(host), port,
                              options.token ? "?token=..." : "")
               << std::flush;
   });

@@ -5,6 +5,7 @@
 
 #include "commands.hpp"
 #include "common.hpp"
+#include "ecopt/core/printable.hpp"
 #include "ecopt/study/optuna_export.hpp"
 
 namespace ecopt::cli {
@@ -19,11 +20,11 @@ struct ExportFlags {
 };
 
 void run(const ExportFlags& flags) {
-  auto storage = open_storage(flags.study.storage, existing_storage());
+  auto storage = open_storage(flags.study.storage, {.access = StorageAccess::ReadOnly});
   const auto trials =
       export_to_optuna(*storage, flags.study.study_name, flags.out, flags.out_study_name);
-  std::cout << fmt::format("{} trials of {} written to {}\n", trials, flags.study.study_name,
-                           redact_url(flags.out));
+  std::cout << fmt::format("{} trials of {} written to {}\n", trials,
+                           printable(flags.study.study_name), printable(redact_url(flags.out)));
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 
 #include "commands.hpp"
 #include "common.hpp"
+#include "ecopt/core/escape.hpp"
 #include "ecopt/study/text_table.hpp"
 
 namespace ecopt::cli {
@@ -70,17 +71,18 @@ void print(const std::vector<nlohmann::json>& studies, Format format) {
     std::cout << format_table(header, rows);
     return;
   }
-  // CSV: the first columns as before, so that scripts reading them keep working.
-  std::cout << "name,directions,n_trials,objectives,complete,running,pruned,fail\n";
+  // CSV: the first columns as before, so that scripts reading them keep
+  // working; fields quoted and formulas neutralised as in trials.csv.
+  std::cout << csv_row({"name", "directions", "n_trials", "objectives", "complete", "running",
+                        "pruned", "fail"});
   for (std::size_t i = 0; i < rows.size(); ++i) {
-    std::cout << fmt::format("{},\"{}\",{},\"{}\",{},{},{},{}\n", rows[i][0],
-                             studies[i]["directions"].get<std::string>(), rows[i][2], rows[i][1],
-                             rows[i][3], rows[i][4], rows[i][5], rows[i][6]);
+    std::cout << csv_row({rows[i][0], studies[i]["directions"].get<std::string>(), rows[i][2],
+                          rows[i][1], rows[i][3], rows[i][4], rows[i][5], rows[i][6]});
   }
 }
 
 void run(const StudiesFlags& flags) {
-  auto storage = open_storage(flags.storage, existing_storage());
+  auto storage = open_storage(flags.storage, {.access = StorageAccess::ReadOnly});
   std::vector<nlohmann::json> studies;
   for (const auto& record : storage->studies()) {
     studies.push_back(study_json(record, storage->trials(record.id)));

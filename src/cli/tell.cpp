@@ -7,6 +7,7 @@
 #include "common.hpp"
 #include "ecopt/core/error.hpp"
 #include "ecopt/core/format.hpp"
+#include "ecopt/core/printable.hpp"
 
 namespace ecopt::cli {
 
@@ -38,7 +39,7 @@ void run(const TellFlags& flags) {
   result.values = parse_values(flags.values);
   result.user_attrs = parse_json_object(flags.user_attrs, "--user-attrs");
   if (!flags.fail_reason.empty()) result.fail_reason = flags.fail_reason;
-  auto opened = open_study(flags.study);
+  auto opened = open_study(flags.study, StorageAccess::Existing);
   if (flags.skip_if_finished) {
     const auto trial = opened.storage->find_trial(opened.study->record().id, flags.trial_number);
     if (trial && is_finished(trial->state)) {
@@ -48,7 +49,7 @@ void run(const TellFlags& flags) {
     }
   }
   opened.study->tell(flags.trial_number, result);
-  std::cout << told_line(flags.trial_number, result, opened.study->spec()) << '\n';
+  std::cout << printable(told_line(flags.trial_number, result, opened.study->spec())) << '\n';
 }
 
 }  // namespace

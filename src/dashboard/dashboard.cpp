@@ -133,7 +133,7 @@ struct Dashboard::Impl {
           "--host 127.0.0.1",
           options.host));
     }
-    storage = open_storage(options.storage_url);
+    storage = open_storage(options.storage_url, {.access = StorageAccess::ReadOnly});
     storage_description = storage->describe();
     refresh();
     configure_server();

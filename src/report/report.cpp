@@ -1,5 +1,7 @@
 #include "ecopt/report/report.hpp"
 
+#include <unistd.h>
+
 #include <cmath>
 #include <fstream>
 #include <future>
@@ -67,13 +69,20 @@ void resolve_posterior_front(ReportContext& context) {
       asked ? "asked for with --noisy" : "the study file says its objectives are noisy"};
 }
 
+// Written beside its name and renamed over it: a write that fails (a full
+// disk) leaves the previous file whole, never an empty or partial one.
 void write_file(const std::filesystem::path& path, const std::string& content) {
-  std::ofstream out(path, std::ios::binary);
+  const auto temporary =
+      path.parent_path() / fmt::format(".{}.{}.tmp", path.filename().string(), ::getpid());
+  std::ofstream out(temporary, std::ios::binary);
   out << content;
   out.close();
-  if (!out) {
-    throw InputError(fmt::format("cannot write {}; check that the folder is writable or pass "
-                                 "another --out",
+  std::error_code error;
+  if (out) std::filesystem::rename(temporary, path, error);
+  if (!out || error) {
+    std::filesystem::remove(temporary, error);
+    throw InputError(fmt::format("cannot write {}; check that the folder is writable and has "
+                                 "room, or pass another --out",
                                  path.string()));
   }
 }

@@ -4,6 +4,8 @@
 // revision it expects and reads the rest through these tables only.
 #include "ecopt/storage/optuna_sqlite.hpp"
 
+#include <unistd.h>
+
 #include <cmath>
 #include <ctime>
 #include <set>
@@ -167,16 +169,15 @@ void insert_trial(SqlConnection& db, std::int64_t study_id, const OptunaTrial& t
   insert_attrs(db, "trial_system_attributes", "trial_id", id, trial.system_attrs);
 }
 
-}  // namespace
-
-void write_optuna_sqlite(const std::filesystem::path& path, const OptunaStudy& study) {
-  const auto db = make_sqlite_connection(path, "sqlite:///" + path.string());
+void write_study(const std::filesystem::path& path, const std::string& name,
+                 const OptunaStudy& study) {
+  const auto db = make_sqlite_connection(path, "sqlite:///" + name);
   db->write([&] {
-    prepare_schema(*db, path);
+    prepare_schema(*db, name);
     if (!db->query("SELECT study_id FROM studies WHERE study_name = $1", {study.name}).empty()) {
       throw InputError(fmt::format("'{}' already holds a study named '{}'; give another file or "
                                    "another name for the export",
-                                   path.string(), study.name));
+                                   name, study.name));
     }
     const auto study_id =
         db->query("INSERT INTO studies (study_name) VALUES ($1) RETURNING study_id", {study.name})
@@ -191,6 +192,26 @@ void write_optuna_sqlite(const std::filesystem::path& path, const OptunaStudy& s
     insert_attrs(*db, "study_user_attributes", "study_id", study_id, study.user_attrs);
     for (const auto& trial : study.trials) insert_trial(*db, study_id, trial);
   });
+}
+
+}  // namespace
+
+// Into an existing file: one transaction, all or nothing. A new file is
+// built beside its name and renamed into place, so a failed export (a full
+// disk) leaves no empty or partial database behind.
+void write_optuna_sqlite(const std::filesystem::path& path, const OptunaStudy& study) {
+  std::error_code error;
+  if (std::filesystem::exists(path, error)) return write_study(path, path.string(), study);
+  auto temporary = path;
+  temporary.replace_filename(fmt::format(".{}.{}.tmp", path.filename().string(), ::getpid()));
+  try {
+    write_study(temporary, path.string(), study);
+    std::filesystem::rename(temporary, path);
+  } catch (...) {
+    std::filesystem::remove(temporary, error);
+    std::filesystem::remove(temporary.string() + "-journal", error);
+    throw;
+  }
 }
 
 }  // namespace ecopt

@@ -26,6 +26,7 @@ const SqlDialect& postgres_dialect() {
       // Two workers creating the schema at once would collide in the system
       // catalogues; a transaction-scoped advisory lock ("ECOP") queues them.
       .serialize_schema_setup = "SELECT pg_advisory_xact_lock(1162039120)",
+      .writer_setup = {},
       .session_setup = {},
   };
   return dialect;

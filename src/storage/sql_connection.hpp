@@ -44,7 +44,10 @@ struct SqlDialect {
   std::string lock_rows;    // appended to a SELECT that will update what it read
   std::string list_tables;  // one column: the names of the tables in the schema
   std::string serialize_schema_setup;  // empty where the write transaction already does
-  std::vector<std::string> session_setup;  // run once the schema has been checked
+  // Run once the schema has been checked; writer_setup (what changes the
+  // file for good, such as its journal mode) only when the open may write.
+  std::vector<std::string> writer_setup;
+  std::vector<std::string> session_setup;
 };
 
 class SqlConnection {

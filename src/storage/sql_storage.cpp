@@ -182,6 +182,9 @@ class SqlStorage final : public Storage {
   SqlStorage(std::unique_ptr<SqlConnection> connection, StorageOptions options)
       : db_(std::move(connection)), options_(std::move(options)) {
     ensure_schema();
+    if (options_.access != StorageAccess::ReadOnly) {
+      for (const auto& statement : db_->dialect().writer_setup) db_->query(statement);
+    }
     for (const auto& statement : db_->dialect().session_setup) db_->query(statement);
   }
 
@@ -383,24 +386,46 @@ class SqlStorage final : public Storage {
     db_->write(work);
   }
 
+  // A reader checks in a read transaction and writes only to upgrade an
+  // older schema; it never creates one.
   void ensure_schema() {
+    if (options_.access == StorageAccess::ReadOnly) {
+      bool current = false;
+      read([&] {
+        if (!has_schema()) {
+          throw StorageError(fmt::format(
+              "{} holds no ECOpt database (no tables); check the path (a study is created by "
+              "'ecopt create-study' or 'ecopt tune')",
+              db_->redacted_url()));
+        }
+        current = stored_schema_version() == kSchemaVersion;
+      });
+      if (current) return;
+    }
     write([&] {
       const SqlDialect& dialect = db_->dialect();
       if (!dialect.serialize_schema_setup.empty()) db_->query(dialect.serialize_schema_setup);
-      std::vector<std::string> tables;
-      for (const auto& row : db_->query(dialect.list_tables)) tables.push_back(row.text(0));
-      if (tables.empty()) {
+      if (!has_schema()) {
         for (const auto& statement : schema_statements(dialect)) db_->query(statement);
         return;
       }
-      if (std::find(tables.begin(), tables.end(), "ecopt_schema_version") == tables.end()) {
-        throw StorageError(fmt::format(
-            "{} is not an ECOpt database (it has tables but no ecopt_schema_version); "
-            "use a new database",
-            db_->redacted_url()));
-      }
       migrate(stored_schema_version());
     });
+  }
+
+  // False for a database without tables; throws for one that holds
+  // another program's tables.
+  bool has_schema() {
+    std::vector<std::string> tables;
+    for (const auto& row : db_->query(db_->dialect().list_tables)) tables.push_back(row.text(0));
+    if (tables.empty()) return false;
+    if (std::find(tables.begin(), tables.end(), "ecopt_schema_version") == tables.end()) {
+      throw StorageError(fmt::format(
+          "{} is not an ECOpt database (it has tables but no ecopt_schema_version); "
+          "use a new database",
+          db_->redacted_url()));
+    }
+    return true;
   }
 
   int stored_schema_version() {

@@ -31,8 +31,8 @@ const SqlDialect& sqlite_dialect() {
       // synchronous = NORMAL: a commit survives the process being killed and
       // the file stays consistent on power loss, without an fsync per commit
       // (which was most of an `ecopt ask` and of a trivial trial's cost).
-      .session_setup = {"PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL",
-                        "PRAGMA foreign_keys = ON"},
+      .writer_setup = {"PRAGMA journal_mode = WAL"},
+      .session_setup = {"PRAGMA synchronous = NORMAL", "PRAGMA foreign_keys = ON"},
   };
   return dialect;
 }
@@ -263,7 +263,8 @@ std::unique_ptr<Storage> make_sqlite_storage(const std::filesystem::path& path,
                                              const std::string& url,
                                              const StorageOptions& options) {
   return make_sql_storage(
-      std::make_unique<SqliteConnection>(path, url, options.create_if_missing), options);
+      std::make_unique<SqliteConnection>(path, url, options.access == StorageAccess::Create),
+      options);
 }
 
 std::unique_ptr<SqlConnection> make_sqlite_connection(const std::filesystem::path& path,

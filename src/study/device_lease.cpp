@@ -21,6 +21,7 @@
 #include <fmt/format.h>
 
 #include "ecopt/core/error.hpp"
+#include "ecopt/core/printable.hpp"
 #include "ecopt/energy/device_identity.hpp"
 #include "lease_files.hpp"
 
@@ -96,12 +97,12 @@ void check_folder_is_safe(const std::filesystem::path& folder, const std::filesy
   }
 }
 
-std::string printable(std::string text) {
-  for (char& c : text)
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
-  if (text.size() > kMaxCommandChars) text = text.substr(0, kMaxCommandChars) + "...";
-  while (!text.empty() && text.back() == ' ') text.pop_back();
-  return text;
+// /proc/<pid>/cmdline (each argument ended by NUL) as one short line.
+std::string command_line_text(std::string cmdline) {
+  std::replace(cmdline.begin(), cmdline.end(), '\0', ' ');
+  while (!cmdline.empty() && cmdline.back() == ' ') cmdline.pop_back();
+  if (cmdline.size() > kMaxCommandChars) cmdline = cmdline.substr(0, kMaxCommandChars) + "...";
+  return printable(cmdline);
 }
 
 std::string describe_process(long pid) {
@@ -111,7 +112,7 @@ std::string describe_process(long pid) {
     return fmt::format("pid {} (not visible from here)", pid);
   std::ifstream cmdline(proc + "/cmdline", std::ios::binary);
   std::string command((std::istreambuf_iterator<char>(cmdline)), std::istreambuf_iterator<char>());
-  return fmt::format("pid {} ({}: {})", pid, user_name(info.st_uid), printable(command));
+  return fmt::format("pid {} ({}: {})", pid, user_name(info.st_uid), command_line_text(command));
 }
 
 // The processes /proc/locks says hold a flock on `path`.

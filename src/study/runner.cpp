@@ -635,7 +635,7 @@ RunSummary run_study(const StudyFile& file, const RunOptions& options) {
   }
   const SearchSpace space = resolve_search_space(file, task->default_search_space());
   task->check_space(space);
-  for (const auto& warning : space.warnings()) out << "space: " << warning << '\n';
+  for (const auto& warning : space.warnings()) out << "space: " << printable(warning) << '\n';
   SamplerOptions sampler_options;
   sampler_options.seed = file.seed;
   sampler_options.initial_trials = file.initial_trials;
@@ -652,8 +652,9 @@ RunSummary run_study(const StudyFile& file, const RunOptions& options) {
   }
   const auto activity = machine_activity(*monitor, options);
   measure_idle(file, *monitor, activity.get(), options.leases, stop, out);
-  out << fmt::format("study {} · {} · sampler {} · objectives {}\n", study.name(),
-                     storage->describe(), sampler->name(), describe_objectives(study.spec()))
+  out << fmt::format("study {} · {} · sampler {} · objectives {}\n", printable(study.name()),
+                     printable(storage->describe()), sampler->name(),
+                     printable(describe_objectives(study.spec())))
       << std::flush;
   // A worker may lease only devices this machine can measure.
   if (options.leases) monitor->set_device_scope(options.leases->devices());
@@ -724,8 +725,9 @@ RunSummary run_study(const StudyFile& file, const RunOptions& options) {
   summary.tuning_energy_j = tuning.gross_j;
   storage->set_study_user_attrs(study.record().id, {{kTuningEnergyStudyAttr, tuning.gross_j}});
   const auto carbon = estimate_carbon(summary.tuning_energy_j, file.energy.carbon);
-  out << fmt::format("\nPareto front of {} ({} of {} trials finished, {}):\n", study.name(),
-                     summary.trials_finished, n_trials, summary.front.describe_hypervolume())
+  out << fmt::format("\nPareto front of {} ({} of {} trials finished, {}):\n",
+                     printable(study.name()), summary.trials_finished, n_trials,
+                     printable(summary.front.describe_hypervolume()))
       << front_table(summary.front, study.spec()) << noisy_front_line(file, study, space, trials)
       << fmt::format("tuning energy {} ({}) ≈ {} gCO2e ({})\n",
                      format_joules(summary.tuning_energy_j), tuning.labelled_source(),

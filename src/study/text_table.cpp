@@ -30,8 +30,10 @@ std::string format_table(const std::vector<std::string>& header,
     auto& shown = rows.emplace_back();
     for (const auto& cell : row) shown.push_back(printable(cell));
   }
+  std::vector<std::string> shown_header;
+  for (const auto& cell : header) shown_header.push_back(printable(cell));
   std::vector<std::size_t> widths;
-  for (const auto& cell : header) widths.push_back(cell.size());
+  for (const auto& cell : shown_header) widths.push_back(cell.size());
   for (const auto& row : rows) {
     for (std::size_t i = 0; i < std::min(row.size(), widths.size()); ++i) {
       widths[i] = std::max(widths[i], row[i].size());
@@ -46,7 +48,7 @@ std::string format_table(const std::vector<std::string>& header,
     while (!text.empty() && text.back() == ' ') text.pop_back();
     return text + "\n";
   };
-  std::string table = line(header);
+  std::string table = line(shown_header);
   std::vector<std::string> rule;
   for (auto width : widths) rule.emplace_back(width, '-');
   table += line(rule);

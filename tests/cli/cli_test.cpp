@@ -152,9 +152,9 @@ TEST_F(Cli, PrintsWhatItDidInTheUsersOrder) {
   EXPECT_THAT(table.out, HasSubstr("COMPLETE"));
   EXPECT_THAT(table.out, HasSubstr("RUNNING"));
   const auto csv = ecopt({"studies", "--storage", url_, "--format", "csv"});
-  EXPECT_THAT(csv.out, HasSubstr("name,directions,n_trials,objectives,complete,running,pruned,fail\n"
+  EXPECT_THAT(csv.out, HasSubstr("name,directions,n_trials,objectives,complete,running,pruned,fail\r\n"
                                  "s,\"maximize,minimize\",2,\"objective_0 (maximize), objective_1 "
-                                 "(minimize)\",1,1,0,0\n"));
+                                 "(minimize)\",1,1,0,0\r\n"));
 }
 
 TEST_F(Cli, BadSearchSpacesAreRefusedAndCreateNoTrial) {
@@ -282,6 +282,105 @@ TEST_F(Cli, ReadingCommandsCreateNoDatabaseAndATruncatedOneIsCalledSo) {
   expect_error(on_study("trials"), "is truncated");
 }
 
+// The SQLite header's file format bytes (offsets 18, 19): 1 for a rollback
+// journal, 2 for WAL.
+std::string journal_format(const std::filesystem::path& db) {
+  const std::string header = testing::read_file(db).substr(18, 2);
+  return std::to_string(int(header[0])) + std::to_string(int(header[1]));
+}
+
+// Issue 24 (13): the dashboard created a database at a mistyped path;
+// reading commands wrote the schema into an empty file and switched a
+// rollback-journal database to WAL.
+TEST_F(Cli, ReadingCommandsWriteNothing) {
+  // Bounded: a dashboard that opened the database would serve until stopped.
+  const auto bounded = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {"/usr/bin/timeout", "20", ECOPT_CLI_PATH});
+    return testing::run_process(args, dir_.path(), dir_.path());
+  };
+  const auto typo = dir_ / "typo.db";
+  expect_error(bounded({"dashboard", "--storage", "sqlite:///" + typo.string(), "--port", "0"}),
+               "no database at '" + typo.string() + "'");
+  EXPECT_FALSE(std::filesystem::exists(typo));
+
+  std::ofstream(dir_ / "empty.db").close();
+  for (const std::vector<std::string>& reading :
+       {std::vector<std::string>{"studies"}, {"trials", "--study-name", "s"},
+        {"best-trials", "--study-name", "s"}, {"report", "--study-name", "s"},
+        {"dashboard", "--port", "0"}}) {
+    auto args = reading;
+    args.insert(args.begin() + 1, {"--storage", "sqlite:///" + (dir_ / "empty.db").string()});
+    expect_error(bounded(args), "holds no ECOpt database");
+    EXPECT_EQ(std::filesystem::file_size(dir_ / "empty.db"), 0u) << reading[0];
+  }
+
+  create_study();
+  ask();
+  ASSERT_EQ(testing::run_process({"/usr/bin/sqlite3", (dir_ / "cli.db").string(),
+                                  "PRAGMA journal_mode = DELETE"}, dir_.path()).exit_code, 0);
+  ASSERT_EQ(journal_format(dir_ / "cli.db"), "11");
+  for (const std::vector<std::string>& reading :
+       {std::vector<std::string>{"studies"}, {"trials", "--study-name", "s"},
+        {"best-trials", "--study-name", "s"},
+        {"report", "--study-name", "s", "--out", (dir_ / "r").string()}}) {
+    auto args = reading;
+    args.insert(args.begin() + 1, {"--storage", url_});
+    const auto read = ecopt(args);
+    EXPECT_EQ(read.exit_code, 0) << read.err;
+    EXPECT_EQ(journal_format(dir_ / "cli.db"), "11") << reading[0] << " switched the journal";
+  }
+}
+
+// Issue 24 (17): a report that failed half-way left a 0-byte report.html
+// where the last good one was.
+TEST_F(Cli, AFailedReportLeavesThePreviousFilesWhole) {
+  create_study();
+  ask();
+  ASSERT_EQ(on_study("tell", {"--trial-number", "0", "--values", "0.5,2"}).exit_code, 0);
+  const std::string out = (dir_ / "r").string();
+  ASSERT_EQ(on_study("report", {"--out", out}).exit_code, 0);
+  const std::string before = testing::read_file(dir_ / "r" / "report.html");
+  ASSERT_GT(before.size(), 45000u);
+  // A file size limit of 40 KiB (ulimit -f counts 512-byte blocks), above
+  // the database's but below the page's size: the page's write fails
+  // part-way, as on a full disk.
+  const auto failed = testing::run_process(
+      {"/bin/sh", "-c",
+       "trap '' XFSZ; ulimit -f 80; exec \"$0\" report --storage \"$1\" --study-name s --out \"$2\"",
+       ECOPT_CLI_PATH, url_, out},
+      dir_.path(), dir_.path());
+  EXPECT_EQ(failed.exit_code, 1) << failed.err;
+  EXPECT_THAT(failed.err, HasSubstr("cannot write"));
+  const std::string after = testing::read_file(dir_ / "r" / "report.html");
+  EXPECT_TRUE(after == before) << "report.html holds " << after.size() << " bytes, was "
+                               << before.size();
+  for (const auto& entry : std::filesystem::directory_iterator(dir_ / "r")) {
+    EXPECT_GT(std::filesystem::file_size(entry.path()), 0u) << entry.path();
+  }
+}
+
+// Issue 24 (17): an export that failed part-way left an empty or partial
+// database at --out.
+TEST_F(Cli, AFailedExportLeavesNoFile) {
+  create_study();
+  ask();
+  ASSERT_EQ(on_study("tell", {"--trial-number", "0", "--values", "0.5,2"}).exit_code, 0);
+  const auto out = dir_ / "optuna.db";
+  // 40 KiB: more than the study's database, less than Optuna's empty schema.
+  const auto failed = testing::run_process(
+      {"/bin/sh", "-c",
+       "trap '' XFSZ; ulimit -f 80; exec \"$0\" export --storage \"$1\" --study-name s --to "
+       "optuna --out \"sqlite:///$2\"",
+       ECOPT_CLI_PATH, url_, out.string()},
+      dir_.path(), dir_.path());
+  EXPECT_EQ(failed.exit_code, 1) << failed.err;
+  EXPECT_FALSE(std::filesystem::exists(out))
+      << "left " << std::filesystem::file_size(out) << " bytes at " << out;
+  for (const auto& entry : std::filesystem::directory_iterator(dir_.path())) {
+    EXPECT_EQ(entry.path().filename().string().find(".tmp"), std::string::npos) << entry.path();
+  }
+}
+
 // Issue 16: a fail reason (or a parameter value) holding terminal escapes was
 // printed raw by `trials --format table`.
 TEST_F(Cli, TablesShowControlCharactersEscaped) {
@@ -295,6 +394,53 @@ TEST_F(Cli, TablesShowControlCharactersEscaped) {
   EXPECT_THAT(table.out, HasSubstr("\\x1b]0;TITLE"));
   EXPECT_EQ(table.out.find('\x1b'), std::string::npos) << table.out;
   EXPECT_EQ(table.out.find('\x07'), std::string::npos) << table.out;
+}
+
+// Issue 24 (10): names holding terminal escapes were printed raw by
+// create-study, tell, export and the dashboard's banner.
+TEST_F(Cli, NamesAreShownWithControlCharactersEscaped) {
+  const std::string name = "s\x1b]0;STUDY\x07";
+  const std::string storage = "sqlite:///" + (dir_ / "rude\x1b[2J.db").string();
+  const auto created = ecopt({"create-study", "--storage", storage, "--study-name", name,
+                              "--directions", "maximize", "--objective-names", "f\x1b[2J0"});
+  const auto asked = ecopt({"ask", "--storage", storage, "--study-name", name, "--search-space",
+                            kSpace, "--sampler", "random"});
+  ASSERT_EQ(asked.exit_code, 0) << asked.err;
+  const auto told = ecopt({"tell", "--storage", storage, "--study-name", name, "--trial-number",
+                           "0", "--values", "0.5"});
+  const auto exported = ecopt({"export", "--storage", storage, "--study-name", name, "--to",
+                               "optuna", "--out", "sqlite:///" + (dir_ / "optuna.db").string()});
+  testing::ChildProcess dashboard({ECOPT_CLI_PATH, "dashboard", "--storage", storage, "--port", "0"},
+                                  dir_.path());
+  ASSERT_TRUE(dashboard.wait_for_output("Ctrl-C stops", std::chrono::seconds(20)));
+  dashboard.signal(SIGINT);
+  const auto served = dashboard.wait();
+  for (const auto* run : {&created, &told, &exported, &served}) {
+    for (const auto& printed : {run->out, run->err}) {
+      EXPECT_EQ(printed.find('\x1b'), std::string::npos) << printed;
+      EXPECT_EQ(printed.find('\x07'), std::string::npos) << printed;
+    }
+  }
+  EXPECT_THAT(created.out, HasSubstr("s\\x1b]0;STUDY\\x07"));
+  EXPECT_THAT(told.out, HasSubstr("f\\x1b[2J0 0.5"));
+  EXPECT_THAT(exported.out, HasSubstr("of s\\x1b]0;STUDY\\x07 written"));
+  EXPECT_THAT(served.out, HasSubstr("rude\\x1b[2J.db"));
+}
+
+// Issue 24 (11): `studies --format csv` wrote a name as a bare formula,
+// and a quote in it split the row.
+TEST_F(Cli, StudiesCsvQuotesNamesAndNeutralisesFormulas) {
+  for (const std::string name : {"=HYPERLINK(\"http://x\",\"y\")", "a,\"b\"\nc"}) {
+    const auto created = ecopt({"create-study", "--storage", url_, "--study-name", name,
+                                "--directions", "maximize", "--objective-names", "+f"});
+    ASSERT_EQ(created.exit_code, 0) << created.err;
+  }
+  const auto listed = ecopt({"studies", "--storage", url_, "--format", "csv"});
+  ASSERT_EQ(listed.exit_code, 0) << listed.err;
+  EXPECT_EQ(listed.out,
+            "name,directions,n_trials,objectives,complete,running,pruned,fail\r\n"
+            "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",maximize,0,\"'+f (maximize)\",0,0,0,0\r\n"
+            "\"a,\"\"b\"\"\nc\",maximize,0,\"'+f (maximize)\",0,0,0,0\r\n");
 }
 
 // Issue 16: a 10,000-parameter space is too long for one argument.

@@ -320,6 +320,40 @@ TEST_F(Tune, ControlCharactersInTrialOutputArePrintedEscaped) {
   }
 }
 
+// Issue 24 (10): the study and objective names went raw into tune's
+// banner, the front's title and the front table's header.
+TEST_F(Tune, NamesWithControlCharactersArePrintedEscaped) {
+  std::ofstream(dir_ / "ok.sh") << "#!/bin/sh\necho 'ECOPT {\"f\\u001b[2J0\": 0.5}'\n";
+  const std::string url = "sqlite:///" + (dir_ / "names.db").string();
+  const auto file = dir_ / "names.toml";
+  std::ofstream(file) << fmt::format(R"(
+[study]
+name = "names\u001b]0;STUDY\u0007"
+storage = "{}"
+sampler = "random"
+n_trials = 1
+[[objectives]]
+name = "f\u001b[2J0"
+direction = "minimize"
+[task]
+kind = "command"
+argv = ["/bin/sh", "{}"]
+[space.x]
+type = "float"
+low = 0.0
+high = 1.0
+)", url, (dir_ / "ok.sh").string());
+  const auto run = ecopt({"tune", file.string()});
+  ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
+  EXPECT_THAT(run.out, HasSubstr("study names\\x1b]0;STUDY\\x07 ·"));
+  EXPECT_THAT(run.out, HasSubstr("Pareto front of names\\x1b]0;STUDY\\x07 ("));
+  EXPECT_THAT(run.out, HasSubstr("f\\x1b[2J0"));
+  for (const auto& printed : {run.out, run.err}) {
+    EXPECT_EQ(printed.find('\x1b'), std::string::npos) << printed;
+    EXPECT_EQ(printed.find('\x07'), std::string::npos) << printed;
+  }
+}
+
 // The program ignores SIGTERM, so the first Ctrl-C waits out its grace; the
 // second exits at once and must take the program down with it.
 TEST_F(Tune, ASecondCtrlCExitsAtOnceAndKillsTheTrialProgram) {

@@ -54,6 +54,7 @@ TEST(DashboardAddress, LoopbackIsRecognised) {
 }
 
 TEST_F(DashboardServer, AnOpenAddressNeedsAToken) {
+  open_storage(url);  // the dashboard only reads: the database must exist
   DashboardOptions options = test_options(url);
   options.host = "0.0.0.0";
   try {

@@ -67,3 +67,11 @@ def test_errors_are_one_line_and_typed(storage):
     with pytest.raises(ecopt.InputError):
         ecopt.Study.create(storage=storage, name="e")  # exists
     assert issubclass(ecopt.InputError, ecopt.Error)
+
+
+def test_load_on_a_mistyped_path_creates_no_database(tmp_path):
+    # Issue 24 (13): Study.load created an empty database at a mistyped path.
+    typo = tmp_path / "typo.db"
+    with pytest.raises(ecopt.StorageError, match="no database at"):
+        ecopt.Study.load(f"sqlite:///{typo}", "s")
+    assert not typo.exists()

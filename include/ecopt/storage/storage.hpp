@@ -99,6 +99,14 @@ class Storage {
   virtual std::string describe() const = 0;
 };
 
+// What opening a storage may do to it.
+enum class StorageAccess {
+  Create,    // create the SQLite file and the tables when missing (tune, create-study)
+  Existing,  // the file must exist, so that a typo creates no empty database (ask, tell)
+  ReadOnly,  // as Existing, and nothing is written: no tables into an empty file, no
+             // switch of its journal to WAL (studies, trials, report, dashboard, exports)
+};
+
 // Seams for tests; the defaults are what production uses.
 struct StorageOptions {
   std::function<TimePoint()> clock = [] { return Clock::now(); };
@@ -106,9 +114,7 @@ struct StorageOptions {
   // serialisation conflict, waiting `retry_backoff`, doubling, at most 5 s.
   int retry_attempts = 8;
   std::chrono::milliseconds retry_backoff{100};
-  // SQLite: false for commands that only use what exists (trials,
-  // studies, report, ask, tell), so that a typo creates no empty database.
-  bool create_if_missing = true;
+  StorageAccess access = StorageAccess::Create;
 };
 
 // "memory", "sqlite:///relative/path.db", "sqlite:////abs/path.db" (as

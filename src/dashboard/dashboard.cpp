@@ -4,6 +4,8 @@
 #include "ecopt/dashboard/dashboard.hpp"
 
 #include <arpa/inet.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <condition_variable>
@@ -18,6 +20,7 @@
 #include "assets.hpp"
 #include "ecopt/core/error.hpp"
 #include "ecopt/core/escape.hpp"
+#include "head_reader.hpp"
 #include "study_feed.hpp"
 
 namespace ecopt::dashboard {
@@ -32,15 +35,17 @@ namespace {
 
 constexpr std::size_t kMaxRequestBody = 4096;  // the API takes no bodies
 constexpr const char* kTokenCookie = "ecopt_token";
+// Connections still sending their heads; beyond, the longest waiting is closed.
+constexpr std::size_t kMaxWaitingHeads = 512;
 
-// httplib's ThreadPool queues without bound; this one makes the accept loop
-// wait once `capacity` connections are queued, so memory stays bounded and
-// further clients wait in the kernel's backlog.
+// httplib's ThreadPool queues without bound; this one makes the head
+// reader wait once `capacity` requests are queued, so memory stays bounded.
 class BoundedTaskQueue : public httplib::TaskQueue {
  public:
   BoundedTaskQueue(std::size_t threads, std::size_t capacity) : capacity_(capacity) {
     for (std::size_t i = 0; i < threads; ++i) workers_.emplace_back([this] { work(); });
   }
+  ~BoundedTaskQueue() override { shutdown(); }
   void enqueue(std::function<void()> job) override {
     std::unique_lock lock(mutex_);
     has_room_.wait(lock, [this] { return jobs_.size() < capacity_ || stopping_; });
@@ -54,7 +59,9 @@ class BoundedTaskQueue : public httplib::TaskQueue {
     }
     has_job_.notify_all();
     has_room_.notify_all();
-    for (auto& worker : workers_) worker.join();
+    for (auto& worker : workers_) {
+      if (worker.joinable()) worker.join();
+    }
   }
 
  private:
@@ -80,6 +87,54 @@ class BoundedTaskQueue : public httplib::TaskQueue {
   std::deque<std::function<void()>> jobs_;
   std::vector<std::thread> workers_;
   bool stopping_ = false;
+};
+
+// cpp-httplib's accept loop hands each connection to its task queue; this
+// one passes it straight to the head reader, so accepting never waits.
+class HandOver : public httplib::TaskQueue {
+ public:
+  void enqueue(std::function<void()> job) override { job(); }
+  void shutdown() override {}
+};
+
+// A server whose connections reach a request thread only with their head
+// read (HeadReader); cpp-httplib parses and routes it as usual.
+class HeadFirstServer final : public httplib::Server {
+ public:
+  HeadFirstServer(std::size_t threads, std::size_t queued, std::chrono::milliseconds io_timeout)
+      : io_timeout_(io_timeout),
+        requests_(threads, queued),
+        heads_(io_timeout, kMaxWaitingHeads, [this](int socket, std::string head) {
+          requests_.enqueue([this, socket, head = std::move(head)]() mutable {
+            serve(socket, std::move(head));
+          });
+        }) {
+    new_task_queue = [] { return new HandOver; };
+  }
+  // Closes what waits and finishes what was queued, once the accept loop
+  // has ended (after stop()).
+  void drain() {
+    heads_.stop();
+    requests_.shutdown();
+  }
+
+ private:
+  // Private in cpp-httplib, yet virtual: where an accepted socket goes.
+  bool process_and_close_socket(int socket) override {
+    heads_.admit(socket);
+    return true;
+  }
+  void serve(int socket, std::string head) {
+    HeadFirstStream stream(socket, std::move(head), io_timeout_);
+    bool closed = false;
+    process_request(stream, true, closed, nullptr);
+    ::shutdown(socket, SHUT_RDWR);
+    ::close(socket);
+  }
+
+  std::chrono::milliseconds io_timeout_;
+  BoundedTaskQueue requests_;
+  HeadReader heads_;
 };
 
 bool same_secret(const std::string& given, const std::string& expected) {
@@ -122,7 +177,10 @@ std::string study_link(const std::string& name) {
 }  // namespace
 
 struct Dashboard::Impl {
-  explicit Impl(DashboardOptions given) : options(std::move(given)) {
+  explicit Impl(DashboardOptions given)
+      : options(std::move(given)),
+        server(std::max<std::size_t>(1, options.threads),
+               std::max<std::size_t>(1, options.queued_connections), options.io_timeout) {
     if (options.token && options.token->empty()) {
       throw InputError("--token is empty; give a secret of at least a few characters");
     }
@@ -219,12 +277,7 @@ struct Dashboard::Impl {
   }
 
   void configure_server() {
-    const std::size_t threads = std::max<std::size_t>(1, options.threads);
-    const std::size_t queued = std::max<std::size_t>(1, options.queued_connections);
-    server.new_task_queue = [threads, queued] { return new BoundedTaskQueue(threads, queued); };
     server.set_payload_max_length(kMaxRequestBody);
-    server.set_read_timeout(options.io_timeout);
-    server.set_write_timeout(options.io_timeout);
     // One request per connection: an open page polls every second, so a
     // kept-alive connection would hold a request thread for good.
     server.set_keep_alive_max_count(1);
@@ -327,7 +380,7 @@ struct Dashboard::Impl {
   std::mutex feeds_mutex;
   std::map<std::string, std::shared_ptr<StudyFeed>> feeds;
   std::string storage_error;
-  httplib::Server server;
+  HeadFirstServer server;
   int bound_port = -1;
   std::mutex stop_mutex;
   std::condition_variable stop_signal;
@@ -357,6 +410,7 @@ void Dashboard::serve() {
   std::thread poller([this] { impl_->poll_until_stopped(); });
   impl_->server.listen_after_bind();
   stop();
+  impl_->server.drain();
   poller.join();
 }
 

@@ -5,8 +5,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <cstring>
 #include <filesystem>
 #include <thread>
+#include <vector>
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -123,6 +126,49 @@ TEST_F(DashboardServer, AnIdleClientCannotHoldTheServer) {
   const auto response = client.Get("/api/studies");
   ::close(idle);
   ASSERT_TRUE(response) << httplib::to_string(response.error());
+  EXPECT_EQ(response->status, 200);
+}
+
+// Issue 24 (16): 80 clients trickling header bytes kept the dashboard
+// unreachable: cpp-httplib's timeout is per read, so a byte every 100 ms
+// held each request thread for good and the rest queued behind them.
+TEST_F(DashboardServer, ClientsTricklingTheirHeadsCannotHoldTheServer) {
+  report::testing::make_known_study(*open_storage(url), "known");
+  DashboardOptions options = test_options(url);
+  options.threads = 2;
+  options.queued_connections = 4;
+  options.io_timeout = std::chrono::seconds(5);
+  RunningDashboard dashboard(options);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<std::uint16_t>(dashboard.port()));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  std::vector<int> tricklers;
+  for (int i = 0; i < 80; ++i) {
+    const int socket = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    ::connect(socket, reinterpret_cast<sockaddr*>(&address), sizeof address);  // completes in the backlog
+    tricklers.push_back(socket);
+  }
+  std::atomic<bool> done = false;
+  std::thread trickle([&] {
+    for (int round = 0; !done; ++round) {
+      for (const int socket : tricklers) {
+        const char* text = round == 0 ? "GET /api/studies HTTP/1.1\r\nHost: x\r\n" : "X";
+        ::send(socket, text, std::strlen(text), MSG_NOSIGNAL | MSG_DONTWAIT);
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the server has taken the first ones
+  httplib::Client client("127.0.0.1", dashboard.port());
+  client.set_connection_timeout(std::chrono::seconds(3));
+  client.set_read_timeout(std::chrono::seconds(3));
+  const auto response = client.Get("/api/studies");
+  done = true;
+  trickle.join();
+  for (const int socket : tricklers) ::close(socket);
+  ASSERT_TRUE(response) << "unreachable while 80 clients trickled their heads: "
+                        << httplib::to_string(response.error());
   EXPECT_EQ(response->status, 200);
 }
 

@@ -21,9 +21,11 @@ struct DashboardOptions {
   // (Authorization: Bearer, the ecopt_token cookie, or ?token= once).
   std::optional<std::string> token;
   std::chrono::milliseconds poll_interval{1000};  // how often storage is read
-  std::size_t threads = 8;          // requests served at once
-  std::size_t queued_connections = 64;  // accepted and waiting; accept waits beyond
-  std::chrono::seconds io_timeout{5};   // per read or write on a connection
+  std::size_t threads = 8;              // requests served at once
+  std::size_t queued_connections = 64;  // requests read whole and waiting for a thread
+  // A request's head (line and headers) must arrive whole within it, read
+  // without a request thread; each later read or write waits at most this.
+  std::chrono::seconds io_timeout{5};
 };
 
 // True for 127.0.0.0/8, ::1 and "localhost".

@@ -21,6 +21,7 @@
 
 #include "commands.hpp"
 #include "ecopt/core/error.hpp"
+#include "ecopt/core/escape.hpp"
 #include "ecopt/core/format.hpp"
 #include "ecopt/energy/carbon.hpp"
 #include "ecopt/energy/meter.hpp"
@@ -145,9 +146,7 @@ std::string command_text(const std::vector<std::string>& argv) {
   std::string text;
   for (const auto& arg : argv) {
     const bool plain = !arg.empty() && std::all_of(arg.begin(), arg.end(), is_shell_safe);
-    std::string quoted = "'";
-    for (char c : arg) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    text += (text.empty() ? "" : " ") + (plain ? arg : quoted + "'");
+    text += (text.empty() ? "" : " ") + (plain ? arg : shell_quote(arg));
   }
   return text;
 }

@@ -176,6 +176,18 @@ std::string csv_row(const std::vector<std::string>& fields) {
   return row + "\r\n";
 }
 
+std::string shell_quote(std::string_view text) {
+  std::string out = "'";
+  for (const char c : text) {
+    if (c == '\'') {
+      out += "'\\''";
+    } else {
+      out += c;
+    }
+  }
+  return out + "'";
+}
+
 std::string csp_script_hash(std::string_view script) {
   return "'sha256-" + base64(sha256(script)) + "'";
 }

@@ -1,14 +1,12 @@
 #include "ecopt/report/report.hpp"
 
-#include <unistd.h>
-
 #include <cmath>
-#include <fstream>
 #include <future>
 
 #include <fmt/format.h>
 
 #include "ecopt/core/error.hpp"
+#include "ecopt/core/replace_file.hpp"
 #include "ecopt/report/export.hpp"
 #include "ecopt/report/model_card.hpp"
 #include "ecopt/study/noisy_front.hpp"
@@ -69,22 +67,9 @@ void resolve_posterior_front(ReportContext& context) {
       asked ? "asked for with --noisy" : "the study file says its objectives are noisy"};
 }
 
-// Written beside its name and renamed over it: a write that fails (a full
-// disk) leaves the previous file whole, never an empty or partial one.
+// A write that fails (a full disk) leaves the previous file whole.
 void write_file(const std::filesystem::path& path, const std::string& content) {
-  const auto temporary =
-      path.parent_path() / fmt::format(".{}.{}.tmp", path.filename().string(), ::getpid());
-  std::ofstream out(temporary, std::ios::binary);
-  out << content;
-  out.close();
-  std::error_code error;
-  if (out) std::filesystem::rename(temporary, path, error);
-  if (!out || error) {
-    std::filesystem::remove(temporary, error);
-    throw InputError(fmt::format("cannot write {}; check that the folder is writable and has "
-                                 "room, or pass another --out",
-                                 path.string()));
-  }
+  replace_file(path, content, 0644);
 }
 
 }  // namespace

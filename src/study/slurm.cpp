@@ -1,20 +1,17 @@
 #include "ecopt/study/slurm.hpp"
 
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cctype>
-#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <regex>
 
 #include <fmt/format.h>
 
 #include "ecopt/core/error.hpp"
+#include "ecopt/core/escape.hpp"
 #include "ecopt/core/printable.hpp"
+#include "ecopt/core/replace_file.hpp"
 #include "ecopt/energy/process.hpp"
 #include "ecopt/storage/postgres_login.hpp"
 #include "ecopt/storage/storage.hpp"
@@ -23,13 +20,6 @@
 namespace ecopt {
 
 namespace {
-
-// 'text' for bash, whatever it holds.
-std::string quoted(const std::string& text) {
-  std::string out = "'";
-  for (const char c : text) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
 
 std::string file_name_part(const std::string& name) {
   std::string part = name;
@@ -105,38 +95,19 @@ std::string script_text(const SlurmRequest& request, const SlurmJob& job,
   if (!request.time_limit.empty()) text += fmt::format("#SBATCH --time={}\n", request.time_limit);
   if (request.gpus_per_worker > 0) text += fmt::format("#SBATCH --gres=gpu:{}\n", request.gpus_per_worker);
   text += "\n# No password here: libpq reads it from PGPASSFILE (mode 0600).\n";
-  text += fmt::format("export ECOPT_WORKER_STORAGE={}\n", quoted(job.storage_url));
-  if (!job.pgpass_path.empty()) text += fmt::format("export PGPASSFILE={}\n", quoted(job.pgpass_path.string()));
+  text += fmt::format("export ECOPT_WORKER_STORAGE={}\n", shell_quote(job.storage_url));
+  if (!job.pgpass_path.empty()) text += fmt::format("export PGPASSFILE={}\n", shell_quote(job.pgpass_path.string()));
   text +=
       "# Device leases on this node's own disk: a job-private /tmp would hide them\n"
       "# from the other jobs on the node.\n"
       "export ECOPT_LEASE_DIR=\"${ECOPT_LEASE_DIR:-/var/tmp/ecopt-leases-$(id -u)}\"\n"
       "# Slurm stops a worker with SIGTERM (scancel, preemption, time limit): its\n"
       "# trial is left RUNNING, failed as stale and retried when retry_failed allows.\n";
-  text += fmt::format("exec {} worker {}", quoted(request.ecopt_binary.string()),
-                      quoted(study_file.string()));
+  text += fmt::format("exec {} worker {}", shell_quote(request.ecopt_binary.string()),
+                      shell_quote(study_file.string()));
   if (request.gpus_per_worker > 0) text += " --devices " + worker_devices(request.gpus_per_worker);
   if (request.allow_shared) text += " --allow-shared";
   return text + "\n";
-}
-
-// Written to a new temporary file beside `path` (created 0600 with O_EXCL,
-// so the secret is never readable by others) and renamed over it: a
-// symbolic link planted at `path` is replaced, never followed.
-void write_replacing(const std::filesystem::path& path, const std::string& text, mode_t mode) {
-  std::string temporary = path.string() + ".XXXXXX";
-  const int fd = ::mkstemp(temporary.data());
-  if (fd < 0) {
-    throw UnavailableError(fmt::format("cannot write {} ({})", path.string(), std::strerror(errno)));
-  }
-  bool written = ::fchmod(fd, mode) == 0 &&
-                 ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
-  written = ::close(fd) == 0 && written;
-  if (!written || ::rename(temporary.c_str(), path.c_str()) != 0) {
-    const int error = errno;
-    ::unlink(temporary.c_str());
-    throw UnavailableError(fmt::format("cannot write {} ({})", path.string(), std::strerror(error)));
-  }
 }
 
 }  // namespace
@@ -169,8 +140,8 @@ void write_slurm_job(const SlurmJob& job) {
     throw UnavailableError(fmt::format("cannot create {} ({})",
                                        job.script_path.parent_path().string(), error.message()));
   }
-  if (job.pgpass_line) write_replacing(job.pgpass_path, *job.pgpass_line + "\n", 0600);
-  write_replacing(job.script_path, job.script, 0644);
+  if (job.pgpass_line) replace_file(job.pgpass_path, *job.pgpass_line + "\n", 0600);
+  replace_file(job.script_path, job.script, 0644);
 }
 
 std::string submit_slurm_job(const SlurmJob& job) {

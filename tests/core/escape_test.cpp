@@ -27,6 +27,12 @@ TEST(CsvRow, JoinsQuotedFieldsAndEndsWithCrLf) {
   EXPECT_EQ(csv_row({}), "\r\n");
 }
 
+TEST(ShellQuote, KeepsEveryCharacterLiteral) {
+  EXPECT_EQ(shell_quote("plain"), "'plain'");
+  EXPECT_EQ(shell_quote("it's $(rm -rf ~)\n`x`"), "'it'\\''s $(rm -rf ~)\n`x`'");
+  EXPECT_EQ(shell_quote(""), "''");
+}
+
 // The values `openssl dgst -sha256 -binary | base64` gives.
 TEST(CspScriptHash, IsTheBase64Sha256ThatBrowsersCompare) {
   EXPECT_EQ(csp_script_hash(""), "'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='");

@@ -3,7 +3,8 @@
 // passes through the one that matches where it goes. Pages get html_escape
 // (markup) and json_for_script (embedded data), and declare the hashes of
 // their own scripts so that nothing else runs; Markdown gets
-// markdown_escape; CSV csv_row; the terminal printable() (printable.hpp).
+// markdown_escape; CSV csv_row; a shell script shell_quote; the terminal
+// printable() (printable.hpp).
 #include <string>
 #include <string_view>
 #include <vector>
@@ -33,6 +34,10 @@ std::string csv_field(std::string_view text);
 
 // The fields through csv_field, comma-separated, ended by CRLF.
 std::string csv_row(const std::vector<std::string>& fields);
+
+// 'text' for a POSIX shell, whatever it holds: inside single quotes, each
+// ' written as '\''.
+std::string shell_quote(std::string_view text);
 
 // "'sha256-…'": the Content-Security-Policy source that lets exactly this
 // inline script (the text between <script> and </script>) run.

@@ -44,12 +44,20 @@ std::string search_space_text(const std::string& flag) {
                          JsonLimits{}.max_bytes, FileKind::Any);
 }
 
+// The space given, else the one the study's definition declares.
+SearchSpace space_to_search(const AskFlags& flags, const Study& study) {
+  if (!flags.search_space.empty()) return search_space_from_json_text(search_space_text(flags.search_space));
+  if (auto declared = declared_search_space(study.spec())) return *declared;
+  throw InputError(fmt::format("study '{}' declares no search space yet; give one with --search-space",
+                               study.name()));
+}
+
 void run(const AskFlags& flags) {
   // Everything the user typed is checked before a trial is created.
-  const SearchSpace space = search_space_from_json_text(search_space_text(flags.search_space));
   const SamplerOptions options = sampler_options(flags);
   auto sampler = make_sampler(flags.sampler, options);
   auto opened = open_study(flags.study, StorageAccess::Existing);
+  const SearchSpace space = space_to_search(flags, *opened.study);
   const AskResult asked = opened.study->ask(space, *sampler, sampler_options_attrs(options));
   // In the search space's order, as the user wrote it (not alphabetical).
   nlohmann::ordered_json params = nlohmann::ordered_json::object();
@@ -68,8 +76,8 @@ void add_ask_command(CLI::App& app) {
   auto* command = app.add_subcommand("ask", "Start a trial and print its parameters as JSON");
   add_study_flags(*command, flags->study);
   command->add_option("--search-space", flags->search_space,
-                      "Search space in Optuna's distribution JSON, or @FILE holding it")
-      ->required();
+                      "Search space in Optuna's distribution JSON, or @FILE holding it (default: the "
+                      "space the study declares, from its first ask or study file)");
   command->add_option("--sampler", flags->sampler, "random, sobol, nsga2 or mobo (default)");
   command->add_option("--seed", flags->seed, "Sampler seed (default 0)");
   command->add_option("--sampler-kwargs", flags->sampler_kwargs,

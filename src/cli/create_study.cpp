@@ -18,6 +18,8 @@ struct CreateStudyFlags {
   std::string direction;
   std::vector<std::string> directions;
   std::vector<std::string> objective_names;
+  std::vector<std::string> roles;
+  std::vector<std::string> units;
   bool skip_if_exists = false;
 };
 
@@ -41,6 +43,17 @@ std::vector<std::string> split_commas(const std::vector<std::string>& tokens) {
   return parts;
 }
 
+// A comma list with one entry per objective, or none.
+std::vector<std::string> per_objective(const std::vector<std::string>& tokens, const char* flag,
+                                       std::size_t objectives) {
+  auto parts = split_commas(tokens);
+  if (!parts.empty() && parts.size() != objectives) {
+    throw InputError(fmt::format("{} lists {} entries for {} objectives; give one per objective", flag,
+                                 parts.size(), objectives));
+  }
+  return parts;
+}
+
 StudySpec spec_from_flags(const CreateStudyFlags& flags) {
   auto directions = split_commas(flags.directions);
   if (!flags.direction.empty()) {
@@ -54,12 +67,16 @@ StudySpec spec_from_flags(const CreateStudyFlags& flags) {
         "--objective-names lists {} names for {} directions; give one name per direction",
         names.size(), directions.size()));
   }
+  const auto roles = per_objective(flags.roles, "--roles", directions.size());
+  const auto units = per_objective(flags.units, "--units", directions.size());
   StudySpec spec;
   spec.name = flags.study.study_name.empty() ? generated_study_name() : flags.study.study_name;
   for (std::size_t i = 0; i < directions.size(); ++i) {
     Objective objective;
     objective.name = names.empty() ? fmt::format("objective_{}", i) : names[i];
     objective.direction = parse_direction(directions[i]);
+    if (!roles.empty()) objective.role = parse_objective_role(roles[i]);
+    if (!units.empty() && !units[i].empty()) objective.unit = units[i];
     spec.objectives.push_back(objective);
   }
   return spec;
@@ -86,6 +103,10 @@ void add_create_study_command(CLI::App& app) {
                       "One direction per objective: maximize,minimize or maximize minimize");
   command->add_option("--objective-names", flags->objective_names,
                       "Objective names, one per direction (default objective_0, objective_1, ...)");
+  command->add_option("--roles", flags->roles,
+                      "One role per objective: quality, energy, cost or other (default: inferred from "
+                      "the names, docs/report.md)");
+  command->add_option("--units", flags->units, "One unit per objective, e.g. fraction,J/sample");
   command->add_flag("--skip-if-exists", flags->skip_if_exists,
                     "Reuse the study if it exists with the same objectives");
   command->callback([flags] { run(*flags); });

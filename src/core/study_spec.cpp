@@ -1,5 +1,7 @@
 #include "ecopt/core/study_spec.hpp"
 
+#include <algorithm>
+#include <array>
 #include <cmath>
 #include <set>
 
@@ -21,6 +23,70 @@ Direction parse_direction(std::string_view text) {
       fmt::format("unknown direction '{}'; use minimize or maximize", text));
 }
 
+std::string_view to_string(ObjectiveRole role) {
+  switch (role) {
+    case ObjectiveRole::Quality: return "quality";
+    case ObjectiveRole::Energy: return "energy";
+    case ObjectiveRole::Cost: return "cost";
+    case ObjectiveRole::Other: break;
+  }
+  return "other";
+}
+
+ObjectiveRole parse_objective_role(std::string_view text) {
+  for (const auto role : {ObjectiveRole::Quality, ObjectiveRole::Energy, ObjectiveRole::Cost,
+                          ObjectiveRole::Other}) {
+    if (text == to_string(role)) return role;
+  }
+  throw InputError(fmt::format("unknown objective role '{}'; use quality, energy, cost or other", text));
+}
+
+namespace {
+
+std::vector<std::string_view> name_tokens(std::string_view name) {
+  std::vector<std::string_view> tokens;
+  for (std::size_t start = 0; start <= name.size();) {
+    const std::size_t end = std::min(name.find('_', start), name.size());
+    tokens.push_back(name.substr(start, end - start));
+    start = end + 1;
+  }
+  return tokens;
+}
+
+bool any_token_in(const std::vector<std::string_view>& tokens, std::initializer_list<std::string_view> words) {
+  return std::any_of(tokens.begin(), tokens.end(), [&](std::string_view token) {
+    return std::find(words.begin(), words.end(), token) != words.end();
+  });
+}
+
+ObjectiveRole role_from_name(std::string_view name) {
+  const auto tokens = name_tokens(name);
+  if (any_token_in(tokens, {"j", "mj", "uj", "kj", "wh", "mwh", "kwh", "joules", "energy"})) {
+    return ObjectiveRole::Energy;
+  }
+  if (any_token_in(tokens, {"s", "ms", "us", "w", "mw", "mb", "gb", "latency", "seconds"})) {
+    return ObjectiveRole::Cost;
+  }
+  return ObjectiveRole::Quality;
+}
+
+std::optional<std::size_t> first_with_role(const StudySpec& spec, ObjectiveRole role) {
+  for (std::size_t i = 0; i < spec.objectives.size(); ++i) {
+    if (spec.objectives[i].role == role) return i;
+  }
+  for (std::size_t i = 0; i < spec.objectives.size(); ++i) {
+    if (!spec.objectives[i].role && objective_role(spec.objectives[i]).role == role) return i;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+ResolvedRole objective_role(const Objective& objective) {
+  if (objective.role) return {*objective.role, false};
+  return {role_from_name(objective.name), true};
+}
+
 double OutcomeConstraint::violation(double metric_value) const {
   return comparison == Comparison::LessEqual ? metric_value - bound : bound - metric_value;
 }
@@ -29,6 +95,25 @@ std::vector<Direction> StudySpec::directions() const {
   std::vector<Direction> result;
   for (const auto& objective : objectives) result.push_back(objective.direction);
   return result;
+}
+
+std::optional<std::size_t> StudySpec::quality_objective() const {
+  return first_with_role(*this, ObjectiveRole::Quality);
+}
+
+std::optional<std::size_t> StudySpec::energy_objective() const {
+  return first_with_role(*this, ObjectiveRole::Energy);
+}
+
+std::optional<bool> StudySpec::noisy() const {
+  if (std::any_of(objectives.begin(), objectives.end(), [](const Objective& o) { return o.noisy == true; })) {
+    return true;
+  }
+  if (!objectives.empty() &&
+      std::all_of(objectives.begin(), objectives.end(), [](const Objective& o) { return o.noisy == false; })) {
+    return false;
+  }
+  return std::nullopt;
 }
 
 void StudySpec::validate() const {
@@ -49,6 +134,11 @@ void StudySpec::validate() const {
       throw InputError(fmt::format("objective '{}' has a non-finite threshold; use a finite number",
                                    objective.name));
     }
+    if (objective.unit && objective.unit->size() > 32) {
+      throw InputError(fmt::format("objective '{}' has a unit of {} characters; give a short unit such as "
+                                   "\"J/sample\"",
+                                   objective.name, objective.unit->size()));
+    }
   }
   for (const auto& constraint : constraints) {
     if (constraint.metric.empty()) throw InputError("an outcome constraint has no metric; name one");
@@ -66,6 +156,23 @@ std::string_view to_string(Comparison comparison) {
   return comparison == Comparison::LessEqual ? "<=" : ">=";
 }
 
+std::string describe(const Objective& objective) {
+  return fmt::format("{} ({}{})", objective.name, to_string(objective.direction),
+                     objective.threshold ? fmt::format(", threshold {}", *objective.threshold) : "");
+}
+
+template <typename T, typename Describe>
+std::string listed(const std::vector<T>& items, Describe describe_one) {
+  if (items.empty()) return "none";
+  std::string text;
+  for (const auto& item : items) text += (text.empty() ? "" : ", ") + describe_one(item);
+  return text;
+}
+
+bool same_question(const Objective& a, const Objective& b) {
+  return a.name == b.name && a.direction == b.direction && a.threshold == b.threshold;
+}
+
 Comparison parse_comparison(std::string_view text) {
   if (text == "<=") return Comparison::LessEqual;
   if (text == ">=") return Comparison::GreaterEqual;
@@ -79,6 +186,9 @@ nlohmann::json to_json(const StudySpec& spec) {
   for (const auto& objective : spec.objectives) {
     nlohmann::json entry = {{"name", objective.name}, {"direction", to_string(objective.direction)}};
     if (objective.threshold) entry["threshold"] = *objective.threshold;
+    if (objective.role) entry["role"] = to_string(*objective.role);
+    if (objective.unit) entry["unit"] = *objective.unit;
+    if (objective.noisy) entry["noisy"] = *objective.noisy;
     objectives.push_back(entry);
   }
   auto constraints = nlohmann::json::array();
@@ -87,7 +197,13 @@ nlohmann::json to_json(const StudySpec& spec) {
                            {"op", to_string(constraint.comparison)},
                            {"bound", constraint.bound}});
   }
-  return {{"name", spec.name}, {"objectives", objectives}, {"constraints", constraints}};
+  nlohmann::json json = {{"version", kStudyDefinitionVersion},
+                         {"name", spec.name},
+                         {"objectives", objectives},
+                         {"constraints", constraints}};
+  // Kept as text so that the declared order survives a json (sorted) value.
+  if (!spec.search_space.is_null()) json["search_space"] = spec.search_space.dump();
+  return json;
 }
 
 StudySpec study_spec_from_json(const nlohmann::json& json) {
@@ -95,11 +211,15 @@ StudySpec study_spec_from_json(const nlohmann::json& json) {
     StudySpec spec;
     spec.name = json.at("name").get<std::string>();
     for (const auto& entry : json.at("objectives")) {
-      Objective objective{entry.at("name").get<std::string>(),
-                          parse_direction(entry.at("direction").get<std::string>()), std::nullopt};
+      Objective objective;
+      objective.name = entry.at("name").get<std::string>();
+      objective.direction = parse_direction(entry.at("direction").get<std::string>());
       if (entry.contains("threshold") && !entry["threshold"].is_null()) {
         objective.threshold = entry["threshold"].get<double>();
       }
+      if (entry.contains("role")) objective.role = parse_objective_role(entry["role"].get<std::string>());
+      if (entry.contains("unit")) objective.unit = entry["unit"].get<std::string>();
+      if (entry.contains("noisy")) objective.noisy = entry["noisy"].get<bool>();
       spec.objectives.push_back(objective);
     }
     for (const auto& entry : json.value("constraints", nlohmann::json::array())) {
@@ -107,10 +227,48 @@ StudySpec study_spec_from_json(const nlohmann::json& json) {
                                   parse_comparison(entry.at("op").get<std::string>()),
                                   entry.at("bound").get<double>()});
     }
+    if (json.contains("search_space")) {
+      spec.search_space = nlohmann::ordered_json::parse(json["search_space"].get<std::string>());
+    }
     return spec;
   } catch (const nlohmann::json::exception& e) {
     throw InputError(fmt::format("malformed study description: {}", e.what()));
   }
+}
+
+std::string describe_objectives(const StudySpec& spec) {
+  return listed(spec.objectives, [](const Objective& o) { return describe(o); });
+}
+
+std::string describe(const OutcomeConstraint& constraint) {
+  return fmt::format("{} {} {}", constraint.metric, to_string(constraint.comparison), constraint.bound);
+}
+
+std::string definition_change(const StudySpec& stored, const StudySpec& given) {
+  const bool same_objectives =
+      stored.objectives.size() == given.objectives.size() &&
+      std::equal(stored.objectives.begin(), stored.objectives.end(), given.objectives.begin(), same_question);
+  if (!same_objectives) {
+    return fmt::format("objectives {} were stored, not {}", describe_objectives(stored),
+                       describe_objectives(given));
+  }
+  if (stored.constraints != given.constraints) {
+    const auto text = [](const OutcomeConstraint& c) { return describe(c); };
+    return fmt::format("constraints {} were stored, not {}", listed(stored.constraints, text),
+                       listed(given.constraints, text));
+  }
+  return "";
+}
+
+StudySpec with_declarations(StudySpec stored, const StudySpec& given) {
+  for (std::size_t i = 0; i < stored.objectives.size() && i < given.objectives.size(); ++i) {
+    const Objective& declared = given.objectives[i];
+    Objective& objective = stored.objectives[i];
+    if (declared.role) objective.role = declared.role;
+    if (declared.unit) objective.unit = declared.unit;
+    if (declared.noisy) objective.noisy = declared.noisy;
+  }
+  return stored;
 }
 
 std::vector<Objective> objectives_from_directions(std::string_view comma_list) {
@@ -121,8 +279,10 @@ std::vector<Objective> objectives_from_directions(std::string_view comma_list) {
     auto token = comma_list.substr(start, end - start);
     while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
     while (!token.empty() && token.back() == ' ') token.remove_suffix(1);
-    objectives.push_back(
-        {fmt::format("objective_{}", objectives.size()), parse_direction(token), std::nullopt});
+    Objective objective;
+    objective.name = fmt::format("objective_{}", objectives.size());
+    objective.direction = parse_direction(token);
+    objectives.push_back(objective);
     start = end + 1;
   }
   return objectives;

@@ -617,6 +617,10 @@ ExitStatus Process::wait_or_terminate(double timeout_s, double grace_s) {
 
 void Process::terminate(double grace_s) { impl_->terminate(grace_s); }
 
+void Process::send_signal(int signal) {
+  if (impl_->tree_alive()) ::kill(-impl_->pid, signal);
+}
+
 ProcessTreeUsage Process::usage() const {
   {
     std::lock_guard lock(impl_->mutex);

@@ -219,10 +219,7 @@ std::string choose_pue(const CarbonFlags& flags, const nlohmann::json& stored,
 std::vector<std::vector<ParamImportance>> parameter_importance(const StudySpec& spec,
                                                                const std::vector<Trial>& trials) {
   const auto complete = complete_trials(spec, trials);
-  std::set<std::string> params;
-  for (const Trial* trial : complete) {
-    for (const auto& [name, value] : trial->params) params.insert(name);
-  }
+  const auto params = parameter_names(spec, trials);
   std::vector<std::vector<ParamImportance>> per_objective(spec.objectives.size());
   for (std::size_t objective = 0; objective < spec.objectives.size(); ++objective) {
     for (const auto& param : params) {

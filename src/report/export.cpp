@@ -26,14 +26,6 @@ std::string number_text(double value) {
   return std::isfinite(value) ? fmt::format("{}", value) : "";
 }
 
-std::set<std::string> param_names(const std::vector<Trial>& trials) {
-  std::set<std::string> names;
-  for (const auto& trial : trials) {
-    for (const auto& [name, value] : trial.params) names.insert(name);
-  }
-  return names;
-}
-
 std::set<std::string> attr_keys(const std::vector<Trial>& trials) {
   std::set<std::string> keys;
   for (const auto& trial : trials) {
@@ -148,7 +140,7 @@ std::string aligned_table(const std::vector<std::string>& header,
 }  // namespace
 
 std::string trials_to_csv(const StudySpec& spec, const std::vector<Trial>& trials) {
-  const auto params = param_names(trials);
+  const auto params = parameter_names(spec, trials);
   const auto keys = attr_keys(trials);
   std::vector<std::string> header = {"number", "state"};
   for (const auto& objective : spec.objectives) header.push_back("values_" + objective.name);
@@ -234,7 +226,7 @@ std::string trials_to_json(const StudySpec& spec, const std::vector<Trial>& tria
 
 std::string format_trials_table(const StudySpec& spec, const std::vector<Trial>& trials,
                                 const TableOptions& options) {
-  const auto params = param_names(trials);
+  const auto params = parameter_names(spec, trials);
   std::vector<std::string> header = {"#", "state"};
   for (const auto& objective : spec.objectives) header.push_back(objective.name);
   header.insert(header.end(), params.begin(), params.end());

@@ -19,6 +19,7 @@
 #include "ecopt/math/stats.hpp"
 #include "ecopt/report/markdown_html.hpp"
 #include "ecopt/report/model_card.hpp"
+#include "ecopt/space/search_space.hpp"
 #include "report_context.hpp"
 #include "svg_plot.hpp"
 
@@ -46,7 +47,7 @@ using Range = std::pair<double, double>;
 // scale (inverted for samples/J). Nothing when the objective is not an
 // energy figure, the record counts another unit or measured one window.
 std::optional<Range> measured_range(const Trial& trial, const Objective& objective, double value) {
-  const MetricUnit unit = metric_unit(objective.name);
+  const MetricUnit unit = metric_unit(objective);
   const auto record = headline_record(trial);
   if (unit.energy_power == 0 || !record || !record->spread || record->unit != unit.counted) {
     return std::nullopt;
@@ -76,6 +77,9 @@ struct Page {
   // the chosen and baseline trials and both fronts (every k-th member by
   // number when the fronts alone are larger).
   std::set<std::int64_t> marked;
+  // The definition's declared space: parameter scales and order.
+  std::optional<SearchSpace> space;
+  std::vector<std::string> parameters;  // report::parameter_names
 };
 
 std::set<std::int64_t> marked_trials(const Page& page) {
@@ -106,6 +110,8 @@ Page make_page(const ReportContext& context) {
     page.front.insert(number);
   }
   for (const auto& trial : context.trials) page.by_number.emplace(trial.number, &trial);
+  page.space = declared_search_space(page.spec);
+  page.parameters = parameter_names(page.spec, context.trials);
   page.marked = marked_trials(page);
   page.front_spreads.resize(page.spec.objectives.size());
   for (const Trial* trial : page.complete) {
@@ -123,7 +129,8 @@ const char* arrow(Direction direction) { return direction == Direction::Maximize
 
 // The unit an objective's values are in: accuracy above 1 is a percentage.
 std::string objective_unit(const Objective& objective, const std::vector<double>& values) {
-  std::string unit = metric_unit(objective.name).unit;
+  std::string unit = metric_unit(objective).unit;
+  if (objective.unit) return unit;
   const bool percent = std::any_of(values.begin(), values.end(), [](double v) { return v > 1.0; });
   return unit == "fraction" && percent ? "%" : unit;
 }
@@ -137,7 +144,7 @@ svg::Axis unit_axis(std::string label, std::string unit, bool log = false) {
 }
 
 svg::Axis objective_axis(const Objective& objective, const std::vector<double>& values) {
-  svg::Axis axis = unit_axis(metric_unit(objective.name).label, objective_unit(objective, values),
+  svg::Axis axis = unit_axis(metric_unit(objective).label, objective_unit(objective, values),
                              svg::choose_log(values));
   axis.arrow = arrow(objective.direction);
   return axis;
@@ -171,8 +178,9 @@ std::string point_title(const Page& page, const Trial& trial) {
   for (std::size_t i = 0; i < page.spec.objectives.size() && i < trial.values.size(); ++i) {
     title += fmt::format("\n{} = {}", page.spec.objectives[i].name, number(trial.values[i]));
   }
-  for (const auto& [name, value] : trial.params) {
-    title += fmt::format("\n{} = {}", name, format_param(value));
+  for (const auto& name : page.parameters) {
+    const auto value = trial.params.find(name);
+    if (value != trial.params.end()) title += fmt::format("\n{} = {}", name, format_param(value->second));
   }
   return title;
 }
@@ -379,7 +387,7 @@ std::string spread_notes(const Page& page) {
   std::string out;
   for (std::size_t i = 0; i < page.spec.objectives.size(); ++i) {
     const Objective& objective = page.spec.objectives[i];
-    if (metric_unit(objective.name).energy_power == 0) continue;
+    if (metric_unit(objective).energy_power == 0) continue;
     const svg::Axis axis = objective_axis(objective, objective_values(page, i));
     const std::string name = html_escape(fmt::format("{} ({})", axis.label, axis.unit));
     const std::size_t without = page.front.size() - page.front_spreads[i].size();
@@ -436,7 +444,7 @@ std::string pareto_section(const Page& page) {
 std::string hypervolume_unit(const StudySpec& spec) {
   std::vector<std::string> units;
   for (const auto& objective : spec.objectives) {
-    units.push_back(metric_unit(objective.name).unit);
+    units.push_back(metric_unit(objective).unit);
     if (units.back().empty()) return "objective units";
   }
   return fmt::format("{}", fmt::join(units, " × "));
@@ -552,9 +560,57 @@ std::string importance_section(const Page& page) {
 struct ParamAxis {
   svg::Axis axis;
   std::map<std::string, double> category_index;
+
+  // NaN for a value the axis cannot place (a told value outside the
+  // declared choices): such a trial is left off this axis only.
+  double position(const ParamValue& value) const {
+    if (axis.categories.empty()) {
+      return std::holds_alternative<std::string>(value) ? std::nan("") : as_double(value);
+    }
+    const auto at = category_index.find(to_string(value));
+    return at == category_index.end() ? std::nan("") : at->second;
+  }
 };
 
-ParamAxis param_axis(const Page& page, const std::string& name) {
+// Categories in the declared order of the choices.
+ParamAxis categorical_axis(std::string name, const std::vector<ParamValue>& choices) {
+  ParamAxis result;
+  result.axis.label = std::move(name);
+  for (const auto& choice : choices) {
+    result.category_index[to_string(choice)] = static_cast<double>(result.axis.categories.size());
+    result.axis.categories.push_back(to_string(choice));
+  }
+  return result;
+}
+
+// From the parameter's declared distribution: a log axis for a log
+// distribution, whole numbers for integers, the declared choices in order.
+std::optional<ParamAxis> declared_axis(const Page& page, const std::string& name) {
+  const Parameter* parameter = page.space ? page.space->find(name) : nullptr;
+  if (!parameter) return std::nullopt;
+  if (const auto* choices = std::get_if<CategoricalDistribution>(&parameter->distribution)) {
+    return categorical_axis(name, choices->choices);
+  }
+  if (const auto* choices = std::get_if<OrdinalDistribution>(&parameter->distribution)) {
+    return categorical_axis(name, choices->choices);
+  }
+  if (const auto* fixed = std::get_if<FixedDistribution>(&parameter->distribution)) {
+    return categorical_axis(name, {fixed->value});
+  }
+  ParamAxis result;
+  result.axis.label = name;
+  if (const auto* ints = std::get_if<IntDistribution>(&parameter->distribution)) {
+    result.axis.integer = true;
+    result.axis.log = ints->log;
+  } else {
+    result.axis.log = std::get<FloatDistribution>(parameter->distribution).log;
+  }
+  return result;
+}
+
+// A parameter the definition does not declare (told from outside): its
+// scale guessed from the values, as docs/report.md states.
+ParamAxis guessed_axis(const Page& page, const std::string& name) {
   ParamAxis result;
   result.axis.label = name;
   std::set<std::string> categories;
@@ -585,6 +641,11 @@ ParamAxis param_axis(const Page& page, const std::string& name) {
   return result;
 }
 
+ParamAxis param_axis(const Page& page, const std::string& name) {
+  if (auto declared = declared_axis(page, name)) return *declared;
+  return guessed_axis(page, name);
+}
+
 // One small chart per objective for one parameter.
 std::string param_charts(const Page& page, const std::string& name) {
   const ParamAxis x = param_axis(page, name);
@@ -601,9 +662,8 @@ std::string param_charts(const Page& page, const std::string& name) {
     for (const Trial* trial : page.complete) {
       const auto it = trial->params.find(name);
       if (it == trial->params.end()) continue;
-      const double position = x.axis.categories.empty()
-                                  ? as_double(it->second)
-                                  : x.category_index.at(to_string(it->second));
+      const double position = x.position(it->second);
+      if (std::isnan(position)) continue;
       ys.push_back(trial->values[o]);
       points.push_back({trial, position, trial->values[o]});
     }
@@ -616,10 +676,7 @@ std::string param_charts(const Page& page, const std::string& name) {
 
 std::string param_plots_section(const Page& page) {
   std::string out = R"(<section id="parameters"><h2>Parameters against objectives</h2>)";
-  std::set<std::string> names;
-  for (const Trial* trial : page.complete) {
-    for (const auto& [name, value] : trial->params) names.insert(name);
-  }
+  const auto& names = page.parameters;
   if (names.empty()) return out + "<p class=\"note\">No parameters recorded.</p></section>";
   if (names.size() > kMaxParamPlots) {
     out += fmt::format("<p class=\"note\">Showing the first {} of {} parameters.</p>",
@@ -642,10 +699,7 @@ std::string param_plots_section(const Page& page) {
 std::string parallel_section(const Page& page) {
   std::string out = R"(<section id="parallel"><h2>Parallel coordinates</h2>)";
   if (page.complete.empty()) return out + "<p class=\"note\">No complete trial yet.</p></section>";
-  std::set<std::string> names;
-  for (const Trial* trial : page.complete) {
-    for (const auto& [name, value] : trial->params) names.insert(name);
-  }
+  const auto& names = page.parameters;
   std::vector<ParamAxis> params;
   for (const auto& name : names) {
     if (params.size() == kMaxParamPlots) break;
@@ -668,9 +722,7 @@ std::string parallel_section(const Page& page) {
     svg::ParallelLine line{{}, trial->number, marker_class(page, trial->number), point_title(page, *trial)};
     for (const auto& param : params) {
       const auto it = trial->params.find(param.axis.label);
-      line.values.push_back(it == trial->params.end() ? std::nan("")
-                            : param.axis.categories.empty() ? as_double(it->second)
-                                                            : param.category_index.at(to_string(it->second)));
+      line.values.push_back(it == trial->params.end() ? std::nan("") : param.position(it->second));
     }
     line.values.insert(line.values.end(), trial->values.begin(), trial->values.end());
     chart.lines.push_back(std::move(line));
@@ -934,12 +986,34 @@ std::string method_section(const Page& page) {
          kMethodRest;
 }
 
+// "accuracy: quality, inferred from its name; unit declared"
+std::string role_text(const Objective& objective) {
+  const ResolvedRole role = objective_role(objective);
+  return fmt::format("{}: {}, {}; unit {}", objective.name, to_string(role.role),
+                     role.inferred ? "inferred from its name" : "declared",
+                     objective.unit ? "declared" : "read from its name");
+}
+
+// Which roles the page inferred, and how to declare them instead.
+std::string inferred_roles_note(const StudySpec& spec) {
+  std::vector<std::string> inferred;
+  for (const auto& objective : spec.objectives) {
+    const ResolvedRole role = objective_role(objective);
+    if (role.inferred) inferred.push_back(fmt::format("{} as {}", objective.name, to_string(role.role)));
+  }
+  if (inferred.empty()) return "";
+  return fmt::format("<p class=\"note\">Objective roles inferred from their names: {}. Declare them with "
+                     "<code>role = \"quality\"</code> (or energy, cost, other) in the study file's "
+                     "[[objectives]] or <code>ecopt create-study --roles</code>.</p>",
+                     html_escape(fmt::format("{}", fmt::join(inferred, ", "))));
+}
+
 std::string header(const Page& page) {
   const auto& context = page.context;
   std::vector<std::string> objectives;
   for (std::size_t i = 0; i < page.spec.objectives.size(); ++i) {
     objectives.push_back(fmt::format("<span class=\"pill\" title=\"{}\">{}</span>",
-                                     html_escape(page.spec.objectives[i].name),
+                                     html_escape(role_text(page.spec.objectives[i])),
                                      html_escape(objective_label(page.spec.objectives[i],
                                                                  objective_values(page, i)))));
   }
@@ -950,6 +1024,7 @@ std::string header(const Page& page) {
       "generated {}</p><p>{}</p></header>",
       html_escape(page.spec.name), html_escape(context.storage_description),
       state_counts(context.trials), format_time(Clock::now()), fmt::join(objectives, " "));
+  out += inferred_roles_note(page.spec);
   out += "<div class=\"cards\">";
   out += fmt::format("<div class=\"card\"><b>{}</b><span>trials</span></div>", context.trials.size());
   out += fmt::format("<div class=\"card\"><b>{}</b><span>on the Pareto front</span></div>", page.front.size());

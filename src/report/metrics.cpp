@@ -4,12 +4,14 @@
 #include <cmath>
 #include <limits>
 #include <map>
+#include <set>
 
 #include <fmt/format.h>
 
 #include "ecopt/core/error.hpp"
 #include "ecopt/math/front.hpp"
 #include "ecopt/math/pareto.hpp"
+#include "ecopt/space/search_space.hpp"
 
 namespace ecopt::report {
 namespace {
@@ -114,6 +116,12 @@ MetricUnit metric_unit(std::string_view name) {
           is_energy_token(tokens.back()) ? 1 : 0, ""};
 }
 
+MetricUnit metric_unit(const Objective& objective) {
+  MetricUnit unit = metric_unit(objective.name);
+  if (objective.unit) unit.unit = *objective.unit;
+  return unit;
+}
+
 double InferenceEnergy::j_per_unit_on(bool net) const {
   if (net == record.idle_subtracted || record.units_per_window == 0) return j_per_unit;
   const double window_j = net ? record.net_j.value_or(record.gross_j) : record.gross_j;
@@ -169,12 +177,19 @@ bool energy_is_shared(const Trial& trial) { return trial_energy(trial).shared; }
 
 bool energy_is_estimate(const Trial& trial) { return trial_energy(trial).estimate; }
 
-std::optional<std::size_t> quality_objective(const StudySpec& spec) {
-  for (std::size_t i = 0; i < spec.objectives.size(); ++i) {
-    const auto tokens = name_tokens(spec.objectives[i].name);
-    if (std::none_of(tokens.begin(), tokens.end(), is_energy_token)) return i;
+std::vector<std::string> parameter_names(const StudySpec& spec, const std::vector<Trial>& trials) {
+  std::set<std::string> held;
+  for (const auto& trial : trials) {
+    for (const auto& [name, value] : trial.params) held.insert(name);
   }
-  return std::nullopt;
+  std::vector<std::string> names;
+  if (const auto space = declared_search_space(spec)) {
+    for (const auto& parameter : space->parameters()) {
+      if (held.erase(parameter.name)) names.push_back(parameter.name);
+    }
+  }
+  names.insert(names.end(), held.begin(), held.end());
+  return names;
 }
 
 std::vector<const Trial*> complete_trials(const StudySpec& spec, const std::vector<Trial>& trials) {
@@ -195,7 +210,7 @@ std::vector<const Trial*> complete_trials(const StudySpec& spec, const std::vect
 
 std::optional<std::int64_t> best_quality_trial(const StudySpec& spec,
                                                const std::vector<Trial>& trials) {
-  const auto quality = quality_objective(spec);
+  const auto quality = spec.quality_objective();
   if (!quality) return std::nullopt;
   const Direction direction = spec.objectives[*quality].direction;
   const Trial* best = nullptr;
@@ -247,7 +262,7 @@ std::optional<std::int64_t> knee_trial(const StudySpec& spec, const std::vector<
 std::optional<TrialChoice> default_chosen_trial(const StudySpec& spec,
                                                 const std::vector<Trial>& trials,
                                                 double quality_tolerance) {
-  const auto quality = quality_objective(spec);
+  const auto quality = spec.quality_objective();
   std::vector<const Trial*> measured;
   for (const auto& trial : trials) {
     if (quality && counts_for_front(trial, spec) && inference_energy(trial)) measured.push_back(&trial);

@@ -106,13 +106,9 @@ nlohmann::json cell(const nlohmann::json& column, std::size_t i) {
 
 nlohmann::json page_data(const PageDataInput& input) {
   std::vector<const Trial*> trials;
-  std::set<std::string> param_names;
-  for (const auto& trial : input.trials) {
-    trials.push_back(&trial);
-    for (const auto& [name, value] : trial.params) param_names.insert(name);
-  }
+  for (const auto& trial : input.trials) trials.push_back(&trial);
   std::sort(trials.begin(), trials.end(), [](const Trial* a, const Trial* b) { return a->number < b->number; });
-  const std::vector<std::string> params(param_names.begin(), param_names.end());
+  const std::vector<std::string> params = parameter_names(input.spec, input.trials);
   const std::size_t objectives = input.spec.objectives.size();
 
   std::vector<nlohmann::json> numbers, states, inference_j, inference_unit, tuning_j, energy, fail_reason;

@@ -47,7 +47,7 @@ void resolve_baseline(ReportContext& context) {
     return;
   }
   if (auto number = best_quality_trial(context.study.spec, context.trials)) {
-    const auto& objective = context.study.spec.objectives[*quality_objective(context.study.spec)];
+    const auto& objective = context.study.spec.objectives[*context.study.spec.quality_objective()];
     context.baseline = TrialChoice{
         *number, fmt::format("the best {} ({}): the model one would pick without energy in view",
                              objective.name, to_string(objective.direction))};
@@ -59,12 +59,12 @@ void resolve_baseline(ReportContext& context) {
 // InputError when the user asked).
 void resolve_posterior_front(ReportContext& context) {
   const bool asked = context.options.noisy;
-  if (!asked && !stated_noisy(context.study, context.trials)) return;
-  if (!asked && !stored_search_space(context.study, context.trials)) return;
+  if (!asked && context.study.spec.noisy() != true) return;
+  if (!asked && !declared_search_space(context.study.spec)) return;
   const auto numbers = posterior_mean_front_numbers(context.study, context.trials);
   context.posterior_front = PosteriorFront{
       {numbers.begin(), numbers.end()},
-      asked ? "asked for with --noisy" : "the study file says its objectives are noisy"};
+      asked ? "asked for with --noisy" : "the study's definition says its objectives are noisy"};
 }
 
 // A write that fails (a full disk) leaves the previous file whole.

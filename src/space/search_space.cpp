@@ -182,3 +182,39 @@ void SearchSpace::check(const ParamMap& params) const {
 }
 
 }  // namespace ecopt
+
+namespace ecopt {
+namespace {
+
+std::string describe_parameter(const Parameter& parameter) {
+  std::string text = space_detail::describe(parameter.distribution);
+  if (parameter.condition) {
+    std::string values;
+    for (const auto& value : parameter.condition->values) values += (values.empty() ? "" : ", ") + to_string(value);
+    text += fmt::format(" when {} is one of {}", parameter.condition->parent, values);
+  }
+  return text;
+}
+
+}  // namespace
+
+std::string space_change(const SearchSpace& stored, const SearchSpace& given) {
+  for (const auto& parameter : stored.parameters()) {
+    if (!given.find(parameter.name)) return fmt::format("parameter '{}' was removed", parameter.name);
+  }
+  for (std::size_t i = 0; i < given.parameters().size(); ++i) {
+    const Parameter& now = given.parameters()[i];
+    const Parameter* was = stored.find(now.name);
+    if (!was) return fmt::format("parameter '{}' was added", now.name);
+    if (!(*was == now)) {
+      return fmt::format("parameter '{}' was {}, now {}", now.name, describe_parameter(*was), describe_parameter(now));
+    }
+    if (stored.parameters()[i].name != now.name) {
+      return fmt::format("parameter '{}' moved from place {} to {}", now.name,
+                         std::distance(stored.parameters().data(), was) + 1, i + 1);
+    }
+  }
+  return "";
+}
+
+}  // namespace ecopt

@@ -416,3 +416,12 @@ double optuna_internal_value(const Distribution& distribution, const ParamValue&
 }
 
 }  // namespace ecopt
+
+namespace ecopt {
+
+std::optional<SearchSpace> declared_search_space(const StudySpec& spec) {
+  if (spec.search_space.is_null()) return std::nullopt;
+  return search_space_from_json(spec.search_space);
+}
+
+}  // namespace ecopt

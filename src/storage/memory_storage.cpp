@@ -49,6 +49,14 @@ class MemoryStorage final : public Storage {
     rules::merge_attrs(study_locked(study_id).user_attrs, attrs, "study user attributes");
   }
 
+  StudySpec update_study_spec(std::int64_t study_id,
+                              const std::function<StudySpec(StudySpec)>& change) override {
+    std::lock_guard lock(mutex_);
+    StudySpec& stored = study_locked(study_id).spec;
+    stored = rules::checked_spec_update(stored, change(stored));
+    return stored;
+  }
+
   Trial create_trial(std::int64_t study_id, const nlohmann::json& system_attrs,
                      const ParamMap& params) override {
     return *create_trial_within(study_id, system_attrs, INT64_MAX, params);

@@ -120,6 +120,7 @@ StudyRecord study_from_row(const SqlRow& row) {
   record.spec = study_spec_from_json(parse_stored_json(row.text(2), "spec_json"));
   record.spec.name = row.text(1);
   record.user_attrs = parse_stored_json(row.text(3), "user_attrs_json");
+  rules::read_version_1_space(record);
   return record;
 }
 
@@ -241,6 +242,24 @@ class SqlStorage final : public Storage {
       db_->query("UPDATE studies SET user_attrs_json = $2 WHERE id = $1",
                  {study_id, merged.dump()});
     });
+  }
+
+  StudySpec update_study_spec(std::int64_t study_id,
+                              const std::function<StudySpec(StudySpec)>& change) override {
+    StudySpec stored;
+    write([&] {
+      const auto rows = db_->query(
+          fmt::format("SELECT {} FROM studies WHERE id = $1{}", kStudyColumns, db_->dialect().lock_rows),
+          {study_id});
+      if (rows.empty()) throw NotFoundError(rules::unknown_study_message(study_id));
+      StudyRecord record = study_from_row(rows.front());
+      stored = rules::checked_spec_update(record.spec, change(record.spec));
+      // Version 1 kept the space in a user attribute: moved, not copied.
+      record.user_attrs.erase(rules::kVersion1SpaceAttr);
+      db_->query("UPDATE studies SET spec_json = $2, user_attrs_json = $3 WHERE id = $1",
+                 {study_id, to_json(stored).dump(), record.user_attrs.dump()});
+    });
+    return stored;
   }
 
   Trial create_trial(std::int64_t study_id, const json& system_attrs,

@@ -55,6 +55,27 @@ nlohmann::json validate_new_study(const StudySpec& spec, const nlohmann::json& u
 
 void check_study_name(std::string_view name) { require_storable_name(name, "study name"); }
 
+void read_version_1_space(StudyRecord& record) {
+  const auto text = record.user_attrs.find(kVersion1SpaceAttr);
+  if (!record.spec.search_space.is_null() || text == record.user_attrs.end() || !text->is_string()) return;
+  try {
+    record.spec.search_space = nlohmann::ordered_json::parse(text->get<std::string>());
+  } catch (const nlohmann::json::exception& error) {
+    throw StorageError(fmt::format("study '{}' holds a search space that is not JSON ({}); the database is damaged",
+                                   record.spec.name, error.what()));
+  }
+}
+
+StudySpec checked_spec_update(const StudySpec& stored, StudySpec updated) {
+  updated.name = stored.name;
+  if (const auto change = definition_change(stored, updated); !change.empty()) {
+    throw InputError(fmt::format("study '{}' cannot change what it asks: {}; use another study name",
+                                 stored.name, change));
+  }
+  updated.validate();
+  return updated;
+}
+
 Trial new_trial(std::int64_t id, std::int64_t number, const nlohmann::json& system_attrs,
                 TimePoint now) {
   Trial trial;

@@ -38,6 +38,16 @@ nlohmann::json validate_new_study(const StudySpec& spec, const nlohmann::json& u
 // Throws InputError for a name no study can have (a NUL byte, not UTF-8).
 void check_study_name(std::string_view name);
 
+// Where a version 1 definition kept its search space: the study's user
+// attribute of this name, as JSON text.
+inline constexpr std::string_view kVersion1SpaceAttr = "search_space";
+// Reads a version 1 record's space into its definition (read-only
+// commands read older studies as they are; update_study_spec moves it).
+void read_version_1_space(StudyRecord& record);
+// `updated` when it keeps the stored name, objectives and constraints and
+// is valid; InputError naming the change otherwise.
+StudySpec checked_spec_update(const StudySpec& stored, StudySpec updated);
+
 Trial new_trial(std::int64_t id, std::int64_t number, const nlohmann::json& system_attrs,
                 TimePoint now);
 void set_params(Trial& trial, const ParamMap& params);

@@ -525,16 +525,17 @@ nlohmann::json stored_document(const StudyFile& file) {
   return document;
 }
 
-// A study resumed with another [space] would mix the trials of two
-// searches under one stored study file.
-void require_same_space(const Study& study, const SearchSpace& space, const StudyFile& file) {
-  const auto& attrs = study.record().user_attrs;
-  if (!attrs.contains(kSearchSpaceAttr) || attrs[kSearchSpaceAttr] == to_ordered_json(space).dump())
-    return;
-  throw InputError(fmt::format(
-      "study '{}' was created with another search space than the one in {}; use another study "
-      "name, or give it back the space it was created with",
-      study.name(), file.origin));
+// The study the file describes, created or resumed: a stored study that
+// asks another question (objectives, constraints, space) is refused in one
+// line naming the change and the file.
+Study open_study(Storage& storage, const StudyFile& file, const SearchSpace& space) {
+  try {
+    Study study = Study::load_or_create(storage, file.spec, {{"study_file", stored_document(file)}});
+    study.declare_space(space);
+    return study;
+  } catch (const InputError& error) {
+    throw InputError(fmt::format("{}: {}", file.origin, error.what()));
+  }
 }
 
 // A run in which every trial failed, or that ends short of its budget, did
@@ -605,12 +606,11 @@ class ProgressTally {
 
 namespace {
 
-// A study that says its objectives are noisy (sampler_options noisy =
-// true) also names the front judged by the models' posterior means, which
-// a lucky or unlucky draw does not move (ecopt best-trials --noisy).
-std::string noisy_front_line(const StudyFile& file, const Study& study, const SearchSpace& space,
-                             const std::vector<Trial>& trials) {
-  if (!says_noisy(file.sampler_options)) return "";
+// A study whose definition says its objectives are noisy also names the
+// front judged by the models' posterior means, which a lucky or unlucky
+// draw does not move (ecopt best-trials --noisy).
+std::string noisy_front_line(const Study& study, const SearchSpace& space, const std::vector<Trial>& trials) {
+  if (study.spec().noisy() != true) return "";
   const auto numbers = posterior_mean_front_numbers(study.spec(), space, trials);
   return fmt::format("noisy objectives: by the models' posterior means the front is trials {}\n",
                      numbers.empty() ? "(none yet)" : fmt::format("#{}", fmt::join(numbers, ", #")));
@@ -642,8 +642,7 @@ RunSummary run_study(const StudyFile& file, const RunOptions& options) {
   sampler_options.extra = file.sampler_options;
   auto sampler = make_sampler(file.sampler, sampler_options);
   auto storage = open_storage(url);
-  Study study = Study::load_or_create(*storage, file.spec, {{"study_file", stored_document(file)}});
-  require_same_space(study, space, file);
+  Study study = open_study(*storage, file, space);
   std::unique_ptr<EnergyMonitor> owned_monitor;
   EnergyMonitor* monitor = options.monitor;
   if (!monitor) {
@@ -708,9 +707,10 @@ RunSummary run_study(const StudyFile& file, const RunOptions& options) {
     if (told.state == TrialState::Failed) {
       same_failures = told.fail_reason == last_failure ? same_failures + 1 : 1;
       last_failure = told.fail_reason.value_or("");
-      if (same_failures >= 3) {
-        throw Error(fmt::format("3 trials in a row failed with: {}; fix the [task] settings in {}",
-                                last_failure, file.origin));
+      if (same_failures >= file.stop_after_same_failures) {
+        throw Error(fmt::format("{} trials in a row failed with: {}; fix the [task] settings in {} (or raise "
+                                "[study] stop_after_same_failures)",
+                                same_failures, last_failure, file.origin));
       }
     } else {
       same_failures = 0;
@@ -728,7 +728,7 @@ RunSummary run_study(const StudyFile& file, const RunOptions& options) {
   out << fmt::format("\nPareto front of {} ({} of {} trials finished, {}):\n",
                      printable(study.name()), summary.trials_finished, n_trials,
                      printable(summary.front.describe_hypervolume()))
-      << front_table(summary.front, study.spec()) << noisy_front_line(file, study, space, trials)
+      << front_table(summary.front, study.spec()) << noisy_front_line(study, space, trials)
       << fmt::format("tuning energy {} ({}) ≈ {} gCO2e ({})\n",
                      format_joules(summary.tuning_energy_j), tuning.labelled_source(),
                      format_number(carbon.grams_co2e), carbon.basis)

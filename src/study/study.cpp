@@ -12,18 +12,6 @@ namespace ecopt {
 
 namespace {
 
-bool same_objectives(const StudySpec& a, const StudySpec& b) {
-  if (a.objectives.size() != b.objectives.size()) return false;
-  for (std::size_t i = 0; i < a.objectives.size(); ++i) {
-    if (a.objectives[i].name != b.objectives[i].name ||
-        a.objectives[i].direction != b.objectives[i].direction ||
-        a.objectives[i].threshold != b.objectives[i].threshold) {
-      return false;
-    }
-  }
-  return true;
-}
-
 bool all_finite(const std::vector<double>& values) {
   return std::all_of(values.begin(), values.end(), [](double v) { return std::isfinite(v); });
 }
@@ -56,16 +44,6 @@ void check_values(const StudySpec& spec, std::int64_t number, const TrialResult&
 
 }  // namespace
 
-std::string describe_objectives(const StudySpec& spec) {
-  std::string text;
-  for (const auto& objective : spec.objectives) {
-    if (!text.empty()) text += ", ";
-    text += fmt::format("{} ({}{})", objective.name, to_string(objective.direction),
-                        objective.threshold ? fmt::format(", threshold {}", *objective.threshold) : "");
-  }
-  return text;
-}
-
 Study Study::create(Storage& storage, const StudySpec& spec, const nlohmann::json& user_attrs) {
   spec.validate();
   return Study(storage, storage.create_study(spec, user_attrs));
@@ -86,12 +64,14 @@ Study Study::load_or_create(Storage& storage, const StudySpec& spec,
                             const nlohmann::json& user_attrs) {
   spec.validate();
   if (auto record = storage.find_study(spec.name)) {
-    if (!same_objectives(record->spec, spec)) {
-      throw InputError(fmt::format(
-          "study '{}' already exists with objectives {}, not {}; use another study name",
-          spec.name, describe_objectives(record->spec), describe_objectives(spec)));
+    if (const auto change = definition_change(record->spec, spec); !change.empty()) {
+      throw InputError(fmt::format("study '{}' already exists and {}; use another study name, or give it "
+                                   "back what it was created with",
+                                   spec.name, change));
     }
-    return Study(storage, std::move(*record));
+    Study study(storage, std::move(*record));
+    study.declare(spec);
+    return study;
   }
   try {
     return Study(storage, storage.create_study(spec, user_attrs));
@@ -111,12 +91,49 @@ AskResult Study::ask(const SearchSpace& space, Sampler& sampler,
   return *ask_within(INT64_MAX, space, sampler, system_attrs);
 }
 
+void Study::declare(const StudySpec& declared) {
+  StudySpec wanted = with_declarations(record_.spec, declared);
+  if (wanted.search_space.is_null()) wanted.search_space = declared.search_space;
+  if (wanted == record_.spec) return;
+  record_.spec = storage_->update_study_spec(record_.id, [&](StudySpec stored) {
+    StudySpec updated = with_declarations(std::move(stored), declared);
+    if (updated.search_space.is_null()) updated.search_space = declared.search_space;
+    return updated;
+  });
+}
+
+void Study::declare_space(const SearchSpace& space) {
+  if (const auto stored = declared_search_space(record_.spec)) {
+    if (const auto change = space_change(*stored, space); !change.empty()) {
+      throw InputError(fmt::format("study '{}' was created with another search space: {}; use another study "
+                                   "name, or give it back the space it was created with",
+                                   name(), change));
+    }
+    return;
+  }
+  StudySpec declared = record_.spec;
+  declared.search_space = to_ordered_json(space);
+  declare(declared);
+}
+
+// What an ask tells about the study: the space of its first ask (later asks
+// may search others, define-by-run), and the noise its sampler options
+// state ({"noisy": true}); the latest statement wins.
+void Study::declare_asked_with(const SearchSpace& space, const nlohmann::json& system_attrs) {
+  StudySpec declared = record_.spec;
+  if (declared.search_space.is_null()) declared.search_space = to_ordered_json(space);
+  const auto options = system_attrs.find(kSamplerOptionsAttr);
+  if (options != system_attrs.end() && options->contains("noisy") && (*options)["noisy"].is_boolean()) {
+    for (auto& objective : declared.objectives) objective.noisy = (*options)["noisy"].get<bool>();
+  }
+  declare(declared);
+}
+
 std::optional<AskResult> Study::ask_within(std::int64_t max_trials, const SearchSpace& space,
                                            Sampler& sampler, const nlohmann::json& system_attrs) {
-  const std::string space_text = to_ordered_json(space).dump();
   auto attrs = system_attrs.is_object() ? system_attrs : nlohmann::json::object();
   attrs[kSamplerAttr] = sampler.name();
-  attrs[kSearchSpaceAttr] = space_text;
+  attrs[kSearchSpaceAttr] = to_ordered_json(space).dump();
   // Suggest first, then store the trial with its params in one transaction:
   // a failure in between (a full disk, a sampler error) stores nothing,
   // rather than a RUNNING trial without params that uses up the budget.
@@ -127,10 +144,7 @@ std::optional<AskResult> Study::ask_within(std::int64_t max_trials, const Search
   ParamMap params = suggest(space, sampler, expected_number);
   const auto created = storage_->create_trial_within(record_.id, attrs, max_trials, params);
   if (!created) return std::nullopt;
-  if (!record_.user_attrs.contains(kSearchSpaceAttr)) {
-    storage_->set_study_user_attrs(record_.id, {{kSearchSpaceAttr, space_text}});
-    record_.user_attrs[kSearchSpaceAttr] = space_text;
-  }
+  declare_asked_with(space, attrs);
   if (created->number != expected_number) {
     // Another worker took that number: suggest again for ours, as seeded
     // samplers would otherwise repeat its point. The trial already holds

@@ -174,7 +174,7 @@ void read_study_table(const ordered_json& document, StudyFile& file) {
   reject_unknown(table, "[study]",
                  {"name", "storage", "sampler", "seed", "n_trials", "initial_trials",
                   "energy_first", "space_mode", "heartbeat_interval_s",
-                  "stale_after_s", "retry_failed", "sampler_options"},
+                  "stale_after_s", "retry_failed", "sampler_options", "stop_after_same_failures"},
                  file.origin);
   const Reader study(table, "study", file.origin);
   file.spec.name = study.text("name", "");
@@ -200,6 +200,8 @@ void read_study_table(const ordered_json& document, StudyFile& file) {
       study.number("heartbeat_interval_s", file.heartbeat_interval_s, 0.01, 86400.0);
   file.stale_after_s = study.number("stale_after_s", file.stale_after_s, 0.01, 1e7);
   file.retry_failed = static_cast<int>(study.integer("retry_failed", 0, 0, 100));
+  file.stop_after_same_failures = static_cast<int>(
+      study.integer("stop_after_same_failures", file.stop_after_same_failures, 1, 1'000'000));
   if (file.stale_after_s <= file.heartbeat_interval_s) {
     throw InputError(fmt::format(
         "{}: [study] stale_after_s ({}) must exceed heartbeat_interval_s ({}), or live trials "
@@ -224,8 +226,8 @@ void read_objectives(const ordered_json& document, StudyFile& file) {
   }
   for (std::size_t i = 0; i < list.size(); ++i) {
     const std::string where = fmt::format("objectives[{}]", i);
-    reject_unknown(list[i], "[[objectives]]", {"name", "direction", "threshold", "best_plausible"},
-                   file.origin);
+    reject_unknown(list[i], "[[objectives]]",
+                   {"name", "direction", "threshold", "best_plausible", "role", "unit", "noisy"}, file.origin);
     const Reader reader(list[i], where, file.origin);
     Objective objective;
     objective.name = reader.text("name", "");
@@ -235,8 +237,27 @@ void read_objectives(const ordered_json& document, StudyFile& file) {
     }
     objective.direction = parse_direction(reader.text("direction", "maximize"));
     objective.threshold = reader.optional_number("threshold");
+    if (list[i].contains("role")) {
+      try {
+        objective.role = parse_objective_role(reader.text("role", ""));
+      } catch (const InputError& error) {
+        throw InputError(fmt::format("{}: {}.role: {}", file.origin, where, error.what()));
+      }
+    }
+    if (list[i].contains("unit")) objective.unit = reader.text("unit", "");
+    if (list[i].contains("noisy")) objective.noisy = reader.boolean("noisy", false);
     file.spec.objectives.push_back(objective);
     file.best_plausible.push_back(reader.optional_number("best_plausible"));
+  }
+}
+
+// [study] sampler_options noisy = true|false states every objective's noise
+// in the definition unless the objective states its own.
+void declare_sampler_noise(StudyFile& file) {
+  const auto noisy = file.sampler_options.find("noisy");
+  if (noisy == file.sampler_options.end() || !noisy->is_boolean()) return;
+  for (auto& objective : file.spec.objectives) {
+    if (!objective.noisy) objective.noisy = noisy->get<bool>();
   }
 }
 
@@ -359,6 +380,7 @@ StudyFile study_file_from_json(const nlohmann::ordered_json& document, const std
   read_energy(document, file);
   read_task(document, file);
   read_space(document, file);
+  declare_sampler_noise(file);
   try {
     file.spec.validate();
   } catch (const InputError& error) {

@@ -1,14 +1,11 @@
 #include "ecopt/study/worker.hpp"
 
 #include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
-#include <cstring>
 #include <filesystem>
 #include <span>
 #include <ostream>
@@ -17,9 +14,8 @@
 #include <fmt/format.h>
 
 #include "ecopt/core/error.hpp"
+#include "ecopt/energy/process.hpp"
 #include "ecopt/study/runner.hpp"
-
-extern char** environ;
 
 namespace ecopt {
 
@@ -219,70 +215,37 @@ std::string current_executable() {
   return path.string();
 }
 
-namespace {
-
-pid_t spawn_worker(const std::vector<std::string>& argv) {
-  posix_spawnattr_t attrs;
-  posix_spawnattr_init(&attrs);
-  // Their own process group: a terminal's Ctrl-C reaches only this parent,
-  // which forwards the signal once (a second one would make a worker leave
-  // its trial RUNNING).
-  posix_spawnattr_setflags(&attrs, POSIX_SPAWN_SETPGROUP);
-  posix_spawnattr_setpgroup(&attrs, 0);
-  std::vector<std::string> args = argv;
-  std::vector<char*> raw;
-  for (auto& arg : args) raw.push_back(arg.data());
-  raw.push_back(nullptr);
-  pid_t pid = -1;
-  const int rc = posix_spawn(&pid, raw[0], nullptr, &attrs, raw.data(), environ);
-  posix_spawnattr_destroy(&attrs);
-  if (rc != 0) {
-    throw UnavailableError(fmt::format("cannot start worker {} ({})", argv.front(),
-                                       std::strerror(rc)));
-  }
-  return pid;
-}
-
-int exit_code_of(int status) {
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
-}  // namespace
-
 int run_local_workers(const std::vector<std::string>& argv, int count,
                       const std::atomic<bool>& stop, std::ostream& out) {
   if (count < 1) throw InputError("--workers must be at least 1");
-  std::vector<pid_t> running;
-  for (int i = 0; i < count; ++i) {
-    try {
-      running.push_back(spawn_worker(argv));
-    } catch (const Error&) {
-      for (pid_t pid : running) ::kill(pid, SIGTERM);
-      for (pid_t pid : running) ::waitpid(pid, nullptr, 0);
-      throw;
-    }
-  }
-  out << fmt::format("started {} workers (pids {})\n", count, fmt::join(running, ", "))
-      << std::flush;
+  // Each in its own process group (Process): a terminal's Ctrl-C reaches
+  // only this parent, which forwards the signal once (a second one would
+  // make a worker leave its trial RUNNING). Workers write to our terminal.
+  ProcessOptions options;
+  options.argv = argv;
+  options.inherit_stdio = true;
+  std::vector<std::unique_ptr<Process>> running;
+  for (int i = 0; i < count; ++i) running.push_back(std::make_unique<Process>(options));
+  std::vector<pid_t> pids;
+  for (const auto& worker : running) pids.push_back(worker->pid());
+  out << fmt::format("started {} workers (pids {})\n", count, fmt::join(pids, ", ")) << std::flush;
   int result = 0;
   bool forwarded = false;
   while (!running.empty()) {
     if (stop && !forwarded) {
       // Ctrl-C stays the user's stop, SIGTERM a scheduler's (run_study).
       const int signal = caught_stop_signal() == SIGINT ? SIGINT : SIGTERM;
-      for (pid_t pid : running) ::kill(pid, signal);
+      for (const auto& worker : running) worker->send_signal(signal);
       forwarded = true;
     }
     for (auto it = running.begin(); it != running.end();) {
-      int status = 0;
-      const pid_t done = ::waitpid(*it, &status, WNOHANG);
-      if (done == 0 || (done < 0 && errno == EINTR)) {
+      const auto status = (*it)->wait_for(0.0);
+      if (!status) {
         ++it;
         continue;
       }
-      const int code = done < 0 ? 1 : exit_code_of(status);
-      if (code != 0) {
-        out << fmt::format("worker {} exited with code {}\n", *it, code) << std::flush;
+      if (const int code = status->shell_status(); code != 0) {
+        out << fmt::format("worker {} exited with code {}\n", (*it)->pid(), code) << std::flush;
         if (result == 0) result = code;
       }
       it = running.erase(it);

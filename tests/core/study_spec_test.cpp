@@ -42,6 +42,85 @@ TEST(StudySpec, ValidateRefusesUnusableSpecs) {
   EXPECT_NO_THROW((StudySpec{"s", {{"a", Direction::Minimize, 1.0}}, {}}.validate()));
 }
 
+Objective objective(std::string name, Direction direction) {
+  Objective result;
+  result.name = std::move(name);
+  result.direction = direction;
+  return result;
+}
+
+TEST(StudyDefinition, RolesAreInferredFromUnitTokensWhereNoneIsDeclared) {
+  // energy_mj (minimised) beside accuracy was once taken as the quality objective.
+  StudySpec spec;
+  spec.name = "s";
+  spec.objectives = {objective("energy_mj", Direction::Minimize), objective("accuracy", Direction::Maximize)};
+  EXPECT_EQ(objective_role(spec.objectives[0]).role, ObjectiveRole::Energy);
+  EXPECT_TRUE(objective_role(spec.objectives[0]).inferred);
+  EXPECT_EQ(spec.quality_objective(), 1u);
+  EXPECT_EQ(spec.energy_objective(), 0u);
+  EXPECT_EQ(objective_role(objective("latency_ms", Direction::Minimize)).role, ObjectiveRole::Cost);
+  EXPECT_EQ(objective_role(objective("inference_samples_per_j", Direction::Maximize)).role,
+            ObjectiveRole::Energy);
+}
+
+TEST(StudyDefinition, DeclaredRolesWinOverNames) {
+  StudySpec spec;
+  spec.name = "s";
+  spec.objectives = {objective("score_j", Direction::Maximize), objective("f1", Direction::Minimize)};
+  spec.objectives[0].role = ObjectiveRole::Quality;  // a quality score whose name happens to end in _j
+  spec.objectives[1].role = ObjectiveRole::Energy;
+  EXPECT_EQ(spec.quality_objective(), 0u);
+  EXPECT_EQ(spec.energy_objective(), 1u);
+  EXPECT_FALSE(objective_role(spec.objectives[0]).inferred);
+  EXPECT_THROW(parse_objective_role("speed"), InputError);
+}
+
+TEST(StudyDefinition, RoundTripsEveryFieldAndKeepsTheSpaceOrder) {
+  StudySpec spec;
+  spec.name = "s";
+  spec.objectives = {objective("accuracy", Direction::Maximize), objective("energy", Direction::Minimize)};
+  spec.objectives[0].role = ObjectiveRole::Quality;
+  spec.objectives[0].unit = "fraction";
+  spec.objectives[1].noisy = true;
+  spec.constraints = {{"latency_s", Comparison::LessEqual, 0.1}};
+  spec.search_space = nlohmann::ordered_json::parse(R"({"zeta": {"type": "float", "low": 0, "high": 1},
+                                                        "alpha": {"type": "int", "low": 1, "high": 4}})");
+  const auto json = to_json(spec);
+  EXPECT_EQ(json.at("version"), kStudyDefinitionVersion);
+  const StudySpec back = study_spec_from_json(nlohmann::json::parse(json.dump()));
+  EXPECT_EQ(back, spec);
+  EXPECT_EQ(back.search_space.begin().key(), "zeta");
+  EXPECT_EQ(back.noisy(), true);
+}
+
+TEST(StudyDefinition, AVersion1DefinitionReadsAsBefore) {
+  const auto old = nlohmann::json::parse(
+      R"({"name": "s", "objectives": [{"name": "f0", "direction": "minimize"}], "constraints": []})");
+  const StudySpec spec = study_spec_from_json(old);
+  EXPECT_TRUE(spec.search_space.is_null());
+  EXPECT_FALSE(spec.objectives[0].role);
+  EXPECT_FALSE(spec.noisy());
+}
+
+TEST(StudyDefinition, AChangeOfQuestionIsNamedInOneLine) {
+  StudySpec stored;
+  stored.name = "s";
+  stored.objectives = {objective("f0", Direction::Minimize)};
+  StudySpec given = stored;
+  EXPECT_EQ(definition_change(stored, given), "");
+  given.constraints = {{"f0", Comparison::LessEqual, 0.25}};
+  EXPECT_EQ(definition_change(stored, given), "constraints none were stored, not f0 <= 0.25");
+  given = stored;
+  given.objectives[0].threshold = 2.0;
+  EXPECT_EQ(definition_change(stored, given),
+            "objectives f0 (minimize) were stored, not f0 (minimize, threshold 2)");
+  // Roles and units change how figures read, not the question: declared onto the stored one.
+  given = stored;
+  given.objectives[0].role = ObjectiveRole::Cost;
+  EXPECT_EQ(definition_change(stored, given), "");
+  EXPECT_EQ(with_declarations(stored, given).objectives[0].role, ObjectiveRole::Cost);
+}
+
 TEST(StudySpec, MalformedJsonIsAnInputError) {
   EXPECT_THROW(study_spec_from_json(nlohmann::json::parse(R"({"name": "s"})")), InputError);
 }

@@ -83,7 +83,7 @@ TEST_F(KnownStudy, TuningEnergyIsTheTrialRecord) {
 }
 
 TEST_F(KnownStudy, DefaultChoicesFollowTheDocumentedRules) {
-  EXPECT_EQ(quality_objective(study.spec), 0u);
+  EXPECT_EQ(study.spec.quality_objective(), 0u);
   EXPECT_EQ(best_quality_trial(study.spec, trials), 1);
   const auto chosen = default_chosen_trial(study.spec, trials);
   ASSERT_TRUE(chosen);
@@ -100,7 +100,7 @@ TEST(DefaultChoices, TheQualityObjectiveIsTheNonEnergyOneWhateverItsDirection) {
   text.name = "text";
   text.objectives = {{"generation_tokens_per_j", Direction::Maximize, std::nullopt},
                      {"heldout_loss", Direction::Minimize, std::nullopt}};
-  EXPECT_EQ(quality_objective(text), 1u);
+  EXPECT_EQ(text.quality_objective(), 1u);
   std::vector<Trial> trials;
   for (const auto& [loss, j] : std::vector<std::pair<double, double>>{{2.0, 0.001}, {1.5, 0.004}, {1.505, 0.002}}) {
     Trial trial;
@@ -119,7 +119,7 @@ TEST(DefaultChoices, TheQualityObjectiveIsTheNonEnergyOneWhateverItsDirection) {
   StudySpec energy_only;
   energy_only.objectives = {{"energy_j", Direction::Minimize, std::nullopt},
                             {"inference_samples_per_j", Direction::Maximize, std::nullopt}};
-  EXPECT_FALSE(quality_objective(energy_only));
+  EXPECT_FALSE(energy_only.quality_objective());
 }
 
 TEST_F(KnownStudy, NetImpactAndBreakEven) {

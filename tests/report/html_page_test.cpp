@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include "ecopt/report/export.hpp"
 #include "ecopt/report/metrics.hpp"
 #include "ecopt/report/report.hpp"
 #include "known_study.hpp"
@@ -112,6 +113,68 @@ TEST(HtmlPage, AxesWithoutKnownUnitsShowTheNameAndLogOnlyWhereLog) {
   const auto x = x_ticks(chart(html, "f0 against x"));
   EXPECT_GE(x.size(), 4u);
   EXPECT_TRUE(std::any_of(x.begin(), x.end(), [](const std::string& t) { return t.find('.') != std::string::npos; }));
+}
+
+// A study whose definition declares its space: zeta (log, over only 10x,
+// which a guess from the values would draw linear) before alpha (choices
+// declared b before a, which alphabetical order would swap).
+StudyRecord declared_space_study(Storage& storage) {
+  StudySpec spec;
+  spec.name = "declared";
+  spec.objectives = {{"f0", Direction::Minimize, std::nullopt}, {"f1", Direction::Minimize, std::nullopt}};
+  const StudyRecord study = storage.create_study(spec, nlohmann::json::object());
+  storage.update_study_spec(study.id, [](StudySpec defined) {
+    defined.search_space = nlohmann::ordered_json::parse(
+        R"({"zeta": {"type": "float", "low": 0.001, "high": 0.01, "log": true},
+            "alpha": {"type": "categorical", "choices": ["b", "a"]}})");
+    return defined;
+  });
+  const std::vector<std::vector<double>> values = {{0.1, 0.9}, {0.5, 0.4}, {0.9, 0.2}, {0.7, 0.3}};
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    const Trial trial = storage.create_trial(study.id, nlohmann::json::object());
+    storage.set_trial_params(trial.id, {{"zeta", 0.001 + 0.003 * double(i)}, {"alpha", std::string(i % 2 ? "a" : "b")}});
+    storage.finish_trial(trial.id, {TrialState::Complete, values[i], {}, std::nullopt});
+  }
+  return *storage.find_study("declared");
+}
+
+TEST(HtmlPage, ParameterScalesAndOrderComeFromTheDeclaredSpace) {
+  auto storage = open_storage("memory");
+  const StudyRecord study = declared_space_study(*storage);
+  const std::string html = render(*storage, study);
+  EXPECT_EQ(axis_labels(chart(html, "f0 against zeta"))[0], "zeta (log)");
+  EXPECT_EQ(x_ticks(chart(html, "f0 against alpha")), (std::vector<std::string>{"b", "a"}));
+  const auto parameters = html.find("<figcaption>zeta</figcaption>");
+  ASSERT_NE(parameters, std::string::npos);
+  EXPECT_LT(parameters, html.find("<figcaption>alpha</figcaption>"));
+  const auto csv = trials_to_csv(study.spec, storage->trials(study.id));
+  EXPECT_LT(csv.find("params_zeta"), csv.find("params_alpha")) << csv.substr(0, 200);
+}
+
+TEST(HtmlPage, RolesComeFromTheDefinitionAndInferredOnesAreNamed) {
+  auto storage = open_storage("memory");
+  StudySpec spec;
+  spec.name = "roles";
+  spec.objectives = {{"energy_mj", Direction::Minimize, std::nullopt}, {"accuracy", Direction::Maximize, std::nullopt}};
+  const StudyRecord study = storage->create_study(spec, nlohmann::json::object());
+  for (const auto& values : std::vector<std::vector<double>>{{5.0, 0.9}, {2.0, 0.8}, {9.0, 0.95}}) {
+    const Trial trial = storage->create_trial(study.id, nlohmann::json::object());
+    storage->finish_trial(trial.id, {TrialState::Complete, values, {}, std::nullopt});
+  }
+  const std::string inferred = render(*storage, study);
+  // The baseline is the best accuracy (trial 2), not the least energy_mj.
+  EXPECT_NE(inferred.find("the best accuracy (maximize)"), std::string::npos);
+  EXPECT_NE(inferred.find("Objective roles inferred from their names: energy_mj as energy, accuracy as quality"),
+            std::string::npos);
+  storage->update_study_spec(study.id, [](StudySpec defined) {
+    defined.objectives[0].role = ObjectiveRole::Energy;
+    defined.objectives[1].role = ObjectiveRole::Quality;
+    defined.objectives[1].unit = "share";
+    return defined;
+  });
+  const std::string page = render(*storage, *storage->find_study("roles"));
+  EXPECT_EQ(page.find("Objective roles inferred"), std::string::npos);
+  EXPECT_NE(page.find("accuracy (share) ↑"), std::string::npos);
 }
 
 TEST(HtmlPage, TheFrontUsesTheFullWidthWithAtLeastFourXTicks) {

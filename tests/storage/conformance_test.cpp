@@ -106,6 +106,38 @@ TEST_P(StorageConformance, StudyUserAttributesMerge) {
   EXPECT_THROW(storage_->set_study_user_attrs(study.id + 100, {{"a", 1}}), NotFoundError);
 }
 
+TEST_P(StorageConformance, TheDefinitionIsUpdatedInPlaceAndKeepsItsQuestion) {
+  const StudyRecord created = make_study("defined");
+  const auto space = nlohmann::ordered_json::parse(R"({"zeta": {"type": "float", "low": 0, "high": 1},
+                                                       "alpha": {"type": "int", "low": 1, "high": 3}})");
+  const StudySpec updated = storage_->update_study_spec(created.id, [&](StudySpec spec) {
+    spec.search_space = space;
+    spec.objectives[0].role = ObjectiveRole::Quality;
+    spec.objectives[1].unit = "J/sample";
+    return spec;
+  });
+  const StudyRecord found = *another()->find_study("defined");
+  EXPECT_EQ(found.spec, updated);
+  EXPECT_EQ(found.spec.search_space.begin().key(), "zeta");  // the declared order survives storage
+  EXPECT_EQ(found.spec.objectives[0].role, ObjectiveRole::Quality);
+  EXPECT_EQ(found.user_attrs, created.user_attrs);
+  // What the stored trials answer cannot change: refused, nothing written.
+  EXPECT_THROW(storage_->update_study_spec(created.id,
+                                           [](StudySpec spec) {
+                                             spec.constraints.push_back({"latency_s", Comparison::LessEqual, 1.0});
+                                             return spec;
+                                           }),
+               InputError);
+  EXPECT_THROW(storage_->update_study_spec(created.id,
+                                           [](StudySpec spec) {
+                                             spec.objectives.pop_back();
+                                             return spec;
+                                           }),
+               InputError);
+  EXPECT_EQ(storage_->find_study("defined")->spec, updated);
+  EXPECT_THROW(storage_->update_study_spec(999, [](StudySpec spec) { return spec; }), NotFoundError);
+}
+
 TEST_P(StorageConformance, TrialNumbersCountFromZeroWithinEachStudy) {
   const auto first = make_study("first");
   const auto second = make_study("second");

@@ -147,6 +147,31 @@ TEST(SqliteStorage, NewerSchemaVersionAsksToUpgradeEcopt) {
   EXPECT_EQ(sqlite_exec(path, "SELECT version FROM ecopt_schema_version"), "4");
 }
 
+// A study stored before the typed definition (version 1): its space as
+// text in a user attribute. Read as it is; moved on the first update.
+TEST(SqliteStorage, AVersion1StudyReadsItsSpaceAndTheFirstUpdateMovesIt) {
+  TempFolder folder;
+  const auto path = folder.path() / "study.db";
+  const std::string space = R"({"zeta": {"type": "float", "low": 0, "high": 1}, "alpha": {"type": "int", "low": 1, "high": 3}})";
+  {
+    auto storage = open_storage(sqlite_url(folder));
+    storage->create_study(two_objective_spec("old"), nlohmann::json::object());
+  }
+  sqlite_exec(path, "UPDATE studies SET spec_json = '{\"name\":\"old\",\"objectives\":[{\"name\":\"f0\","
+                    "\"direction\":\"minimize\"},{\"name\":\"f1\",\"direction\":\"minimize\"}],"
+                    "\"constraints\":[]}', user_attrs_json = '" +
+                        nlohmann::json({{"search_space", space}, {"owner", "me"}}).dump() + "'");
+  auto storage = open_storage(sqlite_url(folder));
+  const StudyRecord read = *storage->find_study("old");
+  ASSERT_FALSE(read.spec.search_space.is_null());
+  EXPECT_EQ(read.spec.search_space.begin().key(), "zeta");
+  EXPECT_THAT(sqlite_exec(path, "SELECT spec_json FROM studies"), Not(HasSubstr("version")));  // reading wrote nothing
+  storage->update_study_spec(read.id, [](StudySpec spec) { return spec; });
+  EXPECT_THAT(sqlite_exec(path, "SELECT spec_json FROM studies"), HasSubstr("\"version\":2"));
+  EXPECT_EQ(sqlite_exec(path, "SELECT user_attrs_json FROM studies"), R"({"owner":"me"})");
+  EXPECT_EQ(storage->find_study("old")->spec.search_space, read.spec.search_space);
+}
+
 TEST(SqliteStorage, ConcurrentFirstOpensCreateTheSchemaOnce) {
   TempFolder folder;
   const std::string url = sqlite_url(folder);

@@ -218,6 +218,24 @@ high = 1.0
   }
 }
 
+TEST(Runner, TheSameFailureStreakThatStopsAStudyIsASetting) {
+  TempDir dir("runner-streak");
+  const std::string db = (dir / "s.db").string();
+  auto file = command_study(db, 10, R"(
+[task]
+kind = "command"
+argv = ["/bin/false"]
+[space.x]
+type = "float"
+low = 0.0
+high = 1.0
+)");
+  file.stop_after_same_failures = 5;
+  std::ostringstream out;
+  EXPECT_THROW(run_study(file, {.out = &out}), Error);
+  EXPECT_EQ(stored_trials(db).size(), 5u) << out.str();
+}
+
 // docs/command-protocol.md: an argv element naming a conditional
 // parameter that is inactive in a trial is left out, so the runner gives
 // the task the study's space to tell it from a typo.

@@ -1,8 +1,9 @@
 #pragma once
 // Runs a command (an argv, never through a shell) in its own process group,
 // streams its output line by line, waits with a timeout, terminates the
-// whole tree, and reports exit status and the tree's CPU time. Used by
-// `ecopt measure -- cmd` and by command trials.
+// whole tree, and reports exit status and the tree's CPU time. Every child
+// ECOpt starts goes through it: `ecopt measure -- cmd`, command trials and
+// the workers of `tune --workers`.
 #include <sys/types.h>
 
 #include <cstddef>
@@ -89,6 +90,9 @@ class Process {
   // SIGTERM to the process group, SIGKILL after grace_s to whatever of it
   // is left; reaps the program. No-op once it has ended.
   void terminate(double grace_s = 5.0);
+  // `signal` to the process group while any of it lives (a Ctrl-C passed
+  // on to workers); no-op once it has ended.
+  void send_signal(int signal);
 
   // While running: the live group from /proc (for meters during the run);
   // after the end: wait4's rusage of the program and its reaped descendants.

@@ -51,13 +51,6 @@ struct TrialEnergy {
 };
 TrialEnergy trial_energy(const Trial& trial);
 
-// The objective that measures the model's quality: the first whose name
-// carries no energy unit (no "_"-separated token "j", "wh" or "kwh", the
-// project's unit convention: accuracy, heldout_loss, f0 qualify;
-// inference_samples_per_j, generation_j_per_token do not), whatever its
-// direction. nullopt when every objective is an energy one.
-std::optional<std::size_t> quality_objective(const StudySpec& spec);
-
 // What an objective or metric measures, read from its name by the
 // project's unit convention: "_"-separated unit tokens j, wh, kwh
 // (energy), s, ms (time), w, mw (power), around "per" for a rate
@@ -73,6 +66,14 @@ struct MetricUnit {
   std::string counted;  // the counted unit of a per-unit figure: "sample", "token"
 };
 MetricUnit metric_unit(std::string_view name);
+// An objective's: as its name reads, with the unit its definition declares
+// in place of the name's.
+MetricUnit metric_unit(const Objective& objective);
+
+// The parameters the trials hold, in the order the study's definition
+// declares them (as ask prints them), then any it does not declare
+// (told from outside, or asked in another space) by name.
+std::vector<std::string> parameter_names(const StudySpec& spec, const std::vector<Trial>& trials);
 
 // COMPLETE trials with one finite value per objective, in number order.
 std::vector<const Trial*> complete_trials(const StudySpec& spec, const std::vector<Trial>& trials);

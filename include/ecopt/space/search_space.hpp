@@ -27,6 +27,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ecopt/core/param.hpp"
+#include "ecopt/core/study_spec.hpp"
 
 namespace ecopt {
 
@@ -160,6 +161,15 @@ SearchSpace search_space_from_json_text(std::string_view text);
 // order, so it round-trips exactly; to_json's keys come out sorted.
 nlohmann::ordered_json to_ordered_json(const SearchSpace& space);
 nlohmann::json to_json(const SearchSpace& space);
+
+// The study definition's declared space, in declared order: the one reader
+// of StudySpec::search_space (written as to_ordered_json gives it);
+// nullopt until one is declared.
+std::optional<SearchSpace> declared_search_space(const StudySpec& spec);
+// One line naming the first parameter added, removed, moved or changed
+// between two spaces ("parameter 'lr' was a float in [0.001, 0.1] on a log
+// scale, now a float in [0.001, 0.5] on a log scale"); empty when equal.
+std::string space_change(const SearchSpace& stored, const SearchSpace& given);
 
 // What Optuna 3.1 itself can hold of one parameter (`ecopt export`): its
 // distribution JSON, ordinal choices as categorical ones and a fixed value

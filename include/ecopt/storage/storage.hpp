@@ -19,7 +19,7 @@ namespace ecopt {
 
 struct StudyRecord {
   std::int64_t id = -1;
-  StudySpec spec;
+  StudySpec spec;  // the study definition (core/study_spec.hpp), any stored version read
   nlohmann::json user_attrs = nlohmann::json::object();  // e.g. the study file, the search space
 };
 
@@ -52,6 +52,12 @@ class Storage {
   virtual std::vector<StudyRecord> studies() = 0;
   // Merges into the study's user attributes.
   virtual void set_study_user_attrs(std::int64_t study_id, const nlohmann::json& attrs) = 0;
+  // The one writer of a stored study definition after create_study: reads
+  // it, lets `change` return the new one (or throw, changing nothing) and
+  // stores it, atomically with concurrent writers; returns what is stored.
+  // The name and objectives cannot change (InputError).
+  virtual StudySpec update_study_spec(std::int64_t study_id,
+                                      const std::function<StudySpec(StudySpec)>& change) = 0;
 
   // Atomically takes the next trial number and stores the trial, RUNNING,
   // with its params: in one transaction, so that no trial is ever stored

@@ -24,9 +24,10 @@
 
 namespace ecopt {
 
-// Keys under which a study records its search space and sampler. The space
-// is stored as Optuna-format JSON text, which keeps the parameter order.
-inline constexpr const char* kSearchSpaceAttr = "search_space";  // trial system_attrs, study user_attrs
+// Keys under which a trial records the search space it was asked in and its
+// sampler. The space is stored as Optuna-format JSON text, which keeps the
+// parameter order. (The study's own declared space is in its definition.)
+inline constexpr const char* kSearchSpaceAttr = "search_space";  // trial system_attrs
 inline constexpr const char* kSamplerAttr = "sampler";           // trial system_attrs
 // Trial system_attrs: the sampler's own options the trial was asked with.
 inline constexpr const char* kSamplerOptionsAttr = "sampler_options";
@@ -48,10 +49,19 @@ class Study {
                       const nlohmann::json& user_attrs = nlohmann::json::object());
   // Throws NotFoundError naming the study and how to create it.
   static Study load(Storage& storage, std::string_view name);
-  // Optuna's load_if_exists: an existing study must have the same
-  // objectives (names and directions), else InputError says what differs.
+  // Optuna's load_if_exists: an existing study must ask the same question
+  // (objectives, directions, thresholds, constraints: definition_change),
+  // else InputError says in one line what differs; roles, units, noise and
+  // a space the spec declares are added to the stored definition.
   static Study load_or_create(Storage& storage, const StudySpec& spec,
                               const nlohmann::json& user_attrs = nlohmann::json::object());
+
+  // Stores the roles, units, noise and (when none is stored) search space
+  // that `declared` states into the study's definition.
+  void declare(const StudySpec& declared);
+  // The space a run searches: stored as the study's when it has none;
+  // InputError naming the changed parameter when it has another.
+  void declare_space(const SearchSpace& space);
 
   const StudyRecord& record() const { return record_; }
   const StudySpec& spec() const { return record_.spec; }
@@ -99,6 +109,7 @@ class Study {
  private:
   Study(Storage& storage, StudyRecord record) : storage_(&storage), record_(std::move(record)) {}
   void read_changes() const;
+  void declare_asked_with(const SearchSpace& space, const nlohmann::json& system_attrs);
   // The sampler's point for trial `number`, decoded.
   ParamMap suggest(const SearchSpace& space, Sampler& sampler, std::int64_t number) const;
 
@@ -110,8 +121,5 @@ class Study {
   mutable std::int64_t read_version_ = 0;
   mutable std::vector<std::int64_t> change_log_;
 };
-
-// Objective names and directions as "accuracy (maximize), energy (minimize)".
-std::string describe_objectives(const StudySpec& spec);
 
 }  // namespace ecopt

@@ -52,6 +52,9 @@ struct StudyFile {
   // A trial failed as stale (its worker died) is run again, with the same
   // params, up to this many times (system attr "retried_from").
   int retry_failed = 0;
+  // A run stops when this many trials in a row fail with the same reason:
+  // a mistake in the settings, not bad luck of the parameters.
+  int stop_after_same_failures = 3;
   EnergySettings energy;
   nlohmann::json task = nlohmann::json::object();  // [task], "kind" included
   nlohmann::ordered_json space = nlohmann::ordered_json::object();  // [space.*] in file order

@@ -52,20 +52,32 @@ class Study:
         self.name = spec["name"]
         self.objective_names = [o["name"] for o in spec["objectives"]]
         self.directions = [o["direction"] for o in spec["objectives"]]
+        # Declared roles and units; None where the report infers them from the name.
+        self.roles = [o.get("role") for o in spec["objectives"]]
+        self.units = [o.get("unit") for o in spec["objectives"]]
 
     @classmethod
     def create(cls, storage, name, directions=("minimize",), objective_names=None,
-               load_if_exists=False):
+               load_if_exists=False, roles=None, units=None):
         """Creates study `name` in `storage` (a URL such as
         ``sqlite:///ecopt.db``). Objectives are named objective_0, ...
-        unless `objective_names` names them."""
+        unless `objective_names` names them. `roles` (quality, energy, cost,
+        other) and `units` ("J/sample") declare what each objective is;
+        left out, the report infers them from the names."""
         directions = list(directions)
         names = list(objective_names or (f"objective_{i}" for i in range(len(directions))))
-        if len(names) != len(directions):
-            raise _native.InputError(
-                f"{len(names)} objective names for {len(directions)} directions; give one each")
-        spec = {"name": name, "constraints": [],
-                "objectives": [{"name": n, "direction": d} for n, d in zip(names, directions)]}
+        objectives = [{"name": n, "direction": d} for n, d in zip(names, directions)]
+        for key, given in (("objective names", names), ("role", roles), ("unit", units)):
+            if given is not None and len(given) != len(directions):
+                raise _native.InputError(
+                    f"{len(given)} {key} entries for {len(directions)} directions; give one each")
+        for objective, role, unit in zip(objectives, roles or [None] * len(objectives),
+                                         units or [None] * len(objectives)):
+            if role is not None:
+                objective["role"] = role
+            if unit is not None:
+                objective["unit"] = unit
+        spec = {"name": name, "constraints": [], "objectives": objectives}
         return cls(_native.StudyHandle.create(storage, json.dumps(spec), load_if_exists))
 
     @classmethod

@@ -169,6 +169,27 @@ std::string listed(const std::vector<T>& items, Describe describe_one) {
   return text;
 }
 
+nlohmann::json baseline_json(const StatedBaseline& baseline) {
+  switch (baseline.kind) {
+    case StatedBaseline::Kind::FirstTrial: return {{"first_trial", true}};
+    case StatedBaseline::Kind::Trial: return {{"trial", baseline.trial}};
+    case StatedBaseline::Kind::Params: break;
+  }
+  return {{"params", to_json(baseline.params)}};
+}
+
+StatedBaseline baseline_from_json(const nlohmann::json& json) {
+  StatedBaseline baseline;
+  if (json.contains("trial")) {
+    baseline.kind = StatedBaseline::Kind::Trial;
+    baseline.trial = json["trial"].get<std::int64_t>();
+  } else if (json.contains("params")) {
+    baseline.kind = StatedBaseline::Kind::Params;
+    baseline.params = param_map_from_json(json["params"]);
+  }
+  return baseline;
+}
+
 bool same_question(const Objective& a, const Objective& b) {
   return a.name == b.name && a.direction == b.direction && a.threshold == b.threshold;
 }
@@ -203,6 +224,7 @@ nlohmann::json to_json(const StudySpec& spec) {
                          {"constraints", constraints}};
   // Kept as text so that the declared order survives a json (sorted) value.
   if (!spec.search_space.is_null()) json["search_space"] = spec.search_space.dump();
+  if (spec.baseline) json["baseline"] = baseline_json(*spec.baseline);
   return json;
 }
 
@@ -230,10 +252,24 @@ StudySpec study_spec_from_json(const nlohmann::json& json) {
     if (json.contains("search_space")) {
       spec.search_space = nlohmann::ordered_json::parse(json["search_space"].get<std::string>());
     }
+    if (json.contains("baseline")) spec.baseline = baseline_from_json(json["baseline"]);
     return spec;
   } catch (const nlohmann::json::exception& e) {
     throw InputError(fmt::format("malformed study description: {}", e.what()));
   }
+}
+
+std::string describe(const StatedBaseline& baseline) {
+  switch (baseline.kind) {
+    case StatedBaseline::Kind::FirstTrial: return "the study's first complete trial";
+    case StatedBaseline::Kind::Trial: return fmt::format("trial {}", baseline.trial);
+    case StatedBaseline::Kind::Params: break;
+  }
+  std::string params;
+  for (const auto& [name, value] : baseline.params) {
+    params += fmt::format("{}{} = {}", params.empty() ? "" : ", ", name, format_param(value));
+  }
+  return "the trial with " + params;
 }
 
 std::string describe_objectives(const StudySpec& spec) {
@@ -268,6 +304,7 @@ StudySpec with_declarations(StudySpec stored, const StudySpec& given) {
     if (declared.unit) objective.unit = declared.unit;
     if (declared.noisy) objective.noisy = declared.noisy;
   }
+  if (given.baseline) stored.baseline = given.baseline;
   return stored;
 }
 

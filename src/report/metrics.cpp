@@ -192,6 +192,38 @@ std::vector<std::string> parameter_names(const StudySpec& spec, const std::vecto
   return names;
 }
 
+namespace {
+
+bool same_param(const ParamValue& a, const ParamValue& b) {
+  const auto numeric = [](const ParamValue& v) {
+    return std::holds_alternative<std::int64_t>(v) || std::holds_alternative<double>(v);
+  };
+  if (numeric(a) && numeric(b)) return as_double(a) == as_double(b);
+  return a == b;
+}
+
+bool ran_with(const Trial& trial, const ParamMap& params) {
+  return std::all_of(params.begin(), params.end(), [&](const auto& stated) {
+    const auto held = trial.params.find(stated.first);
+    return held != trial.params.end() && same_param(held->second, stated.second);
+  });
+}
+
+}  // namespace
+
+std::optional<std::int64_t> stated_baseline_trial(const StatedBaseline& baseline,
+                                                  const std::vector<Trial>& trials) {
+  std::optional<std::int64_t> found;
+  for (const auto& trial : trials) {
+    if (trial.state != TrialState::Complete || (found && *found < trial.number)) continue;
+    const bool named = baseline.kind == StatedBaseline::Kind::FirstTrial ||
+                       (baseline.kind == StatedBaseline::Kind::Trial && trial.number == baseline.trial) ||
+                       (baseline.kind == StatedBaseline::Kind::Params && ran_with(trial, baseline.params));
+    if (named) found = trial.number;
+  }
+  return found;
+}
+
 std::vector<const Trial*> complete_trials(const StudySpec& spec, const std::vector<Trial>& trials) {
   std::vector<const Trial*> complete;
   for (const auto& trial : trials) {

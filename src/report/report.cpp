@@ -41,15 +41,29 @@ void resolve_chosen(ReportContext& context) {
 
 void resolve_baseline(ReportContext& context) {
   const auto& options = context.options;
+  const StudySpec& spec = context.study.spec;
   if (options.baseline_trial) {
     trial_by_number(context.trials, *options.baseline_trial);
     context.baseline = TrialChoice{*options.baseline_trial, "named with --baseline"};
     return;
   }
-  if (auto number = best_quality_trial(context.study.spec, context.trials)) {
-    const auto& objective = context.study.spec.objectives[*context.study.spec.quality_objective()];
+  if (spec.baseline) {
+    const std::string stated = describe(*spec.baseline);
+    if (const auto number = stated_baseline_trial(*spec.baseline, context.trials)) {
+      context.baseline = TrialChoice{*number, fmt::format("the study's stated baseline, {}", stated)};
+    } else {
+      context.notes.push_back(fmt::format(
+          "the study's stated baseline, {}, has no complete trial yet, so the net impact of tuning is not "
+          "computed",
+          stated));
+    }
+    return;
+  }
+  if (auto number = best_quality_trial(spec, context.trials)) {
+    const auto& objective = spec.objectives[*spec.quality_objective()];
     context.baseline = TrialChoice{
-        *number, fmt::format("the best {} ({}): the model one would pick without energy in view",
+        *number, fmt::format("no baseline stated ([study] baseline), so the best {} ({}) stands in: the model one "
+                             "would pick without energy in view",
                              objective.name, to_string(objective.direction))};
   }
 }

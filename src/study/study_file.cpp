@@ -169,12 +169,32 @@ const ordered_json& array_of_tables(const ordered_json& document, const char* ke
 
 // --- tables ---------------------------------------------------------------
 
+// [study] baseline = "first" | a trial number | { param = value, ... }
+StatedBaseline stated_baseline(const ordered_json& value, const std::string& origin) {
+  StatedBaseline baseline;
+  if (value == "first") return baseline;
+  if (value.is_number_integer() && value.get<std::int64_t>() >= 0) {
+    baseline.kind = StatedBaseline::Kind::Trial;
+    baseline.trial = value.get<std::int64_t>();
+    return baseline;
+  }
+  if (value.is_object() && !value.empty()) {
+    baseline.kind = StatedBaseline::Kind::Params;
+    baseline.params = param_map_from_json(nlohmann::json::parse(value.dump()));
+    return baseline;
+  }
+  throw InputError(fmt::format("{}: [study] baseline must be \"first\", a trial number or a table of parameters "
+                               "such as {{ lr = 0.01, width = 8 }}, got {}",
+                               origin, value.dump()));
+}
+
 void read_study_table(const ordered_json& document, StudyFile& file) {
   const auto& table = table_or_empty(document, "study", file.origin);
   reject_unknown(table, "[study]",
                  {"name", "storage", "sampler", "seed", "n_trials", "initial_trials",
                   "energy_first", "space_mode", "heartbeat_interval_s",
-                  "stale_after_s", "retry_failed", "sampler_options", "stop_after_same_failures"},
+                  "stale_after_s", "retry_failed", "sampler_options", "stop_after_same_failures",
+                  "baseline"},
                  file.origin);
   const Reader study(table, "study", file.origin);
   file.spec.name = study.text("name", "");
@@ -200,6 +220,7 @@ void read_study_table(const ordered_json& document, StudyFile& file) {
       study.number("heartbeat_interval_s", file.heartbeat_interval_s, 0.01, 86400.0);
   file.stale_after_s = study.number("stale_after_s", file.stale_after_s, 0.01, 1e7);
   file.retry_failed = static_cast<int>(study.integer("retry_failed", 0, 0, 100));
+  if (table.contains("baseline")) file.spec.baseline = stated_baseline(table.at("baseline"), file.origin);
   file.stop_after_same_failures = static_cast<int>(
       study.integer("stop_after_same_failures", file.stop_after_same_failures, 1, 1'000'000));
   if (file.stale_after_s <= file.heartbeat_interval_s) {

@@ -155,15 +155,19 @@ TEST(HtmlPage, RolesComeFromTheDefinitionAndInferredOnesAreNamed) {
   auto storage = open_storage("memory");
   StudySpec spec;
   spec.name = "roles";
+  // energy_mj (minimised) first: once taken as the quality objective.
   spec.objectives = {{"energy_mj", Direction::Minimize, std::nullopt}, {"accuracy", Direction::Maximize, std::nullopt}};
   const StudyRecord study = storage->create_study(spec, nlohmann::json::object());
-  for (const auto& values : std::vector<std::vector<double>>{{5.0, 0.9}, {2.0, 0.8}, {9.0, 0.95}}) {
+  for (const auto& [energy_mj, accuracy] : std::vector<std::pair<double, double>>{{5.0, 0.9}, {2.0, 0.8}, {9.0, 0.95}}) {
     const Trial trial = storage->create_trial(study.id, nlohmann::json::object());
-    storage->finish_trial(trial.id, {TrialState::Complete, values, {}, std::nullopt});
+    TrialResult result{TrialState::Complete, {energy_mj, accuracy}, {}, std::nullopt};
+    write_energy_records(result.user_attrs, {testing::inference_record(EnergySource::RaplPowercap, energy_mj / 1e3)});
+    storage->finish_trial(trial.id, result);
   }
   const std::string inferred = render(*storage, study);
-  // The baseline is the best accuracy (trial 2), not the least energy_mj.
-  EXPECT_NE(inferred.find("the best accuracy (maximize)"), std::string::npos);
+  // The stand-in baseline is the best accuracy (trial 2), not the least energy_mj.
+  EXPECT_NE(inferred.find("trial 2 — no baseline stated ([study] baseline), so the best accuracy (maximize) stands in"),
+            std::string::npos);
   EXPECT_NE(inferred.find("Objective roles inferred from their names: energy_mj as energy, accuracy as quality"),
             std::string::npos);
   storage->update_study_spec(study.id, [](StudySpec defined) {
@@ -175,6 +179,25 @@ TEST(HtmlPage, RolesComeFromTheDefinitionAndInferredOnesAreNamed) {
   const std::string page = render(*storage, *storage->find_study("roles"));
   EXPECT_EQ(page.find("Objective roles inferred"), std::string::npos);
   EXPECT_NE(page.find("accuracy (share) ↑"), std::string::npos);
+}
+
+TEST(HtmlPage, AStatedBaselineIsTheTrialBreakEvenComparesWith) {
+  auto storage = open_storage("memory");
+  const StudyRecord study = testing::make_known_study(*storage);
+  // Width 16.0 matches trial 1's integer 16.
+  storage->update_study_spec(study.id, [](StudySpec defined) {
+    defined.baseline = StatedBaseline{StatedBaseline::Kind::Params, -1, {{"width", 16.0}}};
+    return defined;
+  });
+  const std::string page = render(*storage, *storage->find_study("known"));
+  EXPECT_NE(page.find("trial 1 — the study&#39;s stated baseline, the trial with width = 16"), std::string::npos)
+      << page.substr(page.find("<section id=\"impact\""), 1500);
+  storage->update_study_spec(study.id, [](StudySpec defined) {
+    defined.baseline = StatedBaseline{StatedBaseline::Kind::Trial, 7, {}};
+    return defined;
+  });
+  const std::string missing = render(*storage, *storage->find_study("known"));
+  EXPECT_NE(missing.find("the study&#39;s stated baseline, trial 7, has no complete trial yet"), std::string::npos);
 }
 
 TEST(HtmlPage, TheFrontUsesTheFullWidthWithAtLeastFourXTicks) {

@@ -160,6 +160,53 @@ TEST(StudyFile, BadValuesAreRefusedWithTheFix) {
   EXPECT_THAT(error_of("[study\nname = 1"), HasSubstr("bad.toml:1:"));
 }
 
+TEST(StudyFile, ObjectivesDeclareRoleUnitAndNoiseAndTheStudyItsBaseline) {
+  const StudyFile file = parse_study_file(R"(
+[study]
+name = "declared"
+sampler_options = { noisy = true }
+baseline = { width = 8, optimizer = "adam" }
+[[objectives]]
+name = "energy_mj"
+direction = "minimize"
+role = "energy"
+unit = "mJ/sample"
+[[objectives]]
+name = "accuracy"
+noisy = false
+[task]
+kind = "test-problem"
+problem = "zdt1"
+)",
+                                          "declared.toml");
+  EXPECT_EQ(file.spec.objectives[0].role, ObjectiveRole::Energy);
+  EXPECT_EQ(file.spec.objectives[0].unit, "mJ/sample");
+  EXPECT_EQ(file.spec.objectives[0].noisy, true);   // from sampler_options
+  EXPECT_EQ(file.spec.objectives[1].noisy, false);  // its own
+  EXPECT_FALSE(file.spec.objectives[1].role);
+  ASSERT_TRUE(file.spec.baseline);
+  EXPECT_EQ(file.spec.baseline->kind, StatedBaseline::Kind::Params);
+  EXPECT_EQ(file.spec.baseline->params.at("optimizer"), ParamValue(std::string("adam")));
+  const auto first = parse_study_file(R"(
+[study]
+name = "b"
+baseline = "first"
+[[objectives]]
+name = "f0"
+[task]
+kind = "test-problem"
+)",
+                                      "first.toml");
+  EXPECT_EQ(first.spec.baseline->kind, StatedBaseline::Kind::FirstTrial);
+  try {
+    parse_study_file("[study]\nname = \"b\"\nbaseline = \"best\"\n[[objectives]]\nname = \"f0\"\n[task]\nkind = \"test-problem\"\n",
+                     "bad.toml");
+    FAIL() << "baseline = \"best\" must be refused";
+  } catch (const InputError& error) {
+    EXPECT_THAT(error.what(), HasSubstr("bad.toml: [study] baseline must be \"first\", a trial number"));
+  }
+}
+
 TEST(StudyFile, SpaceOverridesOrReplacesTheTaskDefault) {
   const SearchSpace task_default(std::vector<Parameter>{
       {"x0", FloatDistribution{0.0, 1.0, false, {}}, {}},

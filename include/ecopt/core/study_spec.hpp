@@ -13,6 +13,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "ecopt/core/param.hpp"
+
 namespace ecopt {
 
 enum class Direction { Minimize, Maximize };
@@ -76,6 +78,20 @@ struct OutcomeConstraint {
 // "latency_s <= 0.1"
 std::string describe(const OutcomeConstraint& constraint);
 
+// The model the study's tuning is judged against (the report's net impact
+// and break-even): what one would deploy without tuning. Stated as a trial
+// number, as the study's first complete trial, or by its parameters (the
+// first complete trial that ran with all of them).
+struct StatedBaseline {
+  enum class Kind { FirstTrial, Trial, Params } kind = Kind::FirstTrial;
+  std::int64_t trial = -1;  // Kind::Trial
+  ParamMap params;          // Kind::Params
+
+  friend bool operator==(const StatedBaseline&, const StatedBaseline&) = default;
+};
+// "the study's first complete trial", "trial 3", "the trial with lr = 0.01, width = 8"
+std::string describe(const StatedBaseline& baseline);
+
 // The version of the stored definition this code writes. Version 1 (no
 // "version" key) kept the search space as text in the study's user
 // attribute "search_space"; storage reads it into search_space.
@@ -89,6 +105,7 @@ struct StudySpec {
   // order (space/search_space.hpp's declared_search_space reads it); null
   // until a study file or the first ask declares it.
   nlohmann::ordered_json search_space;
+  std::optional<StatedBaseline> baseline;  // nullopt: none stated
 
   std::vector<Direction> directions() const;
   // The objective that measures the model's quality: the first declared
@@ -118,8 +135,9 @@ std::string describe_objectives(const StudySpec& spec);
 // directions or thresholds, constraints. Empty when nothing does. (The
 // search space is compared by the study module, which knows its types.)
 std::string definition_change(const StudySpec& stored, const StudySpec& given);
-// The stored definition with the roles, units and noise the given one
-// declares (they change how figures are read, not what was measured).
+// The stored definition with the roles, units, noise and baseline the
+// given one declares (they change how figures are read, not what was
+// measured).
 StudySpec with_declarations(StudySpec stored, const StudySpec& given);
 
 // Builds objectives objective_0..n-1 from a comma list such as

@@ -83,6 +83,13 @@ std::vector<const Trial*> complete_trials(const StudySpec& spec, const std::vect
 std::optional<std::int64_t> best_quality_trial(const StudySpec& spec,
                                                const std::vector<Trial>& trials);
 
+// The complete trial a study's stated baseline names (core/study_spec.hpp):
+// trial N, the first complete trial, or the first complete one that ran
+// with every stated parameter (numbers compared by value: 8 == 8.0);
+// nullopt when none has completed.
+std::optional<std::int64_t> stated_baseline_trial(const StatedBaseline& baseline,
+                                                  const std::vector<Trial>& trials);
+
 // The trial a model card describes when the user names none.
 struct TrialChoice {
   std::int64_t number = -1;

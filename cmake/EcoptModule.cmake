@@ -38,6 +38,9 @@ function(ecopt_add_test name)
   cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
   add_executable(${name} ${ARG_SOURCES})
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} ecopt_test_main GTest::gtest GTest::gmock)
+  # tests/support/: what tests of several modules share (subprocess.hpp,
+  # optional_component.hpp, ...), included by name or as support/NAME
+  target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR}/tests ${PROJECT_SOURCE_DIR}/tests/support)
   # Any test may open a postgresql:// URL, which loads this plugin.
   add_dependencies(${name} ecopt_postgres)
   target_compile_definitions(${name} PRIVATE

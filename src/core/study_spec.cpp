@@ -41,8 +41,6 @@ ObjectiveRole parse_objective_role(std::string_view text) {
   throw InputError(fmt::format("unknown objective role '{}'; use quality, energy, cost or other", text));
 }
 
-namespace {
-
 std::vector<std::string_view> name_tokens(std::string_view name) {
   std::vector<std::string_view> tokens;
   for (std::size_t start = 0; start <= name.size();) {
@@ -52,6 +50,8 @@ std::vector<std::string_view> name_tokens(std::string_view name) {
   }
   return tokens;
 }
+
+namespace {
 
 bool any_token_in(const std::vector<std::string_view>& tokens, std::initializer_list<std::string_view> words) {
   return std::any_of(tokens.begin(), tokens.end(), [&](std::string_view token) {

@@ -20,16 +20,6 @@ bool better(double a, double b, Direction direction) {
   return direction == Direction::Maximize ? a > b : a < b;
 }
 
-std::vector<std::string_view> name_tokens(std::string_view name) {
-  std::vector<std::string_view> tokens;
-  for (std::size_t start = 0; start <= name.size();) {
-    const std::size_t end = std::min(name.find('_', start), name.size());
-    tokens.push_back(name.substr(start, end - start));
-    start = end + 1;
-  }
-  return tokens;
-}
-
 bool is_energy_token(std::string_view token) {
   return token == "j" || token == "wh" || token == "kwh";
 }

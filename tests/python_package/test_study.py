@@ -75,3 +75,22 @@ def test_load_on_a_mistyped_path_creates_no_database(tmp_path):
     with pytest.raises(ecopt.StorageError, match="no database at"):
         ecopt.Study.load(f"sqlite:///{typo}", "s")
     assert not typo.exists()
+
+
+def test_roles_and_units_are_declared_and_the_cli_asks_in_the_declared_space(storage, cli):
+    study = ecopt.Study.create(storage=storage, name="roles", directions=["minimize", "maximize"],
+                               objective_names=["energy_mj", "accuracy"],
+                               roles=["energy", "quality"], units=["mJ/sample", None])
+    assert study.roles == ["energy", "quality"]
+    assert study.units == ["mJ/sample", None]
+    assert ecopt.Study.load(storage, "roles").roles == ["energy", "quality"]
+    first = study.ask(SPACE, sampler="random")
+    # The first ask declared the study's space: the CLI asks in it without --search-space,
+    # printing the parameters in the declared order.
+    asked = json.loads(cli("ask", "--storage", storage, "--study-name", "roles", "--sampler", "random"))
+    assert list(asked["params"]) == ["x", "n", "act"]
+    assert asked["number"] == first.number + 1
+    with pytest.raises(ecopt.InputError, match="1 role entries for 2 directions"):
+        ecopt.Study.create(storage=storage, name="r2", directions=["minimize", "maximize"], roles=["energy"])
+    with pytest.raises(ecopt.InputError, match="unknown objective role 'speed'"):
+        ecopt.Study.create(storage=storage, name="r3", roles=["speed"])

@@ -24,6 +24,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "support/optional_component.hpp"
+
 extern char** environ;
 
 namespace ecopt::testing {
@@ -31,10 +33,10 @@ namespace ecopt::testing {
 inline const char* const kChromium = "/usr/bin/chromium";
 
 // Chromium comes with scripts/install-deps.sh; a machine without it skips
-// the browser tests with this message.
-#define ECOPT_SKIP_WITHOUT_CHROMIUM()                                 \
-  if (!std::filesystem::exists(::ecopt::testing::kChromium))          \
-  GTEST_SKIP() << "chromium is not installed; run scripts/install-deps.sh"
+// the browser tests with this message (ECOPT_REQUIRE_CHROMIUM=1: fails).
+#define ECOPT_SKIP_WITHOUT_CHROMIUM()                                                    \
+  ECOPT_NEED_COMPONENT(std::filesystem::exists(::ecopt::testing::kChromium), "CHROMIUM", \
+                       "chromium is not installed; run scripts/install-deps.sh")
 
 // Networking and background services off: nothing but the page under test
 // may reach the network.

@@ -73,11 +73,6 @@ int free_loopback_port() {
   return ntohs(address.sin_port);
 }
 
-bool postgres_required() {
-  const char* value = std::getenv("ECOPT_REQUIRE_POSTGRES");
-  return value != nullptr && std::string(value) == "1";
-}
-
 std::string PgTestServer::unavailable_reason() {
   return fmt::format("PostgreSQL server binaries not found in {} (set ECOPT_PG_BIN or install "
                      "Debian's postgresql)",

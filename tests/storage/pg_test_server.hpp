@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "support/optional_component.hpp"
+
 namespace ecopt::testing {
 
 class PgTestServer {
@@ -52,15 +54,8 @@ class PgTestServer {
 // ECOPT_REQUIRE_POSTGRES=1 (CI) turns that into a failure.
 #define ECOPT_REQUIRE_PG_SERVER(server_variable)                                           \
   ::ecopt::testing::PgTestServer* server_variable = ::ecopt::testing::PgTestServer::shared(); \
-  if (server_variable == nullptr) {                                                         \
-    if (::ecopt::testing::postgres_required()) {                                           \
-      FAIL() << ::ecopt::testing::PgTestServer::unavailable_reason()                        \
-             << " (ECOPT_REQUIRE_POSTGRES=1 makes this a failure)";                          \
-    }                                                                                      \
-    GTEST_SKIP() << ::ecopt::testing::PgTestServer::unavailable_reason();                   \
-  }
-
-bool postgres_required();
+  ECOPT_NEED_COMPONENT(server_variable != nullptr, "POSTGRES",                             \
+                       ::ecopt::testing::PgTestServer::unavailable_reason())
 
 // The kernel picks a free loopback port; a server binds it a moment later.
 int free_loopback_port();

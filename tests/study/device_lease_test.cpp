@@ -23,6 +23,8 @@
 #include "fake_nvml.hpp"
 #include "subprocess.hpp"
 
+#include "support/optional_component.hpp"
+
 namespace ecopt {
 namespace {
 
@@ -275,7 +277,7 @@ TEST_F(DeviceLeasesTest, AFolderOthersMayWriteToIsRefusedUnlessSticky) {
 }
 
 TEST_F(DeviceLeasesTest, AFolderOfAnotherUserIsRefused) {
-  if (::geteuid() != 0) GTEST_SKIP() << "only root can give a folder to another user";
+  ECOPT_NEED_COMPONENT(::geteuid() == 0, "ROOT", "only root can give a folder to another user");
   const auto theirs = dir / "theirs";
   std::filesystem::create_directories(theirs);
   ASSERT_EQ(::chown(theirs.c_str(), 65534, 65534), 0);

@@ -190,10 +190,8 @@ direction = "minimize"
                           "command.toml");
 }
 
-TEST(Runner, FailingTrialsAreRecordedAndARepeatedFailureStopsTheStudy) {
-  TempDir dir("runner-fail");
-  const std::string db = (dir / "s.db").string();
-  const auto file = command_study(db, 10, R"(
+// A task whose every trial fails the same way.
+constexpr const char* kAlwaysFails = R"(
 [task]
 kind = "command"
 argv = ["/bin/false"]
@@ -201,7 +199,12 @@ argv = ["/bin/false"]
 type = "float"
 low = 0.0
 high = 1.0
-)");
+)";
+
+TEST(Runner, FailingTrialsAreRecordedAndARepeatedFailureStopsTheStudy) {
+  TempDir dir("runner-fail");
+  const std::string db = (dir / "s.db").string();
+  const auto file = command_study(db, 10, kAlwaysFails);
   std::ostringstream out;
   try {
     run_study(file, {.out = &out});
@@ -221,15 +224,7 @@ high = 1.0
 TEST(Runner, TheSameFailureStreakThatStopsAStudyIsASetting) {
   TempDir dir("runner-streak");
   const std::string db = (dir / "s.db").string();
-  auto file = command_study(db, 10, R"(
-[task]
-kind = "command"
-argv = ["/bin/false"]
-[space.x]
-type = "float"
-low = 0.0
-high = 1.0
-)");
+  auto file = command_study(db, 10, kAlwaysFails);
   file.stop_after_same_failures = 5;
   std::ostringstream out;
   EXPECT_THROW(run_study(file, {.out = &out}), Error);

@@ -71,11 +71,6 @@ std::string node_name() {
 
 }  // namespace
 
-bool slurm_required() {
-  const char* value = std::getenv("ECOPT_REQUIRE_SLURM");
-  return value != nullptr && std::string(value) == "1";
-}
-
 const std::string& SlurmTestCluster::unavailable_reason() { return reason(); }
 
 SlurmTestCluster* SlurmTestCluster::shared() {

@@ -8,6 +8,8 @@
 #include <memory>
 #include <string>
 
+#include "support/optional_component.hpp"
+
 namespace ecopt::testing {
 
 class SlurmTestCluster {
@@ -34,17 +36,10 @@ class SlurmTestCluster {
 
 // Skips when the machine cannot run slurmd, unless ECOPT_REQUIRE_SLURM=1
 // (CI) turns that into a failure.
-bool slurm_required();
-
-#define ECOPT_REQUIRE_SLURM_CLUSTER(cluster_variable)                                           \
-  ::ecopt::testing::SlurmTestCluster* cluster_variable =                                        \
-      ::ecopt::testing::SlurmTestCluster::shared();                                             \
-  if (cluster_variable == nullptr) {                                                            \
-    if (::ecopt::testing::slurm_required()) {                                                   \
-      FAIL() << ::ecopt::testing::SlurmTestCluster::unavailable_reason()                        \
-             << " (ECOPT_REQUIRE_SLURM=1 makes this a failure)";                                 \
-    }                                                                                           \
-    GTEST_SKIP() << ::ecopt::testing::SlurmTestCluster::unavailable_reason();                   \
-  }
+#define ECOPT_REQUIRE_SLURM_CLUSTER(cluster_variable)                                \
+  ::ecopt::testing::SlurmTestCluster* cluster_variable =                             \
+      ::ecopt::testing::SlurmTestCluster::shared();                                  \
+  ECOPT_NEED_COMPONENT(cluster_variable != nullptr, "SLURM",                         \
+                       ::ecopt::testing::SlurmTestCluster::unavailable_reason())
 
 }  // namespace ecopt::testing

@@ -16,6 +16,14 @@
 #include "ecopt/tasks/task.hpp"
 #include "transformer.hpp"
 
+#include "support/optional_component.hpp"
+
+// The default corpus is Debian's license texts (base-files): every Debian
+// machine has them; ECOPT_REQUIRE_CORPUS=1 fails where they are missing.
+#define ECOPT_NEED_CORPUS()                                                                   \
+  ECOPT_NEED_COMPONENT(std::filesystem::exists(::ecopt::kDefaultCorpusPath), "CORPUS",        \
+                       std::string("no text corpus at ") + ::ecopt::kDefaultCorpusPath)
+
 namespace ecopt {
 namespace {
 
@@ -152,7 +160,7 @@ TEST(TextGenerationSettings, BadSettingsGetOneLineErrors) {
 // --- corpus ---------------------------------------------------------------------------
 
 TEST(TextCorpus, DefaultCorpusSplitsEveryFile) {
-  if (!std::filesystem::exists(kDefaultCorpusPath)) GTEST_SKIP() << "no " << kDefaultCorpusPath;
+  ECOPT_NEED_CORPUS();
   const auto corpus = load_text_corpus({kDefaultCorpusPath}, 0.1);
   EXPECT_GE(corpus.files.size(), 10U);
   EXPECT_GT(corpus.train.size(), 100'000U);
@@ -281,7 +289,7 @@ TEST(TextGeneration, PrefillAndDecodeAreMeasuredInSeparateWindows) {
 // --- training ----------------------------------------------------------------------------
 
 TEST(TextGeneration, TrainingReducesHeldOutLoss) {
-  if (!std::filesystem::exists(kDefaultCorpusPath)) GTEST_SKIP() << "no " << kDefaultCorpusPath;
+  ECOPT_NEED_CORPUS();
   // One thread: on a loaded machine OpenMP's spinning threads cost more than they give.
   at::set_num_threads(1);
   const auto corpus = load_text_corpus({kDefaultCorpusPath}, 0.1);
@@ -444,7 +452,7 @@ struct TrialRun {
 };
 
 TEST(TextGenerationTask, MetricsArePresentAndLabelled) {
-  if (!std::filesystem::exists(kDefaultCorpusPath)) GTEST_SKIP() << "no " << kDefaultCorpusPath;
+  ECOPT_NEED_CORPUS();
   auto task = make_task(quick_task_config());
   EXPECT_EQ(task->kind(), "text-generation");
   TrialRun trial;
@@ -492,7 +500,7 @@ TEST(TextGenerationTask, MetricsArePresentAndLabelled) {
 }
 
 TEST(TextGenerationTask, EnergyFirstSkipMeansNoTraining) {
-  if (!std::filesystem::exists(kDefaultCorpusPath)) GTEST_SKIP() << "no " << kDefaultCorpusPath;
+  ECOPT_NEED_CORPUS();
   auto task = make_task(quick_task_config());
   TrialRun trial;
   const auto outcome = trial.run(*task, {}, [] { return std::optional<std::string>("dominated"); });
@@ -503,7 +511,7 @@ TEST(TextGenerationTask, EnergyFirstSkipMeansNoTraining) {
 }
 
 TEST(TextGenerationTask, StopRequestInterrupts) {
-  if (!std::filesystem::exists(kDefaultCorpusPath)) GTEST_SKIP() << "no " << kDefaultCorpusPath;
+  ECOPT_NEED_CORPUS();
   auto task = make_task(quick_task_config());
   TrialRun trial;
   trial.stop = true;
@@ -517,7 +525,7 @@ TEST(TextGenerationTask, StopRequestInterrupts) {
 // --------------------------------------------------------------------------------
 
 TEST(GenerationBench, MeasuresEveryPresetOnTheCpu) {
-  if (!std::filesystem::exists(kDefaultCorpusPath)) GTEST_SKIP() << "no " << kDefaultCorpusPath;
+  ECOPT_NEED_CORPUS();
   GenerationBenchOptions options;
   options.devices = {"cpu"};
   // Sizes far apart, one thread and windows several CPU-clock ticks long, so

@@ -59,6 +59,9 @@ struct ResolvedRole {
   bool inferred = false;
 };
 ResolvedRole objective_role(const Objective& objective);
+// A name's "_"-separated words, the unit convention reads them:
+// "inference_samples_per_j" -> inference, samples, per, j.
+std::vector<std::string_view> name_tokens(std::string_view name);
 
 enum class Comparison { LessEqual, GreaterEqual };
 

@@ -2,6 +2,7 @@
 
 #include "ecopt/core/error.hpp"
 #include "ecopt/storage/storage.hpp"
+#include "scoped_env.hpp"
 #include "storage_fixture.hpp"
 
 namespace ecopt::testing {
@@ -78,6 +79,20 @@ TEST(OpenStorage, UnknownSchemeListsTheAcceptedFormsWithoutThePassword) {
     EXPECT_NE(message.find("sqlite:////absolute/path.db"), std::string::npos);
     EXPECT_NE(message.find("postgresql://user:password@host:port/database"), std::string::npos);
     EXPECT_EQ(message.find("topsecret"), std::string::npos);
+  }
+}
+
+TEST(OpenStorage, ARetryWaitThatIsNotANumberOfMillisecondsIsRefusedBeforeConnecting) {
+  for (const char* bad : {"abc", "0", "10ms", "", "99999999"}) {
+    ScopedEnv backoff("ECOPT_PG_RETRY_BACKOFF_MS", bad);
+    try {
+      open_storage("postgresql://u:secret@127.0.0.1:1/db");
+      ADD_FAILURE() << bad << " was accepted";
+    } catch (const InputError& error) {
+      EXPECT_NE(std::string(error.what()).find(std::string("ECOPT_PG_RETRY_BACKOFF_MS='") + bad + "'"),
+                std::string::npos)
+          << error.what();
+    }
   }
 }
 

@@ -82,6 +82,9 @@ class Workers : public ::testing::Test {
     // Leases live in this test's folder: other runs on the machine must not
     // hold them.
     ::setenv("ECOPT_LEASE_DIR", (dir_ / "leases").c_str(), 1);
+    // PostgreSQL retries of about 0.6 s instead of 11 s: outages in these
+    // tests outlast them in a second.
+    ::setenv("ECOPT_PG_RETRY_BACKOFF_MS", "5", 1);
   }
 
   ProcessResult ecopt(std::vector<std::string> args) {
@@ -391,7 +394,14 @@ TEST_F(Workers, DatabaseOutageMidRunCorruptsNothing) {
   testing::wait_until([&] { return trial_count() >= 10; }, std::chrono::seconds(60));
   ASSERT_LT(trial_count(), static_cast<std::size_t>(n_trials)) << "the outage must come mid-run";
   server->stop();
-  std::this_thread::sleep_for(std::chrono::seconds(3));
+  // Down until a worker has given up (its retries last about 0.6 s here),
+  // so the outage outlasts a transaction's retries.
+  testing::wait_until(
+      [&] {
+        return std::any_of(workers.begin(), workers.end(),
+                           [](const CliChild& w) { return w.err_so_far().find("ecopt: error") != std::string::npos; });
+      },
+      std::chrono::seconds(30));
   server->start();
   int rode_out = 0;
   for (auto& worker : workers) {
@@ -429,9 +439,10 @@ TEST_F(Workers, DatabaseOutageMidRunCorruptsNothing) {
   }
 }
 
-// The server is away for longer than one storage call retries (about 11 s)
-// while a trial runs: its heartbeats must resume once the server is back,
-// or the live trial would later be failed as stale and run twice.
+// The server is away for longer than one storage call retries (about 11 s
+// by default; ECOPT_PG_RETRY_BACKOFF_MS shortens them here) while a trial
+// runs: its heartbeats must resume once the server is back, or the live
+// trial would later be failed as stale and run twice.
 TEST_F(Workers, HeartbeatsResumeAfterAnOutageLongerThanTheRetries) {
   ECOPT_REQUIRE_PG_SERVER(server);
   const std::string url = server->create_database();
@@ -440,10 +451,11 @@ TEST_F(Workers, HeartbeatsResumeAfterAnOutageLongerThanTheRetries) {
   CliChild worker({ECOPT_CLI_PATH, "worker", study, "--allow-shared"}, dir_.path());
   ASSERT_TRUE(trial_started(dir_.path())) << worker.out_so_far();
   server->stop();
-  std::this_thread::sleep_for(std::chrono::seconds(13));
+  // Longer than one storage call retries (0.6 s with a 5 ms first wait).
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
   server->start();
   const auto back = Clock::now();
-  std::this_thread::sleep_for(std::chrono::seconds(2));
+  testing::wait_until([&] { return stored_trials(url)[0].heartbeat_at > back; }, std::chrono::seconds(30));
   const auto running = stored_trials(url);
   std::filesystem::remove(dir_ / "hold");
   ASSERT_EQ(running.size(), 1u);

@@ -168,7 +168,7 @@ constexpr const char* kNoSetting = "default: no flag, and the study file sets no
 // study made by `ecopt create-study` or an older ECOpt.
 const nlohmann::json& stored_energy_table(const nlohmann::json& study_attrs) {
   static const nlohmann::json empty = nlohmann::json::object();
-  const auto file = study_attrs.find("study_file");
+  const auto file = study_attrs.find(kStudyFileAttr);
   if (file == study_attrs.end() || !file->is_object()) return empty;
   const auto energy = file->find("energy");
   return energy != file->end() && energy->is_object() ? *energy : empty;

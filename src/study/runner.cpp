@@ -530,7 +530,7 @@ nlohmann::json stored_document(const StudyFile& file) {
 // line naming the change and the file.
 Study open_study(Storage& storage, const StudyFile& file, const SearchSpace& space) {
   try {
-    Study study = Study::load_or_create(storage, file.spec, {{"study_file", stored_document(file)}});
+    Study study = Study::load_or_create(storage, file.spec, {{kStudyFileAttr, stored_document(file)}});
     study.declare_space(space);
     return study;
   } catch (const InputError& error) {

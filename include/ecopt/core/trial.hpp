@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "ecopt/core/attributes.hpp"
 #include "ecopt/core/param.hpp"
 
 namespace ecopt {
@@ -43,10 +44,6 @@ struct Trial {
   std::optional<double> metric(std::string_view key) const;
 };
 
-// User attribute keys the study runner writes; the report reads them, so
-// they live with the trial. Energy figures are records under "energy"
-// (energy/record.hpp).
-inline constexpr const char* kPrunedReasonAttr = "pruned_reason";
 
 nlohmann::json to_json(const Trial& trial);
 Trial trial_from_json(const nlohmann::json& json);

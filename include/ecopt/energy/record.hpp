@@ -17,12 +17,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include "ecopt/core/attributes.hpp"
 #include "ecopt/energy/monitor.hpp"
 #include "ecopt/energy/reading.hpp"
 
 namespace ecopt {
 
-inline constexpr const char* kEnergyRecordsAttr = "energy";
 
 // Record names the runner and the built-in tasks use.
 inline constexpr const char* kTrialRecord = "trial";          // the whole trial (tuning energy)

@@ -27,11 +27,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "ecopt/core/attributes.hpp"
+
 namespace ecopt {
 
-// Trial user attribute keys written for every leased trial.
-inline constexpr const char* kDeviceLeaseAttr = "device_lease";         // "cuda:0+cpu"
-inline constexpr const char* kDeviceLeaseIdsAttr = "device_lease_ids";  // "GPU-...+cpu-node1-package-0"
 inline constexpr const char* kCpuLease = "cpu";
 
 // $ECOPT_LEASE_DIR, else $XDG_RUNTIME_DIR/ecopt-leases when that folder

@@ -11,11 +11,11 @@
 #include <string>
 #include <string_view>
 
+#include "ecopt/core/attributes.hpp"
 #include "ecopt/storage/storage.hpp"
 
 namespace ecopt {
 
-inline constexpr const char* kObjectiveNamesAttr = "objective_names";
 
 // Writes study `study_name` of `source` into `out_url` (sqlite:///FILE,
 // a new file or an Optuna 3.1 storage) as `out_study_name` (empty: the

@@ -14,6 +14,7 @@
 #include <span>
 #include <string>
 
+#include "ecopt/core/attributes.hpp"
 #include "ecopt/core/error.hpp"
 #include "ecopt/study/study.hpp"
 #include "ecopt/study/study_file.hpp"
@@ -83,8 +84,5 @@ struct RunSummary {
 
 RunSummary run_study(const StudyFile& file, const RunOptions& options = {});
 
-// Study user attribute: the study's tuning energy so far, in joules
-// (TuningEnergy::gross_j, energy/tuning_energy.hpp).
-inline constexpr const char* kTuningEnergyStudyAttr = "tuning_energy_j";
 
 }  // namespace ecopt

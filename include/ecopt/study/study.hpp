@@ -13,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "ecopt/core/attributes.hpp"
 #include "ecopt/core/error.hpp"
 #include "ecopt/core/param.hpp"
 #include "ecopt/core/study_spec.hpp"
@@ -24,13 +25,6 @@
 
 namespace ecopt {
 
-// Keys under which a trial records the search space it was asked in and its
-// sampler. The space is stored as Optuna-format JSON text, which keeps the
-// parameter order. (The study's own declared space is in its definition.)
-inline constexpr const char* kSearchSpaceAttr = "search_space";  // trial system_attrs
-inline constexpr const char* kSamplerAttr = "sampler";           // trial system_attrs
-// Trial system_attrs: the sampler's own options the trial was asked with.
-inline constexpr const char* kSamplerOptionsAttr = "sampler_options";
 
 // System attributes that record a sampler's own options (SamplerOptions::
 // extra) with the trial asked with them, nothing when there are none: what

@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "ecopt/core/attributes.hpp"
 #include "ecopt/optim/sampler.hpp"
 #include "ecopt/space/search_space.hpp"
 #include "ecopt/study/study.hpp"
@@ -25,14 +26,6 @@
 
 namespace ecopt {
 
-// System attribute keys of a retry trial.
-inline constexpr const char* kRetriedFromAttr = "retried_from";  // number of the failed trial
-inline constexpr const char* kRetryCountAttr = "retry_count";    // 1 for the first retry
-// System attribute keys of a trial a tune or worker runs: who runs it, so
-// that a rerun tells a trial of a dead process from one still running.
-inline constexpr const char* kRunnerHostAttr = "host";
-inline constexpr const char* kRunnerPidAttr = "pid";
-inline constexpr const char* kRunnerPidNamespaceAttr = "pid_namespace";  // containers share hostnames
 
 // "by process 4242 on node1": who runs a RUNNING trial, as far as stored.
 std::string describe_runner(const Trial& trial);

@@ -19,7 +19,7 @@ namespace ecopt::report {
 // observed one when the objectives are noisy.
 struct PosteriorFront {
   std::set<std::int64_t> members;
-  std::string why;  // "the study file says its objectives are noisy", ...
+  std::string why;  // "the study's definition says its objectives are noisy", ...
 };
 
 struct ReportContext {

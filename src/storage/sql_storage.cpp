@@ -117,10 +117,11 @@ json parse_stored_json(const std::string& text, std::string_view column) {
 StudyRecord study_from_row(const SqlRow& row) {
   StudyRecord record;
   record.id = row.integer(0);
-  record.spec = study_spec_from_json(parse_stored_json(row.text(2), "spec_json"));
+  const json spec = parse_stored_json(row.text(2), "spec_json");
+  record.spec = study_spec_from_json(spec);
   record.spec.name = row.text(1);
   record.user_attrs = parse_stored_json(row.text(3), "user_attrs_json");
-  rules::read_version_1_space(record);
+  if (!spec.contains("version")) rules::read_version_1_definition(record);
   return record;
 }
 

@@ -55,9 +55,13 @@ nlohmann::json validate_new_study(const StudySpec& spec, const nlohmann::json& u
 
 void check_study_name(std::string_view name) { require_storable_name(name, "study name"); }
 
-void read_version_1_space(StudyRecord& record) {
+void read_version_1_definition(StudyRecord& record) {
+  const nlohmann::json::json_pointer file_noise("/study_file/study/sampler_options/noisy");
+  if (record.user_attrs.contains(file_noise) && record.user_attrs.at(file_noise).is_boolean()) {
+    for (auto& objective : record.spec.objectives) objective.noisy = record.user_attrs.at(file_noise).get<bool>();
+  }
   const auto text = record.user_attrs.find(kVersion1SpaceAttr);
-  if (!record.spec.search_space.is_null() || text == record.user_attrs.end() || !text->is_string()) return;
+  if (text == record.user_attrs.end() || !text->is_string()) return;
   try {
     record.spec.search_space = nlohmann::ordered_json::parse(text->get<std::string>());
   } catch (const nlohmann::json::exception& error) {

@@ -41,9 +41,11 @@ void check_study_name(std::string_view name);
 // Where a version 1 definition kept its search space: the study's user
 // attribute of this name, as JSON text.
 inline constexpr std::string_view kVersion1SpaceAttr = "search_space";
-// Reads a version 1 record's space into its definition (read-only
-// commands read older studies as they are; update_study_spec moves it).
-void read_version_1_space(StudyRecord& record);
+// Completes a version 1 record's definition from what it kept elsewhere:
+// the space (kVersion1SpaceAttr) and the noise its stored study file
+// stated ([study] sampler_options noisy). Read-only commands read older
+// studies so, as they are; update_study_spec writes the current version.
+void read_version_1_definition(StudyRecord& record);
 // `updated` when it keeps the stored name, objectives and constraints and
 // is valid; InputError naming the change otherwise.
 StudySpec checked_spec_update(const StudySpec& stored, StudySpec updated);

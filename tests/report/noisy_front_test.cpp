@@ -92,7 +92,7 @@ TEST_F(NoisyReport, AStudyThatSaysItsObjectivesAreNoisyShowsBothFronts) {
   EXPECT_EQ(attribute_numbers(html, "data-posterior-front"), fronts.posterior);
   // One chart (two objectives), every member ringed once, nothing else.
   EXPECT_EQ(count_of(html, "<circle class=\"ring\""), fronts.posterior.size());
-  EXPECT_NE(html.find("Noisy objectives (the study file says its objectives are noisy): the " +
+  EXPECT_NE(html.find("Noisy objectives (the study&#39;s definition says its objectives are noisy): the " +
                       std::to_string(fronts.posterior.size()) + " ringed trials are the front judged by "
                       "the models' posterior means"),
             std::string::npos);
@@ -140,8 +140,7 @@ TEST_F(NoisyReport, FrontsThatAgreeSaySo) {
 // one line; a study that says it is noisy but has no trial yet renders.
 TEST_F(NoisyReport, WithoutAStoredSearchSpaceTheFlagIsRefused) {
   auto stored = storage();
-  stored->create_study(testing::noisy_spec("empty"),
-                       {{"study_file", {{"study", {{"sampler_options", {{"noisy", true}}}}}}}});
+  stored->create_study(testing::noisy_spec("empty", true), nlohmann::json::object());
   EXPECT_EQ(page("empty").find("data-posterior-front"), std::string::npos);
   try {
     page("empty", true);

@@ -21,11 +21,16 @@
 
 namespace ecopt::report::testing {
 
-inline StudySpec noisy_spec(const std::string& name) {
+// `stated`: its definition says the objectives are noisy (as a study file's
+// noisy = true, or an ask with {"noisy": true}, declare it).
+inline StudySpec noisy_spec(const std::string& name, bool stated = false) {
   StudySpec spec;
   spec.name = name;
   spec.objectives = {{"accuracy", Direction::Maximize, std::nullopt},
                      {"inference_j_per_sample", Direction::Minimize, std::nullopt}};
+  if (stated) {
+    for (auto& objective : spec.objectives) objective.noisy = true;
+  }
   return spec;
 }
 
@@ -51,16 +56,11 @@ inline void add_noisy_trials(Storage& storage, const std::string& name, int tria
   }
 }
 
-// `stated`: the study carries a study file saying noisy = true, as `ecopt
-// tune` stores it; otherwise nothing says the objectives are noisy.
+// `stated`: the study's definition says its objectives are noisy;
+// otherwise nothing does.
 inline StudyRecord make_noisy_study(Storage& storage, const std::string& name, bool stated,
                                     int trials = 40, unsigned seed = 7) {
-  nlohmann::json attrs = nlohmann::json::object();
-  if (stated) {
-    attrs["study_file"] = {
-        {"study", {{"name", name}, {"sampler", "random"}, {"sampler_options", {{"noisy", true}}}}}};
-  }
-  const StudyRecord record = Study::create(storage, noisy_spec(name), attrs).record();
+  const StudyRecord record = Study::create(storage, noisy_spec(name, stated)).record();
   add_noisy_trials(storage, name, trials, seed);
   return record;
 }

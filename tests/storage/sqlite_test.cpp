@@ -148,7 +148,8 @@ TEST(SqliteStorage, NewerSchemaVersionAsksToUpgradeEcopt) {
 }
 
 // A study stored before the typed definition (version 1): its space as
-// text in a user attribute. Read as it is; moved on the first update.
+// text in a user attribute, its noise in its stored study file. Read as it
+// is; moved on the first update.
 TEST(SqliteStorage, AVersion1StudyReadsItsSpaceAndTheFirstUpdateMovesIt) {
   TempFolder folder;
   const auto path = folder.path() / "study.db";
@@ -160,16 +161,20 @@ TEST(SqliteStorage, AVersion1StudyReadsItsSpaceAndTheFirstUpdateMovesIt) {
   sqlite_exec(path, "UPDATE studies SET spec_json = '{\"name\":\"old\",\"objectives\":[{\"name\":\"f0\","
                     "\"direction\":\"minimize\"},{\"name\":\"f1\",\"direction\":\"minimize\"}],"
                     "\"constraints\":[]}', user_attrs_json = '" +
-                        nlohmann::json({{"search_space", space}, {"owner", "me"}}).dump() + "'");
+                        nlohmann::json({{"search_space", space},
+                                        {"study_file", {{"study", {{"sampler_options", {{"noisy", true}}}}}}}})
+                            .dump() +
+                        "'");
   auto storage = open_storage(sqlite_url(folder));
   const StudyRecord read = *storage->find_study("old");
   ASSERT_FALSE(read.spec.search_space.is_null());
   EXPECT_EQ(read.spec.search_space.begin().key(), "zeta");
+  EXPECT_EQ(read.spec.noisy(), true);
   EXPECT_THAT(sqlite_exec(path, "SELECT spec_json FROM studies"), Not(HasSubstr("version")));  // reading wrote nothing
   storage->update_study_spec(read.id, [](StudySpec spec) { return spec; });
   EXPECT_THAT(sqlite_exec(path, "SELECT spec_json FROM studies"), HasSubstr("\"version\":2"));
-  EXPECT_EQ(sqlite_exec(path, "SELECT user_attrs_json FROM studies"), R"({"owner":"me"})");
-  EXPECT_EQ(storage->find_study("old")->spec.search_space, read.spec.search_space);
+  EXPECT_THAT(sqlite_exec(path, "SELECT user_attrs_json FROM studies"), Not(HasSubstr("search_space")));
+  EXPECT_EQ(storage->find_study("old")->spec, read.spec);
 }
 
 TEST(SqliteStorage, ConcurrentFirstOpensCreateTheSchemaOnce) {

@@ -82,7 +82,7 @@ Cell energy_source_cell(const Trial& trial, std::size_t max_width) {
   return {truncate(record->source_text(), room) + marks, false};
 }
 
-std::vector<Cell> table_row(const StudySpec& spec, const std::set<std::string>& params,
+std::vector<Cell> table_row(const StudySpec& spec, const std::vector<std::string>& params,
                             const Trial& trial, const TableOptions& options) {
   std::vector<Cell> row = {{std::to_string(trial.number), true},
                            {std::string(to_string(trial.state)), false}};

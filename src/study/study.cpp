@@ -230,6 +230,11 @@ std::vector<Trial> Study::best_trials() const { return front().members(); }
 
 std::vector<Trial> Study::best_trials_by_posterior_mean() const {
   const std::vector<Trial>& all = trials();
+  // Another process's first ask may have declared the space since this
+  // Study read its definition.
+  if (record_.spec.search_space.is_null()) {
+    if (auto current = storage_->find_study(name())) record_ = std::move(*current);
+  }
   std::vector<Trial> members;
   for (const std::int64_t number : posterior_mean_front_numbers(record_, all)) {
     members.push_back(*std::lower_bound(all.begin(), all.end(), number,

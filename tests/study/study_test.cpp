@@ -92,9 +92,9 @@ TEST_P(StudyTest, AskStoresParamsAndSearchSpace) {
   EXPECT_EQ(search_space_from_json_text(trials[1].system_attrs[kSearchSpaceAttr].get<std::string>()),
             space);
   EXPECT_EQ(trials[1].system_attrs[kSamplerAttr], "random");
-  const auto record = storage_->find_study("s");
-  EXPECT_EQ(search_space_from_json_text(record->user_attrs[kSearchSpaceAttr].get<std::string>()),
-            space);
+  // The first ask declares the study's space in its definition.
+  EXPECT_EQ(declared_search_space(storage_->find_study("s")->spec), space);
+  EXPECT_EQ(declared_search_space(study.spec()), space);
 }
 
 // Issue 16: a trial was created in one transaction and given its params in
@@ -237,7 +237,7 @@ TEST_P(StudyTest, PosteriorMeanFrontOfAStudyReadBeforeTheFirstAsk) {
     const double width = static_cast<double>(std::get<std::int64_t>(asked.params.at("width")));
     writer.tell(asked.number, {TrialState::Complete, {width / 128.0, width}, {}, std::nullopt});
   }
-  ASSERT_FALSE(reader.record().user_attrs.contains(kSearchSpaceAttr));
+  ASSERT_TRUE(reader.record().spec.search_space.is_null());  // read before the writer's first ask
   std::vector<std::int64_t> members;
   for (const auto& trial : reader.best_trials_by_posterior_mean()) members.push_back(trial.number);
   EXPECT_FALSE(members.empty());

@@ -100,7 +100,6 @@ class ChildProcess {
 
   pid_t pid() const { return pid_; }
   std::string out_so_far() const { return read_file(out_path_); }
-  std::string err_so_far() const { return read_file(err_path_); }
   void signal(int number) const { ::kill(pid_, number); }
 
   // Polls stdout until it contains `text`; false after `timeout`.

@@ -108,7 +108,7 @@ class Study {
   ParamMap suggest(const SearchSpace& space, Sampler& sampler, std::int64_t number) const;
 
   Storage* storage_;
-  StudyRecord record_;
+  mutable StudyRecord record_;  // reread when another process declared what it lacks
   // The stored trials as last read, the storage version they reflect, and
   // the numbers of the trials each read changed, in order.
   mutable std::vector<Trial> trials_;

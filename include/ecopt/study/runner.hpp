@@ -84,5 +84,4 @@ struct RunSummary {
 
 RunSummary run_study(const StudyFile& file, const RunOptions& options = {});
 
-
 }  // namespace ecopt

@@ -15,9 +15,9 @@
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
-#include "cli/fake_powercap.hpp"
-#include "cli/scoped_env.hpp"
-#include "cli/subprocess.hpp"
+#include "support/fake_powercap.hpp"
+#include "support/scoped_env.hpp"
+#include "support/subprocess.hpp"
 #include "ecopt/core/format.hpp"
 #include "ecopt/energy/record.hpp"
 #include "ecopt/report/report.hpp"

@@ -115,7 +115,9 @@ TEST_F(Cli, CreateAskTellAndList) {
 
   const auto csv = on_study("trials", {"--format", "csv"});
   EXPECT_EQ(csv.exit_code, 0);
-  EXPECT_THAT(csv.out, HasSubstr("number,state,values_objective_0,values_objective_1,params_act"));
+  // Parameters in the order the study's space declares them (as ask prints them).
+  EXPECT_THAT(csv.out,
+              HasSubstr("number,state,values_objective_0,values_objective_1,params_lr,params_width,params_act"));
   EXPECT_EQ(std::count(csv.out.begin(), csv.out.end(), '\n'), 3);
 
   const auto studies = ecopt({"studies", "--storage", url_});

@@ -139,6 +139,7 @@ void StudySpec::validate() const {
                                    "\"J/sample\"",
                                    objective.name, objective.unit->size()));
     }
+    if (objective.unit) require_storable_name(*objective.unit, "objective unit");
   }
   for (const auto& constraint : constraints) {
     if (constraint.metric.empty()) throw InputError("an outcome constraint has no metric; name one");

@@ -57,10 +57,10 @@ def test_optuna_distributions_are_accepted(storage):
 
 
 def test_errors_are_one_line_and_typed(storage):
-    with pytest.raises(ecopt.NotFoundError, match="study 'nope' not found") as missing:
-        ecopt.Study.load(storage, "nope")
-    assert "\n" not in str(missing.value)
     study = ecopt.Study.create(storage=storage, name="e", directions=["minimize", "minimize"])
+    with pytest.raises(ecopt.NotFoundError, match="study 'nope' not found") as missing:
+        ecopt.Study.load(storage, "nope")  # in a database that exists (loading makes none)
+    assert "\n" not in str(missing.value)
     trial = study.ask(SPACE, sampler="random")
     with pytest.raises(ecopt.InputError):
         study.tell(trial.number, [1.0])  # one value for two objectives

@@ -140,12 +140,7 @@ TEST_F(Tune, ANetEnergyAtOrBelowZeroIsFlaggedAndNeverAnObjectiveValue) {
       "echo \"ECOPT {{\\\"quality\\\": $ECOPT_PARAM_X}}\"\n",
       power);
   const std::string url = "sqlite:///" + (dir_ / "contaminated.db").string();
-  std::ofstream(dir_ / "study.toml") << fmt::format(R"(
-[study]
-name = "contaminated"
-storage = "{}"
-sampler = "random"
-n_trials = 4
+  const auto study = testing::command_study(dir_.path(), "contaminated", url, 4, script, "", "", R"(
 [energy]
 idle_baseline_s = 0.3
 allow_estimate = false
@@ -154,17 +149,8 @@ name = "quality"
 direction = "maximize"
 [[objectives]]
 name = "inference_samples_per_j"
-direction = "maximize"
-[task]
-kind = "command"
-argv = ["/bin/sh", "{}"]
-[space.x]
-type = "float"
-low = 0.0
-high = 1.0
-)",
-                                                    url, script.string());
-  const auto tuned = ecopt({"tune", (dir_ / "study.toml").string()});
+direction = "maximize")");
+  const auto tuned = ecopt({"tune", study});
   ASSERT_THAT(tuned.out, HasSubstr("via rapl-powercap")) << tuned.out << tuned.err;
   const auto stored = trials(url, "contaminated");
   ASSERT_EQ(stored.size(), 4u);
@@ -325,25 +311,11 @@ TEST_F(Tune, ControlCharactersInTrialOutputArePrintedEscaped) {
 TEST_F(Tune, NamesWithControlCharactersArePrintedEscaped) {
   std::ofstream(dir_ / "ok.sh") << "#!/bin/sh\necho 'ECOPT {\"f\\u001b[2J0\": 0.5}'\n";
   const std::string url = "sqlite:///" + (dir_ / "names.db").string();
-  const auto file = dir_ / "names.toml";
-  std::ofstream(file) << fmt::format(R"(
-[study]
-name = "names\u001b]0;STUDY\u0007"
-storage = "{}"
-sampler = "random"
-n_trials = 1
-[[objectives]]
+  const auto file = testing::command_study(dir_.path(), R"(names\u001b]0;STUDY\u0007)", url, 1, dir_ / "ok.sh", "", "",
+                                           R"([[objectives]]
 name = "f\u001b[2J0"
-direction = "minimize"
-[task]
-kind = "command"
-argv = ["/bin/sh", "{}"]
-[space.x]
-type = "float"
-low = 0.0
-high = 1.0
-)", url, (dir_ / "ok.sh").string());
-  const auto run = ecopt({"tune", file.string()});
+direction = "minimize")");
+  const auto run = ecopt({"tune", file});
   ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
   EXPECT_THAT(run.out, HasSubstr("study names\\x1b]0;STUDY\\x07 ·"));
   EXPECT_THAT(run.out, HasSubstr("Pareto front of names\\x1b]0;STUDY\\x07 ("));

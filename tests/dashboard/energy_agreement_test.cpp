@@ -15,6 +15,7 @@
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include "support/command_study.hpp"
 #include "support/fake_powercap.hpp"
 #include "support/scoped_env.hpp"
 #include "support/subprocess.hpp"
@@ -39,13 +40,7 @@ std::string write_study(const std::filesystem::path& dir, const std::string& url
                            "sleep 0.1\n"
                            "echo 'ECOPT {\"event\": \"end\", \"phase\": \"inference\", \"samples\": 1000}'\n"
                            "echo \"ECOPT {\\\"quality\\\": $ECOPT_PARAM_X}\"\n";
-  const auto file = dir / "study.toml";
-  std::ofstream(file) << fmt::format(R"(
-[study]
-name = "agree"
-storage = "{}"
-sampler = "random"
-n_trials = 8
+  return testing::command_study(dir, "agree", url, 8, script, "", "", R"(
 [energy]
 allow_estimate = false
 [[objectives]]
@@ -53,17 +48,7 @@ name = "quality"
 direction = "maximize"
 [[objectives]]
 name = "inference_j_per_sample"
-direction = "minimize"
-[task]
-kind = "command"
-argv = ["/bin/sh", "{}"]
-[space.x]
-type = "float"
-low = 0.0
-high = 1.0
-)",
-                                     url, script.string());
-  return file.string();
+direction = "minimize")");
 }
 
 std::string read_text(const std::filesystem::path& path) {

@@ -1,6 +1,6 @@
 #pragma once
-// Study files for command-task tests: one minimised objective f0 over x in
-// [0, 1], trials running a shell script.
+// Study files for command-task tests: trials running a shell script over x
+// in [0, 1], one minimised objective f0 unless the test gives its own.
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -9,13 +9,17 @@
 
 namespace ecopt::testing {
 
+inline constexpr const char* kMinimiseF0 = "[[objectives]]\nname = \"f0\"\ndirection = \"minimize\"";
+
 // Writes <dir>/<name>.toml and returns its path; `task_extra` and
-// `study_extra` are lines added to [task] and [study].
+// `study_extra` are lines added to [task] and [study]; `objectives` the
+// [[objectives]] (and any table such as [energy]) between them.
 inline std::string command_study(const std::filesystem::path& dir, const std::string& name,
                                  const std::string& url, int n_trials,
                                  const std::filesystem::path& script,
                                  const std::string& task_extra = "",
-                                 const std::string& study_extra = "") {
+                                 const std::string& study_extra = "",
+                                 const std::string& objectives = kMinimiseF0) {
   const auto file = dir / (name + ".toml");
   std::ofstream(file) << fmt::format(R"(
 [study]
@@ -24,9 +28,7 @@ storage = "{}"
 sampler = "random"
 n_trials = {}
 {}
-[[objectives]]
-name = "f0"
-direction = "minimize"
+{}
 [task]
 kind = "command"
 argv = ["/bin/sh", "{}"]
@@ -36,7 +38,7 @@ type = "float"
 low = 0.0
 high = 1.0
 )",
-                                     name, url, n_trials, study_extra, script.string(), task_extra);
+                                     name, url, n_trials, study_extra, objectives, script.string(), task_extra);
   return file.string();
 }
 

@@ -23,6 +23,7 @@
 #include "ecopt/core/error.hpp"
 #include "ecopt/core/escape.hpp"
 #include "ecopt/core/format.hpp"
+#include "ecopt/core/signal_scope.hpp"
 #include "ecopt/energy/carbon.hpp"
 #include "ecopt/energy/meter.hpp"
 #include "ecopt/energy/monitor.hpp"
@@ -83,26 +84,18 @@ void forward_signal(int number) {
   if (group > 0) ::kill(-group, number);
 }
 
-constexpr int kForwardedSignals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+// Cleared before the handlers go in, so a signal never finds an old group.
+bool reset_forwarding() {
+  g_command_group = 0;
+  g_forwarded_signal = 0;
+  return true;
+}
 
 class SignalForwarding {
  public:
-  SignalForwarding() {
-    g_command_group = 0;
-    g_forwarded_signal = 0;
-    struct sigaction action {};
-    action.sa_handler = forward_signal;
-    sigemptyset(&action.sa_mask);
-    for (std::size_t i = 0; i < std::size(kForwardedSignals); ++i)
-      sigaction(kForwardedSignals[i], &action, &previous_[i]);
-  }
-  ~SignalForwarding() {
-    g_command_group = 0;
-    for (std::size_t i = 0; i < std::size(kForwardedSignals); ++i)
-      sigaction(kForwardedSignals[i], &previous_[i], nullptr);
-  }
-  SignalForwarding(const SignalForwarding&) = delete;
-  SignalForwarding& operator=(const SignalForwarding&) = delete;
+  SignalForwarding()
+      : reset_(reset_forwarding()), scope_({SIGINT, SIGTERM, SIGHUP, SIGQUIT}, forward_signal) {}
+  ~SignalForwarding() { g_command_group = 0; }
 
   // A signal that came while the command was starting is passed on now.
   void forward_to(pid_t group) {
@@ -116,7 +109,8 @@ class SignalForwarding {
   }
 
  private:
-  struct sigaction previous_[std::size(kForwardedSignals)] {};
+  bool reset_;
+  SignalScope scope_;
 };
 
 // --- measuring ---------------------------------------------------------------

@@ -39,8 +39,6 @@ namespace {
 
 std::atomic<bool> g_stop_requested{false};
 std::atomic<int> g_stop_signal{0};
-struct sigaction g_previous_int;
-struct sigaction g_previous_term;
 
 extern "C" void on_stop_signal(int signal) {
   int none = 0;
@@ -53,22 +51,16 @@ extern "C" void on_stop_signal(int signal) {
   }
 }
 
-}  // namespace
-
-StopSignals::StopSignals() {
+// Cleared before the handler goes in, so a signal never finds an old stop.
+bool reset_stop() {
   g_stop_requested = false;
   g_stop_signal = 0;
-  struct sigaction action {};
-  action.sa_handler = on_stop_signal;
-  sigemptyset(&action.sa_mask);
-  sigaction(SIGINT, &action, &g_previous_int);
-  sigaction(SIGTERM, &action, &g_previous_term);
+  return true;
 }
 
-StopSignals::~StopSignals() {
-  sigaction(SIGINT, &g_previous_int, nullptr);
-  sigaction(SIGTERM, &g_previous_term, nullptr);
-}
+}  // namespace
+
+StopSignals::StopSignals() : reset_(reset_stop()), scope_({SIGINT, SIGTERM}, on_stop_signal) {}
 
 const std::atomic<bool>& StopSignals::flag() const { return g_stop_requested; }
 

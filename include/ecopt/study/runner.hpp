@@ -16,6 +16,7 @@
 
 #include "ecopt/core/attributes.hpp"
 #include "ecopt/core/error.hpp"
+#include "ecopt/core/signal_scope.hpp"
 #include "ecopt/study/study.hpp"
 #include "ecopt/study/study_file.hpp"
 
@@ -41,11 +42,12 @@ class StudyInterrupted : public Error {
 class StopSignals {
  public:
   StopSignals();
-  ~StopSignals();
-  StopSignals(const StopSignals&) = delete;
-  StopSignals& operator=(const StopSignals&) = delete;
 
   const std::atomic<bool>& flag() const;
+
+ private:
+  bool reset_;
+  SignalScope scope_;
 };
 
 // The first signal StopSignals caught (SIGINT, SIGTERM); 0 if none.

@@ -19,8 +19,8 @@
 #include <nlohmann/json.hpp>
 
 #include "ecopt/math/hypervolume.hpp"
-#include "ecopt/math/test_problems.hpp"
-#include "ecopt/optim/problem_run.hpp"
+#include "ecopt/math/benchmark_problems.hpp"
+#include "ecopt/optim/benchmark_run.hpp"
 
 namespace {
 

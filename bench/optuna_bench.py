@@ -94,7 +94,7 @@ def mixed_front():
 
 
 # Reference point 1.1 everywhere; true front hypervolumes in closed form
-# (ZDT3's integrated numerically, as in src/math/test_problems.cpp), and
+# (ZDT3's integrated numerically, as in src/math/benchmark_problems.cpp), and
 # each objective's range over the true front (the scale of the noise).
 PROBLEMS = {
     "zdt1": (zdt1, 2, 1.21 - 1.0 / 3.0, [1.0, 1.0]),

@@ -3,7 +3,7 @@
 #include <fmt/format.h>
 
 #include "ecopt/core/error.hpp"
-#include "ecopt/math/test_problems.hpp"
+#include "ecopt/math/benchmark_problems.hpp"
 #include "json_config.hpp"
 
 namespace ecopt {

@@ -3,7 +3,7 @@
 #include <cstdio>
 
 #include "ecopt/math/hypervolume.hpp"
-#include "ecopt/math/test_problems.hpp"
+#include "ecopt/math/benchmark_problems.hpp"
 #include "ecopt/optim/sampler.hpp"
 #include "ecopt/space/search_space.hpp"
 #include "ecopt/storage/storage.hpp"

@@ -10,7 +10,7 @@
 #include <gtest/gtest.h>
 
 #include "ecopt/core/error.hpp"
-#include "ecopt/math/test_problems.hpp"
+#include "ecopt/math/benchmark_problems.hpp"
 
 namespace ecopt {
 namespace {

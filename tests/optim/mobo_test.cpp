@@ -7,7 +7,7 @@
 
 #include "ecopt/core/error.hpp"
 #include "ecopt/math/hypervolume.hpp"
-#include "ecopt/optim/problem_run.hpp"
+#include "ecopt/optim/benchmark_run.hpp"
 #include "optim_test_support.hpp"
 
 namespace ecopt {

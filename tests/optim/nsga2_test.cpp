@@ -4,7 +4,7 @@
 
 #include <gtest/gtest.h>
 
-#include "ecopt/optim/problem_run.hpp"
+#include "ecopt/optim/benchmark_run.hpp"
 
 namespace ecopt {
 namespace {

@@ -7,7 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "ecopt/math/pareto.hpp"
-#include "ecopt/optim/problem_run.hpp"
+#include "ecopt/optim/benchmark_run.hpp"
 #include "optim_test_support.hpp"
 
 namespace ecopt {

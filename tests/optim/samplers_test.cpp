@@ -6,7 +6,7 @@
 
 #include "ecopt/core/error.hpp"
 #include "ecopt/math/sobol.hpp"
-#include "ecopt/optim/problem_run.hpp"
+#include "ecopt/optim/benchmark_run.hpp"
 #include "ecopt/optim/sampler.hpp"
 
 namespace ecopt {

@@ -1,6 +1,6 @@
 #pragma once
 // A task that evaluates a standard multi-objective test problem (ZDT1,
-// ZDT2, DTLZ2 from math/test_problems.hpp), so studies, samplers and
+// ZDT2, DTLZ2 from math/benchmark_problems.hpp), so studies, samplers and
 // reports run without libtorch. Parameters x0..x{n-1} in [0, 1]; metrics
 // f0, f1, ... (all to be minimised).
 #include <memory>

@@ -1,4 +1,4 @@
-#include "ecopt/optim/problem_run.hpp"
+#include "ecopt/optim/benchmark_run.hpp"
 
 #include <chrono>
 #include <ctime>

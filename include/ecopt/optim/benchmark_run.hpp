@@ -9,7 +9,7 @@
 
 #include "ecopt/core/study_spec.hpp"
 #include "ecopt/core/trial.hpp"
-#include "ecopt/math/test_problems.hpp"
+#include "ecopt/math/benchmark_problems.hpp"
 #include "ecopt/optim/sampler.hpp"
 #include "ecopt/space/search_space.hpp"
 

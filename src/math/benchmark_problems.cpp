@@ -1,4 +1,4 @@
-#include "ecopt/math/test_problems.hpp"
+#include "ecopt/math/benchmark_problems.hpp"
 
 #include <algorithm>
 #include <cmath>

@@ -1,7 +1,7 @@
 // The benchmark harness itself: pending trials as parallel workers leave
 // them, noisy observations, and scoring on the reported front's noise-free
 // values.
-#include "ecopt/optim/problem_run.hpp"
+#include "ecopt/optim/benchmark_run.hpp"
 
 #include <cmath>
 

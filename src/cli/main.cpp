@@ -1,6 +1,7 @@
 // The ecopt command line: parsing and printing only; the work is in the
 // library. Every error reaches the user here, as one line.
 #include <malloc.h>
+#include <sys/prctl.h>
 
 #include <iostream>
 
@@ -34,10 +35,18 @@ void keep_heap_pages() {
   mallopt(M_TOP_PAD, kHeapPadBytes);
 }
 
+// Trials are programs we did not write, run as our user and with ecopt as
+// their parent: without this, `cat /proc/$PPID/environ` shows them the
+// storage URL and PGPASSWORD. A non-dumpable process's /proc files are
+// readable only by itself and root (and it leaves no core dump); the
+// programs it starts are dumpable again after their exec.
+void hide_environment_from_trials() { ::prctl(PR_SET_DUMPABLE, 0); }
+
 }  // namespace
 
 int main(int argc, char** argv) {
   keep_heap_pages();
+  hide_environment_from_trials();
   CLI::App app{"ECOpt: tune machine-learning models for accuracy and energy efficiency together",
                "ecopt"};
   app.require_subcommand(1);

@@ -15,6 +15,8 @@
 #include <cstring>
 #include <fstream>
 #include <iostream>
+#include <limits>
+#include <optional>
 #include <sstream>
 #include <thread>
 
@@ -105,14 +107,26 @@ std::string command_line_text(std::string cmdline) {
   return printable(cmdline);
 }
 
+// The real uid from /proc/<pid>/status: the owner of /proc/<pid> is root
+// for a non-dumpable process, as every ecopt is (src/cli/main.cpp).
+std::optional<uid_t> process_owner(const std::string& proc) {
+  std::ifstream status(proc + "/status");
+  std::string key;
+  while (status >> key) {
+    uid_t uid = 0;
+    if (key == "Uid:" && status >> uid) return uid;
+    status.ignore(std::numeric_limits<std::streamsize>::max(), '\n');
+  }
+  return std::nullopt;
+}
+
 std::string describe_process(long pid) {
   const auto proc = fmt::format("/proc/{}", pid);
-  struct stat info {};
-  if (pid <= 0 || ::stat(proc.c_str(), &info) != 0)
-    return fmt::format("pid {} (not visible from here)", pid);
+  const auto owner = pid > 0 ? process_owner(proc) : std::nullopt;
+  if (!owner) return fmt::format("pid {} (not visible from here)", pid);
   std::ifstream cmdline(proc + "/cmdline", std::ios::binary);
   std::string command((std::istreambuf_iterator<char>(cmdline)), std::istreambuf_iterator<char>());
-  return fmt::format("pid {} ({}: {})", pid, user_name(info.st_uid), command_line_text(command));
+  return fmt::format("pid {} ({}: {})", pid, user_name(*owner), command_line_text(command));
 }
 
 // The processes /proc/locks says hold a flock on `path`.

@@ -16,6 +16,7 @@
 #include "ecopt/core/error.hpp"
 #include "ecopt/energy/process.hpp"
 #include "ecopt/study/runner.hpp"
+#include "ecopt/tasks/command_task.hpp"
 
 namespace ecopt {
 
@@ -115,6 +116,7 @@ void TrialClaimer::fail_orphans() {
     out_ << fmt::format("trial {} was left RUNNING by process {} on {}, which is no longer "
                         "running; marked FAILED\n",
                         trial.number, pid, this_host());
+    remove_scratch_dirs(trial.number, pid);
     retry(trial);
   }
   running_reported_ = true;

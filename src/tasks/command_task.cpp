@@ -184,13 +184,19 @@ CommandSettings read_settings(const nlohmann::json& config) {
   return result;
 }
 
+// Names the run's scratch folders so that a later run can find those of a
+// trial whose process died.
+std::string scratch_prefix(std::int64_t trial_number, std::int64_t pid) {
+  return fmt::format("ecopt-trial-{}-{}-", trial_number, pid);
+}
+
 // A trial's scratch folder: the params file and the result file live here.
 class ScratchDir {
  public:
   explicit ScratchDir(std::int64_t trial_number) {
     std::random_device entropy;
     path_ = fs::temp_directory_path() /
-            fmt::format("ecopt-trial-{}-{}-{:08x}", trial_number, ::getpid(), entropy());
+            fmt::format("{}{:08x}", scratch_prefix(trial_number, ::getpid()), entropy());
     fs::create_directories(path_);
   }
   ~ScratchDir() {
@@ -472,6 +478,14 @@ class CommandTask final : public Task {
 
 std::unique_ptr<Task> make_command_task(const nlohmann::json& config) {
   return std::make_unique<CommandTask>(read_settings(config));
+}
+
+void remove_scratch_dirs(std::int64_t trial_number, std::int64_t pid) {
+  const auto prefix = scratch_prefix(trial_number, pid);
+  std::error_code error;
+  for (const auto& entry : fs::directory_iterator(fs::temp_directory_path(error), error)) {
+    if (entry.path().filename().string().starts_with(prefix)) fs::remove_all(entry.path(), error);
+  }
 }
 
 }  // namespace ecopt

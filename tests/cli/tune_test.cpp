@@ -292,6 +292,70 @@ TEST_F(Tune, ARerunAfterAKillSaysWhatItFoundAndFailsTheTrialOfTheDeadRun) {
   EXPECT_EQ(stored[1]["state"], "FAIL");
 }
 
+// Issue 24 (17): a trial read the tuner's storage URL and password from
+// /proc/<ppid>/environ; the trial's parent is ecopt itself. Root reads any
+// process's environ, so as root the tuner runs as nobody, an ordinary user.
+TEST_F(Tune, ATrialCannotReadTheTunersEnvironment) {
+  std::vector<std::string> as_ordinary_user;
+  if (::getuid() == 0) {
+    as_ordinary_user = {"/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"};
+    std::filesystem::permissions(dir_.path(), std::filesystem::perms::all);
+  }
+  testing::ScopedEnv password("PGPASSWORD", "secret-xyz");
+  const auto seen = dir_ / "seen.txt";
+  std::ofstream(dir_ / "peek.sh") << fmt::format(
+      "#!/bin/sh\n"
+      "if tr '\\0' '\\n' < /proc/$PPID/environ 2>/dev/null | grep -q secret-xyz; then\n"
+      "  echo secret > '{0}'; else echo hidden > '{0}'; fi\n"
+      "echo 'ECOPT {{\"f0\": 1}}'\n",
+      seen.string());
+  const std::string url = "sqlite:///" + (dir_ / "peek.db").string();
+  const auto study = testing::command_study(dir_.path(), "peek", url, 1, dir_ / "peek.sh");
+  std::filesystem::permissions(dir_ / "peek.sh", std::filesystem::perms::all);
+  as_ordinary_user.insert(as_ordinary_user.end(), {ECOPT_CLI_PATH, "tune", study});
+  const auto run = testing::run_process(as_ordinary_user, dir_.path());
+  ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
+  std::string verdict;
+  std::ifstream(seen) >> verdict;
+  EXPECT_EQ(verdict, "hidden");
+}
+
+// Issue 24 (17): a trial killed with its tuner (kill -9) left its scratch
+// folder in the temporary directory for good.
+TEST_F(Tune, ARerunRemovesTheScratchFolderOfAKilledTrial) {
+  const auto scratch_file = dir_ / "scratch.txt";
+  std::ofstream(dir_ / "trial.sh") << fmt::format(
+      "#!/bin/sh\n"
+      "if [ -f '{0}' ]; then echo $$ > '{1}.pid'; dirname \"$ECOPT_RESULT_FILE\" > '{1}'; "
+      "exec sleep 60; fi\n"
+      "echo \"ECOPT {{\\\"f0\\\": $ECOPT_PARAM_X}}\"\n",
+      (dir_ / "slow").string(), scratch_file.string());
+  std::ofstream(dir_ / "slow") << "1";
+  const std::string url = "sqlite:///" + (dir_ / "scratch.db").string();
+  const auto study = testing::command_study(dir_.path(), "scratch", url, 2, dir_ / "trial.sh");
+  ChildProcess tune({ECOPT_CLI_PATH, "tune", study}, dir_.path());
+  ASSERT_TRUE(testing::wait_until(
+      [&] {
+        std::error_code error;
+        return std::filesystem::file_size(scratch_file, error) > 0 && !error;
+      },
+      std::chrono::seconds(60)))
+      << tune.out_so_far();
+  tune.signal(SIGKILL);
+  tune.wait();
+  pid_t program = 0;
+  std::ifstream(dir_ / "scratch.txt.pid") >> program;
+  if (program > 0) ::kill(program, SIGKILL);  // orphaned by the kill -9
+  std::filesystem::remove(dir_ / "slow");
+  std::string scratch;
+  std::ifstream(scratch_file) >> scratch;
+  ASSERT_TRUE(std::filesystem::exists(scratch)) << scratch;
+
+  const auto rerun = ecopt({"tune", study});
+  EXPECT_EQ(rerun.exit_code, 0) << rerun.err << rerun.out;
+  EXPECT_FALSE(std::filesystem::exists(scratch)) << scratch;
+}
+
 // Issue 16: a trial's stderr (terminal escapes included) went raw into the
 // progress line.
 TEST_F(Tune, ControlCharactersInTrialOutputArePrintedEscaped) {

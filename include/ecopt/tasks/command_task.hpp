@@ -30,4 +30,8 @@ std::optional<std::string> render_template(const std::string& text, const ParamM
 // "learning-rate" → "ECOPT_PARAM_LEARNING_RATE".
 std::string param_env_name(const std::string& name);
 
+// Removes the scratch folders (params and result files) that process `pid`
+// on this host made for trial `trial_number` and, killed, never removed.
+void remove_scratch_dirs(std::int64_t trial_number, std::int64_t pid);
+
 }  // namespace ecopt

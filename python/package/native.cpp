@@ -20,6 +20,7 @@
 #include "ecopt/core/untrusted_input.hpp"
 #include "ecopt/energy/meter.hpp"
 #include "ecopt/energy/monitor.hpp"
+#include "ecopt/energy/record.hpp"
 #include "ecopt/optim/sampler.hpp"
 #include "ecopt/space/search_space.hpp"
 #include "ecopt/storage/storage.hpp"
@@ -155,8 +156,17 @@ class MonitorHandle {
         std::chrono::milliseconds(static_cast<std::int64_t>(seconds * 1000.0)));
   }
   void begin_window(const std::string& name) { monitor_->begin_window(name); }
+  // The window with the marks its record would carry (resolution, shared,
+  // flags), derived by the record's own rules.
   std::string end_window(const std::string& name) {
-    return to_json(monitor_->end_window(name)).dump();
+    const WindowResult window = monitor_->end_window(name);
+    const EnergyRecord record = energy_record(name, window);
+    auto json = to_json(window);
+    json["resolution_j"] = record.resolution_j;
+    json["resolved"] = record.resolved();
+    json["shared"] = record.shared;
+    json["flags"] = record.flags();
+    return json.dump();
   }
   EnergyMonitor& monitor() { return *monitor_; }
 

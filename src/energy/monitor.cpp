@@ -3,7 +3,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <mutex>
+#include <thread>
 #include <utility>
 
 #include <fmt/format.h>
@@ -22,10 +24,19 @@ struct EnergyMonitor::Impl {
     std::vector<std::int64_t> updates;          // [meter]
   };
 
+  struct OpenWindow {
+    Snapshot start;
+    std::thread::id worker;  // whose work it measures
+    std::uint64_t order = 0;  // of beginning, among the monitor's windows
+    bool shared = false;
+  };
+
   std::vector<std::unique_ptr<Meter>> meters;
   std::shared_ptr<const MonotonicClock> clock;
   std::vector<std::vector<double>> idle_w;  // [meter][domain]; empty: no baseline
-  std::map<std::string, Snapshot> open_windows;
+  std::mutex windows_mutex;  // Python threads may open windows at once
+  std::map<std::string, OpenWindow> open_windows;
+  std::uint64_t windows_begun = 0;
   std::vector<std::string> device_scope;  // empty: every meter
 
   std::mutex trace_mutex;
@@ -51,12 +62,15 @@ struct EnergyMonitor::Impl {
                        [&](const std::string& wanted) { return device_matches(wanted, meter.device()); });
   }
 
-  WindowResult result(const std::string& name, const Snapshot& start, const Snapshot& end) const {
+  WindowResult result(const std::string& name, const OpenWindow& open, const Snapshot& end) const {
+    const Snapshot& start = open.start;
     WindowResult window;
     window.name = name;
     window.duration_s = end.t_s - start.t_s;
+    window.shared = open.shared;
     for (std::size_t m = 0; m < meters.size(); ++m) {
       if (!in_scope(*meters[m])) continue;
+      window.shared = window.shared || meters[m]->shared();
       const auto domains = meters[m]->domains();
       for (std::size_t d = 0; d < domains.size(); ++d) {
         EnergyReading reading;
@@ -128,27 +142,40 @@ void EnergyMonitor::measure_idle_baseline(std::chrono::milliseconds period) {
 
 bool EnergyMonitor::has_idle_baseline() const { return !impl_->idle_w.empty(); }
 
-void EnergyMonitor::begin_window(const std::string& name) {
+// Every window reads the whole process's (or device's) energy, so windows
+// open at once hold each other's work. One worker's nested windows do so by
+// design (a trial's window holds its phases); windows of two workers, or
+// two that cross (the later one outlives the earlier), are both shared.
+void EnergyMonitor::begin_window(const std::string& name, std::thread::id worker) {
+  std::lock_guard lock(impl_->windows_mutex);
   if (impl_->open_windows.count(name))
     throw InputError(fmt::format("energy window '{}' is already open: end it first or use "
                                  "another name",
                                  name));
-  impl_->open_windows.emplace(name, impl_->snapshot());
+  Impl::OpenWindow window{impl_->snapshot(), worker, ++impl_->windows_begun};
+  for (auto& [other_name, other] : impl_->open_windows) {
+    if (other.worker != worker) other.shared = window.shared = true;
+  }
+  impl_->open_windows.emplace(name, std::move(window));
 }
 
 WindowResult EnergyMonitor::end_window(const std::string& name) {
+  std::lock_guard lock(impl_->windows_mutex);
   const auto it = impl_->open_windows.find(name);
   if (it == impl_->open_windows.end())
     throw InputError(fmt::format("energy window '{}' is not open: begin it before ending it", name));
+  for (auto& [other_name, other] : impl_->open_windows) {
+    if (other.order > it->second.order) other.shared = it->second.shared = true;  // they cross
+  }
   const auto end = impl_->snapshot();
   auto window = impl_->result(name, it->second, end);
   impl_->open_windows.erase(it);
   return window;
 }
 
-ScopedWindow::ScopedWindow(EnergyMonitor& monitor, std::string name)
+ScopedWindow::ScopedWindow(EnergyMonitor& monitor, std::string name, std::thread::id worker)
     : monitor_(&monitor), name_(std::move(name)) {
-  monitor_->begin_window(name_);
+  monitor_->begin_window(name_, worker);
 }
 
 ScopedWindow::~ScopedWindow() {

@@ -103,21 +103,28 @@ struct Gpu {
   // Empty where MIG is off or the GPU has none; else what ECOpt knows of
   // it, for the meter's description ("MIG enabled: ...").
   std::string mig;
+  bool mig_enabled = false;  // the counter is shared by every MIG instance
 };
 
 // MIG splits one GPU among instances (often users) while NVML's energy and
-// power cover the whole GPU: say so wherever it is on, or cannot be known.
-std::string mig_note(const NvmlLibrary& nvml, nvmlDevice_t handle) {
-  if (!nvml.get_mig_mode)
-    return "MIG mode unknown: this NVML has no nvmlDeviceGetMigMode (driver older than R450)";
+// power cover the whole GPU: say so wherever it is on, or cannot be known,
+// and mark its windows shared where it is on.
+void read_mig_mode(const NvmlLibrary& nvml, Gpu& gpu) {
+  if (!nvml.get_mig_mode) {
+    gpu.mig = "MIG mode unknown: this NVML has no nvmlDeviceGetMigMode (driver older than R450)";
+    return;
+  }
   unsigned int current = 0;
   unsigned int pending = 0;
-  const auto rc = nvml.get_mig_mode(handle, &current, &pending);
-  if (rc == nvml::kNotSupported) return {};  // a GPU without MIG
-  if (rc != nvml::kSuccess)
-    return "MIG mode unknown: nvmlDeviceGetMigMode failed: " + nvml.error_text(rc);
-  if (current != nvml::kMigEnabled) return {};
-  return "MIG enabled: the figures are the whole GPU's, every MIG instance's work included";
+  const auto rc = nvml.get_mig_mode(gpu.handle, &current, &pending);
+  if (rc == nvml::kNotSupported) return;  // a GPU without MIG
+  if (rc != nvml::kSuccess) {
+    gpu.mig = "MIG mode unknown: nvmlDeviceGetMigMode failed: " + nvml.error_text(rc);
+    return;
+  }
+  gpu.mig_enabled = current == nvml::kMigEnabled;
+  if (gpu.mig_enabled)
+    gpu.mig = "MIG enabled: the figures are the whole GPU's, every MIG instance's work included";
 }
 
 std::vector<Gpu> list_gpus(const NvmlLibrary& nvml) {
@@ -136,7 +143,7 @@ std::vector<Gpu> list_gpus(const NvmlLibrary& nvml) {
     gpu.uuid = text;
     char name[nvml::kNameBufferSize] = {};
     if (nvml.get_name(gpu.handle, name, sizeof name) == nvml::kSuccess) gpu.name = name;
-    gpu.mig = mig_note(nvml, gpu.handle);
+    read_mig_mode(nvml, gpu);
     gpus.push_back(std::move(gpu));
   }
   std::sort(gpus.begin(), gpus.end(), [](const Gpu& a, const Gpu& b) { return a.pci < b.pci; });
@@ -202,6 +209,7 @@ class NvmlCounterMeter final : public Meter {
     sample();
     return {static_cast<double>(counter_.totals().front()) * 1e-3};
   }
+  bool shared() const override { return gpu_.mig_enabled; }
   double update_period_s() const override { return kCounterUpdatePeriodS; }
   std::int64_t counter_updates() const override { return counter_.first_changes(); }
   double background_cpu_s() const override { return poller_ ? poller_->cpu_s() : 0.0; }
@@ -249,6 +257,7 @@ class NvmlPowerMeter final : public Meter {
     std::lock_guard lock(mutex_);
     return {energy_j_};
   }
+  bool shared() const override { return gpu_.mig_enabled; }
   double update_period_s() const override { return kPowerSamplePeriodS; }
   std::int64_t counter_updates() const override {
     std::lock_guard lock(mutex_);

@@ -139,6 +139,7 @@ EnergyRecord energy_record(std::string name, const WindowResult& window) {
   record.counter_updates = fewest_counter_updates(window);
   record.resolution_s = window.resolution_s();
   record.resolution_j = window.resolution_j();
+  record.shared = window.shared;
   return record;
 }
 
@@ -163,6 +164,7 @@ EnergyRecord energy_record(std::string name, std::string unit, const PerSampleEn
   if (record.windows > 1) record.spread = EnergySpread{energy.min_j, energy.max_j, energy.mad_j};
   for (const auto& window : energy.windows) {
     record.counter_updates = std::min(record.counter_updates, fewest_counter_updates(window));
+    record.shared = record.shared || window.shared;
   }
   return record;
 }

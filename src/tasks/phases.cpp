@@ -8,7 +8,7 @@ namespace ecopt {
 
 void PhaseWindows::begin(const std::string& phase) {
   if (open_.count(phase)) throw InputError(fmt::format("phase \"{}\" was begun twice", phase));
-  open_.emplace(phase, ScopedWindow(monitor_, "phase:" + phase));
+  open_.emplace(phase, ScopedWindow(monitor_, "phase:" + phase, worker_));
 }
 
 void PhaseWindows::end(const std::string& phase, std::int64_t samples, nlohmann::json& metrics) {

@@ -6,6 +6,7 @@
 
 #include "ecopt/core/error.hpp"
 #include "ecopt/energy/monitor.hpp"
+#include "ecopt/energy/record.hpp"
 #include "test_support.hpp"
 
 namespace ecopt {
@@ -44,6 +45,40 @@ TEST(EnergyMonitor, WindowsNestAndOverlap) {
   EXPECT_NEAR(outer.gross_j(), 400.0, 1e-6);
   EXPECT_FALSE(outer.net_j().has_value());
   EXPECT_EQ(outer.readings[0].device, "fake:0");
+  // One thread's nested windows: the inner one's work is the outer one's.
+  EXPECT_FALSE(inner.shared);
+  EXPECT_FALSE(outer.shared);
+}
+
+// Each window reads the whole process's energy, so two windows open at once
+// on two threads (or crossing on one) each hold the other's work too: the
+// sum would count it twice. Both are marked shared; a later lone window is not.
+TEST(EnergyMonitor, WindowsThatOverlapAnotherAreMarkedShared) {
+  Rig rig(100.0);
+  std::thread([&] { rig.monitor->begin_window("thread"); }).join();
+  rig.monitor->begin_window("main");
+  rig.clock->advance(1.0);
+  const auto main = rig.monitor->end_window("main");
+  WindowResult thread;
+  std::thread([&] { thread = rig.monitor->end_window("thread"); }).join();
+  EXPECT_TRUE(main.shared);
+  EXPECT_TRUE(thread.shared);
+  EXPECT_TRUE(energy_record("main", main).shared);
+  EXPECT_NE(energy_record("main", main).labelled_source().find("(shared)"), std::string::npos);
+
+  rig.monitor->begin_window("first");
+  rig.clock->advance(1.0);
+  rig.monitor->begin_window("second");
+  rig.clock->advance(1.0);
+  const auto first = rig.monitor->end_window("first");  // crosses "second" on one thread
+  rig.clock->advance(1.0);
+  const auto second = rig.monitor->end_window("second");
+  EXPECT_TRUE(first.shared);
+  EXPECT_TRUE(second.shared);
+
+  rig.monitor->begin_window("alone");
+  rig.clock->advance(1.0);
+  EXPECT_FALSE(rig.monitor->end_window("alone").shared);
 }
 
 TEST(EnergyMonitor, WindowNamesMustBeUniqueWhileOpen) {

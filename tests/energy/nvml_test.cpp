@@ -11,6 +11,7 @@
 #include "ecopt/energy/device_identity.hpp"
 #include "ecopt/energy/meter.hpp"
 #include "ecopt/energy/monitor.hpp"
+#include "ecopt/energy/record.hpp"
 #include "fake_nvml.hpp"
 #include "test_support.hpp"
 
@@ -201,6 +202,36 @@ TEST_F(NvmlTest, MigModeIsAskedOfTheDriverAndSaidWhereItIsOn) {
   EXPECT_TRUE(testing::has_line(discover_meters(options).warnings,
                                 "nvml cuda:1 (GPU-bbbb): MIG mode unknown: nvmlDeviceGetMigMode "
                                 "failed: Unknown Error"));
+}
+
+// A GPU in MIG mode is shared by construction: its counter is the whole
+// GPU's, every instance's work included, so its windows say shared.
+TEST_F(NvmlTest, WindowsOnAGpuInMigModeAreMarkedShared) {
+  const int split = nvml.add_device(0x01, "GPU-aaaa", "NVIDIA A100", 0, 0);
+  const int whole = nvml.add_device(0x02, "GPU-bbbb", "NVIDIA A100", 0, 0);
+  nvml.set_mig(split, 0, 1);
+  nvml.set_mig(whole, 0, 0);
+  unsigned long long counter_mj = 1'000'000;
+  nvml.set_energy_mj(split, counter_mj);
+  nvml.set_energy_mj(whole, counter_mj);
+  EnergyMonitor monitor(discover_meters(options).meters, clock);
+  const auto measure = [&](const std::string& device) {  // 250 J on each GPU
+    monitor.set_device_scope({device});
+    monitor.begin_window("work");
+    clock->advance(1.0);
+    counter_mj += 250'000;
+    nvml.set_energy_mj(split, counter_mj);
+    nvml.set_energy_mj(whole, counter_mj);
+    return monitor.end_window("work");
+  };
+  const auto on_split = measure("cuda:0");
+  EXPECT_DOUBLE_EQ(on_split.gross_j(), 250.0);
+  EXPECT_TRUE(on_split.shared);
+  EXPECT_TRUE(energy_record("work", on_split).shared);
+  const auto on_whole = measure("cuda:1");
+  EXPECT_DOUBLE_EQ(on_whole.gross_j(), 250.0);
+  EXPECT_FALSE(on_whole.shared);
+  EXPECT_TRUE(measure("cuda").shared);  // any MIG GPU in the window
 }
 
 TEST_F(NvmlTest, ADriverWithoutTheMigQuerySaysMigModeIsUnknown) {

@@ -3,6 +3,7 @@ core: exact joules from the fake NVML library the C++ tests use (loaded
 through the real dlopen path), and this machine's own meters."""
 import ctypes
 import os
+import threading
 
 import pytest
 
@@ -68,3 +69,34 @@ def test_this_machine_measures_or_says_it_estimates():
     assert window.is_estimate == any(r["estimate"] for r in window.readings)
     if window.is_estimate:
         assert "estimate" in window.source
+
+
+def test_windows_of_two_threads_at_once_are_marked_shared(fake_nvml):
+    # Issue 23: each window reads the whole process (here the whole GPU), so
+    # two threads' windows open at once each hold the other's work.
+    path, set_energy_mj = fake_nvml
+    monitor = ecopt.EnergyMonitor(devices=["cuda"], nvml_library=path)
+    both_open = threading.Barrier(2)
+    windows = {}
+
+    def measure(name):
+        with monitor.window(name) as window:
+            both_open.wait(timeout=30)
+            windows[name] = window
+            both_open.wait(timeout=30)
+
+    threads = [threading.Thread(target=measure, args=(name,)) for name in ("a", "b")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert windows["a"].shared is True and windows["b"].shared is True
+    with monitor.window("alone") as alone:
+        set_energy_mj(1_012_500)
+    assert alone.shared is False
+    assert alone.energy_j == pytest.approx(12.5)
+    # A counter moving every 100 ms cannot resolve a window this short:
+    # one step at its mean power hides more than it read.
+    assert alone.resolved is False
+    assert alone.resolution_j > alone.energy_j
+    assert alone.flags == ["within_resolution"]

@@ -294,7 +294,9 @@ TEST_F(CommandTaskTest, PhasesAreMeasuredApartFromTheRest) {
   EXPECT_EQ(phase.units_per_window, 200u);
   EXPECT_DOUBLE_EQ(*phase.j_per_unit, phase_j / 200);
   EXPECT_TRUE(phase.resolved()) << "a 0.4 s busy phase spans 40 ticks of 10 ms";
+  EXPECT_FALSE(phase.shared) << "the output reader opens the phase for the trial's thread";
   EXPECT_EQ(outcome.energy[1].name, "command");
+  EXPECT_FALSE(outcome.energy[1].shared);
   EXPECT_FALSE(m.contains("tuning_j")) << "tuning energy is the runner's whole-trial window";
 }
 

@@ -48,6 +48,10 @@ class Meter {
   virtual double background_cpu_s() const { return 0.0; }
   // One line for `ecopt devices`: model, bus id, counter, scope.
   virtual std::string description() const = 0;
+  // Whether the counter also holds work that no lease keeps apart from
+  // this process's (an NVIDIA GPU in MIG mode: the counter is the whole
+  // GPU's, every instance's work included): every window over it is shared.
+  virtual bool shared() const { return false; }
   // The device's UUID where the backend knows it (NVML: "GPU-..."), else
   // empty: what CUDA_VISIBLE_DEVICES names a GPU by whatever its index.
   virtual std::string uuid() const { return {}; }

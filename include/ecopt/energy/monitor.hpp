@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "ecopt/energy/meter.hpp"
@@ -44,8 +45,14 @@ class EnergyMonitor {
   bool has_idle_baseline() const;
 
   // Windows may nest and overlap; names must be unique while open
-  // (InputError otherwise).
-  void begin_window(const std::string& name);
+  // (InputError otherwise). `worker` is the thread whose work the window
+  // measures: the caller, unless it opens windows for another (a reader of
+  // a program's protocol lines opens them for the trial's thread). A window
+  // open at the same time as another worker's, or that crosses another (one
+  // outlives a window begun inside it), is shared (WindowResult::shared):
+  // each holds the other's work. One worker's nested windows are not.
+  void begin_window(const std::string& name,
+                    std::thread::id worker = std::this_thread::get_id());
   WindowResult end_window(const std::string& name);
 
   // Windows ended from now on count only the meters on these devices
@@ -75,7 +82,8 @@ class EnergyMonitor {
 // leave the name open, or every later window of that name would fail.
 class ScopedWindow {
  public:
-  ScopedWindow(EnergyMonitor& monitor, std::string name);
+  ScopedWindow(EnergyMonitor& monitor, std::string name,
+               std::thread::id worker = std::this_thread::get_id());
   ~ScopedWindow();
   ScopedWindow(ScopedWindow&& other) noexcept;
   ScopedWindow(const ScopedWindow&) = delete;

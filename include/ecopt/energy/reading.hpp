@@ -53,6 +53,10 @@ struct WindowResult {
   std::string name;
   double duration_s = 0.0;
   std::vector<EnergyReading> readings;
+  // The figure holds work that is not this window's own: another window of
+  // the same monitor overlapped it (docs/energy.md, "Windows, idle, and
+  // short work"), or a meter counts a device shared by construction (MIG).
+  bool shared = false;
 
   double gross_j() const;  // sum over non-overlapping domains
   std::optional<double> net_j() const;

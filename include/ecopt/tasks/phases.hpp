@@ -8,6 +8,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -19,7 +20,10 @@ namespace ecopt {
 
 class PhaseWindows {
  public:
-  explicit PhaseWindows(EnergyMonitor& monitor) : monitor_(monitor) {}
+  // The phases measure the work of the thread that makes this, whichever
+  // thread later begins them (a command's output reader).
+  explicit PhaseWindows(EnergyMonitor& monitor)
+      : monitor_(monitor), worker_(std::this_thread::get_id()) {}
 
   // InputError when the phase is open already.
   void begin(const std::string& phase);
@@ -39,6 +43,7 @@ class PhaseWindows {
 
  private:
   EnergyMonitor& monitor_;
+  std::thread::id worker_;
   std::map<std::string, ScopedWindow> open_;  // ended on every exit path
   std::vector<EnergyRecord> records_;
 };

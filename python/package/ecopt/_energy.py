@@ -14,7 +14,14 @@ class Window:
     baseline (``idle_subtracted``), else gross. ``source`` names the
     sensors ("rapl-powercap", "nvml-energy-counter", "estimate-cpu-time",
     or "mixed: a+b"); ``is_estimate`` is True when any figure is an
-    estimate. ``readings`` holds one dict per device and domain."""
+    estimate. ``resolution_j`` is the energy one step of the meters can
+    hide, ``resolved`` whether the window spans enough steps to stand
+    (docs/energy.md, "Figures at the meter's limits"), ``flags`` the
+    record's flags ("within_resolution", "net_not_positive"). ``shared``
+    is True when the figure holds work that is not the block's own: another
+    thread's window of the same monitor was open meanwhile (each reads the
+    whole process), or the device is shared (a GPU in MIG mode). ``readings``
+    holds one dict per device and domain."""
 
     def __init__(self, name):
         self.name = name
@@ -26,6 +33,10 @@ class Window:
         self.devices = None
         self.is_estimate = None
         self.idle_subtracted = None
+        self.resolution_j = None
+        self.resolved = None
+        self.shared = None
+        self.flags = None
         self.readings = []
 
     def _fill(self, result):
@@ -37,14 +48,20 @@ class Window:
         self.devices = result["devices"]
         self.is_estimate = result["estimate"]
         self.idle_subtracted = result["idle_subtracted"]
+        self.resolution_j = result["resolution_j"]
+        self.resolved = result["resolved"]
+        self.shared = result["shared"]
+        self.flags = result["flags"]
         self.readings = result["readings"]
 
     def __repr__(self):
         if self.energy_j is None:
             return f"Window({self.name!r}, open)"
         kind = "estimate" if self.is_estimate else "measured"
+        marks = "".join(f", {mark}" for mark, on in (("shared", self.shared),
+                                                     ("not resolved", not self.resolved)) if on)
         return (f"Window({self.name!r}, {self.energy_j:.4g} J over {self.duration_s:.4g} s, "
-                f"{self.source}, {kind})")
+                f"{self.source}, {kind}{marks})")
 
 
 class EnergyMonitor:

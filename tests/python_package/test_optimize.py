@@ -58,6 +58,8 @@ def test_phases_are_measured_and_stored_as_for_command_trials(storage, cli):
         assert trial["values"] == [pytest.approx(1.0 - trial["params"]["x"]),
                                    pytest.approx(attrs["inference_samples_per_j"])]
         assert records["trial"]["duration_s"] >= inference["duration_s"]
+        # The phase nests in the trial's window on one thread: neither is shared.
+        assert inference["shared"] is False and records["trial"]["shared"] is False
     best = json.loads(cli("best-trials", "--storage", storage, "--study-name", "opt"))
     assert {t["number"] for t in best} <= {t["number"] for t in trials} and best
 

@@ -61,11 +61,16 @@ class PostgresConnection final : public SqlConnection {
  public:
   PostgresConnection(PostgresTarget target, const StorageOptions& options)
       : keywords_(std::move(target.keywords)), redacted_(std::move(target.shown)), options_(options) {
-    connect();
-    if (PQstatus(conn_.get()) != CONNECTION_OK) {
-      throw StorageError(fmt::format("cannot connect to {}: {}; check the URL and that the "
-                                     "server is running",
-                                     redacted_, server_reason()));
+    for (int attempt = 1;; ++attempt) {
+      connect();
+      if (PQstatus(conn_.get()) == CONNECTION_OK) return;
+      const auto reason = server_reason();
+      if (!server_unavailable()) {
+        throw StorageError(fmt::format("cannot connect to {}: {}; check the URL and that the "
+                                       "server is running",
+                                       redacted_, reason));
+      }
+      back_off_or_give_up(attempt, ConnectionLost(fmt::format("cannot connect: {}", reason)));
     }
   }
 
@@ -100,20 +105,37 @@ class PostgresConnection final : public SqlConnection {
   void write(const std::function<void()>& work) override { transact(work); }
 
  private:
-  void connect() {
-    // Our defaults come first so that the URL's own values override them.
-    // Keywords, not the URL: libpq's messages then never quote the URL.
+  // libpq's keyword and value arrays, each ended by nullptr. Our defaults
+  // come first so that the URL's own values override them. Keywords, not
+  // the URL: libpq's messages then never quote the URL.
+  struct ConnectionParams {
     std::vector<const char*> keywords = {"connect_timeout", "application_name"};
     std::vector<const char*> values = {"10", "ecopt"};
+  };
+  ConnectionParams connection_params() const {
+    ConnectionParams params;
     for (const auto& [key, value] : keywords_) {
-      keywords.push_back(key.c_str());
-      values.push_back(value.c_str());
+      params.keywords.push_back(key.c_str());
+      params.values.push_back(value.c_str());
     }
-    keywords.push_back(nullptr);
-    values.push_back(nullptr);
-    conn_.reset(PQconnectdbParams(keywords.data(), values.data(), /*expand_dbname=*/0));
+    params.keywords.push_back(nullptr);
+    params.values.push_back(nullptr);
+    return params;
+  }
+
+  void connect() {
+    const auto params = connection_params();
+    conn_.reset(PQconnectdbParams(params.keywords.data(), params.values.data(), /*expand_dbname=*/0));
     if (!conn_) throw StorageError(fmt::format("cannot connect to {}: out of memory", redacted_));
     PQsetNoticeProcessor(conn_.get(), [](void*, const char*) {}, nullptr);
+  }
+
+  // A server that does not answer or is starting up, as in an outage, is
+  // waited for as transactions wait; a refused password or database is not.
+  bool server_unavailable() const {
+    const auto params = connection_params();
+    const auto ping = PQpingParams(params.keywords.data(), params.values.data(), /*expand_dbname=*/0);
+    return ping == PQPING_NO_RESPONSE || ping == PQPING_REJECT;
   }
 
   void transact(const std::function<void()>& work) {

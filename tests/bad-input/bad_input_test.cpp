@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ecopt/storage/storage.hpp"
+#include "scoped_env.hpp"
 #include "subprocess.hpp"
 
 namespace ecopt {
@@ -100,6 +101,8 @@ std::string expand(std::string arg, const std::string& url) {
 
 class BadInput : public ::testing::Test {
  protected:
+  // The unreachable postgresql:// cases fail after the retries' 127 ms, not 11 s.
+  testing::ScopedEnv quick_pg_retries_{"ECOPT_PG_RETRY_BACKOFF_MS", "1"};
   ProcessResult ecopt(std::vector<std::string> args) {
     args.insert(args.begin(), ECOPT_CLI_PATH);
     return testing::run_process(args, dir_.path(), dir_.path());

@@ -35,8 +35,12 @@ TEST(PostgresStorage, WrongPasswordGivesTheServersReasonWithoutThePassword) {
 TEST(PostgresStorage, UnreachableServerIsAClearError) {
   ECOPT_REQUIRE_PG_SERVER(server);
   const std::string url = "postgresql://ecopt:hidden-pw@127.0.0.1:1/nowhere";
-  const std::string message = open_error(url);
-  EXPECT_NE(message.find("cannot connect to postgresql://ecopt:***@127.0.0.1:1/nowhere"),
+  StorageOptions quick;
+  quick.retry_attempts = 3;
+  quick.retry_backoff = 1ms;
+  const std::string message = open_error(url, quick);
+  EXPECT_NE(message.find("gave up on postgresql://ecopt:***@127.0.0.1:1/nowhere after 3 attempts: "
+                         "cannot connect: connection to server"),
             std::string::npos) << message;
   EXPECT_EQ(message.find("hidden-pw"), std::string::npos) << message;
 }
@@ -146,6 +150,31 @@ TEST(PostgresStorage, OutageShorterThanTheRetriesIsRiddenOut) {
   ASSERT_TRUE(trial) << failure;
   EXPECT_EQ(trial->number, 0);
   EXPECT_EQ(storage->trials(study.id).size(), 1u);
+}
+
+// Issue 24 (17): a worker started during an outage exited at once; only
+// transactions were retried, not the first connection.
+TEST(PostgresStorage, AnOpenDuringAnOutageWaitsForTheServer) {
+  ECOPT_REQUIRE_PG_SERVER(server);
+  StorageOptions patient;
+  patient.retry_attempts = 8;
+  patient.retry_backoff = 100ms;  // waits up to about 12 s in all
+  const std::string url = server->create_database();
+  ServerOutage outage(*server);
+  std::thread restarter([&] {
+    std::this_thread::sleep_for(300ms);
+    outage.end();
+  });
+  std::unique_ptr<Storage> storage;
+  std::string failure;
+  try {
+    storage = open_storage(url, patient);
+  } catch (const std::exception& error) {
+    failure = error.what();
+  }
+  restarter.join();
+  ASSERT_TRUE(storage) << failure;
+  EXPECT_TRUE(storage->studies().empty());
 }
 
 }  // namespace

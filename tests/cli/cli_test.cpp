@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "scoped_env.hpp"
 #include "subprocess.hpp"
 
 namespace ecopt {
@@ -262,6 +263,7 @@ TEST_F(Cli, UnknownStudiesAndUnopenableStoragesAreOneLineErrors) {
   expect_error(ecopt({"studies", "--storage", "sqlite:////nonexistent-folder/x.db"}),
                "nonexistent-folder");
   expect_error(ecopt({"studies", "--storage", "mysql://db"}), "mysql");
+  testing::ScopedEnv quick_pg_retries("ECOPT_PG_RETRY_BACKOFF_MS", "1");  // 127 ms, not 11 s
   const auto secret = ecopt({"studies", "--storage", "postgresql://user:hunter2@127.0.0.1:1/db"});
   EXPECT_EQ(secret.exit_code, 1);
   EXPECT_THAT(secret.err, HasSubstr("127.0.0.1"));

@@ -12,6 +12,7 @@
 #include "command_study.hpp"
 #include "ecopt/core/error.hpp"
 #include "ecopt/storage/postgres_login.hpp"
+#include "scoped_env.hpp"
 #include "subprocess.hpp"
 
 namespace ecopt {
@@ -93,6 +94,8 @@ TEST(PostgresLogin, ALineBreakInThePasswordIsRefusedNotWrittenAsTwoPgpassLines) 
 // the job is submitted from: the script sbatch gets parses, and running it
 // (as a stub sbatch does here) runs nothing but the worker.
 TEST_F(SubmitScript, HostileNamesAndFoldersStayInertInTheScriptThatRuns) {
+  // Its workers meet no server; they give up after 127 ms of retries, not 11 s.
+  testing::ScopedEnv quick_pg_retries("ECOPT_PG_RETRY_BACKOFF_MS", "1");
   const auto folder = dir_ / "jobs with space %x";
   std::filesystem::create_directories(folder / "bin");
   const std::string injected = (dir_ / "INJECTED").string();

@@ -610,6 +610,78 @@ std::string noisy_front_line(const Study& study, const SearchSpace& space, const
 
 }  // namespace
 
+namespace {
+
+// The terminal's view of a run, at its three moments: the banner, one
+// progress line per told trial, and the closing front, noise and
+// tuning-energy summary. run_study's loop keeps the rules; this says what
+// happened.
+class ConsoleReport {
+ public:
+  ConsoleReport(std::ostream& out, const Study& study, std::int64_t n_trials)
+      : out_(out), study_(study), n_trials_(n_trials) {}
+
+  void started(const Storage& storage, const Sampler& sampler) {
+    out_ << fmt::format("study {} · {} · sampler {} · objectives {}\n", printable(study_.name()),
+                        printable(storage.describe()), sampler.name(),
+                        printable(describe_objectives(study_.spec())))
+         << std::flush;
+  }
+
+  void trial_told(const Trial& told, const ProgressTally& tally, std::int64_t run_so_far) {
+    out_ << progress_line(tally.finished(), n_trials_, told, clock_.elapsed_s(), run_so_far, tally.front(),
+                          tally.reference(), tally.tuning())
+         << '\n'
+         << std::flush;
+  }
+
+  void finished(const RunSummary& summary, const std::vector<Trial>& trials, const TuningEnergy& tuning,
+                const SearchSpace& space, const CarbonOptions& carbon_options) {
+    const auto carbon = estimate_carbon(summary.tuning_energy_j, carbon_options);
+    out_ << fmt::format("\nPareto front of {} ({} of {} trials finished, {}):\n", printable(study_.name()),
+                        summary.trials_finished, n_trials_, printable(summary.front.describe_hypervolume()))
+         << front_table(summary.front, study_.spec()) << noisy_front_line(study_, space, trials)
+         << fmt::format("tuning energy {} ({}) ≈ {} gCO2e ({})\n", format_joules(summary.tuning_energy_j),
+                        tuning.labelled_source(), format_number(carbon.grams_co2e), carbon.basis)
+         << std::flush;
+  }
+
+ private:
+  std::ostream& out_;
+  const Study& study_;
+  std::int64_t n_trials_;
+  const ProgressClock clock_;
+};
+
+// [study] stop_after_same_failures: that many trials in a row failing with
+// the same reason are a mistake in the settings, not bad parameters.
+class FailureStreak {
+ public:
+  explicit FailureStreak(const StudyFile& file) : file_(file) {}
+
+  // Throws Error once the streak reaches the setting.
+  void record(const Trial& told) {
+    if (told.state != TrialState::Failed) {
+      same_ = 0;
+      return;
+    }
+    same_ = told.fail_reason.value_or("") == last_ ? same_ + 1 : 1;
+    last_ = told.fail_reason.value_or("");
+    if (same_ >= file_.stop_after_same_failures) {
+      throw Error(fmt::format("{} trials in a row failed with: {}; fix the [task] settings in {} (or raise "
+                              "[study] stop_after_same_failures)",
+                              same_, last_, file_.origin));
+    }
+  }
+
+ private:
+  const StudyFile& file_;
+  std::string last_;
+  int same_ = 0;
+};
+
+}  // namespace
+
 RunSummary run_study(const StudyFile& file, const RunOptions& options) {
   std::ostream& out = options.out ? *options.out : std::cout;
   static const std::atomic<bool> never_stop{false};
@@ -643,10 +715,8 @@ RunSummary run_study(const StudyFile& file, const RunOptions& options) {
   }
   const auto activity = machine_activity(*monitor, options);
   measure_idle(file, *monitor, activity.get(), options.leases, stop, out);
-  out << fmt::format("study {} · {} · sampler {} · objectives {}\n", printable(study.name()),
-                     printable(storage->describe()), sampler->name(),
-                     printable(describe_objectives(study.spec())))
-      << std::flush;
+  ConsoleReport report(out, study, n_trials);
+  report.started(*storage, *sampler);
   // A worker may lease only devices this machine can measure.
   if (options.leases) monitor->set_device_scope(options.leases->devices());
   TrialClaimer claimer(study, space, *sampler, n_trials, file, out);
@@ -654,9 +724,7 @@ RunSummary run_study(const StudyFile& file, const RunOptions& options) {
   TrialContextData data{file, url, study, *task, space, *monitor, activity.get(), stop, out};
   RunSummary summary;
   ProgressTally tally(study.spec());
-  const ProgressClock clock;
-  std::string last_failure;
-  int same_failures = 0;
+  FailureStreak failures(file);
   while (!options.max_trials_run || summary.trials_run < *options.max_trials_run) {
     if (stop) throw StudyInterrupted("interrupted between trials; nothing was running");
     // The lease comes first: a claimed trial waiting for a device would
@@ -686,27 +754,14 @@ RunSummary run_study(const StudyFile& file, const RunOptions& options) {
 
     tally.update(study);
     storage->set_study_user_attrs(study.record().id, {{kTuningEnergyStudyAttr, tally.tuning().gross_j}});
-    out << progress_line(tally.finished(), n_trials, told, clock.elapsed_s(), summary.trials_run,
-                         tally.front(), tally.reference(), tally.tuning())
-        << '\n'
-        << std::flush;
+    report.trial_told(told, tally, summary.trials_run);
     if (run.interrupted || stop) {
       throw StudyInterrupted(fmt::format(
           "interrupted: trial {} {}; rerun 'ecopt tune {}' to resume", asked.number,
           run.interrupted ? "marked FAILED (interrupted by user)" : "finished first",
           file.origin));
     }
-    if (told.state == TrialState::Failed) {
-      same_failures = told.fail_reason == last_failure ? same_failures + 1 : 1;
-      last_failure = told.fail_reason.value_or("");
-      if (same_failures >= file.stop_after_same_failures) {
-        throw Error(fmt::format("{} trials in a row failed with: {}; fix the [task] settings in {} (or raise "
-                                "[study] stop_after_same_failures)",
-                                same_failures, last_failure, file.origin));
-      }
-    } else {
-      same_failures = 0;
-    }
+    failures.record(told);
   }
 
   const auto trials = study.trials();
@@ -716,15 +771,7 @@ RunSummary run_study(const StudyFile& file, const RunOptions& options) {
   const TuningEnergy tuning = tuning_energy(trials);
   summary.tuning_energy_j = tuning.gross_j;
   storage->set_study_user_attrs(study.record().id, {{kTuningEnergyStudyAttr, tuning.gross_j}});
-  const auto carbon = estimate_carbon(summary.tuning_energy_j, file.energy.carbon);
-  out << fmt::format("\nPareto front of {} ({} of {} trials finished, {}):\n",
-                     printable(study.name()), summary.trials_finished, n_trials,
-                     printable(summary.front.describe_hypervolume()))
-      << front_table(summary.front, study.spec()) << noisy_front_line(study, space, trials)
-      << fmt::format("tuning energy {} ({}) ≈ {} gCO2e ({})\n",
-                     format_joules(summary.tuning_energy_j), tuning.labelled_source(),
-                     format_number(carbon.grams_co2e), carbon.basis)
-      << std::flush;
+  report.finished(summary, trials, tuning, space, file.energy.carbon);
   require_outcome(study, trials, n_trials, options, file);
   return summary;
 }

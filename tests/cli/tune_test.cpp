@@ -17,6 +17,7 @@
 #include "ecopt/report/report.hpp"
 #include "polling.hpp"
 #include "subprocess.hpp"
+#include "text_lines.hpp"
 
 namespace ecopt {
 namespace {
@@ -93,15 +94,6 @@ TEST_F(Tune, ShippedZdt1StudyRunsAndResumes) {
   EXPECT_EQ(measured, after.size());
 }
 
-// The last line of `text` that starts with `prefix`.
-std::string last_line_starting(const std::string& text, const std::string& prefix) {
-  std::istringstream lines(text);
-  std::string found;
-  for (std::string line; std::getline(lines, line);)
-    if (line.starts_with(prefix)) found = line;
-  return found;
-}
-
 // A rerun of a finished study runs nothing and still states the study's
 // tuning energy with its source and marks (issue 23), not "(-)".
 TEST_F(Tune, AResumedFinishedStudyStatesItsTuningEnergyWithItsSource) {
@@ -112,9 +104,9 @@ TEST_F(Tune, AResumedFinishedStudyStatesItsTuningEnergyWithItsSource) {
   const auto again = ecopt({"tune", study_file, "--storage", url, "--n-trials", "3"});
   ASSERT_EQ(again.exit_code, 0) << again.err << again.out;
   EXPECT_THAT(again.out, ::testing::Not(HasSubstr("trial 4/")));
-  const std::string closing = last_line_starting(first.out, "tuning energy ");
+  const std::string closing = testing::last_line_starting(first.out, "tuning energy ");
   ASSERT_THAT(closing, HasSubstr(" (estimate-cpu-time (estimate)) ≈ ")) << first.out;
-  EXPECT_EQ(last_line_starting(again.out, "tuning energy "), closing) << again.out;
+  EXPECT_EQ(testing::last_line_starting(again.out, "tuning energy "), closing) << again.out;
 }
 
 // A contaminated idle baseline (issue 23): the fake package draws 30 W

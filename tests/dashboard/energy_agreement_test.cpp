@@ -19,6 +19,7 @@
 #include "support/fake_powercap.hpp"
 #include "support/scoped_env.hpp"
 #include "support/subprocess.hpp"
+#include "support/text_lines.hpp"
 #include "ecopt/core/format.hpp"
 #include "ecopt/energy/record.hpp"
 #include "ecopt/report/report.hpp"
@@ -56,15 +57,6 @@ std::string read_text(const std::filesystem::path& path) {
   std::stringstream text;
   text << in.rdbuf();
   return text.str();
-}
-
-// The last line of `text` that starts with `prefix`.
-std::string last_line_starting(const std::string& text, const std::string& prefix) {
-  std::istringstream lines(text);
-  std::string found;
-  for (std::string line; std::getline(lines, line);)
-    if (line.starts_with(prefix)) found = line;
-  return found;
 }
 
 // A CSV line cut at every comma, its CRLF dropped.
@@ -120,7 +112,7 @@ TEST(EnergyAgreement, TuneReportAndDashboardStateOneAttributedTuningEnergy) {
   const std::string total = format_joules(total_j);
 
   // ecopt tune: the closing line and the study attribute.
-  EXPECT_THAT(last_line_starting(tuned.out, "tuning energy "), HasSubstr("tuning energy " + total + " ("));
+  EXPECT_THAT(testing::last_line_starting(tuned.out, "tuning energy "), HasSubstr("tuning energy " + total + " ("));
   EXPECT_NEAR(study->user_attrs.value("tuning_energy_j", -1.0), total_j, 1e-9 * total_j);
   const auto reread = storage->find_study("agree");
   EXPECT_NEAR(reread->user_attrs.value("tuning_energy_j", -1.0), total_j, 1e-9 * total_j);

@@ -13,6 +13,7 @@
 #include "ecopt/energy/carbon.hpp"
 #include "ecopt/math/stats.hpp"
 #include "ecopt/report/metrics.hpp"
+#include "ecopt/space/search_space.hpp"
 
 namespace ecopt::report {
 namespace {

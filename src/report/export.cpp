@@ -12,6 +12,7 @@
 #include "ecopt/core/printable.hpp"
 #include "ecopt/math/front.hpp"
 #include "ecopt/report/metrics.hpp"
+#include "ecopt/space/search_space.hpp"
 
 namespace ecopt::report {
 namespace {

@@ -79,7 +79,7 @@ struct Page {
   std::set<std::int64_t> marked;
   // The definition's declared space: parameter scales and order.
   std::optional<SearchSpace> space;
-  std::vector<std::string> parameters;  // report::parameter_names
+  std::vector<std::string> parameters;  // parameter_names (space/search_space.hpp)
 };
 
 std::set<std::int64_t> marked_trials(const Page& page) {

@@ -167,21 +167,6 @@ bool energy_is_shared(const Trial& trial) { return trial_energy(trial).shared; }
 
 bool energy_is_estimate(const Trial& trial) { return trial_energy(trial).estimate; }
 
-std::vector<std::string> parameter_names(const StudySpec& spec, const std::vector<Trial>& trials) {
-  std::set<std::string> held;
-  for (const auto& trial : trials) {
-    for (const auto& [name, value] : trial.params) held.insert(name);
-  }
-  std::vector<std::string> names;
-  if (const auto space = declared_search_space(spec)) {
-    for (const auto& parameter : space->parameters()) {
-      if (held.erase(parameter.name)) names.push_back(parameter.name);
-    }
-  }
-  names.insert(names.end(), held.begin(), held.end());
-  return names;
-}
-
 namespace {
 
 bool same_param(const ParamValue& a, const ParamValue& b) {

@@ -8,6 +8,7 @@
 #include "ecopt/core/format.hpp"
 #include "ecopt/energy/tuning_energy.hpp"
 #include "ecopt/report/metrics.hpp"
+#include "ecopt/space/search_space.hpp"
 #include "ecopt/report/report.hpp"
 
 namespace ecopt::report {

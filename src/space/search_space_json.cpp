@@ -424,4 +424,19 @@ std::optional<SearchSpace> declared_search_space(const StudySpec& spec) {
   return search_space_from_json(spec.search_space);
 }
 
+std::vector<std::string> parameter_names(const StudySpec& spec, const std::vector<Trial>& trials) {
+  std::set<std::string> held;
+  for (const auto& trial : trials) {
+    for (const auto& [name, value] : trial.params) held.insert(name);
+  }
+  std::vector<std::string> names;
+  if (const auto space = declared_search_space(spec)) {
+    for (const auto& parameter : space->parameters()) {
+      if (held.erase(parameter.name)) names.push_back(parameter.name);
+    }
+  }
+  names.insert(names.end(), held.begin(), held.end());
+  return names;
+}
+
 }  // namespace ecopt

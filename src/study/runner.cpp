@@ -140,14 +140,12 @@ std::string format_duration(double seconds) {
   return fmt::format("{}h{:02}m", total / 3600, (total % 3600) / 60);
 }
 
-// Parameters whose values differ among the front's trials: the ones that
-// explain the trade-off. All parameters when the front has one trial.
-std::vector<std::string> key_params(const std::vector<Trial>& front) {
-  std::set<std::string> names;
-  for (const auto& trial : front) {
-    for (const auto& [name, value] : trial.params) names.insert(name);
-  }
-  if (front.size() < 2) return {names.begin(), names.end()};
+// Parameters whose values differ among the front's trials, in declared
+// order: the ones that explain the trade-off. All parameters when the
+// front has one trial.
+std::vector<std::string> key_params(const std::vector<Trial>& front, const StudySpec& spec) {
+  const std::vector<std::string> names = parameter_names(spec, front);
+  if (front.size() < 2) return names;
   std::vector<std::string> varying;
   for (const auto& name : names) {
     std::set<std::string> seen;
@@ -180,7 +178,7 @@ std::string front_table(const StudyFront& study_front, const StudySpec& spec) {
   std::sort(front.begin(), front.end(), [](const Trial& a, const Trial& b) {
     return a.values.front() < b.values.front();
   });
-  const auto params = key_params(front);
+  const auto params = key_params(front, spec);
   std::vector<std::string> header{"trial"};
   for (const auto& objective : spec.objectives) header.push_back(objective.name);
   header.insert(header.end(), params.begin(), params.end());

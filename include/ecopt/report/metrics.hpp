@@ -70,11 +70,6 @@ MetricUnit metric_unit(std::string_view name);
 // in place of the name's.
 MetricUnit metric_unit(const Objective& objective);
 
-// The parameters the trials hold, in the order the study's definition
-// declares them (as ask prints them), then any it does not declare
-// (told from outside, or asked in another space) by name.
-std::vector<std::string> parameter_names(const StudySpec& spec, const std::vector<Trial>& trials);
-
 // COMPLETE trials with one finite value per objective, in number order.
 std::vector<const Trial*> complete_trials(const StudySpec& spec, const std::vector<Trial>& trials);
 

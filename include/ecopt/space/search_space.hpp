@@ -28,6 +28,7 @@
 
 #include "ecopt/core/param.hpp"
 #include "ecopt/core/study_spec.hpp"
+#include "ecopt/core/trial.hpp"
 
 namespace ecopt {
 
@@ -166,6 +167,12 @@ nlohmann::json to_json(const SearchSpace& space);
 // of StudySpec::search_space (written as to_ordered_json gives it);
 // nullopt until one is declared.
 std::optional<SearchSpace> declared_search_space(const StudySpec& spec);
+// The parameters the trials hold, in the order the study's definition
+// declares them (as ask prints them), then any it does not declare (told
+// from outside, or asked in another space) by name: the order of every
+// table, chart and export.
+std::vector<std::string> parameter_names(const StudySpec& spec, const std::vector<Trial>& trials);
+
 // One line naming the first parameter added, removed, moved or changed
 // between two spaces ("parameter 'lr' was a float in [0.001, 0.1] on a log
 // scale, now a float in [0.001, 0.5] on a log scale"); empty when equal.

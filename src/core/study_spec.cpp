@@ -306,6 +306,7 @@ StudySpec with_declarations(StudySpec stored, const StudySpec& given) {
     if (declared.noisy) objective.noisy = declared.noisy;
   }
   if (given.baseline) stored.baseline = given.baseline;
+  if (stored.search_space.is_null()) stored.search_space = given.search_space;
   return stored;
 }
 

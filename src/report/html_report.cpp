@@ -561,6 +561,11 @@ struct ParamAxis {
   svg::Axis axis;
   std::map<std::string, double> category_index;
 
+  void add_category(const std::string& label) {
+    category_index[label] = static_cast<double>(axis.categories.size());
+    axis.categories.push_back(label);
+  }
+
   // NaN for a value the axis cannot place (a told value outside the
   // declared choices): such a trial is left off this axis only.
   double position(const ParamValue& value) const {
@@ -576,10 +581,7 @@ struct ParamAxis {
 ParamAxis categorical_axis(std::string name, const std::vector<ParamValue>& choices) {
   ParamAxis result;
   result.axis.label = std::move(name);
-  for (const auto& choice : choices) {
-    result.category_index[to_string(choice)] = static_cast<double>(result.axis.categories.size());
-    result.axis.categories.push_back(to_string(choice));
-  }
+  for (const auto& choice : choices) result.add_category(to_string(choice));
   return result;
 }
 
@@ -631,10 +633,7 @@ ParamAxis guessed_axis(const Page& page, const std::string& name) {
       const auto it = trial->params.find(name);
       if (it != trial->params.end()) categories.insert(to_string(it->second));
     }
-    for (const auto& category : categories) {
-      result.category_index[category] = static_cast<double>(result.axis.categories.size());
-      result.axis.categories.push_back(category);
-    }
+    for (const auto& category : categories) result.add_category(category);
   } else {
     result.axis.log = svg::choose_log(values);
   }

@@ -92,14 +92,9 @@ AskResult Study::ask(const SearchSpace& space, Sampler& sampler,
 }
 
 void Study::declare(const StudySpec& declared) {
-  StudySpec wanted = with_declarations(record_.spec, declared);
-  if (wanted.search_space.is_null()) wanted.search_space = declared.search_space;
-  if (wanted == record_.spec) return;
-  record_.spec = storage_->update_study_spec(record_.id, [&](StudySpec stored) {
-    StudySpec updated = with_declarations(std::move(stored), declared);
-    if (updated.search_space.is_null()) updated.search_space = declared.search_space;
-    return updated;
-  });
+  if (with_declarations(record_.spec, declared) == record_.spec) return;
+  record_.spec = storage_->update_study_spec(
+      record_.id, [&](StudySpec stored) { return with_declarations(std::move(stored), declared); });
 }
 
 void Study::declare_space(const SearchSpace& space) {
@@ -121,7 +116,7 @@ void Study::declare_space(const SearchSpace& space) {
 // state ({"noisy": true}); the latest statement wins.
 void Study::declare_asked_with(const SearchSpace& space, const nlohmann::json& system_attrs) {
   StudySpec declared = record_.spec;
-  if (declared.search_space.is_null()) declared.search_space = to_ordered_json(space);
+  declared.search_space = to_ordered_json(space);  // kept only where none is declared
   const auto options = system_attrs.find(kSamplerOptionsAttr);
   if (options != system_attrs.end() && options->contains("noisy") && (*options)["noisy"].is_boolean()) {
     for (auto& objective : declared.objectives) objective.noisy = (*options)["noisy"].get<bool>();

@@ -140,7 +140,7 @@ std::string describe_objectives(const StudySpec& spec);
 std::string definition_change(const StudySpec& stored, const StudySpec& given);
 // The stored definition with the roles, units, noise and baseline the
 // given one declares (they change how figures are read, not what was
-// measured).
+// measured), and its search space where the stored one declares none.
 StudySpec with_declarations(StudySpec stored, const StudySpec& given);
 
 // Builds objectives objective_0..n-1 from a comma list such as

@@ -1,0 +1,24 @@
+#pragma once
+// The sections of the report's HTML page, each in the file its name says
+// (src/report/html/); render_page (html_report.cpp) puts them in order.
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "html/page.hpp"
+
+namespace ecopt::report::html {
+
+std::string summary_section(const Page& page);      // summary.cpp: the header and cards
+std::string pareto_section(const Page& page);       // front.cpp
+std::string hypervolume_section(const Page& page);  // front.cpp
+std::string importance_section(const Page& page);   // parameters.cpp
+std::string param_plots_section(const Page& page);  // parameters.cpp
+std::string parallel_section(const Page& page);     // parameters.cpp
+std::string proxies_section(const Page& page);      // parameters.cpp
+std::string impact_section(const Page& page);       // impact.cpp
+std::string trials_section(const Page& page, const nlohmann::json& data);  // trials.cpp
+std::string model_card_section(const Page& page);   // trials.cpp
+std::string method_section(const Page& page);       // summary.cpp
+
+}  // namespace ecopt::report::html

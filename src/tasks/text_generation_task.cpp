@@ -407,9 +407,12 @@ GenerationEnergy measure_generation_energy(EnergyMonitor& monitor, Decoder& deco
                                            const RepeatPolicy& policy,
                                            const std::function<void()>& between_runs) {
   const auto batch = static_cast<std::size_t>(prompts.size(0));
-  const auto prompt_tokens = batch * static_cast<std::size_t>(prompts.size(1));
-  const auto decoded_tokens = batch * static_cast<std::size_t>(settings.new_tokens - 1);
   GenerationEnergy energy;
+  energy.prompt_tokens = batch * static_cast<std::size_t>(prompts.size(1));
+  energy.decoded_tokens = batch * static_cast<std::size_t>(settings.new_tokens - 1);
+  energy.generated_tokens = batch * static_cast<std::size_t>(settings.new_tokens);
+  const std::size_t prompt_tokens = energy.prompt_tokens;
+  const std::size_t decoded_tokens = energy.decoded_tokens;
   energy.prefill = measure_per_sample(
       monitor, "prefill",
       [&] {
@@ -429,7 +432,7 @@ GenerationEnergy measure_generation_energy(EnergyMonitor& monitor, Decoder& deco
       policy);
   energy.prefill_s = seconds_per_run(energy.prefill);
   energy.decode_s = seconds_per_run(energy.decode);
-  const auto generated = static_cast<double>(batch * static_cast<std::size_t>(settings.new_tokens));
+  const auto generated = static_cast<double>(energy.generated_tokens);
   const auto per_generated_token = [&](double prefill_j_per_token, double decode_j_per_token) {
     return (prefill_j_per_token * static_cast<double>(prompt_tokens) +
             decode_j_per_token * static_cast<double>(decoded_tokens)) /
@@ -501,14 +504,49 @@ void record_phase(nlohmann::json& metrics, const std::string& phase, const PerSa
   metrics[phase + "_policy_met"] = energy.policy_met;
 }
 
-// Prefill and decode are measured apart; a generated token costs both.
+// The median over a phase's windows of one window figure, per token.
+double median_per_token(const PerSampleEnergy& phase, double (*figure)(const WindowResult&)) {
+  std::vector<double> per_window;
+  for (const auto& window : phase.windows) per_window.push_back(figure(window));
+  return median(per_window) / static_cast<double>(phase.samples_per_window);
+}
+
+double gross_of(const WindowResult& window) { return window.gross_j(); }
+double net_of(const WindowResult& window) { return window.net_j().value_or(window.gross_j()); }
+
+// Prefill and decode are measured apart; a generated token costs both. The
+// record's window is one generation of the batch, each phase's median per
+// token times that phase's tokens, so that its window figures (gross, net,
+// resolution) and its per-token figure count the same work: gross_j ÷
+// units_per_window is the gross per generated token beside the net
+// j_per_unit (issue 23: the decode window alone gave 8 mJ per token gross
+// beside 30 mJ net).
 EnergyRecord generation_record(const detail::GenerationEnergy& energy) {
-  EnergyRecord record = energy_record(kGenerationRecord, "token", energy.decode);
+  const EnergyRecord decode = energy_record("decode", "token", energy.decode);
   const EnergyRecord prefill = energy_record("prefill", "token", energy.prefill);
+  const auto one_generation = [&](double prefill_per_token, double decode_per_token) {
+    return prefill_per_token * static_cast<double>(energy.prompt_tokens) +
+           decode_per_token * static_cast<double>(energy.decoded_tokens);
+  };
+  EnergyRecord record = decode;
+  record.name = kGenerationRecord;
   for (const auto source : prefill.sources) {
     if (std::find(record.sources.begin(), record.sources.end(), source) == record.sources.end())
       record.sources.push_back(source);
   }
+  record.units_per_window = energy.generated_tokens;
+  record.gross_j = one_generation(median_per_token(energy.prefill, gross_of),
+                                  median_per_token(energy.decode, gross_of));
+  record.net_j.reset();
+  if (prefill.net_j && decode.net_j) {
+    record.net_j = one_generation(median_per_token(energy.prefill, net_of),
+                                  median_per_token(energy.decode, net_of));
+  }
+  record.resolution_j =
+      one_generation(prefill.resolution_j / static_cast<double>(prefill.units_per_window),
+                     decode.resolution_j / static_cast<double>(decode.units_per_window));
+  record.shared = prefill.shared || decode.shared;
+  record.counter_updates = std::min(prefill.counter_updates, decode.counter_updates);
   record.j_per_unit = energy.j_per_generated_token;
   // The phases' spreads do not add up to the sum's: the sum's own spread is
   // taken over pairs of windows.

@@ -130,6 +130,11 @@ struct GenerationEnergy {
   PerSampleEnergy decode;              // joules per decoded token; windows named "decode"
   double prefill_s = 0.0;              // one prefill of the batch (median)
   double decode_s = 0.0;               // one decode of the batch (median)
+  // One generation of the batch: its prompt tokens prefilled, then
+  // new_tokens − 1 decoded (the prefill yields the first new token).
+  std::size_t prompt_tokens = 0;
+  std::size_t decoded_tokens = 0;
+  std::size_t generated_tokens = 0;    // batch × new_tokens
   double j_per_generated_token = 0.0;  // both phases over the batch × new_tokens tokens
   // The same figure from each pair of windows (the i-th prefill's and the
   // i-th decode's): what the generation record's spread is made of.

@@ -481,6 +481,13 @@ TEST(TextGenerationTask, MetricsArePresentAndLabelled) {
   }
   EXPECT_EQ(names, (std::vector<std::string>{"prefill", "decode", "generation", "training"}));
   EXPECT_DOUBLE_EQ(*outcome.energy[2].j_per_unit, m["generation_j_per_token"].get<double>());
+  // Its window is one generation (2 prompts: 2×new_tokens tokens generated),
+  // so the gross per token read from the window is the per-token figure
+  // (no idle subtracted here), not the decode window's alone (issue 23).
+  const EnergyRecord& generation = outcome.energy[2];
+  EXPECT_EQ(generation.units_per_window, 2U * quick_task_config()["fixed"]["new_tokens"].get<std::size_t>());
+  EXPECT_NEAR(generation.gross_j / static_cast<double>(generation.units_per_window), *generation.j_per_unit,
+              1e-9 * *generation.j_per_unit);
   // Its spread over pairs of windows (issue 23: it had none, so the report
   // drew no error bars and said one window was measured).
   const auto& spread = outcome.energy[2].spread;

@@ -7,7 +7,19 @@
 
 #include <fmt/format.h>
 
+#include "ecopt/energy/front_flags.hpp"
+
 namespace ecopt::cli {
+namespace {
+
+// The footer's line on members whose order the meters could not resolve.
+std::string flag_lines(const std::vector<Trial>& members) {
+  const std::string note = front_flag_note(members);
+  return note.empty() ? note : "\n" + note;
+}
+
+}  // namespace
+
 
 void add_best_trials_command(CLI::App& app) {
   auto noisy = std::make_shared<bool>(false);
@@ -17,12 +29,13 @@ void add_best_trials_command(CLI::App& app) {
         if (*noisy) {
           const std::vector<Trial> members = study.best_trials_by_posterior_mean();
           return TrialList{members, fmt::format("front of {} trials by the models' posterior means "
-                                                "(noisy objectives)",
-                                                members.size())};
+                                                "(noisy objectives){}",
+                                                members.size(), flag_lines(members))};
         }
         const StudyFront front = study.front();
-        return TrialList{front.members(), fmt::format("front of {} trials, {}", front.size(),
-                                                      front.describe_hypervolume())};
+        const std::vector<Trial> members = front.members();
+        return TrialList{members, fmt::format("front of {} trials, {}{}", front.size(),
+                                              front.describe_hypervolume(), flag_lines(members))};
       });
   app.get_subcommand("best-trials")
       ->add_flag("--noisy", *noisy,

@@ -20,6 +20,7 @@
 #include "ecopt/energy/carbon.hpp"
 #include "ecopt/energy/meter.hpp"
 #include "ecopt/energy/monitor.hpp"
+#include "ecopt/energy/front_flags.hpp"
 #include "ecopt/energy/tuning_energy.hpp"
 #include "ecopt/math/pareto.hpp"
 #include "ecopt/optim/sampler.hpp"
@@ -171,6 +172,12 @@ std::string energy_cell(const Trial& trial) {
   }
   for (const auto& label : flag_labels(others)) cell += " (" + label + ")";
   return cell;
+}
+
+// front_flag_note on a line of its own; nothing when no member is flagged.
+std::string flag_line(const std::vector<Trial>& members) {
+  const std::string note = front_flag_note(members);
+  return note.empty() ? note : note + '\n';
 }
 
 std::string front_table(const StudyFront& study_front, const StudySpec& spec) {
@@ -638,7 +645,8 @@ class ConsoleReport {
     const auto carbon = estimate_carbon(summary.tuning_energy_j, carbon_options);
     out_ << fmt::format("\nPareto front of {} ({} of {} trials finished, {}):\n", printable(study_.name()),
                         summary.trials_finished, n_trials_, printable(summary.front.describe_hypervolume()))
-         << front_table(summary.front, study_.spec()) << noisy_front_line(study_, space, trials)
+         << front_table(summary.front, study_.spec()) << flag_line(summary.front.members())
+         << noisy_front_line(study_, space, trials)
          << fmt::format("tuning energy {} ({}) ≈ {} gCO2e ({})\n", format_joules(summary.tuning_energy_j),
                         tuning.labelled_source(), format_number(carbon.grams_co2e), carbon.basis)
          << std::flush;

@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -212,6 +213,37 @@ TEST_F(Cli, BadTellsAreRefusedAndChangeNothing) {
   }
   // NaN is accepted with --state fail.
   EXPECT_EQ(on_study("tell", {"--trial-number", "0", "--values", "nan,nan", "--state", "fail"}).exit_code, 0);
+}
+
+// Issue 23: a front member placed by an energy figure the meter could not
+// resolve makes best-trials and the report (the dashboard renders the same
+// page) say once, below the front, that the front's order may not hold.
+TEST_F(Cli, AFrontPlacedByUnresolvedFiguresSaysSo) {
+  create_study();
+  ask();
+  ask();
+  const auto record = [](double duration_s) {
+    return fmt::format(R"json({{"energy": {{"inference": {{
+        "sources": ["rapl-powercap"], "devices": ["cpu:0"], "idle_subtracted": false, "shared": false,
+        "windows": 1, "duration_s": {}, "gross_j": 0.5, "net_j": null, "counter_updates": 100,
+        "resolution_s": 0.001, "resolution_j": {}}}}}}})json",
+                       duration_s, duration_s < 0.01 ? 0.6 : 0.001);
+  };
+  // Both on the front (better in one objective each); trial 0's 2 ms window
+  // cannot resolve its 0.5 J, trial 1's 2 s window can.
+  ASSERT_EQ(on_study("tell", {"--trial-number", "0", "--values", "0.9,0.5", "--user-attrs", record(0.002)}).exit_code, 0);
+  ASSERT_EQ(on_study("tell", {"--trial-number", "1", "--values", "0.8,0.4", "--user-attrs", record(2.0)}).exit_code, 0);
+  const auto best = on_study("best-trials", {"--format", "table"});
+  ASSERT_EQ(best.exit_code, 0) << best.err;
+  EXPECT_THAT(best.out, HasSubstr("Front order within the meters' limits: 1 of 2 front trials"));
+  EXPECT_THAT(best.out, HasSubstr("trial 0 (inference: within resolution)"));
+  EXPECT_THAT(best.out, Not(HasSubstr("trial 1 (")));
+
+  ASSERT_EQ(on_study("report", {"--out", (dir_ / "report").string()}).exit_code, 0);
+  std::ifstream html(dir_ / "report" / "report.html");
+  const std::string page{std::istreambuf_iterator<char>(html), {}};
+  EXPECT_NE(page.find("resolution-note\">Front order within the meters&#39; limits: 1 of 2"), std::string::npos)
+      << "the report's Pareto section states no front-level resolution note";
 }
 
 // Issue 23: a record told from outside is stored as the one writer writes

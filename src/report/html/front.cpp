@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "ecopt/core/escape.hpp"
+#include "ecopt/energy/front_flags.hpp"
 #include "ecopt/math/front.hpp"
 
 namespace ecopt::report::html {
@@ -176,6 +177,14 @@ std::string spread_notes(const Page& page) {
   return out;
 }
 
+// Front members placed by figures the meters could not resolve.
+std::string resolution_note(const Page& page) {
+  std::vector<Trial> members;
+  for (const std::int64_t number : page.front) members.push_back(*page.by_number.at(number));
+  const std::string note = front_flag_note(members);
+  return note.empty() ? note : "<p class=\"spread-note resolution-note\">" + html_escape(note) + "</p>";
+}
+
 // A hypervolume is in the product of the objectives' units.
 std::string hypervolume_unit(const StudySpec& spec) {
   std::vector<std::string> units;
@@ -212,7 +221,8 @@ std::string pareto_section(const Page& page) {
     out += "<p class=\"note\">Pairwise views: the front is computed over all objectives, so a "
            "front member may look dominated in one projection.</p>";
   }
-  return out + legend(page, true) + posterior_front_note(page) + spread_notes(page) + "</section>";
+  return out + legend(page, true) + posterior_front_note(page) + spread_notes(page) +
+         resolution_note(page) + "</section>";
 }
 
 std::string hypervolume_section(const Page& page) {

@@ -85,8 +85,11 @@ std::string ReferencePoint::describe(const StudySpec& spec) const {
   std::string text;
   for (std::size_t j = 0; j < own.size(); ++j) {
     if (!text.empty()) text += ", ";
+    const bool held = j < held_at_zero.size() && held_at_zero[j];
     text += fmt::format("{} {:.4g} ({})", spec.objectives[j].name, own[j],
-                        from_threshold[j] ? std::string_view("threshold") : to_string(rule));
+                        from_threshold[j] ? std::string_view("threshold")
+                        : held            ? std::string_view("held at 0: never negative")
+                                          : to_string(rule));
   }
   return text;
 }
@@ -166,10 +169,12 @@ ReferencePoint StudyFront::reference() const {
   // In the objectives' own units a maximised quantity never seen negative
   // (accuracy, samples per joule) gets no negative reference: 0 is its
   // natural worst. (Samplers work in model units, where this does not hold.)
+  reference.held_at_zero.assign(spec_.objectives.size(), false);
   for (std::size_t j = 0; j < spec_.objectives.size(); ++j) {
     if (!reference.from_threshold[j] && spec_.objectives[j].direction == Direction::Maximize &&
-        worst_[j] <= 0.0) {
-      reference.minimization[j] = std::min(reference.minimization[j], 0.0);
+        worst_[j] <= 0.0 && reference.minimization[j] > 0.0) {
+      reference.minimization[j] = 0.0;
+      reference.held_at_zero[j] = true;
     }
   }
   return reference;

@@ -53,7 +53,11 @@ TEST(StudyFront, ANonNegativeMaximisedObjectiveKeepsAReferenceOfZero) {
   const StudyFront front = front_of({complete(0, {1.0}), complete(1, {100.0})}, spec);
   EXPECT_DOUBLE_EQ(front.reference().values(spec)[0], 0.0);  // not 1 − 9.9
   EXPECT_DOUBLE_EQ(front.hypervolume(), 100.0);  // A negated zero: printed as 0 everywhere the reference is named.
-  EXPECT_EQ(front.reference().describe(spec), "samples_per_j 0 (worst feasible + 10% of range)");
+  // Issue 23: the label named the rule the 0 did not come from.
+  EXPECT_EQ(front.reference().describe(spec), "samples_per_j 0 (held at 0: never negative)");
+  // Where the rule gives a value above 0, the label names the rule.
+  const StudyFront narrow = front_of({complete(0, {50.0}), complete(1, {100.0})}, spec);
+  EXPECT_EQ(narrow.reference().describe(spec), "samples_per_j 45 (worst feasible + 10% of range)");
   EXPECT_EQ(front.reference().coordinates(spec), "(0)");
 }
 

@@ -42,6 +42,9 @@ std::string_view to_string(ReferenceRule rule);
 struct ReferencePoint {
   Point minimization;                // smaller is better in every coordinate
   std::vector<bool> from_threshold;  // per objective
+  // Per objective: the rule's value would have been below 0 for a
+  // maximised objective never seen negative, so 0 was taken instead.
+  std::vector<bool> held_at_zero;
   ReferenceRule rule = ReferenceRule::ObservedWorst;
 
   // In the objectives' own directions (a maximised one keeps its sign).

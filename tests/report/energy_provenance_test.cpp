@@ -147,5 +147,28 @@ TEST_F(EnergyProvenance, HeadlineCardsCarryTheEstimateAndSharedMarks) {
                          "<span class=\"badge shared\">shared devices</span>");
 }
 
+// Issue 23: the chosen trial's per-inference card carries the marks of the
+// chosen trial's own records, not those any trial's tuning record sets; the
+// tuning and break-even cards, which add up every trial, carry those.
+TEST_F(EnergyProvenance, TheChosenTrialsCardCarriesOnlyItsOwnMarks) {
+  add_trial(command_trial_attrs({}, 0.9));  // chosen: a clean sensor reading
+  nlohmann::json estimate = command_trial_attrs({.shared = true}, 0.5);
+  auto records = energy_records(estimate);
+  for (auto& record : records) record.sources = {EnergySource::EstimateCpuTime};
+  write_energy_records(estimate, records);
+  add_trial(estimate);
+  ReportOptions options;
+  options.study_name = study.spec.name;
+  const std::string html =
+      render_html_report(study, storage->trials(study.id), storage->describe(), options);
+  const auto cards = html.substr(html.find("<div class=\"cards\">"), 3000);
+  const auto chosen_card = cards.substr(cards.find("chosen trial 0"), cards.find("</div>", cards.find("chosen trial 0")) - cards.find("chosen trial 0"));
+  EXPECT_EQ(chosen_card.find("estimate"), std::string::npos) << chosen_card;
+  EXPECT_EQ(chosen_card.find("shared"), std::string::npos) << chosen_card;
+  expect_contains(cards, "spent on tuning (gross) · <span class=\"badge estimate\">estimate</span>");
+  const auto break_even = cards.substr(cards.find("inferences to break even"));
+  expect_contains(break_even.substr(0, break_even.find("</div>")), "badge estimate");
+}
+
 }  // namespace
 }  // namespace ecopt::report

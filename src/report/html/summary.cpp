@@ -99,16 +99,19 @@ std::string summary_section(const Page& page) {
                      format_joules(tuning.gross_j), tuning.unmeasured ? ", a lower bound" : "", marks);
   if (context.impact) {
     const NetImpact& impact = *context.impact;
-    const std::string impact_marks = energy_marks(
-        impact.tuning.estimate || energy_is_estimate(trial_by_number(context.trials, impact.chosen_trial)),
-        impact.tuning.shared || energy_is_shared(trial_by_number(context.trials, impact.chosen_trial)));
+    const Trial& chosen = trial_by_number(context.trials, impact.chosen_trial);
+    const Trial& baseline = trial_by_number(context.trials, impact.baseline_trial);
+    // The per-inference figure is the chosen trial's alone; break-even
+    // divides every trial's tuning energy by the chosen and baseline trials'.
     out += fmt::format("<div class=\"card\"><b>{}</b><span>per inference ({}), chosen trial {}{}</span></div>",
                        format_joules(impact.chosen_j_per_inference), html_escape(impact.basis),
-                       impact.chosen_trial, impact_marks);
-    out += fmt::format("<div class=\"card\"><b>{}</b><span>inferences to break even ({}){}</span></div>",
-                       impact.break_even_inferences ? format_count(*impact.break_even_inferences)
-                                                    : std::string("never"),
-                       html_escape(impact.basis), impact_marks);
+                       impact.chosen_trial, energy_marks(energy_is_estimate(chosen), energy_is_shared(chosen)));
+    out += fmt::format(
+        "<div class=\"card\"><b>{}</b><span>inferences to break even ({}){}</span></div>",
+        impact.break_even_inferences ? format_count(*impact.break_even_inferences) : std::string("never"),
+        html_escape(impact.basis),
+        energy_marks(impact.tuning.estimate || energy_is_estimate(chosen) || energy_is_estimate(baseline),
+                     impact.tuning.shared || energy_is_shared(chosen) || energy_is_shared(baseline)));
   }
   return out + "</div>";
 }

@@ -2,18 +2,13 @@
 // command as an argv (never through a shell) with ecopt's stdin, stdout and
 // stderr, measures one energy window around it, prints the report to stderr
 // (or JSON to stdout after the command's own output) and exits with the
-// command's status.
-#include <signal.h>
-#include <sys/types.h>
+// command's status. The measuring is energy/command_measurement.hpp's; this
+// file parses the flags and prints.
 
 #include <algorithm>
-#include <atomic>
 #include <cctype>
 #include <cstring>
-#include <chrono>
 #include <iostream>
-#include <memory>
-#include <mutex>
 #include <optional>
 
 #include <fmt/format.h>
@@ -23,11 +18,10 @@
 #include "ecopt/core/error.hpp"
 #include "ecopt/core/escape.hpp"
 #include "ecopt/core/format.hpp"
-#include "ecopt/core/signal_scope.hpp"
 #include "ecopt/energy/carbon.hpp"
+#include "ecopt/energy/command_measurement.hpp"
 #include "ecopt/energy/meter.hpp"
 #include "ecopt/energy/monitor.hpp"
-#include "ecopt/energy/process.hpp"
 #include "ecopt/energy/record.hpp"
 #include "ecopt/study/text_table.hpp"
 #include "energy_output.hpp"
@@ -48,79 +42,6 @@ struct MeasureFlags {
   const CLI::Option* carbon_intensity_option = nullptr;  // given: overrides the region
   double pue = 1.0;
   std::vector<std::string> command;
-};
-
-// The measured command, shared with the CPU-time estimate, which discovery
-// creates before the command exists: until then its tree used nothing.
-class MeasuredCommand {
- public:
-  void start(const ProcessOptions& options) {
-    auto process = std::make_unique<Process>(options);
-    std::lock_guard lock(mutex_);
-    process_ = std::move(process);
-  }
-  Process& process() { return *process_; }
-  ProcessTreeUsage usage() const {
-    std::lock_guard lock(mutex_);
-    return process_ ? process_->usage() : ProcessTreeUsage{};
-  }
-
- private:
-  mutable std::mutex mutex_;
-  std::unique_ptr<Process> process_;
-};
-
-// --- Ctrl-C ------------------------------------------------------------------
-// The command runs in a process group of its own, so the terminal's Ctrl-C
-// reaches only ecopt: pass it (and SIGTERM, SIGHUP, SIGQUIT) on to the
-// command's group and keep measuring until the command ends.
-
-std::atomic<pid_t> g_command_group{0};
-std::atomic<int> g_forwarded_signal{0};  // last signal received, 0: none
-
-void forward_signal(int number) {
-  g_forwarded_signal = number;
-  const pid_t group = g_command_group.load();
-  if (group > 0) ::kill(-group, number);
-}
-
-// Cleared before the handlers go in, so a signal never finds an old group.
-bool reset_forwarding() {
-  g_command_group = 0;
-  g_forwarded_signal = 0;
-  return true;
-}
-
-class SignalForwarding {
- public:
-  SignalForwarding()
-      : reset_(reset_forwarding()), scope_({SIGINT, SIGTERM, SIGHUP, SIGQUIT}, forward_signal) {}
-  ~SignalForwarding() { g_command_group = 0; }
-
-  // A signal that came while the command was starting is passed on now.
-  void forward_to(pid_t group) {
-    g_command_group = group;
-    if (const int pending = g_forwarded_signal.load()) ::kill(-group, pending);
-  }
-  void stop() { g_command_group = 0; }
-  std::optional<int> received() const {
-    const int number = g_forwarded_signal.load();
-    return number ? std::optional<int>(number) : std::nullopt;
-  }
-
- private:
-  bool reset_;
-  SignalScope scope_;
-};
-
-// --- measuring ---------------------------------------------------------------
-
-struct Measurement {
-  ExitStatus status;
-  std::optional<int> forwarded_signal;
-  WindowResult window;
-  std::vector<std::string> unavailable;
-  std::vector<std::string> warnings;
 };
 
 CarbonOptions carbon_options(const MeasureFlags& flags) {
@@ -145,46 +66,6 @@ std::string command_text(const std::vector<std::string>& argv) {
   return text;
 }
 
-// One window around the command, from just before it starts to just after
-// it has been reaped (the estimate then reads wait4's CPU time of the tree).
-void run_command(const MeasureFlags& flags, EnergyMonitor& monitor, MeasuredCommand& command,
-                 Measurement& measurement) {
-  ProcessOptions options;
-  options.argv = flags.command;
-  options.inherit_stdio = true;
-  SignalForwarding forwarding;
-  ScopedWindow window(monitor, "command");
-  try {
-    command.start(options);
-  } catch (const Error& error) {
-    throw ExitWithStatus{kExitCannotStart, std::string(error.what()) +
-                                               " (ecopt measure runs COMMAND without a shell: "
-                                               "give a program and its arguments)"};
-  }
-  forwarding.forward_to(command.process().pid());
-  measurement.status = command.process().wait();
-  forwarding.stop();
-  measurement.window = window.end();
-  measurement.forwarded_signal = forwarding.received();
-}
-
-Measurement measure(const MeasureFlags& flags) {
-  auto command = std::make_shared<MeasuredCommand>();
-  DiscoveryOptions options;
-  options.devices = flags.devices;
-  options.cpu_watts_per_core = flags.cpu_watts_per_core;
-  options.estimate_usage = [command] { return command->usage(); };
-  Discovery discovery = discover_meters(options);
-  Measurement measurement;
-  measurement.unavailable = std::move(discovery.unavailable);
-  measurement.warnings = std::move(discovery.warnings);
-  EnergyMonitor monitor(std::move(discovery.meters));
-  if (flags.idle_baseline_s > 0)
-    monitor.measure_idle_baseline(std::chrono::milliseconds(
-        static_cast<std::int64_t>(flags.idle_baseline_s * 1000.0 + 0.5)));
-  run_command(flags, monitor, *command, measurement);
-  return measurement;
-}
 
 // --- output ------------------------------------------------------------------
 
@@ -208,7 +89,7 @@ CpuTimeCharge charge(const MeasureFlags& flags) {
   return cpu_time_charge(options);
 }
 
-std::optional<std::string> estimate_text(const MeasureFlags& flags, const Measurement& m) {
+std::optional<std::string> estimate_text(const MeasureFlags& flags, const CommandMeasurement& m) {
   if (!m.window.is_estimate()) return std::nullopt;
   const bool only_estimates =
       std::all_of(m.window.readings.begin(), m.window.readings.end(),
@@ -216,7 +97,7 @@ std::optional<std::string> estimate_text(const MeasureFlags& flags, const Measur
   return estimate_line(m.unavailable, charge(flags).text(), only_estimates);
 }
 
-nlohmann::json report_json(const MeasureFlags& flags, const Measurement& m) {
+nlohmann::json report_json(const MeasureFlags& flags, const CommandMeasurement& m) {
   const CarbonOptions carbon = carbon_options(flags);
   const auto net_j = m.window.net_j();
   const auto estimate = estimate_text(flags, m);
@@ -286,7 +167,7 @@ void print_resolution(std::ostream& out, const EnergyRecord& record) {
   if (const auto note = record.flag_note(); !note.empty()) out << "   flagged         " << note << '\n';
 }
 
-void print_report(std::ostream& out, const MeasureFlags& flags, const Measurement& m) {
+void print_report(std::ostream& out, const MeasureFlags& flags, const CommandMeasurement& m) {
   const CarbonOptions carbon = carbon_options(flags);
   const WindowResult& window = m.window;
   const auto net_j = window.net_j();
@@ -335,7 +216,14 @@ void print_report(std::ostream& out, const MeasureFlags& flags, const Measuremen
 void run(const MeasureFlags& flags) {
   // A bad region or PUE is refused before the command runs, not after.
   estimate_carbon(0.0, carbon_options(flags));
-  const Measurement measurement = measure(flags);
+  CommandMeasurement measurement;
+  try {
+    measurement = measure_command({flags.command, flags.devices, flags.idle_baseline_s, flags.cpu_watts_per_core});
+  } catch (const CommandNotStarted& error) {
+    throw ExitWithStatus{kExitCannotStart, std::string(error.what()) +
+                                               " (ecopt measure runs COMMAND without a shell: "
+                                               "give a program and its arguments)"};
+  }
   if (flags.json)
     std::cout << report_json(flags, measurement).dump(2) << std::endl;
   else
@@ -383,3 +271,4 @@ void add_measure_command(CLI::App& app) {
 }
 
 }  // namespace ecopt::cli
+

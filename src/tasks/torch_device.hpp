@@ -1,9 +1,12 @@
 #pragma once
 // Private, header-only: turning a device name into a torch device, shared by
 // the libtorch task translation units (inline, so no extra libtorch TU).
+#include <algorithm>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 
 #include <fmt/format.h>
 #include <torch/torch.h>
@@ -40,6 +43,13 @@ inline torch::Device trial_device(const std::optional<std::string>& leased,
                           "--devices cpu for the worker");
   }
   return resolve_device(configured, "task.device = \"{}\"", "device = \"cpu\"");
+}
+
+// libtorch's intra-op threads: `requested` when above 0, else one per
+// hardware thread.
+inline int thread_count(std::int64_t requested) {
+  const auto hardware = std::max<std::int64_t>(1, std::thread::hardware_concurrency());
+  return static_cast<int>(requested > 0 ? requested : hardware);
 }
 
 }  // namespace ecopt::detail

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "ecopt/tasks/task.hpp"
 #include "ecopt/tasks/text_generation.hpp"
 
 namespace ecopt::detail {
@@ -149,6 +150,10 @@ GenerationEnergy measure_generation_energy(EnergyMonitor& monitor, Decoder& deco
                                            const GenerationSettings& settings,
                                            const RepeatPolicy& policy,
                                            const std::function<void()>& between_runs = [] {});
+
+// The prefill, decode and generation records and the per-token metrics of
+// one measurement, into a trial's outcome.
+void record_generation_energy(TaskOutcome& outcome, const GenerationEnergy& energy);
 
 // Adam on random windows of `train` (int64 bytes); `between_steps` runs
 // before each step (it may throw to stop). Returns the mean loss of the

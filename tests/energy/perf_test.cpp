@@ -7,56 +7,16 @@
 #include <mutex>
 
 #include "ecopt/energy/meter.hpp"
+#include "fake_backends.hpp"
 #include "test_support.hpp"
 
 namespace ecopt {
 namespace {
 
 using testing::ManualClock;
+using testing::ScriptedPerf;
 using testing::TempDir;
 
-
-class ScriptedPerf final : public PerfEventApi {
- public:
-  int open(std::uint32_t pmu_type, std::uint64_t config, int cpu) override {
-    std::lock_guard lock(mutex);
-    if (open_error) return -open_error;
-    opened.push_back({pmu_type, config, cpu});
-    counts[next_fd] = 0;
-    return next_fd++;
-  }
-  std::optional<std::uint64_t> read(int fd) override {
-    std::uint64_t count = 0;
-    {
-      std::lock_guard lock(mutex);
-      count = counts.at(fd);
-    }
-    gate.pass();
-    return count;
-  }
-  void close(int fd) override {
-    std::lock_guard lock(mutex);
-    counts.erase(fd);
-    ++closed;
-  }
-  void add_all(std::uint64_t delta) {
-    std::lock_guard lock(mutex);
-    for (auto& [fd, count] : counts) count += delta;
-  }
-
-  struct Open {
-    std::uint32_t type;
-    std::uint64_t config;
-    int cpu;
-  };
-  std::mutex mutex;
-  testing::ReadGate gate;
-  int open_error = 0;
-  int next_fd = 100;
-  int closed = 0;
-  std::vector<Open> opened;
-  std::map<int, std::uint64_t> counts;
-};
 
 class PerfTest : public ::testing::Test {
  protected:

@@ -8,51 +8,17 @@
 
 #include "ecopt/energy/meter.hpp"
 #include "ecopt/energy/monitor.hpp"
+#include "fake_backends.hpp"
 #include "test_support.hpp"
 
 namespace ecopt {
 namespace {
 
+using testing::FakePowercap;
+using testing::kRangeUj;
 using testing::ManualClock;
+using testing::Zone;
 using testing::TempDir;
-
-constexpr unsigned long long kRangeUj = 262'143'328'850ULL;  // a common Intel range
-
-struct Zone {
-  std::string id;
-  std::string name;
-  unsigned long long energy_uj = 0;
-  unsigned long long range_uj = kRangeUj;
-};
-
-// A fake /sys/class/powercap whose counters the test moves.
-class FakePowercap {
- public:
-  void add(const Zone& zone) {
-    zones_[zone.id] = zone;
-    dir_.write(zone.id + "/name", zone.name + "\n");
-    dir_.write(zone.id + "/max_energy_range_uj", std::to_string(zone.range_uj) + "\n");
-    set(zone.id, zone.energy_uj);
-  }
-  void set(const std::string& id, unsigned long long energy_uj) {
-    zones_[id].energy_uj = energy_uj;
-    dir_.write(id + "/energy_uj", std::to_string(energy_uj) + "\n");
-  }
-  void add_uj(const std::string& id, unsigned long long delta) {
-    const auto& zone = zones_[id];
-    // Values run from 0 to range - 1, the convention the meter unwraps by.
-    set(id, (zone.energy_uj + delta) % zone.range_uj);
-  }
-  std::string root() const { return dir_.path().string(); }
-  std::string file(const std::string& id, const std::string& name) const {
-    return (dir_.path() / id / name).string();
-  }
-  const TempDir& dir() const { return dir_; }
-
- private:
-  TempDir dir_;
-  std::map<std::string, Zone> zones_;
-};
 
 class PowercapTest : public ::testing::Test {
  protected:

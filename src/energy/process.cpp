@@ -1,7 +1,7 @@
 // Spawning a command tree, streaming its output, waiting, terminating.
+// What its tree uses is read in process_usage.cpp.
 #include "ecopt/energy/process.hpp"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -24,8 +24,6 @@
 #include <cstring>
 #include <deque>
 #include <filesystem>
-#include <fstream>
-#include <map>
 #include <mutex>
 #include <sstream>
 #include <thread>
@@ -33,6 +31,7 @@
 #include "ecopt/core/error.hpp"
 #include "ecopt/core/printable.hpp"
 #include "ecopt/core/untrusted_input.hpp"
+#include "process_tree.hpp"
 
 extern char** environ;
 
@@ -68,130 +67,6 @@ void kill_every_process_group() noexcept {
 }
 
 namespace {
-
-double timeval_s(const timeval& tv) { return static_cast<double>(tv.tv_sec) + tv.tv_usec * 1e-6; }
-
-double rusage_cpu_s(const rusage& usage) {
-  return timeval_s(usage.ru_utime) + timeval_s(usage.ru_stime);
-}
-
-// Fields of /proc/<pid>/stat that we need. The command name may contain
-// spaces and parentheses, so fields are counted after the last ')'.
-struct ProcStat {
-  char state = '?';
-  pid_t ppid = 0;
-  pid_t pgrp = 0;
-  double cpu_s = 0.0;  // utime + stime + cutime + cstime
-  double rss_bytes = 0.0;
-};
-
-// Parsed by hand from one read(): this runs for every process on the
-// machine at each estimate reading, so it must stay cheap.
-std::optional<ProcStat> read_proc_stat(const char* pid_dir) {
-  char path[64];
-  std::snprintf(path, sizeof path, "/proc/%s/stat", pid_dir);
-  const int fd = ::open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return std::nullopt;
-  char text[1024];
-  const ssize_t n = ::read(fd, text, sizeof text - 1);
-  ::close(fd);
-  if (n <= 0) return std::nullopt;
-  text[n] = '\0';
-  const char* cursor = std::strrchr(text, ')');
-  if (!cursor) return std::nullopt;
-  // Fields after the command name, from field 3 (state) of proc(5).
-  double fields[22] = {};
-  char state = '?';
-  ++cursor;
-  for (int field = 3; field <= 24; ++field) {
-    while (*cursor == ' ') ++cursor;
-    if (*cursor == '\0') return std::nullopt;
-    char* end = nullptr;
-    if (field == 3)
-      state = *cursor++;
-    else
-      fields[field - 3] = std::strtod(cursor, &end);
-    if (end) cursor = end;
-    while (*cursor && *cursor != ' ') ++cursor;
-  }
-  static const double ticks_per_s = static_cast<double>(sysconf(_SC_CLK_TCK));
-  static const double page_bytes = static_cast<double>(sysconf(_SC_PAGESIZE));
-  ProcStat stat;
-  stat.state = state;
-  stat.ppid = static_cast<pid_t>(fields[4 - 3]);
-  stat.pgrp = static_cast<pid_t>(fields[5 - 3]);
-  // utime, stime, cutime, cstime (fields 14-17), in clock ticks.
-  stat.cpu_s = (fields[14 - 3] + fields[15 - 3] + fields[16 - 3] + fields[17 - 3]) / ticks_per_s;
-  stat.rss_bytes = fields[24 - 3] * page_bytes;
-  return stat;
-}
-
-// Whether this process has any child at all (running or not yet reaped),
-// without scanning /proc.
-bool has_children() {
-  siginfo_t info{};
-  return ::waitid(P_ALL, 0, &info, WEXITED | WNOHANG | WNOWAIT) == 0;
-}
-
-bool is_pid_name(const char* name) {
-  if (*name == '\0') return false;
-  for (; *name; ++name)
-    if (*name < '0' || *name > '9') return false;
-  return true;
-}
-
-// Visits (pid, stat) of every process in /proc.
-template <typename Visit>
-void for_each_process(Visit visit) {
-  DIR* proc = opendir("/proc");
-  if (!proc) return;
-  while (const dirent* entry = readdir(proc)) {
-    if (!is_pid_name(entry->d_name)) continue;
-    // A process may vanish between readdir and the read: skip it.
-    try {
-      const auto stat = read_proc_stat(entry->d_name);
-      if (stat) visit(static_cast<pid_t>(std::stoll(entry->d_name)), *stat);
-    } catch (const std::exception&) {
-    }
-  }
-  closedir(proc);
-}
-
-template <typename Visit>
-void for_each_group_member(pid_t pgid, Visit visit) {
-  for_each_process([&](pid_t, const ProcStat& stat) {
-    if (stat.pgrp == pgid) visit(stat);
-  });
-}
-
-// Live (not yet reaped) descendants of `root`, through any process group.
-ProcessTreeUsage live_descendants_usage(pid_t root) {
-  std::multimap<pid_t, std::pair<pid_t, ProcStat>> children_of;
-  for_each_process([&](pid_t pid, const ProcStat& stat) {
-    children_of.emplace(stat.ppid, std::make_pair(pid, stat));
-  });
-  ProcessTreeUsage usage;
-  std::vector<pid_t> frontier{root};
-  while (!frontier.empty()) {
-    const pid_t parent = frontier.back();
-    frontier.pop_back();
-    const auto [first, last] = children_of.equal_range(parent);
-    for (auto it = first; it != last; ++it) {
-      usage.cpu_s += it->second.second.cpu_s;
-      usage.rss_bytes += it->second.second.rss_bytes;
-      frontier.push_back(it->second.first);
-    }
-  }
-  return usage;
-}
-
-// True while some member of the group is alive (zombies do not count: they
-// have finished and only wait to be reaped by whoever adopted them).
-bool group_has_live_members(pid_t pgid) {
-  bool alive = false;
-  for_each_group_member(pgid, [&](const ProcStat& stat) { alive = alive || stat.state != 'Z'; });
-  return alive;
-}
 
 bool is_executable_file(const std::filesystem::path& path) {
   struct stat info {};
@@ -337,33 +212,6 @@ std::vector<char*> c_strings(std::vector<std::string>& strings) {
 
 }  // namespace
 
-ProcessTreeUsage own_process_usage() {
-  rusage self{};
-  rusage children{};
-  getrusage(RUSAGE_SELF, &self);
-  getrusage(RUSAGE_CHILDREN, &children);
-  // Live descendants count too: a command trial's program is measured while
-  // it runs, not only once it has been reaped. Orphans adopted by init
-  // escape (documented in docs/energy.md).
-  ProcessTreeUsage usage = has_children() ? live_descendants_usage(::getpid()) : ProcessTreeUsage{};
-  usage.cpu_s += rusage_cpu_s(self) + rusage_cpu_s(children);
-  std::ifstream statm("/proc/self/statm");
-  double size_pages = 0.0;
-  double resident_pages = 0.0;
-  if (statm >> size_pages >> resident_pages)
-    usage.rss_bytes += resident_pages * static_cast<double>(sysconf(_SC_PAGESIZE));
-  return usage;
-}
-
-ProcessTreeUsage process_group_usage(pid_t pgid) {
-  ProcessTreeUsage usage;
-  for_each_group_member(pgid, [&](const ProcStat& stat) {
-    usage.cpu_s += stat.cpu_s;
-    usage.rss_bytes += stat.rss_bytes;
-  });
-  return usage;
-}
-
 int ExitStatus::shell_status() const {
   if (exit_code) return *exit_code;
   if (term_signal) return 128 + *term_signal;
@@ -463,7 +311,7 @@ struct Process::Impl {
     ExitStatus result;
     if (WIFEXITED(raw)) result.exit_code = WEXITSTATUS(raw);
     if (WIFSIGNALED(raw)) result.term_signal = WTERMSIG(raw);
-    result.cpu_s = rusage_cpu_s(usage);
+    result.cpu_s = detail::rusage_cpu_s(usage);
     std::lock_guard lock(mutex);
     status = result;
     return true;
@@ -494,7 +342,7 @@ struct Process::Impl {
   }
 
   bool tree_alive() {
-    return !try_reap(false) || group_has_live_members(pid);
+    return !try_reap(false) || detail::group_has_live_members(pid);
   }
 
   void terminate(double grace_s) {
@@ -635,3 +483,4 @@ std::vector<std::string> Process::stderr_tail() const {
 }
 
 }  // namespace ecopt
+

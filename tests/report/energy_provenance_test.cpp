@@ -67,6 +67,23 @@ class EnergyProvenance : public ::testing::Test {
     storage->finish_trial(trial.id, result);
     return trial.number;
   }
+  // A trial whose records are CPU-time estimates taken on shared devices.
+  std::int64_t add_shared_estimate_trial(double accuracy) {
+    nlohmann::json estimate = command_trial_attrs({.shared = true}, accuracy);
+    auto records = energy_records(estimate);
+    for (auto& record : records) record.sources = {EnergySource::EstimateCpuTime};
+    write_energy_records(estimate, records);
+    return add_trial(estimate);
+  }
+  // The report page's header cards.
+  std::string cards() {
+    ReportOptions options;
+    options.study_name = study.spec.name;
+    const std::string html =
+        render_html_report(study, storage->trials(study.id), storage->describe(), options);
+    const auto start = html.find("<div class=\"cards\">");
+    return html.substr(start, html.find("</div></div>", start) - start);
+  }
   std::string card(std::int64_t number) {
     trials = storage->trials(study.id);
     return render_model_card({study.spec, trials, number, "named with --trial", carbon, {}});
@@ -133,17 +150,8 @@ TEST_F(EnergyProvenance, TheTrialTableMarksSharedEnergy) {
 }
 
 TEST_F(EnergyProvenance, HeadlineCardsCarryTheEstimateAndSharedMarks) {
-  nlohmann::json estimate = command_trial_attrs({.shared = true});
-  auto records = energy_records(estimate);
-  for (auto& record : records) record.sources = {EnergySource::EstimateCpuTime};
-  write_energy_records(estimate, records);
-  add_trial(estimate);
-  ReportOptions options;
-  options.study_name = study.spec.name;
-  const std::string html =
-      render_html_report(study, storage->trials(study.id), storage->describe(), options);
-  const auto cards = html.substr(html.find("<div class=\"cards\">"), 2000);
-  expect_contains(cards, "spent on tuning (gross) · <span class=\"badge estimate\">estimate</span> · "
+  add_shared_estimate_trial(0.9);
+  expect_contains(cards(), "spent on tuning (gross) · <span class=\"badge estimate\">estimate</span> · "
                          "<span class=\"badge shared\">shared devices</span>");
 }
 
@@ -152,22 +160,17 @@ TEST_F(EnergyProvenance, HeadlineCardsCarryTheEstimateAndSharedMarks) {
 // tuning and break-even cards, which add up every trial, carry those.
 TEST_F(EnergyProvenance, TheChosenTrialsCardCarriesOnlyItsOwnMarks) {
   add_trial(command_trial_attrs({}, 0.9));  // chosen: a clean sensor reading
-  nlohmann::json estimate = command_trial_attrs({.shared = true}, 0.5);
-  auto records = energy_records(estimate);
-  for (auto& record : records) record.sources = {EnergySource::EstimateCpuTime};
-  write_energy_records(estimate, records);
-  add_trial(estimate);
-  ReportOptions options;
-  options.study_name = study.spec.name;
-  const std::string html =
-      render_html_report(study, storage->trials(study.id), storage->describe(), options);
-  const auto cards = html.substr(html.find("<div class=\"cards\">"), 3000);
-  const auto chosen_card = cards.substr(cards.find("chosen trial 0"), cards.find("</div>", cards.find("chosen trial 0")) - cards.find("chosen trial 0"));
-  EXPECT_EQ(chosen_card.find("estimate"), std::string::npos) << chosen_card;
-  EXPECT_EQ(chosen_card.find("shared"), std::string::npos) << chosen_card;
-  expect_contains(cards, "spent on tuning (gross) · <span class=\"badge estimate\">estimate</span>");
-  const auto break_even = cards.substr(cards.find("inferences to break even"));
-  expect_contains(break_even.substr(0, break_even.find("</div>")), "badge estimate");
+  add_shared_estimate_trial(0.5);
+  const std::string page_cards = cards();
+  const auto card_with = [&](const std::string& text) {
+    const auto at = page_cards.find(text);
+    return page_cards.substr(at, page_cards.find("</div>", at) - at);
+  };
+  const std::string chosen = card_with("chosen trial 0");
+  EXPECT_EQ(chosen.find("estimate"), std::string::npos) << chosen;
+  EXPECT_EQ(chosen.find("shared"), std::string::npos) << chosen;
+  expect_contains(page_cards, "spent on tuning (gross) · <span class=\"badge estimate\">estimate</span>");
+  expect_contains(card_with("inferences to break even"), "badge estimate");
 }
 
 }  // namespace

@@ -319,5 +319,32 @@ TEST(HtmlPage, ParallelCoordinatesDrawEveryTrialOverEveryAxisWithTheFrontOnTop) 
   }
 }
 
+// Issue 30: a parameter every trial shares (a fixed one, or one the
+// sampler never moved) is listed once, not drawn: its charts were a flat
+// line over a range like -1e-09 to 1e-09 and half the parallel axes.
+TEST(HtmlPage, ParametersEveryTrialSharesAreListedOnceNotCharted) {
+  auto storage = open_storage("memory");
+  const StudyRecord study = storage->create_study(testing::known_spec("fixed"), nlohmann::json::object());
+  for (int i = 0; i < 3; ++i) {
+    const Trial trial = storage->create_trial(study.id, nlohmann::json::object());
+    storage->set_trial_params(trial.id, {{"width", std::int64_t{8 << i}},
+                                         {"dropout", 0.0},
+                                         {"pool", std::string("max")}});
+    TrialResult result;
+    result.values = {0.8 + 0.05 * i, 100.0 - 10.0 * i};
+    storage->finish_trial(trial.id, result);
+  }
+  const std::string page = render(*storage, *storage->find_study("fixed"));
+  const std::string parameters = page.substr(page.find("<section id=\"parameters\""));
+  EXPECT_EQ(all(parameters.substr(0, parameters.find("</section>")), R"(<figcaption>([^<]*))"),
+            std::vector<std::string>{"width"});
+  EXPECT_NE(parameters.find("The same in every trial, so not charted: dropout = 0, pool = max."),
+            std::string::npos)
+      << parameters.substr(0, 600);
+  const std::string svg = chart(page, "parallel coordinates of parameters and objectives");
+  EXPECT_EQ(all(svg, R"(<text class="axis-label" x="[^"]*" y="14" text-anchor="middle">([^<]*))"),
+            (std::vector<std::string>{"width", "accuracy", "inference efficiency"}));
+}
+
 }  // namespace
 }  // namespace ecopt::report

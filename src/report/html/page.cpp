@@ -8,7 +8,9 @@
 #include <set>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
+#include "ecopt/core/escape.hpp"
 #include "ecopt/core/format.hpp"
 #include "ecopt/core/param.hpp"
 #include "ecopt/math/front.hpp"
@@ -57,9 +59,35 @@ const std::set<std::int64_t>& posterior_members(const ReportContext& context) {
   return context.posterior_front ? context.posterior_front->members : none;
 }
 
+// With two complete trials or more, a parameter all of them hold at one
+// value is shared; one that some trial lacks or sets otherwise is charted.
+void split_shared_parameters(Page& page) {
+  for (const auto& name : page.parameters) {
+    std::set<std::string> values;
+    for (const Trial* trial : page.complete) {
+      const auto value = trial->params.find(name);
+      values.insert(value == trial->params.end() ? std::string() : format_param(value->second));
+    }
+    if (page.complete.size() >= 2 && values.size() == 1 && !values.begin()->empty()) {
+      page.shared_parameters.emplace_back(name, *values.begin());
+    } else {
+      page.charted_parameters.push_back(name);
+    }
+  }
+}
+
 }  // namespace
 
 std::string number(double value) { return format_number(value); }
+
+std::string shared_parameters_note(const Page& page) {
+  if (page.shared_parameters.empty()) return "";
+  std::vector<std::string> listed;
+  for (const auto& [name, value] : page.shared_parameters) listed.push_back(name + " = " + value);
+  return "<p class=\"note shared-parameters\">" +
+         html_escape(fmt::format("The same in every trial, so not charted: {}.", fmt::join(listed, ", "))) +
+         "</p>";
+}
 
 Page make_page(const ReportContext& context) {
   Page page{context, context.study.spec, complete_trials(context.study.spec, context.trials), {},
@@ -71,6 +99,7 @@ Page make_page(const ReportContext& context) {
   for (const auto& trial : context.trials) page.by_number.emplace(trial.number, &trial);
   page.space = declared_search_space(page.spec);
   page.parameters = parameter_names(page.spec, context.trials);
+  split_shared_parameters(page);
   page.marked = marked_trials(page);
   page.front_spreads.resize(page.spec.objectives.size());
   for (const Trial* trial : page.complete) {

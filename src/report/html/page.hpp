@@ -51,6 +51,12 @@ struct Page {
   // The definition's declared space: parameter scales and order.
   std::optional<SearchSpace> space;
   std::vector<std::string> parameters;  // parameter_names (space/search_space.hpp)
+  // The parameters whose values differ among the complete trials, in that
+  // order, which the parameter charts draw; the others, with the value every
+  // complete trial shares, are listed once (a fixed parameter, or one the
+  // sampler never moved, would draw a flat line over a meaningless range).
+  std::vector<std::string> charted_parameters;
+  std::vector<std::pair<std::string, std::string>> shared_parameters;
 };
 
 Page make_page(const ReportContext& context);
@@ -104,6 +110,10 @@ void ring_posterior_front(svg::Chart& chart, const Page& page);
 std::string density_note(const Page& page, const std::vector<std::int64_t>& numbers);
 // `ringed`: the chart circles the front by posterior means.
 std::string legend(const Page& page, bool ringed);
+
+// "The same in every trial, so not charted: dropout = 0, pool = max.";
+// empty when every parameter varies.
+std::string shared_parameters_note(const Page& page);
 
 // Whose energy records and metrics the page embeds for its details panel:
 // every trial's up to kMaxMarkers trials, else the marked ones'.

@@ -222,8 +222,11 @@ std::string importance_section(const Page& page) {
 
 std::string param_plots_section(const Page& page) {
   std::string out = R"(<section id="parameters"><h2>Parameters against objectives</h2>)";
-  const auto& names = page.parameters;
-  if (names.empty()) return out + "<p class=\"note\">No parameters recorded.</p></section>";
+  const auto& names = page.charted_parameters;
+  out += shared_parameters_note(page);
+  if (names.empty()) {
+    return out + (page.parameters.empty() ? "<p class=\"note\">No parameters recorded.</p>" : "") + "</section>";
+  }
   if (names.size() > kMaxParamPlots) {
     out += fmt::format("<p class=\"note\">Showing the first {} of {} parameters.</p>",
                        kMaxParamPlots, names.size());
@@ -245,7 +248,7 @@ std::string param_plots_section(const Page& page) {
 std::string parallel_section(const Page& page) {
   std::string out = R"(<section id="parallel"><h2>Parallel coordinates</h2>)";
   if (page.complete.empty()) return out + "<p class=\"note\">No complete trial yet.</p></section>";
-  const auto& names = page.parameters;
+  const auto& names = page.charted_parameters;
   std::vector<ParamAxis> params;
   for (const auto& name : names) {
     if (params.size() == kMaxParamPlots) break;

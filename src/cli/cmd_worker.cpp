@@ -20,7 +20,9 @@ void run_worker(const WorkerFlags& flags) {
   // environment and must not see a database password.
   ::unsetenv(kWorkerStorageEnv);
   const StudyFile file = load_study_file(flags.study_file);
-  DeviceLeases leases(flags.devices, flags.allow_shared);
+  LeaseOptions lease_options;
+  lease_options.cpus_per_trial = flags.cpus_per_trial > 0 ? flags.cpus_per_trial : file.cpus_per_trial;
+  DeviceLeases leases(flags.devices, flags.allow_shared, lease_options);
   const StopSignals signals;
   RunOptions options;
   if (flags.n_trials > 0) options.n_trials = flags.n_trials;
@@ -40,6 +42,10 @@ void add_worker_flags(CLI::App& command, WorkerFlags& flags) {
       ->delimiter(',');
   command.add_flag("--allow-shared", flags.allow_shared,
                    "Run when every device is leased, marking the trial's energy as shared");
+  command.add_option("--cpus-per-trial", flags.cpus_per_trial,
+                     "Run trials at once on this node, each pinned to its own set of N CPUs of one "
+                     "package (overrides [study] cpus_per_trial)")
+      ->check(CLI::Range(1, kMaxCpusPerTrial));
 }
 
 std::vector<std::string> worker_argv(const WorkerFlags& flags) {
@@ -49,6 +55,7 @@ std::vector<std::string> worker_argv(const WorkerFlags& flags) {
     argv.insert(argv.end(), {"--devices", fmt::format("{}", fmt::join(flags.devices, ","))});
   }
   if (flags.allow_shared) argv.emplace_back("--allow-shared");
+  if (flags.cpus_per_trial > 0) argv.insert(argv.end(), {"--cpus-per-trial", std::to_string(flags.cpus_per_trial)});
   return argv;
 }
 

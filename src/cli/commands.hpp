@@ -22,6 +22,7 @@ struct WorkerFlags {
   std::string storage;
   std::vector<std::string> devices;
   bool allow_shared = false;
+  int cpus_per_trial = 0;  // 0: [study] cpus_per_trial, else as the meters allow
 };
 void add_worker_flags(CLI::App& command, WorkerFlags& flags);
 // The argv that starts one worker with these flags (this executable, no

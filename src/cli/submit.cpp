@@ -21,6 +21,7 @@ struct SubmitFlags {
   std::string partition;
   std::string time_limit;
   bool allow_shared = false;
+  int cpus_per_trial = 0;
   bool dry_run = false;
 };
 
@@ -33,6 +34,7 @@ void submit_slurm(const SubmitFlags& flags) {
   request.partition = flags.partition;
   request.time_limit = flags.time_limit;
   request.allow_shared = flags.allow_shared;
+  request.cpus_per_trial = flags.cpus_per_trial;
   request.job_dir = "ecopt-slurm";
   request.ecopt_binary = current_executable();
   const SlurmJob job = plan_slurm_job(request);
@@ -90,6 +92,10 @@ void add_submit_command(CLI::App& app) {
       ->envname("ECOPT_STORAGE");
   slurm->add_flag("--allow-shared", flags->allow_shared,
                   "Workers of one node run at once, marking their CPU energy as shared");
+  slurm->add_option("--cpus-per-trial", flags->cpus_per_trial,
+                    "CPUs per worker (--cpus-per-task=N), its trials pinned to them (overrides [study] "
+                    "cpus_per_trial)")
+      ->check(CLI::Range(1, kMaxCpusPerTrial));
   slurm->add_flag("--dry-run", flags->dry_run, "Print the job script; write and submit nothing");
   slurm->callback([flags] { submit_slurm(*flags); });
 }

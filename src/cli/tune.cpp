@@ -7,6 +7,7 @@
 
 #include "commands.hpp"
 #include "common.hpp"
+#include "ecopt/study/cpu_plan.hpp"
 #include "ecopt/study/device_lease.hpp"
 #include "ecopt/study/runner.hpp"
 #include "ecopt/study/study_file.hpp"
@@ -20,9 +21,13 @@ struct TuneFlags : WorkerFlags {
   int workers = 0;
 };
 
-// --workers N: N `ecopt worker` processes share the study (docs/scaling.md).
-void run_workers(const TuneFlags& flags, const std::atomic<bool>& stop) {
+// --workers N: N `ecopt worker` processes share the study (docs/scaling.md),
+// at once or in turns on the CPU as its meters allow.
+void run_workers(const StudyFile& file, TuneFlags flags, const std::atomic<bool>& stop) {
   if (!flags.storage.empty()) ::setenv(kWorkerStorageEnv, flags.storage.c_str(), 1);
+  const CpuPlan plan = plan_cpu_sharing(file, flags.workers, flags.cpus_per_trial);
+  std::cout << plan.line << '\n' << std::flush;
+  flags.cpus_per_trial = plan.cpus_per_trial;
   const int code = run_local_workers(worker_argv(flags), flags.workers, stop, std::cout);
   if (stop) throw StudyInterrupted("interrupted; rerun the same command to resume");
   if (code != 0) {
@@ -33,15 +38,17 @@ void run_workers(const TuneFlags& flags, const std::atomic<bool>& stop) {
 void run(const TuneFlags& flags) {
   const StudyFile file = load_study_file(flags.study_file);
   const StopSignals signals;
-  if (flags.workers > 0) return run_workers(flags, signals.flag());
+  if (flags.workers > 0) return run_workers(file, flags, signals.flag());
   RunOptions options;
   if (flags.n_trials > 0) options.n_trials = flags.n_trials;
   if (!flags.storage.empty()) options.storage_url = flags.storage;
   options.stop = &signals.flag();
   // Device leases only when asked for: a lone tune owns the machine.
   std::optional<DeviceLeases> leases;
-  if (!flags.devices.empty() || flags.allow_shared) {
-    options.leases = &leases.emplace(flags.devices, flags.allow_shared);
+  LeaseOptions lease_options;
+  lease_options.cpus_per_trial = flags.cpus_per_trial > 0 ? flags.cpus_per_trial : file.cpus_per_trial;
+  if (!flags.devices.empty() || flags.allow_shared || lease_options.cpus_per_trial > 0) {
+    options.leases = &leases.emplace(flags.devices, flags.allow_shared, lease_options);
   }
   run_study(file, options);
 }

@@ -71,6 +71,18 @@ std::string node_name() {
 
 std::string cpu_lock_id(int package) { return fmt::format("cpu-{}-package-{}", node_name(), package); }
 
+// The locks of a CPU set: its package's (taken shared), then each CPU's.
+std::vector<std::string> set_lock_ids(const CpuSet& set) {
+  std::vector<std::string> ids{cpu_lock_id(set.package)};
+  for (const int cpu : set.cpus) ids.push_back(fmt::format("cpu-{}-cpu-{}", node_name(), cpu));
+  return ids;
+}
+
+// Held by an idle baseline from before it waits for the packages until it
+// is done: CPU sets are not taken meanwhile, so sets that overlap in time
+// cannot keep their package locked shared for ever.
+std::string idle_baseline_id() { return fmt::format("cpu-{}-idle-baseline", node_name()); }
+
 std::string user_name(uid_t uid) {
   if (const passwd* entry = ::getpwuid(uid)) return entry->pw_name;
   return fmt::format("uid {}", uid);
@@ -229,7 +241,8 @@ DeviceLease::DeviceLease(DeviceLease&& other) noexcept
       released_at_ns_(std::move(other.released_at_ns_)),
       exclusive_(std::move(other.exclusive_)),
       shared_(std::move(other.shared_)),
-      physical_(std::move(other.physical_)) {
+      physical_(std::move(other.physical_)),
+      cpu_set_(std::move(other.cpu_set_)) {
   other.fds_.clear();
 }
 
@@ -241,6 +254,7 @@ DeviceLease& DeviceLease::operator=(DeviceLease&& other) noexcept {
     exclusive_ = std::move(other.exclusive_);
     shared_ = std::move(other.shared_);
     physical_ = std::move(other.physical_);
+    cpu_set_ = std::move(other.cpu_set_);
     other.fds_.clear();
   }
   return *this;
@@ -258,9 +272,11 @@ void DeviceLease::release() {
 nlohmann::json DeviceLease::attrs() const {
   std::vector<std::string> all = exclusive_;
   all.insert(all.end(), shared_.begin(), shared_.end());
-  return {{kDeviceLeaseAttr, joined(all)},
-          {kDeviceLeaseIdsAttr, joined(physical_)},
-          {"shared_devices", shared_}};
+  nlohmann::json attrs = {{kDeviceLeaseAttr, joined(all)},
+                          {kDeviceLeaseIdsAttr, joined(physical_)},
+                          {"shared_devices", shared_}};
+  if (!cpus().empty()) attrs["cpu_set"] = cpu_list_text(cpus());
+  return attrs;
 }
 
 // --- DeviceLeases ---------------------------------------------------------
@@ -300,20 +316,20 @@ const std::vector<std::string>& DeviceLeases::physical_ids(const std::string& de
   return lock_ids_[device] = std::move(ids);
 }
 
-int DeviceLeases::try_lock(const std::string& id) const {
+int DeviceLeases::try_lock(const std::string& id, int mode) const {
   // Not close-on-exec: the trial's programs inherit the lock, so a worker
   // killed mid-trial leaves its device leased until the orphaned programs
   // end too, and no retry is measured beside them.
   const int fd = detail::open_lock_file(options_.dir / (id + ".lock"), detail::LockFileAccess::ReadOnly);
-  if (::flock(fd, LOCK_EX | LOCK_NB) == 0) return fd;
+  if (::flock(fd, mode | LOCK_NB) == 0) return fd;
   ::close(fd);
   return -1;
 }
 
-std::vector<int> DeviceLeases::try_lock_all(const std::vector<std::string>& ids) const {
+std::vector<int> DeviceLeases::try_lock_all(const std::vector<std::string>& ids, int mode) const {
   std::vector<int> fds;
   for (const auto& id : ids) {
-    const int fd = try_lock(id);
+    const int fd = try_lock(id, mode);
     if (fd < 0) {
       for (int held : fds) ::close(held);
       return {};
@@ -348,6 +364,35 @@ void DeviceLeases::pause_after_own_release() const {
   if (since_release < 2 * kPollInterval) std::this_thread::sleep_for(2 * kPollInterval - since_release);
 }
 
+bool DeviceLeases::try_take_cpu_set(DeviceLease& lease) {
+  if (!cpu_sets_) cpu_sets_ = cpu_sets(options_.cpu_root, options_.cpus_per_trial);
+  const int baseline = try_lock(idle_baseline_id(), LOCK_SH);
+  if (baseline < 0) return false;
+  for (const auto& set : *cpu_sets_) {
+    const auto ids = set_lock_ids(set);
+    auto fds = try_lock_all({ids.front()}, LOCK_SH);
+    if (fds.empty()) continue;
+    const auto cpus = try_lock_all({ids.begin() + 1, ids.end()}, LOCK_EX);
+    if (cpus.empty()) {
+      ::close(fds.front());
+      continue;
+    }
+    fds.insert(fds.end(), cpus.begin(), cpus.end());
+    lease.fds_.insert(lease.fds_.end(), fds.begin(), fds.end());
+    lease.cpu_set_ = set;
+    break;
+  }
+  ::close(baseline);
+  return !lease.cpus().empty();
+}
+
+bool DeviceLeases::try_take(const std::string& device, DeviceLease& lease) {
+  if (device == kCpuLease && options_.cpus_per_trial > 0) return try_take_cpu_set(lease);
+  const auto fds = try_lock_all(physical_ids(device), LOCK_EX);
+  lease.fds_.insert(lease.fds_.end(), fds.begin(), fds.end());
+  return !fds.empty();
+}
+
 DeviceLease DeviceLeases::acquire(const std::atomic<bool>& stop) {
   // The devices a trial runs on; the CPU's RAPL is a side measurement of
   // every trial, unless the CPU is the only device.
@@ -362,9 +407,7 @@ DeviceLease DeviceLeases::acquire(const std::atomic<bool>& stop) {
   last_wait_report_.clear();
   for (int polls = 0; lease.exclusive_.empty() && !stop; ++polls) {
     for (const auto& device : primary) {
-      auto fds = try_lock_all(physical_ids(device));
-      if (fds.empty()) continue;
-      lease.fds_ = std::move(fds);
+      if (!try_take(device, lease)) continue;
       lease.exclusive_.push_back(device);
       break;
     }
@@ -383,17 +426,15 @@ DeviceLease DeviceLeases::acquire(const std::atomic<bool>& stop) {
   }
   if (stop && lease.exclusive_.empty() && lease.shared_.empty()) return lease;
   if (primary.front() != kCpuLease) {
-    auto fds = try_lock_all(physical_ids(kCpuLease));
-    if (!fds.empty()) {
-      lease.fds_.insert(lease.fds_.end(), fds.begin(), fds.end());
-      lease.exclusive_.push_back(kCpuLease);
-    } else {
-      lease.shared_.push_back(kCpuLease);
+    (try_take(kCpuLease, lease) ? lease.exclusive_ : lease.shared_).push_back(kCpuLease);
+  }
+  for (const auto* group : {&lease.exclusive_, &lease.shared_}) {
+    for (const auto& device : *group) {
+      const bool cpu_set = device == kCpuLease && group == &lease.exclusive_ && !lease.cpus().empty();
+      const auto ids = cpu_set ? set_lock_ids(lease.cpu_set_) : physical_ids(device);
+      lease.physical_.insert(lease.physical_.end(), ids.begin(), ids.end());
     }
   }
-  for (const auto* group : {&lease.exclusive_, &lease.shared_})
-    for (const auto& device : *group)
-      for (const auto& id : physical_ids(device)) lease.physical_.push_back(id);
   return lease;
 }
 
@@ -408,8 +449,10 @@ DeviceLease DeviceLeases::acquire_machine(const std::atomic<bool>& stop) {
   }
   for (const int package : cpu_packages(options_.cpu_root, DeviceScope::kMachine))
     ids.push_back(cpu_lock_id(package));
-  // One order for every worker, so two machine-wide waits never deadlock.
+  // One order for every worker, so two machine-wide waits never deadlock;
+  // the idle-baseline mark first, so that no CPU set starts meanwhile.
   std::sort(ids.begin(), ids.end());
+  ids.insert(ids.begin(), idle_baseline_id());
   pause_after_own_release();
   DeviceLease lease;
   lease.released_at_ns_ = released_at_ns_;
@@ -417,14 +460,14 @@ DeviceLease DeviceLeases::acquire_machine(const std::atomic<bool>& stop) {
   for (const auto& id : ids) {
     int fd = -1;
     for (int polls = 0; fd < 0 && !stop; ++polls) {
-      fd = try_lock(id);
+      fd = try_lock(id, LOCK_EX);
       if (fd >= 0) break;
       if (polls % kPollsBetweenWaitReports == 0) report_wait({id});
       std::this_thread::sleep_for(kPollInterval);
     }
     if (fd < 0) return {};  // stopped; the locks taken so far are released
     lease.fds_.push_back(fd);
-    lease.physical_.push_back(id);
+    if (id != idle_baseline_id()) lease.physical_.push_back(id);
   }
   lease.exclusive_ = devices_;
   if (std::find(devices_.begin(), devices_.end(), kCpuLease) == devices_.end())

@@ -371,11 +371,7 @@ TrialRun run_trial(TrialContextData& data, const AskResult& asked,
 // --- the loop -------------------------------------------------------------
 
 std::unique_ptr<EnergyMonitor> make_monitor(const StudyFile& file, std::ostream& out) {
-  DiscoveryOptions discovery_options;
-  discovery_options.devices = file.energy.devices;
-  discovery_options.cpu_watts_per_core = file.energy.cpu_watts_per_core;
-  discovery_options.allow_estimate = file.energy.allow_estimate;
-  auto discovery = discover_meters(discovery_options);
+  auto discovery = discover_meters(discovery_options(file));
   // What is missing first: the warnings refer to these reasons.
   for (const auto& line : discovery.unavailable) out << "energy: unavailable: " << line << '\n';
   for (const auto& line : discovery.warnings) out << "energy: " << line << '\n';
@@ -736,6 +732,8 @@ RunSummary run_study(const StudyFile& file, const RunOptions& options) {
     // The lease comes first: a claimed trial waiting for a device would
     // send no heartbeats.
     const DeviceLease lease = options.leases ? options.leases->acquire(stop) : DeviceLease();
+    // A CPU set lease: the sampler's work and the trial run on its CPUs.
+    const CpuPinning pinned(lease.cpus());
     const auto claimed = claimer.next();
     if (!claimed) {
       if (!options.wait_for_others || !claimer.others_running()) break;

@@ -77,7 +77,7 @@ std::string worker_devices(int gpus) {
 }
 
 std::string script_text(const SlurmRequest& request, const SlurmJob& job,
-                        const std::filesystem::path& study_file) {
+                        const std::filesystem::path& study_file, int cpus_per_trial) {
   // The study's name only in a comment, its line breaks escaped; in the
   // directives only its file-name form.
   std::string text = fmt::format(
@@ -94,6 +94,7 @@ std::string script_text(const SlurmRequest& request, const SlurmJob& job,
   if (!request.partition.empty()) text += fmt::format("#SBATCH --partition={}\n", request.partition);
   if (!request.time_limit.empty()) text += fmt::format("#SBATCH --time={}\n", request.time_limit);
   if (request.gpus_per_worker > 0) text += fmt::format("#SBATCH --gres=gpu:{}\n", request.gpus_per_worker);
+  if (cpus_per_trial > 0) text += fmt::format("#SBATCH --cpus-per-task={}\n", cpus_per_trial);
   text += "\n# No password here: libpq reads it from PGPASSFILE (mode 0600).\n";
   text += fmt::format("export ECOPT_WORKER_STORAGE={}\n", shell_quote(job.storage_url));
   if (!job.pgpass_path.empty()) text += fmt::format("export PGPASSFILE={}\n", shell_quote(job.pgpass_path.string()));
@@ -107,6 +108,7 @@ std::string script_text(const SlurmRequest& request, const SlurmJob& job,
                       shell_quote(study_file.string()));
   if (request.gpus_per_worker > 0) text += " --devices " + worker_devices(request.gpus_per_worker);
   if (request.allow_shared) text += " --allow-shared";
+  if (cpus_per_trial > 0) text += fmt::format(" --cpus-per-trial {}", cpus_per_trial);
   return text + "\n";
 }
 
@@ -129,7 +131,8 @@ SlurmJob plan_slurm_job(const SlurmRequest& request) {
     job.pgpass_path = job_dir / (stem + ".pgpass");
     job.pgpass_line = login.pgpass_line;
   }
-  job.script = script_text(request, job, std::filesystem::absolute(request.study_file));
+  job.script = script_text(request, job, std::filesystem::absolute(request.study_file),
+                           request.cpus_per_trial > 0 ? request.cpus_per_trial : file.cpus_per_trial);
   return job;
 }
 

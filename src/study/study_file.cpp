@@ -194,7 +194,7 @@ void read_study_table(const ordered_json& document, StudyFile& file) {
                  {"name", "storage", "sampler", "seed", "n_trials", "initial_trials",
                   "energy_first", "space_mode", "heartbeat_interval_s",
                   "stale_after_s", "retry_failed", "sampler_options", "stop_after_same_failures",
-                  "baseline"},
+                  "baseline", "cpus_per_trial"},
                  file.origin);
   const Reader study(table, "study", file.origin);
   file.spec.name = study.text("name", "");
@@ -220,6 +220,7 @@ void read_study_table(const ordered_json& document, StudyFile& file) {
       study.number("heartbeat_interval_s", file.heartbeat_interval_s, 0.01, 86400.0);
   file.stale_after_s = study.number("stale_after_s", file.stale_after_s, 0.01, 1e7);
   file.retry_failed = static_cast<int>(study.integer("retry_failed", 0, 0, 100));
+  file.cpus_per_trial = static_cast<int>(study.integer("cpus_per_trial", 0, 1, kMaxCpusPerTrial));
   if (table.contains("baseline")) file.spec.baseline = stated_baseline(table.at("baseline"), file.origin);
   file.stop_after_same_failures = static_cast<int>(
       study.integer("stop_after_same_failures", file.stop_after_same_failures, 1, 1'000'000));
@@ -412,6 +413,14 @@ StudyFile study_file_from_json(const nlohmann::ordered_json& document, const std
 
 StudyFile load_study_file(const std::string& path) {
   return parse_study_file(read_text_file(path), path);
+}
+
+DiscoveryOptions discovery_options(const StudyFile& file) {
+  DiscoveryOptions options;
+  options.devices = file.energy.devices;
+  options.cpu_watts_per_core = file.energy.cpu_watts_per_core;
+  options.allow_estimate = file.energy.allow_estimate;
+  return options;
 }
 
 SearchSpace resolve_search_space(const StudyFile& file, const SearchSpace& task_default) {

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "ecopt/core/error.hpp"
+#include "ecopt/energy/device_identity.hpp"
 #include "ecopt/tasks/image_classification.hpp"
 #include "json_config.hpp"
 #include "task_common.hpp"
@@ -73,9 +74,9 @@ nlohmann::json TrialSettings::to_json() const {
 
 namespace {
 
-std::int64_t hardware_threads() {
-  return std::max<std::int64_t>(1, std::thread::hardware_concurrency());
-}
+// The CPUs this process may run on: a worker's CPU set while it runs a
+// trial (docs/scaling.md), not every CPU of the machine.
+std::int64_t hardware_threads() { return static_cast<std::int64_t>(usable_cpus().size()); }
 
 const std::vector<std::string>& parameter_names() {
   static const std::vector<std::string> names = {

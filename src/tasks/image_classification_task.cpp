@@ -166,10 +166,6 @@ torch::Dtype to_dtype(const std::string& name) {
   return name == "bfloat16" ? torch::kBFloat16 : torch::kFloat32;
 }
 
-std::int64_t hardware_threads() {
-  return std::max<std::int64_t>(1, std::thread::hardware_concurrency());
-}
-
 // Every split as device tensors, loaded once per task: trials share them.
 struct PreparedData {
   DatasetSplits splits;
@@ -328,8 +324,7 @@ class ImageClassificationTask final : public Task {
   TrainingResult train(const TaskContext& context, torch::nn::Sequential& model,
                        const TrialSettings& settings, TaskOutcome& outcome) const {
     auto& metrics = outcome.metrics;
-    at::set_num_threads(static_cast<int>(
-        config_.training_threads > 0 ? config_.training_threads : hardware_threads()));
+    at::set_num_threads(detail::thread_count(config_.training_threads));
     if (device_.is_cpu()) detail::set_layout(model, detail::cpu_layout_for(settings.batch_size));
     auto optimizer = make_optimizer(model, settings);
     TrainingResult result{std::numeric_limits<double>::infinity(), 0, false};

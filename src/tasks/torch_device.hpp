@@ -6,12 +6,12 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <thread>
 
 #include <fmt/format.h>
 #include <torch/torch.h>
 
 #include "ecopt/core/error.hpp"
+#include "ecopt/energy/device_identity.hpp"
 
 namespace ecopt::detail {
 
@@ -45,11 +45,11 @@ inline torch::Device trial_device(const std::optional<std::string>& leased,
   return resolve_device(configured, "task.device = \"{}\"", "device = \"cpu\"");
 }
 
-// libtorch's intra-op threads: `requested` when above 0, else one per
-// hardware thread.
+// libtorch's intra-op threads: `requested` when above 0, else one per CPU
+// this process may run on (a worker's CPU set during a trial,
+// docs/scaling.md).
 inline int thread_count(std::int64_t requested) {
-  const auto hardware = std::max<std::int64_t>(1, std::thread::hardware_concurrency());
-  return static_cast<int>(requested > 0 ? requested : hardware);
+  return static_cast<int>(requested > 0 ? requested : static_cast<std::int64_t>(usable_cpus().size()));
 }
 
 }  // namespace ecopt::detail

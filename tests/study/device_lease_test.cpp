@@ -176,6 +176,68 @@ TEST_F(DeviceLeasesTest, TheMachineLeaseHoldsEveryGpuAndPackageAndWaitsForThem) 
   EXPECT_TRUE(cpu_worker.acquire(kNeverStop).energy_shared());
 }
 
+// With cpus_per_trial, the cpu lease is a set of CPUs of one package:
+// sets held at once are disjoint, and a whole-package lease waits for them.
+TEST_F(DeviceLeasesTest, CpuSetsAreDisjointAndAWholePackageLeaseWaitsForThem) {
+  if (usable_cpus().size() < 2) GTEST_SKIP() << "needs 2 CPUs this process may use";
+  auto one_cpu = options();
+  one_cpu.cpus_per_trial = 1;
+  DeviceLeases a({}, false, one_cpu);
+  DeviceLeases b({}, false, one_cpu);
+  DeviceLeases whole({}, false, options());
+  auto first = std::make_unique<DeviceLease>(a.acquire(kNeverStop));
+  auto second = std::make_unique<DeviceLease>(b.acquire(kNeverStop));
+  ASSERT_EQ(first->cpus().size(), 1u);
+  ASSERT_EQ(second->cpus().size(), 1u);
+  EXPECT_NE(first->cpus(), second->cpus());
+  EXPECT_FALSE(first->energy_shared());
+  EXPECT_EQ(first->attrs()["cpu_set"], std::to_string(first->cpus().front()));
+  EXPECT_EQ(first->physical().front(), cpu_lock(kFakePackage));
+
+  auto waiting = std::async(std::launch::async, [&] { return whole.acquire(kNeverStop); });
+  EXPECT_EQ(waiting.wait_for(std::chrono::milliseconds(300)), std::future_status::timeout)
+      << "the package's CPU sets are in use";
+  first.reset();
+  EXPECT_EQ(waiting.wait_for(std::chrono::milliseconds(300)), std::future_status::timeout)
+      << "one CPU set is still in use";
+  second.reset();
+  ASSERT_EQ(waiting.wait_for(std::chrono::seconds(5)), std::future_status::ready);
+  EXPECT_TRUE(waiting.get().cpus().empty());
+}
+
+// A baseline waiting for the CPU sets of running trials keeps new sets
+// from starting: sets that overlap in time would otherwise keep the
+// package locked for ever.
+TEST_F(DeviceLeasesTest, AnIdleBaselineWaitingForCpuSetsKeepsNewSetsOut) {
+  if (usable_cpus().size() < 2) GTEST_SKIP() << "needs 2 CPUs this process may use";
+  auto one_cpu = options();
+  one_cpu.cpus_per_trial = 1;
+  DeviceLeases a({}, false, one_cpu);
+  DeviceLeases b({}, false, one_cpu);
+  std::promise<void> baseline_waits;
+  auto baseline_options = options();
+  std::once_flag told;
+  baseline_options.on_wait = [&](const std::string&) {
+    std::call_once(told, [&] { baseline_waits.set_value(); });
+  };
+  DeviceLeases baseline({}, false, baseline_options);
+  auto running = std::make_unique<DeviceLease>(a.acquire(kNeverStop));
+  std::atomic<bool> stop{false};
+  auto machine = std::async(std::launch::async, [&] { return baseline.acquire_machine(stop); });
+  ASSERT_EQ(baseline_waits.get_future().wait_for(std::chrono::seconds(5)), std::future_status::ready);
+  auto next = std::async(std::launch::async, [&] { return b.acquire(kNeverStop); });
+  EXPECT_EQ(next.wait_for(std::chrono::milliseconds(300)), std::future_status::timeout)
+      << "a free CPU set was taken while the baseline waited";
+  running.reset();
+  ASSERT_EQ(machine.wait_for(std::chrono::seconds(5)), std::future_status::ready);
+  auto whole_node = machine.get();
+  EXPECT_EQ(next.wait_for(std::chrono::milliseconds(100)), std::future_status::timeout)
+      << "a CPU set was taken during the baseline";
+  whole_node = DeviceLease();
+  ASSERT_EQ(next.wait_for(std::chrono::seconds(5)), std::future_status::ready);
+  EXPECT_EQ(next.get().cpus().size(), 1u);
+}
+
 TEST_F(DeviceLeasesTest, StopEndsTheWait) {
   DeviceLeases first({}, false, options());
   DeviceLeases second({}, false, options());

@@ -70,6 +70,16 @@ TEST_F(SubmitScript, DryRunPrintsTheScriptWithoutThePasswordAndWritesNothing) {
   EXPECT_FALSE(std::filesystem::exists(dir_ / "ecopt-slurm")) << "a dry run writes nothing";
 }
 
+// Workers of one node run trials at once, each on its own CPUs: Slurm
+// gives each array task that many CPUs, and the worker pins its trials to them.
+TEST_F(SubmitScript, CpusPerTrialAsksSlurmForThemAndPassesThemToTheWorker) {
+  const auto result = submit("postgresql://ecopt@db:5432/ecopt",
+                             {"--workers", "4", "--cpus-per-trial", "2", "--dry-run"});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_THAT(result.out, HasSubstr("#SBATCH --cpus-per-task=2\n"));
+  EXPECT_THAT(result.out, HasSubstr("worker '" + (dir_ / "arr.toml").string() + "' --cpus-per-trial 2\n"));
+}
+
 TEST_F(SubmitScript, SqliteIsRefusedWithTheWayOut) {
   const auto result = submit("sqlite:///local.db", {"--workers", "2", "--dry-run"});
   EXPECT_EQ(result.exit_code, 1);

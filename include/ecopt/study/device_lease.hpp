@@ -13,7 +13,11 @@
 // system; UUIDs are unique anyway.
 //
 // A worker takes one device of its list exclusively (waiting for one to
-// free up) and the CPU lease too when it is free. Whatever it could not
+// free up) and the CPU lease too when it is free. The CPU lease is whole
+// packages, or with cpus_per_trial a set of CPUs of one package: an
+// exclusive lock per CPU (cpu-<host>-cpu-N) and a shared lock on its
+// package, so sets of one package run at once while a whole-package lease
+// or an idle baseline, which lock the package exclusively, wait for them. Whatever it could not
 // hold exclusively is shared with parallel trials: the trial is marked
 // shared in its energy records, never passed off as a clean measurement.
 #include <atomic>
@@ -22,12 +26,14 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "ecopt/core/attributes.hpp"
+#include "ecopt/energy/device_identity.hpp"
 
 namespace ecopt {
 
@@ -55,8 +61,10 @@ class DeviceLease {
   // The physical devices behind exclusive() and shared(), e.g.
   // {"GPU-8f2c...", "cpu-node1-package-0"}.
   const std::vector<std::string>& physical() const { return physical_; }
+  // The CPUs the trial runs on (a CPU set lease); empty: not pinned.
+  const std::vector<int>& cpus() const { return cpu_set_.cpus; }
   // {"device_lease": "cuda:0+cpu", "device_lease_ids": "GPU-...+cpu-...",
-  //  "shared_devices": [...]}; whether the energy was shared is said by
+  //  "shared_devices": [...], "cpu_set": "2-3" for a CPU set}; whether the energy was shared is said by
   //  the trial's energy records (energy/record.hpp).
   nlohmann::json attrs() const;
 
@@ -69,6 +77,7 @@ class DeviceLease {
   std::vector<std::string> exclusive_;
   std::vector<std::string> shared_;
   std::vector<std::string> physical_;
+  CpuSet cpu_set_;
 };
 
 struct LeaseOptions {
@@ -76,7 +85,10 @@ struct LeaseOptions {
   // others may write to it) controls, as ssh requires of ~/.ssh.
   std::filesystem::path dir = default_lease_dir();
   std::string nvml_library = "libnvidia-ml.so.1";
-  std::string cpu_root = "/sys/devices/system/cpu";
+  std::string cpu_root = default_cpu_root();
+  // 0: the cpu lease holds every package this worker may use. N: it holds
+  // a set of N CPUs of one package (cpu_sets()) and the trial runs on them.
+  int cpus_per_trial = 0;
   // Told which processes hold the devices a trial waits for, when the wait
   // starts and whenever they change; null: written to stderr.
   std::function<void(const std::string&)> on_wait;
@@ -107,10 +119,17 @@ class DeviceLeases {
   const std::vector<std::string>& devices() const { return devices_; }
 
  private:
-  // Opens and flocks <dir>/<id>.lock without waiting; -1 when busy.
-  int try_lock(const std::string& id) const;
-  // Locks every id or none; the descriptors, or empty when one was busy.
-  std::vector<int> try_lock_all(const std::vector<std::string>& ids) const;
+  // Opens and flocks <dir>/<id>.lock (LOCK_EX or LOCK_SH) without
+  // waiting; -1 when busy.
+  int try_lock(const std::string& id, int mode) const;
+  // Locks every id or none (flock `mode` each); the descriptors, or empty
+  // when one was busy.
+  std::vector<int> try_lock_all(const std::vector<std::string>& ids, int mode) const;
+  // Takes `device` when free: its locks, and for a CPU set the set.
+  bool try_take(const std::string& device, DeviceLease& lease);
+  // A free CPU set of cpu_sets(), its package locked shared, its CPUs
+  // exclusively; false while none is free or an idle baseline waits.
+  bool try_take_cpu_set(DeviceLease& lease);
   const std::vector<std::string>& physical_ids(const std::string& device);
   void report_wait(const std::vector<std::string>& ids);
   void pause_after_own_release() const;
@@ -119,6 +138,7 @@ class DeviceLeases {
   bool allow_shared_;
   LeaseOptions options_;
   std::map<std::string, std::vector<std::string>> lock_ids_;  // device -> physical ids
+  std::optional<std::vector<CpuSet>> cpu_sets_;  // with cpus_per_trial, found by the first acquire
   std::string last_wait_report_;
   // When this worker last released a lease (steady clock, ns): it lets
   // waiting workers in before taking the device again.

@@ -17,6 +17,9 @@ struct SlurmRequest {
   std::string partition;    // empty: the cluster's default
   std::string time_limit;   // [D-]HH:MM:SS; empty: the partition's default
   bool allow_shared = false;  // workers of one node run at once, energy marked shared
+  // --cpus-per-task=N; the worker runs each trial on N CPUs of its own
+  // (0: the study file's [study] cpus_per_trial, else whole packages)
+  int cpus_per_trial = 0;
   std::filesystem::path job_dir;  // script, pgpass and logs; on a file system the nodes see
   std::filesystem::path ecopt_binary;  // what the nodes run
 };

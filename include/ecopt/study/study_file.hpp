@@ -13,6 +13,7 @@
 
 #include "ecopt/core/study_spec.hpp"
 #include "ecopt/energy/carbon.hpp"
+#include "ecopt/energy/meter.hpp"
 #include "ecopt/space/search_space.hpp"
 
 namespace ecopt {
@@ -30,6 +31,8 @@ struct EnergySettings {
 
 // How the [space] tables combine with the task's default space.
 enum class SpaceMode { Override, Replace };
+
+inline constexpr int kMaxCpusPerTrial = 4096;
 
 struct StudyFile {
   std::string origin;  // the file's path, for messages
@@ -52,6 +55,10 @@ struct StudyFile {
   // A trial failed as stale (its worker died) is run again, with the same
   // params, up to this many times (system attr "retried_from").
   int retry_failed = 0;
+  // Workers on one node run trials at once, each on its own set of this
+  // many CPUs of one package (docs/scaling.md); 0: not set, so `tune
+  // --workers` chooses from the meters and a lone worker leases whole packages.
+  int cpus_per_trial = 0;
   // A run stops when this many trials in a row fail with the same reason:
   // a mistake in the settings, not bad luck of the parameters.
   int stop_after_same_failures = 3;
@@ -67,6 +74,9 @@ StudyFile parse_study_file(std::string_view toml_text, const std::string& origin
 StudyFile load_study_file(const std::string& path);
 // The same document already in JSON form (ecopt.optimize's settings dict).
 StudyFile study_file_from_json(const nlohmann::ordered_json& document, const std::string& origin);
+
+// The file's [energy] settings as discover_meters takes them.
+DiscoveryOptions discovery_options(const StudyFile& file);
 
 // The task's default space with the file's [space] entries: in Override
 // mode an entry replaces the parameter of that name in place or is added at

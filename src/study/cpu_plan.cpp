@@ -1,0 +1,68 @@
+#include "ecopt/study/cpu_plan.hpp"
+
+#include <algorithm>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "ecopt/energy/device_identity.hpp"
+#include "ecopt/energy/meter.hpp"
+
+namespace ecopt {
+
+namespace {
+
+struct CpuMeters {
+  std::string sources;       // "estimate-cpu-time", "rapl-powercap", ...
+  std::string machine_wide;  // the machine-wide ones; empty: none
+};
+
+CpuMeters cpu_meters(const StudyFile& file) {
+  std::set<std::string> sources;
+  std::set<std::string> machine_wide;
+  for (const auto& meter : discover_meters(discovery_options(file)).meters) {
+    if (!device_matches("cpu", meter->device())) continue;
+    sources.emplace(to_string(meter->source()));
+    if (is_machine_wide(meter->source())) machine_wide.emplace(to_string(meter->source()));
+  }
+  return {fmt::format("{}", fmt::join(sources, "+")), fmt::format("{}", fmt::join(machine_wide, "+"))};
+}
+
+std::string plural(int count, const char* word) {
+  return fmt::format("{} {}{}", count, word, count == 1 ? "" : "s");
+}
+
+}  // namespace
+
+CpuPlan plan_cpu_sharing(const StudyFile& file, int workers, int requested) {
+  const CpuMeters meters = cpu_meters(file);
+  const int usable = static_cast<int>(usable_cpus().size());
+  int size = requested > 0 ? requested : file.cpus_per_trial;
+  if (size == 0 && (meters.sources.empty() || !meters.machine_wide.empty())) {
+    const auto why = meters.sources.empty()
+                         ? std::string("no CPU meter was found here to tell parallel trials apart")
+                         : fmt::format("{} measures whole packages and cannot tell parallel trials apart",
+                                       meters.machine_wide);
+    return {0, fmt::format("turns: {} take turns on the CPU, since {} (--cpus-per-trial N runs them at "
+                           "once, marked shared)",
+                           plural(workers, "worker"), why)};
+  }
+  if (size == 0) size = std::max(1, usable / workers);
+  const auto sets = static_cast<int>(cpu_sets(default_cpu_root(), size).size());
+  const auto why =
+      !meters.machine_wide.empty()
+          ? fmt::format("{} measures whole packages, so trials that share one are marked shared and "
+                        "split by time share",
+                        meters.machine_wide)
+      : !meters.sources.empty()
+          ? fmt::format("{} counts each trial's own processes, so its energy is exact", meters.sources)
+          : std::string("no CPU meter was found here");
+  return {size, fmt::format("parallel: {} at once, each on its own {} of {} (from {}); {}",
+                            plural(std::min(workers, sets), "trial"), plural(size, "CPU"), usable,
+                            requested > 0 ? "--cpus-per-trial"
+                            : file.cpus_per_trial > 0 ? "[study] cpus_per_trial"
+                                                      : "the meters",
+                            why)};
+}
+
+}  // namespace ecopt

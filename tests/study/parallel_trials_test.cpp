@@ -1,0 +1,220 @@
+// Parallel trials on one node (issue 27), through `ecopt tune --workers N`
+// and its real worker processes: each trial runs pinned to its own CPU set
+// (its program reads its affinity from /proc/self/status), sets of trials
+// running at once are disjoint, and the default follows from the meters:
+// at once where the CPU-time estimate counts each trial's own processes,
+// in turns where a machine-wide meter (a fake powercap zone) would mix them.
+#include <sched.h>
+
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "command_study.hpp"
+#include "ecopt/energy/record.hpp"
+#include "ecopt/storage/storage.hpp"
+#include "fake_powercap.hpp"
+#include "scoped_env.hpp"
+#include "subprocess.hpp"
+
+namespace ecopt {
+namespace {
+
+using ::testing::HasSubstr;
+using testing::TempDir;
+
+// A trial program that records the CPUs it may run on ("<trial> <list>" in
+// <dir>/affinity), a collision when another running trial holds the same
+// list (<dir>/collisions), and whether another trial ran while it did: it
+// waits, at most `wait_polls` × 50 ms, for a second running-* marker
+// (<dir>/overlapped).
+std::string write_trial_script(const std::filesystem::path& dir, int wait_polls) {
+  const auto script = dir / "trial.sh";
+  std::ofstream(script) << fmt::format(
+      "#!/bin/sh\n"
+      "d='{0}'\n"
+      "n=$ECOPT_TRIAL_NUMBER\n"
+      "cpus=$(sed -n 's/^Cpus_allowed_list:[[:space:]]*//p' /proc/self/status)\n"
+      "echo \"$n $cpus\" >> \"$d/affinity\"\n"
+      "( set -C; : > \"$d/busy-$cpus\" ) 2>/dev/null || echo \"$n $cpus\" >> \"$d/collisions\"\n"
+      "touch \"$d/running-$n\"\n"
+      "i=0\n"
+      "while [ $i -lt {1} ]; do\n"
+      "  if [ $(ls \"$d\" | grep -c '^running-') -ge 2 ]; then echo $n >> \"$d/overlapped\"; break; fi\n"
+      "  sleep 0.05; i=$((i + 1))\n"
+      "done\n"
+      "rm -f \"$d/busy-$cpus\" \"$d/running-$n\"\n"
+      "echo \"ECOPT {{\\\"f0\\\": $ECOPT_PARAM_X}}\"\n",
+      dir.string(), wait_polls);
+  return script.string();
+}
+
+// The CPUs this test may run on, as its workers see them.
+std::vector<int> usable_cpus() {
+  cpu_set_t allowed;
+  CPU_ZERO(&allowed);
+  ::sched_getaffinity(0, sizeof allowed, &allowed);
+  std::vector<int> cpus;
+  for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu)
+    if (CPU_ISSET(cpu, &allowed)) cpus.push_back(cpu);
+  return cpus;
+}
+
+std::vector<std::string> lines_of(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+class ParallelTrials : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (usable_cpus().size() < 2) GTEST_SKIP() << "needs 2 CPUs this process may use";
+    std::filesystem::create_directories(dir_ / "no-rapl");
+  }
+
+  // A study of `n_trials` command trials in <dir>/trials; `energy`: lines of [energy].
+  std::string study(int n_trials, int wait_polls, const std::string& energy = "") {
+    std::filesystem::create_directories(trials_dir());
+    return testing::command_study(dir_.path(), "parallel", url(), n_trials,
+                                  write_trial_script(trials_dir(), wait_polls), "",
+                                  "heartbeat_interval_s = 0.5", "[[objectives]]\nname = \"f0\"\n"
+                                  "direction = \"minimize\"\n[energy]\n" + energy);
+  }
+  testing::ProcessResult tune(const std::string& study_file, std::vector<std::string> extra) {
+    std::vector<std::string> argv{ECOPT_CLI_PATH, "tune", study_file};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    return testing::run_process(argv, dir_.path());
+  }
+  std::filesystem::path trials_dir() const { return dir_ / "trials"; }
+  std::string url() const { return "sqlite:///" + (dir_ / "parallel.db").string(); }
+  std::vector<Trial> stored_trials() const {
+    auto storage = open_storage(url());
+    return storage->trials(storage->find_study("parallel")->id);
+  }
+  // Trial number -> the CPUs its program could run on.
+  std::map<std::int64_t, std::string> affinity() const {
+    std::map<std::int64_t, std::string> cpus;
+    for (const auto& line : lines_of(trials_dir() / "affinity")) {
+      std::istringstream fields(line);
+      std::int64_t number = 0;
+      std::string list;
+      fields >> number >> list;
+      cpus[number] = list;
+    }
+    return cpus;
+  }
+  // Every trial ran on one CPU, the one its lease names; none shared its
+  // CPU with a trial running meanwhile.
+  void expect_pinned_to_own_cpu(std::size_t n_trials) const {
+    const auto cpus = affinity();
+    ASSERT_EQ(cpus.size(), n_trials);
+    for (const auto& [number, list] : cpus)
+      EXPECT_EQ(list.find_first_of(",-"), std::string::npos) << "trial " << number << " ran on " << list;
+    EXPECT_TRUE(lines_of(trials_dir() / "collisions").empty())
+        << "trials ran at once on the same CPUs: " << testing::read_file(trials_dir() / "collisions");
+    for (const auto& trial : stored_trials()) {
+      EXPECT_EQ(trial.state, TrialState::Complete) << trial.fail_reason.value_or("");
+      EXPECT_EQ(trial.user_attrs.value("cpu_set", ""), cpus.at(trial.number)) << trial.user_attrs.dump();
+    }
+  }
+
+  TempDir dir_{"parallel"};
+  // Leases of this test only; no RAPL unless a test fakes it.
+  testing::ScopedEnv leases_{"ECOPT_LEASE_DIR", (dir_ / "leases").string()};
+  testing::ScopedEnv powercap_{"ECOPT_POWERCAP_ROOT", (dir_ / "no-rapl").string()};
+  testing::ScopedEnv perf_{"ECOPT_PERF_ROOT", (dir_ / "no-perf").string()};
+};
+
+TEST_F(ParallelTrials, TuneWorkersRunTrialsAtOnceEachPinnedToItsOwnCpus) {
+  const auto result = tune(study(6, 60), {"--workers", "2", "--cpus-per-trial", "1"});
+  ASSERT_EQ(result.exit_code, 0) << result.out << result.err;
+  EXPECT_THAT(result.out, HasSubstr(fmt::format("parallel: 2 trials at once, each on its own 1 CPU of {} (from "
+                                                "--cpus-per-trial)", usable_cpus().size())));
+  expect_pinned_to_own_cpu(6);
+  EXPECT_FALSE(lines_of(trials_dir() / "overlapped").empty()) << "no two trials ever ran at once";
+  // The estimate counts each trial's own processes: exact, not shared.
+  for (const auto& trial : stored_trials())
+    for (const auto& record : energy_records(trial.user_attrs)) EXPECT_FALSE(record.shared) << record.name;
+}
+
+TEST_F(ParallelTrials, WhereEachTrialIsMeteredAloneTuneRunsThemAtOnceByDefault) {
+  const auto result = tune(study(4, 60), {"--workers", "2"});
+  ASSERT_EQ(result.exit_code, 0) << result.out << result.err;
+  EXPECT_THAT(result.out, HasSubstr("(from the meters); estimate-cpu-time counts each trial's own "
+                                    "processes, so its energy is exact"));
+  expect_pinned_to_own_cpu(4);
+  EXPECT_FALSE(lines_of(trials_dir() / "overlapped").empty()) << "no two trials ever ran at once";
+}
+
+TEST_F(ParallelTrials, WhereAMachineWideMeterWouldMixTrialsTuneTakesTurns) {
+  testing::FakePowercapZone package(dir_.path());
+  package.start_moving(10.0);
+  testing::ScopedEnv powercap("ECOPT_POWERCAP_ROOT", package.root());
+  const auto result = tune(study(3, 10, "allow_estimate = false"), {"--workers", "2"});
+  ASSERT_EQ(result.exit_code, 0) << result.out << result.err;
+  EXPECT_THAT(result.out, HasSubstr("turns: 2 workers take turns on the CPU, since rapl-powercap measures "
+                                    "whole packages"));
+  EXPECT_TRUE(lines_of(trials_dir() / "overlapped").empty()) << "trials ran at once on one package";
+  for (const auto& trial : stored_trials()) {
+    EXPECT_EQ(trial.user_attrs.value("device_lease", ""), "cpu");
+    EXPECT_FALSE(trial.user_attrs.contains("cpu_set"));
+    EXPECT_FALSE(find_energy_record(trial.user_attrs, kTrialRecord)->shared);
+  }
+}
+
+TEST_F(ParallelTrials, CpuSetsOnAMachineWideMeterAreMarkedSharedAndSplit) {
+  testing::FakePowercapZone package(dir_.path());
+  package.start_moving(10.0);
+  testing::ScopedEnv powercap("ECOPT_POWERCAP_ROOT", package.root());
+  const auto result =
+      tune(study(4, 60, "allow_estimate = false"), {"--workers", "2", "--cpus-per-trial", "1"});
+  ASSERT_EQ(result.exit_code, 0) << result.out << result.err;
+  EXPECT_THAT(result.out, HasSubstr("rapl-powercap measures whole packages, so trials that share one are "
+                                    "marked shared and split by time share"));
+  expect_pinned_to_own_cpu(4);
+  const auto overlapped = lines_of(trials_dir() / "overlapped");
+  ASSERT_FALSE(overlapped.empty()) << "no two trials ever ran at once";
+  for (const auto& trial : stored_trials()) {
+    if (std::find(overlapped.begin(), overlapped.end(), std::to_string(trial.number)) == overlapped.end())
+      continue;
+    const auto record = find_energy_record(trial.user_attrs, kTrialRecord);
+    ASSERT_TRUE(record.has_value()) << trial.user_attrs.dump();
+    EXPECT_TRUE(record->shared) << "trial " << trial.number;
+    EXPECT_LT(record->attributed_fraction, 1.0) << "trial " << trial.number;
+  }
+}
+
+// This machine's CPUs, each in a package of its own (a fake topology via
+// ECOPT_CPU_ROOT): sets never span packages, and each lease names the
+// package of its CPU.
+TEST_F(ParallelTrials, FourWorkersShareCpusOfTwoPackagesOneCpuEach) {
+  const auto root = dir_ / "cpu";
+  for (const int cpu : usable_cpus()) {
+    std::filesystem::create_directories(root / fmt::format("cpu{}/topology", cpu));
+    std::ofstream(root / fmt::format("cpu{}/topology/physical_package_id", cpu)) << cpu << '\n';
+  }
+  testing::ScopedEnv topology("ECOPT_CPU_ROOT", root.string());
+  const auto file = study(8, 20);
+  const auto too_big = tune(file, {"--workers", "4", "--cpus-per-trial", "2"});
+  EXPECT_EQ(too_big.exit_code, 1);
+  EXPECT_THAT(too_big.err, HasSubstr("--cpus-per-trial 2 is more than the CPUs this process may use in "
+                                     "one package (1 at most"));
+  const auto result = tune(file, {"--workers", "4", "--cpus-per-trial", "1"});
+  ASSERT_EQ(result.exit_code, 0) << result.out << result.err;
+  EXPECT_THAT(result.out, HasSubstr(fmt::format("parallel: {} trials at once", usable_cpus().size())));
+  expect_pinned_to_own_cpu(8);
+  for (const auto& trial : stored_trials()) {
+    const auto cpu = trial.user_attrs.value("cpu_set", "");
+    EXPECT_THAT(trial.user_attrs.value("device_lease_ids", ""), HasSubstr(fmt::format("-package-{}+", cpu)));
+  }
+}
+
+}  // namespace
+}  // namespace ecopt

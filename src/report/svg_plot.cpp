@@ -25,15 +25,17 @@ struct Scale {
   double pixel_from = 0.0;
   double pixel_to = 1.0;
   bool log = false;
+  bool clamped = false;  // values beyond [low, high] are drawn at the edge
 
   double transform(double value) const { return log ? std::log10(value) : value; }
   double operator()(double value) const {
-    return pixel_from + (transform(value) - low) / (high - low) * (pixel_to - pixel_from);
+    const double at = clamped ? std::clamp(transform(value), low, high) : transform(value);
+    return pixel_from + (at - low) / (high - low) * (pixel_to - pixel_from);
   }
 };
 
 Scale make_scale(std::vector<double> values, bool log, double pixel_from, double pixel_to) {
-  Scale scale{0.0, 1.0, pixel_from, pixel_to, log};
+  Scale scale{0.0, 1.0, pixel_from, pixel_to, log, false};
   std::erase_if(values, [&](double v) { return !std::isfinite(v) || (log && v <= 0.0); });
   if (values.empty()) return scale;
   const auto [min_it, max_it] = std::minmax_element(values.begin(), values.end());
@@ -47,6 +49,14 @@ Scale make_scale(std::vector<double> values, bool log, double pixel_from, double
   const double pad = 0.06 * (high - low);
   scale.low = low - pad;
   scale.high = high + pad;
+  return scale;
+}
+
+// An axis with a range spans it; one without spans `values`.
+Scale axis_scale(const Axis& axis, std::vector<double> values, double pixel_from, double pixel_to) {
+  if (!axis.range) return make_scale(std::move(values), axis.log, pixel_from, pixel_to);
+  Scale scale = make_scale({axis.range->first, axis.range->second}, axis.log, pixel_from, pixel_to);
+  scale.clamped = true;
   return scale;
 }
 
@@ -334,6 +344,39 @@ std::string Axis::title() const {
   return arrow.empty() ? text : text + " " + arrow;
 }
 
+std::optional<std::pair<double, double>> robust_range(const std::vector<double>& values, bool log) {
+  constexpr std::size_t kMinValues = 8;
+  constexpr double kFence = 3.0;
+  std::vector<double> scaled;
+  for (const double value : values) {
+    if (std::isfinite(value) && (!log || value > 0.0)) scaled.push_back(log ? std::log10(value) : value);
+  }
+  if (scaled.size() < kMinValues) return std::nullopt;
+  std::sort(scaled.begin(), scaled.end());
+  const auto quantile = [&](double q) {
+    const double at = q * static_cast<double>(scaled.size() - 1);
+    const auto below = static_cast<std::size_t>(at);
+    const double above = below + 1 < scaled.size() ? scaled[below + 1] : scaled[below];
+    return scaled[below] + (at - static_cast<double>(below)) * (above - scaled[below]);
+  };
+  const double q1 = quantile(0.25);
+  const double q3 = quantile(0.75);
+  const double spread = q3 - q1;
+  if (!(spread > 0.0)) return std::nullopt;
+  const double low_fence = q1 - kFence * spread;
+  const double high_fence = q3 + kFence * spread;
+  const auto first = std::lower_bound(scaled.begin(), scaled.end(), low_fence);
+  const auto last = std::upper_bound(scaled.begin(), scaled.end(), high_fence);
+  if (first == scaled.begin() && last == scaled.end()) return std::nullopt;
+  const auto unscaled = [&](double value) { return log ? std::pow(10.0, value) : value; };
+  return std::pair{unscaled(*first), unscaled(*(last - 1))};
+}
+
+bool beyond(const Axis& axis, double value) {
+  return axis.range && std::isfinite(value) &&
+         (value < axis.range->first || value > axis.range->second);
+}
+
 std::string render_chart(const Chart& chart) {
   std::vector<double> xs;
   std::vector<double> ys;
@@ -352,9 +395,9 @@ std::string render_chart(const Chart& chart) {
     xs.push_back(dx);
     ys.push_back(dy);
   }
-  const Scale x = make_scale(xs, chart.x.log, kMarginLeft, chart.width - kMarginRight);
+  const Scale x = axis_scale(chart.x, xs, kMarginLeft, chart.width - kMarginRight);
   const double top = y_label_on_top(chart) ? kMarginTop + 14.0 : kMarginTop;
-  const Scale y = make_scale(ys, chart.y.log, chart.height - kMarginBottom, top);
+  const Scale y = axis_scale(chart.y, ys, chart.height - kMarginBottom, top);
   std::string out = fmt::format(
       R"(<svg class="chart" viewBox="0 0 {} {}" width="{}" height="{}" role="img" aria-label="{}">)",
       chart.width, chart.height, chart.width, chart.height, html_escape(chart.aria_label));
@@ -374,10 +417,12 @@ std::string render_chart(const Chart& chart) {
     if (marker.ring) {
       out += fmt::format(R"(<circle class="ring" cx="{}" cy="{}" r="9"/>)", px(x(marker.x)), px(y(marker.y)));
     }
-    out += fmt::format(R"(<circle class="pt {}" cx="{}" cy="{}" r="{}"{}><title>{}</title></circle>)",
-                       html_escape(marker.css_class), px(x(marker.x)), px(y(marker.y)),
+    const bool outlier = beyond(chart.x, marker.x) || beyond(chart.y, marker.y);
+    out += fmt::format(R"(<circle class="pt {}{}" cx="{}" cy="{}" r="{}"{}><title>{}{}</title></circle>)",
+                       html_escape(marker.css_class), outlier ? " outlier" : "", px(x(marker.x)), px(y(marker.y)),
                        marker.css_class.find("front") != std::string::npos ? "5.5" : "4.5",
-                       trial_attr, html_escape(marker.tooltip));
+                       trial_attr, html_escape(marker.tooltip),
+                       outlier ? "\n(beyond the axis range: drawn at the edge)" : "");
   }
   return out + "</svg>";
 }

@@ -4,6 +4,8 @@
 // strings (parameter names, values) are inert.
 #include <cmath>
 #include <cstdint>
+#include <optional>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -17,6 +19,10 @@ struct Axis {
   std::string unit;   // printed after the label: "inference efficiency (samples/J)"
   std::string arrow;  // the better direction: "↑" or "↓"; empty when neither
   bool integer = false;  // ticks at whole numbers only
+  // Where set (robust_range), the axis spans this range of values only: a
+  // point beyond it is drawn at the chart's edge and marked "outlier",
+  // never left out (render_chart; parallel coordinates span every value).
+  std::optional<std::pair<double, double>> range;
 
   // "inference efficiency (samples/J, log) ↑"
   std::string title() const;
@@ -25,6 +31,16 @@ struct Axis {
 // A log axis helps when every value is positive and the largest is more
 // than 50 times the smallest.
 bool choose_log(const std::vector<double>& values);
+
+// The range an axis keeps to when some values lie far out: the values
+// within Tukey's far fences (quartiles ∓ 3 × the interquartile range, on
+// the log scale for a log axis), with at least 8 values and some beyond
+// them; nullopt otherwise. One diverged trial then no longer squashes the
+// others into a thin band.
+std::optional<std::pair<double, double>> robust_range(const std::vector<double>& values, bool log);
+
+// Whether `value` lies beyond the axis's range (never without one).
+bool beyond(const Axis& axis, double value);
 
 struct Marker {
   double x = 0.0;

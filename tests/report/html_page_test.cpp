@@ -346,5 +346,31 @@ TEST(HtmlPage, ParametersEveryTrialSharesAreListedOnceNotCharted) {
             (std::vector<std::string>{"width", "accuracy", "inference efficiency"}));
 }
 
+// Issue 30: one diverged trial (accuracy 0.335 among 0.9s) squashed a
+// 12-trial front into a thin band. The axes now span the others and the
+// diverged trial is drawn at the edge, outlined and named, never dropped.
+TEST(HtmlPage, AFarOutlierIsDrawnAtTheEdgeAndNamedNotSquashingTheFront) {
+  auto storage = open_storage("memory");
+  const StudyRecord study = storage->create_study(testing::known_spec("diverged"), nlohmann::json::object());
+  for (int i = 0; i < 12; ++i) {
+    const Trial trial = storage->create_trial(study.id, nlohmann::json::object());
+    storage->set_trial_params(trial.id, {{"width", std::int64_t{4 + i}}});
+    TrialResult result;
+    result.values = {i == 11 ? 0.335 : 0.88 + 0.005 * i, 100.0 + 10.0 * (i % 4)};
+    storage->finish_trial(trial.id, result);
+  }
+  const std::string page = render(*storage, *storage->find_study("diverged"));
+  const std::string svg = chart(page, "accuracy against inference_samples_per_j");
+  ASSERT_FALSE(svg.empty());
+  for (const auto& tick : all(svg, R"(<text class="tick" x="[^"]*" y="[^"]*" text-anchor="end">([^<]*))")) {
+    EXPECT_GE(std::stod(tick), 0.85) << "the y axis still reaches down to the outlier: " << tick;
+  }
+  EXPECT_NE(svg.find("class=\"pt dominated outlier\""), std::string::npos);
+  EXPECT_NE(svg.find("data-trial=\"11\""), std::string::npos) << "the outlier is drawn, not dropped";
+  const auto note = page.find("note outliers");
+  ASSERT_NE(note, std::string::npos);
+  EXPECT_NE(page.substr(note, 300).find("drawn at the chart&#39;s edge (outlined): trial 11 (accuracy 0.335"), std::string::npos) << page.substr(note, 300);
+}
+
 }  // namespace
 }  // namespace ecopt::report

@@ -7,6 +7,7 @@
 #include <set>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "ecopt/core/escape.hpp"
 #include "ecopt/energy/front_flags.hpp"
@@ -37,6 +38,31 @@ std::vector<std::pair<double, double>> staircase(std::vector<std::pair<double, d
     line.push_back(points[i]);
   }
   return line;
+}
+
+// The trials a chart drew at its edge, beyond an axis kept to the range of
+// the others (svg::robust_range), with their values.
+std::string outliers_note(const Chart& chart, const Page& page, std::size_t xi, std::size_t yi) {
+  std::vector<std::string> listed;
+  for (const Trial* trial : page.complete) {
+    const double x = trial->values[xi];
+    const double y = trial->values[yi];
+    if (!svg::beyond(chart.x, x) && !svg::beyond(chart.y, y)) continue;
+    const std::size_t first = std::min(xi, yi);  // in the objectives' order
+    const std::size_t second = std::max(xi, yi);
+    listed.push_back(fmt::format("trial {} ({} {}, {} {})", trial->number, page.spec.objectives[first].name,
+                                 number(trial->values[first]), page.spec.objectives[second].name,
+                                 number(trial->values[second])));
+  }
+  if (listed.empty()) return "";
+  constexpr std::size_t kMaxListed = 8;
+  const std::size_t more = listed.size() > kMaxListed ? listed.size() - kMaxListed : 0;
+  listed.resize(std::min(listed.size(), kMaxListed));
+  return "<p class=\"note outliers\">" +
+         html_escape(fmt::format("Far from the others, drawn at the chart's edge (outlined): {}{}. The axes "
+                                 "span the other trials (within 3 interquartile ranges of their quartiles).",
+                                 fmt::join(listed, "; "), more ? fmt::format("; {} more", more) : "")) +
+         "</p>";
 }
 
 std::string objective_pair_chart(const Page& page, std::size_t xi, std::size_t yi,
@@ -73,7 +99,7 @@ std::string objective_pair_chart(const Page& page, std::size_t xi, std::size_t y
   }
   scatter(chart, page, points);
   ring_posterior_front(chart, page);
-  return svg::render_chart(chart);
+  return svg::render_chart(chart) + outliers_note(chart, page, xi, yi);
 }
 
 std::string single_objective_chart(const Page& page) {
@@ -91,6 +117,7 @@ std::string single_objective_chart(const Page& page) {
   ring_posterior_front(chart, page);
   chart.y = objective_axis(objective, ys);
   chart.y.log = false;
+  chart.y.range = svg::robust_range(ys, false);
   return svg::render_chart(chart);
 }
 

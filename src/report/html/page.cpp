@@ -134,6 +134,7 @@ svg::Axis objective_axis(const Objective& objective, const std::vector<double>& 
   svg::Axis axis = unit_axis(metric_unit(objective).label, objective_unit(objective, values),
                              svg::choose_log(values));
   axis.arrow = arrow(objective.direction);
+  axis.range = svg::robust_range(values, axis.log);
   return axis;
 }
 

@@ -43,9 +43,11 @@ CpuPlan plan_cpu_sharing(const StudyFile& file, int workers, int requested) {
                          ? std::string("no CPU meter was found here to tell parallel trials apart")
                          : fmt::format("{} measures whole packages and cannot tell parallel trials apart",
                                        meters.machine_wide);
-    return {0, fmt::format("turns: {} take turns on the CPU, since {} (--cpus-per-trial N runs them at "
-                           "once, marked shared)",
-                           plural(workers, "worker"), why)};
+    return {0, fmt::format("turns: {} on the CPU, since {} (--cpus-per-trial N runs them at once, marked "
+                           "shared)",
+                           workers == 1 ? std::string("1 worker runs one trial at a time")
+                                        : fmt::format("{} workers take turns", workers),
+                           why)};
   }
   if (size == 0) size = std::max(1, usable / workers);
   const auto sets = static_cast<int>(cpu_sets(default_cpu_root(), size).size());

@@ -109,10 +109,18 @@ std::vector<int> cpu_packages(const std::string& cpu_root, DeviceScope scope) {
   return {packages.begin(), packages.end()};
 }
 
-std::string default_cpu_root() {
-  const char* root = std::getenv("ECOPT_CPU_ROOT");
-  return root && *root ? root : "/sys/devices/system/cpu";
+namespace {
+
+std::string from_environment(const char* name, const char* otherwise) {
+  const char* value = std::getenv(name);
+  return value && *value ? value : otherwise;
 }
+
+}  // namespace
+
+std::string default_cpu_root() { return from_environment("ECOPT_CPU_ROOT", "/sys/devices/system/cpu"); }
+
+std::string default_nvml_library() { return from_environment("ECOPT_NVML_LIBRARY", "libnvidia-ml.so.1"); }
 
 std::vector<int> usable_cpus() {
   const cpu_set_t allowed = process_affinity();

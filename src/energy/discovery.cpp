@@ -8,6 +8,7 @@
 
 #include "backends.hpp"
 #include "ecopt/core/error.hpp"
+#include "ecopt/energy/device_identity.hpp"
 #include "ecopt/energy/meter.hpp"
 
 namespace ecopt {
@@ -89,8 +90,8 @@ DiscoveryOptions with_defaults(const DiscoveryOptions& given) {
   DiscoveryOptions options = given;
   default_to(options.powercap_root, "ECOPT_POWERCAP_ROOT", "/sys/class/powercap");
   default_to(options.perf_root, "ECOPT_PERF_ROOT", "/sys/bus/event_source/devices/power");
-  default_to(options.nvml_library, "ECOPT_NVML_LIBRARY", "libnvidia-ml.so.1");
-  default_to(options.cpu_root, "ECOPT_CPU_ROOT", "/sys/devices/system/cpu");
+  if (options.nvml_library.empty()) options.nvml_library = default_nvml_library();
+  if (options.cpu_root.empty()) options.cpu_root = default_cpu_root();
   if (!options.clock) options.clock = steady_clock();
   if (!options.file_reader) options.file_reader = real_file_reader();
   if (!options.perf_events) options.perf_events = real_perf_event_api();

@@ -21,6 +21,7 @@
 #include "ecopt/core/error.hpp"
 #include "ecopt/study/device_lease.hpp"
 #include "fake_nvml.hpp"
+#include "scoped_env.hpp"
 #include "subprocess.hpp"
 
 #include "support/optional_component.hpp"
@@ -112,6 +113,19 @@ TEST_F(DeviceLeasesTest, AllowSharedRunsAtOnceAndSaysSo) {
   EXPECT_EQ(shared.attrs()["device_lease"], "cpu");
   EXPECT_EQ(shared.attrs()["shared_devices"], std::vector<std::string>{"cpu"});
   EXPECT_FALSE(held.energy_shared());
+}
+
+// Issue 23: leases found GPUs through the real libnvidia-ml whatever
+// ECOPT_NVML_LIBRARY said, while the worker's meters used the library it
+// names; both now read the one setting, as `ecopt worker` builds them.
+TEST_F(DeviceLeasesTest, LeasesFindGpusThroughTheLibraryTheMetersUse) {
+  const testing::ScopedEnv library("ECOPT_NVML_LIBRARY", FakeNvml::kPath);
+  LeaseOptions defaults;  // as ecopt worker and tune make them
+  defaults.dir = dir.path();
+  defaults.cpu_root = topology.path();
+  DeviceLeases leases({"cuda:1"}, false, defaults);
+  const auto lease = leases.acquire(kNeverStop);
+  EXPECT_EQ(lease.attrs()["device_lease_ids"], "GPU-bbbb+" + cpu_lock(kFakePackage));
 }
 
 TEST_F(DeviceLeasesTest, GpuWorkersTakeDifferentGpusAndOnlyOneGetsTheCpu) {

@@ -26,6 +26,10 @@ std::vector<int> cpu_packages(const std::string& cpu_root, DeviceScope scope);
 // read (a test's fake topology, as ECOPT_POWERCAP_ROOT fakes RAPL).
 std::string default_cpu_root();
 
+// $ECOPT_NVML_LIBRARY, else libnvidia-ml.so.1: the NVML that meters and
+// device leases load, so that both see the same GPUs.
+std::string default_nvml_library();
+
 // The CPUs this process may run on (sched_getaffinity, not nproc: a
 // cgroup, taskset or Slurm may allow fewer), ascending.
 std::vector<int> usable_cpus();

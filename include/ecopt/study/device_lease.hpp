@@ -84,7 +84,7 @@ struct LeaseOptions {
   // Must be a folder only this user (or root, with the sticky bit when
   // others may write to it) controls, as ssh requires of ~/.ssh.
   std::filesystem::path dir = default_lease_dir();
-  std::string nvml_library = "libnvidia-ml.so.1";
+  std::string nvml_library = default_nvml_library();
   std::string cpu_root = default_cpu_root();
   // 0: the cpu lease holds every package this worker may use. N: it holds
   // a set of N CPUs of one package (cpu_sets()) and the trial runs on them.

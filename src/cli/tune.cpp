@@ -28,6 +28,7 @@ void run_workers(const StudyFile& file, TuneFlags flags, const std::atomic<bool>
   const CpuPlan plan = plan_cpu_sharing(file, flags.workers, flags.cpus_per_trial);
   std::cout << plan.line << '\n' << std::flush;
   flags.cpus_per_trial = plan.cpus_per_trial;
+  flags.allow_shared = flags.allow_shared || plan.unpinned_beside;
   const int code = run_local_workers(worker_argv(flags), flags.workers, stop, std::cout);
   if (stop) throw StudyInterrupted("interrupted; rerun the same command to resume");
   if (code != 0) {

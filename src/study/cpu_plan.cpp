@@ -43,13 +43,14 @@ CpuPlan plan_cpu_sharing(const StudyFile& file, int workers, int requested) {
                          ? std::string("no CPU meter was found here to tell parallel trials apart")
                          : fmt::format("{} measures whole packages and cannot tell parallel trials apart",
                                        meters.machine_wide);
-    return {0, fmt::format("turns: {} on the CPU, since {} (--cpus-per-trial N runs them at once, marked "
+    return {0, false, fmt::format("turns: {} on the CPU, since {} (--cpus-per-trial N runs them at once, marked "
                            "shared)",
                            workers == 1 ? std::string("1 worker runs one trial at a time")
                                         : fmt::format("{} workers take turns", workers),
                            why)};
   }
-  if (size == 0) size = std::max(1, usable / workers);
+  const bool chosen = size == 0;
+  if (chosen) size = std::max(1, usable / workers);
   const auto sets = static_cast<int>(cpu_sets(default_cpu_root(), size).size());
   const auto why =
       !meters.machine_wide.empty()
@@ -59,12 +60,19 @@ CpuPlan plan_cpu_sharing(const StudyFile& file, int workers, int requested) {
       : !meters.sources.empty()
           ? fmt::format("{} counts each trial's own processes, so its energy is exact", meters.sources)
           : std::string("no CPU meter was found here");
-  return {size, fmt::format("parallel: {} at once, each on its own {} of {} (from {}); {}",
-                            plural(std::min(workers, sets), "trial"), plural(size, "CPU"), usable,
-                            requested > 0 ? "--cpus-per-trial"
-                            : file.cpus_per_trial > 0 ? "[study] cpus_per_trial"
-                                                      : "the meters",
-                            why)};
+  const auto source = requested > 0 ? "--cpus-per-trial" : !chosen ? "[study] cpus_per_trial" : "the meters";
+  // More workers than CPU sets, on a meter that tells trials apart: the
+  // rest run beside the pinned ones, unpinned (a shared CPU lease).
+  if (chosen && workers > sets) {
+    return {size, true,
+            fmt::format("parallel: {} at once, {} each on its own {} of {} and {} unpinned beside them "
+                        "(from {}); {}",
+                        plural(workers, "trial"), sets, plural(size, "CPU"), usable, workers - sets, source,
+                        why)};
+  }
+  return {size, false,
+          fmt::format("parallel: {} at once, each on its own {} of {} (from {}); {}",
+                      plural(std::min(workers, sets), "trial"), plural(size, "CPU"), usable, source, why)};
 }
 
 }  // namespace ecopt

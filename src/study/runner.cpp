@@ -292,6 +292,18 @@ void store_energy(TrialRun& run, bool shared) {
   write_energy_records(run.result.user_attrs, run.energy);
 }
 
+// Devices held beside parallel trials put their work in this trial's
+// figures only where a meter reads the whole device; the CPU-time estimate
+// counts this trial's own processes whoever else runs on the CPU.
+bool lease_mixes_energy(const DeviceLease& lease, const EnergyMonitor& monitor) {
+  const auto& meters = monitor.meters();
+  return std::any_of(lease.shared().begin(), lease.shared().end(), [&](const std::string& device) {
+    return std::any_of(meters.begin(), meters.end(), [&](const auto& meter) {
+      return device_matches(device, meter->device()) && !is_estimate(meter->source());
+    });
+  });
+}
+
 std::vector<std::string> leased_devices(const DeviceLease& lease) {
   auto devices = lease.exclusive();
   devices.insert(devices.end(), lease.shared().begin(), lease.shared().end());
@@ -748,7 +760,7 @@ RunSummary run_study(const StudyFile& file, const RunOptions& options) {
     TrialRun run = run_trial(data, asked, std::move(heartbeat_ids),
                              options.leases ? leased_accelerator(lease) : std::nullopt);
     if (options.leases) run.result.user_attrs.update(lease.attrs());
-    store_energy(run, run.overlapped || (options.leases && lease.energy_shared()));
+    store_energy(run, run.overlapped || lease_mixes_energy(lease, *monitor));
     if (run.result.state != TrialState::Complete && caught_stop_signal() == SIGTERM)
       throw StudyInterrupted(left_running_message(file, asked.number));
     const auto told_or_lost = tell_unless_lost(study, asked.number, run.result, out);

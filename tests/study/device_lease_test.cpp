@@ -93,7 +93,7 @@ TEST_F(DeviceLeasesTest, CpuLeaseIsExclusiveUntilReleased) {
   DeviceLeases second({}, false, options());
   auto held = std::make_unique<DeviceLease>(first.acquire(kNeverStop));
   EXPECT_EQ(held->exclusive(), std::vector<std::string>{"cpu"});
-  EXPECT_FALSE(held->energy_shared());
+  EXPECT_TRUE(held->shared().empty());
 
   auto waiting = std::async(std::launch::async, [&] { return second.acquire(kNeverStop); });
   EXPECT_EQ(waiting.wait_for(std::chrono::milliseconds(300)), std::future_status::timeout)
@@ -109,10 +109,10 @@ TEST_F(DeviceLeasesTest, AllowSharedRunsAtOnceAndSaysSo) {
   const auto held = first.acquire(kNeverStop);
   const auto shared = second.acquire(kNeverStop);
   EXPECT_TRUE(shared.exclusive().empty());
-  EXPECT_TRUE(shared.energy_shared());
+  EXPECT_FALSE(shared.shared().empty());
   EXPECT_EQ(shared.attrs()["device_lease"], "cpu");
   EXPECT_EQ(shared.attrs()["shared_devices"], std::vector<std::string>{"cpu"});
-  EXPECT_FALSE(held.energy_shared());
+  EXPECT_TRUE(held.shared().empty());
 }
 
 // Issue 23: leases found GPUs through the real libnvidia-ml whatever
@@ -187,7 +187,7 @@ TEST_F(DeviceLeasesTest, TheMachineLeaseHoldsEveryGpuAndPackageAndWaitsForThem) 
                                                           cpu_lock(kOtherPackage)}))
       << "every GPU and package of the node, even those this job may not use";
   EXPECT_EQ(machine.exclusive(), std::vector<std::string>{"cpu"});
-  EXPECT_TRUE(cpu_worker.acquire(kNeverStop).energy_shared());
+  EXPECT_FALSE(cpu_worker.acquire(kNeverStop).shared().empty());
 }
 
 // With cpus_per_trial, the cpu lease is a set of CPUs of one package:
@@ -204,7 +204,7 @@ TEST_F(DeviceLeasesTest, CpuSetsAreDisjointAndAWholePackageLeaseWaitsForThem) {
   ASSERT_EQ(first->cpus().size(), 1u);
   ASSERT_EQ(second->cpus().size(), 1u);
   EXPECT_NE(first->cpus(), second->cpus());
-  EXPECT_FALSE(first->energy_shared());
+  EXPECT_TRUE(first->shared().empty());
   EXPECT_EQ(first->attrs()["cpu_set"], std::to_string(first->cpus().front()));
   EXPECT_EQ(first->physical().front(), cpu_lock(kFakePackage));
 
@@ -262,7 +262,7 @@ TEST_F(DeviceLeasesTest, StopEndsTheWait) {
   ASSERT_EQ(waiting.wait_for(std::chrono::seconds(5)), std::future_status::ready);
   const auto lease = waiting.get();
   EXPECT_TRUE(lease.exclusive().empty());
-  EXPECT_FALSE(lease.energy_shared());
+  EXPECT_TRUE(lease.shared().empty());
 }
 
 // A child process holds the CPU lease until it is killed; `ready` is read
@@ -289,10 +289,10 @@ TEST_F(DeviceLeasesTest, AKilledHolderReleasesItsLease) {
   const pid_t child = hold_cpu_lease_in_child(options());
   ASSERT_GT(child, 0);
   DeviceLeases mine({}, true, options());
-  EXPECT_TRUE(mine.acquire(kNeverStop).energy_shared()) << "the child holds the CPU";
+  EXPECT_FALSE(mine.acquire(kNeverStop).shared().empty()) << "the child holds the CPU";
   ::kill(child, SIGKILL);
   ::waitpid(child, nullptr, 0);
-  EXPECT_FALSE(mine.acquire(kNeverStop).energy_shared()) << "kill -9 released it";
+  EXPECT_TRUE(mine.acquire(kNeverStop).shared().empty()) << "kill -9 released it";
 }
 
 TEST_F(DeviceLeasesTest, AWaitingWorkerSaysWhoHoldsTheLease) {

@@ -153,6 +153,33 @@ TEST_F(ParallelTrials, WhereEachTrialIsMeteredAloneTuneRunsThemAtOnceByDefault) 
   EXPECT_FALSE(lines_of(trials_dir() / "overlapped").empty()) << "no two trials ever ran at once";
 }
 
+// More workers than CPUs, on a meter that tells trials apart: the workers
+// beyond the CPU sets run unpinned beside the pinned ones, every trial's
+// energy still its own.
+TEST_F(ParallelTrials, WorkersBeyondTheCpuSetsRunUnpinnedBesideThemWhereEachTrialIsMeteredAlone) {
+  const auto cpus = usable_cpus();
+  if (cpus.size() >= 4) GTEST_SKIP() << "needs fewer than 4 CPUs, to have more workers than CPUs";
+  const auto result = tune(study(8, 60), {"--workers", "4"});
+  ASSERT_EQ(result.exit_code, 0) << result.out << result.err;
+  EXPECT_THAT(result.out, HasSubstr(fmt::format("parallel: 4 trials at once, {0} each on its own 1 CPU of {0} "
+                                                "and {1} unpinned beside them (from the meters)",
+                                                cpus.size(), 4 - cpus.size())));
+  for (const auto& line : lines_of(trials_dir() / "collisions"))
+    EXPECT_NE(line.find_first_of(",-", line.find(' ')), std::string::npos) << "pinned trials met: " << line;
+  const auto ran_on = affinity();
+  for (const auto& trial : stored_trials()) {
+    ASSERT_EQ(trial.state, TrialState::Complete) << trial.fail_reason.value_or("");
+    const auto cpu_set = trial.user_attrs.value("cpu_set", "");
+    if (cpu_set.empty()) {
+      EXPECT_EQ(trial.user_attrs["shared_devices"], nlohmann::json::array({"cpu"})) << trial.number;
+      EXPECT_EQ(ran_on.at(trial.number), fmt::format("{}-{}", cpus.front(), cpus.back()));
+    } else {
+      EXPECT_EQ(ran_on.at(trial.number), cpu_set);
+    }
+    for (const auto& record : energy_records(trial.user_attrs)) EXPECT_FALSE(record.shared) << record.name;
+  }
+}
+
 TEST_F(ParallelTrials, WhereAMachineWideMeterWouldMixTrialsTuneTakesTurns) {
   testing::FakePowercapZone package(dir_.path());
   package.start_moving(10.0);

@@ -107,13 +107,14 @@ void expect_exact_budget(const std::vector<Trial>& trials, int n_trials) {
     numbers.insert(trial.number);
     EXPECT_EQ(trial.state, TrialState::Complete) << trial.fail_reason.value_or("");
     workers.insert(trial.user_attrs.value("worker_pid", std::int64_t{-1}));
-    // More workers than the one CPU lease: shared trials must say so, in
-    // every energy record, the task's own included.
+    // More workers than the one CPU lease, but the CPU-time estimate (no
+    // RAPL here) counts each trial's own processes: a trial run beside
+    // another names the CPU in shared_devices, yet no energy record of it,
+    // the task's own included, is shared (issue 27).
     ASSERT_TRUE(trial.user_attrs.contains("shared_devices")) << trial.user_attrs.dump();
-    const bool shared = !trial.user_attrs["shared_devices"].empty();
     const auto records = energy_records(trial.user_attrs);
     ASSERT_FALSE(records.empty()) << trial.user_attrs.dump();
-    for (const auto& record : records) EXPECT_EQ(record.shared, shared) << record.name;
+    for (const auto& record : records) EXPECT_FALSE(record.shared) << record.name;
   }
   EXPECT_EQ(numbers.size(), trials.size()) << "trial numbers must be unique";
   EXPECT_EQ(*numbers.begin(), 0);

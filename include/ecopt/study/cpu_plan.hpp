@@ -12,7 +12,10 @@ namespace ecopt {
 
 struct CpuPlan {
   int cpus_per_trial = 0;  // 0: turns (the cpu lease holds whole packages)
-  std::string line;        // which and why, in one line, for `tune` to print
+  // Workers beyond the CPU sets run unpinned beside them (--allow-shared);
+  // only where the CPU's meter counts each trial's own processes.
+  bool unpinned_beside = false;
+  std::string line;  // which and why, in one line, for `tune` to print
 };
 
 // `requested`: --cpus-per-trial (0: not given, then the file's

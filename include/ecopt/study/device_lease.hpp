@@ -55,9 +55,10 @@ class DeviceLease {
 
   // The devices held exclusively, e.g. {"cuda:0", "cpu"}.
   const std::vector<std::string>& exclusive() const { return exclusive_; }
-  // Devices measured but shared with other trials (empty: a clean lease).
+  // Devices measured but shared with other trials (empty: a clean lease);
+  // the runner marks the trial's energy shared where a shared device's
+  // meter reads the whole device (not the CPU-time estimate).
   const std::vector<std::string>& shared() const { return shared_; }
-  bool energy_shared() const { return !shared_.empty(); }
   // The physical devices behind exclusive() and shared(), e.g.
   // {"GPU-8f2c...", "cpu-node1-package-0"}.
   const std::vector<std::string>& physical() const { return physical_; }

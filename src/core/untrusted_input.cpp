@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <charconv>
 #include <cmath>
 #include <cstring>
 
@@ -139,6 +140,17 @@ double OptionReader::number(std::string_view key, double fallback, double low,
                                  low, high, cut_text(value.dump(), 60, 20)));
   }
   return value.get<double>();
+}
+
+double finite_number_text(std::string_view text, std::string_view what) {
+  const std::string_view digits = text.starts_with('+') ? text.substr(1) : text;
+  double value = 0.0;
+  const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+  if (digits.empty() || end != digits.data() + digits.size() || error != std::errc() || !std::isfinite(value)) {
+    throw InputError(fmt::format("{}: '{}' is not a finite decimal number; write it like 0.9 or 1e-3",
+                                 what, cut_text(std::string(text), 40, 10)));
+  }
+  return value;
 }
 
 namespace {

@@ -246,6 +246,36 @@ TEST_F(Cli, AFrontPlacedByUnresolvedFiguresSaysSo) {
       << "the report's Pareto section states no front-level resolution note";
 }
 
+// Issue 30: choosing the model to deploy from the CLI: limits, then one
+// named rule, and the picked trial's parameters as JSON for a script.
+TEST_F(Cli, BestTrialsPicksOneTrialWithinLimitsByANamedRule) {
+  create_study();
+  const std::vector<std::string> values = {"0.95,10", "0.90,4", "0.85,2", "0.70,1"};
+  std::vector<nlohmann::json> asked;
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    asked.push_back(ask());
+    ASSERT_EQ(on_study("tell", {"--trial-number", std::to_string(i), "--values", values[i]}).exit_code, 0);
+  }
+  const auto params_file = dir_ / "chosen.json";
+  const auto chosen = on_study("best-trials", {"--where", "objective_0>=0.85", "--pick", "min:objective_1",
+                                               "--params-out", params_file.string()});
+  ASSERT_EQ(chosen.exit_code, 0) << chosen.err;
+  const auto listed = nlohmann::json::parse(chosen.out);
+  ASSERT_EQ(listed.size(), 1u) << chosen.out;
+  EXPECT_EQ(listed[0]["number"], 2);
+  std::ifstream written(params_file);
+  const auto params = nlohmann::json::parse(written);
+  EXPECT_EQ(params["trial"], 2);
+  EXPECT_EQ(params["params"], asked[2]["params"]);
+  EXPECT_EQ(params["rule"], "least objective_1");
+
+  const auto table = on_study("best-trials", {"--where", "objective_0>=0.85", "--pick", "knee", "--format", "table"});
+  EXPECT_THAT(table.out, HasSubstr("trial 1 picked from 3 trials on the front of those with objective_0>=0.85 by "
+                                   "the knee: nearest the ideal point"));
+  expect_error(on_study("best-trials", {"--pick", "min:objective_9"}), "no objective or trial metric is named 'objective_9'");
+  expect_error(on_study("best-trials", {"--params-out", params_file.string()}), "give --pick too");
+}
+
 // Issue 23: a record told from outside is stored as the one writer writes
 // it, so its estimate, resolved and flags are what C++ derives from its
 // figures, and the report's details panel (which reads the stored record)

@@ -76,6 +76,11 @@ nlohmann::json storable_json(const nlohmann::json& value);
 // as given: PostgreSQL would cut it at a NUL byte, so two names could meet.
 void require_storable_name(std::string_view name, std::string_view what);
 
+// A finite decimal number written as text ("0.9", "-1e-3", "+2"), as a
+// limit or a weight on the command line gives one; InputError naming
+// `what` ("limit 'accuracy>=x'") otherwise: hex, NaN and infinity included.
+double finite_number_text(std::string_view text, std::string_view what);
+
 // The longest prefix of `text` of at most `max_bytes` that does not end in
 // the middle of a UTF-8 character.
 std::string_view utf8_prefix(std::string_view text, std::size_t max_bytes);

@@ -28,6 +28,7 @@
 #include "ecopt/study/runner.hpp"
 #include "ecopt/study/study.hpp"
 #include "ecopt/study/study_file.hpp"
+#include "ecopt/study/trial_selection.hpp"
 #include "ecopt/tasks/phases.hpp"
 #include "ecopt/tasks/task.hpp"
 
@@ -86,6 +87,16 @@ class StudyHandle {
   std::string best_trials() const { return trials_text(study_.best_trials()); }
   std::string best_trials_by_posterior_mean() const {
     return trials_text(study_.best_trials_by_posterior_mean());
+  }
+  // {"candidates": [...], "picked": trial or null, "rule": "..."}, as
+  // `ecopt best-trials --where --pick` decides it.
+  std::string select(const std::string& where, const std::string& pick) const {
+    const Selection selection = select_trials(study_.trials(), study_.spec(), parse_limits(where),
+                                              pick.empty() ? PickRule{} : parse_pick(pick));
+    return nlohmann::json{{"candidates", nlohmann::json::parse(trials_text(selection.candidates))},
+                          {"picked", selection.picked ? to_json(*selection.picked) : nlohmann::json()},
+                          {"rule", selection.rule}}
+        .dump();
   }
 
  private:
@@ -373,7 +384,8 @@ PYBIND11_MODULE(_native, module) {
       .def("tell", &StudyHandle::tell)
       .def("trials", &StudyHandle::trials)
       .def("best_trials", &StudyHandle::best_trials)
-      .def("best_trials_by_posterior_mean", &StudyHandle::best_trials_by_posterior_mean);
+      .def("best_trials_by_posterior_mean", &StudyHandle::best_trials_by_posterior_mean)
+      .def("select", &StudyHandle::select);
 
   module.def("suggest", &suggest);
   module.def("export_to_optuna", &export_study_to_optuna);

@@ -94,3 +94,21 @@ def test_roles_and_units_are_declared_and_the_cli_asks_in_the_declared_space(sto
         ecopt.Study.create(storage=storage, name="r2", directions=["minimize", "maximize"], roles=["energy"])
     with pytest.raises(ecopt.InputError, match="unknown objective role 'speed'"):
         ecopt.Study.create(storage=storage, name="r3", roles=["speed"])
+
+
+def test_select_gives_the_clis_choice(storage, cli):
+    """Issue 30: Study.select and `best-trials --where --pick` give one answer."""
+    study = ecopt.Study.create(storage=storage, name="choose", directions=["maximize", "minimize"])
+    for values in ([0.95, 10.0], [0.90, 4.0], [0.85, 2.0], [0.70, 1.0]):
+        trial = study.ask(SPACE, seed=2)
+        study.tell(trial.number, values)
+    picked, candidates, rule = study.select(where="objective_0>=0.85", pick="knee")
+    assert [t.number for t in candidates] == [0, 1, 2]
+    assert picked.number == 1
+    assert rule.startswith("knee")
+    from_cli = json.loads(cli("best-trials", "--storage", storage, "--study-name", "choose",
+                              "--where", "objective_0>=0.85", "--pick", "knee"))
+    assert [t["number"] for t in from_cli] == [picked.number]
+    assert study.select(where="objective_0>0.99")[0] is None
+    with pytest.raises(ecopt.InputError, match="no objective or trial metric is named 'acuracy'"):
+        study.select(where="acuracy>=0.9")

@@ -109,6 +109,18 @@ class Study:
         """The feasible Pareto-optimal COMPLETE trials."""
         return [Trial(t) for t in json.loads(self._handle.best_trials())]
 
+    def select(self, where="", pick="knee"):
+        """Chooses the model to deploy, as ``ecopt best-trials --where
+        WHERE --pick PICK`` does: the front of the feasible COMPLETE trials
+        within the limits in `where` ("accuracy>=0.9,inference_j<0.002"),
+        then the trial `pick` chooses from it ("min:METRIC", "max:METRIC",
+        "knee" or "weighted:W1,W2"). Returns (picked Trial or None, the
+        candidates, the rule in words); raises InputError for a malformed
+        limit or rule or a name no objective or metric has."""
+        chosen = json.loads(self._handle.select(where, pick))
+        picked = Trial(chosen["picked"]) if chosen["picked"] is not None else None
+        return picked, [Trial(t) for t in chosen["candidates"]], chosen["rule"]
+
     def best_trials_by_posterior_mean(self):
         """For noisy objectives: the feasible COMPLETE trials on the front
         judged by the posterior means of one Gaussian process per objective

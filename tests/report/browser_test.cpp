@@ -255,5 +255,22 @@ TEST_F(Browser, TrialDetailsKeepAWideValueColumnAt1280And1920) {
   }
 }
 
+// Issue 30: the trial table hid parameter columns to fit the page (7 of 11
+// at 1400 px); it now shows every parameter and scrolls sideways, the
+// column chooser left for hiding what the reader does not want.
+TEST_F(Browser, TheTrialTableShowsEveryParameterAt1280And1920) {
+  const std::string page = write_demo_report(scratch, 24);
+  for (const int width : {1280, 1920}) {
+    SCOPED_TRACE(fmt::format("{} px", width));
+    ecopt::testing::ChromiumSession browser(scratch / std::to_string(width), width, 1000);
+    browser.navigate(page);
+    EXPECT_EQ(browser.evaluate("document.querySelectorAll('#trial-table th.param').length").get<int>(), 6);
+    EXPECT_EQ(browser.evaluate("document.querySelectorAll('#trial-table .hidden-column').length").get<int>(), 0);
+    // The wrapper scrolls sideways rather than the page widening.
+    EXPECT_TRUE(browser.evaluate(ecopt::testing::kOverflowScript).empty());
+    EXPECT_TRUE(browser.console().empty()) << browser.console().front();
+  }
+}
+
 }  // namespace
 }  // namespace ecopt::report

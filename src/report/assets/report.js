@@ -317,7 +317,7 @@
       if (sort && i === sort.column) header.setAttribute('aria-sort', sort.ascending ? 'ascending' : 'descending');
       else header.removeAttribute('aria-sort');
     });
-    fitColumns();
+    applyColumnChoice();
   }
 
   // Listeners sit on the document, so that sections a live page replaces
@@ -347,8 +347,8 @@
   document.addEventListener('mouseover', (event) => hoverRow(event, true));
   document.addEventListener('mouseout', (event) => hoverRow(event, false));
 
-  // Parameter columns the table cannot fit are hidden, last first, unless
-  // the reader asked for them; the chooser above the table says which.
+  // Every parameter column is shown (the table scrolls sideways); the
+  // chooser above the table hides the ones the reader does not want.
   const columnChoice = new Map();  // parameter name -> shown (true) or hidden (false) by the reader
 
   function setColumnHidden(table, index, hidden) {
@@ -357,32 +357,27 @@
     }
   }
 
-  function fitColumns() {
+  function applyColumnChoice() {
     const table = document.getElementById('trial-table');
     const chooser = document.querySelector('details.columns');
     if (!table || !chooser) return;
-    const wrap = table.parentElement;
     const params = Array.from(table.tHead.rows[0].cells).filter((cell) => cell.classList.contains('param'));
     params.forEach((header) => setColumnHidden(table, header.cellIndex, columnChoice.get(header.dataset.column) === false));
-    for (let i = params.length - 1; i >= 0 && wrap.scrollWidth > wrap.clientWidth + 1; --i) {
-      if (!columnChoice.has(params[i].dataset.column)) setColumnHidden(table, params[i].cellIndex, true);
-    }
     const hidden = params.filter((header) => header.classList.contains('hidden-column')).length;
-    chooser.hidden = hidden === 0 && columnChoice.size === 0;
-    chooser.querySelector('summary').textContent = 'Columns: ' + hidden + ' of ' + params.length +
-      ' parameters hidden' + (columnChoice.size ? '' : ' to fit the page') + ' · choose';
+    chooser.hidden = params.length === 0;
+    chooser.querySelector('summary').textContent = 'Columns: ' + (hidden ? hidden + ' of ' + params.length +
+      ' parameters hidden' : 'all ' + params.length + ' parameters shown') + ' · choose';
     const boxes = params.map((header) => {
       const label = element('label');
       const box = element('input');
       box.type = 'checkbox';
       box.checked = !header.classList.contains('hidden-column');
-      box.addEventListener('change', () => { columnChoice.set(header.dataset.column, box.checked); fitColumns(); });
+      box.addEventListener('change', () => { columnChoice.set(header.dataset.column, box.checked); applyColumnChoice(); });
       label.append(box, ' ' + header.dataset.column);
       return label;
     });
     chooser.querySelector('div').replaceChildren(...boxes);
   }
-  window.addEventListener('resize', fitColumns);
 
   // Read by the headless-browser test: the script ran to the end and the
   // charts hold points.

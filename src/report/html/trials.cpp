@@ -35,8 +35,8 @@ std::string trials_table(const Page& page, const nlohmann::json& data) {
                        breakable(page.spec.objectives[i].name),
                        unit.empty() ? "" : " <span class=\"unit\">(" + html_escape(unit) + ")</span>");
   }
-  // Parameter columns may be hidden by the script when the table would not
-  // fit the page; the reader can show them again.
+  // Every parameter has a column (the table scrolls sideways); the reader
+  // may hide some with the chooser above it.
   for (std::size_t p = 0; p < params.size(); ++p) {
     out += fmt::format("<th class=\"param\" data-column=\"{}\" data-field=\"params.{}\">{}</th>",
                        html_escape(params[p]), p, breakable(params[p]));

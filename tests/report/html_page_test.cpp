@@ -372,5 +372,22 @@ TEST(HtmlPage, AFarOutlierIsDrawnAtTheEdgeAndNamedNotSquashingTheFront) {
   EXPECT_NE(page.substr(note, 300).find("drawn at the chart&#39;s edge (outlined): trial 11 (accuracy 0.335"), std::string::npos) << page.substr(note, 300);
 }
 
+// Issue 30: each objective over trial numbers with its best value so far,
+// the view Optuna users know as the optimisation history.
+TEST(HtmlPage, EachObjectiveHasAHistoryWithItsBestSoFar) {
+  const std::string page = known_page();
+  ASSERT_NE(page.find("<section id=\"history\""), std::string::npos);
+  ASSERT_NE(page.find("<a href=\"#history\">"), std::string::npos);
+  // The known study's trials 0..3: accuracy 0.80, 0.90, 0.895, 0.70; the
+  // best so far rises at trial 1 and holds to trial 3.
+  const std::string accuracy = chart(page, "accuracy by trial");
+  ASSERT_FALSE(accuracy.empty());
+  EXPECT_EQ(count(accuracy, "data-trial="), 4u);
+  const auto lines = all(accuracy, R"(<polyline class="history-line" points="([^"]*))");
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(std::count(lines[0].begin(), lines[0].end(), ','), 4) << "start, step up (2 points), end: " << lines[0];
+  EXPECT_FALSE(chart(page, "inference_samples_per_j by trial").empty());
+}
+
 }  // namespace
 }  // namespace ecopt::report

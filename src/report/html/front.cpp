@@ -102,25 +102,6 @@ std::string objective_pair_chart(const Page& page, std::size_t xi, std::size_t y
   return svg::render_chart(chart) + outliers_note(chart, page, xi, yi);
 }
 
-std::string single_objective_chart(const Page& page) {
-  const Objective& objective = page.spec.objectives[0];
-  Chart chart;
-  chart.aria_label = objective.name + " by trial";
-  chart.x = trial_number_axis();
-  std::vector<double> ys;
-  std::vector<TrialPoint> points;
-  for (const Trial* trial : page.complete) {
-    ys.push_back(trial->values[0]);
-    points.push_back({trial, static_cast<double>(trial->number), trial->values[0]});
-  }
-  scatter(chart, page, points);
-  ring_posterior_front(chart, page);
-  chart.y = objective_axis(objective, ys);
-  chart.y.log = false;
-  chart.y.range = svg::robust_range(ys, false);
-  return svg::render_chart(chart);
-}
-
 std::string trial_list(const std::vector<std::int64_t>& numbers) {
   return fmt::format("trial{} {}", numbers.size() == 1 ? "" : "s", fmt::join(numbers, ", "));
 }
@@ -234,7 +215,7 @@ std::string pareto_section(const Page& page) {
       page.complete.size(), page.front.size());
   out += R"(<div class="charts">)";
   if (objectives == 1) {
-    out += single_objective_chart(page);
+    out += objective_history_chart(page, 0, svg::Chart{}.width, true);
   } else if (objectives == 2) {
     out += objective_pair_chart(page, 1, 0, true, kFullWidth, 460);
   } else {

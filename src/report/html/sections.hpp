@@ -12,6 +12,7 @@ namespace ecopt::report::html {
 std::string summary_section(const Page& page);      // summary.cpp: the header and cards
 std::string pareto_section(const Page& page);       // front.cpp
 std::string hypervolume_section(const Page& page);  // front.cpp
+std::string history_section(const Page& page);      // history.cpp
 std::string importance_section(const Page& page);   // parameters.cpp
 std::string param_plots_section(const Page& page);  // parameters.cpp
 std::string parallel_section(const Page& page);     // parameters.cpp
@@ -20,5 +21,10 @@ std::string impact_section(const Page& page);       // impact.cpp
 std::string trials_section(const Page& page, const nlohmann::json& data);  // trials.cpp
 std::string model_card_section(const Page& page);   // trials.cpp
 std::string method_section(const Page& page);       // summary.cpp
+
+// One objective by trial number with its best value so far (history.cpp);
+// the front section draws it for a study of one objective, `ringed` (the
+// members of the front by posterior means circled).
+std::string objective_history_chart(const Page& page, std::size_t objective, int width, bool ringed);
 
 }  // namespace ecopt::report::html

@@ -12,6 +12,8 @@ namespace ecopt {
 
 namespace {
 
+constexpr double kPlanProbeS = 0.2;
+
 struct CpuMeters {
   std::string sources;       // "estimate-cpu-time", "rapl-powercap", ...
   std::string machine_wide;  // the machine-wide ones; empty: none
@@ -20,7 +22,12 @@ struct CpuMeters {
 CpuMeters cpu_meters(const StudyFile& file) {
   std::set<std::string> sources;
   std::set<std::string> machine_wide;
-  for (const auto& meter : discover_meters(discovery_options(file)).meters) {
+  // A longer look than a worker's at a RAPL counter, so that a loaded
+  // machine's slow first update does not pass for a frozen one (which
+  // would read as "no CPU meter" here).
+  auto options = discovery_options(file);
+  options.probe_s = kPlanProbeS;
+  for (const auto& meter : discover_meters(options).meters) {
     if (!device_matches("cpu", meter->device())) continue;
     sources.emplace(to_string(meter->source()));
     if (is_machine_wide(meter->source())) machine_wide.emplace(to_string(meter->source()));

@@ -106,8 +106,11 @@ Eigen::LLT<Eigen::MatrixXd> robust_cholesky(Eigen::MatrixXd k) {
 // The fitting objective with per-dimension distances computed once.
 class LogPosterior {
  public:
-  LogPosterior(const Eigen::MatrixXd& x, Eigen::VectorXd y, const std::vector<InputKind>& kinds)
-      : y_(std::move(y)), priors_(x.cols()) {
+  LogPosterior(const Eigen::MatrixXd& x, Eigen::VectorXd y, const std::vector<InputKind>& kinds,
+               Eigen::VectorXd known_noise)
+      : y_(std::move(y)),
+        known_noise_(known_noise.size() == 0 ? Eigen::VectorXd::Zero(y_.size()) : std::move(known_noise)),
+        priors_(x.cols()) {
     const Eigen::Index n = x.rows();
     for (Eigen::Index c = 0; c < x.cols(); ++c) {
       Eigen::MatrixXd d(n, n);
@@ -140,7 +143,7 @@ class LogPosterior {
       }
     }
     Eigen::MatrixXd k = kf;
-    k.diagonal().array() += h.noise_variance();
+    k.diagonal().array() += h.noise_variance() + known_noise_.array();
     const Eigen::LLT<Eigen::MatrixXd> llt = robust_cholesky(k);
     const Eigen::VectorXd residual = y_.array() - h.mean;
     const Eigen::VectorXd alpha = llt.solve(residual);
@@ -185,6 +188,7 @@ class LogPosterior {
 
   std::vector<Eigen::MatrixXd> distances_;
   Eigen::VectorXd y_;
+  Eigen::VectorXd known_noise_;  // standardised
   Priors priors_;
 };
 
@@ -300,18 +304,38 @@ GpHyperparameters GpHyperparameters::unpack(const Eigen::VectorXd& packed) {
 
 double gp_log_posterior(const Eigen::MatrixXd& x, const Eigen::VectorXd& y_standardised,
                         const std::vector<InputKind>& kinds, const Eigen::VectorXd& packed,
-                        Eigen::VectorXd* gradient) {
-  return LogPosterior(x, y_standardised, kinds)(packed, gradient);
+                        Eigen::VectorXd* gradient, const Eigen::VectorXd& known_noise) {
+  return LogPosterior(x, y_standardised, kinds, known_noise)(packed, gradient);
 }
 
 GaussianProcess::GaussianProcess(Eigen::MatrixXd x, Eigen::VectorXd y, std::vector<InputKind> kinds,
-                                 GpHyperparameters hyperparameters)
-    : x_(std::move(x)), y_(std::move(y)), kinds_(std::move(kinds)), hyper_(std::move(hyperparameters)) {
+                                 GpHyperparameters hyperparameters, Eigen::VectorXd known_noise)
+    : x_(std::move(x)),
+      y_(std::move(y)),
+      known_noise_(std::move(known_noise)),
+      kinds_(std::move(kinds)),
+      hyper_(std::move(hyperparameters)) {
   if (hyper_.log_lengthscales.size() != x_.cols()) {
     throw InputError("a GP needs one lengthscale per input column");
   }
   standardise();
+  check_known_noise();
   condition();
+}
+
+void GaussianProcess::check_known_noise() {
+  if (known_noise_.size() == 0) known_noise_ = Eigen::VectorXd::Zero(y_.size());
+  if (known_noise_.size() != y_.size() || !known_noise_.allFinite() || (known_noise_.array() < 0.0).any()) {
+    throw InputError("a GP's known noise needs one finite variance >= 0 per point");
+  }
+}
+
+Eigen::VectorXd GaussianProcess::standardised_known_noise() const {
+  return known_noise_ / (y_scale_ * y_scale_);
+}
+
+double GaussianProcess::largest_standardised_noise() const {
+  return hyper_.noise_variance() + standardised_known_noise().maxCoeff();
 }
 
 void GaussianProcess::standardise() {
@@ -327,18 +351,20 @@ void GaussianProcess::standardise() {
 }
 
 GaussianProcess GaussianProcess::fit(Eigen::MatrixXd x, Eigen::VectorXd y, std::vector<InputKind> kinds,
-                                     const GpFitOptions& options) {
+                                     const GpFitOptions& options, Eigen::VectorXd known_noise) {
   GaussianProcess model;
   model.x_ = std::move(x);
   model.y_ = std::move(y);
+  model.known_noise_ = std::move(known_noise);
   model.kinds_ = std::move(kinds);
   model.standardise();
+  model.check_known_noise();
   const std::size_t d = model.kinds_.size();
 
   const std::vector<Eigen::Index> rows = optim_detail::spread_subset(model.x_.rows(), options.max_fit_points);
   Eigen::MatrixXd x_fit = model.x_(rows, Eigen::all);
   Eigen::VectorXd y_fit = ((model.y_(rows).array() - model.y_mean_) / model.y_scale_).matrix();
-  const LogPosterior objective(x_fit, std::move(y_fit), model.kinds_);
+  const LogPosterior objective(x_fit, std::move(y_fit), model.kinds_, model.standardised_known_noise()(rows));
 
   std::vector<Optimum> ranked;
   for (const Eigen::VectorXd& start : starting_points(d, options, model.x_.rows())) {
@@ -361,7 +387,7 @@ void GaussianProcess::condition() {
   inverse_lengthscales_sq_ = inverse_squares(hyper_.log_lengthscales);
   Eigen::MatrixXd k = kernel_matrix(x_, x_, kinds_, inverse_lengthscales_sq_,
                                     std::exp(hyper_.log_signal_variance));
-  k.diagonal().array() += hyper_.noise_variance();
+  k.diagonal().array() += hyper_.noise_variance() + standardised_known_noise().array();
   const Eigen::LLT<Eigen::MatrixXd> llt = robust_cholesky(std::move(k));
   cholesky_ = llt.matrixL();
   alpha_ = llt.solve(((y_.array() - y_mean_) / y_scale_ - hyper_.mean).matrix());
@@ -399,6 +425,8 @@ GaussianProcess GaussianProcess::with_observations(const Eigen::MatrixXd& x, con
   extended.x_.bottomRows(x.rows()) = x;
   extended.y_.conservativeResize(y_.size() + y.size());
   extended.y_.tail(y.size()) = y;
+  extended.known_noise_.conservativeResize(known_noise_.size() + y.size());
+  extended.known_noise_.tail(y.size()).setZero();
   extended.condition();
   return extended;
 }

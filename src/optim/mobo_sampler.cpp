@@ -186,7 +186,9 @@ class MoboSampler final : public Sampler {
     const std::vector<Eigen::Index> rows = modelling_subset(obs);
     std::vector<GaussianProcess> models;
     for (Eigen::Index j = 0; j < targets.cols(); ++j) {
-      models.push_back(GaussianProcess::fit(obs.x(rows, Eigen::all), targets(rows, j), kinds, settings_.fit));
+      // A scalarisation mixes the objectives: its noise is fitted.
+      const Eigen::VectorXd known = scalarise ? Eigen::VectorXd() : Eigen::VectorXd(obs.noise(rows, j));
+      models.push_back(GaussianProcess::fit(obs.x(rows, Eigen::all), targets(rows, j), kinds, settings_.fit, known));
     }
     std::vector<ConstraintModel> constraints = fit_constraints(context.spec, obs, rows, kinds);
     for (ConstraintModel& c : constraints) believe(obs.pending, c.model);
@@ -406,12 +408,12 @@ class MoboSampler final : public Sampler {
                         draws.samples, draws.seed);
   }
 
-  // As the study says, else whether any model learned more noise than
-  // tiny_noise.
+  // As the study says, else whether any observation's noise (fitted or
+  // known) exceeds tiny_noise.
   bool noisy(const std::vector<GaussianProcess>& models) const {
     if (settings_.noise != NoiseMode::Inferred) return settings_.noise == NoiseMode::Noisy;
     return std::any_of(models.begin(), models.end(), [this](const GaussianProcess& model) {
-      return model.hyperparameters().noise_variance() > settings_.tiny_noise;
+      return model.largest_standardised_noise() > settings_.tiny_noise;
     });
   }
 

@@ -1,9 +1,12 @@
 #include "observations.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
 #include "ecopt/core/error.hpp"
+#include "ecopt/core/stated_noise.hpp"
+#include "ecopt/energy/record.hpp"
 #include "ecopt/math/pareto.hpp"
 
 namespace ecopt::optim_detail {
@@ -52,6 +55,7 @@ Observations collect_observations(const SamplingContext& context) {
   Observations obs;
   obs.x.resize(static_cast<Eigen::Index>(context.history.size()), d);
   obs.objectives.resize(obs.x.rows(), m);
+  obs.noise.resize(obs.x.rows(), m);
   obs.constraint_metrics.resize(obs.x.rows(), c);
   obs.pending.resize(obs.x.rows(), d);
   Eigen::Index rows = 0;
@@ -76,15 +80,59 @@ Observations collect_observations(const SamplingContext& context) {
     obs.x.row(rows) = point;
     const Point minimised = to_minimization(trial.values, directions);
     obs.objectives.row(rows) = Eigen::Map<const Eigen::RowVectorXd>(minimised.data(), m);
+    const std::vector<double> noise = known_noise_variances(context.spec, trial);
+    obs.noise.row(rows) = Eigen::Map<const Eigen::RowVectorXd>(noise.data(), m);
     obs.violations.push_back(total_violation(context.spec, trial, obs.constraint_metrics, rows));
     obs.numbers.push_back(trial.number);
     ++rows;
   }
   obs.x.conservativeResize(rows, d);
   obs.objectives.conservativeResize(rows, m);
+  obs.noise.conservativeResize(rows, m);
   obs.constraint_metrics.conservativeResize(rows, c);
   obs.pending.conservativeResize(pending, d);
   return obs;
+}
+
+std::vector<double> known_noise_variances(const StudySpec& spec, const Trial& trial) {
+  std::vector<double> variances(spec.objectives.size(), 0.0);
+  const std::vector<std::optional<double>> stated = stated_standard_errors(spec, trial.user_attrs);
+  for (std::size_t j = 0; j < stated.size(); ++j) {
+    if (stated[j]) variances[j] = *stated[j] * *stated[j];
+  }
+  const std::optional<std::size_t> energy = spec.energy_objective();
+  if (energy && !stated[*energy] && *energy < trial.values.size()) {
+    if (const auto relative = measured_relative_error(trial.user_attrs)) {
+      variances[*energy] = std::pow(*relative * trial.values[*energy], 2);
+    }
+  }
+  return variances;
+}
+
+std::optional<double> measured_relative_error(const nlohmann::json& user_attrs) {
+  const std::vector<EnergyRecord> records = energy_records(user_attrs);
+  const auto named = [&](const char* name) {
+    return std::find_if(records.begin(), records.end(), [&](const EnergyRecord& r) { return r.name == name; });
+  };
+  auto record = records.end();
+  for (const char* name : {kInferenceRecord, kGenerationRecord}) {
+    const auto found = named(name);
+    if (record == records.end() && found != records.end() && found->j_per_unit && found->units_per_window > 0) {
+      record = found;
+    }
+  }
+  if (record == records.end()) record = named(kTrialRecord);
+  if (record == records.end()) return std::nullopt;
+  const bool per_unit = record->j_per_unit.has_value() && record->units_per_window > 0;
+  const double figure = per_unit ? *record->j_per_unit : record->energy_j();
+  const double step = per_unit ? record->resolution_j / static_cast<double>(record->units_per_window)
+                               : record->resolution_j;
+  const double spread = record->spread && record->windows > 1
+                            ? 1.4826 * record->spread->mad_j / std::sqrt(static_cast<double>(record->windows))
+                            : 0.0;
+  const double error = std::hypot(spread, step / std::sqrt(12.0));
+  if (!(figure > 0.0) || !std::isfinite(figure) || !(error > 0.0) || !std::isfinite(error)) return std::nullopt;
+  return error / figure;
 }
 
 std::vector<double> row_vector(const Eigen::MatrixXd& matrix, Eigen::Index row) {

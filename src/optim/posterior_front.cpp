@@ -20,10 +20,13 @@ namespace {
 constexpr std::size_t kExactPoints = 1000;
 constexpr std::size_t kInducingPoints = 500;
 
-Eigen::VectorXd posterior_means(const Eigen::MatrixXd& x, const Eigen::VectorXd& y,
+// Known noise (stated or measured) counts on the exact path.
+Eigen::VectorXd posterior_means(const Eigen::MatrixXd& x, const Eigen::VectorXd& y, const Eigen::VectorXd& noise,
                                 const std::vector<InputKind>& kinds) {
   if (x.rows() < 2) return y;
-  if (static_cast<std::size_t>(x.rows()) <= kExactPoints) return GaussianProcess::fit(x, y, kinds).predict(x).mean;
+  if (static_cast<std::size_t>(x.rows()) <= kExactPoints) {
+    return GaussianProcess::fit(x, y, kinds, {}, noise).predict(x).mean;
+  }
   const std::vector<Eigen::Index> rows = optim_detail::spread_subset(x.rows(), kInducingPoints);
   return GaussianProcess::fit(x(rows, Eigen::all), y(rows), kinds).projected_means(x, y);
 }
@@ -36,7 +39,7 @@ std::vector<std::size_t> posterior_mean_front(const StudySpec& spec, const Searc
   if (obs.size() == 0) return {};
   const std::vector<InputKind> kinds = optim_detail::input_kinds(space);
   Eigen::MatrixXd means(obs.size(), obs.objectives.cols());
-  for (Eigen::Index j = 0; j < means.cols(); ++j) means.col(j) = posterior_means(obs.x, obs.objectives.col(j), kinds);
+  for (Eigen::Index j = 0; j < means.cols(); ++j) means.col(j) = posterior_means(obs.x, obs.objectives.col(j), obs.noise.col(j), kinds);
   std::vector<Point> feasible_means;
   std::vector<std::int64_t> feasible_numbers;
   for (Eigen::Index i = 0; i < obs.size(); ++i) {

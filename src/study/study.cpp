@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "ecopt/energy/record.hpp"
+#include "ecopt/core/stated_noise.hpp"
 #include "ecopt/study/noisy_front.hpp"
 
 namespace ecopt {
@@ -178,6 +179,7 @@ Trial Study::tell(std::int64_t number, const TrialResult& result) {
   // Told records are stored as the one writer writes them (InputError
   // naming a malformed one): what a report shows is what C++ derived.
   checked.user_attrs = with_normalised_energy(checked.user_attrs);
+  stated_standard_errors(record_.spec, checked.user_attrs);  // InputError when malformed
   storage_->finish_trial(trial->id, checked);
   return *storage_->find_trial(record_.id, number);
 }

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include "ecopt/core/error.hpp"
+
 namespace ecopt {
 namespace {
 
@@ -79,20 +81,43 @@ TEST(GaussianProcess, LogPosteriorGradientMatchesFiniteDifferences) {
        {Eigen::VectorXd((Eigen::VectorXd(6) << -1.0, 0.2, 0.5, 0.3, -4.0, 0.1).finished()),
         Eigen::VectorXd((Eigen::VectorXd(6) << 0.4, -1.5, -0.2, -0.5, -9.0, -0.3).finished())}) {
     Eigen::VectorXd gradient;
-    gp_log_posterior(x, y, kMixedKinds, packed, &gradient);
-    ASSERT_EQ(gradient.size(), 6);
-    for (int k = 0; k < 6; ++k) {
-      const double h = 1e-5;
-      Eigen::VectorXd up = packed;
-      Eigen::VectorXd down = packed;
-      up[k] += h;
-      down[k] -= h;
-      const double numeric =
-          (gp_log_posterior(x, y, kMixedKinds, up, nullptr) - gp_log_posterior(x, y, kMixedKinds, down, nullptr)) /
-          (2 * h);
-      EXPECT_NEAR(gradient[k], numeric, 1e-5 * std::max(1.0, std::abs(numeric))) << "parameter " << k;
+    // Without and with known noise on some points (heteroscedastic).
+    for (const Eigen::VectorXd& known : {Eigen::VectorXd(), Eigen::VectorXd((Eigen::ArrayXd::LinSpaced(12, 0.0, 1.1) *
+                                                                             Eigen::ArrayXd::LinSpaced(12, 0.0, 1.1))
+                                                                                .matrix())}) {
+      gp_log_posterior(x, y, kMixedKinds, packed, &gradient, known);
+      ASSERT_EQ(gradient.size(), 6);
+      for (int k = 0; k < 6; ++k) {
+        const double h = 1e-5;
+        Eigen::VectorXd up = packed;
+        Eigen::VectorXd down = packed;
+        up[k] += h;
+        down[k] -= h;
+        const double numeric = (gp_log_posterior(x, y, kMixedKinds, up, nullptr, known) -
+                                gp_log_posterior(x, y, kMixedKinds, down, nullptr, known)) /
+                               (2 * h);
+        EXPECT_NEAR(gradient[k], numeric, 1e-5 * std::max(1.0, std::abs(numeric))) << "parameter " << k;
+      }
     }
   }
+}
+
+// A point with known noise pulls the posterior less and leaves more
+// variance there than the same point observed with the fitted noise alone;
+// the known noise adds to the fitted term (the rule), so every other point
+// keeps that term.
+TEST(GaussianProcess, KnownNoiseOfOnePointWidensItsPosterior) {
+  const Eigen::Vector<double, 5> y(1.0, 2.5, 0.3, 1.7, 0.9);
+  const GaussianProcess plain(mixed_inputs(), y, kMixedKinds, fixed_hyperparameters());
+  const Eigen::VectorXd known = (Eigen::VectorXd(5) << 0.0, 0.5, 0.0, 0.0, 0.0).finished();
+  const GaussianProcess noisy(mixed_inputs(), y, kMixedKinds, fixed_hyperparameters(), known);
+  const GpPrediction a = plain.predict(mixed_inputs());
+  const GpPrediction b = noisy.predict(mixed_inputs());
+  EXPECT_GT(b.variance[1], 10.0 * a.variance[1]);
+  EXPECT_GT(std::abs(b.mean[1] - y[1]), 10.0 * std::abs(a.mean[1] - y[1]));
+  EXPECT_DOUBLE_EQ(noisy.noise_variance(), plain.noise_variance());
+  EXPECT_GT(noisy.largest_standardised_noise(), plain.largest_standardised_noise() + 0.1);
+  EXPECT_THROW(GaussianProcess(mixed_inputs(), y, kMixedKinds, fixed_hyperparameters(), -known), InputError);
 }
 
 Eigen::MatrixXd grid_inputs(int count) {

@@ -2,10 +2,12 @@
 // interface: initial design, determinism, pending trials, constraints,
 // mixed parameter types and the ParEGO path.
 #include <cmath>
+#include <map>
 
 #include <gtest/gtest.h>
 
 #include "ecopt/core/error.hpp"
+#include "ecopt/energy/record.hpp"
 #include "ecopt/math/hypervolume.hpp"
 #include "ecopt/optim/benchmark_run.hpp"
 #include "optim_test_support.hpp"
@@ -19,6 +21,13 @@ using testing_support::running_trial;
 using testing_support::values_of;
 
 // Cheaper acquisition search: these tests check behaviour, not quality.
+StudySpec error_and_energy_spec() {
+  StudySpec spec = minimisation_spec(2);
+  spec.objectives[0].name = "error";
+  spec.objectives[1].name = "energy_j";
+  return spec;
+}
+
 SamplerOptions quick_options(std::uint64_t seed) {
   SamplerOptions options;
   options.seed = seed;
@@ -218,6 +227,73 @@ TEST(MoboSampler, StatedNoiseIsDeterministic) {
     const ProblemRun b = run_test_problem(*second, problem, 14, run_options);
     for (std::size_t i = 0; i < a.trials.size(); ++i) EXPECT_EQ(a.trials[i].params, b.trials[i].params) << i;
   }
+}
+
+// A study of error and energy_j (its energy objective) after its Sobol
+// start: 12 trials of error = x0 + (x1 - 0.6)^2, energy = 1 - x0 + (x1 -
+// 0.4)^2 (a front inside the cube, so suggestions are too), each in `extra`'s
+// user attributes where it names them.
+std::vector<Trial> energy_history(const SearchSpace& space, const std::map<std::int64_t, nlohmann::json>& extra) {
+  auto sobol = make_sampler("sobol", SamplerOptions{5, -1, nlohmann::json::object()});
+  const StudySpec spec = error_and_energy_spec();
+  std::vector<Trial> history;
+  for (std::int64_t n = 0; n < 12; ++n) {
+    const ParamMap params = space.decode(sobol->suggest({spec, space, history, n}));
+    const std::vector<double> x = values_of(params, 2);
+    const auto attrs = extra.find(n);
+    history.push_back(complete_trial(n, params, {x[0] + std::pow(x[1] - 0.6, 2), 1.0 - x[0] + std::pow(x[1] - 0.4, 2)},
+                                     attrs == extra.end() ? nlohmann::json::object() : attrs->second));
+  }
+  return history;
+}
+
+// The energy record of a trial measured over 5 windows whose readings
+// scatter by a quarter of the figure.
+nlohmann::json scattered_energy(double energy_j) {
+  EnergyRecord record;
+  record.name = kTrialRecord;
+  record.sources = {EnergySource::RaplPowercap};
+  record.devices = {"cpu:0"};
+  record.windows = 5;
+  record.duration_s = 2.0;
+  record.gross_j = energy_j;
+  record.spread = EnergySpread{0.6 * energy_j, 1.4 * energy_j, 0.25 * energy_j};
+  record.resolution_s = 0.001;
+  record.resolution_j = 1e-6;
+  nlohmann::json attrs = nlohmann::json::object();
+  write_energy_records(attrs, {record});
+  return attrs;
+}
+
+std::vector<double> suggestion_after(const std::vector<Trial>& history, std::uint64_t seed) {
+  const SearchSpace space = unit_search_space(2);
+  const StudySpec spec = error_and_energy_spec();
+  return make_sampler("mobo", quick_options(seed))->suggest({spec, space, history, 12});
+}
+
+// Two studies identical but for the spread measured on one trial's energy:
+// the spread is that value's known noise, so the energy model (and the
+// suggestion) differs; each suggestion is deterministic under the seed.
+TEST(MoboSampler, MeasuredEnergySpreadEntersTheModel) {
+  const SearchSpace space = unit_search_space(2);
+  const std::vector<Trial> plain = energy_history(space, {});
+  const double energy = plain[3].values[1];
+  const std::vector<Trial> scattered = energy_history(space, {{3, scattered_energy(energy)}});
+  const std::vector<double> without = suggestion_after(plain, 7);
+  const std::vector<double> with = suggestion_after(scattered, 7);
+  EXPECT_NE(without, with);
+  EXPECT_EQ(with, suggestion_after(scattered, 7));
+}
+
+// A standard error the user tells for one value (ecopt_stderr) counts the
+// same way, for any objective.
+TEST(MoboSampler, StatedStandardErrorEntersTheModel) {
+  const SearchSpace space = unit_search_space(2);
+  const std::vector<Trial> plain = energy_history(space, {});
+  const std::vector<Trial> stated = energy_history(space, {{3, {{"ecopt_stderr", {{"error", 0.3}}}}}});
+  const std::vector<double> with = suggestion_after(stated, 7);
+  EXPECT_NE(suggestion_after(plain, 7), with);
+  EXPECT_EQ(with, suggestion_after(stated, 7));
 }
 
 }  // namespace

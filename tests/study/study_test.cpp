@@ -165,6 +165,12 @@ TEST_P(StudyTest, BadTellIsRefusedAndChangesNothing) {
       {"pruned infinity", {TrialState::Pruned, {0.9, -inf}, {}, std::nullopt}, "non-finite"},
       {"fail with one value", {TrialState::Failed, {nan}, {}, std::nullopt}, "needs 2 values"},
       {"running", {TrialState::Running, {0.9, 1.0}, {}, std::nullopt}, "RUNNING"},
+      {"stated standard error of no objective",
+       {TrialState::Complete, {0.9, 1.0}, {{"ecopt_stderr", {{"loss", 0.1}}}}, std::nullopt},
+       "names 'loss', which is not an objective"},
+      {"negative stated standard error",
+       {TrialState::Complete, {0.9, 1.0}, {{"ecopt_stderr", {{"energy_j", -0.1}}}}, std::nullopt},
+       "finite standard error >= 0"},
   };
   for (const auto& bad : cases) {
     const std::string before = snapshot(study);

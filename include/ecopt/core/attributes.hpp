@@ -21,6 +21,9 @@ inline constexpr const char* kObjectiveNamesAttr = "objective_names";
 inline constexpr const char* kEnergyRecordsAttr = "energy";
 // Why a trial was pruned (energy-first evaluation), for the report.
 inline constexpr const char* kPrunedReasonAttr = "pruned_reason";
+// Standard errors the user states for the trial's values, {objective name:
+// value} (core/stated_noise.hpp): the models take them as known noise.
+inline constexpr const char* kStatedStderrAttr = "ecopt_stderr";
 // The devices a trial ran on: "cuda:0+cpu", and their stable ids
 // "GPU-...+cpu-node1-package-0".
 inline constexpr const char* kDeviceLeaseAttr = "device_lease";

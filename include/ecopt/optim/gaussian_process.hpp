@@ -1,6 +1,7 @@
 #pragma once
 // Gaussian-process regression on the unit cube: Matérn-5/2 ARD kernel,
-// constant mean, learned Gaussian noise, outcome standardisation, and
+// constant mean, learned Gaussian noise (plus any noise known per point:
+// heteroscedastic), outcome standardisation, and
 // hyperparameters by maximum a posteriori (log marginal likelihood + log
 // priors) with NLopt's L-BFGS.
 #include <cstddef>
@@ -48,17 +49,23 @@ struct GpPrediction {
   Eigen::VectorXd variance;  // of the latent function (noise excluded)
 };
 
+// Each observation's noise variance is the fitted homoscedastic term plus
+// its known variance, in outcome units (0 where nothing is known; an empty
+// vector: nothing known anywhere). Added, not replacing: the fitted term
+// takes what the stated figures miss (a measured energy spread says
+// nothing of the seed-to-seed noise of the rest of the pipeline).
 class GaussianProcess {
  public:
   // Conditions on (x, y) with given hyperparameters. x: n x d in [0, 1].
   GaussianProcess(Eigen::MatrixXd x, Eigen::VectorXd y, std::vector<InputKind> kinds,
-                  GpHyperparameters hyperparameters);
+                  GpHyperparameters hyperparameters, Eigen::VectorXd known_noise = {});
   // Fits hyperparameters, then conditions on all points.
   static GaussianProcess fit(Eigen::MatrixXd x, Eigen::VectorXd y, std::vector<InputKind> kinds,
-                             const GpFitOptions& options = {});
+                             const GpFitOptions& options = {}, Eigen::VectorXd known_noise = {});
 
   // The same model (hyperparameters and standardisation) with extra
-  // observations: used for Kriging-believer fantasies of pending points.
+  // observations (no known noise): used for Kriging-believer fantasies of
+  // pending points.
   GaussianProcess with_observations(const Eigen::MatrixXd& x, const Eigen::VectorXd& y) const;
 
   GpPrediction predict(const Eigen::MatrixXd& points) const;
@@ -84,7 +91,8 @@ class GaussianProcess {
   // may be far more than this model's own points: the subset-of-regressors
   // approximation, with this model's points as the inducing set and its
   // hyperparameters. Every observation counts, at a cost linear in their
-  // count (exact conditioning costs it cubed).
+  // count (exact conditioning costs it cubed). The fitted noise alone
+  // applies there: x's observations carry no known noise.
   Eigen::VectorXd projected_means(const Eigen::MatrixXd& x, const Eigen::VectorXd& y) const;
 
   const GpHyperparameters& hyperparameters() const { return hyper_; }
@@ -92,12 +100,17 @@ class GaussianProcess {
   const Eigen::VectorXd& outputs() const { return y_; }
   double outcome_mean() const { return y_mean_; }
   double outcome_scale() const { return y_scale_; }
-  // Noise variance in outcome units.
+  // The fitted noise variance in outcome units.
   double noise_variance() const { return hyper_.noise_variance() * y_scale_ * y_scale_; }
+  // The largest noise variance of any observation, standardised (fitted
+  // plus known).
+  double largest_standardised_noise() const;
 
  private:
   GaussianProcess() = default;
   void standardise();
+  void check_known_noise();
+  Eigen::VectorXd standardised_known_noise() const;
   void condition();
   // Prior kernel (standardised) between `point` and each row of `rows`,
   // and its gradient by the point (rows x d).
@@ -106,6 +119,7 @@ class GaussianProcess {
 
   Eigen::MatrixXd x_;
   Eigen::VectorXd y_;
+  Eigen::VectorXd known_noise_;  // per point, outcome units
   std::vector<InputKind> kinds_;
   GpHyperparameters hyper_;
   double y_mean_ = 0.0;
@@ -118,10 +132,11 @@ class GaussianProcess {
 // Log marginal likelihood of standardised targets plus the log priors
 // (lengthscale log-normal with a dimension-scaled centre, signal variance
 // and noise log-normal, mean normal), and its gradient with respect to
-// GpHyperparameters::pack() when `gradient` is not null. Public so tests
-// can check the gradient against finite differences.
+// GpHyperparameters::pack() when `gradient` is not null; known_noise is
+// standardised, empty for none. Public so tests can check the gradient
+// against finite differences.
 double gp_log_posterior(const Eigen::MatrixXd& x, const Eigen::VectorXd& y_standardised,
                         const std::vector<InputKind>& kinds, const Eigen::VectorXd& packed,
-                        Eigen::VectorXd* gradient);
+                        Eigen::VectorXd* gradient, const Eigen::VectorXd& known_noise = {});
 
 }  // namespace ecopt

@@ -177,6 +177,8 @@ void run_one(const RunSetting& setting, std::size_t evaluations, const nlohmann:
   run_options.noise = setting.noise;
   run_options.noise_seed = 1000 + static_cast<std::uint64_t>(setting.seed);
   run_options.pending = setting.pending;
+  // As `ecopt ask` takes it: mobo checks it, the definition declares it.
+  if (options.extra.contains("noisy")) run_options.noisy = options.extra.at("noisy").get<bool>();
   // One more trial than measured: its suggestion is made with `evaluations` observations.
   const ecopt::ProblemRun run = ecopt::run_problem(*sampler, problem, evaluations + 1, run_options);
   nlohmann::json hv = nlohmann::json::object();

@@ -61,6 +61,7 @@ ProblemRun run_problem(Sampler& sampler, const SpaceProblem& problem, std::size_
       spec.objectives[j].threshold = directions[j] == Direction::Maximize ? -problem.reference[j] : problem.reference[j];
     }
   }
+  for (Objective& objective : spec.objectives) objective.noisy = options.noisy;
   optim_detail::RandomStream noise(options.noise_seed);
   ProblemRun run;
   std::vector<Trial> history = std::move(options.start);

@@ -47,13 +47,8 @@ enum class ReferenceMode {
   FrontAndBeyond,
 };
 
-// Whether observations are noisy: stated with the option `noisy`, or
-// inferred from the noise the models learn.
-enum class NoiseMode { Inferred, Noisy, Exact };
-
 struct MoboSettings {
   AcquisitionSearch search;
-  NoiseMode noise = NoiseMode::Inferred;
   // RUNNING trials' outcomes: their posterior means taken as observed
   // (Kriging believer), or, with pending_outcomes = "sampled", drawn with
   // the front (fantasies). Level in quality on ZDT1 and DTLZ2 (10 seeds)
@@ -96,13 +91,13 @@ MoboSettings read_settings(const SamplerOptions& options) {
                     "reference_rule", "beyond_weight", "noisy", "pending_outcomes"});
   const nlohmann::json& extra = options.extra;
   MoboSettings s;
-  if (extra.contains("noisy")) {
-    if (!extra.at("noisy").is_boolean()) {
-      throw InputError(fmt::format("mobo option 'noisy' must be true or false (leave it out to infer it from the "
-                                   "data), got {}",
-                                   extra.at("noisy").dump()));
-    }
-    s.noise = extra.at("noisy").get<bool>() ? NoiseMode::Noisy : NoiseMode::Exact;
+  // `noisy` declares the study's objectives noisy or exact in its
+  // definition (Study::declare_asked_with, the study file), which is where
+  // the sampler reads it; here it is only checked.
+  if (extra.contains("noisy") && !extra.at("noisy").is_boolean()) {
+    throw InputError(fmt::format("mobo option 'noisy' must be true or false (leave it out to infer it from the "
+                                 "data), got {}",
+                                 extra.at("noisy").dump()));
   }
   if (extra.contains("pending_outcomes")) {
     const nlohmann::json& pending = extra.at("pending_outcomes");
@@ -219,7 +214,7 @@ class MoboSampler final : public Sampler {
         front_means.col(static_cast<Eigen::Index>(j)) = models[j].predict(front_x).mean;
       }
       const FrontDraws draws{front_x, front_means, first_pending,
-                             noisy(models) || (first_pending < count && !settings_.believe_pending)
+                             noisy(context.spec, models) || (first_pending < count && !settings_.believe_pending)
                                  ? settings_.posterior_samples
                                  : 0,
                              mix_seed(options_.seed, trial, 0x6e656876ULL)};
@@ -408,10 +403,16 @@ class MoboSampler final : public Sampler {
                         draws.samples, draws.seed);
   }
 
-  // As the study says, else whether any observation's noise (fitted or
-  // known) exceeds tiny_noise.
-  bool noisy(const std::vector<GaussianProcess>& models) const {
-    if (settings_.noise != NoiseMode::Inferred) return settings_.noise == NoiseMode::Noisy;
+  // Front samples where any observation's noise (fitted or known) exceeds
+  // tiny_noise, unless the study's definition says every objective is
+  // exact. An objective declared noisy decides the same way: sampling
+  // fronts from the start, before the models know the noise, was worse at
+  // 25 evaluations (0.18 against 0.52 on issue 28's hidden problem; DTLZ2
+  // with 5% noise, 3 seeds, 0.761 at 100 against the default's 0.797 over
+  // 5), so the declaration changes
+  // which front is reported (posterior means), not the search.
+  bool noisy(const StudySpec& spec, const std::vector<GaussianProcess>& models) const {
+    if (spec.noisy() == false) return false;
     return std::any_of(models.begin(), models.end(), [this](const GaussianProcess& model) {
       return model.largest_standardised_noise() > settings_.tiny_noise;
     });

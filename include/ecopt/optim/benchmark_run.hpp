@@ -4,6 +4,7 @@
 // -> suggest -> decode -> evaluate): for benchmarks, tests and demos.
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -55,6 +56,9 @@ struct ProblemRunOptions {
   // Trials left RUNNING at every ask (as parallel workers leave them); each
   // finishes in the order it was asked, once `pending` newer ones run.
   std::size_t pending = 0;
+  // The objectives' declared noise (Objective::noisy), as `ecopt ask
+  // --sampler-kwargs '{"noisy": true}'` or a study file declares it.
+  std::optional<bool> noisy;
 };
 
 // Asks until `evaluations` trials have finished; trials still running then

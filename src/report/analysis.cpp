@@ -25,22 +25,65 @@ bool is_constant(const std::vector<double>& values) {
          values.end();
 }
 
-// Between-group share of variance, square-rooted (the correlation ratio).
-double correlation_ratio(const std::vector<std::string>& groups, const std::vector<double>& y) {
-  const double overall = mean(y);
+// The sums of squares of `y` about its mean, in all and between the
+// groups `groups` puts its entries in.
+struct SumsOfSquares {
   double total = 0.0;
-  std::map<std::string, std::vector<double>> by_group;
+  double between = 0.0;
+  std::size_t groups = 0;
+};
+
+template <typename Key>
+SumsOfSquares sums_of_squares(const std::vector<Key>& groups, const std::vector<double>& y) {
+  const double overall = mean(y);
+  SumsOfSquares sums;
+  std::map<Key, std::vector<double>> by_group;
   for (std::size_t i = 0; i < y.size(); ++i) {
-    total += (y[i] - overall) * (y[i] - overall);
+    sums.total += (y[i] - overall) * (y[i] - overall);
     by_group[groups[i]].push_back(y[i]);
   }
-  if (total <= 0.0 || by_group.size() < 2) return kNaN;
-  double between = 0.0;
   for (const auto& [group, values] : by_group) {
     const double group_mean = mean(values);
-    between += static_cast<double>(values.size()) * (group_mean - overall) * (group_mean - overall);
+    sums.between += static_cast<double>(values.size()) * (group_mean - overall) * (group_mean - overall);
   }
-  return std::sqrt(std::clamp(between / total, 0.0, 1.0));
+  sums.groups = by_group.size();
+  return sums;
+}
+
+// Between-group share of variance, square-rooted (the correlation ratio).
+double correlation_ratio(const std::vector<std::string>& groups, const std::vector<double>& y) {
+  const SumsOfSquares sums = sums_of_squares(groups, y);
+  if (sums.total <= 0.0 || sums.groups < 2) return kNaN;
+  return std::sqrt(std::clamp(sums.between / sums.total, 0.0, 1.0));
+}
+
+// The share of the objective's variance the groups explain, corrected for
+// the share chance gives k groups of few trials (epsilon squared:
+// (SS_between − (k − 1) MS_within) / SS_total), clamped to [0, 1].
+template <typename Key>
+double epsilon_squared(const std::vector<Key>& groups, const std::vector<double>& y) {
+  const SumsOfSquares sums = sums_of_squares(groups, y);
+  const auto n = static_cast<double>(y.size());
+  const auto k = static_cast<double>(sums.groups);
+  if (sums.total <= 0.0 || sums.groups < 2 || n <= k) return kNaN;
+  const double within_mean_square = (sums.total - sums.between) / (n - k);
+  return std::clamp((sums.between - (k - 1.0) * within_mean_square) / sums.total, 0.0, 1.0);
+}
+
+// Numeric values in up to 10 bins of about equal count (at least 5 trials
+// each, at least 2 bins); equal values share a bin.
+std::vector<std::size_t> quantile_bins(const std::vector<double>& values) {
+  const std::size_t n = values.size();
+  const std::size_t bins = std::clamp<std::size_t>(n / 5, 2, 10);
+  std::vector<std::size_t> order(n);
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return values[a] < values[b]; });
+  std::vector<std::size_t> bin(n);
+  for (std::size_t rank = 0; rank < n; ++rank) {
+    const std::size_t i = order[rank];
+    bin[i] = rank > 0 && values[i] == values[order[rank - 1]] ? bin[order[rank - 1]] : rank * bins / n;
+  }
+  return bin;
 }
 
 ParamImportance importance_of(const std::string& param, const std::vector<const Trial*>& complete,
@@ -71,10 +114,12 @@ ParamImportance importance_of(const std::string& param, const std::vector<const 
   if (y.size() < 3 || is_constant(y)) return result;
   if (categorical) {
     result.score = correlation_ratio(labels, y);
+    result.variance_share = epsilon_squared(labels, y);
   } else if (!is_constant(numeric)) {
     result.rho = spearman(numeric, y);
     result.score = std::abs(result.rho);
     result.rho_95 = spearman_interval_95(result.rho, y.size());
+    result.variance_share = epsilon_squared(quantile_bins(numeric), y);
   }
   return result;
 }

@@ -295,6 +295,35 @@ TEST_F(KnownStudy, ImportanceUsesSpearmanForNumbersAndEtaForCategories) {
   EXPECT_EQ(importance[0].front().param, "width");  // sorted, largest first
 }
 
+// Issue 30: a variance-based importance beside the rank correlation. A
+// learning rate with an optimum in the middle (accuracy rises, then falls)
+// has ρ near 0 yet explains most of the variance; a parameter that does
+// nothing explains none of it, beyond what chance gives its bins.
+TEST(Importance, VarianceShareSeesAnEffectThatRisesAndFalls) {
+  StudySpec spec;
+  spec.name = "u";
+  spec.objectives = {{"accuracy", Direction::Maximize, std::nullopt}};
+  std::mt19937 random(5);
+  std::uniform_real_distribution<double> unit(0.0, 1.0);
+  std::vector<Trial> trials;
+  for (int i = 0; i < 60; ++i) {
+    const double lr = unit(random);
+    Trial trial;
+    trial.number = i;
+    trial.state = TrialState::Complete;
+    trial.params = {{"lr", lr}, {"seed_noise", unit(random)}};
+    trial.values = {0.9 - 2.0 * (lr - 0.5) * (lr - 0.5) + 0.005 * unit(random)};
+    trials.push_back(trial);
+  }
+  const auto importance = parameter_importance(spec, trials)[0];
+  const auto find = [&](const std::string& name) {
+    return *std::find_if(importance.begin(), importance.end(), [&](const auto& item) { return item.param == name; });
+  };
+  EXPECT_LT(std::abs(find("lr").rho), 0.3) << "a rise-and-fall has no monotone trend";
+  EXPECT_GT(find("lr").variance_share, 0.8);
+  EXPECT_LT(find("seed_noise").variance_share, 0.1);
+}
+
 TEST(CarbonSettings, ResolvesARegionThroughTheEnergyTable) {
   const CarbonSettings france = resolve_carbon({std::nullopt, "FR", 1.2}, {});
   EXPECT_GT(france.intensity_g_per_kwh, 0.0);

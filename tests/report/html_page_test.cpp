@@ -257,6 +257,10 @@ TEST(HtmlPage, ImportanceIsSignedWithAnIntervalAndSaysHowManyTrials) {
   EXPECT_NE(efficiency.find("class=\"bar negative\""), std::string::npos);
   EXPECT_NE(html.find("over the n = 4 complete trials"), std::string::npos);
   EXPECT_NE(html.find("With n = 4 the intervals are wide"), std::string::npos);
+  // Beside it, each parameter's share of the variance, ε² (issue 30).
+  const std::string shares = chart(html, "accuracy: variance explained");
+  ASSERT_FALSE(shares.empty());
+  EXPECT_NE(shares.find(">ε² "), std::string::npos) << shares;
 }
 
 TEST(HtmlPage, TheModelCardIsHtmlAndThePageExplainsItselfWithoutTheDocs) {

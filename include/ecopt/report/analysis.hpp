@@ -32,6 +32,12 @@ struct ParamImportance {
   // (spearman_interval_95); NaN for eta, or where the interval is undefined.
   double rho = std::numeric_limits<double>::quiet_NaN();
   Interval rho_95{std::numeric_limits<double>::quiet_NaN(), std::numeric_limits<double>::quiet_NaN()};
+  // The share of the objective's variance the parameter explains alone (a
+  // main effect, as fANOVA's first-order terms): epsilon squared over its
+  // categories, or over up to 10 bins of equal count for a numeric one.
+  // Unlike rho it also sees effects that rise and fall. NaN with too few
+  // trials for the bins.
+  double variance_share = std::numeric_limits<double>::quiet_NaN();
 };
 
 // One list per objective, most important first.

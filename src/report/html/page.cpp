@@ -92,7 +92,7 @@ std::string shared_parameters_note(const Page& page) {
 Page make_page(const ReportContext& context) {
   Page page{context, context.study.spec, complete_trials(context.study.spec, context.trials), {},
             posterior_members(context), context.chosen ? context.chosen->number : -1,
-            context.baseline ? context.baseline->number : -1, {}, {}, {}, {}, {}};
+            context.baseline ? context.baseline->number : -1, {}, {}, {}, {}, {}, {}, {}};
   for (const std::int64_t number : front_of(context.trials, page.spec).member_numbers()) {
     page.front.insert(number);
   }

@@ -50,6 +50,21 @@ svg::Bar importance_bar(const ParamImportance& item) {
   return bar;
 }
 
+svg::Bar variance_bar(const ParamImportance& item) {
+  svg::Bar bar;
+  bar.label = item.param;
+  bar.value = item.variance_share;
+  bar.value_text = std::isfinite(item.variance_share) ? fmt::format("ε² {:.2f}", item.variance_share) : "n/a";
+  bar.tooltip = fmt::format("{}: explains {} of the objective's variance alone (epsilon squared over {}), n = {}",
+                            item.param,
+                            std::isfinite(item.variance_share)
+                                ? fmt::format("{:.0f} %", 100.0 * item.variance_share)
+                                : std::string("an unknown share"),
+                            item.method == "eta" ? "its categories" : "bins of equal count",
+                            item.trials_used);
+  return bar;
+}
+
 // How sure the signs are at this many trials: the interval of rho = 0.
 std::string importance_caution(std::size_t n) {
   if (n <= 3) return fmt::format(" With n = {} there is no interval: too few trials to judge.", n);
@@ -205,17 +220,32 @@ std::string importance_section(const Page& page) {
       "<p>How each parameter goes with each objective over the n = {} complete trials: the signed "
       "Spearman ρ for numeric parameters (+1: the objective rises with the parameter, −1: it "
       "falls, 0: no monotone relation), drawn with its 95 % interval (Fisher's z), and the "
-      "correlation ratio η (0 to 1, no sign) for categorical ones. It shows association, not "
-      "causation, and misses effects that only appear in combination.{}</p><div class=\"charts\">",
+      "correlation ratio η (0 to 1, no sign) for categorical ones; beside it, the share of the "
+      "objective's variance each parameter explains alone (ε², epsilon squared, over its categories "
+      "or up to 10 bins of equal count: a main effect, as fANOVA's first-order terms, which also sees "
+      "an effect that rises and falls). They show association, not causation, and miss effects that "
+      "only appear in combination.{}</p><div class=\"charts\">",
       page.complete.size(), importance_caution(page.complete.size()));
   const auto importance = parameter_importance(page.spec, page.context.trials);
   for (std::size_t o = 0; o < importance.size(); ++o) {
+    const std::string& name = page.spec.objectives[o].name;
+    if (importance[o].empty()) {
+      out += "<figure><figcaption>" + html_escape(name) + "</figcaption><p class=\"note\">No parameters.</p></figure>";
+      continue;
+    }
     std::vector<svg::Bar> bars;
     for (const auto& item : importance[o]) bars.push_back(importance_bar(item));
-    out += fmt::format(R"(<figure><figcaption>{}</figcaption>{}</figure>)",
-                       html_escape(page.spec.objectives[o].name),
-                       bars.empty() ? "<p class=\"note\">No parameters.</p>"
-                                    : svg::render_bars(bars, 560, page.spec.objectives[o].name));
+    auto by_share = importance[o];
+    std::stable_sort(by_share.begin(), by_share.end(), [](const ParamImportance& a, const ParamImportance& b) {
+      return (std::isnan(a.variance_share) ? -1.0 : a.variance_share) >
+             (std::isnan(b.variance_share) ? -1.0 : b.variance_share);
+    });
+    std::vector<svg::Bar> shares;
+    for (const auto& item : by_share) shares.push_back(variance_bar(item));
+    out += fmt::format(R"(<figure><figcaption>{}</figcaption>{}</figure>)", html_escape(name),
+                       svg::render_bars(bars, 560, name));
+    out += fmt::format(R"(<figure><figcaption>{}: variance explained</figcaption>{}</figure>)", html_escape(name),
+                       svg::render_bars(shares, 560, name + ": variance explained"));
   }
   return out + "</div></section>";
 }

@@ -6,6 +6,7 @@
 // in turns where a machine-wide meter (a fake powercap zone) would mix them.
 #include <sched.h>
 
+#include <algorithm>
 #include <fstream>
 #include <map>
 #include <set>
@@ -16,9 +17,11 @@
 #include <gtest/gtest.h>
 
 #include "command_study.hpp"
+#include "ecopt/core/attributes.hpp"
 #include "ecopt/energy/record.hpp"
 #include "ecopt/storage/storage.hpp"
 #include "fake_powercap.hpp"
+#include "polling.hpp"
 #include "scoped_env.hpp"
 #include "subprocess.hpp"
 
@@ -216,6 +219,36 @@ TEST_F(ParallelTrials, CpuSetsOnAMachineWideMeterAreMarkedSharedAndSplit) {
     EXPECT_TRUE(record->shared) << "trial " << trial.number;
     EXPECT_LT(record->attributed_fraction, 1.0) << "trial " << trial.number;
   }
+}
+
+// The idle baseline of a worker started late, on a machine-wide meter,
+// beside two workers running CPU-set trials (which hold their package
+// shared): it is measured while they still have trials to run, and every
+// worker ends (the lease rule itself: DeviceLeasesTest.AnIdleBaseline...).
+TEST_F(ParallelTrials, ALateWorkersIdleBaselineIsTakenBetweenCpuSetTrials) {
+  testing::FakePowercapZone package(dir_.path());
+  package.start_moving(10.0);
+  testing::ScopedEnv powercap("ECOPT_POWERCAP_ROOT", package.root());
+  const auto file = study(30, 10, "allow_estimate = false\nidle_baseline_s = 0.2");
+  const std::vector<std::string> worker{ECOPT_CLI_PATH, "worker", file, "--cpus-per-trial", "1"};
+  testing::ChildProcess first(worker, dir_.path());
+  testing::ChildProcess second(worker, dir_.path());
+  ASSERT_TRUE(testing::wait_until([&] { return lines_of(trials_dir() / "affinity").size() >= 2; },
+                                  std::chrono::seconds(60)))
+      << first.out_so_far() << second.out_so_far();
+  testing::ChildProcess late(worker, dir_.path());
+  std::vector<std::optional<testing::ProcessResult>> results;
+  for (auto* child : {&first, &second, &late}) results.push_back(child->wait_for(std::chrono::seconds(120)));
+  for (const auto& result : results) {
+    ASSERT_TRUE(result.has_value()) << "a worker still runs after 120 s: " << late.out_so_far();
+    EXPECT_EQ(result->exit_code, 0) << result->out << result->err;
+  }
+  EXPECT_THAT(results[2]->out, HasSubstr("energy: measuring idle power for 0.2s"));
+  const auto trials = stored_trials();
+  EXPECT_EQ(trials.size(), 30u);
+  EXPECT_TRUE(std::any_of(trials.begin(), trials.end(), [&](const Trial& trial) {
+    return trial.system_attrs.value(kRunnerPidAttr, std::int64_t{0}) == late.pid();
+  })) << "the late worker's baseline waited until the study was done";
 }
 
 // This machine's CPUs, each in a package of its own (a fake topology via

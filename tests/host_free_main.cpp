@@ -4,8 +4,9 @@
 // exist (ECOPT_HOST_FREE_ENV in tests/CMakeLists.txt), so every test, and
 // every ecopt process a test starts (it inherits the environment), sees the
 // same machine whatever the host has: no RAPL, no perf power PMU, no NVIDIA
-// driver, and no SMT topology (the CPU-time estimate then charges each
-// hardware thread as a core, and says so). Tests that want sensors or a
+// driver, no SMT topology (the CPU-time estimate then charges each
+// hardware thread as a core, and says so) and no CPU flags (so no
+// hypervisor). Tests that want sensors or a
 // topology build fakes and name them.
 #include <cstdlib>
 #include <sstream>

@@ -92,6 +92,7 @@ DiscoveryOptions with_defaults(const DiscoveryOptions& given) {
   default_to(options.perf_root, "ECOPT_PERF_ROOT", "/sys/bus/event_source/devices/power");
   if (options.nvml_library.empty()) options.nvml_library = default_nvml_library();
   if (options.cpu_root.empty()) options.cpu_root = default_cpu_root();
+  default_to(options.cpuinfo_path, "ECOPT_CPUINFO", "/proc/cpuinfo");
   if (!options.clock) options.clock = steady_clock();
   if (!options.file_reader) options.file_reader = real_file_reader();
   if (!options.perf_events) options.perf_events = real_perf_event_api();

@@ -6,6 +6,7 @@
 
 #include <mutex>
 #include <set>
+#include <sstream>
 
 #include <fmt/format.h>
 
@@ -136,6 +137,20 @@ double threads_per_core(const DiscoveryOptions& options, std::string& error) {
   return static_cast<double>(online.size()) / static_cast<double>(cores.size());
 }
 
+// Whether a "flags" line of /proc/cpuinfo holds the hypervisor flag, which
+// x86 CPUs show inside a virtual machine.
+bool hypervisor_flag(const DiscoveryOptions& options) {
+  std::istringstream lines(options.file_reader->read(options.cpuinfo_path).text);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind("flags", 0) != 0) continue;
+    std::istringstream words(line.substr(line.find(':') + 1));
+    for (std::string word; words >> word;) {
+      if (word == "hypervisor") return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 double CpuTimeCharge::watts_per_thread() const {
@@ -143,14 +158,20 @@ double CpuTimeCharge::watts_per_thread() const {
 }
 
 std::string CpuTimeCharge::text() const {
+  const std::string hidden_smt =
+      virtual_machine && threads_per_core <= 1
+          ? "; a virtual machine: its vCPUs may be hardware threads of the host's SMT cores, each "
+            "charged here as a whole core, so the figure may be up to 2× high (give the host's watts "
+            "per thread as the watts per core if so)"
+          : "";
   if (threads_per_core <= 0)
     return fmt::format(
         "{:.2f} W per hardware thread ({:.2f} W per core, each thread charged as a whole core: "
-        "threads per core unknown, {})",
-        watts_per_thread(), watts_per_core, unknown_reason);
-  return fmt::format("{:.2f} W per hardware thread ({:.2f} W per core / {:g} {} per core)",
+        "threads per core unknown, {}{})",
+        watts_per_thread(), watts_per_core, unknown_reason, hidden_smt);
+  return fmt::format("{:.2f} W per hardware thread ({:.2f} W per core / {:g} {} per core{})",
                      watts_per_thread(), watts_per_core, threads_per_core,
-                     threads_per_core == 1 ? "thread" : "threads");
+                     threads_per_core == 1 ? "thread" : "threads", hidden_smt);
 }
 
 CpuTimeCharge cpu_time_charge(const DiscoveryOptions& given) {
@@ -158,6 +179,7 @@ CpuTimeCharge cpu_time_charge(const DiscoveryOptions& given) {
   CpuTimeCharge charge;
   if (options.cpu_watts_per_core > 0) charge.watts_per_core = options.cpu_watts_per_core;
   charge.threads_per_core = threads_per_core(options, charge.unknown_reason);
+  charge.virtual_machine = hypervisor_flag(options);
   return charge;
 }
 

@@ -1,5 +1,6 @@
 // The CPU-time estimate on real CPU work, its charge per hardware thread,
 // and where discovery looks.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <time.h>
 #include <unistd.h>
@@ -120,6 +121,23 @@ TEST(EstimateMeter, TheDefaultCoreWattsAreSharedByTheCoresHardwareThreads) {
   options.cpu_watts_per_core = 10.0;
   EXPECT_EQ(cpu_time_charge(options).text(),
             "10.00 W per hardware thread (10.00 W per core / 1 thread per core)");
+}
+
+// Issue 23: a virtual machine may show one thread per core while each vCPU
+// is a hardware thread of an SMT host core; the charge says so where the
+// CPU flags name a hypervisor, and only there.
+TEST(EstimateMeter, AVirtualMachineShowingOneThreadPerCoreSaysSmtMayBeHidden) {
+  testing::TempDir dir;
+  auto options = estimate_only();
+  options.cpu_root = fake_cpu_topology(dir, 4, 1);
+  dir.write("cpuinfo", "processor\t: 0\nflags\t\t: fpu vme sse2 hypervisor avx2\n\n");
+  options.cpuinfo_path = (dir.path() / "cpuinfo").string();
+  const auto vm = cpu_time_charge(options);
+  EXPECT_TRUE(vm.virtual_machine);
+  EXPECT_THAT(vm.text(), ::testing::HasSubstr("1 thread per core; a virtual machine: its vCPUs may be hardware "
+                                              "threads of the host's SMT cores"));
+  dir.write("cpuinfo", "processor\t: 0\nflags\t\t: fpu vme sse2 avx2\n\n");
+  EXPECT_EQ(cpu_time_charge(options).text().find("virtual machine"), std::string::npos);
 }
 
 TEST(EstimateMeter, AnUnreadableTopologyChargesEachThreadAsACoreAndSaysSo) {

@@ -44,6 +44,7 @@ class Rig {
     options.perf_root = "/nonexistent/perf";
     options.nvml_library = "/nonexistent/libnvidia-ml.so.1";
     options.cpu_root = "/nonexistent/cpu";
+    options.cpuinfo_path = "/nonexistent/cpuinfo";
     options.allow_estimate = false;
     options.background_polling = false;
     options.clock = clock;

@@ -74,6 +74,7 @@ struct DiscoveryOptions {
   std::string perf_root;      // $ECOPT_PERF_ROOT, else /sys/bus/event_source/devices/power
   std::string nvml_library;   // $ECOPT_NVML_LIBRARY, else libnvidia-ml.so.1
   std::string cpu_root;       // $ECOPT_CPU_ROOT, else /sys/devices/system/cpu (SMT topology)
+  std::string cpuinfo_path;   // $ECOPT_CPUINFO, else /proc/cpuinfo (the hypervisor flag)
   std::vector<std::string> devices;  // empty: all; else "cpu", "cuda", "cuda:0", ...
   double cpu_watts_per_core = 0.0;   // per physical core; 0: kDefaultCpuWattsPerCore
   double memory_watts_per_gib = 0.0;  // 0: no memory term in the estimate
@@ -112,6 +113,10 @@ struct CpuTimeCharge {
   double watts_per_core = kDefaultCpuWattsPerCore;
   double threads_per_core = 0.0;  // 0: unknown
   std::string unknown_reason;      // why threads_per_core is unknown
+  // The CPU flags name a hypervisor: a virtual machine, whose vCPUs may be
+  // hardware threads of the host's SMT cores although it shows one thread
+  // per core.
+  bool virtual_machine = false;
   double watts_per_thread() const;
   // "3.38 W per hardware thread (6.75 W per core / 2 threads per core)".
   std::string text() const;

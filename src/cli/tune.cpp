@@ -19,6 +19,7 @@ namespace {
 
 struct TuneFlags : WorkerFlags {
   int workers = 0;
+  std::string warm_start_from;
 };
 
 // --workers N: N `ecopt worker` processes share the study (docs/scaling.md),
@@ -39,8 +40,14 @@ void run_workers(const StudyFile& file, TuneFlags flags, const std::atomic<bool>
 void run(const TuneFlags& flags) {
   const StudyFile file = load_study_file(flags.study_file);
   const StopSignals signals;
-  if (flags.workers > 0) return run_workers(file, flags, signals.flag());
+  if (flags.workers > 0) {
+    if (!flags.warm_start_from.empty()) {
+      throw InputError("--warm-start-from does not reach --workers; give it as [study] warm_start_from in the study file");
+    }
+    return run_workers(file, flags, signals.flag());
+  }
   RunOptions options;
+  if (!flags.warm_start_from.empty()) options.warm_start_from = flags.warm_start_from;
   if (flags.n_trials > 0) options.n_trials = flags.n_trials;
   if (!flags.storage.empty()) options.storage_url = flags.storage;
   options.stop = &signals.flag();
@@ -70,6 +77,9 @@ void add_tune_command(CLI::App& app) {
   command->add_option("--workers", flags->workers,
                       "Run the study in this many local worker processes ('ecopt worker')")
       ->check(CLI::Range(1, 1024));
+  command->add_option("--warm-start-from", flags->warm_start_from,
+                      "A finished related study (same storage, same parameter names) whose COMPLETE trials "
+                      "inform the models; overrides [study] warm_start_from");
   add_worker_flags(*command, *flags);
   command->callback([flags] { run(*flags); });
 }

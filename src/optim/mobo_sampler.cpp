@@ -22,6 +22,7 @@
 #include "random_stream.hpp"
 #include "reference_box.hpp"
 #include "samplers.hpp"
+#include "spread_subset.hpp"
 
 namespace ecopt::optim_detail {
 namespace {
@@ -163,7 +164,7 @@ class MoboSampler final : public Sampler {
     const std::size_t d = context.space.dimensions();
     if (d == 0) return {};
     const Observations observations = collect_observations(context);
-    if (context.trial_number < initial_trials(d) || observations.size() < 2) {
+    if (context.trial_number < initial_trials(context) || observations.size() < 2) {
       return sobol_point(d, options_.seed, static_cast<std::uint64_t>(std::max<std::int64_t>(context.trial_number, 0)));
     }
     return model_based(context, observations);
@@ -179,11 +180,23 @@ class MoboSampler final : public Sampler {
                   : obs.objectives;
 
     const std::vector<Eigen::Index> rows = modelling_subset(obs);
+    // A scalarisation mixes the objectives: its noise is fitted, and a
+    // related study's values (in other units) stay out of it.
+    const Observations related = scalarise ? Observations{} : related_observations(context, obs, rows.size());
     std::vector<GaussianProcess> models;
     for (Eigen::Index j = 0; j < targets.cols(); ++j) {
-      // A scalarisation mixes the objectives: its noise is fitted.
-      const Eigen::VectorXd known = scalarise ? Eigen::VectorXd() : Eigen::VectorXd(obs.noise(rows, j));
-      models.push_back(GaussianProcess::fit(obs.x(rows, Eigen::all), targets(rows, j), kinds, settings_.fit, known));
+      const auto own = static_cast<Eigen::Index>(rows.size());
+      Eigen::MatrixXd x(own + related.size(), obs.x.cols());
+      Eigen::VectorXd y(x.rows());
+      Eigen::VectorXd known = Eigen::VectorXd::Zero(x.rows());
+      x.topRows(own) = obs.x(rows, Eigen::all);
+      y.head(own) = targets(rows, j);
+      if (!scalarise) known.head(own) = obs.noise(rows, j);
+      if (related.size() > 0) {
+        x.bottomRows(related.size()) = related.x;
+        y.tail(related.size()) = related.objectives.col(j);
+      }
+      models.push_back(GaussianProcess::fit(std::move(x), std::move(y), kinds, settings_.fit, std::move(known)));
     }
     std::vector<ConstraintModel> constraints = fit_constraints(context.spec, obs, rows, kinds);
     for (ConstraintModel& c : constraints) believe(obs.pending, c.model);
@@ -256,6 +269,48 @@ class MoboSampler final : public Sampler {
     return options_.initial_trials < 0 ? 2 * (static_cast<std::int64_t>(dimensions) + 1) : options_.initial_trials;
   }
 
+  // With a warm start of at least a full Sobol start's trials, half the
+  // start: the models already know the space, and the study's own first
+  // trials only have to place it on this study's scale.
+  std::int64_t initial_trials(const SamplingContext& context) const {
+    const std::int64_t full = initial_trials(context.space.dimensions());
+    const bool warm = context.warm_start && options_.initial_trials < 0 &&
+                      static_cast<std::int64_t>(context.warm_start->trials.size()) >= full;
+    return warm ? full / 2 : full;
+  }
+
+  // The related study's observations (warm start) in this study's units:
+  // each objective standardised over each study's first k observations
+  // (both space-filling starts; k: this study's Sobol start, or fewer
+  // where either study has fewer) and mapped
+  // onto this study's mean and spread over its first k. At most as many as
+  // keep the models within max_model_points, evenly spread.
+  Observations related_observations(const SamplingContext& context, const Observations& obs,
+                                    std::size_t own_points) const {
+    if (!context.warm_start) return {};
+    const RelatedHistory& warm = *context.warm_start;
+    Observations related = collect_observations({warm.spec, context.space, warm.trials, -1});
+    const Eigen::Index k =
+        std::min({related.size(), obs.size(), static_cast<Eigen::Index>(initial_trials(context))});
+    if (k < 2 || related.objectives.cols() != obs.objectives.cols()) return {};
+    const auto spread = [k](const Eigen::MatrixXd& values, Eigen::Index j, double mean) {
+      const double sd = std::sqrt((values.col(j).head(k).array() - mean).square().sum() / static_cast<double>(k - 1));
+      return sd > 1e-12 ? sd : 1.0;
+    };
+    for (Eigen::Index j = 0; j < related.objectives.cols(); ++j) {
+      const double own_mean = obs.objectives.col(j).head(k).mean();
+      const double their_mean = related.objectives.col(j).head(k).mean();
+      const double scale = spread(obs.objectives, j, own_mean) / spread(related.objectives, j, their_mean);
+      related.objectives.col(j) = ((related.objectives.col(j).array() - their_mean) * scale + own_mean).matrix();
+    }
+    const auto room = static_cast<std::size_t>(std::max<std::int64_t>(
+        0, settings_.max_model_points - static_cast<std::int64_t>(own_points)));
+    const std::vector<Eigen::Index> kept = spread_subset(related.size(), room);
+    related.x = related.x(kept, Eigen::all).eval();
+    related.objectives = related.objectives(kept, Eigen::all).eval();
+    return related;
+  }
+
   // The box of the main improvement term: the thresholds where given,
   // else Ax's front nadir, or with 3+ objectives under the default rule
   // the front's dense part as it settled after the Sobol start.
@@ -264,8 +319,7 @@ class MoboSampler final : public Sampler {
     if (settings_.reference_rule != ReferenceMode::FrontAndBeyond || near.minimization.size() < 3) {
       return near.minimization;
     }
-    const Point settled = settled_dense_reference(
-        values, static_cast<std::size_t>(initial_trials(context.space.dimensions())));
+    const Point settled = settled_dense_reference(values, static_cast<std::size_t>(initial_trials(context)));
     for (std::size_t j = 0; j < settled.size(); ++j) {
       if (!near.from_threshold[j]) near.minimization[j] = settled[j];
     }

@@ -543,6 +543,20 @@ Study open_study(Storage& storage, const StudyFile& file, const SearchSpace& spa
   }
 }
 
+// --warm-start-from / [study] warm_start_from: the related study's COMPLETE
+// trials inform mobo's models (they are not trials of this study).
+void warm_start(Study& study, const std::string& related, const StudyFile& file, const SearchSpace& space,
+                std::ostream& out) {
+  if (related.empty()) return;
+  if (file.sampler != "mobo") {
+    throw InputError(fmt::format("{}: a warm start informs mobo's models; sampler '{}' cannot use one", file.origin,
+                                 file.sampler));
+  }
+  study.warm_start_from(Study::load(study.storage(), related), space);
+  out << fmt::format("warm start: {} COMPLETE trials of study '{}' inform the models (they are not trials of '{}')\n",
+                     study.warm_start_trials(), printable(related), printable(study.name()));
+}
+
 // A run in which every trial failed, or that ends short of its budget, did
 // not do what was asked: the caller exits non-zero, saying why. (Trials
 // pruned by energy-first evaluation are results, not failures.)
@@ -721,6 +735,7 @@ RunSummary run_study(const StudyFile& file, const RunOptions& options) {
   auto sampler = make_sampler(file.sampler, sampler_options);
   auto storage = open_storage(url);
   Study study = open_study(*storage, file, space);
+  warm_start(study, options.warm_start_from.value_or(file.warm_start_from), file, space, out);
   std::unique_ptr<EnergyMonitor> owned_monitor;
   EnergyMonitor* monitor = options.monitor;
   if (!monitor) {

@@ -194,7 +194,7 @@ void read_study_table(const ordered_json& document, StudyFile& file) {
                  {"name", "storage", "sampler", "seed", "n_trials", "initial_trials",
                   "energy_first", "space_mode", "heartbeat_interval_s",
                   "stale_after_s", "retry_failed", "sampler_options", "stop_after_same_failures",
-                  "baseline", "cpus_per_trial"},
+                  "baseline", "cpus_per_trial", "warm_start_from"},
                  file.origin);
   const Reader study(table, "study", file.origin);
   file.spec.name = study.text("name", "");
@@ -204,6 +204,7 @@ void read_study_table(const ordered_json& document, StudyFile& file) {
   }
   file.storage_url = study.text("storage", file.storage_url);
   file.sampler = study.text("sampler", file.sampler);
+  file.warm_start_from = study.text("warm_start_from", "");
   if (table.contains("sampler_options")) {
     if (!table.at("sampler_options").is_object()) {
       throw InputError(fmt::format("{}: [study] sampler_options must be a table, e.g. sampler_options = "

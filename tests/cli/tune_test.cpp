@@ -185,6 +185,78 @@ TEST_F(Tune, BadStudyFilesAreOneLineErrors) {
   EXPECT_THAT(missing.err, HasSubstr("missing.toml"));
 }
 
+// ZDT1 (4 variables, Sobol start 10) with another name and seed.
+void write_zdt1_study(const std::filesystem::path& path, const std::string& name, const std::string& extra = "") {
+  std::ofstream(path) << fmt::format(R"([study]
+name = "{}"
+sampler = "mobo"
+seed = 3
+{}
+[[objectives]]
+name = "f0"
+direction = "minimize"
+[[objectives]]
+name = "f1"
+direction = "minimize"
+[task]
+kind = "test-problem"
+problem = "zdt1"
+n_vars = 4
+)",
+                                     name, extra);
+}
+
+// --warm-start-from: a finished related study's COMPLETE trials inform the
+// models of a new study without becoming its trials; its Sobol start is
+// halved (5 of 10), so the 6th trial on is the model's where a cold study
+// of the same seed is still on its Sobol start. The study file's
+// warm_start_from does the same; a study that searches other parameters is
+// refused in one line.
+TEST_F(Tune, AWarmStartInformsTheModelsWithoutAddingTrials) {
+  const std::string url = "sqlite:///" + (dir_ / "warm.db").string();
+  write_zdt1_study(dir_ / "related.toml", "related");
+  ASSERT_EQ(ecopt({"tune", (dir_ / "related.toml").string(), "--storage", url, "--n-trials", "14"}).exit_code, 0);
+  write_zdt1_study(dir_ / "cold.toml", "cold");
+  ASSERT_EQ(ecopt({"tune", (dir_ / "cold.toml").string(), "--storage", url, "--n-trials", "7"}).exit_code, 0);
+  write_zdt1_study(dir_ / "warm.toml", "warm");
+  const auto warm = ecopt({"tune", (dir_ / "warm.toml").string(), "--storage", url, "--n-trials", "7",
+                           "--warm-start-from", "related"});
+  ASSERT_EQ(warm.exit_code, 0) << warm.err << warm.out;
+  EXPECT_THAT(warm.out, HasSubstr("warm start: 14 COMPLETE trials of study 'related' inform the models"));
+  const auto cold_trials = trials(url, "cold");
+  const auto warm_trials = trials(url, "warm");
+  ASSERT_EQ(warm_trials.size(), 7u);
+  EXPECT_EQ(trials(url, "related").size(), 14u);
+  for (std::size_t i = 0; i < 5; ++i) EXPECT_EQ(warm_trials[i]["params"], cold_trials[i]["params"]) << i;
+  EXPECT_NE(warm_trials[5]["params"], cold_trials[5]["params"]);
+
+  write_zdt1_study(dir_ / "file.toml", "file", "warm_start_from = \"related\"");
+  const auto by_file = ecopt({"tune", (dir_ / "file.toml").string(), "--storage", url, "--n-trials", "6"});
+  ASSERT_EQ(by_file.exit_code, 0) << by_file.err;
+  EXPECT_EQ(trials(url, "file")[5]["params"], warm_trials[5]["params"]);
+
+  std::ofstream(dir_ / "other.toml") << R"([study]
+name = "other"
+sampler = "random"
+[[objectives]]
+name = "f0"
+direction = "minimize"
+[[objectives]]
+name = "f1"
+direction = "minimize"
+[task]
+kind = "test-problem"
+problem = "zdt1"
+n_vars = 3
+)";
+  ASSERT_EQ(ecopt({"tune", (dir_ / "other.toml").string(), "--storage", url, "--n-trials", "2"}).exit_code, 0);
+  const auto refused = ecopt({"tune", (dir_ / "warm.toml").string(), "--storage", url, "--n-trials", "8",
+                              "--warm-start-from", "other"});
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_THAT(refused.err, HasSubstr("a warm start needs the same parameter names"));
+  EXPECT_EQ(trials(url, "warm").size(), 7u);
+}
+
 // A program that runs fine but never reports the objective: the stored
 // failure says which objective is missing and ends with its stderr, and a
 // study with no completed trial is not a success (issue 16: it exited 0).

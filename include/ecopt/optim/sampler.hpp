@@ -6,6 +6,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -23,6 +24,15 @@ enum class HistoryNeed {
   Trials,  // the stored trials (NSGA-II's generations, MOBO's observations and pending points)
 };
 
+// A finished related study (same parameter names, the same number of
+// objectives; values may be shifted or scaled): its COMPLETE trials inform
+// a model-based sampler's models, standardised per study, without being
+// trials of the study asked for (a warm start).
+struct RelatedHistory {
+  StudySpec spec;
+  std::vector<Trial> trials;
+};
+
 struct SamplingContext {
   const StudySpec& spec;
   const SearchSpace& space;
@@ -32,6 +42,7 @@ struct SamplingContext {
   // HistoryNeed::None.
   std::span<const Trial> history;
   std::int64_t trial_number = 0;  // the trial being filled
+  const RelatedHistory* warm_start = nullptr;  // none: null
 };
 
 class Sampler {

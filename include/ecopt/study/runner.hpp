@@ -56,6 +56,7 @@ int caught_stop_signal();
 struct RunOptions {
   std::optional<std::int64_t> n_trials;  // overrides the file's
   std::optional<std::string> storage_url;
+  std::optional<std::string> warm_start_from;  // overrides the file's
   std::ostream* out = nullptr;  // progress and the final table; null: std::cout
   // Set to stop: by StopSignals in the CLI, by hand in tests. Null: never.
   const std::atomic<bool>* stop = nullptr;

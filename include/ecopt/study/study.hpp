@@ -76,6 +76,14 @@ class Study {
                                       Sampler& sampler,
                                       const nlohmann::json& system_attrs = nlohmann::json::object());
 
+  // Later asks let the sampler learn from the COMPLETE trials of a
+  // finished related study (same parameter names, as many objectives;
+  // values may be shifted or scaled): they inform its models, they are not
+  // trials of this study (RelatedHistory, optim/sampler.hpp). InputError
+  // when it has no complete trial or asks another question.
+  void warm_start_from(const Study& related, const SearchSpace& space);
+  std::size_t warm_start_trials() const { return warm_start_ ? warm_start_->trials.size() : 0; }
+
   // Validates everything before anything is written: the trial exists and
   // is RUNNING, the state is finished, COMPLETE has one finite value per
   // objective, PRUNED has none or one finite value per objective, FAILED
@@ -114,6 +122,7 @@ class Study {
   mutable std::vector<Trial> trials_;
   mutable std::int64_t read_version_ = 0;
   mutable std::vector<std::int64_t> change_log_;
+  std::optional<RelatedHistory> warm_start_;
 };
 
 }  // namespace ecopt

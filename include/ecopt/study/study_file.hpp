@@ -42,6 +42,9 @@ struct StudyFile {
   std::uint64_t seed = 0;
   std::int64_t n_trials = 20;
   std::int64_t initial_trials = -1;  // -1: the sampler's default
+  // A finished related study in the same storage whose COMPLETE trials
+  // warm-start the sampler's models (Study::warm_start_from); empty: none.
+  std::string warm_start_from;
   nlohmann::json sampler_options = nlohmann::json::object();  // the sampler's own (mobo: reference_rule, ...)
   // Energy-first evaluation (docs/study-file.md, "Energy-first").
   bool energy_first = true;

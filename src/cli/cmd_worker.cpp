@@ -1,5 +1,6 @@
 // ecopt worker STUDY.toml: one of many processes running one study's
 // trials (docs/scaling.md); `ecopt tune --workers N` starts N of them.
+#include <charconv>
 #include <cstdlib>
 
 #include <fmt/format.h>
@@ -28,10 +29,27 @@ void run_worker(const WorkerFlags& flags) {
   if (flags.n_trials > 0) options.n_trials = flags.n_trials;
   if (flags.max_trials > 0) options.max_trials_run = flags.max_trials;
   if (!flags.storage.empty()) options.storage_url = flags.storage;
+  apply_budget_flags(flags, options);
   options.stop = &signals.flag();
   options.wait_for_others = true;
   options.leases = &leases;
   run_study(file, options);
+}
+
+}  // namespace
+
+namespace {
+
+// A flag's text as the JSON value the budget reader checks: an integer or
+// a number when the whole text is one, else the text ("2h").
+nlohmann::json flag_value(const std::string& text) {
+  std::int64_t integer = 0;
+  const auto [integer_end, integer_error] = std::from_chars(text.data(), text.data() + text.size(), integer);
+  if (integer_error == std::errc() && integer_end == text.data() + text.size()) return integer;
+  double number = 0.0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), number);
+  if (error == std::errc() && end == text.data() + text.size()) return number;
+  return text;
 }
 
 }  // namespace
@@ -46,6 +64,29 @@ void add_worker_flags(CLI::App& command, WorkerFlags& flags) {
                      "Run trials at once on this node, each pinned to its own set of N CPUs of one "
                      "package (overrides [study] cpus_per_trial)")
       ->check(CLI::Range(1, kMaxCpusPerTrial));
+  const BudgetKeys& keys = kBudgetFlagKeys;
+  const std::pair<const char*, const char*> budget_flags[] = {
+      {keys.energy_kwh, "Stop once the study's tuning energy reaches this many kWh ([budget] energy_kwh)"},
+      {keys.carbon_kg, "Stop once its tuning carbon reaches this many kg CO2e ([budget] carbon_kg)"},
+      {keys.wall_time, "Stop once its trials have run this long: seconds, or 90m, 2h, 1h30m ([budget] wall_time)"},
+      {keys.min_hypervolume_per_kwh,
+       "Stop when the last trials gained less hypervolume per kWh than this ([budget] min_hypervolume_per_kwh)"},
+      {keys.hypervolume_window, "How many last trials that rule looks at ([budget] hypervolume_window, default 10)"},
+  };
+  for (const auto& [flag, help] : budget_flags) command.add_option(flag, flags.budget[flag], help);
+  command.add_option("--max-failed-trials", flags.max_failed_trials,
+                     "Stop after this many failed trials of this run ([study] max_failed_trials, default n_trials)")
+      ->check(whole_number())
+      ->check(CLI::Range(std::int64_t{1}, kMaxTrials));
+}
+
+void apply_budget_flags(const WorkerFlags& flags, RunOptions& options) {
+  nlohmann::json given = nlohmann::json::object();
+  for (const auto& [flag, text] : flags.budget) {
+    if (!text.empty()) given[flag] = flag_value(text);
+  }
+  options.budget = read_budget(given, "option", kBudgetFlagKeys);
+  if (flags.max_failed_trials > 0) options.max_failed_trials = flags.max_failed_trials;
 }
 
 std::vector<std::string> worker_argv(const WorkerFlags& flags) {
@@ -56,6 +97,12 @@ std::vector<std::string> worker_argv(const WorkerFlags& flags) {
   }
   if (flags.allow_shared) argv.emplace_back("--allow-shared");
   if (flags.cpus_per_trial > 0) argv.insert(argv.end(), {"--cpus-per-trial", std::to_string(flags.cpus_per_trial)});
+  for (const auto& [flag, text] : flags.budget) {
+    if (!text.empty()) argv.insert(argv.end(), {flag, text});
+  }
+  if (flags.max_failed_trials > 0) {
+    argv.insert(argv.end(), {"--max-failed-trials", std::to_string(flags.max_failed_trials)});
+  }
   return argv;
 }
 
@@ -67,7 +114,7 @@ void add_worker_command(CLI::App& app) {
   command->add_option("study_file", flags->study_file, "Study file, e.g. studies/zdt1-quick.toml")
       ->required();
   command->add_option("--n-trials", flags->n_trials,
-                      "Total trials of the study (overrides [study] n_trials)")
+                      "COMPLETE and PRUNED trials of the study to reach (overrides [study] n_trials)")
       ->check(whole_number())
       ->check(CLI::Range(std::int64_t{1}, kMaxTrials));
   command->add_option("--max-trials", flags->max_trials, "Stop after running this many trials")

@@ -4,10 +4,13 @@
 // <verb>.cpp, call it in main.cpp. Errors are thrown, never printed: main
 // turns them into one line and an exit code.
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
 #include <CLI/CLI.hpp>
+
+#include "ecopt/study/runner.hpp"
 
 namespace ecopt::cli {
 
@@ -23,8 +26,15 @@ struct WorkerFlags {
   std::vector<std::string> devices;
   bool allow_shared = false;
   int cpus_per_trial = 0;  // 0: [study] cpus_per_trial, else as the meters allow
+  // The budget flags as given (kBudgetFlagKeys, study/budget.hpp), by flag;
+  // empty: not given.
+  std::map<std::string, std::string> budget;
+  std::int64_t max_failed_trials = 0;
 };
 void add_worker_flags(CLI::App& command, WorkerFlags& flags);
+// The budget and failure limit the flags give, read through the input
+// boundary (InputError naming the flag).
+void apply_budget_flags(const WorkerFlags& flags, RunOptions& options);
 // The argv that starts one worker with these flags (this executable, no
 // shell). The storage URL is not in it, since any local user can read a
 // process's argv: tune --workers passes it in kWorkerStorageEnv instead.

@@ -39,6 +39,8 @@ void run_workers(const StudyFile& file, TuneFlags flags, const std::atomic<bool>
 
 void run(const TuneFlags& flags) {
   const StudyFile file = load_study_file(flags.study_file);
+  RunOptions options;
+  apply_budget_flags(flags, options);  // a bad value fails before any worker starts
   const StopSignals signals;
   if (flags.workers > 0) {
     if (!flags.warm_start_from.empty()) {
@@ -46,7 +48,6 @@ void run(const TuneFlags& flags) {
     }
     return run_workers(file, flags, signals.flag());
   }
-  RunOptions options;
   if (!flags.warm_start_from.empty()) options.warm_start_from = flags.warm_start_from;
   if (flags.n_trials > 0) options.n_trials = flags.n_trials;
   if (!flags.storage.empty()) options.storage_url = flags.storage;
@@ -70,7 +71,7 @@ void add_tune_command(CLI::App& app) {
   command->add_option("study_file", flags->study_file, "Study file, e.g. studies/zdt1-quick.toml")
       ->required();
   command->add_option("--n-trials", flags->n_trials,
-                      "Total finished trials to reach (overrides [study] n_trials)")
+                      "COMPLETE and PRUNED trials to reach; failed ones do not count (overrides [study] n_trials)")
       ->check(whole_number())
       ->check(CLI::Range(std::int64_t{1}, kMaxTrials));
   command->add_option("--storage", flags->storage, "Storage URL (overrides [study] storage)");

@@ -4,6 +4,7 @@
 #include <array>
 #include <cmath>
 #include <set>
+#include <type_traits>
 
 #include <fmt/format.h>
 
@@ -89,6 +90,22 @@ ResolvedRole objective_role(const Objective& objective) {
 
 double OutcomeConstraint::violation(double metric_value) const {
   return comparison == Comparison::LessEqual ? metric_value - bound : bound - metric_value;
+}
+
+StudyBudget overlay(StudyBudget base, const StudyBudget& over) {
+  const auto take = [](auto& field, const auto& given) {
+    if (given) field = given;
+  };
+  take(base.energy_kwh, over.energy_kwh);
+  take(base.carbon_kg, over.carbon_kg);
+  take(base.wall_time_s, over.wall_time_s);
+  take(base.min_hypervolume_per_kwh, over.min_hypervolume_per_kwh);
+  take(base.hypervolume_window, over.hypervolume_window);
+  return base;
+}
+
+bool StudyBudget::any() const {
+  return energy_kwh || carbon_kg || wall_time_s || min_hypervolume_per_kwh || hypervolume_window;
 }
 
 std::vector<Direction> StudySpec::directions() const {
@@ -179,6 +196,29 @@ nlohmann::json baseline_json(const StatedBaseline& baseline) {
   return {{"params", to_json(baseline.params)}};
 }
 
+nlohmann::json budget_json(const StudyBudget& budget) {
+  nlohmann::json json = nlohmann::json::object();
+  if (budget.energy_kwh) json["energy_kwh"] = *budget.energy_kwh;
+  if (budget.carbon_kg) json["carbon_kg"] = *budget.carbon_kg;
+  if (budget.wall_time_s) json["wall_time_s"] = *budget.wall_time_s;
+  if (budget.min_hypervolume_per_kwh) json["min_hypervolume_per_kwh"] = *budget.min_hypervolume_per_kwh;
+  if (budget.hypervolume_window) json["hypervolume_window"] = *budget.hypervolume_window;
+  return json;
+}
+
+StudyBudget budget_from_json(const nlohmann::json& json) {
+  StudyBudget budget;
+  const auto read = [&](const char* key, auto& field) {
+    if (json.contains(key)) field = json[key].get<typename std::decay_t<decltype(field)>::value_type>();
+  };
+  read("energy_kwh", budget.energy_kwh);
+  read("carbon_kg", budget.carbon_kg);
+  read("wall_time_s", budget.wall_time_s);
+  read("min_hypervolume_per_kwh", budget.min_hypervolume_per_kwh);
+  read("hypervolume_window", budget.hypervolume_window);
+  return budget;
+}
+
 StatedBaseline baseline_from_json(const nlohmann::json& json) {
   StatedBaseline baseline;
   if (json.contains("trial")) {
@@ -226,6 +266,7 @@ nlohmann::json to_json(const StudySpec& spec) {
   // Kept as text so that the declared order survives a json (sorted) value.
   if (!spec.search_space.is_null()) json["search_space"] = spec.search_space.dump();
   if (spec.baseline) json["baseline"] = baseline_json(*spec.baseline);
+  if (spec.budget.any()) json["budget"] = budget_json(spec.budget);
   return json;
 }
 
@@ -254,6 +295,7 @@ StudySpec study_spec_from_json(const nlohmann::json& json) {
       spec.search_space = nlohmann::ordered_json::parse(json["search_space"].get<std::string>());
     }
     if (json.contains("baseline")) spec.baseline = baseline_from_json(json["baseline"]);
+    if (json.contains("budget")) spec.budget = budget_from_json(json["budget"]);
     return spec;
   } catch (const nlohmann::json::exception& e) {
     throw InputError(fmt::format("malformed study description: {}", e.what()));
@@ -306,6 +348,7 @@ StudySpec with_declarations(StudySpec stored, const StudySpec& given) {
     if (declared.noisy) objective.noisy = declared.noisy;
   }
   if (given.baseline) stored.baseline = given.baseline;
+  stored.budget = overlay(std::move(stored.budget), given.budget);
   if (stored.search_space.is_null()) stored.search_space = given.search_space;
   return stored;
 }

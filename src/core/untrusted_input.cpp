@@ -4,8 +4,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <charconv>
+#include <optional>
+#include <utility>
 #include <cmath>
 #include <cstring>
 
@@ -151,6 +155,45 @@ double finite_number_text(std::string_view text, std::string_view what) {
                                  what, cut_text(std::string(text), 40, 10)));
   }
   return value;
+}
+
+namespace {
+
+// "1h30m" -> 5400; nullopt for anything else ("", "5", "1x", "h").
+std::optional<double> parse_duration_text(std::string_view text) {
+  constexpr std::pair<char, double> kUnits[] = {{'s', 1.0}, {'m', 60.0}, {'h', 3600.0}, {'d', 86400.0}};
+  double total_s = 0.0;
+  while (!text.empty()) {
+    std::size_t digits = 0;
+    while (digits < text.size() && (std::isdigit(static_cast<unsigned char>(text[digits])) || text[digits] == '.'))
+      ++digits;
+    if (digits == 0 || digits == text.size()) return std::nullopt;
+    const auto unit = std::find_if(std::begin(kUnits), std::end(kUnits),
+                                   [&](const auto& entry) { return entry.first == text[digits]; });
+    if (unit == std::end(kUnits)) return std::nullopt;
+    double amount = 0.0;
+    const auto [end, error] = std::from_chars(text.data(), text.data() + digits, amount);
+    if (error != std::errc() || end != text.data() + digits) return std::nullopt;
+    total_s += amount * unit->second;
+    text.remove_prefix(digits + 1);
+  }
+  return total_s;
+}
+
+}  // namespace
+
+double OptionReader::duration_s(std::string_view key, double fallback, double low_s, double high_s) const {
+  if (!has(key)) return fallback;
+  const nlohmann::json& value = options_.at(std::string(key));
+  std::optional<double> seconds;
+  if (value.is_number()) seconds = value.get<double>();
+  if (value.is_string()) seconds = parse_duration_text(value.get<std::string>());
+  if (!seconds || !(*seconds >= low_s && *seconds <= high_s)) {
+    throw InputError(fmt::format("{} '{}' must be a duration from {} s to {} s, in seconds or as text such as "
+                                 "\"90m\", \"2h\" or \"1h30m\", got {}",
+                                 owner_, key, low_s, high_s, cut_text(value.dump(), 60, 20)));
+  }
+  return *seconds;
 }
 
 namespace {

@@ -201,6 +201,18 @@ StudyFront front_of(const std::vector<Trial>& trials, const StudySpec& spec) {
   return front;
 }
 
+std::optional<ReferencePoint> fixed_reference(const std::vector<Trial>& trials, const StudySpec& spec) {
+  StudyFront first(spec);
+  const bool thresholds = std::all_of(spec.objectives.begin(), spec.objectives.end(),
+                                      [](const Objective& objective) { return objective.threshold.has_value(); });
+  if (thresholds) return first.reference();
+  for (const Trial& trial : trials) {  // in number order
+    first.add(trial);
+    if (first.feasible_count() >= kFixedReferenceTrials) return first.reference();
+  }
+  return std::nullopt;
+}
+
 HypervolumeHistory hypervolume_history(const std::vector<Trial>& trials, const StudySpec& spec) {
   std::vector<const Trial*> counted;
   for (const Trial& trial : trials) {

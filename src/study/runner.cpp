@@ -375,7 +375,7 @@ TrialRun run_trial(TrialContextData& data, const AskResult& asked,
     return run;
   }
   run.result.state = TrialState::Failed;
-  run.result.fail_reason = run.interrupted ? std::string("interrupted by user") : failure;
+  run.result.fail_reason = run.interrupted ? std::string(kInterruptedFailReason) : failure;
   run.result.user_attrs = nlohmann::json::object();
   return run;
 }
@@ -452,24 +452,9 @@ class ProgressClock {
   std::chrono::steady_clock::time_point start_;
 };
 
-// The live hypervolume is measured against one reference point for the
-// whole run, so that it rises only when the front improves: the
-// objectives' thresholds when every one has one, else the reference of the
-// first kLiveReferenceTrials feasible trials seen. (The closing line, like
-// best-trials and the report, uses the study's final reference.)
-constexpr std::size_t kLiveReferenceTrials = 5;
-
-std::optional<ReferencePoint> live_reference(const StudyFront& front) {
-  const ReferencePoint reference = front.reference();
-  const bool thresholds = std::all_of(reference.from_threshold.begin(), reference.from_threshold.end(),
-                                      [](bool from_threshold) { return from_threshold; });
-  if (thresholds || front.feasible_count() >= kLiveReferenceTrials) return reference;
-  return std::nullopt;
-}
-
 std::string live_hypervolume(const StudyFront& front, const std::optional<ReferencePoint>& reference) {
   if (!reference) {
-    return fmt::format("HV - (reference set after {} feasible trials)", kLiveReferenceTrials);
+    return fmt::format("HV - (reference set after {} feasible trials)", kFixedReferenceTrials);
   }
   return fmt::format("HV {:.4g} (reference {})", front.hypervolume(*reference),
                      reference->coordinates(front.spec()));
@@ -533,9 +518,9 @@ nlohmann::json stored_document(const StudyFile& file) {
 // The study the file describes, created or resumed: a stored study that
 // asks another question (objectives, constraints, space) is refused in one
 // line naming the change and the file.
-Study open_study(Storage& storage, const StudyFile& file, const SearchSpace& space) {
+Study open_study(Storage& storage, const StudyFile& file, const StudySpec& spec, const SearchSpace& space) {
   try {
-    Study study = Study::load_or_create(storage, file.spec, {{kStudyFileAttr, stored_document(file)}});
+    Study study = Study::load_or_create(storage, spec, {{kStudyFileAttr, stored_document(file)}});
     study.declare_space(space);
     return study;
   } catch (const InputError& error) {
@@ -561,7 +546,7 @@ void warm_start(Study& study, const std::string& related, const StudyFile& file,
 // not do what was asked: the caller exits non-zero, saying why. (Trials
 // pruned by energy-first evaluation are results, not failures.)
 void require_outcome(const Study& study, const std::vector<Trial>& trials, std::int64_t n_trials,
-                     const RunOptions& options, const StudyFile& file) {
+                     const RunOptions& options, const StudyFile& file, bool stopped_by_rule) {
   const auto count = [&](TrialState state) {
     return std::count_if(trials.begin(), trials.end(), [&](const Trial& t) { return t.state == state; });
   };
@@ -570,8 +555,8 @@ void require_outcome(const Study& study, const std::vector<Trial>& trials, std::
                             "trials --study-name {} --format table'",
                             study.name(), count(TrialState::Failed), study.name()));
   }
-  const auto finished = static_cast<std::int64_t>(trials.size()) - count(TrialState::Running);
-  if (options.max_trials_run || finished >= n_trials) return;
+  const auto finished = count(TrialState::Complete) + count(TrialState::Pruned);
+  if (options.max_trials_run || stopped_by_rule || finished >= n_trials) return;
   std::vector<std::string> running;
   for (const auto& trial : trials) {
     if (trial.state == TrialState::Running)
@@ -604,11 +589,13 @@ class ProgressTally {
       if (!is_finished(trial->state) || !counted_.insert(trial->number).second) continue;
       tuning_.add(*trial);
       front_.add(*trial);
+      if (counts_toward_n_trials(trial->state)) ++answered_;
     }
-    if (!reference_) reference_ = live_reference(front_);
+    if (!reference_) reference_ = fixed_reference(study.trials(), study.spec());
   }
 
-  std::int64_t finished() const { return static_cast<std::int64_t>(counted_.size()); }
+  // COMPLETE and PRUNED trials: those n_trials counts.
+  std::int64_t answered() const { return answered_; }
   const TuningEnergy& tuning() const { return tuning_; }
   const StudyFront& front() const { return front_; }
   const std::optional<ReferencePoint>& reference() const { return reference_; }
@@ -617,9 +604,20 @@ class ProgressTally {
   StudyFront front_;  // incremental: the same figures as front_of(every trial)
   std::size_t position_ = 0;
   std::unordered_set<std::int64_t> counted_;
+  std::int64_t answered_ = 0;
   TuningEnergy tuning_;  // incremental: the same figures as tuning_energy(every trial)
-  std::optional<ReferencePoint> reference_;  // live_reference(), held once set
+  std::optional<ReferencePoint> reference_;  // fixed_reference(), held once set
 };
+
+// What the report shows of the rule that stopped a run: which, why, and
+// where in the study (trials answered, tuning energy so far).
+nlohmann::json stop_record(const StopReason& reason, const ProgressTally& tally) {
+  return {{"rule", reason.rule},
+          {"message", reason.message},
+          {"trials_answered", tally.answered()},
+          {"tuning_energy_j", tally.tuning().gross_j},
+          {"at", format_time(Clock::now())}};
+}
 
 }  // namespace
 
@@ -648,15 +646,22 @@ class ConsoleReport {
   ConsoleReport(std::ostream& out, const Study& study, std::int64_t n_trials)
       : out_(out), study_(study), n_trials_(n_trials) {}
 
-  void started(const Storage& storage, const Sampler& sampler) {
+  void started(const Storage& storage, const Sampler& sampler, std::int64_t max_failed_trials) {
     out_ << fmt::format("study {} · {} · sampler {} · objectives {}\n", printable(study_.name()),
                         printable(storage.describe()), sampler.name(),
                         printable(describe_objectives(study_.spec())))
+         << fmt::format("n_trials {} (COMPLETE and PRUNED trials; up to {} failed trials in this run) · budget {}\n",
+                        n_trials_, max_failed_trials, describe(study_.spec().budget))
          << std::flush;
   }
 
+  // A budget rule ended the run (failure rules end it with an error).
+  void stopped(const StopReason& reason) {
+    out_ << fmt::format("stopped by [budget] {}: {}\n", reason.rule, reason.message) << std::flush;
+  }
+
   void trial_told(const Trial& told, const ProgressTally& tally, std::int64_t run_so_far) {
-    out_ << progress_line(tally.finished(), n_trials_, told, clock_.elapsed_s(), run_so_far, tally.front(),
+    out_ << progress_line(tally.answered(), n_trials_, told, clock_.elapsed_s(), run_so_far, tally.front(),
                           tally.reference(), tally.tuning())
          << '\n'
          << std::flush;
@@ -679,33 +684,6 @@ class ConsoleReport {
   const Study& study_;
   std::int64_t n_trials_;
   const ProgressClock clock_;
-};
-
-// [study] stop_after_same_failures: that many trials in a row failing with
-// the same reason are a mistake in the settings, not bad parameters.
-class FailureStreak {
- public:
-  explicit FailureStreak(const StudyFile& file) : file_(file) {}
-
-  // Throws Error once the streak reaches the setting.
-  void record(const Trial& told) {
-    if (told.state != TrialState::Failed) {
-      same_ = 0;
-      return;
-    }
-    same_ = told.fail_reason.value_or("") == last_ ? same_ + 1 : 1;
-    last_ = told.fail_reason.value_or("");
-    if (same_ >= file_.stop_after_same_failures) {
-      throw Error(fmt::format("{} trials in a row failed with: {}; fix the [task] settings in {} (or raise "
-                              "[study] stop_after_same_failures)",
-                              same_, last_, file_.origin));
-    }
-  }
-
- private:
-  const StudyFile& file_;
-  std::string last_;
-  int same_ = 0;
 };
 
 }  // namespace
@@ -734,7 +712,9 @@ RunSummary run_study(const StudyFile& file, const RunOptions& options) {
   sampler_options.extra = file.sampler_options;
   auto sampler = make_sampler(file.sampler, sampler_options);
   auto storage = open_storage(url);
-  Study study = open_study(*storage, file, space);
+  StudySpec spec = file.spec;
+  spec.budget = overlay(spec.budget, options.budget);
+  Study study = open_study(*storage, file, spec, space);
   warm_start(study, options.warm_start_from.value_or(file.warm_start_from), file, space, out);
   std::unique_ptr<EnergyMonitor> owned_monitor;
   EnergyMonitor* monitor = options.monitor;
@@ -744,8 +724,12 @@ RunSummary run_study(const StudyFile& file, const RunOptions& options) {
   }
   const auto activity = machine_activity(*monitor, options);
   measure_idle(file, *monitor, activity.get(), options.leases, stop, out);
+  const FailureLimits limits{file.origin, options.max_failed_trials.value_or(file.max_failed_trials.value_or(n_trials)),
+                             file.stop_after_same_failures};
+  // The stored budget: a resumed study keeps the limits it was given.
+  StudyRules rules(study.spec().budget, limits, file.energy.carbon);
   ConsoleReport report(out, study, n_trials);
-  report.started(*storage, *sampler);
+  report.started(*storage, *sampler, limits.max_failed_trials);
   // A worker may lease only devices this machine can measure.
   if (options.leases) monitor->set_device_scope(options.leases->devices());
   TrialClaimer claimer(study, space, *sampler, n_trials, file, out);
@@ -753,9 +737,16 @@ RunSummary run_study(const StudyFile& file, const RunOptions& options) {
   TrialContextData data{file, url, study, *task, space, *monitor, activity.get(), stop, out};
   RunSummary summary;
   ProgressTally tally(study.spec());
-  FailureStreak failures(file);
   while (!options.max_trials_run || summary.trials_run < *options.max_trials_run) {
     if (stop) throw StudyInterrupted("interrupted between trials; nothing was running");
+    tally.update(study);
+    if (auto reason = rules.check(study.trials(), study.spec(), tally.tuning())) {
+      if (reason->failure) throw Error(reason->message);
+      report.stopped(*reason);
+      storage->set_study_user_attrs(study.record().id, {{kStoppedByStudyAttr, stop_record(*reason, tally)}});
+      summary.stopped_by = std::move(reason);
+      break;
+    }
     // The lease comes first: a claimed trial waiting for a device would
     // send no heartbeats.
     const DeviceLease lease = options.leases ? options.leases->acquire(stop) : DeviceLease();
@@ -789,21 +780,21 @@ RunSummary run_study(const StudyFile& file, const RunOptions& options) {
     if (run.interrupted || stop) {
       throw StudyInterrupted(fmt::format(
           "interrupted: trial {} {}; rerun 'ecopt tune {}' to resume", asked.number,
-          run.interrupted ? "marked FAILED (interrupted by user)" : "finished first",
+          run.interrupted ? "marked FAILED (interrupted by user), to run again first" : "finished first",
           file.origin));
     }
-    failures.record(told);
+    rules.record(told);
   }
 
   const auto trials = study.trials();
   summary.trials_finished = std::count_if(trials.begin(), trials.end(),
-                                          [](const Trial& t) { return is_finished(t.state); });
+                                          [](const Trial& t) { return counts_toward_n_trials(t.state); });
   summary.front = front_of(trials, study.spec());
   const TuningEnergy tuning = tuning_energy(trials);
   summary.tuning_energy_j = tuning.gross_j;
   storage->set_study_user_attrs(study.record().id, {{kTuningEnergyStudyAttr, tuning.gross_j}});
   report.finished(summary, trials, tuning, space, file.energy.carbon);
-  require_outcome(study, trials, n_trials, options, file);
+  require_outcome(study, trials, n_trials, options, file, summary.stopped_by.has_value());
   return summary;
 }
 

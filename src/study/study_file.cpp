@@ -11,6 +11,7 @@
 
 #include "ecopt/core/error.hpp"
 #include "ecopt/core/untrusted_input.hpp"
+#include "ecopt/study/budget.hpp"
 
 namespace ecopt {
 
@@ -194,7 +195,7 @@ void read_study_table(const ordered_json& document, StudyFile& file) {
                  {"name", "storage", "sampler", "seed", "n_trials", "initial_trials",
                   "energy_first", "space_mode", "heartbeat_interval_s",
                   "stale_after_s", "retry_failed", "sampler_options", "stop_after_same_failures",
-                  "baseline", "cpus_per_trial", "warm_start_from"},
+                  "max_failed_trials", "baseline", "cpus_per_trial", "warm_start_from"},
                  file.origin);
   const Reader study(table, "study", file.origin);
   file.spec.name = study.text("name", "");
@@ -225,6 +226,7 @@ void read_study_table(const ordered_json& document, StudyFile& file) {
   if (table.contains("baseline")) file.spec.baseline = stated_baseline(table.at("baseline"), file.origin);
   file.stop_after_same_failures = static_cast<int>(
       study.integer("stop_after_same_failures", file.stop_after_same_failures, 1, 1'000'000));
+  if (study.has("max_failed_trials")) file.max_failed_trials = study.integer("max_failed_trials", 0, 1, 10'000'000);
   if (file.stale_after_s <= file.heartbeat_interval_s) {
     throw InputError(fmt::format(
         "{}: [study] stale_after_s ({}) must exceed heartbeat_interval_s ({}), or live trials "
@@ -326,6 +328,16 @@ void read_energy(const ordered_json& document, StudyFile& file) {
   if (!energy.carbon.g_per_kwh) grid_intensity(energy.carbon.region);  // unknown region fails now
 }
 
+void read_budget_table(const ordered_json& document, StudyFile& file) {
+  const auto& table = table_or_empty(document, "budget", file.origin);
+  const BudgetKeys& keys = kBudgetTableKeys;
+  reject_unknown(table, "[budget]",
+                 {keys.energy_kwh, keys.carbon_kg, keys.wall_time, keys.min_hypervolume_per_kwh,
+                  keys.hypervolume_window},
+                 file.origin);
+  file.spec.budget = read_budget(as_json(table, file.origin), file.origin + ": [budget]", keys);
+}
+
 void read_task(const ordered_json& document, StudyFile& file) {
   const auto& table = table_or_empty(document, "task", file.origin);
   if (!table.contains("kind")) {
@@ -393,7 +405,7 @@ StudyFile study_file_from_json(const nlohmann::ordered_json& document, const std
                                  origin));
   }
   reject_unknown(document, "the study file",
-                 {"study", "objectives", "constraints", "energy", "task", "space"}, origin);
+                 {"study", "objectives", "constraints", "energy", "budget", "task", "space"}, origin);
   StudyFile file;
   file.origin = origin;
   file.document = as_json(document, origin);
@@ -401,6 +413,7 @@ StudyFile study_file_from_json(const nlohmann::ordered_json& document, const std
   read_objectives(document, file);
   read_constraints(document, file);
   read_energy(document, file);
+  read_budget_table(document, file);
   read_task(document, file);
   read_space(document, file);
   declare_sampler_noise(file);

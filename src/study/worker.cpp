@@ -7,7 +7,6 @@
 #include <cerrno>
 #include <cmath>
 #include <filesystem>
-#include <span>
 #include <ostream>
 #include <thread>
 
@@ -20,21 +19,12 @@
 
 namespace ecopt {
 
-namespace {
-
-std::int64_t count_retries(std::span<const Trial> trials) {
-  return std::count_if(trials.begin(), trials.end(), [](const Trial& trial) {
-    return trial.system_attrs.contains(kRetriedFromAttr);
-  });
-}
-
-}  // namespace
-
 std::int64_t trial_budget(const std::vector<Trial>& trials, std::int64_t n_trials) {
-  // A retry replaces the trial its worker lost, so it does not use up the
-  // budget. Retries only ever grow in number: a stale count gives a budget
+  // FAILED trials do not use up n_trials, so each makes room for one more.
+  // Finished trials never change state again: a stale count gives a budget
   // too small, never too large.
-  return n_trials + count_retries(trials);
+  return n_trials + std::count_if(trials.begin(), trials.end(),
+                                  [](const Trial& trial) { return trial.state == TrialState::Failed; });
 }
 
 // --- TrialClaimer ---------------------------------------------------------
@@ -134,19 +124,75 @@ void TrialClaimer::reap_stale() {
   out_ << std::flush;
 }
 
+namespace {
+
+// A retry of `failed`: its system attrs (sampler, space), this process as
+// its runner, and where it comes from.
+nlohmann::json retry_attrs(const Trial& failed, int retry_count) {
+  auto attrs = failed.system_attrs;
+  attrs.update(runner_attrs());
+  attrs[kRetriedFromAttr] = failed.number;
+  attrs[kRetryCountAttr] = retry_count;
+  return attrs;
+}
+
+}  // namespace
+
 // With [study] retry_failed = N, a failed trial is run again with the same
 // params, by this process, up to N times.
 void TrialClaimer::retry(const Trial& failed) {
   const int retries_so_far = failed.system_attrs.value(kRetryCountAttr, 0);
   if (retries_so_far >= retry_failed_ || failed.params.empty()) return;
-  auto attrs = failed.system_attrs;
-  attrs.update(runner_attrs());
-  attrs[kRetriedFromAttr] = failed.number;
-  attrs[kRetryCountAttr] = retries_so_far + 1;
-  const Trial again = study_.storage().create_trial(study_.record().id, attrs, failed.params);
+  const Trial again =
+      study_.storage().create_trial(study_.record().id, retry_attrs(failed, retries_so_far + 1), failed.params);
   owed_retries_.push_back({again.number, again.id});
   out_ << fmt::format("trial {} retries trial {} with the same params (retry {} of {})\n",
                       again.number, failed.number, retries_so_far + 1, retry_failed_);
+}
+
+// A trial stopped by Ctrl-C was not the params' fault: it runs again with
+// them before any new trial, whatever retry_failed says. The retry is
+// created only while the study holds as many trials as this process last
+// read, so that of workers racing for one interrupted trial exactly one
+// retries it; the others read again and find the retry.
+std::optional<ClaimedTrial> TrialClaimer::retry_interrupted() {
+  read_changes();
+  while (!interrupted_.empty()) {
+    const auto& trials = study_.trials();
+    const auto held = static_cast<std::int64_t>(trials.size());
+    if (held >= n_trials_ + static_cast<std::int64_t>(failed_.size())) return std::nullopt;
+    const Trial interrupted = *std::find_if(trials.begin(), trials.end(), [&](const Trial& trial) {
+      return trial.number == *interrupted_.begin();
+    });
+    const auto created = study_.storage().create_trial_within(
+        study_.record().id, retry_attrs(interrupted, interrupted.system_attrs.value(kRetryCountAttr, 0)),
+        held + 1, interrupted.params);
+    if (!created) {  // another process created a trial since the read
+      read_changes();
+      continue;
+    }
+    interrupted_.erase(interrupted.number);
+    retried_.insert(interrupted.number);
+    out_ << fmt::format("trial {} retries trial {}, interrupted by Ctrl-C, with the same params\n",
+                        created->number, interrupted.number)
+         << std::flush;
+    return ClaimedTrial{{created->number, created->params}, created->id, true};
+  }
+  return std::nullopt;
+}
+
+void TrialClaimer::read_changes() {
+  for (const Trial* trial : study_.changed_trials(position_)) {
+    if (trial->system_attrs.contains(kRetriedFromAttr)) {
+      const auto from = trial->system_attrs[kRetriedFromAttr].get<std::int64_t>();
+      retried_.insert(from);
+      interrupted_.erase(from);
+    }
+    if (trial->state != TrialState::Failed) continue;
+    failed_.insert(trial->number);
+    if (trial->fail_reason == kInterruptedFailReason && !trial->params.empty() && !retried_.contains(trial->number))
+      interrupted_.insert(trial->number);
+  }
 }
 
 std::optional<ClaimedTrial> TrialClaimer::next_retry() {
@@ -171,21 +217,12 @@ std::optional<ClaimedTrial> TrialClaimer::next() {
   fail_orphans();
   reap_stale();
   if (auto retry = next_retry()) return retry;
-  auto asked = study_.ask_within(budget(), space_, sampler_, runner_attrs());
+  if (auto retry = retry_interrupted()) return retry;
+  const auto budget = n_trials_ + static_cast<std::int64_t>(failed_.size());
+  auto asked = study_.ask_within(budget, space_, sampler_, runner_attrs());
   if (!asked) return std::nullopt;
   const auto trial = study_.storage().find_trial(study_.record().id, asked->number);
   return ClaimedTrial{std::move(*asked), trial->id, false};
-}
-
-std::int64_t TrialClaimer::budget() {
-  // trial_budget, counting only the trials not counted before: a trial is
-  // marked a retry when it is created, and the trials a read brings in that
-  // are new come after every trial read before (numbers are taken in the
-  // order creations commit).
-  const auto& trials = study_.trials();
-  retries_ += count_retries(std::span(trials).subspan(counted_));
-  counted_ = trials.size();
-  return n_trials_ + retries_;
 }
 
 bool TrialClaimer::others_running() const {

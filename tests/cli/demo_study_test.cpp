@@ -176,11 +176,14 @@ TEST_F(DemoStudy, CtrlCDuringTrainingFailsThatTrialKeepsTheRestAndResumes) {
 
   const auto resumed = ecopt({"tune", small, "--n-trials", "3", "--storage", url_});
   ASSERT_EQ(resumed.exit_code, 0) << resumed.err << resumed.out;
+  // The interrupted trial runs again first, with its params (issue 29).
   const auto after = trials(kDemoName);
-  ASSERT_EQ(after.size(), 3u) << after.dump();
+  ASSERT_EQ(after.size(), 4u) << after.dump();
   EXPECT_EQ(after[0], stopped[0]);
   EXPECT_EQ(after[1], stopped[1]);
+  EXPECT_EQ(after[2]["params"], stopped[1]["params"]);
   expect_complete_demo_trial(after[2]);
+  expect_complete_demo_trial(after[3]);
 }
 
 pid_t pid_in(const fs::path& file) {

@@ -102,6 +102,31 @@ TEST(StudyDefinition, AVersion1DefinitionReadsAsBefore) {
   EXPECT_FALSE(spec.noisy());
 }
 
+// Issue 26: a resumed study keeps its budget. It is stored with the
+// definition, and a definition without one (version 2) reads as before.
+TEST(StudyDefinition, TheBudgetIsStoredAndALaterDeclarationReplacesOnlyTheLimitsItSets) {
+  StudySpec stored;
+  stored.name = "s";
+  stored.objectives = {objective("f0", Direction::Minimize)};
+  EXPECT_FALSE(to_json(stored).contains("budget"));
+  stored.budget.energy_kwh = 0.5;
+  stored.budget.wall_time_s = 7200;
+  stored = study_spec_from_json(nlohmann::json::parse(to_json(stored).dump()));
+  EXPECT_EQ(stored.budget.energy_kwh, 0.5);
+  EXPECT_EQ(stored.budget.wall_time_s, 7200);
+
+  StudySpec given = stored;
+  given.budget = {};
+  given.budget.energy_kwh = 2.0;
+  given.budget.hypervolume_window = 4;
+  const StudySpec declared = with_declarations(stored, given);
+  EXPECT_EQ(declared.budget.energy_kwh, 2.0);
+  EXPECT_EQ(declared.budget.wall_time_s, 7200);
+  EXPECT_EQ(declared.budget.hypervolume_window, 4);
+  EXPECT_FALSE(declared.budget.carbon_kg);
+  EXPECT_EQ(definition_change(stored, given), "") << "a budget does not change the question";
+}
+
 TEST(StudyDefinition, AChangeOfQuestionIsNamedInOneLine) {
   StudySpec stored;
   stored.name = "s";

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -94,6 +95,22 @@ TEST(Utf8Cut, KeepsWholeCharacters) {
   EXPECT_EQ(utf8_prefix(euros, 6), "€€");
   EXPECT_EQ(utf8_suffix(euros, 5), "€");
   EXPECT_EQ(utf8_suffix(euros, 100), euros);
+}
+
+// Durations in seconds or with units, for [budget] wall_time and --wall-time.
+TEST(OptionReader, ReadsDurationsWithUnitsAndRefusesOthersNamingTheKey) {
+  const auto options = nlohmann::json::parse(
+      R"({"a": "1h30m", "b": "90m", "c": 45, "d": "2x", "e": "h", "f": "1.5d", "g": -3})");
+  const OptionReader reader(options, "[budget]");
+  EXPECT_EQ(reader.duration_s("a", 0, 1, 1e8), 5400);
+  EXPECT_EQ(reader.duration_s("b", 0, 1, 1e8), 5400);
+  EXPECT_EQ(reader.duration_s("c", 0, 1, 1e8), 45);
+  EXPECT_EQ(reader.duration_s("f", 0, 1, 1e8), 129600);
+  EXPECT_EQ(reader.duration_s("absent", 9, 1, 1e8), 9);
+  for (const char* bad : {"d", "e", "g"}) {
+    EXPECT_THAT([&] { reader.duration_s(bad, 0, 1, 1e8); },
+                ThrowsMessage<InputError>(HasSubstr(fmt::format("[budget] '{}' must be a duration", bad))));
+  }
 }
 
 }  // namespace

@@ -48,6 +48,13 @@ pue = 1.2
 min_window_s = 0.5
 repeats = 3
 
+[budget]
+energy_kwh = 0.5
+carbon_kg = 0.2
+wall_time = "1h30m"
+min_hypervolume_per_kwh = 0.01
+hypervolume_window = 8
+
 [task]
 kind = "test-problem"
 problem = "zdt1"
@@ -96,6 +103,11 @@ TEST(StudyFile, ReadsEveryTable) {
   EXPECT_EQ(file.energy.devices, (std::vector<std::string>{"cpu"}));
   EXPECT_EQ(file.energy.carbon.region, "FR");
   EXPECT_DOUBLE_EQ(file.energy.carbon.pue, 1.2);
+  EXPECT_EQ(file.spec.budget.energy_kwh, 0.5);
+  EXPECT_EQ(file.spec.budget.carbon_kg, 0.2);
+  EXPECT_EQ(file.spec.budget.wall_time_s, 5400);
+  EXPECT_EQ(file.spec.budget.min_hypervolume_per_kwh, 0.01);
+  EXPECT_EQ(file.spec.budget.hypervolume_window, 8);
   EXPECT_EQ(file.task["kind"], "test-problem");
   // The measurement policy reaches the task.
   EXPECT_EQ(file.task["energy"]["min_window_s"], 0.5);
@@ -126,6 +138,9 @@ kind = "test-problem"
   EXPECT_DOUBLE_EQ(file.energy.idle_baseline_s, 0.0);
   EXPECT_FALSE(file.task.contains("energy"));
   EXPECT_EQ(file.space_mode, SpaceMode::Override);
+  EXPECT_FALSE(file.spec.budget.any());
+  EXPECT_FALSE(file.max_failed_trials) << "n_trials, said in docs/study-file.md";
+  EXPECT_EQ(file.stop_after_same_failures, 3);
 }
 
 TEST(StudyFile, UnknownKeysNameTheKeyAndTheFile) {

@@ -339,7 +339,9 @@ TEST_F(Workers, TuneWorkersPassOnCtrlCAsTheUsersStopAndSigtermAsAScheduler) {
   }
 }
 
-TEST_F(Workers, WithoutRetriesAKilledTrialStaysFailedAndCountsTowardTheBudget) {
+// Without retries the killed trial stays FAILED, and (issue 29) a new trial
+// takes its place: n_trials counts COMPLETE and PRUNED trials.
+TEST_F(Workers, WithoutRetriesAKilledTrialStaysFailedAndANewTrialTakesItsPlace) {
   const std::string url = "sqlite:///" + (dir_ / "many.db").string();
   const auto study = write_study(dir_, {url, 4, 0.01, 0.5, 2.0, 0});
   std::ofstream(dir_ / "hold") << "1";
@@ -351,8 +353,9 @@ TEST_F(Workers, WithoutRetriesAKilledTrialStaysFailedAndCountsTowardTheBudget) {
   const auto survivor = ecopt({"worker", study});
   ASSERT_EQ(survivor.exit_code, 0) << survivor.err << survivor.out;
   const auto trials = stored_trials(url);
-  ASSERT_EQ(trials.size(), 4u);
+  ASSERT_EQ(trials.size(), 5u);
   EXPECT_EQ(trials[0].state, TrialState::Failed);
+  EXPECT_FALSE(trials[1].system_attrs.contains(kRetriedFromAttr));
   for (std::size_t i = 1; i < trials.size(); ++i) EXPECT_EQ(trials[i].state, TrialState::Complete);
 }
 

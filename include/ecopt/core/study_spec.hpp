@@ -95,6 +95,26 @@ struct StatedBaseline {
 // "the study's first complete trial", "trial 3", "the trial with lr = 0.01, width = 8"
 std::string describe(const StatedBaseline& baseline);
 
+// Limits that end a study's runs between trials (study/budget.hpp applies
+// them), stored with the definition so that a resumed study keeps them.
+// Unset: no limit. Stored under "budget" only when one is set, so
+// definitions without one read and write as before.
+struct StudyBudget {
+  std::optional<double> energy_kwh;   // the study's gross tuning energy
+  std::optional<double> carbon_kg;    // its tuning carbon
+  std::optional<double> wall_time_s;  // the union of its trials' windows
+  // Hypervolume gained per kWh of tuning energy over the last
+  // hypervolume_window finished trials (diminishing returns).
+  std::optional<double> min_hypervolume_per_kwh;
+  std::optional<int> hypervolume_window;
+
+  bool any() const;
+  friend bool operator==(const StudyBudget&, const StudyBudget&) = default;
+};
+
+// `base` with each limit `over` sets put in its place.
+StudyBudget overlay(StudyBudget base, const StudyBudget& over);
+
 // The version of the stored definition this code writes. Version 1 (no
 // "version" key) kept the search space as text in the study's user
 // attribute "search_space"; storage reads it into search_space.
@@ -109,6 +129,7 @@ struct StudySpec {
   // until a study file or the first ask declares it.
   nlohmann::ordered_json search_space;
   std::optional<StatedBaseline> baseline;  // nullopt: none stated
+  StudyBudget budget;
 
   std::vector<Direction> directions() const;
   // The objective that measures the model's quality: the first declared
@@ -138,9 +159,10 @@ std::string describe_objectives(const StudySpec& spec);
 // directions or thresholds, constraints. Empty when nothing does. (The
 // search space is compared by the study module, which knows its types.)
 std::string definition_change(const StudySpec& stored, const StudySpec& given);
-// The stored definition with the roles, units, noise and baseline the
-// given one declares (they change how figures are read, not what was
-// measured), and its search space where the stored one declares none.
+// The stored definition with the roles, units, noise, baseline and budget
+// limits the given one declares (they change how figures are read or when
+// a run stops, not what was measured), and its search space where the
+// stored one declares none.
 StudySpec with_declarations(StudySpec stored, const StudySpec& given);
 
 // Builds objectives objective_0..n-1 from a comma list such as

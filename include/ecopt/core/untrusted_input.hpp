@@ -58,6 +58,9 @@ class OptionReader {
   std::int64_t integer(std::string_view key, std::int64_t fallback, std::int64_t low,
                        std::int64_t high) const;
   double number(std::string_view key, double fallback, double low, double high) const;
+  // Seconds, given as a number or as text with units: "90m", "2h",
+  // "1h30m", "45s", "1d".
+  double duration_s(std::string_view key, double fallback, double low_s, double high_s) const;
 
  private:
   bool has(std::string_view key) const;

@@ -6,6 +6,7 @@
 // every place prints the same figures for the same study.
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -104,6 +105,16 @@ class StudyFront {
 };
 
 StudyFront front_of(const std::vector<Trial>& trials, const StudySpec& spec);
+
+// The reference point a growing study's hypervolume is measured against,
+// held fixed so that the figure rises only when the front improves and is
+// the same on every resume and in every worker: the thresholds when every
+// objective has one, else reference() over the first
+// kFixedReferenceTrials trials that count for the front, in number order;
+// nullopt before there are that many. (Closing figures, best-trials and
+// the report use the final front's reference instead.)
+inline constexpr std::size_t kFixedReferenceTrials = 5;
+std::optional<ReferencePoint> fixed_reference(const std::vector<Trial>& trials, const StudySpec& spec);
 
 // Hypervolume after each trial that counts for the front, in trial order,
 // all against the final front's reference (so the curve never falls).

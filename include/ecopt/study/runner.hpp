@@ -1,10 +1,11 @@
 #pragma once
 // The tune loop behind `ecopt tune STUDY.toml`: ask → run the task inside
 // an energy window → tell → a progress line, until the study holds
-// n_trials finished trials; then the Pareto front as a table. Rerunning
-// resumes: finished trials (COMPLETE, PRUNED, FAILED) count toward
-// n_trials, and RUNNING trials whose heartbeat stopped more than
-// stale_after_s ago (a crashed run) are failed first.
+// n_trials trials that answered (COMPLETE, PRUNED; FAILED ones do not count,
+// study/budget.hpp) or a rule of the budget stops it; then the Pareto front
+// as a table. Rerunning resumes: RUNNING trials whose heartbeat stopped
+// more than stale_after_s ago (a crashed run) are failed first, and a trial
+// stopped by Ctrl-C runs again with its params before any new one.
 #include <atomic>
 #include <cstdint>
 #include <filesystem>
@@ -17,6 +18,7 @@
 #include "ecopt/core/attributes.hpp"
 #include "ecopt/core/error.hpp"
 #include "ecopt/core/signal_scope.hpp"
+#include "ecopt/study/budget.hpp"
 #include "ecopt/study/study.hpp"
 #include "ecopt/study/study_file.hpp"
 
@@ -55,6 +57,9 @@ int caught_stop_signal();
 
 struct RunOptions {
   std::optional<std::int64_t> n_trials;  // overrides the file's
+  // Limits that replace the file's and the stored ones, and are stored.
+  StudyBudget budget;
+  std::optional<std::int64_t> max_failed_trials;  // overrides the file's
   std::optional<std::string> storage_url;
   std::optional<std::string> warm_start_from;  // overrides the file's
   std::ostream* out = nullptr;  // progress and the final table; null: std::cout
@@ -80,9 +85,10 @@ struct RunOptions {
 
 struct RunSummary {
   std::int64_t trials_run = 0;       // by this run
-  std::int64_t trials_finished = 0;  // in the study, at the end
+  std::int64_t trials_finished = 0;  // COMPLETE and PRUNED, in the study at the end
   StudyFront front;
   double tuning_energy_j = 0.0;  // every trial of the study so far (tuning_energy())
+  std::optional<StopReason> stopped_by;  // the budget rule that ended the run
 };
 
 RunSummary run_study(const StudyFile& file, const RunOptions& options = {});

@@ -65,7 +65,11 @@ struct StudyFile {
   // A run stops when this many trials in a row fail with the same reason:
   // a mistake in the settings, not bad luck of the parameters.
   int stop_after_same_failures = 3;
+  // A run stops after this many failed trials of its own (FAILED trials do
+  // not use up n_trials); nullopt: n_trials.
+  std::optional<std::int64_t> max_failed_trials;
   EnergySettings energy;
+  // [budget] lives in spec.budget, stored with the study.
   nlohmann::json task = nlohmann::json::object();  // [task], "kind" included
   nlohmann::ordered_json space = nlohmann::ordered_json::object();  // [space.*] in file order
   SpaceMode space_mode = SpaceMode::Override;

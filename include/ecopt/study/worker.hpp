@@ -4,18 +4,24 @@
 // --workers N` starts N of them on this machine (docs/scaling.md).
 //
 // The budget is exact under any number of workers: a trial is only created
-// while the study holds fewer than n_trials trials (plus the retries it
-// made), checked atomically by the storage. A worker that dies leaves its
-// trial RUNNING; any live worker fails it once its heartbeat is older than
-// stale_after_s and, with [study] retry_failed = N, creates a retry trial
-// with the same params (system attr "retried_from") and runs it itself.
+// while the study holds fewer than n_trials trials plus its FAILED ones
+// (n_trials counts COMPLETE and PRUNED trials, study/budget.hpp), checked
+// atomically by the storage. A worker that dies leaves its trial RUNNING;
+// any live worker fails it once its heartbeat is older than stale_after_s
+// and, with [study] retry_failed = N, creates a retry trial with the same
+// params (system attr "retried_from") and runs it itself. A trial stopped
+// by Ctrl-C is retried, once, before any new trial, by whichever worker
+// claims next.
 #include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <deque>
 #include <iosfwd>
 #include <optional>
+#include <set>
 #include <string>
+#include <string_view>
+#include <unordered_set>
 #include <vector>
 
 #include "ecopt/core/attributes.hpp"
@@ -26,6 +32,9 @@
 
 namespace ecopt {
 
+// The fail_reason of a trial stopped by Ctrl-C: it is retried, with its
+// params, before any new trial.
+inline constexpr std::string_view kInterruptedFailReason = "interrupted by user";
 
 // "by process 4242 on node1": who runs a RUNNING trial, as far as stored.
 std::string describe_runner(const Trial& trial);
@@ -37,7 +46,7 @@ struct ClaimedTrial {
 };
 
 // Hands out the trials this process may run: retries it owes first, then
-// new trials while the budget allows.
+// retries of interrupted trials, then new trials while the budget allows.
 class TrialClaimer {
  public:
   TrialClaimer(Study& study, const SearchSpace& space, Sampler& sampler, std::int64_t n_trials,
@@ -64,8 +73,9 @@ class TrialClaimer {
   void reap_stale();
   void retry(const Trial& failed);
   std::optional<ClaimedTrial> next_retry();
-  // trial_budget of the study, read incrementally.
-  std::int64_t budget();
+  std::optional<ClaimedTrial> retry_interrupted();
+  // Brings the counts below up to date from the trials changed since.
+  void read_changes();
 
   Study& study_;
   const SearchSpace& space_;
@@ -75,12 +85,15 @@ class TrialClaimer {
   std::chrono::seconds stale_after_;
   std::ostream& out_;
   std::deque<OwedRetry> owed_retries_;  // retry trials created, not yet run
-  std::size_t counted_ = 0;             // trials the budget has counted
-  std::int64_t retries_ = 0;            // retries among them
+  std::size_t position_ = 0;            // in the study's change log
+  std::unordered_set<std::int64_t> failed_;       // FAILED trials' numbers
+  std::set<std::int64_t> interrupted_;            // interrupted trials not yet retried
+  std::unordered_set<std::int64_t> retried_;      // trials some trial retries
   bool running_reported_ = false;
 };
 
-// The trial count the budget allows: n_trials plus the retries made.
+// The trial count the budget allows: n_trials plus the FAILED trials,
+// which do not use it up (a retry takes the place of the trial it retries).
 std::int64_t trial_budget(const std::vector<Trial>& trials, std::int64_t n_trials);
 
 // Starts `count` copies of `argv` (argv[0] an absolute path, no shell) and

@@ -1,0 +1,118 @@
+#pragma once
+// The rules that end a run of a study between trials, in one place:
+// the study's budget (core/study_spec.hpp's StudyBudget: tuning energy,
+// tuning carbon, wall time, diminishing returns) and the failure limits of
+// [study] (max_failed_trials, stop_after_same_failures). run_study asks
+// StudyRules before each trial it claims, in `tune` and in every worker;
+// each rule gives the reason it stops the run, or nothing.
+//
+// How n_trials counts (docs/study-file.md): a study has run its n_trials
+// when it holds n_trials trials that answered, COMPLETE or PRUNED. FAILED
+// trials do not use it up, so a run makes new trials in their place; a run
+// that keeps failing stops at max_failed_trials failures of its own.
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "ecopt/core/study_spec.hpp"
+#include "ecopt/core/trial.hpp"
+#include "ecopt/energy/carbon.hpp"
+#include "ecopt/energy/tuning_energy.hpp"
+
+namespace ecopt {
+
+// Whether a trial in this state counts toward n_trials: COMPLETE, PRUNED.
+bool counts_toward_n_trials(TrialState state);
+
+// The hypervolume window when the budget states none.
+inline constexpr int kDefaultHypervolumeWindow = 10;
+
+// Where the budget's settings come from, for messages: the keys of a study
+// file's [budget] table or the flags of tune and worker.
+struct BudgetKeys {
+  const char* energy_kwh;
+  const char* carbon_kg;
+  const char* wall_time;
+  const char* min_hypervolume_per_kwh;
+  const char* hypervolume_window;
+};
+inline constexpr BudgetKeys kBudgetTableKeys{"energy_kwh", "carbon_kg", "wall_time", "min_hypervolume_per_kwh",
+                                             "hypervolume_window"};
+inline constexpr BudgetKeys kBudgetFlagKeys{"--energy-budget-kwh", "--carbon-budget-kg", "--wall-time",
+                                            "--min-hypervolume-per-kwh", "--hypervolume-window"};
+
+// Reads the budget from `options` (a [budget] table, or the flags gathered
+// under kBudgetFlagKeys) through the input boundary; InputError naming
+// `owner` and the key for a value of the wrong type or range.
+StudyBudget read_budget(const nlohmann::json& options, const std::string& owner, const BudgetKeys& keys);
+
+// "energy 0.5 kWh, wall time 2h00m, ..."; "none" without limits.
+std::string describe(const StudyBudget& budget);
+
+// The study's running time: the union of its finished trials' windows
+// (started to finished), so that parallel trials count once and the time
+// between runs not at all.
+double study_running_time_s(std::span<const Trial> trials);
+
+// Hypervolume added by the last `window` trials to finish (by finished_at,
+// then number), per kWh of their tuning energy, against fixed_reference()
+// (math/front.hpp), so a figure stays comparable as the study grows and on
+// every resume. nullopt while it cannot be judged: no fixed reference yet,
+// no more than `window` finished trials, or their energy unmeasured or 0.
+struct HypervolumeGain {
+  double hypervolume = 0.0;  // gained over the window
+  double kwh = 0.0;          // the window's tuning energy
+  double per_kwh() const { return hypervolume / kwh; }
+};
+std::optional<HypervolumeGain> recent_hypervolume_gain(const std::vector<Trial>& trials, const StudySpec& spec,
+                                                       int window);
+
+// The study user attribute where a run that a budget rule stopped says so
+// (rule, message, trials_answered, tuning_energy_j, at), for the report
+// and the dashboard.
+inline constexpr const char* kStoppedByStudyAttr = "stopped_by";
+
+struct StopReason {
+  // A failure rule: the run did not do what was asked (tune exits 1). A
+  // budget rule ends it as planned.
+  bool failure = false;
+  std::string rule;     // the setting: "energy_kwh", "max_failed_trials", ...
+  std::string message;  // one line: what was reached, against which limit
+};
+
+struct FailureLimits {
+  std::string origin;                  // the study file, named in messages
+  std::int64_t max_failed_trials = 0;  // of this run; interrupted trials do not count
+  int stop_after_same_failures = 0;    // in a row, with the same reason
+};
+
+// The rule set of a run.
+class StudyRules {
+ public:
+  StudyRules(StudyBudget budget, FailureLimits limits, CarbonOptions carbon);
+
+  // A trial this run told: the failure rules count it.
+  void record(const Trial& told);
+  // The first rule that stops the run now, given the study's trials and
+  // tuning energy (every worker's); nullopt: go on.
+  std::optional<StopReason> check(const std::vector<Trial>& trials, const StudySpec& spec,
+                                  const TuningEnergy& tuning) const;
+
+  const StudyBudget& budget() const { return budget_; }
+
+ private:
+  std::optional<StopReason> check_failures() const;
+
+  StudyBudget budget_;
+  FailureLimits limits_;
+  CarbonOptions carbon_;
+  std::int64_t failed_ = 0;
+  std::string last_reason_;
+  int same_ = 0;
+};
+
+}  // namespace ecopt

@@ -1,0 +1,190 @@
+#include "ecopt/study/budget.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "ecopt/core/error.hpp"
+#include "ecopt/core/format.hpp"
+#include "ecopt/core/untrusted_input.hpp"
+#include "ecopt/math/front.hpp"
+#include "ecopt/study/worker.hpp"
+
+namespace ecopt {
+
+namespace {
+
+constexpr double kJoulesPerKwh = 3.6e6;
+
+std::string format_hours(double seconds) {
+  const auto minutes = static_cast<long long>(std::llround(seconds / 60.0));
+  if (seconds < 60.0) return fmt::format("{:.3g}s", seconds);
+  return fmt::format("{}h{:02}m", minutes / 60, minutes % 60);
+}
+
+// Finished trials in the order they finished (number breaks ties).
+std::vector<const Trial*> in_finishing_order(const std::vector<Trial>& trials) {
+  std::vector<const Trial*> finished;
+  for (const Trial& trial : trials) {
+    if (is_finished(trial.state) && trial.finished_at) finished.push_back(&trial);
+  }
+  std::sort(finished.begin(), finished.end(), [](const Trial* a, const Trial* b) {
+    return std::tie(*a->finished_at, a->number) < std::tie(*b->finished_at, b->number);
+  });
+  return finished;
+}
+
+}  // namespace
+
+bool counts_toward_n_trials(TrialState state) {
+  return state == TrialState::Complete || state == TrialState::Pruned;
+}
+
+StudyBudget read_budget(const nlohmann::json& options, const std::string& owner, const BudgetKeys& keys) {
+  const OptionReader reader(options, owner);
+  const auto optional_number = [&](const char* key, double low, double high) -> std::optional<double> {
+    if (!options.contains(key)) return std::nullopt;
+    return reader.number(key, 0.0, low, high);
+  };
+  StudyBudget budget;
+  budget.energy_kwh = optional_number(keys.energy_kwh, 1e-12, 1e9);
+  budget.carbon_kg = optional_number(keys.carbon_kg, 1e-12, 1e9);
+  if (options.contains(keys.wall_time)) budget.wall_time_s = reader.duration_s(keys.wall_time, 0.0, 1.0, 1e8);
+  budget.min_hypervolume_per_kwh = optional_number(keys.min_hypervolume_per_kwh, 0.0, 1e300);
+  if (options.contains(keys.hypervolume_window)) {
+    budget.hypervolume_window = static_cast<int>(reader.integer(keys.hypervolume_window, 0, 1, 100'000));
+  }
+  return budget;
+}
+
+std::string describe(const StudyBudget& budget) {
+  std::vector<std::string> limits;
+  if (budget.energy_kwh) limits.push_back(fmt::format("energy {:g} kWh", *budget.energy_kwh));
+  if (budget.carbon_kg) limits.push_back(fmt::format("carbon {:g} kg CO2e", *budget.carbon_kg));
+  if (budget.wall_time_s) limits.push_back(fmt::format("wall time {}", format_hours(*budget.wall_time_s)));
+  if (budget.min_hypervolume_per_kwh) {
+    limits.push_back(fmt::format("at least {:g} hypervolume per kWh over the last {} trials",
+                                 *budget.min_hypervolume_per_kwh,
+                                 budget.hypervolume_window.value_or(kDefaultHypervolumeWindow)));
+  }
+  if (limits.empty()) return "none";
+  return fmt::format("{}", fmt::join(limits, ", "));
+}
+
+double study_running_time_s(std::span<const Trial> trials) {
+  std::vector<std::pair<TimePoint, TimePoint>> windows;
+  for (const Trial& trial : trials) {
+    if (trial.finished_at && *trial.finished_at > trial.started_at)
+      windows.emplace_back(trial.started_at, *trial.finished_at);
+  }
+  std::sort(windows.begin(), windows.end());
+  double total_s = 0.0;
+  std::optional<std::pair<TimePoint, TimePoint>> open;
+  for (const auto& window : windows) {
+    if (open && window.first <= open->second) {
+      open->second = std::max(open->second, window.second);
+      continue;
+    }
+    if (open) total_s += std::chrono::duration<double>(open->second - open->first).count();
+    open = window;
+  }
+  if (open) total_s += std::chrono::duration<double>(open->second - open->first).count();
+  return total_s;
+}
+
+std::optional<HypervolumeGain> recent_hypervolume_gain(const std::vector<Trial>& trials, const StudySpec& spec,
+                                                       int window) {
+  const auto reference = fixed_reference(trials, spec);
+  const auto finished = in_finishing_order(trials);
+  const auto size = static_cast<std::size_t>(window);
+  if (!reference || finished.size() <= size) return std::nullopt;
+  StudyFront front(spec);
+  for (std::size_t i = 0; i + size < finished.size(); ++i) front.add(*finished[i]);
+  const double before = front.hypervolume(*reference);
+  HypervolumeGain gain;
+  for (std::size_t i = finished.size() - size; i < finished.size(); ++i) {
+    const auto energy_j = trial_tuning_energy_j(*finished[i]);
+    if (!energy_j) return std::nullopt;
+    gain.kwh += *energy_j / kJoulesPerKwh;
+    front.add(*finished[i]);
+  }
+  if (!(gain.kwh > 0.0)) return std::nullopt;
+  gain.hypervolume = front.hypervolume(*reference) - before;
+  return gain;
+}
+
+StudyRules::StudyRules(StudyBudget budget, FailureLimits limits, CarbonOptions carbon)
+    : budget_(std::move(budget)), limits_(std::move(limits)), carbon_(std::move(carbon)) {}
+
+void StudyRules::record(const Trial& told) {
+  if (told.state != TrialState::Failed) {
+    same_ = 0;
+    return;
+  }
+  const std::string reason = told.fail_reason.value_or("");
+  if (reason == kInterruptedFailReason) return;  // the user's stop, not the trial's failure
+  ++failed_;
+  same_ = reason == last_reason_ ? same_ + 1 : 1;
+  last_reason_ = reason;
+}
+
+std::optional<StopReason> StudyRules::check_failures() const {
+  if (same_ > 0 && same_ >= limits_.stop_after_same_failures) {
+    return StopReason{true, "stop_after_same_failures",
+                      fmt::format("{} trials in a row failed with: {}; fix the [task] settings in {} (or raise "
+                                  "[study] stop_after_same_failures)",
+                                  same_, last_reason_, limits_.origin)};
+  }
+  if (failed_ > 0 && failed_ >= limits_.max_failed_trials) {
+    return StopReason{true, "max_failed_trials",
+                      fmt::format("{} failed trial{} in this run, the limit ([study] max_failed_trials = {}); the "
+                                  "last with: {}; see why with 'ecopt trials', fix {} (or raise the limit)",
+                                  failed_, failed_ == 1 ? "" : "s", limits_.max_failed_trials, last_reason_,
+                                  limits_.origin)};
+  }
+  return std::nullopt;
+}
+
+std::optional<StopReason> StudyRules::check(const std::vector<Trial>& trials, const StudySpec& spec,
+                                            const TuningEnergy& tuning) const {
+  if (auto failure = check_failures()) return failure;
+  const auto budget_stop = [](const char* rule, std::string message) {
+    return StopReason{false, rule, std::move(message)};
+  };
+  if (budget_.energy_kwh && tuning.gross_j / kJoulesPerKwh >= *budget_.energy_kwh) {
+    return budget_stop("energy_kwh", fmt::format("the energy budget is spent: tuning energy {:.4g} kWh ({}) of "
+                                                 "{:g} kWh",
+                                                 tuning.gross_j / kJoulesPerKwh, tuning.labelled_source(),
+                                                 *budget_.energy_kwh));
+  }
+  if (budget_.carbon_kg) {
+    const auto carbon = estimate_carbon(tuning.gross_j, carbon_);
+    if (carbon.grams_co2e / 1000.0 >= *budget_.carbon_kg) {
+      return budget_stop("carbon_kg", fmt::format("the carbon budget is spent: tuning carbon {:.4g} kg CO2e ({}) "
+                                                  "of {:g} kg",
+                                                  carbon.grams_co2e / 1000.0, carbon.basis, *budget_.carbon_kg));
+    }
+  }
+  if (budget_.wall_time_s) {
+    const double running_s = study_running_time_s(trials);
+    if (running_s >= *budget_.wall_time_s) {
+      return budget_stop("wall_time", fmt::format("the wall-time budget is spent: trials ran {} of {}",
+                                                  format_hours(running_s), format_hours(*budget_.wall_time_s)));
+    }
+  }
+  if (budget_.min_hypervolume_per_kwh) {
+    const int window = budget_.hypervolume_window.value_or(kDefaultHypervolumeWindow);
+    const auto gain = recent_hypervolume_gain(trials, spec, window);
+    if (gain && gain->per_kwh() < *budget_.min_hypervolume_per_kwh) {
+      return budget_stop("min_hypervolume_per_kwh",
+                         fmt::format("diminishing returns: the last {} trials added hypervolume {:.4g} for "
+                                     "{:.4g} kWh, {:.4g} per kWh, below {:g}",
+                                     window, gain->hypervolume, gain->kwh, gain->per_kwh(),
+                                     *budget_.min_hypervolume_per_kwh));
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace ecopt

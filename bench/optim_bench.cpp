@@ -54,6 +54,9 @@ struct Settings {
   int seeds = 5;
   std::size_t evaluations = 100;
   std::size_t large_history = 1000;  // 0: skip the scaling measurement
+  // mobo warm-started from this many trials of a finished study of the
+  // problem's shifted and scaled copy (2 f + 1); 0: none.
+  std::size_t warm_start = 0;
 };
 
 Settings parse(int argc, char** argv) {
@@ -72,9 +75,11 @@ Settings parse(int argc, char** argv) {
     else if (flag == "--seeds") s.seeds = std::stoi(value);
     else if (flag == "--evaluations") s.evaluations = std::stoul(value);
     else if (flag == "--large-history") s.large_history = std::stoul(value);
+    else if (flag == "--warm-start") s.warm_start = std::stoul(value);
     else throw std::invalid_argument("unknown flag " + flag +
                                      "; use --samplers, --problems, --thresholds none,given, --rules, --noise, "
-                                     "--pending, --mobo-options JSON, --first-seed, --seeds, --evaluations, --large-history");
+                                     "--pending, --mobo-options JSON, --first-seed, --seeds, --evaluations, --large-history, "
+                                     "--warm-start N");
   }
   return s;
 }
@@ -153,7 +158,21 @@ struct RunSetting {
   int seed = 0;
 };
 
-void run_one(const RunSetting& setting, std::size_t evaluations, const nlohmann::json& mobo_options) {
+// A related study for a warm start: mobo (another seed) on the problem's
+// copy whose objectives are shifted and scaled, 2 f + 1.
+ecopt::RelatedHistory shifted_copy_study(const ecopt::SpaceProblem& problem, int seed, std::size_t trials) {
+  ecopt::SpaceProblem copy = problem;
+  copy.evaluate = [evaluate = problem.evaluate](const ecopt::ParamMap& params) {
+    ecopt::Point values = evaluate(params);
+    for (double& v : values) v = 2.0 * v + 1.0;
+    return values;
+  };
+  auto sampler = ecopt::make_sampler("mobo", ecopt::SamplerOptions{static_cast<std::uint64_t>(seed) + 100, -1, nlohmann::json::object()});
+  return {copy.spec, ecopt::run_problem(*sampler, copy, trials).trials};
+}
+
+void run_one(const RunSetting& setting, std::size_t evaluations, const nlohmann::json& mobo_options,
+             std::size_t warm_start_trials) {
   const ecopt::SpaceProblem problem = space_problem_named(setting.problem);
   ecopt::SamplerOptions options;
   options.seed = static_cast<std::uint64_t>(setting.seed);
@@ -179,6 +198,11 @@ void run_one(const RunSetting& setting, std::size_t evaluations, const nlohmann:
   run_options.pending = setting.pending;
   // As `ecopt ask` takes it: mobo checks it, the definition declares it.
   if (options.extra.contains("noisy")) run_options.noisy = options.extra.at("noisy").get<bool>();
+  ecopt::RelatedHistory related;
+  if (warm_start_trials > 0 && setting.sampler == "mobo") {
+    related = shifted_copy_study(problem, setting.seed, warm_start_trials);
+    run_options.warm_start = &related;
+  }
   // One more trial than measured: its suggestion is made with `evaluations` observations.
   const ecopt::ProblemRun run = ecopt::run_problem(*sampler, problem, evaluations + 1, run_options);
   nlohmann::json hv = nlohmann::json::object();
@@ -197,6 +221,9 @@ void run_one(const RunSetting& setting, std::size_t evaluations, const nlohmann:
   const auto asked = static_cast<double>(run.suggest_seconds.size());
   nlohmann::json recorded_options = options.extra;
   if (options.initial_trials >= 0) recorded_options["initial_trials"] = options.initial_trials;
+  if (run_options.warm_start) {
+    recorded_options["warm_start"] = fmt::format("shifted copy (2 f + 1), {} trials", warm_start_trials);
+  }
   nlohmann::json line{{"library", "ecopt"},
                       {"sampler", setting.sampler},
                       {"problem", setting.problem},
@@ -261,7 +288,8 @@ int main(int argc, char** argv) {
             for (double noise : s.noise) {
               for (std::size_t pending : s.pending) {
                 for (int seed = s.first_seed; seed < s.first_seed + s.seeds; ++seed) {
-                  run_one({sampler, problem, given, rule, noise, pending, seed}, s.evaluations, s.mobo_options);
+                  run_one({sampler, problem, given, rule, noise, pending, seed}, s.evaluations, s.mobo_options,
+                          s.warm_start);
                 }
               }
             }

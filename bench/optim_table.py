@@ -14,7 +14,7 @@ import sys
 
 PROBLEM_ORDER = ["zdt1", "zdt2", "zdt3", "dtlz2", "mixed"]
 SAMPLER_ORDER = [("ecopt", "mobo"), ("ecopt", "nsga2"), ("ecopt", "sobol"), ("ecopt", "random"),
-                 ("optuna", "ecopt-mobo"), ("optuna", "motpe"), ("optuna", "nsga2"), ("optuna", "random")]
+                 ("optuna", "ecopt-mobo"), ("optuna 4.9", "motpe"), ("optuna", "motpe"), ("optuna", "nsga2"), ("optuna", "random")]
 
 
 def fmt(value, digits=3):

@@ -1,7 +1,9 @@
 #!/usr/bin/python3
-"""Optuna 3.1's samplers on the problems of bench/optim_bench.cpp.
+"""Optuna's samplers on the problems of bench/optim_bench.cpp.
 
-Run with Debian's /usr/bin/python3 (python3-optuna). Prints one JSON
+Run with Debian's /usr/bin/python3: Optuna 3.1 (python3-optuna), or Optuna
+4.9 with PYTHONPATH=../shared/vendor/optuna-4.9.0 (its runs are labelled
+library "optuna 4.9"; 3.1's keep "optuna"). Prints one JSON
 object per run in the same shape as ecopt_bench_optimizers, so
 bench/optim_table.py can put both in one table. Seconds per suggestion
 time study.ask() with the search space, which is where Optuna samples.
@@ -18,7 +20,17 @@ import time
 import warnings
 
 import optuna
-from optuna._hypervolume import WFG  # exact hypervolume shipped with Optuna 3.1
+from optuna import _hypervolume
+
+VERSION = ".".join(optuna.__version__.split(".")[:2])
+LIBRARY = "optuna" if VERSION.startswith("3.") else f"optuna {VERSION}"
+
+
+def hypervolume(points, reference):
+    """Exact hypervolume with the calculator the running Optuna ships."""
+    if hasattr(_hypervolume, "WFG"):  # 3.x
+        return _hypervolume.WFG().compute(points, reference)
+    return _hypervolume.compute_hypervolume(points, reference)
 
 VARIABLES = 6
 
@@ -90,7 +102,7 @@ def mixed_front():
     front = [p for p in best if not any(dominated(p, q) for q in best)]
     inside = np.asarray([p for p in front if p[0] < MIXED_REFERENCE[0] and p[1] < MIXED_REFERENCE[1]])
     ranges = [max(p[j] for p in front) - min(p[j] for p in front) for j in range(2)]
-    return WFG().compute(inside, np.asarray(MIXED_REFERENCE)), ranges
+    return hypervolume(inside, np.asarray(MIXED_REFERENCE)), ranges
 
 
 # Reference point 1.1 everywhere; true front hypervolumes in closed form
@@ -125,7 +137,7 @@ def hv_ratio(values, objectives, true_hv, reference=None):
     inside = [v for v in values if all(a < r for a, r in zip(v, reference))]
     if not inside:
         return 0.0
-    return WFG().compute(np.asarray(inside, dtype=float), reference) / true_hv
+    return hypervolume(np.asarray(inside, dtype=float), reference) / true_hv
 
 
 def dominated(a, b):
@@ -165,7 +177,7 @@ def run(sampler_name, problem_name, seed, evaluations, noise, pending):
         noise_free.append(truth)
     hv = {str(at): reported_ratio(observed[:at], noise_free[:at], objectives, true_hv, reference)
           for at in (25, 50, 75, 100, 150, 200, 300, 400) if at <= evaluations}
-    return {"library": "optuna", "sampler": sampler_name, "problem": problem_name,
+    return {"library": LIBRARY, "sampler": sampler_name, "problem": problem_name,
             "thresholds": "given" if sampler_name == "ecopt-mobo" else "none",
             "rule": "default", "noise": noise, "pending": pending, "seed": seed,
             "hv_ratio": hv, "seconds_per_suggestion": sum(seconds) / len(seconds)}

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Reproduces docs/benchmarks/optimizers.md: ECOpt's samplers and Optuna
-# 3.1's on ZDT1, ZDT2, ZDT3, DTLZ2 and the mixed-parameter problem (5
+# 3.1's (and 4.9's TPE) on ZDT1, ZDT2, ZDT3, DTLZ2 and the mixed-parameter problem (5
 # seeds, 100 evaluations, one thread each), mobo's reference rules, noisy
 # observations, pending trials and long studies, then the tables. Hours of
 # CPU in all; each part writes its own JSONL, so parts can be rerun alone
@@ -9,7 +9,7 @@
 set -euo pipefail
 build_dir=${1:-build}
 out_dir=${2:-$build_dir/optimizer-bench}
-parts=${PARTS:-plain rules noise pending long mixed optuna}
+parts=${PARTS:-plain rules noise pending long mixed warm optuna optuna49}
 here=$(cd "$(dirname "$0")" && pwd)
 mkdir -p "$out_dir"
 export OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1
@@ -31,12 +31,20 @@ for part in $parts; do
                  --mobo-options '{"pending_outcomes": "sampled"}'; } > "$out_dir/pending.jsonl" ;;
     long) bench --samplers mobo --problems zdt1,dtlz2 --thresholds none --seeds 2 --evaluations 400 > "$out_dir/long.jsonl" ;;
     mixed) bench --samplers mobo --problems mixed --thresholds none,given > "$out_dir/mixed.jsonl" ;;
+    # Warm-started from 100 trials of the problem's shifted and scaled copy (2 f + 1).
+    warm) bench --samplers mobo --problems dtlz2,zdt1 --thresholds none --evaluations 50 --warm-start 100 \
+            > "$out_dir/warm_start.jsonl" ;;
     optuna) { /usr/bin/python3 "$here/optuna_bench.py"
               /usr/bin/python3 "$here/optuna_bench.py" --samplers motpe --problems zdt1,zdt3 --noise 0.01,0.05,0.1
               /usr/bin/python3 "$here/optuna_bench.py" --samplers motpe --problems dtlz2 --noise 0.05
               /usr/bin/python3 "$here/optuna_bench.py" --samplers motpe --problems mixed; } \
               > "$out_dir/optuna.jsonl" ;;
-    *) echo "unknown part $part; use plain rules noise pending long mixed optuna" >&2; exit 1 ;;
+    # Optuna 4.9's multivariate TPE (the default multi-objective sampler from 5.0), vendored.
+    optuna49) { export PYTHONPATH=$here/../../shared/vendor/optuna-4.9.0
+                /usr/bin/python3 "$here/optuna_bench.py" --samplers motpe --problems zdt1,zdt2,zdt3,dtlz2,mixed
+                /usr/bin/python3 "$here/optuna_bench.py" --samplers motpe --problems zdt1,zdt3,dtlz2 --noise 0.05
+                unset PYTHONPATH; } > "$out_dir/optuna49.jsonl" ;;
+    *) echo "unknown part $part; use plain rules noise pending long mixed warm optuna optuna49" >&2; exit 1 ;;
   esac
 done
 # BoTorch's figures (ZDT1, ZDT2, DTLZ2 with the reference given), where the anchors are checked out.

@@ -82,7 +82,7 @@ ProblemRun run_problem(Sampler& sampler, const SpaceProblem& problem, std::size_
   };
   while (run.trials.size() < evaluations) {
     const auto number = static_cast<std::int64_t>(history.size());
-    const SamplingContext context{spec, problem.space, history, number};
+    const SamplingContext context{spec, problem.space, history, number, options.warm_start};
     const auto begin = std::chrono::steady_clock::now();
     const double cpu_begin = thread_cpu_seconds();
     ParamMap params = problem.space.decode(sampler.suggest(context));

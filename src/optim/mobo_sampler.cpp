@@ -182,7 +182,7 @@ class MoboSampler final : public Sampler {
     const std::vector<Eigen::Index> rows = modelling_subset(obs);
     // A scalarisation mixes the objectives: its noise is fitted, and a
     // related study's values (in other units) stay out of it.
-    const Observations related = scalarise ? Observations{} : related_observations(context, obs, rows.size());
+    const Observations related = scalarise ? Observations{} : related_observations(context, obs, kinds, rows.size());
     std::vector<GaussianProcess> models;
     for (Eigen::Index j = 0; j < targets.cols(); ++j) {
       const auto own = static_cast<Eigen::Index>(rows.size());
@@ -280,34 +280,33 @@ class MoboSampler final : public Sampler {
   }
 
   // The related study's observations (warm start) in this study's units:
-  // each objective standardised over each study's first k observations
-  // (both space-filling starts; k: this study's Sobol start, or fewer
-  // where either study has fewer) and mapped
-  // onto this study's mean and spread over its first k. At most as many as
-  // keep the models within max_model_points, evenly spread.
+  // per objective, a GP of the related study's values predicts them at
+  // this study's points, and the least-squares line from those predictions
+  // to this study's values (shift and positive scale) maps every related
+  // value. Empty while this study has fewer than 3 observations or any
+  // objective's line does not rise (the studies disagree). At most as many
+  // as keep the models within max_model_points, evenly spread.
   Observations related_observations(const SamplingContext& context, const Observations& obs,
-                                    std::size_t own_points) const {
-    if (!context.warm_start) return {};
+                                    const std::vector<InputKind>& kinds, std::size_t own_points) const {
+    if (!context.warm_start || obs.size() < 3) return {};
     const RelatedHistory& warm = *context.warm_start;
     Observations related = collect_observations({warm.spec, context.space, warm.trials, -1});
-    const Eigen::Index k =
-        std::min({related.size(), obs.size(), static_cast<Eigen::Index>(initial_trials(context))});
-    if (k < 2 || related.objectives.cols() != obs.objectives.cols()) return {};
-    const auto spread = [k](const Eigen::MatrixXd& values, Eigen::Index j, double mean) {
-      const double sd = std::sqrt((values.col(j).head(k).array() - mean).square().sum() / static_cast<double>(k - 1));
-      return sd > 1e-12 ? sd : 1.0;
-    };
-    for (Eigen::Index j = 0; j < related.objectives.cols(); ++j) {
-      const double own_mean = obs.objectives.col(j).head(k).mean();
-      const double their_mean = related.objectives.col(j).head(k).mean();
-      const double scale = spread(obs.objectives, j, own_mean) / spread(related.objectives, j, their_mean);
-      related.objectives.col(j) = ((related.objectives.col(j).array() - their_mean) * scale + own_mean).matrix();
-    }
+    if (related.size() < 2 || related.objectives.cols() != obs.objectives.cols()) return {};
     const auto room = static_cast<std::size_t>(std::max<std::int64_t>(
         0, settings_.max_model_points - static_cast<std::int64_t>(own_points)));
     const std::vector<Eigen::Index> kept = spread_subset(related.size(), room);
     related.x = related.x(kept, Eigen::all).eval();
     related.objectives = related.objectives(kept, Eigen::all).eval();
+    for (Eigen::Index j = 0; j < related.objectives.cols(); ++j) {
+      const Eigen::VectorXd predicted =
+          GaussianProcess::fit(related.x, related.objectives.col(j), kinds, settings_.fit).predict(obs.x).mean;
+      const Eigen::ArrayXd p = predicted.array() - predicted.mean();
+      const Eigen::ArrayXd y = obs.objectives.col(j).array() - obs.objectives.col(j).mean();
+      const double slope = (p * y).sum() / std::max((p * p).sum(), 1e-300);
+      if (!(slope > 0.0) || !std::isfinite(slope)) return {};
+      related.objectives.col(j) =
+          ((related.objectives.col(j).array() - predicted.mean()) * slope + obs.objectives.col(j).mean()).matrix();
+    }
     return related;
   }
 

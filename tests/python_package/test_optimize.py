@@ -200,3 +200,25 @@ def test_ctrl_c_in_the_objective_fails_its_trial_and_stops_the_study(storage):
     trials = ecopt.Study.load(storage, "opt").trials
     assert [(t.state, t.fail_reason) for t in trials] == [
         ("COMPLETE", None), ("FAIL", "interrupted by user")]
+
+
+def test_a_warm_start_informs_the_models_without_adding_trials(storage, cli):
+    """[study] warm_start_from in the settings: the related study's COMPLETE
+    trials inform mobo's models (its Sobol start of 4 is halved) and are not
+    trials of the new study."""
+    def quadratic(trial):
+        x = trial.suggest_float("x", 0.0, 1.0)
+        return [(x - 0.3) ** 2, (x - 0.7) ** 2]
+
+    def two(name, n_trials, **study):
+        return {"study": {"name": name, "storage": storage, "n_trials": n_trials, "seed": 2, **study},
+                "objectives": [{"name": "a", "direction": "minimize"}, {"name": "b", "direction": "minimize"}],
+                "space": {"x": {"type": "float", "low": 0.0, "high": 1.0}}}
+
+    ecopt.optimize(quadratic, two("related", 8))
+    cold = ecopt.optimize(quadratic, two("cold", 3))
+    warm = ecopt.optimize(quadratic, two("warm", 3, warm_start_from="related"))
+    assert len(warm.trials) == 3
+    assert len(json.loads(cli("trials", "--storage", storage, "--study-name", "related"))) == 8
+    assert [t.params for t in warm.trials[:2]] == [t.params for t in cold.trials[:2]]
+    assert warm.trials[2].params != cold.trials[2].params

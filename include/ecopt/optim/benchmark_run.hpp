@@ -59,6 +59,8 @@ struct ProblemRunOptions {
   // The objectives' declared noise (Objective::noisy), as `ecopt ask
   // --sampler-kwargs '{"noisy": true}'` or a study file declares it.
   std::optional<bool> noisy;
+  // A finished related study the sampler learns from (warm start).
+  const RelatedHistory* warm_start = nullptr;
 };
 
 // Asks until `evaluations` trials have finished; trials still running then

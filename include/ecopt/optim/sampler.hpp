@@ -26,7 +26,7 @@ enum class HistoryNeed {
 
 // A finished related study (same parameter names, the same number of
 // objectives; values may be shifted or scaled): its COMPLETE trials inform
-// a model-based sampler's models, standardised per study, without being
+// a model-based sampler's models, mapped onto its scale, without being
 // trials of the study asked for (a warm start).
 struct RelatedHistory {
   StudySpec spec;

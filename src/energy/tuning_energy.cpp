@@ -4,9 +4,22 @@
 
 #include <fmt/format.h>
 
+#include "ecopt/core/format.hpp"
+
 namespace ecopt {
 
-void TuningEnergy::add(const Trial& trial) { add(find_energy_record(trial.user_attrs, kTrialRecord)); }
+void TuningEnergy::add(const Trial& trial) {
+  add(find_energy_record(trial.user_attrs, kTrialRecord));
+  if (const auto tuner = find_energy_record(trial.user_attrs, kTunerRecord)) {
+    tuner_j += tuner->attributed_j(false);
+    ++tuner_measured;
+  }
+}
+
+std::string TuningEnergy::tuner_text() const {
+  if (tuner_measured == 0) return "";
+  return fmt::format(", and {} of the tuner's own work (asks, model fits, storage)", format_joules(tuner_j));
+}
 
 void TuningEnergy::add(const std::optional<EnergyRecord>& record) {
   if (!record) {

@@ -29,6 +29,9 @@ inline constexpr const char* kTrialRecord = "trial";          // the whole trial
 inline constexpr const char* kInferenceRecord = "inference";  // per sample, before training
 inline constexpr const char* kTrainingRecord = "training";
 inline constexpr const char* kGenerationRecord = "generation";  // per generated token
+// The tuner's own work for a trial, outside the trial's window: asking the
+// sampler (model fits), claiming and telling through storage.
+inline constexpr const char* kTunerRecord = "tuner";
 
 // A window is resolved when it spans at least this many steps of its
 // coarsest meter (its energy is then good to about 10%).

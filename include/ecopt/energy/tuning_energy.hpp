@@ -33,13 +33,23 @@ struct TuningEnergy {
   bool estimate = false;        // some record is an estimate
   bool shared = false;          // some record was measured on shared devices
   std::vector<EnergySource> sources;  // distinct, in trial order
+  // The tuner's own work (its kTunerRecord: asks, model fits, storage),
+  // gross × attributed_fraction, apart from the trials' figures above;
+  // budgets count both (total_j).
+  double tuner_j = 0.0;
+  std::size_t tuner_measured = 0;  // trials with a kTunerRecord
 
-  void add(const Trial& trial);  // reads its kTrialRecord
+  void add(const Trial& trial);  // reads its kTrialRecord and kTunerRecord
   void add(const std::optional<EnergyRecord>& trial_record);  // nullopt: unmeasured
   // Whether every measured trial has a net figure (and there is one).
   bool has_net() const { return measured > 0 && without_net == 0; }
   // net_j or gross_j; the study's tuning energy is gross_j.
   double j(bool net) const { return net ? net_j : gross_j; }
+  // The trials' gross energy and the tuner's own: what a study spent.
+  double total_j() const { return gross_j + tuner_j; }
+  // ", and 0.42 J of the tuner's own work (asks, model fits, storage)";
+  // empty when no tuner record was measured.
+  std::string tuner_text() const;
   // "rapl-powercap (shared)", "estimate-cpu-time (estimate)", with "; lower
   // bound: N trials unmeasured" when some are; "not measured" when none is.
   std::string labelled_source() const;

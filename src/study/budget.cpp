@@ -152,14 +152,15 @@ std::optional<StopReason> StudyRules::check(const std::vector<Trial>& trials, co
   const auto budget_stop = [](const char* rule, std::string message) {
     return StopReason{false, rule, std::move(message)};
   };
-  if (budget_.energy_kwh && tuning.gross_j / kJoulesPerKwh >= *budget_.energy_kwh) {
+  // The trials' energy and the tuner's own work between them (total_j).
+  if (budget_.energy_kwh && tuning.total_j() / kJoulesPerKwh >= *budget_.energy_kwh) {
     return budget_stop("energy_kwh", fmt::format("the energy budget is spent: tuning energy {:.4g} kWh ({}) of "
                                                  "{:g} kWh",
-                                                 tuning.gross_j / kJoulesPerKwh, tuning.labelled_source(),
+                                                 tuning.total_j() / kJoulesPerKwh, tuning.labelled_source(),
                                                  *budget_.energy_kwh));
   }
   if (budget_.carbon_kg) {
-    const auto carbon = estimate_carbon(tuning.gross_j, carbon_);
+    const auto carbon = estimate_carbon(tuning.total_j(), carbon_);
     if (carbon.grams_co2e / 1000.0 >= *budget_.carbon_kg) {
       return budget_stop("carbon_kg", fmt::format("the carbon budget is spent: tuning carbon {:.4g} kg CO2e ({}) "
                                                   "of {:g} kg",

@@ -284,6 +284,30 @@ void attribute(EnergyRecord& record, const WindowResult& window, const Overlap& 
   record.attributed_fraction = (record.gross_j - machine_wide_j * (1.0 - overlap.share)) / record.gross_j;
 }
 
+// One energy window of this process's work, registered with the machine's
+// activity where a machine-wide meter is shared with other workers, so
+// that its record keeps only its own share (attribute()).
+class AttributedWindow {
+ public:
+  AttributedWindow(EnergyMonitor& monitor, MachineActivity* activity, const std::string& window,
+                   const std::string& who)
+      : activity_(activity),
+        registration_(activity ? std::optional(activity->begin(who)) : std::nullopt),
+        window_(monitor, window) {}
+
+  EnergyRecord end(const std::string& record_name) {
+    const WindowResult measured = window_.end();
+    EnergyRecord record = energy_record(record_name, measured);
+    if (registration_) attribute(record, measured, activity_->end(*registration_));
+    return record;
+  }
+
+ private:
+  MachineActivity* activity_;
+  std::optional<MachineActivity::Registration> registration_;  // before the window opens
+  ScopedWindow window_;
+};
+
 // A trial whose measured devices were shared with parallel trials says so
 // in every energy record it stores (the task's phases too), so no report
 // passes it off as a clean measurement.
@@ -346,12 +370,8 @@ TrialRun run_trial(TrialContextData& data, const AskResult& asked,
   const std::string window = fmt::format("trial-{}", asked.number);
   Heartbeat heartbeat(data.storage_url, std::move(heartbeat_ids), data.file.heartbeat_interval_s);
   TrialRun run;
-  std::optional<MachineActivity::Registration> registration;
-  if (data.activity) {
-    registration = data.activity->begin(
-        fmt::format("{} trial {}, pid {}", data.study.name(), asked.number, ::getpid()));
-  }
-  ScopedWindow trial_window(data.monitor, window);
+  AttributedWindow trial_window(data.monitor, data.activity, window,
+                                fmt::format("{} trial {}, pid {}", data.study.name(), asked.number, ::getpid()));
   std::optional<TaskOutcome> outcome;
   std::string failure;
   try {
@@ -362,12 +382,8 @@ TrialRun run_trial(TrialContextData& data, const AskResult& asked,
     failure = error.what();
     run.interrupted = data.stop.load();  // a task may fail in its own way when stopped
   }
-  const WindowResult measured = trial_window.end();
-  EnergyRecord trial_energy = energy_record(kTrialRecord, measured);
-  if (registration) {
-    attribute(trial_energy, measured, data.activity->end(*registration));
-    run.overlapped = trial_energy.shared;
-  }
+  EnergyRecord trial_energy = trial_window.end(kTrialRecord);
+  run.overlapped = trial_energy.shared;
   run.energy.push_back(std::move(trial_energy));
   if (outcome) {
     run.result = result_from_outcome(spec, *outcome);
@@ -674,8 +690,9 @@ class ConsoleReport {
                         summary.trials_finished, n_trials_, printable(summary.front.describe_hypervolume()))
          << front_table(summary.front, study_.spec()) << flag_line(summary.front.members())
          << noisy_front_line(study_, space, trials)
-         << fmt::format("tuning energy {} ({}) ≈ {} gCO2e ({})\n", format_joules(summary.tuning_energy_j),
-                        tuning.labelled_source(), format_number(carbon.grams_co2e), carbon.basis)
+         << fmt::format("tuning energy {} ({}) ≈ {} gCO2e ({}){}\n", format_joules(summary.tuning_energy_j),
+                        tuning.labelled_source(), format_number(carbon.grams_co2e), carbon.basis,
+                        tuning.tuner_text())
          << std::flush;
   }
 
@@ -752,7 +769,12 @@ RunSummary run_study(const StudyFile& file, const RunOptions& options) {
     const DeviceLease lease = options.leases ? options.leases->acquire(stop) : DeviceLease();
     // A CPU set lease: the sampler's work and the trial run on its CPUs.
     const CpuPinning pinned(lease.cpus());
+    // The tuner's own work for the trial (the sampler's model fits, the
+    // claim through storage), kept as the trial's kTunerRecord.
+    AttributedWindow claim_window(*monitor, activity.get(), "tuner",
+                                  fmt::format("{} tuner, pid {}", study.name(), ::getpid()));
     const auto claimed = claimer.next();
+    EnergyRecord tuner_energy = claim_window.end(kTunerRecord);
     if (!claimed) {
       if (!options.wait_for_others || !claimer.others_running()) break;
       wait_for_others(file, stop);
@@ -766,6 +788,7 @@ RunSummary run_study(const StudyFile& file, const RunOptions& options) {
     TrialRun run = run_trial(data, asked, std::move(heartbeat_ids),
                              options.leases ? leased_accelerator(lease) : std::nullopt);
     if (options.leases) run.result.user_attrs.update(lease.attrs());
+    run.energy.push_back(std::move(tuner_energy));
     store_energy(run, run.overlapped || lease_mixes_energy(lease, *monitor));
     if (run.result.state != TrialState::Complete && caught_stop_signal() == SIGTERM)
       throw StudyInterrupted(left_running_message(file, asked.number));

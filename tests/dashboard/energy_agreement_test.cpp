@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
@@ -163,9 +164,27 @@ TEST(EnergyAgreement, TuneReportAndDashboardStateOneAttributedTuningEnergy) {
     EXPECT_NEAR(row.at("tuning_j").get<double>(), own_j[number], 1e-3 * own_j[number]) << number;
   }
   std::string summary;
-  for (const auto& section : changes.at("sections"))
+  std::string trials_section;
+  for (const auto& section : changes.at("sections")) {
     if (section.at("id") == "summary") summary = section.at("html");
+    if (section.at("id") == "trials") trials_section = section.at("html");
+  }
   EXPECT_THAT(summary, HasSubstr("<b>" + total + "</b><span>spent on tuning"));
+
+  // One front and one set of flags: best-trials, the report and the
+  // dashboard name the same members, and each trial's flags agree.
+  const auto best = testing::run_process(
+      {ECOPT_CLI_PATH, "best-trials", "--storage", url, "--study-name", "agree"}, dir.path());
+  ASSERT_EQ(best.exit_code, 0) << best.err;
+  std::vector<std::string> members;
+  for (const auto& trial : nlohmann::json::parse(best.out)) members.push_back(std::to_string(trial.at("number").get<int>()));
+  const std::string front = fmt::format("data-front=\"{}\"", fmt::join(members, " "));
+  EXPECT_THAT(html, HasSubstr(front));
+  EXPECT_THAT(trials_section, HasSubstr(front));
+  for (const auto& row : changes.at("trials")) {
+    const auto number = row.at("number").get<std::int64_t>();
+    EXPECT_EQ(row.at("energy").at("flags"), rows.at(number).at("energy").at("flags")) << number;
+  }
 }
 
 }  // namespace

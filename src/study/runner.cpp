@@ -657,10 +657,11 @@ namespace {
 // progress line per told trial, and the closing front, noise and
 // tuning-energy summary. run_study's loop keeps the rules; this says what
 // happened.
-class ConsoleReport {
+class ConsoleReport final : public RunObserver {
  public:
-  ConsoleReport(std::ostream& out, const Study& study, std::int64_t n_trials)
-      : out_(out), study_(study), n_trials_(n_trials) {}
+  ConsoleReport(std::ostream& out, const Study& study, std::int64_t n_trials, const SearchSpace& space,
+                const CarbonOptions& carbon)
+      : out_(out), study_(study), n_trials_(n_trials), space_(space), carbon_(carbon) {}
 
   void started(const Storage& storage, const Sampler& sampler, std::int64_t max_failed_trials) {
     out_ << fmt::format("study {} · {} · sampler {} · objectives {}\n", printable(study_.name()),
@@ -671,25 +672,24 @@ class ConsoleReport {
          << std::flush;
   }
 
-  // A budget rule ended the run (failure rules end it with an error).
-  void stopped(const StopReason& reason) {
+  void stopped(const StopReason& reason) override {
     out_ << fmt::format("stopped by [budget] {}: {}\n", reason.rule, reason.message) << std::flush;
   }
 
-  void trial_told(const Trial& told, const ProgressTally& tally, std::int64_t run_so_far) {
-    out_ << progress_line(tally.answered(), n_trials_, told, clock_.elapsed_s(), run_so_far, tally.front(),
-                          tally.reference(), tally.tuning())
+  void trial_told(const Trial& told, const RunProgress& progress) override {
+    out_ << progress_line(progress.answered, n_trials_, told, clock_.elapsed_s(), progress.run_here,
+                          progress.front, progress.reference, progress.tuning)
          << '\n'
          << std::flush;
   }
 
-  void finished(const RunSummary& summary, const std::vector<Trial>& trials, const TuningEnergy& tuning,
-                const SearchSpace& space, const CarbonOptions& carbon_options) {
-    const auto carbon = estimate_carbon(summary.tuning_energy_j, carbon_options);
+  void finished(const RunSummary& summary, const std::vector<Trial>& trials) override {
+    const TuningEnergy tuning = tuning_energy(trials);
+    const auto carbon = estimate_carbon(summary.tuning_energy_j, carbon_);
     out_ << fmt::format("\nPareto front of {} ({} of {} trials finished, {}):\n", printable(study_.name()),
                         summary.trials_finished, n_trials_, printable(summary.front.describe_hypervolume()))
          << front_table(summary.front, study_.spec()) << flag_line(summary.front.members())
-         << noisy_front_line(study_, space, trials)
+         << noisy_front_line(study_, space_, trials)
          << fmt::format("tuning energy {} ({}) ≈ {} gCO2e ({}){}\n", format_joules(summary.tuning_energy_j),
                         tuning.labelled_source(), format_number(carbon.grams_co2e), carbon.basis,
                         tuning.tuner_text())
@@ -700,6 +700,8 @@ class ConsoleReport {
   std::ostream& out_;
   const Study& study_;
   std::int64_t n_trials_;
+  const SearchSpace& space_;
+  const CarbonOptions& carbon_;
   const ProgressClock clock_;
 };
 
@@ -745,8 +747,10 @@ RunSummary run_study(const StudyFile& file, const RunOptions& options) {
                              file.stop_after_same_failures};
   // The stored budget: a resumed study keeps the limits it was given.
   StudyRules rules(study.spec().budget, limits, file.energy.carbon);
-  ConsoleReport report(out, study, n_trials);
+  ConsoleReport report(out, study, n_trials, space, file.energy.carbon);
   report.started(*storage, *sampler, limits.max_failed_trials);
+  std::vector<RunObserver*> observers{&report};
+  observers.insert(observers.end(), options.observers.begin(), options.observers.end());
   // A worker may lease only devices this machine can measure.
   if (options.leases) monitor->set_device_scope(options.leases->devices());
   TrialClaimer claimer(study, space, *sampler, n_trials, file, out);
@@ -759,7 +763,7 @@ RunSummary run_study(const StudyFile& file, const RunOptions& options) {
     tally.update(study);
     if (auto reason = rules.check(study.trials(), study.spec(), tally.tuning())) {
       if (reason->failure) throw Error(reason->message);
-      report.stopped(*reason);
+      for (RunObserver* observer : observers) observer->stopped(*reason);
       storage->set_study_user_attrs(study.record().id, {{kStoppedByStudyAttr, stop_record(*reason, tally)}});
       summary.stopped_by = std::move(reason);
       break;
@@ -799,7 +803,9 @@ RunSummary run_study(const StudyFile& file, const RunOptions& options) {
 
     tally.update(study);
     storage->set_study_user_attrs(study.record().id, {{kTuningEnergyStudyAttr, tally.tuning().gross_j}});
-    report.trial_told(told, tally, summary.trials_run);
+    const RunProgress progress{tally.answered(), n_trials, summary.trials_run, tally.front(), tally.tuning(),
+                               tally.reference()};
+    for (RunObserver* observer : observers) observer->trial_told(told, progress);
     if (run.interrupted || stop) {
       throw StudyInterrupted(fmt::format(
           "interrupted: trial {} {}; rerun 'ecopt tune {}' to resume", asked.number,
@@ -816,7 +822,7 @@ RunSummary run_study(const StudyFile& file, const RunOptions& options) {
   const TuningEnergy tuning = tuning_energy(trials);
   summary.tuning_energy_j = tuning.gross_j;
   storage->set_study_user_attrs(study.record().id, {{kTuningEnergyStudyAttr, tuning.gross_j}});
-  report.finished(summary, trials, tuning, space, file.energy.carbon);
+  for (RunObserver* observer : observers) observer->finished(summary, trials);
   require_outcome(study, trials, n_trials, options, file, summary.stopped_by.has_value());
   return summary;
 }

@@ -160,6 +160,62 @@ TEST(Runner, EachProgressLineShowsTheFrontOfTheTrialsFinishedSoFar) {
   }
 }
 
+// Issue 22: a caller watches a run through a RunObserver, beside the
+// terminal's report, without reading its output: each told trial with
+// where the study stands, a budget's stop, and the end.
+class RecordingObserver final : public RunObserver {
+ public:
+  void trial_told(const Trial& told, const RunProgress& progress) override {
+    told_numbers.push_back(told.number);
+    answered.push_back(progress.answered);
+    front_sizes.push_back(progress.front.size());
+  }
+  void stopped(const StopReason& reason) override { stop_rules.push_back(reason.rule); }
+  void finished(const RunSummary& summary, const std::vector<Trial>& trials) override {
+    finished_with = summary.trials_finished;
+    trials_at_end = trials.size();
+  }
+  std::vector<std::int64_t> told_numbers;
+  std::vector<std::int64_t> answered;
+  std::vector<std::size_t> front_sizes;
+  std::vector<std::string> stop_rules;
+  std::int64_t finished_with = -1;
+  std::size_t trials_at_end = 0;
+};
+
+TEST(Runner, AnObserverHearsEachToldTrialABudgetStopAndTheEnd) {
+  TempDir dir("runner-observer");
+  const std::string db = (dir / "s.db").string();
+  std::ostringstream out;
+  RecordingObserver observer;
+  RunOptions options;
+  options.out = &out;
+  options.observers = {&observer};
+  const RunSummary summary = run_study(zdt1_file(db, 4), options);
+  EXPECT_EQ(observer.told_numbers, (std::vector<std::int64_t>{0, 1, 2, 3}));
+  EXPECT_EQ(observer.answered, (std::vector<std::int64_t>{1, 2, 3, 4}));
+  const auto trials = stored_trials(db);
+  for (std::size_t i = 0; i < 4; ++i) {
+    EXPECT_EQ(observer.front_sizes[i],
+              front_of(std::vector<Trial>(trials.begin(), trials.begin() + static_cast<std::ptrdiff_t>(i) + 1),
+                       zdt1_file(db, 4).spec)
+                  .size());
+  }
+  EXPECT_TRUE(observer.stop_rules.empty());
+  EXPECT_EQ(observer.finished_with, summary.trials_finished);
+  EXPECT_EQ(observer.trials_at_end, 4u);
+
+  // An energy budget smaller than any trial stops the resumed run after one.
+  RecordingObserver resumed;
+  options.observers = {&resumed};
+  options.n_trials = 10;
+  options.budget.energy_kwh = 1e-15;
+  run_study(zdt1_file(db, 4), options);
+  EXPECT_EQ(resumed.stop_rules, std::vector<std::string>{"energy_kwh"});
+  EXPECT_TRUE(resumed.told_numbers.empty()) << "spent before the first trial of this run";
+  EXPECT_EQ(resumed.trials_at_end, 4u);
+}
+
 TEST(Runner, AStopRequestedBeforehandStartsNoTrial) {
   TempDir dir("runner-stop");
   const std::string db = (dir / "s.db").string();

@@ -14,10 +14,13 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "ecopt/core/attributes.hpp"
 #include "ecopt/core/error.hpp"
 #include "ecopt/core/signal_scope.hpp"
+#include "ecopt/energy/tuning_energy.hpp"
+#include "ecopt/math/front.hpp"
 #include "ecopt/study/budget.hpp"
 #include "ecopt/study/study.hpp"
 #include "ecopt/study/study_file.hpp"
@@ -55,6 +58,38 @@ class StopSignals {
 // The first signal StopSignals caught (SIGINT, SIGTERM); 0 if none.
 int caught_stop_signal();
 
+struct RunSummary;
+
+// Where a run stands after a told trial.
+struct RunProgress {
+  std::int64_t answered = 0;  // COMPLETE and PRUNED trials in the study
+  std::int64_t n_trials = 0;
+  std::int64_t run_here = 0;  // trials this process ran
+  const StudyFront& front;    // of every finished trial so far
+  const TuningEnergy& tuning;
+  // The live hypervolume's reference, fixed once set (progress lines).
+  const std::optional<ReferencePoint>& reference;
+};
+
+// What a run tells whoever watches it, as it happens: the terminal's
+// report (progress lines, the closing front and energy), a test, a
+// caller's own logger. run_study's loop keeps the rules (budgets, the
+// failure limits, pruning); observers hear what happened, in order.
+class RunObserver {
+ public:
+  virtual ~RunObserver() = default;
+  virtual void trial_told(const Trial& told, const RunProgress& progress) {
+    (void)told;
+    (void)progress;
+  }
+  // A budget rule ended the run (a failure rule ends it with an error).
+  virtual void stopped(const StopReason& reason) { (void)reason; }
+  virtual void finished(const RunSummary& summary, const std::vector<Trial>& trials) {
+    (void)summary;
+    (void)trials;
+  }
+};
+
 struct RunOptions {
   std::optional<std::int64_t> n_trials;  // overrides the file's
   // Limits that replace the file's and the stored ones, and are stored.
@@ -63,6 +98,8 @@ struct RunOptions {
   std::optional<std::string> storage_url;
   std::optional<std::string> warm_start_from;  // overrides the file's
   std::ostream* out = nullptr;  // progress and the final table; null: std::cout
+  // Told of each trial, a budget stop and the end, after the terminal's report.
+  std::vector<RunObserver*> observers;
   // Set to stop: by StopSignals in the CLI, by hand in tests. Null: never.
   const std::atomic<bool>* stop = nullptr;
   // The monitor to measure with (a test's seam, ecopt.optimize's monitor);

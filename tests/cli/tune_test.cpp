@@ -194,8 +194,9 @@ TEST_F(Tune, BadStudyFilesAreOneLineErrors) {
   EXPECT_THAT(missing.err, HasSubstr("missing.toml"));
 }
 
-// ZDT1 (4 variables, Sobol start 10) with another name and seed.
-void write_zdt1_study(const std::filesystem::path& path, const std::string& name, const std::string& extra = "") {
+// ZDT1 (4 variables unless told, Sobol start 10) with another name and seed.
+void write_zdt1_study(const std::filesystem::path& path, const std::string& name, const std::string& extra = "",
+                      int n_vars = 4) {
   std::ofstream(path) << fmt::format(R"([study]
 name = "{}"
 sampler = "mobo"
@@ -210,9 +211,9 @@ direction = "minimize"
 [task]
 kind = "test-problem"
 problem = "zdt1"
-n_vars = 4
+n_vars = {}
 )",
-                                     name, extra);
+                                     name, extra, n_vars);
 }
 
 // --warm-start-from: a finished related study's COMPLETE trials inform the
@@ -244,20 +245,7 @@ TEST_F(Tune, AWarmStartInformsTheModelsWithoutAddingTrials) {
   ASSERT_EQ(by_file.exit_code, 0) << by_file.err;
   EXPECT_EQ(trials(url, "file")[5]["params"], warm_trials[5]["params"]);
 
-  std::ofstream(dir_ / "other.toml") << R"([study]
-name = "other"
-sampler = "random"
-[[objectives]]
-name = "f0"
-direction = "minimize"
-[[objectives]]
-name = "f1"
-direction = "minimize"
-[task]
-kind = "test-problem"
-problem = "zdt1"
-n_vars = 3
-)";
+  write_zdt1_study(dir_ / "other.toml", "other", "", 3);
   ASSERT_EQ(ecopt({"tune", (dir_ / "other.toml").string(), "--storage", url, "--n-trials", "2"}).exit_code, 0);
   const auto refused = ecopt({"tune", (dir_ / "warm.toml").string(), "--storage", url, "--n-trials", "8",
                               "--warm-start-from", "other"});

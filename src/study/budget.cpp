@@ -1,7 +1,10 @@
 #include "ecopt/study/budget.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
+#include <ostream>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -160,11 +163,12 @@ std::optional<StopReason> StudyRules::check(const std::vector<Trial>& trials, co
                                                  *budget_.energy_kwh));
   }
   if (budget_.carbon_kg) {
-    const auto carbon = estimate_carbon(tuning.total_j(), carbon_);
+    const auto carbon = tuning_carbon(trials, carbon_);
     if (carbon.grams_co2e / 1000.0 >= *budget_.carbon_kg) {
       return budget_stop("carbon_kg", fmt::format("the carbon budget is spent: tuning carbon {:.4g} kg CO2e ({}) "
                                                   "of {:g} kg",
-                                                  carbon.grams_co2e / 1000.0, carbon.basis, *budget_.carbon_kg));
+                                                  carbon.grams_co2e / 1000.0, carbon.labelled_source(carbon_),
+                                                  *budget_.carbon_kg));
     }
   }
   if (budget_.wall_time_s) {
@@ -186,6 +190,41 @@ std::optional<StopReason> StudyRules::check(const std::vector<Trial>& trials, co
     }
   }
   return std::nullopt;
+}
+
+void hold_while_carbon_intense(const IntensitySource& source, const CarbonHold& hold,
+                               const std::atomic<bool>& stop, std::ostream& out) {
+  const auto started = std::chrono::steady_clock::now();
+  const auto waited_s = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(); };
+  bool held = false;
+  while (!stop) {
+    const IntensityReading reading = source.now();
+    if (reading.g_per_kwh <= hold.above_g_per_kwh) {
+      if (held) {
+        out << fmt::format("carbon hold: intensity {:g} gCO2e/kWh ({}) is at or below {:g}; going on after {}\n",
+                           reading.g_per_kwh, reading.source, hold.above_g_per_kwh, format_hours(waited_s()));
+      }
+      break;
+    }
+    if (waited_s() >= hold.max_wait_s) {
+      out << fmt::format("carbon hold: intensity {:g} gCO2e/kWh ({}) is still above {:g} after the longest wait "
+                         "({}, [energy] hold_max_wait); running the next trial anyway\n",
+                         reading.g_per_kwh, reading.source, hold.above_g_per_kwh, format_hours(hold.max_wait_s));
+      break;
+    }
+    if (!held) {
+      out << fmt::format("carbon hold: intensity {:g} gCO2e/kWh ({}) is above {:g} ([energy] hold_above_g_per_kwh); "
+                         "holding new trials, asking again every {} for at most {}\n",
+                         reading.g_per_kwh, reading.source, hold.above_g_per_kwh, format_hours(hold.poll_s),
+                         format_hours(hold.max_wait_s));
+    }
+    out << std::flush;
+    held = true;
+    const auto until = std::chrono::steady_clock::now() +
+                       std::chrono::duration<double>(std::min(hold.poll_s, std::max(0.0, hold.max_wait_s - waited_s())));
+    while (!stop && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  out << std::flush;
 }
 
 }  // namespace ecopt

@@ -328,6 +328,24 @@ bool lease_mixes_energy(const DeviceLease& lease, const EnergyMonitor& monitor) 
   });
 }
 
+// The trial's carbon, stored with it: its tuning energy at the intensity
+// over its window. A failing intensity source is an error, but the trial's
+// result is stored first: returns the error for after the tell.
+std::optional<std::string> store_carbon(TrialRun& run, const IntensitySource& intensity, TimePoint started,
+                                        const std::optional<IntensityReading>& at_start) {
+  const auto record = std::find_if(run.energy.begin(), run.energy.end(),
+                                   [](const EnergyRecord& r) { return r.name == kTrialRecord; });
+  if (record == run.energy.end()) return std::nullopt;
+  const auto energy_j = trial_tuning_energy_j(std::optional<EnergyRecord>(*record));
+  try {
+    const IntensityReading reading = intensity.over(started, Clock::now(), at_start);
+    run.result.user_attrs[kTrialCarbonAttr] = trial_carbon_json(energy_j.value_or(0.0), intensity.options().pue, reading);
+  } catch (const Error& error) {
+    return error.what();
+  }
+  return std::nullopt;
+}
+
 std::vector<std::string> leased_devices(const DeviceLease& lease) {
   auto devices = lease.exclusive();
   devices.insert(devices.end(), lease.shared().begin(), lease.shared().end());
@@ -685,14 +703,14 @@ class ConsoleReport final : public RunObserver {
 
   void finished(const RunSummary& summary, const std::vector<Trial>& trials) override {
     const TuningEnergy tuning = tuning_energy(trials);
-    const auto carbon = estimate_carbon(summary.tuning_energy_j, carbon_);
+    const auto carbon = tuning_carbon(trials, carbon_);
     out_ << fmt::format("\nPareto front of {} ({} of {} trials finished, {}):\n", printable(study_.name()),
                         summary.trials_finished, n_trials_, printable(summary.front.describe_hypervolume()))
          << front_table(summary.front, study_.spec()) << flag_line(summary.front.members())
          << noisy_front_line(study_, space_, trials)
          << fmt::format("tuning energy {} ({}) ≈ {} gCO2e ({}){}\n", format_joules(summary.tuning_energy_j),
-                        tuning.labelled_source(), format_number(carbon.grams_co2e), carbon.basis,
-                        tuning.tuner_text())
+                        tuning.labelled_source(), format_number(carbon.grams_co2e),
+                        carbon.labelled_source(carbon_), tuning.tuner_text())
          << std::flush;
   }
 
@@ -730,6 +748,7 @@ RunSummary run_study(const StudyFile& file, const RunOptions& options) {
   sampler_options.initial_trials = file.initial_trials;
   sampler_options.extra = file.sampler_options;
   auto sampler = make_sampler(file.sampler, sampler_options);
+  const IntensitySource intensity(file.energy.carbon);  // a bad intensity file fails now
   auto storage = open_storage(url);
   StudySpec spec = file.spec;
   spec.budget = overlay(spec.budget, options.budget);
@@ -760,6 +779,8 @@ RunSummary run_study(const StudyFile& file, const RunOptions& options) {
   ProgressTally tally(study.spec());
   while (!options.max_trials_run || summary.trials_run < *options.max_trials_run) {
     if (stop) throw StudyInterrupted("interrupted between trials; nothing was running");
+    if (file.energy.hold) hold_while_carbon_intense(intensity, *file.energy.hold, stop, out);
+    if (stop) throw StudyInterrupted("interrupted between trials; nothing was running");
     tally.update(study);
     if (auto reason = rules.check(study.trials(), study.spec(), tally.tuning())) {
       if (reason->failure) throw Error(reason->message);
@@ -773,6 +794,8 @@ RunSummary run_study(const StudyFile& file, const RunOptions& options) {
     const DeviceLease lease = options.leases ? options.leases->acquire(stop) : DeviceLease();
     // A CPU set lease: the sampler's work and the trial run on its CPUs.
     const CpuPinning pinned(lease.cpus());
+    // Before the claim: a failing intensity source leaves no trial behind.
+    const auto intensity_at_start = intensity.start_reading();
     // The tuner's own work for the trial (the sampler's model fits, the
     // claim through storage), kept as the trial's kTunerRecord.
     AttributedWindow claim_window(*monitor, activity.get(), "tuner",
@@ -789,15 +812,18 @@ RunSummary run_study(const StudyFile& file, const RunOptions& options) {
     if (options.leases) monitor->set_device_scope(leased_devices(lease));
     auto heartbeat_ids = claimer.owed_retry_ids();
     heartbeat_ids.insert(heartbeat_ids.begin(), claimed->trial_id);
+    const TimePoint trial_started = Clock::now();
     TrialRun run = run_trial(data, asked, std::move(heartbeat_ids),
                              options.leases ? leased_accelerator(lease) : std::nullopt);
     if (options.leases) run.result.user_attrs.update(lease.attrs());
     run.energy.push_back(std::move(tuner_energy));
     store_energy(run, run.overlapped || lease_mixes_energy(lease, *monitor));
+    const auto carbon_failure = store_carbon(run, intensity, trial_started, intensity_at_start);
     if (run.result.state != TrialState::Complete && caught_stop_signal() == SIGTERM)
       throw StudyInterrupted(left_running_message(file, asked.number));
     const auto told_or_lost = tell_unless_lost(study, asked.number, run.result, out);
     ++summary.trials_run;
+    if (carbon_failure) throw UnavailableError(*carbon_failure);
     if (!told_or_lost) continue;
     const Trial& told = *told_or_lost;
 

@@ -308,11 +308,52 @@ void read_constraints(const ordered_json& document, StudyFile& file) {
   }
 }
 
+// intensity_csv or intensity_command instead of the static figure, and the
+// hold on new trials while the grid is carbon-intense.
+void read_intensity_over_time(const ordered_json& table, StudyFile& file) {
+  const Reader reader(table, "energy", file.origin);
+  auto& carbon = file.energy.carbon;
+  if (reader.has("intensity_csv")) carbon.intensity_csv = reader.text("intensity_csv", "");
+  carbon.intensity_command = reader.texts("intensity_command");
+  if (reader.has("intensity_command") && carbon.intensity_command.empty()) {
+    throw InputError(fmt::format("{}: energy.intensity_command is empty; give the program and its arguments, e.g. "
+                                 "[\"./grid-intensity.sh\", \"FR\"]",
+                                 file.origin));
+  }
+  const int sources = int{carbon.g_per_kwh.has_value()} + int{carbon.intensity_csv.has_value()} +
+                      int{!carbon.intensity_command.empty()};
+  if (sources > 1) {
+    throw InputError(fmt::format("{}: [energy] gives more than one of intensity_g_per_kwh, intensity_csv and "
+                                 "intensity_command; keep the one to use",
+                                 file.origin));
+  }
+  carbon.intensity_command_timeout_s =
+      reader.number("intensity_command_timeout_s", carbon.intensity_command_timeout_s, 0.1, 3600.0);
+  if (!reader.has("hold_above_g_per_kwh")) {
+    for (const char* key : {"hold_max_wait", "hold_poll"}) {
+      if (reader.has(key)) {
+        throw InputError(fmt::format("{}: energy.{} is set without hold_above_g_per_kwh; add the threshold",
+                                     file.origin, key));
+      }
+    }
+    return;
+  }
+  const nlohmann::json settings = as_json(table, file.origin);  // the reader keeps a reference
+  const OptionReader durations(settings, file.origin + ": [energy]");
+  CarbonHold hold;
+  hold.above_g_per_kwh = reader.number("hold_above_g_per_kwh", 0.0, 0.0, 1e5);
+  hold.max_wait_s = durations.duration_s("hold_max_wait", hold.max_wait_s, 0.0, 1e7);
+  hold.poll_s = durations.duration_s("hold_poll", hold.poll_s, 0.01, 86400.0);
+  file.energy.hold = hold;
+}
+
 void read_energy(const ordered_json& document, StudyFile& file) {
   const auto& table = table_or_empty(document, "energy", file.origin);
   reject_unknown(table, "[energy]",
                  {"idle_baseline_s", "devices", "cpu_watts_per_core", "allow_estimate",
-                  "carbon_region", "intensity_g_per_kwh", "pue", "min_window_s", "repeats"},
+                  "carbon_region", "intensity_g_per_kwh", "intensity_csv", "intensity_command",
+                  "intensity_command_timeout_s", "hold_above_g_per_kwh", "hold_max_wait", "hold_poll", "pue",
+                  "min_window_s", "repeats"},
                  file.origin);
   const Reader reader(table, "energy", file.origin);
   auto& energy = file.energy;
@@ -326,6 +367,7 @@ void read_energy(const ordered_json& document, StudyFile& file) {
   energy.carbon.g_per_kwh = reader.optional_number("intensity_g_per_kwh");
   energy.carbon.pue = reader.number("pue", 1.0, 1.0, 10.0);
   if (!energy.carbon.g_per_kwh) grid_intensity(energy.carbon.region);  // unknown region fails now
+  read_intensity_over_time(table, file);
 }
 
 void read_budget_table(const ordered_json& document, StudyFile& file) {

@@ -1,4 +1,5 @@
-// `ecopt tune` stopping on each rule of the study budget (issue 26 item 3)
+// `ecopt tune` stopping on each rule of the study budget (issue 26 item 3),
+// carbon over time (item 4)
 // and counting n_trials by the stated rule (issue 29 item 2): COMPLETE and
 // PRUNED trials count, FAILED ones do not (up to a failure limit), and a
 // trial stopped by Ctrl-C runs again first on resume.
@@ -130,6 +131,54 @@ TEST_F(TuneBudget, AStudyThatKeepsFailingStopsAtTheFailureLimit) {
   EXPECT_THAT(run.err, HasSubstr("4 failed trials in this run, the limit ([study] max_failed_trials = 4); the last with: "));
   EXPECT_THAT(run.err, HasSubstr("out of memory at trial 3"));
   EXPECT_EQ(trials("broken").size(), 4u);
+}
+
+// Issue 26 item 4: the trials' carbon integrates a CSV series over each
+// trial's window and says which source it used.
+TEST_F(TuneBudget, TrialsAreChargedTheCsvSeriesIntensityAndSaySo) {
+  std::ofstream(dir_ / "grid.csv") << "time,g_per_kwh\n2026-01-01T00:00:00Z,200\n";
+  const auto file = study("series", 2, kBusyTrial, "",
+                          std::string(testing::kMinimiseF0) + "\n[energy]\nintensity_csv = \"" +
+                              (dir_ / "grid.csv").string() + "\"\n");
+  const auto run = ecopt({"tune", file});
+  ASSERT_EQ(run.exit_code, 0) << run.err << run.out;
+  for (const auto& trial : trials("series")) {
+    const auto& carbon = trial["user_attrs"]["carbon"];
+    EXPECT_EQ(carbon["g_per_kwh"], 200.0) << carbon.dump();
+    EXPECT_THAT(carbon["source"].get<std::string>(), HasSubstr("grid.csv (time-weighted over the trial)"));
+  }
+  EXPECT_THAT(testing::last_line_starting(run.out, "tuning energy "), HasSubstr("grid.csv (time-weighted"));
+}
+
+// The hold asks a real command until the grid is clean enough: 500, then 100.
+TEST_F(TuneBudget, TheCarbonHoldWaitsWhileTheGridIsIntenseAndSaysWhy) {
+  const auto counter = dir_ / "asked";
+  std::ofstream(dir_ / "grid.sh") << fmt::format(
+      "#!/bin/sh\necho x >> '{0}'\nif [ $(wc -l < '{0}') -le 2 ]; then echo 500; else echo 100; fi\n",
+      counter.string());
+  const auto file = study("hold", 1, kBusyTrial, "",
+                          std::string(testing::kMinimiseF0) + "\n[energy]\nintensity_command = [\"/bin/sh\", \"" +
+                              (dir_ / "grid.sh").string() +
+                              "\"]\nhold_above_g_per_kwh = 300\nhold_poll = 0.05\nhold_max_wait = \"1h\"\n");
+  const auto run = ecopt({"tune", file});
+  ASSERT_EQ(run.exit_code, 0) << run.err << run.out;
+  EXPECT_THAT(run.out, HasSubstr("carbon hold: intensity 500 gCO2e/kWh (command /bin/sh) is above 300 ([energy] "
+                                 "hold_above_g_per_kwh); holding new trials"));
+  EXPECT_THAT(run.out, HasSubstr("carbon hold: intensity 100 gCO2e/kWh (command /bin/sh) is at or below 300; going on"));
+  const auto stored = trials("hold");
+  ASSERT_EQ(stored.size(), 1u);
+  EXPECT_EQ(stored[0]["state"], "COMPLETE");
+  EXPECT_EQ(stored[0]["user_attrs"]["carbon"]["g_per_kwh"], 100.0) << "readings at the start and the end";
+}
+
+TEST_F(TuneBudget, AFailingIntensityCommandStopsTheRunBeforeATrial) {
+  const auto file = study("nogrid", 2, kBusyTrial, "",
+                          std::string(testing::kMinimiseF0) +
+                              "\n[energy]\nintensity_command = [\"/bin/sh\", \"-c\", \"exit 7\"]\n");
+  const auto run = ecopt({"tune", file});
+  EXPECT_EQ(run.exit_code, 1) << run.out;
+  EXPECT_THAT(run.err, HasSubstr("the carbon-intensity command '/bin/sh -c exit 7' failed (exit code 7)"));
+  EXPECT_EQ(trials("nogrid").size(), 0u);
 }
 
 }  // namespace

@@ -10,7 +10,9 @@
 // when it holds n_trials trials that answered, COMPLETE or PRUNED. FAILED
 // trials do not use it up, so a run makes new trials in their place; a run
 // that keeps failing stops at max_failed_trials failures of its own.
+#include <atomic>
 #include <cstdint>
+#include <iosfwd>
 #include <optional>
 #include <span>
 #include <string>
@@ -22,6 +24,7 @@
 #include "ecopt/core/trial.hpp"
 #include "ecopt/energy/carbon.hpp"
 #include "ecopt/energy/tuning_energy.hpp"
+#include "ecopt/study/study_file.hpp"
 
 namespace ecopt {
 
@@ -114,5 +117,12 @@ class StudyRules {
   std::string last_reason_;
   int same_ = 0;
 };
+
+// [energy] hold_above_g_per_kwh: before a trial starts, waits while the
+// grid's intensity now (source.now()) is above the threshold, asking again
+// every poll_s, at most max_wait_s; says why it waits, and why it goes on.
+// Returns early when `stop` is set.
+void hold_while_carbon_intense(const IntensitySource& source, const CarbonHold& hold,
+                               const std::atomic<bool>& stop, std::ostream& out);
 
 }  // namespace ecopt

@@ -18,6 +18,15 @@
 
 namespace ecopt {
 
+// [energy] hold_above_g_per_kwh: new trials wait while the intensity is
+// above it, polling every poll_s, at most max_wait_s before a trial runs
+// anyway.
+struct CarbonHold {
+  double above_g_per_kwh = 0.0;
+  double max_wait_s = 3600.0;
+  double poll_s = 60.0;
+};
+
 struct EnergySettings {
   double idle_baseline_s = 0.0;      // 0: no baseline, energies are gross
   std::vector<std::string> devices;  // empty: every meter found
@@ -27,6 +36,8 @@ struct EnergySettings {
   std::optional<double> min_window_s;
   std::optional<int> repeats;
   CarbonOptions carbon;
+  // Hold new trials while the grid's intensity is above a threshold.
+  std::optional<CarbonHold> hold;
 };
 
 // How the [space] tables combine with the task's default space.

@@ -105,6 +105,9 @@ std::optional<HypervolumeGain> recent_hypervolume_gain(const std::vector<Trial>&
   StudyFront front(spec);
   for (std::size_t i = 0; i + size < finished.size(); ++i) front.add(*finished[i]);
   const double before = front.hypervolume(*reference);
+  // Before a front with volume has formed, nothing was gained yet nor can
+  // returns diminish: the rule waits.
+  if (!(before > 0.0)) return std::nullopt;
   HypervolumeGain gain;
   for (std::size_t i = finished.size() - size; i < finished.size(); ++i) {
     const auto energy_j = trial_tuning_energy_j(*finished[i]);

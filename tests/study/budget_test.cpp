@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include "ecopt/energy/record.hpp"
+#include "ecopt/energy/tuning_energy.hpp"
+
 namespace ecopt {
 namespace {
 
@@ -49,6 +52,44 @@ TEST(StudyRules, TheFailureLimitCountsThisRunsFailuresButNotInterruptions) {
   ASSERT_TRUE(stop);
   EXPECT_TRUE(stop->failure);
   EXPECT_EQ(stop->rule, "max_failed_trials");
+}
+
+// A finished trial of values (f0, f1) whose whole-trial record drew 1 J.
+Trial scored(std::int64_t number, double f0, double f1) {
+  Trial trial = ran(number, number, number + 0.5);
+  trial.values = {f0, f1};
+  EnergyRecord record;
+  record.name = kTrialRecord;
+  record.sources = {EnergySource::RaplPowercap};
+  record.devices = {"cpu:0"};
+  record.duration_s = 0.5;
+  record.gross_j = 1.0;
+  write_energy_records(trial.user_attrs, {record});
+  return trial;
+}
+
+// Diminishing returns judge a front that has formed: while no trial lies
+// within the reference (hypervolume 0), nothing was gained yet nor can
+// returns diminish (the benchmark's seed 1 stopped at trial 11 of 100 with
+// hypervolume 0, where growth fell below 1 % only after trial 85).
+TEST(StudyRules, DiminishingReturnsWaitForAFrontWithVolume) {
+  StudySpec spec;
+  spec.name = "dr";
+  spec.objectives = {{"f0", Direction::Minimize, 1.1}, {"f1", Direction::Minimize, 1.1}};
+  StudyBudget budget;
+  budget.min_hypervolume_per_kwh = 1e-9;
+  budget.hypervolume_window = 2;
+  const StudyRules rules(budget, {"s.toml", 100, 100}, {});
+  std::vector<Trial> trials;
+  for (int i = 0; i < 6; ++i) trials.push_back(scored(i, 2.0, 2.0));  // beyond the thresholds
+  EXPECT_FALSE(rules.check(trials, spec, tuning_energy(trials))) << "no front has formed yet";
+  trials.push_back(scored(6, 0.5, 0.5));
+  EXPECT_FALSE(rules.check(trials, spec, tuning_energy(trials))) << "the last two trials gained volume";
+  trials.push_back(scored(7, 2.0, 2.0));
+  trials.push_back(scored(8, 2.0, 2.0));
+  const auto stop = rules.check(trials, spec, tuning_energy(trials));
+  ASSERT_TRUE(stop);
+  EXPECT_EQ(stop->rule, "min_hypervolume_per_kwh");
 }
 
 }  // namespace

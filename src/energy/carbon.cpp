@@ -277,8 +277,10 @@ TuningCarbon tuning_carbon(std::span<const Trial> trials, const CarbonOptions& o
       note_source(stored->value("source", std::string("unknown")));
       continue;
     }
-    if (const auto energy_j = trial_tuning_energy_j(trial)) {
-      static_j += *energy_j;
+    TuningEnergy own;  // the trial's record and the tuner's for it, as budgets count them
+    own.add(trial);
+    if (own.measured > 0) {
+      static_j += own.total_j();
       ++carbon.at_static;
     }
   }

@@ -328,18 +328,21 @@ bool lease_mixes_energy(const DeviceLease& lease, const EnergyMonitor& monitor) 
   });
 }
 
-// The trial's carbon, stored with it: its tuning energy at the intensity
-// over its window. A failing intensity source is an error, but the trial's
-// result is stored first: returns the error for after the tell.
+// The trial's carbon, stored with it: its tuning energy and the tuner's
+// own work for it (its kTrialRecord and kTunerRecord, as budgets count
+// them) at the intensity over its window. A failing intensity source is an
+// error, but the trial's result is stored first: returns the error for
+// after the tell.
 std::optional<std::string> store_carbon(TrialRun& run, const IntensitySource& intensity, TimePoint started,
                                         const std::optional<IntensityReading>& at_start) {
-  const auto record = std::find_if(run.energy.begin(), run.energy.end(),
-                                   [](const EnergyRecord& r) { return r.name == kTrialRecord; });
-  if (record == run.energy.end()) return std::nullopt;
-  const auto energy_j = trial_tuning_energy_j(std::optional<EnergyRecord>(*record));
+  Trial stored;
+  write_energy_records(stored.user_attrs, run.energy);
+  TuningEnergy own;
+  own.add(stored);
+  if (own.measured == 0) return std::nullopt;
   try {
     const IntensityReading reading = intensity.over(started, Clock::now(), at_start);
-    run.result.user_attrs[kTrialCarbonAttr] = trial_carbon_json(energy_j.value_or(0.0), intensity.options().pue, reading);
+    run.result.user_attrs[kTrialCarbonAttr] = trial_carbon_json(own.total_j(), intensity.options().pue, reading);
   } catch (const Error& error) {
     return error.what();
   }
@@ -708,9 +711,9 @@ class ConsoleReport final : public RunObserver {
                         summary.trials_finished, n_trials_, printable(summary.front.describe_hypervolume()))
          << front_table(summary.front, study_.spec()) << flag_line(summary.front.members())
          << noisy_front_line(study_, space_, trials)
-         << fmt::format("tuning energy {} ({}) ≈ {} gCO2e ({}){}\n", format_joules(summary.tuning_energy_j),
-                        tuning.labelled_source(), format_number(carbon.grams_co2e),
-                        carbon.labelled_source(carbon_), tuning.tuner_text())
+         << fmt::format("tuning energy {} ({}){} ≈ {} gCO2e ({})\n", format_joules(summary.tuning_energy_j),
+                        tuning.labelled_source(), tuning.tuner_text(), format_number(carbon.grams_co2e),
+                        carbon.labelled_source(carbon_))
          << std::flush;
   }
 

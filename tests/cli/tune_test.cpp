@@ -113,7 +113,8 @@ TEST_F(Tune, AResumedFinishedStudyStatesItsTuningEnergyWithItsSource) {
   ASSERT_EQ(again.exit_code, 0) << again.err << again.out;
   EXPECT_THAT(again.out, ::testing::Not(HasSubstr("trial 4/")));
   const std::string closing = testing::last_line_starting(first.out, "tuning energy ");
-  ASSERT_THAT(closing, HasSubstr(" (estimate-cpu-time (estimate)) ≈ ")) << first.out;
+  ASSERT_THAT(closing, HasSubstr(" (estimate-cpu-time (estimate)), and ")) << first.out;
+  ASSERT_THAT(closing, HasSubstr(" of the tuner's own work (asks, model fits, storage) ≈ ")) << first.out;
   EXPECT_EQ(testing::last_line_starting(again.out, "tuning energy "), closing) << again.out;
 }
 

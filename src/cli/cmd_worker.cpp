@@ -32,6 +32,7 @@ void run_worker(const WorkerFlags& flags) {
   apply_budget_flags(flags, options);
   options.stop = &signals.flag();
   options.wait_for_others = true;
+  options.stream_output = flags.stream_output;
   options.leases = &leases;
   run_study(file, options);
 }
@@ -78,6 +79,9 @@ void add_worker_flags(CLI::App& command, WorkerFlags& flags) {
                      "Stop after this many failed trials of this run ([study] max_failed_trials, default n_trials)")
       ->check(whole_number())
       ->check(CLI::Range(std::int64_t{1}, kMaxTrials));
+  command.add_flag("--stream-output", flags.stream_output,
+                   "Print each line of a trial's output as it comes, after \"[trial N]\" (it is kept "
+                   "in the trial's log either way: 'ecopt logs')");
 }
 
 void apply_budget_flags(const WorkerFlags& flags, RunOptions& options) {
@@ -103,6 +107,7 @@ std::vector<std::string> worker_argv(const WorkerFlags& flags) {
   if (flags.max_failed_trials > 0) {
     argv.insert(argv.end(), {"--max-failed-trials", std::to_string(flags.max_failed_trials)});
   }
+  if (flags.stream_output) argv.emplace_back("--stream-output");
   return argv;
 }
 

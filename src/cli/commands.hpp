@@ -30,6 +30,7 @@ struct WorkerFlags {
   // empty: not given.
   std::map<std::string, std::string> budget;
   std::int64_t max_failed_trials = 0;
+  bool stream_output = false;
 };
 void add_worker_flags(CLI::App& command, WorkerFlags& flags);
 // The budget and failure limit the flags give, read through the input
@@ -56,6 +57,7 @@ void add_generation_bench_command(CLI::App&);
 void add_report_command(CLI::App& app);
 void add_dashboard_command(CLI::App& app);
 void add_submit_command(CLI::App& app);
+void add_logs_command(CLI::App& app);
 
 // Thrown to end ecopt with `status` rather than 0 or 1 (`measure` passes its
 // command's status through); main prints a non-empty message as an error.

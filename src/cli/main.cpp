@@ -66,6 +66,7 @@ int main(int argc, char** argv) {
   ecopt::cli::add_report_command(app);
   ecopt::cli::add_dashboard_command(app);
   ecopt::cli::add_submit_command(app);
+  ecopt::cli::add_logs_command(app);
   try {
     app.parse(argc, argv);
     return 0;

@@ -52,6 +52,7 @@ void run(const TuneFlags& flags) {
   if (flags.n_trials > 0) options.n_trials = flags.n_trials;
   if (!flags.storage.empty()) options.storage_url = flags.storage;
   options.stop = &signals.flag();
+  options.stream_output = flags.stream_output;
   // Device leases only when asked for: a lone tune owns the machine.
   std::optional<DeviceLeases> leases;
   LeaseOptions lease_options;

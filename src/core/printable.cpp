@@ -66,4 +66,6 @@ std::string cut_text(std::string_view text, std::size_t head, std::size_t tail) 
          std::string(kept_tail);
 }
 
+std::string first_line(std::string_view text) { return std::string(text.substr(0, text.find('\n'))); }
+
 }  // namespace ecopt

@@ -8,6 +8,7 @@
 
 #include "backends.hpp"
 #include "ecopt/core/error.hpp"
+#include "ecopt/core/printable.hpp"
 #include "poller.hpp"
 
 namespace ecopt::detail {
@@ -21,8 +22,6 @@ struct PerfEvent {
   std::uint64_t config = 0;
   double scale_j = 1.0;  // joules per count
 };
-
-std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
 
 // "event=0x02" (possibly with other terms after a comma).
 std::optional<std::uint64_t> parse_event_config(const std::string& text) {

@@ -98,7 +98,7 @@ std::vector<Cell> table_row(const StudySpec& spec, const std::vector<std::string
   for (auto& cell : row) cell.text = truncate(cell.text, options.max_cell_width);
   row.push_back(energy_source_cell(trial, options.max_cell_width));
   row.push_back(
-      {truncate(trial.fail_reason.value_or("-"), options.max_cell_width), !trial.fail_reason});
+      {truncate(first_line(trial.fail_reason.value_or("-")), options.max_cell_width), !trial.fail_reason});
   return row;
 }
 

@@ -1,5 +1,7 @@
 #include "ecopt/study/budget.hpp"
 
+#include "ecopt/core/printable.hpp"
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -139,8 +141,8 @@ std::optional<StopReason> StudyRules::check_failures() const {
   if (same_ > 0 && same_ >= limits_.stop_after_same_failures) {
     return StopReason{true, "stop_after_same_failures",
                       fmt::format("{} trials in a row failed with: {}; fix the [task] settings in {} (or raise "
-                                  "[study] stop_after_same_failures)",
-                                  same_, last_reason_, limits_.origin)};
+                                  "[study] stop_after_same_failures); the whole reason is above",
+                                  same_, first_line(last_reason_), limits_.origin)};
   }
   if (failed_ > 0 && failed_ >= limits_.max_failed_trials) {
     return StopReason{true, "max_failed_trials",

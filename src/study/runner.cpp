@@ -29,6 +29,7 @@
 #include "ecopt/study/machine_activity.hpp"
 #include "ecopt/study/noisy_front.hpp"
 #include "ecopt/study/text_table.hpp"
+#include "ecopt/study/trial_log.hpp"
 #include "ecopt/study/worker.hpp"
 #include "ecopt/tasks/task.hpp"
 
@@ -216,6 +217,8 @@ struct TrialContextData {
   MachineActivity* activity;  // null: no machine-wide meter to share
   const std::atomic<bool>& stop;
   std::ostream& out;
+  std::optional<std::filesystem::path> log_dir;  // trial_log_dir; null: no logs kept
+  bool stream_output = false;
 };
 
 // What the task's flagged energy records say ("; energy record 'inference':
@@ -374,6 +377,15 @@ std::string left_running_message(const StudyFile& file, std::int64_t number) {
                             : std::string("does not retry it ([study] retry_failed = 0)"));
 }
 
+// tune --stream-output: each line of the trial's program on our stdout,
+// after the trial's number.
+std::function<void(std::string_view)> stream_echo(const TrialContextData& data, std::int64_t number) {
+  if (!data.stream_output) return {};
+  return [&out = data.out, number](std::string_view line) {
+    out << fmt::format("[trial {}] {}\n", number, printable(line)) << std::flush;
+  };
+}
+
 // `heartbeat_ids`: the trial's storage id first, then the retries waiting.
 TrialRun run_trial(TrialContextData& data, const AskResult& asked,
                    std::vector<std::int64_t> heartbeat_ids, std::optional<std::string> device) {
@@ -395,7 +407,11 @@ TrialRun run_trial(TrialContextData& data, const AskResult& asked,
                                 fmt::format("{} trial {}, pid {}", data.study.name(), asked.number, ::getpid()));
   std::optional<TaskOutcome> outcome;
   std::string failure;
+  std::optional<TrialLog> log;
   try {
+    log.emplace(data.log_dir ? std::optional(trial_log_path(*data.log_dir, asked.number)) : std::nullopt,
+                stream_echo(data, asked.number));
+    context.output = [&log](std::string_view line) { log->add(line); };
     outcome = data.task.run(context);
   } catch (const TrialInterrupted&) {
     run.interrupted = true;
@@ -497,6 +513,19 @@ std::string live_hypervolume(const StudyFront& front, const std::optional<Refere
                      reference->coordinates(front.spec()));
 }
 
+// A failure reason after the progress line: its first line there, the
+// others (a program's last lines of stderr) indented below it, each made
+// printable on its own rather than joined by literal "\n"s.
+std::string reason_lines(const std::string& reason) {
+  std::string text = " · " + printable(first_line(reason));
+  for (std::size_t end = reason.find('\n'); end != std::string::npos;) {
+    const std::size_t next = reason.find('\n', end + 1);
+    text += "\n    " + printable(std::string_view(reason).substr(end + 1, next - end - 1));
+    end = next;
+  }
+  return text;
+}
+
 std::string progress_line(std::int64_t finished, std::int64_t n_trials, const Trial& trial,
                           double elapsed_s, std::int64_t run_so_far, const StudyFront& front,
                           const std::optional<ReferencePoint>& reference, const TuningEnergy& tuning) {
@@ -507,9 +536,7 @@ std::string progress_line(std::int64_t finished, std::int64_t n_trials, const Tr
       finished, n_trials, trial.number, to_string(trial.state), format_duration(elapsed_s),
       format_duration(left_s), front.size(), live_hypervolume(front, reference),
       format_joules(tuning.gross_j), tuning.labelled_source());
-  if (trial.state != TrialState::Complete && trial.fail_reason) {
-    line += " · " + printable(*trial.fail_reason);
-  }
+  if (trial.state != TrialState::Complete && trial.fail_reason) line += reason_lines(*trial.fail_reason);
   return line;
 }
 
@@ -777,7 +804,8 @@ RunSummary run_study(const StudyFile& file, const RunOptions& options) {
   if (options.leases) monitor->set_device_scope(options.leases->devices());
   TrialClaimer claimer(study, space, *sampler, n_trials, file, out);
 
-  TrialContextData data{file, url, study, *task, space, *monitor, activity.get(), stop, out};
+  TrialContextData data{file, url, study, *task, space, *monitor, activity.get(), stop, out,
+                        trial_log_dir(url, study.name()), options.stream_output};
   RunSummary summary;
   ProgressTally tally(study.spec());
   while (!options.max_trials_run || summary.trials_run < *options.max_trials_run) {

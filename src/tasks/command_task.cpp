@@ -384,7 +384,11 @@ class CommandTask final : public Task {
     write_file(scratch.path() / "params.json", to_json(context.params).dump());
     ProtocolReader reader(context.monitor);
     auto options = process_options(context, scratch);
-    options.on_stdout_line = [&reader](std::string_view line) { reader.on_line(line); };
+    options.on_stdout_line = [&reader, &context](std::string_view line) {
+      if (context.output) context.output(line);
+      reader.on_line(line);
+    };
+    options.on_stderr_line = context.output;
 
     ScopedWindow command_window(context.monitor, "command");
     std::optional<ExitStatus> status;
@@ -461,13 +465,16 @@ class CommandTask final : public Task {
     return json;
   }
 
+  // The last stderr line (most often the error itself) on the reason's
+  // first line, which tables show; the last lines below it, one a line.
   // Each line storable_text already: the reason travels in an exception,
   // whose what() is a C string that a NUL byte would end.
   std::string stderr_suffix() const {
     if (last_stderr_.empty()) return "";
     std::vector<std::string> lines;
     for (const auto& line : last_stderr_) lines.push_back(storable_text(line));
-    return fmt::format("; last lines of stderr:\n{}", fmt::join(lines, "\n"));
+    return fmt::format("; stderr: {}\nlast {} lines of stderr:\n{}", lines.back(), lines.size(),
+                       fmt::join(lines, "\n"));
   }
 
   CommandSettings settings_;

@@ -19,4 +19,9 @@ std::string cut_note(std::size_t cut_bytes, std::size_t total_bytes);
 // cut_note: what a message quotes of input that may be megabytes long.
 std::string cut_text(std::string_view text, std::size_t head, std::size_t tail);
 
+// What precedes the first '\n' (all of `text` when it has none): what a
+// one-line place (a table cell, an error) shows of a text that keeps its
+// lines, such as a failure reason quoting a program's stderr.
+std::string first_line(std::string_view text);
+
 }  // namespace ecopt

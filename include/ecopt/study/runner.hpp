@@ -115,6 +115,9 @@ struct RunOptions {
   std::optional<std::int64_t> max_trials_run;
   bool wait_for_others = false;
   DeviceLeases* leases = nullptr;
+  // Each line a trial program prints goes to `out` too, after "[trial N] "
+  // (tune --stream-output); it is kept in the trial's log either way.
+  bool stream_output = false;
   // Where trials of this machine register (machine_activity.hpp); unset:
   // default_lease_dir().
   std::optional<std::filesystem::path> lease_dir;

@@ -8,6 +8,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -38,6 +39,10 @@ struct TaskContext {
   // The accelerator this trial was given by a worker's device lease
   // ("cuda:1"); unset: the task's own [task] device setting.
   std::optional<std::string> device;
+  // Every line a trial program prints (stdout and stderr, without the line
+  // end), from the task's reader thread: the runner keeps it in the trial's
+  // log (study/trial_log.hpp). Empty: not kept.
+  std::function<void(std::string_view line)> output = {};
 };
 
 // Thrown by a task when stop_requested was seen.

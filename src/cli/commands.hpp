@@ -58,6 +58,9 @@ void add_report_command(CLI::App& app);
 void add_dashboard_command(CLI::App& app);
 void add_submit_command(CLI::App& app);
 void add_logs_command(CLI::App& app);
+void add_delete_study_command(CLI::App& app);
+void add_rename_study_command(CLI::App& app);
+void add_copy_study_command(CLI::App& app);
 
 // Thrown to end ecopt with `status` rather than 0 or 1 (`measure` passes its
 // command's status through); main prints a non-empty message as an error.

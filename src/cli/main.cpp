@@ -3,13 +3,17 @@
 #include <malloc.h>
 #include <sys/prctl.h>
 
+#include <algorithm>
 #include <iostream>
+#include <optional>
 
 #include <CLI/CLI.hpp>
+#include <fmt/format.h>
 
 #include "commands.hpp"
 #include "ecopt/core/error.hpp"
 #include "ecopt/core/printable.hpp"
+#include "ecopt/core/suggest.hpp"
 #include "ecopt/study/runner.hpp"
 
 namespace {
@@ -42,6 +46,18 @@ void keep_heap_pages() {
 // programs it starts are dumpable again after their exec.
 void hide_environment_from_trials() { ::prctl(PR_SET_DUMPABLE, 0); }
 
+// "ecopt tnue": CLI11 would answer only "A subcommand is required".
+std::optional<std::string> unknown_subcommand(CLI::App& app, int argc, char** argv) {
+  if (argc < 2 || argv[1][0] == '-') return std::nullopt;
+  std::vector<std::string> names;
+  for (const auto* command : app.get_subcommands([](CLI::App*) { return true; })) {
+    names.push_back(command->get_name());
+  }
+  if (std::find(names.begin(), names.end(), argv[1]) != names.end()) return std::nullopt;
+  return fmt::format("unknown command '{}'{}; run 'ecopt --help' for the commands", argv[1],
+                     ecopt::did_you_mean(argv[1], names));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -67,6 +83,10 @@ int main(int argc, char** argv) {
   ecopt::cli::add_dashboard_command(app);
   ecopt::cli::add_submit_command(app);
   ecopt::cli::add_logs_command(app);
+  ecopt::cli::add_delete_study_command(app);
+  ecopt::cli::add_rename_study_command(app);
+  ecopt::cli::add_copy_study_command(app);
+  if (const auto unknown = unknown_subcommand(app, argc, argv)) return print_error(*unknown, kExitUsage);
   try {
     app.parse(argc, argv);
     return 0;

@@ -10,6 +10,7 @@
 #include <fmt/ranges.h>
 
 #include "ecopt/core/error.hpp"
+#include "ecopt/core/suggest.hpp"
 #include "ecopt/core/untrusted_input.hpp"
 #include "ecopt/space/search_space.hpp"
 #include "distribution_ops.hpp"
@@ -35,8 +36,9 @@ class AttributeReader {
         attributes_(attributes) {
     for (const auto& [key, value] : attributes_.items()) {
       if (!known.contains(key)) {
-        throw error(fmt::format("{} has no attribute '{}'; use {}", distribution_, key,
-                                fmt::join(known, ", ")));
+        const std::vector<std::string> names(known.begin(), known.end());
+        throw error(fmt::format("{} has no attribute '{}'{}; use {}", distribution_, key,
+                                did_you_mean(key, names), fmt::join(names, ", ")));
       }
     }
   }
@@ -190,10 +192,11 @@ const DistributionKind& find_kind(
   const auto found = std::find_if(kinds.begin(), kinds.end(),
                                   [&](const auto& kind) { return name == kind.first; });
   if (found != kinds.end()) return found->second;
-  std::string names;
-  for (const auto& kind : kinds) names += (names.empty() ? "" : ", ") + kind.first;
-  throw InputError(fmt::format("parameter '{}': unknown {} {}; use one of {}", parameter, what,
-                               name.dump(), names));
+  std::vector<std::string> names;
+  for (const auto& kind : kinds) names.push_back(kind.first);
+  throw InputError(fmt::format("parameter '{}': unknown {} {}{}; use one of {}", parameter, what, name.dump(),
+                               name.is_string() ? did_you_mean(name.get<std::string>(), names) : "",
+                               fmt::join(names, ", ")));
 }
 
 std::optional<Condition> read_condition(const std::string& parameter, const Json& spec) {

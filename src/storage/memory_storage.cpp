@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <mutex>
+#include <set>
 
 #include "backends.hpp"
 #include "ecopt/core/error.hpp"
@@ -41,7 +42,11 @@ class MemoryStorage final : public Storage {
 
   std::vector<StudyRecord> studies() override {
     std::lock_guard lock(mutex_);
-    return studies_;
+    std::vector<StudyRecord> kept;
+    for (const auto& record : studies_) {
+      if (!deleted_.contains(record.id)) kept.push_back(record);
+    }
+    return kept;
   }
 
   void set_study_user_attrs(std::int64_t study_id, const nlohmann::json& attrs) override {
@@ -68,14 +73,38 @@ class MemoryStorage final : public Storage {
                                            const ParamMap& params) override {
     std::lock_guard lock(mutex_);
     study_locked(study_id);
-    const auto number = std::count_if(trials_.begin(), trials_.end(),
-                                      [&](const auto& t) { return t.study_id == study_id; });
+    const auto number = trials_in(study_id);
     if (number >= max_trials) return std::nullopt;
     Trial trial = rules::new_trial(static_cast<std::int64_t>(trials_.size()) + 1, number,
                                    system_attrs, rules::stored_now(options_));
     trial.params = params;
     trials_.push_back({study_id, trial, ++versions_[study_id - 1]});
     return trial;
+  }
+
+  Trial import_trial(std::int64_t study_id, const Trial& trial) override {
+    std::lock_guard lock(mutex_);
+    study_locked(study_id);
+    Trial stored = rules::imported_trial(trial, trials_in(study_id));
+    stored.id = static_cast<std::int64_t>(trials_.size()) + 1;
+    trials_.push_back({study_id, stored, ++versions_[study_id - 1]});
+    return stored;
+  }
+
+  // Ids index the vectors, so the study's and its trials' stay taken; they
+  // are found no more.
+  void delete_study(std::int64_t study_id) override {
+    std::lock_guard lock(mutex_);
+    study_locked(study_id);
+    deleted_.insert(study_id);
+  }
+
+  void rename_study(std::int64_t study_id, std::string_view name) override {
+    rules::check_new_study_name(name);
+    std::lock_guard lock(mutex_);
+    StudyRecord& record = study_locked(study_id);
+    if (find_study_locked(name)) throw InputError(rules::duplicate_study_message(name));
+    record.spec.name = std::string(name);
   }
 
   void set_trial_params(std::int64_t trial_id, const ParamMap& params) override {
@@ -148,13 +177,17 @@ class MemoryStorage final : public Storage {
  private:
   const StudyRecord* find_study_locked(std::string_view name) const {
     for (const auto& record : studies_) {
-      if (record.spec.name == name) return &record;
+      if (record.spec.name == name && !deleted_.contains(record.id)) return &record;
     }
     return nullptr;
   }
 
+  std::int64_t trials_in(std::int64_t study_id) const {
+    return std::count_if(trials_.begin(), trials_.end(), [&](const auto& t) { return t.study_id == study_id; });
+  }
+
   StudyRecord& study_locked(std::int64_t study_id) {
-    if (study_id < 1 || study_id > static_cast<std::int64_t>(studies_.size())) {
+    if (study_id < 1 || study_id > static_cast<std::int64_t>(studies_.size()) || deleted_.contains(study_id)) {
       throw NotFoundError(rules::unknown_study_message(study_id));
     }
     return studies_[study_id - 1];
@@ -164,7 +197,8 @@ class MemoryStorage final : public Storage {
   // that throws still moves the version on: readers then re-read a trial
   // that did not change, which costs a little and loses nothing.
   StoredTrial& written(std::int64_t trial_id) {
-    if (trial_id < 1 || trial_id > static_cast<std::int64_t>(trials_.size())) {
+    if (trial_id < 1 || trial_id > static_cast<std::int64_t>(trials_.size()) ||
+        deleted_.contains(trials_[trial_id - 1].study_id)) {
       throw NotFoundError(rules::unknown_trial_message(trial_id));
     }
     StoredTrial& stored = trials_[trial_id - 1];
@@ -176,7 +210,8 @@ class MemoryStorage final : public Storage {
   std::mutex mutex_;
   std::vector<StudyRecord> studies_;
   std::vector<std::int64_t> versions_;  // per study, by id - 1
-  std::vector<StoredTrial> trials_;
+  std::vector<StoredTrial> trials_;  // by id - 1, a deleted study's too
+  std::set<std::int64_t> deleted_;  // study ids
 };
 
 }  // namespace

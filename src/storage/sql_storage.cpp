@@ -271,39 +271,39 @@ class SqlStorage final : public Storage {
   std::optional<Trial> create_trial_within(std::int64_t study_id, const json& system_attrs,
                                            std::int64_t max_trials,
                                            const ParamMap& params) override {
-    std::optional<Trial> created;
-    write([&] {
-      created.reset();
-      // The counter row serialises concurrent creators in both dialects: the
-      // UPDATE locks the study row until this transaction ends, and the
-      // limit is checked under that lock.
-      const auto counter = db_->query(
-          "UPDATE studies SET next_trial_number = next_trial_number + 1, "
-          "trials_version = trials_version + 1 "
-          "WHERE id = $1 AND next_trial_number < $2 "
-          "RETURNING next_trial_number - 1, trials_version",
-          {study_id, max_trials});
-      if (counter.empty()) {
-        require_study(study_id);
-        return;  // full
-      }
-      Trial& trial = created.emplace();
-      trial = rules::new_trial(-1, counter.front().integer(0), system_attrs,
-                               rules::stored_now(options_));
+    return insert_trial(study_id, max_trials, [&](std::int64_t number) {
+      Trial trial = rules::new_trial(-1, number, system_attrs, rules::stored_now(options_));
       trial.params = params;
-      trial.id = db_->query("INSERT INTO trials (study_id, number, state, params_json, "
-                            "values_json, user_attrs_json, system_attrs_json, started_at, "
-                            "version) "
-                            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
-                            {study_id, trial.number, std::string(to_string(trial.state)),
-                             to_json(trial.params).dump(),
-                             rules::values_to_json(trial.values).dump(),
-                             trial.user_attrs.dump(), trial.system_attrs.dump(),
-                             rules::to_epoch_ms(trial.started_at), counter.front().integer(1)})
-                     .at(0)
-                     .integer(0);
+      return trial;
     });
-    return created;
+  }
+
+  Trial import_trial(std::int64_t study_id, const Trial& trial) override {
+    return *insert_trial(study_id, INT64_MAX,
+                         [&](std::int64_t number) { return rules::imported_trial(trial, number); });
+  }
+
+  void delete_study(std::int64_t study_id) override {
+    write([&] {
+      require_study(study_id);
+      db_->query("DELETE FROM trials WHERE study_id = $1", {study_id});
+      db_->query("DELETE FROM studies WHERE id = $1", {study_id});
+    });
+  }
+
+  void rename_study(std::int64_t study_id, std::string_view name) override {
+    rules::check_new_study_name(name);
+    write([&] {
+      require_study(study_id);
+      if (!db_->query("SELECT id FROM studies WHERE name = $1", {std::string(name)}).empty()) {
+        throw InputError(rules::duplicate_study_message(name));  // itself included, as in memory
+      }
+      try {
+        db_->query("UPDATE studies SET name = $2 WHERE id = $1", {study_id, std::string(name)});
+      } catch (const SqlUniqueViolation&) {
+        throw InputError(rules::duplicate_study_message(name));
+      }
+    });
   }
 
   void set_trial_params(std::int64_t trial_id, const ParamMap& params) override {
@@ -476,6 +476,43 @@ class SqlStorage final : public Storage {
     if (db_->query("SELECT id FROM studies WHERE id = $1", {study_id}).empty()) {
       throw NotFoundError(rules::unknown_study_message(study_id));
     }
+  }
+
+  // Takes the study's next trial number (while it holds fewer than
+  // `max_trials`) and stores the trial `make` builds for it, in one
+  // transaction. The counter row serialises concurrent creators in both
+  // dialects: the UPDATE locks the study row until this transaction ends,
+  // and the limit is checked under that lock.
+  std::optional<Trial> insert_trial(std::int64_t study_id, std::int64_t max_trials,
+                                    const std::function<Trial(std::int64_t number)>& make) {
+    std::optional<Trial> created;
+    write([&] {
+      created.reset();
+      const auto counter = db_->query(
+          "UPDATE studies SET next_trial_number = next_trial_number + 1, "
+          "trials_version = trials_version + 1 "
+          "WHERE id = $1 AND next_trial_number < $2 "
+          "RETURNING next_trial_number - 1, trials_version",
+          {study_id, max_trials});
+      if (counter.empty()) {
+        require_study(study_id);
+        return;  // full
+      }
+      Trial& trial = created.emplace(make(counter.front().integer(0)));
+      trial.id = db_->query("INSERT INTO trials (study_id, number, state, params_json, "
+                            "values_json, user_attrs_json, system_attrs_json, fail_reason, "
+                            "started_at, finished_at, heartbeat_at, version) "
+                            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
+                            {study_id, trial.number, std::string(to_string(trial.state)),
+                             to_json(trial.params).dump(), rules::values_to_json(trial.values).dump(),
+                             trial.user_attrs.dump(), trial.system_attrs.dump(),
+                             optional_text(trial.fail_reason), rules::to_epoch_ms(trial.started_at),
+                             optional_ms(trial.finished_at), optional_ms(trial.heartbeat_at),
+                             counter.front().integer(1)})
+                     .at(0)
+                     .integer(0);
+    });
+    return created;
   }
 
   StudySpec study_spec(std::int64_t study_id) {

@@ -91,7 +91,16 @@ class SqliteConnection final : public SqlConnection {
     }
   }
 
-  ~SqliteConnection() override { sqlite3_close(db_); }
+  // SQLite checkpoints the WAL into the database file only when its last
+  // connection closes: with a dashboard or another reader open, the trials
+  // of a finished run stayed in "<file>-wal" and `cp <file>` copied none.
+  // Every connection (readers too) copies what it can on closing; PASSIVE
+  // waits for nobody, and a file that is not WAL or not writable is left
+  // as it is.
+  ~SqliteConnection() override {
+    sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    sqlite3_close(db_);
+  }
 
   const SqlDialect& dialect() const override { return sqlite_dialect(); }
   const std::string& redacted_url() const override { return url_; }

@@ -55,6 +55,11 @@ nlohmann::json validate_new_study(const StudySpec& spec, const nlohmann::json& u
 
 void check_study_name(std::string_view name) { require_storable_name(name, "study name"); }
 
+void check_new_study_name(std::string_view name) {
+  if (name.empty()) throw InputError("the new study name is empty; give one");
+  check_study_name(name);
+}
+
 void read_version_1_definition(StudyRecord& record) {
   const nlohmann::json::json_pointer file_noise("/study_file/study/sampler_options/noisy");
   if (record.user_attrs.contains(file_noise) && record.user_attrs.at(file_noise).is_boolean()) {
@@ -89,6 +94,20 @@ Trial new_trial(std::int64_t id, std::int64_t number, const nlohmann::json& syst
   merge_attrs(trial.system_attrs, system_attrs, "trial system attributes");
   trial.started_at = now;
   return trial;
+}
+
+Trial imported_trial(const Trial& trial, std::int64_t number) {
+  Trial stored = trial;
+  stored.id = -1;
+  stored.number = number;
+  stored.user_attrs = storable_json(trial.user_attrs);
+  stored.system_attrs = storable_json(trial.system_attrs);
+  if (trial.fail_reason) stored.fail_reason = storable_text(*trial.fail_reason);
+  const auto cut = [](TimePoint time) { return from_epoch_ms(to_epoch_ms(time)); };
+  stored.started_at = cut(trial.started_at);
+  if (trial.finished_at) stored.finished_at = cut(*trial.finished_at);
+  if (trial.heartbeat_at) stored.heartbeat_at = cut(*trial.heartbeat_at);
+  return stored;
 }
 
 namespace {

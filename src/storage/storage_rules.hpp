@@ -37,6 +37,8 @@ void merge_attrs(nlohmann::json& into, const nlohmann::json& attrs, std::string_
 nlohmann::json validate_new_study(const StudySpec& spec, const nlohmann::json& user_attrs);
 // Throws InputError for a name no study can have (a NUL byte, not UTF-8).
 void check_study_name(std::string_view name);
+// As check_study_name, and not empty: a name a study may be renamed to.
+void check_new_study_name(std::string_view name);
 
 // Where a version 1 definition kept its search space: the study's user
 // attribute of this name, as JSON text.
@@ -52,6 +54,9 @@ StudySpec checked_spec_update(const StudySpec& stored, StudySpec updated);
 
 Trial new_trial(std::int64_t id, std::int64_t number, const nlohmann::json& system_attrs,
                 TimePoint now);
+// `trial` as import_trial stores it: numbered `number`, its text storable,
+// its times cut to the stored milliseconds.
+Trial imported_trial(const Trial& trial, std::int64_t number);
 void set_params(Trial& trial, const ParamMap& params);
 void heartbeat(Trial& trial, TimePoint now);
 // Checks the trial is RUNNING and `result` fits `spec`, then applies it.

@@ -10,6 +10,7 @@
 #include <toml++/toml.h>
 
 #include "ecopt/core/error.hpp"
+#include "ecopt/core/suggest.hpp"
 #include "ecopt/core/untrusted_input.hpp"
 #include "ecopt/study/budget.hpp"
 
@@ -79,8 +80,8 @@ void reject_unknown(const ordered_json& table, const std::string& where,
                     const std::vector<std::string>& known, const std::string& origin) {
   for (const auto& [key, value] : table.items()) {
     if (std::find(known.begin(), known.end(), key) == known.end()) {
-      throw InputError(fmt::format("{}: unknown key '{}' in {}; known keys: {}", origin, key,
-                                   where, known_list(known)));
+      throw InputError(fmt::format("{}: unknown key '{}' in {}{}; known keys: {}", origin, key,
+                                   where, did_you_mean(key, known), known_list(known)));
     }
   }
 }

@@ -4,8 +4,10 @@
 #include <limits>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "ecopt/core/error.hpp"
+#include "ecopt/core/suggest.hpp"
 
 namespace ecopt::detail {
 namespace {
@@ -27,9 +29,9 @@ JsonConfig::JsonConfig(const nlohmann::json& json, std::string where)
 void JsonConfig::reject_unknown(std::initializer_list<std::string_view> known) const {
   for (const auto& [key, value] : json_.items()) {
     if (std::find(known.begin(), known.end(), key) != known.end()) continue;
-    std::string names;
-    for (auto name : known) names += fmt::format("{}{}", names.empty() ? "" : ", ", name);
-    throw InputError(fmt::format("unknown setting {}; known settings: {}", where(key), names));
+    const std::vector<std::string> names(known.begin(), known.end());
+    throw InputError(fmt::format("unknown setting {}{}; known settings: {}", where(key),
+                                 did_you_mean(key, names), fmt::join(names, ", ")));
   }
 }
 

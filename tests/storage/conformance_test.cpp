@@ -460,6 +460,66 @@ TEST_P(StorageConformance, NamesWithANulByteAreRefusedNotCut) {
   EXPECT_EQ(storage_->studies().size(), 1u);
 }
 
+// Issue 29: studies could not be deleted, renamed or copied.
+TEST_P(StorageConformance, ADeletedStudyAndItsTrialsAreGoneAndOthersStay) {
+  const auto gone = make_study("gone");
+  const auto kept = make_study("kept");
+  const Trial doomed = storage_->create_trial(gone.id, {});
+  const Trial other = storage_->create_trial(kept.id, {});
+  storage_->delete_study(gone.id);
+  EXPECT_FALSE(storage_->find_study("gone"));
+  ASSERT_EQ(storage_->studies().size(), 1u);
+  EXPECT_THROW(storage_->trials(gone.id), NotFoundError);
+  EXPECT_THROW(storage_->record_heartbeat(doomed.id), NotFoundError);
+  EXPECT_THROW(storage_->delete_study(gone.id), NotFoundError);
+  storage_->record_heartbeat(other.id);
+  EXPECT_EQ(storage_->trials(kept.id).size(), 1u);
+  EXPECT_EQ(make_study("gone").spec.name, "gone");  // the name is free again
+}
+
+TEST_P(StorageConformance, ARenamedStudyKeepsItsTrialsAndATakenNameIsRefused) {
+  const auto study = make_study("old");
+  make_study("taken");
+  storage_->create_trial(study.id, {});
+  storage_->rename_study(study.id, "new");
+  EXPECT_FALSE(storage_->find_study("old"));
+  const auto renamed = storage_->find_study("new");
+  ASSERT_TRUE(renamed);
+  EXPECT_EQ(renamed->id, study.id);
+  EXPECT_EQ(renamed->spec.objectives, study.spec.objectives);
+  EXPECT_EQ(storage_->trials(study.id).size(), 1u);
+  EXPECT_THROW(storage_->rename_study(study.id, "taken"), InputError);
+  EXPECT_THROW(storage_->rename_study(study.id, ""), InputError);
+  EXPECT_TRUE(storage_->find_study("new"));
+}
+
+TEST_P(StorageConformance, AnImportedTrialKeepsEveryFieldAndTakesTheNextNumber) {
+  const auto from = make_study("from");
+  const auto to = make_study("to");
+  const Trial created = storage_->create_trial(from.id, {{"sampler", "sobol"}}, {{"lr", 0.003}});
+  storage_->record_heartbeat(created.id);
+  advance(1500ms);
+  storage_->finish_trial(created.id, {TrialState::Failed, {}, {{"note", "x"}}, "line one\nline two"});
+  const Trial original = *storage_->find_trial(from.id, created.number);
+  advance(60s);
+  storage_->create_trial(to.id, {});
+  const Trial imported = storage_->import_trial(to.id, original);
+  EXPECT_EQ(imported.number, 1);
+  const auto stored = storage_->find_trial(to.id, 1);
+  ASSERT_TRUE(stored);
+  EXPECT_EQ(stored->id, imported.id);
+  EXPECT_NE(stored->id, original.id);
+  EXPECT_EQ(stored->state, TrialState::Failed);
+  EXPECT_EQ(stored->params, original.params);
+  EXPECT_EQ(stored->user_attrs, original.user_attrs);
+  EXPECT_EQ(stored->system_attrs, original.system_attrs);
+  EXPECT_EQ(stored->fail_reason, "line one\nline two");
+  EXPECT_EQ(stored->started_at, original.started_at);
+  EXPECT_EQ(stored->finished_at, original.finished_at);
+  EXPECT_EQ(stored->heartbeat_at, original.heartbeat_at);
+  EXPECT_EQ(storage_->trials(from.id).size(), 1u);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, StorageConformance,
                          ::testing::Values("memory", "sqlite", "postgresql"),
                          [](const auto& info) { return info.param; });

@@ -101,6 +101,16 @@ class Storage {
   }
   virtual std::optional<Trial> find_trial(std::int64_t study_id, std::int64_t number) = 0;
 
+  // Removes the study and its trials; NotFoundError when unknown.
+  virtual void delete_study(std::int64_t study_id) = 0;
+  // InputError when another study has that name or it is empty (nothing
+  // changes then).
+  virtual void rename_study(std::int64_t study_id, std::string_view name) = 0;
+  // Stores `trial` as it is (state, params, values, attributes, reason,
+  // times) as the study's next trial and returns it with its id and
+  // number: what copy_study writes, trial by trial in number order.
+  virtual Trial import_trial(std::int64_t study_id, const Trial& trial) = 0;
+
   // The URL it was opened with, password removed (safe to print).
   virtual std::string describe() const = 0;
 };

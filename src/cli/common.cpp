@@ -1,5 +1,7 @@
 #include "common.hpp"
 
+#include <unistd.h>
+
 #include <cerrno>
 #include <charconv>
 #include <cstdlib>
@@ -48,7 +50,8 @@ OpenedStudy open_study(const StudyFlags& flags, StorageAccess access) {
 void add_format_flag(CLI::App& command, Format& format) {
   const std::map<std::string, Format> names{
       {"json", Format::Json}, {"csv", Format::Csv}, {"table", Format::Table}};
-  command.add_option("--format,-f", format, "Output format: json (default), csv or table")
+  command.add_option("--format,-f", format,
+                     "Output format: table on a terminal, json when piped (the default), or csv")
       ->transform(CLI::CheckedTransformer(names, CLI::ignore_case));
 }
 
@@ -100,9 +103,11 @@ void print_trials(const std::vector<Trial>& trials, const StudySpec& spec, Forma
 
 void add_trial_list_command(CLI::App& app, const std::string& name, const std::string& description,
                             std::function<TrialList(const Study&)> select) {
+  // A table for a person at a terminal, as Optuna prints; JSON for a
+  // program reading a pipe (the existing consumers).
   struct Flags {
     StudyFlags study;
-    Format format = Format::Json;
+    Format format = ::isatty(STDOUT_FILENO) ? Format::Table : Format::Json;
   };
   auto flags = std::make_shared<Flags>();
   auto* command = app.add_subcommand(name, description);

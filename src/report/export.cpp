@@ -8,6 +8,7 @@
 
 #include "ecopt/core/escape.hpp"
 #include "ecopt/core/format.hpp"
+#include "ecopt/energy/record.hpp"
 #include "ecopt/energy/tuning_energy.hpp"
 #include "ecopt/core/printable.hpp"
 #include "ecopt/math/front.hpp"
@@ -84,13 +85,18 @@ Cell energy_source_cell(const Trial& trial, std::size_t max_width) {
 }
 
 std::vector<Cell> table_row(const StudySpec& spec, const std::vector<std::string>& params,
-                            const Trial& trial, const TableOptions& options) {
+                            const Trial& trial, bool with_energy, const TableOptions& options) {
   std::vector<Cell> row = {{std::to_string(trial.number), true},
                            {std::string(to_string(trial.state)), false}};
   for (std::size_t i = 0; i < spec.objectives.size(); ++i) {
     row.push_back(i < trial.values.size() ? number_cell(trial.values[i]) : Cell{"-", true});
   }
   for (const auto& name : params) row.push_back(param_cell(trial.params, name));
+  if (!with_energy) {
+    for (auto& cell : row) cell.text = truncate(cell.text, options.max_cell_width);
+    row.push_back({truncate(first_line(trial.fail_reason.value_or("-")), options.max_cell_width), !trial.fail_reason});
+    return row;
+  }
   const auto inference = inference_energy(trial);
   row.push_back(inference ? number_cell(inference->j_per_unit) : Cell{"-", true});
   const auto tuning_j = trial_tuning_energy_j(trial);
@@ -231,10 +237,14 @@ std::string format_trials_table(const StudySpec& spec, const std::vector<Trial>&
   std::vector<std::string> header = {"#", "state"};
   for (const auto& objective : spec.objectives) header.push_back(objective.name);
   header.insert(header.end(), params.begin(), params.end());
-  header.insert(header.end(), {"J/inference", "tuning J", "energy source", "reason"});
+  // An ask/tell study measures nothing: no columns of "-" then.
+  const bool with_energy = std::any_of(trials.begin(), trials.end(),
+                                       [](const Trial& trial) { return !energy_records(trial.user_attrs).empty(); });
+  if (with_energy) header.insert(header.end(), {"J/inference", "tuning J", "energy source"});
+  header.emplace_back("reason");
   for (auto& title : header) title = truncate(title, options.max_cell_width);
   std::vector<std::vector<Cell>> rows;
-  for (const auto& trial : trials) rows.push_back(table_row(spec, params, trial, options));
+  for (const auto& trial : trials) rows.push_back(table_row(spec, params, trial, with_energy, options));
   return aligned_table(header, rows);
 }
 

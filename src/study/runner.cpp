@@ -17,6 +17,7 @@
 
 #include "ecopt/core/format.hpp"
 #include "ecopt/core/printable.hpp"
+#include "ecopt/core/suggest.hpp"
 #include "ecopt/energy/carbon.hpp"
 #include "ecopt/energy/meter.hpp"
 #include "ecopt/energy/monitor.hpp"
@@ -231,6 +232,55 @@ std::string flag_notes(const std::vector<EnergyRecord>& records) {
   return notes;
 }
 
+std::vector<std::string> numeric_metrics(const nlohmann::json& metrics) {
+  std::vector<std::string> names;
+  if (!metrics.is_object()) return names;
+  for (const auto& [key, value] : metrics.items()) {
+    if (value.is_number()) names.push_back(key);
+  }
+  return names;
+}
+
+// "objective 'acuracy' ... (did you mean 'accuracy'?)" when an objective
+// the failed trial lacks is a typo of a metric it reported and no trial of
+// the study ever reported it: a mistake in [[objectives]] that every later
+// trial would repeat. A flagged energy record (net energy at or below zero)
+// explains a missing energy metric otherwise.
+std::optional<std::string> misnamed_objective(const StudySpec& spec, const Trial& failed,
+                                              const std::vector<Trial>& trials) {
+  const auto records = energy_records(failed.user_attrs);
+  const bool flagged = std::any_of(records.begin(), records.end(),
+                                   [](const EnergyRecord& record) { return !record.flag_note().empty(); });
+  const auto reported = numeric_metrics(failed.user_attrs);
+  for (const auto& objective : spec.objectives) {
+    if (std::find(reported.begin(), reported.end(), objective.name) != reported.end()) continue;
+    if (flagged && objective_role(objective).role == ObjectiveRole::Energy) continue;
+    if (!closest_name(objective.name, reported)) continue;
+    const bool seen = std::any_of(trials.begin(), trials.end(), [&](const Trial& trial) {
+      return trial.user_attrs.contains(objective.name) && trial.user_attrs[objective.name].is_number();
+    });
+    if (seen) continue;
+    return fmt::format("objective '{}' is not a metric the task reported{}; fix its name in [[objectives]] "
+                       "(numeric metrics reported: {})",
+                       objective.name, did_you_mean(objective.name, reported), fmt::join(reported, ", "));
+  }
+  return std::nullopt;
+}
+
+// Where the task declares its metrics, a misspelt objective is refused
+// before the first trial (issue 29: "acuracy" was found after 3 trials).
+void check_objectives(const StudyFile& file, const Task& task) {
+  const auto metrics = task.metric_names();
+  if (metrics.empty()) return;
+  for (const auto& objective : file.spec.objectives) {
+    if (std::find(metrics.begin(), metrics.end(), objective.name) != metrics.end()) continue;
+    throw InputError(fmt::format("{}: objective '{}' is not a metric of the {} task{}; fix its name in "
+                                 "[[objectives]] (the task reports: {})",
+                                 file.origin, objective.name, task.kind(), did_you_mean(objective.name, metrics),
+                                 fmt::join(metrics, ", ")));
+  }
+}
+
 // Reads the objectives from the task's metrics; FAILED when one is missing
 // or not finite (the task's metrics are kept either way).
 TrialResult result_from_outcome(const StudySpec& spec, const TaskOutcome& outcome) {
@@ -249,14 +299,12 @@ TrialResult result_from_outcome(const StudySpec& spec, const TaskOutcome& outcom
                              ? outcome.metrics[objective.name]
                              : nlohmann::json();
     if (!metric.is_number() || !std::isfinite(metric.get<double>())) {
-      std::vector<std::string> reported;
-      for (const auto& [key, value] : outcome.metrics.items()) {
-        if (value.is_number()) reported.push_back(key);
-      }
+      const auto reported = numeric_metrics(outcome.metrics);
       result.state = TrialState::Failed;
       result.fail_reason = fmt::format(
-          "the task reported {} for objective '{}'; numeric metrics it reported: {}{}{}",
-          metric.is_null() ? "nothing" : metric.dump(), objective.name, fmt::join(reported, ", "),
+          "the task reported {} for objective '{}'{}; numeric metrics it reported: {}{}{}",
+          metric.is_null() ? "nothing" : metric.dump(), objective.name,
+          metric.is_null() ? did_you_mean(objective.name, reported) : "", fmt::join(reported, ", "),
           flag_notes(outcome.energy), outcome.diagnostics);
       result.values.clear();
       break;
@@ -772,6 +820,7 @@ RunSummary run_study(const StudyFile& file, const RunOptions& options) {
   }
   const SearchSpace space = resolve_search_space(file, task->default_search_space());
   task->check_space(space);
+  check_objectives(file, *task);
   for (const auto& warning : space.warnings()) out << "space: " << printable(warning) << '\n';
   SamplerOptions sampler_options;
   sampler_options.seed = file.seed;
@@ -868,6 +917,11 @@ RunSummary run_study(const StudyFile& file, const RunOptions& options) {
           "interrupted: trial {} {}; rerun 'ecopt tune {}' to resume", asked.number,
           run.interrupted ? "marked FAILED (interrupted by user), to run again first" : "finished first",
           file.origin));
+    }
+    if (told.state == TrialState::Failed) {
+      if (const auto mistake = misnamed_objective(study.spec(), told, study.trials())) {
+        throw InputError(fmt::format("{}: {}", file.origin, *mistake));
+      }
     }
     rules.record(told);
   }

@@ -239,6 +239,26 @@ class ImageClassificationTask final : public Task {
     return image_classification_search_space(config_);
   }
 
+  // What run() and record_inference_energy() write (the trained-model
+  // inference figures only with verify_inference_energy).
+  std::vector<std::string> metric_names() const override {
+    std::vector<std::string> names{"accuracy", "test_images", "evaluation_s", "val_loss", "epochs_run",
+                                   "train_s", "training_j", "params", "flops_per_sample",
+                                   "inference_batch_size", "threads"};
+    std::vector<std::string> prefixes{"inference"};
+    if (config_.verify_inference_energy) {
+      prefixes.emplace_back("inference_trained");
+      names.emplace_back("inference_trained_vs_untrained");
+    }
+    for (const auto& prefix : prefixes) {
+      for (const char* figure : {"_j_per_sample", "_j_per_sample_mad", "_j_per_sample_min", "_j_per_sample_max",
+                                 "_samples_per_j", "_samples_per_window", "_windows", "_windows_s"}) {
+        names.push_back(prefix + figure);
+      }
+    }
+    return names;
+  }
+
   TaskOutcome run(TaskContext& context) override {
     // Thread counts and the seed are process-wide in libtorch.
     std::lock_guard lock(run_mutex_);

@@ -25,6 +25,12 @@ class TestProblemTask final : public Task {
     return SearchSpace(std::move(parameters));
   }
 
+  std::vector<std::string> metric_names() const override {
+    std::vector<std::string> names;
+    for (std::size_t i = 0; i < problem_.objectives; ++i) names.push_back(fmt::format("f{}", i));
+    return names;
+  }
+
   TaskOutcome run(TaskContext& context) override {
     if (context.stop_requested.load()) throw TrialInterrupted();
     std::vector<double> x;

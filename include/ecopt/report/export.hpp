@@ -36,7 +36,8 @@ struct TableOptions {
 // `ecopt best-trials --format table`): number, state, objectives, one column
 // per parameter, J per inference (inference_energy()), the trial's tuning
 // energy (tuning_energy()), energy source (headline_record()'s sources,
-// with "(estimate)" and "(shared)" marks) and the fail or prune reason.
+// with "(estimate)" and "(shared)" marks; these three only where a trial
+// has an energy record) and the fail or prune reason's first line.
 // Numbers are right-aligned with 4 significant digits; absent cells show "-".
 std::string format_trials_table(const StudySpec& spec, const std::vector<Trial>& trials,
                                 const TableOptions& options = {});

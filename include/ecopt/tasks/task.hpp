@@ -69,6 +69,10 @@ class Task {
   virtual std::string kind() const = 0;
   // The space used when the study file gives none.
   virtual SearchSpace default_search_space() const = 0;
+  // The numeric metrics every trial of this task reports, which the
+  // study's objectives are checked against before the first trial; empty
+  // where they are known only once a trial has run (a command's).
+  virtual std::vector<std::string> metric_names() const { return {}; }
   // Checks the settings against the study's space before anything is
   // stored (a command's argv naming no parameter): InputError otherwise.
   virtual void check_space(const SearchSpace& space) const { (void)space; }

@@ -165,6 +165,7 @@ TEST_F(EnergyFirstRunner, WithEnergyFirstOffTheSameCandidateIsTrained) {
   EXPECT_EQ(trained.state, TrialState::Complete);
   EXPECT_FALSE(trained.user_attrs.contains(kPrunedReasonAttr));
   EXPECT_GT(trained.metric("training_j").value_or(0.0), 0.0);
+  EXPECT_TRUE(find_energy_record(trained.user_attrs, kTrainingRecord).has_value());
   EXPECT_GT(trained.metric("accuracy").value_or(0.0), 0.0);
   EXPECT_THAT(out.str(), HasSubstr("trial 0: epoch 1/1"));
 }
@@ -201,6 +202,7 @@ TEST_F(EnergyFirstRunner, ACandidateThatCannotEnterTheFrontAtBestPlausibleAccura
   ASSERT_EQ(trained.state, TrialState::Complete) << to_json(trained).dump();
   ASSERT_GT(trained.values.at(0), 0.05) << "the test needs trial 0 to beat best_plausible";
   EXPECT_GT(trained.metric("training_j").value_or(0.0), 0.0);
+  EXPECT_TRUE(find_energy_record(trained.user_attrs, kTrainingRecord).has_value());
   for (std::size_t i = 1; i < trials.size(); ++i) {
     expect_skipped_untrained(
         trials[i],
@@ -209,9 +211,11 @@ TEST_F(EnergyFirstRunner, ACandidateThatCannotEnterTheFrontAtBestPlausibleAccura
     EXPECT_EQ(trials[i].metric("params"), trained.metric("params"));
     EXPECT_NE(to_string(trials[i].params.at("lr")), to_string(trained.params.at("lr"))) << "a new candidate each trial";
     // Same model, same inference knobs: the skipped trial spent the
-    // measurement only, the trained one the measurement and training.
-    EXPECT_LT(find_energy_record(trials[i].user_attrs, kTrialRecord)->gross_j,
-              find_energy_record(trained.user_attrs, kTrialRecord)->gross_j);
+    // measurement only, the trained one the measurement and training. (Its
+    // records say so; comparing the two trials' CPU-time estimates failed
+    // under load, where the measurement alone can take longer.)
+    EXPECT_FALSE(find_energy_record(trials[i].user_attrs, kTrainingRecord).has_value());
+    EXPECT_TRUE(find_energy_record(trials[i].user_attrs, kTrialRecord).has_value());
   }
   EXPECT_EQ(summary.front.member_numbers(), std::vector<std::int64_t>{0});
 }

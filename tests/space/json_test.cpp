@@ -145,7 +145,7 @@ TEST(BadJson, RefusesEachMistakeWithOneLineNamingTheParameter) {
       {R"({"n": {"name": "IntDistribution", "attributes": {"low": 1.5, "high": 10}}})",
        "parameter 'n': attribute 'low' must be a whole number, got number 1.5"},
       {R"({"x": {"name": "FloatDistribution", "attributes": {"lo": 0, "high": 1}}})",
-       "parameter 'x': FloatDistribution has no attribute 'lo'; use high, log, low, step"},
+       "parameter 'x': FloatDistribution has no attribute 'lo' (did you mean 'log'?); use high, log, low, step"},
       {R"({"x": {"name": "FloatDistribution", "attributes": {"low": 0}}})",
        "parameter 'x': FloatDistribution needs the attribute 'high'"},
       {R"({"x": {"type": "float", "low": 0}})",

@@ -8,10 +8,26 @@
 
 namespace ecopt {
 
+// Reads only the two records it counts: the report sums 100,000 trials.
 void TuningEnergy::add(const Trial& trial) {
-  add(find_energy_record(trial.user_attrs, kTrialRecord));
-  if (const auto tuner = find_energy_record(trial.user_attrs, kTunerRecord)) {
-    tuner_j += tuner->attributed_j(false);
+  add_trial_and_tuner(find_energy_record(trial.user_attrs, kTrialRecord),
+                      find_energy_record(trial.user_attrs, kTunerRecord));
+}
+
+void TuningEnergy::add(std::span<const EnergyRecord> records) {
+  const auto named = [&](const char* name) -> std::optional<EnergyRecord> {
+    const auto found = std::find_if(records.begin(), records.end(),
+                                    [&](const EnergyRecord& record) { return record.name == name; });
+    return found == records.end() ? std::nullopt : std::optional<EnergyRecord>(*found);
+  };
+  add_trial_and_tuner(named(kTrialRecord), named(kTunerRecord));
+}
+
+void TuningEnergy::add_trial_and_tuner(const std::optional<EnergyRecord>& trial_record,
+                                       const std::optional<EnergyRecord>& tuner_record) {
+  add(trial_record);
+  if (tuner_record) {
+    tuner_j += tuner_record->attributed_j(false);
     ++tuner_measured;
   }
 }

@@ -386,10 +386,8 @@ bool lease_mixes_energy(const DeviceLease& lease, const EnergyMonitor& monitor) 
 // after the tell.
 std::optional<std::string> store_carbon(TrialRun& run, const IntensitySource& intensity, TimePoint started,
                                         const std::optional<IntensityReading>& at_start) {
-  Trial stored;
-  write_energy_records(stored.user_attrs, run.energy);
   TuningEnergy own;
-  own.add(stored);
+  own.add(run.energy);
   if (own.measured == 0) return std::nullopt;
   try {
     const IntensityReading reading = intensity.over(started, Clock::now(), at_start);

@@ -40,6 +40,9 @@ struct TuningEnergy {
   std::size_t tuner_measured = 0;  // trials with a kTunerRecord
 
   void add(const Trial& trial);  // reads its kTrialRecord and kTunerRecord
+  // One trial's records (its kTrialRecord and kTunerRecord count; the
+  // others are ignored), before they are stored.
+  void add(std::span<const EnergyRecord> records);
   void add(const std::optional<EnergyRecord>& trial_record);  // nullopt: unmeasured
   // Whether every measured trial has a net figure (and there is one).
   bool has_net() const { return measured > 0 && without_net == 0; }
@@ -53,6 +56,10 @@ struct TuningEnergy {
   // "rapl-powercap (shared)", "estimate-cpu-time (estimate)", with "; lower
   // bound: N trials unmeasured" when some are; "not measured" when none is.
   std::string labelled_source() const;
+
+ private:
+  void add_trial_and_tuner(const std::optional<EnergyRecord>& trial_record,
+                           const std::optional<EnergyRecord>& tuner_record);
 };
 
 TuningEnergy tuning_energy(std::span<const Trial> trials);

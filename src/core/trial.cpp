@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <cstdio>
 #include <ctime>
 
@@ -90,7 +91,29 @@ nlohmann::json to_json(const Trial& trial) {
           {"fail_reason", trial.fail_reason ? nlohmann::json(*trial.fail_reason) : nullptr},
           {"datetime_start", format_time(trial.started_at)},
           {"datetime_complete", optional_time(trial.finished_at)},
-          {"heartbeat", optional_time(trial.heartbeat_at)}};
+          {"heartbeat", optional_time(trial.heartbeat_at)},
+          {"intermediate", intermediate_to_json(trial.intermediate)}};
+}
+
+nlohmann::json intermediate_to_json(const std::map<std::int64_t, nlohmann::json>& curve) {
+  nlohmann::json json = nlohmann::json::object();
+  for (const auto& [step, values] : curve) json[std::to_string(step)] = values;
+  return json;
+}
+
+std::map<std::int64_t, nlohmann::json> intermediate_from_json(const nlohmann::json& json) {
+  std::map<std::int64_t, nlohmann::json> curve;
+  if (json.is_null()) return curve;
+  for (const auto& [step, values] : json.items()) {
+    std::int64_t number = -1;
+    const auto [end, error] = std::from_chars(step.data(), step.data() + step.size(), number);
+    if (error != std::errc() || end != step.data() + step.size() || number < 0 ||
+        !values.is_object()) {
+      throw InputError(fmt::format("malformed intermediate values at step '{}'", step));
+    }
+    curve.emplace(number, values);
+  }
+  return curve;
 }
 
 Trial trial_from_json(const nlohmann::json& json) {
@@ -109,6 +132,7 @@ Trial trial_from_json(const nlohmann::json& json) {
     trial.started_at = parse_time(json.at("datetime_start").get<std::string>());
     trial.finished_at = read_optional_time(json, "datetime_complete");
     trial.heartbeat_at = read_optional_time(json, "heartbeat");
+    trial.intermediate = intermediate_from_json(json.value("intermediate", nlohmann::json()));
     return trial;
   } catch (const nlohmann::json::exception& e) {
     throw InputError(fmt::format("malformed trial record: {}", e.what()));

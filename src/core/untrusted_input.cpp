@@ -280,6 +280,43 @@ void require_storable_name(std::string_view name, std::string_view what) {
   }
 }
 
+std::int64_t checked_step(const nlohmann::json& step, std::string_view what) {
+  constexpr double kMaxExact = 9007199254740992.0;  // 2^53: counted exactly by a double
+  const double value = step.is_number() ? step.get<double>() : -1.0;
+  if (!(value >= 0 && value <= kMaxExact && value == std::floor(value))) {
+    throw InputError(fmt::format("{}: step {} is not a whole number from 0 to 2^53; count steps "
+                                 "(epochs or batches) from 0",
+                                 what, cut_text(step.dump(), 60, 20)));
+  }
+  return static_cast<std::int64_t>(value);
+}
+
+nlohmann::json checked_intermediate_values(const nlohmann::json& values, std::string_view what) {
+  constexpr std::size_t kMaxNameBytes = 256;
+  if (!values.is_object() || values.empty()) {
+    throw InputError(fmt::format("{}: intermediate values must be a non-empty JSON object of "
+                                 "metric -> number, e.g. {{\"accuracy\": 0.81}}",
+                                 what));
+  }
+  if (values.size() > kMaxIntermediateMetrics) {
+    throw InputError(fmt::format("{}: {} intermediate metrics at one step; report at most {}",
+                                 what, values.size(), kMaxIntermediateMetrics));
+  }
+  for (const auto& [name, value] : values.items()) {
+    if (name.empty() || name.size() > kMaxNameBytes || storable_text(name) != name) {
+      throw InputError(fmt::format("{}: intermediate metric name \"{}\" must be 1 to {} bytes "
+                                   "of UTF-8 without NUL",
+                                   what, printable(cut_text(name, 60, 20)), kMaxNameBytes));
+    }
+    if (!value.is_number() || !std::isfinite(value.get<double>())) {
+      throw InputError(fmt::format("{}: intermediate metric \"{}\" is {}; report a finite "
+                                   "number",
+                                   what, name, cut_text(value.dump(), 60, 20)));
+    }
+  }
+  return values;
+}
+
 std::string_view utf8_prefix(std::string_view text, std::size_t max_bytes) {
   if (text.size() <= max_bytes) return text;
   std::size_t end = max_bytes;

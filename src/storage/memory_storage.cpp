@@ -131,6 +131,12 @@ class MemoryStorage final : public Storage {
     stored.trial = std::move(updated);
   }
 
+  void report_intermediate(std::int64_t trial_id, std::int64_t step,
+                           const nlohmann::json& values) override {
+    std::lock_guard lock(mutex_);
+    rules::report_intermediate(written(trial_id).trial, step, values);
+  }
+
   void record_heartbeat(std::int64_t trial_id) override {
     std::lock_guard lock(mutex_);
     rules::heartbeat(written(trial_id).trial, rules::stored_now(options_));

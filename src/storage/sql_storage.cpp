@@ -44,13 +44,16 @@ using nlohmann::json;
 constexpr std::string_view kStudyColumns = "id, name, spec_json, user_attrs_json";
 constexpr std::string_view kTrialColumns =
     "id, study_id, number, state, params_json, values_json, user_attrs_json, "
-    "system_attrs_json, fail_reason, started_at, finished_at, heartbeat_at";
+    "system_attrs_json, fail_reason, started_at, finished_at, heartbeat_at, intermediate_json";
 
 // A study's version counts the writes to its trials; each write stamps the
 // trial it changed with the new count. Rows older than these columns
 // start at 1, so a first read (from 0) gets them all.
 constexpr std::string_view kStudyVersionColumn = "trials_version BIGINT NOT NULL DEFAULT 1";
 constexpr std::string_view kTrialVersionColumn = "version BIGINT NOT NULL DEFAULT 1";
+// A trial's learning curve, {"step": {metric: value}} (Trial::intermediate),
+// in its row: it is read with the trial and written by the same update.
+constexpr std::string_view kIntermediateColumn = "intermediate_json TEXT NOT NULL DEFAULT '{}'";
 constexpr std::string_view kTrialsByVersionIndex =
     "CREATE INDEX trials_by_version ON trials (study_id, version)";
 
@@ -84,8 +87,8 @@ std::vector<std::string> schema_statements(const SqlDialect& dialect) {
                   "params_json TEXT NOT NULL, values_json TEXT NOT NULL, "
                   "user_attrs_json TEXT NOT NULL, system_attrs_json TEXT NOT NULL, "
                   "fail_reason TEXT, started_at BIGINT NOT NULL, finished_at BIGINT, "
-                  "heartbeat_at BIGINT, {}, UNIQUE (study_id, number))",
-                  dialect.id_column, state_list(), kTrialVersionColumn),
+                  "heartbeat_at BIGINT, {}, {}, UNIQUE (study_id, number))",
+                  dialect.id_column, state_list(), kTrialVersionColumn, kIntermediateColumn),
       std::string(kTrialsByStateIndex),
       std::string(kTrialsByVersionIndex),
       fmt::format("INSERT INTO ecopt_schema_version (version) VALUES ({})", kSchemaVersion),
@@ -101,6 +104,8 @@ const std::vector<std::vector<std::string>>& migrations() {
        std::string(kTrialsByVersionIndex)},
       // 3: the state index ordered by number.
       {"DROP INDEX trials_by_state", std::string(kTrialsByStateIndex)},
+      // 4: learning curves.
+      {fmt::format("ALTER TABLE trials ADD COLUMN {}", kIntermediateColumn)},
   };
   return steps;
 }
@@ -148,6 +153,12 @@ TrialRow trial_from_row(const SqlRow& row) {
   trial.started_at = rules::from_epoch_ms(row.integer(9));
   trial.finished_at = optional_time(row, 10);
   trial.heartbeat_at = optional_time(row, 11);
+  try {
+    trial.intermediate = intermediate_from_json(parse_stored_json(row.text(12), "intermediate_json"));
+  } catch (const InputError& error) {
+    throw StorageError(fmt::format("stored intermediate_json of trial {}: {}; the database is damaged",
+                                   trial.id, error.what()));
+  }
   return {row.integer(1), std::move(trial)};
 }
 
@@ -325,6 +336,12 @@ class SqlStorage final : public Storage {
   void finish_trial(std::int64_t trial_id, const TrialResult& result) override {
     update_trial(trial_id, [&](Trial& trial, std::int64_t study_id) {
       rules::finish(trial, study_spec(study_id), result, rules::stored_now(options_));
+    });
+  }
+
+  void report_intermediate(std::int64_t trial_id, std::int64_t step, const json& values) override {
+    update_trial(trial_id, [&](Trial& trial, std::int64_t) {
+      rules::report_intermediate(trial, step, values);
     });
   }
 
@@ -549,11 +566,13 @@ class SqlStorage final : public Storage {
             .integer(0);
     db_->query("UPDATE trials SET state = $2, params_json = $3, values_json = $4, "
                "user_attrs_json = $5, system_attrs_json = $6, fail_reason = $7, "
-               "finished_at = $8, heartbeat_at = $9, version = $10 WHERE id = $1",
+               "finished_at = $8, heartbeat_at = $9, version = $10, intermediate_json = $11 "
+               "WHERE id = $1",
                {trial.id, std::string(to_string(trial.state)), to_json(trial.params).dump(),
                 rules::values_to_json(trial.values).dump(), trial.user_attrs.dump(),
                 trial.system_attrs.dump(), optional_text(trial.fail_reason),
-                optional_ms(trial.finished_at), optional_ms(trial.heartbeat_at), version});
+                optional_ms(trial.finished_at), optional_ms(trial.heartbeat_at), version,
+                intermediate_to_json(trial.intermediate).dump()});
   }
 
   std::unique_ptr<SqlConnection> db_;

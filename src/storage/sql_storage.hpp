@@ -8,7 +8,7 @@
 
 namespace ecopt {
 
-inline constexpr int kSchemaVersion = 3;
+inline constexpr int kSchemaVersion = 4;
 
 // Checks (or creates, or migrates) the schema, then serves every call
 // through `connection`. Throws StorageError for a foreign or newer database.

@@ -159,6 +159,19 @@ void heartbeat(Trial& trial, TimePoint now) {
   trial.heartbeat_at = now;
 }
 
+void report_intermediate(Trial& trial, std::int64_t step, const nlohmann::json& values) {
+  require_running(trial, "report intermediate values of");
+  const std::string what = fmt::format("trial {} step {}", trial.number, step);
+  checked_step(step, what);
+  auto stored = storable_json(checked_intermediate_values(values, what));
+  if (!trial.intermediate.contains(step) && trial.intermediate.size() >= kMaxIntermediateSteps) {
+    throw InputError(fmt::format("{}: the trial already holds {} steps of intermediate values; "
+                                 "report less often (every epoch or every N batches)",
+                                 what, kMaxIntermediateSteps));
+  }
+  trial.intermediate[step] = std::move(stored);
+}
+
 void finish(Trial& trial, const StudySpec& spec, const TrialResult& result, TimePoint now) {
   require_running(trial, "finish");
   validate_result(trial, spec, result);

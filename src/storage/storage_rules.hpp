@@ -59,6 +59,8 @@ Trial new_trial(std::int64_t id, std::int64_t number, const nlohmann::json& syst
 Trial imported_trial(const Trial& trial, std::int64_t number);
 void set_params(Trial& trial, const ParamMap& params);
 void heartbeat(Trial& trial, TimePoint now);
+// Checks the trial is RUNNING and the report is valid, then stores it.
+void report_intermediate(Trial& trial, std::int64_t step, const nlohmann::json& values);
 // Checks the trial is RUNNING and `result` fits `spec`, then applies it.
 void finish(Trial& trial, const StudySpec& spec, const TrialResult& result, TimePoint now);
 // Fails the trial when RUNNING with its last heartbeat older than

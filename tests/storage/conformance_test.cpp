@@ -263,6 +263,45 @@ TEST_P(StorageConformance, UnknownIdsAreNotFound) {
   EXPECT_FALSE(storage_->find_trial(study.id, 0));
 }
 
+// A learning curve: one object of metrics per step, read back by every
+// reader and kept when the trial is PRUNED; a second report of a step
+// replaces it; each report is a change a follower sees.
+TEST_P(StorageConformance, IntermediateValuesAreStoredPerStepAndKeptWhenPruned) {
+  const auto study = make_study();
+  const auto trial = storage_->create_trial(study.id, {});
+  const auto before = storage_->trials_changed_since(study.id, 0).version;
+  storage_->report_intermediate(trial.id, 0, {{"inference_j_per_sample", 0.0021}});
+  storage_->report_intermediate(trial.id, 3, {{"accuracy", 0.5}, {"energy_so_far_j", 4.0}});
+  storage_->report_intermediate(trial.id, 3, {{"accuracy", 0.81}, {"energy_so_far_j", 12.3}});
+  const auto changed = storage_->trials_changed_since(study.id, before);
+  ASSERT_EQ(changed.trials.size(), 1u);
+  EXPECT_EQ(changed.trials[0].intermediate.size(), 2u);
+  storage_->finish_trial(trial.id, {TrialState::Pruned, {0.81, 0.0021}});
+  const auto stored = another()->find_trial(study.id, 0);
+  ASSERT_TRUE(stored);
+  EXPECT_EQ(stored->state, TrialState::Pruned);
+  EXPECT_EQ(stored->intermediate.at(0), nlohmann::json({{"inference_j_per_sample", 0.0021}}));
+  EXPECT_EQ(stored->intermediate.at(3),
+            nlohmann::json({{"accuracy", 0.81}, {"energy_so_far_j", 12.3}}));
+  EXPECT_THROW(storage_->report_intermediate(trial.id, 4, {{"accuracy", 0.9}}), InputError);
+  EXPECT_THROW(storage_->report_intermediate(999, 0, {{"accuracy", 0.9}}), NotFoundError);
+}
+
+TEST_P(StorageConformance, BadIntermediateValuesAreRefusedAndChangeNothing) {
+  const auto study = make_study();
+  const auto trial = storage_->create_trial(study.id, {});
+  storage_->report_intermediate(trial.id, 1, {{"accuracy", 0.5}});
+  for (const auto& values : {nlohmann::json::array({0.5}), nlohmann::json::object(),
+                             nlohmann::json({{"accuracy", "high"}}),
+                             nlohmann::json({{"accuracy", nullptr}}),
+                             nlohmann::json({{std::string("a\0b", 3), 0.5}})}) {
+    EXPECT_THROW(storage_->report_intermediate(trial.id, 1, values), InputError) << values.dump();
+  }
+  EXPECT_THROW(storage_->report_intermediate(trial.id, -1, {{"accuracy", 0.5}}), InputError);
+  EXPECT_EQ(storage_->find_trial(study.id, 0)->intermediate,
+            (std::map<std::int64_t, nlohmann::json>{{1, {{"accuracy", 0.5}}}}));
+}
+
 TEST_P(StorageConformance, TrialsAreOrderedByNumberAndFoundByNumber) {
   const auto study = make_study();
   for (int i = 0; i < 5; ++i) storage_->create_trial(study.id, {{"i", i}});

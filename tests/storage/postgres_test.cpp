@@ -50,9 +50,9 @@ TEST(PostgresStorage, NewerSchemaVersionAsksToUpgradeEcopt) {
   const std::string url = server->create_database();
   open_storage(url);
   const std::string database = url.substr(url.rfind('/') + 1);
-  server->execute(database, "UPDATE ecopt_schema_version SET version = 4");
+  server->execute(database, "UPDATE ecopt_schema_version SET version = 5");
   const std::string message = open_error(url);
-  EXPECT_NE(message.find("schema version 4"), std::string::npos) << message;
+  EXPECT_NE(message.find("schema version 5"), std::string::npos) << message;
   EXPECT_NE(message.find("upgrade ECOpt"), std::string::npos) << message;
 }
 

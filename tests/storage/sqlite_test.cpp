@@ -81,12 +81,12 @@ TEST(SqliteStorage, DataSurvivesReopening) {
   EXPECT_EQ(reopened->create_trial(study->id, {}).number, 1);
 }
 
-TEST(SqliteStorage, UsesWalForeignKeysAndRecordsSchemaVersion3) {
+TEST(SqliteStorage, UsesWalForeignKeysAndRecordsSchemaVersion4) {
   TempFolder folder;
   const auto path = folder.path() / "study.db";
   auto storage = open_storage(sqlite_url(folder));
   EXPECT_EQ(sqlite_exec(path, "PRAGMA journal_mode"), "wal");
-  EXPECT_EQ(sqlite_exec(path, "SELECT version FROM ecopt_schema_version"), "3");
+  EXPECT_EQ(sqlite_exec(path, "SELECT version FROM ecopt_schema_version"), "4");
   // The foreign key refuses a trial of a study that does not exist.
   EXPECT_THROW(sqlite_exec(path, "PRAGMA foreign_keys = ON; INSERT INTO trials (study_id, "
                                  "number, state, params_json, values_json, user_attrs_json, "
@@ -140,11 +140,11 @@ TEST(SqliteStorage, NewerSchemaVersionAsksToUpgradeEcopt) {
   TempFolder folder;
   const auto path = folder.path() / "study.db";
   open_storage(sqlite_url(folder));
-  sqlite_exec(path, "UPDATE ecopt_schema_version SET version = 4");
+  sqlite_exec(path, "UPDATE ecopt_schema_version SET version = 5");
   const std::string message = message_of(sqlite_url(folder));
-  EXPECT_NE(message.find("schema version 4"), std::string::npos) << message;
+  EXPECT_NE(message.find("schema version 5"), std::string::npos) << message;
   EXPECT_NE(message.find("upgrade ECOpt"), std::string::npos) << message;
-  EXPECT_EQ(sqlite_exec(path, "SELECT version FROM ecopt_schema_version"), "4");
+  EXPECT_EQ(sqlite_exec(path, "SELECT version FROM ecopt_schema_version"), "5");
 }
 
 // A study stored before the typed definition (version 1): its space as
@@ -215,9 +215,10 @@ TEST(SqliteStorage, Version1DatabaseIsMigratedAndReadIncrementally) {
   sqlite_exec(path, "DROP INDEX trials_by_version; ALTER TABLE trials DROP COLUMN version; "
                     "ALTER TABLE studies DROP COLUMN trials_version; DROP INDEX trials_by_state; "
                     "CREATE INDEX trials_by_state ON trials (study_id, state); "
+                    "ALTER TABLE trials DROP COLUMN intermediate_json; "
                     "UPDATE ecopt_schema_version SET version = 1");
   auto storage = open_storage(sqlite_url(folder));
-  EXPECT_EQ(sqlite_exec(path, "SELECT version FROM ecopt_schema_version"), "3");
+  EXPECT_EQ(sqlite_exec(path, "SELECT version FROM ecopt_schema_version"), "4");
   EXPECT_THAT(sqlite_exec(path, "SELECT sql FROM sqlite_master WHERE name = 'trials_by_state'"),
               HasSubstr("(study_id, state, number)"));
   const TrialChanges all = storage->trials_changed_since(study_id, 0);

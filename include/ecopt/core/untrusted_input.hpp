@@ -84,6 +84,16 @@ void require_storable_name(std::string_view name, std::string_view what);
 // `what` ("limit 'accuracy>=x'") otherwise: hex, NaN and infinity included.
 double finite_number_text(std::string_view text, std::string_view what);
 
+// A learning curve's point as a trial reports it (an ECOPT line with a
+// "step", trial.report in Python, `ecopt intermediate`, Storage::
+// report_intermediate), named `what` in errors. A step is a whole number
+// from 0 to 2^53; values are an object of at most kMaxIntermediateMetrics
+// finite numbers whose names are storable and at most 256 bytes long.
+// InputError, one line starting with `what`, otherwise.
+inline constexpr std::size_t kMaxIntermediateMetrics = 256;
+std::int64_t checked_step(const nlohmann::json& step, std::string_view what);
+nlohmann::json checked_intermediate_values(const nlohmann::json& values, std::string_view what);
+
 // The longest prefix of `text` of at most `max_bytes` that does not end in
 // the middle of a UTF-8 character.
 std::string_view utf8_prefix(std::string_view text, std::size_t max_bytes);

@@ -39,6 +39,10 @@ struct TrialChanges {
   std::int64_t version = 0;
 };
 
+// The most steps of a learning curve one trial stores: a program reporting
+// every batch of a long run is told to report less often.
+inline constexpr std::size_t kMaxIntermediateSteps = 10000;
+
 // How the fail_reason of a trial failed as stale begins.
 inline constexpr std::string_view kStaleFailPrefix = "heartbeat lost";
 
@@ -83,6 +87,13 @@ class Storage {
   // COMPLETE needs one finite value per objective; PRUNED may carry them;
   // FAILED may carry any values (non-finite ones are read back as NaN).
   virtual void finish_trial(std::int64_t trial_id, const TrialResult& result) = 0;
+  // Stores what a RUNNING trial reports at `step` of its learning curve
+  // (Trial::intermediate), replacing an earlier report of that step. Only
+  // while RUNNING; InputError for a finished trial, a negative step, values
+  // that are not an object of finite numbers (checked_intermediate_values)
+  // or a trial already holding kMaxIntermediateSteps steps.
+  virtual void report_intermediate(std::int64_t trial_id, std::int64_t step,
+                                   const nlohmann::json& values) = 0;
   // Only while RUNNING: throws InputError once the trial has finished, so a
   // worker learns that its trial was failed as stale.
   virtual void record_heartbeat(std::int64_t trial_id) = 0;

@@ -21,6 +21,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     if (const auto* phase = std::get_if<ecopt::detail::PhaseEvent>(&*message)) {
       if (phase->phase.empty()) __builtin_trap();
+    } else if (const auto* report = std::get_if<ecopt::IntermediateReport>(&*message)) {
+      if (report->step < 0) __builtin_trap();
+      for (const auto& [key, value] : report->values.items()) {
+        if (!value.is_number()) __builtin_trap();
+      }
     } else {
       for (const auto& [key, value] : std::get<nlohmann::json>(*message).items()) {
         if (!value.is_number() && !value.is_string() && !value.is_boolean()) __builtin_trap();

@@ -20,7 +20,7 @@ void run_worker(const WorkerFlags& flags) {
   // Already parsed into flags.storage: trial programs inherit this process's
   // environment and must not see a database password.
   ::unsetenv(kWorkerStorageEnv);
-  const StudyFile file = load_study_file(flags.study_file);
+  const StudyFile file = study_file_of(flags);
   LeaseOptions lease_options;
   lease_options.cpus_per_trial = flags.cpus_per_trial > 0 ? flags.cpus_per_trial : file.cpus_per_trial;
   DeviceLeases leases(flags.devices, flags.allow_shared, lease_options);
@@ -82,6 +82,10 @@ void add_worker_flags(CLI::App& command, WorkerFlags& flags) {
   command.add_flag("--stream-output", flags.stream_output,
                    "Print each line of a trial's output as it comes, after \"[trial N]\" (it is kept "
                    "in the trial's log either way: 'ecopt logs')");
+  command.add_option("--pruner", flags.pruner,
+                     "Pruning rule during training: front-reach, pareto-halving or none "
+                     "(overrides [pruning] rule; docs/pruning.md)")
+      ->check(CLI::IsMember({"front-reach", "pareto-halving", "none"}));
 }
 
 void apply_budget_flags(const WorkerFlags& flags, RunOptions& options) {
@@ -91,6 +95,12 @@ void apply_budget_flags(const WorkerFlags& flags, RunOptions& options) {
   }
   options.budget = read_budget(given, "option", kBudgetFlagKeys);
   if (flags.max_failed_trials > 0) options.max_failed_trials = flags.max_failed_trials;
+}
+
+StudyFile study_file_of(const WorkerFlags& flags) {
+  StudyFile file = load_study_file(flags.study_file);
+  if (!flags.pruner.empty()) file.pruning.rule = parse_pruning_rule(flags.pruner);
+  return file;
 }
 
 std::vector<std::string> worker_argv(const WorkerFlags& flags) {
@@ -108,6 +118,7 @@ std::vector<std::string> worker_argv(const WorkerFlags& flags) {
     argv.insert(argv.end(), {"--max-failed-trials", std::to_string(flags.max_failed_trials)});
   }
   if (flags.stream_output) argv.emplace_back("--stream-output");
+  if (!flags.pruner.empty()) argv.insert(argv.end(), {"--pruner", flags.pruner});
   return argv;
 }
 

@@ -11,6 +11,7 @@
 #include <CLI/CLI.hpp>
 
 #include "ecopt/study/runner.hpp"
+#include "ecopt/study/study_file.hpp"
 
 namespace ecopt::cli {
 
@@ -31,11 +32,14 @@ struct WorkerFlags {
   std::map<std::string, std::string> budget;
   std::int64_t max_failed_trials = 0;
   bool stream_output = false;
+  std::string pruner;  // overrides [pruning] rule
 };
 void add_worker_flags(CLI::App& command, WorkerFlags& flags);
 // The budget and failure limit the flags give, read through the input
 // boundary (InputError naming the flag).
 void apply_budget_flags(const WorkerFlags& flags, RunOptions& options);
+// The study file the flags name, with their overrides of it applied.
+StudyFile study_file_of(const WorkerFlags& flags);
 // The argv that starts one worker with these flags (this executable, no
 // shell). The storage URL is not in it, since any local user can read a
 // process's argv: tune --workers passes it in kWorkerStorageEnv instead.
@@ -45,6 +49,7 @@ inline constexpr const char* kWorkerStorageEnv = "ECOPT_WORKER_STORAGE";
 void add_create_study_command(CLI::App& app);
 void add_ask_command(CLI::App& app);
 void add_tell_command(CLI::App& app);
+void add_intermediate_command(CLI::App& app);
 void add_best_trials_command(CLI::App& app);
 void add_trials_command(CLI::App& app);
 void add_studies_command(CLI::App& app);

@@ -78,7 +78,8 @@ nlohmann::json trial_json(const Trial& trial) {
           {"user_attrs", trial.user_attrs},
           {"fail_reason", trial.fail_reason ? nlohmann::json(*trial.fail_reason) : nullptr},
           {"datetime_start", format_time(trial.started_at)},
-          {"datetime_complete", optional_time(trial.finished_at)}};
+          {"datetime_complete", optional_time(trial.finished_at)},
+          {"intermediate", intermediate_to_json(trial.intermediate)}};
 }
 
 }  // namespace

@@ -70,6 +70,7 @@ int main(int argc, char** argv) {
   ecopt::cli::add_create_study_command(app);
   ecopt::cli::add_ask_command(app);
   ecopt::cli::add_tell_command(app);
+  ecopt::cli::add_intermediate_command(app);
   ecopt::cli::add_best_trials_command(app);
   ecopt::cli::add_trials_command(app);
   ecopt::cli::add_studies_command(app);

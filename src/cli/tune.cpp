@@ -38,7 +38,7 @@ void run_workers(const StudyFile& file, TuneFlags flags, const std::atomic<bool>
 }
 
 void run(const TuneFlags& flags) {
-  const StudyFile file = load_study_file(flags.study_file);
+  const StudyFile file = study_file_of(flags);
   RunOptions options;
   apply_budget_flags(flags, options);  // a bad value fails before any worker starts
   const StopSignals signals;

@@ -173,6 +173,14 @@ WindowResult EnergyMonitor::end_window(const std::string& name) {
   return window;
 }
 
+WindowResult EnergyMonitor::read_window(const std::string& name) {
+  std::lock_guard lock(impl_->windows_mutex);
+  const auto it = impl_->open_windows.find(name);
+  if (it == impl_->open_windows.end())
+    throw InputError(fmt::format("energy window '{}' is not open: begin it before reading it", name));
+  return impl_->result(name, it->second, impl_->snapshot());
+}
+
 ScopedWindow::ScopedWindow(EnergyMonitor& monitor, std::string name, std::thread::id worker)
     : monitor_(&monitor), name_(std::move(name)) {
   monitor_->begin_window(name_, worker);

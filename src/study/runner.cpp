@@ -26,9 +26,9 @@
 #include "ecopt/math/pareto.hpp"
 #include "ecopt/optim/sampler.hpp"
 #include "ecopt/study/device_lease.hpp"
-#include "ecopt/study/energy_first.hpp"
 #include "ecopt/study/machine_activity.hpp"
 #include "ecopt/study/noisy_front.hpp"
+#include "ecopt/study/pruning.hpp"
 #include "ecopt/study/text_table.hpp"
 #include "ecopt/study/trial_log.hpp"
 #include "ecopt/study/worker.hpp"
@@ -315,6 +315,15 @@ TrialResult result_from_outcome(const StudySpec& spec, const TaskOutcome& outcom
   return result;
 }
 
+// A PRUNED trial keeps each objective's last reported value (none unless
+// every objective was reported).
+std::vector<double> pruned_values(const Study& study, std::int64_t number) {
+  for (const auto& trial : study.trials()) {
+    if (trial.number == number) return last_objective_values(study.spec(), trial);
+  }
+  return {};
+}
+
 struct TrialRun {
   TrialResult result;
   bool interrupted = false;
@@ -436,12 +445,11 @@ std::function<void(std::string_view)> stream_echo(const TrialContextData& data, 
 TrialRun run_trial(TrialContextData& data, const AskResult& asked,
                    std::vector<std::int64_t> heartbeat_ids, std::optional<std::string> device) {
   const StudySpec& spec = data.study.spec();
-  const SkipPolicy policy{data.file.energy_first, data.file.best_plausible};
   TaskContext context{asked.params, asked.number, data.monitor, data.stop, {}, {}};
   context.space = &data.space;
   context.device = std::move(device);
-  context.skip_training = [&](const nlohmann::json& metrics) {
-    return training_skip_reason(spec, policy, data.study.trials(), metrics);
+  context.report = [&](const IntermediateReport& report) {
+    return report_intermediate(data.study, data.file.pruning, asked.number, report);
   };
   context.log = [&](const std::string& line) {
     data.out << fmt::format("  trial {}: {}\n", asked.number, line) << std::flush;
@@ -470,6 +478,7 @@ TrialRun run_trial(TrialContextData& data, const AskResult& asked,
   run.energy.push_back(std::move(trial_energy));
   if (outcome) {
     run.result = result_from_outcome(spec, *outcome);
+    if (outcome->pruned_reason) run.result.values = pruned_values(data.study, asked.number);
     run.energy.insert(run.energy.begin(), outcome->energy.begin(), outcome->energy.end());
     return run;
   }

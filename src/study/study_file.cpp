@@ -218,7 +218,7 @@ void read_study_table(const ordered_json& document, StudyFile& file) {
   file.seed = static_cast<std::uint64_t>(study.integer("seed", 0, 0, INT64_MAX));
   file.n_trials = study.integer("n_trials", file.n_trials, 1, 10'000'000);
   file.initial_trials = study.integer("initial_trials", file.initial_trials, -1, 10'000'000);
-  file.energy_first = study.boolean("energy_first", file.energy_first);
+  file.pruning.energy_first = study.boolean("energy_first", file.pruning.energy_first);
   file.heartbeat_interval_s =
       study.number("heartbeat_interval_s", file.heartbeat_interval_s, 0.01, 86400.0);
   file.stale_after_s = study.number("stale_after_s", file.stale_after_s, 0.01, 1e7);
@@ -273,7 +273,7 @@ void read_objectives(const ordered_json& document, StudyFile& file) {
     if (list[i].contains("unit")) objective.unit = reader.text("unit", "");
     if (list[i].contains("noisy")) objective.noisy = reader.boolean("noisy", false);
     file.spec.objectives.push_back(objective);
-    file.best_plausible.push_back(reader.optional_number("best_plausible"));
+    file.pruning.best_plausible.push_back(reader.optional_number("best_plausible"));
   }
 }
 
@@ -448,7 +448,8 @@ StudyFile study_file_from_json(const nlohmann::ordered_json& document, const std
                                  origin));
   }
   reject_unknown(document, "the study file",
-                 {"study", "objectives", "constraints", "energy", "budget", "task", "space"}, origin);
+                 {"study", "objectives", "constraints", "energy", "budget", "task", "space", "pruning"},
+                 origin);
   StudyFile file;
   file.origin = origin;
   file.document = as_json(document, origin);
@@ -459,6 +460,9 @@ StudyFile study_file_from_json(const nlohmann::ordered_json& document, const std
   read_budget_table(document, file);
   read_task(document, file);
   read_space(document, file);
+  if (file.document.contains("pruning")) {
+    file.pruning = read_pruning_table(file.document["pruning"], file.pruning, origin);
+  }
   declare_sampler_noise(file);
   try {
     file.spec.validate();

@@ -38,10 +38,22 @@ std::int64_t sample_count(const nlohmann::json& message, std::int64_t number) {
   return static_cast<std::int64_t>(value);
 }
 
+IntermediateReport read_step(nlohmann::json message, std::int64_t number) {
+  const std::string what = fmt::format("ECOPT line {}", number);
+  IntermediateReport report;
+  report.step = checked_step(message["step"], what);
+  if (message.contains("last_step")) report.last_step = checked_step(message["last_step"], what);
+  message.erase("step");
+  message.erase("last_step");
+  if (!message.empty()) report.values = checked_intermediate_values(message, what);
+  return report;
+}
+
 ProtocolMessage read_message(const nlohmann::json& message, std::int64_t number) {
   if (!message.is_object()) {
     throw InputError(fmt::format("ECOPT line {} is not a JSON object", number));
   }
+  if (message.contains("step")) return read_step(message, number);
   if (!message.contains("event")) return bounded_metrics(message);
   const auto event = message.value("event", "");
   PhaseEvent phase{event == "begin", message.value("phase", ""), sample_count(message, number)};

@@ -11,6 +11,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "ecopt/core/trial.hpp"
+
 namespace ecopt::detail {
 
 inline constexpr std::string_view kProtocolPrefix = "ECOPT ";
@@ -22,8 +24,11 @@ struct PhaseEvent {
   std::int64_t samples = 0;  // counted by "end" only
 };
 
-// Metrics to record, or a phase begun or ended.
-using ProtocolMessage = std::variant<nlohmann::json, PhaseEvent>;
+// Metrics to record, a phase begun or ended, or a point of the learning
+// curve ({"step": 3, "last_step": 10, "val_accuracy": 0.8}: the numbers
+// besides step and last_step, checked by checked_intermediate_values when
+// any are given).
+using ProtocolMessage = std::variant<nlohmann::json, PhaseEvent, IntermediateReport>;
 
 // nullopt for ordinary output (no "ECOPT " prefix). Throws InputError for
 // a malformed line, naming it as ECOPT line `number` and quoting at most a

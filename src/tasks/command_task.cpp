@@ -14,6 +14,7 @@
 #include <random>
 #include <regex>
 #include <sstream>
+#include <utility>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -25,6 +26,7 @@
 #include "ecopt/tasks/phases.hpp"
 #include "command_protocol.hpp"
 #include "json_config.hpp"
+#include "task_common.hpp"
 
 namespace ecopt {
 namespace fs = std::filesystem;
@@ -231,7 +233,10 @@ class ProtocolReader {
       if (const auto* phase = std::get_if<detail::PhaseEvent>(&*message); phase && phase->begin) {
         phases_.begin(phase->phase);
       } else if (phase) {
-        phases_.end(phase->phase, phase->samples, metrics_);
+        phases_.end(phase->phase, phase->samples, measured_);
+        metrics_.update(measured_);
+      } else if (auto* report = std::get_if<IntermediateReport>(&*message)) {
+        add_report(std::move(*report));
       } else {
         add_metrics(std::get<nlohmann::json>(*message));
       }
@@ -265,13 +270,37 @@ class ProtocolReader {
     add_metrics(metrics);
   }
 
+  // The learning-curve points read since the last call, for the waiting
+  // thread to report (the runner's storage lives on that thread).
+  std::vector<IntermediateReport> take_reports() {
+    std::lock_guard lock(mutex_);
+    return std::exchange(reports_, {});
+  }
+
  private:
+  // A step's values are the line's numbers over the energy ECOpt measured
+  // in the program's phases so far (inference_j_per_sample before
+  // training: what the pruning rules compare); they are metrics too, so a
+  // stopped trial keeps them.
+  void add_report(IntermediateReport report) {
+    nlohmann::json values = nlohmann::json::object();
+    for (const auto& [name, value] : measured_.items()) {
+      if (value.is_number() && std::isfinite(value.get<double>())) values[name] = value;
+    }
+    values.update(report.values);
+    report.values = checked_intermediate_values(values, fmt::format("ECOPT line {}", line_number_));
+    metrics_.update(report.values);
+    reports_.push_back(std::move(report));
+  }
+
   void add_metrics(const nlohmann::json& metrics) {
     metrics_.update(detail::bounded_metrics(metrics));
   }
 
   mutable std::mutex mutex_;
   nlohmann::json metrics_ = nlohmann::json::object();
+  nlohmann::json measured_ = nlohmann::json::object();  // by the phases
+  std::vector<IntermediateReport> reports_;
   PhaseWindows phases_;
   std::optional<std::string> error_;
   std::int64_t line_number_ = 0;
@@ -392,28 +421,42 @@ class CommandTask final : public Task {
 
     ScopedWindow command_window(context.monitor, "command");
     std::optional<ExitStatus> status;
+    std::optional<std::string> pruned_reason;
     {
       Process process(options);
-      status = wait(process, context);
+      status = wait(process, context, reader, pruned_reason);
       last_stderr_ = process.stderr_tail();
     }
     reader.finish();
     const auto window = command_window.end();
     if (!status) throw TrialInterrupted();
-    check_exit(*status, reader);
-    return collect(reader, scratch, window);
+    if (!pruned_reason) check_exit(*status, reader);
+    auto outcome = collect(reader, scratch, window);
+    outcome.pruned_reason = std::move(pruned_reason);
+    return outcome;
   }
 
   // Waits for the program, ending it on timeout or when a stop is requested
-  // (nullopt then).
-  std::optional<ExitStatus> wait(Process& process, const TaskContext& context) const {
+  // (nullopt then), or when a report it made is answered "stop" (sets
+  // `pruned_reason`): SIGTERM, then SIGKILL after grace_s, keeping what it
+  // reported.
+  std::optional<ExitStatus> wait(Process& process, const TaskContext& context,
+                                 ProtocolReader& reader,
+                                 std::optional<std::string>& pruned_reason) const {
     const auto deadline = std::chrono::steady_clock::now() +
                           std::chrono::duration<double>(settings_.timeout_s);
     while (true) {
-      if (auto status = process.wait_for(0.05)) return status;
+      auto status = process.wait_for(0.05);
+      auto reason = report(context, reader.take_reports());
+      if (status) return status;  // it finished: its final metrics stand
+      pruned_reason = std::move(reason);
       if (context.stop_requested.load()) {
         process.terminate(settings_.grace_s);
         return std::nullopt;
+      }
+      if (pruned_reason) {
+        process.terminate(settings_.grace_s);
+        return process.wait();
       }
       if (std::chrono::steady_clock::now() >= deadline) {
         process.terminate(settings_.grace_s);
@@ -422,6 +465,21 @@ class CommandTask final : public Task {
         return status;
       }
     }
+  }
+
+  // Reports the points in order (every one is stored); the first "stop".
+  static std::optional<std::string> report(const TaskContext& context,
+                                           const std::vector<IntermediateReport>& reports) {
+    std::optional<std::string> stop;
+    for (const auto& point : reports) {
+      if (!context.report) break;
+      auto reason = context.report(point);
+      if (reason && !stop) {
+        detail::log_line(context, fmt::format("stopped at step {}: {}", point.step, *reason));
+        stop = std::move(reason);
+      }
+    }
+    return stop;
   }
 
   void check_exit(const ExitStatus& status, const ProtocolReader& reader) const {

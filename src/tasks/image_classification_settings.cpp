@@ -237,7 +237,7 @@ SearchSpace image_classification_search_space(const ImageClassificationConfig& c
 ImageClassificationConfig image_classification_config_from_json(const nlohmann::json& json) {
   detail::JsonConfig settings(json, "task");
   settings.reject_unknown({"kind", "dataset", "device", "epochs", "patience", "min_delta",
-                           "restore_best_weights", "training_threads", "seed",
+                           "restore_best_weights", "report_every_steps", "training_threads", "seed",
                            "inference_samples", "energy", "verify_inference_energy", "fixed"});
   ImageClassificationConfig config;
   config.dataset = dataset_config_from_json(settings.raw("dataset"));
@@ -250,6 +250,7 @@ ImageClassificationConfig image_classification_config_from_json(const nlohmann::
   config.patience = settings.integer("patience", config.patience, 1, 100'000);
   config.min_delta = settings.number("min_delta", config.min_delta, 0.0, 1e9);
   config.restore_best_weights = settings.boolean("restore_best_weights", true);
+  config.report_every_steps = settings.integer("report_every_steps", 0, 0, 1'000'000'000);
   config.training_threads = settings.integer("training_threads", 0, 0, 1024);
   config.seed = settings.integer("seed", 0, 0, 1LL << 40);
   config.inference_samples = settings.integer("inference_samples", config.inference_samples, 1,

@@ -196,6 +196,7 @@ std::unique_ptr<PreparedData> prepare_data(const ImageClassificationConfig& conf
 }
 
 using detail::log_line;
+using detail::report_step;
 using detail::throw_if_stopped;
 
 // `prefix` is "inference" before training, "inference_trained" after.
@@ -224,6 +225,12 @@ struct TrainingResult {
   double best_val_loss = 0.0;
   std::int64_t epochs_run = 0;
   bool stopped_early = false;
+  std::optional<std::string> pruned_reason;  // a report was answered "stop"
+};
+
+// Thrown from between two batches when a report was answered "stop".
+struct TrainingPruned {
+  std::string reason;
 };
 
 class ImageClassificationTask final : public Task {
@@ -275,18 +282,19 @@ class ImageClassificationTask final : public Task {
     // Energy-first: the untrained model costs the same to run as the trained one.
     record_inference_energy(outcome, "inference", measure_inference(context, model, settings));
     throw_if_stopped(context);
-    if (context.skip_training) {
-      if (auto reason = context.skip_training(metrics)) {
-        log_line(context, fmt::format("training skipped: {}", *reason));
-        outcome.pruned_reason = std::move(reason);
-        return outcome;
-      }
+    if (auto reason = report_step(context, 0, metrics)) {
+      outcome.pruned_reason = std::move(reason);
+      return outcome;
     }
 
     const auto training = train(context, model, settings, outcome);
     metrics["val_loss"] = training.best_val_loss;
     metrics["epochs_run"] = training.epochs_run;
     metrics["stopped_early"] = training.stopped_early;
+    if (training.pruned_reason) {  // never scored on the test set
+      outcome.pruned_reason = training.pruned_reason;
+      return outcome;
+    }
     evaluate(model, settings, metrics);
     if (config_.verify_inference_energy) {
       record_inference_energy(outcome, "inference_trained", measure_inference(context, model, settings));
@@ -347,19 +355,45 @@ class ImageClassificationTask final : public Task {
     at::set_num_threads(detail::thread_count(config_.training_threads));
     if (device_.is_cpu()) detail::set_layout(model, detail::cpu_layout_for(settings.batch_size));
     auto optimizer = make_optimizer(model, settings);
-    TrainingResult result{std::numeric_limits<double>::infinity(), 0, false};
+    TrainingResult result{std::numeric_limits<double>::infinity(), 0, false, std::nullopt};
     std::vector<torch::Tensor> best_weights;
     std::int64_t epochs_without_gain = 0;
     const std::int64_t max_epochs = settings.epochs.value_or(config_.epochs);
     const std::int64_t patience = settings.patience.value_or(config_.patience);
+    const std::int64_t train_size = data_->train.images.size(0);
+    const std::int64_t batches = (train_size + settings.batch_size - 1) / settings.batch_size;
+    const std::int64_t last_step = max_epochs * batches;
+    std::int64_t finished_batches = 0;
+    // Every report_every_steps batches, except where an epoch's report falls.
+    const auto between_batches = [&] {
+      throw_if_stopped(context);
+      const auto every = config_.report_every_steps;
+      if (every > 0 && finished_batches > 0 && finished_batches % every == 0 &&
+          finished_batches % batches != 0) {
+        auto reason = report_training(context, model, settings, finished_batches, last_step,
+                                      detail::mean_loss(model, data_->validation));
+        model->train();  // the rest of the epoch trains again
+        if (reason) throw TrainingPruned{std::move(*reason)};
+      }
+      ++finished_batches;
+    };
     ScopedWindow window(context.monitor, "training");
     for (std::int64_t epoch = 1; epoch <= max_epochs; ++epoch) {
-      const auto train_loss = detail::train_epoch(model, *optimizer, data_->train, settings.batch_size,
-                                                  [&] { throw_if_stopped(context); });
+      double train_loss = 0.0;
+      try {
+        train_loss = detail::train_epoch(model, *optimizer, data_->train, settings.batch_size,
+                                         between_batches);
+      } catch (TrainingPruned& pruned) {
+        result.pruned_reason = std::move(pruned.reason);
+        break;
+      }
       const auto val_loss = detail::mean_loss(model, data_->validation);
       result.epochs_run = epoch;
       log_line(context, fmt::format("epoch {}/{}: train loss {:.4f}, validation loss {:.4f}", epoch,
                                     max_epochs, train_loss, val_loss));
+      result.pruned_reason =
+          report_training(context, model, settings, epoch * batches, last_step, val_loss);
+      if (result.pruned_reason) break;
       if (val_loss < result.best_val_loss - config_.min_delta) {
         result.best_val_loss = val_loss;
         epochs_without_gain = 0;
@@ -375,6 +409,24 @@ class ImageClassificationTask final : public Task {
     metrics["training_j"] = energy.net_j().value_or(energy.gross_j());
     outcome.energy.push_back(energy_record(kTrainingRecord, energy));
     return result;
+  }
+
+  // A point of the learning curve at `step` batches: accuracy on the
+  // validation split (never the test set) under the objective's name, the
+  // validation loss, and the training energy so far (net of idle when a
+  // baseline was taken). The answer: the reason to stop, or nullopt.
+  std::optional<std::string> report_training(const TaskContext& context, torch::nn::Sequential& model,
+                                             const TrialSettings& settings, std::int64_t step,
+                                             std::int64_t last_step, double val_loss) const {
+    if (!context.report) return std::nullopt;
+    const auto predicted = detail::predict(model, data_->validation.images, settings.batch_size);
+    const auto correct = predicted.eq(data_->validation.labels.cpu()).sum().item<std::int64_t>();
+    const auto so_far = context.monitor.read_window("training");
+    const nlohmann::json point{
+        {"accuracy", static_cast<double>(correct) / static_cast<double>(predicted.size(0))},
+        {"val_loss", val_loss},
+        {"training_j_so_far", so_far.net_j().value_or(so_far.gross_j())}};
+    return detail::report_step(context, step, point, last_step);
   }
 
   void evaluate(torch::nn::Sequential& model, const TrialSettings& settings,

@@ -1,5 +1,9 @@
 #include "task_common.hpp"
 
+#include <cmath>
+
+#include <fmt/format.h>
+
 namespace ecopt::detail {
 
 RepeatPolicy repeat_policy_from(const JsonConfig& energy) {
@@ -12,6 +16,23 @@ RepeatPolicy repeat_policy_from(const JsonConfig& energy) {
   policy.max_iterations =
       static_cast<int>(energy.integer("max_iterations", policy.max_iterations, 1, 1'000'000'000));
   return policy;
+}
+
+std::optional<std::string> report_step(const TaskContext& context, std::int64_t step,
+                                       const nlohmann::json& metrics,
+                                       std::optional<std::int64_t> last_step) {
+  if (!context.report) return std::nullopt;
+  nlohmann::json numbers = nlohmann::json::object();
+  for (const auto& [name, value] : metrics.items()) {
+    if (value.is_number() && std::isfinite(value.get<double>())) numbers[name] = value;
+  }
+  if (numbers.empty()) return std::nullopt;
+  auto reason = context.report({step, std::move(numbers), last_step});
+  if (reason) {
+    log_line(context, step == 0 ? fmt::format("training skipped: {}", *reason)
+                                : fmt::format("stopped at step {}: {}", step, *reason));
+  }
+  return reason;
 }
 
 }  // namespace ecopt::detail

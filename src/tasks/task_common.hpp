@@ -20,4 +20,11 @@ inline void log_line(const TaskContext& context, const std::string& line) {
   if (context.log) context.log(line);
 }
 
+// Reports a point of the trial's learning curve (its finite numeric metrics
+// only) and logs the answer; the reason to stop, or nullopt (also when the
+// runner takes no reports).
+std::optional<std::string> report_step(const TaskContext& context, std::int64_t step,
+                                       const nlohmann::json& metrics,
+                                       std::optional<std::int64_t> last_step = std::nullopt);
+
 }  // namespace ecopt::detail

@@ -55,6 +55,7 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 }
 
 using detail::log_line;
+using detail::report_step;
 using detail::throw_if_stopped;
 TransformerLm runnable_in(const TransformerLm& model, const std::string& dtype) {
   return dtype == "float32" ? model : detail::inference_copy(model, detail::dtype_from_name(dtype));
@@ -99,12 +100,9 @@ class TextGenerationTask final : public Task {
     // Energy-first: generating with untrained weights costs the same.
     detail::record_generation_energy(outcome, measure_generation(context, model, settings, prompts));
     throw_if_stopped(context);
-    if (context.skip_training) {
-      if (auto reason = context.skip_training(metrics)) {
-        log_line(context, fmt::format("training skipped: {}", *reason));
-        outcome.pruned_reason = std::move(reason);
-        return outcome;
-      }
+    if (auto reason = report_step(context, 0, metrics)) {
+      outcome.pruned_reason = std::move(reason);
+      return outcome;
     }
     if (settings.training.steps > 0) train(context, model, settings, outcome);
     evaluate(model, settings, prompts, metrics);

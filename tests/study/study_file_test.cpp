@@ -95,7 +95,7 @@ TEST(StudyFile, ReadsEveryTable) {
   ASSERT_EQ(file.spec.objectives.size(), 2u);
   EXPECT_EQ(file.spec.objectives[0].direction, Direction::Maximize);
   EXPECT_EQ(file.spec.objectives[0].threshold, 0.5);
-  EXPECT_EQ(file.best_plausible, (std::vector<std::optional<double>>{1.0, std::nullopt}));
+  EXPECT_EQ(file.pruning.best_plausible, (std::vector<std::optional<double>>{1.0, std::nullopt}));
   ASSERT_EQ(file.spec.constraints.size(), 1u);
   EXPECT_EQ(file.spec.constraints[0].comparison, Comparison::LessEqual);
   EXPECT_DOUBLE_EQ(file.spec.constraints[0].bound, 0.01);
@@ -134,7 +134,8 @@ kind = "test-problem"
   EXPECT_EQ(file.sampler, "mobo");
   EXPECT_EQ(file.n_trials, 20);
   EXPECT_EQ(file.initial_trials, -1);
-  EXPECT_TRUE(file.energy_first);
+  EXPECT_TRUE(file.pruning.energy_first);
+  EXPECT_EQ(file.pruning.rule, PruningRule::FrontReach);
   EXPECT_DOUBLE_EQ(file.energy.idle_baseline_s, 0.0);
   EXPECT_FALSE(file.task.contains("energy"));
   EXPECT_EQ(file.space_mode, SpaceMode::Override);

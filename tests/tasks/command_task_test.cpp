@@ -248,6 +248,71 @@ TEST_F(CommandTaskTest, StopRequestInterruptsTheProgram) {
   stopper.join();
 }
 
+// A step line is a point of the learning curve, reported as it is read;
+// a "stop" answer ends the program with SIGTERM (it may save its state),
+// and the trial keeps what it reported.
+TEST_F(CommandTaskTest, APrunedProgramIsStoppedWithSigtermKeepingWhatItReported) {
+  const auto marker = (dir_ / "terminated").string();
+  const auto program = script(
+      "curve.py",
+      "import signal\n"
+      "def on_term(*_):\n"
+      "    open(sys.argv[1], 'w').write('saved'); sys.exit(0)\n"
+      "signal.signal(signal.SIGTERM, on_term)\n"
+      "for step in range(1, 100):\n"
+      "    print('ECOPT ' + json.dumps({'step': step, 'last_step': 99, 'val_accuracy': 0.1 * step}))\n"
+      "    time.sleep(0.05)\n"
+      "print('ECOPT {\"finished\": 1}')");
+  auto task = make_command_task({{"kind", "command"}, {"argv", {kPython, program, marker}}, {"grace_s", 30}});
+  std::vector<IntermediateReport> seen;
+  TaskContext context{{}, 3, *monitor_, stop_, {}, {}};
+  context.report = [&](const IntermediateReport& report) -> std::optional<std::string> {
+    seen.push_back(report);
+    if (report.step == 2) return std::string("front-reach: cannot enter the Pareto front");
+    return std::nullopt;
+  };
+  const auto outcome = task->run(context);
+  ASSERT_TRUE(outcome.pruned_reason);
+  EXPECT_THAT(*outcome.pruned_reason, HasSubstr("front-reach"));
+  ASSERT_GE(seen.size(), 2u);  // points read in one poll are all stored
+  EXPECT_EQ(seen[1].step, 2);
+  EXPECT_EQ(seen[1].last_step, 99);
+  EXPECT_DOUBLE_EQ(seen[1].values["val_accuracy"].get<double>(), 0.2);
+  EXPECT_GE(outcome.metrics["val_accuracy"].get<double>(), 0.2);
+  EXPECT_FALSE(outcome.metrics.contains("finished"));
+  EXPECT_TRUE(outcome.metrics.contains("command_j"));  // the energy it spent
+  EXPECT_TRUE(fs::exists(marker)) << "the program got no SIGTERM";
+}
+
+TEST_F(CommandTaskTest, AProgramIgnoringSigtermIsKilledAfterTheGracePeriod) {
+  const auto program = script("stubborn.py",
+                              "import signal\n"
+                              "signal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
+                              "print('ECOPT {\"step\": 1, \"val_accuracy\": 0.3}')\n"
+                              "time.sleep(300)");
+  auto task = make_command_task({{"kind", "command"}, {"argv", {kPython, program}}, {"grace_s", 0.2}});
+  TaskContext context{{}, 3, *monitor_, stop_, {}, {}};
+  context.report = [](const IntermediateReport&) { return std::optional<std::string>("pruned"); };
+  const auto outcome = task->run(context);
+  EXPECT_EQ(outcome.pruned_reason, "pruned");
+  EXPECT_EQ(outcome.metrics["val_accuracy"], 0.3);
+}
+
+TEST_F(CommandTaskTest, BadStepLinesFailTheTrial) {
+  for (const std::string line : {R"({"step": -1, "a": 1})", R"({"step": 1.5, "a": 1})",
+                                 R"({"step": 2, "a": "x"})", R"({"step": 2})"}) {
+    const auto program = script("bad.py", "print('ECOPT ' + open(sys.argv[1]).read())");
+    const auto line_file = (dir_ / "line.json").string();
+    std::ofstream(line_file) << line;
+    try {
+      run({{"kind", "command"}, {"argv", {kPython, program, line_file}}}, {});
+      ADD_FAILURE() << "accepted " << line;
+    } catch (const Error& error) {
+      EXPECT_THAT(error.what(), HasSubstr("ECOPT line 1")) << line;
+    }
+  }
+}
+
 TEST_F(CommandTaskTest, RetriesRunAFailingAttemptAgain) {
   const auto marker = (dir_ / "attempted").string();
   const auto program = script("flaky.py",

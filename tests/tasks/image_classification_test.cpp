@@ -43,18 +43,25 @@ const ParamMap kSmallModel = {{"width", std::int64_t{8}},       {"depth", std::i
                               {"inference_batch_size", std::int64_t{64}},
                               {"threads", std::int64_t{1}}};
 
-// Runs one trial; `skip` is the runner's energy-first decision.
+using Decision = std::function<std::optional<std::string>(const IntermediateReport&)>;
+
+// Runs one trial; `skip` is the runner's energy-first decision (step 0),
+// `during` its decision at later steps.
 struct Trial {
   EnergyMonitor monitor = make_monitor();
   std::atomic<bool> stop{false};
   std::vector<std::string> log;
   std::optional<nlohmann::json> seen_before_training;
+  std::vector<IntermediateReport> reports;
 
   TaskOutcome run(Task& task, const ParamMap& params,
-                  std::function<std::optional<std::string>()> skip = [] { return std::nullopt; }) {
+                  std::function<std::optional<std::string>()> skip = [] { return std::nullopt; },
+                  Decision during = [](const IntermediateReport&) { return std::nullopt; }) {
     TaskContext context{params, 7, monitor, stop,
-                        [&, skip](const nlohmann::json& metrics) {
-                          seen_before_training = metrics;
+                        [&, skip, during](const IntermediateReport& report) {
+                          reports.push_back(report);
+                          if (report.step > 0) return during(report);
+                          seen_before_training = report.values;
                           return skip();
                         },
                         [&](const std::string& line) { log.push_back(line); }};
@@ -132,6 +139,46 @@ TEST(ImageClassificationTask, EnergyFirstSkipMeansNoTraining) {
   EXPECT_FALSE(m.contains("accuracy"));
   EXPECT_FALSE(m.contains("epochs_run"));
   EXPECT_THAT(trial.log, ::testing::Not(Contains(HasSubstr("epoch"))));
+}
+
+// Intermediate results: validation accuracy and training energy so far
+// every epoch and every N batches (steps are batches), with the schedule's
+// last step; a "stop" ends training there and the test set is never used.
+TEST(ImageClassificationTask, ReportsValidationAccuracyDuringTrainingAndStopsWhenPruned) {
+  auto config = small_config(fashion_subset());
+  config["report_every_steps"] = 10;
+  auto task = make_task(config);
+  Trial trial;
+  const auto full = trial.run(*task, kSmallModel);
+  ASSERT_GE(trial.reports.size(), 3u);
+  const std::int64_t last_step = trial.reports.back().step;  // 2 epochs of batches of 32
+  const std::int64_t per_epoch = last_step / 2;
+  std::vector<std::int64_t> steps;
+  for (const auto& report : trial.reports) steps.push_back(report.step);
+  std::vector<std::int64_t> expected{0};
+  for (std::int64_t step = 1; step <= last_step; ++step) {
+    if (step % per_epoch == 0 || step % 10 == 0) expected.push_back(step);
+  }
+  EXPECT_EQ(steps, expected);
+  for (const auto& report : trial.reports) {
+    if (report.step == 0) continue;
+    EXPECT_EQ(report.last_step, last_step);
+    EXPECT_GE(report.values["accuracy"].get<double>(), 0.0);
+    EXPECT_GT(report.values["training_j_so_far"].get<double>(), 0.0);
+    EXPECT_TRUE(report.values.contains("val_loss"));
+  }
+  EXPECT_FALSE(full.pruned_reason);
+
+  Trial pruned;
+  const auto outcome = pruned.run(*task, kSmallModel, [] { return std::nullopt; },
+                                  [](const IntermediateReport& report) -> std::optional<std::string> {
+                                    if (report.step >= 20) return "front-reach: cannot reach";
+                                    return std::nullopt;
+                                  });
+  EXPECT_EQ(outcome.pruned_reason, "front-reach: cannot reach");
+  EXPECT_EQ(pruned.reports.back().step, 20);
+  EXPECT_FALSE(outcome.metrics.contains("test_images"));  // never scored on the test set
+  EXPECT_TRUE(outcome.metrics.contains("training_j"));    // the energy it spent
 }
 
 TEST(ImageClassificationTask, StopRequestedInterruptsTrainingAndLeavesTheMonitorUsable) {

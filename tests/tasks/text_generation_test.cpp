@@ -445,7 +445,7 @@ struct TrialRun {
                         1,
                         monitor,
                         stop,
-                        [skip](const nlohmann::json&) { return skip(); },
+                        [skip](const IntermediateReport&) { return skip(); },
                         [&](const std::string& line) { log.push_back(line); }};
     return task.run(context);
   }

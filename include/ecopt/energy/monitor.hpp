@@ -54,6 +54,9 @@ class EnergyMonitor {
   void begin_window(const std::string& name,
                     std::thread::id worker = std::this_thread::get_id());
   WindowResult end_window(const std::string& name);
+  // What the open window `name` has measured so far, leaving it open: a
+  // training loop's energy so far for its intermediate reports.
+  WindowResult read_window(const std::string& name);
 
   // Windows ended from now on count only the meters on these devices
   // (names as in DiscoveryOptions::devices: "cpu", "cuda:1"), so a trial

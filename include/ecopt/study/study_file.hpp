@@ -15,6 +15,7 @@
 #include "ecopt/energy/carbon.hpp"
 #include "ecopt/energy/meter.hpp"
 #include "ecopt/space/search_space.hpp"
+#include "ecopt/study/pruning.hpp"
 
 namespace ecopt {
 
@@ -57,11 +58,9 @@ struct StudyFile {
   // warm-start the sampler's models (Study::warm_start_from); empty: none.
   std::string warm_start_from;
   nlohmann::json sampler_options = nlohmann::json::object();  // the sampler's own (mobo: reference_rule, ...)
-  // Energy-first evaluation (docs/study-file.md, "Energy-first").
-  bool energy_first = true;
-  // Best value each objective could plausibly reach (accuracy: 1.0); one
-  // entry per objective, nullopt when not given.
-  std::vector<std::optional<double>> best_plausible;
+  // Pruning before and during training (docs/pruning.md): the [pruning]
+  // table, [study] energy_first and each objective's best_plausible.
+  PruningConfig pruning;
   // Crash recovery: a RUNNING trial whose heartbeat is older than
   // stale_after_s is failed when a run starts.
   double heartbeat_interval_s = 10.0;

@@ -84,6 +84,10 @@ struct ImageClassificationConfig {
   std::int64_t patience = 3;   // epochs without improvement before stopping
   double min_delta = 0.001;    // smaller validation-loss gains do not count
   bool restore_best_weights = true;
+  // Intermediate results (docs/pruning.md): validation accuracy and
+  // training energy so far are reported after every epoch and, when set,
+  // every this many training batches (a step is one batch).
+  std::int64_t report_every_steps = 0;
   std::int64_t training_threads = 0;  // 0: every hardware thread
   std::int64_t seed = 0;              // torch seed = seed + trial number
   // Test images run through the model for each inference energy window.

@@ -27,10 +27,14 @@ struct TaskContext {
   // Set by Ctrl-C or a worker shutdown: stop as soon as possible and throw
   // TrialInterrupted.
   const std::atomic<bool>& stop_requested;
-  // Energy-first evaluation: after measuring inference energy (before
-  // training) the task passes the metrics it has; a returned reason means
-  // "do not train this candidate" and the trial is PRUNED with that reason.
-  std::function<std::optional<std::string>(const nlohmann::json& metrics_so_far)> skip_training;
+  // Intermediate results, the one path of pruning (study/pruning.hpp): the
+  // task reports a point of its learning curve. Step 0 is what it measured
+  // before training (inference energy: energy-first evaluation); later steps
+  // give quality on the validation split (never the test set) and energy so
+  // far, every epoch or every N batches. A returned reason means "stop":
+  // the task stops and returns its outcome with pruned_reason set, keeping
+  // what it measured. Unset: nothing is reported, nothing stopped.
+  std::function<std::optional<std::string>(const IntermediateReport& report)> report;
   // Free-form progress for the runner's log (epoch, loss, ...).
   std::function<void(const std::string& line)> log;
   // The study's search space (null when unknown): tasks that template
@@ -57,7 +61,7 @@ struct TaskOutcome {
   nlohmann::json metrics = nlohmann::json::object();
   // Where each energy figure came from; the runner stores them (record.hpp).
   std::vector<EnergyRecord> energy;
-  std::optional<std::string> pruned_reason;  // set when training was skipped
+  std::optional<std::string> pruned_reason;  // set when a report was answered "stop"
   // Appended to a failure the runner finds in the metrics (an objective
   // missing): for a command, "; last lines of stderr: ...".
   std::string diagnostics;

@@ -49,6 +49,17 @@ def report(**metrics):
     _emit(metrics)
 
 
+def report_step(step, last_step=None, **metrics):
+    """Reports a point of the learning curve: numeric metrics at `step`
+    (0: measured before training; then validation quality, never the test
+    set). ECOpt's pruning rule answers by stopping the program: SIGTERM,
+    then SIGKILL after the task's grace_s; what was reported is kept."""
+    message = {"step": int(step), **metrics}
+    if last_step is not None:
+        message["last_step"] = int(last_step)
+    report(**message)
+
+
 def begin_phase(name):
     _emit({"event": "begin", "phase": name})
 

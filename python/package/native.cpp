@@ -25,6 +25,7 @@
 #include "ecopt/space/search_space.hpp"
 #include "ecopt/storage/storage.hpp"
 #include "ecopt/study/optuna_export.hpp"
+#include "ecopt/study/pruning.hpp"
 #include "ecopt/study/runner.hpp"
 #include "ecopt/study/study.hpp"
 #include "ecopt/study/study_file.hpp"
@@ -81,6 +82,18 @@ class StudyHandle {
     const TrialResult result{parse_trial_state(state), values,
                              parse_json_input(user_attrs_text, "user_attrs"), fail_reason};
     return to_json(study_.tell(number, result)).dump();
+  }
+
+  // Stores a point of trial `number`'s learning curve; the reason it should
+  // stop by the study's pruning rules (docs/pruning.md), or None.
+  std::optional<std::string> report(std::int64_t number, std::int64_t step,
+                                    const std::string& values_text,
+                                    std::optional<std::int64_t> last_step, const std::string& pruner) {
+    const IntermediateReport report{step, parse_json_input(values_text, "the intermediate values"),
+                                    last_step};
+    PruningConfig config = stored_pruning_config(study_.record());
+    if (!pruner.empty()) config.rule = parse_pruning_rule(pruner);
+    return report_intermediate(study_, config, number, report);
   }
 
   std::string trials() const { return trials_text(study_.trials()); }
@@ -187,6 +200,39 @@ class MonitorHandle {
   std::vector<std::string> warnings_;
 };
 
+// The pruning decision for a history held elsewhere (Optuna's storage,
+// for ecopt.optuna.EcoptPruner): trials as {number, state, values,
+// intermediate: {step: {metric: value}}}, the config as to_json(PruningConfig).
+std::optional<std::string> prune_reason_for(const std::string& spec_text, const std::string& config_text,
+                                            const std::string& trials_json, std::int64_t number,
+                                            const std::string& report_text) {
+  const StudySpec spec = study_spec_from_json(parse_json_input(spec_text, "the study spec"));
+  auto config_json = parse_json_input(config_text, "the pruner settings");
+  PruningConfig config;
+  for (const auto& bound : config_json.value("best_plausible", nlohmann::json::array())) {
+    config.best_plausible.push_back(bound.is_number() ? std::optional(bound.get<double>()) : std::nullopt);
+  }
+  config.energy_first = config_json.value("energy_first", true);
+  config_json.erase("best_plausible");
+  config_json.erase("energy_first");
+  config = read_pruning_table(config_json, config, "ecopt.optuna.EcoptPruner");
+  std::vector<Trial> history;
+  for (const auto& entry : parse_json_input(trials_json, "the trial history")) {
+    Trial& trial = history.emplace_back();
+    trial.number = entry.at("number").get<std::int64_t>();
+    trial.state = parse_trial_state(entry.at("state").get<std::string>());
+    trial.values = entry.value("values", std::vector<double>{});
+    trial.intermediate = intermediate_from_json(entry.value("intermediate", nlohmann::json::object()));
+  }
+  const auto report_json = parse_json_input(report_text, "the report");
+  IntermediateReport report{report_json.at("step").get<std::int64_t>(),
+                            report_json.value("values", nlohmann::json::object()), std::nullopt};
+  if (report_json.contains("last_step") && !report_json["last_step"].is_null()) {
+    report.last_step = report_json["last_step"].get<std::int64_t>();
+  }
+  return prune_reason(spec, config, history, number, report);
+}
+
 // One trial of ecopt.optimize as its objective sees it: the parameters
 // the runner asked for, and phases measured in the runner's monitor by the
 // same PhaseWindows as a command's protocol lines. Usable only while the
@@ -242,14 +288,28 @@ class TrialHandle {
   }
   std::string metrics() const { return metrics_.dump(); }
 
-  // What the trial measured; the handle refuses use from now on.
-  TaskOutcome finish(const nlohmann::json& returned) {
+  // A point of the learning curve, through the runner's pruning path; its
+  // answer is kept for should_prune.
+  void report(std::int64_t step, const std::string& values_text,
+              std::optional<std::int64_t> last_step) {
+    const TaskContext& context = open();
+    const IntermediateReport report{step, parse_json_input(values_text, "the intermediate values"),
+                                    last_step};
+    if (context.report) prune_reason_ = context.report(report);
+    metrics_.update(report.values);  // a stopped trial keeps what it reported
+  }
+  std::optional<std::string> prune_reason() const { return prune_reason_; }
+
+  // What the trial measured; the handle refuses use from now on. `pruned`:
+  // the objective stopped on should_prune (raised ecopt.TrialPruned).
+  TaskOutcome finish(const nlohmann::json& returned, bool pruned) {
     phases_.abandon_open();
     context_ = nullptr;
     TaskOutcome outcome;
     outcome.metrics = metrics_;
     outcome.metrics.update(returned);
     outcome.energy = phases_.records();
+    if (pruned) outcome.pruned_reason = prune_reason_.value_or("pruned by the objective");
     return outcome;
   }
   void abandon() {
@@ -270,6 +330,7 @@ class TrialHandle {
   PhaseWindows phases_;
   std::vector<std::string> objective_names_;
   nlohmann::json metrics_ = nlohmann::json::object();
+  std::optional<std::string> prune_reason_;
 };
 
 // ecopt.optimize's objective as a task of the runner: `run_trial` (the
@@ -293,8 +354,9 @@ class PythonTask final : public Task {
   TaskOutcome run(TaskContext& context) override {
     auto trial = std::make_shared<TrialHandle>(context, objective_names_);
     try {
-      const auto metrics = run_trial_(trial).cast<std::string>();
-      return trial->finish(parse_json_input(metrics, "the objective's metrics"));
+      // (metrics as JSON text, whether the objective raised ecopt.TrialPruned)
+      const auto returned = run_trial_(trial).cast<std::pair<std::string, bool>>();
+      return trial->finish(parse_json_input(returned.first, "the objective's metrics"), returned.second);
     } catch (py::error_already_set& error) {
       trial->abandon();
       if (error.matches(PyExc_KeyboardInterrupt)) throw TrialInterrupted();
@@ -382,12 +444,14 @@ PYBIND11_MODULE(_native, module) {
       .def("spec", &StudyHandle::spec)
       .def("ask", &StudyHandle::ask)
       .def("tell", &StudyHandle::tell)
+      .def("report", &StudyHandle::report)
       .def("trials", &StudyHandle::trials)
       .def("best_trials", &StudyHandle::best_trials)
       .def("best_trials_by_posterior_mean", &StudyHandle::best_trials_by_posterior_mean)
       .def("select", &StudyHandle::select);
 
   module.def("suggest", &suggest);
+  module.def("prune_reason", &prune_reason_for);
   module.def("export_to_optuna", &export_study_to_optuna);
 
   py::class_<TrialHandle, std::shared_ptr<TrialHandle>>(module, "TrialHandle")
@@ -397,7 +461,9 @@ PYBIND11_MODULE(_native, module) {
       .def("suggest", &TrialHandle::suggest)
       .def("begin_phase", &TrialHandle::begin_phase)
       .def("end_phase", &TrialHandle::end_phase)
-      .def("metrics", &TrialHandle::metrics);
+      .def("metrics", &TrialHandle::metrics)
+      .def("report", &TrialHandle::report)
+      .def("prune_reason", &TrialHandle::prune_reason);
   module.def("optimize", &optimize);
 
   py::class_<MonitorHandle>(module, "MonitorHandle")

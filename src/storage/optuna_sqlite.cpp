@@ -159,6 +159,11 @@ void insert_trial(SqlConnection& db, std::int64_t study_id, const OptunaTrial& t
                                               : SqlValue(nullptr)})
                       .at(0)
                       .integer(0);
+  for (const auto& [step, value] : trial.intermediate_values) {
+    db.query("INSERT INTO trial_intermediate_values (trial_id, step, intermediate_value, "
+             "intermediate_value_type) VALUES ($1, $2, $3, 'FINITE')",
+             {id, step, value});
+  }
   for (const auto& param : trial.params) {
     db.query("INSERT INTO trial_params (trial_id, param_name, param_value, distribution_json) "
              "VALUES ($1, $2, $3, $4)",

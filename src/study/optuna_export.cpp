@@ -43,7 +43,26 @@ std::vector<OptunaParam> optuna_params(const Trial& trial) {
   return params;
 }
 
-OptunaTrial optuna_trial(const Trial& trial) {
+// Optuna's trial_intermediate_values holds one float per step: the study's
+// quality objective (the first whose role is quality) goes there, and each
+// step's whole object into the system attribute "ecopt:intermediate:<step>",
+// where ecopt.optuna.report keeps it too.
+void export_intermediate(const Trial& trial, const StudySpec& spec, OptunaTrial& out) {
+  std::optional<std::string> quality;
+  for (const auto& objective : spec.objectives) {
+    if (objective_role(objective).role == ObjectiveRole::Quality) {
+      quality = objective.name;
+      break;
+    }
+  }
+  for (const auto& [step, values] : trial.intermediate) {
+    out.system_attrs[fmt::format("ecopt:intermediate:{}", step)] = values;
+    const auto value = quality ? values.find(*quality) : values.end();
+    if (value != values.end() && value->is_number()) out.intermediate_values[step] = value->get<double>();
+  }
+}
+
+OptunaTrial optuna_trial(const Trial& trial, const StudySpec& spec) {
   OptunaTrial out;
   out.number = trial.number;
   out.state = trial.state;
@@ -57,6 +76,7 @@ OptunaTrial optuna_trial(const Trial& trial) {
   out.system_attrs = trial.system_attrs;
   out.system_attrs.erase(kSearchSpaceAttr);  // now in each parameter's distribution
   if (trial.fail_reason) out.system_attrs["fail_reason"] = *trial.fail_reason;  // Optuna's key
+  export_intermediate(trial, spec, out);
   return out;
 }
 
@@ -78,7 +98,7 @@ std::size_t export_to_optuna(Storage& source, std::string_view study_name,
   for (const auto& objective : study.spec().objectives) names.push_back(objective.name);
   out.user_attrs = {{kObjectiveNamesAttr, names},
                     {"exported_from", fmt::format("ECOpt study {}", study.name())}};
-  for (const auto& trial : study.trials()) out.trials.push_back(optuna_trial(trial));
+  for (const auto& trial : study.trials()) out.trials.push_back(optuna_trial(trial, study.spec()));
   write_optuna_sqlite(std::string(out_url.substr(kSqlitePrefix.size())), out);
   return out.trials.size();
 }

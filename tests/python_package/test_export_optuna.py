@@ -141,3 +141,22 @@ def test_plots_open_the_export(storage, tmp_path):
 @pytest.fixture(autouse=True)
 def quiet_optuna():
     optuna.logging.set_verbosity(optuna.logging.WARNING)
+
+
+def test_learning_curves_export_as_optunas_intermediate_values(storage, tmp_path):
+    """Optuna's trial_intermediate_values holds one float per step: the
+    quality objective's; the whole object of each step goes along as the
+    system attribute ecopt:intermediate:<step>."""
+    study = ecopt.Study.create(storage=storage, name="s", directions=["maximize", "minimize"],
+                               objective_names=["accuracy", "energy_j"])
+    trial = study.ask(SPACE, sampler="random", seed=3)
+    study.report(trial.number, 0, {"energy_j": 2.0})
+    study.report(trial.number, 1, {"accuracy": 0.5, "val_loss": 1.2})
+    study.report(trial.number, 2, {"accuracy": 0.7, "val_loss": 0.8})
+    study.tell(trial.number, state="pruned")
+    out = f"sqlite:///{tmp_path}/optuna.db"
+    assert export("--storage", storage, "--study-name", "s", "--out", out).returncode == 0
+    exported = optuna.load_study(storage=out, study_name="s").trials[0]
+    assert exported.intermediate_values == {1: 0.5, 2: 0.7}
+    assert exported.system_attrs["ecopt:intermediate:2"] == {"accuracy": 0.7, "val_loss": 0.8}
+    assert exported.system_attrs["ecopt:intermediate:0"] == {"energy_j": 2.0}

@@ -6,6 +6,7 @@
 // only writes Optuna's rows.
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -35,6 +36,8 @@ struct OptunaTrial {
   std::optional<TimePoint> finished_at;
   std::vector<OptunaParam> params;
   std::vector<double> values;  // empty: none (Optuna stores infinities by type)
+  // trial_intermediate_values: one finite float per step.
+  std::map<std::int64_t, double> intermediate_values;
   nlohmann::json user_attrs = nlohmann::json::object();    // key -> any JSON value
   nlohmann::json system_attrs = nlohmann::json::object();
 };

@@ -15,12 +15,12 @@ Importing it loads ECOpt's C++ core only: never torch, never optuna.
 """
 from ecopt._energy import EnergyMonitor, Window
 from ecopt._native import Error, InputError, NotFoundError, StorageError, UnavailableError
-from ecopt._optimize import optimize
+from ecopt._optimize import TrialPruned, optimize
 from ecopt._study import Study, Trial, export_to_optuna
-from ecopt.protocol import begin_phase, end_phase, params, phase, report, trial_number
+from ecopt.protocol import begin_phase, end_phase, params, phase, report, report_step, trial_number
 
 __all__ = [
-    "EnergyMonitor", "Window", "Study", "Trial", "export_to_optuna", "optimize",
+    "EnergyMonitor", "Window", "Study", "Trial", "TrialPruned", "export_to_optuna", "optimize",
     "Error", "InputError", "NotFoundError", "StorageError", "UnavailableError",
-    "params", "trial_number", "report", "begin_phase", "end_phase", "phase",
+    "params", "trial_number", "report", "report_step", "begin_phase", "end_phase", "phase",
 ]

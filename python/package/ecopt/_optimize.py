@@ -35,6 +35,11 @@ class Phase:
         self.is_estimate = record["estimate"]
 
 
+class TrialPruned(Exception):
+    """Raised by an objective when ``trial.should_prune()``: the trial stops
+    and is stored PRUNED (as Optuna's TrialPruned)."""
+
+
 class Trial:
     """The trial an objective is given. ``suggest_*`` return the values
     ECOpt's sampler chose, for parameters the study's space declares (the
@@ -59,6 +64,20 @@ class Trial:
 
     def suggest_categorical(self, name, choices):
         return self._suggest(name, "CategoricalDistribution", {"choices": list(choices)})
+
+    def report(self, step, values, last_step=None):
+        """Reports a point of the learning curve: `values` maps metric names
+        to numbers at `step` (0: measured before training; then quality on
+        a validation split and energy so far). `last_step` is the schedule's
+        last step, which the front-reach rule extrapolates to. The study's
+        pruning rule (docs/pruning.md) answers at once: see should_prune."""
+        self._handle.report(int(step), json.dumps(values), last_step)
+
+    def should_prune(self):
+        """Whether the last report was answered "stop"; then raise
+        ecopt.TrialPruned: the trial is stored PRUNED with the reason, its
+        reported values and the energy it spent."""
+        return self._handle.prune_reason() is not None
 
     @contextlib.contextmanager
     def phase(self, name, samples=None, sync=None):
@@ -141,12 +160,14 @@ def optimize(objective, study_file_or_settings, n_trials=None, storage=None, mon
         trial = Trial(handle)
         try:
             returned = objective(trial)
+        except TrialPruned:
+            return json.dumps({}), True
         except _native.Error:
             raise
         except Exception as error:  # the trial fails with this reason; the study goes on
             raise _native.Error(_failure(error)) from error
         return json.dumps(_metrics(returned, handle.objective_names(),
-                                   json.loads(handle.metrics())))
+                                   json.loads(handle.metrics()))), False
 
     ran = json.loads(_native.optimize(text, is_toml, origin, run_trial, int(n_trials or 0),
                                       storage or "", monitor._handle if monitor else None))

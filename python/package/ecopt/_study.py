@@ -19,6 +19,9 @@ class Trial:
         self.fail_reason = record.get("fail_reason")
         self.datetime_start = record.get("datetime_start")
         self.datetime_complete = record.get("datetime_complete")
+        # The learning curve: step -> {metric: value}, as reported.
+        self.intermediate = {int(step): values
+                             for step, values in record.get("intermediate", {}).items()}
 
     def __repr__(self):
         return (f"Trial(number={self.number}, state={self.state!r}, params={self.params!r}, "
@@ -99,6 +102,14 @@ class Study:
         stored = self._handle.tell(number, state, [float(v) for v in values or []],
                                    json.dumps(user_attrs or {}), fail_reason)
         return Trial(json.loads(stored))
+
+    def report(self, number, step, values, last_step=None, pruner=None):
+        """Stores `values` ({metric: number}) at `step` of trial `number`'s
+        learning curve and returns why it should stop by the study's
+        pruning rule (or `pruner`: "front-reach", "pareto-halving",
+        "none"), or None to go on. Tell a stopped trial with
+        state="pruned"."""
+        return self._handle.report(number, int(step), json.dumps(values), last_step, pruner or "")
 
     @property
     def trials(self):

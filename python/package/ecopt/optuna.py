@@ -2,7 +2,10 @@
 sampler=EcoptSampler(seed=0))``. Each suggestion hands the study's trials
 (from whatever Optuna storage) to ECOpt's C++ sampler (default "mobo":
 Gaussian processes with log expected hypervolume improvement), so it works
-with Optuna's suggest_* API, its storages, pruners and n_jobs."""
+with Optuna's suggest_* API, its storages, pruners and n_jobs.
+
+EcoptPruner, report and should_prune bring ECOpt's pruning rules to
+Optuna studies, multi-objective ones included (docs/pruning.md)."""
 import json
 import math
 
@@ -110,3 +113,100 @@ def _history_entry(trial, search_space):
         else:  # Optuna keeps inf as a value; the models cannot, so it counts as failed
             entry["state"] = "fail"
     return entry
+
+
+# --- pruning -----------------------------------------------------------------
+# Optuna's trial.report and trial.should_prune refuse multi-objective
+# studies. ecopt.optuna.report keeps each step's values (metric -> number)
+# in one trial system attribute per step, _INTERMEDIATE_PREFIX + step, which
+# every Optuna storage holds; trial_intermediate_values (one float per step)
+# is left to Optuna's own report.
+_INTERMEDIATE_PREFIX = "ecopt:intermediate:"
+_LAST_STEP_ATTR = "ecopt:last_step"
+
+
+def report(trial, step, values, last_step=None):
+    """Reports a point of the learning curve of an Optuna `trial`, single-
+    or multi-objective: `values` maps metric names to numbers at `step` (0:
+    measured before training, such as inference energy; then quality on a
+    validation split). Name the objectives' values as the pruner does
+    (objective_0, objective_1, ... unless its objective_names say
+    otherwise), or give a list, one number per objective. `last_step` is
+    the schedule's last step, which front-reach extrapolates to."""
+    if isinstance(values, (list, tuple)):
+        values = {f"objective_{i}": v for i, v in enumerate(values)}
+    step = int(step)
+    if step < 0:
+        raise _native.InputError(f"step {step} is negative; count steps from 0")
+    storage = trial.study._storage
+    storage.set_trial_system_attr(trial._trial_id, f"{_INTERMEDIATE_PREFIX}{step}",
+                                  {k: float(v) for k, v in values.items()})
+    if last_step is not None:
+        storage.set_trial_system_attr(trial._trial_id, _LAST_STEP_ATTR, int(last_step))
+
+
+def should_prune(trial):
+    """Whether the study's pruner stops `trial` after its last report: for
+    multi-objective studies, whose trial.should_prune() Optuna refuses. Then
+    raise optuna.TrialPruned."""
+    frozen = trial.study._storage.get_trial(trial._trial_id)
+    return trial.study.pruner.prune(trial.study, frozen)
+
+
+def _curve(frozen):
+    """A frozen trial's learning curve, {step: {metric: value}}: what
+    ecopt.optuna.report stored, else Optuna's own intermediate values."""
+    curve = {int(key[len(_INTERMEDIATE_PREFIX):]): value
+             for key, value in frozen.system_attrs.items() if key.startswith(_INTERMEDIATE_PREFIX)}
+    if not curve:
+        curve = {step: {"objective_0": value} for step, value in frozen.intermediate_values.items()}
+    return curve
+
+
+class EcoptPruner(optuna.pruners.BasePruner):
+    """ECOpt's pruning rules (docs/pruning.md) as an Optuna pruner, for
+    multi-objective studies too: `rule` "front-reach" (default) or
+    "pareto-halving"; `best_plausible`, per objective, the best value it
+    could reach (None where unknown); `objective_names` name the objectives
+    in the reported values (default objective_0, objective_1, ...);
+    `last_step`, the schedules' last step where reports do not give it; the
+    rest as the study file's [pruning] table. Report with
+    ecopt.optuna.report and ask ecopt.optuna.should_prune (or Optuna's own
+    report and should_prune in single-objective studies)."""
+
+    def __init__(self, rule="front-reach", best_plausible=None, objective_names=None,
+                 last_step=None, window=3, min_step=1, reduction_factor=3.0, min_trials=4):
+        self._objective_names = objective_names
+        self._last_step = last_step
+        self._config = json.dumps({"rule": rule, "best_plausible": list(best_plausible or []),
+                                   "window": window, "min_step": min_step,
+                                   "reduction_factor": reduction_factor, "min_trials": min_trials})
+
+    def prune(self, study, trial):
+        curve = _curve(trial)
+        if not curve:
+            return False
+        names = self._objective_names or [f"objective_{i}" for i in range(len(study.directions))]
+        spec = {"name": study.study_name, "constraints": [],
+                "objectives": [{"name": n, "direction": d.name.lower()}
+                               for n, d in zip(names, study.directions)]}
+        history = []
+        for other in study.get_trials(deepcopy=False, states=tuple(_STATES)):
+            entry = {"number": other.number, "state": _STATES[other.state],
+                     "intermediate": {str(step): values for step, values in _curve(other).items()}}
+            if other.state == TrialState.COMPLETE and all(math.isfinite(v) for v in other.values):
+                entry["values"] = other.values
+            elif other.state == TrialState.COMPLETE:
+                entry["state"] = "fail"
+            history.append(entry)
+        if not any(entry["number"] == trial.number for entry in history):
+            history.append({"number": trial.number, "state": "running",
+                            "intermediate": {str(s): v for s, v in curve.items()}})
+        step = max(curve)
+        report = {"step": step, "values": curve[step],
+                  "last_step": trial.system_attrs.get(_LAST_STEP_ATTR, self._last_step)}
+        reason = _native.prune_reason(_dumps(spec), self._config, _dumps(history), trial.number,
+                                      _dumps(report))
+        if reason is not None:
+            study._storage.set_trial_system_attr(trial._trial_id, "ecopt:pruned_reason", reason)
+        return reason is not None

@@ -64,9 +64,10 @@ Observations collect_observations(const SamplingContext& context) {
     if (trial.number == context.trial_number) continue;
     const bool complete = trial.state == TrialState::Complete &&
                           finite_values(trial.values, static_cast<std::size_t>(m));
-    // A PRUNED trial (energy-first skipped its training) has no objective
-    // values, but its point was tried: like a RUNNING one it must not be
-    // proposed again.
+    // A PRUNED trial stopped before its end point (docs/pruning.md): its
+    // last values, when it has them, are censored, so they are not fitted;
+    // but its point was tried: like a RUNNING one it must not be proposed
+    // again.
     const bool running = (trial.state == TrialState::Running || trial.state == TrialState::Pruned) &&
                          !trial.params.empty();
     if (!complete && !running) continue;

@@ -7,6 +7,7 @@
 #include "commands.hpp"
 #include "common.hpp"
 #include "ecopt/report/report.hpp"
+#include "ecopt/study/trial_log.hpp"
 
 namespace ecopt::cli {
 
@@ -30,6 +31,7 @@ void run(const ReportFlags& flags) {
   options.chosen_trial = flags.trial;
   options.carbon = flags.carbon;
   options.noisy = flags.noisy;
+  options.trial_log_dir = trial_log_dir(flags.study.storage, flags.study.study_name);
   const report::ReportFiles files = report::write_report(*storage, options);
   std::cout << "wrote " << files.html.string() << '\n';
   if (!files.model_card.empty()) std::cout << "wrote " << files.model_card.string() << '\n';

@@ -2,7 +2,6 @@
 // (study/trial_log.hpp says what is kept and where).
 #include <chrono>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <thread>
 
@@ -24,19 +23,13 @@ struct LogsFlags {
   bool follow = false;
 };
 
-// Prints the whole lines from `offset` on, each made printable (a trial's
-// output must not drive the terminal); returns the offset after them.
-std::streamoff print_from(const std::filesystem::path& path, std::streamoff offset) {
-  std::ifstream in(path, std::ios::binary);
-  in.seekg(offset);
-  std::string line;
-  while (std::getline(in, line)) {
-    if (in.eof()) break;  // a line still being written: printed once it ends
-    std::cout << printable(line) << '\n';
-    offset = in.tellg();
-  }
+// Prints the whole lines from `offset` on (read_trial_log); returns the
+// offset after them.
+std::uintmax_t print_from(const std::filesystem::path& path, std::uintmax_t offset) {
+  const TrialLogLines read = read_trial_log(path, offset);
+  for (const auto& line : read.lines) std::cout << line << '\n';
   std::cout << std::flush;
-  return offset;
+  return read.next;
 }
 
 bool running(Storage& storage, std::int64_t study_id, std::int64_t number) {
@@ -59,7 +52,7 @@ void run(const LogsFlags& flags) {
   if (!dir) throw InputError("the memory storage keeps no trial logs; use an SQLite or PostgreSQL storage");
   const auto path = trial_log_path(*dir, flags.trial);
   const auto follows = [&] { return flags.follow && running(*storage, study->id, flags.trial); };
-  std::streamoff offset = 0;
+  std::uintmax_t offset = 0;
   while (true) {
     const bool more = follows();  // asked first: a trial seen finished has its whole log written
     if (std::filesystem::exists(path)) offset = print_from(path, offset);

@@ -27,4 +27,11 @@ std::string format_joules(double joules) {
   return fmt::format("{:.4g} {}J", scaled, kPrefixes[group + 4]);
 }
 
+std::string format_duration(double seconds) {
+  const auto total = static_cast<long long>(std::llround(std::max(0.0, seconds)));
+  if (total < 60) return fmt::format("{}s", total);
+  if (total < 3600) return fmt::format("{}m{:02}s", total / 60, total % 60);
+  return fmt::format("{}h{:02}m", total / 3600, (total % 3600) / 60);
+}
+
 }  // namespace ecopt

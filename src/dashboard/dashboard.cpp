@@ -20,6 +20,7 @@
 #include "assets.hpp"
 #include "ecopt/core/error.hpp"
 #include "ecopt/core/escape.hpp"
+#include "ecopt/study/trial_log.hpp"
 #include "head_reader.hpp"
 #include "study_feed.hpp"
 
@@ -209,7 +210,7 @@ struct Dashboard::Impl {
           auto& slot = feeds[record.spec.name];
           if (!slot) {
             slot = std::make_shared<StudyFeed>(
-                record, storage_description,
+                record, storage_description, trial_log_dir(options.storage_url, record.spec.name),
                 [this, name = record.spec.name](std::int64_t version) {
                   return live_updates(name, version);
                 });

@@ -4,8 +4,10 @@
 
 namespace ecopt::dashboard {
 
-StudyFeed::StudyFeed(StudyRecord study, std::string storage_description, LiveUpdates live_updates)
+StudyFeed::StudyFeed(StudyRecord study, std::string storage_description,
+                     std::optional<std::filesystem::path> trial_log_dir, LiveUpdates live_updates)
     : storage_description_(std::move(storage_description)),
+      trial_log_dir_(std::move(trial_log_dir)),
       live_updates_(std::move(live_updates)) {
   auto state = std::make_shared<TrialsState>();
   state->study = std::move(study);
@@ -38,6 +40,7 @@ std::shared_ptr<const RenderedPage> StudyFeed::render(std::shared_ptr<const Tria
   for (const auto& [number, trial] : state->trials) trials.push_back(trial);
   report::ReportOptions options;
   options.study_name = state->study.spec.name;
+  options.trial_log_dir = trial_log_dir_;
   auto rendered = std::make_shared<RenderedPage>();
   rendered->version = state->version;
   rendered->page = report::render_report_page(state->study, trials, storage_description_, options);

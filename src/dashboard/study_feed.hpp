@@ -5,10 +5,12 @@
 // the version at which it last changed, so a client that holds version V
 // gets only what changed after V.
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -39,7 +41,10 @@ class StudyFeed {
  public:
   // live_updates(version): what a page rendered at that version adds.
   using LiveUpdates = std::function<report::LiveUpdates(std::int64_t version)>;
-  StudyFeed(StudyRecord study, std::string storage_description, LiveUpdates live_updates);
+  // trial_log_dir: where its trials' logs are (study/trial_log.hpp), read
+  // for the running trials' last lines at each render.
+  StudyFeed(StudyRecord study, std::string storage_description,
+            std::optional<std::filesystem::path> trial_log_dir, LiveUpdates live_updates);
 
   // Reads what changed in storage; the caller serialises storage access.
   void refresh(Storage& storage);
@@ -55,6 +60,7 @@ class StudyFeed {
                                              const RenderedPage* previous) const;
 
   std::string storage_description_;
+  std::optional<std::filesystem::path> trial_log_dir_;
   LiveUpdates live_updates_;
   mutable std::mutex state_mutex_;
   std::shared_ptr<const TrialsState> state_;

@@ -29,6 +29,7 @@ ReportPage render_page(const ReportContext& context) {
       {page.spec, context.trials, units, [&](std::int64_t number) { return detailed(page, number); }});
   return {page.spec.name + " · ECOpt report",
           {{"summary", "<div id=\"summary\">" + summary_section(page) + "</div>"},
+           {"running", running_section(page)},
            {"pareto", pareto_section(page)},
            {"hypervolume", hypervolume_section(page)},
            {"history", history_section(page)},

@@ -60,6 +60,31 @@ fs::path trial_log_path(const fs::path& dir, std::int64_t trial_number) {
   return dir / fmt::format("trial-{}.log", trial_number);
 }
 
+TrialLogLines read_trial_log(const fs::path& path, std::uintmax_t offset) {
+  TrialLogLines read{{}, offset};
+  std::ifstream in(path, std::ios::binary);
+  in.seekg(static_cast<std::streamoff>(offset));
+  std::string line;
+  while (std::getline(in, line)) {
+    if (in.eof()) break;  // a line still being written: read once it ends
+    read.lines.push_back(printable(line));
+    read.next = static_cast<std::uintmax_t>(in.tellg());
+  }
+  return read;
+}
+
+std::vector<std::string> trial_log_tail(const fs::path& path, std::size_t max_lines, std::size_t max_bytes) {
+  std::error_code missing;
+  const std::uintmax_t size = fs::file_size(path, missing);
+  if (missing) return {};
+  const std::uintmax_t start = size > max_bytes ? size - max_bytes : 0;
+  auto lines = read_trial_log(path, start).lines;
+  // Started inside a line: its end alone would read as a whole line.
+  if (start > 0 && !lines.empty()) lines.erase(lines.begin());
+  if (lines.size() > max_lines) lines.erase(lines.begin(), lines.end() - static_cast<std::ptrdiff_t>(max_lines));
+  return lines;
+}
+
 TrialLog::TrialLog(std::optional<fs::path> path, std::function<void(std::string_view)> echo)
     : echo_(std::move(echo)) {
   if (!path) return;

@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 
 #include "ecopt/report/report.hpp"
+#include "ecopt/study/trial_log.hpp"
 #include "report/chromium.hpp"
 #include "report/demo_study.hpp"
 #include "running_dashboard.hpp"
@@ -97,10 +98,28 @@ TEST_F(DashboardBrowser, ShowsATrialToldThroughTheCliWithoutAReload) {
 
 // The pages at both widths, with every cell, scroll box and the page itself
 // checked for overflow; screenshots for docs/report.md when asked for.
+// A trial still running, with a learning curve of three metrics and a log
+// whose lines are long and hostile: the running section shows them both.
+void add_running_trial(Storage& storage, const StudyRecord& study, const std::string& url) {
+  const Trial trial = storage.create_trial(study.id, nlohmann::json::object());
+  storage.set_trial_params(trial.id, {{"width", std::int64_t{48}}, {"depth", std::int64_t{3}}});
+  for (int step = 1; step <= 12; ++step) {
+    storage.report_intermediate(trial.id, step,
+                                {{"accuracy", 0.5 + 0.03 * step},
+                                 {"training_j_so_far", 40.0 * step},
+                                 {"loss", 1.0 / step}});
+  }
+  TrialLog log(trial_log_path(*trial_log_dir(url, study.spec.name), trial.number), {});
+  for (int epoch = 1; epoch <= 30; ++epoch) log.add(fmt::format("epoch {} loss {}", epoch, 1.0 / epoch));
+  log.add("<script>alert(1)</script>" + std::string(600, 'x'));
+}
+
 TEST_F(DashboardBrowser, PagesFitAt1280And1920WithoutNetworkOrConsoleOutput) {
+  add_running_trial(*open_storage(url), study, url);
   report::ReportOptions options;
   options.study_name = "demo";
   options.out_dir = scratch / "report";
+  options.trial_log_dir = trial_log_dir(url, "demo");
   const auto files = report::write_report(*open_storage(url), options);
   RunningDashboard dashboard(test_options(url));
   const char* screenshots = std::getenv("ECOPT_SCREENSHOT_DIR");
@@ -114,6 +133,11 @@ TEST_F(DashboardBrowser, PagesFitAt1280And1920WithoutNetworkOrConsoleOutput) {
       SCOPED_TRACE(fmt::format("{} at {} px", name, width));
       browser.navigate(page);
       if (name != "dashboard-index") ASSERT_TRUE(browser.wait_for(ready, std::chrono::seconds(10)));
+      if (name != "dashboard-index") {
+        EXPECT_EQ(browser.evaluate("document.querySelectorAll('#running .running-trial svg.chart').length"), 3);
+        EXPECT_EQ(browser.evaluate("document.querySelector('#running pre').textContent.includes('<script>')"),
+                  true);
+      }
       const auto problems = browser.evaluate(ecopt::testing::kOverflowScript);
       EXPECT_TRUE(problems.empty()) << problems.dump(2);
       if (screenshots && width == 1280 && name != "dashboard-index") {

@@ -17,6 +17,7 @@
 
 #include "ecopt/core/error.hpp"
 #include "ecopt/study/noisy_front.hpp"
+#include "ecopt/study/trial_log.hpp"
 #include "report/known_study.hpp"
 #include "report/noisy_study.hpp"
 #include "running_dashboard.hpp"
@@ -289,6 +290,66 @@ TEST_F(DashboardServer, FeedsTheFrontByPosteriorMeansOfANoisyStudy) {
   ASSERT_NE(after, before);
   EXPECT_EQ(attribute_numbers(section_html(changes, "trials"), "data-posterior-front"), after);
   EXPECT_EQ(count_of(section_html(changes, "pareto"), "<circle class=\"ring\""), after.size());
+}
+
+nlohmann::json changes_after(httplib::Client& client, const std::string& study, std::int64_t version) {
+  nlohmann::json changes;
+  for (int i = 0; i < 100; ++i) {  // the dashboard polls every 200 ms
+    changes = get_json(client, fmt::format("/api/changes?name={}&since={}", study, version));
+    if (changes["version"] != version) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return changes;
+}
+
+// Issue 30: a running trial shows its parameters, its learning curve so far
+// and the last lines of its log (escaped, bounded), and each point it
+// reports reaches the page on the dashboard's next poll.
+TEST_F(DashboardServer, ShowsRunningTrialsWithTheirCurveAndLog) {
+  auto writer = open_storage(url);
+  const StudyRecord study = report::testing::make_known_study(*writer, "known");
+  const Trial running = writer->create_trial(study.id, nlohmann::json::object());
+  writer->set_trial_params(running.id, {{"width", std::int64_t{64}}, {"optimizer", std::string("<b>adam</b>")}});
+  writer->report_intermediate(running.id, 1, {{"accuracy", 0.61}, {"training_j_so_far", 12.5}});
+  writer->report_intermediate(running.id, 2, {{"accuracy", 0.74}, {"training_j_so_far", 25.0}});
+  const auto log_dir = trial_log_dir(url, "known");
+  ASSERT_TRUE(log_dir);
+  {
+    TrialLog log(trial_log_path(*log_dir, running.number), {});
+    for (int epoch = 0; epoch < 200; ++epoch) log.add(fmt::format("epoch {:03} of 200", epoch));
+    log.add("<img src=x onerror=alert(1)> \x1b[2J");
+  }
+  RunningDashboard dashboard(test_options(url));
+  httplib::Client client("127.0.0.1", dashboard.port());
+
+  const auto everything = get_json(client, "/api/changes?name=known&since=0");
+  const std::string section = section_html(everything, "running");
+  ASSERT_NE(section.find("data-trial=\"5\""), std::string::npos) << section;
+  EXPECT_NE(section.find("width = 64"), std::string::npos) << section;
+  EXPECT_NE(section.find("&lt;b&gt;adam&lt;/b&gt;"), std::string::npos) << section;
+  EXPECT_NE(section.find("running for"), std::string::npos) << section;
+  EXPECT_NE(section.find("aria-label=\"trial 5: accuracy by step\""), std::string::npos) << section;
+  EXPECT_NE(section.find("aria-label=\"trial 5: training_j_so_far by step\""), std::string::npos);
+  EXPECT_NE(section.find("epoch 199 of 200"), std::string::npos) << section;
+  EXPECT_EQ(section.find("epoch 000 of 200"), std::string::npos) << "the log is not bounded";
+  EXPECT_NE(section.find("&lt;img src=x onerror=alert(1)&gt; \\x1b[2J"), std::string::npos) << section;
+  EXPECT_EQ(section.find("<img"), std::string::npos) << "a log line became markup";
+  EXPECT_EQ(section.find("<b>adam"), std::string::npos) << "a parameter became markup";
+
+  // A new point of the curve is a change the next poll sends.
+  const std::int64_t version = everything["version"];
+  writer->report_intermediate(running.id, 3, {{"accuracy", 0.80}, {"training_j_so_far", 37.5}});
+  const auto reported = changes_after(client, "known", version);
+  ASSERT_GT(reported["version"].get<std::int64_t>(), version);
+  EXPECT_EQ(numbers(reported), (std::vector<std::int64_t>{5}));
+  EXPECT_NE(section_html(reported, "running").find("0.8"), std::string::npos)
+      << section_html(reported, "running");
+
+  // Once it ends, the section has no trial left to show.
+  writer->finish_trial(running.id, {TrialState::Pruned, {0.80, 100.0}});
+  const auto ended = changes_after(client, "known", reported["version"]);
+  const std::string after = section_html(ended, "running");
+  EXPECT_EQ(after.find("data-trial="), std::string::npos) << after;
 }
 
 TEST(DashboardPostgres, SendsOnlyWhatChangedOnPostgres) {

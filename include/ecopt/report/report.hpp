@@ -24,6 +24,9 @@ struct ReportOptions {
   // (study/noisy_front.hpp), as it is shown anyway when the study file
   // stored with the study says its objectives are noisy.
   bool noisy = false;
+  // Where the study's trial logs are (study/trial_log.hpp's trial_log_dir):
+  // running trials show their last lines. Unset: no logs are shown.
+  std::optional<std::filesystem::path> trial_log_dir;
 };
 
 struct ReportFiles {

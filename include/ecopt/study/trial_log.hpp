@@ -20,6 +20,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace ecopt {
 
@@ -31,6 +32,21 @@ inline constexpr std::size_t kTrialLogTailBytes = std::size_t{512} << 10;
 std::optional<std::filesystem::path> trial_log_dir(std::string_view storage_url,
                                                    std::string_view study_name);
 std::filesystem::path trial_log_path(const std::filesystem::path& dir, std::int64_t trial_number);
+
+// The whole lines of a log from byte `offset` on, each made printable (a
+// trial's output must drive neither a terminal nor a page); a line still
+// being written is left for the next read. What `ecopt logs` prints.
+struct TrialLogLines {
+  std::vector<std::string> lines;
+  std::uintmax_t next = 0;  // the offset after them
+};
+TrialLogLines read_trial_log(const std::filesystem::path& path, std::uintmax_t offset);
+
+// Its last `max_lines` whole lines, read from its last `max_bytes` only, so
+// that showing a running trial's log costs the same at any length; empty
+// when there is no log.
+std::vector<std::string> trial_log_tail(const std::filesystem::path& path, std::size_t max_lines,
+                                        std::size_t max_bytes);
 
 class TrialLog {
  public:

@@ -8,7 +8,8 @@ SQLite file, from the demo's study file with a longer schedule (`--epochs`,
 reports every `--report-every` batches) and `--trials` finished trials.
 
 Per run: tuning energy (every trial's `trial` record plus the tuner's own,
-the rule `tune` prints), wall time, trials pruned, and the hypervolume of the
+the rule `tune` prints), wall time (first trial's start to last trial's end,
+from the storage), trials pruned, and the hypervolume of the
 final front. The front's accuracy is the held-out test set's (the task scores
 only trials that finish on it; pruning reads the validation split). The
 hypervolume is normalised per seed, the same for the three runs: accuracy
@@ -18,12 +19,12 @@ the largest any of the seed's runs reached.
     /usr/bin/python3 bench/pruning_demo.py --ecopt build/src/cli/ecopt
 """
 import argparse
+import datetime
 import json
 import pathlib
 import re
 import subprocess
 import tempfile
-import time
 
 RULES = ["none", "front-reach", "pareto-halving"]
 
@@ -89,32 +90,42 @@ def complete_points(trials):
     return [tuple(t["values"]) for t in trials if t["state"] == "COMPLETE" and t.get("values")]
 
 
-def run_seed(ecopt, demo, folder, seed, args):
-    text = {rule: study_text(demo, folder / f"{rule}.db", seed, args.trials, args.epochs,
-                             args.report_every, args.train_subset) for rule in RULES}
-    started = time.monotonic()
-    processes = {rule: start(ecopt, folder, rule, text[rule]) for rule in RULES}
-    wall = {}
-    while len(wall) < len(RULES):
-        for rule, process in processes.items():
-            if rule not in wall and process.poll() is not None:
-                if process.returncode != 0:
-                    raise SystemExit(f"seed {seed}, {rule}: ecopt tune failed; see {folder / (rule + '.log')}")
-                wall[rule] = time.monotonic() - started
-        time.sleep(1)
-    trials = {rule: trials_of(ecopt, folder, rule) for rule in RULES}
+def wall_s(trials):
+    """From the first trial's start to the last one's end, from the storage."""
+    def seconds(text):
+        return datetime.datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+    finished = [t for t in trials if t.get("datetime_complete")]
+    return (max(seconds(t["datetime_complete"]) for t in finished)
+            - min(seconds(t["datetime_start"]) for t in trials))
+
+
+def summarise(trials, at=None):
+    """One seed's rows; with `at`, over each run's first `at` trials only
+    (a run cut short: the same count of started trials for every rule)."""
+    if at is not None:
+        trials = {rule: [t for t in runs if t["number"] < at] for rule, runs in trials.items()}
     top_speed = max(p[1] for rule in RULES for p in complete_points(trials[rule]))
     rows = {}
     for rule in RULES:
         states = [t["state"] for t in trials[rule]]
         rows[rule] = {
             "tuning_j": tuning_energy_j(trials[rule]),
-            "wall_s": wall[rule],
+            "wall_s": wall_s(trials[rule]),
             "pruned": states.count("PRUNED"),
             "started": len(states),
             "hypervolume": hypervolume(complete_points(trials[rule]), top_speed),
         }
     return rows
+
+
+def run_seed(ecopt, demo, folder, seed, args):
+    text = {rule: study_text(demo, folder / f"{rule}.db", seed, args.trials, args.epochs,
+                             args.report_every, args.train_subset) for rule in RULES}
+    processes = {rule: start(ecopt, folder, rule, text[rule]) for rule in RULES}
+    for rule, process in processes.items():
+        if process.wait() != 0:
+            raise SystemExit(f"seed {seed}, {rule}: ecopt tune failed; see {folder / (rule + '.log')}")
+    return summarise({rule: trials_of(ecopt, folder, rule) for rule in RULES})
 
 
 def main():
@@ -127,6 +138,8 @@ def main():
     parser.add_argument("--report-every", type=int, default=10)
     parser.add_argument("--train-subset", type=int, default=2400)
     parser.add_argument("--keep", help="folder to keep the studies and logs in")
+    parser.add_argument("--at", type=int,
+                        help="with --keep, do not run: summarise the kept runs over their first AT trials")
     args = parser.parse_args()
     ecopt = str(pathlib.Path(args.ecopt).resolve())
     demo = pathlib.Path(args.demo).resolve()
@@ -134,8 +147,11 @@ def main():
     results = {}
     for seed in args.seeds:
         folder = base / f"seed-{seed}"
-        folder.mkdir(parents=True, exist_ok=True)
-        results[seed] = run_seed(ecopt, demo, folder, seed, args)
+        if args.at is not None:
+            results[seed] = summarise({rule: trials_of(ecopt, folder, rule) for rule in RULES}, args.at)
+        else:
+            folder.mkdir(parents=True, exist_ok=True)
+            results[seed] = run_seed(ecopt, demo, folder, seed, args)
         print(json.dumps({"seed": seed, **results[seed]}), flush=True)
     print("\n| rule | started | pruned | tuning energy (J) | vs none | wall (s) | hypervolume | vs none |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- |")

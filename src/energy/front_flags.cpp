@@ -10,11 +10,7 @@ namespace ecopt {
 std::vector<FlaggedMember> flagged_front_members(const std::vector<Trial>& members) {
   std::vector<FlaggedMember> flagged;
   for (const auto& trial : members) {
-    std::vector<EnergyRecord> measured_work;
-    for (auto& record : energy_records(trial.user_attrs)) {
-      if (record.name != kTrialRecord) measured_work.push_back(std::move(record));
-    }
-    auto labels = flag_labels(measured_work);
+    auto labels = flag_labels(energy_records(trial.user_attrs));
     if (!labels.empty()) flagged.push_back({trial.number, std::move(labels)});
   }
   return flagged;

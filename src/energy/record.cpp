@@ -241,6 +241,7 @@ EnergyRecord energy_record_from_json(std::string name, const nlohmann::json& jso
 std::vector<std::string> flag_labels(const std::vector<EnergyRecord>& records) {
   std::vector<std::string> labels;
   for (const auto& record : records) {
+    if (record.name == kTrialRecord || record.name == kTunerRecord) continue;
     for (const auto& flag : record.flags()) labels.push_back(record.name + ": " + flag_label(flag));
   }
   return labels;

@@ -154,18 +154,13 @@ std::vector<std::string> key_params(const std::vector<Trial>& front, const Study
   return varying;
 }
 
-// The trial record's source with its marks, and the other records' flags.
+// The trial record's source with its marks, and the measured work's flags.
 std::string energy_cell(const Trial& trial) {
-  std::string cell = "-";
-  std::vector<EnergyRecord> others;
-  for (auto& record : energy_records(trial.user_attrs)) {
-    if (record.name == kTrialRecord) {
-      cell = record.labelled_source();
-    } else {
-      others.push_back(std::move(record));
-    }
-  }
-  for (const auto& label : flag_labels(others)) cell += " (" + label + ")";
+  const auto records = energy_records(trial.user_attrs);
+  const auto whole = std::find_if(records.begin(), records.end(),
+                                  [](const EnergyRecord& record) { return record.name == kTrialRecord; });
+  std::string cell = whole == records.end() ? "-" : whole->labelled_source();
+  for (const auto& label : flag_labels(records)) cell += " (" + label + ")";
   return cell;
 }
 

@@ -1,8 +1,7 @@
 #pragma once
 // What a Pareto front's energy figures can and cannot tell apart. A front
-// member whose measured work (any record but the whole-trial one: the
-// inference, generation or command-phase windows objectives are read
-// from) is flagged within the meter's resolution or net ≤ 0 holds its
+// member whose measured work (flag_labels(): the inference, generation or
+// command-phase windows objectives are read from) is flagged within the meter's resolution or net ≤ 0 holds its
 // place by a figure the meter could not resolve: measured again, the
 // front's order on energy may change. `ecopt tune`, `best-trials` and the
 // report (and so the dashboard) state it with this one line.

@@ -109,8 +109,13 @@ nlohmann::json to_json(const EnergyRecord& record);
 // InputError naming the record and the field when the JSON is not a record.
 EnergyRecord energy_record_from_json(std::string name, const nlohmann::json& json);
 
-// "inference: net ≤ 0", "trial: within resolution": one label per flag of
-// each record, for the tables, cards and pages that show a trial.
+// "inference: net ≤ 0", "command: within resolution": one label per flag of
+// each record of measured work (the windows objectives and figures are read
+// from), for the tables, cards, front notes and pages that show a trial. The
+// bookkeeping windows are left out: the whole-trial one (tuning energy) and
+// the tuner's, whose millisecond of asks is within any meter's resolution
+// by nature and says nothing about the trial's figures. Each record's own
+// flags stay in it (the report's details panel lists them).
 std::vector<std::string> flag_labels(const std::vector<EnergyRecord>& records);
 
 // The one writer: puts each record under user_attrs["energy"][name].

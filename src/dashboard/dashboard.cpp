@@ -217,7 +217,7 @@ struct Dashboard::Impl {
           }
           feed = slot;
         }
-        feed->refresh(*storage);
+        feed->refresh(*storage, record);
       }
       std::lock_guard lock(feeds_mutex);
       storage_error.clear();

@@ -1,6 +1,9 @@
 #include "study_feed.hpp"
 
+#include <algorithm>
 #include <utility>
+
+#include "ecopt/study/trial_log.hpp"
 
 namespace ecopt::dashboard {
 
@@ -14,18 +17,45 @@ StudyFeed::StudyFeed(StudyRecord study, std::string storage_description,
   state_ = std::move(state);
 }
 
-void StudyFeed::refresh(Storage& storage) {
+void StudyFeed::refresh(Storage& storage, const StudyRecord& record) {
   const auto current = trials();
-  TrialChanges changes = storage.trials_changed_since(current->study.id, current->version);
-  if (changes.trials.empty() && changes.version == current->version) return;
+  TrialChanges changes = storage.trials_changed_since(current->study.id, current->storage_version);
+  auto log_bytes = running_log_bytes(current->log_bytes, changes.trials);
+  if (changes.trials.empty() && changes.version == current->storage_version && log_bytes == current->log_bytes &&
+      record.spec == current->study.spec && record.user_attrs == current->study.user_attrs) {
+    return;
+  }
   auto next = std::make_shared<TrialsState>(*current);
-  next->version = changes.version;
+  next->version = std::max(current->version + 1, changes.version);
+  next->storage_version = changes.version;
+  next->study = record;
+  next->log_bytes = std::move(log_bytes);
   for (auto& trial : changes.trials) {
-    next->changed_at[trial.number] = changes.version;
+    next->changed_at[trial.number] = next->version;
     next->trials[trial.number] = std::move(trial);
   }
   std::lock_guard lock(state_mutex_);
   state_ = std::move(next);
+}
+
+// `bytes` with the trials that `changed` and are RUNNING added, the others
+// left out, each with its log's size now (0 while it has none).
+std::map<std::int64_t, std::uintmax_t> StudyFeed::running_log_bytes(std::map<std::int64_t, std::uintmax_t> bytes,
+                                                                    const std::vector<Trial>& changed) const {
+  if (!trial_log_dir_) return {};
+  for (const Trial& trial : changed) {
+    if (trial.state == TrialState::Running) {
+      bytes[trial.number] = 0;
+    } else {
+      bytes.erase(trial.number);
+    }
+  }
+  for (auto& [number, size] : bytes) {
+    std::error_code none;
+    const std::uintmax_t now = std::filesystem::file_size(trial_log_path(*trial_log_dir_, number), none);
+    size = none ? 0 : now;
+  }
+  return bytes;
 }
 
 std::shared_ptr<const TrialsState> StudyFeed::trials() const {

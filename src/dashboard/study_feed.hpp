@@ -1,7 +1,7 @@
 #pragma once
 // One study as the dashboard serves it: its trials, read incrementally from
 // storage (trials_changed_since), and its report page, rendered at most once
-// per storage version whoever asks. Every trial and page section remembers
+// per version whoever asks. Every trial and page section remembers
 // the version at which it last changed, so a client that holds version V
 // gets only what changed after V.
 #include <cstdint>
@@ -23,9 +23,14 @@ namespace ecopt::dashboard {
 
 struct TrialsState {
   StudyRecord study;
+  // The feed's version, which pages hold and poll from: storage's, moved on
+  // also when the study record or a running trial's log changes, which
+  // storage does not version.
   std::int64_t version = 0;
+  std::int64_t storage_version = 0;  // trials_changed_since's
   std::map<std::int64_t, Trial> trials;                  // by number
   std::map<std::int64_t, std::int64_t> changed_at;       // number -> version
+  std::map<std::int64_t, std::uintmax_t> log_bytes;      // running trial -> its log's size
 };
 
 struct RenderedPage {
@@ -46,8 +51,9 @@ class StudyFeed {
   StudyFeed(StudyRecord study, std::string storage_description,
             std::optional<std::filesystem::path> trial_log_dir, LiveUpdates live_updates);
 
-  // Reads what changed in storage; the caller serialises storage access.
-  void refresh(Storage& storage);
+  // Reads what changed in storage, given the study's record as just read,
+  // and the running trials' log sizes; the caller serialises storage access.
+  void refresh(Storage& storage, const StudyRecord& record);
   std::shared_ptr<const TrialsState> trials() const;
   // The page at the latest version read; renders it if nobody has yet.
   std::shared_ptr<const RenderedPage> page();
@@ -56,6 +62,8 @@ class StudyFeed {
   nlohmann::json changes_since(std::int64_t since);
 
  private:
+  std::map<std::int64_t, std::uintmax_t> running_log_bytes(std::map<std::int64_t, std::uintmax_t> bytes,
+                                                           const std::vector<Trial>& changed) const;
   std::shared_ptr<const RenderedPage> render(std::shared_ptr<const TrialsState> state,
                                              const RenderedPage* previous) const;
 

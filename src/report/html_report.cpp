@@ -30,6 +30,7 @@ ReportPage render_page(const ReportContext& context) {
   return {page.spec.name + " · ECOpt report",
           {{"summary", "<div id=\"summary\">" + summary_section(page) + "</div>"},
            {"running", running_section(page)},
+           {"budget", budget_section(page)},
            {"pareto", pareto_section(page)},
            {"hypervolume", hypervolume_section(page)},
            {"history", history_section(page)},

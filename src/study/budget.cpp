@@ -10,10 +10,12 @@
 
 #include <fmt/format.h>
 
+#include "ecopt/core/attributes.hpp"
 #include "ecopt/core/error.hpp"
 #include "ecopt/core/format.hpp"
 #include "ecopt/core/untrusted_input.hpp"
 #include "ecopt/math/front.hpp"
+#include "ecopt/storage/storage.hpp"
 #include "ecopt/study/worker.hpp"
 
 namespace ecopt {
@@ -154,45 +156,71 @@ std::optional<StopReason> StudyRules::check_failures() const {
   return std::nullopt;
 }
 
+std::vector<BudgetProgress> budget_progress(const StudyBudget& budget, const std::vector<Trial>& trials,
+                                            const StudySpec& spec, const TuningEnergy& tuning,
+                                            const CarbonOptions& carbon) {
+  std::vector<BudgetProgress> progress;
+  const auto quota = [&](const char* rule, double used, double limit, const char* spent, std::string status) {
+    const bool reached = used >= limit;
+    progress.push_back({rule, used / limit, reached, status, reached ? spent + status : std::string()});
+  };
+  // The trials' energy and the tuner's own work between them (total_j).
+  if (budget.energy_kwh) {
+    const double kwh = tuning.total_j() / kJoulesPerKwh;
+    quota("energy_kwh", kwh, *budget.energy_kwh, "the energy budget is spent: ",
+          fmt::format("tuning energy {:.4g} kWh ({}) of {:g} kWh", kwh, tuning.labelled_source(),
+                      *budget.energy_kwh));
+  }
+  if (budget.carbon_kg) {
+    const auto spent = tuning_carbon(trials, carbon);
+    const double kg = spent.grams_co2e / 1000.0;
+    quota("carbon_kg", kg, *budget.carbon_kg, "the carbon budget is spent: ",
+          fmt::format("tuning carbon {:.4g} kg CO2e ({}) of {:g} kg", kg, spent.labelled_source(carbon),
+                      *budget.carbon_kg));
+  }
+  if (budget.wall_time_s) {
+    const double running_s = study_running_time_s(trials);
+    quota("wall_time", running_s, *budget.wall_time_s, "the wall-time budget is spent: ",
+          fmt::format("trials ran {} of {}", format_hours(running_s), format_hours(*budget.wall_time_s)));
+  }
+  if (budget.min_hypervolume_per_kwh) {
+    const double least = *budget.min_hypervolume_per_kwh;
+    const int window = budget.hypervolume_window.value_or(kDefaultHypervolumeWindow);
+    const auto gain = recent_hypervolume_gain(trials, spec, window);
+    BudgetProgress returns{"min_hypervolume_per_kwh", std::nullopt, gain && gain->per_kwh() < least, {}, {}};
+    returns.status =
+        gain ? fmt::format("the last {} trials added hypervolume {:.4g} for {:.4g} kWh, {:.4g} per kWh, {} {:g}",
+                           window, gain->hypervolume, gain->kwh, gain->per_kwh(),
+                           returns.reached ? "below" : "at least", least)
+             : fmt::format("not judged yet: it needs more than {} finished trials, a front with volume and the "
+                           "last {} trials' tuning energy measured; it stops a run below {:g} hypervolume per kWh",
+                           window, window, least);
+    if (returns.reached) returns.message = "diminishing returns: " + returns.status;
+    progress.push_back(std::move(returns));
+  }
+  return progress;
+}
+
+BudgetProgress trials_progress(const std::vector<Trial>& trials, std::int64_t n_trials) {
+  const auto answered = std::count_if(trials.begin(), trials.end(),
+                                      [](const Trial& trial) { return counts_toward_n_trials(trial.state); });
+  return {"n_trials", static_cast<double>(answered) / static_cast<double>(n_trials), answered >= n_trials,
+          fmt::format("{} of {} trials answered (COMPLETE or PRUNED)", answered, n_trials), {}};
+}
+
+StoredRunSettings stored_run_settings(const StudyRecord& record) {
+  const auto file = record.user_attrs.find(kStudyFileAttr);
+  if (file == record.user_attrs.end() || !file->is_object()) return {};
+  const StudyFile stored = study_file_from_json(
+      nlohmann::ordered_json(*file), fmt::format("the study file stored with study '{}'", record.spec.name));
+  return {stored.n_trials, stored.energy.carbon};
+}
+
 std::optional<StopReason> StudyRules::check(const std::vector<Trial>& trials, const StudySpec& spec,
                                             const TuningEnergy& tuning) const {
   if (auto failure = check_failures()) return failure;
-  const auto budget_stop = [](const char* rule, std::string message) {
-    return StopReason{false, rule, std::move(message)};
-  };
-  // The trials' energy and the tuner's own work between them (total_j).
-  if (budget_.energy_kwh && tuning.total_j() / kJoulesPerKwh >= *budget_.energy_kwh) {
-    return budget_stop("energy_kwh", fmt::format("the energy budget is spent: tuning energy {:.4g} kWh ({}) of "
-                                                 "{:g} kWh",
-                                                 tuning.total_j() / kJoulesPerKwh, tuning.labelled_source(),
-                                                 *budget_.energy_kwh));
-  }
-  if (budget_.carbon_kg) {
-    const auto carbon = tuning_carbon(trials, carbon_);
-    if (carbon.grams_co2e / 1000.0 >= *budget_.carbon_kg) {
-      return budget_stop("carbon_kg", fmt::format("the carbon budget is spent: tuning carbon {:.4g} kg CO2e ({}) "
-                                                  "of {:g} kg",
-                                                  carbon.grams_co2e / 1000.0, carbon.labelled_source(carbon_),
-                                                  *budget_.carbon_kg));
-    }
-  }
-  if (budget_.wall_time_s) {
-    const double running_s = study_running_time_s(trials);
-    if (running_s >= *budget_.wall_time_s) {
-      return budget_stop("wall_time", fmt::format("the wall-time budget is spent: trials ran {} of {}",
-                                                  format_hours(running_s), format_hours(*budget_.wall_time_s)));
-    }
-  }
-  if (budget_.min_hypervolume_per_kwh) {
-    const int window = budget_.hypervolume_window.value_or(kDefaultHypervolumeWindow);
-    const auto gain = recent_hypervolume_gain(trials, spec, window);
-    if (gain && gain->per_kwh() < *budget_.min_hypervolume_per_kwh) {
-      return budget_stop("min_hypervolume_per_kwh",
-                         fmt::format("diminishing returns: the last {} trials added hypervolume {:.4g} for "
-                                     "{:.4g} kWh, {:.4g} per kWh, below {:g}",
-                                     window, gain->hypervolume, gain->kwh, gain->per_kwh(),
-                                     *budget_.min_hypervolume_per_kwh));
-    }
+  for (auto& rule : budget_progress(budget_, trials, spec, tuning, carbon_)) {
+    if (rule.reached) return StopReason{false, std::move(rule.rule), std::move(rule.message)};
   }
   return std::nullopt;
 }

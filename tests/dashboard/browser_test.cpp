@@ -39,7 +39,9 @@ class DashboardBrowser : public ::testing::Test {
     fs::create_directories(scratch);
     url = "sqlite:///" + (scratch / "demo.db").string();
     auto storage = open_storage(url);
-    study = report::testing::make_demo_study(*storage, "demo", kDemoTrials);
+    // A budget, so that the pages show its progress too.
+    study = report::testing::make_demo_study(*storage, "demo", kDemoTrials, 7,
+                                             {.energy_kwh = 0.05, .wall_time_s = 7200, .min_hypervolume_per_kwh = 1.0});
   }
   void TearDown() override {
     if (!scratch.empty()) fs::remove_all(scratch);
@@ -137,6 +139,7 @@ TEST_F(DashboardBrowser, PagesFitAt1280And1920WithoutNetworkOrConsoleOutput) {
         EXPECT_EQ(browser.evaluate("document.querySelectorAll('#running .running-trial svg.chart').length"), 3);
         EXPECT_EQ(browser.evaluate("document.querySelector('#running pre').textContent.includes('<script>')"),
                   true);
+        EXPECT_EQ(browser.evaluate("document.querySelectorAll('#budget progress').length"), 2);
       }
       const auto problems = browser.evaluate(ecopt::testing::kOverflowScript);
       EXPECT_TRUE(problems.empty()) << problems.dump(2);

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <thread>
 #include <vector>
 
@@ -16,7 +17,12 @@
 #include <httplib.h>
 
 #include "ecopt/core/error.hpp"
+#include "ecopt/core/attributes.hpp"
+#include "ecopt/core/escape.hpp"
+#include "ecopt/energy/tuning_energy.hpp"
+#include "ecopt/study/budget.hpp"
 #include "ecopt/study/noisy_front.hpp"
+#include "ecopt/study/study_file.hpp"
 #include "ecopt/study/trial_log.hpp"
 #include "report/known_study.hpp"
 #include "report/noisy_study.hpp"
@@ -336,8 +342,15 @@ TEST_F(DashboardServer, ShowsRunningTrialsWithTheirCurveAndLog) {
   EXPECT_EQ(section.find("<img"), std::string::npos) << "a log line became markup";
   EXPECT_EQ(section.find("<b>adam"), std::string::npos) << "a parameter became markup";
 
+  // A line the trial writes reaches the page on the next poll, with no
+  // storage write between.
+  std::ofstream(trial_log_path(*log_dir, running.number), std::ios::app) << "epoch 200: written later\n";
+  const auto logged = changes_after(client, "known", everything["version"]);
+  EXPECT_NE(section_html(logged, "running").find("epoch 200: written later"), std::string::npos)
+      << logged.dump();
+
   // A new point of the curve is a change the next poll sends.
-  const std::int64_t version = everything["version"];
+  const std::int64_t version = logged["version"];
   writer->report_intermediate(running.id, 3, {{"accuracy", 0.80}, {"training_j_so_far", 37.5}});
   const auto reported = changes_after(client, "known", version);
   ASSERT_GT(reported["version"].get<std::int64_t>(), version);
@@ -350,6 +363,63 @@ TEST_F(DashboardServer, ShowsRunningTrialsWithTheirCurveAndLog) {
   const auto ended = changes_after(client, "known", reported["version"]);
   const std::string after = section_html(ended, "running");
   EXPECT_EQ(after.find("data-trial="), std::string::npos) << after;
+}
+
+// Issue 30: how close the study is to each rule that ends its runs, in the
+// runner's own words (study/budget.hpp), and why its last run stopped once
+// one did; a study with no rule shows no budget.
+TEST_F(DashboardServer, ShowsBudgetProgressAsTheRunnerJudgesIt) {
+  auto writer = open_storage(url);
+  StudySpec spec = report::testing::known_spec("budgeted");
+  spec.budget.energy_kwh = 0.001;
+  spec.budget.wall_time_s = 3600;
+  spec.budget.min_hypervolume_per_kwh = 5.0;
+  const StudyFile file = parse_study_file(R"(
+[study]
+name = "budgeted"
+n_trials = 10
+[[objectives]]
+name = "accuracy"
+direction = "maximize"
+[[objectives]]
+name = "inference_samples_per_j"
+direction = "maximize"
+[task]
+kind = "test-problem"
+)",
+                                          "budgeted.toml");
+  const StudyRecord study =
+      report::testing::fill_known_study(*writer, spec, {{kStudyFileAttr, file.document}});
+  report::testing::make_known_study(*writer, "unbounded");
+  RunningDashboard dashboard(test_options(url));
+  httplib::Client client("127.0.0.1", dashboard.port());
+
+  const auto everything = get_json(client, "/api/changes?name=budgeted&since=0");
+  const std::string section = section_html(everything, "budget");
+  const auto trials = writer->trials(study.id);
+  std::vector<BudgetProgress> expected{trials_progress(trials, 10)};
+  for (auto& rule : budget_progress(spec.budget, trials, spec, tuning_energy(trials), CarbonOptions{})) {
+    expected.push_back(std::move(rule));
+  }
+  ASSERT_EQ(expected.size(), 4u);
+  for (const auto& rule : expected) {
+    EXPECT_NE(section.find(html_escape(rule.status)), std::string::npos) << rule.status << "\n" << section;
+  }
+  EXPECT_NE(section.find("4 of 10 trials answered"), std::string::npos) << section;
+  EXPECT_NE(section.find("of 0.001 kWh"), std::string::npos) << section;
+  EXPECT_NE(section.find("<progress"), std::string::npos) << section;
+  EXPECT_EQ(section_html(get_json(client, "/api/changes?name=unbounded&since=0"), "budget"),
+            "<section id=\"budget\" hidden></section>");
+
+  // A run that stops says why, in the study's attributes; the page follows.
+  writer->set_study_user_attrs(study.id, {{kStoppedByStudyAttr,
+                                           {{"rule", "energy_kwh"},
+                                            {"message", "the energy budget is spent: <b>test</b>"},
+                                            {"at", "2026-12-07T11:00:00.000Z"}}}});
+  const auto stopped = changes_after(client, "budgeted", everything["version"]);
+  EXPECT_NE(section_html(stopped, "budget").find("the energy budget is spent: &lt;b&gt;test&lt;/b&gt;"),
+            std::string::npos)
+      << section_html(stopped, "budget");
 }
 
 TEST(DashboardPostgres, SendsOnlyWhatChangedOnPostgres) {

@@ -46,9 +46,10 @@ inline CnnCost cnn_cost(const CnnShape& shape) {
 }
 
 inline StudyRecord make_demo_study(Storage& storage, const std::string& name, int trial_count,
-                                   unsigned seed = 7) {
+                                   unsigned seed = 7, const StudyBudget& budget = {}) {
   StudySpec spec;
   spec.name = name;
+  spec.budget = budget;
   spec.objectives = {{"accuracy", Direction::Maximize, std::nullopt},
                      {"inference_samples_per_j", Direction::Maximize, std::nullopt}};
   const StudyRecord study = storage.create_study(spec, {{"task", "image-classification (synthetic)"}});

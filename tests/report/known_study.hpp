@@ -79,10 +79,11 @@ inline nlohmann::json energy_attrs(double accuracy, double j, double params, dou
   return attrs;
 }
 
-// Fills `storage` with the table above; returns the study record.
-inline StudyRecord make_known_study(Storage& storage, const std::string& name = "known",
+// Fills `storage` with the table above in a study of `spec` (known_spec's
+// objectives, with a budget or not) and `study_attrs`; returns its record.
+inline StudyRecord fill_known_study(Storage& storage, const StudySpec& spec, const nlohmann::json& study_attrs,
                                     const std::string& hostile_value = "adam") {
-  const StudyRecord study = storage.create_study(known_spec(name), nlohmann::json::object());
+  const StudyRecord study = storage.create_study(spec, study_attrs);
   const std::vector<KnownTrial> rows = {
       {0.80, 1.0 / 256, energy_attrs(0.80, 1.0 / 256, 1000, 2e5, 90, EnergySource::EstimateCpuTime, 10),
        {{"width", std::int64_t{8}}, {"kernel", std::int64_t{3}}, {"optimizer", hostile_value}}},
@@ -110,6 +111,11 @@ inline StudyRecord make_known_study(Storage& storage, const std::string& name = 
   failure.fail_reason = "out of memory at epoch 2";
   storage.finish_trial(failed.id, failure);
   return study;
+}
+
+inline StudyRecord make_known_study(Storage& storage, const std::string& name = "known",
+                                    const std::string& hostile_value = "adam") {
+  return fill_known_study(storage, known_spec(name), nlohmann::json::object(), hostile_value);
 }
 
 }  // namespace ecopt::report::testing

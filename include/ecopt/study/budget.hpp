@@ -93,6 +93,37 @@ struct FailureLimits {
   int stop_after_same_failures = 0;    // in a row, with the same reason
 };
 
+// How close a study is to one rule of its budget, judged as StudyRules
+// judges it: check() stops a run at the first rule reached; the report and
+// the dashboard show every rule's progress.
+struct BudgetProgress {
+  std::string rule;                // the setting, as in StopReason: "energy_kwh", "n_trials", ...
+  std::optional<double> fraction;  // of the limit used (1 or more: reached); nullopt for
+                                   // diminishing returns, which is no quota
+  bool reached = false;
+  std::string status;   // one line: "tuning energy 0.1234 kWh (rapl-powercap) of 0.5 kWh"
+  std::string message;  // why it stops a run (StopReason::message); empty unless a budget rule is reached
+};
+
+// The progress of each rule `budget` sets, in check()'s order: energy,
+// carbon, wall time, diminishing returns.
+std::vector<BudgetProgress> budget_progress(const StudyBudget& budget, const std::vector<Trial>& trials,
+                                            const StudySpec& spec, const TuningEnergy& tuning,
+                                            const CarbonOptions& carbon);
+// n_trials as a run counts it: COMPLETE and PRUNED trials (counts_toward_n_trials).
+BudgetProgress trials_progress(const std::vector<Trial>& trials, std::int64_t n_trials);
+
+// What a study holds of the settings its runs follow: n_trials and [energy]
+// carbon of the study file tune stored with it (kStudyFileAttr; a --n-trials
+// given to one run is not stored). Without one: no n_trials, the default
+// carbon settings. InputError when the stored file cannot be read.
+struct StudyRecord;
+struct StoredRunSettings {
+  std::optional<std::int64_t> n_trials;
+  CarbonOptions carbon;
+};
+StoredRunSettings stored_run_settings(const StudyRecord& record);
+
 // The rule set of a run.
 class StudyRules {
  public:

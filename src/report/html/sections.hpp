@@ -11,6 +11,7 @@ namespace ecopt::report::html {
 
 std::string summary_section(const Page& page);      // summary.cpp: the header and cards
 std::string running_section(const Page& page);      // running.cpp: RUNNING trials, curves and logs
+std::string budget_section(const Page& page);       // budget.cpp: n_trials and [budget] progress
 std::string pareto_section(const Page& page);       // front.cpp
 std::string hypervolume_section(const Page& page);  // front.cpp
 std::string history_section(const Page& page);      // history.cpp

@@ -269,12 +269,22 @@ struct Dashboard::Impl {
     return out;
   }
 
+  // The study list; on an empty storage, the commands that fill it
+  // instead (index.js swaps one for the other as studies come and go).
   std::string index_page() {
     const nlohmann::json studies = studies_json();
+    const bool none = studies["studies"].empty();
+    const std::string storage = html_escape(storage_description);
     return fmt::format(
-        R"(<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>ECOpt dashboard</title><style>{}</style></head><body><div class="page"><header><p class="kicker">ECOpt dashboard</p><h1>Studies</h1><p class="meta">{}</p></header><section id="studies"><table id="study-table"><thead><tr><th>study</th><th>objectives</th><th class="num">trials</th><th>states</th></tr></thead><tbody></tbody></table><p class="note" id="storage-error"></p></section></div><script type="application/json" id="ecopt-studies">{}</script><script>{}</script></body></html>)",
-        assets::kIndexCss, html_escape(storage_description),
+        R"(<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>ECOpt dashboard</title><style>{}</style></head><body><div class="page"><header><p class="kicker">ECOpt dashboard</p><h1>Studies</h1><p class="meta">{}</p></header><section id="studies"><table id="study-table"{}><thead><tr><th>study</th><th>objectives</th><th class="num">trials</th><th class="num">running</th><th class="num">complete</th><th class="num">pruned</th><th class="num">failed</th></tr></thead><tbody></tbody></table>{}<p class="note" id="storage-error"></p></section></div><script type="application/json" id="ecopt-studies">{}</script><script>{}</script></body></html>)",
+        assets::kIndexCss, storage, none ? " hidden" : "", empty_storage_text(storage, none),
         json_for_script(studies), assets::kIndexJs);
+  }
+
+  static std::string empty_storage_text(const std::string& storage, bool shown) {
+    return fmt::format(
+        R"(<div id="empty"{}><p>No study in {} yet. Start one into this storage and it appears here:</p><ul><li>from a study file (<code>examples/pytorch-fashion-mnist/study.toml</code> is one to start from; docs/study-file.md): <code>ecopt tune study.toml --storage {}</code></li><li>from your own training loop, asking for parameters and telling results (docs/cli.md): <code>ecopt create-study --storage {} --study-name my-study --directions maximize minimize --objective-names accuracy inference_j_per_sample</code>, then <code>ecopt ask</code> and <code>ecopt tell</code></li></ul></div>)",
+        shown ? "" : " hidden", storage, storage, storage);
   }
 
   void configure_server() {

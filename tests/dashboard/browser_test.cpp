@@ -98,6 +98,28 @@ TEST_F(DashboardBrowser, ShowsATrialToldThroughTheCliWithoutAReload) {
   expect_local(browser, dashboard.url("/"));
 }
 
+// The study list of an empty storage says what to run, and gives way to
+// the list, with a count per state, once a study appears.
+TEST_F(DashboardBrowser, TheStudyListOfAnEmptyStorageSaysWhatToRunUntilAStudyAppears) {
+  const std::string empty = "sqlite:///" + (scratch / "empty.db").string();
+  auto storage = open_storage(empty);
+  RunningDashboard dashboard(test_options(empty));
+  ChromiumSession browser(scratch, 1280, 900);
+  browser.navigate(dashboard.url("/"));
+  EXPECT_EQ(browser.evaluate("!document.getElementById('empty').hidden && "
+                             "document.getElementById('study-table').hidden"),
+            true);
+  const StudyRecord made = report::testing::make_demo_study(*storage, "later", 3);
+  storage->create_trial(made.id, nlohmann::json::object());
+  ASSERT_TRUE(browser.wait_for("document.getElementById('empty').hidden && "
+                               "document.querySelectorAll('#study-table tbody tr').length === 1",
+                               std::chrono::seconds(10)));
+  EXPECT_EQ(browser.evaluate("[...document.querySelectorAll('#study-table tbody td.num')]"
+                             ".map((td) => td.textContent).join(' ')"),
+            "4 1 3 0 0");  // trials, running, complete, pruned, failed
+  EXPECT_TRUE(browser.console().empty()) << browser.console().front();
+}
+
 // The pages at both widths, with every cell, scroll box and the page itself
 // checked for overflow; screenshots for docs/report.md when asked for.
 // A trial still running, with a learning curve of three metrics and a log

@@ -422,6 +422,21 @@ kind = "test-problem"
       << section_html(stopped, "budget");
 }
 
+// Issue 30: an empty storage is no empty table but the commands that fill
+// it, with this storage's URL in them.
+TEST_F(DashboardServer, AnEmptyStorageSaysWhatToRun) {
+  open_storage(url);
+  RunningDashboard dashboard(test_options(url));
+  httplib::Client client("127.0.0.1", dashboard.port());
+  const auto page = client.Get("/");
+  ASSERT_EQ(page->status, 200);
+  EXPECT_NE(page->body.find("No study in " + url + " yet"), std::string::npos) << page->body;
+  EXPECT_NE(page->body.find("<code>ecopt tune study.toml --storage " + url + "</code>"), std::string::npos)
+      << page->body;
+  EXPECT_NE(page->body.find("<code>ecopt create-study --storage " + url), std::string::npos) << page->body;
+  EXPECT_TRUE(get_json(client, "/api/studies")["studies"].empty());
+}
+
 TEST(DashboardPostgres, SendsOnlyWhatChangedOnPostgres) {
   ECOPT_REQUIRE_PG_SERVER(server);
   expect_only_changes_are_sent(server->create_database());

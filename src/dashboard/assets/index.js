@@ -2,8 +2,11 @@
 // built with textContent only: study names never become markup.
 (function () {
   'use strict';
-  const body = document.querySelector('#study-table tbody');
+  const table = document.getElementById('study-table');
+  const body = table.querySelector('tbody');
+  const empty = document.getElementById('empty');
   const error = document.getElementById('storage-error');
+  const counted = ['RUNNING', 'COMPLETE', 'PRUNED', 'FAIL'];  // one column each
 
   function cell(text, className) {
     const td = document.createElement('td');
@@ -21,11 +24,13 @@
       const name = document.createElement('td');
       name.append(link);
       const objectives = study.objectives.map((o) => o.name + ' (' + o.direction + ')').join(', ');
-      const states = Object.entries(study.states).map(([state, n]) => n + ' ' + state).join(', ');
-      row.append(name, cell(objectives), cell(String(study.n_trials), 'num'), cell(states || '–'));
+      row.append(name, cell(objectives), cell(String(study.n_trials), 'num'),
+        ...counted.map((state) => cell(String(study.states[state] || 0), 'num')));
       return row;
     });
     body.replaceChildren(...rows);
+    table.hidden = rows.length === 0;
+    empty.hidden = rows.length > 0;
     error.textContent = listing.error ? 'storage: ' + listing.error : '';
   }
 

@@ -2,8 +2,10 @@
 # Load test of `ecopt dashboard` (docs/benchmarks/dashboard.md): 50
 # concurrent clients for 30 s on loopback against a 1,000-trial SQLite
 # study, first on the changes endpoint every open page polls (while a
-# writer tells a trial per second), then on the whole study page. Prints
-# wrk's latency percentiles and the server's resident memory.
+# writer tells a trial per second), again while 4 running trials also
+# stream a learning-curve point and a log line every 250 ms each, then on
+# the whole study page. Prints wrk's latency percentiles and the server's
+# resident memory.
 # Usage: bench/dashboard_load.sh [BUILD_DIR]   (needs wrk: install-deps.sh)
 set -euo pipefail
 build=${1:-build}
@@ -38,6 +40,16 @@ ECOPT_START_VERSION=$version wrk -t2 -c50 -d30s --latency -s "$(dirname "$0")/da
   "http://127.0.0.1:$port/"
 wait "$writer"
 echo "server memory: $(rss)"
+
+echo "== 50 clients polling /api/changes for 30 s, one trial told per second, 4 running trials each reporting a point and a log line every 250 ms =="
+version=$(curl -sf "http://127.0.0.1:$port/api/changes?name=load&since=0" | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["version"])')
+"$filler" "$url" load 1000 30 4 &
+writer=$!
+ECOPT_START_VERSION=$version wrk -t2 -c50 -d30s --latency -s "$(dirname "$0")/dashboard_poll.lua" \
+  "http://127.0.0.1:$port/"
+wait "$writer"
+echo "server memory: $(rss)"
+echo "study page now: $(curl -sf "http://127.0.0.1:$port/study?name=load" | wc -c) bytes"
 
 echo "== 50 clients loading the whole study page for 30 s =="
 wrk -t2 -c50 -d30s --latency "http://127.0.0.1:$port/study?name=load"

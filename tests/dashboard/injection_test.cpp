@@ -1,8 +1,9 @@
 // Stored XSS: a script planted through every field a user can store and the
 // pages show (study, objective, parameter and energy record names,
 // parameter values, user attributes, every text field of an energy record,
-// fail reasons), all through the real CLI into real SQLite, then the real
-// report.html and dashboard pages in headless Chromium. Nothing planted
+// fail reasons, a running trial's metric names and log), all through the
+// real CLI into real SQLite, then the real report.html and dashboard pages
+// in headless Chromium. Nothing planted
 // runs, the pages' own scripts do, and a script that slips into the page
 // later (a missed escape) is refused by the Content-Security-Policy.
 #include <unistd.h>
@@ -17,6 +18,7 @@
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include "ecopt/study/trial_log.hpp"
 #include "report/chromium.hpp"
 #include "running_dashboard.hpp"
 #include "storage/process.hpp"
@@ -92,6 +94,14 @@ class PageInjection : public ::testing::Test {
     const std::int64_t failed = ask();
     ecopt({"tell", "--storage", url, "--study-name", kStudy, "--trial-number",
            std::to_string(failed), "--state", "fail", "--fail-reason", payload("fail reason")});
+    // A running trial: a learning curve of a planted metric name, and a log.
+    const std::int64_t running = ask();
+    for (const char* step : {"1", "2"}) {
+      ecopt({"intermediate", "--storage", url, "--study-name", kStudy, "--trial-number",
+             std::to_string(running), "--step", step, "--pruner", "none", "--values",
+             nlohmann::json{{payload("metric name"), 0.5}}.dump()});
+    }
+    TrialLog(trial_log_path(*trial_log_dir(url, kStudy), running), {}).add(payload("log line"));
   }
   void TearDown() override {
     if (!scratch.empty()) fs::remove_all(scratch);
@@ -130,7 +140,11 @@ class PageInjection : public ::testing::Test {
   static void expect_nothing_ran(ChromiumSession& browser) {
     ASSERT_TRUE(browser.wait_for(kReady, std::chrono::seconds(10))) << "report.js did not run";
     const int rows = browser.evaluate("document.querySelectorAll('#trial-table tbody tr').length");
-    EXPECT_EQ(rows, 3) << "the trial table is not drawn";
+    EXPECT_EQ(rows, 4) << "the trial table is not drawn";
+    EXPECT_EQ(browser.evaluate("document.querySelectorAll('#running .running-trial svg.chart').length"), 1)
+        << "the running trial's curve is not shown";
+    EXPECT_EQ(browser.evaluate("document.querySelector('#running pre').textContent.includes('log line')"), true)
+        << "the running trial's log is not shown";
     for (int row = 0; row < rows; ++row) {
       browser.evaluate(fmt::format("document.querySelectorAll('#trial-table tbody tr')[{}].click()", row));
       ASSERT_TRUE(browser.wait_for(kImagesSettled, std::chrono::seconds(5)));
@@ -213,7 +227,7 @@ TEST_F(PageInjection, DashboardRunsNothingPlantedOnLoadOrAfterALiveUpdate) {
   tell_complete(0.97, 1e-4);  // a new front member: sections are swapped in live
   ASSERT_TRUE(browser.wait_for(
       fmt::format("(document.body.dataset.version ?? '0') !== '{}' && "
-                  "document.querySelectorAll('#trial-table tbody tr').length === 4",
+                  "document.querySelectorAll('#trial-table tbody tr').length === 5",
                   version),
       std::chrono::seconds(10)))
       << "no live update";

@@ -18,11 +18,21 @@ StudyFeed::StudyFeed(StudyRecord study, std::string storage_description,
 }
 
 void StudyFeed::refresh(Storage& storage, const StudyRecord& record) {
-  const auto current = trials();
-  TrialChanges changes = storage.trials_changed_since(current->study.id, current->storage_version);
+  auto current = trials();
+  TrialChanges changes = storage.trials_changed_since(record.id, current->storage_version);
+  // A study deleted and made again under its name (a new id, or the same id
+  // reused with its version count started anew): read from its start.
+  const bool made_again = record.id != current->study.id || changes.version < current->storage_version;
+  if (made_again) {
+    auto start = std::make_shared<TrialsState>();
+    start->version = current->version;  // the feed's version only moves on
+    current = std::move(start);
+    changes = storage.trials_changed_since(record.id, 0);
+  }
   auto log_bytes = running_log_bytes(current->log_bytes, changes.trials);
-  if (changes.trials.empty() && changes.version == current->storage_version && log_bytes == current->log_bytes &&
-      record.spec == current->study.spec && record.user_attrs == current->study.user_attrs) {
+  if (!made_again && changes.trials.empty() && changes.version == current->storage_version &&
+      log_bytes == current->log_bytes && record.spec == current->study.spec &&
+      record.user_attrs == current->study.user_attrs) {
     return;
   }
   auto next = std::make_shared<TrialsState>(*current);

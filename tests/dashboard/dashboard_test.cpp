@@ -437,6 +437,29 @@ TEST_F(DashboardServer, AnEmptyStorageSaysWhatToRun) {
   EXPECT_TRUE(get_json(client, "/api/studies")["studies"].empty());
 }
 
+// A study deleted and made again under its name while the dashboard runs
+// is read from its start, and the other studies go on being read.
+TEST_F(DashboardServer, AStudyMadeAgainUnderItsNameIsReadAfresh) {
+  auto writer = open_storage(url);
+  const StudyRecord first = report::testing::make_known_study(*writer, "known");
+  RunningDashboard dashboard(test_options(url));
+  httplib::Client client("127.0.0.1", dashboard.port());
+  ASSERT_EQ(get_json(client, "/api/studies")["studies"][0]["n_trials"], 5);
+
+  writer->delete_study(first.id);
+  const StudyRecord again = writer->create_study(report::testing::known_spec("known"), nlohmann::json::object());
+  writer->create_trial(again.id, nlohmann::json::object());
+  nlohmann::json listing;
+  for (int i = 0; i < 100; ++i) {  // the dashboard polls every 200 ms
+    listing = get_json(client, "/api/studies");
+    if (listing["studies"][0]["n_trials"] == 1) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(listing["error"], nullptr) << listing.dump();
+  EXPECT_EQ(listing["studies"][0]["n_trials"], 1) << listing.dump();
+  EXPECT_EQ(listing["studies"][0]["states"], (nlohmann::json{{"RUNNING", 1}}));
+}
+
 TEST(DashboardPostgres, SendsOnlyWhatChangedOnPostgres) {
   ECOPT_REQUIRE_PG_SERVER(server);
   expect_only_changes_are_sent(server->create_database());

@@ -37,8 +37,10 @@ std::string progress_table(const Page& page) {
   try {
     const StoredRunSettings stored = stored_run_settings(page.context.study);
     if (stored.n_trials) rules.push_back(trials_progress(trials, *stored.n_trials));
-    for (auto& rule : budget_progress(page.spec.budget, trials, page.spec, tuning_energy(trials), stored.carbon)) {
-      rules.push_back(std::move(rule));
+    if (page.spec.budget.any()) {  // else no need to add up every trial's energy
+      for (auto& rule : budget_progress(page.spec.budget, trials, page.spec, tuning_energy(trials), stored.carbon)) {
+        rules.push_back(std::move(rule));
+      }
     }
   } catch (const InputError& error) {
     return "<p class=\"note\">" + html_escape(error.what()) + "</p>";

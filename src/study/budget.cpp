@@ -30,7 +30,8 @@ std::string format_hours(double seconds) {
   return fmt::format("{}h{:02}m", minutes / 60, minutes % 60);
 }
 
-// Finished trials in the order they finished (number breaks ties).
+}  // namespace
+
 std::vector<const Trial*> in_finishing_order(const std::vector<Trial>& trials) {
   std::vector<const Trial*> finished;
   for (const Trial& trial : trials) {
@@ -42,7 +43,26 @@ std::vector<const Trial*> in_finishing_order(const std::vector<Trial>& trials) {
   return finished;
 }
 
-}  // namespace
+TuningCurve tuning_curve(const std::vector<Trial>& trials, const StudySpec& spec, const CarbonOptions& carbon) {
+  TuningCurve curve;
+  curve.reference = fixed_reference(trials, spec);
+  StudyFront front(spec);
+  for (const Trial* trial : in_finishing_order(trials)) {
+    curve.tuning.add(*trial);
+    front.add(*trial);
+    const TuningCarbon own = tuning_carbon(std::span<const Trial>(trial, 1), carbon);
+    curve.carbon.grams_co2e += own.grams_co2e;
+    curve.carbon.at_static += own.at_static;
+    for (const auto& source : own.sources) {
+      if (std::find(curve.carbon.sources.begin(), curve.carbon.sources.end(), source) == curve.carbon.sources.end())
+        curve.carbon.sources.push_back(source);
+    }
+    TuningPoint point{trial, curve.tuning.total_j(), curve.carbon.grams_co2e, 0.0};
+    if (curve.reference) point.hypervolume = front.hypervolume(*curve.reference);
+    curve.points.push_back(point);
+  }
+  return curve;
+}
 
 bool counts_toward_n_trials(TrialState state) {
   return state == TrialState::Complete || state == TrialState::Pruned;

@@ -328,7 +328,11 @@ std::optional<std::string> report_intermediate(Study& study, const PruningConfig
                                     "trials'",
                                     number, study.name()));
   }
-  study.storage().report_intermediate(trial->id, report.step, report.values);
+  const std::int64_t id = trial->id;
+  const bool new_last_step =
+      report.last_step && trial->system_attrs.value(kLastStepSystemAttr, nlohmann::json()) != *report.last_step;
+  study.storage().report_intermediate(id, report.step, report.values);
+  if (new_last_step) study.storage().set_trial_system_attrs(id, {{kLastStepSystemAttr, *report.last_step}});
   return prune_reason(study.spec(), config, study.trials(), number, report);
 }
 

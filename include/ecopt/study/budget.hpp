@@ -24,6 +24,7 @@
 #include "ecopt/core/trial.hpp"
 #include "ecopt/energy/carbon.hpp"
 #include "ecopt/energy/tuning_energy.hpp"
+#include "ecopt/math/front.hpp"
 #include "ecopt/study/study_file.hpp"
 
 namespace ecopt {
@@ -73,6 +74,30 @@ struct HypervolumeGain {
 };
 std::optional<HypervolumeGain> recent_hypervolume_gain(const std::vector<Trial>& trials, const StudySpec& spec,
                                                        int window);
+
+// Finished trials in the order they finished (finished_at, then number):
+// the order the diminishing-returns rule and the tuning curve read them in.
+std::vector<const Trial*> in_finishing_order(const std::vector<Trial>& trials);
+
+// What the study bought with what it spent: after each finished trial, in
+// the order they finished, the tuning energy and carbon spent so far as the
+// budgets count them (each trial's and the tuner's records for it,
+// TuningEnergy::total_j; tuning_carbon) and the front's hypervolume against
+// fixed_reference(), the diminishing-returns rule's reference. The report
+// plots it.
+struct TuningPoint {
+  const Trial* trial = nullptr;
+  double tuning_j = 0.0;    // so far, this trial's included
+  double grams_co2e = 0.0;  // so far
+  double hypervolume = 0.0;  // 0 while there is no fixed reference
+};
+struct TuningCurve {
+  std::optional<ReferencePoint> reference;
+  std::vector<TuningPoint> points;
+  TuningEnergy tuning;  // of the finished trials
+  TuningCarbon carbon;  // of the finished trials
+};
+TuningCurve tuning_curve(const std::vector<Trial>& trials, const StudySpec& spec, const CarbonOptions& carbon);
 
 // The study user attribute where a run that a budget rule stopped says so
 // (rule, message, trials_answered, tuning_energy_j, at), for the report

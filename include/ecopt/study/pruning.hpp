@@ -77,6 +77,10 @@ std::optional<std::string> prune_reason(const StudySpec& spec, const PruningConf
                                         const std::vector<Trial>& trials, std::int64_t number,
                                         const IntermediateReport& report);
 
+// The trial system attribute holding the last step of its schedule, as the
+// trial last reported it: the report scales a pruned trial's energy to it.
+inline constexpr const char* kLastStepSystemAttr = "last_step";
+
 class Study;
 struct StudyRecord;
 
@@ -84,10 +88,11 @@ struct StudyRecord;
 // the defaults for a study created without one (Python, create-study).
 PruningConfig stored_pruning_config(const StudyRecord& record);
 
-// Stores `report` in trial `number`'s learning curve and decides whether it
-// should stop: the one path of tune's tasks, `ecopt intermediate` and
-// Python's trial.report. NotFoundError for an unknown trial; InputError
-// (nothing stored) for a finished trial or bad values.
+// Stores `report` in trial `number`'s learning curve (its last step in
+// kLastStepSystemAttr) and decides whether it should stop: the one path of
+// tune's tasks, `ecopt intermediate` and Python's trial.report.
+// NotFoundError for an unknown trial; InputError (nothing stored) for a
+// finished trial or bad values.
 std::optional<std::string> report_intermediate(Study& study, const PruningConfig& config,
                                                std::int64_t number, const IntermediateReport& report);
 

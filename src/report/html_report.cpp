@@ -14,7 +14,7 @@ namespace ecopt::report {
 namespace {
 
 const char* kNav =
-    R"(<nav><a href="#pareto">Pareto front</a><a href="#hypervolume">Hypervolume</a><a href="#history">History</a><a href="#importance">Importance</a><a href="#parameters">Parameters</a><a href="#parallel">Parallel coordinates</a><a href="#proxies">Proxies</a><a href="#impact">Carbon &amp; impact</a><a href="#trials">Trials</a><a href="#model-card">Model card</a></nav>)";
+    R"(<nav><a href="#pareto">Pareto front</a><a href="#hypervolume">Hypervolume</a><a href="#tuning">Tuning energy</a><a href="#history">History</a><a href="#importance">Importance</a><a href="#parameters">Parameters</a><a href="#parallel">Parallel coordinates</a><a href="#proxies">Proxies</a><a href="#impact">Carbon &amp; impact</a><a href="#trials">Trials</a><a href="#model-card">Model card</a></nav>)";
 
 }  // namespace
 
@@ -33,6 +33,7 @@ ReportPage render_page(const ReportContext& context) {
            {"budget", budget_section(page)},
            {"pareto", pareto_section(page)},
            {"hypervolume", hypervolume_section(page)},
+           {"tuning", tuning_section(page)},
            {"history", history_section(page)},
            {"importance", importance_section(page)},
            {"parameters", param_plots_section(page)},

@@ -17,6 +17,7 @@
 #include "ecopt/report/report.hpp"
 #include "known_study.hpp"
 #include "noisy_study.hpp"
+#include "tuned_study.hpp"
 
 namespace ecopt::report {
 namespace {
@@ -230,11 +231,36 @@ TEST_F(Browser, ChartLabelsStayInsideTheirChartsAt1280And1920) {
     ecopt::testing::ChromiumSession browser(scratch / std::to_string(width), width, 1000);
     browser.navigate(page);
     EXPECT_GE(browser.evaluate("document.querySelectorAll('svg.chart text.axis-label').length").get<int>(), 30);
+    EXPECT_EQ(browser.evaluate("document.querySelectorAll('#tuning svg.chart').length").get<int>(), 1);
     const auto problems = browser.evaluate(kChartTextScript);
     EXPECT_TRUE(problems.empty()) << problems.dump(2);
     EXPECT_TRUE(browser.evaluate(ecopt::testing::kOverflowScript).empty());
     EXPECT_TRUE(browser.console().empty()) << browser.console().front();
   }
+}
+
+// The tuning section of a study the real `ecopt tune` made, pruned and
+// stopped by a budget rule: both its charts with their pruned and stop
+// markers, labels inside, the page fits, and no console message.
+TEST_F(Browser, TheTuningChartsOfAPrunedAndStoppedStudyLoadCleanly) {
+  const std::string url = "sqlite:///" + (scratch / "tuned.db").string();
+  const auto run = ecopt::testing::tune_pruned_study(scratch, url, "tuned");
+  ASSERT_EQ(run.exit_code, 0) << run.err << run.out;
+  auto storage = open_storage(url);
+  ReportOptions options;
+  options.study_name = "tuned";
+  options.out_dir = scratch / "report";
+  const std::string page = "file://" + write_report(*storage, options).html.string();
+  ecopt::testing::ChromiumSession browser(scratch / "browser", 1280, 1000);
+  browser.navigate(page);
+  EXPECT_EQ(browser.evaluate("document.body.dataset.reportReady"), "true");
+  EXPECT_EQ(browser.evaluate("document.querySelectorAll('#tuning svg.chart').length").get<int>(), 2);
+  EXPECT_GE(browser.evaluate("document.querySelectorAll('#tuning .pt.pruned').length").get<int>(), 2);
+  EXPECT_EQ(browser.evaluate("document.querySelectorAll('#tuning .pt.stopped').length").get<int>(), 2);
+  const auto problems = browser.evaluate(kChartTextScript);
+  EXPECT_TRUE(problems.empty()) << problems.dump(2);
+  EXPECT_TRUE(browser.evaluate(ecopt::testing::kOverflowScript).empty());
+  EXPECT_TRUE(browser.console().empty()) << browser.console().front();
 }
 
 // The details panel gives its values room: each value cell at least half

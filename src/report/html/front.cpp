@@ -193,7 +193,8 @@ std::string resolution_note(const Page& page) {
   return note.empty() ? note : "<p class=\"spread-note resolution-note\">" + html_escape(note) + "</p>";
 }
 
-// A hypervolume is in the product of the objectives' units.
+}  // namespace
+
 std::string hypervolume_unit(const StudySpec& spec) {
   std::vector<std::string> units;
   for (const auto& objective : spec.objectives) {
@@ -202,8 +203,6 @@ std::string hypervolume_unit(const StudySpec& spec) {
   }
   return fmt::format("{}", fmt::join(units, " × "));
 }
-
-}  // namespace
 
 std::string pareto_section(const Page& page) {
   std::string out = R"(<section id="pareto"><h2>Pareto front</h2>)";

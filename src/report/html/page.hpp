@@ -69,6 +69,8 @@ svg::Axis objective_axis(const Objective& objective, const std::vector<double>& 
 // "inference efficiency (samples/J) ↑", for pills and headers.
 std::string objective_label(const Objective& objective, const std::vector<double>& values);
 svg::Axis trial_number_axis();
+// A hypervolume is in the product of the objectives' units (front.cpp).
+std::string hypervolume_unit(const StudySpec& spec);
 
 std::vector<std::int64_t> complete_numbers(const Page& page);
 std::vector<double> objective_values(const Page& page, std::size_t objective);

@@ -145,6 +145,19 @@ TEST_F(TuningSection, SaysWhatItCannotKnowForTrialsToldFromOutside) {
   EXPECT_THAT(section, HasSubstr("2 trials record no energy"));
   EXPECT_THAT(section, HasSubstr("No budget or rule stopped this study"));
   EXPECT_EQ(marked(section, "pruned"), std::vector<std::int64_t>{});  // no energy axis to place it on
+
+  // A stop record is storage content: escaped like every stored string.
+  auto storage = open_storage(url_);
+  const StudyRecord study = *storage->find_study("told");
+  storage->set_study_user_attrs(study.id, {{"stopped_by",
+                                            {{"rule", "<img src=x onerror=alert(1)>"},
+                                             {"message", "</p><script>alert(2)</script>"},
+                                             {"trials_answered", 2}}}});
+  const std::string hostile = tuning_section("told");
+  EXPECT_THAT(hostile, HasSubstr("stopped by [budget] &lt;img src=x onerror=alert(1)&gt;: "
+                                 "&lt;/p&gt;&lt;script&gt;alert(2)&lt;/script&gt;"));
+  EXPECT_EQ(hostile.find("<img"), std::string::npos);
+  EXPECT_EQ(hostile.find("<script"), std::string::npos);
 }
 
 }  // namespace

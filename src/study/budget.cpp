@@ -144,6 +144,19 @@ std::optional<HypervolumeGain> recent_hypervolume_gain(const std::vector<Trial>&
   return gain;
 }
 
+std::optional<StoppedBy> stopped_by(const StudyRecord& record) {
+  const auto stored = record.user_attrs.find(kStoppedByStudyAttr);
+  if (stored == record.user_attrs.end() || !stored->is_object()) return std::nullopt;
+  const auto text = [&](const char* key) {
+    const auto value = stored->find(key);
+    return value != stored->end() && value->is_string() ? value->get<std::string>() : std::string();
+  };
+  StoppedBy stop{text("rule"), text("message"), text("at"), std::nullopt};
+  const auto answered = stored->find("trials_answered");
+  if (answered != stored->end() && answered->is_number_integer()) stop.trials_answered = answered->get<std::int64_t>();
+  return stop;
+}
+
 StudyRules::StudyRules(StudyBudget budget, FailureLimits limits, CarbonOptions carbon)
     : budget_(std::move(budget)), limits_(std::move(limits)), carbon_(std::move(carbon)) {}
 

@@ -104,6 +104,18 @@ TuningCurve tuning_curve(const std::vector<Trial>& trials, const StudySpec& spec
 // and the dashboard.
 inline constexpr const char* kStoppedByStudyAttr = "stopped_by";
 
+// What kStoppedByStudyAttr holds, read field by field: it is storage
+// content, so a missing or mistyped field is left empty rather than
+// failing the reader. nullopt when no run was stopped by a rule.
+struct StudyRecord;
+struct StoppedBy {
+  std::string rule;     // the setting: "energy_kwh", "min_hypervolume_per_kwh", ...
+  std::string message;  // the runner's line: what was reached, against which limit
+  std::string at;       // ISO-8601 UTC
+  std::optional<std::int64_t> trials_answered;
+};
+std::optional<StoppedBy> stopped_by(const StudyRecord& record);
+
 struct StopReason {
   // A failure rule: the run did not do what was asked (tune exits 1). A
   // budget rule ends it as planned.

@@ -18,30 +18,6 @@
 namespace ecopt::report::html {
 namespace {
 
-// What a run stored when a budget rule stopped it (kStoppedByStudyAttr).
-// Read field by field: it is storage content, and a missing or mistyped
-// field leaves the figure out rather than failing the page.
-struct StoredStop {
-  std::string rule;
-  std::string message;
-  std::string at;
-  std::optional<std::int64_t> trials_answered;
-};
-
-std::optional<StoredStop> stored_stop(const StudyRecord& study) {
-  const auto found = study.user_attrs.find(kStoppedByStudyAttr);
-  if (found == study.user_attrs.end() || !found->is_object()) return std::nullopt;
-  const auto text = [&](const char* key) {
-    const auto value = found->find(key);
-    return value != found->end() && value->is_string() ? value->get<std::string>() : std::string();
-  };
-  StoredStop stop{text("rule"), text("message"), text("at"), std::nullopt};
-  const auto answered = found->find("trials_answered");
-  if (answered != found->end() && answered->is_number_integer()) stop.trials_answered = answered->get<std::int64_t>();
-  if (stop.rule.empty()) return std::nullopt;
-  return stop;
-}
-
 std::int64_t answered(const TuningCurve& curve) {
   return std::count_if(curve.points.begin(), curve.points.end(),
                        [](const TuningPoint& point) { return counts_toward_n_trials(point.trial->state); });
@@ -49,7 +25,7 @@ std::int64_t answered(const TuningCurve& curve) {
 
 // The point after which the rule stopped the study: the answered trial
 // (COMPLETE or PRUNED) that brought the count to the one the stop recorded.
-std::optional<std::size_t> stop_point(const TuningCurve& curve, const StoredStop& stop) {
+std::optional<std::size_t> stop_point(const TuningCurve& curve, const StoppedBy& stop) {
   std::int64_t count = 0;
   for (std::size_t i = 0; i < curve.points.size(); ++i) {
     if (!counts_toward_n_trials(curve.points[i].trial->state)) continue;
@@ -169,7 +145,7 @@ std::string pruning_paragraph(const TuningCurve& curve) {
   return out + "</p>";
 }
 
-std::string stop_paragraph(const Page& page, const TuningCurve& curve, const std::optional<StoredStop>& stop) {
+std::string stop_paragraph(const Page& page, const TuningCurve& curve, const std::optional<StoppedBy>& stop) {
   const std::string budget = html_escape(describe(page.spec.budget));
   if (!stop) {
     return fmt::format("<p class=\"stopped\">No budget or rule stopped this study (its budget: {}).</p>", budget);
@@ -228,7 +204,7 @@ std::string progress_chart(const Page& page, const TuningCurve& curve, bool carb
   return svg::render_chart(chart);
 }
 
-std::string charts(const Page& page, const TuningCurve& curve, const std::optional<StoredStop>& stop) {
+std::string charts(const Page& page, const TuningCurve& curve, const std::optional<StoppedBy>& stop) {
   const std::optional<std::size_t> stopped = stop ? stop_point(curve, *stop) : std::nullopt;
   const bool carbon_known = curve.carbon.at_static < curve.tuning.measured;  // some trial stored its own
   std::string out = "<div class=\"charts\">";
@@ -301,7 +277,7 @@ std::string tuning_section(const Page& page) {
   carbon.g_per_kwh = page.context.carbon.intensity_g_per_kwh;
   carbon.pue = page.context.carbon.pue;
   const TuningCurve curve = tuning_curve(page.context.trials, page.spec, carbon);
-  const auto stop = stored_stop(page.context.study);
+  const auto stop = stopped_by(page.context.study);
   std::string out = "<section id=\"tuning\"><h2>Tuning energy and what it bought</h2>" +
                     figures_paragraph(page, curve);
   const std::string missing = no_chart_note(page, curve);

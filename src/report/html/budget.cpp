@@ -52,17 +52,15 @@ std::string progress_table(const Page& page) {
   return out + "</tbody></table>";
 }
 
-// The stopped_by attribute a run that a rule stopped leaves.
+// The stopped_by attribute a run that a rule stopped leaves (its one
+// reader, study/budget.hpp's stopped_by).
 std::string stopped_note(const StudyRecord& study) {
-  const auto stopped = study.user_attrs.find(kStoppedByStudyAttr);
-  if (stopped == study.user_attrs.end() || !stopped->is_object()) return "";
-  const auto text = [&](const char* key) {
-    const auto value = stopped->find(key);
-    return value != stopped->end() && value->is_string() ? value->get<std::string>() : std::string("?");
-  };
+  const auto stop = stopped_by(study);
+  if (!stop) return "";
+  const auto shown = [](const std::string& text) { return text.empty() ? std::string("?") : text; };
   return "<p class=\"note\">" +
-         html_escape(fmt::format("The last run a rule stopped ended at {}, by {}: {}", text("at"),
-                                 text("rule"), text("message"))) +
+         html_escape(fmt::format("The last run a rule stopped ended at {}, by {}: {}", shown(stop->at),
+                                 shown(stop->rule), shown(stop->message))) +
          "</p>";
 }
 

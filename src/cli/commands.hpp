@@ -52,6 +52,7 @@ void add_tell_command(CLI::App& app);
 void add_intermediate_command(CLI::App& app);
 void add_best_trials_command(CLI::App& app);
 void add_trials_command(CLI::App& app);
+void add_importance_command(CLI::App& app);
 void add_studies_command(CLI::App& app);
 void add_export_command(CLI::App& app);
 void add_tune_command(CLI::App& app);

@@ -73,6 +73,7 @@ int main(int argc, char** argv) {
   ecopt::cli::add_intermediate_command(app);
   ecopt::cli::add_best_trials_command(app);
   ecopt::cli::add_trials_command(app);
+  ecopt::cli::add_importance_command(app);
   ecopt::cli::add_studies_command(app);
   ecopt::cli::add_export_command(app);
   ecopt::cli::add_tune_command(app);

@@ -70,11 +70,22 @@ class StudyHandle {
 
   std::string ask(const std::string& space_text, const std::string& sampler_name,
                   std::uint64_t seed, std::int64_t initial_trials, const std::string& extra_text) {
-    const SearchSpace space = search_space_from_json_text(space_text);
+    const SearchSpace space = space_text.empty() ? study_.declared_space() : search_space_from_json_text(space_text);
     const SamplerOptions options = sampler_options(seed, initial_trials, extra_text);
     auto sampler = make_sampler(sampler_name, options);
     const AskResult asked = study_.ask(space, *sampler, sampler_options_attrs(options));
     return nlohmann::json{{"number", asked.number}, {"params", to_json(asked.params)}}.dump();
+  }
+
+  // {"index": i, "added": bool, "params": {...}}: Study::enqueue; an empty
+  // space text checks against the declared space.
+  std::string enqueue(const std::string& params_text, const std::string& space_text, bool skip_if_queued) {
+    const ParamMap params = param_map_from_json(parse_json_input(params_text, "the enqueued params"));
+    const auto queued = study_.enqueue(
+        params, space_text.empty() ? std::nullopt : std::optional(search_space_from_json_text(space_text)),
+        skip_if_queued);
+    return nlohmann::json{{"index", queued.index}, {"added", queued.added}, {"params", to_json(queued.configuration)}}
+        .dump();
   }
 
   std::string tell(std::int64_t number, const std::string& state, const std::vector<double>& values,
@@ -443,6 +454,7 @@ PYBIND11_MODULE(_native, module) {
       .def_static("load", &StudyHandle::load)
       .def("spec", &StudyHandle::spec)
       .def("ask", &StudyHandle::ask)
+      .def("enqueue", &StudyHandle::enqueue)
       .def("tell", &StudyHandle::tell)
       .def("report", &StudyHandle::report)
       .def("trials", &StudyHandle::trials)

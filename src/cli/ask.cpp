@@ -20,7 +20,26 @@ struct AskFlags {
   std::string sampler = "mobo";
   std::uint64_t seed = 0;
   std::string sampler_kwargs = "{}";
+  std::string direction;
+  std::vector<std::string> directions;
 };
+
+// Optuna's ask creates the study when given directions (or loads it when it
+// asks the same question); without them the study must exist.
+OpenedStudy open_or_create(const AskFlags& flags) {
+  if (flags.direction.empty() && flags.directions.empty()) return open_study(flags.study, StorageAccess::Existing);
+  if (!flags.direction.empty() && !flags.directions.empty())
+    throw InputError("give either --direction or --directions, not both");
+  std::string directions = flags.direction;
+  for (const auto& token : flags.directions) directions += (directions.empty() ? "" : ",") + token;
+  StudySpec spec;
+  spec.name = flags.study.study_name;
+  spec.objectives = objectives_from_directions(directions);
+  OpenedStudy opened;
+  opened.storage = open_storage(flags.study.storage);
+  opened.study = std::make_unique<Study>(Study::load_or_create(*opened.storage, spec));
+  return opened;
+}
 
 SamplerOptions sampler_options(const AskFlags& flags) {
   auto kwargs = parse_json_object(flags.sampler_kwargs, "--sampler-kwargs");
@@ -36,28 +55,13 @@ SamplerOptions sampler_options(const AskFlags& flags) {
   return options;
 }
 
-// "@path": the space is read from a file, as a large one does not fit in
-// one command-line argument (/dev/stdin works too).
-std::string search_space_text(const std::string& flag) {
-  if (!flag.starts_with('@')) return flag;
-  return read_input_file(flag.substr(1), fmt::format("the search space file '{}'", flag.substr(1)),
-                         JsonLimits{}.max_bytes, FileKind::Any);
-}
-
-// The space given, else the one the study's definition declares.
-SearchSpace space_to_search(const AskFlags& flags, const Study& study) {
-  if (!flags.search_space.empty()) return search_space_from_json_text(search_space_text(flags.search_space));
-  if (auto declared = declared_search_space(study.spec())) return *declared;
-  throw InputError(fmt::format("study '{}' declares no search space yet; give one with --search-space",
-                               study.name()));
-}
-
 void run(const AskFlags& flags) {
   // Everything the user typed is checked before a trial is created.
   const SamplerOptions options = sampler_options(flags);
   auto sampler = make_sampler(flags.sampler, options);
-  auto opened = open_study(flags.study, StorageAccess::Existing);
-  const SearchSpace space = space_to_search(flags, *opened.study);
+  const auto given = given_space(flags.search_space);
+  auto opened = open_or_create(flags);
+  const SearchSpace space = given ? *given : opened.study->declared_space();
   const AskResult asked = opened.study->ask(space, *sampler, sampler_options_attrs(options));
   // In the search space's order, as the user wrote it (not alphabetical).
   nlohmann::ordered_json params = nlohmann::ordered_json::object();
@@ -78,6 +82,10 @@ void add_ask_command(CLI::App& app) {
   command->add_option("--search-space", flags->search_space,
                       "Search space in Optuna's distribution JSON, or @FILE holding it (default: the "
                       "space the study declares, from its first ask or study file)");
+  command->add_option("--direction", flags->direction,
+                      "minimize or maximize: create the study with one objective unless it exists (as Optuna)");
+  command->add_option("--directions", flags->directions,
+                      "One direction per objective: create the study unless it exists with them (as Optuna)");
   command->add_option("--sampler", flags->sampler, "random, sobol, nsga2 or mobo (default)");
   command->add_option("--seed", flags->seed, "Sampler seed (default 0)");
   command->add_option("--sampler-kwargs", flags->sampler_kwargs,

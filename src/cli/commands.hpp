@@ -67,6 +67,7 @@ void add_logs_command(CLI::App& app);
 void add_delete_study_command(CLI::App& app);
 void add_rename_study_command(CLI::App& app);
 void add_copy_study_command(CLI::App& app);
+void add_enqueue_command(CLI::App& app);
 
 // Thrown to end ecopt with `status` rather than 0 or 1 (`measure` passes its
 // command's status through); main prints a non-empty message as an error.

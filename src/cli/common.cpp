@@ -147,6 +147,17 @@ std::vector<double> parse_values(const std::vector<std::string>& tokens) {
   return values;
 }
 
+std::string flag_text(const std::string& flag, const std::string& what) {
+  if (!flag.starts_with('@')) return flag;
+  return read_input_file(flag.substr(1), fmt::format("{} '{}'", what, flag.substr(1)), JsonLimits{}.max_bytes,
+                         FileKind::Any);
+}
+
+std::optional<SearchSpace> given_space(const std::string& flag) {
+  if (flag.empty()) return std::nullopt;
+  return search_space_from_json_text(flag_text(flag, "the search space file"));
+}
+
 nlohmann::json parse_json_object(const std::string& text, const std::string& flag) {
   const auto parsed = parse_json_input(text, flag);
   if (!parsed.is_object()) {

@@ -2,6 +2,7 @@
 // Flags and output formats shared by several subcommands.
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -53,6 +54,13 @@ void add_trial_list_command(CLI::App& app, const std::string& name, const std::s
 // "0.91,0.012" or separate tokens; "nan" and "inf" are read so that tell
 // can refuse them with a clear message.
 std::vector<double> parse_values(const std::vector<std::string>& tokens);
+
+// A flag's text, or with "@path" the file's (`what`: "the search space
+// file"): a large space does not fit in one argument; /dev/stdin works too.
+std::string flag_text(const std::string& flag, const std::string& what);
+
+// The search space --search-space gives (text or @FILE); nullopt when empty.
+std::optional<SearchSpace> given_space(const std::string& flag);
 
 // A JSON object from a flag; InputError naming the flag otherwise.
 nlohmann::json parse_json_object(const std::string& text, const std::string& flag);

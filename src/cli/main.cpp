@@ -68,6 +68,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string(ECOPT_VERSION));
   ecopt::cli::add_create_study_command(app);
+  ecopt::cli::add_enqueue_command(app);
   ecopt::cli::add_ask_command(app);
   ecopt::cli::add_tell_command(app);
   ecopt::cli::add_intermediate_command(app);

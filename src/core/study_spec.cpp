@@ -267,6 +267,7 @@ nlohmann::json to_json(const StudySpec& spec) {
   if (!spec.search_space.is_null()) json["search_space"] = spec.search_space.dump();
   if (spec.baseline) json["baseline"] = baseline_json(*spec.baseline);
   if (spec.budget.any()) json["budget"] = budget_json(spec.budget);
+  for (const auto& params : spec.enqueued) json["enqueued"].push_back(to_json(params));
   return json;
 }
 
@@ -296,6 +297,8 @@ StudySpec study_spec_from_json(const nlohmann::json& json) {
     }
     if (json.contains("baseline")) spec.baseline = baseline_from_json(json["baseline"]);
     if (json.contains("budget")) spec.budget = budget_from_json(json["budget"]);
+    for (const auto& params : json.value("enqueued", nlohmann::json::array()))
+      spec.enqueued.push_back(param_map_from_json(params));
     return spec;
   } catch (const nlohmann::json::exception& e) {
     throw InputError(fmt::format("malformed study description: {}", e.what()));

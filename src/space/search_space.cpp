@@ -8,6 +8,7 @@
 #include "distribution_ops.hpp"
 #include "ecopt/core/error.hpp"
 #include "ecopt/core/printable.hpp"
+#include "ecopt/core/suggest.hpp"
 
 namespace ecopt {
 namespace {
@@ -155,10 +156,10 @@ std::vector<double> SearchSpace::encode(const ParamMap& params) const {
 void SearchSpace::check(const ParamMap& params) const {
   for (const auto& [name, value] : params) {
     if (find(name) == nullptr) {
-      std::string known;
-      for (const auto& p : parameters_) known += (known.empty() ? "" : ", ") + p.name;
-      throw InputError(fmt::format(
-          "unknown parameter '{}'; the search space has: {}", name, known));
+      std::vector<std::string> known;
+      for (const auto& p : parameters_) known.push_back(p.name);
+      throw InputError(fmt::format("unknown parameter '{}'{}; the search space has: {}", name,
+                                   did_you_mean(name, known), fmt::join(known, ", ")));
     }
   }
   for (const auto& parameter : parameters_) {
@@ -181,12 +182,37 @@ void SearchSpace::check(const ParamMap& params) const {
   }
 }
 
+namespace {
+
+// `value`, known to be one of the distribution's, as the distribution holds it.
+ParamValue canonical_value(const Distribution& distribution, const ParamValue& value) {
+  if (std::holds_alternative<FloatDistribution>(distribution)) return as_double(value);
+  if (std::holds_alternative<IntDistribution>(distribution)) return as_int(value);
+  const std::vector<ParamValue>* choices = nullptr;
+  if (const auto* categorical = std::get_if<CategoricalDistribution>(&distribution)) choices = &categorical->choices;
+  if (const auto* ordinal = std::get_if<OrdinalDistribution>(&distribution)) choices = &ordinal->choices;
+  if (const auto* fixed = std::get_if<FixedDistribution>(&distribution)) return fixed->value;
+  return *std::find_if(choices->begin(), choices->end(),
+                       [&](const ParamValue& choice) { return same_value(choice, value); });
+}
+
+}  // namespace
+
+ParamMap SearchSpace::configuration(const ParamMap& given) const {
+  ParamMap params = given;
+  for (const auto& parameter : parameters_) {  // parents first: their values decide
+    const auto* fixed = std::get_if<FixedDistribution>(&parameter.distribution);
+    if (fixed && is_active(parameter, params)) params.try_emplace(parameter.name, fixed->value);
+  }
+  check(params);
+  for (auto& [name, value] : params) value = canonical_value(find(name)->distribution, value);
+  return params;
+}
+
 }  // namespace ecopt
 
 namespace ecopt {
-namespace {
-
-std::string describe_parameter(const Parameter& parameter) {
+std::string describe(const Parameter& parameter) {
   std::string text = space_detail::describe(parameter.distribution);
   if (parameter.condition) {
     std::string values;
@@ -195,8 +221,6 @@ std::string describe_parameter(const Parameter& parameter) {
   }
   return text;
 }
-
-}  // namespace
 
 std::string space_change(const SearchSpace& stored, const SearchSpace& given) {
   for (const auto& parameter : stored.parameters()) {
@@ -207,7 +231,7 @@ std::string space_change(const SearchSpace& stored, const SearchSpace& given) {
     const Parameter* was = stored.find(now.name);
     if (!was) return fmt::format("parameter '{}' was added", now.name);
     if (!(*was == now)) {
-      return fmt::format("parameter '{}' was {}, now {}", now.name, describe_parameter(*was), describe_parameter(now));
+      return fmt::format("parameter '{}' was {}, now {}", now.name, describe(*was), describe(now));
     }
     if (stored.parameters()[i].name != now.name) {
       return fmt::format("parameter '{}' moved from place {} to {}", now.name,

@@ -635,6 +635,50 @@ Study open_study(Storage& storage, const StudyFile& file, const StudySpec& spec,
   }
 }
 
+// The space a run searches, each parameter with where it came from: a
+// task's default space is merged in, so the file does not show it all
+// (issue 29: the demo also searched `pool`).
+std::string space_table(const SearchSpace& space, const StudyFile& file, const SearchSpace& task_default,
+                        const std::string& task_kind) {
+  std::vector<std::vector<std::string>> rows;
+  std::size_t from_file = 0;
+  for (const Parameter& parameter : space.parameters()) {
+    const bool in_file = file.space.contains(parameter.name);
+    from_file += in_file ? 1 : 0;
+    const bool overrides = in_file && file.space_mode == SpaceMode::Override && task_default.find(parameter.name);
+    rows.push_back({parameter.name, describe(parameter),
+                    in_file ? (overrides ? "study file (in place of the task's default)" : "study file")
+                            : fmt::format("the {} task's default space", task_kind)});
+  }
+  return fmt::format("space searched: {} parameters, {} from the study file's [space], {} from the {} task's "
+                     "default space\n{}",
+                     space.parameters().size(), from_file, space.parameters().size() - from_file, task_kind,
+                     format_table({"parameter", "values", "from"}, rows));
+}
+
+// [[enqueue]], checked against the space the run searches before anything
+// is stored.
+std::vector<ParamMap> file_configurations(const StudyFile& file, const SearchSpace& space) {
+  std::vector<ParamMap> configurations;
+  for (std::size_t i = 0; i < file.enqueue.size(); ++i) {
+    try {
+      configurations.push_back(space.configuration(file.enqueue[i]));
+    } catch (const InputError& error) {
+      throw InputError(fmt::format("{}: enqueue[{}]: {}", file.origin, i, error.what()));
+    }
+  }
+  return configurations;
+}
+
+// Each configuration is queued once: a rerun or a second worker finds it queued.
+void enqueue_configurations(Study& study, const std::vector<ParamMap>& configurations, const SearchSpace& space,
+                            std::ostream& out) {
+  for (std::size_t i = 0; i < configurations.size(); ++i) {
+    const auto queued = study.enqueue(configurations[i], space, true);
+    if (queued.added) out << fmt::format("enqueued: [[enqueue]] {} as queued configuration {}\n", i, queued.index);
+  }
+}
+
 // --warm-start-from / [study] warm_start_from: the related study's COMPLETE
 // trials inform mobo's models (they are not trials of this study).
 void warm_start(Study& study, const std::string& related, const StudyFile& file, const SearchSpace& space,
@@ -813,9 +857,11 @@ RunSummary run_study(const StudyFile& file, const RunOptions& options) {
     owned_task = make_task(file.task);
     task = owned_task.get();
   }
-  const SearchSpace space = resolve_search_space(file, task->default_search_space());
+  const SearchSpace task_space = task->default_search_space();
+  const SearchSpace space = resolve_search_space(file, task_space);
   task->check_space(space);
   check_objectives(file, *task);
+  const auto configurations = file_configurations(file, space);
   for (const auto& warning : space.warnings()) out << "space: " << printable(warning) << '\n';
   SamplerOptions sampler_options;
   sampler_options.seed = file.seed;
@@ -827,6 +873,7 @@ RunSummary run_study(const StudyFile& file, const RunOptions& options) {
   StudySpec spec = file.spec;
   spec.budget = overlay(spec.budget, options.budget);
   Study study = open_study(*storage, file, spec, space);
+  enqueue_configurations(study, configurations, space, out);
   warm_start(study, options.warm_start_from.value_or(file.warm_start_from), file, space, out);
   std::unique_ptr<EnergyMonitor> owned_monitor;
   EnergyMonitor* monitor = options.monitor;
@@ -842,6 +889,7 @@ RunSummary run_study(const StudyFile& file, const RunOptions& options) {
   StudyRules rules(study.spec().budget, limits, file.energy.carbon);
   ConsoleReport report(out, study, n_trials, space, file.energy.carbon);
   report.started(*storage, *sampler, limits.max_failed_trials);
+  out << space_table(space, file, task_space, task->kind()) << std::flush;
   std::vector<RunObserver*> observers{&report};
   observers.insert(observers.end(), options.observers.begin(), options.observers.end());
   // A worker may lease only devices this machine can measure.

@@ -126,11 +126,82 @@ void Study::declare_asked_with(const SearchSpace& space, const nlohmann::json& s
   declare(declared);
 }
 
+SearchSpace Study::declared_space() const {
+  if (auto declared = declared_search_space(record_.spec)) return *declared;
+  throw InputError(fmt::format("study '{}' declares no search space yet; give one with --search-space "
+                               "(search_space= in Python)",
+                               name()));
+}
+
+Study::Enqueued Study::enqueue(const ParamMap& params, const std::optional<SearchSpace>& space,
+                               bool skip_if_queued) {
+  Enqueued enqueued{0, false, (space ? *space : declared_space()).configuration(params)};
+  if (space) declare_space(*space);
+  const ParamMap& configuration = enqueued.configuration;
+  record_.spec = storage_->update_study_spec(record_.id, [&](StudySpec stored) {
+    const auto queued = std::find(stored.enqueued.begin(), stored.enqueued.end(), configuration);
+    enqueued.index = static_cast<std::size_t>(queued - stored.enqueued.begin());
+    enqueued.added = !(skip_if_queued && queued != stored.enqueued.end());
+    if (!enqueued.added) return stored;
+    enqueued.index = stored.enqueued.size();
+    stored.enqueued.push_back(configuration);
+    return stored;
+  });
+  return enqueued;
+}
+
+namespace {
+
+// The queue indices the trials hold: handed out already.
+std::set<std::int64_t> claimed_indices(const std::vector<Trial>& trials) {
+  std::set<std::int64_t> claimed;
+  for (const auto& trial : trials) {
+    const auto index = trial.system_attrs.find(kEnqueuedAttr);
+    if (index != trial.system_attrs.end() && index->is_number_integer()) claimed.insert(index->get<std::int64_t>());
+  }
+  return claimed;
+}
+
+bool fits(const SearchSpace& space, const ParamMap& params) {
+  try {
+    space.check(params);
+    return true;
+  } catch (const InputError&) {
+    return false;  // queued for another space (an ask may search any)
+  }
+}
+
+}  // namespace
+
+std::optional<AskResult> Study::claim_enqueued(std::int64_t max_trials, const SearchSpace& space,
+                                               nlohmann::json attrs) {
+  // Another process may have queued since this Study read its definition.
+  if (auto current = storage_->find_study(name())) record_ = std::move(*current);
+  const auto& queue = record_.spec.enqueued;
+  if (queue.empty()) return std::nullopt;
+  for (;;) {
+    const auto held = static_cast<std::int64_t>(trials().size());
+    const auto claimed = claimed_indices(trials());
+    std::size_t index = 0;
+    while (index < queue.size() && (claimed.contains(static_cast<std::int64_t>(index)) || !fits(space, queue[index])))
+      ++index;
+    if (index == queue.size() || held >= max_trials) return std::nullopt;
+    attrs[kEnqueuedAttr] = index;
+    // Only while the study holds what was read: of asks racing for one
+    // configuration exactly one stores it, the others read again.
+    if (const auto created = storage_->create_trial_within(record_.id, attrs, held + 1, queue[index])) {
+      declare_asked_with(space, attrs);
+      return AskResult{created->number, created->params};
+    }
+  }
+}
+
 std::optional<AskResult> Study::ask_within(std::int64_t max_trials, const SearchSpace& space,
                                            Sampler& sampler, const nlohmann::json& system_attrs) {
   auto attrs = system_attrs.is_object() ? system_attrs : nlohmann::json::object();
   attrs[kSamplerAttr] = sampler.name();
   attrs[kSearchSpaceAttr] = to_ordered_json(space).dump();
+  if (auto enqueued = claim_enqueued(max_trials, space, attrs)) return enqueued;
   // Suggest first, then store the trial with its params in one transaction:
   // a failure in between (a full disk, a sampler error) stores nothing,
   // rather than a RUNNING trial without params that uses up the budget.

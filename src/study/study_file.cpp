@@ -420,6 +420,20 @@ void read_space(const ordered_json& document, StudyFile& file) {
   }
 }
 
+// [[enqueue]]: one table of parameter = value per known configuration. The
+// values are checked against the space when the run has resolved it.
+void read_enqueue(const ordered_json& document, StudyFile& file) {
+  const auto& list = array_of_tables(document, "enqueue", file.origin);
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    try {
+      file.enqueue.push_back(param_map_from_json(as_json(list[i], file.origin)));
+    } catch (const InputError& error) {
+      throw InputError(fmt::format("{}: enqueue[{}]: {}; give each parameter a number, string or boolean",
+                                   file.origin, i, error.what()));
+    }
+  }
+}
+
 std::string read_text_file(const std::string& path) {
   return read_input_file(path, fmt::format("study file '{}'", path), JsonLimits{}.max_bytes,
                          FileKind::Any);
@@ -448,7 +462,8 @@ StudyFile study_file_from_json(const nlohmann::ordered_json& document, const std
                                  origin));
   }
   reject_unknown(document, "the study file",
-                 {"study", "objectives", "constraints", "energy", "budget", "task", "space", "pruning"},
+                 {"study", "objectives", "constraints", "energy", "budget", "task", "space", "pruning",
+                  "enqueue"},
                  origin);
   StudyFile file;
   file.origin = origin;
@@ -460,6 +475,7 @@ StudyFile study_file_from_json(const nlohmann::ordered_json& document, const std
   read_budget_table(document, file);
   read_task(document, file);
   read_space(document, file);
+  read_enqueue(document, file);
   if (file.document.contains("pruning")) {
     file.pruning = read_pruning_table(file.document["pruning"], file.pruning, origin);
   }

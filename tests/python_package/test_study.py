@@ -112,3 +112,22 @@ def test_select_gives_the_clis_choice(storage, cli):
     assert study.select(where="objective_0>0.99")[0] is None
     with pytest.raises(ecopt.InputError, match="no objective or trial metric is named 'acuracy'"):
         study.select(where="acuracy>=0.9")
+
+
+def test_enqueued_configurations_come_first_then_the_declared_space_is_sampled(storage, cli):
+    study = ecopt.Study.create(storage=storage, name="queued", directions=["minimize"])
+    with pytest.raises(ecopt.InputError, match="declares no search space yet"):
+        study.enqueue({"x": 0.5, "n": 2, "act": "relu"})
+    assert study.enqueue({"x": 0.5, "n": 2, "act": "relu"}, search_space=SPACE) == 0
+    with pytest.raises(ecopt.InputError, match=r"unknown parameter 'nn' \(did you mean 'n'\?\)"):
+        study.enqueue({"x": 0.5, "nn": 2, "act": "relu"})
+    assert study.enqueue({"x": 1, "n": 8, "act": "gelu"}) == 1
+    assert study.enqueue({"x": 0.5, "n": 2, "act": "relu"}, skip_if_queued=True) == 0
+    # The CLI's ask takes the first, Python's the second; then the declared space is sampled.
+    asked = json.loads(cli("ask", "--storage", storage, "--study-name", "queued", "--sampler", "random"))
+    assert asked["params"] == {"x": 0.5, "n": 2, "act": "relu"}
+    second = study.ask(sampler="random")
+    assert second.params == {"x": 1.0, "n": 8, "act": "gelu"} and isinstance(second.params["x"], float)
+    third = study.ask(sampler="random")
+    assert third.number == 2 and third.params not in (asked["params"], second.params)
+    assert set(third.params) == {"x", "n", "act"}

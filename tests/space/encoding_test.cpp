@@ -280,7 +280,7 @@ TEST(Check, RefusesMissingUnknownInactiveAndOutOfRangeValues) {
                      "parameter 'lr' is missing; give it a float in [1e-05, 0.1] on a log scale");
   auto unknown = valid;
   unknown["lrr"] = 0.1;
-  expect_input_error([&] { space.check(unknown); }, "unknown parameter 'lrr'; the search space has: x, lr");
+  expect_input_error([&] { space.check(unknown); }, "unknown parameter 'lrr' (did you mean 'lr'?); the search space has: x, lr");
   auto inactive = valid;  // opt is "adam" at u = 0.1
   inactive["momentum"] = 0.5;
   expect_input_error([&] { space.check(inactive); },

@@ -39,6 +39,9 @@ inline constexpr const char* kSamplerOptionsAttr = "sampler_options";
 // the first retry.
 inline constexpr const char* kRetriedFromAttr = "retried_from";
 inline constexpr const char* kRetryCountAttr = "retry_count";
+// A trial that runs a configuration queued with enqueue: its index in the
+// study definition's `enqueued` list.
+inline constexpr const char* kEnqueuedAttr = "enqueued";
 // Who runs the trial, so that a rerun tells a dead process's trial from a
 // live one (containers share hostnames, hence the pid namespace).
 inline constexpr const char* kRunnerHostAttr = "host";

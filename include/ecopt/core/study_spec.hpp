@@ -130,6 +130,11 @@ struct StudySpec {
   nlohmann::ordered_json search_space;
   std::optional<StatedBaseline> baseline;  // nullopt: none stated
   StudyBudget budget;
+  // Known configurations to run before any sampled one (Optuna's
+  // enqueue_trial), in the order they were queued; each stays listed once
+  // handed out, the trial holding it names its index (system attribute
+  // "enqueued"). Stored under "enqueued" only when there is one.
+  std::vector<ParamMap> enqueued;
 
   std::vector<Direction> directions() const;
   // The objective that measures the model's quality: the first declared

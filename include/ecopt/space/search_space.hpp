@@ -126,6 +126,11 @@ class SearchSpace {
   // Throws InputError when params miss an active parameter, hold an
   // unknown or inactive one, or hold a value outside its distribution.
   void check(const ParamMap& params) const;
+  // The configuration `given` names, as a trial of this space holds it:
+  // fixed parameters it leaves out filled in, each number as its
+  // distribution holds it (a float parameter's 1 as 1.0) and each choice as
+  // listed. InputError as check() says otherwise.
+  ParamMap configuration(const ParamMap& given) const;
 
   // One line per adjustment made while validating (a lowered high).
   const std::vector<std::string>& warnings() const { return warnings_; }
@@ -172,6 +177,10 @@ std::optional<SearchSpace> declared_search_space(const StudySpec& spec);
 // from outside, or asked in another space) by name: the order of every
 // table, chart and export.
 std::vector<std::string> parameter_names(const StudySpec& spec, const std::vector<Trial>& trials);
+
+// "a float in [0.001, 0.1] on a log scale when optimizer is one of sgd":
+// a parameter's distribution and condition in words.
+std::string describe(const Parameter& parameter);
 
 // One line naming the first parameter added, removed, moved or changed
 // between two spaces ("parameter 'lr' was a float in [0.001, 0.1] on a log

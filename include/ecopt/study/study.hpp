@@ -76,6 +76,27 @@ class Study {
                                       Sampler& sampler,
                                       const nlohmann::json& system_attrs = nlohmann::json::object());
 
+  // The space the study's definition declares; InputError saying how to
+  // give one when it declares none.
+  SearchSpace declared_space() const;
+
+  // Queues a known configuration (Optuna's enqueue_trial): the next asks,
+  // in any process, hand out the queued configurations, in order, before
+  // any sampled one, each to exactly one ask (a trial is created only while
+  // the study holds the trials last read, so a racing ask reads again).
+  // `params` is checked against `space` (declared as the study's, which
+  // must not have another) or, when none is given, the declared one
+  // (SearchSpace::configuration: every active parameter, fixed ones filled
+  // in); InputError, nothing queued, otherwise. With `skip_if_queued`, a configuration queued before is not
+  // queued again. Returns its index in the queue, whether it was added and
+  // the configuration as queued.
+  struct Enqueued {
+    std::size_t index = 0;
+    bool added = false;
+    ParamMap configuration;
+  };
+  Enqueued enqueue(const ParamMap& params, const std::optional<SearchSpace>& space, bool skip_if_queued);
+
   // Later asks let the sampler learn from the COMPLETE trials of a
   // finished related study (same parameter names, as many objectives;
   // values may be shifted or scaled): they inform its models, they are not
@@ -112,6 +133,11 @@ class Study {
   Study(Storage& storage, StudyRecord record) : storage_(&storage), record_(std::move(record)) {}
   void read_changes() const;
   void declare_asked_with(const SearchSpace& space, const nlohmann::json& system_attrs);
+  // The first queued configuration that no trial holds and that fits
+  // `space`, stored as a new trial while the study holds fewer than
+  // `max_trials`; nullopt when none is left (or the study is full).
+  std::optional<AskResult> claim_enqueued(std::int64_t max_trials, const SearchSpace& space,
+                                          nlohmann::json attrs);
   // The sampler's point for trial `number`, decoded.
   ParamMap suggest(const SearchSpace& space, Sampler& sampler, std::int64_t number) const;
 

@@ -83,6 +83,9 @@ struct StudyFile {
   nlohmann::json task = nlohmann::json::object();  // [task], "kind" included
   nlohmann::ordered_json space = nlohmann::ordered_json::object();  // [space.*] in file order
   SpaceMode space_mode = SpaceMode::Override;
+  // [[enqueue]]: configurations to run before any sampled one, queued when
+  // a run starts unless queued before (Study::enqueue).
+  std::vector<ParamMap> enqueue;
   nlohmann::json document;  // the whole file as JSON, stored with the study
 };
 

@@ -87,13 +87,28 @@ class Study:
     def load(cls, storage, name):
         return cls(_native.StudyHandle.load(storage, name))
 
-    def ask(self, search_space, sampler="mobo", seed=0, initial_trials=-1, **sampler_kwargs):
+    def ask(self, search_space=None, sampler="mobo", seed=0, initial_trials=-1, **sampler_kwargs):
         """Starts a trial; returns it with ``.number`` and ``.params``.
         `search_space` is Optuna's distribution JSON (text, or a dict of
-        name to JSON dict) or a dict of Optuna distributions."""
-        asked = json.loads(self._handle.ask(search_space_json(search_space), sampler, seed,
-                                            initial_trials, json.dumps(sampler_kwargs)))
+        name to JSON dict) or a dict of Optuna distributions; left out, the
+        space the study declares (its first ask's, or its study file's).
+        Queued configurations (`enqueue`) come first."""
+        space = search_space_json(search_space) if search_space is not None else ""
+        asked = json.loads(self._handle.ask(space, sampler, seed, initial_trials,
+                                            json.dumps(sampler_kwargs)))
         return Trial(asked)
+
+    def enqueue(self, params, search_space=None, skip_if_queued=False):
+        """Queues a known configuration ({name: value}), as Optuna's
+        ``enqueue_trial``: the next asks (here, from the CLI, ``ecopt tune``
+        or any worker) hand out the queued configurations, in order, before
+        any sampled trial, each once. It is checked against `search_space`
+        (declared as the study's) or the study's declared space: every
+        active parameter, fixed ones filled in. Returns the configuration's
+        index in the queue; with `skip_if_queued`, one queued before is not
+        queued again."""
+        space = search_space_json(search_space) if search_space is not None else ""
+        return json.loads(self._handle.enqueue(json.dumps(params), space, skip_if_queued))["index"]
 
     def tell(self, number, values=None, state="complete", user_attrs=None, fail_reason=None):
         """Finishes trial `number`: COMPLETE needs one value per objective."""

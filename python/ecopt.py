@@ -113,16 +113,22 @@ def min_phase_s():
     return float(os.environ.get("ECOPT_MIN_PHASE_S", "0"))
 
 
-def repeated_phase(name, work, samples=1):
+def repeated_phase(name, work, samples=1, sync=None):
     """Measures `work()` as phase `name`, calling it again until the phase has
     lasted min_phase_s(); each call processes `samples` samples, and the
     phase reports calls × samples. Returns the number of calls. Use it for
-    work that is shorter than the meters can resolve (a single fast batch)."""
+    work that is shorter than the meters can resolve (a single fast batch).
+    `sync` is phase()'s: the device is synchronised before the begin line
+    and after the last call, before the end line, so that no queued GPU
+    work falls outside the phase."""
     calls = 0
+    wait_for_device = _sync_function(sync)
+    wait_for_device()
     begin_phase(name)
     start = time.monotonic()
     while calls == 0 or time.monotonic() - start < min_phase_s():
         work()
         calls += 1
+    wait_for_device()
     end_phase(name, calls * samples)
     return calls

@@ -1,7 +1,12 @@
-"""EcoptSampler through Optuna 3.1's own API: multi-objective, categorical
+"""EcoptSampler through Optuna's own API: multi-objective, categorical
 and conditional spaces, pruned and failed trials, threads and a shared
-storage."""
+storage; with Debian's Optuna 3.1 in this process, and every scenario again
+with the Optuna 4.9 source in ../shared/vendor in a child process."""
 import math
+import os
+import pathlib
+import subprocess
+import sys
 
 import optuna
 import pytest
@@ -9,6 +14,25 @@ import pytest
 from ecopt.optuna import EcoptSampler
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
+
+VENDORED = pathlib.Path(__file__).resolve().parents[2] / ".." / "shared" / "vendor" / "optuna-4.9.0"
+
+
+def test_the_optuna_on_the_path_is_the_one_expected():
+    assert optuna.__version__ == os.environ.get("ECOPT_EXPECT_OPTUNA", optuna.__version__)
+
+
+def test_every_scenario_with_optuna_4_9():
+    """Optuna 4.0 moved IntersectionSearchSpace from optuna.samplers to
+    optuna.search_space (issue 29: EcoptSampler failed at construction)."""
+    if not VENDORED.is_dir():
+        pytest.skip(f"no vendored Optuna 4.9 at {VENDORED}")
+    env = dict(os.environ, ECOPT_EXPECT_OPTUNA="4.9.0")
+    env["PYTHONPATH"] = os.pathsep.join([str(VENDORED), env.get("PYTHONPATH", "")])
+    ran = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", __file__,
+                          "-k", "not optuna_4_9"], env=env, capture_output=True, text=True)
+    assert ran.returncode == 0, ran.stdout[-4000:] + ran.stderr[-2000:]
+    assert " passed" in ran.stdout and "skipped" not in ran.stdout
 
 
 def zdt1(trial):

@@ -13,6 +13,11 @@ import optuna
 from optuna.distributions import CategoricalDistribution, distribution_to_json
 from optuna.trial import TrialState
 
+try:  # Optuna 3.2 and later (4.0 removed the old place)
+    from optuna.search_space import IntersectionSearchSpace
+except ImportError:  # Optuna 3.1
+    from optuna.samplers import IntersectionSearchSpace
+
 from ecopt import _native
 
 _STATES = {
@@ -39,7 +44,7 @@ class EcoptSampler(optuna.samplers.BaseSampler):
         self._sampler = sampler
         self._initial_trials = initial_trials
         self._kwargs = json.dumps(sampler_kwargs)
-        self._search_space = optuna.samplers.IntersectionSearchSpace()
+        self._search_space = IntersectionSearchSpace()
 
     def reseed_rng(self):
         # Suggestions depend on seed and trial number only, so every worker

@@ -36,7 +36,7 @@ struct MeasureFlags {
   bool json = false;
   std::vector<std::string> devices;
   double idle_baseline_s = 0.0;
-  double cpu_watts_per_core = kDefaultCpuWattsPerCore;
+  double cpu_watts_per_core = 0.0;  // 0: the CPU model's TDP / cores, else the default
   std::string region = "world";
   double carbon_intensity = 0.0;
   const CLI::Option* carbon_intensity_option = nullptr;  // given: overrides the region
@@ -120,7 +120,8 @@ nlohmann::json report_json(const MeasureFlags& flags, const CommandMeasurement& 
       {"source", m.window.source_summary()},
       {"estimate", m.window.is_estimate()},
       {"estimate_note", estimate ? nlohmann::json(*estimate) : nullptr},
-      {"cpu_watts_per_core", flags.cpu_watts_per_core},
+      {"cpu_watts_per_core", charge(flags).watts_per_core},
+      {"cpu_watts_basis", charge(flags).basis},
       {"cpu_watts_per_thread", charge(flags).watts_per_thread()},
       {"window", to_json(m.window)},
       {"record", to_json(energy_record("command", m.window))},
@@ -252,9 +253,8 @@ void add_measure_command(CLI::App& app) {
                       "given net of idle")
       ->check(CLI::NonNegativeNumber);
   command->add_option("--cpu-watts-per-core", flags->cpu_watts_per_core,
-                      "W per busy core for the CPU-time estimate (your CPU's TDP / cores); "
-                      "shared by the core's hardware threads")
-      ->capture_default_str()
+                      "W per busy core for the CPU-time estimate (your CPU's TDP / cores; default: the "
+                      "CPU model's from ECOpt's TDP table, else 6.75); shared by the core's hardware threads")
       ->check(CLI::PositiveNumber);
   auto* region = command->add_option("--region", flags->region,
                                      "Grid region for carbon (world, FR, DE, ...)")

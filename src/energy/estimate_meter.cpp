@@ -62,6 +62,7 @@ class EstimateMeter final : public Meter {
     return domain == 0 ? resolution_s() * charge_.watts_per_thread() : resolution_s() * mean_w;
   }
   double background_cpu_s() const override { return poller_ ? poller_->cpu_s() : 0.0; }
+  std::string estimate_basis() const override { return "CPU time × " + charge_.text(); }
   std::string description() const override {
     std::string text = fmt::format(
         "ESTIMATE, not a measurement: CPU time of {} × {}",
@@ -137,18 +138,49 @@ double threads_per_core(const DiscoveryOptions& options, std::string& error) {
   return static_cast<double>(online.size()) / static_cast<double>(cores.size());
 }
 
-// Whether a "flags" line of /proc/cpuinfo holds the hypervisor flag, which
-// x86 CPUs show inside a virtual machine.
-bool hypervisor_flag(const DiscoveryOptions& options) {
+// The value of the first /proc/cpuinfo line whose key is `key` ("model
+// name", "flags"); empty when there is none.
+std::string cpuinfo_value(const DiscoveryOptions& options, std::string_view key) {
   std::istringstream lines(options.file_reader->read(options.cpuinfo_path).text);
   for (std::string line; std::getline(lines, line);) {
-    if (line.rfind("flags", 0) != 0) continue;
-    std::istringstream words(line.substr(line.find(':') + 1));
-    for (std::string word; words >> word;) {
-      if (word == "hypervisor") return true;
-    }
+    const auto colon = line.find(':');
+    if (colon == std::string::npos || line.rfind(key, 0) != 0) continue;
+    const auto start = line.find_first_not_of(" \t", colon + 1);
+    return start == std::string::npos ? "" : line.substr(start);
+  }
+  return "";
+}
+
+// Whether the CPU flags hold the hypervisor flag, which x86 CPUs show
+// inside a virtual machine.
+bool hypervisor_flag(const DiscoveryOptions& options) {
+  std::istringstream words(cpuinfo_value(options, "flags"));
+  for (std::string word; words >> word;) {
+    if (word == "hypervisor") return true;
   }
   return false;
+}
+
+// Watts per core from what was given, else the CPU model's published TDP,
+// else the default; the basis says which.
+void set_watts_per_core(const DiscoveryOptions& options, CpuTimeCharge& charge) {
+  if (options.cpu_watts_per_core > 0) {
+    charge.watts_per_core = options.cpu_watts_per_core;
+    charge.basis = "given";
+    return;
+  }
+  const std::string model = cpuinfo_value(options, "model name");
+  if (const auto tdp = cpu_tdp(model)) {
+    charge.watts_per_core = tdp->tdp_w / tdp->cores;
+    charge.basis = fmt::format("the {}'s TDP, {:g} W / {} cores, from {}", tdp->model, tdp->tdp_w, tdp->cores,
+                               tdp->source);
+    return;
+  }
+  charge.basis = fmt::format(
+      "ECOpt's default (the Xeon Platinum 8380's 270 W / 40 cores): {}; give your CPU's TDP / cores as "
+      "cpu_watts_per_core",
+      model.empty() ? "no CPU model in " + options.cpuinfo_path
+                    : fmt::format("CPU model '{}' is not in ECOpt's TDP table", model));
 }
 
 }  // namespace
@@ -167,17 +199,17 @@ std::string CpuTimeCharge::text() const {
   if (threads_per_core <= 0)
     return fmt::format(
         "{:.2f} W per hardware thread ({:.2f} W per core, each thread charged as a whole core: "
-        "threads per core unknown, {}{})",
-        watts_per_thread(), watts_per_core, unknown_reason, hidden_smt);
-  return fmt::format("{:.2f} W per hardware thread ({:.2f} W per core / {:g} {} per core{})",
+        "threads per core unknown, {}{}); watts per core: {}",
+        watts_per_thread(), watts_per_core, unknown_reason, hidden_smt, basis);
+  return fmt::format("{:.2f} W per hardware thread ({:.2f} W per core / {:g} {} per core{}); watts per core: {}",
                      watts_per_thread(), watts_per_core, threads_per_core,
-                     threads_per_core == 1 ? "thread" : "threads", hidden_smt);
+                     threads_per_core == 1 ? "thread" : "threads", hidden_smt, basis);
 }
 
 CpuTimeCharge cpu_time_charge(const DiscoveryOptions& given) {
   const auto options = detail::with_defaults(given);
   CpuTimeCharge charge;
-  if (options.cpu_watts_per_core > 0) charge.watts_per_core = options.cpu_watts_per_core;
+  set_watts_per_core(options, charge);
   charge.threads_per_core = threads_per_core(options, charge.unknown_reason);
   charge.virtual_machine = hypervisor_flag(options);
   return charge;

@@ -77,6 +77,7 @@ struct EnergyMonitor::Impl {
         reading.device = meters[m]->device();
         reading.domain = domains[d];
         reading.source = meters[m]->source();
+        reading.estimate_basis = meters[m]->estimate_basis();
         reading.gross_j = end.energy_j[m][d] - start.energy_j[m][d];
         reading.counter_updates = static_cast<int>(end.updates[m] - start.updates[m]);
         reading.resolution_s = meters[m]->resolution_s();

@@ -136,6 +136,7 @@ nlohmann::json to_json(const EnergyReading& reading) {
                          {"resolution_j", reading.resolution_j}};
   json["idle_w"] = reading.idle_w ? nlohmann::json(*reading.idle_w) : nlohmann::json(nullptr);
   json["net_j"] = reading.net_j ? nlohmann::json(*reading.net_j) : nlohmann::json(nullptr);
+  if (!reading.estimate_basis.empty()) json["estimate_basis"] = reading.estimate_basis;
   return json;
 }
 

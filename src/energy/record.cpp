@@ -132,6 +132,12 @@ EnergyRecord energy_record(std::string name, const WindowResult& window) {
   record.name = std::move(name);
   record.sources = window.sources();
   record.devices = window.devices();
+  for (const auto& reading : window.readings) {
+    const auto& basis = reading.estimate_basis;
+    if (!basis.empty() && std::find(record.estimate_basis.begin(), record.estimate_basis.end(), basis) ==
+                              record.estimate_basis.end())
+      record.estimate_basis.push_back(basis);
+  }
   record.net_j = window.net_j();
   record.idle_subtracted = record.net_j.has_value();
   record.duration_s = window.duration_s;
@@ -192,6 +198,7 @@ nlohmann::json to_json(const EnergyRecord& record) {
     json["units_per_window"] = record.units_per_window;
     json["j_per_unit"] = optional_number(record.j_per_unit);
   }
+  if (!record.estimate_basis.empty()) json["estimate_basis"] = record.estimate_basis;
   if (record.spread) {
     json["spread"] = {{"min_j", record.spread->min_j},
                       {"max_j", record.spread->max_j},
@@ -209,6 +216,7 @@ EnergyRecord energy_record_from_json(std::string name, const nlohmann::json& jso
   EnergyRecord record;
   for (const auto& source : field.strings("sources")) record.sources.push_back(parse_energy_source(source));
   record.devices = field.strings("devices");
+  if (json.contains("estimate_basis")) record.estimate_basis = field.strings("estimate_basis");
   record.idle_subtracted = field.flag("idle_subtracted");
   record.shared = field.flag("shared");
   record.attributed_fraction = field.optional("attributed_fraction").value_or(1.0);

@@ -258,6 +258,41 @@ TEST_F(Measure, OnAnSmtHostTheEstimateSharesACoresWattsAmongItsThreads) {
                         "core)"));
 }
 
+// Issue 29: the estimate charged 6.75 W per core whatever the CPU. A CPU
+// model of the TDP table is charged its own TDP / cores, and every figure
+// says which basis applied: the JSON, the ESTIMATE line and the record.
+TEST_F(Measure, TheEstimateChargesTheCpuModelsPublishedTdpAndSaysWhere) {
+  std::ofstream(dir_ / "cpuinfo") << "processor\t: 0\nmodel name\t: AMD EPYC 7763 64-Core Processor\n"
+                                     "flags\t\t: fpu sse2\n\n";
+  testing::ScopedEnv cpuinfo("ECOPT_CPUINFO", (dir_ / "cpuinfo").string());
+  const auto report = measure_json({}, busy_python(0.1));
+  EXPECT_DOUBLE_EQ(report["cpu_watts_per_core"].get<double>(), 280.0 / 64.0);
+  const std::string basis = "the EPYC 7763's TDP, 280 W / 64 cores, from AMD's product specifications (amd.com)";
+  EXPECT_THAT(report["cpu_watts_basis"].get<std::string>(), HasSubstr(basis));
+  EXPECT_THAT(report["estimate_note"].get<std::string>(), HasSubstr("4.38 W per core"));
+  ASSERT_EQ(report["record"]["estimate_basis"].size(), 1u) << report["record"].dump();
+  EXPECT_THAT(report["record"]["estimate_basis"][0].get<std::string>(), HasSubstr(basis));
+
+  std::ofstream(dir_ / "cpuinfo") << "processor\t: 0\nmodel name\t: Imaginary CPU 9000\n\n";
+  const auto unknown = measure_json({}, {"/bin/true"});
+  EXPECT_DOUBLE_EQ(unknown["cpu_watts_per_core"].get<double>(), kDefaultWattsPerCore);
+  EXPECT_THAT(unknown["cpu_watts_basis"].get<std::string>(),
+              HasSubstr("ECOpt's default (the Xeon Platinum 8380's 270 W / 40 cores): CPU model 'Imaginary CPU "
+                        "9000' is not in ECOpt's TDP table"));
+  const auto given = measure_json({"--cpu-watts-per-core", "5"}, {"/bin/true"});
+  EXPECT_EQ(given["cpu_watts_basis"], "given");
+}
+
+// Issue 29: the region table had no US and no UK.
+TEST_F(Measure, TheUsAndUkRegionsHaveTheirPublishedIntensity) {
+  const auto us = measure_json({"--region", "US"}, {"/bin/true"});
+  EXPECT_EQ(us["carbon"]["g_per_kwh"], 366.0);
+  EXPECT_THAT(us["carbon"]["basis"].get<std::string>(), HasSubstr("U.S. Energy Information Administration"));
+  const auto uk = measure_json({"--region", "uk"}, {"/bin/true"});
+  EXPECT_EQ(uk["carbon"]["g_per_kwh"], 207.0);
+  EXPECT_THAT(uk["carbon"]["basis"].get<std::string>(), HasSubstr("2021"));
+}
+
 TEST_F(Measure, AFrozenRaplCounterIsUnavailableAndTheEstimateSaysSo) {
   testing::FakePowercapZone rapl(dir_.path());
   testing::ScopedEnv root("ECOPT_POWERCAP_ROOT", rapl.root());

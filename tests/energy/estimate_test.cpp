@@ -120,7 +120,7 @@ TEST(EstimateMeter, TheDefaultCoreWattsAreSharedByTheCoresHardwareThreads) {
   options.cpu_root = fake_cpu_topology(no_smt_dir, 4, 1);
   options.cpu_watts_per_core = 10.0;
   EXPECT_EQ(cpu_time_charge(options).text(),
-            "10.00 W per hardware thread (10.00 W per core / 1 thread per core)");
+            "10.00 W per hardware thread (10.00 W per core / 1 thread per core); watts per core: given");
 }
 
 // Issue 23: a virtual machine may show one thread per core while each vCPU
@@ -147,7 +147,9 @@ TEST(EstimateMeter, AnUnreadableTopologyChargesEachThreadAsACoreAndSaysSo) {
   EXPECT_DOUBLE_EQ(charge.watts_per_thread(), kDefaultCpuWattsPerCore);
   EXPECT_EQ(charge.text(),
             "6.75 W per hardware thread (6.75 W per core, each thread charged as a whole core: threads "
-            "per core unknown, cannot read the online CPUs from /nonexistent/cpu/online)");
+            "per core unknown, cannot read the online CPUs from /nonexistent/cpu/online); watts per core: "
+            "ECOpt's default (the Xeon Platinum 8380's 270 W / 40 cores): no CPU model in "
+            "/nonexistent/ecopt-tests/cpuinfo; give your CPU's TDP / cores as cpu_watts_per_core");
   testing::TempDir dir;
   options.cpu_root = fake_cpu_topology(dir, 2, 2);
   std::filesystem::remove(dir.path() / "cpu/cpu3/topology/thread_siblings_list");

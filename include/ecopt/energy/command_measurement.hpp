@@ -18,7 +18,7 @@ struct CommandMeasurementOptions {
   std::vector<std::string> argv;
   std::vector<std::string> devices;  // discovery's device selection; empty: every meter found
   double idle_baseline_s = 0.0;      // > 0: measure idle first and subtract it
-  double cpu_watts_per_core = kDefaultCpuWattsPerCore;
+  double cpu_watts_per_core = 0.0;  // 0: the CPU model's TDP / cores, else kDefaultCpuWattsPerCore
 };
 
 struct CommandMeasurement {

@@ -6,7 +6,9 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "ecopt/energy/process.hpp"
@@ -48,6 +50,10 @@ class Meter {
   virtual double background_cpu_s() const { return 0.0; }
   // One line for `ecopt devices`: model, bus id, counter, scope.
   virtual std::string description() const = 0;
+  // What an estimate charges and on what basis ("4.38 W per hardware
+  // thread (...); watts per core: the EPYC 7763's TDP, ..."), kept in every
+  // energy record it contributes to; empty for sensors.
+  virtual std::string estimate_basis() const { return {}; }
   // Whether the counter also holds work that no lease keeps apart from
   // this process's (an NVIDIA GPU in MIG mode: the counter is the whole
   // GPU's, every instance's work included): every window over it is shared.
@@ -62,9 +68,21 @@ class Meter {
 // anything else only itself.
 bool device_matches(const std::string& wanted, const std::string& meter_device);
 
-// Documented defaults of the CPU-time estimate (see docs/energy.md).
-// Intel Xeon Platinum 8380: 270 W TDP over 40 cores (80 hardware threads).
+// Documented defaults of the CPU-time estimate (see docs/energy.md), for a
+// CPU whose model the TDP table (cpu_tdp) does not know. Intel Xeon
+// Platinum 8380: 270 W TDP over 40 cores (80 hardware threads).
 inline constexpr double kDefaultCpuWattsPerCore = 270.0 / 40.0;
+
+// A CPU model's thermal design power as its vendor publishes it.
+struct CpuTdp {
+  const char* model;   // as /proc/cpuinfo's "model name" spells it: "EPYC 7763"
+  double tdp_w;        // Intel: processor base power
+  int cores;           // physical cores
+  const char* source;  // where the figures are published
+};
+// The table's entry for a "model name" ("AMD EPYC 7763 64-Core
+// Processor"), if it lists that model.
+std::optional<CpuTdp> cpu_tdp(std::string_view model_name);
 
 // Where discovery looks. Empty: the environment variable named beside it
 // when set (how tests, and every ecopt process they start, point discovery
@@ -74,9 +92,9 @@ struct DiscoveryOptions {
   std::string perf_root;      // $ECOPT_PERF_ROOT, else /sys/bus/event_source/devices/power
   std::string nvml_library;   // $ECOPT_NVML_LIBRARY, else libnvidia-ml.so.1
   std::string cpu_root;       // $ECOPT_CPU_ROOT, else /sys/devices/system/cpu (SMT topology)
-  std::string cpuinfo_path;   // $ECOPT_CPUINFO, else /proc/cpuinfo (the hypervisor flag)
+  std::string cpuinfo_path;   // $ECOPT_CPUINFO, else /proc/cpuinfo (model name, the hypervisor flag)
   std::vector<std::string> devices;  // empty: all; else "cpu", "cuda", "cuda:0", ...
-  double cpu_watts_per_core = 0.0;   // per physical core; 0: kDefaultCpuWattsPerCore
+  double cpu_watts_per_core = 0.0;   // per physical core; 0: the CPU model's TDP / cores, else the default
   double memory_watts_per_gib = 0.0;  // 0: no memory term in the estimate
   bool allow_estimate = true;
   // What the estimate measures; empty: this process and its reaped children.
@@ -117,8 +135,12 @@ struct CpuTimeCharge {
   // hardware threads of the host's SMT cores although it shows one thread
   // per core.
   bool virtual_machine = false;
+  // Where watts_per_core comes from: "given", the CPU model's TDP with its
+  // source, or the default and why.
+  std::string basis;
   double watts_per_thread() const;
-  // "3.38 W per hardware thread (6.75 W per core / 2 threads per core)".
+  // "3.38 W per hardware thread (6.75 W per core / 2 threads per core);
+  // watts per core: <basis>".
   std::string text() const;
 };
 CpuTimeCharge cpu_time_charge(const DiscoveryOptions& options);

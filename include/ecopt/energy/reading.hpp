@@ -47,6 +47,8 @@ struct EnergyReading {
   // The energy that can hide within one step (Meter::step_energy_j at the
   // window's mean power).
   double resolution_j = 0.0;
+  // An estimate's basis (Meter::estimate_basis); empty for sensors.
+  std::string estimate_basis;
 };
 
 struct WindowResult {

@@ -56,6 +56,9 @@ struct EnergyRecord {
   std::string name;  // kTrialRecord, kInferenceRecord, a command phase, ...
   std::vector<EnergySource> sources;  // distinct, in reading order
   std::vector<std::string> devices;   // distinct: "cpu:0", "cuda:0", "cpu (estimate)"
+  // What its estimates charge and why (EnergyReading::estimate_basis),
+  // distinct, in reading order; empty when every figure is a sensor's.
+  std::vector<std::string> estimate_basis;
   bool idle_subtracted = false;
   // The devices were measured while another trial ran on them: the figure
   // includes that trial's work.

@@ -68,16 +68,28 @@ Trial scored(std::int64_t number, double f0, double f1) {
   return trial;
 }
 
+// Two minimised objectives with thresholds 1.1 (the reference point).
+StudySpec thresholded_spec() {
+  StudySpec spec;
+  spec.name = "dr";
+  spec.objectives = {{"f0", Direction::Minimize, 1.1}, {"f1", Direction::Minimize, 1.1}};
+  return spec;
+}
+
+// Diminishing returns that stop at any window without gain.
+StudyBudget any_gain_budget() {
+  StudyBudget budget;
+  budget.min_hypervolume_per_kwh = 1e-9;
+  return budget;
+}
+
 // Diminishing returns judge a front that has formed: while no trial lies
 // within the reference (hypervolume 0), nothing was gained yet nor can
 // returns diminish (the benchmark's seed 1 stopped at trial 11 of 100 with
 // hypervolume 0, where growth fell below 1 % only after trial 85).
 TEST(StudyRules, DiminishingReturnsWaitForAFrontWithVolume) {
-  StudySpec spec;
-  spec.name = "dr";
-  spec.objectives = {{"f0", Direction::Minimize, 1.1}, {"f1", Direction::Minimize, 1.1}};
-  StudyBudget budget;
-  budget.min_hypervolume_per_kwh = 1e-9;
+  const StudySpec spec = thresholded_spec();
+  StudyBudget budget = any_gain_budget();
   budget.hypervolume_window = 2;
   const StudyRules rules(budget, {"s.toml", 100, 100}, {});
   std::vector<Trial> trials;
@@ -90,6 +102,18 @@ TEST(StudyRules, DiminishingReturnsWaitForAFrontWithVolume) {
   const auto stop = rules.check(trials, spec, tuning_energy(trials));
   ASSERT_TRUE(stop);
   EXPECT_EQ(stop->rule, "min_hypervolume_per_kwh");
+}
+
+// Ten trials without a better front are common early on (a sampler's
+// generation, a run of exploration): the default window outlasts them.
+TEST(StudyRules, DiminishingReturnsByDefaultOutlastTenTrialsWithoutGain) {
+  const StudySpec spec = thresholded_spec();
+  const StudyBudget budget = any_gain_budget();
+  const StudyRules rules(budget, {"s.toml", 100, 100}, {});
+  std::vector<Trial> trials;
+  for (int i = 0; i < 10; ++i) trials.push_back(scored(i, 1.0 - 0.09 * i, 0.1 + 0.09 * i));  // a front grows
+  for (int i = 10; i < 25; ++i) trials.push_back(scored(i, 1.05, 1.05));  // then 15 trials add nothing
+  EXPECT_FALSE(rules.check(trials, spec, tuning_energy(trials)));
 }
 
 }  // namespace

@@ -180,18 +180,28 @@ class MoboSampler final : public Sampler {
                   : obs.objectives;
 
     const std::vector<Eigen::Index> rows = modelling_subset(obs);
+    // Pruned trials' last values, within the models' size (a ParEGO
+    // scalarisation is of complete trials only).
+    const std::vector<Eigen::Index> stopped_rows =
+        scalarise ? std::vector<Eigen::Index>{} : spread_subset(obs.stopped_x.rows(), room_beside(rows.size()));
+    const auto stopped = static_cast<Eigen::Index>(stopped_rows.size());
     // A scalarisation mixes the objectives: its noise is fitted, and a
     // related study's values (in other units) stay out of it.
-    const Observations related = scalarise ? Observations{} : related_observations(context, obs, kinds, rows.size());
+    const Observations related =
+        scalarise ? Observations{} : related_observations(context, obs, kinds, rows.size() + stopped_rows.size());
     std::vector<GaussianProcess> models;
     for (Eigen::Index j = 0; j < targets.cols(); ++j) {
       const auto own = static_cast<Eigen::Index>(rows.size());
-      Eigen::MatrixXd x(own + related.size(), obs.x.cols());
+      Eigen::MatrixXd x(own + stopped + related.size(), obs.x.cols());
       Eigen::VectorXd y(x.rows());
       Eigen::VectorXd known = Eigen::VectorXd::Zero(x.rows());
       x.topRows(own) = obs.x(rows, Eigen::all);
       y.head(own) = targets(rows, j);
       if (!scalarise) known.head(own) = obs.noise(rows, j);
+      if (stopped > 0) {
+        x.middleRows(own, stopped) = obs.stopped_x(stopped_rows, Eigen::all);
+        y.segment(own, stopped) = obs.stopped_objectives(stopped_rows, j);
+      }
       if (related.size() > 0) {
         x.bottomRows(related.size()) = related.x;
         y.tail(related.size()) = related.objectives.col(j);
@@ -279,6 +289,12 @@ class MoboSampler final : public Sampler {
     return warm ? full / 2 : full;
   }
 
+  // How many more points the models may hold beside `points`.
+  std::size_t room_beside(std::size_t points) const {
+    return static_cast<std::size_t>(
+        std::max<std::int64_t>(0, settings_.max_model_points - static_cast<std::int64_t>(points)));
+  }
+
   // The related study's observations (warm start) in this study's units:
   // per objective, a GP of the related study's values predicts them at
   // this study's points, and the least-squares line from those predictions
@@ -292,9 +308,7 @@ class MoboSampler final : public Sampler {
     const RelatedHistory& warm = *context.warm_start;
     Observations related = collect_observations({warm.spec, context.space, warm.trials, -1});
     if (related.size() < 2 || related.objectives.cols() != obs.objectives.cols()) return {};
-    const auto room = static_cast<std::size_t>(std::max<std::int64_t>(
-        0, settings_.max_model_points - static_cast<std::int64_t>(own_points)));
-    const std::vector<Eigen::Index> kept = spread_subset(related.size(), room);
+    const std::vector<Eigen::Index> kept = spread_subset(related.size(), room_beside(own_points));
     related.x = related.x(kept, Eigen::all).eval();
     related.objectives = related.objectives(kept, Eigen::all).eval();
     for (Eigen::Index j = 0; j < related.objectives.cols(); ++j) {

@@ -62,20 +62,28 @@ Observations collect_observations(const SamplingContext& context) {
   Eigen::Index pending = 0;
   for (const Trial& trial : context.history) {
     if (trial.number == context.trial_number) continue;
-    const bool complete = trial.state == TrialState::Complete &&
-                          finite_values(trial.values, static_cast<std::size_t>(m));
-    // A PRUNED trial stopped before its end point (docs/pruning.md): its
-    // last values, when it has them, are censored, so they are not fitted;
-    // but its point was tried: like a RUNNING one it must not be proposed
-    // again.
+    const bool valued = finite_values(trial.values, static_cast<std::size_t>(m));
+    const bool complete = trial.state == TrialState::Complete && valued;
+    // A PRUNED trial stopped before its end point (docs/pruning.md): with
+    // its last values it is a stopped observation; without, its point was
+    // still tried, and like a RUNNING one must not be proposed again.
+    const bool stopped = trial.state == TrialState::Pruned && valued;
     const bool running = (trial.state == TrialState::Running || trial.state == TrialState::Pruned) &&
-                         !trial.params.empty();
-    if (!complete && !running) continue;
+                         !stopped && !trial.params.empty();
+    if (!complete && !stopped && !running) continue;
     const std::vector<double> unit = encode_or_empty(context.space, trial.params);
     if (static_cast<Eigen::Index>(unit.size()) != d) continue;
     const Eigen::Map<const Eigen::RowVectorXd> point(unit.data(), d);
     if (running) {
       obs.pending.row(pending++) = point;
+      continue;
+    }
+    if (stopped) {
+      const Point minimised = to_minimization(trial.values, directions);
+      obs.stopped_x.conservativeResize(obs.stopped_x.rows() + 1, d);
+      obs.stopped_objectives.conservativeResize(obs.stopped_objectives.rows() + 1, m);
+      obs.stopped_x.bottomRows(1) = point;
+      obs.stopped_objectives.bottomRows(1) = Eigen::Map<const Eigen::RowVectorXd>(minimised.data(), m);
       continue;
     }
     obs.x.row(rows) = point;

@@ -22,7 +22,16 @@ struct Observations {
   Eigen::MatrixXd constraint_metrics;  // n x C, NaN where a metric is missing
   std::vector<double> violations;      // total violation per row; 0 means feasible
   std::vector<std::int64_t> numbers;   // trial number per row
-  Eigen::MatrixXd pending;             // RUNNING trials with params, and PRUNED ones
+  Eigen::MatrixXd pending;             // RUNNING trials with params, and PRUNED ones without values
+  // PRUNED trials with every objective's last value (docs/pruning.md): their
+  // points and those values, minimisation form. The energy measured before
+  // training is final; the quality is where the trial stood when it stopped,
+  // short of what it would have reached. mobo's models fit them, a
+  // low-fidelity view of a region the pruner judged unable to reach the
+  // front; they never enter a front, a reference point or NSGA-II's
+  // population.
+  Eigen::MatrixXd stopped_x;
+  Eigen::MatrixXd stopped_objectives;
 
   Eigen::Index size() const { return x.rows(); }
   bool feasible(Eigen::Index row) const { return violations[static_cast<std::size_t>(row)] <= 0.0; }

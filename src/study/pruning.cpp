@@ -312,6 +312,10 @@ std::optional<std::string> prune_reason(const StudySpec& spec, const PruningConf
     if (auto reason = constraint_reason(spec, report.values)) return reason;
     return front_reach_reason(spec, config, trials, *trial, report);
   }
+  // At the schedule's last step the training is over: a stop would save
+  // only the final evaluation the objectives are read from, and lose a
+  // trained model.
+  if (report.last_step && report.step >= *report.last_step) return std::nullopt;
   switch (config.rule) {
     case PruningRule::None: return std::nullopt;
     case PruningRule::FrontReach: return front_reach_reason(spec, config, trials, *trial, report);

@@ -113,6 +113,29 @@ TEST(MoboSampler, DoesNotResuggestAPrunedTrialsPoint) {
   expect_no_resuggestion_after(TrialState::Pruned, "sampled");
 }
 
+// A PRUNED trial with its last values (docs/pruning.md, "How samplers
+// learn from them") is fitted by the models; without values its point only
+// counts as tried. Before, both counted as tried and the models never saw
+// a pruned trial's measured energy (the demo benchmark's lost corner).
+TEST(MoboSampler, APrunedTrialsLastValuesInformTheModels) {
+  const TestProblem problem = make_test_problem("zdt1", 3);
+  auto mobo = make_sampler("mobo", quick_options(5));
+  const ProblemRun run = run_test_problem(*mobo, problem, 10);
+  const SearchSpace space = unit_search_space(3);
+  const StudySpec spec = minimisation_spec(2);
+  Trial pruned = running_trial(10, space.decode(mobo->suggest({spec, space, run.trials, 10})));
+  pruned.state = TrialState::Pruned;
+  std::vector<Trial> tried = run.trials;
+  tried.push_back(pruned);
+  pruned.values = {5.0, 5.0};  // where it stood: far behind the front
+  std::vector<Trial> valued = run.trials;
+  valued.push_back(pruned);
+  const std::vector<double> without = mobo->suggest({spec, space, tried, 11});
+  const std::vector<double> with = mobo->suggest({spec, space, valued, 11});
+  EXPECT_EQ(with, mobo->suggest({spec, space, valued, 11})) << "deterministic under the seed";
+  EXPECT_GT(distance(without, with), 1e-3);
+}
+
 // Objectives favour large x0, the constraint x0 <= 0.4 forbids it.
 TEST(MoboSampler, AvoidsTheInfeasibleRegion) {
   const SearchSpace space = unit_search_space(2);

@@ -143,6 +143,23 @@ TEST(FrontReach, StopsACurveThatCannotReachTheFrontByItsLastStep) {
   EXPECT_FALSE(decide(accuracy_vs_efficiency(), config, kHistory, slow, 10));
 }
 
+// A report at the schedule's last step comes after all the training: a
+// stop there saves only the final evaluation, which the objective is read
+// from (the test set, not the validation split the curve reports), and
+// loses a trained model (the demo benchmark's seed 2 pruned one at step 75
+// of 75). No rule stops it there (one check before the rules).
+TEST(Pruning, NoRuleStopsATrialAtItsLastStep) {
+  PruningConfig config;
+  config.best_plausible = {1.0, std::nullopt};
+  const Curve finished{{0, {{"samples_per_j", 50}}},
+                       {8, {{"accuracy", 0.40}}},
+                       {9, {{"accuracy", 0.45}}},
+                       {10, {{"accuracy", 0.50}}}};
+  EXPECT_TRUE(decide(accuracy_vs_efficiency(), config, kHistory, Curve(finished.begin(), std::prev(finished.end())), 10))
+      << "one step before the end it can still be stopped";
+  EXPECT_FALSE(decide(accuracy_vs_efficiency(), config, kHistory, finished, 10));
+}
+
 TEST(FrontReach, TheLargestRecentGainExtrapolatesNotTheAverage) {
   PruningConfig config;
   config.window = 2;

@@ -30,6 +30,8 @@
 //    max(1, n / reduction_factor) of the n trials rank strictly better. A
 //    rung with fewer than min_trials points promotes. Nobody waits.
 //  - none: only the step-0 rules.
+// A report at or past the schedule's last step stops nothing: training is
+// over, and only the final evaluation (the objectives) is left.
 #include <cstdint>
 #include <optional>
 #include <string>

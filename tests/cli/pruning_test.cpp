@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "command_study.hpp"
+#include "cli_test.hpp"
 #include "subprocess.hpp"
 
 namespace ecopt {
@@ -17,21 +18,10 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
 using testing::ProcessResult;
-using testing::TempDir;
 
-class Pruning : public ::testing::Test {
+class Pruning : public testing::CliTest {
  protected:
-  ProcessResult ecopt(std::vector<std::string> args) {
-    args.insert(args.begin(), ECOPT_CLI_PATH);
-    return testing::run_process(args, dir_.path());
-  }
-  nlohmann::json trials(const std::string& url, const std::string& study) {
-    const auto listed = ecopt({"trials", "--storage", url, "--study-name", study});
-    EXPECT_EQ(listed.exit_code, 0) << listed.err;
-    return nlohmann::json::parse(listed.out);
-  }
-
-  TempDir dir_{"pruning"};
+  Pruning() : CliTest("pruning") {}
 };
 
 // Every trial costs the same; its accuracy rises linearly to x by step 10,

@@ -11,6 +11,7 @@
 #include "command_study.hpp"
 #include "ecopt/storage/storage.hpp"
 #include "storage/pg_test_server.hpp"
+#include "cli_test.hpp"
 #include "subprocess.hpp"
 
 namespace ecopt {
@@ -18,10 +19,10 @@ namespace {
 
 using ::testing::HasSubstr;
 using testing::ProcessResult;
-using testing::TempDir;
 
-class StudyManagement : public ::testing::Test {
+class StudyManagement : public testing::CliTest {
  public:
+  StudyManagement() : CliTest("manage") {}
   void SetUp() override {
     std::ofstream(dir_ / "trial.sh") << "#!/bin/sh\necho \"epoch of $ECOPT_TRIAL_NUMBER\"\n"
                                         "echo \"ECOPT {\\\"f0\\\": $ECOPT_PARAM_X}\"\n";
@@ -29,18 +30,8 @@ class StudyManagement : public ::testing::Test {
     const auto run = ecopt({"tune", study});
     ASSERT_EQ(run.exit_code, 0) << run.err;
   }
-  ProcessResult ecopt(std::vector<std::string> args) {
-    args.insert(args.begin(), ECOPT_CLI_PATH);
-    return testing::run_process(args, dir_.path());
-  }
-  nlohmann::json trials(const std::string& url, const std::string& study) {
-    const auto listed = ecopt({"trials", "--storage", url, "--study-name", study, "--format", "json"});
-    EXPECT_EQ(listed.exit_code, 0) << listed.err;
-    return listed.exit_code == 0 ? nlohmann::json::parse(listed.out) : nlohmann::json();
-  }
   std::filesystem::path logs(const std::string& study) { return dir_ / "m.db-logs" / study; }
 
-  TempDir dir_{"manage"};
   std::string url_ = "sqlite:///" + (dir_ / "m.db").string();
 };
 

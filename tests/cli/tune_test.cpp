@@ -16,6 +16,7 @@
 #include "scoped_env.hpp"
 #include "ecopt/report/report.hpp"
 #include "polling.hpp"
+#include "cli_test.hpp"
 #include "subprocess.hpp"
 #include "text_lines.hpp"
 
@@ -28,19 +29,9 @@ using testing::ChildProcess;
 using testing::ProcessResult;
 using testing::TempDir;
 
-class Tune : public ::testing::Test {
+class Tune : public testing::CliTest {
  protected:
-  ProcessResult ecopt(std::vector<std::string> args) {
-    args.insert(args.begin(), ECOPT_CLI_PATH);
-    return testing::run_process(args, dir_.path());
-  }
-  nlohmann::json trials(const std::string& url, const std::string& study) {
-    const auto listed = ecopt({"trials", "--storage", url, "--study-name", study});
-    EXPECT_EQ(listed.exit_code, 0) << listed.err;
-    return nlohmann::json::parse(listed.out);
-  }
-
-  TempDir dir_{"tune"};
+  Tune() : CliTest("tune") {}
 };
 
 TEST_F(Tune, ShippedZdt1StudyRunsAndResumes) {

@@ -132,7 +132,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--ecopt", required=True)
     parser.add_argument("--demo", default="studies/demo-fashion-mnist.toml")
-    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--trials", type=int, default=40)
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--report-every", type=int, default=10)

@@ -58,8 +58,11 @@ Observations collect_observations(const SamplingContext& context) {
   obs.noise.resize(obs.x.rows(), m);
   obs.constraint_metrics.resize(obs.x.rows(), c);
   obs.pending.resize(obs.x.rows(), d);
+  obs.stopped_x.resize(obs.x.rows(), d);
+  obs.stopped_objectives.resize(obs.x.rows(), m);
   Eigen::Index rows = 0;
   Eigen::Index pending = 0;
+  Eigen::Index stopped_rows = 0;
   for (const Trial& trial : context.history) {
     if (trial.number == context.trial_number) continue;
     const bool valued = finite_values(trial.values, static_cast<std::size_t>(m));
@@ -78,16 +81,13 @@ Observations collect_observations(const SamplingContext& context) {
       obs.pending.row(pending++) = point;
       continue;
     }
+    const Point minimised = to_minimization(trial.values, directions);
     if (stopped) {
-      const Point minimised = to_minimization(trial.values, directions);
-      obs.stopped_x.conservativeResize(obs.stopped_x.rows() + 1, d);
-      obs.stopped_objectives.conservativeResize(obs.stopped_objectives.rows() + 1, m);
-      obs.stopped_x.bottomRows(1) = point;
-      obs.stopped_objectives.bottomRows(1) = Eigen::Map<const Eigen::RowVectorXd>(minimised.data(), m);
+      obs.stopped_x.row(stopped_rows) = point;
+      obs.stopped_objectives.row(stopped_rows++) = Eigen::Map<const Eigen::RowVectorXd>(minimised.data(), m);
       continue;
     }
     obs.x.row(rows) = point;
-    const Point minimised = to_minimization(trial.values, directions);
     obs.objectives.row(rows) = Eigen::Map<const Eigen::RowVectorXd>(minimised.data(), m);
     const std::vector<double> noise = known_noise_variances(context.spec, trial);
     obs.noise.row(rows) = Eigen::Map<const Eigen::RowVectorXd>(noise.data(), m);
@@ -100,6 +100,8 @@ Observations collect_observations(const SamplingContext& context) {
   obs.noise.conservativeResize(rows, m);
   obs.constraint_metrics.conservativeResize(rows, c);
   obs.pending.conservativeResize(pending, d);
+  obs.stopped_x.conservativeResize(stopped_rows, d);
+  obs.stopped_objectives.conservativeResize(stopped_rows, m);
   return obs;
 }
 

@@ -18,6 +18,7 @@
 #include <nlohmann/json.hpp>
 
 #include "support/command_study.hpp"
+#include "support/csv_reader.hpp"
 #include "support/fake_powercap.hpp"
 #include "support/scoped_env.hpp"
 #include "support/subprocess.hpp"
@@ -55,27 +56,6 @@ std::string read_text(const std::filesystem::path& path) {
   std::stringstream text;
   text << in.rdbuf();
   return text.str();
-}
-
-// A CSV line's cells, quoted ones unquoted (RFC 4180), its CRLF dropped.
-std::vector<std::string> split(std::string line) {
-  if (!line.empty() && line.back() == '\r') line.pop_back();
-  std::vector<std::string> cells(1);
-  bool quoted = false;
-  for (std::size_t i = 0; i < line.size(); ++i) {
-    const char c = line[i];
-    if (quoted && c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
-      cells.back() += '"';
-      ++i;
-    } else if (c == '"') {
-      quoted = !quoted;
-    } else if (c == ',' && !quoted) {
-      cells.emplace_back();
-    } else {
-      cells.back() += c;
-    }
-  }
-  return cells;
 }
 
 nlohmann::json page_data(const std::string& html) {
@@ -150,18 +130,16 @@ void expect_one_account(const std::filesystem::path& dir, const std::string& url
     EXPECT_DOUBLE_EQ(trial.value("tuning_energy_j", -1.0), own_j[trial.at("number").get<std::int64_t>()]);
   }
   // trials.csv: one row per trial, its tuning energy in its column.
-  std::istringstream csv(read_text(dir / "out" / "trials.csv"));
-  std::string line;
-  std::getline(csv, line);
-  const auto header = split(line);
+  const auto csv = testing::read_csv(read_text(dir / "out" / "trials.csv"));
+  ASSERT_EQ(csv.size(), trials.size() + 1);
+  const auto& header = csv.front();
   const auto column = std::find(header.begin(), header.end(), "tuning_energy_j");
-  ASSERT_NE(column, header.end()) << line;
+  ASSERT_NE(column, header.end()) << fmt::format("{}", fmt::join(header, ","));
   const auto at = column - header.begin();
-  for (const auto& trial : trials) {
-    std::getline(csv, line);
-    const auto cells = split(line);
-    ASSERT_EQ(cells.size(), header.size()) << line;
-    EXPECT_EQ(cells[at], fmt::format("{}", own_j[trial.number])) << line;
+  for (std::size_t i = 0; i < trials.size(); ++i) {
+    const auto& cells = csv[i + 1];
+    ASSERT_EQ(cells.size(), header.size()) << fmt::format("{}", fmt::join(cells, ","));
+    EXPECT_EQ(cells[at], fmt::format("{}", own_j[trials[i].number])) << fmt::format("{}", fmt::join(cells, ","));
   }
 
   // The dashboard's feed: the same rows and the same card.

@@ -1,48 +1,17 @@
-// CSV quoting (read back with a small RFC 4180 reader), JSON export and the
+// CSV quoting (read back with an RFC 4180 reader), JSON export and the
 // terminal table.
 #include <gtest/gtest.h>
 
 #include "ecopt/energy/tuning_energy.hpp"
 #include "ecopt/math/front.hpp"
 #include "ecopt/report/export.hpp"
+#include "csv_reader.hpp"
 #include "known_study.hpp"
 
 namespace ecopt::report {
 namespace {
 
-// Splits RFC 4180 text into rows of fields.
-std::vector<std::vector<std::string>> read_csv(const std::string& text) {
-  std::vector<std::vector<std::string>> rows(1);
-  std::string field;
-  bool quoted = false;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (quoted) {
-      if (c == '"' && i + 1 < text.size() && text[i + 1] == '"') {
-        field += '"';
-        ++i;
-      } else if (c == '"') {
-        quoted = false;
-      } else {
-        field += c;
-      }
-    } else if (c == '"') {
-      quoted = true;
-    } else if (c == ',') {
-      rows.back().push_back(field);
-      field.clear();
-    } else if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') {
-      rows.back().push_back(field);
-      field.clear();
-      rows.emplace_back();
-      ++i;
-    } else {
-      field += c;
-    }
-  }
-  if (rows.back().empty()) rows.pop_back();
-  return rows;
-}
+using ecopt::testing::read_csv;
 
 TEST(TrialsCsv, RoundTripsAwkwardValues) {
   auto storage = open_storage("memory");

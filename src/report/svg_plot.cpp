@@ -200,7 +200,7 @@ std::string x_ticks_svg(const Axis& axis, const Scale& x, double top, double bot
 }
 
 std::string axes_svg(const Chart& chart, const Scale& x, const Scale& y) {
-  std::string out;
+  std::string out = R"(<g class="ticks y">)";
   const double left = x.pixel_from;
   const double right = x.pixel_to;
   const double top = y.pixel_to;
@@ -212,7 +212,7 @@ std::string axes_svg(const Chart& chart, const Scale& x, const Scale& y) {
     out += fmt::format(R"(<text class="tick" x="{}" y="{}" text-anchor="end">{}</text>)",
                        px(left - 6), px(py + 4), tick_label(chart.y, tick));
   }
-  out += x_ticks_svg(chart.x, x, top, bottom);
+  out += R"(</g><g class="ticks x">)" + x_ticks_svg(chart.x, x, top, bottom) + "</g>";
   out += fmt::format(R"(<rect class="frame" x="{}" y="{}" width="{}" height="{}"/>)", px(left),
                      px(top), px(right - left), px(bottom - top));
   out += fmt::format(R"(<text class="axis-label" x="{}" y="{}" text-anchor="middle"{}</text>)",
@@ -323,6 +323,13 @@ std::string density_svg(const Chart& chart, const Scale& x, const Scale& y) {
   return out + "</g>";
 }
 
+// "log 0.301029996 3.69897 integer": what report.js needs to redraw an
+// axis's ticks for a zoomed range.
+std::string scale_attribute(const Axis& axis, const Scale& scale) {
+  const char* kind = !axis.categories.empty() ? "category" : scale.log ? "log" : "linear";
+  return fmt::format("{} {:.10g} {:.10g}{}", kind, scale.low, scale.high, axis.integer ? " integer" : "");
+}
+
 }  // namespace
 
 bool choose_log(const std::vector<double>& values) {
@@ -398,10 +405,19 @@ std::string render_chart(const Chart& chart) {
   const Scale x = axis_scale(chart.x, xs, kMarginLeft, chart.width - kMarginRight);
   const double top = y_label_on_top(chart) ? kMarginTop + 14.0 : kMarginTop;
   const Scale y = axis_scale(chart.y, ys, chart.height - kMarginBottom, top);
+  const std::string fields =
+      chart.x_field.empty() || chart.y_field.empty()
+          ? std::string()
+          : fmt::format(R"( data-x-field="{}" data-y-field="{}")", html_escape(chart.x_field),
+                        html_escape(chart.y_field));
   std::string out = fmt::format(
-      R"(<svg class="chart" viewBox="0 0 {} {}" width="{}" height="{}" role="img" aria-label="{}">)",
-      chart.width, chart.height, chart.width, chart.height, html_escape(chart.aria_label));
+      R"(<svg class="chart" viewBox="0 0 {} {}" width="{}" height="{}" role="img" aria-label="{}" data-x="{}" data-y="{}"{}>)",
+      chart.width, chart.height, chart.width, chart.height, html_escape(chart.aria_label),
+      scale_attribute(chart.x, x), scale_attribute(chart.y, y), fields);
   out += axes_svg(chart, x, y);
+  // What zooming stretches (cells, lines, bars) apart from the markers it
+  // moves, so that a marker stays round.
+  out += R"(<g class="plot"><g class="stretch">)";
   out += density_svg(chart, x, y);
   if (chart.line.size() >= 2) {
     std::string points;
@@ -409,7 +425,7 @@ std::string render_chart(const Chart& chart) {
     out += fmt::format(R"(<polyline class="{}" points="{}"/>)", html_escape(chart.line_class),
                        points);
   }
-  out += error_bars_svg(chart.error_bars, x, y);
+  out += error_bars_svg(chart.error_bars, x, y) + "</g>";
   for (const auto& marker : chart.markers) {
     if (!drawable(x, marker.x) || !drawable(y, marker.y)) continue;
     const std::string trial_attr =
@@ -424,7 +440,7 @@ std::string render_chart(const Chart& chart) {
                        trial_attr, html_escape(marker.tooltip),
                        outlier ? "\n(beyond the axis range: drawn at the edge)" : "");
   }
-  return out + "</svg>";
+  return out + "</g></svg>";
 }
 
 std::string render_bars(const std::vector<Bar>& bars, int width, const std::string& aria_label) {

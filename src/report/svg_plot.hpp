@@ -73,11 +73,19 @@ struct Chart {
   // resolution are left out, so a line of 100,000 steps stays small.
   std::vector<std::pair<double, double>> line;
   std::string line_class = "front-line";
+  // The page data's trial fields the axes show ("values.1", "number"),
+  // where the chart's trials may be brushed to filter the trial table
+  // (report.js); empty: not brushable.
+  std::string x_field;
+  std::string y_field;
   int width = 560;
   int height = 380;
   std::string aria_label;
 };
 
+// The chart carries its scales (data-x, data-y: "linear|log|category LOW
+// HIGH [integer]", LOW and HIGH in log10 on a log axis) and its plot in
+// groups report.js redraws, so the reader can zoom, pan and brush it.
 std::string render_chart(const Chart& chart);
 
 struct Bar {

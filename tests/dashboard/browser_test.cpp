@@ -15,6 +15,7 @@
 #include "ecopt/study/trial_log.hpp"
 #include "report/chromium.hpp"
 #include "report/demo_study.hpp"
+#include "report/explore.hpp"
 #include "running_dashboard.hpp"
 #include "storage/process.hpp"
 
@@ -62,6 +63,19 @@ class DashboardBrowser : public ::testing::Test {
 
 std::string ready = "document.body && document.body.getAttribute('data-report-ready') === 'true'";
 
+// A worker elsewhere: a trial is asked through storage and told through the
+// real ecopt binary, as a script would.
+void tell_a_trial(const std::string& url, const StudyRecord& study) {
+  auto worker = open_storage(url);
+  const Trial trial = worker->create_trial(study.id, nlohmann::json::object());
+  worker->set_trial_params(trial.id, {{"width", std::int64_t{64}}, {"depth", std::int64_t{2}}});
+  const auto told = ecopt::testing::run_process(
+      {ECOPT_BINARY_DIR "/src/cli/ecopt", "tell", "--storage", url, "--study-name", "demo",
+       "--trial-number", std::to_string(trial.number), "--values", "0.97,9000",
+       "--user-attrs", R"({"accuracy": 0.97, "inference_j_per_sample": 0.000111})"});
+  ASSERT_EQ(told.exit_code, 0) << told.output;
+}
+
 TEST_F(DashboardBrowser, ShowsATrialToldThroughTheCliWithoutAReload) {
   RunningDashboard dashboard(test_options(url));
   ChromiumSession browser(scratch, 1280, 900);
@@ -71,16 +85,7 @@ TEST_F(DashboardBrowser, ShowsATrialToldThroughTheCliWithoutAReload) {
   const std::string row = fmt::format("tr[data-trial=\"{}\"]", kDemoTrials);
   EXPECT_EQ(browser.evaluate(fmt::format("document.querySelector('{}') === null", row)), true);
 
-  // A worker elsewhere: the trial is asked through storage and told through
-  // the real ecopt binary, as a script would.
-  auto worker = open_storage(url);
-  const Trial trial = worker->create_trial(study.id, nlohmann::json::object());
-  worker->set_trial_params(trial.id, {{"width", std::int64_t{64}}, {"depth", std::int64_t{2}}});
-  const auto told = ecopt::testing::run_process(
-      {ECOPT_BINARY_DIR "/src/cli/ecopt", "tell", "--storage", url, "--study-name", "demo",
-       "--trial-number", std::to_string(trial.number), "--values", "0.97,9000",
-       "--user-attrs", R"({"accuracy": 0.97, "inference_j_per_sample": 0.000111})"});
-  ASSERT_EQ(told.exit_code, 0) << told.output;
+  tell_a_trial(url, study);
 
   const auto shown = browser.wait_for(
       fmt::format("document.querySelector('#trial-table {}') !== null && "
@@ -176,6 +181,52 @@ TEST_F(DashboardBrowser, PagesFitAt1280And1920WithoutNetworkOrConsoleOutput) {
                   request.rfind("data:", 0) == 0)
           << "request left the machine: " << request;
     }
+  }
+}
+
+// Issue 30: the study page's charts explore as the report's do (one script
+// serves both), and a live update keeps the reader's zoom and brush: the
+// front chart's ticks stay those of the zoomed view and the table stays
+// filtered to the brushed trials, now out of one trial more.
+TEST_F(DashboardBrowser, ZoomBrushAndHoverWorkLiveAndOutlastAnUpdateAt1280And1920) {
+  namespace explore = ecopt::testing;
+  const std::string front = "#pareto svg.chart";
+  RunningDashboard dashboard(test_options(url));
+  int trials = kDemoTrials;
+  for (const int width : {1280, 1920}) {
+    SCOPED_TRACE(fmt::format("{} px", width));
+    ChromiumSession browser(scratch / std::to_string(width), width, 1000);
+    browser.navigate(dashboard.url("/study?name=demo"));
+    ASSERT_TRUE(browser.wait_for(ready, std::chrono::seconds(10)));
+    const auto ticks = explore::tick_labels(browser, front, 'x');
+    explore::wheel(browser, explore::uncovered_marker(browser, front).centre, -600);
+    const auto zoomed = explore::tick_labels(browser, front, 'x');
+    EXPECT_NE(zoomed, ticks);
+    const auto misplaced = explore::misplaced_markers(browser, front, "inference_samples_per_j", "accuracy");
+    EXPECT_TRUE(misplaced["problems"].empty()) << misplaced["problems"].dump(1);
+
+    const auto from = explore::plot_point(browser, front, 0.02, 0.02);
+    const auto to = explore::plot_point(browser, front, 0.98, 0.98);
+    const auto brushed = explore::markers_within(browser, front, from, to);
+    ASSERT_FALSE(brushed.empty());
+    explore::drag(browser, from, to, explore::kShift);
+    EXPECT_EQ(explore::table_rows(browser), brushed);
+
+    const auto marker = explore::uncovered_marker(browser, front);
+    browser.mouse("mouseMoved", marker.centre.x, marker.centre.y);
+    EXPECT_GE(explore::charts_marking(browser, marker.trial, "hover"), 2);
+
+    tell_a_trial(url, study);
+    const int told = trials++;
+    ASSERT_TRUE(browser.wait_for(fmt::format("document.querySelectorAll('#pareto circle[data-trial=\"{}\"]').length > 0", told),
+                                 std::chrono::seconds(5)));
+    EXPECT_EQ(explore::tick_labels(browser, front, 'x'), zoomed) << "the update lost the zoom";
+    auto rows = explore::table_rows(browser);
+    rows.erase(told);
+    EXPECT_EQ(rows, brushed) << "the update lost the brush";
+    const std::string filter = browser.evaluate("document.querySelector('#trials .brush-filter').textContent");
+    EXPECT_NE(filter.find(fmt::format(" of {} trials", trials)), std::string::npos) << filter;
+    EXPECT_TRUE(browser.console().empty()) << browser.console().front();
   }
 }
 

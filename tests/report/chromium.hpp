@@ -193,6 +193,17 @@ class ChromiumSession {
     return base64_decode(reply["data"].get<std::string>());
   }
 
+  // A real mouse event at (x, y) in CSS px of the viewport: type is
+  // "mouseMoved", "mousePressed", "mouseReleased" or "mouseWheel"; `extra`
+  // adds DevTools' Input.dispatchMouseEvent fields (button, modifiers: 8 is
+  // Shift, clickCount, deltaY).
+  void mouse(const std::string& type, double x, double y, nlohmann::json extra = nlohmann::json::object()) {
+    extra["type"] = type;
+    extra["x"] = x;
+    extra["y"] = y;
+    call("Input.dispatchMouseEvent", extra);
+  }
+
   // Console messages, uncaught exceptions and browser log entries
   // (failed loads, blocked requests), one line each.
   const std::vector<std::string>& console() const { return console_; }

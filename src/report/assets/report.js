@@ -1,6 +1,6 @@
-// The trial table (paged, sortable), trial details and a readiness marker
-// for the ECOpt report. Builds DOM with textContent only: trial data never
-// becomes markup.
+// The trial table (paged, sortable), trial details, chart exploration
+// (zoom, pan, brush, linked highlight) and a readiness marker for the ECOpt
+// report. Builds DOM with textContent only: trial data never becomes markup.
 (function () {
   'use strict';
   const root = document.documentElement;
@@ -151,15 +151,19 @@
   // What a column shows of a trial, from its header's data-field.
   function getter(name) {
     const [key, index] = name.split('.');
-    if (key === 'params' || key === 'values') return (trial) => trial[key][Number(index)];
+    if (key === 'params' || key === 'values') return (trial) => (trial[key] ? trial[key][Number(index)] : null);
     if (key === 'energy') return (trial) => (trial.energy ? trial.energy.source : null);
     return (trial) => trial[key];
   }
 
-  // C++'s {:.4g}, as every number elsewhere on the page.
+  // Whole numbers written out, others as every number elsewhere on the page.
   function formatNumber(value) {
+    return Number.isInteger(value) ? String(value) : fourDigits(value);
+  }
+
+  // C++'s {:.4g}.
+  function fourDigits(value) {
     if (value === 0) return '0';
-    if (Number.isInteger(value)) return String(value);
     const exponent = Math.floor(Math.log10(Math.abs(Number(value.toPrecision(4)))));
     const trim = (text) => text.replace(/(\.\d*?)0+$/, '$1').replace(/\.$/, '');
     if (exponent < -4 || exponent >= 4) {
@@ -237,6 +241,7 @@
     let rows = Array.from(trials.values());
     if (table.filter === 'front') rows = rows.filter((trial) => facts.front.has(trial.number));
     if (table.filter === 'posterior' && facts.posterior) rows = rows.filter((trial) => facts.posterior.has(trial.number));
+    if (brushed) rows = rows.filter((trial) => brushed.has(trial.number));
     const header = sort && document.querySelectorAll('#trial-table thead th')[sort.column];
     listing = header ? sorted(rows, getter(header.dataset.field), header.dataset.type === 'number' || header.classList.contains('param'), sort.ascending)
       : rows.sort((a, b) => a.number - b.number);
@@ -257,7 +262,7 @@
     let rows = listed(sectionFacts());
     if (!rows.some((trial) => trial.number === number)) {
       table.filter = 'all';
-      listing = null;
+      setBrush(null);
       rows = listed(sectionFacts());
     }
     table.page = Math.floor(rows.findIndex((trial) => trial.number === number) / kPageRows);
@@ -297,6 +302,11 @@
     parts[0].append(filter);
     for (const [number, name] of [[facts.chosen, 'chosen'], [facts.baseline, 'baseline']]) {
       if (trials.has(number)) parts.push(button(name + ' trial ' + number, () => reveal(number)));
+    }
+    if (brushed) {
+      const note = element('span', brushed.size + ' of ' + trials.size + ' trials, brushed on the chart — ', 'brush-filter');
+      note.append(button('clear filter', () => setBrush(null)));
+      parts.unshift(note);
     }
     return parts;
   }
@@ -338,14 +348,386 @@
     const node = event.key === 'Enter' && event.target.closest && event.target.closest('[data-trial]');
     if (node) select(Number(node.getAttribute('data-trial')));
   });
-  function hoverRow(event, on) {
-    const row = event.target.closest && event.target.closest('tr[data-trial]');
-    if (!row || (event.relatedTarget && row.contains(event.relatedTarget))) return;
-    document.querySelectorAll('circle[data-trial="' + row.getAttribute('data-trial') + '"]')
-      .forEach((point) => point.classList.toggle('hover', on));
+
+  // Hovering or focusing a trial anywhere (a marker, a line, a table row)
+  // marks it in every chart and the table.
+  function highlight(event, on) {
+    const node = event.target.closest && event.target.closest('[data-trial]');
+    if (!node || (event.relatedTarget && node.contains(event.relatedTarget))) return;
+    document.querySelectorAll('[data-trial="' + node.getAttribute('data-trial') + '"]')
+      .forEach((same) => same.classList.toggle('hover', on));
   }
-  document.addEventListener('mouseover', (event) => hoverRow(event, true));
-  document.addEventListener('mouseout', (event) => hoverRow(event, false));
+  document.addEventListener('mouseover', (event) => highlight(event, true));
+  document.addEventListener('mouseout', (event) => highlight(event, false));
+  document.addEventListener('focusin', (event) => highlight(event, true));
+  document.addEventListener('focusout', (event) => highlight(event, false));
+
+  // Chart exploration. Every scatter chart carries its scales (data-x,
+  // data-y: src/report/svg_plot.hpp): the wheel zooms around the pointer, a
+  // drag pans, a double-click or the chart's reset control restores; +, -,
+  // the arrow keys and 0 do the same from the keyboard. On a chart that
+  // names its trials' fields (data-x-field, data-y-field), a shift-drag
+  // brushes a rectangle: the table shows the trials in it and the charts
+  // fade the others. Views and the brush are kept in data space by chart,
+  // so that a live page applies them again to the charts it swaps in. The
+  // listeners sit on the document, one set for every chart and marker.
+  const views = new Map();        // chart key -> {x: [low, high], y: [low, high]}, log10 on a log axis
+  let brush = null;               // {key, x: axis, y: axis}, each axis with its field and brushed range
+  let brushed = null;             // the numbers of the trials in the brush
+  const charts = new WeakMap();   // svg -> what exploring it needs, read on first use
+  const kSvg = 'http://www.w3.org/2000/svg';
+  const kTickCharWidth = 0.58 * 11;  // svg_plot.cpp's estimate for an 11 px tick label
+  let clips = 0;
+
+  function svgElement(tag, attributes, text) {
+    const node = document.createElementNS(kSvg, tag);
+    for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, String(value));
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  function axisOf(svg, name, from, to) {
+    const [kind, low, high, integer] = svg.dataset[name].split(' ');
+    return { kind, native: [Number(low), Number(high)], integer: integer === 'integer', from, to,
+      field: svg.dataset[name + 'Field'], ticks: svg.querySelector('g.ticks.' + name) };
+  }
+
+  function chartOf(svg) {
+    if (charts.has(svg)) return charts.get(svg);
+    const section = svg.closest('section');
+    const box = ['x', 'y', 'width', 'height'].map((name) => Number(svg.querySelector('rect.frame').getAttribute(name)));
+    const plot = svg.querySelector('g.plot');
+    const chart = { svg, plot, box, key: (section ? section.id : '') + '|' + svg.getAttribute('aria-label'),
+      stretch: plot.querySelector('g.stretch'),
+      x: axisOf(svg, 'x', box[0], box[0] + box[2]), y: axisOf(svg, 'y', box[1] + box[3], box[1]),
+      // Markers and rings as drawn for the whole range.
+      circles: Array.from(plot.querySelectorAll(':scope > circle'),
+        (node) => [node, Number(node.getAttribute('cx')), Number(node.getAttribute('cy'))]) };
+    for (const axis of [chart.x, chart.y]) axis.drawn = Array.from(axis.ticks.childNodes);
+    charts.set(svg, chart);
+    return chart;
+  }
+
+  // Data space (log10 on a log axis) to pixels and back, for a range shown.
+  function pixel(axis, range, t) { return axis.from + (t - range[0]) / (range[1] - range[0]) * (axis.to - axis.from); }
+  function position(axis, range, p) { return range[0] + (p - axis.from) / (axis.to - axis.from) * (range[1] - range[0]); }
+
+  // A range inside the axis's own, no narrower than a millionth of it:
+  // zooming out stops at the range drawn, so a marker drawn at its edge as
+  // an outlier never shows inside the plot. A category axis stays whole.
+  function within(axis, range) {
+    const [low, high] = axis.native;
+    if (axis.kind === 'category') return axis.native;
+    const width = Math.min(high - low, Math.max(range[1] - range[0], (high - low) * 1e-6));
+    const start = Math.min(Math.max(range[0], low), high - width);
+    return [start, start + width];
+  }
+
+  function viewOf(chart) {
+    const view = views.get(chart.key);
+    return view ? { x: within(chart.x, view.x), y: within(chart.y, view.y) } : { x: chart.x.native, y: chart.y.native };
+  }
+
+  function setView(chart, view) {
+    const whole = (axis, range) => range[1] - range[0] >= (axis.native[1] - axis.native[0]) * (1 - 1e-9);
+    if (!view || (whole(chart.x, view.x) && whole(chart.y, view.y))) views.delete(chart.key);
+    else views.set(chart.key, view);
+    applyView(chart);
+  }
+
+  // Scales the view by `factor` (below 1: closer) around a point of the plot.
+  function zoom(chart, at, factor) {
+    const view = viewOf(chart);
+    const next = {};
+    [['x', at[0]], ['y', at[1]]].forEach(([name, p]) => {
+      const range = view[name];
+      const t = position(chart[name], range, p);
+      next[name] = within(chart[name], [t - (t - range[0]) * factor, t + (range[1] - t) * factor]);
+    });
+    setView(chart, next);
+  }
+
+  // Moves what the plot shows by (dx, dy) pixels.
+  function pan(chart, dx, dy) {
+    const view = viewOf(chart);
+    const next = {};
+    [['x', dx], ['y', dy]].forEach(([name, delta]) => {
+      const axis = chart[name];
+      const shift = delta * (view[name][1] - view[name][0]) / (axis.to - axis.from);
+      next[name] = within(axis, [view[name][0] - shift, view[name][1] - shift]);
+    });
+    setView(chart, next);
+  }
+
+  // Redraws a chart for its view: markers moved, cells and lines stretched,
+  // ticks for the range shown, the brush where it lies.
+  function applyView(chart) {
+    const view = viewOf(chart);
+    const zoomed = views.has(chart.key);
+    // new pixel = k × pixel drawn + b
+    const [kx, bx] = affine(chart.x, view.x);
+    const [ky, by] = affine(chart.y, view.y);
+    for (const [node, cx, cy] of chart.circles) {
+      node.setAttribute('cx', (kx * cx + bx).toFixed(1));
+      node.setAttribute('cy', (ky * cy + by).toFixed(1));
+    }
+    chart.stretch.setAttribute('transform', 'matrix(' + [kx, 0, 0, ky, bx, by].join(' ') + ')');
+    clip(chart, zoomed);
+    for (const name of ['x', 'y']) {
+      const axis = chart[name];
+      if (axis.kind !== 'category') axis.ticks.replaceChildren(...(zoomed ? tickNodes(chart, name, view[name]) : axis.drawn));
+    }
+    resetControl(chart).setAttribute('visibility', zoomed ? 'visible' : 'hidden');
+    drawBrush(chart);
+  }
+
+  function affine(axis, range) {
+    const k = (axis.native[1] - axis.native[0]) / (range[1] - range[0]);
+    return [k, axis.from * (1 - k) + (axis.native[0] - range[0]) / (range[1] - range[0]) * (axis.to - axis.from)];
+  }
+
+  // A zoomed plot shows nothing beyond its frame.
+  function clip(chart, zoomed) {
+    if (!zoomed) {
+      chart.plot.removeAttribute('clip-path');
+      return;
+    }
+    if (!chart.clip) {
+      chart.clip = 'ecopt-clip-' + (++clips);
+      const path = svgElement('clipPath', { id: chart.clip });
+      const [x, y, width, height] = chart.box;
+      path.append(svgElement('rect', { x, y, width, height }));
+      chart.svg.prepend(path);
+    }
+    chart.plot.setAttribute('clip-path', 'url(#' + chart.clip + ')');
+  }
+
+  function resetControl(chart) {
+    if (chart.reset) return chart.reset;
+    const [left, top, width] = chart.box;
+    chart.reset = svgElement('g', { class: 'chart-reset', role: 'button', tabindex: 0, 'aria-label': 'reset the zoom' });
+    chart.reset.append(svgElement('rect', { x: left + width - 46, y: top + 4, width: 42, height: 17, rx: 4 }),
+      svgElement('text', { x: left + width - 25, y: top + 16, 'text-anchor': 'middle' }, 'reset'));
+    chart.svg.append(chart.reset);
+    return chart.reset;
+  }
+
+  // Ticks as svg_plot.cpp chooses them: about five nice steps (1, 2 or 5 ×
+  // 10^k) on a linear axis, refined to at least four; decades, then 1-2-5,
+  // then every mantissa on a log one.
+  function niceStep(raw) {
+    const magnitude = 10 ** Math.floor(Math.log10(raw));
+    const residual = raw / magnitude;
+    return (residual <= 1 ? 1 : residual <= 2 ? 2 : residual <= 5 ? 5 : 10) * magnitude;
+  }
+
+  function smallerStep(step) {
+    const magnitude = 10 ** Math.floor(Math.log10(step) + 1e-9);
+    const residual = step / magnitude;
+    return (residual > 4.5 ? 2 : residual > 1.5 ? 1 : 0.5) * magnitude;
+  }
+
+  function ticksEvery(step, low, high) {
+    const ticks = [];
+    for (let k = Math.ceil(low / step); k * step <= high + step * 1e-9; ++k) ticks.push(k === 0 ? 0 : k * step);
+    return ticks;
+  }
+
+  function linearTicks(low, high, integer) {
+    let step = niceStep((high - low) / 5);
+    if (integer) step = Math.max(step, 1);
+    let ticks = ticksEvery(step, low, high);
+    for (let refined = 0; ticks.length < 4 && !(integer && step <= 1) && refined < 8; ++refined) {
+      step = smallerStep(step);
+      if (integer) step = Math.max(step, 1);
+      ticks = ticksEvery(step, low, high);
+    }
+    return ticks;
+  }
+
+  function logTicks(low, high, integer) {
+    const first = Math.floor(low);
+    const last = Math.ceil(high);
+    const stride = Math.max(1, Math.floor((last - first) / 6));
+    for (const mantissas of [[1], [1, 2, 5], [1, 2, 3, 4, 5, 6, 7, 8, 9]]) {
+      const values = [];
+      for (let exponent = first; exponent <= last; exponent += mantissas.length > 1 ? 1 : stride) {
+        for (const mantissa of mantissas) {
+          const value = mantissa * 10 ** exponent;
+          const at = Math.log10(value);
+          if (at >= low && at <= high && (!integer || value >= 1)) values.push(value);
+        }
+      }
+      if (values.length >= 4) return values;
+    }
+    return linearTicks(10 ** low, 10 ** high, integer).filter((tick) => tick > 0);
+  }
+
+  // Grid lines and labels of one axis over `range`; x labels left to right,
+  // each only where it clears the previous one.
+  function tickNodes(chart, name, range) {
+    const axis = chart[name];
+    const [left, top, width, height] = chart.box;
+    const log = axis.kind === 'log';
+    const nodes = [];
+    let free = -Infinity;
+    for (const tick of log ? logTicks(range[0], range[1], axis.integer) : linearTicks(range[0], range[1], axis.integer)) {
+      const at = pixel(axis, range, log ? Math.log10(tick) : tick).toFixed(1);
+      const label = fourDigits(tick);
+      if (name === 'y') {
+        nodes.push(svgElement('line', { class: 'grid', x1: left, x2: left + width, y1: at, y2: at }),
+          svgElement('text', { class: 'tick', x: left - 6, y: (Number(at) + 4).toFixed(1), 'text-anchor': 'end' }, label));
+        continue;
+      }
+      nodes.push(svgElement('line', { class: 'grid', x1: at, x2: at, y1: top, y2: top + height }));
+      const half = label.length * kTickCharWidth / 2;
+      if (Number(at) - half < free) continue;
+      free = Number(at) + half + 6;
+      nodes.push(svgElement('text', { class: 'tick', x: at, y: top + height + 16, 'text-anchor': 'middle' }, label));
+    }
+    return nodes;
+  }
+
+  // The brush: a rectangle in data space on one chart, and the trials in it
+  // as that chart places them (log10 on a log axis, an outlier at the edge).
+  function brushedTrials() {
+    const inside = (trial, axis) => {
+      let value = getter(axis.field)(trial);
+      if (typeof value !== 'number' || (axis.kind === 'log' && !(value > 0))) return false;
+      if (axis.kind === 'log') value = Math.log10(value);
+      value = Math.min(Math.max(value, axis.native[0]), axis.native[1]);
+      return value >= axis.range[0] && value <= axis.range[1];
+    };
+    const numbers = new Set();
+    for (const trial of trials.values()) {
+      if (trial.state === 'COMPLETE' && inside(trial, brush.x) && inside(trial, brush.y)) numbers.add(trial.number);
+    }
+    return numbers;
+  }
+
+  function setBrush(next) {
+    brush = next;
+    brushed = brush ? brushedTrials() : null;
+    table.page = 0;
+    listing = null;
+    renderTable();
+    document.querySelectorAll('svg.chart rect.brush').forEach((node) => node.remove());
+    document.querySelectorAll('svg.chart[data-x-field]').forEach((svg) => drawBrush(chartOf(svg)));
+    fade();
+  }
+
+  function fade() {
+    document.querySelectorAll('svg.chart [data-trial]').forEach((node) => {
+      node.classList.toggle('faded', brushed !== null && !brushed.has(Number(node.getAttribute('data-trial'))));
+    });
+  }
+
+  // The brush's rectangle in pixels [x0, x1], [y0, y1], on its own chart.
+  function brushRect(chart, xs, ys) {
+    let rect = chart.plot.querySelector('rect.brush');
+    if (!rect) chart.plot.append(rect = svgElement('rect', { class: 'brush' }));
+    rect.setAttribute('x', Math.min(...xs).toFixed(1));
+    rect.setAttribute('y', Math.min(...ys).toFixed(1));
+    rect.setAttribute('width', Math.abs(xs[1] - xs[0]).toFixed(1));
+    rect.setAttribute('height', Math.abs(ys[1] - ys[0]).toFixed(1));
+  }
+
+  function drawBrush(chart) {
+    if (!brush || brush.key !== chart.key) return;
+    const view = viewOf(chart);
+    brushRect(chart, brush.x.range.map((t) => pixel(chart.x, view.x, t)), brush.y.range.map((t) => pixel(chart.y, view.y, t)));
+  }
+
+  // After a live page swapped sections in: their charts take their views
+  // and the brush again.
+  function restoreCharts() {
+    document.querySelectorAll('svg.chart[data-x]').forEach((svg) => {
+      const chart = chartOf(svg);
+      if (views.has(chart.key) || (brush && brush.key === chart.key)) applyView(chart);
+    });
+    if (brushed) fade();
+  }
+
+  // The explorable chart under a pointer event and where in its plot, or null.
+  function plotAt(event) {
+    const svg = event.target.closest && event.target.closest('svg.chart[data-x]');
+    if (!svg) return null;
+    const chart = chartOf(svg);
+    const point = new DOMPoint(event.clientX, event.clientY).matrixTransform(svg.getScreenCTM().inverse());
+    const [left, top, width, height] = chart.box;
+    const inside = point.x >= left && point.x <= left + width && point.y >= top && point.y <= top + height;
+    return inside ? { chart, at: [point.x, point.y] } : null;
+  }
+
+  document.addEventListener('wheel', (event) => {
+    const hit = plotAt(event);
+    if (!hit) return;
+    event.preventDefault();
+    const pixels = event.deltaY * (event.deltaMode === 1 ? 16 : event.deltaMode === 2 ? 400 : 1);
+    zoom(hit.chart, hit.at, Math.exp(Math.max(-1000, Math.min(1000, pixels)) * 0.002));
+  }, { passive: false });
+
+  let drag = null;  // {chart, brush: whether a shift-drag brushes, from, last: points of its plot}
+  let dragged = false;  // a drag moved: the click ending it selects nothing
+  document.addEventListener('pointerdown', (event) => {
+    dragged = false;
+    const hit = event.button === 0 && plotAt(event);
+    if (!hit || event.target.closest('.chart-reset')) return;
+    drag = { chart: hit.chart, brush: event.shiftKey && Boolean(hit.chart.x.field && hit.chart.y.field), from: hit.at, last: hit.at };
+  });
+  document.addEventListener('pointermove', (event) => {
+    if (!drag) return;
+    const point = new DOMPoint(event.clientX, event.clientY).matrixTransform(drag.chart.svg.getScreenCTM().inverse());
+    const at = [point.x, point.y];
+    dragged = dragged || Math.hypot(at[0] - drag.from[0], at[1] - drag.from[1]) > 3;
+    if (!dragged) return;
+    if (drag.brush) {
+      const [left, top, width, height] = drag.chart.box;
+      drag.last = [Math.min(Math.max(at[0], left), left + width), Math.min(Math.max(at[1], top), top + height)];
+      brushRect(drag.chart, [drag.from[0], drag.last[0]], [drag.from[1], drag.last[1]]);
+    } else {
+      pan(drag.chart, at[0] - drag.last[0], at[1] - drag.last[1]);
+      drag.last = at;
+    }
+  });
+  document.addEventListener('pointerup', () => {
+    if (drag && drag.brush && dragged) {
+      const { chart, from, last } = drag;
+      const view = viewOf(chart);
+      const axis = (name, i) => ({ field: chart[name].field, kind: chart[name].kind, native: chart[name].native,
+        range: [from[i], last[i]].map((p) => position(chart[name], view[name], p)).sort((a, b) => a - b) });
+      setBrush({ key: chart.key, x: axis('x', 0), y: axis('y', 1) });
+    }
+    drag = null;
+  });
+  // Runs before the click listener below: a drag's click selects nothing.
+  document.addEventListener('click', (event) => {
+    if (dragged) event.stopImmediatePropagation();
+    dragged = false;
+  }, true);
+  document.addEventListener('dblclick', (event) => {
+    const hit = plotAt(event);
+    if (hit) setView(hit.chart, null);
+  });
+  document.addEventListener('keydown', (event) => {
+    const svg = event.target.closest && event.target.closest('svg.chart[data-x]');
+    if (!svg || event.altKey || event.ctrlKey || event.metaKey) return;
+    const chart = chartOf(svg);
+    const [left, top, width, height] = chart.box;
+    const centre = [left + width / 2, top + height / 2];
+    const keys = { '+': () => zoom(chart, centre, 0.5), '=': () => zoom(chart, centre, 0.5), '-': () => zoom(chart, centre, 2),
+      '0': () => setView(chart, null), ArrowLeft: () => pan(chart, width / 10, 0), ArrowRight: () => pan(chart, -width / 10, 0),
+      ArrowUp: () => pan(chart, 0, height / 10), ArrowDown: () => pan(chart, 0, -height / 10) };
+    const onReset = event.target.closest('.chart-reset') && (event.key === 'Enter' || event.key === ' ');
+    const action = onReset ? keys['0'] : keys[event.key];
+    if (!action) return;
+    event.preventDefault();
+    action();
+  });
+  document.addEventListener('click', (event) => {
+    const reset = event.target.closest && event.target.closest('.chart-reset');
+    if (reset) setView(chartOf(reset.closest('svg')), null);
+  });
 
   // Every parameter column is shown (the table scrolls sideways); the
   // chooser above the table hides the ones the reader does not want.
@@ -391,8 +773,10 @@
   window.ecoptReport = {
     update(changed) {
       for (const row of changed) trials.set(row.number, row);
+      if (brush) brushed = brushedTrials();
       listing = null;
       renderTable();
+      restoreCharts();
       if (selected !== null && !drawer.hidden) select(selected);
       markDrawn();
     },

@@ -87,6 +87,8 @@ std::string objective_pair_chart(const Page& page, std::size_t xi, std::size_t y
   }
   chart.x = objective_axis(x_objective, xs);
   chart.y = objective_axis(y_objective, ys);
+  chart.x_field = fmt::format("values.{}", xi);
+  chart.y_field = fmt::format("values.{}", yi);
   if (draw_staircase) {
     chart.line = staircase(front_points, x_objective.direction, y_objective.direction);
   }

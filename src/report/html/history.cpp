@@ -47,6 +47,8 @@ std::string objective_history_chart(const Page& page, std::size_t objective, int
   chart.width = width;
   chart.aria_label = described.name + " by trial";
   chart.x = trial_number_axis();
+  chart.x_field = "number";
+  chart.y_field = fmt::format("values.{}", objective);
   std::vector<double> ys;
   std::vector<TrialPoint> points;
   for (const Trial* trial : page.complete) {

@@ -290,6 +290,29 @@ TEST(HtmlPage, PointsNameTheirTrialValuesAndParametersOnHover) {
   EXPECT_NE(front.find("<title>trial 3\naccuracy = 0.7\n"), std::string::npos);
 }
 
+// Issue 30: hovering any trial's marker, on whichever chart (front, history,
+// parameters, hypervolume, tuning progress, proxies), names its objective
+// values and its parameters.
+TEST(HtmlPage, EveryTrialMarkerNamesItsValuesAndParametersOnHover) {
+  const std::string html = known_page();
+  const std::regex marker(R"re(<svg class="chart"[^>]*aria-label="([^"]*)"|<circle class="pt[^"]*"[^>]*data-trial="(\d+)"[^>]*><title>([^<]*)</title>)re");
+  std::string chart;
+  std::set<std::string> charts;
+  for (auto it = std::sregex_iterator(html.begin(), html.end(), marker); it != std::sregex_iterator(); ++it) {
+    if ((*it)[1].matched) {
+      chart = (*it)[1].str();
+      continue;
+    }
+    charts.insert(chart);
+    const std::string title = (*it)[3].str();
+    for (const char* line : {"\naccuracy = ", "\nkernel = ", "\noptimizer = ", "\nwidth = "}) {
+      EXPECT_NE(title.find(line), std::string::npos) << chart << ", trial " << (*it)[2] << ": " << title;
+    }
+  }
+  EXPECT_GE(charts.size(), 5u);
+  EXPECT_TRUE(charts.count("hypervolume by trial"));
+}
+
 TEST(HtmlPage, MarkersUseTheOkabeItoPalette) {
   const std::string html = known_page();
   const std::set<std::string> okabe_ito = {"#e69f00", "#56b4e9", "#009e73", "#f0e442",

@@ -260,10 +260,11 @@ std::string hypervolume_section(const Page& page) {
   for (std::size_t k = 0; k < raised.size(); ++k) {
     if (k % stride != 0 && k + 1 != raised.size()) continue;
     const std::size_t i = raised[k];
-    chart.markers.push_back({static_cast<double>(history.trial_numbers[i]), history.hypervolume[i],
-                             history.trial_numbers[i], "front",
-                             fmt::format("trial {} raised the hypervolume to {}",
-                                         history.trial_numbers[i], number(history.hypervolume[i]))});
+    const std::int64_t trial = history.trial_numbers[i];
+    chart.markers.push_back({static_cast<double>(trial), history.hypervolume[i], trial, "front",
+                             fmt::format("trial {} raised the hypervolume to {}{}", trial,
+                                         number(history.hypervolume[i]),
+                                         values_and_parameters(page, *page.by_number.at(trial)))});
   }
   out += svg::render_chart(chart);
   out += fmt::format(

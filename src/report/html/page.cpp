@@ -156,18 +156,23 @@ std::vector<double> objective_values(const Page& page, std::size_t objective) {
   return values;
 }
 
+std::string values_and_parameters(const Page& page, const Trial& trial) {
+  std::string lines;
+  for (std::size_t i = 0; i < page.spec.objectives.size() && i < trial.values.size(); ++i) {
+    lines += fmt::format("\n{} = {}", page.spec.objectives[i].name, number(trial.values[i]));
+  }
+  for (const auto& name : page.parameters) {
+    const auto value = trial.params.find(name);
+    if (value != trial.params.end()) lines += fmt::format("\n{} = {}", name, format_param(value->second));
+  }
+  return lines;
+}
+
 std::string point_title(const Page& page, const Trial& trial) {
   std::string title = fmt::format("trial {}", trial.number);
   if (page.front.count(trial.number)) title += " · Pareto front";
   if (page.posterior_front.count(trial.number)) title += " · front by posterior means";
-  for (std::size_t i = 0; i < page.spec.objectives.size() && i < trial.values.size(); ++i) {
-    title += fmt::format("\n{} = {}", page.spec.objectives[i].name, number(trial.values[i]));
-  }
-  for (const auto& name : page.parameters) {
-    const auto value = trial.params.find(name);
-    if (value != trial.params.end()) title += fmt::format("\n{} = {}", name, format_param(value->second));
-  }
-  return title;
+  return title + values_and_parameters(page, trial);
 }
 
 std::string marker_class(const Page& page, std::int64_t number) {

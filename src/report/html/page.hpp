@@ -78,6 +78,9 @@ std::vector<double> objective_values(const Page& page, std::size_t objective);
 // What hovering a point says: the trial, its objective values and its
 // parameters.
 std::string point_title(const Page& page, const Trial& trial);
+// "\naccuracy = 0.9\nwidth = 16": the lines that end every trial's hover
+// text, whatever the chart says of the trial before them.
+std::string values_and_parameters(const Page& page, const Trial& trial);
 std::string marker_class(const Page& page, std::int64_t number);
 
 struct TrialPoint {

@@ -206,8 +206,8 @@ std::string proxy_chart(const ProxyCorrelation& proxy, const std::string& x_labe
     points.push_back({page.by_number.at(proxy.trial_numbers[i]), proxy.proxy[i], proxy.energy_j[i]});
   }
   scatter(chart, page, points, [&](const TrialPoint& point) {
-    return fmt::format("trial {}: {} = {}, {}", point.trial->number, x_label, number(point.x),
-                       format_joules(point.y));
+    return fmt::format("trial {}: {} = {}, {}{}", point.trial->number, x_label, number(point.x),
+                       format_joules(point.y), values_and_parameters(page, *point.trial));
   });
   return svg::render_chart(chart);
 }

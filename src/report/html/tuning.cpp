@@ -187,9 +187,9 @@ std::string progress_chart(const Page& page, const TuningCurve& curve, bool carb
   }
   scatter(chart, page, points, [&](const TrialPoint& point) {
     const Trial& trial = *point.trial;
-    return fmt::format("trial {} · {}{}\n{} so far\nhypervolume {}", trial.number, to_string(trial.state),
+    return fmt::format("trial {} · {}{}\n{} so far\nhypervolume {}{}", trial.number, to_string(trial.state),
                        trial.state == TrialState::Pruned ? " · " + pruning_rule(trial) : std::string(),
-                       spent_text(point.x, carbon), number(point.y));
+                       spent_text(point.x, carbon), number(point.y), values_and_parameters(page, trial));
   });
   for (svg::Marker& marker : chart.markers) {
     const TrialState state = page.by_number.at(marker.trial)->state;

@@ -199,22 +199,33 @@ TEST_F(DashboardBrowser, ZoomBrushAndHoverWorkLiveAndOutlastAnUpdateAt1280And192
     browser.navigate(dashboard.url("/study?name=demo"));
     ASSERT_TRUE(browser.wait_for(ready, std::chrono::seconds(10)));
     const auto ticks = explore::tick_labels(browser, front, 'x');
-    explore::wheel(browser, explore::uncovered_marker(browser, front).centre, -600);
+    // Around a marker, which then stays where it was.
+    const auto marker = explore::uncovered_marker(browser, front);
+    explore::wheel(browser, marker.centre, -600);
     const auto zoomed = explore::tick_labels(browser, front, 'x');
     EXPECT_NE(zoomed, ticks);
     const auto misplaced = explore::misplaced_markers(browser, front, "inference_samples_per_j", "accuracy");
     EXPECT_TRUE(misplaced["problems"].empty()) << misplaced["problems"].dump(1);
 
-    const auto from = explore::plot_point(browser, front, 0.02, 0.02);
-    const auto to = explore::plot_point(browser, front, 0.98, 0.98);
+    // A brush around it, half the plot wide.
+    const auto corner = explore::plot_point(browser, front, 0, 0);
+    const auto across = explore::plot_point(browser, front, 1, 1);
+    const auto fraction = [](double at, double from, double to) { return (at - from) / (to - from); };
+    const double fx = fraction(marker.centre.x, corner.x, across.x);
+    const double fy = fraction(marker.centre.y, corner.y, across.y);
+    const auto from = explore::plot_point(browser, front, std::max(0.02, fx - 0.25), std::max(0.02, fy - 0.3));
+    const auto to = explore::plot_point(browser, front, std::min(0.98, fx + 0.25), std::min(0.98, fy + 0.3));
     const auto brushed = explore::markers_within(browser, front, from, to);
     ASSERT_FALSE(brushed.empty());
     explore::drag(browser, from, to, explore::kShift);
     EXPECT_EQ(explore::table_rows(browser), brushed);
 
-    const auto marker = explore::uncovered_marker(browser, front);
     browser.mouse("mouseMoved", marker.centre.x, marker.centre.y);
     EXPECT_GE(explore::charts_marking(browser, marker.trial, "hover"), 2);
+    // For docs/report.md: zoomed, brushed and a trial hovered.
+    if (const char* screenshots = std::getenv("ECOPT_SCREENSHOT_DIR"); screenshots && width == 1280) {
+      std::ofstream(fs::path(screenshots) / "explore.png", std::ios::binary) << browser.screenshot_png("#pareto");
+    }
 
     tell_a_trial(url, study);
     const int told = trials++;

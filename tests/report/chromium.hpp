@@ -185,12 +185,14 @@ class ChromiumSession {
     const double height =
         std::min(max_height, evaluate("document.documentElement.scrollHeight").get<double>());
     const double width = evaluate("document.documentElement.clientWidth").get<double>();
-    const auto reply = call("Page.captureScreenshot",
-                            {{"format", "png"},
-                             {"captureBeyondViewport", true},
-                             {"clip", {{"x", 0}, {"y", 0}, {"width", width}, {"height", height},
-                                       {"scale", 1}}}});
-    return base64_decode(reply["data"].get<std::string>());
+    return capture(0, 0, width, height);
+  }
+
+  // The element `selector` names, as a PNG.
+  std::string screenshot_png(const std::string& selector) {
+    const auto box = evaluate("(() => { const r = document.querySelector('" + selector +
+                              "').getBoundingClientRect(); return [r.left + scrollX, r.top + scrollY, r.width, r.height]; })()");
+    return capture(box[0].get<double>(), box[1].get<double>(), box[2].get<double>(), box[3].get<double>());
   }
 
   // A real mouse event at (x, y) in CSS px of the viewport: type is
@@ -212,6 +214,14 @@ class ChromiumSession {
 
  private:
   using Clock = std::chrono::steady_clock;
+
+  std::string capture(double x, double y, double width, double height) {
+    const auto reply = call("Page.captureScreenshot",
+                            {{"format", "png"},
+                             {"captureBeyondViewport", true},
+                             {"clip", {{"x", x}, {"y", y}, {"width", width}, {"height", height}, {"scale", 1}}}});
+    return base64_decode(reply["data"].get<std::string>());
+  }
 
   void attach() {
     const auto targets = call("Target.getTargets", nlohmann::json::object(), false);

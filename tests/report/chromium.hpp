@@ -206,6 +206,15 @@ class ChromiumSession {
     call("Input.dispatchMouseEvent", extra);
   }
 
+  // A key pressed and released on the focused element: a character such as
+  // "+", or a named key such as "ArrowLeft".
+  void key(const std::string& name) {
+    nlohmann::json down = {{"type", "keyDown"}, {"key", name}, {"code", name}};
+    if (name.size() == 1) down["text"] = name;
+    call("Input.dispatchKeyEvent", down);
+    call("Input.dispatchKeyEvent", {{"type", "keyUp"}, {"key", name}, {"code", name}});
+  }
+
   // Console messages, uncaught exceptions and browser log entries
   // (failed loads, blocked requests), one line each.
   const std::vector<std::string>& console() const { return console_; }
@@ -235,6 +244,8 @@ class ChromiumSession {
     for (const char* domain : {"Page.enable", "Runtime.enable", "Log.enable", "Network.enable"}) {
       call(domain, nlohmann::json::object());
     }
+    // As a page in a window of its own would: focus and blur events fire.
+    call("Emulation.setFocusEmulationEnabled", {{"enabled", true}});
   }
 
   int send(const std::string& method, const nlohmann::json& params, bool in_session) {

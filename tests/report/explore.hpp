@@ -55,13 +55,13 @@ inline void double_click(ChromiumSession& browser, ViewportPoint at) {
   }
 }
 
-// "x" (labels under the plot) or "y" (labels left of it), left to right or
-// top to bottom as drawn.
+// The tick labels of axis "x" (under the plot) or "y" (left of it) as
+// drawn, each with where: "100 @ 352.5".
 inline std::vector<std::string> tick_labels(ChromiumSession& browser, const std::string& chart, char axis) {
   return browser.evaluate(fmt::format(
       R"js(Array.from(document.querySelector('{}').querySelectorAll('text.tick[text-anchor="{}"]'))
-        .filter((t) => getComputedStyle(t).display !== 'none').map((t) => t.textContent))js",
-      chart, axis == 'x' ? "middle" : "end"));
+        .filter((t) => getComputedStyle(t).display !== 'none').map((t) => t.textContent + ' @ ' + t.getAttribute('{}')))js",
+      chart, axis == 'x' ? "middle" : "end", axis));
 }
 
 // The markers inside a chart's plot frame that its tick labels misplace by

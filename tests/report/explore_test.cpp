@@ -124,6 +124,36 @@ TEST_F(Explore, WheelZoomAndDragPanKeepTheTicksTruthfulAndDoubleClickRestoresAt1
   }
 }
 
+// The keyboard reaches the same: + zooms a chart whose marker has the focus
+// (the focus marks the trial everywhere, as hovering does), an arrow pans,
+// 0 restores. The wheel outside a plot scrolls the page as ever.
+TEST_F(Explore, TheKeyboardZoomsAndPansAFocusedChartAndTheWheelOutsideAPlotScrollsAt1280And1920) {
+  for (const int width : {1280, 1920}) {
+    SCOPED_TRACE(fmt::format("{} px", width));
+    const auto browser = open(width);
+    const auto ticks = ecopt::testing::tick_labels(*browser, kFront, 'x');
+    const auto marker = ecopt::testing::uncovered_marker(*browser, kFront);
+    ASSERT_GE(marker.trial, 0);
+    browser->evaluate(fmt::format("document.querySelector('{} circle.pt[data-trial=\"{}\"]').focus()", kFront, marker.trial));
+    EXPECT_GE(ecopt::testing::charts_marking(*browser, marker.trial, "hover"), 2);
+    browser->key("+");
+    const auto zoomed = ecopt::testing::tick_labels(*browser, kFront, 'x');
+    EXPECT_NE(zoomed, ticks);
+    expect_truthful(*browser, kFront, "inference_samples_per_j", "accuracy");
+    browser->key("ArrowLeft");
+    EXPECT_NE(ecopt::testing::tick_labels(*browser, kFront, 'x'), zoomed);
+    browser->key("0");
+    EXPECT_EQ(ecopt::testing::tick_labels(*browser, kFront, 'x'), ticks);
+
+    const ViewportPoint below = ecopt::testing::plot_point(*browser, kFront, 0.5, 1.08);  // on the x tick labels
+    const double scrolled = browser->evaluate("window.scrollY").get<double>();
+    ecopt::testing::wheel(*browser, below, 200);
+    EXPECT_EQ(ecopt::testing::tick_labels(*browser, kFront, 'x'), ticks);
+    EXPECT_TRUE(browser->wait_for(fmt::format("window.scrollY > {}", scrolled), std::chrono::seconds(2)));
+    EXPECT_TRUE(browser->console().empty()) << browser->console().front();
+  }
+}
+
 TEST_F(Explore, AShiftDragOnTheFrontChartFiltersTheTableAt1280And1920) {
   for (const int width : {1280, 1920}) {
     SCOPED_TRACE(fmt::format("{} px", width));

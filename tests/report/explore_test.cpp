@@ -1,8 +1,8 @@
 // Exploring the charts of a demo study's report in real headless Chromium
 // with real mouse events (issue 30): the wheel zooms and a drag pans with
 // ticks that keep telling where each marker is, a double-click or the
-// reset control restores; a shift-drag on the front chart filters the
-// trial table; hovering or selecting a trial marks it in every chart and
+// reset control restores (the keyboard too); a shift-drag on the front
+// chart or a numeric parameter's filters the trial table; hovering or selecting a trial marks it in every chart and
 // the table. At 1280 and 1920 px, with nothing on the console.
 #include <unistd.h>
 
@@ -154,7 +154,7 @@ TEST_F(Explore, TheKeyboardZoomsAndPansAFocusedChartAndTheWheelOutsideAPlotScrol
   }
 }
 
-TEST_F(Explore, AShiftDragOnTheFrontChartFiltersTheTableAt1280And1920) {
+TEST_F(Explore, AShiftDragOnTheFrontOrAParameterChartFiltersTheTableAt1280And1920) {
   for (const int width : {1280, 1920}) {
     SCOPED_TRACE(fmt::format("{} px", width));
     const auto browser = open(width);
@@ -179,6 +179,14 @@ TEST_F(Explore, AShiftDragOnTheFrontChartFiltersTheTableAt1280And1920) {
     EXPECT_EQ(ecopt::testing::table_rows(*browser).size(), static_cast<std::size_t>(kTrials));
     EXPECT_EQ(browser->evaluate("document.querySelectorAll('circle.pt.faded').length"), 0);
     EXPECT_EQ(browser->evaluate("document.querySelector('#trials .brush-filter')"), nullptr);
+
+    // A numeric parameter's chart brushes too (on a log axis here).
+    const ViewportPoint low = ecopt::testing::plot_point(*browser, kLearningRate, 0.02, 0.02);
+    const ViewportPoint high = ecopt::testing::plot_point(*browser, kLearningRate, 0.5, 0.98);
+    const auto by_rate = ecopt::testing::markers_within(*browser, kLearningRate, low, high);
+    ASSERT_FALSE(by_rate.empty());
+    ecopt::testing::drag(*browser, low, high, ecopt::testing::kShift);
+    EXPECT_EQ(ecopt::testing::table_rows(*browser), by_rate);
     EXPECT_TRUE(browser->console().empty()) << browser->console().front();
   }
 }

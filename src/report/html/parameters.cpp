@@ -165,9 +165,12 @@ ParamAxis param_axis(const Page& page, const std::string& name) {
   return guessed_axis(page, name);
 }
 
-// One small chart per objective for one parameter.
+// One small chart per objective for one parameter; a numeric parameter's
+// may be brushed (its values are the page data's params.i, i its place in
+// page.parameters).
 std::string param_charts(const Page& page, const std::string& name) {
   const ParamAxis x = param_axis(page, name);
+  const auto column = std::find(page.parameters.begin(), page.parameters.end(), name) - page.parameters.begin();
   std::string out;
   for (std::size_t o = 0; o < page.spec.objectives.size(); ++o) {
     const Objective& objective = page.spec.objectives[o];
@@ -175,6 +178,10 @@ std::string param_charts(const Page& page, const std::string& name) {
     chart.width = 285;  // two side by side, two parameters a row on a 1280 px page
     chart.height = 230;
     chart.x = x.axis;
+    if (x.axis.categories.empty()) {
+      chart.x_field = fmt::format("params.{}", column);
+      chart.y_field = fmt::format("values.{}", o);
+    }
     chart.aria_label = fmt::format("{} against {}", objective.name, name);
     std::vector<double> ys;
     std::vector<TrialPoint> points;

@@ -477,7 +477,7 @@
       const axis = chart[name];
       if (axis.kind !== 'category') axis.ticks.replaceChildren(...(zoomed ? tickNodes(chart, name, view[name]) : axis.drawn));
     }
-    resetControl(chart).setAttribute('visibility', zoomed ? 'visible' : 'hidden');
+    if (zoomed || chart.reset) resetControl(chart).setAttribute('visibility', zoomed ? 'visible' : 'hidden');
     drawBrush(chart);
   }
 
@@ -676,6 +676,7 @@
     drag = { chart: hit.chart, brush: event.shiftKey && Boolean(hit.chart.x.field && hit.chart.y.field), from: hit.at, last: hit.at };
   });
   document.addEventListener('pointermove', (event) => {
+    if (drag && !drag.chart.svg.isConnected) drag = null;  // a live page swapped the chart out
     if (!drag) return;
     const point = new DOMPoint(event.clientX, event.clientY).matrixTransform(drag.chart.svg.getScreenCTM().inverse());
     const at = [point.x, point.y];

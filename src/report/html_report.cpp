@@ -14,7 +14,7 @@ namespace ecopt::report {
 namespace {
 
 const char* kNav =
-    R"(<nav><a href="#pareto">Pareto front</a><a href="#hypervolume">Hypervolume</a><a href="#tuning">Tuning energy</a><a href="#history">History</a><a href="#importance">Importance</a><a href="#parameters">Parameters</a><a href="#parallel">Parallel coordinates</a><a href="#proxies">Proxies</a><a href="#impact">Carbon &amp; impact</a><a href="#trials">Trials</a><a href="#model-card">Model card</a></nav>)";
+    R"(<nav><a href="#pareto">Pareto front</a><a href="#choose">Choosing</a><a href="#hypervolume">Hypervolume</a><a href="#tuning">Tuning energy</a><a href="#history">History</a><a href="#importance">Importance</a><a href="#parameters">Parameters</a><a href="#parallel">Parallel coordinates</a><a href="#proxies">Proxies</a><a href="#impact">Carbon &amp; impact</a><a href="#trials">Trials</a><a href="#model-card">Model card</a></nav>)";
 
 }  // namespace
 
@@ -32,6 +32,7 @@ ReportPage render_page(const ReportContext& context) {
            {"running", running_section(page)},
            {"budget", budget_section(page)},
            {"pareto", pareto_section(page)},
+           {"choose", selection_section(page)},
            {"hypervolume", hypervolume_section(page)},
            {"tuning", tuning_section(page)},
            {"history", history_section(page)},
@@ -48,8 +49,9 @@ ReportPage render_page(const ReportContext& context) {
 
 std::string content_security_policy(const std::vector<std::string_view>& other_scripts,
                                     bool fetches) {
-  static const std::string report_script = csp_script_hash(assets::kReportJs);
-  std::string scripts = report_script;
+  static const std::string report_scripts =
+      csp_script_hash(assets::kReportJs) + ' ' + csp_script_hash(assets::kChooseJs);
+  std::string scripts = report_scripts;
   for (const auto script : other_scripts) {
     scripts += ' ';
     scripts += csp_script_hash(script);
@@ -68,6 +70,7 @@ std::string page_document(const ReportPage& page, const LiveUpdates* live) {
                     "\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">";
   out += "<title>" + html_escape(page.title) + "</title><style>";
   out += assets::kReportCss;
+  out += assets::kChooseCss;
   out += "</style></head><body><div class=\"page\">";
   for (std::size_t i = 0; i < page.sections.size(); ++i) {
     out += page.sections[i].html;
@@ -77,6 +80,8 @@ std::string page_document(const ReportPage& page, const LiveUpdates* live) {
   out += "<script type=\"application/json\" id=\"ecopt-data\">" + json_for_script(page.data) +
          "</script><script>";
   out += assets::kReportJs;
+  out += "</script><script>";
+  out += assets::kChooseJs;
   out += "</script>";
   if (live) {
     out += "<script type=\"application/json\" id=\"ecopt-live\">" +

@@ -441,6 +441,18 @@ std::string read_text_file(const std::string& path) {
 
 }  // namespace
 
+std::string enqueue_toml(const ParamMap& params) {
+  toml::table entry;
+  for (const auto& [name, value] : params) {
+    std::visit([&](const auto& v) { entry.insert(name, v); }, value);
+  }
+  toml::array tables;
+  tables.push_back(std::move(entry));
+  std::ostringstream out;
+  out << toml::table{{"enqueue", std::move(tables)}} << "\n";
+  return out.str();
+}
+
 nlohmann::ordered_json toml_to_json(std::string_view toml_text, const std::string& origin) {
   try {
     const toml::table table = toml::parse(toml_text, origin);

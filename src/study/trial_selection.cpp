@@ -101,25 +101,6 @@ std::size_t least(std::size_t count, Score score) {
   return best;
 }
 
-std::string rule_text(const PickRule& pick, const StudySpec& spec) {
-  switch (pick.kind) {
-    case PickRule::Kind::Min: return fmt::format("least {}", pick.metric);
-    case PickRule::Kind::Max: return fmt::format("most {}", pick.metric);
-    case PickRule::Kind::Knee:
-      return "knee: nearest the ideal point, each objective scaled to [0, 1] over the candidates";
-    case PickRule::Kind::Weighted: {
-      std::vector<std::string> terms;
-      for (std::size_t j = 0; j < spec.objectives.size(); ++j) {
-        terms.push_back(fmt::format("{:g} × {}", pick.weights[j], spec.objectives[j].name));
-      }
-      return fmt::format("least weighted sum {}, each objective scaled to [0, 1] over the candidates "
-                         "(0 its best)",
-                         fmt::join(terms, " + "));
-    }
-  }
-  return "";
-}
-
 std::size_t picked_index(const std::vector<Trial>& candidates, const StudySpec& spec, const PickRule& pick) {
   if (pick.kind == PickRule::Kind::Min || pick.kind == PickRule::Kind::Max) {
     const double sign = pick.kind == PickRule::Kind::Min ? 1.0 : -1.0;
@@ -139,6 +120,25 @@ std::size_t picked_index(const std::vector<Trial>& candidates, const StudySpec& 
 }
 
 }  // namespace
+
+std::string describe_pick(const PickRule& pick, const StudySpec& spec) {
+  switch (pick.kind) {
+    case PickRule::Kind::Min: return fmt::format("least {}", pick.metric);
+    case PickRule::Kind::Max: return fmt::format("most {}", pick.metric);
+    case PickRule::Kind::Knee:
+      return "knee: nearest the ideal point, each objective scaled to [0, 1] over the candidates";
+    case PickRule::Kind::Weighted: {
+      std::vector<std::string> terms;
+      for (std::size_t j = 0; j < spec.objectives.size(); ++j) {
+        terms.push_back(fmt::format("{:g} × {}", pick.weights[j], spec.objectives[j].name));
+      }
+      return fmt::format("least weighted sum {}, each objective scaled to [0, 1] over the candidates "
+                         "(0 its best)",
+                         fmt::join(terms, " + "));
+    }
+  }
+  return "";
+}
 
 std::vector<Limit> parse_limits(std::string_view text) {
   std::vector<Limit> limits;
@@ -207,7 +207,7 @@ Selection select_trials(const std::vector<Trial>& trials, const StudySpec& spec,
   }
   Selection selection;
   selection.candidates = front_of(satisfying, spec).members();
-  selection.rule = rule_text(pick, spec);
+  selection.rule = describe_pick(pick, spec);
   if (!selection.candidates.empty()) {
     selection.picked = selection.candidates[picked_index(selection.candidates, spec, pick)];
   }

@@ -144,6 +144,11 @@ class ChromiumSession {
          {{"width", width}, {"height", height}, {"deviceScaleFactor", 1}, {"mobile", false}});
   }
 
+  // Files the page downloads are saved in `folder`.
+  void allow_downloads(const std::filesystem::path& folder) {
+    call("Browser.setDownloadBehavior", {{"behavior", "allow"}, {"downloadPath", folder.string()}}, false);
+  }
+
   // Loads `url` and waits for its load event.
   void navigate(const std::string& url) {
     loaded_ = false;

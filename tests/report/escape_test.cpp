@@ -88,8 +88,9 @@ TEST(HtmlReport, HostileStudyNameAndParameterValueStayInert) {
   options.carbon = {400.0, std::nullopt, 1.2};
   const std::string html = render_html_report(study, trials, storage->describe(), options);
 
-  EXPECT_EQ(count(html, "<script"), 2u) << "only the data block and the page script";
-  EXPECT_EQ(count(html, "</script>"), 2u);
+  EXPECT_EQ(count(html, "<script"), 4u)
+      << "only the page's and the selection panel's data blocks and the two page scripts";
+  EXPECT_EQ(count(html, "</script>"), 4u);
   EXPECT_EQ(html.find("alert(1)</script>"), std::string::npos);
   EXPECT_EQ(html.find("<img"), std::string::npos);
   EXPECT_EQ(html.find("<b onmouseover"), std::string::npos);

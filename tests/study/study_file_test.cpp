@@ -266,3 +266,27 @@ TEST(StudyFile, ShippedStudyFilesParse) {
 
 }  // namespace
 }  // namespace ecopt
+
+namespace ecopt {
+namespace {
+
+// Issue 30: the report's selection panel exports the chosen trial as an
+// [[enqueue]] table; appended to a study file it reads back as exactly those
+// parameters (every digit of a float, an int left an int, a string with
+// quotes, a newline and a control character, a name that needs quoting).
+TEST(EnqueueToml, ReadsBackAsTheSameParameters) {
+  const ParamMap params{{"lr", 0.1 + 0.2},
+                        {"width", std::int64_t{64}},
+                        {"scale", 64.0},
+                        {"tiny", 1e-300},
+                        {"optimizer", std::string("a\"dam\n\x01 é")},
+                        {"two words", true}};
+  const std::string snippet = enqueue_toml(params);
+  EXPECT_EQ(snippet.rfind("[[enqueue]]\n", 0), 0u) << snippet;
+  const StudyFile file = parse_study_file(std::string(kFullFile) + "\n" + snippet, "study.toml");
+  ASSERT_EQ(file.enqueue.size(), 1u);
+  EXPECT_EQ(file.enqueue[0], params);
+}
+
+}  // namespace
+}  // namespace ecopt

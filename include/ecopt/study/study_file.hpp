@@ -103,6 +103,11 @@ DiscoveryOptions discovery_options(const StudyFile& file);
 // the end; in Replace mode the file's entries are the whole space.
 SearchSpace resolve_search_space(const StudyFile& file, const SearchSpace& task_default);
 
+// One [[enqueue]] table of these parameters, as a study file reads it
+// back (floats keep every digit, so the run repeats the trial exactly):
+// what the report's selection panel exports for the chosen trial.
+std::string enqueue_toml(const ParamMap& params);
+
 // TOML to JSON; tables keep the order of the file. Exposed for tests.
 nlohmann::ordered_json toml_to_json(std::string_view toml_text, const std::string& origin);
 

@@ -35,6 +35,10 @@ std::vector<Limit> parse_limits(std::string_view text);
 // "min:METRIC", "max:METRIC", "knee" or "weighted:W1,W2,..."; InputError.
 PickRule parse_pick(std::string_view text);
 
+// What `pick` picks by, in words: "least inference_j", "knee: nearest the
+// ideal point, ...". Selection::rule and the report's selection panel.
+std::string describe_pick(const PickRule& pick, const StudySpec& spec);
+
 struct Selection {
   // The Pareto front of the feasible COMPLETE trials that satisfy every
   // limit (a trial lacking a limit's metric does not), in trial order.

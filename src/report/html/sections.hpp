@@ -14,6 +14,7 @@ std::string running_section(const Page& page);      // running.cpp: RUNNING tria
 std::string budget_section(const Page& page);       // budget.cpp: n_trials and [budget] progress
 std::string pareto_section(const Page& page);       // front.cpp
 std::string hypervolume_section(const Page& page);  // front.cpp
+std::string selection_section(const Page& page);    // selection.cpp: limits and a rule pick a trial
 std::string tuning_section(const Page& page);       // tuning.cpp
 std::string history_section(const Page& page);      // history.cpp
 std::string importance_section(const Page& page);   // parameters.cpp

@@ -175,6 +175,51 @@ EnergyRecord energy_record(std::string name, std::string unit, const PerSampleEn
   return record;
 }
 
+namespace {
+
+template <typename T>
+void add_distinct(std::vector<T>& into, const std::vector<T>& from) {
+  for (const T& item : from) {
+    if (std::find(into.begin(), into.end(), item) == into.end()) into.push_back(item);
+  }
+}
+
+}  // namespace
+
+EnergyRecord record_of_windows(std::string name, std::span<const EnergyRecord> windows) {
+  if (windows.empty()) throw InputError(fmt::format("energy record '{}' has no measured window", name));
+  EnergyRecord sum;
+  sum.name = std::move(name);
+  sum.idle_subtracted = true;
+  sum.net_j = 0.0;
+  double attributed_j = 0.0;
+  for (const EnergyRecord& window : windows) {
+    if (!window.unit.empty() || window.windows != 1) {
+      throw InputError(fmt::format("energy record '{}' repeats counted work ({} windows of {}s): its "
+                                   "windows are not summed into '{}'",
+                                   window.name, window.windows, window.unit, sum.name));
+    }
+    add_distinct(sum.sources, window.sources);
+    add_distinct(sum.devices, window.devices);
+    add_distinct(sum.estimate_basis, window.estimate_basis);
+    sum.shared = sum.shared || window.shared;
+    sum.duration_s += window.duration_s;
+    sum.gross_j += window.gross_j;
+    attributed_j += window.attributed_j(false);
+    if (window.idle_subtracted && window.net_j && sum.net_j) {
+      *sum.net_j += *window.net_j;
+    } else {
+      sum.net_j.reset();
+      sum.idle_subtracted = false;
+    }
+    sum.counter_updates += window.counter_updates;
+    sum.resolution_s = std::max(sum.resolution_s, window.resolution_s);
+    sum.resolution_j += window.resolution_j;
+  }
+  sum.attributed_fraction = sum.gross_j > 0.0 ? attributed_j / sum.gross_j : 1.0;
+  return sum;
+}
+
 nlohmann::json to_json(const EnergyRecord& record) {
   std::vector<std::string> sources;
   for (const auto source : record.sources) sources.emplace_back(to_string(source));

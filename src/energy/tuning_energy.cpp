@@ -34,7 +34,7 @@ void TuningEnergy::add_trial_and_tuner(const std::optional<EnergyRecord>& trial_
 
 std::string TuningEnergy::tuner_text() const {
   if (tuner_measured == 0) return "";
-  return fmt::format(", and {} of the tuner's own work (asks, model fits, storage)", format_joules(tuner_j));
+  return fmt::format(", and {} of the tuner's own work (asks, model fits, storage, idle baseline)", format_joules(tuner_j));
 }
 
 void TuningEnergy::add(const std::optional<EnergyRecord>& record) {

@@ -356,6 +356,32 @@ class AttributedWindow {
   ScopedWindow window_;
 };
 
+// The tuner's own work, charged to the trial it was done for: the idle
+// baseline to the worker's first trial, then each trial's ask and claim
+// and, once told, its tell. A claim that found no trial is charged to the
+// next one.
+class TunerAccount {
+ public:
+  void add(EnergyRecord window) { windows_.push_back(std::move(window)); }
+  EnergyRecord record() const { return record_of_windows(kTunerRecord, windows_); }
+
+  // Rewrites the told trial's kTunerRecord with its tell added (the record
+  // was stored with the result, before the tell could be measured).
+  void charge_tell(Storage& storage, Trial& told, EnergyRecord tell) {
+    add(std::move(tell));
+    EnergyRecord tuner = record();
+    windows_.clear();
+    if (const auto stored = find_energy_record(told.user_attrs, kTunerRecord))
+      tuner.shared = tuner.shared || stored->shared;
+    write_energy_records(told.user_attrs, {tuner});
+    storage.set_trial_user_attrs(told.id, {{kEnergyRecordsAttr, told.user_attrs[kEnergyRecordsAttr]}});
+  }
+  void drop() { windows_.clear(); }
+
+ private:
+  std::vector<EnergyRecord> windows_;
+};
+
 // A trial whose measured devices were shared with parallel trials says so
 // in every energy record it stores (the task's phases too), so no report
 // passes it off as a clean measurement.
@@ -515,26 +541,35 @@ std::unique_ptr<MachineActivity> machine_activity(const EnergyMonitor& monitor,
 // device leases, then the machine gate, then machine.lock. A trial holds its
 // lease before it passes the gate, so the baseline takes every lease of the
 // node before the gate; taking the gate first would wait for a lease whose
-// holder waits at the gate.
-void measure_idle(const StudyFile& file, EnergyMonitor& monitor, MachineActivity* activity,
-                  DeviceLeases* leases, const std::atomic<bool>& stop, std::ostream& out) {
-  if (file.energy.idle_baseline_s <= 0) return;
+// holder waits at the gate. Returns the baseline's own energy, which is the
+// tuner's work (no other work runs meanwhile, so none is attributed away).
+std::optional<EnergyRecord> measure_idle(const StudyFile& file, EnergyMonitor& monitor,
+                                         MachineActivity* activity, DeviceLeases* leases,
+                                         const std::atomic<bool>& stop, std::ostream& out) {
+  if (file.energy.idle_baseline_s <= 0) return std::nullopt;
   // Every device lease of the node: no worker's trial runs on a measured
   // GPU meanwhile, with or without a machine-wide meter.
   const DeviceLease whole_node = leases ? leases->acquire_machine(stop) : DeviceLease();
+  std::optional<EnergyRecord> spent;
   const auto measure = [&] {
     out << fmt::format("energy: measuring idle power for {}s ...\n", file.energy.idle_baseline_s)
         << std::flush;
+    ScopedWindow window(monitor, "idle baseline");
     monitor.measure_idle_baseline(
         std::chrono::milliseconds(std::llround(file.energy.idle_baseline_s * 1000)));
+    spent = energy_record(kTunerRecord, window.end());
   };
-  if (!activity) return measure();
+  if (!activity) {
+    measure();
+    return spent;
+  }
   activity->exclusively(measure, [&](std::size_t running) {
     out << fmt::format("energy: waiting for {} running trial{} on this machine to end before "
                        "measuring idle power\n",
                        running, running == 1 ? "" : "s")
         << std::flush;
   });
+  return spent;
 }
 
 class ProgressClock {
@@ -882,7 +917,10 @@ RunSummary run_study(const StudyFile& file, const RunOptions& options) {
     monitor = owned_monitor.get();
   }
   const auto activity = machine_activity(*monitor, options);
-  measure_idle(file, *monitor, activity.get(), options.leases, stop, out);
+  TunerAccount tuner_work;
+  const std::string tuner_who = fmt::format("{} tuner, pid {}", study.name(), ::getpid());
+  if (auto baseline = measure_idle(file, *monitor, activity.get(), options.leases, stop, out))
+    tuner_work.add(std::move(*baseline));
   const FailureLimits limits{file.origin, options.max_failed_trials.value_or(file.max_failed_trials.value_or(n_trials)),
                              file.stop_after_same_failures};
   // The stored budget: a resumed study keeps the limits it was given.
@@ -920,11 +958,10 @@ RunSummary run_study(const StudyFile& file, const RunOptions& options) {
     // Before the claim: a failing intensity source leaves no trial behind.
     const auto intensity_at_start = intensity.start_reading();
     // The tuner's own work for the trial (the sampler's model fits, the
-    // claim through storage), kept as the trial's kTunerRecord.
-    AttributedWindow claim_window(*monitor, activity.get(), "tuner",
-                                  fmt::format("{} tuner, pid {}", study.name(), ::getpid()));
+    // claim through storage).
+    AttributedWindow claim_window(*monitor, activity.get(), "tuner", tuner_who);
     const auto claimed = claimer.next();
-    EnergyRecord tuner_energy = claim_window.end(kTunerRecord);
+    tuner_work.add(claim_window.end(kTunerRecord));
     if (!claimed) {
       if (!options.wait_for_others || !claimer.others_running()) break;
       wait_for_others(file, stop);
@@ -939,13 +976,20 @@ RunSummary run_study(const StudyFile& file, const RunOptions& options) {
     TrialRun run = run_trial(data, asked, std::move(heartbeat_ids),
                              options.leases ? leased_accelerator(lease) : std::nullopt);
     if (options.leases) run.result.user_attrs.update(lease.attrs());
-    run.energy.push_back(std::move(tuner_energy));
+    run.energy.push_back(tuner_work.record());
     store_energy(run, run.overlapped || lease_mixes_energy(lease, *monitor));
     const auto carbon_failure = store_carbon(run, intensity, trial_started, intensity_at_start);
     if (run.result.state != TrialState::Complete && caught_stop_signal() == SIGTERM)
       throw StudyInterrupted(left_running_message(file, asked.number));
-    const auto told_or_lost = tell_unless_lost(study, asked.number, run.result, out);
+    AttributedWindow tell_window(*monitor, activity.get(), "tuner", tuner_who);
+    auto told_or_lost = tell_unless_lost(study, asked.number, run.result, out);
+    EnergyRecord tell_energy = tell_window.end(kTunerRecord);
     ++summary.trials_run;
+    if (told_or_lost) {
+      tuner_work.charge_tell(*storage, *told_or_lost, std::move(tell_energy));
+    } else {
+      tuner_work.drop();
+    }
     if (carbon_failure) throw UnavailableError(*carbon_failure);
     if (!told_or_lost) continue;
     const Trial& told = *told_or_lost;

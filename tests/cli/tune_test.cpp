@@ -105,7 +105,7 @@ TEST_F(Tune, AResumedFinishedStudyStatesItsTuningEnergyWithItsSource) {
   EXPECT_THAT(again.out, ::testing::Not(HasSubstr("trial 4/")));
   const std::string closing = testing::last_line_starting(first.out, "tuning energy ");
   ASSERT_THAT(closing, HasSubstr(" (estimate-cpu-time (estimate)), and ")) << first.out;
-  ASSERT_THAT(closing, HasSubstr(" of the tuner's own work (asks, model fits, storage) ≈ ")) << first.out;
+  ASSERT_THAT(closing, HasSubstr(" of the tuner's own work (asks, model fits, storage, idle baseline) ≈ ")) << first.out;
   EXPECT_EQ(testing::last_line_starting(again.out, "tuning energy "), closing) << again.out;
 }
 
@@ -172,6 +172,43 @@ direction = "maximize")");
   const auto best = nlohmann::json::parse(
       ecopt({"best-trials", "--storage", url, "--study-name", "contaminated"}).out);
   for (const auto& trial : best) EXPECT_EQ(trial["number"].get<int>() % 2, 0) << trial.dump();
+}
+
+// The idle baseline is the tuner's work too (issue 23): on a fake package
+// drawing a steady 20 W, the worker's first trial carries the 0.3 s
+// baseline in its `tuner` record with the ask, claim and tell; the later
+// trials carry only their own asks, claims and tells.
+TEST_F(Tune, TheIdleBaselineIsChargedToTheTunersRecordOfTheFirstTrial) {
+  testing::FakePowercapZone package(dir_.path());
+  package.start_moving(20.0);
+  testing::ScopedEnv powercap("ECOPT_POWERCAP_ROOT", package.root());
+  testing::ScopedEnv leases("ECOPT_LEASE_DIR", (dir_ / "leases").string());
+  const auto script = dir_ / "trial.sh";
+  std::ofstream(script) << "#!/bin/sh\necho \"ECOPT {\\\"quality\\\": $ECOPT_PARAM_X}\"\n";
+  const std::string url = "sqlite:///" + (dir_ / "baseline.db").string();
+  const auto study = testing::command_study(dir_.path(), "baseline", url, 3, script, "", "", R"(
+[energy]
+idle_baseline_s = 0.3
+allow_estimate = false
+[[objectives]]
+name = "quality"
+direction = "maximize")");
+  const auto tuned = ecopt({"tune", study});
+  ASSERT_EQ(tuned.exit_code, 0) << tuned.out << tuned.err;
+  const auto stored = trials(url, "baseline");
+  ASSERT_EQ(stored.size(), 3u);
+  for (const auto& trial : stored) {
+    const auto& tuner = trial["user_attrs"]["energy"]["tuner"];
+    EXPECT_EQ(tuner["sources"], nlohmann::json::array({"rapl-powercap"})) << tuner.dump();
+    if (trial["number"] == 0) {
+      EXPECT_GE(tuner["duration_s"].get<double>(), 0.3) << tuner.dump();
+      EXPECT_GT(tuner["gross_j"].get<double>(), 0.3 * 20.0 * 0.8) << tuner.dump();
+    } else {
+      EXPECT_LT(tuner["duration_s"].get<double>(), 0.3) << trial.dump();
+    }
+  }
+  EXPECT_THAT(testing::last_line_starting(tuned.out, "tuning energy "),
+              HasSubstr("of the tuner's own work (asks, model fits, storage, idle baseline)"));
 }
 
 TEST_F(Tune, BadStudyFilesAreOneLineErrors) {

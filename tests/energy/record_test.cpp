@@ -86,6 +86,42 @@ TEST(EnergyRecord, FromRepeatedWindowsKeepsTheMedianWindowAndTheSpread) {
   EXPECT_EQ(record.counter_updates, 901);
 }
 
+// The tuner's work for a trial is measured in windows one after another
+// (baseline, ask and claim, tell): one record adds them up.
+TEST(EnergyRecord, WindowsOneAfterAnotherAddUpIntoOneRecord) {
+  auto baseline = energy_record(
+      "tuner", window(0.3, {reading("cpu:0", EnergySource::RaplPowercap, 6.0, 0.001, 290, 0.0)}));
+  auto claim = energy_record(
+      "tuner", window(0.01, {reading("cpu (estimate)", EnergySource::EstimateCpuTime, 0.5, 0.01, 0)}));
+  claim.shared = true;
+  claim.attributed_fraction = 0.5;
+  const std::vector<EnergyRecord> windows{baseline, claim};
+  const auto sum = record_of_windows("tuner", windows);
+  EXPECT_EQ(sum.name, "tuner");
+  EXPECT_THAT(sum.sources, ElementsAre(EnergySource::RaplPowercap, EnergySource::EstimateCpuTime));
+  EXPECT_THAT(sum.devices, ElementsAre("cpu:0", "cpu (estimate)"));
+  EXPECT_DOUBLE_EQ(sum.duration_s, 0.31);
+  EXPECT_DOUBLE_EQ(sum.gross_j, 6.5);
+  // One window without an idle figure leaves the sum without one.
+  EXPECT_FALSE(sum.idle_subtracted);
+  EXPECT_FALSE(sum.net_j.has_value());
+  EXPECT_TRUE(sum.shared);
+  EXPECT_DOUBLE_EQ(sum.attributed_j(false), 6.0 + 0.25);
+  EXPECT_DOUBLE_EQ(sum.resolution_j, baseline.resolution_j + claim.resolution_j);
+  EXPECT_DOUBLE_EQ(sum.resolution_s, 0.01);
+  EXPECT_EQ(sum.windows, 1);
+
+  const std::vector<EnergyRecord> none;
+  EXPECT_THROW(record_of_windows("tuner", none), InputError);
+  PerSampleEnergy energy;
+  for (double j : {1.0, 1.2}) energy.windows.push_back(window(0.1, {reading("cpu:0", EnergySource::RaplPowercap, j, 0.001, 90)}));
+  energy.samples_per_window = 10;
+  const auto repeated = energy_record("inference", "sample", energy);
+  const std::vector<EnergyRecord> counted{baseline, repeated};
+  EXPECT_THAT([&] { record_of_windows("tuner", counted); },
+              ::testing::ThrowsMessage<InputError>(HasSubstr("repeats counted work")));
+}
+
 TEST(EnergyRecord, OneWriterAndOneReaderRoundTripEveryField) {
   auto record = energy_record(
       "inference", window(1.5, {reading("cpu:0", EnergySource::RaplPerf, 15.0, 0.001, 1400, 9.0)}));

@@ -11,6 +11,7 @@
 // decides "estimate" or "shared" from a string.
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,7 +31,8 @@ inline constexpr const char* kInferenceRecord = "inference";  // per sample, bef
 inline constexpr const char* kTrainingRecord = "training";
 inline constexpr const char* kGenerationRecord = "generation";  // per generated token
 // The tuner's own work for a trial, outside the trial's window: asking the
-// sampler (model fits), claiming and telling through storage.
+// sampler (model fits), claiming and telling through storage, and for a
+// worker's first trial the idle baseline it measured before.
 inline constexpr const char* kTunerRecord = "tuner";
 
 // A window is resolved when it spans at least this many steps of its
@@ -107,6 +109,14 @@ struct EnergyRecord {
 EnergyRecord energy_record(std::string name, const WindowResult& window);
 // A record of repeated windows of counted work (measure_per_sample).
 EnergyRecord energy_record(std::string name, std::string unit, const PerSampleEnergy& energy);
+
+// One record of work measured in several windows one after another (the
+// tuner's work for a trial: the idle baseline, the ask and claim, the tell):
+// energies, durations and each window's resolution add; sources, devices
+// and marks are the union; the attributed share is weighted by energy; net
+// stays only where every window has one. InputError for per-unit records
+// (their windows repeat the same work and are not summed) or none at all.
+EnergyRecord record_of_windows(std::string name, std::span<const EnergyRecord> windows);
 
 nlohmann::json to_json(const EnergyRecord& record);
 // InputError naming the record and the field when the JSON is not a record.

@@ -33,7 +33,7 @@ struct TuningEnergy {
   bool estimate = false;        // some record is an estimate
   bool shared = false;          // some record was measured on shared devices
   std::vector<EnergySource> sources;  // distinct, in trial order
-  // The tuner's own work (its kTunerRecord: asks, model fits, storage),
+  // The tuner's own work (its kTunerRecord: asks, model fits, storage, idle baseline),
   // gross × attributed_fraction, apart from the trials' figures above;
   // budgets count both (total_j).
   double tuner_j = 0.0;
@@ -50,7 +50,7 @@ struct TuningEnergy {
   double j(bool net) const { return net ? net_j : gross_j; }
   // The trials' gross energy and the tuner's own: what a study spent.
   double total_j() const { return gross_j + tuner_j; }
-  // ", and 0.42 J of the tuner's own work (asks, model fits, storage)";
+  // ", and 0.42 J of the tuner's own work (asks, model fits, storage, idle baseline)";
   // empty when no tuner record was measured.
   std::string tuner_text() const;
   // "rapl-powercap (shared)", "estimate-cpu-time (estimate)", with "; lower

@@ -250,8 +250,12 @@ TEST(EnergyAgreement, OneAccountWithAContaminatedBaselineAndShortPhases) {
                                                   "echo \"ECOPT {{\\\"quality\\\": $ECOPT_PARAM_X}}\"\n",
                                                   power),
                                       "allow_estimate = false\nidle_baseline_s = 0.2\n");
-  const auto tuned = testing::run_process(
-      {ECOPT_CLI_PATH, "tune", study_file, "--workers", "2", "--allow-shared"}, dir.path());
+  // Odd trials fail (net ≤ 0), and so does an even one whose 60 W phase the
+  // other worker's trial overwrites with its 20 W: about as many failures as
+  // the 8 complete trials, which the default limit (n_trials) would stop at.
+  const auto tuned = testing::run_process({ECOPT_CLI_PATH, "tune", study_file, "--workers", "2", "--allow-shared",
+                                           "--max-failed-trials", "40"},
+                                          dir.path());
   ASSERT_EQ(tuned.exit_code, 0) << tuned.out << tuned.err;
   ASSERT_THAT(tuned.out, HasSubstr("via rapl-powercap")) << tuned.out;
 

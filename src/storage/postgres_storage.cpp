@@ -184,6 +184,13 @@ class PostgresConnection final : public SqlConnection {
     }
     const auto wait = std::min<std::chrono::milliseconds>(
         options_.retry_backoff * (1LL << std::min(attempt - 1, 20)), std::chrono::seconds(5));
+    // An outage is worth a word (a worker riding one out would look hung);
+    // a serialisation conflict among workers is routine.
+    if (options_.on_retry && dynamic_cast<const ConnectionLost*>(&error)) {
+      options_.on_retry(fmt::format("storage {} unreachable ({}); retrying in {:g} s (attempt {} of {})",
+                                    redacted_, error.what(), wait.count() / 1000.0, attempt + 1,
+                                    options_.retry_attempts));
+    }
     std::this_thread::sleep_for(wait);
   }
 

@@ -73,6 +73,13 @@ namespace {
 
 // --- heartbeats -----------------------------------------------------------
 
+// A worker's word on its storage (a server that cannot be reached, a lost
+// heartbeat), on stderr: one write per line, as the heartbeat thread writes
+// beside the main one.
+void say(const std::string& line) { std::cerr << "ecopt: " + line + "\n" << std::flush; }
+
+StorageOptions worker_storage_options() { return {.on_retry = say}; }
+
 // Records a heartbeat for RUNNING trials at once, then every interval, from
 // its own thread and its own storage connection (connections are not shared
 // across threads), so a crashed run's trial can be told apart from a live
@@ -80,10 +87,10 @@ namespace {
 // behind it.
 class Heartbeat {
  public:
-  Heartbeat(const std::string& url, std::vector<std::int64_t> trial_ids, double interval_s) {
+  Heartbeat(const std::string& url, std::vector<TrialHandle> trials, double interval_s) {
     if (url.rfind("memory", 0) == 0) return;  // no other process can see it
-    thread_ = std::thread([this, url, ids = std::move(trial_ids), interval_s]() mutable {
-      beat(url, std::move(ids), interval_s);
+    thread_ = std::thread([this, url, trials = std::move(trials), interval_s]() mutable {
+      beat(url, std::move(trials), interval_s);
     });
   }
   ~Heartbeat() {
@@ -101,29 +108,31 @@ class Heartbeat {
   // A storage outage must not end the heartbeats of a live trial (it would
   // then be failed as stale and run twice): reconnect and go on beating.
   // Only a trial being finished elsewhere drops out; tell() reports it.
-  void beat(const std::string& url, std::vector<std::int64_t> ids, double interval_s) {
+  void beat(const std::string& url, std::vector<TrialHandle> trials, double interval_s) {
     std::unique_ptr<Storage> storage;
     const auto interval = std::chrono::duration<double>(interval_s);
     std::unique_lock lock(mutex_);
     do {  // at once: only a trial with a heartbeat can be failed as stale
       lock.unlock();
-      std::erase_if(ids, [&](std::int64_t id) { return !beat_once(storage, url, id); });
+      std::erase_if(trials, [&](const TrialHandle& trial) { return !beat_once(storage, url, trial, interval_s); });
       lock.lock();
-    } while (!ids.empty() && !wake_.wait_for(lock, interval, [this] { return stopping_; }));
+    } while (!trials.empty() && !wake_.wait_for(lock, interval, [this] { return stopping_; }));
   }
 
-  static bool beat_once(std::unique_ptr<Storage>& storage, const std::string& url,
-                        std::int64_t trial_id) {
+  static bool beat_once(std::unique_ptr<Storage>& storage, const std::string& url, const TrialHandle& trial,
+                        double interval_s) {
     try {
-      if (!storage) storage = open_storage(url);
-      storage->record_heartbeat(trial_id);
+      if (!storage) storage = open_storage(url, worker_storage_options());
+      storage->record_heartbeat(trial.id);
       return true;
     } catch (const InputError&) {
       return false;  // finished elsewhere: failed as stale
     } catch (const NotFoundError&) {
       return false;
-    } catch (const std::exception&) {
+    } catch (const std::exception& error) {
       storage.reset();  // unreachable now: a fresh connection at the next beat
+      say(fmt::format("heartbeat for trial {} failed: {}; trying again in {:g} s", trial.number,
+                      error.what(), interval_s));
       return true;
     }
   }
@@ -455,9 +464,9 @@ std::function<void(std::string_view)> stream_echo(const TrialContextData& data, 
   };
 }
 
-// `heartbeat_ids`: the trial's storage id first, then the retries waiting.
+// `beating`: the trial first, then the retries waiting, all sent heartbeats.
 TrialRun run_trial(TrialContextData& data, const AskResult& asked,
-                   std::vector<std::int64_t> heartbeat_ids, std::optional<std::string> device) {
+                   std::vector<TrialHandle> beating, std::optional<std::string> device) {
   const StudySpec& spec = data.study.spec();
   TaskContext context{asked.params, asked.number, data.monitor, data.stop, {}, {}};
   context.space = &data.space;
@@ -469,7 +478,7 @@ TrialRun run_trial(TrialContextData& data, const AskResult& asked,
     data.out << fmt::format("  trial {}: {}\n", asked.number, line) << std::flush;
   };
   const std::string window = fmt::format("trial-{}", asked.number);
-  Heartbeat heartbeat(data.storage_url, std::move(heartbeat_ids), data.file.heartbeat_interval_s);
+  Heartbeat heartbeat(data.storage_url, std::move(beating), data.file.heartbeat_interval_s);
   TrialRun run;
   AttributedWindow trial_window(data.monitor, data.activity, window,
                                 fmt::format("{} trial {}, pid {}", data.study.name(), asked.number, ::getpid()));
@@ -904,7 +913,7 @@ RunSummary run_study(const StudyFile& file, const RunOptions& options) {
   sampler_options.extra = file.sampler_options;
   auto sampler = make_sampler(file.sampler, sampler_options);
   const IntensitySource intensity(file.energy.carbon);  // a bad intensity file fails now
-  auto storage = open_storage(url);
+  auto storage = open_storage(url, worker_storage_options());
   StudySpec spec = file.spec;
   spec.budget = overlay(spec.budget, options.budget);
   Study study = open_study(*storage, file, spec, space);
@@ -970,10 +979,10 @@ RunSummary run_study(const StudyFile& file, const RunOptions& options) {
     const AskResult& asked = claimed->asked;
     // A leased trial runs on, and is charged for, only what its lease holds.
     if (options.leases) monitor->set_device_scope(leased_devices(lease));
-    auto heartbeat_ids = claimer.owed_retry_ids();
-    heartbeat_ids.insert(heartbeat_ids.begin(), claimed->trial_id);
+    auto beating = claimer.owed_retries();
+    beating.insert(beating.begin(), {asked.number, claimed->trial_id});
     const TimePoint trial_started = Clock::now();
-    TrialRun run = run_trial(data, asked, std::move(heartbeat_ids),
+    TrialRun run = run_trial(data, asked, std::move(beating),
                              options.leases ? leased_accelerator(lease) : std::nullopt);
     if (options.leases) run.result.user_attrs.update(lease.attrs());
     run.energy.push_back(tuner_work.record());

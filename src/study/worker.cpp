@@ -230,14 +230,12 @@ bool TrialClaimer::others_running() const {
   return std::any_of(trials.begin(), trials.end(), [&](const Trial& trial) {
     return trial.state == TrialState::Running &&
            std::none_of(owed_retries_.begin(), owed_retries_.end(),
-                        [&](const OwedRetry& owed) { return owed.number == trial.number; });
+                        [&](const TrialHandle& owed) { return owed.number == trial.number; });
   });
 }
 
-std::vector<std::int64_t> TrialClaimer::owed_retry_ids() const {
-  std::vector<std::int64_t> ids;
-  for (const auto& owed : owed_retries_) ids.push_back(owed.id);
-  return ids;
+std::vector<TrialHandle> TrialClaimer::owed_retries() const {
+  return {owed_retries_.begin(), owed_retries_.end()};
 }
 
 // --- local workers --------------------------------------------------------

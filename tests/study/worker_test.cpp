@@ -172,12 +172,15 @@ TEST_F(Workers, AKilledWorkersOrphanedTrialKeepsItsDeviceLeased) {
 }
 
 // Two workers die mid-trial; the survivor fails both trials (their
-// processes are gone) and owes two retries. The second waits while the first runs for longer than
-// stale_after_s: it must get heartbeats meanwhile, or the survivor would
-// fail it as stale too and, its one retry spent, lose it.
+// processes are gone) and owes two retries. The second waits while the
+// first runs for longer than stale_after_s: it must get heartbeats
+// meanwhile, or the survivor would fail it as stale too and, its one retry
+// spent, lose it. The first retry runs until the second has had a
+// heartbeat later than it could have gone stale.
 TEST_F(Workers, RetriesWaitingBehindALongRetryStayAlive) {
   const std::string url = "sqlite:///" + (dir_ / "many.db").string();
-  const auto study = write_study(dir_, {url, 2, 2.5, 0.2, 1.0, 1});
+  const double stale_after_s = 1.0;
+  const auto study = write_study(dir_, {url, 2, 0.01, 0.2, stale_after_s, 1});
   const auto script = dir_ / "trial.sh";
   std::ofstream(script) << fmt::format(
       "#!/bin/sh\n"
@@ -185,10 +188,11 @@ TEST_F(Workers, RetriesWaitingBehindALongRetryStayAlive) {
       "  touch '{0}/started-'$ECOPT_TRIAL_NUMBER\n"
       "  while [ -f '{0}/hold' ]; do sleep 0.05; done\n"
       "fi\n"
-      "sleep 2.5\n"
+      "while [ \"$ECOPT_TRIAL_NUMBER\" = 2 ] && [ -f '{0}/long' ]; do sleep 0.05; done\n"
       "echo \"ECOPT {{\\\"f0\\\": $ECOPT_PARAM_X}}\"\n",
       dir_.path().string());
   std::ofstream(dir_ / "hold") << "1";
+  std::ofstream(dir_ / "long") << "1";
   std::vector<CliChild> doomed;
   for (int i = 0; i < 2; ++i)
     doomed.emplace_back(std::vector<std::string>{ECOPT_CLI_PATH, "worker", study, "--allow-shared"},
@@ -199,12 +203,21 @@ TEST_F(Workers, RetriesWaitingBehindALongRetryStayAlive) {
     worker.signal(SIGKILL);
     worker.wait();
   }
-  std::filesystem::remove(dir_ / "hold");  // the orphans finish their sleep and end
+  std::filesystem::remove(dir_ / "hold");  // the orphans end
 
-  const auto survivor = ecopt({"worker", study, "--allow-shared"});
-  ASSERT_EQ(survivor.exit_code, 0) << survivor.err << survivor.out;
+  CliChild survivor({ECOPT_CLI_PATH, "worker", study, "--allow-shared"}, dir_.path());
+  const auto waited_past_stale = [&] {
+    const auto trials = stored_trials(url);
+    if (trials.size() < 4 || !trials[3].heartbeat_at) return false;
+    return *trials[3].heartbeat_at - trials[3].started_at > std::chrono::duration<double>(stale_after_s);
+  };
+  const bool kept_alive = testing::wait_until(waited_past_stale, std::chrono::seconds(30));
+  std::filesystem::remove(dir_ / "long");
+  EXPECT_TRUE(kept_alive) << "the waiting retry got no heartbeat";
+  const auto result = survivor.wait();
+  ASSERT_EQ(result.exit_code, 0) << result.err << result.out;
   const auto trials = stored_trials(url);
-  ASSERT_EQ(trials.size(), 4u) << survivor.out;
+  ASSERT_EQ(trials.size(), 4u) << result.out;
   EXPECT_EQ(trials[0].state, TrialState::Failed);
   EXPECT_EQ(trials[1].state, TrialState::Failed);
   EXPECT_EQ(trials[2].state, TrialState::Complete) << trials[2].fail_reason.value_or("");
@@ -372,9 +385,9 @@ TEST_F(Workers, KilledWorkerRecoveryOnPostgres) {
             5);
 }
 
-// The server stops for 3 s while three workers run. Each worker either
-// rides it out (the storage reconnects with backoff) or stops with one
-// clear line; a worker started afterwards finishes the study, and the
+// The server stops while three workers run, until each has said that it
+// waits for it. Each worker either rides the outage out (the storage
+// reconnects with backoff, saying so) or stops with one clear line; a worker started afterwards finishes the study, and the
 // stored trials are consistent: unique numbers, the budget exact, nothing
 // left RUNNING, every lost trial failed and retried.
 TEST_F(Workers, DatabaseOutageMidRunCorruptsNothing) {
@@ -395,20 +408,27 @@ TEST_F(Workers, DatabaseOutageMidRunCorruptsNothing) {
   testing::wait_until([&] { return trial_count() >= 10; }, std::chrono::seconds(60));
   ASSERT_LT(trial_count(), static_cast<std::size_t>(n_trials)) << "the outage must come mid-run";
   server->stop();
-  std::this_thread::sleep_for(std::chrono::seconds(3));
+  // The outage lasts until every worker has said it is riding it out.
+  for (auto& worker : workers) {
+    EXPECT_TRUE(testing::wait_until(
+        [&] { return worker.err_so_far().find(" unreachable (") != std::string::npos; }, std::chrono::seconds(30)))
+        << "a worker waiting for its storage must say so\n" << worker.err_so_far();
+  }
   server->start();
   int rode_out = 0;
   for (auto& worker : workers) {
     const auto result = worker.wait();
+    EXPECT_THAT(result.err, HasSubstr("; retrying in "));
+    EXPECT_THAT(result.err, HasSubstr(" (attempt 2 of 8)"));
+    EXPECT_THAT(result.err, ::testing::Not(HasSubstr(testing::PgTestServer::kPassword)));
     if (result.exit_code == 0) {
       ++rode_out;
       continue;
     }
-    // A worker that gave up says why, in one line, without the password.
-    EXPECT_EQ(std::count(result.err.begin(), result.err.end(), '\n'), 1) << result.err;
-    EXPECT_THAT(result.err, HasSubstr("ecopt: error: "));
-    EXPECT_THAT(result.err, HasSubstr("127.0.0.1"));
-    EXPECT_THAT(result.err, ::testing::Not(HasSubstr(testing::PgTestServer::kPassword)));
+    // A worker that gave up says why, in one line after its notices.
+    const auto last_line = result.err.substr(result.err.rfind('\n', result.err.size() - 2) + 1);
+    EXPECT_THAT(last_line, ::testing::StartsWith("ecopt: error: ")) << result.err;
+    EXPECT_THAT(last_line, HasSubstr("127.0.0.1"));
   }
   std::cout << rode_out << " of 3 workers rode out the outage\n";
   const auto resumed = ecopt({"worker", study, "--allow-shared"});
@@ -441,16 +461,19 @@ TEST_F(Workers, HeartbeatsResumeAfterAnOutageLongerThanTheRetries) {
   ECOPT_REQUIRE_PG_SERVER(server);
   const std::string url = server->create_database();
   const auto study = write_study(dir_, {url, 1, 0.01, 0.5, 600, 0});
-  // PostgreSQL retries of about 0.6 s instead of 11 s: an outage outlasts
-  // them in a second and a half.
+  // PostgreSQL retries of about 0.6 s instead of 11 s.
   testing::ScopedEnv short_retries("ECOPT_PG_RETRY_BACKOFF_MS", "5");
   std::ofstream(dir_ / "hold") << "1";
   CliChild worker({ECOPT_CLI_PATH, "worker", study, "--allow-shared"}, dir_.path());
   ASSERT_TRUE(trial_started(dir_.path())) << worker.out_so_far();
   server->stop();
-  // Longer than one storage call retries (0.6 s with a 5 ms first wait).
-  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  // Away until a heartbeat has given up: the outage outlasted the retries.
+  const bool gave_up = testing::wait_until(
+      [&] { return worker.err_so_far().find("ecopt: heartbeat for trial 0 failed: ") != std::string::npos; },
+      std::chrono::seconds(30));
   server->start();
+  ASSERT_TRUE(gave_up) << "a lost heartbeat must be told\n" << worker.err_so_far();
+  EXPECT_THAT(worker.err_so_far(), HasSubstr("; trying again in 0.5 s\n"));
   const auto back = Clock::now();
   testing::wait_until([&] { return stored_trials(url)[0].heartbeat_at > back; }, std::chrono::seconds(30));
   const auto running = stored_trials(url);

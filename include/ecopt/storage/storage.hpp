@@ -141,6 +141,10 @@ struct StorageOptions {
   // serialisation conflict, waiting `retry_backoff`, doubling, at most 5 s.
   int retry_attempts = 8;
   std::chrono::milliseconds retry_backoff{100};
+  // Told, in one line, before each wait for a server that cannot be reached
+  // ("storage URL unreachable (...); retrying in 0.4 s (attempt 3 of 8)");
+  // null: silently. Workers print it (study/runner.cpp).
+  std::function<void(const std::string&)> on_retry = nullptr;
   StorageAccess access = StorageAccess::Create;
 };
 

@@ -39,6 +39,12 @@ inline constexpr std::string_view kInterruptedFailReason = "interrupted by user"
 // "by process 4242 on node1": who runs a RUNNING trial, as far as stored.
 std::string describe_runner(const Trial& trial);
 
+// A stored trial as a worker names it: by number to people, by id to storage.
+struct TrialHandle {
+  std::int64_t number;
+  std::int64_t id;
+};
+
 struct ClaimedTrial {
   AskResult asked;
   std::int64_t trial_id = -1;
@@ -59,16 +65,11 @@ class TrialClaimer {
   // Whether trials of other processes are still RUNNING (they may still
   // fail and need a retry, so a worker waits for them before it ends).
   bool others_running() const;
-  // Storage ids of the retries this process created and has not run yet:
-  // they need heartbeats while they wait, or they would go stale.
-  std::vector<std::int64_t> owed_retry_ids() const;
+  // The retries this process created and has not run yet: they need
+  // heartbeats while they wait, or they would go stale.
+  std::vector<TrialHandle> owed_retries() const;
 
  private:
-  struct OwedRetry {
-    std::int64_t number;
-    std::int64_t id;
-  };
-
   void fail_orphans();
   void reap_stale();
   void retry(const Trial& failed);
@@ -84,7 +85,7 @@ class TrialClaimer {
   int retry_failed_;
   std::chrono::seconds stale_after_;
   std::ostream& out_;
-  std::deque<OwedRetry> owed_retries_;  // retry trials created, not yet run
+  std::deque<TrialHandle> owed_retries_;  // retry trials created, not yet run
   std::size_t position_ = 0;            // in the study's change log
   std::unordered_set<std::int64_t> failed_;       // FAILED trials' numbers
   std::set<std::int64_t> interrupted_;            // interrupted trials not yet retried

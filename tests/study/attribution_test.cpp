@@ -50,16 +50,15 @@ EnergyRecord trial_record(const std::string& url, const std::string& name) {
 TEST(Attribution, OverlappingTrialsOnOnePackageAreBothSharedAndCountedOnce) {
   TempDir dir("attribution");
   const std::string url = "sqlite:///" + (dir / "s.db").string();
-  // The outer trial waits until the inner one has started: they overlap
-  // however loaded the machine is.
+  // The outer trial runs until the inner one has been stored: the inner
+  // window lies inside the outer one however loaded the machine is.
   const auto outer_script = dir / "outer.sh";
   std::ofstream(outer_script) << fmt::format(
-      "touch '{0}/outer'\nwhile [ ! -e '{0}/inner' ]; do sleep 0.01; done\nsleep 0.3\n"
+      "touch '{0}/outer'\nwhile [ ! -e '{0}/inner-stored' ]; do sleep 0.01; done\n"
       "echo 'ECOPT {{\"f0\": 1}}'\n",
       dir.path().string());
   const auto inner_script = dir / "inner.sh";
-  std::ofstream(inner_script) << fmt::format("touch '{}/inner'\nsleep 0.1\necho 'ECOPT {{\"f0\": 2}}'\n",
-                                             dir.path().string());
+  std::ofstream(inner_script) << "sleep 0.1\necho 'ECOPT {\"f0\": 2}'\n";
   const auto outer_file = load_study_file(testing::command_study(dir.path(), "outer", url, 1, outer_script));
   const auto inner_file = load_study_file(testing::command_study(dir.path(), "inner", url, 1, inner_script));
 
@@ -78,6 +77,8 @@ TEST(Attribution, OverlappingTrialsOnOnePackageAreBothSharedAndCountedOnce) {
   ASSERT_TRUE(testing::wait_until([&] { return std::filesystem::exists(dir / "outer"); },
                                   std::chrono::seconds(30)));
   auto inner = run(inner_file);
+  inner.wait();
+  std::ofstream(dir / "inner-stored") << "1";
   inner.get();
   outer.get();
 

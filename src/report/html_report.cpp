@@ -14,7 +14,7 @@ namespace ecopt::report {
 namespace {
 
 const char* kNav =
-    R"(<nav><a href="#pareto">Pareto front</a><a href="#choose">Choosing</a><a href="#hypervolume">Hypervolume</a><a href="#tuning">Tuning energy</a><a href="#history">History</a><a href="#importance">Importance</a><a href="#parameters">Parameters</a><a href="#parallel">Parallel coordinates</a><a href="#proxies">Proxies</a><a href="#impact">Carbon &amp; impact</a><a href="#trials">Trials</a><a href="#model-card">Model card</a></nav>)";
+    R"(<nav><a href="#pareto">Pareto front</a><a href="#choose">Choosing</a><a href="#hypervolume">Hypervolume</a><a href="#tuning">Tuning energy</a><a href="#history">History</a><a href="#importance">Importance</a><a href="#parameters">Parameters</a><a href="#contour">Contour</a><a href="#parallel">Parallel coordinates</a><a href="#proxies">Proxies</a><a href="#impact">Carbon &amp; impact</a><a href="#trials">Trials</a><a href="#model-card">Model card</a></nav>)";
 
 }  // namespace
 
@@ -38,6 +38,7 @@ ReportPage render_page(const ReportContext& context) {
            {"history", history_section(page)},
            {"importance", importance_section(page)},
            {"parameters", param_plots_section(page)},
+           {"contour", contour_section(page)},
            {"parallel", parallel_section(page)},
            {"proxies", proxies_section(page)},
            {"impact", impact_section(page)},

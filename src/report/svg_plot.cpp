@@ -330,6 +330,27 @@ std::string scale_attribute(const Axis& axis, const Scale& scale) {
   return fmt::format("{} {:.10g} {:.10g}{}", kind, scale.low, scale.high, axis.integer ? " integer" : "");
 }
 
+// Cells from light (#eef3f8) to dark blue (#1d3f66): one sequential hue,
+// so markers in the palette's colours stay visible over any cell.
+std::string cell_fill(double shade) {
+  const double t = std::clamp(shade, 0.0, 1.0);
+  const auto channel = [&](int light, int dark) { return static_cast<int>(std::lround(light + t * (dark - light))); };
+  return fmt::format("#{:02x}{:02x}{:02x}", channel(0xee, 0x1d), channel(0xf3, 0x3f), channel(0xf8, 0x66));
+}
+
+std::string cells_svg(const std::vector<Cell>& cells, const Scale& x, const Scale& y) {
+  if (cells.empty()) return "";
+  std::string out = R"(<g class="cells">)";
+  for (const Cell& cell : cells) {
+    const double left = x(cell.x_low);
+    const double top = y(cell.y_high);
+    out += fmt::format(R"(<rect{} x="{}" y="{}" width="{}" height="{}" fill="{}"><title>{}</title></rect>)",
+                       cell.faded ? R"( class="faded" fill-opacity="0.5")" : "", px(left), px(top), px(x(cell.x_high) - left),
+                       px(y(cell.y_low) - top), cell_fill(cell.shade), html_escape(cell.tooltip));
+  }
+  return out + "</g>";
+}
+
 }  // namespace
 
 bool choose_log(const std::vector<double>& values) {
@@ -402,6 +423,10 @@ std::string render_chart(const Chart& chart) {
     xs.push_back(dx);
     ys.push_back(dy);
   }
+  for (const Cell& cell : chart.cells) {
+    xs.insert(xs.end(), {cell.x_low, cell.x_high});
+    ys.insert(ys.end(), {cell.y_low, cell.y_high});
+  }
   const Scale x = axis_scale(chart.x, xs, kMarginLeft, chart.width - kMarginRight);
   const double top = y_label_on_top(chart) ? kMarginTop + 14.0 : kMarginTop;
   const Scale y = axis_scale(chart.y, ys, chart.height - kMarginBottom, top);
@@ -418,6 +443,7 @@ std::string render_chart(const Chart& chart) {
   // What zooming stretches (cells, lines, bars) apart from the markers it
   // moves, so that a marker stays round.
   out += R"(<g class="plot"><g class="stretch">)";
+  out += cells_svg(chart.cells, x, y);
   out += density_svg(chart, x, y);
   if (chart.line.size() >= 2) {
     std::string points;

@@ -60,6 +60,18 @@ struct ErrorBar {
   double high = 0.0;
 };
 
+// A rectangle of the plot in data coordinates shaded by a value (a
+// contour plot's grid cell), drawn under everything else.
+struct Cell {
+  double x_low = 0.0;
+  double x_high = 0.0;
+  double y_low = 0.0;
+  double y_high = 0.0;
+  double shade = 0.0;   // in [0, 1]: 0 the lightest, 1 the darkest
+  bool faded = false;   // drawn paler: estimated, not observed
+  std::string tooltip;
+};
+
 struct Chart {
   Axis x;
   Axis y;
@@ -68,6 +80,7 @@ struct Chart {
   // Points too many to draw one by one: counted on a grid of cells and
   // drawn under everything else as cells shaded by how many they hold.
   std::vector<std::pair<double, double>> density;
+  std::vector<Cell> cells;
   // Drawn under the markers as one polyline (front staircase, history);
   // the caller adds the corner points. Points that change nothing at pixel
   // resolution are left out, so a line of 100,000 steps stays small.

@@ -1,7 +1,8 @@
 #pragma once
 // A study to choose a model from: accuracy (maximised) against inference
 // energy (minimised), a front of several trials, one trial breaking the
-// constraint on latency, one failed; parameters of each type.
+// constraint on latency, one failed; parameters of each type, one of them
+// (dropout) the same in every trial.
 #include <cmath>
 #include <random>
 #include <string>
@@ -26,7 +27,7 @@ inline StudyRecord make_choice_study(Storage& storage, const std::string& name, 
     const double lr = std::pow(10.0, -4.0 + 2.0 * unit(random));
     const std::string optimizer = optimizers[random() % 2];
     const Trial trial = storage.create_trial(study.id, nlohmann::json::object());
-    storage.set_trial_params(trial.id, {{"width", width}, {"lr", lr}, {"optimizer", optimizer}});
+    storage.set_trial_params(trial.id, {{"width", width}, {"lr", lr}, {"optimizer", optimizer}, {"dropout", 0.0}});
     TrialResult result;
     const double accuracy = 0.55 + 0.4 * (1.0 - std::exp(-double(width) / 12.0)) -
                             0.03 * std::pow(std::log10(lr) + 3.0, 2) + 0.02 * unit(random);

@@ -92,7 +92,7 @@ std::string shared_parameters_note(const Page& page) {
 Page make_page(const ReportContext& context) {
   Page page{context, context.study.spec, complete_trials(context.study.spec, context.trials), {},
             posterior_members(context), context.chosen ? context.chosen->number : -1,
-            context.baseline ? context.baseline->number : -1, {}, {}, {}, {}, {}, {}, {}};
+            context.baseline ? context.baseline->number : -1, {}, {}, {}, {}, {}, {}, {}, {}};
   for (const std::int64_t number : front_of(context.trials, page.spec).member_numbers()) {
     page.front.insert(number);
   }
@@ -100,6 +100,7 @@ Page make_page(const ReportContext& context) {
   page.space = declared_search_space(page.spec);
   page.parameters = parameter_names(page.spec, context.trials);
   split_shared_parameters(page);
+  page.importance = parameter_importance(page.spec, context.trials);
   page.marked = marked_trials(page);
   page.front_spreads.resize(page.spec.objectives.size());
   for (const Trial* trial : page.complete) {

@@ -57,6 +57,9 @@ struct Page {
   // sampler never moved, would draw a flat line over a meaningless range).
   std::vector<std::string> charted_parameters;
   std::vector<std::pair<std::string, std::string>> shared_parameters;
+  // parameter_importance (report/analysis.hpp), once for the importance
+  // and contour sections: one list per objective, most important first.
+  std::vector<std::vector<ParamImportance>> importance;
 };
 
 Page make_page(const ReportContext& context);

@@ -165,6 +165,12 @@ ParamAxis param_axis(const Page& page, const std::string& name) {
   return guessed_axis(page, name);
 }
 
+}  // namespace
+
+svg::Axis parameter_axis(const Page& page, const std::string& name) { return param_axis(page, name).axis; }
+
+namespace {
+
 // One small chart per objective for one parameter; a numeric parameter's
 // may be brushed (its values are the page data's params.i, i its place in
 // page.parameters).
@@ -233,7 +239,7 @@ std::string importance_section(const Page& page) {
       "an effect that rises and falls). They show association, not causation, and miss effects that "
       "only appear in combination.{}</p><div class=\"charts\">",
       page.complete.size(), importance_caution(page.complete.size()));
-  const auto importance = parameter_importance(page.spec, page.context.trials);
+  const auto& importance = page.importance;
   for (std::size_t o = 0; o < importance.size(); ++o) {
     const std::string& name = page.spec.objectives[o].name;
     if (importance[o].empty()) {

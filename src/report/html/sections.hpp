@@ -19,12 +19,17 @@ std::string tuning_section(const Page& page);       // tuning.cpp
 std::string history_section(const Page& page);      // history.cpp
 std::string importance_section(const Page& page);   // parameters.cpp
 std::string param_plots_section(const Page& page);  // parameters.cpp
+std::string contour_section(const Page& page);      // contour.cpp: an objective over two parameters
 std::string parallel_section(const Page& page);     // parameters.cpp
 std::string proxies_section(const Page& page);      // parameters.cpp
 std::string impact_section(const Page& page);       // impact.cpp
 std::string trials_section(const Page& page, const nlohmann::json& data);  // trials.cpp
 std::string model_card_section(const Page& page);   // trials.cpp
 std::string method_section(const Page& page);       // summary.cpp
+
+// A parameter's axis on every chart: its declared scale, else one guessed
+// from its values (parameters.cpp).
+svg::Axis parameter_axis(const Page& page, const std::string& name);
 
 // One objective by trial number with its best value so far (history.cpp);
 // the front section draws it for a study of one objective, `ringed` (the

@@ -7,10 +7,12 @@ For each seed: a full run of --trials trials without the rule, then, for
 each window and threshold, a fresh run of the same study (same seed, so the same
 parameters while it runs: checked) with the rule, its threshold a fraction
 of the full run's average hypervolume per kWh (final hypervolume / the
-trials' tuning energy). Every run goes through the real CLI (`ecopt tune`,
-`ecopt trials`); the hypervolume is recomputed here against the fixed
-reference (1.1, 1.1), the thresholds, which the rule also uses, and checked
-against the figure `tune`'s closing line prints.
+study's tuning energy as the rule and the budgets count it: each trial's
+`trial` record and the tuner's work for it, its `tuner` record). Every run
+goes through the real CLI (`ecopt tune`, `ecopt trials`); the hypervolume is
+recomputed here against the fixed reference (1.1, 1.1), the thresholds,
+which the rule also uses, and the hypervolume and the tuning energy are
+checked against the figures `tune`'s closing line prints.
 
     /usr/bin/python3 bench/budgets_diminishing_returns.py --ecopt build/src/cli/ecopt
 """
@@ -64,6 +66,11 @@ def record_j(trial, name):
     return record["gross_j"] * record.get("attributed_fraction", 1.0) if record else 0.0
 
 
+def spent_j(trials):
+    """What the rule and the budgets count: each trial's and the tuner's records."""
+    return sum(record_j(t, "trial") + record_j(t, "tuner") for t in trials)
+
+
 def run(ecopt, folder, seed, trials, sampler, extra=()):
     db = folder / "study.db"
     study = folder / "study.toml"
@@ -90,6 +97,27 @@ def closing_hypervolume(out):
     return float(re.search(r"hypervolume (\S+) \(reference", out).group(1))
 
 
+PREFIXES = {"p": 1e-12, "n": 1e-9, "µ": 1e-6, "m": 1e-3, "": 1.0, "k": 1e3, "M": 1e6, "G": 1e9, "T": 1e12}
+
+
+def closing_tuning_j(out):
+    """The trials' and the tuner's energy tune's closing line prints (4
+    significant digits each): "tuning energy 1.234 J (...), and 56.7 mJ of
+    the tuner's own work"."""
+    figures = [re.search(r"tuning energy (\S+) (\S*)J ", out),
+               re.search(r", and (\S+) (\S*)J of the tuner's own work", out)]
+    return [float(f.group(1)) * PREFIXES[f.group(2)] if f else 0.0 for f in figures]
+
+
+def check_energy(seed, trials, out):
+    """The sums here are the figures tune printed, to its 4 digits."""
+    printed = closing_tuning_j(out)
+    summed = [sum(record_j(t, "trial") for t in trials), sum(record_j(t, "tuner") for t in trials)]
+    for here, there in zip(summed, printed):
+        if abs(here - there) > 5e-4 * max(abs(here), abs(there)):
+            raise SystemExit(f"seed {seed}: tuning energy {summed} J here, {printed} J in tune")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--ecopt", required=True)
@@ -100,7 +128,7 @@ def main():
     parser.add_argument("--sampler", default="nsga2")
     args = parser.parse_args()
     print(f"{args.trials} trials, sampler {args.sampler}; "
-          "threshold = fraction × (final hypervolume ÷ the full run's trial energy in kWh)\n")
+          "threshold = fraction × (final hypervolume ÷ the full run's tuning energy, trials and tuner, in kWh)\n")
     print("| seed | HV final | trials to within 1 % of final HV | window | fraction | threshold (HV/kWh) "
           "| trials when the rule stopped | HV at stop / final | full run's tuning energy spent by the stop | same params |")
     print("|---|---|---|---|---|---|---|---|---|---|")
@@ -114,11 +142,11 @@ def main():
         # The first trial (1-based count) from which the hypervolume stays
         # within 1 % of the final: after it, the study gained less than 1 %.
         plateau = next(i + 1 for i, hv in enumerate(curve) if final - hv < 0.01 * final)
-        trial_kwh = sum(record_j(t, "trial") for t in full) / 3.6e6
-        spent_j = sum(record_j(t, "trial") + record_j(t, "tuner") for t in full)
+        check_energy(seed, full, out)
+        full_j = spent_j(full)
         for window in args.windows:
             for fraction in args.fractions:
-                threshold = fraction * final / trial_kwh
+                threshold = fraction * final / (full_j / 3.6e6)
                 with tempfile.TemporaryDirectory() as rule_dir:
                     ruled, out = run(args.ecopt, pathlib.Path(rule_dir), seed, args.trials, args.sampler,
                                      ["--min-hypervolume-per-kwh", f"{threshold:.6g}",
@@ -127,10 +155,10 @@ def main():
                 same = all(a["params"] == b["params"] for a, b in zip(ruled, full))
                 # The same trials' energy in the full run: separate runs'
                 # CPU-time estimates differ with the machine's load.
-                ruled_j = sum(record_j(t, "trial") + record_j(t, "tuner") for t in full[:len(ruled)])
+                ruled_j = spent_j(full[:len(ruled)])
                 print(f"| {seed} | {final:.4f} | {plateau} | {window} | {fraction:g} | {threshold:.4g} | "
                       f"{len(ruled) if stopped else 'did not stop'} | {history(ruled)[-1] / final:.4f} | "
-                      f"{ruled_j / spent_j:.2f} | {'yes' if same else 'NO'} |", flush=True)
+                      f"{ruled_j / full_j:.2f} | {'yes' if same else 'NO'} |", flush=True)
 
 if __name__ == "__main__":
     main()

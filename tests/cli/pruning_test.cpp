@@ -1,4 +1,4 @@
-// Pruning end to end (docs/pruning.md): `ecopt tune` runs command trials
+// Pruning end to end (docs/pruning.md): `ecopt tune` and a worker pool run command trials
 // whose learning curves the front-reach rule cuts short, and `ecopt
 // intermediate` answers an ask/tell user from the same rule.
 #include <fstream>
@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "command_study.hpp"
+#include "ecopt/storage/storage.hpp"
 #include "cli_test.hpp"
 #include "subprocess.hpp"
 
@@ -79,25 +80,82 @@ TEST_F(Pruning, FrontReachStopsCommandTrialsThatCannotReachTheFront) {
   EXPECT_GE(pruned, 1) << run.out;
   EXPECT_THAT(run.out, HasSubstr("front-reach: cannot enter the Pareto front"));
 
-  // Worker processes prune their trials by the same rule.
-  const std::string workers_url = "sqlite:///" + (dir_ / "workers.db").string();
-  const auto parallel = ecopt({"tune", file, "--storage", workers_url, "--workers", "2",
-                               "--n-trials", "12", "--pruner", "front-reach"});
-  ASSERT_EQ(parallel.exit_code, 0) << parallel.err << parallel.out;
-  int pruned_by_workers = 0;
-  for (const auto& trial : trials(workers_url, "curves")) {
-    if (trial["state"] != "PRUNED") continue;
-    ++pruned_by_workers;
-    EXPECT_THAT(trial["fail_reason"].get<std::string>(), StartsWith("front-reach:"));
-    EXPECT_TRUE(trial["intermediate"].contains("2")) << trial.dump();
-  }
-  EXPECT_GE(pruned_by_workers, 1) << parallel.out;
-
   // Without pruning every trial runs its whole curve.
   const std::string plain_url = "sqlite:///" + (dir_ / "plain.db").string();
   const auto plain = ecopt({"tune", file, "--storage", plain_url, "--pruner", "none"});
   ASSERT_EQ(plain.exit_code, 0) << plain.err;
   for (const auto& trial : trials(plain_url, "curves")) EXPECT_EQ(trial["state"], "COMPLETE");
+}
+
+// The accuracy a trial last reported, from its learning curve.
+double last_reported_accuracy(const nlohmann::json& trial) {
+  int last_step = -1;
+  double accuracy = 0.0;
+  for (const auto& [step, values] : trial["intermediate"].items()) {
+    if (values.contains("accuracy") && std::stoi(step) > last_step) {
+      last_step = std::stoi(step);
+      accuracy = values["accuracy"].get<double>();
+    }
+  }
+  return accuracy;
+}
+
+// Issue 26: a worker pool prunes by either rule, from the curves of each
+// other's trials: `tune --workers 2` (front-reach) and two `ecopt worker`
+// processes (pareto-halving). A PRUNED trial keeps its last values, the
+// energy it spent and the rule's reason; it counts as finished toward
+// n_trials (no trial is added in its place) and its energy counts in the
+// study's tuning energy.
+TEST_F(Pruning, AWorkerPoolPrunesAndCountsPrunedTrials) {
+  std::ofstream(dir_ / "curve.py") << kLinearCurve;
+  std::ofstream(dir_ / "curve.sh") << "exec /usr/bin/python3 " << (dir_ / "curve.py").string() << "\n";
+  const int n_trials = 8;
+  for (const std::string rule : {"front-reach", "pareto-halving"}) {
+    SCOPED_TRACE(rule);
+    const std::string url = fmt::format("sqlite:///{}/{}.db", dir_.path().string(), rule);
+    const auto file = testing::command_study(
+        dir_.path(), "pool", url, n_trials, dir_ / "curve.sh", "grace_s = 5", "seed = 4",
+        fmt::format("{}\n[pruning]\nrule = \"{}\"\nmin_trials = 3", kAccuracyAndCost, rule));
+    if (rule == "front-reach") {
+      const auto tuned = ecopt({"tune", file, "--workers", "2", "--allow-shared"});
+      ASSERT_EQ(tuned.exit_code, 0) << tuned.err << tuned.out;
+      EXPECT_THAT(tuned.out, HasSubstr("front-reach: cannot enter the Pareto front"));
+    } else {
+      std::vector<testing::ChildProcess> pool;
+      for (int i = 0; i < 2; ++i)
+        pool.emplace_back(std::vector<std::string>{ECOPT_CLI_PATH, "worker", file, "--allow-shared"}, dir_.path());
+      for (auto& worker : pool) {
+        const auto ended = worker.wait();
+        ASSERT_EQ(ended.exit_code, 0) << ended.err << ended.out;
+      }
+    }
+    const auto stored = trials(url, "pool");
+    ASSERT_EQ(stored.size(), static_cast<std::size_t>(n_trials)) << "n_trials counts PRUNED trials as finished";
+    int pruned = 0;
+    double trials_j = 0.0;
+    for (const auto& trial : stored) {
+      const auto& energy = trial["user_attrs"]["energy"]["trial"];
+      ASSERT_TRUE(energy.contains("gross_j")) << trial.dump();
+      trials_j += energy["gross_j"].get<double>() * energy.value("attributed_fraction", 1.0);
+      if (trial["state"] == "COMPLETE") continue;
+      ASSERT_EQ(trial["state"], "PRUNED") << trial.dump();
+      ++pruned;
+      EXPECT_THAT(trial["fail_reason"].get<std::string>(), StartsWith(rule + ": ")) << trial.dump();
+      EXPECT_EQ(trial["user_attrs"]["pruned_reason"], trial["fail_reason"]);
+      ASSERT_EQ(trial["values"].size(), 2u) << trial.dump();
+      EXPECT_EQ(trial["values"][0].get<double>(), last_reported_accuracy(trial)) << trial.dump();
+      EXPECT_EQ(trial["values"][1], 1.0);
+      EXPECT_GT(energy["gross_j"].get<double>(), 0.0) << trial.dump();
+      EXPECT_FALSE(trial["intermediate"].contains("10")) << trial.dump();
+    }
+    EXPECT_GE(pruned, 1);
+    EXPECT_LT(pruned, n_trials);
+    auto storage = open_storage(url, {.access = StorageAccess::ReadOnly});
+    const auto study = storage->find_study("pool");
+    ASSERT_TRUE(study.has_value());
+    EXPECT_NEAR(study->user_attrs.value("tuning_energy_j", -1.0), trials_j, 1e-9 * trials_j)
+        << "the study's tuning energy counts every trial's, the pruned ones' too";
+  }
 }
 
 TEST_F(Pruning, IntermediatePrintsContinueOrPruneForAskAndTell) {

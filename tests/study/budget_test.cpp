@@ -116,5 +116,29 @@ TEST(StudyRules, DiminishingReturnsByDefaultOutlastTenTrialsWithoutGain) {
   EXPECT_FALSE(rules.check(trials, spec, tuning_energy(trials)));
 }
 
+// The rule counts a window's tuning energy as the energy budget and the
+// report's tuning curve do: each trial's own record and the tuner's work
+// for it (asks, model fits, storage), so that its figures are the curve's.
+TEST(StudyRules, DiminishingReturnsCountTheTunersWorkAsTheTuningCurveDoes) {
+  const StudySpec spec = thresholded_spec();
+  std::vector<Trial> trials;
+  for (int i = 0; i < 4; ++i) {
+    Trial trial = scored(i, 1.0 - 0.2 * i, 0.2 + 0.2 * i);
+    auto records = energy_records(trial.user_attrs);
+    EnergyRecord tuner = records.front();
+    tuner.name = kTunerRecord;
+    tuner.gross_j = 3.0;
+    records.push_back(tuner);
+    write_energy_records(trial.user_attrs, records);
+    trials.push_back(trial);
+  }
+  const auto gain = recent_hypervolume_gain(trials, spec, 2);
+  ASSERT_TRUE(gain);
+  const TuningCurve curve = tuning_curve(trials, spec, {});
+  ASSERT_EQ(curve.points.size(), 4u);
+  EXPECT_DOUBLE_EQ(gain->kwh * 3.6e6, curve.points[3].tuning_j - curve.points[1].tuning_j) << "1 J + 3 J a trial";
+  EXPECT_DOUBLE_EQ(gain->hypervolume, curve.points[3].hypervolume - curve.points[1].hypervolume);
+}
+
 }  // namespace
 }  // namespace ecopt

@@ -40,11 +40,11 @@ std::unique_ptr<EnergyMonitor> package_monitor() {
   return std::make_unique<EnergyMonitor>(std::move(meters));
 }
 
-EnergyRecord trial_record(const std::string& url, const std::string& name) {
+EnergyRecord stored_record(const std::string& url, const std::string& name, const char* record = kTrialRecord) {
   auto storage = open_storage(url);
   const auto trials = Study::load(*storage, name).trials();
   EXPECT_EQ(trials.size(), 1u);
-  return *find_energy_record(trials.at(0).user_attrs, kTrialRecord);
+  return *find_energy_record(trials.at(0).user_attrs, record);
 }
 
 TEST(Attribution, OverlappingTrialsOnOnePackageAreBothSharedAndCountedOnce) {
@@ -82,15 +82,19 @@ TEST(Attribution, OverlappingTrialsOnOnePackageAreBothSharedAndCountedOnce) {
   inner.get();
   outer.get();
 
-  const EnergyRecord outer_energy = trial_record(url, "outer");
-  const EnergyRecord inner_energy = trial_record(url, "inner");
+  const EnergyRecord outer_energy = stored_record(url, "outer");
+  const EnergyRecord inner_energy = stored_record(url, "inner");
+  // The inner study's own work (its ask and tell) lies inside the outer
+  // trial too, and is charged its share.
+  const EnergyRecord inner_tuner = stored_record(url, "inner", kTunerRecord);
   EXPECT_TRUE(outer_energy.shared);
   EXPECT_TRUE(inner_energy.shared);
   EXPECT_LT(outer_energy.attributed_fraction, 1.0);
   EXPECT_LT(inner_energy.attributed_fraction, 1.0);
-  // The inner window lies inside the outer one: the package drew the outer
-  // window's energy, once, however it is split.
-  const double attributed = outer_energy.attributed_j(false) + inner_energy.attributed_j(false);
+  // The inner study's windows lie inside the outer one: the package drew
+  // the outer window's energy, once, however it is split.
+  const double attributed =
+      outer_energy.attributed_j(false) + inner_energy.attributed_j(false) + inner_tuner.attributed_j(false);
   EXPECT_NEAR(attributed, outer_energy.gross_j, 0.02 * outer_energy.gross_j);
   EXPECT_GT(outer_energy.gross_j + inner_energy.gross_j, 1.05 * attributed)
       << "summing the windows would count the common time twice";

@@ -132,14 +132,16 @@ std::optional<HypervolumeGain> recent_hypervolume_gain(const std::vector<Trial>&
   // Before a front with volume has formed, nothing was gained yet nor can
   // returns diminish: the rule waits.
   if (!(before > 0.0)) return std::nullopt;
-  HypervolumeGain gain;
+  // The window's energy as the budgets and the tuning curve count it: each
+  // trial's own record and the tuner's work for it.
+  TuningEnergy spent;
   for (std::size_t i = finished.size() - size; i < finished.size(); ++i) {
-    const auto energy_j = trial_tuning_energy_j(*finished[i]);
-    if (!energy_j) return std::nullopt;
-    gain.kwh += *energy_j / kJoulesPerKwh;
+    spent.add(*finished[i]);
     front.add(*finished[i]);
   }
-  if (!(gain.kwh > 0.0)) return std::nullopt;
+  if (spent.unmeasured > 0 || !(spent.total_j() > 0.0)) return std::nullopt;
+  HypervolumeGain gain;
+  gain.kwh = spent.total_j() / kJoulesPerKwh;
   gain.hypervolume = front.hypervolume(*reference) - before;
   return gain;
 }

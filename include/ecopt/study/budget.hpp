@@ -66,7 +66,9 @@ std::string describe(const StudyBudget& budget);
 double study_running_time_s(std::span<const Trial> trials);
 
 // Hypervolume added by the last `window` trials to finish (by finished_at,
-// then number), per kWh of their tuning energy, against fixed_reference()
+// then number), per kWh of their tuning energy as the energy budget and
+// tuning_curve count it (TuningEnergy::total_j: each trial's record and the
+// tuner's), against fixed_reference()
 // (math/front.hpp), so a figure stays comparable as the study grows and on
 // every resume. nullopt while it cannot be judged: no fixed reference yet,
 // no more than `window` finished trials, or their energy unmeasured or 0.

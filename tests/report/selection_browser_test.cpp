@@ -4,6 +4,7 @@
 // same picked trial, and a downloaded JSON equal to --params-out's; at 1280
 // and 1920 px, the layout fitting and no console message.
 #include <algorithm>
+#include <cstdlib>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -186,6 +187,12 @@ TEST_F(SelectionPanelInChromium, PicksWhatTheCliPicksForEachLimitAndRuleAt1280An
       fs::remove(file);
       browser.evaluate("document.querySelector('#choose .choose-export a').click(), true");
       EXPECT_EQ(wait_for_download(file), expected);
+      // For docs/report.md: the panel with a floor on accuracy and weights.
+      if (const char* screenshots = std::getenv("ECOPT_SCREENSHOT_DIR"); screenshots && width == 1280 &&
+                                                                        c.pick == "weighted" && !c.accuracy_floor.empty()) {
+        std::ofstream(fs::path(screenshots) / "choose.png", std::ios::binary) << browser.screenshot_png("#choose");
+        std::ofstream(fs::path(screenshots) / "contour.png", std::ios::binary) << browser.screenshot_png("#contour");
+      }
     }
     // The cases are not all one answer.
     EXPECT_GE(picked_numbers.size(), 3u);

@@ -109,6 +109,13 @@ def test_select_gives_the_clis_choice(storage, cli):
     from_cli = json.loads(cli("best-trials", "--storage", storage, "--study-name", "choose",
                               "--where", "objective_0>=0.85", "--pick", "knee"))
     assert [t["number"] for t in from_cli] == [picked.number]
+    # Weights on the objectives scaled to [0, 1] over the candidates: 1 × 1 + 3 × 0 is least.
+    picked, _, rule = study.select(where="objective_0>=0.85", pick="weighted:1,3")
+    assert picked.number == 2
+    assert rule.startswith("least weighted sum 1 × objective_0 + 3 × objective_1")
+    from_cli = json.loads(cli("best-trials", "--storage", storage, "--study-name", "choose",
+                              "--where", "objective_0>=0.85", "--pick", "weighted:1,3"))
+    assert [t["number"] for t in from_cli] == [picked.number]
     assert study.select(where="objective_0>0.99")[0] is None
     with pytest.raises(ecopt.InputError, match="no objective or trial metric is named 'acuracy'"):
         study.select(where="acuracy>=0.9")

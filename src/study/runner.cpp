@@ -71,8 +71,8 @@ namespace {
 
 // A worker's word on its storage (a server that cannot be reached, a lost
 // heartbeat), on stderr: one write per line, as the heartbeat thread writes
-// beside the main one.
-void say(const std::string& line) { std::cerr << "ecopt: " + line + "\n" << std::flush; }
+// beside the main one; a server's message may hold tabs and newlines.
+void say(const std::string& line) { std::cerr << "ecopt: " + printable(line) + "\n" << std::flush; }
 
 StorageOptions worker_storage_options() { return {.on_retry = say}; }
 

@@ -420,6 +420,7 @@ TEST_F(Workers, DatabaseOutageMidRunCorruptsNothing) {
     const auto result = worker.wait();
     EXPECT_THAT(result.err, HasSubstr("; retrying in "));
     EXPECT_THAT(result.err, HasSubstr(" (attempt 2 of 8)"));
+    EXPECT_THAT(result.err, ::testing::Not(HasSubstr("\t"))) << "libpq's tab, shown escaped";
     EXPECT_THAT(result.err, ::testing::Not(HasSubstr(testing::PgTestServer::kPassword)));
     if (result.exit_code == 0) {
       ++rode_out;

@@ -181,19 +181,22 @@ std::vector<double> axis_ticks(const Axis& axis, const Scale& scale) {
 }
 
 // Grid lines at every tick; labels left to right, each only where it
-// does not run into the previous one.
+// does not run into the previous one, and moved in from the chart's right
+// edge where a tick near it would put its label past it.
 std::string x_ticks_svg(const Axis& axis, const Scale& x, double top, double bottom) {
   std::string out;
   double free_from = -1e9;
+  const double chart_right = x.pixel_to + kMarginRight;
   for (const double tick : axis_ticks(axis, x)) {
     const double at = x(tick);
     out += fmt::format(R"(<line class="grid" x1="{}" x2="{}" y1="{}" y2="{}"/>)", px(at), px(at),
                        px(top), px(bottom));
     const std::string label = tick_label(axis, tick);
     const double half = text_width(label, kTickFont) / 2.0;
-    if (at - half < free_from) continue;
-    free_from = at + half + 6.0;
-    out += fmt::format(R"(<text class="tick" x="{}" y="{}" text-anchor="middle">{}</text>)", px(at),
+    const double centre = std::min(at, chart_right - half - 1.0);
+    if (centre - half < free_from) continue;
+    free_from = centre + half + 6.0;
+    out += fmt::format(R"(<text class="tick" x="{}" y="{}" text-anchor="middle">{}</text>)", px(centre),
                        px(bottom + 16), label);
   }
   return out;

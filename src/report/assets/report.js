@@ -377,6 +377,7 @@
   const charts = new WeakMap();   // svg -> what exploring it needs, read on first use
   const kSvg = 'http://www.w3.org/2000/svg';
   const kTickCharWidth = 0.58 * 11;  // svg_plot.cpp's estimate for an 11 px tick label
+  const kMarginRight = 18;  // svg_plot.cpp's space right of the plot
   let clips = 0;
 
   function svgElement(tag, attributes, text) {
@@ -581,9 +582,11 @@
       }
       nodes.push(svgElement('line', { class: 'grid', x1: at, x2: at, y1: top, y2: top + height }));
       const half = label.length * kTickCharWidth / 2;
-      if (Number(at) - half < free) continue;
-      free = Number(at) + half + 6;
-      nodes.push(svgElement('text', { class: 'tick', x: at, y: top + height + 16, 'text-anchor': 'middle' }, label));
+      // Moved in from the chart's right edge, as svg_plot.cpp does.
+      const centre = Math.min(Number(at), left + width + kMarginRight - half - 1);
+      if (centre - half < free) continue;
+      free = centre + half + 6;
+      nodes.push(svgElement('text', { class: 'tick', x: centre.toFixed(1), y: top + height + 16, 'text-anchor': 'middle' }, label));
     }
     return nodes;
   }

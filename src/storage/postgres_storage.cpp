@@ -57,10 +57,27 @@ bool is_connection_state(std::string_view sqlstate) {
          sqlstate == "57P03";
 }
 
+// The wait after failed attempt `attempt`: the first wait, doubling, at most 5 s.
+std::chrono::milliseconds backoff_wait(const StorageOptions& options, int attempt) {
+  return std::min<std::chrono::milliseconds>(options.retry_backoff * (1LL << std::min(attempt - 1, 20)),
+                                             std::chrono::seconds(5));
+}
+
+// With retry_for, the attempts whose waits add up to at least it.
+StorageOptions with_retry_attempts(StorageOptions options) {
+  if (!options.retry_for) return options;
+  options.retry_attempts = 1;
+  for (std::chrono::milliseconds waited{0}; waited < *options.retry_for; ++options.retry_attempts)
+    waited += backoff_wait(options, options.retry_attempts);
+  return options;
+}
+
 class PostgresConnection final : public SqlConnection {
  public:
   PostgresConnection(PostgresTarget target, const StorageOptions& options)
-      : keywords_(std::move(target.keywords)), redacted_(std::move(target.shown)), options_(options) {
+      : keywords_(std::move(target.keywords)),
+        redacted_(std::move(target.shown)),
+        options_(with_retry_attempts(options)) {
     for (int attempt = 1;; ++attempt) {
       connect();
       if (PQstatus(conn_.get()) == CONNECTION_OK) return;
@@ -182,8 +199,7 @@ class PostgresConnection final : public SqlConnection {
                                      "server is running and reachable",
                                      redacted_, attempt, error.what()));
     }
-    const auto wait = std::min<std::chrono::milliseconds>(
-        options_.retry_backoff * (1LL << std::min(attempt - 1, 20)), std::chrono::seconds(5));
+    const auto wait = backoff_wait(options_, attempt);
     // An outage is worth a word (a worker riding one out would look hung);
     // a serialisation conflict among workers is routine.
     if (options_.on_retry && dynamic_cast<const ConnectionLost*>(&error)) {

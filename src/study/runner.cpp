@@ -74,7 +74,14 @@ namespace {
 // beside the main one; a server's message may hold tabs and newlines.
 void say(const std::string& line) { std::cerr << "ecopt: " + printable(line) + "\n" << std::flush; }
 
-StorageOptions worker_storage_options() { return {.on_retry = say}; }
+// A worker rides out an unreachable server for [study] storage_retry_s,
+// saying so.
+StorageOptions worker_storage_options(const StudyFile& file) {
+  StorageOptions options{.on_retry = say};
+  if (file.storage_retry_s)
+    options.retry_for = std::chrono::milliseconds(std::llround(*file.storage_retry_s * 1000.0));
+  return options;
+}
 
 // Records a heartbeat for RUNNING trials at once, then every interval, from
 // its own thread and its own storage connection (connections are not shared
@@ -83,11 +90,10 @@ StorageOptions worker_storage_options() { return {.on_retry = say}; }
 // behind it.
 class Heartbeat {
  public:
-  Heartbeat(const std::string& url, std::vector<TrialHandle> trials, double interval_s) {
+  Heartbeat(const std::string& url, std::vector<TrialHandle> trials, const StudyFile& file)
+      : url_(url), interval_s_(file.heartbeat_interval_s), options_(worker_storage_options(file)) {
     if (url.rfind("memory", 0) == 0) return;  // no other process can see it
-    thread_ = std::thread([this, url, trials = std::move(trials), interval_s]() mutable {
-      beat(url, std::move(trials), interval_s);
-    });
+    thread_ = std::thread([this, trials = std::move(trials)]() mutable { beat(std::move(trials)); });
   }
   ~Heartbeat() {
     {
@@ -104,21 +110,20 @@ class Heartbeat {
   // A storage outage must not end the heartbeats of a live trial (it would
   // then be failed as stale and run twice): reconnect and go on beating.
   // Only a trial being finished elsewhere drops out; tell() reports it.
-  void beat(const std::string& url, std::vector<TrialHandle> trials, double interval_s) {
+  void beat(std::vector<TrialHandle> trials) {
     std::unique_ptr<Storage> storage;
-    const auto interval = std::chrono::duration<double>(interval_s);
+    const auto interval = std::chrono::duration<double>(interval_s_);
     std::unique_lock lock(mutex_);
     do {  // at once: only a trial with a heartbeat can be failed as stale
       lock.unlock();
-      std::erase_if(trials, [&](const TrialHandle& trial) { return !beat_once(storage, url, trial, interval_s); });
+      std::erase_if(trials, [&](const TrialHandle& trial) { return !beat_once(storage, trial); });
       lock.lock();
     } while (!trials.empty() && !wake_.wait_for(lock, interval, [this] { return stopping_; }));
   }
 
-  static bool beat_once(std::unique_ptr<Storage>& storage, const std::string& url, const TrialHandle& trial,
-                        double interval_s) {
+  bool beat_once(std::unique_ptr<Storage>& storage, const TrialHandle& trial) const {
     try {
-      if (!storage) storage = open_storage(url, worker_storage_options());
+      if (!storage) storage = open_storage(url_, options_);
       storage->record_heartbeat(trial.id);
       return true;
     } catch (const InputError&) {
@@ -128,11 +133,14 @@ class Heartbeat {
     } catch (const std::exception& error) {
       storage.reset();  // unreachable now: a fresh connection at the next beat
       say(fmt::format("heartbeat for trial {} failed: {}; trying again in {:g} s", trial.number,
-                      error.what(), interval_s));
+                      error.what(), interval_s_));
       return true;
     }
   }
 
+  const std::string url_;
+  const double interval_s_;
+  const StorageOptions options_;
   std::mutex mutex_;
   std::condition_variable wake_;
   bool stopping_ = false;
@@ -414,7 +422,7 @@ TrialRun run_trial(TrialContextData& data, const AskResult& asked,
     data.out << fmt::format("  trial {}: {}\n", asked.number, line) << std::flush;
   };
   const std::string window = fmt::format("trial-{}", asked.number);
-  Heartbeat heartbeat(data.storage_url, std::move(beating), data.file.heartbeat_interval_s);
+  Heartbeat heartbeat(data.storage_url, std::move(beating), data.file);
   TrialRun run;
   AttributedWindow trial_window(data.monitor, data.activity, window,
                                 fmt::format("{} trial {}, pid {}", data.study.name(), asked.number, ::getpid()));
@@ -712,7 +720,7 @@ RunSummary run_study(const StudyFile& file, const RunOptions& options) {
   sampler_options.extra = file.sampler_options;
   auto sampler = make_sampler(file.sampler, sampler_options);
   const IntensitySource intensity(file.energy.carbon);  // a bad intensity file fails now
-  auto storage = open_storage(url, worker_storage_options());
+  auto storage = open_storage(url, worker_storage_options(file));
   StudySpec spec = file.spec;
   spec.budget = overlay(spec.budget, options.budget);
   Study study = open_study(*storage, file, spec, space);

@@ -195,7 +195,7 @@ void read_study_table(const ordered_json& document, StudyFile& file) {
   reject_unknown(table, "[study]",
                  {"name", "storage", "sampler", "seed", "n_trials", "initial_trials",
                   "energy_first", "space_mode", "heartbeat_interval_s",
-                  "stale_after_s", "retry_failed", "sampler_options", "stop_after_same_failures",
+                  "stale_after_s", "storage_retry_s", "retry_failed", "sampler_options", "stop_after_same_failures",
                   "max_failed_trials", "baseline", "cpus_per_trial", "warm_start_from"},
                  file.origin);
   const Reader study(table, "study", file.origin);
@@ -222,6 +222,7 @@ void read_study_table(const ordered_json& document, StudyFile& file) {
   file.heartbeat_interval_s =
       study.number("heartbeat_interval_s", file.heartbeat_interval_s, 0.01, 86400.0);
   file.stale_after_s = study.number("stale_after_s", file.stale_after_s, 0.01, 1e7);
+  if (study.has("storage_retry_s")) file.storage_retry_s = study.number("storage_retry_s", 0.0, 0.01, 1e7);
   file.retry_failed = static_cast<int>(study.integer("retry_failed", 0, 0, 100));
   file.cpus_per_trial = static_cast<int>(study.integer("cpus_per_trial", 0, 1, kMaxCpusPerTrial));
   if (table.contains("baseline")) file.spec.baseline = stated_baseline(table.at("baseline"), file.origin);

@@ -45,6 +45,7 @@ struct StudyOptions {
   double stale_after_s = 60;
   int retry_failed = 0;
   std::string energy;  // lines of an [energy] table
+  std::string study;   // more lines of the [study] table
 };
 
 // A command task: sleeps, then reports f0 = x and the worker's pid (the
@@ -66,8 +67,9 @@ std::string write_study(const TempDir& dir, const StudyOptions& options) {
       dir.path().string(), options.sleep_s);
   return testing::command_study(
       dir.path(), "many", options.url, options.n_trials, script, "",
-      fmt::format("heartbeat_interval_s = {}\nstale_after_s = {}\nretry_failed = {}\n[energy]\n{}",
-                  options.heartbeat_s, options.stale_after_s, options.retry_failed, options.energy));
+      fmt::format("heartbeat_interval_s = {}\nstale_after_s = {}\nretry_failed = {}\n{}\n[energy]\n{}",
+                  options.heartbeat_s, options.stale_after_s, options.retry_failed, options.study,
+                  options.energy));
 }
 
 // Waits up to a minute for a held trial's script to touch <dir>/<flag>.
@@ -454,16 +456,15 @@ TEST_F(Workers, DatabaseOutageMidRunCorruptsNothing) {
   }
 }
 
-// The server is away for longer than one storage call retries (about 11 s
-// by default; ECOPT_PG_RETRY_BACKOFF_MS shortens them here) while a trial
-// runs: its heartbeats must resume once the server is back, or the live
-// trial would later be failed as stale and run twice.
+// The server is away for longer than one storage call retries ([study]
+// storage_retry_s: 0.5 s, 4 attempts, here; about 11 s by default) while a
+// trial runs: its heartbeats must resume once the server is back, or the
+// live trial would later be failed as stale and run twice.
 TEST_F(Workers, HeartbeatsResumeAfterAnOutageLongerThanTheRetries) {
   ECOPT_REQUIRE_PG_SERVER(server);
   const std::string url = server->create_database();
-  const auto study = write_study(dir_, {url, 1, 0.01, 0.5, 600, 0});
-  // PostgreSQL retries of about 0.6 s instead of 11 s.
-  testing::ScopedEnv short_retries("ECOPT_PG_RETRY_BACKOFF_MS", "5");
+  const auto study =
+      write_study(dir_, {.url = url, .n_trials = 1, .stale_after_s = 600, .study = "storage_retry_s = 0.5"});
   std::ofstream(dir_ / "hold") << "1";
   CliChild worker({ECOPT_CLI_PATH, "worker", study, "--allow-shared"}, dir_.path());
   ASSERT_TRUE(trial_started(dir_.path())) << worker.out_so_far();
@@ -475,6 +476,7 @@ TEST_F(Workers, HeartbeatsResumeAfterAnOutageLongerThanTheRetries) {
   server->start();
   ASSERT_TRUE(gave_up) << "a lost heartbeat must be told\n" << worker.err_so_far();
   EXPECT_THAT(worker.err_so_far(), HasSubstr("; trying again in 0.5 s\n"));
+  EXPECT_THAT(worker.err_so_far(), HasSubstr("; retrying in 0.4 s (attempt 4 of 4)\n")) << "waits of 0.1, 0.2, 0.4 s";
   const auto back = Clock::now();
   testing::wait_until([&] { return stored_trials(url)[0].heartbeat_at > back; }, std::chrono::seconds(30));
   const auto running = stored_trials(url);

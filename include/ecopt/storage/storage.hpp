@@ -134,13 +134,17 @@ enum class StorageAccess {
              // switch of its journal to WAL (studies, trials, report, dashboard, exports)
 };
 
-// Seams for tests; the defaults are what production uses.
+// How a storage is opened and how patient it is; the defaults are what
+// plain commands use (workers: study/runner.cpp), the clock a seam for tests.
 struct StorageOptions {
   std::function<TimePoint()> clock = [] { return Clock::now(); };
   // PostgreSQL: how often a transaction is retried on a lost connection or a
   // serialisation conflict, waiting `retry_backoff`, doubling, at most 5 s.
   int retry_attempts = 8;
   std::chrono::milliseconds retry_backoff{100};
+  // Set: as many attempts as make the waits add up to at least this (a
+  // worker's [study] storage_retry_s), in place of retry_attempts.
+  std::optional<std::chrono::milliseconds> retry_for = std::nullopt;
   // Told, in one line, before each wait for a server that cannot be reached
   // ("storage URL unreachable (...); retrying in 0.4 s (attempt 3 of 8)");
   // null: silently. Workers print it (study/runner.cpp).

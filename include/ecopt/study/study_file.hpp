@@ -65,6 +65,10 @@ struct StudyFile {
   // stale_after_s is failed when a run starts.
   double heartbeat_interval_s = 10.0;
   double stale_after_s = 120.0;
+  // How long a worker rides out an unreachable PostgreSQL server (its
+  // retries' waits add up to at least this) before it gives up; nullopt:
+  // the storage's default, about 11 s.
+  std::optional<double> storage_retry_s;
   // A trial failed as stale (its worker died) is run again, with the same
   // params, up to this many times (system attr "retried_from").
   int retry_failed = 0;

@@ -219,6 +219,13 @@ void EnergyMonitor::set_device_scope(const std::vector<std::string>& devices) {
   impl_->device_scope = devices;
 }
 
+std::vector<const Meter*> EnergyMonitor::counted_meters() const {
+  std::vector<const Meter*> counted;
+  for (const auto& meter : impl_->meters)
+    if (impl_->in_scope(*meter)) counted.push_back(meter.get());
+  return counted;
+}
+
 void EnergyMonitor::start_power_trace(std::chrono::milliseconds period) {
   if (impl_->trace_poller) throw InputError("a power trace is already running: stop it first");
   if (period.count() <= 0)

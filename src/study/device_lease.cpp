@@ -364,26 +364,42 @@ void DeviceLeases::pause_after_own_release() const {
   if (since_release < 2 * kPollInterval) std::this_thread::sleep_for(2 * kPollInterval - since_release);
 }
 
+bool DeviceLeases::try_take_set(const CpuSet& set, bool package_alone, DeviceLease& lease) const {
+  const auto ids = set_lock_ids(set);
+  const int package = try_lock(ids.front(), package_alone ? LOCK_EX : LOCK_SH);
+  if (package < 0) return false;
+  // Nobody else holds the package: held shared from now on, as every set's.
+  if (package_alone && ::flock(package, LOCK_SH | LOCK_NB) != 0) {
+    ::close(package);
+    return false;
+  }
+  const auto cpus = try_lock_all({ids.begin() + 1, ids.end()}, LOCK_EX);
+  if (cpus.empty()) {
+    ::close(package);
+    return false;
+  }
+  lease.fds_.push_back(package);
+  lease.fds_.insert(lease.fds_.end(), cpus.begin(), cpus.end());
+  lease.cpu_set_ = set;
+  return true;
+}
+
 bool DeviceLeases::try_take_cpu_set(DeviceLease& lease) {
   if (!cpu_sets_) cpu_sets_ = cpu_sets(options_.cpu_root, options_.cpus_per_trial);
   const int baseline = try_lock(idle_baseline_id(), LOCK_SH);
   if (baseline < 0) return false;
-  for (const auto& set : *cpu_sets_) {
-    const auto ids = set_lock_ids(set);
-    auto fds = try_lock_all({ids.front()}, LOCK_SH);
-    if (fds.empty()) continue;
-    const auto cpus = try_lock_all({ids.begin() + 1, ids.end()}, LOCK_EX);
-    if (cpus.empty()) {
-      ::close(fds.front());
-      continue;
+  // A set on a package no other trial uses first: where RAPL measures each
+  // package, a trial alone on its package is measured alone.
+  bool taken = false;
+  for (const bool package_alone : {true, false}) {
+    for (const auto& set : *cpu_sets_) {
+      taken = try_take_set(set, package_alone, lease);
+      if (taken) break;
     }
-    fds.insert(fds.end(), cpus.begin(), cpus.end());
-    lease.fds_.insert(lease.fds_.end(), fds.begin(), fds.end());
-    lease.cpu_set_ = set;
-    break;
+    if (taken) break;
   }
   ::close(baseline);
-  return !lease.cpus().empty();
+  return taken;
 }
 
 bool DeviceLeases::try_take(const std::string& device, DeviceLease& lease) {

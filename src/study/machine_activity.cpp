@@ -12,6 +12,7 @@
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <string_view>
 
 #include <fmt/format.h>
 
@@ -42,19 +43,45 @@ std::string read_boot_id() {
   return id.empty() ? "unknown-boot" : id;
 }
 
-// One line: "<boot id> <start_s> <end_s> <label>"; end is "-" in a marker.
+constexpr std::string_view kScopeField = "scope=";
+constexpr std::string_view kWholeMachine = "*";
+
+// One line: "<boot id> <start_s> <end_s> scope=<devices> <label>"; end is
+// "-" in a marker; devices "cpu:0,cpu:1", or "*" for the whole machine.
 std::string format_line(const std::string& boot_id, double start_s, std::optional<double> end_s,
-                        const std::string& label) {
-  return fmt::format("{} {:.6f} {} {}\n", boot_id, start_s,
-                     end_s ? fmt::format("{:.6f}", *end_s) : std::string("-"), label);
+                        const std::vector<std::string>& scope, const std::string& label) {
+  return fmt::format("{} {:.6f} {} {}{} {}\n", boot_id, start_s,
+                     end_s ? fmt::format("{:.6f}", *end_s) : std::string("-"), kScopeField,
+                     scope.empty() ? std::string(kWholeMachine) : fmt::format("{}", fmt::join(scope, ",")),
+                     label);
 }
 
 struct ParsedLine {
   std::string boot_id;
   double start_s = 0.0;
   std::optional<double> end_s;
+  std::vector<std::string> scope;  // empty: the whole machine
   std::string label;
 };
+
+// "cpu:0,cpu:1" -> {"cpu:0", "cpu:1"}; "*" -> {}.
+std::vector<std::string> parse_scope(std::string_view text) {
+  std::vector<std::string> scope;
+  if (text == kWholeMachine) return scope;
+  for (std::size_t start = 0; start <= text.size();) {
+    const auto comma = std::min(text.find(',', start), text.size());
+    if (comma > start) scope.emplace_back(text.substr(start, comma - start));
+    start = comma + 1;
+  }
+  return scope;
+}
+
+// Whether two windows read a machine-wide meter in common.
+bool scopes_meet(const std::vector<std::string>& a, const std::vector<std::string>& b) {
+  if (a.empty() || b.empty()) return true;
+  return std::any_of(a.begin(), a.end(),
+                     [&](const std::string& device) { return std::find(b.begin(), b.end(), device) != b.end(); });
+}
 
 std::optional<ParsedLine> parse_line(const std::string& line) {
   std::istringstream in(line);
@@ -69,6 +96,12 @@ std::optional<ParsedLine> parse_line(const std::string& line) {
     }
   }
   std::getline(in >> std::ws, parsed.label);
+  // A line without a scope (an older ECOpt's) stands for the whole machine.
+  if (parsed.label.starts_with(kScopeField)) {
+    const auto space = std::min(parsed.label.find(' '), parsed.label.size());
+    parsed.scope = parse_scope(std::string_view(parsed.label).substr(kScopeField.size(), space - kScopeField.size()));
+    parsed.label.erase(0, std::min(space + 1, parsed.label.size()));
+  }
   return parsed;
 }
 
@@ -127,6 +160,7 @@ MachineActivity::Registration::Registration(Registration&& other) noexcept
       machine_fd_(std::exchange(other.machine_fd_, -1)),
       marker(std::move(other.marker)),
       label(std::move(other.label)),
+      scope(std::move(other.scope)),
       start_s(other.start_s) {}
 
 MachineActivity::Registration& MachineActivity::Registration::operator=(Registration&& other) noexcept {
@@ -136,6 +170,7 @@ MachineActivity::Registration& MachineActivity::Registration::operator=(Registra
     machine_fd_ = std::exchange(other.machine_fd_, -1);
     marker = std::move(other.marker);
     label = std::move(other.label);
+    scope = std::move(other.scope);
     start_s = other.start_s;
   }
   return *this;
@@ -153,9 +188,11 @@ void MachineActivity::Registration::release() {
   marker_fd_ = machine_fd_ = -1;
 }
 
-MachineActivity::Registration MachineActivity::begin(const std::string& label) {
+MachineActivity::Registration MachineActivity::begin(const std::string& label,
+                                                     const std::vector<std::string>& scope) {
   Registration registration;
   registration.label = label;
+  registration.scope = scope;
   // Through the gate: a baseline being measured holds it exclusively.
   const int gate = detail::open_lock_file(dir_ / kGateLock, detail::LockFileAccess::ReadOnly);
   lock_or_throw(gate, LOCK_SH, dir_ / kGateLock);
@@ -171,7 +208,7 @@ MachineActivity::Registration MachineActivity::begin(const std::string& label) {
   registration.marker = dir_ / name;
   registration.marker_fd_ = detail::open_lock_file(temporary, detail::LockFileAccess::ReadWrite);
   lock_or_throw(registration.marker_fd_, LOCK_EX, temporary);
-  write_all(registration.marker_fd_, format_line(boot_id_, registration.start_s, std::nullopt, label));
+  write_all(registration.marker_fd_, format_line(boot_id_, registration.start_s, std::nullopt, scope, label));
   fs::rename(temporary, registration.marker);
   return registration;
 }
@@ -194,7 +231,7 @@ std::vector<MachineActivity::Interval> MachineActivity::running_others(const fs:
     const auto line = parse_line(read_all(fd));
     ::close(fd);
     if (line && line->boot_id == boot_id_) {
-      running.push_back({line->start_s, clock_->now_s(), line->label});
+      running.push_back({line->start_s, clock_->now_s(), line->label, line->scope});
     }
   }
   return running;
@@ -209,7 +246,7 @@ std::vector<MachineActivity::Interval> MachineActivity::logged_and_pruned(double
     const auto parsed = parse_line(line);
     if (!parsed || !parsed->end_s || parsed->boot_id != boot_id_) continue;
     if (*parsed->end_s < keep_after_s) continue;
-    logged.push_back({parsed->start_s, *parsed->end_s, parsed->label});
+    logged.push_back({parsed->start_s, *parsed->end_s, parsed->label, parsed->scope});
   }
   return logged;
 }
@@ -229,8 +266,9 @@ Overlap MachineActivity::end(Registration& registration) {
   for (const auto& other : running) oldest_running_s = std::min(oldest_running_s, other.start_s);
   auto logged = logged_and_pruned(oldest_running_s);
   std::string kept;
-  for (const auto& interval : logged) kept += format_line(boot_id_, interval.start_s, interval.end_s, interval.label);
-  kept += format_line(boot_id_, registration.start_s, end_s, registration.label);
+  for (const auto& interval : logged)
+    kept += format_line(boot_id_, interval.start_s, interval.end_s, interval.scope, interval.label);
+  kept += format_line(boot_id_, registration.start_s, end_s, registration.scope, registration.label);
   ::ftruncate(log_fd, 0);
   ::lseek(log_fd, 0, SEEK_SET);
   write_all(log_fd, kept);
@@ -241,6 +279,7 @@ Overlap MachineActivity::end(Registration& registration) {
   logged.insert(logged.end(), running.begin(), running.end());
   for (const auto& other : logged) {
     if (other.end_s <= registration.start_s || other.start_s >= end_s) continue;
+    if (!scopes_meet(other.scope, registration.scope)) continue;
     others.emplace_back(other.start_s, other.end_s);
     overlap.others.push_back(other.label);
   }

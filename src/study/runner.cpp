@@ -285,6 +285,16 @@ void attribute(EnergyRecord& record, const WindowResult& window, const Overlap& 
   record.attributed_fraction = (record.gross_j - machine_wide_j * (1.0 - overlap.share)) / record.gross_j;
 }
 
+// The machine-wide meters a window reads now: where other trials' work
+// would show in its figures (its package's only, for a pinned trial where
+// RAPL measures each package).
+std::vector<std::string> machine_wide_scope(const EnergyMonitor& monitor) {
+  std::vector<std::string> devices;
+  for (const Meter* meter : monitor.counted_meters())
+    if (is_machine_wide(meter->source())) devices.push_back(meter->device());
+  return devices;
+}
+
 // One energy window of this process's work, registered with the machine's
 // activity where a machine-wide meter is shared with other workers, so
 // that its record keeps only its own share (attribute()).
@@ -293,7 +303,7 @@ class AttributedWindow {
   AttributedWindow(EnergyMonitor& monitor, MachineActivity* activity, const std::string& window,
                    const std::string& who)
       : activity_(activity),
-        registration_(activity ? std::optional(activity->begin(who)) : std::nullopt),
+        registration_(activity ? std::optional(activity->begin(who, machine_wide_scope(monitor))) : std::nullopt),
         window_(monitor, window) {}
 
   EnergyRecord end(const std::string& record_name) {
@@ -377,6 +387,20 @@ std::optional<std::string> store_carbon(TrialRun& run, const IntensitySource& in
 std::vector<std::string> leased_devices(const DeviceLease& lease) {
   auto devices = lease.exclusive();
   devices.insert(devices.end(), lease.shared().begin(), lease.shared().end());
+  return devices;
+}
+
+// What a leased trial is charged for: a CPU set's own package where a
+// meter measures each package (RAPL's cpu:N), so that trials on other
+// packages stay out of its figures; else every device it leased.
+std::vector<std::string> charged_devices(const DeviceLease& lease, const EnergyMonitor& monitor) {
+  auto devices = leased_devices(lease);
+  if (lease.cpus().empty()) return devices;
+  const auto package = fmt::format("cpu:{}", lease.cpu_package());
+  const auto& meters = monitor.meters();
+  if (std::none_of(meters.begin(), meters.end(), [&](const auto& meter) { return meter->device() == package; }))
+    return devices;
+  std::replace(devices.begin(), devices.end(), std::string(kCpuLease), package);
   return devices;
 }
 
@@ -771,6 +795,9 @@ RunSummary run_study(const StudyFile& file, const RunOptions& options) {
     const DeviceLease lease = options.leases ? options.leases->acquire(stop) : DeviceLease();
     // A CPU set lease: the sampler's work and the trial run on its CPUs.
     const CpuPinning pinned(lease.cpus());
+    // A leased trial, and the tuner's work for it, run on and are charged
+    // for only what its lease holds.
+    if (options.leases) monitor->set_device_scope(charged_devices(lease, *monitor));
     // Before the claim: a failing intensity source leaves no trial behind.
     const auto intensity_at_start = intensity.start_reading();
     // The tuner's own work for the trial (the sampler's model fits, the
@@ -784,8 +811,6 @@ RunSummary run_study(const StudyFile& file, const RunOptions& options) {
       continue;
     }
     const AskResult& asked = claimed->asked;
-    // A leased trial runs on, and is charged for, only what its lease holds.
-    if (options.leases) monitor->set_device_scope(leased_devices(lease));
     auto beating = claimer.owed_retries();
     beating.insert(beating.begin(), {asked.number, claimed->trial_id});
     const TimePoint trial_started = Clock::now();

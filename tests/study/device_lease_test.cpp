@@ -2,7 +2,9 @@
 // never leaked by a dead process, named by the physical device (a fake NVML
 // and a fake CPU topology stand in for the hardware), in a folder no other
 // user controls.
+#include <fcntl.h>
 #include <sched.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -217,6 +219,37 @@ TEST_F(DeviceLeasesTest, CpuSetsAreDisjointAndAWholePackageLeaseWaitsForThem) {
   second.reset();
   ASSERT_EQ(waiting.wait_for(std::chrono::seconds(5)), std::future_status::ready);
   EXPECT_TRUE(waiting.get().cpus().empty());
+}
+
+// Two packages of one CPU each, the first held by a CPU set this worker
+// cannot see (another Slurm job's CPUs of that package): the set is taken
+// on the package nobody holds, where RAPL measures it alone, though the
+// first package's CPU is free; once nobody holds it, the first set again.
+TEST_F(DeviceLeasesTest, ACpuSetIsTakenOnAPackageNobodyElseHolds) {
+  const auto cpus = usable_cpus();
+  if (cpus.size() < 2) GTEST_SKIP() << "needs 2 CPUs this process may use";
+  TempDir two_packages("two-packages");
+  for (const int package : {0, 1}) {
+    const auto folder = two_packages.path() / fmt::format("cpu{}", cpus[package]) / "topology";
+    std::filesystem::create_directories(folder);
+    std::ofstream(folder / "physical_package_id") << package << '\n';
+  }
+  auto one_cpu = options();
+  one_cpu.cpu_root = two_packages.path();
+  one_cpu.cpus_per_trial = 1;
+  DeviceLeases leases({}, false, one_cpu);
+  const auto other_job = dir.path() / (cpu_lock(0) + ".lock");
+  const int held = ::open(other_job.c_str(), O_RDONLY | O_CREAT, 0644);
+  ASSERT_EQ(::flock(held, LOCK_SH), 0);
+  {
+    const auto lease = leases.acquire(kNeverStop);
+    EXPECT_EQ(lease.cpus(), std::vector<int>{cpus[1]});
+    EXPECT_EQ(lease.physical().front(), cpu_lock(1));
+  }
+  ::close(held);
+  const auto lease = leases.acquire(kNeverStop);
+  EXPECT_EQ(lease.cpus(), std::vector<int>{cpus[0]});
+  EXPECT_EQ(lease.physical().front(), cpu_lock(0));
 }
 
 // A baseline waiting for the CPU sets of running trials keeps new sets

@@ -63,6 +63,31 @@ TEST(MachineActivity, BothTrialsOfAnOverlapAreToldAndSplitTheCommonTime) {
   EXPECT_DOUBLE_EQ(10 * first_overlap.share + 2 * second_overlap.share, 10.0);
 }
 
+// Trials on packages of their own read different RAPL zones: they overlap
+// only where their scopes meet, and a window reading every package (the
+// whole machine) meets both, through its marker and through its log line.
+TEST(MachineActivity, TrialsOverlapOnlyWhereTheMetersTheyReadMeet) {
+  TempDir dir("activity");
+  const auto clock = std::make_shared<HandClock>();
+  MachineActivity activity(dir.path(), clock);
+  clock->set(0);
+  auto on_package0 = activity.begin("package 0", {"cpu:0"});
+  auto on_package1 = activity.begin("package 1", {"cpu:1"});
+  auto unpinned = activity.begin("unpinned", {"cpu:0", "cpu:1"});
+  clock->set(4);
+  const Overlap second = activity.end(on_package1);  // package 0's and the unpinned markers
+  clock->set(6);
+  const Overlap whole = activity.end(unpinned);
+  clock->set(10);
+  const Overlap first = activity.end(on_package0);  // both in the log
+
+  EXPECT_THAT(second.others, ElementsAre("unpinned"));
+  EXPECT_DOUBLE_EQ(second.share, 0.5);
+  EXPECT_THAT(whole.others, ::testing::UnorderedElementsAre("package 0", "package 1"));
+  EXPECT_THAT(first.others, ElementsAre("unpinned"));
+  EXPECT_DOUBLE_EQ(first.share, (4 + 6 / 2.0) / 10);
+}
+
 TEST(MachineActivity, TrialsOneAfterAnotherDoNotShare) {
   TempDir dir("activity");
   const auto clock = std::make_shared<HandClock>();

@@ -36,8 +36,8 @@ using testing::TempDir;
 // <dir>/affinity), a collision when another running trial holds the same
 // list (<dir>/collisions), and whether another trial ran while it did: it
 // waits, at most `wait_polls` × 50 ms, for a second running-* marker
-// (<dir>/overlapped).
-std::string write_trial_script(const std::filesystem::path& dir, int wait_polls) {
+// (<dir>/overlapped), then runs on for `hold_s`.
+std::string write_trial_script(const std::filesystem::path& dir, int wait_polls, double hold_s) {
   const auto script = dir / "trial.sh";
   std::ofstream(script) << fmt::format(
       "#!/bin/sh\n"
@@ -52,9 +52,10 @@ std::string write_trial_script(const std::filesystem::path& dir, int wait_polls)
       "  if [ $(ls \"$d\" | grep -c '^running-') -ge 2 ]; then echo $n >> \"$d/overlapped\"; break; fi\n"
       "  sleep 0.05; i=$((i + 1))\n"
       "done\n"
+      "sleep {2}\n"
       "rm -f \"$d/busy-$cpus\" \"$d/running-$n\"\n"
       "echo \"ECOPT {{\\\"f0\\\": $ECOPT_PARAM_X}}\"\n",
-      dir.string(), wait_polls);
+      dir.string(), wait_polls, hold_s);
   return script.string();
 }
 
@@ -102,11 +103,12 @@ class ParallelTrials : public ::testing::Test {
     std::filesystem::create_directories(dir_ / "no-rapl");
   }
 
-  // A study of `n_trials` command trials in <dir>/trials; `energy`: lines of [energy].
-  std::string study(int n_trials, int wait_polls, const std::string& energy = "") {
+  // A study of `n_trials` command trials in <dir>/trials; `energy`: lines
+  // of [energy]; `hold_s`: how long a trial runs on after its wait.
+  std::string study(int n_trials, int wait_polls, const std::string& energy = "", double hold_s = 0) {
     std::filesystem::create_directories(trials_dir());
     return testing::command_study(dir_.path(), "parallel", url(), n_trials,
-                                  write_trial_script(trials_dir(), wait_polls), "",
+                                  write_trial_script(trials_dir(), wait_polls, hold_s), "",
                                   "heartbeat_interval_s = 0.5", "[[objectives]]\nname = \"f0\"\n"
                                   "direction = \"minimize\"\n[energy]\n" + energy);
   }
@@ -114,6 +116,15 @@ class ParallelTrials : public ::testing::Test {
     std::vector<std::string> argv{ECOPT_CLI_PATH, "tune", study_file};
     argv.insert(argv.end(), extra.begin(), extra.end());
     return testing::run_process(argv, dir_.path());
+  }
+  // A CPU topology (ECOPT_CPU_ROOT) of these CPUs in these packages.
+  testing::ScopedEnv fake_topology(const std::map<int, int>& package_of) const {
+    const auto root = dir_ / "cpu";
+    for (const auto& [cpu, package] : package_of) {
+      std::filesystem::create_directories(root / fmt::format("cpu{}/topology", cpu));
+      std::ofstream(root / fmt::format("cpu{}/topology/physical_package_id", cpu)) << package << '\n';
+    }
+    return testing::ScopedEnv("ECOPT_CPU_ROOT", root.string());
   }
   std::filesystem::path trials_dir() const { return dir_ / "trials"; }
   std::string url() const { return "sqlite:///" + (dir_ / "parallel.db").string(); }
@@ -148,7 +159,51 @@ class ParallelTrials : public ::testing::Test {
     }
   }
 
+  // `tune --workers 2 extra` on a machine of two packages, each with its
+  // RAPL zone (fakes: two of this machine's CPUs in packages 0 and 1,
+  // zones drawing 10 W and 30 W): it prints `plan`, runs a trial on each
+  // package at once, and charges each its own package's zone only,
+  // exclusive though the other package's trial ran meanwhile.
+  void expect_each_trial_charged_its_own_package(const std::vector<std::string>& extra, const std::string& plan) {
+    const auto cpus = usable_cpus();  // SetUp saw at least two
+    const testing::ScopedEnv topology = fake_topology({{cpus[0], 0}, {cpus[1], 1}});
+    const std::map<int, double> watts{{0, 10.0}, {1, 30.0}};
+    testing::FakePowercapZone package0(dir_.path(), 0);
+    testing::FakePowercapZone package1(dir_.path(), 1);
+    package0.start_moving(watts.at(0));
+    package1.start_moving(watts.at(1));
+    testing::ScopedEnv powercap("ECOPT_POWERCAP_ROOT", package0.root());
+    // Windows of 0.3 s at least: the fake's counter, moved by a thread of
+    // this busy test, lags by milliseconds.
+    const auto study_file = study(4, 60, "allow_estimate = false", 0.3);
+    std::vector<std::string> args{"--workers", "2"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    testing::ProcessResult result;
+    {
+      const ScopedAffinity two({cpus[0], cpus[1]});
+      result = tune(study_file, args);
+    }
+    ASSERT_EQ(result.exit_code, 0) << result.out << result.err;
+    EXPECT_THAT(result.out, HasSubstr(plan));
+    expect_pinned_to_own_cpu(4);
+    ASSERT_FALSE(lines_of(trials_dir() / "overlapped").empty()) << "no two trials ever ran at once";
+    for (const auto& trial : stored_trials()) {
+      const int package = trial.user_attrs.value("cpu_set", "") == std::to_string(cpus[0]) ? 0 : 1;
+      for (const auto& record : energy_records(trial.user_attrs)) {
+        EXPECT_FALSE(record.shared) << "trial " << trial.number << " " << record.name;
+        EXPECT_EQ(record.devices, std::vector<std::string>{fmt::format("cpu:{}", package)})
+            << "trial " << trial.number << " " << record.name;
+      }
+      const auto own = find_energy_record(trial.user_attrs, kTrialRecord);
+      ASSERT_TRUE(own.has_value()) << trial.user_attrs.dump();
+      EXPECT_EQ(own->attributed_fraction, 1.0) << "trial " << trial.number;
+      EXPECT_NEAR(own->gross_j / own->duration_s, watts.at(package), 0.3 * watts.at(package))
+          << "trial " << trial.number << " on package " << package;
+    }
+  }
+
   TempDir dir_{"parallel"};
+
   // Leases of this test only; no RAPL unless a test fakes it.
   testing::ScopedEnv leases_{"ECOPT_LEASE_DIR", (dir_ / "leases").string()};
   testing::ScopedEnv powercap_{"ECOPT_POWERCAP_ROOT", (dir_ / "no-rapl").string()};
@@ -232,8 +287,8 @@ TEST_F(ParallelTrials, CpuSetsOnAMachineWideMeterAreMarkedSharedAndSplit) {
   const auto result =
       tune(study(4, 60, "allow_estimate = false"), {"--workers", "2", "--cpus-per-trial", "1"});
   ASSERT_EQ(result.exit_code, 0) << result.out << result.err;
-  EXPECT_THAT(result.out, HasSubstr("rapl-powercap measures whole packages, so trials that share one are "
-                                    "marked shared and split by time share"));
+  EXPECT_THAT(result.out, HasSubstr("rapl-powercap measures each package: 2 trials on 1 package, so trials "
+                                    "that share one are marked shared and split by time share"));
   expect_pinned_to_own_cpu(4);
   const auto overlapped = lines_of(trials_dir() / "overlapped");
   ASSERT_FALSE(overlapped.empty()) << "no two trials ever ran at once";
@@ -281,12 +336,9 @@ TEST_F(ParallelTrials, ALateWorkersIdleBaselineIsTakenBetweenCpuSetTrials) {
 // ECOPT_CPU_ROOT): sets never span packages, and each lease names the
 // package of its CPU.
 TEST_F(ParallelTrials, FourWorkersShareCpusOfTwoPackagesOneCpuEach) {
-  const auto root = dir_ / "cpu";
-  for (const int cpu : usable_cpus()) {
-    std::filesystem::create_directories(root / fmt::format("cpu{}/topology", cpu));
-    std::ofstream(root / fmt::format("cpu{}/topology/physical_package_id", cpu)) << cpu << '\n';
-  }
-  testing::ScopedEnv topology("ECOPT_CPU_ROOT", root.string());
+  std::map<int, int> package_of;
+  for (const int cpu : usable_cpus()) package_of[cpu] = cpu;
+  const testing::ScopedEnv topology = fake_topology(package_of);
   const auto file = study(8, 20);
   const auto too_big = tune(file, {"--workers", "4", "--cpus-per-trial", "2"});
   EXPECT_EQ(too_big.exit_code, 1);
@@ -299,6 +351,80 @@ TEST_F(ParallelTrials, FourWorkersShareCpusOfTwoPackagesOneCpuEach) {
   for (const auto& trial : stored_trials()) {
     const auto cpu = trial.user_attrs.value("cpu_set", "");
     EXPECT_THAT(trial.user_attrs.value("device_lease_ids", ""), HasSubstr(fmt::format("-package-{}+", cpu)));
+  }
+}
+
+TEST_F(ParallelTrials, TrialsOnPackagesOfTheirOwnAreChargedTheirPackageOnlyAndExclusive) {
+  expect_each_trial_charged_its_own_package(
+      {"--cpus-per-trial", "1"},
+      "parallel: 2 trials at once, each on its own 1 CPU of 2 (from --cpus-per-trial); rapl-powercap measures "
+      "each package: 2 trials on 2 packages, one on each, so each is charged its own package alone");
+}
+
+// Where RAPL measures each package, trials alone on theirs are exact: the
+// default gives each trial a package's CPUs.
+TEST_F(ParallelTrials, WhereRaplMeasuresEachPackageTuneRunsATrialOnEachByDefault) {
+  expect_each_trial_charged_its_own_package(
+      {}, "parallel: 2 trials at once, each on its own 1 CPU of 2 (from the meters); rapl-powercap measures "
+          "each package: 2 trials on 2 packages, one on each, so each is charged its own package alone");
+}
+
+// A lone worker runs its trials unpinned on every CPU it may use, though
+// they span packages (a set of them all could not): one at a time, as
+// `ecopt worker` alone does.
+TEST_F(ParallelTrials, ALoneWorkerRunsEachTrialUnpinnedOnAllItsCpus) {
+  const auto cpus = usable_cpus();
+  const testing::ScopedEnv topology = fake_topology({{cpus[0], 0}, {cpus[1], 1}});
+  const auto study_file = study(2, 1);
+  testing::ProcessResult result;
+  {
+    const ScopedAffinity two({cpus[0], cpus[1]});
+    result = tune(study_file, {"--workers", "1"});
+  }
+  ASSERT_EQ(result.exit_code, 0) << result.out << result.err;
+  EXPECT_THAT(result.out, HasSubstr("one at a time: 1 worker runs each trial unpinned on all 2 CPUs this "
+                                    "process may use, holding the whole CPU"));
+  const auto both = fmt::format("{}{}{}", cpus[0], cpus[1] == cpus[0] + 1 ? "-" : ",", cpus[1]);
+  const auto ran_on = affinity();
+  for (const auto& trial : stored_trials()) {
+    ASSERT_EQ(trial.state, TrialState::Complete) << trial.fail_reason.value_or("");
+    EXPECT_FALSE(trial.user_attrs.contains("cpu_set")) << trial.user_attrs.dump();
+    EXPECT_EQ(trial.user_attrs.value("device_lease", ""), "cpu");
+    EXPECT_EQ(ran_on.at(trial.number), both) << "trial " << trial.number;
+  }
+}
+
+// Both CPUs in package 0 of a machine with two RAPL zones: the trials read
+// their package's zone only, and those that overlapped on it are marked
+// shared and split.
+TEST_F(ParallelTrials, TrialsSharingAPackageOfSeveralAreMarkedSharedAndChargedThatPackage) {
+  const auto cpus = usable_cpus();
+  const testing::ScopedEnv topology = fake_topology({{cpus[0], 0}, {cpus[1], 0}});
+  testing::FakePowercapZone package0(dir_.path(), 0);
+  testing::FakePowercapZone package1(dir_.path(), 1);
+  package0.start_moving(10.0);
+  package1.start_moving(30.0);
+  testing::ScopedEnv powercap("ECOPT_POWERCAP_ROOT", package0.root());
+  const auto study_file = study(4, 60, "allow_estimate = false");
+  testing::ProcessResult result;
+  {
+    const ScopedAffinity two({cpus[0], cpus[1]});
+    result = tune(study_file, {"--workers", "2", "--cpus-per-trial", "1"});
+  }
+  ASSERT_EQ(result.exit_code, 0) << result.out << result.err;
+  EXPECT_THAT(result.out, HasSubstr("rapl-powercap measures each package: 2 trials on 1 package, so "
+                                    "trials that share one are marked shared and split by time share"));
+  expect_pinned_to_own_cpu(4);
+  const auto overlapped = lines_of(trials_dir() / "overlapped");
+  ASSERT_FALSE(overlapped.empty()) << "no two trials ever ran at once";
+  for (const auto& trial : stored_trials()) {
+    const auto record = find_energy_record(trial.user_attrs, kTrialRecord);
+    ASSERT_TRUE(record.has_value()) << trial.user_attrs.dump();
+    EXPECT_EQ(record->devices, std::vector<std::string>{"cpu:0"}) << "trial " << trial.number;
+    if (std::find(overlapped.begin(), overlapped.end(), std::to_string(trial.number)) == overlapped.end())
+      continue;
+    EXPECT_TRUE(record->shared) << "trial " << trial.number;
+    EXPECT_LT(record->attributed_fraction, 1.0) << "trial " << trial.number;
   }
 }
 

@@ -2,7 +2,8 @@
 // A machine-wide RAPL package for tests of the real binary: a powercap
 // folder (name ECOPT_POWERCAP_ROOT at root()) whose counter a thread of the
 // test moves at a power the test sets, so that every `ecopt` process it
-// starts reads one package, as workers on one machine do.
+// starts reads one package, as workers on one machine do. Zones of several
+// packages made in one `dir` share the folder: a machine of several packages.
 #include <atomic>
 #include <chrono>
 #include <filesystem>
@@ -14,11 +15,13 @@ namespace ecopt::testing {
 
 class FakePowercapZone {
  public:
-  explicit FakePowercapZone(const std::filesystem::path& dir) : root_(dir / "powercap") {
-    const auto zone = root_ / "intel-rapl:0";
-    std::filesystem::create_directories(zone);
-    std::ofstream(zone / "name") << "package-0\n";
-    std::ofstream(zone / "max_energy_range_uj") << "262143328850\n";
+  explicit FakePowercapZone(const std::filesystem::path& dir, int package = 0)
+      : root_(dir / "powercap"),
+        zone_(root_ / ("intel-rapl:" + std::to_string(package))),
+        suffix_(package == 0 ? "" : "-" + std::to_string(package)) {
+    std::filesystem::create_directories(zone_);
+    std::ofstream(zone_ / "name") << "package-" << package << "\n";
+    std::ofstream(zone_ / "max_energy_range_uj") << "262143328850\n";
     write_energy(1'000'000);
   }
   ~FakePowercapZone() { stop(); }
@@ -48,7 +51,7 @@ class FakePowercapZone {
     if (thread_.joinable()) thread_.join();
   }
   std::string root() const { return root_.string(); }
-  std::filesystem::path power_file() const { return root_ / "power_w"; }
+  std::filesystem::path power_file() const { return root_ / ("power_w" + suffix_); }
 
  private:
   double power_w() const {
@@ -59,12 +62,14 @@ class FakePowercapZone {
 
   // Write then rename: a reader sees the old or the new value, never half.
   void write_energy(unsigned long long uj) {
-    const auto staging = root_ / "energy_uj.writing";
+    const auto staging = root_ / ("energy_uj.writing" + suffix_);
     std::ofstream(staging) << uj << "\n";
-    std::filesystem::rename(staging, root_ / "intel-rapl:0" / "energy_uj");
+    std::filesystem::rename(staging, zone_ / "energy_uj");
   }
 
   std::filesystem::path root_;
+  std::filesystem::path zone_;
+  std::string suffix_;  // of this package's files in root_: "" for package 0
   std::atomic<double> power_w_{0.0};
   std::atomic<bool> stopping_{false};
   std::thread thread_;

@@ -63,6 +63,8 @@ class EnergyMonitor {
   // is charged for the devices it leased, not for its neighbours'. Empty:
   // every meter. InputError naming the meters here when a device has none.
   void set_device_scope(const std::vector<std::string>& devices);
+  // The meters that windows ended now count (every meter without a scope).
+  std::vector<const Meter*> counted_meters() const;
 
   // Samples every domain's power each `period` on a thread until stopped.
   void start_power_trace(std::chrono::milliseconds period);

@@ -17,7 +17,8 @@
 // packages, or with cpus_per_trial a set of CPUs of one package: an
 // exclusive lock per CPU (cpu-<host>-cpu-N) and a shared lock on its
 // package, so sets of one package run at once while a whole-package lease
-// or an idle baseline, which lock the package exclusively, wait for them. Whatever it could not
+// or an idle baseline, which lock the package exclusively, wait for them;
+// a set is taken on a package nobody else holds while there is one. Whatever it could not
 // hold exclusively is shared with parallel trials: the trial is marked
 // shared in its energy records, never passed off as a clean measurement.
 #include <atomic>
@@ -64,6 +65,8 @@ class DeviceLease {
   const std::vector<std::string>& physical() const { return physical_; }
   // The CPUs the trial runs on (a CPU set lease); empty: not pinned.
   const std::vector<int>& cpus() const { return cpu_set_.cpus; }
+  // The package of cpus(), when they are not empty.
+  int cpu_package() const { return cpu_set_.package; }
   // {"device_lease": "cuda:0+cpu", "device_lease_ids": "GPU-...+cpu-...",
   //  "shared_devices": [...], "cpu_set": "2-3" for a CPU set}; whether the energy was shared is said by
   //  the trial's energy records (energy/record.hpp).
@@ -129,8 +132,12 @@ class DeviceLeases {
   // Takes `device` when free: its locks, and for a CPU set the set.
   bool try_take(const std::string& device, DeviceLease& lease);
   // A free CPU set of cpu_sets(), its package locked shared, its CPUs
-  // exclusively; false while none is free or an idle baseline waits.
+  // exclusively, on a package no other lease holds where there is one;
+  // false while none is free or an idle baseline waits.
   bool try_take_cpu_set(DeviceLease& lease);
+  // Takes `set` when free; with `package_alone`, only when no other lease
+  // holds its package.
+  bool try_take_set(const CpuSet& set, bool package_alone, DeviceLease& lease) const;
   const std::vector<std::string>& physical_ids(const std::string& device);
   void report_wait(const std::vector<std::string>& ids);
   void pause_after_own_release() const;

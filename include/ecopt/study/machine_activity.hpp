@@ -11,6 +11,10 @@
 // an overlap see it: the later through the earlier's marker, the earlier
 // through the later's log line. Times are CLOCK_MONOTONIC, which every
 // process of a machine shares; lines from an earlier boot are ignored.
+// Each registration names the machine-wide meters its window reads (its
+// scope: "cpu:0" for a trial pinned to package 0 where RAPL measures each
+// package); trials overlap only where their scopes meet, so trials on
+// packages of their own are not shared.
 //
 // The idle baseline needs the machine to itself: exclusively() keeps new
 // trials from starting and waits for the running ones to end.
@@ -63,12 +67,15 @@ class MachineActivity {
     int machine_fd_ = -1;
     std::filesystem::path marker;
     std::string label;
+    std::vector<std::string> scope;
     double start_s = 0.0;
   };
 
   // `label` names the trial in other trials' overlap lists
-  // ("cnn trial 12, pid 4242"). Waits while an idle baseline is measured.
-  Registration begin(const std::string& label);
+  // ("cnn trial 12, pid 4242"); `scope`: the devices of the machine-wide
+  // meters its window reads ("cpu:0"); empty: the whole machine. Waits
+  // while an idle baseline is measured.
+  Registration begin(const std::string& label, const std::vector<std::string>& scope = {});
   // Ends the registration (logging its interval) and says what overlapped it.
   Overlap end(Registration& registration);
 
@@ -83,6 +90,7 @@ class MachineActivity {
     double start_s;
     double end_s;
     std::string label;
+    std::vector<std::string> scope;  // empty: the whole machine
   };
   std::vector<Interval> running_others(const std::filesystem::path& own_marker) const;
   std::vector<Interval> logged_and_pruned(double keep_after_s) const;

@@ -48,14 +48,24 @@ std::string plural(int count, const char* word) {
   return fmt::format("{} {}{}", count, word, count == 1 ? "" : "s");
 }
 
-// Usable CPUs per package, where every package has a machine-wide meter
-// of its own (RAPL's cpu:N); empty otherwise.
-std::map<int, int> metered_packages(const CpuMeters& meters) {
+// The CPUs this process may use, counted per package.
+std::map<int, int> usable_by_package() {
   std::map<int, int> cpus_of;
   for (const auto& one : cpu_sets(default_cpu_root(), 1)) ++cpus_of[one.package];
-  for (const auto& [package, cpus] : cpus_of)
-    if (!meters.machine_wide_devices.contains(fmt::format("cpu:{}", package))) return {};
   return cpus_of;
+}
+
+// Whether each package has a machine-wide meter of its own (RAPL's cpu:N).
+bool each_package_metered(const std::map<int, int>& packages, const CpuMeters& meters) {
+  return std::all_of(packages.begin(), packages.end(), [&](const auto& package) {
+    return meters.machine_wide_devices.contains(fmt::format("cpu:{}", package.first));
+  });
+}
+
+int fewest_cpus(const std::map<int, int>& packages) {
+  int fewest = packages.begin()->second;
+  for (const auto& [package, cpus] : packages) fewest = std::min(fewest, cpus);
+  return fewest;
 }
 
 // Why the energy of trials at once on `sets` is exact or shared.
@@ -105,13 +115,10 @@ CpuPlan plan_cpu_sharing(const StudyFile& file, int workers, int requested) {
   const auto source = requested > 0 ? "--cpus-per-trial" : size > 0 ? "[study] cpus_per_trial" : "the meters";
   const bool chosen = size == 0;
   if (chosen && workers == 1) return lone_worker(usable);
+  const auto packages = usable_by_package();
   // Where RAPL measures each package, a trial alone on its package is
   // exact: by default each trial gets a package's worth of CPUs.
-  if (const auto packages = metered_packages(meters); chosen && packages.size() > 1) {
-    size = std::min_element(packages.begin(), packages.end(), [](const auto& a, const auto& b) {
-             return a.second < b.second;
-           })->second;
-  }
+  if (chosen && packages.size() > 1 && each_package_metered(packages, meters)) size = fewest_cpus(packages);
   if (size == 0 && (meters.sources.empty() || !meters.machine_wide.empty())) {
     const auto why = meters.sources.empty()
                          ? std::string("no CPU meter was found here to tell parallel trials apart")

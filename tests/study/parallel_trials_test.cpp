@@ -392,6 +392,16 @@ TEST_F(ParallelTrials, ALoneWorkerRunsEachTrialUnpinnedOnAllItsCpus) {
     EXPECT_EQ(trial.user_attrs.value("device_lease", ""), "cpu");
     EXPECT_EQ(ran_on.at(trial.number), both) << "trial " << trial.number;
   }
+  // Asked for CPU sets, it pins each trial to one.
+  {
+    const ScopedAffinity two({cpus[0], cpus[1]});
+    result = tune(study_file, {"--workers", "1", "--cpus-per-trial", "1", "--n-trials", "3"});
+  }
+  ASSERT_EQ(result.exit_code, 0) << result.out << result.err;
+  EXPECT_THAT(result.out, HasSubstr("turns: 1 worker runs one trial at a time, each trial on its own 1 CPU of 2 "
+                                    "(from --cpus-per-trial)"));
+  const auto pinned = stored_trials().back();
+  EXPECT_EQ(pinned.user_attrs.value("cpu_set", ""), affinity().at(pinned.number)) << pinned.user_attrs.dump();
 }
 
 // Both CPUs in package 0 of a machine with two RAPL zones: the trials read

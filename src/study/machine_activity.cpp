@@ -150,6 +150,11 @@ double fair_share(double start_s, double end_s, const std::vector<std::pair<doub
   return weighted / duration;
 }
 
+double Overlap::share_of(const std::string& device) const {
+  const auto found = share_by_device.find(device);
+  return found != share_by_device.end() ? found->second : share;
+}
+
 MachineActivity::MachineActivity(fs::path dir, std::shared_ptr<const MonotonicClock> clock)
     : dir_(std::move(dir)), clock_(clock ? std::move(clock) : steady_clock()), boot_id_(read_boot_id()) {
   detail::prepare_lease_dir(dir_);
@@ -275,16 +280,23 @@ Overlap MachineActivity::end(Registration& registration) {
   ::close(log_fd);
 
   Overlap overlap;
-  std::vector<std::pair<double, double>> others;
+  std::vector<Interval> meeting;
   logged.insert(logged.end(), running.begin(), running.end());
   for (const auto& other : logged) {
     if (other.end_s <= registration.start_s || other.start_s >= end_s) continue;
     if (!scopes_meet(other.scope, registration.scope)) continue;
-    others.emplace_back(other.start_s, other.end_s);
+    meeting.push_back(other);
     overlap.others.push_back(other.label);
   }
-  overlap.shared = !others.empty();
-  overlap.share = fair_share(registration.start_s, end_s, others);
+  overlap.shared = !meeting.empty();
+  const auto share_among = [&](const std::vector<std::string>& scope) {
+    std::vector<std::pair<double, double>> others;
+    for (const auto& other : meeting)
+      if (scopes_meet(other.scope, scope)) others.emplace_back(other.start_s, other.end_s);
+    return fair_share(registration.start_s, end_s, others);
+  };
+  overlap.share = share_among(registration.scope);
+  for (const auto& device : registration.scope) overlap.share_by_device[device] = share_among({device});
   registration.release();
   return overlap;
 }

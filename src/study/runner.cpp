@@ -273,16 +273,20 @@ struct TrialRun {
   bool overlapped = false;  // a machine-wide meter saw another trial's work
 };
 
-// The trial's own share of its window: machine-wide readings split their
-// overlapped time evenly among the trials running then; the rest is its own.
+// The trial's own share of its window: each machine-wide reading splits its
+// overlapped time evenly among the trials reading that meter then; the
+// rest is its own.
 void attribute(EnergyRecord& record, const WindowResult& window, const Overlap& overlap) {
   double machine_wide_j = 0.0;
+  double others_j = 0.0;
   for (const auto& reading : window.readings) {
-    if (is_machine_wide(reading.source)) machine_wide_j += reading.gross_j;
+    if (!is_machine_wide(reading.source)) continue;
+    machine_wide_j += reading.gross_j;
+    others_j += reading.gross_j * (1.0 - overlap.share_of(reading.device));
   }
   if (!overlap.shared || !(machine_wide_j > 0.0) || !(record.gross_j > 0.0)) return;
   record.shared = true;
-  record.attributed_fraction = (record.gross_j - machine_wide_j * (1.0 - overlap.share)) / record.gross_j;
+  record.attributed_fraction = (record.gross_j - others_j) / record.gross_j;
 }
 
 // The machine-wide meters a window reads now: where other trials' work

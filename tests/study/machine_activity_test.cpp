@@ -83,9 +83,18 @@ TEST(MachineActivity, TrialsOverlapOnlyWhereTheMetersTheyReadMeet) {
 
   EXPECT_THAT(second.others, ElementsAre("unpinned"));
   EXPECT_DOUBLE_EQ(second.share, 0.5);
+  EXPECT_DOUBLE_EQ(second.share_of("cpu:1"), 0.5);
   EXPECT_THAT(whole.others, ::testing::UnorderedElementsAre("package 0", "package 1"));
   EXPECT_THAT(first.others, ElementsAre("unpinned"));
   EXPECT_DOUBLE_EQ(first.share, (4 + 6 / 2.0) / 10);
+  // Each package's time is split among the windows reading it: package 1's
+  // 0-4 s between its trial and the unpinned window, 4-6 s the unpinned
+  // window's alone; package 0's 0-6 s in halves. Each counted once.
+  EXPECT_DOUBLE_EQ(whole.share, (4 / 3.0 + 2 / 2.0) / 6);  // among every trial it met
+  EXPECT_DOUBLE_EQ(whole.share_of("cpu:0"), 0.5);
+  EXPECT_DOUBLE_EQ(whole.share_of("cpu:1"), (4 / 2.0 + 2) / 6);
+  EXPECT_DOUBLE_EQ(4 * second.share_of("cpu:1") + 6 * whole.share_of("cpu:1"), 6.0);
+  EXPECT_DOUBLE_EQ(10 * first.share_of("cpu:0") + 6 * whole.share_of("cpu:0"), 10.0);
 }
 
 TEST(MachineActivity, TrialsOneAfterAnotherDoNotShare) {

@@ -25,6 +25,7 @@
 // every lease of the node before exclusively().
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -36,9 +37,18 @@ namespace ecopt {
 struct Overlap {
   bool shared = false;  // another trial ran during some of the window
   // This trial's fair share of machine-wide energy over its window:
-  // (1 / duration) ∫ 1 / (trials running at t) dt, in (0, 1].
+  // (1 / duration) ∫ 1 / (trials running at t) dt, in (0, 1], counting
+  // the trials whose scope meets its own.
   double share = 1.0;
+  // The same for each meter of its scope, counting the trials that read
+  // that meter: each meter's energy is then split among its readers only,
+  // so it is counted once where scopes differ (a window over every
+  // package beside trials on one).
+  std::map<std::string, double> share_by_device;
   std::vector<std::string> others;  // labels of the overlapping trials
+
+  // share_by_device's figure for `device`, else `share`.
+  double share_of(const std::string& device) const;
 };
 
 class MachineActivity {

@@ -85,38 +85,57 @@ for repeat in $(seq 1 "$repeats"); do
 done
 cat "$out_dir"/busy-*-1.log 2>/dev/null | grep '^parallel:\|^turns:' | sort -u || true
 
-# The fake machine-wide package: IDLE_W, plus WATTS_PER_CPU per CPU-second
-# of the busy loops listed in <out>/draw, summed every 2 ms.
-zone=$out_dir/powercap/intel-rapl:0
-mkdir -p "$zone"
-echo package-0 > "$zone/name"
-echo 262143328850 > "$zone/max_energy_range_uj"
-echo 1000000 > "$zone/energy_uj"
-/usr/bin/python3 - "$out_dir" "$watts_per_cpu" "$idle_w" <<'EOF' &
+# Fake machine-wide packages, one powercap zone each (ZONE=CPUS: 0=all, or
+# 0=0 1=1): IDLE_W, plus WATTS_PER_CPU per CPU-second of the busy loops
+# listed in <out>/draw on the zone's CPUs (the CPU each last ran on),
+# summed every 2 ms.
+start_zones() {
+  rm -rf "$out_dir/powercap" "$out_dir/stop-zone"
+  for spec in "$@"; do
+    zone=$out_dir/powercap/intel-rapl:${spec%%=*}
+    mkdir -p "$zone"
+    echo "package-${spec%%=*}" > "$zone/name"
+    echo 262143328850 > "$zone/max_energy_range_uj"
+    echo 1000000 > "$zone/energy_uj"
+  done
+  /usr/bin/python3 - "$out_dir" "$watts_per_cpu" "$idle_w" "$@" <<'EOF' &
 import os, sys, time
 out, watts, idle_w = sys.argv[1], float(sys.argv[2]), float(sys.argv[3])
+zones = {}  # zone -> its CPUs (None: all)
+for spec in sys.argv[4:]:
+    zone, cpus = spec.split("=")
+    zones[zone] = None if cpus == "all" else {int(c) for c in cpus.split(",")}
 tick = os.sysconf("SC_CLK_TCK")
-zone = os.path.join(out, "powercap", "intel-rapl:0")
-seen, uj, last = {}, 1_000_000.0, time.monotonic()
+seen, last = {}, time.monotonic()
+uj = {zone: 1_000_000.0 for zone in zones}
 while not os.path.exists(os.path.join(out, "stop-zone")):
     now = time.monotonic()
-    uj += idle_w * 1e6 * (now - last)
+    for zone in zones:
+        uj[zone] += idle_w * 1e6 * (now - last)
     last = now
     for pid in os.listdir(os.path.join(out, "draw")):
         try:
             fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        cpu_s = (int(fields[11]) + int(fields[12])) / tick
-        uj += watts * 1e6 * (cpu_s - seen.get(pid, 0.0))
+        cpu_s, cpu = (int(fields[11]) + int(fields[12])) / tick, int(fields[36])
+        for zone, cpus in zones.items():
+            if cpus is None or cpu in cpus:
+                uj[zone] += watts * 1e6 * (cpu_s - seen.get(pid, 0.0))
+                break
         seen[pid] = cpu_s
-    with open(os.path.join(out, "energy.writing"), "w") as f:
-        f.write(f"{int(uj)}\n")
-    os.rename(os.path.join(out, "energy.writing"), os.path.join(zone, "energy_uj"))
+    for zone in zones:
+        staging = os.path.join(out, f"energy-{zone}.writing")
+        with open(staging, "w") as f:
+            f.write(f"{int(uj[zone])}\n")
+        os.rename(staging, os.path.join(out, "powercap", f"intel-rapl:{zone}", "energy_uj"))
     time.sleep(0.002)
 EOF
-zone_pid=$!
-trap 'touch "$out_dir/stop-zone"; wait $zone_pid' EXIT
+  zone_pid=$!
+}
+stop_zones() { touch "$out_dir/stop-zone"; wait "$zone_pid"; }
+start_zones 0=all
+trap stop_zones EXIT
 export ECOPT_POWERCAP_ROOT=$out_dir/powercap
 
 # attributed FILE LABEL: one row per trial: label, trial, gross J, fraction, own J, shared
@@ -140,3 +159,25 @@ parallel=$(study honest-parallel busy 8 "allow_estimate = false")
 "$ecopt" tune "$parallel" --workers 2 --cpus-per-trial 1 > "$out_dir/honest-parallel.log" 2>&1
 attributed "$parallel" parallel
 grep -h '^parallel:\|^turns:' "$out_dir"/honest-*.log
+
+# The same on two packages of one CPU each (a fake topology of this
+# machine's first two CPUs via ECOPT_CPU_ROOT), a zone each: one worker runs
+# its trials unpinned, two workers a trial on each package (tune's default).
+trap - EXIT
+stop_zones
+read -r cpu0 cpu1 _ < <(/usr/bin/python3 -c 'import os; print(*sorted(os.sched_getaffinity(0)))')
+for package in 0 1; do
+  cpu=$([[ $package == 0 ]] && echo "$cpu0" || echo "$cpu1")
+  mkdir -p "$out_dir/cpu/cpu$cpu/topology"
+  echo "$package" > "$out_dir/cpu/cpu$cpu/topology/physical_package_id"
+done
+export ECOPT_CPU_ROOT=$out_dir/cpu
+start_zones "0=$cpu0" "1=$cpu1"
+trap stop_zones EXIT
+alone=$(study packages-alone busy 8 "allow_estimate = false")
+taskset -c "$cpu0,$cpu1" "$ecopt" tune "$alone" --workers 1 > "$out_dir/packages-alone.log" 2>&1
+attributed "$alone" packages-alone
+parallel=$(study packages-parallel busy 8 "allow_estimate = false")
+taskset -c "$cpu0,$cpu1" "$ecopt" tune "$parallel" --workers 2 > "$out_dir/packages-parallel.log" 2>&1
+attributed "$parallel" packages-parallel
+grep -h '^parallel:\|^turns:\|^one at a time:' "$out_dir"/packages-*.log

@@ -580,12 +580,22 @@ std::string render_parallel(const ParallelChart& chart) {
     out += fmt::format(R"(<path class="pc-line {}" d="{}"{}><title>{}</title></path>)",
                        html_escape(line.css_class), path, trial_attr, html_escape(line.tooltip));
   }
-  // Axes over the lines, so that their labels stay readable.
+  // Axes over the lines, so that their labels stay readable; a brushable
+  // one over a band that takes the drag.
   for (std::size_t i = 0; i < count; ++i) {
+    const bool brushable = !chart.fields.empty() && !chart.fields[i].empty();
+    out += brushable ? fmt::format(R"(<g class="pc-axis" data-field="{}" data-scale="{}">)",
+                                   html_escape(chart.fields[i]), scale_attribute(chart.axes[i], scales[i]))
+                     : R"(<g class="pc-axis">)";
     out += fmt::format(R"(<line class="frame" x1="{0}" x2="{0}" y1="{1}" y2="{2}"/>)", px(axis_x(i)),
                        px(kParallelTop), px(chart.height - kParallelBottom));
     out += parallel_ticks_svg(chart.axes[i], scales[i], axis_x(i));
     out += parallel_title_svg(chart.axes[i], axis_x(i), count > 1 ? spacing : chart.width);
+    if (brushable) {
+      out += fmt::format(R"(<rect class="pc-band" x="{}" y="{}" width="16" height="{}"/>)", px(axis_x(i) - 8),
+                         px(kParallelTop), px(chart.height - kParallelBottom - kParallelTop));
+    }
+    out += "</g>";
   }
   return out + "</svg>";
 }

@@ -124,12 +124,18 @@ struct ParallelLine {
 
 struct ParallelChart {
   std::vector<Axis> axes;
+  // The page data's trial field each axis shows ("params.3", "values.0"),
+  // where a drag along it may brush a range (report.js); empty: not
+  // brushable. None at all, or one per axis.
+  std::vector<std::string> fields;
   std::vector<ParallelLine> lines;  // drawn in order: the last on top
   int width = 1160;
   int height = 420;
   std::string aria_label;
 };
 
+// Each axis is a group (g.pc-axis) with, where brushable, its field and
+// scale (data-field, data-scale as render_chart's data-x).
 std::string render_parallel(const ParallelChart& chart);
 
 }  // namespace ecopt::report::svg

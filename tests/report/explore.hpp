@@ -150,4 +150,43 @@ inline int charts_marking(ChromiumSession& browser, std::int64_t number, const s
       number, state));
 }
 
+// Parallel coordinates (#parallel): the axis titled `name`, as a script
+// expression for its group.
+inline std::string parallel_axis(const std::string& name) {
+  return fmt::format(R"js(Array.from(document.querySelectorAll('#parallel svg.chart g.pc-axis'))
+      .find((g) => g.querySelector('text.axis-label').textContent === {}))js", nlohmann::json(name).dump());
+}
+
+// The point at fraction fy from the top of a parallel axis, in viewport px,
+// with the chart scrolled into view.
+inline ViewportPoint axis_point(ChromiumSession& browser, const std::string& name, double fy) {
+  const auto box = browser.evaluate(fmt::format(
+      R"js((() => {{ const axis = {}; axis.closest('svg').scrollIntoView({{ block: 'center' }});
+        const r = axis.querySelector('line.frame').getBoundingClientRect();
+        return [r.left + r.width / 2, r.top, r.height]; }})())js",
+      parallel_axis(name)));
+  return {box[0].get<double>(), box[1].get<double>() + fy * box[2].get<double>()};
+}
+
+// The trials whose lines cross the parallel axis titled `name` between two
+// viewport heights, read from the lines' paths as drawn.
+inline std::set<std::int64_t> lines_crossing(ChromiumSession& browser, const std::string& name, double y0, double y1) {
+  return browser.evaluate(fmt::format(R"js((() => {{
+    const axis = {};
+    const svg = axis.closest('svg');
+    const x = Number(axis.querySelector('line.frame').getAttribute('x1'));
+    const ctm = svg.getScreenCTM();
+    const crossing = [];
+    for (const path of svg.querySelectorAll('path.pc-line[data-trial]')) {{
+      const numbers = path.getAttribute('d').match(/-?[0-9.]+/g).map(Number);
+      for (let i = 0; i + 1 < numbers.length; i += 2) {{
+        if (Math.abs(numbers[i] - x) > 0.05) continue;
+        const y = new DOMPoint(x, numbers[i + 1]).matrixTransform(ctm).y;
+        if (y >= {} && y <= {}) crossing.push(Number(path.dataset.trial));
+      }}
+    }}
+    return crossing; }})())js", parallel_axis(name), std::min(y0, y1), std::max(y0, y1)))
+      .get<std::set<std::int64_t>>();
+}
+
 }  // namespace ecopt::testing

@@ -6,7 +6,9 @@
 // the table. At 1280 and 1920 px, with nothing on the console.
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <iterator>
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -187,6 +189,63 @@ TEST_F(Explore, AShiftDragOnTheFrontOrAParameterChartFiltersTheTableAt1280And192
     ASSERT_FALSE(by_rate.empty());
     ecopt::testing::drag(*browser, low, high, ecopt::testing::kShift);
     EXPECT_EQ(ecopt::testing::table_rows(*browser), by_rate);
+    EXPECT_TRUE(browser->console().empty()) << browser->console().front();
+  }
+}
+
+std::set<std::int64_t> both(const std::set<std::int64_t>& a, const std::set<std::int64_t>& b) {
+  std::set<std::int64_t> out;
+  std::set_intersection(a.begin(), a.end(), b.begin(), b.end(), std::inserter(out, out.end()));
+  return out;
+}
+
+// A drag along an axis of parallel coordinates brushes a range of it (no
+// shift needed); ranges on several axes and the scatter brush hold at once
+// (a trial must lie in all); a double-click on an axis clears its range,
+// "clear filter" clears all.
+TEST_F(Explore, DraggingAlongParallelAxesFiltersTheTableWithTheScatterBrushAt1280And1920) {
+  const std::string kParallel = "#parallel svg.chart";
+  for (const int width : {1280, 1920}) {
+    SCOPED_TRACE(fmt::format("{} px", width));
+    const auto browser = open(width);
+    const auto top = ecopt::testing::axis_point(*browser, "accuracy", 0.1);
+    const auto bottom = ecopt::testing::axis_point(*browser, "accuracy", 0.55);
+    const auto by_accuracy = ecopt::testing::lines_crossing(*browser, "accuracy", top.y, bottom.y);
+    ASSERT_FALSE(by_accuracy.empty());
+    ASSERT_LT(by_accuracy.size(), static_cast<std::size_t>(kComplete));
+    ecopt::testing::drag(*browser, top, bottom);
+    EXPECT_EQ(ecopt::testing::table_rows(*browser), by_accuracy);
+    EXPECT_EQ(browser->evaluate("document.querySelector('#trials .brush-filter').textContent"),
+              fmt::format("{} of {} trials, brushed on the chart — clear filter", by_accuracy.size(), kTrials));
+    EXPECT_EQ(browser->evaluate(fmt::format("document.querySelectorAll('{} path.pc-line.faded').length", kParallel)),
+              kComplete - static_cast<int>(by_accuracy.size()));
+    EXPECT_EQ(browser->evaluate("document.getElementById('trial-details').hidden"), true) << "a brush opened a trial";
+
+    // A second axis narrows it (learning_rate is a log axis).
+    const auto low = ecopt::testing::axis_point(*browser, "learning_rate", 0.3);
+    const auto high = ecopt::testing::axis_point(*browser, "learning_rate", 0.95);
+    const auto by_rate = ecopt::testing::lines_crossing(*browser, "learning_rate", low.y, high.y);
+    ecopt::testing::drag(*browser, high, low);
+    const auto on_both = both(by_accuracy, by_rate);
+    ASSERT_FALSE(on_both.empty());
+    EXPECT_EQ(ecopt::testing::table_rows(*browser), on_both);
+    EXPECT_EQ(browser->evaluate(fmt::format("document.querySelectorAll('{} rect.brush').length", kParallel)), 2);
+
+    // The scatter brush joins them.
+    const ViewportPoint from = ecopt::testing::plot_point(*browser, kFront, 0.02, 0.02);
+    const ViewportPoint to = ecopt::testing::plot_point(*browser, kFront, 0.7, 0.98);
+    const auto on_front = ecopt::testing::markers_within(*browser, kFront, from, to);
+    ecopt::testing::drag(*browser, from, to, ecopt::testing::kShift);
+    EXPECT_EQ(ecopt::testing::table_rows(*browser), both(on_both, on_front));
+
+    // A double-click on the accuracy axis clears its range only.
+    ecopt::testing::double_click(*browser, ecopt::testing::axis_point(*browser, "accuracy", 0.3));
+    EXPECT_EQ(ecopt::testing::table_rows(*browser), both(by_rate, on_front));
+    EXPECT_EQ(browser->evaluate(fmt::format("document.querySelectorAll('{} rect.brush').length", kParallel)), 1);
+
+    browser->evaluate("document.querySelector('#trials .brush-filter button').click()");
+    EXPECT_EQ(ecopt::testing::table_rows(*browser).size(), static_cast<std::size_t>(kTrials));
+    EXPECT_EQ(browser->evaluate("document.querySelectorAll('[data-trial].faded, rect.brush').length"), 0);
     EXPECT_TRUE(browser->console().empty()) << browser->console().front();
   }
 }

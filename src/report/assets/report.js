@@ -262,7 +262,7 @@
     let rows = listed(sectionFacts());
     if (!rows.some((trial) => trial.number === number)) {
       table.filter = 'all';
-      setBrush(null);
+      clearBrushes();
       rows = listed(sectionFacts());
     }
     table.page = Math.floor(rows.findIndex((trial) => trial.number === number) / kPageRows);
@@ -305,7 +305,7 @@
     }
     if (brushed) {
       const note = element('span', brushed.size + ' of ' + trials.size + ' trials, brushed on the chart — ', 'brush-filter');
-      note.append(button('clear filter', () => setBrush(null)));
+      note.append(button('clear filter', clearBrushes));
       parts.unshift(note);
     }
     return parts;
@@ -367,12 +367,17 @@
   // drag pans, a double-click or the chart's reset control restores; +, -,
   // the arrow keys and 0 do the same from the keyboard. On a chart that
   // names its trials' fields (data-x-field, data-y-field), a shift-drag
-  // brushes a rectangle: the table shows the trials in it and the charts
-  // fade the others. Views and the brush are kept in data space by chart,
-  // so that a live page applies them again to the charts it swaps in. The
-  // listeners sit on the document, one set for every chart and marker.
+  // brushes a rectangle; a drag along an axis of parallel coordinates that
+  // names its field (g.pc-axis[data-field]) brushes a range of it, several
+  // axes at once, and a double-click on the axis clears it. The brush is
+  // the rectangle and the axes' ranges together: the table shows the trials
+  // inside every one of them and the charts fade the others. Views and the
+  // brush are kept in data space by chart, so that a live page applies them
+  // again to the charts it swaps in. The listeners sit on the document, one
+  // set for every chart and marker.
   const views = new Map();        // chart key -> {x: [low, high], y: [low, high]}, log10 on a log axis
-  let brush = null;               // {key, x: axis, y: axis}, each axis with its field and brushed range
+  let brush = null;               // the rectangle: {key, x: axis, y: axis}, each axis with its field and brushed range
+  const axisBrushes = new Map();  // parallel axis key -> the axis with its field and brushed range
   let brushed = null;             // the numbers of the trials in the brush
   const charts = new WeakMap();   // svg -> what exploring it needs, read on first use
   const kSvg = 'http://www.w3.org/2000/svg';
@@ -393,12 +398,16 @@
       field: svg.dataset[name + 'Field'], ticks: svg.querySelector('g.ticks.' + name) };
   }
 
+  function chartKey(svg) {
+    const section = svg.closest('section');
+    return (section ? section.id : '') + '|' + svg.getAttribute('aria-label');
+  }
+
   function chartOf(svg) {
     if (charts.has(svg)) return charts.get(svg);
-    const section = svg.closest('section');
     const box = ['x', 'y', 'width', 'height'].map((name) => Number(svg.querySelector('rect.frame').getAttribute(name)));
     const plot = svg.querySelector('g.plot');
-    const chart = { svg, plot, box, key: (section ? section.id : '') + '|' + svg.getAttribute('aria-label'),
+    const chart = { svg, plot, box, key: chartKey(svg),
       stretch: plot.querySelector('g.stretch'),
       x: axisOf(svg, 'x', box[0], box[0] + box[2]), y: axisOf(svg, 'y', box[1] + box[3], box[1]),
       // Markers and rings as drawn for the whole range.
@@ -591,8 +600,18 @@
     return nodes;
   }
 
-  // The brush: a rectangle in data space on one chart, and the trials in it
-  // as that chart places them (log10 on a log axis, an outlier at the edge).
+  // An axis of parallel coordinates, read from its group: its band spans
+  // the axis from its low end (from, bottom) to its high end (to, top).
+  function parallelAxisOf(group) {
+    const band = group.querySelector('rect.pc-band');
+    const [kind, low, high] = group.dataset.scale.split(' ');
+    const top = Number(band.getAttribute('y'));
+    return { group, band, key: chartKey(group.closest('svg')) + '|' + group.dataset.field, field: group.dataset.field,
+      kind, native: [Number(low), Number(high)], from: top + Number(band.getAttribute('height')), to: top };
+  }
+
+  // The brush in data space and the trials inside all of it, as the charts
+  // place them (log10 on a log axis, an outlier at the edge).
   function brushedTrials() {
     const inside = (trial, axis) => {
       let value = getter(axis.field)(trial);
@@ -601,21 +620,33 @@
       value = Math.min(Math.max(value, axis.native[0]), axis.native[1]);
       return value >= axis.range[0] && value <= axis.range[1];
     };
+    const ranges = (brush ? [brush.x, brush.y] : []).concat(Array.from(axisBrushes.values()));
+    if (!ranges.length) return null;
     const numbers = new Set();
     for (const trial of trials.values()) {
-      if (trial.state === 'COMPLETE' && inside(trial, brush.x) && inside(trial, brush.y)) numbers.add(trial.number);
+      if (trial.state === 'COMPLETE' && ranges.every((range) => inside(trial, range))) numbers.add(trial.number);
     }
     return numbers;
   }
 
   function setBrush(next) {
     brush = next;
-    brushed = brush ? brushedTrials() : null;
+    brushChanged();
+  }
+
+  function clearBrushes() {
+    axisBrushes.clear();
+    setBrush(null);
+  }
+
+  function brushChanged() {
+    brushed = brushedTrials();
     table.page = 0;
     listing = null;
     renderTable();
     document.querySelectorAll('svg.chart rect.brush').forEach((node) => node.remove());
     document.querySelectorAll('svg.chart[data-x-field]').forEach((svg) => drawBrush(chartOf(svg)));
+    drawAxisBrushes();
     fade();
   }
 
@@ -635,6 +666,23 @@
     rect.setAttribute('height', Math.abs(ys[1] - ys[0]).toFixed(1));
   }
 
+  // A range's band on its axis, between two heights of the chart.
+  function axisBrushRect(axis, ys) {
+    let rect = axis.group.querySelector('rect.brush');
+    if (!rect) axis.group.append(rect = svgElement('rect', { class: 'brush', x: axis.band.getAttribute('x'), width: axis.band.getAttribute('width') }));
+    rect.setAttribute('y', Math.min(...ys).toFixed(1));
+    rect.setAttribute('height', Math.abs(ys[1] - ys[0]).toFixed(1));
+  }
+
+  function drawAxisBrushes() {
+    if (!axisBrushes.size) return;
+    document.querySelectorAll('svg.chart g.pc-axis[data-field]').forEach((group) => {
+      const axis = parallelAxisOf(group);
+      const range = axisBrushes.get(axis.key);
+      if (range) axisBrushRect(axis, range.range.map((t) => pixel(axis, axis.native, t)));
+    });
+  }
+
   function drawBrush(chart) {
     if (!brush || brush.key !== chart.key) return;
     const view = viewOf(chart);
@@ -648,6 +696,7 @@
       const chart = chartOf(svg);
       if (views.has(chart.key) || (brush && brush.key === chart.key)) applyView(chart);
     });
+    drawAxisBrushes();
     if (brushed) fade();
   }
 
@@ -670,22 +719,40 @@
     zoom(hit.chart, hit.at, Math.exp(Math.max(-1000, Math.min(1000, pixels)) * 0.002));
   }, { passive: false });
 
-  let drag = null;  // {chart, brush: whether a shift-drag brushes, from, last: points of its plot}
+  // A pointer event's point in the svg's own units.
+  function svgPoint(svg, event) {
+    const point = new DOMPoint(event.clientX, event.clientY).matrixTransform(svg.getScreenCTM().inverse());
+    return [point.x, point.y];
+  }
+
+  // {svg, chart, brush: whether a shift-drag brushes, from, last: points of
+  // its plot}, or {svg, axis, from, last} along an axis of parallel coordinates
+  let drag = null;
   let dragged = false;  // a drag moved: the click ending it selects nothing
   document.addEventListener('pointerdown', (event) => {
     dragged = false;
+    const band = event.button === 0 && event.target.closest && event.target.closest('g.pc-axis[data-field] rect.pc-band');
+    if (band) {
+      const axis = parallelAxisOf(band.parentNode);
+      const at = svgPoint(band.ownerSVGElement, event);
+      drag = { svg: band.ownerSVGElement, axis, from: at, last: at };
+      return;
+    }
     const hit = event.button === 0 && plotAt(event);
     if (!hit || event.target.closest('.chart-reset')) return;
-    drag = { chart: hit.chart, brush: event.shiftKey && Boolean(hit.chart.x.field && hit.chart.y.field), from: hit.at, last: hit.at };
+    drag = { svg: hit.chart.svg, chart: hit.chart, brush: event.shiftKey && Boolean(hit.chart.x.field && hit.chart.y.field),
+      from: hit.at, last: hit.at };
   });
   document.addEventListener('pointermove', (event) => {
-    if (drag && !drag.chart.svg.isConnected) drag = null;  // a live page swapped the chart out
+    if (drag && !drag.svg.isConnected) drag = null;  // a live page swapped the chart out
     if (!drag) return;
-    const point = new DOMPoint(event.clientX, event.clientY).matrixTransform(drag.chart.svg.getScreenCTM().inverse());
-    const at = [point.x, point.y];
+    const at = svgPoint(drag.svg, event);
     dragged = dragged || Math.hypot(at[0] - drag.from[0], at[1] - drag.from[1]) > 3;
     if (!dragged) return;
-    if (drag.brush) {
+    if (drag.axis) {
+      drag.last = [at[0], Math.min(Math.max(at[1], drag.axis.to), drag.axis.from)];
+      axisBrushRect(drag.axis, [drag.from[1], drag.last[1]]);
+    } else if (drag.brush) {
       const [left, top, width, height] = drag.chart.box;
       drag.last = [Math.min(Math.max(at[0], left), left + width), Math.min(Math.max(at[1], top), top + height)];
       brushRect(drag.chart, [drag.from[0], drag.last[0]], [drag.from[1], drag.last[1]]);
@@ -695,6 +762,12 @@
     }
   });
   document.addEventListener('pointerup', () => {
+    if (drag && drag.axis && dragged) {
+      const { axis, from, last } = drag;
+      axisBrushes.set(axis.key, { field: axis.field, kind: axis.kind, native: axis.native,
+        range: [from[1], last[1]].map((p) => position(axis, axis.native, p)).sort((a, b) => a - b) });
+      brushChanged();
+    }
     if (drag && drag.brush && dragged) {
       const { chart, from, last } = drag;
       const view = viewOf(chart);
@@ -710,6 +783,8 @@
     dragged = false;
   }, true);
   document.addEventListener('dblclick', (event) => {
+    const band = event.target.closest && event.target.closest('g.pc-axis[data-field] rect.pc-band');
+    if (band && axisBrushes.delete(parallelAxisOf(band.parentNode).key)) brushChanged();
     const hit = plotAt(event);
     if (hit) setView(hit.chart, null);
   });
@@ -777,7 +852,7 @@
   window.ecoptReport = {
     update(changed) {
       for (const row of changed) trials.set(row.number, row);
-      if (brush) brushed = brushedTrials();
+      if (brushed) brushed = brushedTrials();
       listing = null;
       renderTable();
       restoreCharts();

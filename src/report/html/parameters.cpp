@@ -171,12 +171,16 @@ svg::Axis parameter_axis(const Page& page, const std::string& name) { return par
 
 namespace {
 
+// The page data's field of a parameter's values: params.i, i its place in
+// page.parameters.
+std::string param_field(const Page& page, const std::string& name) {
+  return fmt::format("params.{}", std::find(page.parameters.begin(), page.parameters.end(), name) - page.parameters.begin());
+}
+
 // One small chart per objective for one parameter; a numeric parameter's
-// may be brushed (its values are the page data's params.i, i its place in
-// page.parameters).
+// may be brushed.
 std::string param_charts(const Page& page, const std::string& name) {
   const ParamAxis x = param_axis(page, name);
-  const auto column = std::find(page.parameters.begin(), page.parameters.end(), name) - page.parameters.begin();
   std::string out;
   for (std::size_t o = 0; o < page.spec.objectives.size(); ++o) {
     const Objective& objective = page.spec.objectives[o];
@@ -185,7 +189,7 @@ std::string param_charts(const Page& page, const std::string& name) {
     chart.height = 230;
     chart.x = x.axis;
     if (x.axis.categories.empty()) {
-      chart.x_field = fmt::format("params.{}", column);
+      chart.x_field = param_field(page, name);
       chart.y_field = fmt::format("values.{}", o);
     }
     chart.aria_label = fmt::format("{} against {}", objective.name, name);
@@ -299,9 +303,14 @@ std::string parallel_section(const Page& page) {
   }
   svg::ParallelChart chart;
   chart.aria_label = "parallel coordinates of parameters and objectives";
-  for (const auto& param : params) chart.axes.push_back(param.axis);
+  // A numeric axis may be brushed.
+  for (const auto& param : params) {
+    chart.axes.push_back(param.axis);
+    chart.fields.push_back(param.axis.categories.empty() ? param_field(page, param.axis.label) : "");
+  }
   for (std::size_t o = 0; o < page.spec.objectives.size(); ++o) {
     chart.axes.push_back(objective_axis(page.spec.objectives[o], objective_values(page, o)));
+    chart.fields.push_back(fmt::format("values.{}", o));
   }
   const auto others = static_cast<std::size_t>(std::count_if(
       page.complete.begin(), page.complete.end(), [&](const Trial* t) { return !page.marked.count(t->number); }));

@@ -4,9 +4,12 @@
 // logged to the console and no request leaves the machine.
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
+#include <set>
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -65,14 +68,15 @@ std::string ready = "document.body && document.body.getAttribute('data-report-re
 
 // A worker elsewhere: a trial is asked through storage and told through the
 // real ecopt binary, as a script would.
-void tell_a_trial(const std::string& url, const StudyRecord& study) {
+void tell_a_trial(const std::string& url, const StudyRecord& study, double accuracy = 0.97,
+                  double samples_per_j = 9000) {
   auto worker = open_storage(url);
   const Trial trial = worker->create_trial(study.id, nlohmann::json::object());
   worker->set_trial_params(trial.id, {{"width", std::int64_t{64}}, {"depth", std::int64_t{2}}});
   const auto told = ecopt::testing::run_process(
       {ECOPT_BINARY_DIR "/src/cli/ecopt", "tell", "--storage", url, "--study-name", "demo",
-       "--trial-number", std::to_string(trial.number), "--values", "0.97,9000",
-       "--user-attrs", R"({"accuracy": 0.97, "inference_j_per_sample": 0.000111})"});
+       "--trial-number", std::to_string(trial.number), "--values", fmt::format("{},{}", accuracy, samples_per_j),
+       "--user-attrs", fmt::format(R"({{"accuracy": {}, "inference_j_per_sample": {}}})", accuracy, 1 / samples_per_j)});
   ASSERT_EQ(told.exit_code, 0) << told.output;
 }
 
@@ -187,7 +191,8 @@ TEST_F(DashboardBrowser, PagesFitAt1280And1920WithoutNetworkOrConsoleOutput) {
 // Issue 30: the study page's charts explore as the report's do (one script
 // serves both), and a live update keeps the reader's zoom and brush: the
 // front chart's ticks stay those of the zoomed view and the table stays
-// filtered to the brushed trials, now out of one trial more.
+// filtered to the brushed trials (a rectangle on the front chart and a range
+// of the parallel coordinates' accuracy axis), now out of one trial more.
 TEST_F(DashboardBrowser, ZoomBrushAndHoverWorkLiveAndOutlastAnUpdateAt1280And1920) {
   namespace explore = ecopt::testing;
   const std::string front = "#pareto svg.chart";
@@ -226,6 +231,17 @@ TEST_F(DashboardBrowser, ZoomBrushAndHoverWorkLiveAndOutlastAnUpdateAt1280And192
     if (const char* screenshots = std::getenv("ECOPT_SCREENSHOT_DIR"); screenshots && width == 1280) {
       std::ofstream(fs::path(screenshots) / "explore.png", std::ios::binary) << browser.screenshot_png("#pareto");
     }
+    // A range of the parallel coordinates' accuracy axis joins the brush.
+    const auto top = explore::axis_point(browser, "accuracy", 0.05);
+    const auto bottom = explore::axis_point(browser, "accuracy", 0.6);
+    const auto by_accuracy = explore::lines_crossing(browser, "accuracy", top.y, bottom.y);
+    explore::drag(browser, top, bottom);
+    std::set<std::int64_t> on_both;
+    std::set_intersection(brushed.begin(), brushed.end(), by_accuracy.begin(), by_accuracy.end(),
+                          std::inserter(on_both, on_both.end()));
+    ASSERT_FALSE(on_both.empty());
+    ASSERT_LT(by_accuracy.size(), static_cast<std::size_t>(trials));
+    EXPECT_EQ(explore::table_rows(browser), on_both);
 
     tell_a_trial(url, study);
     const int told = trials++;
@@ -234,9 +250,68 @@ TEST_F(DashboardBrowser, ZoomBrushAndHoverWorkLiveAndOutlastAnUpdateAt1280And192
     EXPECT_EQ(explore::tick_labels(browser, front, 'x'), zoomed) << "the update lost the zoom";
     auto rows = explore::table_rows(browser);
     rows.erase(told);
-    EXPECT_EQ(rows, brushed) << "the update lost the brush";
+    EXPECT_EQ(rows, on_both) << "the update lost the brush";
+    EXPECT_EQ(browser.evaluate("document.querySelectorAll('#parallel rect.brush').length"), 1);
     const std::string filter = browser.evaluate("document.querySelector('#trials .brush-filter').textContent");
     EXPECT_NE(filter.find(fmt::format(" of {} trials", trials)), std::string::npos) << filter;
+    EXPECT_TRUE(browser.console().empty()) << browser.console().front();
+  }
+}
+
+// Clicks a field of the page and types `text` into it with real key
+// events, as a reader does.
+void type_into(ChromiumSession& browser, const std::string& selector, const std::string& text) {
+  const auto box = browser.evaluate(fmt::format(
+      R"js((() => {{ const field = document.querySelector('{}'); field.scrollIntoView({{ block: 'center' }});
+        const r = field.getBoundingClientRect(); return [r.left + r.width / 2, r.top + r.height / 2]; }})())js",
+      selector));
+  const double x = box[0].get<double>();
+  const double y = box[1].get<double>();
+  browser.mouse("mousePressed", x, y, {{"button", "left"}, {"buttons", 1}, {"clickCount", 1}});
+  browser.mouse("mouseReleased", x, y, {{"button", "left"}, {"buttons", 0}, {"clickCount", 1}});
+  for (const char c : text) browser.key(std::string(1, c));
+}
+
+// Issue 30: limits typed into the selection panel and its pick outlast a
+// live update. The rule picks the most accurate trial of the front within
+// the limits; a trial told through the real `ecopt tell` with accuracy
+// 0.97 (above every demo trial's) becomes the pick where the limits admit
+// it, and leaves the pick alone where its efficiency falls short of one.
+TEST_F(DashboardBrowser, LimitsTypedIntoTheSelectionPanelAndThePickOutlastAnUpdateAt1280And1920) {
+  RunningDashboard dashboard(test_options(url));
+  int trials = kDemoTrials;
+  // At 1280 px the told trial is within the limits, at 1920 px its
+  // efficiency is below the typed 200 samples/J.
+  for (const auto& [width, samples_per_j] : {std::pair{1280, 300.0}, std::pair{1920, 100.0}}) {
+    SCOPED_TRACE(fmt::format("{} px", width));
+    ChromiumSession browser(scratch / std::to_string(width), width, 1000);
+    browser.navigate(dashboard.url("/study?name=demo"));
+    ASSERT_TRUE(browser.wait_for(ready, std::chrono::seconds(10)));
+    browser.evaluate("(() => { const select = document.querySelector('#choose select'); select.value = 'max:accuracy';"
+                     " select.dispatchEvent(new Event('input', { bubbles: true })); })()");
+    type_into(browser, "#choose input[data-limit=\"0\"]", "0.85");
+    type_into(browser, "#choose input[data-limit=\"1\"]", "200");
+    const std::string picked = "document.getElementById('choose').dataset.picked";
+    const std::string before = browser.evaluate(picked);
+    EXPECT_EQ(browser.evaluate("document.querySelector('#choose .choose-cli').textContent"),
+              "The same from the command line: ecopt best-trials --study-name 'demo' --where "
+              "'accuracy>=0.85,inference_samples_per_j>=200' --pick 'max:accuracy'");
+    browser.evaluate("window.servedPanel = document.getElementById('choose'), true");
+
+    tell_a_trial(url, study, 0.96 + 0.01 * (width == 1920), samples_per_j);
+    const int told = trials++;
+    ASSERT_TRUE(browser.wait_for("document.getElementById('choose') !== window.servedPanel", std::chrono::seconds(5)))
+        << "the panel was not updated within 5 s of the tell";
+    EXPECT_EQ(browser.evaluate("document.querySelector('#choose input[data-limit=\"0\"]').value"), "0.85");
+    EXPECT_EQ(browser.evaluate("document.querySelector('#choose input[data-limit=\"1\"]').value"), "200");
+    EXPECT_EQ(browser.evaluate("document.querySelector('#choose select').value"), "max:accuracy");
+    const std::string after = browser.evaluate(picked);
+    if (samples_per_j >= 200) {
+      EXPECT_EQ(after, std::to_string(told)) << "the pick did not follow the more accurate trial";
+    } else {
+      EXPECT_EQ(after, before) << "the pick followed a trial the limits leave out";
+    }
+    EXPECT_EQ(browser.evaluate("document.querySelector('#choose tr.picked').dataset.trial"), after);
     EXPECT_TRUE(browser.console().empty()) << browser.console().front();
   }
 }

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <iostream>
 #include <regex>
 
 #include <fmt/format.h>
@@ -18,6 +19,7 @@
 #include "ecopt/core/escape.hpp"
 #include "ecopt/report/metrics.hpp"
 #include "ecopt/report/report.hpp"
+#include "explore.hpp"
 
 namespace ecopt::report {
 namespace {
@@ -186,6 +188,28 @@ TEST(LargeStudy, TheTableShowsAHundredRowsAPageInChromium) {
     EXPECT_EQ(browser.evaluate("document.querySelector('#trial-details h3').textContent"), "Trial 3 · COMPLETE");
     EXPECT_NE(browser.evaluate("document.getElementById('trial-details').textContent").get<std::string>().find("trials.json"),
               std::string::npos);
+
+    // A drag along a parallel axis filters every trial, not only the lines
+    // drawn: along all of it (its 6 % padding left out), every complete
+    // trial; along its upper half,
+    // more than the drawn lines crossing it.
+    const auto complete = std::count_if(large.trials.begin(), large.trials.end(),
+                                        [](const Trial& t) { return t.state == TrialState::Complete; });
+    const std::string filter = "document.querySelector('#trials .brush-filter').textContent";
+    browser.evaluate("document.querySelector('#trial-details .close').click()");  // the drawer covers the chart
+    ecopt::testing::drag(browser, ecopt::testing::axis_point(browser, "accuracy", 0.01),
+                         ecopt::testing::axis_point(browser, "accuracy", 0.99));
+    EXPECT_EQ(browser.evaluate(filter), fmt::format("{} of {} trials, brushed on the chart — clear filter", complete, kTrials));
+    browser.evaluate("document.querySelector('#trials .brush-filter button').click()");
+    const auto top = ecopt::testing::axis_point(browser, "accuracy", 0.02);
+    const auto middle = ecopt::testing::axis_point(browser, "accuracy", 0.5);
+    const auto drawn = ecopt::testing::lines_crossing(browser, "accuracy", top.y, middle.y);
+    ecopt::testing::drag(browser, top, middle);
+    const std::string text = browser.evaluate(filter);
+    const auto brushed = std::stol(text.substr(0, text.find(' ')));
+    EXPECT_GT(brushed, static_cast<long>(drawn.size())) << text;
+    EXPECT_LT(brushed, complete) << text;
+    std::cout << text << " (" << drawn.size() << " lines drawn cross the stretch)\n";
     EXPECT_TRUE(browser.console().empty()) << browser.console().front();
   }
   fs::remove_all(scratch);

@@ -143,7 +143,7 @@ class MemoryStorage final : public Storage {
   }
 
   std::vector<Trial> fail_stale_trials(std::int64_t study_id,
-                                       std::chrono::seconds timeout) override {
+                                       std::chrono::milliseconds timeout) override {
     std::lock_guard lock(mutex_);
     study_locked(study_id);
     const TimePoint now = rules::stored_now(options_);

@@ -352,7 +352,7 @@ class SqlStorage final : public Storage {
   }
 
   std::vector<Trial> fail_stale_trials(std::int64_t study_id,
-                                       std::chrono::seconds timeout) override {
+                                       std::chrono::milliseconds timeout) override {
     std::vector<Trial> failed;
     write([&] {
       failed.clear();

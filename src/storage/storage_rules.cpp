@@ -183,14 +183,14 @@ void finish(Trial& trial, const StudySpec& spec, const TrialResult& result, Time
   trial.finished_at = now;
 }
 
-bool fail_if_stale(Trial& trial, TimePoint now, std::chrono::seconds timeout) {
+bool fail_if_stale(Trial& trial, TimePoint now, std::chrono::milliseconds timeout) {
   // Runners beat from the start; a trial with no heartbeat was asked for by
   // a user (ecopt ask, Python's study.ask) and waits for their tell.
   if (trial.state != TrialState::Running || !trial.heartbeat_at) return false;
   if (now - *trial.heartbeat_at <= timeout) return false;
   trial.state = TrialState::Failed;
-  trial.fail_reason = fmt::format("{}: no heartbeat for more than {} s", kStaleFailPrefix,
-                                  timeout.count());
+  trial.fail_reason = fmt::format("{}: no heartbeat for more than {:g} s", kStaleFailPrefix,
+                                  std::chrono::duration<double>(timeout).count());
   trial.finished_at = now;
   return true;
 }

@@ -65,7 +65,7 @@ void report_intermediate(Trial& trial, std::int64_t step, const nlohmann::json& 
 void finish(Trial& trial, const StudySpec& spec, const TrialResult& result, TimePoint now);
 // Fails the trial when RUNNING with its last heartbeat older than
 // `timeout`; one that never had a heartbeat is never stale.
-bool fail_if_stale(Trial& trial, TimePoint now, std::chrono::seconds timeout);
+bool fail_if_stale(Trial& trial, TimePoint now, std::chrono::milliseconds timeout);
 
 // Objective values as JSON: non-finite ones (allowed only for FAILED) are
 // stored as null and read back as NaN.

@@ -77,7 +77,7 @@ TrialClaimer::TrialClaimer(Study& study, const SearchSpace& space, Sampler& samp
       sampler_(sampler),
       n_trials_(n_trials),
       retry_failed_(file.retry_failed),
-      stale_after_(std::chrono::seconds(static_cast<long long>(std::ceil(file.stale_after_s)))),
+      stale_after_(std::llround(file.stale_after_s * 1000.0)),
       out_(out) {}
 
 // A trial whose process on this host has died (kill -9, a crash) is failed
@@ -89,8 +89,9 @@ void TrialClaimer::fail_orphans() {
     if (!orphaned(trial)) {
       if (!running_reported_) {
         out_ << fmt::format("trial {} is RUNNING {}; it is failed as stale if it sends no "
-                            "heartbeat for {} s\n",
-                            trial.number, describe_runner(trial), stale_after_.count());
+                            "heartbeat for {:g} s\n",
+                            trial.number, describe_runner(trial),
+                            std::chrono::duration<double>(stale_after_).count());
       }
       continue;
     }

@@ -317,6 +317,20 @@ TEST_P(StorageConformance, TrialsAreOrderedByNumberAndFoundByNumber) {
 // Only a trial whose runner sends heartbeats can go stale: one asked for
 // with `ecopt ask` (no heartbeat ever) waits for its tell however long it
 // takes (docs/scaling.md).
+// A timeout under a second is kept to the millisecond, not rounded.
+TEST_P(StorageConformance, AStaleTimeoutUnderASecondIsKeptToTheMillisecond) {
+  const auto study = make_study();
+  const Trial beating = storage_->create_trial(study.id, {});
+  storage_->record_heartbeat(beating.id);
+  advance(400ms);
+  EXPECT_TRUE(storage_->fail_stale_trials(study.id, 500ms).empty());
+  advance(200ms);
+  const auto failed = storage_->fail_stale_trials(study.id, 500ms);
+  ASSERT_EQ(failed.size(), 1u);
+  const auto reason = failed[0].fail_reason.value_or("");
+  EXPECT_TRUE(reason.ends_with("no heartbeat for more than 0.5 s")) << reason;
+}
+
 TEST_P(StorageConformance, StaleTrialsAreThoseWhoseHeartbeatIsTooOld) {
   const auto study = make_study();
   const Trial asked = storage_->create_trial(study.id, {});

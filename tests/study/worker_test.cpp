@@ -226,6 +226,23 @@ TEST_F(Workers, RetriesWaitingBehindALongRetryStayAlive) {
   EXPECT_EQ(trials[3].state, TrialState::Complete) << trials[3].fail_reason.value_or("");
 }
 
+// A stale time that is not whole seconds is kept as given: a worker that
+// finds another's trial RUNNING names the time it will wait for.
+TEST_F(Workers, AStaleTimeIsKeptToTheMillisecond) {
+  const std::string url = "sqlite:///" + (dir_ / "many.db").string();
+  const auto study = write_study(dir_, {.url = url, .n_trials = 1, .stale_after_s = 2.5});
+  std::ofstream(dir_ / "hold") << "1";
+  CliChild first({ECOPT_CLI_PATH, "worker", study, "--allow-shared"}, dir_.path());
+  ASSERT_TRUE(trial_started(dir_.path())) << first.out_so_far() << first.err_so_far();
+  CliChild second({ECOPT_CLI_PATH, "worker", study, "--allow-shared"}, dir_.path());
+  EXPECT_TRUE(second.wait_for_output("trial 0 is RUNNING by process", std::chrono::seconds(30)))
+      << second.out_so_far() << second.err_so_far();
+  std::filesystem::remove(dir_ / "hold");
+  EXPECT_THAT(second.out_so_far(), HasSubstr("it is failed as stale if it sends no heartbeat for 2.5 s\n"));
+  EXPECT_EQ(first.wait().exit_code, 0);
+  EXPECT_EQ(second.wait().exit_code, 0);
+}
+
 TEST_F(Workers, ALeaseOnADeviceWithoutAMeterIsRefusedBeforeAnyTrial) {
   const std::string url = "sqlite:///" + (dir_ / "many.db").string();
   const auto study = write_study(dir_, {url, 3});

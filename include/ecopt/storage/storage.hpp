@@ -101,7 +101,7 @@ class Storage {
   // `timeout`, with a fail_reason starting kStaleFailPrefix; returns them. Atomic:
   // concurrent callers never fail one trial twice nor a finished one.
   virtual std::vector<Trial> fail_stale_trials(std::int64_t study_id,
-                                               std::chrono::seconds timeout) = 0;
+                                               std::chrono::milliseconds timeout) = 0;
 
   // Trials created or changed after `version` (0: every trial). Each write
   // to a trial gives it the study's next version, in commit order, so the

@@ -83,7 +83,7 @@ class TrialClaimer {
   Sampler& sampler_;
   std::int64_t n_trials_;
   int retry_failed_;
-  std::chrono::seconds stale_after_;
+  std::chrono::milliseconds stale_after_;
   std::ostream& out_;
   std::deque<TrialHandle> owed_retries_;  // retry trials created, not yet run
   std::size_t position_ = 0;            // in the study's change log

@@ -518,7 +518,7 @@ TEST_F(Tune, AnAskedTrialIsNotFailedAsStaleByAWorker) {
   const std::string url = "sqlite:///" + (dir_ / "mixed.db").string();
   std::ofstream(dir_ / "ok.sh") << "echo \"ECOPT {\\\"f0\\\": $ECOPT_PARAM_X}\"\n";
   const auto study = testing::command_study(dir_.path(), "mixed", url, 1, dir_ / "ok.sh", "",
-                                            "heartbeat_interval_s = 0.2\nstale_after_s = 1");
+                                            "heartbeat_interval_s = 0.1\nstale_after_s = 0.3");
   ASSERT_EQ(ecopt({"tune", study}).exit_code, 0);
   const auto asked = ecopt({"ask", "--storage", url, "--study-name", "mixed", "--search-space",
                             R"({"x": {"type": "float", "low": 0.0, "high": 1.0}})",
@@ -528,7 +528,7 @@ TEST_F(Tune, AnAskedTrialIsNotFailedAsStaleByAWorker) {
   // Let the asked trial grow older than stale_after_s.
   const auto asked_at = std::chrono::steady_clock::now();
   testing::wait_until(
-      [&] { return std::chrono::steady_clock::now() - asked_at > std::chrono::milliseconds(1500); },
+      [&] { return std::chrono::steady_clock::now() - asked_at > std::chrono::milliseconds(450); },
       std::chrono::seconds(3));
   const auto tuned = ecopt({"tune", study, "--n-trials", "3"});
   // It runs its own trial and ends one short, naming the asked one as RUNNING.

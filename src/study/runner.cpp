@@ -29,6 +29,7 @@
 #include "ecopt/study/worker.hpp"
 #include "ecopt/tasks/task.hpp"
 #include "console_report.hpp"
+#include "run_energy.hpp"
 
 namespace ecopt {
 
@@ -273,100 +274,12 @@ struct TrialRun {
   bool overlapped = false;  // a machine-wide meter saw another trial's work
 };
 
-// The trial's own share of its window: each machine-wide reading splits its
-// overlapped time evenly among the trials reading that meter then; the
-// rest is its own.
-void attribute(EnergyRecord& record, const WindowResult& window, const Overlap& overlap) {
-  double machine_wide_j = 0.0;
-  double others_j = 0.0;
-  for (const auto& reading : window.readings) {
-    if (!is_machine_wide(reading.source)) continue;
-    machine_wide_j += reading.gross_j;
-    others_j += reading.gross_j * (1.0 - overlap.share_of(reading.device));
-  }
-  if (!overlap.shared || !(machine_wide_j > 0.0) || !(record.gross_j > 0.0)) return;
-  record.shared = true;
-  record.attributed_fraction = (record.gross_j - others_j) / record.gross_j;
-}
-
-// The machine-wide meters a window reads now: where other trials' work
-// would show in its figures (its package's only, for a pinned trial where
-// RAPL measures each package).
-std::vector<std::string> machine_wide_scope(const EnergyMonitor& monitor) {
-  std::vector<std::string> devices;
-  for (const Meter* meter : monitor.counted_meters())
-    if (is_machine_wide(meter->source())) devices.push_back(meter->device());
-  return devices;
-}
-
-// One energy window of this process's work, registered with the machine's
-// activity where a machine-wide meter is shared with other workers, so
-// that its record keeps only its own share (attribute()).
-class AttributedWindow {
- public:
-  AttributedWindow(EnergyMonitor& monitor, MachineActivity* activity, const std::string& window,
-                   const std::string& who)
-      : activity_(activity),
-        registration_(activity ? std::optional(activity->begin(who, machine_wide_scope(monitor))) : std::nullopt),
-        window_(monitor, window) {}
-
-  EnergyRecord end(const std::string& record_name) {
-    const WindowResult measured = window_.end();
-    EnergyRecord record = energy_record(record_name, measured);
-    if (registration_) attribute(record, measured, activity_->end(*registration_));
-    return record;
-  }
-
- private:
-  MachineActivity* activity_;
-  std::optional<MachineActivity::Registration> registration_;  // before the window opens
-  ScopedWindow window_;
-};
-
-// The tuner's own work, charged to the trial it was done for: the idle
-// baseline to the worker's first trial, then each trial's ask and claim
-// and, once told, its tell. A claim that found no trial is charged to the
-// next one.
-class TunerAccount {
- public:
-  void add(EnergyRecord window) { windows_.push_back(std::move(window)); }
-  EnergyRecord record() const { return record_of_windows(kTunerRecord, windows_); }
-
-  // Rewrites the told trial's kTunerRecord with its tell added (the record
-  // was stored with the result, before the tell could be measured).
-  void charge_tell(Storage& storage, Trial& told, EnergyRecord tell) {
-    add(std::move(tell));
-    EnergyRecord tuner = record();
-    windows_.clear();
-    if (const auto stored = find_energy_record(told.user_attrs, kTunerRecord))
-      tuner.shared = tuner.shared || stored->shared;
-    write_energy_records(told.user_attrs, {tuner});
-    storage.set_trial_user_attrs(told.id, {{kEnergyRecordsAttr, told.user_attrs[kEnergyRecordsAttr]}});
-  }
-  void drop() { windows_.clear(); }
-
- private:
-  std::vector<EnergyRecord> windows_;
-};
-
 // A trial whose measured devices were shared with parallel trials says so
 // in every energy record it stores (the task's phases too), so no report
 // passes it off as a clean measurement.
 void store_energy(TrialRun& run, bool shared) {
   for (auto& record : run.energy) record.shared = record.shared || shared;
   write_energy_records(run.result.user_attrs, run.energy);
-}
-
-// Devices held beside parallel trials put their work in this trial's
-// figures only where a meter reads the whole device; the CPU-time estimate
-// counts this trial's own processes whoever else runs on the CPU.
-bool lease_mixes_energy(const DeviceLease& lease, const EnergyMonitor& monitor) {
-  const auto& meters = monitor.meters();
-  return std::any_of(lease.shared().begin(), lease.shared().end(), [&](const std::string& device) {
-    return std::any_of(meters.begin(), meters.end(), [&](const auto& meter) {
-      return device_matches(device, meter->device()) && !is_estimate(meter->source());
-    });
-  });
 }
 
 // The trial's carbon, stored with it: its tuning energy and the tuner's
@@ -385,32 +298,6 @@ std::optional<std::string> store_carbon(TrialRun& run, const IntensitySource& in
   } catch (const Error& error) {
     return error.what();
   }
-  return std::nullopt;
-}
-
-std::vector<std::string> leased_devices(const DeviceLease& lease) {
-  auto devices = lease.exclusive();
-  devices.insert(devices.end(), lease.shared().begin(), lease.shared().end());
-  return devices;
-}
-
-// What a leased trial is charged for: a CPU set's own package where a
-// meter measures each package (RAPL's cpu:N), so that trials on other
-// packages stay out of its figures; else every device it leased.
-std::vector<std::string> charged_devices(const DeviceLease& lease, const EnergyMonitor& monitor) {
-  auto devices = leased_devices(lease);
-  if (lease.cpus().empty()) return devices;
-  const auto package = fmt::format("cpu:{}", lease.cpu_package());
-  const auto& meters = monitor.meters();
-  if (std::none_of(meters.begin(), meters.end(), [&](const auto& meter) { return meter->device() == package; }))
-    return devices;
-  std::replace(devices.begin(), devices.end(), std::string(kCpuLease), package);
-  return devices;
-}
-
-std::optional<std::string> leased_accelerator(const DeviceLease& lease) {
-  for (const auto& device : leased_devices(lease))
-    if (device != kCpuLease) return device;
   return std::nullopt;
 }
 
@@ -440,15 +327,18 @@ std::function<void(std::string_view)> stream_echo(const TrialContextData& data, 
 TrialRun run_trial(TrialContextData& data, const AskResult& asked,
                    std::vector<TrialHandle> beating, std::optional<std::string> device) {
   const StudySpec& spec = data.study.spec();
-  TaskContext context{asked.params, asked.number, data.monitor, data.stop, {}, {}};
-  context.space = &data.space;
-  context.device = std::move(device);
-  context.report = [&](const IntermediateReport& report) {
-    return report_intermediate(data.study, data.file.pruning, asked.number, report);
-  };
-  context.log = [&](const std::string& line) {
-    data.out << fmt::format("  trial {}: {}\n", asked.number, line) << std::flush;
-  };
+  TaskContext context{.params = asked.params,
+                      .trial_number = asked.number,
+                      .monitor = data.monitor,
+                      .stop_requested = data.stop,
+                      .report = [&](const IntermediateReport& report) {
+                        return report_intermediate(data.study, data.file.pruning, asked.number, report);
+                      },
+                      .log = [&](const std::string& line) {
+                        data.out << fmt::format("  trial {}: {}\n", asked.number, line) << std::flush;
+                      },
+                      .space = &data.space,
+                      .device = std::move(device)};
   const std::string window = fmt::format("trial-{}", asked.number);
   Heartbeat heartbeat(data.storage_url, std::move(beating), data.file);
   TrialRun run;
@@ -484,74 +374,6 @@ TrialRun run_trial(TrialContextData& data, const AskResult& asked,
 }
 
 // --- the loop -------------------------------------------------------------
-
-std::unique_ptr<EnergyMonitor> make_monitor(const StudyFile& file, std::ostream& out) {
-  auto discovery = discover_meters(discovery_options(file));
-  // What is missing first: the warnings refer to these reasons.
-  for (const auto& line : discovery.unavailable) out << "energy: unavailable: " << line << '\n';
-  for (const auto& line : discovery.warnings) out << "energy: " << line << '\n';
-  if (discovery.meters.empty()) {
-    std::string reasons;
-    for (const auto& line : discovery.unavailable) reasons += (reasons.empty() ? "" : "; ") + line;
-    throw UnavailableError(fmt::format(
-        "{}: no energy meter is available ({}); allow the estimate with [energy] allow_estimate = "
-        "true",
-        file.origin, reasons));
-  }
-  auto monitor = std::make_unique<EnergyMonitor>(std::move(discovery.meters));
-  for (const auto& meter : monitor->meters()) {
-    out << fmt::format("energy: {} via {}\n", meter->device(), to_string(meter->source()));
-  }
-  return monitor;
-}
-
-// Overlaps matter only where a meter counts the whole machine.
-std::unique_ptr<MachineActivity> machine_activity(const EnergyMonitor& monitor,
-                                                  const RunOptions& options) {
-  const auto& meters = monitor.meters();
-  if (std::none_of(meters.begin(), meters.end(),
-                   [](const auto& meter) { return is_machine_wide(meter->source()); })) {
-    return nullptr;
-  }
-  return std::make_unique<MachineActivity>(options.lease_dir.value_or(default_lease_dir()));
-}
-
-// Idle power with no trial of any worker running on the machine: a
-// neighbour's trial would be counted as idle and understate every net figure.
-// Locks are taken in the one order every worker keeps (docs/scaling.md):
-// device leases, then the machine gate, then machine.lock. A trial holds its
-// lease before it passes the gate, so the baseline takes every lease of the
-// node before the gate; taking the gate first would wait for a lease whose
-// holder waits at the gate. Returns the baseline's own energy, which is the
-// tuner's work (no other work runs meanwhile, so none is attributed away).
-std::optional<EnergyRecord> measure_idle(const StudyFile& file, EnergyMonitor& monitor,
-                                         MachineActivity* activity, DeviceLeases* leases,
-                                         const std::atomic<bool>& stop, std::ostream& out) {
-  if (file.energy.idle_baseline_s <= 0) return std::nullopt;
-  // Every device lease of the node: no worker's trial runs on a measured
-  // GPU meanwhile, with or without a machine-wide meter.
-  const DeviceLease whole_node = leases ? leases->acquire_machine(stop) : DeviceLease();
-  std::optional<EnergyRecord> spent;
-  const auto measure = [&] {
-    out << fmt::format("energy: measuring idle power for {}s ...\n", file.energy.idle_baseline_s)
-        << std::flush;
-    ScopedWindow window(monitor, "idle baseline");
-    monitor.measure_idle_baseline(
-        std::chrono::milliseconds(std::llround(file.energy.idle_baseline_s * 1000)));
-    spent = energy_record(kTunerRecord, window.end());
-  };
-  if (!activity) {
-    measure();
-    return spent;
-  }
-  activity->exclusively(measure, [&](std::size_t running) {
-    out << fmt::format("energy: waiting for {} running trial{} on this machine to end before "
-                       "measuring idle power\n",
-                       running, running == 1 ? "" : "s")
-        << std::flush;
-  });
-  return spent;
-}
 
 // A trial whose heartbeats did not reach the storage (an outage) may have
 // been failed as stale by another worker, which retries it: its result is

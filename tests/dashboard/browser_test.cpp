@@ -21,6 +21,7 @@
 #include "report/explore.hpp"
 #include "running_dashboard.hpp"
 #include "storage/process.hpp"
+#include "support/subprocess.hpp"
 
 namespace ecopt::dashboard {
 namespace {
@@ -36,19 +37,11 @@ class DashboardBrowser : public ::testing::Test {
  protected:
   void SetUp() override {
     ECOPT_SKIP_WITHOUT_CHROMIUM();
-    scratch = fs::temp_directory_path() /
-              fmt::format("ecopt-dashboard-browser-{}-{}", ::getpid(),
-                          ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(scratch);
-    fs::create_directories(scratch);
     url = "sqlite:///" + (scratch / "demo.db").string();
     auto storage = open_storage(url);
     // A budget, so that the pages show its progress too.
     study = report::testing::make_demo_study(*storage, "demo", kDemoTrials, 7,
                                              {.energy_kwh = 0.05, .wall_time_s = 7200, .min_hypervolume_per_kwh = 1.0});
-  }
-  void TearDown() override {
-    if (!scratch.empty()) fs::remove_all(scratch);
   }
 
   // Every request went to `origin` (or was the page's own data).
@@ -59,7 +52,8 @@ class DashboardBrowser : public ::testing::Test {
     }
   }
 
-  fs::path scratch;
+  ecopt::testing::TempDir scratch_dir{"dashboard-browser"};  // removed with the fixture
+  fs::path scratch = scratch_dir.path();
   std::string url;
   StudyRecord study;
 };

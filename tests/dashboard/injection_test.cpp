@@ -22,6 +22,7 @@
 #include "report/chromium.hpp"
 #include "running_dashboard.hpp"
 #include "storage/process.hpp"
+#include "support/subprocess.hpp"
 
 namespace ecopt::dashboard {
 namespace {
@@ -80,11 +81,6 @@ class PageInjection : public ::testing::Test {
  protected:
   void SetUp() override {
     ECOPT_SKIP_WITHOUT_CHROMIUM();
-    scratch = fs::temp_directory_path() /
-              fmt::format("ecopt-injection-{}-{}", ::getpid(),
-                          ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(scratch);
-    fs::create_directories(scratch);
     url = "sqlite:///" + (scratch / "planted.db").string();
     ecopt({"create-study", "--storage", url, "--study-name", kStudy, "--directions",
            "maximize,minimize,minimize", "--objective-names",
@@ -102,9 +98,6 @@ class PageInjection : public ::testing::Test {
              nlohmann::json{{payload("metric name"), 0.5}}.dump()});
     }
     TrialLog(trial_log_path(*trial_log_dir(url, kStudy), running), {}).add(payload("log line"));
-  }
-  void TearDown() override {
-    if (!scratch.empty()) fs::remove_all(scratch);
   }
 
   static std::string ecopt(const std::vector<std::string>& args) {
@@ -164,7 +157,8 @@ class PageInjection : public ::testing::Test {
     EXPECT_EQ(browser.evaluate("document.body.dataset.late ?? 'refused'"), "refused");
   }
 
-  fs::path scratch;
+  ecopt::testing::TempDir scratch_dir{"dashboard-injection"};  // removed with the fixture
+  fs::path scratch = scratch_dir.path();
   std::string url;
 };
 

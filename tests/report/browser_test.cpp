@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "chromium.hpp"
+#include "support/subprocess.hpp"
 #include "demo_study.hpp"
 #include "ecopt/report/report.hpp"
 #include "known_study.hpp"
@@ -67,16 +68,9 @@ class Browser : public ::testing::Test {
  protected:
   void SetUp() override {
     ECOPT_SKIP_WITHOUT_CHROMIUM();
-    scratch = fs::temp_directory_path() /
-              fmt::format("ecopt-report-browser-{}-{}", ::getpid(),
-                          ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(scratch);
-    fs::create_directories(scratch);
   }
-  void TearDown() override {
-    if (!scratch.empty()) fs::remove_all(scratch);
-  }
-  fs::path scratch;
+  ecopt::testing::TempDir scratch_dir{"report-browser"};  // removed with the fixture
+  fs::path scratch = scratch_dir.path();
 };
 
 TEST_F(Browser, HarnessCatchesAScriptError) {

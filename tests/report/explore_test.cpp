@@ -14,6 +14,7 @@
 #include <gtest/gtest.h>
 
 #include "chromium.hpp"
+#include "support/subprocess.hpp"
 #include "demo_study.hpp"
 #include "ecopt/report/report.hpp"
 #include "explore.hpp"
@@ -35,20 +36,12 @@ class Explore : public ::testing::Test {
  protected:
   void SetUp() override {
     ECOPT_SKIP_WITHOUT_CHROMIUM();
-    scratch = fs::temp_directory_path() /
-              fmt::format("ecopt-report-explore-{}-{}", ::getpid(),
-                          ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(scratch);
-    fs::create_directories(scratch);
     auto storage = open_storage("sqlite:///" + (scratch / "demo.db").string());
     testing::make_demo_study(*storage, "demo", kTrials);
     ReportOptions options;
     options.study_name = "demo";
     options.out_dir = scratch / "report";
     page = "file://" + write_report(*storage, options).html.string();
-  }
-  void TearDown() override {
-    if (!scratch.empty()) fs::remove_all(scratch);
   }
 
   // A browser at `width` px with the report loaded and ready.
@@ -59,7 +52,8 @@ class Explore : public ::testing::Test {
     return browser;
   }
 
-  fs::path scratch;
+  ecopt::testing::TempDir scratch_dir{"report-explore"};  // removed with the fixture
+  fs::path scratch = scratch_dir.path();
   std::string page;
 };
 

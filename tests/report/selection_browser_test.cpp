@@ -62,9 +62,6 @@ class SelectionPanelInChromium : public ::testing::Test {
  protected:
   void SetUp() override {
     ECOPT_SKIP_WITHOUT_CHROMIUM();
-    scratch = fs::temp_directory_path() / fmt::format("ecopt-selection-{}", ::getpid());
-    fs::remove_all(scratch);
-    fs::create_directories(scratch);
     url = "sqlite:///" + (scratch / "choose.db").string();
     auto storage = open_storage(url);
     testing::make_choice_study(*storage, "choose");
@@ -72,9 +69,6 @@ class SelectionPanelInChromium : public ::testing::Test {
     options.study_name = "choose";
     options.out_dir = scratch / "report";
     page = "file://" + write_report(*storage, options).html.string();
-  }
-  void TearDown() override {
-    if (!scratch.empty()) fs::remove_all(scratch);
   }
 
   ecopt::testing::ProcessResult best_trials(std::vector<std::string> extra) const {
@@ -103,7 +97,8 @@ class SelectionPanelInChromium : public ::testing::Test {
     return nlohmann::json::parse(ecopt::testing::read_file(out));
   }
 
-  fs::path scratch;
+  ecopt::testing::TempDir scratch_dir{"selection"};  // removed with the fixture
+  fs::path scratch = scratch_dir.path();
   std::string url;
   std::string page;
 };

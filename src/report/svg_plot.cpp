@@ -183,17 +183,16 @@ std::vector<double> axis_ticks(const Axis& axis, const Scale& scale) {
 // Grid lines at every tick; labels left to right, each only where it
 // does not run into the previous one, and moved in from the chart's right
 // edge where a tick near it would put its label past it.
-std::string x_ticks_svg(const Axis& axis, const Scale& x, double top, double bottom) {
+std::string x_ticks_svg(const Axis& axis, const Scale& x, double top, double bottom, double chart_width) {
   std::string out;
   double free_from = -1e9;
-  const double chart_right = x.pixel_to + kMarginRight;
   for (const double tick : axis_ticks(axis, x)) {
     const double at = x(tick);
     out += fmt::format(R"(<line class="grid" x1="{}" x2="{}" y1="{}" y2="{}"/>)", px(at), px(at),
                        px(top), px(bottom));
     const std::string label = tick_label(axis, tick);
     const double half = text_width(label, kTickFont) / 2.0;
-    const double centre = std::min(at, chart_right - half - 1.0);
+    const double centre = std::min(at, chart_width - half - 1.0);
     if (centre - half < free_from) continue;
     free_from = centre + half + 6.0;
     out += fmt::format(R"(<text class="tick" x="{}" y="{}" text-anchor="middle">{}</text>)", px(centre),
@@ -215,7 +214,7 @@ std::string axes_svg(const Chart& chart, const Scale& x, const Scale& y) {
     out += fmt::format(R"(<text class="tick" x="{}" y="{}" text-anchor="end">{}</text>)",
                        px(left - 6), px(py + 4), tick_label(chart.y, tick));
   }
-  out += R"(</g><g class="ticks x">)" + x_ticks_svg(chart.x, x, top, bottom) + "</g>";
+  out += R"(</g><g class="ticks x">)" + x_ticks_svg(chart.x, x, top, bottom, chart.width) + "</g>";
   out += fmt::format(R"(<rect class="frame" x="{}" y="{}" width="{}" height="{}"/>)", px(left),
                      px(top), px(right - left), px(bottom - top));
   out += fmt::format(R"(<text class="axis-label" x="{}" y="{}" text-anchor="middle"{}</text>)",

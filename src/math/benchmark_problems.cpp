@@ -88,6 +88,22 @@ Point dtlz2(const std::vector<double>& x, std::size_t objectives) {
   return f;
 }
 
+Point branin_currin(const std::vector<double>& x) {
+  require_unit_box(x, 2, "branin_currin");
+  if (x.size() != 2) throw InputError("branin_currin has exactly 2 variables, got " + std::to_string(x.size()));
+  constexpr double pi = std::numbers::pi;
+  const double u = 15.0 * x[0] - 5.0;
+  const double v = 15.0 * x[1];
+  const double branin = std::pow(v - 5.1 / (4.0 * pi * pi) * u * u + 5.0 / pi * u - 6.0, 2) +
+                        10.0 * (1.0 - 1.0 / (8.0 * pi)) * std::cos(u) + 10.0;
+  // 1 - exp(-1 / (2 x2)) tends to 1 as x2 falls to 0.
+  const double decay = x[1] > 0.0 ? 1.0 - std::exp(-1.0 / (2.0 * x[1])) : 1.0;
+  const double a = x[0];
+  const double currin = decay * (2300.0 * a * a * a + 1900.0 * a * a + 2092.0 * a + 60.0) /
+                        (100.0 * a * a * a + 500.0 * a * a + 4.0 * a + 20.0);
+  return {branin, currin};
+}
+
 double zdt1_front_hypervolume(const Point& reference) {
   require_reference_size(reference, 2, "zdt1");
   return zdt_front_hypervolume(
@@ -163,14 +179,29 @@ TestProblem make_test_problem(std::string_view name, std::size_t variables, std:
     problem.front_range = Point(objectives, 1.0);
     problem.position_variables = objectives - 1;
     problem.optimal_rest_value = 0.5;
+  } else if (name == "branin_currin") {
+    if (variables != 2) {
+      throw InputError("branin_currin has exactly 2 variables, got " + std::to_string(variables));
+    }
+    problem.objectives = 2;
+    problem.evaluate = branin_currin;
+    problem.reference = {18.0, 6.0};
+    problem.true_hypervolume = kBraninCurrinFrontHypervolume;
+    // Branin from its minimum 0.397887 to 17.508299 at x = (0, 1); Currin
+    // from 1.180408 there to 5.686144 at Branin's minimiser (0.123894, 0.818333).
+    problem.front_range = {17.110412, 4.505736};
   } else {
-    throw InputError("unknown test problem '" + problem.name + "'; use zdt1, zdt2, zdt3 or dtlz2");
+    throw InputError("unknown test problem '" + problem.name +
+                     "'; use zdt1, zdt2, zdt3, dtlz2 or branin_currin");
   }
   return problem;
 }
 
 std::vector<Point> sample_true_front(const TestProblem& problem, std::size_t points_per_axis) {
   if (points_per_axis < 2) throw InputError("sample_true_front needs at least 2 points per axis");
+  if (problem.position_variables == 0) {
+    throw InputError(problem.name + "'s Pareto set is not a grid of position variables; sample its inputs densely instead");
+  }
   std::size_t count = 1;
   for (std::size_t i = 0; i < problem.position_variables; ++i) count *= points_per_axis;
   std::vector<Point> front;

@@ -1,5 +1,6 @@
 // Optimiser benchmark: ECOpt's samplers on ZDT1, ZDT2, ZDT3 (6 variables),
-// DTLZ2 (6 variables, 3 objectives) and a mixed-parameter model-tuning
+// DTLZ2 (6 variables, 3 objectives; "dtlz2_2obj": 2 objectives),
+// Branin-Currin (2 variables) and a mixed-parameter model-tuning
 // stand-in ("mixed"), through the Sampler interface the
 // CLI uses, with or without the reference point given as thresholds, with
 // noisy observations and with trials pending at every ask. Prints one JSON
@@ -85,6 +86,8 @@ Settings parse(int argc, char** argv) {
 }
 
 ecopt::TestProblem problem_named(const std::string& name) {
+  if (name == "dtlz2_2obj") return ecopt::make_test_problem("dtlz2", 6, 2);
+  if (name == "branin_currin") return ecopt::make_test_problem(name, 2);
   return ecopt::make_test_problem(name, 6, name == "dtlz2" ? 3 : 2);
 }
 

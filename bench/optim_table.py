@@ -12,7 +12,7 @@ import json
 import statistics
 import sys
 
-PROBLEM_ORDER = ["zdt1", "zdt2", "zdt3", "dtlz2", "mixed"]
+PROBLEM_ORDER = ["zdt1", "zdt2", "zdt3", "dtlz2", "mixed", "dtlz2_2obj", "branin_currin"]
 SAMPLER_ORDER = [("ecopt", "mobo"), ("ecopt", "nsga2"), ("ecopt", "sobol"), ("ecopt", "random"),
                  ("optuna", "ecopt-mobo"), ("optuna 4.9", "motpe"), ("optuna", "motpe"), ("optuna", "nsga2"), ("optuna", "random")]
 

@@ -32,8 +32,6 @@ def hypervolume(points, reference):
         return _hypervolume.WFG().compute(points, reference)
     return _hypervolume.compute_hypervolume(points, reference)
 
-VARIABLES = 6
-
 
 def zdt_g(x):
     return 1.0 + 9.0 * sum(x[1:]) / (len(x) - 1)
@@ -65,6 +63,17 @@ def dtlz2(x, objectives=3):
             f *= math.sin(x[objectives - 1 - i] * math.pi / 2)
         values.append(f)
     return values
+
+
+def branin_currin(x):
+    """Branin on x rescaled to [-5, 10] x [0, 15], Currin on x (as src/math/benchmark_problems.cpp)."""
+    u, v = 15.0 * x[0] - 5.0, 15.0 * x[1]
+    branin = ((v - 5.1 / (4.0 * math.pi ** 2) * u * u + 5.0 / math.pi * u - 6.0) ** 2
+              + 10.0 * (1.0 - 1.0 / (8.0 * math.pi)) * math.cos(u) + 10.0)
+    decay = 1.0 - math.exp(-1.0 / (2.0 * x[1])) if x[1] > 0.0 else 1.0
+    a = x[0]
+    currin = decay * (2300.0 * a ** 3 + 1900.0 * a ** 2 + 2092.0 * a + 60.0) / (100.0 * a ** 3 + 500.0 * a ** 2 + 4.0 * a + 20.0)
+    return [branin, currin]
 
 
 def mixed_best_accuracy(capacity):
@@ -105,22 +114,26 @@ def mixed_front():
     return hypervolume(inside, np.asarray(MIXED_REFERENCE)), ranges
 
 
-# Reference point 1.1 everywhere; true front hypervolumes in closed form
-# (ZDT3's integrated numerically, as in src/math/benchmark_problems.cpp), and
-# each objective's range over the true front (the scale of the noise).
+# (function, variables, objectives, true front hypervolume, each objective's
+# range over the true front (the scale of the noise), reference point), as in
+# src/math/benchmark_problems.cpp: reference 1.1 everywhere but for
+# Branin-Currin; hypervolumes in closed form, ZDT3's and Branin-Currin's
+# measured numerically there.
 PROBLEMS = {
-    "zdt1": (zdt1, 2, 1.21 - 1.0 / 3.0, [1.0, 1.0]),
-    "zdt2": (zdt2, 2, 1.21 - 2.0 / 3.0, [1.0, 1.0]),
-    "zdt3": (zdt3, 2, 1.3317634, [0.8518, 1.7734]),
-    "dtlz2": (dtlz2, 3, 1.331 - math.pi / 6.0, [1.0, 1.0, 1.0]),
+    "zdt1": (zdt1, 6, 2, 1.21 - 1.0 / 3.0, [1.0, 1.0], None),
+    "zdt2": (zdt2, 6, 2, 1.21 - 2.0 / 3.0, [1.0, 1.0], None),
+    "zdt3": (zdt3, 6, 2, 1.3317634, [0.8518, 1.7734], None),
+    "dtlz2": (dtlz2, 6, 3, 1.331 - math.pi / 6.0, [1.0, 1.0, 1.0], None),
+    "dtlz2_2obj": (lambda x: dtlz2(x, 2), 6, 2, 1.21 - math.pi / 4.0, [1.0, 1.0], None),
+    "branin_currin": (branin_currin, 2, 2, 59.4064, [17.110412, 4.505736], [18.0, 6.0]),
 }
 
 
-def make_sampler(name, seed, objectives):
+def make_sampler(name, seed, reference):
     if name == "ecopt-mobo":  # ECOpt's sampler inside Optuna (PYTHONPATH=build/python)
         from ecopt.optuna import EcoptSampler
 
-        return EcoptSampler(seed=seed, thresholds=[1.1] * objectives)
+        return EcoptSampler(seed=seed, thresholds=reference)
     if name == "random":
         return optuna.samplers.RandomSampler(seed=seed)
     if name == "nsga2":
@@ -158,9 +171,10 @@ def run(sampler_name, problem_name, seed, evaluations, noise, pending):
         true_hv, front_range = mixed_front()
         evaluate, objectives, space, reference = mixed, 2, MIXED_SPACE, MIXED_REFERENCE
     else:
-        evaluate, objectives, true_hv, front_range = PROBLEMS[problem_name]
-        space = {f"x{i}": optuna.distributions.FloatDistribution(0.0, 1.0) for i in range(VARIABLES)}
-    study = optuna.create_study(directions=["minimize"] * objectives, sampler=make_sampler(sampler_name, seed, objectives))
+        evaluate, variables, objectives, true_hv, front_range, reference = PROBLEMS[problem_name]
+        space = {f"x{i}": optuna.distributions.FloatDistribution(0.0, 1.0) for i in range(variables)}
+    sampler = make_sampler(sampler_name, seed, reference or [1.1] * objectives)
+    study = optuna.create_study(directions=["minimize"] * objectives, sampler=sampler)
     noise_source = random.Random(1000 + seed)
     observed, noise_free, seconds, running = [], [], [], []
     while len(observed) < evaluations:
@@ -170,7 +184,7 @@ def run(sampler_name, problem_name, seed, evaluations, noise, pending):
         if len(running) <= pending:
             continue
         trial = running.pop(0)
-        truth = evaluate(trial.params if problem_name == "mixed" else [trial.params[f"x{i}"] for i in range(VARIABLES)])
+        truth = evaluate(trial.params if problem_name == "mixed" else [trial.params[f"x{i}"] for i in range(len(space))])
         v = [t + noise * r * noise_source.gauss(0.0, 1.0) for t, r in zip(truth, front_range)]
         study.tell(trial, v)
         observed.append(v)

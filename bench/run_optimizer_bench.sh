@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Reproduces docs/benchmarks/optimizers.md: ECOpt's samplers and Optuna
 # 3.1's (and 4.9's TPE) on ZDT1, ZDT2, ZDT3, DTLZ2 and the mixed-parameter problem (5
-# seeds, 100 evaluations, one thread each), mobo's reference rules, noisy
+# seeds, 100 evaluations, one thread each), mobo and Optuna 4.9's TPE on the
+# low-dimensional problems of the qNEHVI literature (Branin-Currin, DTLZ2
+# with 2 objectives) with and without noise, mobo's reference rules, noisy
 # observations, pending trials and long studies, then the tables. Hours of
 # CPU in all; each part writes its own JSONL, so parts can be rerun alone
 # (PARTS="plain noise" ...).
@@ -9,7 +11,7 @@
 set -euo pipefail
 build_dir=${1:-build}
 out_dir=${2:-$build_dir/optimizer-bench}
-parts=${PARTS:-plain rules noise pending long mixed warm optuna optuna49}
+parts=${PARTS:-plain rules noise pending long mixed warm optuna optuna49 problems}
 here=$(cd "$(dirname "$0")" && pwd)
 mkdir -p "$out_dir"
 export OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1
@@ -44,7 +46,12 @@ for part in $parts; do
                 /usr/bin/python3 "$here/optuna_bench.py" --samplers motpe --problems zdt1,zdt2,zdt3,dtlz2,mixed
                 /usr/bin/python3 "$here/optuna_bench.py" --samplers motpe --problems zdt1,zdt3,dtlz2 --noise 0.05
                 unset PYTHONPATH; } > "$out_dir/optuna49.jsonl" ;;
-    *) echo "unknown part $part; use plain rules noise pending long mixed warm optuna optuna49" >&2; exit 1 ;;
+    # Branin-Currin and DTLZ2 with 2 objectives, noise-free and with 2 % and 5 % noise.
+    problems) { bench --samplers mobo --problems branin_currin,dtlz2_2obj --thresholds none --noise 0,0.02,0.05
+                PYTHONPATH=$here/../../shared/vendor/optuna-4.9.0 /usr/bin/python3 "$here/optuna_bench.py" \
+                  --samplers motpe --problems branin_currin,dtlz2_2obj --noise 0,0.02,0.05; } \
+                > "$out_dir/problems.jsonl" ;;
+    *) echo "unknown part $part; use plain rules noise pending long mixed warm optuna optuna49 problems" >&2; exit 1 ;;
   esac
 done
 # BoTorch's figures (ZDT1, ZDT2, DTLZ2 with the reference given), where the anchors are checked out.

@@ -58,6 +58,9 @@ struct Settings {
   // mobo warm-started from this many trials of a finished study of the
   // problem's shifted and scaled copy (2 f + 1); 0: none.
   std::size_t warm_start = 0;
+  // "values": the copy has the same landscape; "moved": its distance
+  // variables (all but the first objectives - 1) are also moved, x -> |x - 0.15|.
+  std::string warm_relation = "values";
 };
 
 Settings parse(int argc, char** argv) {
@@ -77,10 +80,14 @@ Settings parse(int argc, char** argv) {
     else if (flag == "--evaluations") s.evaluations = std::stoul(value);
     else if (flag == "--large-history") s.large_history = std::stoul(value);
     else if (flag == "--warm-start") s.warm_start = std::stoul(value);
+    else if (flag == "--warm-relation") s.warm_relation = value;
     else throw std::invalid_argument("unknown flag " + flag +
                                      "; use --samplers, --problems, --thresholds none,given, --rules, --noise, "
                                      "--pending, --mobo-options JSON, --first-seed, --seeds, --evaluations, --large-history, "
-                                     "--warm-start N");
+                                     "--warm-start N, --warm-relation values|moved");
+  }
+  if (s.warm_relation != "values" && s.warm_relation != "moved") {
+    throw std::invalid_argument("--warm-relation must be values or moved, got " + s.warm_relation);
   }
   return s;
 }
@@ -162,10 +169,17 @@ struct RunSetting {
 };
 
 // A related study for a warm start: mobo (another seed) on the problem's
-// copy whose objectives are shifted and scaled, 2 f + 1.
-ecopt::RelatedHistory shifted_copy_study(const ecopt::SpaceProblem& problem, int seed, std::size_t trials) {
+// copy whose objectives are shifted and scaled, 2 f + 1; with `moved`, the
+// copy's distance variables x_i (i >= objectives - 1) are |x_i - 0.15|
+// (ZDT's optimum at 0.15 instead of 0, DTLZ2's at 0.65 instead of 0.5).
+ecopt::RelatedHistory shifted_copy_study(const ecopt::SpaceProblem& problem, int seed, std::size_t trials, bool moved) {
   ecopt::SpaceProblem copy = problem;
-  copy.evaluate = [evaluate = problem.evaluate](const ecopt::ParamMap& params) {
+  const std::size_t first_distance = problem.spec.objectives.size() - 1;
+  copy.evaluate = [evaluate = problem.evaluate, moved, first_distance](ecopt::ParamMap params) {
+    for (std::size_t i = first_distance; moved && params.contains("x" + std::to_string(i)); ++i) {
+      const std::string name = "x" + std::to_string(i);
+      params[name] = std::abs(std::get<double>(params.at(name)) - 0.15);
+    }
     ecopt::Point values = evaluate(params);
     for (double& v : values) v = 2.0 * v + 1.0;
     return values;
@@ -175,7 +189,7 @@ ecopt::RelatedHistory shifted_copy_study(const ecopt::SpaceProblem& problem, int
 }
 
 void run_one(const RunSetting& setting, std::size_t evaluations, const nlohmann::json& mobo_options,
-             std::size_t warm_start_trials) {
+             std::size_t warm_start_trials, const std::string& warm_relation) {
   const ecopt::SpaceProblem problem = space_problem_named(setting.problem);
   ecopt::SamplerOptions options;
   options.seed = static_cast<std::uint64_t>(setting.seed);
@@ -203,7 +217,7 @@ void run_one(const RunSetting& setting, std::size_t evaluations, const nlohmann:
   if (options.extra.contains("noisy")) run_options.noisy = options.extra.at("noisy").get<bool>();
   ecopt::RelatedHistory related;
   if (warm_start_trials > 0 && setting.sampler == "mobo") {
-    related = shifted_copy_study(problem, setting.seed, warm_start_trials);
+    related = shifted_copy_study(problem, setting.seed, warm_start_trials, warm_relation == "moved");
     run_options.warm_start = &related;
   }
   // One more trial than measured: its suggestion is made with `evaluations` observations.
@@ -225,7 +239,9 @@ void run_one(const RunSetting& setting, std::size_t evaluations, const nlohmann:
   nlohmann::json recorded_options = options.extra;
   if (options.initial_trials >= 0) recorded_options["initial_trials"] = options.initial_trials;
   if (run_options.warm_start) {
-    recorded_options["warm_start"] = fmt::format("shifted copy (2 f + 1), {} trials", warm_start_trials);
+    recorded_options["warm_start"] =
+        fmt::format("shifted copy (2 f + 1{}), {} trials",
+                    warm_relation == "moved" ? ", distance variables x -> |x - 0.15|" : "", warm_start_trials);
   }
   nlohmann::json line{{"library", "ecopt"},
                       {"sampler", setting.sampler},
@@ -292,7 +308,7 @@ int main(int argc, char** argv) {
               for (std::size_t pending : s.pending) {
                 for (int seed = s.first_seed; seed < s.first_seed + s.seeds; ++seed) {
                   run_one({sampler, problem, given, rule, noise, pending, seed}, s.evaluations, s.mobo_options,
-                          s.warm_start);
+                          s.warm_start, s.warm_relation);
                 }
               }
             }

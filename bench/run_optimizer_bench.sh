@@ -33,8 +33,12 @@ for part in $parts; do
                  --mobo-options '{"pending_outcomes": "sampled"}'; } > "$out_dir/pending.jsonl" ;;
     long) bench --samplers mobo --problems zdt1,dtlz2 --thresholds none --seeds 2 --evaluations 400 > "$out_dir/long.jsonl" ;;
     mixed) bench --samplers mobo --problems mixed --thresholds none,given > "$out_dir/mixed.jsonl" ;;
-    # Warm-started from 100 trials of the problem's shifted and scaled copy (2 f + 1).
-    warm) bench --samplers mobo --problems dtlz2,zdt1 --thresholds none --evaluations 50 --warm-start 100 \
+    # Warm-started from 100 trials of the problem's shifted and scaled copy (2 f + 1), and of
+    # that copy with its distance variables moved (a weak relation); the cold start beside.
+    warm) { bench --samplers mobo --problems dtlz2,zdt1 --thresholds none --evaluations 50 --warm-start 100
+            bench --samplers mobo --problems dtlz2,zdt1 --thresholds none --evaluations 50 --warm-start 100 \
+              --warm-relation moved
+            bench --samplers mobo --problems dtlz2,zdt1 --thresholds none --evaluations 50; } \
             > "$out_dir/warm_start.jsonl" ;;
     optuna) { /usr/bin/python3 "$here/optuna_bench.py"
               /usr/bin/python3 "$here/optuna_bench.py" --samplers motpe --problems zdt1,zdt3 --noise 0.01,0.05,0.1

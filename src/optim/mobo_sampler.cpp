@@ -1,4 +1,5 @@
-// The default sampler: scrambled Sobol for the initial trials, then
+// The default sampler: scrambled Sobol for the initial trials (with a
+// warm start, a spread of the related study's Pareto set first), then
 // multi-objective Bayesian optimisation (one GP per objective, log-EHVI
 // with NEHVI's conditioned front samples for up to 3 objectives, ParEGO beyond,
 // probability of feasibility for outcome constraints; RUNNING trials
@@ -164,9 +165,7 @@ class MoboSampler final : public Sampler {
     const std::size_t d = context.space.dimensions();
     if (d == 0) return {};
     const Observations observations = collect_observations(context);
-    if (context.trial_number < initial_trials(context) || observations.size() < 2) {
-      return sobol_point(d, options_.seed, static_cast<std::uint64_t>(std::max<std::int64_t>(context.trial_number, 0)));
-    }
+    if (context.trial_number < initial_trials(context) || observations.size() < 2) return start_point(context);
     return model_based(context, observations);
   }
 
@@ -287,6 +286,56 @@ class MoboSampler final : public Sampler {
     const bool warm = context.warm_start && options_.initial_trials < 0 &&
                       static_cast<std::int64_t>(context.warm_start->trials.size()) >= full;
     return warm ? full / 2 : full;
+  }
+
+  // The start design's point for this trial. A warm start begins with what
+  // the related study learned (as meta-learned initial designs do, Feurer
+  // et al. 2015): a spread of its Pareto set fills the first half of the
+  // start, and the Sobol design's first points the rest, which cover the
+  // space for a study that turns out unrelated and spread the points the
+  // related values are mapped by.
+  std::vector<double> start_point(const SamplingContext& context) const {
+    const auto trial = static_cast<std::size_t>(std::max<std::int64_t>(context.trial_number, 0));
+    const std::vector<std::vector<double>> related =
+        context.warm_start ? related_pareto_spread(context, static_cast<std::size_t>(initial_trials(context) / 2))
+                           : std::vector<std::vector<double>>{};
+    if (trial < related.size()) return related[trial];
+    return sobol_point(context.space.dimensions(), options_.seed, trial - related.size());
+  }
+
+  // Up to `count` points of the related study's Pareto set (feasible
+  // trials, its own values), spread in the unit cube: its extreme in the
+  // first objective, then each time the point farthest from those taken.
+  static std::vector<std::vector<double>> related_pareto_spread(const SamplingContext& context, std::size_t count) {
+    const RelatedHistory& warm = *context.warm_start;
+    const Observations related = collect_observations({warm.spec, context.space, warm.trials, -1});
+    std::vector<Eigen::Index> rows;
+    std::vector<Point> values;
+    for (Eigen::Index i = 0; i < related.size(); ++i) {
+      if (!related.feasible(i)) continue;
+      rows.push_back(i);
+      values.push_back(row_vector(related.objectives, i));
+    }
+    std::vector<Eigen::Index> pareto_set;
+    for (std::size_t i : pareto_front(values)) pareto_set.push_back(rows[i]);
+    if (pareto_set.empty() || count == 0) return {};
+    const auto lower_values = [&](Eigen::Index a, Eigen::Index b) {
+      return row_vector(related.objectives, a) < row_vector(related.objectives, b);
+    };
+    std::vector<Eigen::Index> taken{*std::min_element(pareto_set.begin(), pareto_set.end(), lower_values)};
+    Eigen::VectorXd nearest = Eigen::VectorXd::Constant(related.size(), std::numeric_limits<double>::infinity());
+    while (taken.size() < std::min(count, pareto_set.size())) {
+      Eigen::Index farthest = -1;
+      for (Eigen::Index i : pareto_set) {
+        nearest[i] = std::min(nearest[i], (related.x.row(i) - related.x.row(taken.back())).norm());
+        if (farthest < 0 || nearest[i] > nearest[farthest]) farthest = i;
+      }
+      if (!(nearest[farthest] > 0.0)) break;  // the rest repeat points taken
+      taken.push_back(farthest);
+    }
+    std::vector<std::vector<double>> points;
+    for (Eigen::Index i : taken) points.push_back(row_vector(related.x, i));
+    return points;
   }
 
   // How many more points the models may hold beside `points`.

@@ -451,7 +451,8 @@ void enqueue_configurations(Study& study, const std::vector<ParamMap>& configura
 }
 
 // --warm-start-from / [study] warm_start_from: the related study's COMPLETE
-// trials inform mobo's models (they are not trials of this study).
+// trials inform mobo's models (they are not trials of this study), and
+// mobo's start design begins with a spread of their Pareto set.
 void warm_start(Study& study, const std::string& related, const StudyFile& file, const SearchSpace& space,
                 std::ostream& out) {
   if (related.empty()) return;
@@ -460,7 +461,8 @@ void warm_start(Study& study, const std::string& related, const StudyFile& file,
                                  file.sampler));
   }
   study.warm_start_from(Study::load(study.storage(), related), space);
-  out << fmt::format("warm start: {} COMPLETE trials of study '{}' inform the models (they are not trials of '{}')\n",
+  out << fmt::format("warm start: {} COMPLETE trials of study '{}' inform the models (they are not trials of '{}'); "
+                     "mobo's start design begins with a spread of their Pareto set\n",
                      study.warm_start_trials(), printable(related), printable(study.name()));
 }
 

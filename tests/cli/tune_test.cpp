@@ -1,5 +1,6 @@
 // `ecopt tune` end to end: the shipped ZDT1 study, resume, and Ctrl-C in
 // the middle of a trial.
+#include <algorithm>
 #include <csignal>
 #include <fstream>
 #include <regex>
@@ -246,9 +247,10 @@ n_vars = {}
 }
 
 // --warm-start-from: a finished related study's COMPLETE trials inform the
-// models of a new study without becoming its trials; its Sobol start is
-// halved (5 of 10), so the 6th trial on is the model's where a cold study
-// of the same seed is still on its Sobol start. The study file's
+// models of a new study without becoming its trials; its start is halved
+// (5 of 10): two points of the related Pareto set, then the Sobol design's
+// first three, so the 6th trial on is the model's where a cold study of
+// the same seed is still on its Sobol start. The study file's
 // warm_start_from does the same; a study that searches other parameters is
 // refused in one line.
 TEST_F(Tune, AWarmStartInformsTheModelsWithoutAddingTrials) {
@@ -262,17 +264,33 @@ TEST_F(Tune, AWarmStartInformsTheModelsWithoutAddingTrials) {
                            "--warm-start-from", "related"});
   ASSERT_EQ(warm.exit_code, 0) << warm.err << warm.out;
   EXPECT_THAT(warm.out, HasSubstr("warm start: 14 COMPLETE trials of study 'related' inform the models"));
+  EXPECT_THAT(warm.out, HasSubstr("mobo's start design begins with a spread of their Pareto set"));
   const auto cold_trials = trials(url, "cold");
   const auto warm_trials = trials(url, "warm");
+  const auto related_trials = trials(url, "related");
   ASSERT_EQ(warm_trials.size(), 7u);
-  EXPECT_EQ(trials(url, "related").size(), 14u);
-  for (std::size_t i = 0; i < 5; ++i) EXPECT_EQ(warm_trials[i]["params"], cold_trials[i]["params"]) << i;
+  EXPECT_EQ(related_trials.size(), 14u);
+  const auto on_related_pareto_set = [&](const nlohmann::json& params) {
+    const auto dominates = [](const nlohmann::json& a, const nlohmann::json& b) {
+      return a[0] <= b[0] && a[1] <= b[1] && a != b;
+    };
+    for (const auto& trial : related_trials) {
+      if (trial["params"] != params) continue;
+      return std::none_of(related_trials.begin(), related_trials.end(),
+                          [&](const auto& other) { return dominates(other["values"], trial["values"]); });
+    }
+    return false;
+  };
+  EXPECT_TRUE(on_related_pareto_set(warm_trials[0]["params"])) << warm_trials[0];
+  EXPECT_TRUE(on_related_pareto_set(warm_trials[1]["params"])) << warm_trials[1];
+  EXPECT_NE(warm_trials[0]["params"], warm_trials[1]["params"]);
+  for (std::size_t i = 2; i < 5; ++i) EXPECT_EQ(warm_trials[i]["params"], cold_trials[i - 2]["params"]) << i;
   EXPECT_NE(warm_trials[5]["params"], cold_trials[5]["params"]);
 
   write_zdt1_study(dir_ / "file.toml", "file", "warm_start_from = \"related\"");
   const auto by_file = ecopt({"tune", (dir_ / "file.toml").string(), "--storage", url, "--n-trials", "6"});
   ASSERT_EQ(by_file.exit_code, 0) << by_file.err;
-  EXPECT_EQ(trials(url, "file")[5]["params"], warm_trials[5]["params"]);
+  for (std::size_t i = 0; i < 6; ++i) EXPECT_EQ(trials(url, "file")[i]["params"], warm_trials[i]["params"]) << i;
 
   write_zdt1_study(dir_ / "other.toml", "other", "", 3);
   ASSERT_EQ(ecopt({"tune", (dir_ / "other.toml").string(), "--storage", url, "--n-trials", "2"}).exit_code, 0);

@@ -1,6 +1,7 @@
 // The default model-based sampler, end to end through the Sampler
 // interface: initial design, determinism, pending trials, constraints,
 // mixed parameter types and the ParEGO path.
+#include <algorithm>
 #include <cmath>
 #include <map>
 
@@ -9,6 +10,7 @@
 #include "ecopt/core/error.hpp"
 #include "ecopt/energy/record.hpp"
 #include "ecopt/math/hypervolume.hpp"
+#include "ecopt/math/pareto.hpp"
 #include "ecopt/optim/benchmark_run.hpp"
 #include "optim_test_support.hpp"
 
@@ -327,6 +329,42 @@ TEST(MoboSampler, StatedStandardErrorEntersTheModel) {
   const std::vector<double> with = suggestion_after(stated, 7);
   EXPECT_NE(suggestion_after(plain, 7), with);
   EXPECT_EQ(with, suggestion_after(stated, 7));
+}
+
+// A warm start begins with what the related study learned: the first
+// trials are a spread of its Pareto set (the extreme in the first
+// objective, then the Pareto point farthest from those taken), the rest
+// of the halved start (d + 1 = 4 here) the Sobol design's first points.
+TEST(MoboSampler, AWarmStartBeginsWithASpreadOfTheRelatedParetoSet) {
+  const TestProblem problem = make_test_problem("zdt1", 3);
+  auto sobol = make_sampler("sobol", SamplerOptions{5, -1, nlohmann::json::object()});
+  const RelatedHistory related{as_space_problem(problem).spec, run_test_problem(*sobol, problem, 16).trials};
+  std::vector<Point> related_values;
+  for (const Trial& trial : related.trials) related_values.push_back(trial.values);
+  std::vector<std::vector<double>> pareto_set;
+  for (std::size_t i : pareto_front(related_values)) pareto_set.push_back(values_of(related.trials[i].params, 3));
+  ASSERT_GE(pareto_set.size(), 3u);
+
+  ProblemRunOptions warm_start;
+  warm_start.warm_start = &related;
+  auto warm = make_sampler("mobo", quick_options(9));
+  const ProblemRun run = run_test_problem(*warm, problem, 4, warm_start);
+  const std::vector<double> first = values_of(run.trials[0].params, 3);
+  const std::vector<double> second = values_of(run.trials[1].params, 3);
+  const auto lowest_first_objective = std::min_element(related_values.begin(), related_values.end());
+  EXPECT_EQ(first, values_of(related.trials[lowest_first_objective - related_values.begin()].params, 3));
+  double farthest = 0.0;
+  for (const std::vector<double>& x : pareto_set) farthest = std::max(farthest, distance(x, first));
+  EXPECT_NE(std::find(pareto_set.begin(), pareto_set.end(), second), pareto_set.end());
+  EXPECT_EQ(distance(second, first), farthest);
+
+  auto cold = make_sampler("mobo", quick_options(9));
+  const ProblemRun cold_run = run_test_problem(*cold, problem, 2);
+  EXPECT_EQ(run.trials[2].params, cold_run.trials[0].params);
+  EXPECT_EQ(run.trials[3].params, cold_run.trials[1].params);
+  auto again = make_sampler("mobo", quick_options(9));
+  const ProblemRun repeated = run_test_problem(*again, problem, 4, warm_start);
+  for (std::size_t i = 0; i < 4; ++i) EXPECT_EQ(repeated.trials[i].params, run.trials[i].params) << i;
 }
 
 }  // namespace

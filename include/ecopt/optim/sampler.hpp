@@ -57,7 +57,8 @@ class Sampler {
 
 struct SamplerOptions {
   std::uint64_t seed = 0;
-  // Sobol trials before a model-based sampler takes over; -1: 2·(d+1).
+  // Start-design trials before a model-based sampler takes over (Sobol;
+  // mobo's warm start fills half with the related Pareto set); -1: 2·(d+1).
   std::int64_t initial_trials = -1;
   nlohmann::json extra = nlohmann::json::object();  // sampler-specific
 };

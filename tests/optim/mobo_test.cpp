@@ -367,5 +367,23 @@ TEST(MoboSampler, AWarmStartBeginsWithASpreadOfTheRelatedParetoSet) {
   for (std::size_t i = 0; i < 4; ++i) EXPECT_EQ(repeated.trials[i].params, run.trials[i].params) << i;
 }
 
+// The related values leave the models once the study has as many
+// observations of its own as a cold start's Sobol design, 2 (d + 1) = 10
+// here: from there a warm-started study suggests what a cold one with the
+// same history does; one observation short, they still count.
+TEST(MoboSampler, ARelatedStudyInformsTheModelsUntilAColdStartsWorthOfOwnObservations) {
+  const SpaceProblem problem = as_space_problem(make_test_problem("dtlz2", 4, 3));
+  auto sobol = make_sampler("sobol", SamplerOptions{5, -1, nlohmann::json::object()});
+  const RelatedHistory related{problem.spec, run_problem(*sobol, problem, 20).trials};
+  auto cold = make_sampler("mobo", quick_options(9));
+  const std::vector<Trial> history = run_problem(*cold, problem, 10).trials;
+  const auto suggestion = [&](std::size_t own, const RelatedHistory* warm_start) {
+    const std::vector<Trial> seen(history.begin(), history.begin() + static_cast<std::ptrdiff_t>(own));
+    return make_sampler("mobo", quick_options(9))->suggest({problem.spec, problem.space, seen, 10, warm_start});
+  };
+  EXPECT_NE(suggestion(9, &related), suggestion(9, nullptr));
+  EXPECT_EQ(suggestion(10, &related), suggestion(10, nullptr));
+}
+
 }  // namespace
 }  // namespace ecopt

@@ -248,13 +248,14 @@ DatasetConfig dataset_config_from_json(const nlohmann::json& json) {
     config.name = json.get<std::string>();
   } else {
     detail::JsonConfig settings(json, "task.dataset");
-    settings.reject_unknown({"name", "path", "train_subset", "test_subset", "validation_size",
+    settings.reject_unknown({"name", "path", "train_subset", "train_offset", "test_subset", "validation_size",
                              "validation_fraction", "synthetic_train", "synthetic_test",
                              "synthetic_seed"});
     constexpr std::int64_t kMax = 100'000'000;
     config.name = settings.text("name", config.name);
     config.path = settings.text("path", "");
     config.train_subset = settings.integer("train_subset", 0, 0, kMax);
+    config.train_offset = settings.integer("train_offset", 0, 0, kMax);
     config.test_subset = settings.integer("test_subset", 0, 0, kMax);
     config.validation_size = settings.integer("validation_size", 0, 0, kMax);
     config.validation_fraction =
@@ -356,7 +357,11 @@ DatasetSplits load_dataset(const DatasetConfig& config) {
     train = read_idx_split(config, "train");
     splits.test = read_idx_split(config, "t10k");
   }
-  train = train.head(config.train_subset);
+  if (config.train_offset > 0 && config.train_offset >= train.size()) {
+    throw InputError(fmt::format("task.dataset.train_offset {} skips all {} training images; lower it",
+                                 config.train_offset, train.size()));
+  }
+  train = train.slice(config.train_offset, train.size()).head(config.train_subset);
   splits.test = splits.test.head(config.test_subset);
   const auto validation = validation_count(config, train.size());
   splits.validation = train.slice(train.size() - validation, train.size());

@@ -149,6 +149,25 @@ TEST(LoadDataset, SplitsIdxFolderIntoTrainValidationAndTest) {
   EXPECT_EQ(splits.validation.pixels.front(), (32 * 7) % 256);
 }
 
+// train_offset skips images before the subset is taken: two studies on
+// disjoint subsets of the same files (a related study and a warm-started one).
+TEST(LoadDataset, TrainOffsetSkipsImagesBeforeTheSubset) {
+  const auto folder = fresh_folder("load_offset");
+  write_idx_split(folder, "train", 50, true);
+  write_idx_split(folder, "t10k", 10, false);
+  const auto config = [&](int offset) {
+    return dataset_config_from_json(
+        {{"name", "mnist"}, {"path", folder.string()}, {"train_offset", offset}, {"train_subset", 20}});
+  };
+  const auto splits = load_dataset(config(13));
+  EXPECT_EQ(splits.train.size(), 16u);
+  EXPECT_EQ(splits.validation.size(), 4u);
+  EXPECT_EQ(splits.train.labels.front(), 13 % 10);  // image 13 first
+  EXPECT_EQ(splits.train.pixels.front(), (13 * 7) % 256);
+  EXPECT_EQ(splits.validation.labels.front(), 29 % 10);
+  EXPECT_THAT(input_error_of([&] { load_dataset(config(50)); }), HasSubstr("task.dataset.train_offset"));
+}
+
 TEST(LoadDataset, ValidationSizeOverridesFraction) {
   const auto folder = fresh_folder("load_validation");
   write_idx_split(folder, "train", 50, false);

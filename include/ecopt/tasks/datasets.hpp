@@ -48,6 +48,9 @@ struct DatasetConfig {
   std::string name = "fashion-mnist";  // fashion-mnist, mnist, cifar10, synthetic
   std::string path;                    // folder; empty: the name's default
   std::size_t train_subset = 0;        // images taken from the training files; 0: all
+  // Images skipped at the start of the training files before the subset is
+  // taken: studies on disjoint subsets of the same files.
+  std::size_t train_offset = 0;
   std::size_t test_subset = 0;         // 0: all
   // Validation images split off the end of the (subset) training images:
   // validation_size when > 0, else validation_fraction of them.

@@ -264,6 +264,29 @@ TEST(MoboSampler, DeclaredNoisyObjectivesSearchAsTheDefault) {
   EXPECT_TRUE(exact_differs);
 }
 
+// Noise is judged against the scale the hypervolume is decided on, each
+// objective's range over the (posterior-mean) front, not only against the
+// outcome's whole spread: Branin's values reach 300 off the front but span
+// 17 on it, so noise of 2 % of the front's range is a thousandth of the
+// outcome's variance yet decides which front point is better. The default
+// then samples fronts, so it searches unlike a study declared exact.
+TEST(MoboSampler, NoiseSmallAgainstTheOutcomesSpreadButNotTheFrontsSamplesFronts) {
+  const TestProblem problem = make_test_problem("branin_currin", 2);
+  const auto run = [&](std::optional<bool> noisy) {
+    SamplerOptions options = quick_options(6);
+    if (noisy) options.extra["noisy"] = *noisy;
+    auto sampler = make_sampler("mobo", options);
+    return run_test_problem(*sampler, problem, 16, {.noise = 0.02, .noise_seed = 1, .noisy = noisy});
+  };
+  const ProblemRun by_default = run(std::nullopt);
+  const ProblemRun exact = run(false);
+  std::size_t differing = 0;
+  for (std::size_t i = 0; i < by_default.trials.size(); ++i) {
+    differing += by_default.trials[i].params != exact.trials[i].params ? 1 : 0;
+  }
+  EXPECT_GT(differing, 0u);
+}
+
 // A study of error and energy_j (its energy objective) after its Sobol
 // start: 12 trials of error = x0 + (x1 - 0.6)^2, energy = 1 - x0 + (x1 -
 // 0.4)^2 (a front inside the cube, so suggestions are too), each in `extra`'s

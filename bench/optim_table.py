@@ -6,7 +6,9 @@ suggestion, one table per part of the benchmark (plain problems with and
 without thresholds, reference rules, noise, pending trials, long studies),
 plus the large-history line. Standard library only.
 Usage: optim_table.py [--botorch ANCHORS.jsonl] [--optuna-anchors ANCHORS.jsonl] RESULTS.jsonl [MORE.jsonl ...]
-(--optuna-anchors: recorded Optuna medians, shown where this run has no Optuna runs of a problem.)"""
+(--optuna-anchors: recorded Optuna medians, shown where this run has no Optuna runs of a problem.)
+Runs that carry a "comparison" label (variants and baselines of one experiment, tabulated in their own
+section of docs/benchmarks/optimizers.md) stay out of these tables."""
 import collections
 import json
 import statistics
@@ -143,6 +145,8 @@ def main(paths):
             for line in f:
                 if line.strip():
                     record = json.loads(line)
+                    if "comparison" in record:
+                        continue
                     if record.get("kind") == "large_history":
                         large.append(record)
                     else:

@@ -68,7 +68,8 @@ std::unique_ptr<Task> make_test_problem_task(const nlohmann::json& config) {
   detail::JsonConfig settings(config, "task");
   settings.reject_unknown({"kind", "problem", "n_vars", "n_objectives"});
   const auto name = settings.text("problem", "zdt1");
-  const auto variables = settings.integer("n_vars", 6, 1, 1000);
+  // Branin-Currin is defined on 2 variables; the others take any number.
+  const auto variables = settings.integer("n_vars", name == "branin_currin" ? 2 : 6, 1, 1000);
   const auto objectives = settings.integer("n_objectives", name == "dtlz2" ? 3 : 2, 2, 100);
   if (name != "dtlz2" && settings.has("n_objectives") && objectives != 2) {
     throw InputError(fmt::format("task.n_objectives = {} but {} has 2 objectives; drop the setting",

@@ -53,6 +53,18 @@ TEST(TestProblemTask, Dtlz2HasThreeObjectivesOnTheUnitSphere) {
   EXPECT_FALSE(metrics.contains("f3"));
 }
 
+TEST(TestProblemTask, BraninCurrinHasItsTwoVariablesByDefault) {
+  auto task = make_task({{"kind", "test-problem"}, {"problem", "branin_currin"}});
+  ASSERT_EQ(task->default_search_space().dimensions(), 2u);
+  Harness harness;
+  // Currin at (0, 1): (1 - e^-0.5) * 60 / 20; Branin there: 17.508.
+  const auto metrics = harness.run(*task, variables({0.0, 1.0})).metrics;
+  EXPECT_NEAR(metrics["f0"].get<double>(), 17.508299, 1e-6);
+  EXPECT_NEAR(metrics["f1"].get<double>(), 3.0 * (1.0 - std::exp(-0.5)), 1e-12);
+  EXPECT_THAT([] { make_task({{"kind", "test-problem"}, {"problem", "branin_currin"}, {"n_vars", 3}}); },
+              ThrowsMessage<InputError>(HasSubstr("exactly 2 variables")));
+}
+
 TEST(TestProblemTask, DefaultSpaceIsTheUnitCube) {
   auto task = make_task({{"kind", "test-problem"}, {"problem", "zdt2"}, {"n_vars", 5}});
   EXPECT_EQ(task->kind(), "test-problem");

@@ -14,7 +14,8 @@ import json
 import statistics
 import sys
 
-PROBLEM_ORDER = ["zdt1", "zdt2", "zdt3", "dtlz2", "mixed", "dtlz2_2obj", "branin_currin"]
+PROBLEM_ORDER = ["zdt1", "zdt2", "zdt3", "dtlz2", "mixed", "dtlz2_2obj", "branin_currin", "zdt1:3", "zdt2:3", "zdt3:3",
+                 "dtlz2_2obj:3"]
 SAMPLER_ORDER = [("ecopt", "mobo"), ("ecopt", "nsga2"), ("ecopt", "sobol"), ("ecopt", "random"),
                  ("optuna", "ecopt-mobo"), ("optuna 4.9", "motpe"), ("optuna", "motpe"), ("optuna", "nsga2"), ("optuna", "random")]
 

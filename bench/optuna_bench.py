@@ -171,7 +171,9 @@ def run(sampler_name, problem_name, seed, evaluations, noise, pending):
         true_hv, front_range = mixed_front()
         evaluate, objectives, space, reference = mixed, 2, MIXED_SPACE, MIXED_REFERENCE
     else:
-        evaluate, variables, objectives, true_hv, front_range, reference = PROBLEMS[problem_name]
+        base, _, variables_given = problem_name.partition(":")  # "zdt2:3": on 3 variables
+        evaluate, variables, objectives, true_hv, front_range, reference = PROBLEMS[base]
+        variables = int(variables_given or variables)
         space = {f"x{i}": optuna.distributions.FloatDistribution(0.0, 1.0) for i in range(variables)}
     sampler = make_sampler(sampler_name, seed, reference or [1.1] * objectives)
     study = optuna.create_study(directions=["minimize"] * objectives, sampler=sampler)

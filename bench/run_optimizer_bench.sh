@@ -50,10 +50,12 @@ for part in $parts; do
                 /usr/bin/python3 "$here/optuna_bench.py" --samplers motpe --problems zdt1,zdt2,zdt3,dtlz2,mixed
                 /usr/bin/python3 "$here/optuna_bench.py" --samplers motpe --problems zdt1,zdt3,dtlz2 --noise 0.05
                 unset PYTHONPATH; } > "$out_dir/optuna49.jsonl" ;;
-    # Branin-Currin and DTLZ2 with 2 objectives, noise-free and with 2 % and 5 % noise.
-    problems) { bench --samplers mobo --problems branin_currin,dtlz2_2obj --thresholds none --noise 0,0.02,0.05
+    # Branin-Currin, DTLZ2 with 2 objectives and 3-variable ZDT1-3 and DTLZ2 (2 objectives),
+    # noise-free and with 2 % and 5 % noise.
+    problems) { low=branin_currin,dtlz2_2obj,zdt1:3,zdt2:3,zdt3:3,dtlz2_2obj:3
+                bench --samplers mobo --problems $low --thresholds none --noise 0,0.02,0.05
                 PYTHONPATH=$here/../../shared/vendor/optuna-4.9.0 /usr/bin/python3 "$here/optuna_bench.py" \
-                  --samplers motpe --problems branin_currin,dtlz2_2obj --noise 0,0.02,0.05; } \
+                  --samplers motpe --problems $low --noise 0,0.02,0.05; } \
                 > "$out_dir/problems.jsonl" ;;
     *) echo "unknown part $part; use plain rules noise pending long mixed warm optuna optuna49 problems" >&2; exit 1 ;;
   esac

@@ -8,7 +8,8 @@ plus the large-history line. Standard library only.
 Usage: optim_table.py [--botorch ANCHORS.jsonl] [--optuna-anchors ANCHORS.jsonl] RESULTS.jsonl [MORE.jsonl ...]
 (--optuna-anchors: recorded Optuna medians, shown where this run has no Optuna runs of a problem.)
 Runs that carry a "comparison" label (variants and baselines of one experiment, tabulated in their own
-section of docs/benchmarks/optimizers.md) stay out of these tables."""
+section of docs/benchmarks/optimizers.md) stay out of these tables, and so do lines that are not runs
+(warm_start_cnn.jsonl's trials), which are named on stderr."""
 import collections
 import json
 import statistics
@@ -142,16 +143,23 @@ def main(paths):
         paths = paths[2:]
     runs, large = collections.defaultdict(list), []
     for path in paths:
+        not_runs = 0
         with open(path) as f:
             for line in f:
                 if line.strip():
                     record = json.loads(line)
                     if "comparison" in record:
                         continue
+                    if "hv_ratio" not in record and record.get("kind") != "large_history":
+                        not_runs += 1
+                        continue
                     if record.get("kind") == "large_history":
                         large.append(record)
                     else:
                         runs[(record["problem"], record["library"], record["sampler"])].append(record)
+        if not_runs:
+            print(f"optim_table.py: {path}: {not_runs} lines are not benchmark runs (no hv_ratio); left out",
+                  file=sys.stderr)
     plain_table(runs, botorch, optuna_anchors)
     short = ("25", "50", "100")
     grouped_table("Reference rules of mobo without thresholds", runs,

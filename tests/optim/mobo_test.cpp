@@ -243,13 +243,22 @@ TEST(MoboSampler, NoisyObservationsUseFrontSamplesDeterministically) {
 // from the start was worse at 25 evaluations), so it is never worse than
 // the default; declared exact on noisy data it takes the posterior-mean
 // front. Each is deterministic under the seed.
+// A noisy run of `problem` by mobo (seed `seed`) whose objectives are
+// declared noisy, exact, or nothing (nullopt), in the sampler's options as
+// `ask --sampler-kwargs` gives them and in the study's definition.
+ProblemRun run_declared(const TestProblem& problem, std::uint64_t seed, std::size_t trials,
+                        ProblemRunOptions noise, std::optional<bool> noisy) {
+  SamplerOptions options = quick_options(seed);
+  if (noisy) options.extra["noisy"] = *noisy;
+  auto sampler = make_sampler("mobo", options);
+  noise.noisy = noisy;
+  return run_test_problem(*sampler, problem, trials, noise);
+}
+
 TEST(MoboSampler, DeclaredNoisyObjectivesSearchAsTheDefault) {
   const TestProblem problem = make_test_problem("zdt1", 3);
   const auto run = [&](std::optional<bool> noisy) {
-    SamplerOptions options = quick_options(4);
-    if (noisy) options.extra["noisy"] = *noisy;
-    auto sampler = make_sampler("mobo", options);
-    return run_test_problem(*sampler, problem, 14, {.noise = 0.2, .noise_seed = 3, .noisy = noisy});
+    return run_declared(problem, 4, 14, {.noise = 0.2, .noise_seed = 3}, noisy);
   };
   const ProblemRun by_default = run(std::nullopt);
   const ProblemRun noisy = run(true);
@@ -273,10 +282,7 @@ TEST(MoboSampler, DeclaredNoisyObjectivesSearchAsTheDefault) {
 TEST(MoboSampler, NoiseSmallAgainstTheOutcomesSpreadButNotTheFrontsSamplesFronts) {
   const TestProblem problem = make_test_problem("branin_currin", 2);
   const auto run = [&](std::optional<bool> noisy) {
-    SamplerOptions options = quick_options(6);
-    if (noisy) options.extra["noisy"] = *noisy;
-    auto sampler = make_sampler("mobo", options);
-    return run_test_problem(*sampler, problem, 16, {.noise = 0.02, .noise_seed = 1, .noisy = noisy});
+    return run_declared(problem, 6, 16, {.noise = 0.02, .noise_seed = 1}, noisy);
   };
   const ProblemRun by_default = run(std::nullopt);
   const ProblemRun exact = run(false);

@@ -15,11 +15,16 @@ inline double log_normal_pdf(double z) { return -0.5 * z * z - kLogSqrt2Pi; }
 
 inline double normal_cdf(double z) { return 0.5 * std::erfc(-z / std::numbers::sqrt2); }
 
+// std::exp(x), bit for bit, but without calling it where it underflows to
+// +0 anyway (exp(-746) is below half the smallest subnormal): glibc takes a
+// slow path there (errno), and log-EHVI's far boxes hit it on most terms.
+inline double exp_or_zero(double x) { return x < -746.0 ? 0.0 : std::exp(x); }
+
 // log(1 - exp(x)) for x <= 0 (Mächler's two-branch form).
 inline double log1mexp(double x) {
   if (x == kNegInf) return 0.0;
   if (x > -std::numbers::ln2) return std::log(-std::expm1(x));
-  return std::log1p(-std::exp(x));
+  return std::log1p(-exp_or_zero(x));
 }
 
 // log(exp(a) + exp(b)).
@@ -27,7 +32,7 @@ inline double log_add_exp(double a, double b) {
   if (a == kNegInf) return b;
   if (b == kNegInf) return a;
   const double hi = a > b ? a : b;
-  return hi + std::log1p(std::exp(-std::abs(a - b)));
+  return hi + std::log1p(exp_or_zero(-std::abs(a - b)));
 }
 
 // log Phi(z).
@@ -44,7 +49,7 @@ inline double log_normal_cdf(double z) {
 // the expected improvement of a unit Gaussian past a threshold z below its mean.
 inline double log_expected_excess(double z) {
   if (z == kNegInf) return kNegInf;
-  if (z > -1.0) return std::log(std::exp(log_normal_pdf(z)) + z * normal_cdf(z));
+  if (z > -1.0) return std::log(exp_or_zero(log_normal_pdf(z)) + z * normal_cdf(z));
   if (z > -35.0) {
     // h = phi (1 - r), r = |z| Phi(z)/phi(z) = |z| sqrt(pi/2) erfcx(|z|/sqrt2).
     const double x = -z / std::numbers::sqrt2;

@@ -82,12 +82,20 @@ Eigen::VectorXd Acquisition::evaluate(const Eigen::MatrixXd& points) const {
     std::vector<GpPrediction> predictions;
     for (const GaussianProcess& model : objectives_) predictions.push_back(model.predict(points));
     Eigen::VectorXd total = Eigen::VectorXd::Constant(count, kNegInf);
+    // The conditioning weights per objective, computed once for terms drawn
+    // on the same baseline (the weighed term's).
+    std::vector<Eigen::MatrixXd> weights(m);
+    const FrontSamples* weighed = nullptr;
     for (const ImprovementTerm& term : terms_) {
       // Per objective: the shift of each front (fronts x points) and the variance reduction.
       std::vector<Eigen::MatrixXd> shifts(m);
       std::vector<Eigen::VectorXd> reductions(m, Eigen::VectorXd::Zero(count));
       if (term.fronts.conditioned()) {
-        for (std::size_t j = 0; j < m; ++j) term.fronts.condition(j, objectives_[j], points, shifts[j], reductions[j]);
+        if (!weighed || !term.fronts.same_baseline(*weighed)) {
+          for (std::size_t j = 0; j < m; ++j) weights[j] = term.fronts.weights(j, objectives_[j], points);
+          weighed = &term.fronts;
+        }
+        for (std::size_t j = 0; j < m; ++j) term.fronts.condition(j, weights[j], shifts[j], reductions[j]);
       }
       std::vector<double> mean(m);
       std::vector<double> stddev(m);

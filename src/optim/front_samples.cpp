@@ -66,13 +66,27 @@ ConditionedOutcome FrontSamples::condition(std::size_t j, const GaussianProcess&
   return outcome;
 }
 
-void FrontSamples::condition(std::size_t j, const GaussianProcess& model, const Eigen::MatrixXd& points,
-                             Eigen::MatrixXd& shifts, Eigen::VectorXd& reductions) const {
+Eigen::MatrixXd FrontSamples::weights(std::size_t j, const GaussianProcess& model,
+                                      const Eigen::MatrixXd& points) const {
   const ObjectiveDraws& objective = objectives_[j];
-  const Eigen::MatrixXd w = objective.factor.triangularView<Eigen::Lower>().solve(
+  return objective.factor.triangularView<Eigen::Lower>().solve(
       model.posterior_cross_covariance(points, baseline_x_, objective.solved));
-  shifts = objective.normals.transpose() * w;
-  reductions = w.colwise().squaredNorm().transpose();
+}
+
+void FrontSamples::condition(std::size_t j, const Eigen::MatrixXd& weights, Eigen::MatrixXd& shifts,
+                             Eigen::VectorXd& reductions) const {
+  shifts = objectives_[j].normals.transpose() * weights;
+  reductions = weights.colwise().squaredNorm().transpose();
+}
+
+bool FrontSamples::same_baseline(const FrontSamples& other) const {
+  if (objectives_.size() != other.objectives_.size() || baseline_x_ != other.baseline_x_) return false;
+  for (std::size_t j = 0; j < objectives_.size(); ++j) {
+    if (objectives_[j].factor != other.objectives_[j].factor || objectives_[j].solved != other.objectives_[j].solved) {
+      return false;
+    }
+  }
+  return true;
 }
 
 }  // namespace ecopt::optim_detail

@@ -43,11 +43,18 @@ class FrontSamples {
   const std::vector<HypervolumeBoxes>& fronts() const { return fronts_; }
   bool conditioned() const { return !objectives_.empty(); }
 
-  // For one point (with gradients) and for the rows of `points` (shifts
-  // samples x points, reductions per point), objective j of `model`.
+  // For one point (with gradients), objective j of `model`.
   ConditionedOutcome condition(std::size_t j, const GaussianProcess& model, const double* point) const;
-  void condition(std::size_t j, const GaussianProcess& model, const Eigen::MatrixXd& points,
-                 Eigen::MatrixXd& shifts, Eigen::VectorXd& reductions) const;
+  // For the rows of `points`, in two steps: w (baseline x points, below),
+  // all that depends on the points, then the shifts (samples x points) and
+  // reductions (per point) it gives with this object's draws.
+  Eigen::MatrixXd weights(std::size_t j, const GaussianProcess& model, const Eigen::MatrixXd& points) const;
+  void condition(std::size_t j, const Eigen::MatrixXd& weights, Eigen::MatrixXd& shifts,
+                 Eigen::VectorXd& reductions) const;
+  // Whether `other` was drawn on the same baseline with the same models, so
+  // that its weights are these (mobo's beyond term takes one sample of the
+  // inner term's draws).
+  bool same_baseline(const FrontSamples& other) const;
 
  private:
   // With the baseline's posterior covariance L L^T and the draws L z_s,

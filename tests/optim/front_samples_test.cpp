@@ -112,5 +112,34 @@ TEST(FrontSamples, ConditionedGradientMatchesFiniteDifferences) {
   }
 }
 
+// The acquisition computes the conditioning weights once for terms drawn on
+// the same baseline (mobo's beyond term takes one of the inner term's
+// samples): they must be the weights each term would compute, and a term
+// on another baseline must not take them.
+TEST(FrontSamples, TermsOnTheSameBaselineShareTheirWeights) {
+  const std::vector<GaussianProcess> noisy = models(std::log(0.2));
+  const Eigen::MatrixXd x = inputs();
+  const FrontSamples inner(noisy, x, means_at(noisy, x), kReference, 16, 3);
+  const FrontSamples beyond(noisy, x, means_at(noisy, x), Point{2.0, 3.0}, 1, 3);
+  const Eigen::MatrixXd fewer = x.topRows(10);
+  const FrontSamples elsewhere(noisy, fewer, means_at(noisy, fewer), kReference, 16, 3);
+  EXPECT_TRUE(beyond.same_baseline(inner));
+  EXPECT_FALSE(elsewhere.same_baseline(inner));
+  for (std::size_t j = 0; j < 2; ++j) {
+    EXPECT_EQ(beyond.weights(j, noisy[j], candidates()), inner.weights(j, noisy[j], candidates()));
+  }
+  std::vector<ImprovementTerm> terms;
+  terms.push_back({inner, 1.0});
+  terms.push_back({beyond, 0.1});
+  terms.push_back({elsewhere, 0.5});
+  const Acquisition acquisition(noisy, std::move(terms), {});
+  const Eigen::MatrixXd points = candidates();
+  const Eigen::VectorXd batched = acquisition.evaluate(points);
+  for (Eigen::Index i = 0; i < points.rows(); ++i) {
+    const Eigen::VectorXd point = points.row(i).transpose();
+    EXPECT_NEAR(batched[i], acquisition.evaluate(point.data(), nullptr), 1e-9) << "candidate " << i;
+  }
+}
+
 }  // namespace
 }  // namespace ecopt::optim_detail

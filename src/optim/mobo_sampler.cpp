@@ -279,7 +279,12 @@ class MoboSampler final : public Sampler {
   }
 
   std::int64_t initial_trials(std::size_t dimensions) const {
-    return options_.initial_trials < 0 ? 2 * (static_cast<std::int64_t>(dimensions) + 1) : options_.initial_trials;
+    return options_.initial_trials < 0 ? default_initial_trials(dimensions) : options_.initial_trials;
+  }
+
+  // A cold start's Sobol design: 2 (d + 1) trials.
+  static std::int64_t default_initial_trials(std::size_t dimensions) {
+    return 2 * (static_cast<std::int64_t>(dimensions) + 1);
   }
 
   // With a warm start of at least a full Sobol start's trials, half the
@@ -362,7 +367,7 @@ class MoboSampler final : public Sampler {
   // many as keep the models within max_model_points, evenly spread.
   Observations related_observations(const SamplingContext& context, const Observations& obs,
                                     const std::vector<InputKind>& kinds, std::size_t own_points) const {
-    const auto cold_start = static_cast<Eigen::Index>(2 * (context.space.dimensions() + 1));
+    const auto cold_start = static_cast<Eigen::Index>(default_initial_trials(context.space.dimensions()));
     if (!context.warm_start || obs.size() < 3 || obs.size() >= cold_start) return {};
     const RelatedHistory& warm = *context.warm_start;
     Observations related = collect_observations({warm.spec, context.space, warm.trials, -1});

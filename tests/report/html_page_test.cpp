@@ -10,15 +10,13 @@
 #include "ecopt/report/metrics.hpp"
 #include "ecopt/report/report.hpp"
 #include "known_study.hpp"
+#include "page_text.hpp"
 
 namespace ecopt::report {
 namespace {
 
-std::string render(Storage& storage, const StudyRecord& study) {
-  ReportOptions options;
-  options.study_name = study.spec.name;
-  return render_html_report(study, storage.trials(study.id), storage.describe(), options);
-}
+using testing::all;
+using testing::render;
 
 std::string known_page() {
   auto storage = open_storage("memory");
@@ -31,15 +29,6 @@ std::string chart(const std::string& html, const std::string& label) {
   if (at == std::string::npos) return "";
   const auto start = html.rfind("<svg", at);
   return html.substr(start, html.find("</svg>", at) + 6 - start);
-}
-
-std::vector<std::string> all(const std::string& text, const std::string& pattern) {
-  std::vector<std::string> found;
-  const std::regex re(pattern);
-  for (auto it = std::sregex_iterator(text.begin(), text.end(), re); it != std::sregex_iterator(); ++it) {
-    found.push_back((*it)[1].str());
-  }
-  return found;
 }
 
 std::vector<std::string> axis_labels(const std::string& svg) {

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "choice_study.hpp"
+#include "page_text.hpp"
 #include "ecopt/report/report.hpp"
 #include "ecopt/study/study_file.hpp"
 #include "ecopt/study/trial_selection.hpp"
@@ -15,11 +16,8 @@
 namespace ecopt::report {
 namespace {
 
-std::string render(Storage& storage, const StudyRecord& study) {
-  ReportOptions options;
-  options.study_name = study.spec.name;
-  return render_html_report(study, storage.trials(study.id), storage.describe(), options);
-}
+using testing::all;
+using testing::render;
 
 std::string section(const std::string& html, const std::string& id) {
   const auto start = html.find("<section id=\"" + id + "\"");
@@ -33,15 +31,6 @@ nlohmann::json embedded_choice(const std::string& html) {
   if (start == std::string::npos) return nullptr;
   const auto from = start + open.size();
   return nlohmann::json::parse(html.substr(from, html.find("</script>", from) - from));
-}
-
-std::vector<std::string> all(const std::string& text, const std::string& pattern) {
-  std::vector<std::string> found;
-  const std::regex re(pattern);
-  for (auto it = std::sregex_iterator(text.begin(), text.end(), re); it != std::sregex_iterator(); ++it) {
-    found.push_back((*it)[1].str());
-  }
-  return found;
 }
 
 TEST(SelectionPanel, EmbedsTheFrontWithExactValuesAndSaysWhatTheKneePicks) {

@@ -1,10 +1,12 @@
 // PostgreSQL backend through libpq. Several workers on several machines
 // share one database; a transaction that meets a lost connection or a
-// serialisation conflict is rolled back and rerun after a reconnect.
+// serialisation conflict is rolled back and rerun after a reconnect, and a
+// write whose COMMIT went unanswered is looked up before it is rerun.
 #include <libpq-fe.h>
 
 #include <algorithm>
 #include <memory>
+#include <optional>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -109,17 +111,14 @@ class PostgresConnection final : public SqlConnection {
       }
       values[i] = texts[i].c_str();
     }
-    ResultPtr result(PQexecParams(conn_.get(), std::string(sql).c_str(),
-                                  static_cast<int>(params.size()), nullptr, values.data(),
-                                  nullptr, nullptr, 0),
-                     &PQclear);
-    const auto status = result ? PQresultStatus(result.get()) : PGRES_FATAL_ERROR;
-    if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) raise(result.get());
-    return rows_of(result.get());
+    return rows_or_raise(ResultPtr(PQexecParams(conn_.get(), std::string(sql).c_str(),
+                                                static_cast<int>(params.size()), nullptr,
+                                                values.data(), nullptr, nullptr, 0),
+                                   &PQclear));
   }
 
-  void read(const std::function<void()>& work) override { transact(work); }
-  void write(const std::function<void()>& work) override { transact(work); }
+  void read(const std::function<void()>& work) override { transact(work, /*writes=*/false); }
+  void write(const std::function<void()>& work) override { transact(work, /*writes=*/true); }
 
  private:
   // libpq's keyword and value arrays, each ended by nullptr. Our defaults
@@ -155,11 +154,12 @@ class PostgresConnection final : public SqlConnection {
     return ping == PQPING_NO_RESPONSE || ping == PQPING_REJECT;
   }
 
-  void transact(const std::function<void()>& work) {
+  void transact(const std::function<void()>& work, bool writes) {
     for (int attempt = 1;; ++attempt) {
+      std::optional<std::string> transaction_id;
       try {
         ensure_connected();
-        query("BEGIN", {});
+        transaction_id = begin(writes);
         work();
       } catch (const ConnectionLost& error) {
         back_off_or_give_up(attempt, error);
@@ -172,24 +172,66 @@ class PostgresConnection final : public SqlConnection {
         rollback_quietly();
         throw;
       }
-      if (commit(attempt)) return;
+      if (commit(attempt, transaction_id)) return;
     }
   }
 
-  // True once committed; false when the server refused it and the whole
-  // transaction should run again.
-  bool commit(int attempt) {
+  // BEGIN; for a write also the transaction's id, which tells after a
+  // reconnect whether a COMMIT whose answer was lost took effect.
+  std::optional<std::string> begin(bool writes) {
+    if (!writes) {
+      query("BEGIN", {});
+      return std::nullopt;
+    }
+    const auto rows = rows_or_raise(ResultPtr(PQexec(conn_.get(), "BEGIN; SELECT txid_current()"), &PQclear));
+    return rows.at(0).text(0);
+  }
+
+  // True once committed; false when the whole transaction should run again:
+  // the server refused it, or the connection broke before it took effect.
+  bool commit(int attempt, const std::optional<std::string>& transaction_id) {
     try {
       query("COMMIT", {});
       return true;
     } catch (const ConnectionLost& error) {
-      // Rerunning could apply the change twice, so the caller must decide.
-      throw StorageError(fmt::format("lost the connection to {} while committing; the last "
-                                     "change may or may not be saved ({}); check before retrying",
-                                     redacted_, error.what()));
+      if (!transaction_id) {  // a read changed nothing: run it again
+        back_off_or_give_up(attempt, error);
+        return false;
+      }
+      return took_effect(*transaction_id, error);
     } catch (const TransientConflict& error) {
       back_off_or_give_up(attempt, error);
       return false;
+    }
+  }
+
+  // Whether the transaction whose COMMIT went unanswered was saved, asked of
+  // the server once it is reachable again: rerunning a saved change would
+  // apply it twice (two trials for one ask), and dropping an unsaved one
+  // would lose it.
+  bool took_effect(const std::string& transaction_id, const ConnectionLost& loss) {
+    std::string reason = fmt::format("the answer to COMMIT was lost ({}), so whether the last "
+                                     "change was saved is not known yet",
+                                     loss.what());
+    for (int attempt = 1;; ++attempt) {
+      back_off_or_give_up(attempt, ConnectionLost(reason));
+      try {
+        ensure_connected();
+        const auto status = query("SELECT txid_status($1)", {transaction_id}).at(0).optional_text(0);
+        if (status == "committed") return true;
+        if (status == "aborted") return false;
+        if (!status) {
+          throw StorageError(fmt::format("lost the answer to COMMIT on {} and the server no longer "
+                                         "knows its transaction {}; the last change may or may not "
+                                         "be saved, check before retrying",
+                                         redacted_, transaction_id));
+        }
+        // "in progress": the old session has not yet seen the connection go.
+        reason = fmt::format("transaction {} of the lost COMMIT is still in progress", transaction_id);
+      } catch (const ConnectionLost& error) {
+        reason = fmt::format("the answer to COMMIT was lost, and the server is still out of reach ({})",
+                             error.what());
+      }
     }
   }
 
@@ -220,6 +262,12 @@ class PostgresConnection final : public SqlConnection {
 
   void rollback_quietly() {
     if (PQstatus(conn_.get()) == CONNECTION_OK) ResultPtr(PQexec(conn_.get(), "ROLLBACK"), &PQclear);
+  }
+
+  SqlRows rows_or_raise(ResultPtr result) {
+    const auto status = result ? PQresultStatus(result.get()) : PGRES_FATAL_ERROR;
+    if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) raise(result.get());
+    return rows_of(result.get());
   }
 
   [[noreturn]] void raise(const PGresult* result) {

@@ -2,7 +2,9 @@
 #include <gtest/gtest.h>
 
 #include <thread>
+#include <vector>
 
+#include "commit_cutting_relay.hpp"
 #include "ecopt/core/error.hpp"
 #include "pg_test_server.hpp"
 #include "storage_fixture.hpp"
@@ -150,6 +152,36 @@ TEST(PostgresStorage, OutageShorterThanTheRetriesIsRiddenOut) {
   ASSERT_TRUE(trial) << failure;
   EXPECT_EQ(trial->number, 0);
   EXPECT_EQ(storage->trials(study.id).size(), 1u);
+}
+
+// A COMMIT whose answer is lost may or may not have taken effect; the
+// storage asks the server which after reconnecting, so a trial is neither
+// created twice nor lost. Before, either cut stopped the worker ("lost the
+// connection ... while committing"), as happened mid-outage in CI.
+TEST(PostgresStorage, ACommitWhoseAnswerIsLostIsLookedUpThenKeptOrRerunOnce) {
+  ECOPT_REQUIRE_PG_SERVER(server);
+  for (const auto cut : {CommitCuttingRelay::Cut::AfterCommit, CommitCuttingRelay::Cut::BeforeCommit}) {
+    const bool committed = cut == CommitCuttingRelay::Cut::AfterCommit;
+    SCOPED_TRACE(committed ? "cut after the server got COMMIT" : "cut before it");
+    CommitCuttingRelay relay(server->port());
+    std::vector<std::string> notices;
+    StorageOptions patient;
+    patient.retry_backoff = 20ms;
+    patient.on_retry = [&](const std::string& notice) { notices.push_back(notice); };
+    auto storage = open_storage(relay.through(server->create_database()), patient);
+    const auto study = storage->create_study(two_objective_spec("s"), nlohmann::json::object());
+    storage->create_trial(study.id, {});
+
+    relay.arm(cut);
+    const Trial second = storage->create_trial(study.id, {});
+    EXPECT_TRUE(relay.fired());
+    EXPECT_EQ(second.number, 1);
+    ASSERT_EQ(storage->trials(study.id).size(), 2u);
+    EXPECT_EQ(storage->trials(study.id).back().id, second.id);
+    ASSERT_FALSE(notices.empty());
+    EXPECT_NE(notices.front().find("the answer to COMMIT was lost"), std::string::npos) << notices.front();
+    EXPECT_EQ(notices.front().find(PgTestServer::kPassword), std::string::npos) << notices.front();
+  }
 }
 
 // Issue 24 (17): a worker started during an outage exited at once; only

@@ -9,6 +9,7 @@
 #include "ecopt/core/untrusted_input.hpp"
 #include "ecopt/optim/sampler.hpp"
 #include "ecopt/space/search_space.hpp"
+#include "ecopt/study/runner.hpp"
 
 namespace ecopt::cli {
 
@@ -22,6 +23,7 @@ struct AskFlags {
   std::string sampler_kwargs = "{}";
   std::string direction;
   std::vector<std::string> directions;
+  std::string warm_start_from;
 };
 
 // Optuna's ask creates the study when given directions (or loads it when it
@@ -62,6 +64,7 @@ void run(const AskFlags& flags) {
   const auto given = given_space(flags.search_space);
   auto opened = open_or_create(flags);
   const SearchSpace space = given ? *given : opened.study->declared_space();
+  warm_start(*opened.study, flags.warm_start_from, flags.sampler, space);
   const AskResult asked = opened.study->ask(space, *sampler, sampler_options_attrs(options));
   // In the search space's order, as the user wrote it (not alphabetical).
   nlohmann::ordered_json params = nlohmann::ordered_json::object();
@@ -90,6 +93,9 @@ void add_ask_command(CLI::App& app) {
   command->add_option("--seed", flags->seed, "Sampler seed (default 0)");
   command->add_option("--sampler-kwargs", flags->sampler_kwargs,
                       "Sampler options as JSON, e.g. {\"initial_trials\": 8}");
+  command->add_option("--warm-start-from", flags->warm_start_from,
+                      "A finished related study in the same storage whose COMPLETE trials inform mobo's "
+                      "models; give it on every ask of the study");
   command->callback([flags] { run(*flags); });
 }
 

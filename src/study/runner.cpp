@@ -453,14 +453,8 @@ void enqueue_configurations(Study& study, const std::vector<ParamMap>& configura
 // --warm-start-from / [study] warm_start_from: the related study's COMPLETE
 // trials inform mobo's models (they are not trials of this study), and
 // mobo's start design begins with a spread of their Pareto set.
-void warm_start(Study& study, const std::string& related, const StudyFile& file, const SearchSpace& space,
-                std::ostream& out) {
+void print_warm_start(const Study& study, const std::string& related, std::ostream& out) {
   if (related.empty()) return;
-  if (file.sampler != "mobo") {
-    throw InputError(fmt::format("{}: a warm start informs mobo's models; sampler '{}' cannot use one", file.origin,
-                                 file.sampler));
-  }
-  study.warm_start_from(Study::load(study.storage(), related), space);
   out << fmt::format("warm start: {} COMPLETE trials of study '{}' inform the models (they are not trials of '{}'); "
                      "mobo's start design begins with a spread of their Pareto set\n",
                      study.warm_start_trials(), printable(related), printable(study.name()));
@@ -545,6 +539,16 @@ nlohmann::json stop_record(const StopReason& reason, const ProgressTally& tally)
 
 }  // namespace
 
+void warm_start(Study& study, const std::string& related, std::string_view sampler, const SearchSpace& space) {
+  if (related.empty()) return;
+  if (sampler != "mobo") {
+    throw InputError(fmt::format("a warm start informs mobo's models; sampler '{}' cannot use one: use mobo or "
+                                 "leave the warm start out",
+                                 printable(sampler)));
+  }
+  study.warm_start_from(Study::load(study.storage(), related), space);
+}
+
 RunSummary run_study(const StudyFile& file, const RunOptions& options) {
   std::ostream& out = options.out ? *options.out : std::cout;
   static const std::atomic<bool> never_stop{false};
@@ -577,7 +581,9 @@ RunSummary run_study(const StudyFile& file, const RunOptions& options) {
   spec.budget = overlay(spec.budget, options.budget);
   Study study = open_study(*storage, file, spec, space);
   enqueue_configurations(study, configurations, space, out);
-  warm_start(study, options.warm_start_from.value_or(file.warm_start_from), file, space, out);
+  const std::string related = options.warm_start_from.value_or(file.warm_start_from);
+  warm_start(study, related, file.sampler, space);
+  print_warm_start(study, related, out);
   std::unique_ptr<EnergyMonitor> owned_monitor;
   EnergyMonitor* monitor = options.monitor;
   if (!monitor) {

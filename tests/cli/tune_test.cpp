@@ -301,6 +301,62 @@ TEST_F(Tune, AWarmStartInformsTheModelsWithoutAddingTrials) {
   EXPECT_EQ(trials(url, "warm").size(), 7u);
 }
 
+// ecopt ask --warm-start-from does what tune's does, ask by ask: the first
+// two asks of a new study (of a start of 5) come from the related Pareto set. A sampler that
+// cannot use a warm start, or a related study that is not there, is refused
+// in one line before any trial is created.
+TEST_F(Tune, AskWarmStartsFromARelatedStudyAndRefusesWhatCannotUseIt) {
+  const std::string url = "sqlite:///" + (dir_ / "ask.db").string();
+  write_zdt1_study(dir_ / "related.toml", "related");
+  ASSERT_EQ(ecopt({"tune", (dir_ / "related.toml").string(), "--storage", url, "--n-trials", "14"}).exit_code, 0);
+  const auto related = trials(url, "related");
+  nlohmann::json space_json;
+  for (const char* name : {"x0", "x1", "x2", "x3"}) {
+    space_json[name] = {{"name", "FloatDistribution"},
+                        {"attributes", {{"low", 0.0}, {"high", 1.0}, {"log", false}, {"step", nullptr}}}};
+  }
+  const std::string space = space_json.dump();
+  auto ask = [&](const std::vector<std::string>& extra) {
+    std::vector<std::string> args = {"ask", "--storage", url, "--study-name", "asked", "--directions", "minimize",
+                                     "minimize", "--search-space", space};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return ecopt(args);
+  };
+  for (const auto& [extra, message] :
+       std::vector<std::pair<std::vector<std::string>, std::string>>{
+           {{"--sampler", "random", "--warm-start-from", "related"}, "sampler 'random' cannot use one"},
+           {{"--warm-start-from", "nowhere"}, "nowhere"}}) {
+    const auto refused = ask(extra);
+    EXPECT_EQ(refused.exit_code, 1) << refused.out;
+    EXPECT_THAT(refused.err, HasSubstr(message));
+    EXPECT_EQ(std::count(refused.err.begin(), refused.err.end(), '\n'), 1) << refused.err;
+  }
+  EXPECT_TRUE(trials(url, "asked").empty());
+
+  std::vector<nlohmann::json> asked;
+  for (int number = 0; number < 2; ++number) {
+    const auto result = ask({"--warm-start-from", "related"});
+    ASSERT_EQ(result.exit_code, 0) << result.err;
+    asked.push_back(nlohmann::json::parse(result.out)["params"]);
+    const auto told = ecopt({"tell", "--storage", url, "--study-name", "asked", "--trial-number",
+                             std::to_string(number), "--values", "0.5,0.5"});
+    ASSERT_EQ(told.exit_code, 0) << told.err;
+  }
+  const auto on_related_pareto_set = [&](const nlohmann::json& params) {
+    for (const auto& trial : related) {
+      if (trial["params"] != params) continue;
+      return std::none_of(related.begin(), related.end(), [&](const auto& other) {
+        return other["values"][0] <= trial["values"][0] && other["values"][1] <= trial["values"][1] &&
+               other["values"] != trial["values"];
+      });
+    }
+    return false;
+  };
+  EXPECT_TRUE(on_related_pareto_set(asked[0])) << asked[0];
+  EXPECT_TRUE(on_related_pareto_set(asked[1])) << asked[1];
+  EXPECT_NE(asked[0], asked[1]);
+}
+
 // A program that runs fine but never reports the objective: the stored
 // failure says which objective is missing and ends with its stderr, and a
 // study with no completed trial is not a success (issue 16: it exited 0).

@@ -14,6 +14,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "ecopt/core/attributes.hpp"
@@ -132,5 +133,10 @@ struct RunSummary {
 };
 
 RunSummary run_study(const StudyFile& file, const RunOptions& options = {});
+
+// Study `related`, from `study`'s storage, warm-starts `study`
+// (Study::warm_start_from); nothing when `related` is empty. InputError
+// when sampler `sampler` cannot use a warm start.
+void warm_start(Study& study, const std::string& related, std::string_view sampler, const SearchSpace& space);
 
 }  // namespace ecopt

@@ -1,6 +1,5 @@
 // The ecopt command line: parsing and printing only; the work is in the
 // library. Every error reaches the user here, as one line.
-#include <malloc.h>
 #include <sys/prctl.h>
 
 #include <algorithm>
@@ -12,6 +11,7 @@
 
 #include "commands.hpp"
 #include "ecopt/core/error.hpp"
+#include "ecopt/core/heap_pages.hpp"
 #include "ecopt/core/printable.hpp"
 #include "ecopt/core/suggest.hpp"
 #include "ecopt/study/runner.hpp"
@@ -27,16 +27,6 @@ constexpr int kExitInterrupted = 130;  // 128 + SIGINT, as shells report Ctrl-C
 int print_error(const std::string& message, int code) {
   std::cerr << "ecopt: error: " << ecopt::cut_text(ecopt::printable(message), 1200, 300) << '\n';
   return code;
-}
-
-// The model fits allocate and free matrices of a few hundred kilobytes
-// thousands of times; with glibc's defaults each free can hand the heap top
-// back to the kernel and the next allocation faults fresh zeroed pages in
-// again (9,300 page faults in one `ecopt ask`). Keeping 16 MB of padding at
-// the heap top makes those pages stay ours: docs/benchmarks/latency.md.
-void keep_heap_pages() {
-  constexpr int kHeapPadBytes = 16 << 20;
-  mallopt(M_TOP_PAD, kHeapPadBytes);
 }
 
 // Trials are programs we did not write, run as our user and with ecopt as
@@ -61,7 +51,7 @@ std::optional<std::string> unknown_subcommand(CLI::App& app, int argc, char** ar
 }  // namespace
 
 int main(int argc, char** argv) {
-  keep_heap_pages();
+  ecopt::keep_heap_pages();
   hide_environment_from_trials();
   CLI::App app{"ECOpt: tune machine-learning models for accuracy and energy efficiency together",
                "ecopt"};

@@ -34,6 +34,13 @@ const SqlDialect& postgres_dialect() {
   return dialect;
 }
 
+// A write transaction: its id (txid_current) and the server process that
+// ran it.
+struct WriteTransaction {
+  std::string id;
+  int backend_pid = 0;
+};
+
 // The connection broke; rerunning the transaction on a new one is safe.
 class ConnectionLost : public StorageError {
  public:
@@ -156,10 +163,10 @@ class PostgresConnection final : public SqlConnection {
 
   void transact(const std::function<void()>& work, bool writes) {
     for (int attempt = 1;; ++attempt) {
-      std::optional<std::string> transaction_id;
+      std::optional<WriteTransaction> transaction;
       try {
         ensure_connected();
-        transaction_id = begin(writes);
+        transaction = begin(writes);
         work();
       } catch (const ConnectionLost& error) {
         back_off_or_give_up(attempt, error);
@@ -172,33 +179,33 @@ class PostgresConnection final : public SqlConnection {
         rollback_quietly();
         throw;
       }
-      if (commit(attempt, transaction_id)) return;
+      if (commit(attempt, transaction)) return;
     }
   }
 
-  // BEGIN; for a write also the transaction's id, which tells after a
-  // reconnect whether a COMMIT whose answer was lost took effect.
-  std::optional<std::string> begin(bool writes) {
+  // BEGIN; for a write also what tells after a reconnect whether a COMMIT
+  // whose answer was lost took effect.
+  std::optional<WriteTransaction> begin(bool writes) {
     if (!writes) {
       query("BEGIN", {});
       return std::nullopt;
     }
     const auto rows = rows_or_raise(ResultPtr(PQexec(conn_.get(), "BEGIN; SELECT txid_current()"), &PQclear));
-    return rows.at(0).text(0);
+    return WriteTransaction{rows.at(0).text(0), PQbackendPID(conn_.get())};
   }
 
   // True once committed; false when the whole transaction should run again:
   // the server refused it, or the connection broke before it took effect.
-  bool commit(int attempt, const std::optional<std::string>& transaction_id) {
+  bool commit(int attempt, const std::optional<WriteTransaction>& transaction) {
     try {
       query("COMMIT", {});
       return true;
     } catch (const ConnectionLost& error) {
-      if (!transaction_id) {  // a read changed nothing: run it again
+      if (!transaction) {  // a read changed nothing: run it again
         back_off_or_give_up(attempt, error);
         return false;
       }
-      return took_effect(*transaction_id, error);
+      return took_effect(*transaction, error);
     } catch (const TransientConflict& error) {
       back_off_or_give_up(attempt, error);
       return false;
@@ -209,7 +216,7 @@ class PostgresConnection final : public SqlConnection {
   // the server once it is reachable again: rerunning a saved change would
   // apply it twice (two trials for one ask), and dropping an unsaved one
   // would lose it.
-  bool took_effect(const std::string& transaction_id, const ConnectionLost& loss) {
+  bool took_effect(const WriteTransaction& transaction, const ConnectionLost& loss) {
     std::string reason = fmt::format("the answer to COMMIT was lost ({}), so whether the last "
                                      "change was saved is not known yet",
                                      loss.what());
@@ -217,17 +224,24 @@ class PostgresConnection final : public SqlConnection {
       back_off_or_give_up(attempt, ConnectionLost(reason));
       try {
         ensure_connected();
-        const auto status = query("SELECT txid_status($1)", {transaction_id}).at(0).optional_text(0);
+        const auto status = query("SELECT txid_status($1)", {transaction.id}).at(0).optional_text(0);
         if (status == "committed") return true;
         if (status == "aborted") return false;
         if (!status) {
           throw StorageError(fmt::format("lost the answer to COMMIT on {} and the server no longer "
                                          "knows its transaction {}; the last change may or may not "
                                          "be saved, check before retrying",
-                                         redacted_, transaction_id));
+                                         redacted_, transaction.id));
         }
-        // "in progress": the old session has not yet seen the connection go.
-        reason = fmt::format("transaction {} of the lost COMMIT is still in progress", transaction_id);
+        // "in progress": the old session has not seen the connection go (a
+        // network cut it off without a word, and the server waits on TCP's
+        // timeouts). Our own abandoned session: end it, so that its
+        // transaction ends one way or the other; the process id is checked
+        // to still hold that transaction.
+        query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid = $1 AND "
+              "backend_xid = (($2::bigint % 4294967296)::text)::xid",
+              {static_cast<std::int64_t>(transaction.backend_pid), transaction.id});
+        reason = fmt::format("transaction {} of the lost COMMIT was still in progress", transaction.id);
       } catch (const ConnectionLost& error) {
         reason = fmt::format("the answer to COMMIT was lost, and the server is still out of reach ({})",
                              error.what());

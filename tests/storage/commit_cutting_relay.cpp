@@ -53,6 +53,7 @@ CommitCuttingRelay::~CommitCuttingRelay() {
   acceptor_.join();
   close(listener_);
   for (auto& thread : threads_) thread.join();
+  for (int server : held_open_) close(server);
 }
 
 std::string CommitCuttingRelay::through(const std::string& url) const {
@@ -114,8 +115,13 @@ void CommitCuttingRelay::relay(int client, int server) {
     if (!send_all(from_client ? server : client, buffer, size)) break;
   }
   shutdown(client, SHUT_RDWR);
-  shutdown(server, SHUT_RDWR);
   close(client);
+  if (fired_ && cut_ == Cut::ClientSideOnly) {
+    std::lock_guard lock(threads_mutex_);
+    held_open_.push_back(server);
+    return;
+  }
+  shutdown(server, SHUT_RDWR);
   close(server);
 }
 

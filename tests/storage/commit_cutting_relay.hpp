@@ -1,8 +1,10 @@
 #pragma once
 // A loopback TCP relay in front of the test server that cuts a connection
-// at its next COMMIT, either before passing the COMMIT on (the server never
-// commits) or just after (the server commits, its answer never arrives): the
-// worst moment for a network to fail, on demand.
+// at its next COMMIT: before passing the COMMIT on (the server never
+// commits), just after (the server commits, its answer never arrives), or
+// on the client's side only (the server, told nothing, waits inside the
+// transaction, as behind a network partition). The worst moments for a
+// network to fail, on demand.
 #include <atomic>
 #include <mutex>
 #include <string>
@@ -13,7 +15,7 @@ namespace ecopt::testing {
 
 class CommitCuttingRelay {
  public:
-  enum class Cut { BeforeCommit, AfterCommit };
+  enum class Cut { BeforeCommit, AfterCommit, ClientSideOnly };
 
   explicit CommitCuttingRelay(int server_port);
   ~CommitCuttingRelay();
@@ -41,6 +43,7 @@ class CommitCuttingRelay {
   Cut cut_ = Cut::BeforeCommit;
   std::mutex threads_mutex_;
   std::vector<std::thread> threads_;
+  std::vector<int> held_open_;  // server sides a ClientSideOnly cut left waiting
   std::thread acceptor_;
 };
 

@@ -97,6 +97,7 @@ bool CommitCuttingRelay::cut_now(const char* bytes, long size) {
 void CommitCuttingRelay::relay(int client, int server) {
   char buffer[65536];
   pollfd ends[2] = {{client, POLLIN, 0}, {server, POLLIN, 0}};
+  bool cut_here = false;
   while (!stopping_) {
     if (poll(ends, 2, 50) <= 0) continue;
     const bool from_client = ends[0].revents != 0;
@@ -109,6 +110,7 @@ void CommitCuttingRelay::relay(int client, int server) {
         // Long enough for the server to commit; its answer stays unread.
         std::this_thread::sleep_for(std::chrono::milliseconds(300));
       }
+      cut_here = true;
       fired_ = true;
       break;
     }
@@ -116,7 +118,7 @@ void CommitCuttingRelay::relay(int client, int server) {
   }
   shutdown(client, SHUT_RDWR);
   close(client);
-  if (fired_ && cut_ == Cut::ClientSideOnly) {
+  if (cut_here && cut_ == Cut::ClientSideOnly) {
     std::lock_guard lock(threads_mutex_);
     held_open_.push_back(server);
     return;

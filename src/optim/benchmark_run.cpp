@@ -111,6 +111,8 @@ double hypervolume_ratio(const SpaceProblem& problem, const ProblemRun& run, std
   std::vector<std::size_t> front;
   if (reported == ReportedFront::PosteriorMean) {
     front = posterior_mean_front(problem.spec, problem.space, trials);
+  } else if (reported == ReportedFront::AllEvaluated) {
+    for (std::size_t i = 0; i < trials.size(); ++i) front.push_back(i);
   } else {
     const std::vector<Direction> directions = problem.spec.directions();
     std::vector<Point> observed;

@@ -67,8 +67,12 @@ TEST(ProblemRun, NoiseHasTheAskedSpreadAndTheScoreUsesNoiseFreeValues) {
   for (std::size_t i : pareto_front(observed)) reported.push_back(run.noise_free_values[i]);
   EXPECT_DOUBLE_EQ(hypervolume_ratio(problem, run, 400),
                    hypervolume(reported, problem.reference) / problem.true_hypervolume);
-  EXPECT_LE(hypervolume_ratio(problem, run, 400),
-            hypervolume(run.noise_free_values, problem.reference) / problem.true_hypervolume);
+  // Every evaluated trial's noise-free values (the qNEHVI literature's
+  // score), at least what the observed front scores, and more here: noise
+  // hides some of the best trials behind lucky draws.
+  const double all_evaluated = hypervolume(run.noise_free_values, problem.reference) / problem.true_hypervolume;
+  EXPECT_DOUBLE_EQ(hypervolume_ratio(problem, run, 400, ReportedFront::AllEvaluated), all_evaluated);
+  EXPECT_LT(hypervolume_ratio(problem, run, 400), all_evaluated);
 }
 
 // A problem over a mixed space with a maximised objective: the sampler

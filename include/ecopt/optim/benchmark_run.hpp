@@ -72,8 +72,9 @@ ProblemRun run_test_problem(Sampler& sampler, const TestProblem& problem, std::s
 
 // Which trials a study reports as its front: by observed values, or by
 // the posterior means of its models (posterior_front.hpp, for noisy
-// objectives).
-enum class ReportedFront { Observed, PosteriorMean };
+// objectives); or every trial evaluated, the qNEHVI literature's score for
+// noisy problems (what was found, whether or not a study could tell).
+enum class ReportedFront { Observed, PosteriorMean, AllEvaluated };
 
 // The hypervolume of what a study of the first `count` finished trials
 // reports as its Pareto front, scored on those trials' noise-free values,

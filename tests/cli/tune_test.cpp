@@ -246,6 +246,20 @@ n_vars = {}
                                      name, extra, n_vars);
 }
 
+// Whether `params` are those of a trial of `trials` (`ecopt trials` JSON,
+// two minimised objectives) that no other trial dominates.
+bool on_pareto_set(const nlohmann::json& trials, const nlohmann::json& params) {
+  const auto dominates = [](const nlohmann::json& a, const nlohmann::json& b) {
+    return a[0] <= b[0] && a[1] <= b[1] && a != b;
+  };
+  for (const auto& trial : trials) {
+    if (trial["params"] != params) continue;
+    return std::none_of(trials.begin(), trials.end(),
+                        [&](const auto& other) { return dominates(other["values"], trial["values"]); });
+  }
+  return false;
+}
+
 // --warm-start-from: a finished related study's COMPLETE trials inform the
 // models of a new study without becoming its trials; its start is halved
 // (5 of 10): two points of the related Pareto set, then the Sobol design's
@@ -270,19 +284,8 @@ TEST_F(Tune, AWarmStartInformsTheModelsWithoutAddingTrials) {
   const auto related_trials = trials(url, "related");
   ASSERT_EQ(warm_trials.size(), 7u);
   EXPECT_EQ(related_trials.size(), 14u);
-  const auto on_related_pareto_set = [&](const nlohmann::json& params) {
-    const auto dominates = [](const nlohmann::json& a, const nlohmann::json& b) {
-      return a[0] <= b[0] && a[1] <= b[1] && a != b;
-    };
-    for (const auto& trial : related_trials) {
-      if (trial["params"] != params) continue;
-      return std::none_of(related_trials.begin(), related_trials.end(),
-                          [&](const auto& other) { return dominates(other["values"], trial["values"]); });
-    }
-    return false;
-  };
-  EXPECT_TRUE(on_related_pareto_set(warm_trials[0]["params"])) << warm_trials[0];
-  EXPECT_TRUE(on_related_pareto_set(warm_trials[1]["params"])) << warm_trials[1];
+  EXPECT_TRUE(on_pareto_set(related_trials, warm_trials[0]["params"])) << warm_trials[0];
+  EXPECT_TRUE(on_pareto_set(related_trials, warm_trials[1]["params"])) << warm_trials[1];
   EXPECT_NE(warm_trials[0]["params"], warm_trials[1]["params"]);
   for (std::size_t i = 2; i < 5; ++i) EXPECT_EQ(warm_trials[i]["params"], cold_trials[i - 2]["params"]) << i;
   EXPECT_NE(warm_trials[5]["params"], cold_trials[5]["params"]);
@@ -342,18 +345,8 @@ TEST_F(Tune, AskWarmStartsFromARelatedStudyAndRefusesWhatCannotUseIt) {
                              std::to_string(number), "--values", "0.5,0.5"});
     ASSERT_EQ(told.exit_code, 0) << told.err;
   }
-  const auto on_related_pareto_set = [&](const nlohmann::json& params) {
-    for (const auto& trial : related) {
-      if (trial["params"] != params) continue;
-      return std::none_of(related.begin(), related.end(), [&](const auto& other) {
-        return other["values"][0] <= trial["values"][0] && other["values"][1] <= trial["values"][1] &&
-               other["values"] != trial["values"];
-      });
-    }
-    return false;
-  };
-  EXPECT_TRUE(on_related_pareto_set(asked[0])) << asked[0];
-  EXPECT_TRUE(on_related_pareto_set(asked[1])) << asked[1];
+  EXPECT_TRUE(on_pareto_set(related, asked[0])) << asked[0];
+  EXPECT_TRUE(on_pareto_set(related, asked[1])) << asked[1];
   EXPECT_NE(asked[0], asked[1]);
 }
 

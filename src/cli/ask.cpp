@@ -26,21 +26,40 @@ struct AskFlags {
   std::string warm_start_from;
 };
 
+// The asked study, the space it is asked over and the flags' warm start.
 // Optuna's ask creates the study when given directions (or loads it when it
-// asks the same question); without them the study must exist.
-OpenedStudy open_or_create(const AskFlags& flags) {
-  if (flags.direction.empty() && flags.directions.empty()) return open_study(flags.study, StorageAccess::Existing);
-  if (!flags.direction.empty() && !flags.directions.empty())
-    throw InputError("give either --direction or --directions, not both");
-  std::string directions = flags.direction;
-  for (const auto& token : flags.directions) directions += (directions.empty() ? "" : ",") + token;
-  StudySpec spec;
-  spec.name = flags.study.study_name;
-  spec.objectives = objectives_from_directions(directions);
+// asks the same question); without them the study must exist. A warm start
+// over a given space is checked before the study is created, so a refused
+// ask leaves no new study behind.
+struct AskedStudy {
   OpenedStudy opened;
-  opened.storage = open_storage(flags.study.storage);
-  opened.study = std::make_unique<Study>(Study::load_or_create(*opened.storage, spec));
-  return opened;
+  SearchSpace space;
+  std::optional<RelatedHistory> warm;
+};
+
+AskedStudy open_asked_study(const AskFlags& flags, const std::optional<SearchSpace>& given) {
+  AskedStudy asked;
+  if (flags.direction.empty() && flags.directions.empty()) {
+    asked.opened = open_study(flags.study, StorageAccess::Existing);
+  } else {
+    if (!flags.direction.empty() && !flags.directions.empty())
+      throw InputError("give either --direction or --directions, not both");
+    std::string directions = flags.direction;
+    for (const auto& token : flags.directions) directions += (directions.empty() ? "" : ",") + token;
+    StudySpec spec;
+    spec.name = flags.study.study_name;
+    spec.objectives = objectives_from_directions(directions);
+    asked.opened.storage = open_storage(flags.study.storage);
+    if (given)
+      asked.warm = load_warm_start(*asked.opened.storage, flags.warm_start_from, flags.sampler, spec, *given);
+    asked.opened.study = std::make_unique<Study>(Study::load_or_create(*asked.opened.storage, spec));
+  }
+  asked.space = given ? *given : asked.opened.study->declared_space();
+  if (!asked.warm) {
+    asked.warm = load_warm_start(*asked.opened.storage, flags.warm_start_from, flags.sampler,
+                                 asked.opened.study->spec(), asked.space);
+  }
+  return asked;
 }
 
 SamplerOptions sampler_options(const AskFlags& flags) {
@@ -62,9 +81,8 @@ void run(const AskFlags& flags) {
   const SamplerOptions options = sampler_options(flags);
   auto sampler = make_sampler(flags.sampler, options);
   const auto given = given_space(flags.search_space);
-  auto opened = open_or_create(flags);
-  const SearchSpace space = given ? *given : opened.study->declared_space();
-  warm_start(*opened.study, flags.warm_start_from, flags.sampler, space);
+  auto [opened, space, warm] = open_asked_study(flags, given);
+  if (warm) opened.study->warm_start_from(std::move(*warm));
   const AskResult asked = opened.study->ask(space, *sampler, sampler_options_attrs(options));
   // In the search space's order, as the user wrote it (not alphabetical).
   nlohmann::ordered_json params = nlohmann::ordered_json::object();

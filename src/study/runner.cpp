@@ -539,14 +539,15 @@ nlohmann::json stop_record(const StopReason& reason, const ProgressTally& tally)
 
 }  // namespace
 
-void warm_start(Study& study, const std::string& related, std::string_view sampler, const SearchSpace& space) {
-  if (related.empty()) return;
+std::optional<RelatedHistory> load_warm_start(Storage& storage, const std::string& related, std::string_view sampler,
+                                              const StudySpec& spec, const SearchSpace& space) {
+  if (related.empty()) return std::nullopt;
   if (sampler != "mobo") {
     throw InputError(fmt::format("a warm start informs mobo's models; sampler '{}' cannot use one: use mobo or "
                                  "leave the warm start out",
                                  printable(sampler)));
   }
-  study.warm_start_from(Study::load(study.storage(), related), space);
+  return related_history(Study::load(storage, related), spec, space);
 }
 
 RunSummary run_study(const StudyFile& file, const RunOptions& options) {
@@ -579,10 +580,11 @@ RunSummary run_study(const StudyFile& file, const RunOptions& options) {
   auto storage = open_storage(url, worker_storage_options(file));
   StudySpec spec = file.spec;
   spec.budget = overlay(spec.budget, options.budget);
+  const std::string related = options.warm_start_from.value_or(file.warm_start_from);
+  auto warm = load_warm_start(*storage, related, file.sampler, spec, space);
   Study study = open_study(*storage, file, spec, space);
   enqueue_configurations(study, configurations, space, out);
-  const std::string related = options.warm_start_from.value_or(file.warm_start_from);
-  warm_start(study, related, file.sampler, space);
+  if (warm) study.warm_start_from(std::move(*warm));
   print_warm_start(study, related, out);
   std::unique_ptr<EnergyMonitor> owned_monitor;
   EnergyMonitor* monitor = options.monitor;

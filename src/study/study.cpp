@@ -230,40 +230,6 @@ ParamMap Study::suggest(const SearchSpace& space, Sampler& sampler, std::int64_t
   return space.decode(sampler.suggest(context));
 }
 
-void Study::warm_start_from(const Study& related, const SearchSpace& space) {
-  RelatedHistory warm{related.spec(), {}};
-  for (const Trial& trial : related.trials()) {
-    if (trial.state == TrialState::Complete) warm.trials.push_back(trial);
-  }
-  if (warm.trials.empty()) {
-    throw InputError(fmt::format("study '{}' has no COMPLETE trial to warm-start '{}' from; finish some first",
-                                 related.name(), name()));
-  }
-  if (related.spec().objectives.size() != spec().objectives.size()) {
-    throw InputError(fmt::format("study '{}' has {} objectives and '{}' {}: a warm start needs the same objectives "
-                                 "(their values may be shifted or scaled)",
-                                 related.name(), related.spec().objectives.size(), name(), spec().objectives.size()));
-  }
-  std::set<std::string> seen;
-  for (const Trial& trial : warm.trials) {
-    for (const auto& [parameter, value] : trial.params) {
-      if (!space.find(parameter)) {
-        throw InputError(fmt::format("study '{}' has parameter '{}', which '{}' does not search: a warm start "
-                                     "needs the same parameter names",
-                                     related.name(), parameter, name()));
-      }
-      seen.insert(parameter);
-    }
-  }
-  for (const Parameter& parameter : space.parameters()) {
-    if (!seen.contains(parameter.name)) {
-      throw InputError(fmt::format("study '{}' never tried parameter '{}', which '{}' searches: a warm start needs "
-                                   "the same parameter names",
-                                   related.name(), parameter.name, name()));
-    }
-  }
-  warm_start_ = std::move(warm);
-}
 
 Trial Study::tell(std::int64_t number, const TrialResult& result) {
   auto trial = storage_->find_trial(record_.id, number);
@@ -345,6 +311,41 @@ std::vector<Trial> Study::best_trials_by_posterior_mean() const {
                                         [](const Trial& t, std::int64_t n) { return t.number < n; }));
   }
   return members;
+}
+
+RelatedHistory related_history(const Study& related, const StudySpec& spec, const SearchSpace& space) {
+  RelatedHistory warm{related.spec(), {}};
+  for (const Trial& trial : related.trials()) {
+    if (trial.state == TrialState::Complete) warm.trials.push_back(trial);
+  }
+  if (warm.trials.empty()) {
+    throw InputError(fmt::format("study '{}' has no COMPLETE trial to warm-start '{}' from; finish some first",
+                                 related.name(), spec.name));
+  }
+  if (related.spec().objectives.size() != spec.objectives.size()) {
+    throw InputError(fmt::format("study '{}' has {} objectives and '{}' {}: a warm start needs the same objectives "
+                                 "(their values may be shifted or scaled)",
+                                 related.name(), related.spec().objectives.size(), spec.name, spec.objectives.size()));
+  }
+  std::set<std::string> seen;
+  for (const Trial& trial : warm.trials) {
+    for (const auto& [parameter, value] : trial.params) {
+      if (!space.find(parameter)) {
+        throw InputError(fmt::format("study '{}' has parameter '{}', which '{}' does not search: a warm start "
+                                     "needs the same parameter names",
+                                     related.name(), parameter, spec.name));
+      }
+      seen.insert(parameter);
+    }
+  }
+  for (const Parameter& parameter : space.parameters()) {
+    if (!seen.contains(parameter.name)) {
+      throw InputError(fmt::format("study '{}' never tried parameter '{}', which '{}' searches: a warm start needs "
+                                   "the same parameter names",
+                                   related.name(), parameter.name, spec.name));
+    }
+  }
+  return warm;
 }
 
 }  // namespace ecopt

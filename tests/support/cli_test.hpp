@@ -25,6 +25,15 @@ class CliTest : public ::testing::Test {
     EXPECT_EQ(listed.exit_code, 0) << listed.err;
     return listed.exit_code == 0 ? nlohmann::json::parse(listed.out) : nlohmann::json();
   }
+  // The names `ecopt studies` lists; empty (and a failure) when it fails.
+  std::vector<std::string> study_names(const std::string& url) const {
+    const auto listed = ecopt({"studies", "--storage", url, "--format", "json"});
+    EXPECT_EQ(listed.exit_code, 0) << listed.err;
+    std::vector<std::string> names;
+    if (listed.exit_code != 0) return names;
+    for (const auto& study : nlohmann::json::parse(listed.out)) names.push_back(study.at("name"));
+    return names;
+  }
 
   TempDir dir_;
 };

@@ -134,9 +134,12 @@ struct RunSummary {
 
 RunSummary run_study(const StudyFile& file, const RunOptions& options = {});
 
-// Study `related`, from `study`'s storage, warm-starts `study`
-// (Study::warm_start_from); nothing when `related` is empty. InputError
-// when sampler `sampler` cannot use a warm start.
-void warm_start(Study& study, const std::string& related, std::string_view sampler, const SearchSpace& space);
+// Study `related` in `storage`, checked to warm-start a study of `spec`
+// over `space` (related_history) before that study is created or changed:
+// give it to Study::warm_start_from. Nothing when `related` is empty.
+// InputError when sampler `sampler` cannot use a warm start, the study is
+// not there or it asks another question.
+std::optional<RelatedHistory> load_warm_start(Storage& storage, const std::string& related, std::string_view sampler,
+                                              const StudySpec& spec, const SearchSpace& space);
 
 }  // namespace ecopt

@@ -97,12 +97,9 @@ class Study {
   };
   Enqueued enqueue(const ParamMap& params, const std::optional<SearchSpace>& space, bool skip_if_queued);
 
-  // Later asks let the sampler learn from the COMPLETE trials of a
-  // finished related study (same parameter names, as many objectives;
-  // values may be shifted or scaled): they inform its models, they are not
-  // trials of this study (RelatedHistory, optim/sampler.hpp). InputError
-  // when it has no complete trial or asks another question.
-  void warm_start_from(const Study& related, const SearchSpace& space);
+  // Later asks let the sampler learn from `warm` (related_history below):
+  // it informs the models, its trials are not trials of this study.
+  void warm_start_from(RelatedHistory warm) { warm_start_ = std::move(warm); }
   std::size_t warm_start_trials() const { return warm_start_ ? warm_start_->trials.size() : 0; }
 
   // Validates everything before anything is written: the trial exists and
@@ -150,5 +147,11 @@ class Study {
   mutable std::vector<std::int64_t> change_log_;
   std::optional<RelatedHistory> warm_start_;
 };
+
+// The COMPLETE trials of a finished `related` study, checked to inform a
+// study of `spec` over `space` (same parameter names, as many objectives;
+// values may be shifted or scaled) before that study is created or changed.
+// InputError when it has no complete trial or asks another question.
+RelatedHistory related_history(const Study& related, const StudySpec& spec, const SearchSpace& space);
 
 }  // namespace ecopt

@@ -218,6 +218,8 @@ MachineActivity::Registration MachineActivity::begin(const std::string& label,
   return registration;
 }
 
+void MachineActivity::opened(Registration& registration) const { registration.start_s = clock_->now_s(); }
+
 std::vector<MachineActivity::Interval> MachineActivity::running_others(const fs::path& own_marker) const {
   std::vector<Interval> running;
   std::error_code error;

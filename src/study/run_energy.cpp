@@ -109,7 +109,14 @@ AttributedWindow::AttributedWindow(EnergyMonitor& monitor, MachineActivity* acti
                                    const std::string& who)
     : activity_(activity),
       registration_(activity ? std::optional(activity->begin(who, machine_wide_scope(monitor))) : std::nullopt),
-      window_(monitor, window) {}
+      window_(monitor, window) {
+  if (registration_) activity_->opened(*registration_);
+}
+
+void AttributedWindow::discard() {
+  window_.end();
+  registration_.reset();  // released unlogged
+}
 
 EnergyRecord AttributedWindow::end(const std::string& record_name) {
   const WindowResult measured = window_.end();

@@ -51,6 +51,9 @@ class AttributedWindow {
   AttributedWindow(EnergyMonitor& monitor, MachineActivity* activity, const std::string& window,
                    const std::string& who);
   EnergyRecord end(const std::string& record_name);
+  // Ends the window unrecorded, leaving no interval for neighbours' windows
+  // to split with: for work that no record will be charged.
+  void discard();
 
  private:
   MachineActivity* activity_;
@@ -61,7 +64,7 @@ class AttributedWindow {
 // The tuner's own work, charged to the trial it was done for: the idle
 // baseline to the worker's first trial, then each trial's ask and claim
 // and, once told, its tell. A claim that found no trial is charged to the
-// next one.
+// next one; the last, which found the study full, is discarded.
 class TunerAccount {
  public:
   void add(EnergyRecord window) { windows_.push_back(std::move(window)); }

@@ -640,9 +640,14 @@ RunSummary run_study(const StudyFile& file, const RunOptions& options) {
     // claim through storage).
     AttributedWindow claim_window(*monitor, activity.get(), "tuner", tuner_who);
     const auto claimed = claimer.next();
+    if (!claimed && !(options.wait_for_others && claimer.others_running())) {
+      // The study is full: no trial to charge this claim to, so it takes no
+      // share of a machine-wide meter from the windows it overlapped either.
+      claim_window.discard();
+      break;
+    }
     tuner_work.add(claim_window.end(kTunerRecord));
     if (!claimed) {
-      if (!options.wait_for_others || !claimer.others_running()) break;
       wait_for_others(file, stop);
       continue;
     }

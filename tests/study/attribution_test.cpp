@@ -92,10 +92,13 @@ TEST(Attribution, OverlappingTrialsOnOnePackageAreBothSharedAndCountedOnce) {
   EXPECT_LT(outer_energy.attributed_fraction, 1.0);
   EXPECT_LT(inner_energy.attributed_fraction, 1.0);
   // The inner study's windows lie inside the outer one: the package drew
-  // the outer window's energy, once, however it is split.
+  // the outer window's energy, once, however it is split. Within 0.5 %: each
+  // window's interval is the time it measured, and the inner study's last
+  // claim (which found it full) takes no share; without either the sum fell
+  // short by up to 2.6 % on a loaded machine.
   const double attributed =
       outer_energy.attributed_j(false) + inner_energy.attributed_j(false) + inner_tuner.attributed_j(false);
-  EXPECT_NEAR(attributed, outer_energy.gross_j, 0.02 * outer_energy.gross_j);
+  EXPECT_NEAR(attributed, outer_energy.gross_j, 0.005 * outer_energy.gross_j);
   EXPECT_GT(outer_energy.gross_j + inner_energy.gross_j, 1.05 * attributed)
       << "summing the windows would count the common time twice";
 }

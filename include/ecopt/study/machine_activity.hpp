@@ -86,6 +86,10 @@ class MachineActivity {
   // meters its window reads ("cpu:0"); empty: the whole machine. Waits
   // while an idle baseline is measured.
   Registration begin(const std::string& label, const std::vector<std::string>& scope = {});
+  // The registered work's window opened now (after begin() published its
+  // marker): the interval it logs and splits starts here, so that overlapping
+  // windows are split over the time each one measured.
+  void opened(Registration& registration) const;
   // Ends the registration (logging its interval) and says what overlapped it.
   Overlap end(Registration& registration);
 

@@ -39,6 +39,9 @@ struct AskedStudy {
 
 AskedStudy open_asked_study(const AskFlags& flags, const std::optional<SearchSpace>& given) {
   AskedStudy asked;
+  const auto load_warm = [&](const StudySpec& spec, const SearchSpace& space) {
+    return load_warm_start(*asked.opened.storage, flags.warm_start_from, flags.sampler, spec, space);
+  };
   if (flags.direction.empty() && flags.directions.empty()) {
     asked.opened = open_study(flags.study, StorageAccess::Existing);
   } else {
@@ -50,15 +53,11 @@ AskedStudy open_asked_study(const AskFlags& flags, const std::optional<SearchSpa
     spec.name = flags.study.study_name;
     spec.objectives = objectives_from_directions(directions);
     asked.opened.storage = open_storage(flags.study.storage);
-    if (given)
-      asked.warm = load_warm_start(*asked.opened.storage, flags.warm_start_from, flags.sampler, spec, *given);
+    if (given) asked.warm = load_warm(spec, *given);
     asked.opened.study = std::make_unique<Study>(Study::load_or_create(*asked.opened.storage, spec));
   }
   asked.space = given ? *given : asked.opened.study->declared_space();
-  if (!asked.warm) {
-    asked.warm = load_warm_start(*asked.opened.storage, flags.warm_start_from, flags.sampler,
-                                 asked.opened.study->spec(), asked.space);
-  }
+  if (!asked.warm) asked.warm = load_warm(asked.opened.study->spec(), asked.space);  // not loaded above
   return asked;
 }
 

@@ -230,7 +230,6 @@ ParamMap Study::suggest(const SearchSpace& space, Sampler& sampler, std::int64_t
   return space.decode(sampler.suggest(context));
 }
 
-
 Trial Study::tell(std::int64_t number, const TrialResult& result) {
   auto trial = storage_->find_trial(record_.id, number);
   if (!trial) {
